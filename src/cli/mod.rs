@@ -1,0 +1,60 @@
+//! Command-line front ends: clap definitions (one file per binary), the global
+//! options every binary shares, and the run loop that turns a result into an
+//! exit status and one line of error.
+
+pub mod exit;
+pub mod generated;
+
+use crate::output::{Output, Verbosity};
+use clap::Args;
+use exit::ExitStatus;
+use std::process::ExitCode;
+
+/// Options every btt binary takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Print NDJSON records on stdout even on a terminal
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print nothing on stderr but fatal errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print debugging detail on stderr
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+impl GlobalArgs {
+    /// The output settings these flags ask for.
+    pub fn output(&self, program: &'static str) -> Output {
+        let verbosity = match (self.quiet, self.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, true) => Verbosity::Verbose,
+            (false, false) => Verbosity::Normal,
+        };
+        Output::new(program, self.json, verbosity)
+    }
+}
+
+/// Runs a binary's body and maps its result to an exit code: errors print one
+/// line (and a JSON `error` record on a pipe); a closed stdout exits 0.
+pub fn finish(output: &Output, result: anyhow::Result<ExitStatus>) -> ExitCode {
+    match result {
+        Ok(status) => status.into(),
+        Err(error) if exit::is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            let status = exit::classify(&error);
+            output.error(status.name(), &format!("{error:#}"));
+            status.into()
+        }
+    }
+}
+
+/// The EXIT STATUS section every man page carries.
+pub fn exit_status_help() -> String {
+    let mut text = String::from("Exit status:\n");
+    for status in ExitStatus::ALL {
+        text.push_str(&format!("  {:>3}  {}\n", status.code(), status.meaning()));
+    }
+    text
+}

@@ -1,0 +1,11 @@
+//! btt: a fast, scriptable BitTorrent client toolkit with a market for
+//! upload bandwidth paid in BitTorrent Token (BTT).
+//!
+//! The five binaries in `src/bin` are thin wrappers over [`cli`]. Protocol,
+//! storage, wallet, ledger and market code never imports `cli` or `output`:
+//! results are plain `Serialize` types and [`output`] decides how they look.
+
+pub mod bitfield;
+pub mod cli;
+pub mod config;
+pub mod output;

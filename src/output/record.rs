@@ -1,0 +1,68 @@
+//! The `Record` trait every result implements, and the `type` tag that NDJSON
+//! lines carry.
+
+use serde::Serialize;
+
+/// A result that can be printed for a person or as one NDJSON line.
+pub trait Record: Serialize {
+    /// The value of the `"type"` field in JSON.
+    const TYPE: &'static str;
+
+    /// The text for a person on stdout; `None` for records that a person sees
+    /// another way (progress goes to the progress bar).
+    fn human(&self) -> Option<String>;
+}
+
+/// A record with its `type` field first.
+#[derive(Serialize)]
+pub(super) struct Tagged<'a, R: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    record: &'a R,
+}
+
+impl<'a, R: Record> Tagged<'a, R> {
+    pub(super) fn new(record: &'a R) -> Self {
+        Tagged {
+            kind: R::TYPE,
+            record,
+        }
+    }
+}
+
+/// The last record of a failed run on a pipe.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorRecord {
+    /// A stable machine-readable name, the same as the exit status name (`bad_input`).
+    pub code: String,
+    /// The same one-line message as on stderr.
+    pub message: String,
+}
+
+impl Record for ErrorRecord {
+    const TYPE: &'static str = "error";
+
+    fn human(&self) -> Option<String> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tagged_record_puts_type_first() {
+        let record = ErrorRecord {
+            code: "bad_input".into(),
+            message: "no".into(),
+        };
+        let json = serde_json::to_string(&Tagged::new(&record)).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"error","code":"bad_input","message":"no"}"#
+        );
+    }
+}
