@@ -5,7 +5,9 @@
 //! storage, wallet, ledger and market code never imports `cli` or `output`:
 //! results are plain `Serialize` types and [`output`] decides how they look.
 
+pub mod amount;
 pub mod bitfield;
 pub mod cli;
 pub mod config;
 pub mod output;
+pub mod tron;

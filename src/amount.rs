@@ -1,0 +1,251 @@
+//! Token amounts as exact integers of base units. `2.5BTT`, `0.1TRX` and bare
+//! base-unit integers are parsed without floats; more decimals than the token
+//! has, zero, negative and overflowing amounts are errors.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use thiserror::Error;
+
+/// An asset btt can move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Token {
+    /// TRX, 6 decimals (base unit: sun).
+    Trx,
+    /// The TRC-10 BTT, token id `1002000`, 6 decimals.
+    Btt,
+    /// The TRC-20 BTT (contract `TAFjULxiVgT4qWk6UZwjqwZXTSaGaqnVp4`), 18 decimals.
+    BttTrc20,
+}
+
+impl Token {
+    /// Digits after the decimal point in one whole token.
+    pub fn decimals(self) -> u32 {
+        match self {
+            Token::Trx | Token::Btt => 6,
+            Token::BttTrc20 => 18,
+        }
+    }
+
+    /// The unit written after an amount.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Token::Trx => "TRX",
+            Token::Btt | Token::BttTrc20 => "BTT",
+        }
+    }
+}
+
+/// A positive amount of one token, in base units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Amount {
+    /// Which token.
+    pub token: Token,
+    /// Base units (1 BTT = 10^6 for TRC-10 BTT).
+    pub base_units: u128,
+}
+
+/// Why a string is not an amount.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum AmountError {
+    /// Nothing, or not a number.
+    #[error("invalid amount {input:?}: expected a number like 2.5BTT, 0.1TRX or base units")]
+    Malformed { input: String },
+    /// A minus sign.
+    #[error("invalid amount {input:?}: negative")]
+    Negative { input: String },
+    /// Zero moves nothing.
+    #[error("invalid amount {input:?}: zero")]
+    Zero { input: String },
+    /// More fractional digits than the token has.
+    #[error("invalid amount {input:?}: {token} has {decimals} decimals")]
+    TooManyDecimals {
+        input: String,
+        token: &'static str,
+        decimals: u32,
+    },
+    /// Larger than can be represented.
+    #[error("invalid amount {input:?}: too large")]
+    Overflow { input: String },
+    /// A unit other than BTT or TRX.
+    #[error("invalid amount {input:?}: unknown unit {unit:?} (use BTT or TRX)")]
+    UnknownUnit { input: String, unit: String },
+}
+
+impl Amount {
+    /// Parses `2.5BTT`, `2.5 TRX` or a bare integer of base units of `default`.
+    /// A `BTT` suffix means `default` when that is a BTT token, else TRC-10 BTT.
+    pub fn parse(input: &str, default: Token) -> Result<Amount, AmountError> {
+        let text = input.trim();
+        let malformed = || AmountError::Malformed {
+            input: input.to_string(),
+        };
+        if text.starts_with('-') {
+            return Err(AmountError::Negative {
+                input: input.to_string(),
+            });
+        }
+        let number_end = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(number_end);
+        let unit = unit.trim();
+        let token = match unit.to_ascii_uppercase().as_str() {
+            "" => None,
+            "TRX" => Some(Token::Trx),
+            "BTT" if default == Token::BttTrc20 => Some(Token::BttTrc20),
+            "BTT" => Some(Token::Btt),
+            _ => {
+                return Err(AmountError::UnknownUnit {
+                    input: input.to_string(),
+                    unit: unit.to_string(),
+                })
+            }
+        };
+        let number = number.replace('_', "");
+        if number.is_empty() || number == "." {
+            return Err(malformed());
+        }
+        let base_units = match token {
+            None if number.contains('.') => return Err(malformed()),
+            None => number.parse::<u128>().map_err(|_| AmountError::Overflow {
+                input: input.to_string(),
+            })?,
+            Some(token) => whole_to_base_units(input, &number, token)?,
+        };
+        if base_units == 0 {
+            return Err(AmountError::Zero {
+                input: input.to_string(),
+            });
+        }
+        Ok(Amount {
+            token: token.unwrap_or(default),
+            base_units,
+        })
+    }
+}
+
+/// `"2.5"` of a 6-decimal token is 2_500_000 base units, exactly.
+fn whole_to_base_units(input: &str, number: &str, token: Token) -> Result<u128, AmountError> {
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if fraction.contains('.') {
+        return Err(AmountError::Malformed {
+            input: input.to_string(),
+        });
+    }
+    let decimals = token.decimals();
+    if fraction.len() > decimals as usize {
+        return Err(AmountError::TooManyDecimals {
+            input: input.to_string(),
+            token: token.symbol(),
+            decimals,
+        });
+    }
+    let overflow = || AmountError::Overflow {
+        input: input.to_string(),
+    };
+    let whole: u128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| overflow())?
+    };
+    let padded = format!("{fraction:0<width$}", width = decimals as usize);
+    let fraction: u128 = if padded.is_empty() {
+        0
+    } else {
+        padded.parse().map_err(|_| overflow())?
+    };
+    whole
+        .checked_mul(10u128.pow(decimals))
+        .and_then(|units| units.checked_add(fraction))
+        .ok_or_else(overflow)
+}
+
+/// Writes base units as a decimal number of whole tokens, without trailing zeros.
+pub fn format_units(base_units: u128, token: Token) -> String {
+    let scale = 10u128.pow(token.decimals());
+    let (whole, fraction) = (base_units / scale, base_units % scale);
+    if fraction == 0 {
+        return whole.to_string();
+    }
+    let digits = format!("{fraction:0width$}", width = token.decimals() as usize);
+    format!("{whole}.{}", digits.trim_end_matches('0'))
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            formatter,
+            "{} {}",
+            format_units(self.base_units, self.token),
+            self.token.symbol()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn parse(input: &str) -> Result<Amount, AmountError> {
+        Amount::parse(input, Token::Btt)
+    }
+
+    #[test]
+    fn decimal_amounts_are_exact() {
+        assert_eq!(parse("2.5BTT").unwrap().base_units, 2_500_000);
+        assert_eq!(parse("0.000001 btt").unwrap().base_units, 1);
+        assert_eq!(parse("1_000BTT").unwrap().base_units, 1_000_000_000);
+        let trx = parse("0.1TRX").unwrap();
+        assert_eq!((trx.token, trx.base_units), (Token::Trx, 100_000));
+        let trc20 = Amount::parse("1.000000000000000001BTT", Token::BttTrc20).unwrap();
+        assert_eq!(trc20.base_units, 1_000_000_000_000_000_001);
+    }
+
+    #[test]
+    fn bare_integers_are_base_units_of_the_default() {
+        let amount = parse("2500000").unwrap();
+        assert_eq!((amount.token, amount.base_units), (Token::Btt, 2_500_000));
+        assert!(matches!(parse("2.5"), Err(AmountError::Malformed { .. })));
+    }
+
+    #[test]
+    fn bad_amounts_are_named() {
+        assert!(matches!(
+            parse("1.0000001BTT"),
+            Err(AmountError::TooManyDecimals { decimals: 6, .. })
+        ));
+        assert!(matches!(parse("-1BTT"), Err(AmountError::Negative { .. })));
+        assert!(matches!(parse("0BTT"), Err(AmountError::Zero { .. })));
+        assert!(matches!(parse("0.0BTT"), Err(AmountError::Zero { .. })));
+        assert!(matches!(
+            parse("5ETH"),
+            Err(AmountError::UnknownUnit { .. })
+        ));
+        assert!(matches!(
+            parse("1.2.3BTT"),
+            Err(AmountError::Malformed { .. })
+        ));
+        assert!(matches!(parse("BTT"), Err(AmountError::Malformed { .. })));
+        assert!(matches!(parse(""), Err(AmountError::Malformed { .. })));
+        assert!(matches!(
+            parse("999999999999999999999999999999999999999999BTT"),
+            Err(AmountError::Overflow { .. })
+        ));
+    }
+
+    #[test]
+    fn display_trims_zeros() {
+        assert_eq!(parse("2.50BTT").unwrap().to_string(), "2.5 BTT");
+        assert_eq!(parse("3TRX").unwrap().to_string(), "3 TRX");
+    }
+
+    proptest! {
+        #[test]
+        fn format_then_parse_round_trips(units in 1u128..u64::MAX as u128) {
+            let text = format!("{}BTT", format_units(units, Token::Btt));
+            prop_assert_eq!(parse(&text).unwrap().base_units, units);
+        }
+    }
+}
