@@ -10,4 +10,6 @@ pub mod bitfield;
 pub mod cli;
 pub mod config;
 pub mod output;
+pub mod rate;
+pub mod swarm;
 pub mod tron;

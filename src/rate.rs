@@ -1,0 +1,97 @@
+//! Upload and download rate limits: a token bucket per direction, shared by
+//! every peer of a torrent (and a global one above them). `None` is no limit.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// A token bucket refilled at `rate` bytes per second, holding at most one
+/// second of tokens so a pause does not turn into a burst.
+#[derive(Debug)]
+pub struct RateLimiter {
+    rate: Option<u64>,
+    state: Mutex<Bucket>,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    refilled_at: Instant,
+}
+
+impl RateLimiter {
+    /// A limiter of `rate` bytes per second, or none.
+    pub fn new(rate: Option<u64>) -> RateLimiter {
+        RateLimiter {
+            rate: rate.filter(|rate| *rate > 0),
+            state: Mutex::new(Bucket {
+                tokens: rate.unwrap_or(0) as f64,
+                refilled_at: Instant::now(),
+            }),
+        }
+    }
+
+    /// How long to wait before `bytes` may pass; takes the tokens either way.
+    pub fn reserve(&self, bytes: u64, now: Instant) -> Duration {
+        let Some(rate) = self.rate else {
+            return Duration::ZERO;
+        };
+        let mut bucket = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let elapsed = now
+            .saturating_duration_since(bucket.refilled_at)
+            .as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * rate as f64).min(rate as f64);
+        bucket.refilled_at = now;
+        bucket.tokens -= bytes as f64;
+        if bucket.tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-bucket.tokens / rate as f64)
+        }
+    }
+
+    /// Waits until `bytes` may pass.
+    pub async fn acquire(&self, bytes: u64) {
+        let wait = self.reserve(bytes, Instant::now());
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unlimited_never_waits() {
+        let limiter = RateLimiter::new(None);
+        assert_eq!(
+            limiter.reserve(u64::MAX / 2, Instant::now()),
+            Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn debt_is_paid_back_at_the_rate() {
+        let limiter = RateLimiter::new(Some(1000));
+        let start = Instant::now();
+        assert_eq!(limiter.reserve(1000, start), Duration::ZERO);
+        assert_eq!(limiter.reserve(500, start), Duration::from_millis(500));
+        assert_eq!(
+            limiter.reserve(0, start + Duration::from_millis(500)),
+            Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn idle_time_does_not_bank_more_than_one_second() {
+        let limiter = RateLimiter::new(Some(1000));
+        let start = Instant::now();
+        let later = start + Duration::from_secs(60);
+        assert_eq!(limiter.reserve(1000, later), Duration::ZERO);
+        assert_eq!(limiter.reserve(1000, later), Duration::from_secs(1));
+    }
+}
