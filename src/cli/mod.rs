@@ -4,6 +4,7 @@
 
 pub mod exit;
 pub mod generated;
+pub mod values;
 
 use crate::output::{Output, Verbosity};
 use clap::Args;

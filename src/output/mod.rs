@@ -8,6 +8,7 @@
 
 mod progress;
 mod record;
+pub mod swarm;
 
 pub use progress::Progress;
 pub use record::{ErrorRecord, Record};

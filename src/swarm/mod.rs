@@ -2,4 +2,5 @@
 //! See `picker` for the piece states and `choker` for the unchoke seam.
 
 pub mod choker;
+pub mod events;
 pub mod picker;
