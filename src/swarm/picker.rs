@@ -1,17 +1,19 @@
 //! Which blocks to request next, and the assembly of blocks into pieces.
 //!
 //! Piece states: *missing* → *in progress* (some blocks requested or
-//! received, its buffer allocated) → *complete* (every block received; handed
+//! received, its buffer allocated) → *verifying* (every block received; handed
 //! to the verifier) → *have* (hash checked) or back to *missing* (hash failed).
 //! Selection: the first few pieces at random (so a new peer soon has
 //! something to trade), then rarest first, or lowest index first when
 //! sequential. Pieces already in progress are finished before new ones are
 //! started. When every missing block is already requested, *endgame* lets a
 //! block be requested from a second peer; the first copy to arrive wins.
+//! A piece that failed its hash check is fetched again from one peer only, so
+//! the next failure has a single culprit.
 
 use crate::bitfield::Bitfield;
 use rand::Rng;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The size of one requested block (BEP 3's de facto standard).
 pub const BLOCK_SIZE: u32 = 16 * 1024;
@@ -42,6 +44,14 @@ struct PieceInProgress {
     blocks: Vec<BlockState>,
     received: usize,
     data: Vec<u8>,
+    contributors: Vec<PeerKey>,
+    owner: Option<PeerKey>,
+}
+
+impl PieceInProgress {
+    fn open_to(&self, peer: PeerKey) -> bool {
+        self.owner.is_none_or(|owner| owner == peer)
+    }
 }
 
 /// What happened to a block that arrived.
@@ -51,8 +61,21 @@ pub enum Arrival {
     Unexpected,
     /// Stored; the piece still misses blocks.
     Stored,
-    /// Stored, and it completed the piece, whose bytes are returned for hashing.
-    PieceComplete(Vec<u8>),
+    /// Stored, and it completed the piece.
+    PieceComplete {
+        /// The whole piece, for hashing.
+        data: Vec<u8>,
+        /// Every peer that sent at least one block of it.
+        contributors: Vec<PeerKey>,
+    },
+}
+
+/// One call's parameters to the block-selection helpers.
+struct Request<'a> {
+    peer: PeerKey,
+    count: usize,
+    duplicate: bool,
+    already_requested: &'a dyn Fn(&Block) -> bool,
 }
 
 /// Block bookkeeping and piece selection for one torrent.
@@ -65,6 +88,7 @@ pub struct Picker {
     availability: Vec<u32>,
     in_progress: HashMap<u32, PieceInProgress>,
     verifying: Bitfield,
+    retried: HashSet<u32>,
     sequential: bool,
     random_first: usize,
 }
@@ -86,6 +110,7 @@ impl Picker {
             verifying: Bitfield::new(piece_count),
             availability: vec![0; piece_count],
             in_progress: HashMap::new(),
+            retried: HashSet::new(),
             random_first: 4,
             have,
             wanted,
@@ -145,25 +170,36 @@ impl Picker {
         }
     }
 
-    /// Chooses up to `count` blocks to request from a peer with `peer_has`,
-    /// skipping blocks in `already_requested` (this peer's outstanding ones).
+    /// Chooses up to `count` blocks to request from `peer`, which has
+    /// `peer_has`, skipping blocks in `already_requested` (its outstanding ones).
     pub fn pick(
         &mut self,
+        peer: PeerKey,
         peer_has: &Bitfield,
         count: usize,
         already_requested: &dyn Fn(&Block) -> bool,
     ) -> Vec<Block> {
         let mut picked = Vec::new();
-        self.pick_from_in_progress(peer_has, count, &mut picked, false, already_requested);
+        let request = Request {
+            peer,
+            count,
+            duplicate: false,
+            already_requested,
+        };
+        self.pick_from_in_progress(peer_has, &request, &mut picked);
         while picked.len() < count {
             let Some(index) = self.choose_new_piece(peer_has) else {
                 break;
             };
-            self.start_piece(index);
-            self.pick_from_piece(index, count, &mut picked, false, already_requested);
+            self.start_piece(index, peer);
+            self.pick_from_piece(index, &request, &mut picked);
         }
         if picked.is_empty() && self.in_endgame() {
-            self.pick_from_in_progress(peer_has, count, &mut picked, true, already_requested);
+            let duplicate = Request {
+                duplicate: true,
+                ..request
+            };
+            self.pick_from_in_progress(peer_has, &duplicate, &mut picked);
         }
         picked
     }
@@ -183,8 +219,8 @@ impl Picker {
                 .all(|piece| piece.blocks.iter().all(|state| *state != BlockState::Free))
     }
 
-    /// Stores an arriving block.
-    pub fn block_arrived(&mut self, index: u32, begin: u32, data: &[u8]) -> Arrival {
+    /// Stores a block `peer` sent.
+    pub fn block_arrived(&mut self, peer: PeerKey, index: u32, begin: u32, data: &[u8]) -> Arrival {
         let piece_size = self.piece_size(index);
         let Some(piece) = self.in_progress.get_mut(&index) else {
             return Arrival::Unexpected;
@@ -203,15 +239,20 @@ impl Picker {
         piece.data[begin as usize..begin as usize + data.len()].copy_from_slice(data);
         piece.blocks[slot] = BlockState::Received;
         piece.received += 1;
+        if !piece.contributors.contains(&peer) {
+            piece.contributors.push(peer);
+        }
         if piece.received < piece.blocks.len() {
             return Arrival::Stored;
         }
-        let piece = self
-            .in_progress
-            .remove(&index)
-            .expect("piece present above");
+        let Some(piece) = self.in_progress.remove(&index) else {
+            return Arrival::Unexpected;
+        };
         self.verifying.set(index as usize);
-        Arrival::PieceComplete(piece.data)
+        Arrival::PieceComplete {
+            data: piece.data,
+            contributors: piece.contributors,
+        }
     }
 
     /// Returns a request that will not be answered (choke, reject, timeout,
@@ -228,51 +269,54 @@ impl Picker {
         }
     }
 
+    /// Forgets a departed peer's claim on pieces it was fetching alone.
+    pub fn peer_gone(&mut self, peer: PeerKey) {
+        for piece in self.in_progress.values_mut() {
+            if piece.owner == Some(peer) {
+                piece.owner = None;
+            }
+        }
+    }
+
     /// Records the verifier's verdict on a complete piece.
     pub fn piece_checked(&mut self, index: u32, valid: bool) {
         self.verifying.clear(index as usize);
         if valid {
             self.have.set(index as usize);
+            self.retried.remove(&index);
+        } else {
+            self.retried.insert(index);
         }
     }
 
     fn pick_from_in_progress(
         &mut self,
         peer_has: &Bitfield,
-        count: usize,
+        request: &Request<'_>,
         picked: &mut Vec<Block>,
-        duplicate: bool,
-        already_requested: &dyn Fn(&Block) -> bool,
     ) {
         let mut indices: Vec<u32> = self
             .in_progress
-            .keys()
-            .copied()
-            .filter(|&index| peer_has.get(index as usize))
+            .iter()
+            .filter(|(&index, piece)| peer_has.get(index as usize) && piece.open_to(request.peer))
+            .map(|(&index, _)| index)
             .collect();
         indices.sort_unstable();
         for index in indices {
-            if picked.len() >= count {
+            if picked.len() >= request.count {
                 break;
             }
-            self.pick_from_piece(index, count, picked, duplicate, already_requested);
+            self.pick_from_piece(index, request, picked);
         }
     }
 
-    fn pick_from_piece(
-        &mut self,
-        index: u32,
-        count: usize,
-        picked: &mut Vec<Block>,
-        duplicate: bool,
-        already_requested: &dyn Fn(&Block) -> bool,
-    ) {
+    fn pick_from_piece(&mut self, index: u32, request: &Request<'_>, picked: &mut Vec<Block>) {
         let piece_size = self.piece_size(index);
         let Some(piece) = self.in_progress.get_mut(&index) else {
             return;
         };
         for (slot, state) in piece.blocks.iter_mut().enumerate() {
-            if picked.len() >= count {
+            if picked.len() >= request.count {
                 break;
             }
             let begin = slot as u32 * BLOCK_SIZE;
@@ -283,7 +327,9 @@ impl Picker {
             };
             let take = match *state {
                 BlockState::Free => true,
-                BlockState::Requested(n) => duplicate && n < 2 && !already_requested(&block),
+                BlockState::Requested(n) => {
+                    request.duplicate && n < 2 && !(request.already_requested)(&block)
+                }
                 BlockState::Received => false,
             };
             if take {
@@ -296,14 +342,17 @@ impl Picker {
         }
     }
 
-    fn start_piece(&mut self, index: u32) {
+    fn start_piece(&mut self, index: u32, peer: PeerKey) {
         let blocks = self.piece_size(index).div_ceil(BLOCK_SIZE) as usize;
+        let owner = self.retried.contains(&index).then_some(peer);
         self.in_progress.insert(
             index,
             PieceInProgress {
                 blocks: vec![BlockState::Free; blocks],
                 received: 0,
                 data: Vec::new(),
+                contributors: Vec::new(),
+                owner,
             },
         );
     }
@@ -324,13 +373,12 @@ impl Picker {
         if self.sequential {
             return (0..piece_count)
                 .find(|&index| self.is_candidate(index, peer_has))
-                .map(|i| i as u32);
+                .map(|index| index as u32);
         }
         let start = rand::thread_rng().gen_range(0..piece_count);
-        let rotated = (start..piece_count).chain(0..start);
+        let mut rotated = (start..piece_count).chain(0..start);
         if self.have.count() < self.random_first {
             return rotated
-                .clone()
                 .find(|&index| self.is_candidate(index, peer_has))
                 .map(|i| i as u32);
         }
@@ -346,6 +394,7 @@ mod tests {
     use super::*;
 
     const PIECE: u32 = 2 * BLOCK_SIZE;
+    const FULL_BLOCK: [u8; BLOCK_SIZE as usize] = [0; BLOCK_SIZE as usize];
 
     fn picker(pieces: usize, total: u64) -> Picker {
         Picker::new(
@@ -361,11 +410,17 @@ mod tests {
         false
     }
 
+    fn complete(arrival: Arrival) -> (Vec<u8>, Vec<PeerKey>) {
+        match arrival {
+            Arrival::PieceComplete { data, contributors } => (data, contributors),
+            other => panic!("piece should be complete, got {other:?}"),
+        }
+    }
+
     #[test]
     fn short_last_piece_has_short_last_block() {
         let mut picker = picker(2, u64::from(PIECE) + 100);
-        let seeder = Bitfield::full(2);
-        let blocks = picker.pick(&seeder, 10, &none);
+        let blocks = picker.pick(1, &Bitfield::full(2), 10, &none);
         assert_eq!(blocks.len(), 3);
         assert!(blocks.contains(&Block {
             index: 1,
@@ -377,59 +432,71 @@ mod tests {
     #[test]
     fn blocks_assemble_into_a_piece() {
         let mut picker = picker(1, u64::from(PIECE));
-        let blocks = picker.pick(&Bitfield::full(1), 10, &none);
-        assert_eq!(blocks.len(), 2);
+        assert_eq!(picker.pick(1, &Bitfield::full(1), 10, &none).len(), 2);
         assert_eq!(
-            picker.block_arrived(0, 0, &[1; BLOCK_SIZE as usize]),
+            picker.block_arrived(1, 0, 0, &[1; BLOCK_SIZE as usize]),
             Arrival::Stored
         );
         assert_eq!(
-            picker.block_arrived(0, 0, &[1; BLOCK_SIZE as usize]),
+            picker.block_arrived(1, 0, 0, &[1; BLOCK_SIZE as usize]),
             Arrival::Unexpected
         );
-        let Arrival::PieceComplete(data) =
-            picker.block_arrived(0, BLOCK_SIZE, &[2; BLOCK_SIZE as usize])
-        else {
-            panic!("piece should be complete");
-        };
-        assert_eq!(data[0], 1);
-        assert_eq!(data[PIECE as usize - 1], 2);
+        let (data, contributors) =
+            complete(picker.block_arrived(2, 0, BLOCK_SIZE, &[2; BLOCK_SIZE as usize]));
+        assert_eq!(contributors, vec![1, 2]);
+        assert_eq!((data[0], data[PIECE as usize - 1]), (1, 2));
         assert!(!picker.is_done());
         picker.piece_checked(0, true);
         assert!(picker.is_done());
+        assert_eq!(picker.bytes_left(), 0);
     }
 
     #[test]
     fn wrong_length_or_unrequested_blocks_are_unexpected() {
         let mut picker = picker(2, u64::from(PIECE) * 2);
-        assert_eq!(picker.block_arrived(0, 0, &[0; 16]), Arrival::Unexpected);
-        picker.pick(&Bitfield::full(2), 1, &none);
-        let index = if picker.in_progress.contains_key(&0) {
-            0
-        } else {
-            1
-        };
         assert_eq!(
-            picker.block_arrived(index, 0, &[0; 16]),
+            picker.block_arrived(1, 0, 0, &FULL_BLOCK),
+            Arrival::Unexpected
+        );
+        let index = picker.pick(1, &Bitfield::full(2), 1, &none)[0].index;
+        assert_eq!(
+            picker.block_arrived(1, index, 0, &[0; 16]),
             Arrival::Unexpected
         );
         assert_eq!(
-            picker.block_arrived(index, 7, &[0; BLOCK_SIZE as usize]),
+            picker.block_arrived(1, index, 7, &FULL_BLOCK),
             Arrival::Unexpected
+        );
+        assert_eq!(
+            picker.block_arrived(1, index, BLOCK_SIZE, &FULL_BLOCK),
+            Arrival::Unexpected
+        );
+        assert_eq!(
+            picker.block_arrived(1, index, 0, &FULL_BLOCK),
+            Arrival::Stored
         );
     }
 
     #[test]
-    fn failed_piece_is_fetched_again() {
-        let mut picker = picker(1, u64::from(BLOCK_SIZE));
-        picker.pick(&Bitfield::full(1), 10, &none);
-        assert!(matches!(
-            picker.block_arrived(0, 0, &[0; BLOCK_SIZE as usize]),
-            Arrival::PieceComplete(_)
-        ));
-        assert!(picker.pick(&Bitfield::full(1), 10, &none).is_empty());
+    fn failed_piece_is_retried_by_one_peer_only() {
+        let mut picker = picker(1, u64::from(PIECE));
+        picker.pick(1, &Bitfield::full(1), 1, &none);
+        picker.pick(2, &Bitfield::full(1), 1, &none);
+        picker.block_arrived(1, 0, 0, &FULL_BLOCK);
+        let (_, contributors) = complete(picker.block_arrived(2, 0, BLOCK_SIZE, &FULL_BLOCK));
+        assert_eq!(contributors, vec![1, 2]);
+        assert!(
+            picker.pick(3, &Bitfield::full(1), 10, &none).is_empty(),
+            "verifying"
+        );
         picker.piece_checked(0, false);
-        assert_eq!(picker.pick(&Bitfield::full(1), 10, &none).len(), 1);
+        assert_eq!(picker.pick(3, &Bitfield::full(1), 1, &none).len(), 1);
+        assert!(
+            picker.pick(4, &Bitfield::full(1), 10, &none).is_empty(),
+            "owned by peer 3"
+        );
+        picker.peer_gone(3);
+        assert_eq!(picker.pick(4, &Bitfield::full(1), 10, &none).len(), 1);
     }
 
     #[test]
@@ -442,8 +509,7 @@ mod tests {
         let mut rare = Bitfield::new(8);
         rare.set(5);
         picker.remove_peer_pieces(&rare);
-        let blocks = picker.pick(&everyone, 1, &none);
-        assert_eq!(blocks[0].index, 5);
+        assert_eq!(picker.pick(1, &everyone, 1, &none)[0].index, 5);
     }
 
     #[test]
@@ -452,8 +518,11 @@ mod tests {
         wanted.set(2);
         wanted.set(3);
         let mut picker = Picker::new(PIECE, u64::from(PIECE) * 4, Bitfield::new(4), wanted, true);
-        let blocks = picker.pick(&Bitfield::full(4), 3, &none);
-        let indices: Vec<u32> = blocks.iter().map(|block| block.index).collect();
+        let indices: Vec<u32> = picker
+            .pick(1, &Bitfield::full(4), 3, &none)
+            .iter()
+            .map(|block| block.index)
+            .collect();
         assert_eq!(indices, vec![2, 2, 3]);
         let mut only_first = Bitfield::new(4);
         only_first.set(0);
@@ -463,21 +532,20 @@ mod tests {
     #[test]
     fn endgame_duplicates_requests_to_another_peer() {
         let mut picker = picker(1, u64::from(PIECE));
-        let first = picker.pick(&Bitfield::full(1), 10, &none);
+        let first = picker.pick(1, &Bitfield::full(1), 10, &none);
         assert_eq!(first.len(), 2);
         assert!(picker.in_endgame());
         let mine = |block: &Block| first.contains(block);
-        assert!(picker.pick(&Bitfield::full(1), 10, &mine).is_empty());
-        let second = picker.pick(&Bitfield::full(1), 10, &none);
-        assert_eq!(second, first);
+        assert!(picker.pick(1, &Bitfield::full(1), 10, &mine).is_empty());
+        assert_eq!(picker.pick(2, &Bitfield::full(1), 10, &none), first);
     }
 
     #[test]
     fn dropped_request_becomes_free_again() {
         let mut picker = picker(1, u64::from(BLOCK_SIZE));
-        let blocks = picker.pick(&Bitfield::full(1), 10, &none);
+        let blocks = picker.pick(1, &Bitfield::full(1), 10, &none);
         picker.request_dropped(&blocks[0]);
         assert!(!picker.in_endgame());
-        assert_eq!(picker.pick(&Bitfield::full(1), 10, &none), blocks);
+        assert_eq!(picker.pick(2, &Bitfield::full(1), 10, &none), blocks);
     }
 }
