@@ -5,6 +5,7 @@
 //! storage, wallet, ledger and market code never imports `cli` or `output`:
 //! results are plain `Serialize` types and [`output`] decides how they look.
 
+pub mod bencode;
 pub mod bitfield;
 pub mod cli;
 pub mod config;
