@@ -9,4 +9,6 @@ pub mod bencode;
 pub mod bitfield;
 pub mod cli;
 pub mod config;
+pub mod magnet;
+pub mod metainfo;
 pub mod output;
