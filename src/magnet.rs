@@ -1,0 +1,308 @@
+//! Magnet links (BEP 9, with BEP 53's `so=` file selection): parse and format.
+//!
+//! Parsing is liberal where it is safe: unknown parameters are ignored, `+`
+//! means a space, hex or base32 `urn:btih:` hashes are accepted, and only the
+//! first v1 hash counts. It is strict where a mistake would matter: a missing
+//! or malformed info-hash, a bad `so=` range or text that is not UTF-8 after
+//! percent-decoding is an error. [`Display`](std::fmt::Display) writes the
+//! canonical form: hex hash, then `dn`, `tr`, `x.pe` and `so`, each value
+//! percent-encoded.
+
+use std::fmt;
+use std::ops::RangeInclusive;
+use std::str::FromStr;
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use crate::metainfo::{InfoHash, InfoHashParseError};
+
+/// Everything but RFC 3986 unreserved characters is escaped in values.
+const VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A parsed magnet link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Magnet {
+    /// The v1 info-hash (`xt=urn:btih:`).
+    pub info_hash: InfoHash,
+    /// The display name (`dn`).
+    pub name: Option<String>,
+    /// Tracker URLs (`tr`, `tr.1`, ...), in order.
+    pub trackers: Vec<String>,
+    /// Peer addresses (`x.pe`), `host:port`.
+    pub peers: Vec<String>,
+    /// The file indices to download (`so`, BEP 53), or `None` for all.
+    pub select_only: Option<Vec<RangeInclusive<usize>>>,
+}
+
+/// Why text is not a usable magnet link.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MagnetError {
+    /// The text does not start with `magnet:?`.
+    #[error("not a magnet link (expected \"magnet:?\"): {input:?}")]
+    NotAMagnet {
+        /// The rejected text.
+        input: String,
+    },
+    /// No `xt=urn:btih:` parameter.
+    #[error("magnet link has no v1 info-hash (xt=urn:btih:...): {input:?}")]
+    MissingInfoHash {
+        /// The rejected text.
+        input: String,
+    },
+    /// A `urn:btih:` value that is not a hash.
+    #[error("magnet link: {0}")]
+    InvalidInfoHash(#[from] InfoHashParseError),
+    /// A parameter value that is not UTF-8 once percent-decoded.
+    #[error("magnet parameter {key:?} is not valid UTF-8 once percent-decoded")]
+    InvalidUtf8 {
+        /// The parameter name.
+        key: String,
+    },
+    /// An `so=` value that is not a comma-separated list of `N` or `N-M`.
+    #[error("magnet parameter \"so\" has an invalid file selection {value:?}")]
+    InvalidSelectOnly {
+        /// The rejected value.
+        value: String,
+    },
+}
+
+impl FromStr for Magnet {
+    type Err = MagnetError;
+
+    fn from_str(input: &str) -> Result<Magnet, MagnetError> {
+        let query = strip_scheme(input).ok_or_else(|| MagnetError::NotAMagnet {
+            input: input.to_owned(),
+        })?;
+        let mut info_hash = None;
+        let mut magnet = Magnet {
+            info_hash: InfoHash([0; 20]),
+            name: None,
+            trackers: Vec::new(),
+            peers: Vec::new(),
+            select_only: None,
+        };
+        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+            let (key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = decode_value(key, raw_value)?;
+            match key {
+                "xt" => {
+                    if let (None, Some(hash)) = (info_hash, strip_btih(&value)) {
+                        info_hash = Some(hash.parse::<InfoHash>()?);
+                    }
+                }
+                "dn" => magnet.name = Some(value),
+                "x.pe" => magnet.peers.push(value),
+                "so" => magnet.select_only = Some(parse_select_only(&value)?),
+                _ if is_tracker_key(key) => magnet.trackers.push(value),
+                _ => {}
+            }
+        }
+        magnet.info_hash = info_hash.ok_or_else(|| MagnetError::MissingInfoHash {
+            input: input.to_owned(),
+        })?;
+        Ok(magnet)
+    }
+}
+
+fn strip_scheme(input: &str) -> Option<&str> {
+    let scheme = input.get(..8)?;
+    scheme
+        .eq_ignore_ascii_case("magnet:?")
+        .then(|| input.get(8..))
+        .flatten()
+}
+
+fn strip_btih(value: &str) -> Option<&str> {
+    let prefix = value.get(..9)?;
+    prefix
+        .eq_ignore_ascii_case("urn:btih:")
+        .then(|| value.get(9..))
+        .flatten()
+}
+
+/// `tr`, or `tr.N` as some clients number them.
+fn is_tracker_key(key: &str) -> bool {
+    key == "tr"
+        || key
+            .strip_prefix("tr.")
+            .is_some_and(|number| !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn decode_value(key: &str, raw: &str) -> Result<String, MagnetError> {
+    let spaced = raw.replace('+', " ");
+    percent_decode_str(&spaced)
+        .decode_utf8()
+        .map(|text| text.into_owned())
+        .map_err(|_| MagnetError::InvalidUtf8 {
+            key: key.to_owned(),
+        })
+}
+
+fn parse_select_only(value: &str) -> Result<Vec<RangeInclusive<usize>>, MagnetError> {
+    let invalid = || MagnetError::InvalidSelectOnly {
+        value: value.to_owned(),
+    };
+    value
+        .split(',')
+        .map(|item| {
+            let (start, end) = item.split_once('-').unwrap_or((item, item));
+            let start: usize = start.parse().map_err(|_| invalid())?;
+            let end: usize = end.parse().map_err(|_| invalid())?;
+            (start <= end).then_some(start..=end).ok_or_else(invalid)
+        })
+        .collect()
+}
+
+impl fmt::Display for Magnet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "magnet:?xt=urn:btih:{}", self.info_hash)?;
+        if let Some(name) = &self.name {
+            write!(f, "&dn={}", utf8_percent_encode(name, VALUE))?;
+        }
+        for tracker in &self.trackers {
+            write!(f, "&tr={}", utf8_percent_encode(tracker, VALUE))?;
+        }
+        for peer in &self.peers {
+            write!(f, "&x.pe={}", utf8_percent_encode(peer, VALUE))?;
+        }
+        if let Some(ranges) = &self.select_only {
+            f.write_str("&so=")?;
+            for (index, range) in ranges.iter().enumerate() {
+                let separator = if index == 0 { "" } else { "," };
+                match range.start() == range.end() {
+                    true => write!(f, "{separator}{}", range.start())?,
+                    false => write!(f, "{separator}{}-{}", range.start(), range.end())?,
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const HEX: &str = "c9e15763f722f23e98a29decdfae341b98d53056";
+
+    fn parse(input: &str) -> Result<Magnet, MagnetError> {
+        input.parse()
+    }
+
+    #[test]
+    fn parses_a_typical_link() {
+        let link = format!(
+            "magnet:?xt=urn:btih:{HEX}&dn=Cosmos+Laundromat%20(2015)&tr=udp%3A%2F%2Ftracker.example%3A1337\
+             &tr.1=http://t2.example/announce&x.pe=127.0.0.1:6881&so=0,2,4-6&foo=bar"
+        );
+        let magnet = parse(&link);
+        assert_eq!(
+            magnet,
+            Ok(Magnet {
+                info_hash: HEX.parse().expect("valid hash"),
+                name: Some("Cosmos Laundromat (2015)".into()),
+                trackers: vec![
+                    "udp://tracker.example:1337".into(),
+                    "http://t2.example/announce".into()
+                ],
+                peers: vec!["127.0.0.1:6881".into()],
+                select_only: Some(vec![0..=0, 2..=2, 4..=6]),
+            })
+        );
+    }
+
+    #[test]
+    fn accepts_base32_and_uppercase_scheme() {
+        let base32 = data_encoding::BASE32.encode(&hex::decode(HEX).unwrap_or_default());
+        let magnet = parse(&format!("MAGNET:?xt=URN:BTIH:{base32}"));
+        assert_eq!(magnet.map(|m| m.info_hash.to_string()), Ok(HEX.to_owned()));
+    }
+
+    #[test]
+    fn keeps_the_first_v1_hash_and_ignores_v2() {
+        let other = "0".repeat(40);
+        let link = format!("magnet:?xt=urn:btmh:1220abcd&xt=urn:btih:{HEX}&xt=urn:btih:{other}");
+        assert_eq!(
+            parse(&link).map(|m| m.info_hash.to_string()),
+            Ok(HEX.to_owned())
+        );
+    }
+
+    #[test]
+    fn reports_clear_errors() {
+        assert!(matches!(
+            parse("http://x"),
+            Err(MagnetError::NotAMagnet { .. })
+        ));
+        assert!(matches!(
+            parse("magnet:?dn=x"),
+            Err(MagnetError::MissingInfoHash { .. })
+        ));
+        assert!(matches!(
+            parse("magnet:?xt=urn:btmh:1220ab"),
+            Err(MagnetError::MissingInfoHash { .. })
+        ));
+        assert_eq!(
+            parse("magnet:?xt=urn:btih:xyz"),
+            Err(MagnetError::InvalidInfoHash(InfoHashParseError {
+                input: "xyz".into()
+            }))
+        );
+        let bad_selection = format!("magnet:?xt=urn:btih:{HEX}&so=3-1");
+        assert!(matches!(
+            parse(&bad_selection),
+            Err(MagnetError::InvalidSelectOnly { .. })
+        ));
+        let bad_utf8 = format!("magnet:?xt=urn:btih:{HEX}&dn=%FF");
+        assert!(matches!(
+            parse(&bad_utf8),
+            Err(MagnetError::InvalidUtf8 { .. })
+        ));
+    }
+
+    #[test]
+    fn displays_canonically() {
+        let link = format!(
+            "magnet:?dn=a%20b&xt=urn:btih:{}&so=1-3,5",
+            HEX.to_uppercase()
+        );
+        let shown = parse(&link).map(|magnet| magnet.to_string());
+        assert_eq!(
+            shown,
+            Ok(format!("magnet:?xt=urn:btih:{HEX}&dn=a%20b&so=1-3,5"))
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn display_then_parse_round_trips(
+            hash in any::<[u8; 20]>(),
+            name in proptest::option::of("[ -~éü]{0,20}"),
+            trackers in proptest::collection::vec("[ -~éü]{0,20}", 0..3),
+            peers in proptest::collection::vec("[ -~éü]{0,20}", 0..3),
+            select_only in proptest::option::of(proptest::collection::vec((0usize..100, 0usize..5), 1..4)),
+        ) {
+            let magnet = Magnet {
+                info_hash: InfoHash(hash),
+                name,
+                trackers,
+                peers,
+                select_only: select_only.map(|ranges| {
+                    ranges.into_iter().map(|(start, extra)| start..=start + extra).collect()
+                }),
+            };
+            prop_assert_eq!(parse(&magnet.to_string()), Ok(magnet));
+        }
+
+        #[test]
+        fn parsing_arbitrary_text_never_panics(text in "\\PC{0,80}") {
+            let _ = parse(&format!("magnet:?{text}"));
+            let _ = parse(&text);
+        }
+    }
+}

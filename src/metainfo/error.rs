@@ -1,0 +1,124 @@
+//! [`MetainfoError`]: why bytes are not a valid v1 torrent. Each variant names
+//! the key involved as a dotted path (`info.files[3].path`) so the message fits
+//! on one line and points at the culprit.
+
+use std::path::PathBuf;
+
+use crate::bencode::DecodeError;
+
+/// A .torrent file or an info dictionary that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MetainfoError {
+    /// The bytes are not strict bencode.
+    #[error("not valid bencode: {0}")]
+    Bencode(#[from] DecodeError),
+    /// A required key is absent.
+    #[error("missing key {key:?}")]
+    MissingKey {
+        /// The dotted path of the key.
+        key: String,
+    },
+    /// A key holds the wrong kind of value.
+    #[error("{key:?} should be a {expected} but is a {found}")]
+    WrongType {
+        /// The dotted path of the key.
+        key: String,
+        /// What the key should hold.
+        expected: &'static str,
+        /// What it holds.
+        found: &'static str,
+    },
+    /// A text field that is not UTF-8.
+    #[error("{key:?} is not valid UTF-8")]
+    InvalidUtf8 {
+        /// The dotted path of the key.
+        key: String,
+    },
+    /// The piece length is zero, negative or above the supported maximum.
+    #[error("piece length {value} is not between 1 and {max} bytes")]
+    InvalidPieceLength {
+        /// The piece length found.
+        value: i64,
+        /// The largest piece length accepted.
+        max: u32,
+    },
+    /// `pieces` does not hold a whole number of 20-byte hashes.
+    #[error("\"info.pieces\" is {length} bytes long, not a multiple of 20")]
+    PiecesNotMultipleOf20 {
+        /// The length of `pieces`.
+        length: usize,
+    },
+    /// The number of piece hashes does not cover the total length.
+    #[error(
+        "{actual} piece hashes but {total_length} bytes in pieces of {piece_length} bytes need {expected}"
+    )]
+    PieceCountMismatch {
+        /// The number of hashes the total length needs.
+        expected: u64,
+        /// The number of hashes present.
+        actual: usize,
+        /// The total length of the files.
+        total_length: u64,
+        /// The piece length.
+        piece_length: u32,
+    },
+    /// A file length below zero.
+    #[error("{key:?} is negative: {value}")]
+    NegativeLength {
+        /// The dotted path of the key.
+        key: String,
+        /// The length found.
+        value: i64,
+    },
+    /// The file lengths add up to more than 2^64 - 1 bytes.
+    #[error("the file lengths add up to more than 2^64 - 1 bytes (at {key:?})")]
+    TotalLengthOverflow {
+        /// The dotted path of the length that overflowed.
+        key: String,
+    },
+    /// The torrent holds no data at all.
+    #[error("the torrent holds no data (total length 0)")]
+    Empty,
+    /// Both `length` (single file) and `files` (multi-file) are present.
+    #[error("\"info\" has both \"length\" and \"files\"")]
+    BothLengthAndFiles,
+    /// Neither `length` nor `files` is present.
+    #[error("\"info\" has neither \"length\" nor \"files\"")]
+    NeitherLengthNorFiles,
+    /// A multi-file torrent with an empty file list.
+    #[error("\"info.files\" is empty")]
+    NoFiles,
+    /// More files than this implementation accepts.
+    #[error("{count} files is more than the limit of {limit}")]
+    TooManyFiles {
+        /// The number of files in the torrent.
+        count: usize,
+        /// The limit, [`MAX_FILES`](super::MAX_FILES).
+        limit: usize,
+    },
+    /// A file with an empty path list.
+    #[error("{key:?} is an empty path")]
+    EmptyPath {
+        /// The dotted path of the key.
+        key: String,
+    },
+    /// A name or path component that could escape the download directory or is
+    /// not a plain file name.
+    #[error("{key:?} holds the path component {component:?}, which {reason}")]
+    UnsafePathComponent {
+        /// The dotted path of the key.
+        key: String,
+        /// The component, lossily decoded.
+        component: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+    /// Two files with the same path, or a file whose path is another file's directory.
+    #[error("file paths collide: {first:?} and {second:?}")]
+    PathCollision {
+        /// The shorter path.
+        first: PathBuf,
+        /// The path equal to it or under it.
+        second: PathBuf,
+    },
+}

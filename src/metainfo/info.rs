@@ -1,0 +1,556 @@
+//! [`Info`]: the parsed info dictionary of a v1 torrent, the part the
+//! info-hash covers.
+//!
+//! The parser reads the raw bencode (not serde), so unknown keys are simply
+//! ignored and never change anything. Everything a download relies on is
+//! checked here: a valid name and paths that stay inside the download
+//! directory, lengths that add up without overflow, and exactly one 20-byte
+//! hash per piece. At most [`MAX_FILES`] files are accepted, which bounds the
+//! memory a hostile torrent can make us use.
+
+use std::path::{Path, PathBuf};
+
+use crate::bencode::{List, Value};
+
+use super::error::MetainfoError;
+use super::fields::{expect_int, expect_list, expect_str, Fields};
+use super::file_entry::FileEntry;
+use super::path_component::check_component;
+use super::piece_length::MAX_PIECE_LENGTH;
+
+/// The most files a torrent may hold: 2^20 (1,048,576).
+pub const MAX_FILES: usize = 1 << 20;
+
+/// The parsed info dictionary of a v1 torrent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Info {
+    /// The suggested name: the file name (single file) or the top directory.
+    pub name: String,
+    /// The length of every piece but the last.
+    pub piece_length: u32,
+    /// The SHA-1 of every piece, in order.
+    pub pieces: Vec<[u8; 20]>,
+    /// The files, in torrent order, with their offsets.
+    pub files: Vec<FileEntry>,
+    /// Whether the torrent is private (BEP 27): no DHT, no PEX.
+    pub private: bool,
+    /// The sum of the file lengths.
+    pub total_length: u64,
+}
+
+impl Info {
+    /// Parses and validates an info dictionary.
+    pub fn from_value(value: Value<'_>) -> Result<Info, MetainfoError> {
+        parse_info(value, MAX_FILES)
+    }
+
+    /// The number of pieces.
+    pub fn piece_count(&self) -> usize {
+        self.pieces.len()
+    }
+
+    /// The length of piece `index`: `piece_length`, except for a shorter last
+    /// piece; 0 for an index past the end.
+    pub fn piece_size(&self, index: u32) -> u32 {
+        let start = u64::from(index).saturating_mul(u64::from(self.piece_length));
+        let remaining = self.total_length.saturating_sub(start);
+        u32::try_from(remaining.min(u64::from(self.piece_length))).unwrap_or(self.piece_length)
+    }
+
+    /// Whether the torrent has a `files` list (its data lives under a directory
+    /// named after the torrent).
+    pub fn is_multi_file(&self) -> bool {
+        self.files
+            .first()
+            .is_some_and(|file| file.path.as_path() != Path::new(&self.name))
+    }
+}
+
+fn parse_info(value: Value<'_>, max_files: usize) -> Result<Info, MetainfoError> {
+    let fields = Fields::new(value, "info".to_owned())?;
+    let name = parse_name(&fields)?;
+    let piece_length = parse_piece_length(&fields)?;
+    let pieces = parse_pieces(&fields)?;
+    let private = fields.int("private")? == Some(1);
+    let files = match (fields.optional("length"), fields.list("files")?) {
+        (Some(_), Some(_)) => return Err(MetainfoError::BothLengthAndFiles),
+        (None, None) => return Err(MetainfoError::NeitherLengthNorFiles),
+        (Some(length), None) => vec![single_file(&name, length)?],
+        (None, Some(files)) => multi_file(&name, files, max_files)?,
+    };
+    let total_length = files.last().map_or(0, FileEntry::end);
+    check_piece_count(total_length, piece_length, pieces.len())?;
+    Ok(Info {
+        name,
+        piece_length,
+        pieces,
+        files,
+        private,
+        total_length,
+    })
+}
+
+fn parse_name(fields: &Fields<'_>) -> Result<String, MetainfoError> {
+    let name = fields
+        .text("name")?
+        .ok_or_else(|| MetainfoError::MissingKey {
+            key: fields.key("name"),
+        })?;
+    check_component(&fields.key("name"), name).map(str::to_owned)
+}
+
+fn parse_piece_length(fields: &Fields<'_>) -> Result<u32, MetainfoError> {
+    let value = expect_int(fields.required("piece length")?, fields.key("piece length"))?;
+    u32::try_from(value)
+        .ok()
+        .filter(|length| (1..=MAX_PIECE_LENGTH).contains(length))
+        .ok_or(MetainfoError::InvalidPieceLength {
+            value,
+            max: MAX_PIECE_LENGTH,
+        })
+}
+
+fn parse_pieces(fields: &Fields<'_>) -> Result<Vec<[u8; 20]>, MetainfoError> {
+    let bytes = fields
+        .bytes("pieces")?
+        .ok_or_else(|| MetainfoError::MissingKey {
+            key: fields.key("pieces"),
+        })?;
+    let (hashes, rest) = bytes.as_chunks::<20>();
+    if !rest.is_empty() {
+        return Err(MetainfoError::PiecesNotMultipleOf20 {
+            length: bytes.len(),
+        });
+    }
+    Ok(hashes.to_vec())
+}
+
+fn single_file(name: &str, length: Value<'_>) -> Result<FileEntry, MetainfoError> {
+    Ok(FileEntry {
+        path: PathBuf::from(name),
+        length: file_length(length, "info.length".to_owned())?,
+        offset: 0,
+    })
+}
+
+fn file_length(value: Value<'_>, key: String) -> Result<u64, MetainfoError> {
+    let length = expect_int(value, key.clone())?;
+    u64::try_from(length).map_err(|_| MetainfoError::NegativeLength { key, value: length })
+}
+
+fn multi_file(
+    name: &str,
+    list: List<'_>,
+    max_files: usize,
+) -> Result<Vec<FileEntry>, MetainfoError> {
+    let count = list.len();
+    if count > max_files {
+        return Err(MetainfoError::TooManyFiles {
+            count,
+            limit: max_files,
+        });
+    }
+    if count == 0 {
+        return Err(MetainfoError::NoFiles);
+    }
+    let mut files = Vec::with_capacity(count);
+    let mut offset = 0u64;
+    for (index, item) in list.iter().enumerate() {
+        let fields = Fields::new(item, format!("info.files[{index}]"))?;
+        let length = file_length(fields.required("length")?, fields.key("length"))?;
+        let path = file_path(name, &fields)?;
+        files.push(FileEntry {
+            path,
+            length,
+            offset,
+        });
+        offset = offset
+            .checked_add(length)
+            .ok_or_else(|| MetainfoError::TotalLengthOverflow {
+                key: fields.key("length"),
+            })?;
+    }
+    check_collisions(&files)?;
+    Ok(files)
+}
+
+/// `name/component/...`, from `path.utf-8` when present, else `path`.
+fn file_path(name: &str, fields: &Fields<'_>) -> Result<PathBuf, MetainfoError> {
+    let key_name = if fields.optional("path.utf-8").is_some() {
+        "path.utf-8"
+    } else {
+        "path"
+    };
+    let key = fields.key(key_name);
+    let components = expect_list(fields.required(key_name)?, key.clone())?;
+    if components.is_empty() {
+        return Err(MetainfoError::EmptyPath { key });
+    }
+    let mut path = PathBuf::from(name);
+    for component in components {
+        path.push(check_component(&key, expect_str(component, key.clone())?)?);
+    }
+    Ok(path)
+}
+
+/// Refuses two files at one path, and a file whose path is another's directory.
+fn check_collisions(files: &[FileEntry]) -> Result<(), MetainfoError> {
+    let mut paths: Vec<&Path> = files.iter().map(|file| file.path.as_path()).collect();
+    paths.sort_unstable();
+    for pair in paths.windows(2) {
+        if let [first, second] = pair {
+            if second.starts_with(first) {
+                return Err(MetainfoError::PathCollision {
+                    first: first.to_path_buf(),
+                    second: second.to_path_buf(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_piece_count(
+    total_length: u64,
+    piece_length: u32,
+    actual: usize,
+) -> Result<(), MetainfoError> {
+    if total_length == 0 {
+        return Err(MetainfoError::Empty);
+    }
+    let expected = total_length.div_ceil(u64::from(piece_length));
+    if u64::try_from(actual).ok() != Some(expected) {
+        return Err(MetainfoError::PieceCountMismatch {
+            expected,
+            actual,
+            total_length,
+            piece_length,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::bencode::{decode, Bencode};
+
+    type Dict = BTreeMap<Vec<u8>, Bencode>;
+
+    fn set(dict: &mut Dict, key: &str, value: Bencode) {
+        dict.insert(key.as_bytes().to_vec(), value);
+    }
+
+    fn pieces_for(total: i64, piece_length: i64) -> Bencode {
+        let count = usize::try_from((total + piece_length - 1) / piece_length).unwrap_or(0);
+        Bencode::Bytes(vec![7; count * 20])
+    }
+
+    fn single(length: i64, piece_length: i64) -> Dict {
+        let mut info = Dict::new();
+        set(&mut info, "name", Bencode::text("a.txt"));
+        set(&mut info, "piece length", Bencode::Int(piece_length));
+        set(&mut info, "pieces", pieces_for(length, piece_length));
+        set(&mut info, "length", Bencode::Int(length));
+        info
+    }
+
+    fn file(length: i64, path: &[&str]) -> Bencode {
+        let mut entry = Dict::new();
+        set(&mut entry, "length", Bencode::Int(length));
+        set(
+            &mut entry,
+            "path",
+            Bencode::List(path.iter().map(|c| Bencode::text(c)).collect()),
+        );
+        Bencode::Dict(entry)
+    }
+
+    fn multi(files: Vec<Bencode>, total: i64) -> Dict {
+        let mut info = Dict::new();
+        set(&mut info, "name", Bencode::text("album"));
+        set(&mut info, "piece length", Bencode::Int(16384));
+        set(&mut info, "pieces", pieces_for(total, 16384));
+        set(&mut info, "files", Bencode::List(files));
+        info
+    }
+
+    fn parse(info: Dict) -> Result<Info, MetainfoError> {
+        let bytes = Bencode::Dict(info).encode();
+        Info::from_value(decode(&bytes)?)
+    }
+
+    #[test]
+    fn parses_a_single_file_torrent() {
+        let info = parse(single(40_000, 16384)).expect("valid");
+        assert_eq!(info.name, "a.txt");
+        assert_eq!(info.total_length, 40_000);
+        assert_eq!(info.piece_count(), 3);
+        assert_eq!(
+            (info.piece_size(0), info.piece_size(2), info.piece_size(3)),
+            (16384, 7232, 0)
+        );
+        assert_eq!(
+            info.files,
+            [FileEntry {
+                path: "a.txt".into(),
+                length: 40_000,
+                offset: 0
+            }]
+        );
+        assert!(!info.is_multi_file());
+        assert!(!info.private);
+    }
+
+    #[test]
+    fn parses_a_multi_file_torrent_with_offsets() {
+        let files = vec![
+            file(10, &["cd1", "01.flac"]),
+            file(0, &["empty"]),
+            file(20_000, &["cover.jpg"]),
+        ];
+        let mut dict = multi(files, 20_010);
+        set(&mut dict, "private", Bencode::Int(1));
+        let info = parse(dict).expect("valid");
+        let layout: Vec<(PathBuf, u64, u64)> = info
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.length, f.offset))
+            .collect();
+        assert_eq!(
+            layout,
+            [
+                ("album/cd1/01.flac".into(), 10, 0),
+                ("album/empty".into(), 0, 10),
+                ("album/cover.jpg".into(), 20_000, 10),
+            ]
+        );
+        assert!(info.is_multi_file());
+        assert!(info.private);
+        assert_eq!(info.piece_size(1), 20_010 - 16384);
+    }
+
+    #[test]
+    fn prefers_utf8_twins_of_name_and_path() {
+        let mut entry = Dict::new();
+        set(&mut entry, "length", Bencode::Int(5));
+        set(
+            &mut entry,
+            "path",
+            Bencode::List(vec![Bencode::Bytes(vec![0xff])]),
+        );
+        set(
+            &mut entry,
+            "path.utf-8",
+            Bencode::List(vec![Bencode::text("ü.txt")]),
+        );
+        let mut dict = multi(vec![Bencode::Dict(entry)], 5);
+        set(&mut dict, "name", Bencode::Bytes(vec![0xfe]));
+        set(&mut dict, "name.utf-8", Bencode::text("naïve"));
+        let info = parse(dict).expect("valid");
+        assert_eq!(
+            info.files.first().map(|f| f.path.clone()),
+            Some("naïve/ü.txt".into())
+        );
+    }
+
+    #[test]
+    fn reports_missing_keys_and_wrong_types() {
+        let mut dict = single(10, 16384);
+        dict.remove(&b"name"[..]);
+        assert_eq!(
+            parse(dict),
+            Err(MetainfoError::MissingKey {
+                key: "info.name".into()
+            })
+        );
+        let mut dict = single(10, 16384);
+        set(&mut dict, "pieces", Bencode::Int(3));
+        assert_eq!(
+            parse(dict),
+            Err(MetainfoError::WrongType {
+                key: "info.pieces".into(),
+                expected: "string",
+                found: "integer"
+            })
+        );
+        let mut dict = single(10, 16384);
+        set(&mut dict, "name", Bencode::Bytes(vec![0xff]));
+        assert_eq!(
+            parse(dict),
+            Err(MetainfoError::InvalidUtf8 {
+                key: "info.name".into()
+            })
+        );
+        assert!(matches!(
+            Info::from_value(decode(b"le").expect("valid bencode")),
+            Err(MetainfoError::WrongType {
+                expected: "dictionary",
+                found: "list",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn checks_pieces_against_the_total_length() {
+        let mut dict = single(10, 16384);
+        set(&mut dict, "pieces", Bencode::Bytes(vec![0; 21]));
+        assert_eq!(
+            parse(dict),
+            Err(MetainfoError::PiecesNotMultipleOf20 { length: 21 })
+        );
+        let mut dict = single(40_000, 16384);
+        set(&mut dict, "pieces", Bencode::Bytes(vec![0; 40]));
+        assert!(matches!(
+            parse(dict),
+            Err(MetainfoError::PieceCountMismatch {
+                expected: 3,
+                actual: 2,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn checks_the_piece_length() {
+        for value in [0, -1, i64::from(MAX_PIECE_LENGTH) + 1, i64::MAX] {
+            let mut dict = single(10, 16384);
+            set(&mut dict, "piece length", Bencode::Int(value));
+            assert_eq!(
+                parse(dict),
+                Err(MetainfoError::InvalidPieceLength {
+                    value,
+                    max: MAX_PIECE_LENGTH
+                })
+            );
+        }
+        assert!(
+            parse(single(10, 1000)).is_ok(),
+            "non-power-of-two lengths are accepted"
+        );
+    }
+
+    #[test]
+    fn checks_file_lengths() {
+        assert_eq!(
+            parse(single(-5, 16384)),
+            Err(MetainfoError::NegativeLength {
+                key: "info.length".into(),
+                value: -5
+            })
+        );
+        assert_eq!(parse(single(0, 16384)), Err(MetainfoError::Empty));
+        let files = vec![
+            file(i64::MAX, &["a"]),
+            file(i64::MAX, &["b"]),
+            file(i64::MAX, &["c"]),
+        ];
+        assert_eq!(
+            parse(multi(files, 1)),
+            Err(MetainfoError::TotalLengthOverflow {
+                key: "info.files[2].length".into()
+            })
+        );
+    }
+
+    #[test]
+    fn needs_exactly_one_of_length_and_files() {
+        let mut both = single(10, 16384);
+        set(&mut both, "files", Bencode::List(vec![file(10, &["a"])]));
+        assert_eq!(parse(both), Err(MetainfoError::BothLengthAndFiles));
+        let mut neither = single(10, 16384);
+        neither.remove(&b"length"[..]);
+        assert_eq!(parse(neither), Err(MetainfoError::NeitherLengthNorFiles));
+        assert_eq!(parse(multi(vec![], 1)), Err(MetainfoError::NoFiles));
+    }
+
+    #[test]
+    fn refuses_unsafe_paths() {
+        for path in [
+            &["..", "etc"][..],
+            &["a", "."],
+            &[""],
+            &["/abs"],
+            &["a/b"],
+            &["a\\b"],
+            &["nul\0"],
+        ] {
+            let result = parse(multi(vec![file(1, path)], 1));
+            assert!(
+                matches!(&result, Err(MetainfoError::UnsafePathComponent { key, .. }) if key == "info.files[0].path"),
+                "{path:?}: {result:?}"
+            );
+        }
+        assert_eq!(
+            parse(multi(vec![file(1, &[])], 1)),
+            Err(MetainfoError::EmptyPath {
+                key: "info.files[0].path".into()
+            })
+        );
+        let mut dict = single(10, 16384);
+        set(&mut dict, "name", Bencode::text(".."));
+        assert!(matches!(
+            parse(dict),
+            Err(MetainfoError::UnsafePathComponent { .. })
+        ));
+    }
+
+    #[test]
+    fn refuses_colliding_paths() {
+        let duplicate = vec![file(1, &["a"]), file(1, &["b"]), file(1, &["a"])];
+        assert_eq!(
+            parse(multi(duplicate, 3)),
+            Err(MetainfoError::PathCollision {
+                first: "album/a".into(),
+                second: "album/a".into()
+            })
+        );
+        let file_as_directory = vec![file(1, &["a"]), file(1, &["a.txt"]), file(1, &["a", "b"])];
+        assert_eq!(
+            parse(multi(file_as_directory, 3)),
+            Err(MetainfoError::PathCollision {
+                first: "album/a".into(),
+                second: "album/a/b".into()
+            })
+        );
+    }
+
+    #[test]
+    fn refuses_more_files_than_the_limit() {
+        let files = (0..4).map(|index| file(1, &[&index.to_string()])).collect();
+        let bytes = Bencode::Dict(multi(files, 4)).encode();
+        let value = decode(&bytes).expect("valid bencode");
+        assert_eq!(
+            parse_info(value, 3),
+            Err(MetainfoError::TooManyFiles { count: 4, limit: 3 })
+        );
+        assert!(parse_info(value, 4).is_ok());
+    }
+
+    #[test]
+    fn parses_a_million_files_in_bounded_time() {
+        const COUNT: usize = 1_000_000;
+        let mut bytes = b"d5:filesl".to_vec();
+        for index in 0..COUNT {
+            let name = format!("f{index}");
+            bytes.extend_from_slice(
+                format!("d6:lengthi1e4:pathl{}:{name}ee", name.len()).as_bytes(),
+            );
+        }
+        bytes.extend_from_slice(b"e4:name1:n12:piece lengthi1048576e6:pieces20:");
+        bytes.extend_from_slice(&[0; 20]);
+        bytes.push(b'e');
+        let started = std::time::Instant::now();
+        let info = Info::from_value(decode(&bytes).expect("valid bencode")).expect("valid info");
+        assert_eq!((info.files.len(), info.total_length), (COUNT, COUNT as u64));
+        assert_eq!(info.files.last().map(|f| f.offset), Some(COUNT as u64 - 1));
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+}

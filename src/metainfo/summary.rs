@@ -1,0 +1,76 @@
+//! [`TorrentSummary`]: a torrent as a plain `Serialize` record for the output
+//! layer (`btt-seed create`, `btt-get --info`), readable back with
+//! `deny_unknown_fields` so the JSON schema is checked by tests.
+
+use serde::{Deserialize, Serialize};
+
+use super::info_hash::InfoHash;
+use super::torrent::Torrent;
+
+/// What is worth showing about a torrent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TorrentSummary {
+    /// The torrent name.
+    pub name: String,
+    /// The v1 info-hash.
+    pub info_hash: InfoHash,
+    /// Total bytes of data.
+    pub total_length: u64,
+    /// Bytes per piece.
+    pub piece_length: u32,
+    /// Number of pieces.
+    pub piece_count: usize,
+    /// Whether the torrent is private.
+    pub private: bool,
+    /// The files, in torrent order.
+    pub files: Vec<SummaryFile>,
+    /// Tracker tiers.
+    pub trackers: Vec<Vec<String>>,
+    /// The magnet link.
+    pub magnet: String,
+    /// The comment, if any.
+    pub comment: Option<String>,
+    /// The creating program, if known.
+    pub created_by: Option<String>,
+    /// Creation time in seconds since the Unix epoch, if known.
+    pub creation_date: Option<i64>,
+}
+
+/// One file of a [`TorrentSummary`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryFile {
+    /// The path under the download directory, `/`-separated, starting with the name.
+    pub path: String,
+    /// Length in bytes.
+    pub length: u64,
+}
+
+impl TorrentSummary {
+    /// The summary of `torrent`.
+    pub fn of(torrent: &Torrent) -> TorrentSummary {
+        let info = &torrent.info;
+        TorrentSummary {
+            name: info.name.clone(),
+            info_hash: torrent.info_hash,
+            total_length: info.total_length,
+            piece_length: info.piece_length,
+            piece_count: info.piece_count(),
+            private: info.private,
+            files: info
+                .files
+                .iter()
+                .map(|file| SummaryFile {
+                    path: file.path.to_string_lossy().into_owned(),
+                    length: file.length,
+                })
+                .collect(),
+            trackers: torrent.trackers.clone(),
+            magnet: torrent.magnet().to_string(),
+            comment: torrent.comment.clone(),
+            created_by: torrent.created_by.clone(),
+            creation_date: torrent.creation_date,
+        }
+    }
+}
