@@ -6,6 +6,8 @@
 
 pub mod codec;
 pub mod error;
+pub mod extension;
+pub mod extension_registry;
 pub mod fast;
 pub mod handshake;
 pub mod message;
@@ -13,6 +15,8 @@ pub mod peer_id;
 
 pub use codec::{MessageCodec, WireLimits, STANDARD_BLOCK_LENGTH};
 pub use error::WireError;
+pub use extension::ExtendedHandshake;
+pub use extension_registry::{ExtensionRegistry, IncomingExtension, EXTENDED_HANDSHAKE_ID};
 pub use fast::allowed_fast_set;
 pub use handshake::{read_handshake, write_handshake, Handshake, PROTOCOL_HEADER};
 pub use message::{BlockRequest, Message};
