@@ -12,6 +12,7 @@ pub mod config;
 pub mod magnet;
 pub mod metainfo;
 pub mod output;
+pub mod peer;
 pub mod rate;
 pub mod swarm;
 pub mod tron;

@@ -1,0 +1,393 @@
+//! The extended handshake of the extension protocol (BEP 10): a bencoded
+//! dictionary sent as extended message 0, naming the extensions the sender
+//! supports (`m`) and a few facts about it.
+//!
+//! Known keys are typed and checked: a known key with a wrong type or an
+//! out-of-range value is an error. Unknown keys (for instance the `btt`
+//! extension's wallet fields) are kept in [`ExtendedHandshake::extra`] and
+//! written back out, so extensions can add fields without touching this file.
+//! Nesting is bounded before the payload reaches the recursive bencode
+//! decoder, so a hostile payload cannot exhaust the stack.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use bytes::Bytes;
+use serde_bencode::value::Value;
+
+use super::error::WireError;
+use super::message::Message;
+
+/// The deepest bencode nesting an extended handshake may have.
+const MAX_NESTING: usize = 32;
+
+/// A BEP 10 extended handshake.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtendedHandshake {
+    /// `m`: extension name to the message id the sender wants to receive it
+    /// under; id 0 means the sender disabled that extension.
+    pub extensions: BTreeMap<String, u8>,
+    /// `v`: the sender's client name and version.
+    pub client: Option<String>,
+    /// `p`: the sender's listen port.
+    pub listen_port: Option<u16>,
+    /// `reqq`: how many outstanding requests the sender accepts.
+    pub request_queue: Option<u32>,
+    /// `metadata_size`: the size of the info dictionary (BEP 9).
+    pub metadata_size: Option<u64>,
+    /// `yourip`: the receiver's address as the sender sees it.
+    pub your_ip: Option<IpAddr>,
+    /// Every other key with a UTF-8 name, kept as is.
+    pub extra: BTreeMap<String, Value>,
+}
+
+impl ExtendedHandshake {
+    /// The bencoded payload (without the extended message id byte).
+    pub fn to_payload(&self) -> Bytes {
+        let mut dict: HashMap<Vec<u8>, Value> = self
+            .extra
+            .iter()
+            .map(|(key, value)| (key.clone().into_bytes(), value.clone()))
+            .collect();
+        let extensions = self
+            .extensions
+            .iter()
+            .map(|(name, &id)| (name.clone().into_bytes(), Value::Int(i64::from(id))))
+            .collect();
+        dict.insert(b"m".to_vec(), Value::Dict(extensions));
+        let known = [
+            (
+                "v",
+                self.client.clone().map(|v| Value::Bytes(v.into_bytes())),
+            ),
+            ("p", self.listen_port.map(|p| Value::Int(i64::from(p)))),
+            ("reqq", self.request_queue.map(|q| Value::Int(i64::from(q)))),
+            ("metadata_size", self.metadata_size.and_then(int_value)),
+            ("yourip", self.your_ip.map(ip_value)),
+        ];
+        for (key, value) in known {
+            if let Some(value) = value {
+                dict.insert(key.as_bytes().to_vec(), value);
+            }
+        }
+        let mut out = Vec::new();
+        encode_value(&Value::Dict(dict), &mut out);
+        Bytes::from(out)
+    }
+
+    /// The extended message (id 0) carrying this handshake.
+    pub fn to_message(&self) -> Message {
+        Message::Extended {
+            id: 0,
+            payload: self.to_payload(),
+        }
+    }
+
+    /// Parses a payload (without the extended message id byte).
+    pub fn from_payload(payload: &[u8]) -> Result<ExtendedHandshake, WireError> {
+        check_nesting(payload)?;
+        let value: Value = serde_bencode::from_bytes(payload)
+            .map_err(|source| WireError::ExtendedHandshakeBencode { source })?;
+        let Value::Dict(dict) = value else {
+            return Err(field_error("", "the handshake is not a dictionary"));
+        };
+        let mut handshake = ExtendedHandshake::default();
+        for (key, value) in dict {
+            handshake.set_field(key, value)?;
+        }
+        Ok(handshake)
+    }
+
+    fn set_field(&mut self, key: Vec<u8>, value: Value) -> Result<(), WireError> {
+        match key.as_slice() {
+            b"m" => self.extensions = extension_map(value)?,
+            b"v" => self.client = Some(client_name(value)?),
+            b"p" => self.listen_port = Some(int_field("p", value)?),
+            b"reqq" => self.request_queue = Some(int_field("reqq", value)?),
+            b"metadata_size" => self.metadata_size = Some(int_field("metadata_size", value)?),
+            b"yourip" => self.your_ip = Some(your_ip(value)?),
+            _ => {
+                if let Ok(key) = String::from_utf8(key) {
+                    self.extra.insert(key, value);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn field_error(key: &str, reason: &'static str) -> WireError {
+    WireError::ExtendedHandshakeField {
+        key: key.to_owned(),
+        reason,
+    }
+}
+
+fn int_value(value: u64) -> Option<Value> {
+    i64::try_from(value).ok().map(Value::Int)
+}
+
+fn ip_value(ip: IpAddr) -> Value {
+    match ip {
+        IpAddr::V4(v4) => Value::Bytes(v4.octets().to_vec()),
+        IpAddr::V6(v6) => Value::Bytes(v6.octets().to_vec()),
+    }
+}
+
+/// An integer field that must fit `T` (so negative values are refused).
+fn int_field<T: TryFrom<i64>>(key: &str, value: Value) -> Result<T, WireError> {
+    let Value::Int(int) = value else {
+        return Err(field_error(key, "expected an integer"));
+    };
+    T::try_from(int).map_err(|_| field_error(key, "integer out of range"))
+}
+
+fn client_name(value: Value) -> Result<String, WireError> {
+    match value {
+        Value::Bytes(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        _ => Err(field_error("v", "expected a string")),
+    }
+}
+
+/// `m`: names that are not UTF-8 cannot match a registered extension and are
+/// skipped; ids must be integers in `0..=255`.
+fn extension_map(value: Value) -> Result<BTreeMap<String, u8>, WireError> {
+    let Value::Dict(entries) = value else {
+        return Err(field_error("m", "expected a dictionary"));
+    };
+    let mut extensions = BTreeMap::new();
+    for (name, id) in entries {
+        let id = int_field("m", id)?;
+        if let Ok(name) = String::from_utf8(name) {
+            extensions.insert(name, id);
+        }
+    }
+    Ok(extensions)
+}
+
+fn your_ip(value: Value) -> Result<IpAddr, WireError> {
+    let Value::Bytes(bytes) = value else {
+        return Err(field_error("yourip", "expected a byte string"));
+    };
+    if let Ok(v4) = <[u8; 4]>::try_from(bytes.as_slice()) {
+        return Ok(IpAddr::V4(Ipv4Addr::from(v4)));
+    }
+    if let Ok(v6) = <[u8; 16]>::try_from(bytes.as_slice()) {
+        return Ok(IpAddr::V6(Ipv6Addr::from(v6)));
+    }
+    Err(field_error("yourip", "expected 4 or 16 bytes"))
+}
+
+/// Bencodes `value` with dictionary keys sorted, as BEP 3 requires.
+fn encode_value(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::Int(int) => out.extend_from_slice(format!("i{int}e").as_bytes()),
+        Value::Bytes(bytes) => encode_bytes(bytes, out),
+        Value::List(items) => {
+            out.push(b'l');
+            items.iter().for_each(|item| encode_value(item, out));
+            out.push(b'e');
+        }
+        Value::Dict(entries) => {
+            let mut sorted: Vec<_> = entries.iter().collect();
+            sorted.sort_unstable_by_key(|(key, _)| *key);
+            out.push(b'd');
+            for (key, item) in sorted {
+                encode_bytes(key, out);
+                encode_value(item, out);
+            }
+            out.push(b'e');
+        }
+    }
+}
+
+fn encode_bytes(bytes: &[u8], out: &mut Vec<u8>) {
+    out.extend_from_slice(format!("{}:", bytes.len()).as_bytes());
+    out.extend_from_slice(bytes);
+}
+
+/// Refuses bencode nested deeper than [`MAX_NESTING`] by scanning the first
+/// top-level value without recursion. Malformed input is passed on for the
+/// decoder to report.
+fn check_nesting(payload: &[u8]) -> Result<(), WireError> {
+    let mut depth = 0usize;
+    let mut position = 0usize;
+    while let Some(&byte) = payload.get(position) {
+        position = match byte {
+            b'd' | b'l' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(WireError::BencodeTooDeep { limit: MAX_NESTING });
+                }
+                position + 1
+            }
+            b'e' => {
+                depth = depth.saturating_sub(1);
+                position + 1
+            }
+            b'i' => match find(payload, position, b'e') {
+                Some(end) => end + 1,
+                None => return Ok(()),
+            },
+            b'0'..=b'9' => match string_end(payload, position) {
+                Some(end) => end,
+                None => return Ok(()),
+            },
+            _ => return Ok(()),
+        };
+        if depth == 0 {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+fn find(payload: &[u8], from: usize, wanted: u8) -> Option<usize> {
+    let rest = payload.get(from..)?;
+    rest.iter()
+        .position(|&byte| byte == wanted)
+        .map(|offset| from + offset)
+}
+
+/// The position just past the byte string whose length starts at `start`.
+fn string_end(payload: &[u8], start: usize) -> Option<usize> {
+    let colon = find(payload, start, b':')?;
+    let digits = std::str::from_utf8(payload.get(start..colon)?).ok()?;
+    let length: usize = digits.parse().ok()?;
+    colon.checked_add(1)?.checked_add(length)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sample() -> ExtendedHandshake {
+        let mut handshake = ExtendedHandshake {
+            client: Some("btt 0.1.0".into()),
+            listen_port: Some(6881),
+            request_queue: Some(250),
+            metadata_size: Some(31_235),
+            your_ip: Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1))),
+            ..ExtendedHandshake::default()
+        };
+        handshake.extensions.insert("ut_metadata".into(), 1);
+        handshake.extensions.insert("ut_pex".into(), 2);
+        handshake.extra.insert(
+            "btt".into(),
+            Value::Dict(HashMap::from([(b"ask".to_vec(), Value::Int(5))])),
+        );
+        handshake
+    }
+
+    #[test]
+    fn round_trips_with_unknown_keys() {
+        let handshake = sample();
+        let payload = handshake.to_payload();
+        assert_eq!(
+            ExtendedHandshake::from_payload(&payload).unwrap(),
+            handshake
+        );
+    }
+
+    #[test]
+    fn encodes_canonical_bencode() {
+        let mut handshake = ExtendedHandshake {
+            listen_port: Some(6881),
+            ..ExtendedHandshake::default()
+        };
+        handshake.extensions.insert("ut_pex".into(), 2);
+        handshake.extensions.insert("ut_metadata".into(), 1);
+        assert_eq!(
+            &handshake.to_payload()[..],
+            b"d1:md11:ut_metadatai1e6:ut_pexi2ee1:pi6881ee"
+        );
+    }
+
+    #[test]
+    fn parses_a_libtorrent_style_handshake() {
+        let payload = b"d12:complete_agoi-1e1:md11:lt_donthavei7e11:ut_metadatai2e6:ut_pexi0ee\
+13:metadata_sizei5205e1:pi51413e4:reqqi512e11:upload_onlyi0e1:v16:Transmission 4.0\
+6:yourip4:\x7f\x00\x00\x01e";
+        let handshake = ExtendedHandshake::from_payload(payload).unwrap();
+        assert_eq!(handshake.extensions.get("ut_metadata"), Some(&2));
+        assert_eq!(handshake.extensions.get("ut_pex"), Some(&0));
+        assert_eq!(handshake.client.as_deref(), Some("Transmission 4.0"));
+        assert_eq!(handshake.listen_port, Some(51413));
+        assert_eq!(handshake.request_queue, Some(512));
+        assert_eq!(handshake.metadata_size, Some(5205));
+        assert_eq!(handshake.your_ip, Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        assert_eq!(handshake.extra.get("complete_ago"), Some(&Value::Int(-1)));
+        assert_eq!(handshake.extra.get("upload_only"), Some(&Value::Int(0)));
+    }
+
+    #[test]
+    fn wrong_types_and_ranges_are_rejected() {
+        let cases: [(&[u8], &str); 7] = [
+            (b"d1:m3:abce", "m"),
+            (b"d1:md3:fooi256eee", "m"),
+            (b"d1:pi70000ee", "p"),
+            (b"d1:p4:6881e", "p"),
+            (b"d4:reqqi-1ee", "reqq"),
+            (b"d1:vi1ee", "v"),
+            (b"d6:yourip3:abce", "yourip"),
+        ];
+        for (payload, key) in cases {
+            match ExtendedHandshake::from_payload(payload) {
+                Err(WireError::ExtendedHandshakeField { key: got, .. }) => assert_eq!(got, key),
+                other => panic!("{}: {other:?}", String::from_utf8_lossy(payload)),
+            }
+        }
+        assert!(matches!(
+            ExtendedHandshake::from_payload(b"li1ee"),
+            Err(WireError::ExtendedHandshakeField { .. })
+        ));
+        assert!(matches!(
+            ExtendedHandshake::from_payload(b"d1:m"),
+            Err(WireError::ExtendedHandshakeBencode { .. })
+        ));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_recursing() {
+        let mut payload = b"d1:x".to_vec();
+        payload.extend(std::iter::repeat_n(b'l', 1_000_000));
+        assert!(matches!(
+            ExtendedHandshake::from_payload(&payload),
+            Err(WireError::BencodeTooDeep { limit: MAX_NESTING })
+        ));
+        let shallow = b"d1:xllleee1:md1:ai1eee";
+        assert_eq!(
+            ExtendedHandshake::from_payload(shallow)
+                .unwrap()
+                .extensions
+                .get("a"),
+            Some(&1)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_payloads_never_panic(payload in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = ExtendedHandshake::from_payload(&payload);
+        }
+
+        #[test]
+        fn arbitrary_handshakes_round_trip(
+            extensions in prop::collection::btree_map("[a-z_]{1,12}", any::<u8>(), 0..6),
+            client in proptest::option::of("[ -~]{0,20}"),
+            listen_port in any::<Option<u16>>(),
+            request_queue in any::<Option<u32>>(),
+            metadata_size in proptest::option::of(0u64..=i64::MAX as u64),
+            extra in prop::collection::btree_map("x[a-z]{0,8}", any::<i64>().prop_map(Value::Int), 0..4),
+        ) {
+            let handshake = ExtendedHandshake {
+                extensions, client, listen_port, request_queue, metadata_size,
+                your_ip: Some(IpAddr::V6(Ipv6Addr::LOCALHOST)),
+                extra,
+            };
+            let parsed = ExtendedHandshake::from_payload(&handshake.to_payload()).unwrap();
+            prop_assert_eq!(parsed, handshake);
+        }
+    }
+}
