@@ -111,3 +111,120 @@ fn check_count(what: &'static str, expected: usize, got: usize) -> Result<(), St
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::os::unix::fs::FileExt;
+    use std::path::Path;
+    use std::sync::atomic::AtomicU64;
+
+    use super::*;
+    use crate::storage::fixture::{content, piece_hashes, spanning_layout, write_all};
+    use crate::storage::Access;
+
+    /// A written torrent and its piece hashes.
+    fn written(root: &Path) -> (Storage, Vec<[u8; 20]>) {
+        let storage = Storage::open(root, spanning_layout(), Access::ReadWrite).unwrap();
+        let data = content(storage.layout().total_length());
+        write_all(&storage, &data);
+        let hashes = piece_hashes(storage.layout(), &data);
+        (storage, hashes)
+    }
+
+    fn recheck(storage: &Storage, hashes: &[[u8; 20]], threads: usize) -> Vec<usize> {
+        let have = storage.recheck(hashes, None, threads, &|_| {}).unwrap();
+        have.iter_ones().collect()
+    }
+
+    #[test]
+    fn intact_download_is_complete_with_any_thread_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let (storage, hashes) = written(dir.path());
+        for threads in [0, 1, 3, 64] {
+            assert_eq!(recheck(&storage, &hashes, threads), [0, 1, 2, 3]);
+        }
+    }
+
+    #[test]
+    fn a_corrupted_byte_drops_its_piece() {
+        let dir = tempfile::tempdir().unwrap();
+        let (storage, hashes) = written(dir.path());
+        // Byte 20 of t/sub/e is byte 34 of the stream, in piece 2.
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .open(dir.path().join("t/sub/e"))
+            .unwrap();
+        file.write_all_at(&[!content(35)[34]], 20).unwrap();
+        assert_eq!(recheck(&storage, &hashes, 2), [0, 1, 3]);
+    }
+
+    #[test]
+    fn pieces_of_missing_or_short_files_are_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, hashes) = written(dir.path());
+        drop(writer);
+        fs::remove_file(dir.path().join("t/a")).unwrap();
+        fs::OpenOptions::new()
+            .write(true)
+            .open(dir.path().join("t/f"))
+            .unwrap()
+            .set_len(6)
+            .unwrap();
+        let reader = Storage::open(dir.path(), spanning_layout(), Access::ReadOnly).unwrap();
+        assert_eq!(recheck(&reader, &hashes, 2), [1, 2]);
+    }
+
+    #[test]
+    fn only_wanted_pieces_are_checked_and_progress_adds_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let (storage, hashes) = written(dir.path());
+        let mut wanted = Bitfield::new(4);
+        wanted.set(1);
+        wanted.set(3);
+        let bytes = AtomicU64::new(0);
+        let have = storage
+            .recheck(&hashes, Some(&wanted), 2, &|delta| {
+                bytes.fetch_add(delta, Ordering::Relaxed);
+            })
+            .unwrap();
+        assert_eq!(have.iter_ones().collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(bytes.into_inner(), 16 + 13);
+    }
+
+    #[test]
+    fn counts_must_match_the_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let (storage, hashes) = written(dir.path());
+        assert!(matches!(
+            storage.recheck(&hashes[..3], None, 1, &|_| {}),
+            Err(StorageError::WrongCount {
+                expected: 4,
+                got: 3,
+                ..
+            })
+        ));
+        assert!(matches!(
+            storage.recheck(&hashes, Some(&Bitfield::new(5)), 1, &|_| {}),
+            Err(StorageError::WrongCount {
+                expected: 4,
+                got: 5,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn other_io_errors_stop_the_recheck() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, hashes) = written(dir.path());
+        // A directory where a file should be: open works, reading fails.
+        fs::remove_file(dir.path().join("t/f")).unwrap();
+        fs::create_dir(dir.path().join("t/f")).unwrap();
+        let reader = Storage::open(dir.path(), spanning_layout(), Access::ReadOnly).unwrap();
+        assert!(matches!(
+            reader.recheck(&hashes, None, 2, &|_| {}),
+            Err(StorageError::Io { .. })
+        ));
+    }
+}

@@ -256,3 +256,196 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
         .and_then(|()| file.sync_all())
         .map_err(|source| StorageError::io(path, source))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant, SystemTime};
+
+    use super::*;
+    use crate::storage::fixture::{content, spanning_layout, write_all};
+    use crate::storage::{Access, StorageError};
+
+    const HASH: [u8; 20] = [7; 20];
+
+    fn written(root: &Path) -> Storage {
+        let storage = Storage::open(root, spanning_layout(), Access::ReadWrite).unwrap();
+        write_all(&storage, &content(storage.layout().total_length()));
+        storage.sync_all().unwrap();
+        storage
+    }
+
+    fn captured(storage: &Storage) -> ResumeState {
+        let mut have = Bitfield::new(4);
+        have.set(0);
+        have.set(3);
+        ResumeState::capture(storage, HASH, have, 10, 20).unwrap()
+    }
+
+    fn is_corrupt(result: Result<Option<ResumeState>, StorageError>) -> bool {
+        matches!(result, Err(StorageError::ResumeCorrupt { .. }))
+    }
+
+    #[test]
+    fn save_and_load_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = written(&dir.path().join("data"));
+        let state = captured(&storage);
+        assert!(state.files.iter().all(Option::is_some));
+        let path = dir.path().join("resume/x.json");
+        state.save(&path).unwrap();
+        assert_eq!(
+            ResumeState::load(&path, &HASH, 4).unwrap(),
+            Some(state.clone())
+        );
+        let mut newer = state;
+        newer.uploaded = 99;
+        newer.save(&path).unwrap();
+        assert_eq!(ResumeState::load(&path, &HASH, 4).unwrap(), Some(newer));
+        let names: Vec<_> = fs::read_dir(dir.path().join("resume"))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["x.json"], "no temporary file is left behind");
+    }
+
+    #[test]
+    fn absent_file_is_none() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            ResumeState::load(&dir.path().join("none"), &HASH, 4).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn damaged_or_foreign_files_are_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = written(&dir.path().join("data"));
+        let path = dir.path().join("x.json");
+        captured(&storage).save(&path).unwrap();
+        let good = fs::read_to_string(&path).unwrap();
+        assert!(is_corrupt(ResumeState::load(&path, &[8; 20], 4)));
+        assert!(is_corrupt(ResumeState::load(&path, &HASH, 5)));
+        let damaged = [
+            good[..good.len() / 2].to_string(),
+            "garbage".to_string(),
+            String::new(),
+            good.replace("\"version\":1", "\"version\":2"),
+            good.replace("\"have\":\"90\"", "\"have\":\"91\""),
+            good.replace("\"have\":\"90\"", "\"have\":\"zz\""),
+        ];
+        for text in damaged {
+            fs::write(&path, &text).unwrap();
+            assert!(
+                is_corrupt(ResumeState::load(&path, &HASH, 4)),
+                "{text:?} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn touched_resized_or_removed_files_are_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("data");
+        let storage = written(&root);
+        let state = captured(&storage);
+        assert_eq!(state.stale_files(&storage), Vec::<usize>::new());
+        assert_eq!(state.stale_pieces(&storage).count(), 0);
+
+        let touched = fs::File::options()
+            .write(true)
+            .open(root.join("t/c"))
+            .unwrap();
+        touched
+            .set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000))
+            .unwrap();
+        assert_eq!(state.stale_files(&storage), [3]);
+        fs::remove_file(root.join("t/f")).unwrap();
+        fs::File::options()
+            .write(true)
+            .open(root.join("t/b"))
+            .unwrap()
+            .set_len(4)
+            .unwrap();
+        assert_eq!(state.stale_files(&storage), [2, 3, 6]);
+        assert_eq!(
+            state.stale_pieces(&storage).iter_ones().collect::<Vec<_>>(),
+            [0, 3]
+        );
+
+        let mut other_torrent = state;
+        other_torrent.files.pop();
+        assert_eq!(other_torrent.stale_files(&storage).len(), 7);
+    }
+
+    /// Not a test on its own: the child process of
+    /// `kill_during_save_leaves_a_whole_file`, saving in a loop until killed.
+    #[test]
+    #[ignore = "run by kill_during_save_leaves_a_whole_file"]
+    fn save_loop_child() {
+        let Some(path) = std::env::var_os("BTT_RESUME_SAVE_LOOP") else {
+            return;
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut state = ResumeState {
+            info_hash: HASH,
+            have: Bitfield::new(4000),
+            uploaded: 0,
+            downloaded: 0,
+            files: vec![None; 500],
+        };
+        while Instant::now() < deadline {
+            state.uploaded += 1;
+            state.have.set(state.uploaded as usize % 4000);
+            state.save(Path::new(&path)).unwrap();
+        }
+    }
+
+    /// Kills the child process when dropped, so a failing assertion does
+    /// not leave it running.
+    struct KillOnDrop(Child);
+
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            // The child may already be gone; nothing else to do then.
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    #[test]
+    fn kill_during_save_leaves_a_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.json");
+        for round in 0..3 {
+            let _ = fs::remove_file(&path);
+            let child = Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "storage::resume::tests::save_loop_child",
+                    "--ignored",
+                ])
+                .env("BTT_RESUME_SAVE_LOOP", &path)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let child = KillOnDrop(child);
+            // Read while the child saves: a reader never sees a partial file.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let state = ResumeState::load(&path, &HASH, 4000).unwrap();
+                if state.is_some_and(|state| state.uploaded > 5) {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "the child never saved");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            std::thread::sleep(Duration::from_millis(3 * round));
+            drop(child);
+            let state = ResumeState::load(&path, &HASH, 4000).unwrap().unwrap();
+            assert!(state.uploaded > 5);
+        }
+    }
+}
