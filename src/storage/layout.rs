@@ -144,6 +144,22 @@ impl Layout {
         first..last + 1
     }
 
+    /// The files piece `index` holds bytes of, as a range of indices into
+    /// [`Layout::files`] (0-byte files lying between two of them included);
+    /// empty past the last piece. With [`Layout::pieces_of_file`] this tells
+    /// which files a newly verified piece may have completed.
+    pub fn files_of_piece(&self, index: u32) -> Range<usize> {
+        let size = self.piece_size(index);
+        if size == 0 {
+            return 0..0;
+        }
+        let start = self.piece_offset(index);
+        let end = start + u64::from(size);
+        let first = self.files.partition_point(|file| file.end() <= start);
+        let last = self.files.partition_point(|file| file.offset < end);
+        first..last
+    }
+
     /// Offset of piece `index`'s first byte in the byte stream.
     pub(crate) fn piece_offset(&self, index: u32) -> u64 {
         u64::from(index) * u64::from(self.piece_length)
@@ -227,6 +243,7 @@ fn bad_path(path: &Path, reason: &'static str) -> StorageError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn layout(piece_length: u32, files: &[(&str, u64)]) -> Result<Layout, StorageError> {
         Layout::new(
@@ -252,6 +269,19 @@ mod tests {
         assert_eq!(layout.pieces_of_file(1), 0..0);
         assert_eq!(layout.pieces_of_file(2), 0..3);
         assert_eq!(layout.pieces_of_file(3), 0..0);
+        assert_eq!(layout.files_of_piece(0), 0..3);
+        assert_eq!(layout.files_of_piece(1), 2..3);
+        assert_eq!(layout.files_of_piece(2), 2..3);
+        assert_eq!(layout.files_of_piece(3), 0..0);
+    }
+
+    #[test]
+    fn empty_files_at_piece_edges_belong_to_no_piece() {
+        let layout = layout(4, &[("t/a", 4), ("t/b", 0), ("t/c", 4), ("t/d", 0)]).unwrap();
+        assert_eq!(layout.files_of_piece(0), 0..1);
+        assert_eq!(layout.files_of_piece(1), 2..3);
+        assert_eq!(layout.pieces_of_file(1), 1..1);
+        assert_eq!(layout.pieces_of_file(3), 2..2);
     }
 
     #[test]
@@ -349,5 +379,37 @@ mod tests {
             layout(1 << 20, &[("t/a", u64::MAX), ("t/b", 1)]),
             Err(StorageError::BadLayout { .. })
         ));
+    }
+
+    proptest! {
+        #[test]
+        fn pieces_and_files_agree(
+            piece_length in 1u32..50,
+            lengths in prop::collection::vec(0u64..120, 1..8),
+        ) {
+            let files: Vec<(PathBuf, u64)> = lengths
+                .iter()
+                .enumerate()
+                .map(|(i, &length)| (PathBuf::from(format!("t/{i}")), length))
+                .collect();
+            let layout = Layout::new(piece_length, files).unwrap();
+            let mut covered = 0u64;
+            for index in 0..layout.piece_count() as u32 {
+                let size = layout.piece_size(index);
+                let offset = layout.piece_offset(index);
+                let spans: Vec<Span> = layout.spans(offset, size as usize).collect();
+                let spanned: u64 = spans.iter().map(|span| span.len as u64).sum();
+                prop_assert_eq!(spanned, u64::from(size));
+                for span in &spans {
+                    prop_assert!(layout.files_of_piece(index).contains(&span.file));
+                    prop_assert!(layout.pieces_of_file(span.file).contains(&index));
+                    let file = &layout.files()[span.file];
+                    prop_assert_eq!(file.offset + span.file_offset, covered, "not contiguous");
+                    prop_assert!(span.file_offset + span.len as u64 <= file.length);
+                    covered += span.len as u64;
+                }
+            }
+            prop_assert_eq!(covered, layout.total_length());
+        }
     }
 }

@@ -54,28 +54,45 @@ impl Storage {
             progress,
         };
         let mut have = Bitfield::new(count);
-        for verified in job.run(workers) {
-            for index in verified? {
-                have.set(index as usize);
-            }
+        for index in job.run(workers)? {
+            have.set(index as usize);
         }
         Ok(have)
     }
 }
 
 impl Job<'_> {
-    /// Runs `workers` threads; each returns the pieces it verified.
-    fn run(&self, workers: usize) -> Vec<Result<Vec<u32>, StorageError>> {
+    /// Runs up to `workers` threads (fewer if the system refuses to start
+    /// more) and returns the pieces they verified, or the first error.
+    fn run(&self, workers: usize) -> Result<Vec<u32>, StorageError> {
         thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(|| self.work())).collect();
-            handles
-                .into_iter()
-                .map(|handle| {
-                    handle
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
+            let mut handles = Vec::with_capacity(workers);
+            for number in 0..workers {
+                let spawned = thread::Builder::new()
+                    .name(format!("btt-recheck-{number}"))
+                    .spawn_scoped(scope, || self.work());
+                match spawned {
+                    Ok(handle) => handles.push(handle),
+                    Err(source) if handles.is_empty() => {
+                        return Err(StorageError::io(self.storage.root(), source));
+                    }
+                    Err(_) => break,
+                }
+            }
+            let mut verified = Vec::new();
+            let mut first_error = None;
+            for handle in handles {
+                let result = handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                match result {
+                    Ok(pieces) => verified.extend(pieces),
+                    Err(error) => {
+                        first_error.get_or_insert(error);
+                    }
+                }
+            }
+            first_error.map_or(Ok(verified), Err)
         })
     }
 
