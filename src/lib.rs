@@ -14,5 +14,6 @@ pub mod metainfo;
 pub mod output;
 pub mod peer;
 pub mod rate;
+pub mod storage;
 pub mod swarm;
 pub mod tron;

@@ -1,0 +1,276 @@
+//! The torrent's files on disk: where they are, and a small cache of open
+//! handles so that a block read does not reopen its file.
+//!
+//! Invariants:
+//! - Every path is the download root joined with a layout path, and before
+//!   a file is opened or created, each existing component of that path is
+//!   checked: a symlink must resolve inside the root. (A symlink swapped in
+//!   between the check and the open is not caught; the root is assumed to
+//!   belong to the user running btt.)
+//! - At most [`MAX_OPEN_FILES`] handles are cached; the least recently used
+//!   is dropped first. A handle in use by another thread stays open until
+//!   that thread is done with it (handles are `Arc`s).
+//! - With [`Access::ReadWrite`] every handle is opened read-write, so one
+//!   cached handle serves reads and writes. Reads never create files;
+//!   writes create the file and its directories, and extend a new or short
+//!   file to its full length with `set_len` (sparse).
+//! - A file written since the last [`FileSet::sync_dirty`] is marked dirty,
+//!   so syncing covers it even if its handle was evicted meanwhile.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use super::{Access, Layout, StorageError};
+
+/// How many file handles one torrent keeps open at most.
+pub(crate) const MAX_OPEN_FILES: usize = 128;
+
+/// One file of the torrent.
+#[derive(Debug)]
+struct FileEntry {
+    /// Relative path from the layout, used for the symlink check.
+    relative: PathBuf,
+    /// Root joined with `relative`.
+    path: PathBuf,
+    length: u64,
+    dirty: AtomicBool,
+}
+
+/// The files of one torrent under one download root.
+#[derive(Debug)]
+pub(crate) struct FileSet {
+    root: PathBuf,
+    access: Access,
+    files: Vec<FileEntry>,
+    cache: Mutex<HandleCache>,
+}
+
+impl FileSet {
+    /// Resolves the root (creating it for `ReadWrite`) and, for
+    /// `ReadWrite`, creates every 0-byte file now, since no write will.
+    pub(crate) fn open(
+        root: &Path,
+        layout: &Layout,
+        access: Access,
+    ) -> Result<FileSet, StorageError> {
+        let root = resolve_root(root, access)?;
+        let files = layout
+            .files()
+            .iter()
+            .map(|file| FileEntry {
+                relative: file.path.clone(),
+                path: root.join(&file.path),
+                length: file.length,
+                dirty: AtomicBool::new(false),
+            })
+            .collect();
+        let set = FileSet {
+            root,
+            access,
+            files,
+            cache: Mutex::new(HandleCache::default()),
+        };
+        if access == Access::ReadWrite {
+            set.create_empty_files()?;
+        }
+        Ok(set)
+    }
+
+    /// The resolved download root.
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The full path of file `file`.
+    pub(crate) fn path(&self, file: usize) -> Option<&Path> {
+        self.files.get(file).map(|entry| entry.path.as_path())
+    }
+
+    /// A handle to read `file`; `StorageError::Missing` if it does not exist.
+    pub(crate) fn for_reading(&self, file: usize) -> Result<Arc<File>, StorageError> {
+        if let Some(handle) = self.lock_cache().get(file) {
+            return Ok(handle);
+        }
+        let entry = self.entry(file)?;
+        self.check_inside_root(entry)?;
+        let handle = self.options().open(&entry.path).map_err(|source| {
+            if source.kind() == io::ErrorKind::NotFound {
+                StorageError::Missing {
+                    path: entry.path.clone(),
+                }
+            } else {
+                StorageError::io(&entry.path, source)
+            }
+        })?;
+        Ok(self.lock_cache().insert(file, handle))
+    }
+
+    /// A handle to write `file`, creating it (full length, sparse) and its
+    /// directories if needed. Marks the file dirty.
+    pub(crate) fn for_writing(&self, file: usize) -> Result<Arc<File>, StorageError> {
+        if self.access == Access::ReadOnly {
+            return Err(StorageError::ReadOnly {
+                path: self.root.clone(),
+            });
+        }
+        let entry = self.entry(file)?;
+        entry.dirty.store(true, Ordering::Release);
+        if let Some(handle) = self.lock_cache().get(file) {
+            return Ok(handle);
+        }
+        let handle = self.create(entry)?;
+        Ok(self.lock_cache().insert(file, handle))
+    }
+
+    /// Flushes every file written since the last call to the disk.
+    pub(crate) fn sync_dirty(&self) -> Result<(), StorageError> {
+        for (index, entry) in self.files.iter().enumerate() {
+            if entry.dirty.swap(false, Ordering::AcqRel) {
+                let synced = self.for_reading(index).and_then(|handle| {
+                    handle
+                        .sync_all()
+                        .map_err(|source| StorageError::io(&entry.path, source))
+                });
+                if let Err(error) = synced {
+                    entry.dirty.store(true, Ordering::Release);
+                    return Err(error);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn entry(&self, file: usize) -> Result<&FileEntry, StorageError> {
+        self.files.get(file).ok_or(StorageError::BadLayout {
+            reason: "file index past the last file",
+        })
+    }
+
+    fn create_empty_files(&self) -> Result<(), StorageError> {
+        for entry in self.files.iter().filter(|entry| entry.length == 0) {
+            self.create(entry)?;
+        }
+        Ok(())
+    }
+
+    fn create(&self, entry: &FileEntry) -> Result<File, StorageError> {
+        self.check_inside_root(entry)?;
+        if let Some(parent) = entry.path.parent() {
+            fs::create_dir_all(parent).map_err(|source| StorageError::io(parent, source))?;
+        }
+        let handle = self
+            .options()
+            .create(true)
+            .open(&entry.path)
+            .map_err(|source| StorageError::io(&entry.path, source))?;
+        let length = handle
+            .metadata()
+            .map_err(|source| StorageError::io(&entry.path, source))?
+            .len();
+        if length < entry.length {
+            handle
+                .set_len(entry.length)
+                .map_err(|source| StorageError::io(&entry.path, source))?;
+        }
+        Ok(handle)
+    }
+
+    fn options(&self) -> OpenOptions {
+        let mut options = OpenOptions::new();
+        options.read(true).write(self.access == Access::ReadWrite);
+        options
+    }
+
+    /// Refuses the file if an existing component of its path is a symlink
+    /// that resolves outside the root (or does not resolve at all).
+    fn check_inside_root(&self, entry: &FileEntry) -> Result<(), StorageError> {
+        let mut prefix = self.root.clone();
+        for component in entry.relative.components() {
+            if let Component::Normal(name) = component {
+                prefix.push(name);
+            }
+            let metadata = match fs::symlink_metadata(&prefix) {
+                Ok(metadata) => metadata,
+                Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+                Err(source) => return Err(StorageError::io(&prefix, source)),
+            };
+            if metadata.file_type().is_symlink() {
+                let target = fs::canonicalize(&prefix).map_err(|_| StorageError::BadPath {
+                    path: entry.relative.clone(),
+                    reason: "a component is a dangling symlink",
+                })?;
+                if !target.starts_with(&self.root) {
+                    return Err(StorageError::BadPath {
+                        path: entry.relative.clone(),
+                        reason: "a component is a symlink leading outside the download root",
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn lock_cache(&self) -> MutexGuard<'_, HandleCache> {
+        // The cache holds no invariant a panicking holder could break.
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The root as an absolute path with symlinks resolved, so that the escape
+/// check compares like with like. `ReadWrite` creates it; a missing root
+/// is fine for `ReadOnly` (every file then reads as missing).
+fn resolve_root(root: &Path, access: Access) -> Result<PathBuf, StorageError> {
+    if access == Access::ReadWrite {
+        fs::create_dir_all(root).map_err(|source| StorageError::io(root, source))?;
+    }
+    match fs::canonicalize(root) {
+        Ok(resolved) => Ok(resolved),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            std::path::absolute(root).map_err(|source| StorageError::io(root, source))
+        }
+        Err(source) => Err(StorageError::io(root, source)),
+    }
+}
+
+/// Open handles by file index, with a use counter for LRU eviction.
+#[derive(Debug, Default)]
+struct HandleCache {
+    clock: u64,
+    handles: HashMap<usize, (Arc<File>, u64)>,
+}
+
+impl HandleCache {
+    fn get(&mut self, file: usize) -> Option<Arc<File>> {
+        self.clock += 1;
+        let clock = self.clock;
+        self.handles.get_mut(&file).map(|(handle, last_use)| {
+            *last_use = clock;
+            Arc::clone(handle)
+        })
+    }
+
+    /// Caches `handle` for `file`, dropping the least recently used handle
+    /// when full. If another thread cached one meanwhile, that one wins.
+    fn insert(&mut self, file: usize, handle: File) -> Arc<File> {
+        if let Some(existing) = self.get(file) {
+            return existing;
+        }
+        if self.handles.len() >= MAX_OPEN_FILES {
+            let oldest = self
+                .handles
+                .iter()
+                .min_by_key(|(_, (_, last_use))| *last_use)
+                .map(|(&index, _)| index);
+            if let Some(oldest) = oldest {
+                self.handles.remove(&oldest);
+            }
+        }
+        let handle = Arc::new(handle);
+        self.handles.insert(file, (Arc::clone(&handle), self.clock));
+        handle
+    }
+}
