@@ -9,3 +9,4 @@ pub mod bitfield;
 pub mod cli;
 pub mod config;
 pub mod output;
+pub mod tracker;
