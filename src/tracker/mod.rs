@@ -14,6 +14,9 @@ pub mod server;
 mod tiers;
 mod udp;
 
+#[cfg(test)]
+mod tests;
+
 pub use announce::{AnnounceEvent, AnnounceRequest, AnnounceResponse, ScrapeStats};
 pub use client::{ClientOptions, TrackerClient};
 pub use error::TrackerError;

@@ -344,6 +344,7 @@ fn announce_response<I: wire::Ip>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tracker::server::{RunningServer, ServerOptions};
 
     #[test]
     fn retry_schedule_doubles() {
@@ -387,6 +388,94 @@ mod tests {
         assert_eq!(&bytes[88..92], &[0xff; 4]);
         assert_eq!(&bytes[92..96], &(-1i32).to_be_bytes());
         assert_eq!(&bytes[96..98], &51413u16.to_be_bytes());
+    }
+
+    fn quick() -> UdpTracker {
+        UdpTracker::new(UdpRetry {
+            first_timeout: Duration::from_millis(200),
+            attempts: 3,
+        })
+    }
+
+    fn request() -> AnnounceRequest {
+        AnnounceRequest {
+            info_hash: [1; 20],
+            peer_id: [2; 20],
+            port: 6881,
+            uploaded: 0,
+            downloaded: 0,
+            left: 1,
+            event: AnnounceEvent::Started,
+            num_want: None,
+            key: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn connection_id_is_reused_and_dropped_on_error() {
+        let test = async {
+            let server = RunningServer::start("127.0.0.1:0", ServerOptions::default()).await;
+            let tracker = quick();
+            let url = server.udp_url();
+            tracker.announce(&url, &request()).await.unwrap();
+            let first = tracker.cached_connection_id(server.addr).unwrap();
+            tracker.announce(&url, &request()).await.unwrap();
+            assert_eq!(tracker.cached_connection_id(server.addr), Some(first));
+
+            let stale = wire::ConnectionId::new(first.0.get().wrapping_add(1));
+            tracker
+                .lock_connections()
+                .insert(server.addr, (stale, Instant::now()));
+            match tracker.announce(&url, &request()).await {
+                Err(TrackerError::Failure { reason, .. }) => {
+                    assert_eq!(reason, "connection id expired")
+                }
+                other => panic!("expected a failure, got {other:?}"),
+            }
+            assert_eq!(tracker.cached_connection_id(server.addr), None);
+            tracker.announce(&url, &request()).await.unwrap();
+        };
+        tokio::time::timeout(Duration::from_secs(10), test)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn stray_datagrams_are_ignored() {
+        let test = async {
+            let tracker_socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("udp://{}", tracker_socket.local_addr().unwrap());
+            let fake = async {
+                let mut buffer = [0; 64];
+                let (_, client) = tracker_socket.recv_from(&mut buffer).await.unwrap();
+                let transaction_id = wire::TransactionId(
+                    i32::from_be_bytes(buffer[12..16].try_into().unwrap()).into(),
+                );
+                let wrong = wire::TransactionId::new(transaction_id.0.get().wrapping_add(1));
+                for id in [wrong, transaction_id] {
+                    let mut bytes = Vec::new();
+                    wire::Response::Connect(wire::ConnectResponse {
+                        transaction_id: id,
+                        connection_id: wire::ConnectionId::new(i64::from(id.0.get())),
+                    })
+                    .write_bytes(&mut bytes)
+                    .unwrap();
+                    tracker_socket.send_to(&bytes, client).await.unwrap();
+                }
+                transaction_id
+            };
+            let tracker = quick();
+            let session = Session::open(&url).await.unwrap();
+            let (connection_id, transaction_id) =
+                tokio::join!(tracker.connection_id(&session), fake);
+            assert_eq!(
+                connection_id.unwrap(),
+                wire::ConnectionId::new(i64::from(transaction_id.0.get()))
+            );
+        };
+        tokio::time::timeout(Duration::from_secs(10), test)
+            .await
+            .unwrap();
     }
 
     #[tokio::test]

@@ -11,6 +11,8 @@ mod http;
 mod registry;
 mod udp;
 
+pub use http::MAX_REQUEST;
+
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -153,4 +155,70 @@ fn is_passing(error: &io::Error) -> bool {
         error.raw_os_error(),
         Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
     )
+}
+
+/// A tracker running on a test runtime, stopped when dropped.
+#[cfg(test)]
+pub(crate) struct RunningServer {
+    pub(crate) addr: SocketAddr,
+    task: tokio::task::JoinHandle<io::Result<()>>,
+}
+
+#[cfg(test)]
+impl RunningServer {
+    /// Binds `addr` (port 0 picks one) and starts serving.
+    pub(crate) async fn start(addr: &str, options: ServerOptions) -> RunningServer {
+        let addr = addr.parse().expect("test address");
+        let server = TrackerServer::bind(addr, options).await.expect("bind");
+        let addr = server.local_addr();
+        RunningServer {
+            addr,
+            task: tokio::spawn(server.run()),
+        }
+    }
+
+    pub(crate) fn http_url(&self) -> String {
+        format!("http://{}/announce", self.addr)
+    }
+
+    pub(crate) fn udp_url(&self) -> String {
+        format!("udp://{}", self.addr)
+    }
+}
+
+#[cfg(test)]
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn port_zero_binds_tcp_and_udp_on_one_port() {
+        for addr in ["127.0.0.1:0", "[::1]:0"] {
+            let server = TrackerServer::bind(addr.parse().unwrap(), ServerOptions::default())
+                .await
+                .unwrap();
+            let port = server.local_addr().port();
+            assert_ne!(port, 0);
+            assert_eq!(server.udp.local_addr().unwrap().port(), port);
+            assert_eq!(
+                server.local_addr().ip(),
+                addr.parse::<SocketAddr>().unwrap().ip()
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_taken_port_is_an_error() {
+        let first = TrackerServer::bind("127.0.0.1:0".parse().unwrap(), ServerOptions::default())
+            .await
+            .unwrap();
+        let taken = TrackerServer::bind(first.local_addr(), ServerOptions::default()).await;
+        assert_eq!(taken.unwrap_err().kind(), io::ErrorKind::AddrInUse);
+    }
 }
