@@ -16,4 +16,5 @@ pub mod peer;
 pub mod rate;
 pub mod storage;
 pub mod swarm;
+pub mod tracker;
 pub mod tron;

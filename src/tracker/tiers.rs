@@ -1,0 +1,67 @@
+//! BEP 12 multitracker announces: tiers are tried in order, trackers within a
+//! tier in an order shuffled once at construction, and a tracker that answers
+//! moves to the front of its tier so it is tried first next time.
+
+use rand::seq::SliceRandom;
+
+use super::announce::{AnnounceRequest, AnnounceResponse};
+use super::client::TrackerClient;
+use super::error::TrackerError;
+
+/// A torrent's trackers in BEP 12 order. Empty tiers are dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tiers {
+    tiers: Vec<Vec<String>>,
+}
+
+impl Tiers {
+    /// Builds the tiers from an `announce-list`, shuffling each tier.
+    pub fn new(tiers: Vec<Vec<String>>) -> Tiers {
+        let mut rng = rand::thread_rng();
+        let tiers = tiers
+            .into_iter()
+            .filter(|tier| !tier.is_empty())
+            .map(|mut tier| {
+                tier.shuffle(&mut rng);
+                tier
+            })
+            .collect();
+        Tiers { tiers }
+    }
+
+    /// Whether there is no tracker at all.
+    pub fn is_empty(&self) -> bool {
+        self.tiers.is_empty()
+    }
+
+    /// The tiers in the order they will be tried.
+    pub fn tiers(&self) -> &[Vec<String>] {
+        &self.tiers
+    }
+
+    /// Announces to the first tracker that answers and returns its URL with
+    /// the reply; when every tracker fails, the last error.
+    pub async fn announce(
+        &mut self,
+        client: &TrackerClient,
+        request: &AnnounceRequest,
+    ) -> Result<(String, AnnounceResponse), TrackerError> {
+        let mut last_error = TrackerError::NoTrackers;
+        for tier in &mut self.tiers {
+            for index in 0..tier.len() {
+                let Some(url) = tier.get(index).cloned() else {
+                    continue;
+                };
+                match client.announce(&url, request).await {
+                    Ok(response) => {
+                        let answered = tier.remove(index);
+                        tier.insert(0, answered);
+                        return Ok((url, response));
+                    }
+                    Err(error) => last_error = error,
+                }
+            }
+        }
+        Err(last_error)
+    }
+}
