@@ -4,6 +4,7 @@
 //! The five binaries in `src/bin` are thin wrappers over [`cli`]. Protocol,
 //! storage, wallet, ledger and market code never imports `cli` or `output`:
 //! results are plain `Serialize` types and [`output`] decides how they look.
+
 pub mod amount;
 pub mod bencode;
 pub mod bitfield;
