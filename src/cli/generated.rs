@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 /// The clap definition of every binary, named as installed.
 pub fn all_commands() -> Vec<Command> {
-    Vec::new()
+    vec![super::get::command(), super::seed::command()]
 }
 
 /// Every generated file: its path relative to the repository root and its bytes.

@@ -4,6 +4,9 @@
 
 pub mod exit;
 pub mod generated;
+pub mod get;
+pub mod seed;
+pub mod torrent_run;
 pub mod values;
 
 use crate::output::{Output, Verbosity};
@@ -58,4 +61,11 @@ pub fn exit_status_help() -> String {
         text.push_str(&format!("  {:>3}  {}\n", status.code(), status.meaning()));
     }
     text
+}
+
+/// The multi-threaded tokio runtime every binary runs on.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }

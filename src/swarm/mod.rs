@@ -1,6 +1,20 @@
 //! The per-torrent engine: peers, piece selection, choking, verification.
-//! See `picker` for the piece states and `choker` for the unchoke seam.
+//!
+//! A [`Session`] runs one torrent: a [`shared`] state behind one lock, one
+//! task per peer connection ([`connection`]), a ticker, an announcer and a
+//! dialer. A process shares one TCP listener among its sessions
+//! ([`listener`]). See [`picker`] for the piece states and [`choker`] for the
+//! unchoke seam that the bandwidth market plugs into.
 
+mod announce;
 pub mod choker;
+mod connection;
 pub mod events;
+pub mod listener;
+mod meter;
 pub mod picker;
+pub mod prepare;
+pub mod session;
+mod shared;
+
+pub use session::{Session, SessionOptions, SessionStats};

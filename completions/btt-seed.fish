@@ -1,0 +1,82 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_btt_seed_global_optspecs
+    string join \n json q/quiet v/verbose h/help V/version
+end
+
+function __fish_btt_seed_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_btt_seed_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_btt_seed_using_subcommand
+    set -l cmd (__fish_btt_seed_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -s h -l help -d 'Print help'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -s V -l version -d 'Print version'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "create" -d 'Create a .torrent from a file or directory'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "show" -d 'Show a torrent\'s name, info-hash, size, files, pieces, trackers and magnet link'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "verify" -d 'Check the data of a torrent against its piece hashes'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "tracker" -d 'Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "run" -d 'Seed torrents from one process until stopped'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -s o -l output -d 'Where to write the .torrent [default: NAME.torrent]' -r -F
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -s a -l announce -d 'Tracker announce URL; repeat for more tiers, or comma-separate URLs of one tier' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l piece-length -d 'Piece length, e.g. 256KiB [default: chosen from the total size]' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l comment -d 'A comment to store in the torrent' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l creation-date -d 'Store this creation time (seconds since 1970); omitted by default so output is reproducible' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l private -d 'Mark the torrent private (no DHT, no peer exchange)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l force -d 'Overwrite an existing output file'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -s h -l help -d 'Print help'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand show" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand show" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand show" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand show" -s h -l help -d 'Print help'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand verify" -l data -d 'The directory that holds the content under the torrent\'s name' -r -F
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand verify" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand verify" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand verify" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -l listen -d 'Address for HTTP and UDP (the same port for both)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -l interval -d 'Announce interval told to clients' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -s h -l help -d 'Print help'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l data -d 'The directory that holds each torrent\'s content under the torrent\'s name' -r -F
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l listen -d 'Address to accept peers on [default: 0.0.0.0:6881, or the next free port]' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l peer -d 'Connect to this peer as well (repeatable)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l for -d 'Stop after this long (e.g. 6h); without it, run until interrupted' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l ratio -d 'Stop seeding a torrent once its upload/download ratio reaches this' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l up-limit -d 'Upload limit per second for each torrent, e.g. 2MiB' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l max-peers -d 'The most peers per torrent' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l no-tracker -d 'Do not announce to the torrents\' trackers'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l recheck -d 'Re-hash every piece before seeding'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s h -l help -d 'Print help'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run help" -f -a "create" -d 'Create a .torrent from a file or directory'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run help" -f -a "show" -d 'Show a torrent\'s name, info-hash, size, files, pieces, trackers and magnet link'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run help" -f -a "verify" -d 'Check the data of a torrent against its piece hashes'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run help" -f -a "tracker" -d 'Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run help" -f -a "run" -d 'Seed torrents from one process until stopped'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

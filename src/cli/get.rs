@@ -1,0 +1,191 @@
+//! `btt-get`: download one torrent, verify every piece, optionally seed it
+//! for a while, and exit with a status a script can act on.
+
+use super::exit::{with_status, ExitStatus};
+use super::torrent_run::{self, Listening, RunControl, SeedPolicy};
+use super::values::{parse_duration, parse_ratio, parse_selection, parse_size};
+use super::{exit_status_help, finish, GlobalArgs};
+use crate::config::Dirs;
+use crate::output::Output;
+use crate::peer::generate_peer_id;
+use crate::swarm::listener::{self, Registry};
+use crate::swarm::prepare::{prepare, PrepareError, PrepareOptions};
+use crate::swarm::{Session, SessionOptions};
+use anyhow::Context;
+use clap::{CommandFactory, Parser};
+use std::net::SocketAddr;
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Download a torrent, verify it, and optionally keep seeding it.
+#[derive(Debug, Parser)]
+#[command(name = "btt-get", version, about, after_help = exit_status_help())]
+pub struct GetArgs {
+    /// The .torrent file to download, or - to read it from standard input
+    pub torrent: String,
+    /// Directory to download into (the content goes under the torrent's name)
+    #[arg(short, long, default_value = ".")]
+    pub output: PathBuf,
+    /// Connect to this peer as well (repeatable)
+    #[arg(long = "peer", value_name = "ADDR")]
+    pub peers: Vec<SocketAddr>,
+    /// Address to accept peers on [default: 0.0.0.0:6881, or the next free port]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Do not announce to the torrent's trackers
+    #[arg(long)]
+    pub no_tracker: bool,
+    /// Download only these files (1-based, as listed by btt-seed show), e.g. 1,3-4
+    #[arg(long, value_name = "LIST", value_parser = parse_selection)]
+    pub select: Option<Vec<RangeInclusive<usize>>>,
+    /// Download pieces in order, for playing while downloading
+    #[arg(long)]
+    pub sequential: bool,
+    /// Re-hash every piece on disk before starting
+    #[arg(long)]
+    pub recheck: bool,
+    /// After completing, seed until this upload/download ratio
+    #[arg(long, value_name = "RATIO", value_parser = parse_ratio)]
+    pub seed_ratio: Option<f64>,
+    /// After completing, seed for this long (e.g. 30m)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub seed_time: Option<Duration>,
+    /// Stop after this long in all, complete or not (e.g. 6h)
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
+    pub run_for: Option<Duration>,
+    /// Give up (exit 4) when no data arrives for this long
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub stall_timeout: Option<Duration>,
+    /// Upload limit per second, e.g. 2MiB
+    #[arg(long, value_name = "RATE", value_parser = parse_size)]
+    pub up_limit: Option<u64>,
+    /// Download limit per second, e.g. 10MiB
+    #[arg(long, value_name = "RATE", value_parser = parse_size)]
+    pub down_limit: Option<u64>,
+    /// The most peers to connect to at once
+    #[arg(long, value_name = "N", default_value_t = 80)]
+    pub max_peers: usize,
+    /// Run this shell command on completion, with BTT_NAME, BTT_INFO_HASH and BTT_PATH set
+    #[arg(long, value_name = "CMD")]
+    pub on_complete: Option<String>,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// The clap definition, for man pages and completions.
+pub fn command() -> clap::Command {
+    GetArgs::command()
+}
+
+/// The entry point of the `btt-get` binary.
+pub fn main() -> ExitCode {
+    let args = GetArgs::parse();
+    let output = args.global.output("btt-get");
+    let result = super::runtime().and_then(|runtime| runtime.block_on(run(args, &output)));
+    finish(&output, result)
+}
+
+async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
+    let torrent = Arc::new(torrent_run::load_torrent(&args.torrent)?);
+    let dirs = Dirs::from_env();
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("could not create {}", args.output.display()))?;
+    let _lock = torrent_run::lock_torrent(&dirs, &torrent)?;
+    let listener = torrent_run::bind_listener(args.listen).await?;
+    let listen_addr = listener.local_addr()?;
+    output.record(&Listening {
+        addr: listen_addr.to_string(),
+    })?;
+    let resume_path = torrent_run::resume_path(&dirs, &torrent, &args.output)?;
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let prepared = {
+        let torrent = Arc::clone(&torrent);
+        let (root, resume_path, selection, recheck) = (
+            args.output.clone(),
+            resume_path.clone(),
+            args.select.clone(),
+            args.recheck,
+        );
+        tokio::task::spawn_blocking(move || {
+            let options = PrepareOptions {
+                root: &root,
+                resume_path: &resume_path,
+                selection: selection.as_deref(),
+                force_recheck: recheck,
+                threads,
+            };
+            prepare(&torrent, options, &|_| {})
+        })
+        .await?
+        .map_err(|error| match error {
+            PrepareError::SelectionOutOfRange { .. } => with_status(ExitStatus::Usage, error),
+            other => anyhow::Error::new(other).context("could not open the download"),
+        })?
+    };
+    let (events, events_receiver) = tokio::sync::mpsc::unbounded_channel();
+    let options = SessionOptions {
+        peer_id: generate_peer_id(),
+        listen_port: listen_addr.port(),
+        peers: args.peers.clone(),
+        use_trackers: !args.no_tracker,
+        max_peers: args.max_peers,
+        upload_limit: args.up_limit,
+        download_limit: args.down_limit,
+        hash_threads: threads,
+        resume_path,
+        wanted: prepared.wanted,
+        sequential: args.sequential,
+    };
+    let storage = Arc::new(prepared.storage);
+    let session = Arc::new(Session::start(
+        Arc::clone(&torrent),
+        storage,
+        prepared.have,
+        prepared.resume.as_ref(),
+        options,
+        events,
+    ));
+    let registry = Registry::default();
+    registry.insert(Arc::clone(&session));
+    let server = tokio::spawn(listener::serve(listener, registry.clone()));
+    output.record(&torrent_run::started_record(
+        &torrent,
+        &session,
+        &args.output,
+    ))?;
+    let started = Instant::now();
+    let control = RunControl {
+        output,
+        seed: SeedPolicy {
+            ratio: args.seed_ratio,
+            time: args.seed_time,
+            forever: false,
+        },
+        deadline: args.run_for.map(|limit| started + limit),
+        stall_timeout: args.stall_timeout,
+        on_complete: args.on_complete.as_deref(),
+    };
+    let outcome =
+        torrent_run::drive(&torrent, &args.output, &session, events_receiver, &control).await;
+    server.abort();
+    registry.remove(&session.info_hash());
+    session
+        .stop()
+        .await
+        .context("could not save resume state")?;
+    let reason = outcome?;
+    let summary =
+        torrent_run::summary_record(&torrent, &session, started.elapsed().as_secs_f64(), reason);
+    output.record(&summary)?;
+    let status = torrent_run::exit_status(reason, summary.complete);
+    if status == ExitStatus::Unreachable {
+        return Err(with_status(
+            status,
+            anyhow::anyhow!("no data arrived for the stall timeout"),
+        ));
+    }
+    Ok(status)
+}

@@ -1,0 +1,556 @@
+//! `btt-seed`: create torrents, show and verify them, run the embedded
+//! tracker, and seed many torrents from one process (foreground or cron).
+
+use super::exit::{with_status, ExitStatus};
+use super::torrent_run::{self, Listening, RunControl, SeedPolicy, StopReason};
+use super::values::{parse_duration, parse_ratio, parse_size};
+use super::{exit_status_help, finish, GlobalArgs};
+use crate::config::Dirs;
+use crate::metainfo::{create, CreateOptions, Torrent, TorrentSummary};
+use crate::output::swarm::bytes;
+use crate::output::{Output, Record};
+use crate::peer::generate_peer_id;
+use crate::storage::{Access, Layout, Storage};
+use crate::swarm::listener::{self, Registry};
+use crate::swarm::prepare::{prepare, PrepareOptions};
+use crate::swarm::{Session, SessionOptions};
+use crate::tracker::{ServerOptions, TrackerServer};
+use anyhow::Context;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Create torrents and seed them.
+#[derive(Debug, Parser)]
+#[command(name = "btt-seed", version, about, after_help = exit_status_help())]
+pub struct SeedArgs {
+    #[command(subcommand)]
+    pub command: SeedCommand,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// The subcommands of `btt-seed`.
+#[derive(Debug, Subcommand)]
+pub enum SeedCommand {
+    /// Create a .torrent from a file or directory
+    Create(CreateArgs),
+    /// Show a torrent's name, info-hash, size, files, pieces, trackers and magnet link
+    Show(ShowArgs),
+    /// Check the data of a torrent against its piece hashes
+    Verify(VerifyArgs),
+    /// Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)
+    Tracker(TrackerArgs),
+    /// Seed torrents from one process until stopped
+    Run(RunArgs),
+}
+
+/// `btt-seed create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The file or directory to make a torrent of
+    pub path: PathBuf,
+    /// Where to write the .torrent [default: NAME.torrent]
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Tracker announce URL; repeat for more tiers, or comma-separate URLs of one tier
+    #[arg(short, long = "announce", value_name = "URL")]
+    pub announce: Vec<String>,
+    /// Piece length, e.g. 256KiB [default: chosen from the total size]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub piece_length: Option<u64>,
+    /// Mark the torrent private (no DHT, no peer exchange)
+    #[arg(long)]
+    pub private: bool,
+    /// A comment to store in the torrent
+    #[arg(long)]
+    pub comment: Option<String>,
+    /// Store this creation time (seconds since 1970); omitted by default so output is reproducible
+    #[arg(long, value_name = "SECONDS")]
+    pub creation_date: Option<i64>,
+    /// Overwrite an existing output file
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `btt-seed show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The .torrent file, or - for standard input
+    pub torrent: String,
+}
+
+/// `btt-seed verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The .torrent file, or - for standard input
+    pub torrent: String,
+    /// The directory that holds the content under the torrent's name
+    #[arg(long, default_value = ".")]
+    pub data: PathBuf,
+}
+
+/// `btt-seed tracker`.
+#[derive(Debug, Args)]
+pub struct TrackerArgs {
+    /// Address for HTTP and UDP (the same port for both)
+    #[arg(long, default_value = "127.0.0.1:6969")]
+    pub listen: SocketAddr,
+    /// Announce interval told to clients
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "30m")]
+    pub interval: Duration,
+}
+
+/// `btt-seed run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The torrents to seed
+    #[arg(required = true)]
+    pub torrents: Vec<String>,
+    /// The directory that holds each torrent's content under the torrent's name
+    #[arg(long, default_value = ".")]
+    pub data: PathBuf,
+    /// Address to accept peers on [default: 0.0.0.0:6881, or the next free port]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Connect to this peer as well (repeatable)
+    #[arg(long = "peer", value_name = "ADDR")]
+    pub peers: Vec<SocketAddr>,
+    /// Do not announce to the torrents' trackers
+    #[arg(long)]
+    pub no_tracker: bool,
+    /// Stop after this long (e.g. 6h); without it, run until interrupted
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
+    pub run_for: Option<Duration>,
+    /// Stop seeding a torrent once its upload/download ratio reaches this
+    #[arg(long, value_name = "RATIO", value_parser = parse_ratio)]
+    pub ratio: Option<f64>,
+    /// Re-hash every piece before seeding
+    #[arg(long)]
+    pub recheck: bool,
+    /// Upload limit per second for each torrent, e.g. 2MiB
+    #[arg(long, value_name = "RATE", value_parser = parse_size)]
+    pub up_limit: Option<u64>,
+    /// The most peers per torrent
+    #[arg(long, value_name = "N", default_value_t = 80)]
+    pub max_peers: usize,
+}
+
+/// The clap definition, for man pages and completions.
+pub fn command() -> clap::Command {
+    SeedArgs::command()
+}
+
+/// The entry point of the `btt-seed` binary.
+pub fn main() -> ExitCode {
+    let args = SeedArgs::parse();
+    let output = args.global.output("btt-seed");
+    let result = match args.command {
+        SeedCommand::Create(create_args) => create_torrent(create_args, &output),
+        SeedCommand::Show(show_args) => show(show_args, &output),
+        SeedCommand::Verify(verify_args) => verify(verify_args, &output),
+        SeedCommand::Tracker(tracker_args) => {
+            super::runtime().and_then(|runtime| runtime.block_on(tracker(tracker_args, &output)))
+        }
+        SeedCommand::Run(run_args) => {
+            super::runtime().and_then(|runtime| runtime.block_on(run(run_args, &output)))
+        }
+    };
+    finish(&output, result)
+}
+
+/// The record `btt-seed create` prints.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Created {
+    /// Where the .torrent was written.
+    pub path: String,
+    /// The torrent.
+    pub torrent: TorrentSummary,
+}
+
+impl Record for Created {
+    const TYPE: &'static str = "created";
+    fn human(&self) -> Option<String> {
+        Some(format!(
+            "{}  {}  {} in {} pieces\n{}",
+            self.path,
+            self.torrent.info_hash,
+            bytes(self.torrent.total_length),
+            self.torrent.piece_count,
+            self.torrent.magnet
+        ))
+    }
+}
+
+impl Record for TorrentSummary {
+    const TYPE: &'static str = "torrent";
+    fn human(&self) -> Option<String> {
+        let mut text = format!(
+            "name:       {}\ninfo-hash:  {}\nsize:       {} ({} bytes)\npieces:     {} x {}\nprivate:    {}\n",
+            self.name,
+            self.info_hash,
+            bytes(self.total_length),
+            self.total_length,
+            self.piece_count,
+            bytes(u64::from(self.piece_length)),
+            if self.private { "yes" } else { "no" },
+        );
+        for (tier, urls) in self.trackers.iter().enumerate() {
+            text.push_str(&format!("tracker {}:  {}\n", tier + 1, urls.join(" ")));
+        }
+        if let Some(comment) = &self.comment {
+            text.push_str(&format!("comment:    {comment}\n"));
+        }
+        text.push_str(&format!("magnet:     {}\n", self.magnet));
+        let mut table = comfy_table::Table::new();
+        table.load_preset(comfy_table::presets::NOTHING);
+        table.set_header(["#", "size", "path"]);
+        for (index, file) in self.files.iter().enumerate() {
+            table.add_row([
+                (index + 1).to_string(),
+                bytes(file.length),
+                file.path.clone(),
+            ]);
+        }
+        text.push_str(&table.to_string());
+        Some(text)
+    }
+}
+
+fn create_torrent(args: CreateArgs, output: &Output) -> anyhow::Result<ExitStatus> {
+    let name = args
+        .path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .ok_or_else(|| {
+            with_status(
+                ExitStatus::Usage,
+                anyhow::anyhow!("{} has no file name", args.path.display()),
+            )
+        })?;
+    let destination = args
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{name}.torrent")));
+    if destination.exists() && !args.force {
+        return Err(with_status(
+            ExitStatus::Usage,
+            anyhow::anyhow!(
+                "{} exists; pass --force to overwrite it",
+                destination.display()
+            ),
+        ));
+    }
+    let piece_length = args
+        .piece_length
+        .map(|length| {
+            u32::try_from(length).map_err(|_| anyhow::anyhow!("piece length {length} is too large"))
+        })
+        .transpose()?;
+    let options = CreateOptions {
+        source: args.path.clone(),
+        piece_length,
+        trackers: args
+            .announce
+            .iter()
+            .map(|tier| tier.split(',').map(str::to_string).collect())
+            .collect(),
+        comment: args.comment.clone(),
+        private: args.private,
+        created_by: Some(format!("btt {}", env!("CARGO_PKG_VERSION"))),
+        creation_date: args.creation_date,
+        threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+    };
+    let bar = output.progress(0, "hashing");
+    let bytes_written = create(&options, &|done| bar.set_position(done))
+        .map_err(|error| with_status(ExitStatus::BadInput, anyhow::Error::new(error)))?;
+    bar.finish();
+    write_atomically(&destination, &bytes_written)?;
+    let torrent = Torrent::from_bytes(&bytes_written).context("created torrent does not parse")?;
+    output.record(&Created {
+        path: destination.display().to_string(),
+        torrent: torrent.summary(),
+    })?;
+    Ok(ExitStatus::Success)
+}
+
+/// Writes a file so that a crash leaves either the old file or the new one.
+fn write_atomically(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let directory = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temporary = tempfile_in(directory)?;
+    std::io::Write::write_all(&mut temporary.1, contents)?;
+    temporary.1.sync_all()?;
+    std::fs::rename(&temporary.0, path)
+        .with_context(|| format!("could not write {}", path.display()))?;
+    Ok(())
+}
+
+fn tempfile_in(directory: &Path) -> anyhow::Result<(PathBuf, std::fs::File)> {
+    let path = directory.join(format!(".btt-{}.tmp", std::process::id()));
+    let file = std::fs::File::create(&path)
+        .with_context(|| format!("could not write {}", path.display()))?;
+    Ok((path, file))
+}
+
+fn show(args: ShowArgs, output: &Output) -> anyhow::Result<ExitStatus> {
+    let torrent = torrent_run::load_torrent(&args.torrent)?;
+    output.record(&torrent.summary())?;
+    Ok(ExitStatus::Success)
+}
+
+/// The record `btt-seed verify` prints.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Verified {
+    /// The torrent's name.
+    pub name: String,
+    /// Hex info-hash.
+    pub info_hash: String,
+    /// Pieces in the torrent.
+    pub pieces: usize,
+    /// Pieces whose data matches.
+    pub good: usize,
+    /// Indices of pieces that are missing or do not match.
+    pub bad: Vec<usize>,
+}
+
+impl Record for Verified {
+    const TYPE: &'static str = "verified";
+    fn human(&self) -> Option<String> {
+        if self.bad.is_empty() {
+            return Some(format!(
+                "{}: all {} pieces verified",
+                self.name, self.pieces
+            ));
+        }
+        let listed: Vec<String> = self.bad.iter().take(50).map(usize::to_string).collect();
+        let more = if self.bad.len() > 50 { " ..." } else { "" };
+        Some(format!(
+            "{}: {} of {} pieces bad or missing: {}{more}",
+            self.name,
+            self.bad.len(),
+            self.pieces,
+            listed.join(" ")
+        ))
+    }
+}
+
+fn verify(args: VerifyArgs, output: &Output) -> anyhow::Result<ExitStatus> {
+    let torrent = torrent_run::load_torrent(&args.torrent)?;
+    let files = torrent
+        .info
+        .files
+        .iter()
+        .map(|file| (file.path.clone(), file.length))
+        .collect();
+    let layout = Layout::new(torrent.info.piece_length, files)?;
+    let storage = Storage::open(&args.data, layout, Access::ReadOnly)?;
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let bar = output.progress(torrent.info.total_length, "verifying");
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let good = storage.recheck(&torrent.info.pieces, None, threads, &|bytes| {
+        bar.set_position(done.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed) + bytes);
+    })?;
+    bar.finish();
+    let record = Verified {
+        name: torrent.info.name.clone(),
+        info_hash: torrent.info_hash.to_string(),
+        pieces: good.len(),
+        good: good.count(),
+        bad: (0..good.len()).filter(|&index| !good.get(index)).collect(),
+    };
+    output.record(&record)?;
+    Ok(if record.bad.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}
+
+async fn tracker(args: TrackerArgs, output: &Output) -> anyhow::Result<ExitStatus> {
+    let options = ServerOptions {
+        interval: args.interval,
+        ..ServerOptions::default()
+    };
+    let server = TrackerServer::bind(args.listen, options)
+        .await
+        .with_context(|| format!("could not listen on {}", args.listen))?;
+    output.record(&Listening {
+        addr: server.local_addr().to_string(),
+    })?;
+    output.info(format!("tracker at {}", server.http_announce_url()));
+    tokio::select! {
+        result = server.run() => result.context("tracker stopped")?,
+        () = torrent_run::interrupted() => {}
+    }
+    Ok(ExitStatus::Success)
+}
+
+async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
+    let dirs = Dirs::from_env();
+    let listener = torrent_run::bind_listener(args.listen).await?;
+    let listen_addr = listener.local_addr()?;
+    let registry = Registry::default();
+    let peer_id = generate_peer_id();
+    let started = Instant::now();
+    let mut runs = tokio::task::JoinSet::new();
+    let mut locks = Vec::new();
+    output.record(&Listening {
+        addr: listen_addr.to_string(),
+    })?;
+    for input in &args.torrents {
+        let torrent = Arc::new(torrent_run::load_torrent(input)?);
+        locks.push(torrent_run::lock_torrent(&dirs, &torrent)?);
+        let session = start_seeding(
+            &args,
+            &dirs,
+            Arc::clone(&torrent),
+            peer_id,
+            listen_addr.port(),
+            output,
+        )
+        .await?;
+        registry.insert(Arc::clone(&session.0));
+        runs.spawn(seed_one(
+            torrent,
+            session,
+            args.data.clone(),
+            output.clone(),
+            args.ratio,
+            args.run_for.map(|limit| started + limit),
+        ));
+    }
+    let server = tokio::spawn(listener::serve(listener, registry.clone()));
+    let mut status = ExitStatus::Success;
+    while let Some(outcome) = runs.join_next().await {
+        match outcome? {
+            Ok((info_hash, StopReason::Interrupted)) => {
+                registry.remove(&info_hash);
+                status = ExitStatus::Interrupted;
+            }
+            Ok((info_hash, _)) => {
+                registry.remove(&info_hash);
+            }
+            Err(error) => {
+                output.error(ExitStatus::Failure.name(), &format!("{error:#}"));
+                status = ExitStatus::Failure;
+            }
+        }
+    }
+    server.abort();
+    Ok(status)
+}
+
+type SeedingSession = (
+    Arc<Session>,
+    tokio::sync::mpsc::UnboundedReceiver<crate::swarm::events::SwarmEvent>,
+);
+
+async fn start_seeding(
+    args: &RunArgs,
+    dirs: &Dirs,
+    torrent: Arc<Torrent>,
+    peer_id: [u8; 20],
+    listen_port: u16,
+    output: &Output,
+) -> anyhow::Result<SeedingSession> {
+    let resume_path = torrent_run::resume_path(dirs, &torrent, &args.data)?;
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let prepared = {
+        let (job_torrent, root, resume_path, recheck) = (
+            Arc::clone(&torrent),
+            args.data.clone(),
+            resume_path.clone(),
+            args.recheck,
+        );
+        tokio::task::spawn_blocking(move || {
+            let options = PrepareOptions {
+                root: &root,
+                resume_path: &resume_path,
+                selection: None,
+                force_recheck: recheck,
+                threads,
+            };
+            prepare(&job_torrent, options, &|_| {})
+        })
+        .await?
+        .with_context(|| format!("could not open the data of {}", torrent.info.name))?
+    };
+    if prepared.have.count() < prepared.have.len() {
+        output.warn(format!(
+            "{}: {} of {} pieces present in {}; fetching the rest",
+            torrent.info.name,
+            prepared.have.count(),
+            prepared.have.len(),
+            args.data.display()
+        ));
+    }
+    let (events, events_receiver) = tokio::sync::mpsc::unbounded_channel();
+    let options = SessionOptions {
+        peer_id,
+        listen_port,
+        peers: args.peers.clone(),
+        use_trackers: !args.no_tracker,
+        max_peers: args.max_peers,
+        upload_limit: args.up_limit,
+        download_limit: None,
+        hash_threads: threads,
+        resume_path,
+        wanted: prepared.wanted,
+        sequential: false,
+    };
+    let session = Session::start(
+        Arc::clone(&torrent),
+        Arc::new(prepared.storage),
+        prepared.have,
+        prepared.resume.as_ref(),
+        options,
+        events,
+    );
+    let session = Arc::new(session);
+    output.record(&torrent_run::started_record(&torrent, &session, &args.data))?;
+    Ok((session, events_receiver))
+}
+
+async fn seed_one(
+    torrent: Arc<Torrent>,
+    (session, events): SeedingSession,
+    data: PathBuf,
+    output: Output,
+    ratio: Option<f64>,
+    deadline: Option<Instant>,
+) -> anyhow::Result<([u8; 20], StopReason)> {
+    let started = Instant::now();
+    let control = RunControl {
+        output: &output,
+        seed: SeedPolicy {
+            ratio,
+            time: None,
+            forever: ratio.is_none(),
+        },
+        deadline,
+        stall_timeout: None,
+        on_complete: None,
+    };
+    let outcome = torrent_run::drive(&torrent, &data, &session, events, &control).await;
+    session
+        .stop()
+        .await
+        .context("could not save resume state")?;
+    let reason = outcome?;
+    output.record(&torrent_run::summary_record(
+        &torrent,
+        &session,
+        started.elapsed().as_secs_f64(),
+        reason,
+    ))?;
+    Ok((session.info_hash(), reason))
+}

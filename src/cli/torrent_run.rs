@@ -1,0 +1,390 @@
+//! What `btt-get` and `btt-seed run` share: reading a torrent argument,
+//! the per-torrent state lock, the peer listener, printing swarm events, the
+//! completion hook, and the loop that runs a session until a stop condition.
+
+use super::exit::{with_status, ExitStatus};
+use crate::config::Dirs;
+use crate::metainfo::Torrent;
+use crate::output::{Output, Progress as ProgressBar, Record};
+use crate::swarm::events::{Completed, Started, Summary, SwarmEvent};
+use crate::swarm::Session;
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use sha1::{Digest, Sha1};
+use std::fs::File;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+/// The port tried first when `--listen` is not given, and how many after it.
+const DEFAULT_PORT: u16 = 6881;
+const DEFAULT_PORT_TRIES: u16 = 9;
+
+/// The first record of a process that accepts peers: where it listens.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Listening {
+    /// The bound TCP address.
+    pub addr: String,
+}
+
+impl Record for Listening {
+    const TYPE: &'static str = "listening";
+    fn human(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Reads and parses a `.torrent` file, or standard input for `-`.
+pub fn load_torrent(input: &str) -> anyhow::Result<Torrent> {
+    let bytes = if input == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(64 << 20)
+            .read_to_end(&mut bytes)
+            .context("could not read the torrent from standard input")?;
+        bytes
+    } else {
+        std::fs::read(input).with_context(|| format!("could not read {input}"))?
+    };
+    Torrent::from_bytes(&bytes)
+        .map_err(|error| with_status(ExitStatus::BadInput, anyhow::anyhow!("{input}: {error}")))
+}
+
+/// An exclusive lock on one torrent's state in this data directory, held
+/// until dropped, so two processes never download or seed it at once.
+#[derive(Debug)]
+pub struct StateLock {
+    _file: File,
+}
+
+/// Takes the lock for `torrent`, or fails with the `locked` status.
+pub fn lock_torrent(dirs: &Dirs, torrent: &Torrent) -> anyhow::Result<StateLock> {
+    Dirs::create_private(&dirs.runtime)
+        .with_context(|| format!("could not create {}", dirs.runtime.display()))?;
+    let path = dirs.runtime.join(format!("{}.lock", torrent.info_hash));
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("could not open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(StateLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(with_status(
+            ExitStatus::Locked,
+            anyhow::anyhow!(
+                "{} is already running in another process (lock {})",
+                torrent.info.name,
+                path.display()
+            ),
+        )),
+        Err(std::fs::TryLockError::Error(error)) => {
+            Err(error).with_context(|| format!("could not lock {}", path.display()))
+        }
+    }
+}
+
+/// Where the resume state of `torrent` downloaded into `root` lives.
+pub fn resume_path(dirs: &Dirs, torrent: &Torrent, root: &Path) -> anyhow::Result<PathBuf> {
+    let directory = dirs.data.join("resume");
+    Dirs::create_private(&directory)
+        .with_context(|| format!("could not create {}", directory.display()))?;
+    let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let root_tag = hex::encode(&Sha1::digest(absolute.as_os_str().as_encoded_bytes())[..4]);
+    Ok(directory.join(format!("{}-{root_tag}.json", torrent.info_hash)))
+}
+
+/// Binds the peer listener: `addr` if given, else the first free port from 6881.
+pub async fn bind_listener(addr: Option<SocketAddr>) -> anyhow::Result<TcpListener> {
+    if let Some(addr) = addr {
+        return TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("could not listen on {addr}"));
+    }
+    for port in DEFAULT_PORT..DEFAULT_PORT + DEFAULT_PORT_TRIES {
+        if let Ok(listener) = TcpListener::bind(("0.0.0.0", port)).await {
+            return Ok(listener);
+        }
+    }
+    TcpListener::bind(("0.0.0.0", 0))
+        .await
+        .context("could not listen on any port")
+}
+
+/// The `started` record of a prepared torrent.
+pub fn started_record(torrent: &Torrent, session: &Session, root: &Path) -> Started {
+    let stats = session.stats();
+    Started {
+        name: torrent.info.name.clone(),
+        info_hash: torrent.info_hash.to_string(),
+        total_length: torrent.info.total_length,
+        left: stats.left,
+        pieces: torrent.info.pieces.len(),
+        have_pieces: session.have_pieces(),
+        path: root.join(&torrent.info.name).display().to_string(),
+    }
+}
+
+/// When a finished torrent stops seeding.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SeedPolicy {
+    /// Stop at this upload/download ratio.
+    pub ratio: Option<f64>,
+    /// Stop after seeding this long.
+    pub time: Option<Duration>,
+    /// Seed until stopped otherwise (`--for`, a signal).
+    pub forever: bool,
+}
+
+impl SeedPolicy {
+    fn seeds(&self) -> bool {
+        self.forever || self.ratio.is_some() || self.time.is_some()
+    }
+
+    fn reached(&self, session: &Session, seeding_since: Instant) -> Option<&'static str> {
+        if self.ratio.is_some_and(|ratio| session.ratio() >= ratio) {
+            return Some("ratio");
+        }
+        if self
+            .time
+            .is_some_and(|time| seeding_since.elapsed() >= time)
+        {
+            return Some("seed_time");
+        }
+        None
+    }
+}
+
+/// How one torrent's run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// Downloaded and not asked to seed.
+    Complete,
+    /// The seed ratio was reached.
+    Ratio,
+    /// The seed time was reached.
+    SeedTime,
+    /// `--for` elapsed.
+    TimeLimit,
+    /// SIGINT or SIGTERM.
+    Interrupted,
+    /// No data arrived for `--stall-timeout`.
+    Stalled,
+}
+
+impl StopReason {
+    fn name(self) -> &'static str {
+        match self {
+            StopReason::Complete => "complete",
+            StopReason::Ratio => "ratio",
+            StopReason::SeedTime => "seed_time",
+            StopReason::TimeLimit => "time_limit",
+            StopReason::Interrupted => "interrupted",
+            StopReason::Stalled => "stalled",
+        }
+    }
+}
+
+/// What a torrent's run loop is told.
+pub struct RunControl<'a> {
+    /// Where records go.
+    pub output: &'a Output,
+    /// When to stop seeding.
+    pub seed: SeedPolicy,
+    /// The deadline for the whole run (`--for`).
+    pub deadline: Option<Instant>,
+    /// Give up when nothing arrives for this long while downloading.
+    pub stall_timeout: Option<Duration>,
+    /// A shell command to run on completion.
+    pub on_complete: Option<&'a str>,
+}
+
+/// Runs `session` until a stop condition, printing its events; returns why it stopped.
+pub async fn drive(
+    torrent: &Torrent,
+    root: &Path,
+    session: &Session,
+    mut events: mpsc::UnboundedReceiver<SwarmEvent>,
+    control: &RunControl<'_>,
+) -> anyhow::Result<StopReason> {
+    let started = Instant::now();
+    let bar = control
+        .output
+        .progress(torrent.info.total_length, &torrent.info.name);
+    let mut completed_at = session.stats().complete.then(Instant::now);
+    let mut last_received = (Instant::now(), session.stats().downloaded);
+    let mut ticker = tokio::time::interval(Duration::from_millis(500));
+    let reason = loop {
+        tokio::select! {
+            Some(event) = events.recv() => print_event(control.output, &bar, torrent, event)?,
+            () = session.wait_complete(), if completed_at.is_none() => {
+                completed_at = Some(Instant::now());
+                on_completed(control, torrent, root, session, started).await?;
+                if !control.seed.seeds() {
+                    break StopReason::Complete;
+                }
+            }
+            message = session.wait_failure() => return Err(anyhow::anyhow!(message)),
+            () = interrupted() => break StopReason::Interrupted,
+            _ = ticker.tick() => {
+                if let Some(reason) = check_limits(control, session, completed_at, &mut last_received) {
+                    break reason;
+                }
+            }
+        }
+    };
+    bar.finish();
+    Ok(reason)
+}
+
+fn check_limits(
+    control: &RunControl<'_>,
+    session: &Session,
+    completed_at: Option<Instant>,
+    last_received: &mut (Instant, u64),
+) -> Option<StopReason> {
+    if control
+        .deadline
+        .is_some_and(|deadline| Instant::now() >= deadline)
+    {
+        return Some(StopReason::TimeLimit);
+    }
+    if let Some(since) = completed_at {
+        return match control.seed.reached(session, since) {
+            Some("ratio") => Some(StopReason::Ratio),
+            Some(_) => Some(StopReason::SeedTime),
+            None => None,
+        };
+    }
+    let downloaded = session.stats().downloaded;
+    if downloaded != last_received.1 {
+        *last_received = (Instant::now(), downloaded);
+    }
+    control
+        .stall_timeout
+        .filter(|timeout| last_received.0.elapsed() >= *timeout)
+        .map(|_| StopReason::Stalled)
+}
+
+async fn on_completed(
+    control: &RunControl<'_>,
+    torrent: &Torrent,
+    root: &Path,
+    session: &Session,
+    started: Instant,
+) -> anyhow::Result<()> {
+    let path = root.join(&torrent.info.name);
+    control.output.record(&Completed {
+        name: torrent.info.name.clone(),
+        info_hash: torrent.info_hash.to_string(),
+        path: path.display().to_string(),
+        downloaded: session.stats().downloaded,
+        seconds: started.elapsed().as_secs_f64(),
+    })?;
+    if let Some(command) = control.on_complete {
+        run_hook(control.output, command, torrent, &path).await;
+    }
+    Ok(())
+}
+
+/// Runs the `--on-complete` command with the torrent in its environment.
+async fn run_hook(output: &Output, command: &str, torrent: &Torrent, path: &Path) {
+    let status = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .env("BTT_NAME", &torrent.info.name)
+        .env("BTT_INFO_HASH", torrent.info_hash.to_string())
+        .env("BTT_PATH", path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .await;
+    match status {
+        Ok(status) if status.success() => {}
+        Ok(status) => output.warn(format!("--on-complete command exited with {status}")),
+        Err(error) => output.warn(format!("could not run --on-complete command: {error}")),
+    }
+}
+
+fn print_event(
+    output: &Output,
+    bar: &ProgressBar,
+    torrent: &Torrent,
+    event: SwarmEvent,
+) -> std::io::Result<()> {
+    match event {
+        SwarmEvent::Progress(progress) => {
+            bar.set_position(torrent.info.total_length.saturating_sub(progress.left));
+            output.record(&progress)
+        }
+        SwarmEvent::PieceFailed(failed) => {
+            output.warn(format!(
+                "piece {} failed its hash check; fetching it again",
+                failed.index
+            ));
+            output.record(&failed)
+        }
+        SwarmEvent::PeerBanned(banned) => {
+            output.warn(format!("banned peer {}: {}", banned.peer, banned.reason));
+            output.record(&banned)
+        }
+        SwarmEvent::TrackerFailed(failed) => {
+            output.warn(format!("tracker {}: {}", failed.url, failed.message));
+            output.record(&failed)
+        }
+        SwarmEvent::Started(record) => output.record(&record),
+        SwarmEvent::Completed(record) => output.record(&record),
+        SwarmEvent::Summary(record) => output.record(&record),
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn interrupted() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
+}
+
+/// The `summary` record of a finished run.
+pub fn summary_record(
+    torrent: &Torrent,
+    session: &Session,
+    seconds: f64,
+    reason: StopReason,
+) -> Summary {
+    let stats = session.stats();
+    Summary {
+        name: torrent.info.name.clone(),
+        info_hash: torrent.info_hash.to_string(),
+        complete: stats.complete,
+        downloaded: stats.downloaded,
+        uploaded: stats.uploaded,
+        seconds,
+        download_rate: (stats.downloaded as f64 / seconds.max(0.001)) as u64,
+        ratio: session.ratio(),
+        stopped_by: reason.name().to_string(),
+    }
+}
+
+/// The exit status of a run that ended for `reason`.
+pub fn exit_status(reason: StopReason, complete: bool) -> ExitStatus {
+    match reason {
+        StopReason::Stalled => ExitStatus::Unreachable,
+        _ if complete => ExitStatus::Success,
+        StopReason::Interrupted => ExitStatus::Interrupted,
+        _ => ExitStatus::Failure,
+    }
+}

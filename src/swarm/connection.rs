@@ -1,0 +1,247 @@
+//! One peer connection: the handshake, a reader loop that applies each
+//! message to the shared state, and a writer task that batches outgoing
+//! messages and serves uploads with positioned reads on the blocking pool.
+
+use super::picker::PeerKey;
+use super::shared::{Outgoing, PeerError, Shared, MAX_SERVED_BLOCK};
+use crate::peer::{
+    read_handshake, write_handshake, BlockRequest, Handshake, Message, MessageCodec, WireLimits,
+};
+use bytes::{BufMut, BytesMut};
+use futures_util::StreamExt;
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+use tokio_util::codec::{Encoder, FramedRead};
+
+/// How long a handshake or a TCP connect may take.
+pub(super) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// A peer that sends nothing at all for this long is dropped (keep-alives count).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(150);
+/// We send a keep-alive after this long without sending anything.
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(90);
+/// Blocks read from storage in one blocking call.
+const UPLOAD_BATCH: usize = 16;
+/// Requests a peer may have queued with us; more are rejected.
+const MAX_QUEUED_UPLOADS: usize = 2048;
+
+/// Dials `addr`, exchanges handshakes and runs the connection to its end.
+pub(super) async fn dial(shared: Arc<Shared>, addr: SocketAddr) {
+    let outcome = async {
+        let mut stream = timeout(HANDSHAKE_TIMEOUT, TcpStream::connect(addr))
+            .await
+            .map_err(|_| PeerError::Timeout)?
+            .map_err(|error| PeerError::Wire(error.into()))?;
+        let ours = Handshake::new(shared.info_hash, shared.options.peer_id);
+        write_handshake(&mut stream, &ours).await?;
+        let theirs = timeout(HANDSHAKE_TIMEOUT, read_handshake(&mut stream))
+            .await
+            .map_err(|_| PeerError::Timeout)??;
+        if theirs.info_hash != shared.info_hash {
+            return Err(PeerError::Protocol(
+                "peer answered for another torrent".into(),
+            ));
+        }
+        Ok((stream, theirs))
+    }
+    .await;
+    shared.lock().connecting.remove(&addr);
+    if let Ok((stream, theirs)) = outcome {
+        run(shared, stream, addr, theirs).await;
+    }
+}
+
+/// Answers an incoming connection whose handshake was read by the listener.
+pub(super) async fn accept(
+    shared: Arc<Shared>,
+    mut stream: TcpStream,
+    addr: SocketAddr,
+    theirs: Handshake,
+) {
+    let ours = Handshake::new(shared.info_hash, shared.options.peer_id);
+    if write_handshake(&mut stream, &ours).await.is_ok() {
+        run(shared, stream, addr, theirs).await;
+    }
+}
+
+/// Runs a handshaken connection until either side ends it.
+async fn run(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, theirs: Handshake) {
+    let _ = stream.set_nodelay(true);
+    let (read_half, write_half) = stream.into_split();
+    let (outbox, outbox_rx) = mpsc::unbounded_channel();
+    let cancel = shared.shutdown.child_token();
+    let fast = theirs.supports_fast();
+    let Ok(key) = shared.register(addr, theirs.peer_id, fast, outbox, cancel.clone()) else {
+        return;
+    };
+    let writer = tokio::spawn(write_loop(
+        Arc::clone(&shared),
+        key,
+        write_half,
+        outbox_rx,
+        fast,
+    ));
+    shared.send_opening(key, theirs.supports_extensions());
+    let limits = WireLimits {
+        max_message_length: wire_message_limit(shared.torrent.info.pieces.len()),
+        max_block_length: MAX_SERVED_BLOCK,
+    };
+    let mut frames = FramedRead::with_capacity(read_half, MessageCodec::new(limits), 256 * 1024);
+    loop {
+        let next = tokio::select! {
+            _ = cancel.cancelled() => break,
+            next = timeout(IDLE_TIMEOUT, frames.next()) => next,
+        };
+        let message = match next {
+            Ok(Some(Ok(message))) => message,
+            Ok(Some(Err(_))) | Ok(None) | Err(_) => break,
+        };
+        let block_bytes = match &message {
+            Message::Piece { data, .. } => data.len() as u64,
+            _ => 0,
+        };
+        if shared.on_message(key, message).is_err() {
+            break;
+        }
+        if block_bytes > 0 {
+            shared.download_limiter.acquire(block_bytes).await;
+        }
+    }
+    cancel.cancel();
+    shared.unregister(key);
+    let _ = writer.await;
+}
+
+/// The largest message a peer may send: a bitfield for this torrent or a block.
+fn wire_message_limit(piece_count: usize) -> u32 {
+    let bitfield = piece_count.div_ceil(8) + 1;
+    (bitfield.max(MAX_SERVED_BLOCK as usize + 9).max(1 << 20)) as u32
+}
+
+/// What the writer holds between writes.
+struct Writer {
+    codec: MessageCodec,
+    buffer: BytesMut,
+    uploads: VecDeque<BlockRequest>,
+    fast: bool,
+}
+
+impl Writer {
+    fn take(&mut self, item: Outgoing) {
+        match item {
+            Outgoing::Message(message) => {
+                if matches!(message, Message::Choke) {
+                    self.drop_uploads();
+                }
+                self.encode(message);
+            }
+            Outgoing::Upload(request) if self.uploads.len() >= MAX_QUEUED_UPLOADS => {
+                self.refuse(request)
+            }
+            Outgoing::Upload(request) => self.uploads.push_back(request),
+            Outgoing::WithdrawUpload(request) => self.uploads.retain(|queued| *queued != request),
+        }
+    }
+
+    fn encode(&mut self, message: Message) {
+        // Encoding our own well-formed messages cannot fail.
+        let _ = self.codec.encode(message, &mut self.buffer);
+    }
+
+    fn refuse(&mut self, request: BlockRequest) {
+        if self.fast {
+            self.encode(Message::Reject(request));
+        }
+    }
+
+    fn drop_uploads(&mut self) {
+        for request in std::mem::take(&mut self.uploads) {
+            self.refuse(request);
+        }
+    }
+}
+
+async fn write_loop(
+    shared: Arc<Shared>,
+    key: PeerKey,
+    mut socket: OwnedWriteHalf,
+    mut outbox: mpsc::UnboundedReceiver<Outgoing>,
+    fast: bool,
+) {
+    let mut writer = Writer {
+        codec: MessageCodec::default(),
+        buffer: BytesMut::with_capacity(64 * 1024),
+        uploads: VecDeque::new(),
+        fast,
+    };
+    loop {
+        while let Ok(item) = outbox.try_recv() {
+            writer.take(item);
+        }
+        if !writer.uploads.is_empty() && shared.is_choking(key) {
+            writer.drop_uploads();
+        }
+        if !writer.uploads.is_empty() {
+            let batch: Vec<BlockRequest> = writer
+                .uploads
+                .drain(..writer.uploads.len().min(UPLOAD_BATCH))
+                .collect();
+            let bytes: u64 = batch.iter().map(|request| u64::from(request.length)).sum();
+            shared.upload_limiter.acquire(bytes).await;
+            let buffer = std::mem::take(&mut writer.buffer);
+            match read_blocks(&shared, buffer, batch).await {
+                Some(filled) => writer.buffer = filled,
+                None => break,
+            }
+            shared.count_upload(key, bytes);
+        }
+        if !writer.buffer.is_empty() {
+            if socket.write_all(&writer.buffer).await.is_err() {
+                break;
+            }
+            writer.buffer.clear();
+            continue;
+        }
+        match timeout(KEEPALIVE_INTERVAL, outbox.recv()).await {
+            Ok(Some(item)) => writer.take(item),
+            Ok(None) => break,
+            Err(_) => writer.encode(Message::KeepAlive),
+        }
+    }
+    let _ = socket.shutdown().await;
+}
+
+/// Appends a `piece` message for each request to `buffer`, reading the block
+/// straight into place. `None` if storage failed (the connection then ends).
+async fn read_blocks(
+    shared: &Arc<Shared>,
+    mut buffer: BytesMut,
+    batch: Vec<BlockRequest>,
+) -> Option<BytesMut> {
+    let storage = Arc::clone(&shared.storage);
+    tokio::task::spawn_blocking(move || {
+        for request in batch {
+            let length = request.length as usize;
+            buffer.reserve(13 + length);
+            buffer.put_u32(9 + request.length);
+            buffer.put_u8(crate::peer::message::id::PIECE);
+            buffer.put_u32(request.index);
+            buffer.put_u32(request.begin);
+            let start = buffer.len();
+            buffer.resize(start + length, 0);
+            storage
+                .read_block(request.index, request.begin, &mut buffer[start..])
+                .ok()?;
+        }
+        Some(buffer)
+    })
+    .await
+    .ok()
+    .flatten()
+}

@@ -1,0 +1,736 @@
+//! The state one torrent's peers share, and what each peer message does to it.
+//!
+//! Lock order: there is one lock, `Shared::state`; it is never held across an
+//! `.await`, and nothing else is locked while it is held (sending on a peer's
+//! unbounded outbox does not block). Peer tasks call the `on_*` methods; the
+//! session's ticker calls `tick` and `rechoke`.
+
+use super::choker::{ChokeCandidate, Choker};
+use super::events::{PeerBanned, PieceFailed, SwarmEvent};
+use super::meter::RateMeter;
+use super::picker::{Arrival, Block, PeerKey, Picker, BLOCK_SIZE};
+use super::SessionOptions;
+use crate::bitfield::Bitfield;
+use crate::metainfo::Torrent;
+use crate::peer::{BlockRequest, ExtendedHandshake, Message};
+use crate::rate::RateLimiter;
+use crate::storage::Storage;
+use bytes::Bytes;
+use sha1::{Digest, Sha1};
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use thiserror::Error;
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+/// Regular upload slots plus the optimistic one.
+const UNCHOKE_SLOTS: usize = 4;
+/// A peer that sends nothing we asked for this long loses its requests.
+const SNUB_TIMEOUT: Duration = Duration::from_secs(30);
+/// Failed pieces, each sent by one peer alone, after which that peer is banned.
+const STRIKES_TO_BAN: u32 = 2;
+/// The most requests we keep outstanding at one peer.
+const MAX_PIPELINE: usize = 1024;
+/// The fewest requests we keep outstanding at one unchoking peer.
+const MIN_PIPELINE: usize = 32;
+/// The largest block we serve.
+pub(super) const MAX_SERVED_BLOCK: u32 = 128 * 1024;
+
+/// Something a peer task must send or do.
+#[derive(Debug)]
+pub(super) enum Outgoing {
+    /// A message to encode and send.
+    Message(Message),
+    /// A block the peer asked for, to read and send.
+    Upload(BlockRequest),
+    /// A request the peer withdrew before it was served.
+    WithdrawUpload(BlockRequest),
+}
+
+/// Why a connection was closed by us.
+#[derive(Debug, Error)]
+pub enum PeerError {
+    /// The peer broke the protocol.
+    #[error("protocol violation: {0}")]
+    Protocol(String),
+    /// The peer is banned, connected twice, or the swarm is full.
+    #[error("refused: {0}")]
+    Refused(&'static str),
+    /// The wire codec failed.
+    #[error(transparent)]
+    Wire(#[from] crate::peer::WireError),
+    /// The connection timed out.
+    #[error("timed out")]
+    Timeout,
+}
+
+/// One connected peer.
+#[derive(Debug)]
+pub(super) struct PeerEntry {
+    pub(super) addr: SocketAddr,
+    peer_id: [u8; 20],
+    outbox: mpsc::UnboundedSender<Outgoing>,
+    cancel: CancellationToken,
+    has: Bitfield,
+    fast: bool,
+    sent_pieces_message: bool,
+    peer_choking: bool,
+    peer_interested: bool,
+    am_choking: bool,
+    am_interested: bool,
+    requested: HashSet<Block>,
+    request_queue: usize,
+    download: RateMeter,
+    pub(super) upload: RateMeter,
+    last_block_at: Instant,
+}
+
+impl PeerEntry {
+    fn send(&self, message: Message) {
+        let _ = self.outbox.send(Outgoing::Message(message));
+    }
+
+    pub(super) fn download_rate(&self) -> u64 {
+        self.download.rate()
+    }
+
+    fn pipeline_target(&self) -> usize {
+        let per_second = self.download.rate() as usize / BLOCK_SIZE as usize;
+        (per_second / 2).clamp(
+            MIN_PIPELINE,
+            MAX_PIPELINE.min(self.request_queue.max(MIN_PIPELINE)),
+        )
+    }
+}
+
+/// The mutable part of a swarm.
+pub(super) struct SwarmState {
+    pub(super) picker: Picker,
+    pub(super) peers: HashMap<PeerKey, PeerEntry>,
+    pub(super) connecting: HashSet<SocketAddr>,
+    banned_addrs: HashSet<SocketAddr>,
+    banned_ids: HashSet<[u8; 20]>,
+    strikes: HashMap<SocketAddr, u32>,
+    choker: Box<dyn Choker>,
+    next_key: PeerKey,
+}
+
+/// Everything the tasks of one torrent share.
+pub(super) struct Shared {
+    pub(super) torrent: Arc<Torrent>,
+    pub(super) info_hash: [u8; 20],
+    pub(super) info_hash_hex: String,
+    pub(super) storage: Arc<Storage>,
+    pub(super) options: SessionOptions,
+    state: Mutex<SwarmState>,
+    pub(super) events: mpsc::UnboundedSender<SwarmEvent>,
+    pub(super) downloaded: AtomicU64,
+    pub(super) uploaded: AtomicU64,
+    pub(super) upload_limiter: RateLimiter,
+    pub(super) download_limiter: RateLimiter,
+    pub(super) complete: watch::Sender<bool>,
+    pub(super) failure: watch::Sender<Option<String>>,
+    pub(super) shutdown: CancellationToken,
+    pub(super) resume_dirty: AtomicBool,
+    pub(super) new_peers: mpsc::UnboundedSender<Vec<SocketAddr>>,
+    verify_slots: Semaphore,
+}
+
+impl Shared {
+    pub(super) fn new(
+        torrent: Arc<Torrent>,
+        storage: Arc<Storage>,
+        picker: Picker,
+        choker: Box<dyn Choker>,
+        options: SessionOptions,
+        events: mpsc::UnboundedSender<SwarmEvent>,
+        new_peers: mpsc::UnboundedSender<Vec<SocketAddr>>,
+    ) -> Shared {
+        let done = picker.is_done();
+        Shared {
+            info_hash: torrent.info_hash.0,
+            info_hash_hex: torrent.info_hash.to_string(),
+            upload_limiter: RateLimiter::new(options.upload_limit),
+            download_limiter: RateLimiter::new(options.download_limit),
+            verify_slots: Semaphore::new(options.hash_threads.max(1)),
+            state: Mutex::new(SwarmState {
+                picker,
+                peers: HashMap::new(),
+                connecting: HashSet::new(),
+                banned_addrs: HashSet::new(),
+                banned_ids: HashSet::new(),
+                strikes: HashMap::new(),
+                choker,
+                next_key: 1,
+            }),
+            complete: watch::channel(done).0,
+            failure: watch::channel(None).0,
+            shutdown: CancellationToken::new(),
+            resume_dirty: AtomicBool::new(false),
+            new_peers,
+            downloaded: AtomicU64::new(0),
+            uploaded: AtomicU64::new(0),
+            torrent,
+            storage,
+            options,
+            events,
+        }
+    }
+
+    pub(super) fn lock(&self) -> MutexGuard<'_, SwarmState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(super) fn emit(&self, event: SwarmEvent) {
+        let _ = self.events.send(event);
+    }
+
+    /// Whether a new connection to or from `addr` may be made now.
+    pub(super) fn may_connect(&self, addr: SocketAddr) -> bool {
+        let state = self.lock();
+        !state.banned_addrs.contains(&addr)
+            && !state.connecting.contains(&addr)
+            && !state.peers.values().any(|peer| peer.addr == addr)
+            && state.peers.len() + state.connecting.len() < self.options.max_peers
+    }
+
+    /// Adds a handshaken peer; refuses banned, duplicate and surplus peers.
+    pub(super) fn register(
+        &self,
+        addr: SocketAddr,
+        peer_id: [u8; 20],
+        fast: bool,
+        outbox: mpsc::UnboundedSender<Outgoing>,
+        cancel: CancellationToken,
+    ) -> Result<PeerKey, PeerError> {
+        let mut state = self.lock();
+        if peer_id == self.options.peer_id {
+            return Err(PeerError::Refused("connected to ourselves"));
+        }
+        if state.banned_addrs.contains(&addr) || state.banned_ids.contains(&peer_id) {
+            return Err(PeerError::Refused("banned"));
+        }
+        if state.peers.values().any(|peer| peer.peer_id == peer_id) {
+            return Err(PeerError::Refused("already connected"));
+        }
+        if state.peers.len() >= self.options.max_peers {
+            return Err(PeerError::Refused("too many peers"));
+        }
+        let key = state.next_key;
+        state.next_key += 1;
+        let now = Instant::now();
+        let piece_count = state.picker.have().len();
+        state.peers.insert(
+            key,
+            PeerEntry {
+                addr,
+                peer_id,
+                outbox,
+                cancel,
+                has: Bitfield::new(piece_count),
+                fast,
+                sent_pieces_message: false,
+                peer_choking: true,
+                peer_interested: false,
+                am_choking: true,
+                am_interested: false,
+                requested: HashSet::new(),
+                request_queue: 250,
+                download: RateMeter::new(now),
+                upload: RateMeter::new(now),
+                last_block_at: now,
+            },
+        );
+        Ok(key)
+    }
+
+    /// Sends the first messages: our extended handshake and what we have.
+    pub(super) fn send_opening(&self, key: PeerKey, remote_supports_extensions: bool) {
+        let state = self.lock();
+        let Some(peer) = state.peers.get(&key) else {
+            return;
+        };
+        if remote_supports_extensions {
+            let handshake = ExtendedHandshake {
+                client: Some(format!("btt {}", env!("CARGO_PKG_VERSION"))),
+                listen_port: Some(self.options.listen_port),
+                request_queue: Some(MAX_PIPELINE as u32),
+                ..ExtendedHandshake::default()
+            };
+            peer.send(handshake.to_message());
+        }
+        let have = state.picker.have();
+        match (peer.fast, have.count()) {
+            (true, 0) => peer.send(Message::HaveNone),
+            (true, count) if count == have.len() => peer.send(Message::HaveAll),
+            (_, 0) => {}
+            _ => peer.send(Message::bitfield(have)),
+        }
+    }
+
+    /// Removes a departed peer and returns its requests to the pool.
+    pub(super) fn unregister(&self, key: PeerKey) {
+        let mut state = self.lock();
+        let Some(peer) = state.peers.remove(&key) else {
+            return;
+        };
+        for block in &peer.requested {
+            state.picker.request_dropped(block);
+        }
+        state.picker.remove_peer_pieces(&peer.has);
+        state.picker.peer_gone(key);
+        peer.cancel.cancel();
+        let freed_slot = !peer.am_choking;
+        drop(state);
+        if freed_slot {
+            self.rechoke();
+        }
+    }
+
+    /// Applies one message from peer `key`.
+    pub(super) fn on_message(
+        self: &Arc<Self>,
+        key: PeerKey,
+        message: Message,
+    ) -> Result<(), PeerError> {
+        match message {
+            Message::KeepAlive
+            | Message::SuggestPiece(_)
+            | Message::Port(_)
+            | Message::AllowedFast(_) => Ok(()),
+            Message::Choke => {
+                self.on_choke(key);
+                Ok(())
+            }
+            Message::Unchoke => self.with_peer(key, |state, key| {
+                if let Some(peer) = state.peers.get_mut(&key) {
+                    peer.peer_choking = false;
+                }
+                fill_requests(state, key);
+            }),
+            Message::Interested => {
+                self.on_interest(key, true);
+                Ok(())
+            }
+            Message::NotInterested => {
+                self.on_interest(key, false);
+                Ok(())
+            }
+            Message::Have(index) => self.on_have(key, index),
+            Message::Bitfield(bytes) => self.on_bitfield(key, &bytes),
+            Message::HaveAll => {
+                let count = self.lock().picker.have().len();
+                self.on_pieces(key, Bitfield::full(count))
+            }
+            Message::HaveNone => {
+                let count = self.lock().picker.have().len();
+                self.on_pieces(key, Bitfield::new(count))
+            }
+            Message::Request(request) => self.on_request(key, request),
+            Message::Piece { index, begin, data } => {
+                self.on_block(key, index, begin, data);
+                Ok(())
+            }
+            Message::Cancel(request) => {
+                self.send_to(key, Outgoing::WithdrawUpload(request));
+                Ok(())
+            }
+            Message::Reject(request) => {
+                self.on_reject(key, request);
+                Ok(())
+            }
+            Message::Extended { id: 0, payload } => self.on_extended_handshake(key, &payload),
+            Message::Extended { .. } => Ok(()),
+        }
+    }
+
+    fn with_peer(
+        &self,
+        key: PeerKey,
+        action: impl FnOnce(&mut SwarmState, PeerKey),
+    ) -> Result<(), PeerError> {
+        let mut state = self.lock();
+        action(&mut state, key);
+        Ok(())
+    }
+
+    fn send_to(&self, key: PeerKey, item: Outgoing) {
+        if let Some(peer) = self.lock().peers.get(&key) {
+            let _ = peer.outbox.send(item);
+        }
+    }
+
+    fn on_choke(&self, key: PeerKey) {
+        let mut state = self.lock();
+        let SwarmState { picker, peers, .. } = &mut *state;
+        if let Some(peer) = peers.get_mut(&key) {
+            peer.peer_choking = true;
+            for block in peer.requested.drain() {
+                picker.request_dropped(&block);
+            }
+        }
+    }
+
+    fn on_interest(&self, key: PeerKey, interested: bool) {
+        let mut state = self.lock();
+        let unchoked = state.peers.values().filter(|peer| !peer.am_choking).count();
+        let Some(peer) = state.peers.get_mut(&key) else {
+            return;
+        };
+        peer.peer_interested = interested;
+        if interested && peer.am_choking && unchoked < UNCHOKE_SLOTS + 1 {
+            peer.am_choking = false;
+            peer.send(Message::Unchoke);
+        }
+    }
+
+    fn on_have(&self, key: PeerKey, index: u32) -> Result<(), PeerError> {
+        let mut state = self.lock();
+        let piece_count = state.picker.have().len();
+        if index as usize >= piece_count {
+            return Err(PeerError::Protocol(format!(
+                "have for piece {index} of {piece_count}"
+            )));
+        }
+        let SwarmState { picker, peers, .. } = &mut *state;
+        let Some(peer) = peers.get_mut(&key) else {
+            return Ok(());
+        };
+        peer.sent_pieces_message = true;
+        if peer.has.get(index as usize) {
+            return Ok(());
+        }
+        peer.has.set(index as usize);
+        picker.add_peer_piece(index);
+        if !peer.am_interested
+            && !picker.have().get(index as usize)
+            && picker.is_interesting(&single(index, piece_count))
+        {
+            peer.am_interested = true;
+            peer.send(Message::Interested);
+        }
+        fill_requests(&mut state, key);
+        Ok(())
+    }
+
+    fn on_bitfield(&self, key: PeerKey, bytes: &[u8]) -> Result<(), PeerError> {
+        let piece_count = self.lock().picker.have().len();
+        let has = Bitfield::from_bytes(bytes, piece_count)
+            .map_err(|error| PeerError::Protocol(error.to_string()))?;
+        self.on_pieces(key, has)
+    }
+
+    fn on_pieces(&self, key: PeerKey, has: Bitfield) -> Result<(), PeerError> {
+        let mut state = self.lock();
+        let we_are_seed = state.picker.have().is_full();
+        let SwarmState { picker, peers, .. } = &mut *state;
+        let Some(peer) = peers.get_mut(&key) else {
+            return Ok(());
+        };
+        if peer.sent_pieces_message {
+            return Err(PeerError::Protocol("second bitfield".into()));
+        }
+        peer.sent_pieces_message = true;
+        if we_are_seed && has.is_full() && !has.is_empty() {
+            return Err(PeerError::Refused("both sides are seeds"));
+        }
+        picker.add_peer_pieces(&has);
+        peer.has = has;
+        if picker.is_interesting(&peer.has) {
+            peer.am_interested = true;
+            peer.send(Message::Interested);
+        }
+        fill_requests(&mut state, key);
+        Ok(())
+    }
+
+    fn on_request(&self, key: PeerKey, request: BlockRequest) -> Result<(), PeerError> {
+        let state = self.lock();
+        let piece_count = state.picker.have().len();
+        let in_range = (request.index as usize) < piece_count
+            && request.length > 0
+            && request.length <= MAX_SERVED_BLOCK
+            && u64::from(request.begin) + u64::from(request.length)
+                <= u64::from(state.picker.piece_size(request.index));
+        if !in_range {
+            return Err(PeerError::Protocol(format!(
+                "request beyond the torrent: piece {} offset {} length {}",
+                request.index, request.begin, request.length
+            )));
+        }
+        let Some(peer) = state.peers.get(&key) else {
+            return Ok(());
+        };
+        if peer.am_choking || !state.picker.have().get(request.index as usize) {
+            if peer.fast {
+                peer.send(Message::Reject(request));
+            }
+            return Ok(());
+        }
+        let _ = peer.outbox.send(Outgoing::Upload(request));
+        Ok(())
+    }
+
+    fn on_reject(&self, key: PeerKey, request: BlockRequest) {
+        let mut state = self.lock();
+        let SwarmState { picker, peers, .. } = &mut *state;
+        let block = Block {
+            index: request.index,
+            begin: request.begin,
+            length: request.length,
+        };
+        if let Some(peer) = peers.get_mut(&key) {
+            if peer.requested.remove(&block) {
+                picker.request_dropped(&block);
+            }
+        }
+    }
+
+    fn on_extended_handshake(&self, key: PeerKey, payload: &[u8]) -> Result<(), PeerError> {
+        let handshake = ExtendedHandshake::from_payload(payload)?;
+        let mut state = self.lock();
+        if let (Some(peer), Some(queue)) = (state.peers.get_mut(&key), handshake.request_queue) {
+            peer.request_queue = (queue as usize).clamp(1, MAX_PIPELINE);
+        }
+        Ok(())
+    }
+
+    fn on_block(self: &Arc<Self>, key: PeerKey, index: u32, begin: u32, data: Bytes) {
+        let block = Block {
+            index,
+            begin,
+            length: data.len() as u32,
+        };
+        let mut state = self.lock();
+        let SwarmState { picker, peers, .. } = &mut *state;
+        let Some(peer) = peers.get_mut(&key) else {
+            return;
+        };
+        if !peer.requested.remove(&block) {
+            return;
+        }
+        peer.download.add(data.len() as u64);
+        peer.last_block_at = Instant::now();
+        let endgame = picker.in_endgame();
+        match picker.block_arrived(key, index, begin, &data) {
+            Arrival::PieceComplete { data, contributors } => {
+                tokio::spawn(Arc::clone(self).verify(index, data, contributors));
+            }
+            Arrival::Stored | Arrival::Unexpected => {}
+        }
+        if endgame {
+            cancel_duplicates(peers, key, &block);
+        }
+        fill_requests(&mut state, key);
+    }
+
+    async fn verify(self: Arc<Self>, index: u32, data: Vec<u8>, contributors: Vec<PeerKey>) {
+        let Ok(_permit) = self.verify_slots.acquire().await else {
+            return;
+        };
+        let expected = self.torrent.info.pieces[index as usize];
+        let storage = Arc::clone(&self.storage);
+        let outcome = tokio::task::spawn_blocking(move || {
+            if <[u8; 20]>::from(Sha1::digest(&data)) != expected {
+                return Ok(false);
+            }
+            storage.write_piece(index, &data).map(|()| true)
+        })
+        .await;
+        match outcome {
+            Ok(Ok(valid)) => self.piece_checked(index, valid, &contributors),
+            Ok(Err(error)) => self.fail(format!("could not write piece {index}: {error}")),
+            Err(error) => self.fail(format!("piece {index} verification failed: {error}")),
+        }
+    }
+
+    /// Stops the swarm because of an error it cannot recover from (a full disk).
+    pub(super) fn fail(&self, message: String) {
+        self.failure.send_replace(Some(message));
+        self.shutdown.cancel();
+    }
+
+    fn piece_checked(&self, index: u32, valid: bool, contributors: &[PeerKey]) {
+        let mut state = self.lock();
+        state.picker.piece_checked(index, valid);
+        if valid {
+            let size = u64::from(state.picker.piece_size(index));
+            self.downloaded.fetch_add(size, Ordering::Relaxed);
+            self.resume_dirty.store(true, Ordering::Relaxed);
+            announce_piece(&mut state, index);
+            if state.picker.is_done() {
+                self.complete.send_replace(true);
+            }
+            return;
+        }
+        let addrs: Vec<String> = contributors
+            .iter()
+            .filter_map(|key| state.peers.get(key).map(|peer| peer.addr.to_string()))
+            .collect();
+        self.emit(SwarmEvent::PieceFailed(PieceFailed {
+            info_hash: self.info_hash_hex.clone(),
+            index,
+            peers: addrs,
+        }));
+        if let [culprit] = contributors {
+            self.strike(&mut state, *culprit);
+        }
+        for key in state.peers.keys().copied().collect::<Vec<_>>() {
+            fill_requests(&mut state, key);
+        }
+    }
+
+    fn strike(&self, state: &mut SwarmState, key: PeerKey) {
+        let Some(peer) = state.peers.get(&key) else {
+            return;
+        };
+        let (addr, peer_id) = (peer.addr, peer.peer_id);
+        let strikes = state.strikes.entry(addr).or_insert(0);
+        *strikes += 1;
+        if *strikes < STRIKES_TO_BAN {
+            return;
+        }
+        state.banned_addrs.insert(addr);
+        state.banned_ids.insert(peer_id);
+        peer.cancel.cancel();
+        self.emit(SwarmEvent::PeerBanned(PeerBanned {
+            info_hash: self.info_hash_hex.clone(),
+            peer: addr.to_string(),
+            reason: format!("sent {strikes} pieces that failed their hash check"),
+        }));
+    }
+
+    /// Updates rates and takes requests back from peers that stopped sending.
+    pub(super) fn tick(&self, now: Instant) {
+        let mut state = self.lock();
+        let SwarmState { picker, peers, .. } = &mut *state;
+        for peer in peers.values_mut() {
+            peer.download.tick(now);
+            peer.upload.tick(now);
+            let snubbed =
+                !peer.requested.is_empty() && now.duration_since(peer.last_block_at) > SNUB_TIMEOUT;
+            if snubbed {
+                for block in peer.requested.drain() {
+                    picker.request_dropped(&block);
+                }
+                peer.last_block_at = now;
+            }
+        }
+        for key in peers.keys().copied().collect::<Vec<_>>() {
+            fill_requests(&mut state, key);
+        }
+    }
+
+    /// Asks the choker whom to unchoke and tells the peers.
+    pub(super) fn rechoke(&self) {
+        let mut state = self.lock();
+        let seeding = state.picker.is_done();
+        let candidates: Vec<ChokeCandidate> = state
+            .peers
+            .iter()
+            .map(|(&peer, entry)| ChokeCandidate {
+                peer,
+                interested: entry.peer_interested,
+                download_rate: entry.download.rate(),
+                upload_rate: entry.upload.rate(),
+            })
+            .collect();
+        let unchoke = state
+            .choker
+            .unchoke_set(&candidates, seeding, Instant::now());
+        for (key, peer) in state.peers.iter_mut() {
+            let should_choke = !unchoke.contains(key);
+            if should_choke != peer.am_choking {
+                peer.am_choking = should_choke;
+                peer.send(if should_choke {
+                    Message::Choke
+                } else {
+                    Message::Unchoke
+                });
+            }
+        }
+    }
+
+    /// Counts bytes sent to a peer.
+    pub(super) fn count_upload(&self, key: PeerKey, bytes: u64) {
+        self.uploaded.fetch_add(bytes, Ordering::Relaxed);
+        if let Some(peer) = self.lock().peers.get_mut(&key) {
+            peer.upload.add(bytes);
+        }
+    }
+
+    /// Whether we still choke peer `key` (uploads queued before a choke are dropped).
+    pub(super) fn is_choking(&self, key: PeerKey) -> bool {
+        self.lock()
+            .peers
+            .get(&key)
+            .is_none_or(|peer| peer.am_choking)
+    }
+}
+
+fn single(index: u32, piece_count: usize) -> Bitfield {
+    let mut bitfield = Bitfield::new(piece_count);
+    bitfield.set(index as usize);
+    bitfield
+}
+
+/// Tops up peer `key`'s outstanding requests to its pipeline target.
+fn fill_requests(state: &mut SwarmState, key: PeerKey) {
+    let SwarmState { picker, peers, .. } = state;
+    let Some(peer) = peers.get_mut(&key) else {
+        return;
+    };
+    if peer.peer_choking || !peer.am_interested {
+        return;
+    }
+    let target = peer.pipeline_target();
+    if peer.requested.len() > target * 3 / 4 {
+        return;
+    }
+    let requested = &peer.requested;
+    let blocks = picker.pick(key, &peer.has, target - requested.len(), &|block| {
+        requested.contains(block)
+    });
+    for block in blocks {
+        peer.requested.insert(block);
+        peer.send(Message::Request(BlockRequest {
+            index: block.index,
+            begin: block.begin,
+            length: block.length,
+        }));
+    }
+}
+
+/// In endgame, withdraws the copies of `block` requested from other peers.
+fn cancel_duplicates(
+    peers: &mut HashMap<PeerKey, PeerEntry>,
+    arrived_from: PeerKey,
+    block: &Block,
+) {
+    for (key, peer) in peers.iter_mut() {
+        if *key != arrived_from && peer.requested.remove(block) {
+            peer.send(Message::Cancel(BlockRequest {
+                index: block.index,
+                begin: block.begin,
+                length: block.length,
+            }));
+        }
+    }
+}
+
+/// Tells every peer about a new piece, and loses interest in peers with nothing left for us.
+fn announce_piece(state: &mut SwarmState, index: u32) {
+    let SwarmState { picker, peers, .. } = state;
+    for peer in peers.values_mut() {
+        peer.send(Message::Have(index));
+        if peer.am_interested && !picker.is_interesting(&peer.has) {
+            peer.am_interested = false;
+            peer.send(Message::NotInterested);
+        }
+    }
+}
