@@ -30,7 +30,9 @@ pub use libtorrent::Libtorrent;
 pub use port::free_port;
 pub use torrent_tools::{info_hash, mktorrent, transmission_create};
 pub use transmission::Transmission;
-pub use tree::{assert_trees_equal, make_tree, tree_diff, tree_size, MULTI_FILE};
+pub use tree::{
+    assert_trees_equal, make_tree, tree_diff, tree_size, without_empty_files, MULTI_FILE,
+};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -19,6 +19,12 @@ pub const MULTI_FILE: &[(&str, u64)] = &[
     ("album/z.bin", 1),
 ];
 
+/// `spec` without its 0-byte files, for Transmission, which neither creates
+/// them nor puts them in the torrents it makes.
+pub fn without_empty_files<'a>(spec: &[(&'a str, u64)]) -> Vec<(&'a str, u64)> {
+    spec.iter().copied().filter(|(_, size)| *size > 0).collect()
+}
+
 /// Creates the files of `spec` (paths relative to `dir`, sizes in bytes)
 /// with pseudo-random content derived from each path.
 pub fn make_tree(dir: &Path, spec: &[(&str, u64)]) {
