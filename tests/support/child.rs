@@ -4,7 +4,9 @@
 //! Invariants:
 //! - The process runs in its own process group and gets SIGKILL from the
 //!   kernel if the thread that spawned it dies (`PR_SET_PDEATHSIG`), so even
-//!   an aborted test binary leaves nothing behind.
+//!   an aborted test binary leaves nothing behind. The kernel ties that
+//!   signal to the spawning *thread*: spawn a `Child` on the thread that
+//!   keeps it (the test's own), not on a helper thread that ends first.
 //! - On drop it is stopped by its PID (the group it leads): SIGTERM, then
 //!   SIGKILL after [`GRACE`], then reaped, all within a few seconds.
 //! - stdout and stderr are drained by threads into buffers, so a chatty

@@ -95,8 +95,8 @@ impl Default for TestEnv {
 
 /// The path of the btt binary `name` of this build (`target/debug/NAME`),
 /// found at run time next to the test executable's directory, so tests
-/// compile before the binary exists. Panics with a clear message when it
-/// has not been built.
+/// compile before the binary exists (`env!("CARGO_BIN_EXE_...")` would
+/// not). Panics with a clear message when it has not been built.
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("path of the test executable");
     // target/debug/deps/TEST-HASH -> target/debug/NAME
