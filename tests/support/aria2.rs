@@ -1,7 +1,9 @@
 //! aria2 (`aria2c`) as a seeder or a leecher on 127.0.0.1.
 //!
-//! DHT, LPD and PEX are off and IPv6 is disabled, so aria2 learns peers only
-//! from the torrent's tracker (it cannot be given a peer address). Completion
+//! DHT, LPD and PEX are off, IPv6 is disabled and every socket is bound to
+//! 127.0.0.1 (`--interface`; without it aria2 listens on 0.0.0.0). aria2
+//! learns peers only from the torrent's tracker (it cannot be given a peer
+//! address) or from peers that dial it. Completion
 //! is detected from `--on-bt-download-complete`, which fires when the last
 //! piece is verified; aria2 itself exits 1–2 s later.
 
@@ -54,6 +56,7 @@ fn base_command(env: &TestEnv, port: u16, dir: &Path) -> Command {
         "--bt-enable-lpd=false",
         "--enable-peer-exchange=false",
         "--disable-ipv6=true",
+        "--interface=127.0.0.1",
         "--bt-tracker-interval=2",
         "--bt-tracker-connect-timeout=5",
         "--bt-tracker-timeout=5",
