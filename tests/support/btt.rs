@@ -1,0 +1,85 @@
+//! btt's own binaries under the command-line contract the interop tests
+//! use: `btt-seed tracker`, `btt-seed create`, `btt-seed run` and `btt-get`.
+//! Each long-running one prints `{"type":"listening","addr":...}` first, so
+//! it picks its own port (`127.0.0.1:0`) and there is no port race.
+
+use super::{Child, Seeder, TestEnv};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a btt process may take to print its `listening` record.
+const START: Duration = Duration::from_secs(20);
+
+/// A running `btt-seed tracker`.
+#[derive(Debug)]
+pub struct BttTracker {
+    /// The tracker process.
+    pub child: Child,
+    /// `http://127.0.0.1:PORT/announce`.
+    pub announce: String,
+}
+
+impl BttTracker {
+    /// Starts the embedded tracker on a port it picks.
+    pub fn start(env: &TestEnv) -> BttTracker {
+        let mut command = env.btt("btt-seed");
+        command.args(["tracker", "--listen", "127.0.0.1:0"]);
+        let mut child = env.spawn("btt-seed tracker", command);
+        let addr = listening_addr(&mut child);
+        BttTracker {
+            child,
+            announce: format!("http://{addr}/announce"),
+        }
+    }
+}
+
+/// `btt-seed create` and `btt-seed run`.
+#[derive(Debug)]
+pub struct BttSeed;
+
+impl BttSeed {
+    /// Runs `btt-seed create CONTENT -o OUT --announce ANNOUNCE` and returns `out`.
+    pub fn create(env: &TestEnv, content: &Path, out: &Path, announce: &str) -> PathBuf {
+        let mut command = env.btt("btt-seed");
+        command
+            .arg("create")
+            .arg(content)
+            .arg("-o")
+            .arg(out)
+            .args(["--announce", announce]);
+        env.spawn("btt-seed create", command)
+            .wait_success(Duration::from_secs(60));
+        out.to_path_buf()
+    }
+
+    /// Starts `btt-seed run --data DATA_DIR --listen 127.0.0.1:0 TORRENT` and
+    /// returns once it is listening.
+    pub fn run(env: &TestEnv, torrent: &Path, data_dir: &Path) -> Seeder {
+        let mut command = env.btt("btt-seed");
+        command
+            .arg("run")
+            .arg("--data")
+            .arg(data_dir)
+            .args(["--listen", "127.0.0.1:0"])
+            .arg(torrent);
+        let mut child = env.spawn("btt-seed run", command);
+        let port = listening_addr(&mut child).port();
+        Seeder { child, port }
+    }
+}
+
+/// Starts `btt-get TORRENT -o OUT_DIR EXTRA...`; wait for it with
+/// [`Child::wait_success`] and read its `summary` record.
+pub fn btt_get(env: &TestEnv, torrent: &Path, out_dir: &Path, extra: &[&str]) -> Child {
+    let mut command = env.btt("btt-get");
+    command.arg(torrent).arg("-o").arg(out_dir).args(extra);
+    env.spawn("btt-get", command)
+}
+
+fn listening_addr(child: &mut Child) -> std::net::SocketAddr {
+    let record = child.read_record(START, "listening");
+    record["addr"]
+        .as_str()
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("{}: bad listening record {record}", child.label()))
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+"""A libtorrent seeder or leecher on 127.0.0.1 for btt's tests and benchmarks.
+
+Run with Debian's /usr/bin/python3 (python3-libtorrent). DHT, LSD, UPnP,
+NAT-PMP, uTP and the default plugins (PEX) are off; the session listens on
+127.0.0.1 on the port given (0: the kernel picks) and reports it. Several
+peers on 127.0.0.1 are allowed (every test peer has that address).
+
+stdout is NDJSON, one record per line, flushed:
+  {"type":"listening","addr":"127.0.0.1:PORT"}   first
+  {"type":"seeding"}                             data checked, seeding
+  {"type":"complete","elapsed":SECONDS}          download finished (leech)
+stdin takes commands, one per line: "connect IP:PORT" dials a peer.
+A leecher with --exit-on-complete exits 0 after "complete".
+"""
+
+import argparse
+import json
+import os
+import select
+import sys
+import time
+
+import libtorrent as lt
+
+
+def emit(record):
+    sys.stdout.write(json.dumps(record) + "\n")
+    sys.stdout.flush()
+
+
+def parse_addr(text):
+    host, _, port = text.rpartition(":")
+    return host, int(port)
+
+
+def make_session(port):
+    settings = {
+        "listen_interfaces": "127.0.0.1:%d" % port,
+        "outgoing_interfaces": "127.0.0.1",
+        "enable_dht": False,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "enable_incoming_utp": False,
+        "enable_outgoing_utp": False,
+        "allow_multiple_connections_per_ip": True,
+        "min_announce_interval": 1,
+        "alert_mask": lt.alert.category_t.status_notification
+        | lt.alert.category_t.error_notification,
+        "user_agent": "btt-test-libtorrent",
+    }
+    return lt.session(settings, flags=0)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("mode", choices=["seed", "leech"])
+    parser.add_argument("torrent")
+    parser.add_argument("dir", help="directory that holds (or will hold) the content")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--peer", action="append", default=[], help="IP:PORT to dial")
+    parser.add_argument("--done-marker", help="file written with the time on completion")
+    parser.add_argument("--exit-on-complete", action="store_true")
+    args = parser.parse_args()
+
+    session = make_session(args.port)
+    params = lt.add_torrent_params()
+    params.ti = lt.torrent_info(args.torrent)
+    params.save_path = args.dir
+    params.flags &= ~lt.torrent_flags.auto_managed
+    params.flags &= ~lt.torrent_flags.paused
+    handle = session.add_torrent(params)
+
+    start = time.monotonic()
+    listening = False
+    stdin_open = True
+    while True:
+        for alert in session.pop_alerts():
+            if isinstance(alert, lt.listen_succeeded_alert) and not listening:
+                listening = True
+                emit({"type": "listening", "addr": "127.0.0.1:%d" % session.listen_port()})
+            elif isinstance(alert, lt.listen_failed_alert):
+                sys.stderr.write("listen failed: %s\n" % alert.message())
+                return 1
+            elif isinstance(alert, lt.torrent_error_alert):
+                sys.stderr.write("torrent error: %s\n" % alert.message())
+                return 1
+            elif isinstance(alert, lt.torrent_finished_alert) and args.mode == "leech":
+                finished(args, start)
+                if args.exit_on_complete:
+                    return 0
+            elif isinstance(alert, lt.state_changed_alert):
+                if alert.state == lt.torrent_status.seeding and args.mode == "seed":
+                    emit({"type": "seeding"})
+                    for peer in args.peer:
+                        handle.connect_peer(parse_addr(peer))
+                    args.peer = []
+        if args.peer and args.mode == "leech" and listening:
+            for peer in args.peer:
+                handle.connect_peer(parse_addr(peer))
+            args.peer = []
+        if stdin_open:
+            stdin_open = read_commands(handle)
+        session.wait_for_alert(100)
+
+
+def finished(args, start):
+    elapsed = time.monotonic() - start
+    if args.done_marker:
+        tmp = args.done_marker + ".tmp"
+        with open(tmp, "w") as marker:
+            marker.write("%.6f\n" % time.time())
+        os.rename(tmp, args.done_marker)
+    emit({"type": "complete", "elapsed": round(elapsed, 6)})
+
+
+def read_commands(handle):
+    """Applies the commands waiting on stdin; False once stdin is closed."""
+    while select.select([sys.stdin], [], [], 0)[0]:
+        line = sys.stdin.readline()
+        if not line:
+            return False
+        words = line.split()
+        if len(words) == 2 and words[0] == "connect":
+            handle.connect_peer(parse_addr(words[1]))
+        elif words:
+            sys.stderr.write("unknown command: %s" % line)
+    return True
+
+
+if __name__ == "__main__":
+    sys.exit(main())
