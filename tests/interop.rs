@@ -86,55 +86,46 @@ fn btt_get_downloads_from(
 }
 
 #[test]
-#[ignore = "needs btt-seed and btt-get"]
 fn aria2_downloads_a_single_file_from_btt_seed() {
     client_downloads_from_btt_seed(SINGLE_FILE, Aria2::leech);
 }
 
 #[test]
-#[ignore = "needs btt-seed and btt-get"]
 fn aria2_downloads_a_multi_file_torrent_from_btt_seed() {
     client_downloads_from_btt_seed(MULTI_FILE, Aria2::leech);
 }
 
 #[test]
-#[ignore = "needs btt-seed and btt-get"]
 fn transmission_downloads_a_single_file_from_btt_seed() {
     client_downloads_from_btt_seed(SINGLE_FILE, Transmission::leech);
 }
 
 #[test]
-#[ignore = "needs btt-seed and btt-get"]
 fn transmission_downloads_a_multi_file_torrent_from_btt_seed() {
     client_downloads_from_btt_seed(&without_empty_files(MULTI_FILE), Transmission::leech);
 }
 
 #[test]
-#[ignore = "needs btt-seed and btt-get"]
 fn btt_get_downloads_a_single_file_from_aria2() {
     btt_get_downloads_from(SINGLE_FILE, Aria2::seed);
 }
 
 #[test]
-#[ignore = "needs btt-seed and btt-get"]
 fn btt_get_downloads_a_multi_file_torrent_from_aria2() {
     btt_get_downloads_from(MULTI_FILE, Aria2::seed);
 }
 
 #[test]
-#[ignore = "needs btt-seed and btt-get"]
 fn btt_get_downloads_a_single_file_from_transmission() {
     btt_get_downloads_from(SINGLE_FILE, Transmission::seed);
 }
 
 #[test]
-#[ignore = "needs btt-seed and btt-get"]
 fn btt_get_downloads_a_multi_file_torrent_from_transmission() {
     btt_get_downloads_from(&without_empty_files(MULTI_FILE), Transmission::seed);
 }
 
 #[test]
-#[ignore = "needs btt-seed and btt-get"]
 fn btt_get_downloads_a_transmission_made_torrent_from_transmission() {
     let env = TestEnv::new();
     let tracker = BttTracker::start(&env);
@@ -153,7 +144,6 @@ fn btt_get_downloads_a_transmission_made_torrent_from_transmission() {
 }
 
 #[test]
-#[ignore = "needs btt-seed and btt-get"]
 fn libtorrent_downloads_a_multi_file_torrent_from_btt_seed() {
     client_downloads_from_btt_seed(MULTI_FILE, |env, torrent, out| {
         Libtorrent::leech(env, torrent, out, &[])
@@ -161,7 +151,6 @@ fn libtorrent_downloads_a_multi_file_torrent_from_btt_seed() {
 }
 
 #[test]
-#[ignore = "needs btt-seed and btt-get"]
 fn btt_get_downloads_a_multi_file_torrent_from_libtorrent() {
     btt_get_downloads_from(MULTI_FILE, Libtorrent::seed);
 }

@@ -17,7 +17,7 @@ const STOPPED_TIMEOUT: Duration = Duration::from_secs(3);
 /// The wait before trying again after every tracker failed.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(30);
 /// The shortest interval we honour, whatever a tracker says.
-const MIN_INTERVAL: Duration = Duration::from_secs(10);
+const MIN_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Announces until shutdown, then sends `stopped`.
 pub(super) async fn announce_loop(shared: Arc<Shared>) {

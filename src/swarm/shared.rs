@@ -76,7 +76,6 @@ pub(super) struct PeerEntry {
     cancel: CancellationToken,
     has: Bitfield,
     fast: bool,
-    sent_pieces_message: bool,
     peer_choking: bool,
     peer_interested: bool,
     am_choking: bool,
@@ -234,7 +233,6 @@ impl Shared {
                 cancel,
                 has: Bitfield::new(piece_count),
                 fast,
-                sent_pieces_message: false,
                 peer_choking: true,
                 peer_interested: false,
                 am_choking: true,
@@ -401,7 +399,6 @@ impl Shared {
         let Some(peer) = peers.get_mut(&key) else {
             return Ok(());
         };
-        peer.sent_pieces_message = true;
         if peer.has.get(index as usize) {
             return Ok(());
         }
@@ -425,6 +422,8 @@ impl Shared {
         self.on_pieces(key, has)
     }
 
+    /// A bitfield, have-all or have-none. Some clients (aria2) send theirs
+    /// after `have` messages; a late one is merged rather than refused.
     fn on_pieces(&self, key: PeerKey, has: Bitfield) -> Result<(), PeerError> {
         let mut state = self.lock();
         let we_are_seed = state.picker.have().is_full();
@@ -432,16 +431,18 @@ impl Shared {
         let Some(peer) = peers.get_mut(&key) else {
             return Ok(());
         };
-        if peer.sent_pieces_message {
-            return Err(PeerError::Protocol("second bitfield".into()));
+        let mut added = Bitfield::new(has.len());
+        for index in has.iter_ones().filter(|&index| !peer.has.get(index)) {
+            added.set(index);
         }
-        peer.sent_pieces_message = true;
-        if we_are_seed && has.is_full() && !has.is_empty() {
+        for index in added.iter_ones() {
+            peer.has.set(index);
+        }
+        picker.add_peer_pieces(&added);
+        if we_are_seed && peer.has.is_full() && !peer.has.is_empty() {
             return Err(PeerError::Refused("both sides are seeds"));
         }
-        picker.add_peer_pieces(&has);
-        peer.has = has;
-        if picker.is_interesting(&peer.has) {
+        if !peer.am_interested && picker.is_interesting(&peer.has) {
             peer.am_interested = true;
             peer.send(Message::Interested);
         }

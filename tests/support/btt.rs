@@ -20,10 +20,12 @@ pub struct BttTracker {
 }
 
 impl BttTracker {
-    /// Starts the embedded tracker on a port it picks.
+    /// Starts the embedded tracker on a port it picks, with a 5 s announce
+    /// interval so a seeder learns of leechers that arrive after it (the
+    /// Transmission tests need this: Transmission never dials 127.x peers).
     pub fn start(env: &TestEnv) -> BttTracker {
         let mut command = env.btt("btt-seed");
-        command.args(["tracker", "--listen", "127.0.0.1:0"]);
+        command.args(["tracker", "--listen", "127.0.0.1:0", "--interval", "5s"]);
         let mut child = env.spawn("btt-seed tracker", command);
         let addr = listening_addr(&mut child);
         BttTracker {
