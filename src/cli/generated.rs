@@ -8,7 +8,8 @@ use std::path::PathBuf;
 
 /// The clap definition of every binary, named as installed.
 pub fn all_commands() -> Vec<Command> {
-    Vec::new()
+    use clap::CommandFactory;
+    vec![super::wallet::WalletCli::command()]
 }
 
 /// Every generated file: its path relative to the repository root and its bytes.

@@ -4,6 +4,7 @@
 
 pub mod exit;
 pub mod generated;
+pub mod wallet;
 
 use crate::output::{Output, Verbosity};
 use clap::Args;
