@@ -493,6 +493,7 @@ pub struct WalletListEntry {
     /// The wallet's name.
     pub name: WalletName,
     /// Its address, when the keystore names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// Why the keystore could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
