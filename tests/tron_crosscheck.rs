@@ -1,16 +1,17 @@
-//! Cross-checks btt's TRON transactions, txIDs, signatures, signed messages
-//! and mnemonic derivation against an independent implementation: tronpy from
-//! PyPI (Google's protobuf runtime, libsecp256k1 through coincurve), driven by
-//! `tests/tron/crosscheck.py`. Raw bytes, txIDs and JSON must be identical;
-//! both sides sign with RFC 6979, so signatures must be identical too (tronpy
-//! writes `v` as 0/1, btt as 27/28).
+//! Cross-checks btt's TRON transactions, txIDs, signatures, signed messages,
+//! mnemonic derivation and keystores against independent implementations from
+//! PyPI: tronpy (Google's protobuf runtime, libsecp256k1 through coincurve) and
+//! eth-keyfile, driven by `tests/tron/crosscheck.py`. Raw bytes, txIDs and JSON
+//! must be identical; both sides sign with RFC 6979, so signatures must be
+//! identical too (tronpy writes `v` as 0/1, btt as 27/28). Keystores must open
+//! in both directions.
 //!
-//! Needs `pip install 'tronpy[offline,mnemonic]==0.6.2'`; `BTT_PYTHON` names
-//! the interpreter (default `python3`).
+//! Needs `pip install 'tronpy[offline,mnemonic]==0.6.2' 'eth-keyfile==0.10.0'`;
+//! `BTT_PYTHON` names the interpreter (default `python3`).
 
 use btt::amount::{Amount, Token};
 use btt::tron::{BlockReference, TransactionParams, TransferCall, UnsignedTransaction};
-use btt::wallet::{Mnemonic, PrivateKey};
+use btt::wallet::{KdfStrength, Keystore, Mnemonic, PrivateKey};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -113,7 +114,7 @@ fn messages() -> Vec<&'static str> {
 }
 
 /// Runs the Python reference with a 120 s bound; the child is killed past it.
-fn tronpy(request: &Value) -> Value {
+fn reference(request: &Value) -> Value {
     let python = std::env::var("BTT_PYTHON").unwrap_or_else(|_| "python3".into());
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tron/crosscheck.py");
     let mut child = Command::new(&python)
@@ -141,7 +142,7 @@ fn tronpy(request: &Value) -> Value {
     let output = child.wait_with_output().unwrap();
     assert!(
         output.status.success(),
-        "{script} failed (is tronpy installed? pip install 'tronpy[offline,mnemonic]==0.6.2'):\n{}",
+        "{script} failed (are the references installed? pip install 'tronpy[offline,mnemonic]==0.6.2' 'eth-keyfile==0.10.0'):\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).unwrap()
@@ -179,7 +180,7 @@ fn assert_same_signature(ours: &[u8; 65], theirs: &Value, what: &str) {
 
 fn check_key(key: &PrivateKey, mnemonics: &[Mnemonic]) {
     let phrases: Vec<String> = mnemonics.iter().map(|m| m.phrase().to_string()).collect();
-    let answer = tronpy(&request(&hex::encode(*key.to_bytes()), &phrases));
+    let answer = reference(&request(&hex::encode(*key.to_bytes()), &phrases));
     assert_eq!(answer["address"], key.address().to_string());
     let transactions = answer["transactions"].as_array().unwrap();
     assert_eq!(transactions.len(), cases().len());
@@ -247,5 +248,43 @@ fn transactions_messages_and_mnemonics_match_tronpy() {
     ];
     for key in &keys {
         check_key(key, &mnemonics);
+    }
+}
+
+#[test]
+fn keystores_open_in_eth_keyfile_and_back() {
+    let keys = [PrivateKey::generate(), PrivateKey::generate()];
+    let ours: Vec<Value> = keys
+        .iter()
+        .map(|key| {
+            let keystore = Keystore::encrypt(key, b"pass word", KdfStrength::InsecureFast);
+            serde_json::from_str(&keystore.to_json()).unwrap()
+        })
+        .collect();
+    let secrets: Vec<String> = keys
+        .iter()
+        .map(|key| hex::encode(*key.to_bytes()))
+        .collect();
+    let answer = reference(&json!({
+        "keystores": {"password": "pass word", "decrypt": ours, "encrypt": secrets}
+    }));
+    assert_eq!(
+        answer["decrypted"],
+        json!(secrets),
+        "eth-keyfile opens btt's keystores"
+    );
+    let made = answer["made"].as_array().unwrap();
+    assert_eq!(made.len(), 2 * keys.len());
+    for (theirs, key) in made.iter().zip(keys.iter().flat_map(|key| [key, key])) {
+        let keystore = Keystore::from_json(&theirs.to_string()).unwrap();
+        assert_eq!(keystore.address().unwrap(), Some(key.address()));
+        let opened = keystore.decrypt(b"pass word").unwrap();
+        assert_eq!(
+            *opened.to_bytes(),
+            *key.to_bytes(),
+            "btt opens {}",
+            theirs["crypto"]["kdf"]
+        );
+        assert!(keystore.decrypt(b"pass wore").is_err());
     }
 }

@@ -48,14 +48,15 @@ impl Mnemonic {
 
     /// Parses words separated by whitespace (any case, any spacing; 12 to 24 words).
     pub fn parse(phrase: &str) -> Result<Mnemonic, MnemonicError> {
-        let normalized = Zeroizing::new(
-            phrase
-                .split_whitespace()
-                .map(str::to_lowercase)
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
-        let word_count = normalized.split(' ').filter(|w| !w.is_empty()).count();
+        let mut normalized = Zeroizing::new(String::with_capacity(phrase.len()));
+        let mut word_count = 0;
+        for word in phrase.split_whitespace() {
+            if word_count > 0 {
+                normalized.push(' ');
+            }
+            normalized.extend(word.chars().flat_map(char::to_lowercase));
+            word_count += 1;
+        }
         bip39::Mnemonic::parse_in_normalized(Language::English, &normalized)
             .map(|inner| Mnemonic { inner })
             .map_err(|error| MnemonicError::Invalid {

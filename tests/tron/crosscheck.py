@@ -1,17 +1,20 @@
-"""Independent reference for tests/tron_crosscheck.rs, built on tronpy (PyPI).
+"""Independent reference for tests/tron_crosscheck.rs, built on tronpy and
+eth-keyfile (PyPI).
 
 Reads one JSON request on stdin and prints one JSON answer on stdout:
 the transactions, message signatures and mnemonic-derived addresses that
 tronpy, Google's protobuf runtime and libsecp256k1 (through coincurve)
-produce for the same inputs btt is given. Nothing here talks to a network.
+produce for the same inputs btt is given, plus keystores decrypted and made
+by eth-keyfile. Nothing here talks to a network.
 
-Needs: pip install 'tronpy[offline,mnemonic]==0.6.2'
+Needs: pip install 'tronpy[offline,mnemonic]==0.6.2' 'eth-keyfile==0.10.0'
 """
 
 import hashlib
 import json
 import sys
 
+import eth_keyfile
 import google.protobuf.any_pb2
 from eth_abi import encode as abi_encode
 from tronpy import Tron
@@ -117,8 +120,24 @@ def transaction(client, key, request, case):
     }
 
 
+def keystores(request):
+    """Decrypts btt's keystores and makes eth-keyfile's own for btt to decrypt."""
+    password = request["password"].encode()
+    return {
+        "decrypted": [eth_keyfile.decode_keyfile_json(k, password).hex() for k in request["decrypt"]],
+        "made": [
+            eth_keyfile.create_keyfile_json(bytes.fromhex(key), password, kdf=kdf, iterations=1024)
+            for key in request["encrypt"]
+            for kdf in ("scrypt", "pbkdf2")
+        ],
+    }
+
+
 def main():
     request = json.load(sys.stdin)
+    if "keystores" in request:
+        json.dump(keystores(request["keystores"]), sys.stdout)
+        return
     client = Tron(network="nile")
     key = PrivateKey(bytes.fromhex(request["key"]))
     answer = {
