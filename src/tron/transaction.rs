@@ -32,6 +32,9 @@ pub enum TxError {
         expected: usize,
         length: usize,
     },
+    /// A negative fee limit.
+    #[error("fee limit {fee_limit} is negative")]
+    NegativeFeeLimit { fee_limit: i64 },
     /// Expiration not after the timestamp.
     #[error("expiration {expiration} is not after timestamp {timestamp}")]
     BadTimes { timestamp: i64, expiration: i64 },
@@ -236,6 +239,11 @@ impl UnsignedTransaction {
             return Err(TxError::BadTimes {
                 timestamp: params.timestamp,
                 expiration: params.expiration,
+            });
+        }
+        if params.fee_limit < 0 {
+            return Err(TxError::NegativeFeeLimit {
+                fee_limit: params.fee_limit,
             });
         }
         let fee_limit = match transfer.amount.token {
@@ -658,7 +666,34 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn negative_fee_limits_are_refused() {
+        let mut params = params();
+        params.fee_limit = -1;
+        assert!(matches!(
+            UnsignedTransaction::new(transfer(Token::BttTrc20), &params),
+            Err(TxError::NegativeFeeLimit { fee_limit: -1 })
+        ));
+    }
+
     proptest::proptest! {
+        /// Changing any byte of the signed bytes, even with the txID recomputed,
+        /// never yields a transaction that verifies as the owner's.
+        #[test]
+        fn altered_raw_bytes_never_verify(index in 0usize..200, flip in 1u8..=255) {
+            let original = signed(Token::Btt);
+            let mut json = json_of(&original);
+            let mut raw = original.unsigned().raw_bytes().to_vec();
+            let index = index % raw.len();
+            raw[index] ^= flip;
+            json["raw_data_hex"] = hex::encode(&raw).into();
+            json["txID"] = TxId::of_raw(&raw).to_string().into();
+            json.as_object_mut().unwrap().remove("raw_data");
+            if let Ok(parsed) = SignedTransaction::from_json(&json.to_string()) {
+                proptest::prop_assert!(parsed.verify().is_err());
+            }
+        }
+
         #[test]
         fn parsing_arbitrary_raw_bytes_never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
             let _ = UnsignedTransaction::from_raw_bytes(&bytes);

@@ -44,11 +44,12 @@ pub enum PasswordSource {
 }
 
 impl PasswordSource {
-    /// A file wins over a literal; with neither, prompt.
+    /// A literal wins over a file (it can only have been typed for this
+    /// command, while a file may come from the environment); with neither, prompt.
     pub fn choose(file: Option<PathBuf>, literal: Option<String>) -> PasswordSource {
         match (file, literal) {
-            (Some(path), _) => PasswordSource::File(path),
-            (None, Some(text)) => PasswordSource::Literal(Zeroizing::new(text)),
+            (_, Some(text)) => PasswordSource::Literal(Zeroizing::new(text)),
+            (Some(path), None) => PasswordSource::File(path),
             (None, None) => PasswordSource::Prompt,
         }
     }
@@ -123,9 +124,11 @@ mod tests {
 
     #[test]
     fn a_missing_file_is_named() {
-        let source = PasswordSource::choose(Some("/nonexistent/pw".into()), Some("x".into()));
+        let source = PasswordSource::choose(Some("/nonexistent/pw".into()), None);
         let error = source.read("").unwrap_err().to_string();
         assert!(error.contains("/nonexistent/pw"), "{error}");
+        let literal = PasswordSource::choose(Some("/nonexistent/pw".into()), Some("x".into()));
+        assert_eq!(*literal.read("").unwrap(), "x");
     }
 
     #[test]
