@@ -666,6 +666,54 @@ mod tests {
         ));
     }
 
+    /// A `TransferContract` as a TRON full node's builder returns it, from a
+    /// node provider's `/wallet/broadcasttransaction` documentation.
+    const NODE_RAW_DATA_HEX: &str = "0a025e4b220847c9dc89341b300d40f8fed3a2a72e5a66080112620a2d747970652e676f6f676c65617069732e636f6d2f70726f746f636f6c2e5472616e73666572436f6e747261637412310a1541608f8da72479edc7dd921e4c30bb7e7cddbe722e121541e9d79cc47518930bc322d9bf7cddd260a0260a8d18e8077093afd0a2a72e";
+
+    #[test]
+    fn a_full_node_transaction_parses_and_rebuilds_byte_for_byte() {
+        let node_raw_data = serde_json::json!({
+            "contract": [{
+                "parameter": {
+                    "value": {
+                        "amount": 1000,
+                        "owner_address": "41608f8da72479edc7dd921e4c30bb7e7cddbe722e",
+                        "to_address": "41e9d79cc47518930bc322d9bf7cddd260a0260a8d"
+                    },
+                    "type_url": "type.googleapis.com/protocol.TransferContract"
+                },
+                "type": "TransferContract"
+            }],
+            "ref_block_bytes": "5e4b",
+            "ref_block_hash": "47c9dc89341b300d",
+            "expiration": 1591089627000i64,
+            "timestamp": 1591089567635i64
+        });
+        let raw = hex::decode(NODE_RAW_DATA_HEX).unwrap();
+        let parsed = UnsignedTransaction::from_raw_bytes(&raw).unwrap();
+        assert_eq!(
+            serde_json::to_value(parsed.raw_data_json()).unwrap(),
+            node_raw_data
+        );
+        let params = TransactionParams {
+            reference: BlockReference::from_hex("5e4b", "47c9dc89341b300d").unwrap(),
+            timestamp: 1_591_089_567_635,
+            expiration: 1_591_089_627_000,
+            memo: Vec::new(),
+            fee_limit: 0,
+        };
+        let rebuilt = UnsignedTransaction::new(*parsed.transfer(), &params).unwrap();
+        assert_eq!(hex::encode(rebuilt.raw_bytes()), NODE_RAW_DATA_HEX);
+        let json = serde_json::json!({
+            "visible": false,
+            "txID": TxId::of_raw(&raw).to_string(),
+            "raw_data": node_raw_data,
+            "raw_data_hex": NODE_RAW_DATA_HEX,
+        });
+        let unsigned = SignedTransaction::from_json(&json.to_string()).unwrap();
+        assert!(matches!(unsigned.verify(), Err(TxError::NotSigned { .. })));
+    }
+
     #[test]
     fn negative_fee_limits_are_refused() {
         let mut params = params();
