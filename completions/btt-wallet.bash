@@ -241,7 +241,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__import)
-            opts="-q -v -h --name --mnemonic-file --private-key-file --json --quiet --verbose --password-file --unsafe-password --help"
+            opts="-q -v -h --name --mnemonic-file --private-key-file --keystore-file --json --quiet --verbose --password-file --unsafe-password --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -256,6 +256,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --private-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -50,6 +50,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -s h -l help 
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l name -d 'Name of the wallet (letters, digits, \'_\' and \'-\')' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l mnemonic-file -d 'File holding a BIP39 mnemonic (- for stdin); the key is m/44\'/195\'/0\'/0/0' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l private-key-file -d 'File holding a private key as 64 hex digits (- for stdin)' -r -F
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l keystore-file -d 'A Web3 v3 keystore made by another wallet; it is opened with the password' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l json -d 'Print NDJSON records on stdout even on a terminal'

@@ -604,3 +604,39 @@ fn send_rejects_bad_amounts_and_block_references() {
     assert_eq!(run.code, 3);
     assert!(run.error().message.contains("ref_block_bytes"));
 }
+
+#[test]
+fn a_foreign_keystore_is_imported_with_its_password() {
+    let wallet = Wallet::new();
+    let key = btt::wallet::PrivateKey::from_hex(KEY).unwrap();
+    let foreign = btt::wallet::Keystore::encrypt(
+        &key,
+        b"correct horse",
+        btt::wallet::KdfStrength::InsecureFast,
+    );
+    let file = wallet.write("foreign.json", &foreign.to_json());
+    let wrong = wallet.path("wrong-password");
+    let args = [
+        "import",
+        "--name",
+        "f",
+        "--keystore-file",
+        file.to_str().unwrap(),
+    ];
+    let mut with_wrong = args.to_vec();
+    with_wrong.extend(["--password-file", wrong.to_str().unwrap()]);
+    assert_eq!(wallet.run(&with_wrong).code, 6);
+    let run = wallet.run(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.one::<WalletLine>().address, KEY_ADDRESS);
+    let both = wallet.run(&[
+        "import",
+        "--name",
+        "g",
+        "--keystore-file",
+        "x",
+        "--private-key-file",
+        "y",
+    ]);
+    assert_eq!(both.code, 2);
+}

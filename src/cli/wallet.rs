@@ -91,17 +91,23 @@ pub struct ImportArgs {
     /// Name of the wallet (letters, digits, '_' and '-')
     #[arg(long)]
     pub name: String,
+    #[command(flatten)]
+    pub source: ImportSource,
+}
+
+/// What `import` reads: exactly one of these.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct ImportSource {
     /// File holding a BIP39 mnemonic (- for stdin); the key is m/44'/195'/0'/0/0
-    #[arg(
-        long,
-        value_name = "FILE",
-        required_unless_present = "private_key_file",
-        conflicts_with = "private_key_file"
-    )]
+    #[arg(long, value_name = "FILE")]
     pub mnemonic_file: Option<PathBuf>,
     /// File holding a private key as 64 hex digits (- for stdin)
     #[arg(long, value_name = "FILE")]
     pub private_key_file: Option<PathBuf>,
+    /// A Web3 v3 keystore made by another wallet; it is opened with the password
+    #[arg(long, value_name = "FILE")]
+    pub keystore_file: Option<PathBuf>,
 }
 
 /// `address`.
@@ -237,17 +243,18 @@ impl Session<'_> {
 
     fn import(&self, args: ImportArgs) -> anyhow::Result<ExitStatus> {
         let name = wallet_name(&args.name)?;
-        let key = match (&args.mnemonic_file, &args.private_key_file) {
-            (Some(file), _) => {
-                let text = read_secret_file(file)?;
-                let mnemonic = Mnemonic::parse(&text).map_err(|e| bad_input(e, file))?;
-                mnemonic.derive_key("").context("cannot derive the key")?
-            }
-            (None, Some(file)) => {
-                let text = read_secret_file(file)?;
-                PrivateKey::from_hex(&text).map_err(|e: KeyError| bad_input(e, file))?
-            }
-            (None, None) => anyhow::bail!("give --mnemonic-file or --private-key-file"),
+        let source = &args.source;
+        let key = if let Some(file) = &source.mnemonic_file {
+            let text = read_secret_file(file)?;
+            let mnemonic = Mnemonic::parse(&text).map_err(|e| bad_input(e, file))?;
+            mnemonic.derive_key("").context("cannot derive the key")?
+        } else if let Some(file) = &source.private_key_file {
+            let text = read_secret_file(file)?;
+            PrivateKey::from_hex(&text).map_err(|e: KeyError| bad_input(e, file))?
+        } else if let Some(file) = &source.keystore_file {
+            self.open_foreign_keystore(file)?
+        } else {
+            anyhow::bail!("give --mnemonic-file, --private-key-file or --keystore-file")
         };
         let path = self.store_key(&name, &key)?;
         self.output.record(&WalletRecord {
@@ -257,6 +264,24 @@ impl Session<'_> {
             mnemonic: None,
         })?;
         Ok(ExitStatus::Success)
+    }
+
+    fn open_foreign_keystore(&self, file: &Path) -> anyhow::Result<PrivateKey> {
+        let text = read_secret_file(file)?;
+        let keystore = Keystore::from_json(&text).map_err(|e| bad_input(e, file))?;
+        let password = self
+            .password
+            .read(&format!("Password of {}: ", file.display()))
+            .map_err(password_error)?;
+        keystore
+            .decrypt(password.as_bytes())
+            .map_err(|error| match error {
+                KeystoreError::WrongPassword => with_status(
+                    ExitStatus::WalletLocked,
+                    anyhow::anyhow!("cannot open {}: wrong password", file.display()),
+                ),
+                other => bad_input(other, file),
+            })
     }
 
     fn list(&self) -> anyhow::Result<ExitStatus> {

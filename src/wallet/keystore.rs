@@ -190,11 +190,15 @@ impl Keystore {
         serde_json::to_string_pretty(self).expect("a keystore always serializes")
     }
 
-    /// The TRON address the file names, if it names one (unauthenticated until decrypted).
+    /// The TRON address the file names, if it names one (unauthenticated until
+    /// decrypted): 20 hex bytes as Ethereum tools write it, or a TRON address.
     pub fn address(&self) -> Result<Option<Address>, KeystoreError> {
         let Some(text) = &self.address else {
             return Ok(None);
         };
+        if let Ok(address) = text.parse::<Address>() {
+            return Ok(Some(address));
+        }
         let digits = text.strip_prefix("0x").unwrap_or(text);
         let bytes =
             hex::decode(digits).map_err(|_| malformed(format!("address {text:?} is not hex")))?;
@@ -446,6 +450,21 @@ mod tests {
             }
         ));
         assert_eq!(STANDARD_LOG_N, 17);
+    }
+
+    #[test]
+    fn tron_style_addresses_are_read_too() {
+        let key = PrivateKey::generate();
+        let mut keystore = Keystore::encrypt(&key, b"pw", KdfStrength::InsecureFast);
+        for form in [key.address().to_string(), key.address().to_hex()] {
+            keystore.address = Some(form);
+            assert_eq!(keystore.address().unwrap(), Some(key.address()));
+        }
+        keystore.address = Some("T123".into());
+        assert!(matches!(
+            keystore.address(),
+            Err(KeystoreError::Malformed { .. })
+        ));
     }
 
     #[test]
