@@ -19,3 +19,4 @@ pub mod storage;
 pub mod swarm;
 pub mod tracker;
 pub mod tron;
+pub mod wallet;

@@ -8,7 +8,12 @@ use std::path::PathBuf;
 
 /// The clap definition of every binary, named as installed.
 pub fn all_commands() -> Vec<Command> {
-    vec![super::get::command(), super::seed::command()]
+    use clap::CommandFactory;
+    vec![
+        super::get::command(),
+        super::seed::command(),
+        super::wallet::WalletCli::command(),
+    ]
 }
 
 /// Every generated file: its path relative to the repository root and its bytes.

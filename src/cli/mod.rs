@@ -8,6 +8,7 @@ pub mod get;
 pub mod seed;
 pub mod torrent_run;
 pub mod values;
+pub mod wallet;
 
 use crate::output::{Output, Verbosity};
 use clap::Args;

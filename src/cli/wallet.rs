@@ -1,0 +1,613 @@
+//! `btt-wallet`: keys, addresses, signed messages and offline-signed TRON
+//! transfers. Keystores live under the data directory; every secret stays
+//! off a terminal's stdout unless a flag asks for it by name.
+
+use super::exit::{with_status, ExitStatus};
+use super::GlobalArgs;
+use crate::amount::{Amount, Token};
+use crate::config::Dirs;
+use crate::output::{Output, Record};
+use crate::tron::contract::DEFAULT_FEE_LIMIT;
+use crate::tron::message::{recover_message_signer, sign_message};
+use crate::tron::{
+    Address, BlockReference, TransactionJson, TransactionParams, TransferCall, UnsignedTransaction,
+};
+use crate::wallet::{
+    KdfStrength, KeyError, Keystore, KeystoreDir, KeystoreError, Mnemonic, PasswordError,
+    PasswordSource, PrivateKey, StoreError, WalletName,
+};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+use zeroize::Zeroizing;
+
+/// How long a transaction built without `--expiration` stays valid.
+const DEFAULT_LIFETIME_MS: i64 = 60_000;
+
+/// Keys, addresses, balances and transfers on a TRON-compatible ledger.
+#[derive(Debug, Parser)]
+#[command(
+    name = "btt-wallet",
+    version,
+    about = "Keys, addresses, signed messages and transfers of BTT and TRX",
+    after_help = after_help()
+)]
+pub struct WalletCli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    #[command(subcommand)]
+    pub command: WalletCommand,
+}
+
+/// Where keystore passwords come from.
+#[derive(Debug, Args)]
+pub struct PasswordArgs {
+    /// Read the keystore password from the first line of FILE
+    #[arg(long, global = true, env = "BTT_PASSWORD_FILE", value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// The keystore password itself (visible to other users in the process list)
+    #[arg(long, global = true, value_name = "PASSWORD", hide_env_values = true)]
+    pub unsafe_password: Option<String>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum WalletCommand {
+    /// Create a wallet from a new 24-word mnemonic
+    New(NewArgs),
+    /// Store an existing mnemonic or private key as a wallet
+    Import(ImportArgs),
+    /// List wallets and their addresses
+    List,
+    /// Print the address of a wallet
+    Address(AddressArgs),
+    /// Sign a message (TRON signMessageV2)
+    Sign(SignArgs),
+    /// Check that ADDRESS signed MESSAGE (exit 0 if so, 1 if not)
+    Verify(VerifyArgs),
+    /// Build and sign a transfer of BTT or TRX
+    Send(SendArgs),
+}
+
+/// `new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Name of the wallet (letters, digits, '_' and '-')
+    #[arg(long)]
+    pub name: String,
+    /// Print the mnemonic on stdout (otherwise it is shown on stderr only when that is a terminal)
+    #[arg(long)]
+    pub show_mnemonic: bool,
+}
+
+/// `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Name of the wallet (letters, digits, '_' and '-')
+    #[arg(long)]
+    pub name: String,
+    #[command(flatten)]
+    pub source: ImportSource,
+}
+
+/// What `import` reads: exactly one of these.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct ImportSource {
+    /// File holding a BIP39 mnemonic (- for stdin); the key is m/44'/195'/0'/0/0
+    #[arg(long, value_name = "FILE")]
+    pub mnemonic_file: Option<PathBuf>,
+    /// File holding a private key as 64 hex digits (- for stdin)
+    #[arg(long, value_name = "FILE")]
+    pub private_key_file: Option<PathBuf>,
+    /// A Web3 v3 keystore made by another wallet; it is opened with the password
+    #[arg(long, value_name = "FILE")]
+    pub keystore_file: Option<PathBuf>,
+}
+
+/// `address`.
+#[derive(Debug, Args)]
+pub struct AddressArgs {
+    /// Wallet name
+    pub name: String,
+}
+
+/// `sign`.
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// Wallet that signs
+    #[arg(long)]
+    pub from: String,
+    /// The message (its UTF-8 bytes are signed)
+    pub message: String,
+}
+
+/// `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The message that was signed
+    pub message: String,
+    /// The 65-byte signature, hex (0x optional)
+    pub signature: String,
+    /// The address that should have signed
+    pub address: String,
+}
+
+/// `send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Recipient address (T... or 41... hex)
+    pub to: String,
+    /// Amount: 2.5BTT, 0.1TRX, or base units of BTT
+    pub amount: String,
+    /// Wallet that pays
+    #[arg(long)]
+    pub from: String,
+    /// Memo stored in the transaction (raw_data.data)
+    #[arg(long)]
+    pub memo: Option<String>,
+    /// Send the TRC-20 BTT (18 decimals) instead of the TRC-10 BTT
+    #[arg(long)]
+    pub trc20: bool,
+    /// Most sun a TRC-20 transfer may burn
+    #[arg(long, value_name = "SUN", default_value_t = DEFAULT_FEE_LIMIT)]
+    pub fee_limit: i64,
+    /// Print the signed transaction instead of sending it (required until ledgers land)
+    #[arg(long, required = true)]
+    pub sign_only: bool,
+    /// Bytes 6..8 of a recent block id, 4 hex digits
+    #[arg(long, value_name = "HEX")]
+    pub ref_block_bytes: String,
+    /// Bytes 8..16 of that block id, 16 hex digits
+    #[arg(long, value_name = "HEX")]
+    pub ref_block_hash: String,
+    /// Creation time in milliseconds since the epoch (default: now)
+    #[arg(long, value_name = "MS")]
+    pub timestamp: Option<i64>,
+    /// Expiry time in milliseconds since the epoch (default: 60 s after the timestamp)
+    #[arg(long, value_name = "MS")]
+    pub expiration: Option<i64>,
+}
+
+fn after_help() -> String {
+    format!(
+        "{}\nEnvironment:\n  BTT_HOME               directory for keystores (default: XDG data directory)\n  BTT_PASSWORD_FILE      same as --password-file\n  BTT_INSECURE_FAST_KDF  when 1, new keystores use weak scrypt parameters: for tests only\n",
+        super::exit_status_help()
+    )
+}
+
+/// Runs one `btt-wallet` command.
+pub fn run(cli: WalletCli, output: &Output) -> anyhow::Result<ExitStatus> {
+    let session = Session {
+        store: KeystoreDir::new(&Dirs::from_env()),
+        password: PasswordSource::choose(cli.password.password_file, cli.password.unsafe_password),
+        output,
+    };
+    match cli.command {
+        WalletCommand::New(args) => session.new_wallet(args),
+        WalletCommand::Import(args) => session.import(args),
+        WalletCommand::List => session.list(),
+        WalletCommand::Address(args) => session.address(args),
+        WalletCommand::Sign(args) => session.sign(args),
+        WalletCommand::Verify(args) => session.verify(args),
+        WalletCommand::Send(args) => session.send(args),
+    }
+}
+
+struct Session<'a> {
+    store: KeystoreDir,
+    password: PasswordSource,
+    output: &'a Output,
+}
+
+impl Session<'_> {
+    fn new_wallet(&self, args: NewArgs) -> anyhow::Result<ExitStatus> {
+        let name = wallet_name(&args.name)?;
+        let mnemonic = Mnemonic::generate();
+        let key = mnemonic.derive_key("").context("cannot derive the key")?;
+        let path = self.store_key(&name, &key)?;
+        let shown_on_stdout = args.show_mnemonic.then(|| mnemonic.phrase());
+        if !args.show_mnemonic {
+            self.show_mnemonic_on_terminal(&mnemonic)?;
+        }
+        self.output.record(&WalletRecord {
+            name,
+            address: key.address(),
+            keystore: path,
+            mnemonic: shown_on_stdout.map(|phrase| phrase.to_string()),
+        })?;
+        Ok(ExitStatus::Success)
+    }
+
+    fn show_mnemonic_on_terminal(&self, mnemonic: &Mnemonic) -> anyhow::Result<()> {
+        if !std::io::stderr().is_terminal() {
+            self.output.warn(
+                "the mnemonic was not shown (stderr is not a terminal); the keystore is the only copy of the key",
+            );
+            return Ok(());
+        }
+        let mut stderr = std::io::stderr().lock();
+        writeln!(
+            stderr,
+            "Write down these {} words; they restore the wallet:\n\n  {}\n",
+            mnemonic.word_count(),
+            mnemonic.phrase().as_str()
+        )?;
+        Ok(())
+    }
+
+    fn import(&self, args: ImportArgs) -> anyhow::Result<ExitStatus> {
+        let name = wallet_name(&args.name)?;
+        let source = &args.source;
+        let key = if let Some(file) = &source.mnemonic_file {
+            let text = read_secret_file(file)?;
+            let mnemonic = Mnemonic::parse(&text).map_err(|e| bad_input(e, file))?;
+            mnemonic.derive_key("").context("cannot derive the key")?
+        } else if let Some(file) = &source.private_key_file {
+            let text = read_secret_file(file)?;
+            PrivateKey::from_hex(&text).map_err(|e: KeyError| bad_input(e, file))?
+        } else if let Some(file) = &source.keystore_file {
+            self.open_foreign_keystore(file)?
+        } else {
+            anyhow::bail!("give --mnemonic-file, --private-key-file or --keystore-file")
+        };
+        let path = self.store_key(&name, &key)?;
+        self.output.record(&WalletRecord {
+            name,
+            address: key.address(),
+            keystore: path,
+            mnemonic: None,
+        })?;
+        Ok(ExitStatus::Success)
+    }
+
+    fn open_foreign_keystore(&self, file: &Path) -> anyhow::Result<PrivateKey> {
+        let text = read_secret_file(file)?;
+        let keystore = Keystore::from_json(&text).map_err(|e| bad_input(e, file))?;
+        let password = self
+            .password
+            .read(&format!("Password of {}: ", file.display()))
+            .map_err(password_error)?;
+        keystore
+            .decrypt(password.as_bytes())
+            .map_err(|error| match error {
+                KeystoreError::WrongPassword => with_status(
+                    ExitStatus::WalletLocked,
+                    anyhow::anyhow!("cannot open {}: wrong password", file.display()),
+                ),
+                other => bad_input(other, file),
+            })
+    }
+
+    fn list(&self) -> anyhow::Result<ExitStatus> {
+        for entry in self.store.list().map_err(store_error)? {
+            let (address, error) = match entry.address {
+                Ok(address) => (address, None),
+                Err(error) => (None, Some(error.to_string())),
+            };
+            self.output.record(&WalletListEntry {
+                name: entry.name,
+                address,
+                error,
+            })?;
+        }
+        Ok(ExitStatus::Success)
+    }
+
+    fn address(&self, args: AddressArgs) -> anyhow::Result<ExitStatus> {
+        let name = wallet_name(&args.name)?;
+        let keystore = self.store.load(&name).map_err(store_error)?;
+        let address = keystore
+            .address()
+            .map_err(|source| StoreError::Corrupt {
+                path: self.store.file(&name),
+                source,
+            })
+            .map_err(store_error)?;
+        let address = match address {
+            Some(address) => address,
+            None => self.unlock(&name)?.address(),
+        };
+        self.output.record(&AddressRecord { name, address })?;
+        Ok(ExitStatus::Success)
+    }
+
+    fn sign(&self, args: SignArgs) -> anyhow::Result<ExitStatus> {
+        let name = wallet_name(&args.from)?;
+        let key = self.unlock(&name)?;
+        let signature = sign_message(&key, args.message.as_bytes());
+        self.output.record(&SignatureRecord {
+            address: key.address(),
+            message: args.message,
+            signature: format!("0x{}", hex::encode(signature)),
+        })?;
+        Ok(ExitStatus::Success)
+    }
+
+    fn verify(&self, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
+        let address = parse_address(&args.address)?;
+        let digits = args.signature.trim();
+        let digits = digits.strip_prefix("0x").unwrap_or(digits);
+        let signature = hex::decode(digits).map_err(|_| {
+            with_status(
+                ExitStatus::BadInput,
+                anyhow::anyhow!("signature {:?} is not hex", args.signature),
+            )
+        })?;
+        let signer = recover_message_signer(args.message.as_bytes(), &signature).ok();
+        let valid = signer == Some(address);
+        self.output.record(&VerificationRecord {
+            valid,
+            address,
+            signer,
+            message: args.message,
+        })?;
+        Ok(if valid {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Failure
+        })
+    }
+
+    fn send(&self, args: SendArgs) -> anyhow::Result<ExitStatus> {
+        let to = parse_address(&args.to)?;
+        let default_token = if args.trc20 {
+            Token::BttTrc20
+        } else {
+            Token::Btt
+        };
+        let amount = Amount::parse(&args.amount, default_token)
+            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
+        let reference = BlockReference::from_hex(&args.ref_block_bytes, &args.ref_block_hash)
+            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
+        let timestamp = args.timestamp.unwrap_or_else(now_ms);
+        let params = TransactionParams {
+            reference,
+            timestamp,
+            expiration: args.expiration.unwrap_or(timestamp + DEFAULT_LIFETIME_MS),
+            memo: args.memo.unwrap_or_default().into_bytes(),
+            fee_limit: args.fee_limit,
+        };
+        let name = wallet_name(&args.from)?;
+        let key = self.unlock(&name)?;
+        let transfer = TransferCall {
+            owner: key.address(),
+            to,
+            amount,
+        };
+        let unsigned = UnsignedTransaction::new(transfer, &params)
+            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
+        let signed = unsigned.sign(&key);
+        self.output.record(&TransactionRecord(signed.to_json()))?;
+        Ok(ExitStatus::Success)
+    }
+
+    fn store_key(&self, name: &WalletName, key: &PrivateKey) -> anyhow::Result<PathBuf> {
+        if self.store.file(name).exists() {
+            return Err(store_error(StoreError::AlreadyExists {
+                name: name.to_string(),
+                path: self.store.file(name),
+            }));
+        }
+        let password = self
+            .password
+            .read_new(&format!("New password for wallet {name}: "))
+            .map_err(password_error)?;
+        let keystore = Keystore::encrypt(key, password.as_bytes(), kdf_strength());
+        self.store.create(name, &keystore).map_err(store_error)
+    }
+
+    fn unlock(&self, name: &WalletName) -> anyhow::Result<PrivateKey> {
+        let keystore = self.store.load(name).map_err(store_error)?;
+        let password = self
+            .password
+            .read(&format!("Password for wallet {name}: "))
+            .map_err(password_error)?;
+        keystore
+            .decrypt(password.as_bytes())
+            .map_err(|error| match error {
+                KeystoreError::WrongPassword => with_status(
+                    ExitStatus::WalletLocked,
+                    anyhow::anyhow!("cannot unlock wallet {name}: wrong password"),
+                ),
+                other => anyhow::Error::new(StoreError::Corrupt {
+                    path: self.store.file(name),
+                    source: other,
+                }),
+            })
+    }
+}
+
+/// Weak scrypt parameters only when `BTT_INSECURE_FAST_KDF=1` asks for them.
+fn kdf_strength() -> KdfStrength {
+    match std::env::var("BTT_INSECURE_FAST_KDF").as_deref() {
+        Ok("1") => KdfStrength::InsecureFast,
+        _ => KdfStrength::Standard,
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn wallet_name(text: &str) -> anyhow::Result<WalletName> {
+    text.parse().map_err(store_error)
+}
+
+fn parse_address(text: &str) -> anyhow::Result<Address> {
+    text.parse::<Address>()
+        .map_err(|error| with_status(ExitStatus::BadInput, error))
+}
+
+fn bad_input(error: impl std::fmt::Display, file: &Path) -> anyhow::Error {
+    with_status(
+        ExitStatus::BadInput,
+        anyhow::anyhow!("{}: {error}", file.display()),
+    )
+}
+
+fn store_error(error: StoreError) -> anyhow::Error {
+    let status = match error {
+        StoreError::BadName { .. } | StoreError::NotFound { .. } => ExitStatus::BadInput,
+        _ => ExitStatus::Failure,
+    };
+    with_status(status, error)
+}
+
+fn password_error(error: PasswordError) -> anyhow::Error {
+    let status = match error {
+        PasswordError::Empty | PasswordError::Mismatch => ExitStatus::BadInput,
+        _ => ExitStatus::WalletLocked,
+    };
+    with_status(status, error)
+}
+
+/// Reads a file holding a secret (`-` for stdin) into memory that is wiped after use.
+fn read_secret_file(path: &Path) -> anyhow::Result<Zeroizing<String>> {
+    let mut text = Zeroizing::new(String::new());
+    if path == Path::new("-") {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read stdin")?;
+    } else {
+        let mut file =
+            std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        file.read_to_string(&mut text)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    Ok(text)
+}
+
+/// A wallet that was created or imported.
+#[derive(Debug, Serialize)]
+pub struct WalletRecord {
+    /// Its name.
+    pub name: WalletName,
+    /// Its TRON address.
+    pub address: Address,
+    /// The keystore file.
+    pub keystore: PathBuf,
+    /// The mnemonic, only with `--show-mnemonic`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mnemonic: Option<String>,
+}
+
+impl Record for WalletRecord {
+    const TYPE: &'static str = "wallet";
+
+    fn human(&self) -> Option<String> {
+        let mut text = format!("{}  {}", self.name, self.address);
+        if let Some(mnemonic) = &self.mnemonic {
+            text.push_str(&format!("\n{mnemonic}"));
+        }
+        Some(text)
+    }
+}
+
+/// One line of `list`.
+#[derive(Debug, Serialize)]
+pub struct WalletListEntry {
+    /// The wallet's name.
+    pub name: WalletName,
+    /// Its address, when the keystore names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+    /// Why the keystore could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Record for WalletListEntry {
+    const TYPE: &'static str = "wallet";
+
+    fn human(&self) -> Option<String> {
+        let address = match (&self.address, &self.error) {
+            (Some(address), _) => address.to_string(),
+            (None, Some(error)) => format!("unreadable: {error}"),
+            (None, None) => "(address known once unlocked)".to_string(),
+        };
+        Some(format!("{:<20} {address}", self.name.as_str()))
+    }
+}
+
+/// The answer to `address`.
+#[derive(Debug, Serialize)]
+pub struct AddressRecord {
+    /// The wallet's name.
+    pub name: WalletName,
+    /// Its address.
+    pub address: Address,
+}
+
+impl Record for AddressRecord {
+    const TYPE: &'static str = "address";
+
+    fn human(&self) -> Option<String> {
+        Some(self.address.to_string())
+    }
+}
+
+/// A signed message.
+#[derive(Debug, Serialize)]
+pub struct SignatureRecord {
+    /// The signer.
+    pub address: Address,
+    /// The message.
+    pub message: String,
+    /// `0x` and 65 bytes of hex, as TronWeb's `signMessageV2` returns.
+    pub signature: String,
+}
+
+impl Record for SignatureRecord {
+    const TYPE: &'static str = "signature";
+
+    fn human(&self) -> Option<String> {
+        Some(self.signature.clone())
+    }
+}
+
+/// The answer to `verify`.
+#[derive(Debug, Serialize)]
+pub struct VerificationRecord {
+    /// Whether `address` signed the message.
+    pub valid: bool,
+    /// The address that should have signed.
+    pub address: Address,
+    /// The address that did sign, when the signature is well formed.
+    pub signer: Option<Address>,
+    /// The message.
+    pub message: String,
+}
+
+impl Record for VerificationRecord {
+    const TYPE: &'static str = "verification";
+
+    fn human(&self) -> Option<String> {
+        Some(match (self.valid, &self.signer) {
+            (true, _) => format!("valid: signed by {}", self.address),
+            (false, Some(signer)) => format!("invalid: signed by {signer}, not {}", self.address),
+            (false, None) => "invalid: the signature does not verify".to_string(),
+        })
+    }
+}
+
+/// A signed transaction in TRON's JSON.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct TransactionRecord(pub TransactionJson);
+
+impl Record for TransactionRecord {
+    const TYPE: &'static str = "transaction";
+
+    fn human(&self) -> Option<String> {
+        serde_json::to_string_pretty(&self.0).ok()
+    }
+}
