@@ -166,21 +166,22 @@ impl<'j, 'a> Worker<'j, 'a> {
             if first >= job.piece_count {
                 break;
             }
-            let second = first + 1;
-            let (start, _) = job.piece_range(first);
-            let (_, end) = job.piece_range(second.min(job.piece_count - 1));
-            match Sha1Pair::new() {
-                Some(pair) if step == 2 && job.is_full(second) => {
-                    let [hash_a, hash_b] = self.hash_pair(pair, first, second)?;
-                    hashes.extend([(first, hash_a), (second, hash_b)]);
+            let claimed = first..(first + step).min(job.piece_count);
+            let pair = Sha1Pair::new().filter(|_| claimed.len() == 2 && job.is_full(first + 1));
+            match pair {
+                Some(pair) => {
+                    let [hash_a, hash_b] = self.hash_pair(pair, first, first + 1)?;
+                    hashes.extend([(first, hash_a), (first + 1, hash_b)]);
                 }
-                _ => {
-                    for index in first..(first + step).min(job.piece_count) {
+                None => {
+                    for index in claimed.clone() {
                         let (start, end) = job.piece_range(index);
                         hashes.push((index, self.hash_range(start, end)?));
                     }
                 }
             }
+            let (start, _) = job.piece_range(claimed.start);
+            let (_, end) = job.piece_range(claimed.end - 1);
             let done = job.hashed_bytes.fetch_add(end - start, Ordering::Relaxed) + (end - start);
             (job.progress)(done);
         }
