@@ -1,12 +1,14 @@
 //! Parallel SHA-1 of the pieces of a new torrent.
 //!
-//! Workers (scoped threads) claim piece indices from one atomic counter and
-//! hash each piece incrementally: positioned reads (`pread`) of 64 KiB chunks
-//! into a buffer they reuse, crossing file boundaries as needed, each chunk
-//! hashed while it is still in cache by the `sha1` crate (which uses the CPU's
-//! SHA extensions when present). Memory is one chunk per worker, whatever the
-//! piece length; no file is ever read whole. Each worker keeps the file it last read open,
-//! so a large file is opened once per worker, not once per piece.
+//! Workers (scoped threads) claim pieces from one atomic counter, two at a
+//! time when the CPU has SHA extensions so that [`Sha1Pair`] can hash both at
+//! once (the last, shorter piece and odd piece lengths go through the `sha1`
+//! crate alone). A piece is read with positioned reads (`pread`) of 64 KiB
+//! chunks into buffers the worker reuses, crossing file boundaries as needed,
+//! and each chunk is hashed while it is still in cache. Memory is two chunks
+//! per worker whatever the piece length; no file is ever read whole. Each
+//! of a worker's two streams keeps the file it read last open, so a large file
+//! is opened once per stream, not once per chunk.
 //!
 //! Invariant: the result holds exactly one hash per piece, in order, or the
 //! first error any worker met (the others stop at their next piece).
@@ -142,18 +144,15 @@ impl<'a> Job<'a> {
 
 struct Worker<'j, 'a> {
     job: &'j Job<'a>,
-    /// Two chunks (one per piece of a pair): small enough to stay in cache
-    /// between the copy and the hash.
-    buffers: [Vec<u8>; 2],
-    open: OpenFile,
+    /// One reader per piece of a pair (the first alone for single pieces).
+    streams: [Stream; 2],
 }
 
 impl<'j, 'a> Worker<'j, 'a> {
     fn new(job: &'j Job<'a>) -> Worker<'j, 'a> {
         Worker {
             job,
-            buffers: [vec![0; CHUNK], vec![0; CHUNK]],
-            open: OpenFile(None),
+            streams: [Stream::new(), Stream::new()],
         }
     }
 
@@ -175,8 +174,7 @@ impl<'j, 'a> Worker<'j, 'a> {
                 }
                 None => {
                     for index in claimed.clone() {
-                        let (start, end) = job.piece_range(index);
-                        hashes.push((index, self.hash_range(start, end)?));
+                        hashes.push((index, self.hash_piece(index)?));
                     }
                 }
             }
@@ -188,16 +186,15 @@ impl<'j, 'a> Worker<'j, 'a> {
         Ok(hashes)
     }
 
-    /// SHA-1 of bytes `start..end` of the concatenated data, read chunk by chunk.
-    fn hash_range(&mut self, start: u64, end: u64) -> Result<[u8; 20], CreateError> {
+    /// SHA-1 of one piece, read chunk by chunk.
+    fn hash_piece(&mut self, index: usize) -> Result<[u8; 20], CreateError> {
+        let (start, end) = self.job.piece_range(index);
+        let [stream, _] = &mut self.streams;
         let mut hasher = Sha1::new();
         let mut position = start;
         while position < end {
             let take = chunk_length(end - position);
-            let [buffer, _] = &mut self.buffers;
-            let chunk = buffer.get_mut(..take).unwrap_or_default();
-            self.open.read_data(&self.job.files, position, chunk)?;
-            hasher.update(&*chunk);
+            hasher.update(stream.read(&self.job.files, position, take)?);
             position += take as u64;
         }
         Ok(hasher.finalize().into())
@@ -212,20 +209,44 @@ impl<'j, 'a> Worker<'j, 'a> {
     ) -> Result<[[u8; 20]; 2], CreateError> {
         let (start_a, end_a) = self.job.piece_range(first);
         let (start_b, _) = self.job.piece_range(second);
+        let [stream_a, stream_b] = &mut self.streams;
         let mut done = 0u64;
         while start_a + done < end_a {
             let take = chunk_length(end_a - start_a - done);
-            let [buffer_a, buffer_b] = &mut self.buffers;
-            let chunk_a = buffer_a.get_mut(..take).unwrap_or_default();
-            let chunk_b = buffer_b.get_mut(..take).unwrap_or_default();
-            self.open
-                .read_data(&self.job.files, start_a + done, chunk_a)?;
-            self.open
-                .read_data(&self.job.files, start_b + done, chunk_b)?;
+            let chunk_a = stream_a.read(&self.job.files, start_a + done, take)?;
+            let chunk_b = stream_b.read(&self.job.files, start_b + done, take)?;
             pair.update(chunk_a.as_chunks::<64>().0, chunk_b.as_chunks::<64>().0);
             done += take as u64;
         }
         Ok(pair.finalize())
+    }
+}
+
+/// A chunk buffer and the file read last: small enough to stay in cache
+/// between the copy and the hash, and no reopening within a file.
+struct Stream {
+    buffer: Vec<u8>,
+    open: OpenFile,
+}
+
+impl Stream {
+    fn new() -> Stream {
+        Stream {
+            buffer: vec![0; CHUNK],
+            open: OpenFile(None),
+        }
+    }
+
+    /// Reads `length` (at most [`CHUNK`]) bytes of the concatenated data at `start`.
+    fn read(
+        &mut self,
+        files: &[Placed<'_>],
+        start: u64,
+        length: usize,
+    ) -> Result<&[u8], CreateError> {
+        let chunk = self.buffer.get_mut(..length).unwrap_or_default();
+        self.open.read_data(files, start, chunk)?;
+        Ok(chunk)
     }
 }
 
