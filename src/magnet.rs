@@ -78,13 +78,8 @@ impl FromStr for Magnet {
             input: input.to_owned(),
         })?;
         let mut info_hash = None;
-        let mut magnet = Magnet {
-            info_hash: InfoHash([0; 20]),
-            name: None,
-            trackers: Vec::new(),
-            peers: Vec::new(),
-            select_only: None,
-        };
+        let (mut name, mut select_only) = (None, None);
+        let (mut trackers, mut peers) = (Vec::new(), Vec::new());
         for pair in query.split('&').filter(|pair| !pair.is_empty()) {
             let (key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
             let value = decode_value(key, raw_value)?;
@@ -94,17 +89,23 @@ impl FromStr for Magnet {
                         info_hash = Some(hash.parse::<InfoHash>()?);
                     }
                 }
-                "dn" => magnet.name = Some(value),
-                "x.pe" => magnet.peers.push(value),
-                "so" => magnet.select_only = Some(parse_select_only(&value)?),
-                _ if is_tracker_key(key) => magnet.trackers.push(value),
+                "dn" => name = Some(value),
+                "x.pe" => peers.push(value),
+                "so" => select_only = Some(parse_select_only(&value)?),
+                _ if is_tracker_key(key) => trackers.push(value),
                 _ => {}
             }
         }
-        magnet.info_hash = info_hash.ok_or_else(|| MagnetError::MissingInfoHash {
+        let info_hash = info_hash.ok_or_else(|| MagnetError::MissingInfoHash {
             input: input.to_owned(),
         })?;
-        Ok(magnet)
+        Ok(Magnet {
+            info_hash,
+            name,
+            trackers,
+            peers,
+            select_only,
+        })
     }
 }
 

@@ -2,13 +2,15 @@
 //! or wrong type into a [`MetainfoError`] that names the key by its dotted path.
 //! Text keys prefer their `.utf-8` twin (`name.utf-8`, `path.utf-8`) when present.
 
-use crate::bencode::{Dict, List, Value};
+use crate::bencode::{List, Value};
 
 use super::error::MetainfoError;
 
 /// The keys of one dictionary, known by its dotted path (`info.files[2]`).
+/// The entries are listed once, so looking keys up never re-walks the
+/// dictionary's values (the `files` list of a large torrent, say).
 pub(super) struct Fields<'a> {
-    dict: Dict<'a>,
+    entries: Vec<(&'a [u8], Value<'a>)>,
     path: String,
 }
 
@@ -16,7 +18,10 @@ impl<'a> Fields<'a> {
     /// The dictionary in `value`, which lives at `path`.
     pub(super) fn new(value: Value<'a>, path: String) -> Result<Fields<'a>, MetainfoError> {
         match value.as_dict() {
-            Some(dict) => Ok(Fields { dict, path }),
+            Some(dict) => Ok(Fields {
+                entries: dict.iter().collect(),
+                path,
+            }),
             None => Err(wrong_type(path, "dictionary", value)),
         }
     }
@@ -32,7 +37,10 @@ impl<'a> Fields<'a> {
 
     /// The value of `name`, if present.
     pub(super) fn optional(&self, name: &str) -> Option<Value<'a>> {
-        self.dict.get(name)
+        self.entries
+            .iter()
+            .find(|(key, _)| *key == name.as_bytes())
+            .map(|(_, value)| *value)
     }
 
     /// The value of `name`, which must be present.

@@ -194,20 +194,37 @@ fn file_path(name: &str, fields: &Fields<'_>) -> Result<PathBuf, MetainfoError> 
 }
 
 /// Refuses two files at one path, and a file whose path is another's directory.
+///
+/// Paths are sorted with the separator ranking below every other byte (NUL
+/// never occurs in a checked component), which keeps a path right before the
+/// paths under it, so comparing neighbours finds every collision.
 fn check_collisions(files: &[FileEntry]) -> Result<(), MetainfoError> {
-    let mut paths: Vec<&Path> = files.iter().map(|file| file.path.as_path()).collect();
-    paths.sort_unstable();
+    let separator_first = |byte: &u8| if *byte == b'/' { 0 } else { *byte };
+    let mut paths: Vec<&[u8]> = files
+        .iter()
+        .map(|file| file.path.as_os_str().as_encoded_bytes())
+        .collect();
+    paths.sort_unstable_by(|a, b| {
+        a.iter()
+            .map(separator_first)
+            .cmp(b.iter().map(separator_first))
+    });
     for pair in paths.windows(2) {
         if let [first, second] = pair {
-            if second.starts_with(first) {
+            let under_first = second.get(first.len()).is_none_or(|byte| *byte == b'/');
+            if second.starts_with(first) && under_first {
                 return Err(MetainfoError::PathCollision {
-                    first: first.to_path_buf(),
-                    second: second.to_path_buf(),
+                    first: path_from_bytes(first),
+                    second: path_from_bytes(second),
                 });
             }
         }
     }
     Ok(())
+}
+
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }
 
 fn check_piece_count(

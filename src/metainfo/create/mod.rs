@@ -6,6 +6,7 @@
 
 mod error;
 mod piece_hasher;
+mod sha1_pair;
 mod source_tree;
 
 use std::collections::BTreeMap;
@@ -265,6 +266,27 @@ mod tests {
         assert_eq!(create(&options, &|_| {}).expect("created"), first);
         options.threads = 7;
         assert_eq!(create(&options, &|_| {}).expect("created"), first);
+    }
+
+    #[test]
+    fn piece_lengths_that_are_not_whole_blocks_hash_one_piece_at_a_time() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (first, second) = (content(5, 2500), content(6, 7001));
+        fs::write(dir.path().join("1"), &first).expect("write");
+        fs::write(dir.path().join("2"), &second).expect("write");
+        let mut options = options(dir.path());
+        options.piece_length = Some(1000);
+        let progress = AtomicU64::new(0);
+        let bytes = create(&options, &|done| {
+            progress.fetch_max(done, Ordering::Relaxed);
+        })
+        .expect("created");
+        let torrent = Torrent::from_bytes(&bytes).expect("created torrents parse");
+        assert_eq!(
+            torrent.info.pieces,
+            expected_pieces(&[first, second].concat(), 1000)
+        );
+        assert_eq!(progress.load(Ordering::Relaxed), 9501);
     }
 
     #[test]
