@@ -28,8 +28,8 @@ pub struct WireLimits {
 }
 
 impl Default for WireLimits {
-    /// 1 MiB messages (a bitfield for 8 million pieces, or 64 standard
-    /// blocks) and 16 KiB blocks.
+    /// Messages up to 1 MiB (room for the bitfield of a torrent with 8
+    /// million pieces) and 16 KiB blocks.
     fn default() -> WireLimits {
         WireLimits {
             max_message_length: 1024 * 1024,
@@ -189,7 +189,7 @@ impl Decoder for MessageCodec {
         if length > limit {
             return Err(WireError::MessageTooLong { length, limit });
         }
-        let frame_length = 4 + length as usize;
+        let frame_length = (length as usize).saturating_add(4);
         if src.len() < frame_length {
             src.reserve(frame_length - src.len());
             return Ok(None);
