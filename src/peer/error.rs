@@ -4,7 +4,9 @@
 
 use thiserror::Error;
 
-/// Why a peer connection's bytes could not be read or written.
+/// Why a peer connection's bytes could not be read or written. A decoder
+/// error ends a `Framed` stream: the connection should be closed and the
+/// error logged.
 #[derive(Debug, Error)]
 pub enum WireError {
     /// The 4-byte length prefix announces more than the configured limit; the
@@ -32,6 +34,9 @@ pub enum WireError {
         #[source]
         source: serde_bencode::Error,
     },
+    /// The BEP 10 extended handshake is bencode but not a dictionary.
+    #[error("extended handshake is not a bencoded dictionary")]
+    ExtendedHandshakeNotADictionary,
     /// A known key of the BEP 10 extended handshake has a wrong type or value.
     #[error("extended handshake key {key:?} is invalid: {reason}")]
     ExtendedHandshakeField { key: String, reason: &'static str },

@@ -89,7 +89,7 @@ impl ExtendedHandshake {
         let value: Value = serde_bencode::from_bytes(payload)
             .map_err(|source| WireError::ExtendedHandshakeBencode { source })?;
         let Value::Dict(dict) = value else {
-            return Err(field_error("", "the handshake is not a dictionary"));
+            return Err(WireError::ExtendedHandshakeNotADictionary);
         };
         let mut handshake = ExtendedHandshake::default();
         for (key, value) in dict {
@@ -340,7 +340,7 @@ mod tests {
         }
         assert!(matches!(
             ExtendedHandshake::from_payload(b"li1ee"),
-            Err(WireError::ExtendedHandshakeField { .. })
+            Err(WireError::ExtendedHandshakeNotADictionary)
         ));
         assert!(matches!(
             ExtendedHandshake::from_payload(b"d1:m"),

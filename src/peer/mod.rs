@@ -3,6 +3,15 @@
 //! extension (BEP 6) and the extension protocol (BEP 10). The swarm drives
 //! it; nothing here owns a socket or keeps per-connection state beyond the
 //! extension registry.
+//!
+//! A connection goes: [`write_handshake`] and [`read_handshake`] on the raw
+//! stream (inside a timeout), then `Framed::new(stream, MessageCodec::new(..))`
+//! for [`Message`]s. If both handshakes announce the extension protocol, each
+//! side sends [`ExtensionRegistry::handshake`] as extended message 0 and
+//! records the peer's with [`ExtensionRegistry::record_remote`]; every other
+//! extension message is routed by name through that registry. Any
+//! [`WireError`] from the decoder means the peer broke the protocol (or the
+//! connection failed) and the connection should be closed.
 
 pub mod codec;
 pub mod error;
