@@ -14,8 +14,9 @@
 //!   cached handle serves reads and writes. Reads never create files;
 //!   writes create the file and its directories, and extend a new or short
 //!   file to its full length with `set_len` (sparse).
-//! - A file written since the last [`FileSet::sync_dirty`] is marked dirty,
-//!   so syncing covers it even if its handle was evicted meanwhile.
+//! - A file written since the last [`FileSet::sync_dirty`] is marked dirty
+//!   (after the write), so syncing covers it even if its handle was evicted
+//!   meanwhile.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -110,7 +111,7 @@ impl FileSet {
     }
 
     /// A handle to write `file`, creating it (full length, sparse) and its
-    /// directories if needed. Marks the file dirty.
+    /// directories if needed. Call [`FileSet::mark_written`] after writing.
     pub(crate) fn for_writing(&self, file: usize) -> Result<Arc<File>, StorageError> {
         if self.access == Access::ReadOnly {
             return Err(StorageError::ReadOnly {
@@ -118,12 +119,21 @@ impl FileSet {
             });
         }
         let entry = self.entry(file)?;
-        entry.dirty.store(true, Ordering::Release);
         if let Some(handle) = self.lock_cache().get(file) {
             return Ok(handle);
         }
         let handle = self.create(entry)?;
         Ok(self.lock_cache().insert(file, handle))
+    }
+
+    /// Records that a write to `file` completed, so the next
+    /// [`FileSet::sync_dirty`] flushes it. Marking after the write (not
+    /// before) means a concurrent sync either covers the write or leaves
+    /// the mark for the next sync.
+    pub(crate) fn mark_written(&self, file: usize) {
+        if let Some(entry) = self.files.get(file) {
+            entry.dirty.store(true, Ordering::Release);
+        }
     }
 
     /// Flushes every file written since the last call to the disk.
@@ -272,5 +282,77 @@ impl HandleCache {
         let handle = Arc::new(handle);
         self.handles.insert(file, (Arc::clone(&handle), self.clock));
         handle
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::FileExt;
+
+    use super::*;
+    use crate::storage::fixture::layout;
+
+    fn many_files(count: usize) -> Layout {
+        let names: Vec<String> = (0..count).map(|i| format!("t/{i}")).collect();
+        let files: Vec<(&str, u64)> = names.iter().map(|name| (name.as_str(), 2)).collect();
+        layout(2, &files)
+    }
+
+    fn dirty_count(set: &FileSet) -> usize {
+        set.files
+            .iter()
+            .filter(|entry| entry.dirty.load(Ordering::Acquire))
+            .count()
+    }
+
+    #[test]
+    fn the_cache_stays_bounded_and_sync_covers_evicted_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let count = MAX_OPEN_FILES + 20;
+        let set = FileSet::open(dir.path(), &many_files(count), Access::ReadWrite).unwrap();
+        for file in 0..count {
+            set.for_writing(file)
+                .unwrap()
+                .write_all_at(b"ab", 0)
+                .unwrap();
+            set.mark_written(file);
+        }
+        assert_eq!(set.lock_cache().handles.len(), MAX_OPEN_FILES);
+        assert!(
+            set.lock_cache().get(0).is_none(),
+            "the oldest handle was evicted"
+        );
+        assert_eq!(dirty_count(&set), count);
+        set.sync_dirty().unwrap();
+        assert_eq!(dirty_count(&set), 0);
+        assert_eq!(set.lock_cache().handles.len(), MAX_OPEN_FILES);
+    }
+
+    #[test]
+    fn a_recently_used_handle_survives_eviction() {
+        let dir = tempfile::tempdir().unwrap();
+        let count = MAX_OPEN_FILES + 1;
+        let set = FileSet::open(dir.path(), &many_files(count), Access::ReadWrite).unwrap();
+        for file in 0..MAX_OPEN_FILES {
+            set.for_writing(file).unwrap();
+        }
+        set.for_reading(0).unwrap();
+        set.for_writing(MAX_OPEN_FILES).unwrap();
+        let mut cache = set.lock_cache();
+        assert!(cache.get(0).is_some());
+        assert!(cache.get(1).is_none());
+    }
+
+    #[test]
+    fn writing_extends_a_short_existing_file_but_never_truncates() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("t")).unwrap();
+        fs::write(dir.path().join("t/0"), b"x").unwrap();
+        fs::write(dir.path().join("t/1"), b"longer").unwrap();
+        let set = FileSet::open(dir.path(), &many_files(2), Access::ReadWrite).unwrap();
+        set.for_writing(0).unwrap();
+        set.for_writing(1).unwrap();
+        assert_eq!(fs::read(dir.path().join("t/0")).unwrap(), b"x\0");
+        assert_eq!(fs::read(dir.path().join("t/1")).unwrap(), b"longer");
     }
 }

@@ -78,6 +78,7 @@ impl Storage {
             handle
                 .write_all_at(chunk, span.file_offset)
                 .map_err(|source| self.io_error(span.file, source))?;
+            self.files.mark_written(span.file);
             rest = tail;
         }
         Ok(())
@@ -426,6 +427,37 @@ mod tests {
             storage.read_block(index, 0, &mut buf).unwrap();
             assert_eq!(buf, data[index as usize * 2..index as usize * 2 + 2]);
         }
+    }
+
+    #[test]
+    fn threads_write_and_read_concurrently_across_evictions() {
+        let dir = tempfile::tempdir().unwrap();
+        let names: Vec<String> = (0..300).map(|i| format!("t/{}/{i}", i % 7)).collect();
+        let files: Vec<(&str, u64)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.as_str(), (i % 13) as u64))
+            .collect();
+        let storage = Storage::open(dir.path(), layout(10, &files), Access::ReadWrite).unwrap();
+        let data = content(storage.layout().total_length());
+        let pieces: Vec<&[u8]> = data.chunks(10).collect();
+        std::thread::scope(|scope| {
+            for worker in 0..4 {
+                let (storage, pieces) = (&storage, &pieces);
+                scope.spawn(move || {
+                    for (index, piece) in pieces.iter().enumerate().skip(worker).step_by(4) {
+                        storage.write_piece(index as u32, piece).unwrap();
+                        let mut back = vec![0; piece.len()];
+                        storage.read_block(index as u32, 0, &mut back).unwrap();
+                        assert_eq!(&back, piece);
+                    }
+                });
+            }
+        });
+        storage.sync_all().unwrap();
+        let hashes = piece_hashes(storage.layout(), &data);
+        let have = storage.recheck(&hashes, None, 2, &|_| {}).unwrap();
+        assert!(have.is_full());
     }
 
     /// Random file lengths (zeros included) and piece length.
