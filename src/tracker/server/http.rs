@@ -195,7 +195,9 @@ fn required_id(params: &[(String, Vec<u8>)], name: &str) -> Result<[u8; 20], Str
 fn parse_announce(params: &[(String, Vec<u8>)], source: IpAddr) -> Result<Announce, String> {
     let info_hash = required_id(params, "info_hash")?;
     let peer_id = required_id(params, "peer_id")?;
-    let port: u16 = number(params, "port").ok_or("missing or invalid port")?;
+    let port: u16 = number(params, "port")
+        .filter(|&port| port != 0)
+        .ok_or("missing or invalid port")?;
     let event = match param(params, "event") {
         None => AnnounceEvent::None,
         Some(value) => std::str::from_utf8(value)
@@ -298,6 +300,10 @@ mod tests {
             (&format!("info_hash={twenty}"), "missing peer_id"),
             (
                 &format!("info_hash={twenty}&peer_id={twenty}"),
+                "missing or invalid port",
+            ),
+            (
+                &format!("info_hash={twenty}&peer_id={twenty}&port=0"),
                 "missing or invalid port",
             ),
             (

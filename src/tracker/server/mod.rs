@@ -1,6 +1,6 @@
 //! A small embedded tracker for private swarms and tests: HTTP (BEP 3, 7, 23,
 //! 48) over TCP and BEP 15 over UDP, on the same port number, sharing one
-//! in-memory [`registry`].
+//! in-memory registry of swarms.
 //!
 //! The server binds exactly the address it is given. Peers are recorded at the
 //! address their announce came from with the port they announced (an `ip`
