@@ -222,7 +222,10 @@ fn announce(params: &[(String, Vec<u8>)], source: IpAddr, shared: &Shared) -> Re
         Ok(announce) => announce,
         Err(reason) => return Reply::failure(&reason),
     };
-    let view = shared.registry().announce(&announce, Instant::now());
+    let view = match shared.registry().announce(&announce, Instant::now()) {
+        Ok(view) => view,
+        Err(full) => return Reply::failure(&full.to_string()),
+    };
     let compact = param(params, "compact") != Some(b"0");
     let mut reply = vec![
         ("complete", Value::Int(i64::from(view.seeders))),
