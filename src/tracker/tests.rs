@@ -541,3 +541,13 @@ async fn a_full_swarm_refuses_newcomers_with_a_reason() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_empty_scrape_asks_nothing() {
+    bounded(async {
+        let (url, hits) = raw_tracker(http_reply("200 OK", b"garbage")).await;
+        assert_eq!(client().scrape(&url, &[]).await.unwrap(), vec![]);
+        assert_eq!(hits.load(Ordering::SeqCst), 0);
+    })
+    .await;
+}
