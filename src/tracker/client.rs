@@ -65,13 +65,18 @@ impl TrackerClient {
     }
 
     /// Asks the tracker whose announce URL is `url` for swarm counts. The
-    /// result holds the torrents the tracker reported, in request order.
+    /// result holds the torrents the tracker reported, in request order. No
+    /// info-hash means no request: a full scrape is never asked for.
     pub async fn scrape(
         &self,
         url: &str,
         info_hashes: &[[u8; 20]],
     ) -> Result<Vec<ScrapeStats>, TrackerError> {
-        match transport(url)? {
+        let transport = transport(url)?;
+        if info_hashes.is_empty() {
+            return Ok(Vec::new());
+        }
+        match transport {
             Transport::Http => self.bounded(url, self.http.scrape(url, info_hashes)).await,
             Transport::Udp => self.bounded(url, self.udp.scrape(url, info_hashes)).await,
         }

@@ -510,3 +510,44 @@ async fn tiers_report_the_last_error() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_full_swarm_refuses_newcomers_with_a_reason() {
+    bounded(async {
+        let options = ServerOptions {
+            max_peers_per_swarm: 1,
+            ..options()
+        };
+        let server = RunningServer::start("127.0.0.1:0", options).await;
+        let client = client();
+        client
+            .announce(
+                &server.http_url(),
+                &request(1, 6001, 1, AnnounceEvent::Started),
+            )
+            .await
+            .unwrap();
+        for url in urls(&server) {
+            match client
+                .announce(&url, &request(2, 6002, 1, AnnounceEvent::Started))
+                .await
+            {
+                Err(TrackerError::Failure { reason, .. }) => {
+                    assert!(reason.starts_with("swarm is full"), "{url}: {reason}")
+                }
+                other => panic!("{url}: expected a failure, got {other:?}"),
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_empty_scrape_asks_nothing() {
+    bounded(async {
+        let (url, hits) = raw_tracker(http_reply("200 OK", b"garbage")).await;
+        assert_eq!(client().scrape(&url, &[]).await.unwrap(), vec![]);
+        assert_eq!(hits.load(Ordering::SeqCst), 0);
+    })
+    .await;
+}

@@ -29,6 +29,19 @@ impl Tiers {
         Tiers { tiers }
     }
 
+    /// The tiers of a torrent: its `announce-list` when it has a non-empty
+    /// one (BEP 12 says to ignore `announce` then), else its `announce`.
+    pub fn from_torrent(announce: Option<&str>, announce_list: Option<&[Vec<String>]>) -> Tiers {
+        match announce_list {
+            Some(list) if list.iter().any(|tier| !tier.is_empty()) => Tiers::new(list.to_vec()),
+            _ => Tiers::new(
+                announce
+                    .map(|url| vec![vec![url.to_owned()]])
+                    .unwrap_or_default(),
+            ),
+        }
+    }
+
     /// Whether there is no tracker at all.
     pub fn is_empty(&self) -> bool {
         self.tiers.is_empty()
@@ -63,5 +76,32 @@ impl Tiers {
             }
         }
         Err(last_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn announce_list_wins_over_announce() {
+        let list = vec![vec!["udp://a:1".to_owned()], vec![]];
+        let tiers = Tiers::from_torrent(Some("http://b/announce"), Some(&list));
+        assert_eq!(tiers.tiers(), &[vec!["udp://a:1".to_owned()]]);
+        let tiers = Tiers::from_torrent(Some("http://b/announce"), Some(&[vec![]]));
+        assert_eq!(tiers.tiers(), &[vec!["http://b/announce".to_owned()]]);
+        assert!(Tiers::from_torrent(None, None).is_empty());
+    }
+
+    #[test]
+    fn shuffling_keeps_every_tracker_in_its_tier() {
+        let first: Vec<String> = (0..20).map(|n| format!("http://t{n}/announce")).collect();
+        let tiers = Tiers::new(vec![first.clone(), vec!["udp://x:1".to_owned()]]);
+        let mut shuffled = tiers.tiers()[0].clone();
+        shuffled.sort();
+        let mut expected = first;
+        expected.sort();
+        assert_eq!(shuffled, expected);
+        assert_eq!(tiers.tiers()[1], vec!["udp://x:1".to_owned()]);
     }
 }

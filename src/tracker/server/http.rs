@@ -195,7 +195,9 @@ fn required_id(params: &[(String, Vec<u8>)], name: &str) -> Result<[u8; 20], Str
 fn parse_announce(params: &[(String, Vec<u8>)], source: IpAddr) -> Result<Announce, String> {
     let info_hash = required_id(params, "info_hash")?;
     let peer_id = required_id(params, "peer_id")?;
-    let port: u16 = number(params, "port").ok_or("missing or invalid port")?;
+    let port: u16 = number(params, "port")
+        .filter(|&port| port != 0)
+        .ok_or("missing or invalid port")?;
     let event = match param(params, "event") {
         None => AnnounceEvent::None,
         Some(value) => std::str::from_utf8(value)
@@ -220,7 +222,10 @@ fn announce(params: &[(String, Vec<u8>)], source: IpAddr, shared: &Shared) -> Re
         Ok(announce) => announce,
         Err(reason) => return Reply::failure(&reason),
     };
-    let view = shared.registry().announce(&announce, Instant::now());
+    let view = match shared.registry().announce(&announce, Instant::now()) {
+        Ok(view) => view,
+        Err(full) => return Reply::failure(&full.to_string()),
+    };
     let compact = param(params, "compact") != Some(b"0");
     let mut reply = vec![
         ("complete", Value::Int(i64::from(view.seeders))),
@@ -298,6 +303,10 @@ mod tests {
             (&format!("info_hash={twenty}"), "missing peer_id"),
             (
                 &format!("info_hash={twenty}&peer_id={twenty}"),
+                "missing or invalid port",
+            ),
+            (
+                &format!("info_hash={twenty}&peer_id={twenty}&port=0"),
                 "missing or invalid port",
             ),
             (

@@ -1,6 +1,6 @@
 //! A small embedded tracker for private swarms and tests: HTTP (BEP 3, 7, 23,
 //! 48) over TCP and BEP 15 over UDP, on the same port number, sharing one
-//! in-memory [`registry`].
+//! in-memory registry of swarms.
 //!
 //! The server binds exactly the address it is given. Peers are recorded at the
 //! address their announce came from with the port they announced (an `ip`
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use tokio::net::{TcpListener, UdpSocket};
 
-use registry::Registry;
+use registry::{Limits, Registry};
 
 /// How many times `bind` looks for a port free for both TCP and UDP.
 const BIND_ATTEMPTS: usize = 64;
@@ -34,6 +34,10 @@ pub struct ServerOptions {
     pub read_timeout: Duration,
     /// The most HTTP connections served at once; more are closed at once.
     pub max_connections: usize,
+    /// The most torrents tracked; announces for more are refused.
+    pub max_swarms: usize,
+    /// The most peers in one swarm; newcomers beyond it are refused.
+    pub max_peers_per_swarm: usize,
 }
 
 impl Default for ServerOptions {
@@ -42,6 +46,8 @@ impl Default for ServerOptions {
             interval: Duration::from_secs(30 * 60),
             read_timeout: Duration::from_secs(10),
             max_connections: 256,
+            max_swarms: 100_000,
+            max_peers_per_swarm: 10_000,
         }
     }
 }
@@ -105,9 +111,13 @@ impl TrackerServer {
     /// for good. Dropping it also ends every open connection.
     pub async fn run(self) -> io::Result<()> {
         let ttl = self.options.interval.saturating_mul(2);
+        let limits = Limits {
+            swarms: self.options.max_swarms,
+            peers_per_swarm: self.options.max_peers_per_swarm,
+        };
         let shared = Arc::new(Shared {
             options: self.options,
-            registry: Mutex::new(Registry::new(ttl)),
+            registry: Mutex::new(Registry::new(ttl, limits)),
         });
         tokio::select! {
             result = http::serve(self.tcp, Arc::clone(&shared)) => result,

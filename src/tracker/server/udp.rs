@@ -16,7 +16,7 @@ use aquatic_udp_protocol as wire;
 use sha1::{Digest, Sha1};
 use tokio::net::UdpSocket;
 
-use super::registry::{Announce, Families};
+use super::registry::{Announce, Families, Full};
 use super::{is_passing, Shared};
 use crate::tracker::announce::AnnounceEvent;
 
@@ -148,7 +148,11 @@ fn announce_reply(request: &wire::AnnounceRequest, ip: IpAddr, shared: &Shared) 
             Families::Ipv6
         },
     };
-    let view = shared.registry().announce(&announce, Instant::now());
+    let view = match shared.registry().announce(&announce, Instant::now()) {
+        Ok(view) => view,
+        Err(Full::Swarms) => return error(request.transaction_id, "tracker is full"),
+        Err(Full::Peers) => return error(request.transaction_id, "swarm is full"),
+    };
     let fixed = wire::AnnounceResponseFixedData {
         transaction_id: request.transaction_id,
         announce_interval: wire::AnnounceInterval::new(
