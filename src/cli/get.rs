@@ -2,7 +2,7 @@
 //! for a while, and exit with a status a script can act on.
 
 use super::exit::{with_status, ExitStatus};
-use super::torrent_run::{self, Listening, RunControl, SeedPolicy};
+use super::torrent_run::{self, Listening, RunControl, SeedPolicy, StatePaths};
 use super::values::{parse_duration, parse_ratio, parse_selection, parse_size};
 use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::Dirs;
@@ -93,13 +93,14 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let dirs = Dirs::from_env();
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("could not create {}", args.output.display()))?;
-    let _lock = torrent_run::lock_torrent(&dirs, &torrent)?;
+    let state = StatePaths::new(&dirs, &torrent, &args.output)?;
+    let _lock = state.lock(&torrent)?;
     let listener = torrent_run::bind_listener(args.listen).await?;
     let listen_addr = listener.local_addr()?;
     output.record(&Listening {
         addr: listen_addr.to_string(),
     })?;
-    let resume_path = torrent_run::resume_path(&dirs, &torrent, &args.output)?;
+    let resume_path = state.resume.clone();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let prepared = {
         let torrent = Arc::clone(&torrent);

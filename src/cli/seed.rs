@@ -2,7 +2,7 @@
 //! tracker, and seed many torrents from one process (foreground or cron).
 
 use super::exit::{with_status, ExitStatus};
-use super::torrent_run::{self, Listening, RunControl, SeedPolicy, StopReason};
+use super::torrent_run::{self, Listening, RunControl, SeedPolicy, StatePaths, StopReason};
 use super::values::{parse_duration, parse_ratio, parse_size};
 use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::Dirs;
@@ -408,10 +408,11 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     })?;
     for input in &args.torrents {
         let torrent = Arc::new(torrent_run::load_torrent(input)?);
-        locks.push(torrent_run::lock_torrent(&dirs, &torrent)?);
+        let state = StatePaths::new(&dirs, &torrent, &args.data)?;
+        locks.push(state.lock(&torrent)?);
         let session = start_seeding(
             &args,
-            &dirs,
+            state.resume,
             Arc::clone(&torrent),
             peer_id,
             listen_addr.port(),
@@ -456,13 +457,12 @@ type SeedingSession = (
 
 async fn start_seeding(
     args: &RunArgs,
-    dirs: &Dirs,
+    resume_path: PathBuf,
     torrent: Arc<Torrent>,
     peer_id: [u8; 20],
     listen_port: u16,
     output: &Output,
 ) -> anyhow::Result<SeedingSession> {
-    let resume_path = torrent_run::resume_path(dirs, &torrent, &args.data)?;
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let prepared = {
         let (job_torrent, root, resume_path, recheck) = (

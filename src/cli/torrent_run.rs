@@ -55,48 +55,65 @@ pub fn load_torrent(input: &str) -> anyhow::Result<Torrent> {
         .map_err(|error| with_status(ExitStatus::BadInput, anyhow::anyhow!("{input}: {error}")))
 }
 
-/// An exclusive lock on one torrent's state in this data directory, held
-/// until dropped, so two processes never download or seed it at once.
+/// An exclusive lock on one torrent's state (its data directory and resume
+/// file), held until dropped, so two processes never download or seed the
+/// same data at once. The same torrent in another directory is other state.
 #[derive(Debug)]
 pub struct StateLock {
     _file: File,
 }
 
-/// Takes the lock for `torrent`, or fails with the `locked` status.
-pub fn lock_torrent(dirs: &Dirs, torrent: &Torrent) -> anyhow::Result<StateLock> {
-    Dirs::create_private(&dirs.runtime)
-        .with_context(|| format!("could not create {}", dirs.runtime.display()))?;
-    let path = dirs.runtime.join(format!("{}.lock", torrent.info_hash));
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("could not open {}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(StateLock { _file: file }),
-        Err(std::fs::TryLockError::WouldBlock) => Err(with_status(
-            ExitStatus::Locked,
-            anyhow::anyhow!(
-                "{} is already running in another process (lock {})",
-                torrent.info.name,
-                path.display()
-            ),
-        )),
-        Err(std::fs::TryLockError::Error(error)) => {
-            Err(error).with_context(|| format!("could not lock {}", path.display()))
-        }
-    }
+/// Where `torrent`'s state for data in `root` lives: the resume file and,
+/// beside it in the runtime directory, the lock.
+#[derive(Debug, Clone)]
+pub struct StatePaths {
+    /// The resume file.
+    pub resume: PathBuf,
+    /// The lock file.
+    pub lock: PathBuf,
 }
 
-/// Where the resume state of `torrent` downloaded into `root` lives.
-pub fn resume_path(dirs: &Dirs, torrent: &Torrent, root: &Path) -> anyhow::Result<PathBuf> {
-    let directory = dirs.data.join("resume");
-    Dirs::create_private(&directory)
-        .with_context(|| format!("could not create {}", directory.display()))?;
-    let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
-    let root_tag = hex::encode(&Sha1::digest(absolute.as_os_str().as_encoded_bytes())[..4]);
-    Ok(directory.join(format!("{}-{root_tag}.json", torrent.info_hash)))
+impl StatePaths {
+    /// The state paths of `torrent` downloaded into (or seeded from) `root`.
+    pub fn new(dirs: &Dirs, torrent: &Torrent, root: &Path) -> anyhow::Result<StatePaths> {
+        let resume_directory = dirs.data.join("resume");
+        for directory in [&resume_directory, &dirs.runtime] {
+            Dirs::create_private(directory)
+                .with_context(|| format!("could not create {}", directory.display()))?;
+        }
+        let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+        let root_tag = hex::encode(&Sha1::digest(absolute.as_os_str().as_encoded_bytes())[..4]);
+        let stem = format!("{}-{root_tag}", torrent.info_hash);
+        Ok(StatePaths {
+            resume: resume_directory.join(format!("{stem}.json")),
+            lock: dirs.runtime.join(format!("{stem}.lock")),
+        })
+    }
+
+    /// Takes the lock, or fails with the `locked` status.
+    pub fn lock(&self, torrent: &Torrent) -> anyhow::Result<StateLock> {
+        let path = &self.lock;
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .with_context(|| format!("could not open {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(StateLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(with_status(
+                ExitStatus::Locked,
+                anyhow::anyhow!(
+                    "{} is already running in another process (lock {})",
+                    torrent.info.name,
+                    path.display()
+                ),
+            )),
+            Err(std::fs::TryLockError::Error(error)) => {
+                Err(error).with_context(|| format!("could not lock {}", path.display()))
+            }
+        }
+    }
 }
 
 /// Binds the peer listener: `addr` if given, else the first free port from 6881.

@@ -9,7 +9,10 @@
 //! started. When every missing block is already requested, *endgame* lets a
 //! block be requested from a second peer; the first copy to arrive wins.
 //! A piece that failed its hash check is fetched again from one peer only, so
-//! the next failure has a single culprit.
+//! the next failure has a single culprit. Pieces are held in memory from their
+//! first block until they are verified and written; no new piece is started
+//! while that would exceed the memory budget, so a fast network in front of a
+//! slow disk or hasher cannot grow memory without bound.
 
 use crate::bitfield::Bitfield;
 use rand::Rng;
@@ -17,6 +20,9 @@ use std::collections::{HashMap, HashSet};
 
 /// The size of one requested block (BEP 3's de facto standard).
 pub const BLOCK_SIZE: u32 = 16 * 1024;
+
+/// Bytes of piece data held in memory at most (in progress and verifying).
+pub const PIECE_MEMORY_BUDGET: u64 = 20 << 20;
 
 /// Identifies a connected peer within one swarm.
 pub type PeerKey = u64;
@@ -91,6 +97,7 @@ pub struct Picker {
     retried: HashSet<u32>,
     sequential: bool,
     random_first: usize,
+    max_pieces_in_memory: usize,
 }
 
 impl Picker {
@@ -112,6 +119,7 @@ impl Picker {
             in_progress: HashMap::new(),
             retried: HashSet::new(),
             random_first: 4,
+            max_pieces_in_memory: (PIECE_MEMORY_BUDGET / u64::from(piece_length.max(1))).max(2) as usize,
             have,
             wanted,
             sequential,
@@ -367,7 +375,8 @@ impl Picker {
 
     fn choose_new_piece(&self, peer_has: &Bitfield) -> Option<u32> {
         let piece_count = self.have.len();
-        if piece_count == 0 {
+        let in_memory = self.in_progress.len() + self.verifying.count();
+        if piece_count == 0 || in_memory >= self.max_pieces_in_memory {
             return None;
         }
         if self.sequential {
@@ -538,6 +547,21 @@ mod tests {
         let mine = |block: &Block| first.contains(block);
         assert!(picker.pick(1, &Bitfield::full(1), 10, &mine).is_empty());
         assert_eq!(picker.pick(2, &Bitfield::full(1), 10, &none), first);
+    }
+
+    #[test]
+    fn no_new_piece_starts_beyond_the_memory_budget() {
+        let pieces = 100;
+        let mut picker = picker(pieces, u64::from(PIECE) * pieces as u64);
+        picker.max_pieces_in_memory = 3;
+        let blocks = picker.pick(1, &Bitfield::full(pieces), 1000, &none);
+        assert_eq!(blocks.len(), 6, "3 pieces of 2 blocks");
+        let index = blocks[0].index;
+        picker.block_arrived(1, index, 0, &FULL_BLOCK);
+        complete(picker.block_arrived(1, index, BLOCK_SIZE, &FULL_BLOCK));
+        assert!(picker.pick(1, &Bitfield::full(pieces), 1000, &none).is_empty(), "still verifying");
+        picker.piece_checked(index, true);
+        assert_eq!(picker.pick(1, &Bitfield::full(pieces), 1000, &none).len(), 2);
     }
 
     #[test]

@@ -33,7 +33,7 @@ const SNUB_TIMEOUT: Duration = Duration::from_secs(30);
 /// Failed pieces, each sent by one peer alone, after which that peer is banned.
 const STRIKES_TO_BAN: u32 = 2;
 /// The most requests we keep outstanding at one peer.
-const MAX_PIPELINE: usize = 1024;
+const MAX_PIPELINE: usize = 512;
 /// The fewest requests we keep outstanding at one unchoking peer.
 const MIN_PIPELINE: usize = 32;
 /// The largest block we serve.
