@@ -9,5 +9,6 @@ pub mod amount;
 pub mod bitfield;
 pub mod cli;
 pub mod config;
+pub mod ledger;
 pub mod output;
 pub mod tron;

@@ -1,0 +1,162 @@
+//! Everything the ledger can refuse or fail at. Every refusal happens before
+//! anything is written: an error means no balance, lock or record changed.
+
+use super::id::{CampaignId, ChannelId};
+use crate::amount::Token;
+use crate::tron::{Address, SignatureError};
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// Why a ledger operation was refused or failed.
+#[derive(Debug, Error)]
+pub enum LedgerError {
+    /// The txid was applied before.
+    #[error("transaction {txid} was already applied")]
+    Replay { txid: String },
+    /// The transaction's expiration is in the past.
+    #[error("transaction {txid} expired at {expiration_ms} (now {now_ms})")]
+    Expired {
+        txid: String,
+        expiration_ms: i64,
+        now_ms: i64,
+    },
+    /// Zero moves nothing and is refused.
+    #[error("amount is zero")]
+    ZeroAmount,
+    /// The payer has too little (the CLI exits with status 7).
+    #[error(
+        "insufficient balance: {address} has {available} base units of {token:?}, needs {needed}"
+    )]
+    InsufficientBalance {
+        address: Address,
+        token: Token,
+        available: u128,
+        needed: u128,
+    },
+    /// A balance or total would pass u128.
+    #[error("amount overflows for {address}")]
+    Overflow { address: Address },
+    /// Minting asked of a ledger not opened in dev mode.
+    #[error("minting is refused: this ledger was not opened with the dev flag")]
+    MintDisabled,
+    /// The signature itself is malformed or does not verify.
+    #[error("bad signature: {source}")]
+    BadSignature { source: SignatureError },
+    /// A valid signature, by the wrong party (or for another ledger or purpose).
+    #[error("{purpose} must be signed by {expected}, was signed by {signer}")]
+    WrongSigner {
+        purpose: &'static str,
+        expected: Address,
+        signer: Address,
+    },
+    /// Two amounts of different tokens were combined.
+    #[error("token mismatch: expected {expected:?}, got {got:?}")]
+    TokenMismatch { expected: Token, got: Token },
+    /// A deadline or timeout that is already past when creating.
+    #[error("deadline {deadline_ms} is not in the future (now {now_ms})")]
+    DeadlineInPast { deadline_ms: i64, now_ms: i64 },
+    /// No such channel.
+    #[error("unknown channel {id}")]
+    UnknownChannel { id: ChannelId },
+    /// The same open message was already applied.
+    #[error("channel {id} already exists")]
+    ChannelExists { id: ChannelId },
+    /// The channel was closed or refunded.
+    #[error("channel {id} is closed")]
+    ChannelClosed { id: ChannelId },
+    /// A voucher for a different channel than the one named.
+    #[error("voucher is for channel {voucher_channel}, not {id}")]
+    VoucherForAnotherChannel {
+        id: ChannelId,
+        voucher_channel: ChannelId,
+    },
+    /// A voucher naming a different payee than the channel's.
+    #[error("voucher names payee {voucher_payee}, channel {id} pays {payee}")]
+    VoucherForAnotherPayee {
+        id: ChannelId,
+        payee: Address,
+        voucher_payee: Address,
+    },
+    /// A voucher promising more than the channel holds.
+    #[error("voucher of {cumulative} exceeds the {locked} locked in channel {id}")]
+    VoucherAboveLocked {
+        id: ChannelId,
+        cumulative: u128,
+        locked: u128,
+    },
+    /// A voucher not above what was already redeemed.
+    #[error(
+        "voucher of {cumulative} is not above the {redeemed} already redeemed from channel {id}"
+    )]
+    VoucherNotAbove {
+        id: ChannelId,
+        cumulative: u128,
+        redeemed: u128,
+    },
+    /// A refund before the channel's timeout.
+    #[error("channel {id} can be refunded from {expires_at_ms} on (now {now_ms})")]
+    RefundBeforeTimeout {
+        id: ChannelId,
+        expires_at_ms: i64,
+        now_ms: i64,
+    },
+    /// No such campaign.
+    #[error("unknown campaign {id}")]
+    UnknownCampaign { id: CampaignId },
+    /// The same create message was already applied.
+    #[error("campaign {id} already exists")]
+    CampaignExists { id: CampaignId },
+    /// The same signed pledge was already applied.
+    #[error("pledge {pledge} to campaign {id} was already applied")]
+    PledgeReplay { id: CampaignId, pledge: String },
+    /// A pledge at or after the deadline.
+    #[error("campaign {id} closed for pledges at {deadline_ms} (now {now_ms})")]
+    PledgeAfterDeadline {
+        id: CampaignId,
+        deadline_ms: i64,
+        now_ms: i64,
+    },
+    /// A settlement before the deadline.
+    #[error("campaign {id} can be settled from {deadline_ms} on (now {now_ms})")]
+    SettleBeforeDeadline {
+        id: CampaignId,
+        deadline_ms: i64,
+        now_ms: i64,
+    },
+    /// The campaign was settled already.
+    #[error("campaign {id} is already settled")]
+    CampaignSettled { id: CampaignId },
+    /// The data directory or file could not be created or opened.
+    #[error("could not open ledger {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// SQLite failed.
+    #[error("ledger storage failed while {doing}: {source}")]
+    Storage {
+        doing: &'static str,
+        source: rusqlite::Error,
+    },
+    /// A batch commit failed after this request was applied in it.
+    #[error("ledger commit failed: {message}")]
+    CommitFailed { message: String },
+    /// The file holds something this code cannot read back.
+    #[error("ledger file is corrupt: {what}")]
+    Corrupt { what: String },
+    /// The blocking worker that ran the operation died.
+    #[error("ledger worker stopped: {message}")]
+    Worker { message: String },
+}
+
+impl LedgerError {
+    /// A storage error, naming what was being done.
+    pub(crate) fn storage(doing: &'static str) -> impl FnOnce(rusqlite::Error) -> LedgerError {
+        move |source| LedgerError::Storage { doing, source }
+    }
+
+    /// True for the refusal the CLI reports as exit status 7.
+    pub fn is_insufficient_funds(&self) -> bool {
+        matches!(self, LedgerError::InsufficientBalance { .. })
+    }
+}
