@@ -163,8 +163,8 @@ pub trait Authorise {
 /// A request with the signature of the party it must come from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signed<T> {
-    /// What is asked.
-    #[serde(flatten)]
+    /// What is asked. (Nested, not flattened: serde's flatten buffers
+    /// values and cannot carry the u128 amounts.)
     pub request: T,
     /// The signature over the request's domain message.
     pub signature: Signature,

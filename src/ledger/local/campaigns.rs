@@ -3,7 +3,7 @@
 //! [`super::locks`]); each pledge row remembers who pledged what, so a
 //! missed goal refunds every pledge to the base unit.
 
-use super::codec::{parse_address, parse_amount, parse_hash, parse_units};
+use super::codec::{parse_address, parse_amount, parse_units};
 use super::locks::{self, LockKind};
 use super::store::{Store, Writer};
 use crate::ledger::domain::{Authorise, Signed};
@@ -149,7 +149,7 @@ fn release(writer: &Writer<'_>, state: &CampaignState) -> Result<(), LedgerError
 }
 
 fn refund_pledges(writer: &Writer<'_>, state: &CampaignState) -> Result<(), LedgerError> {
-    for (_, pledger, units) in pledges(writer.connection, state.id)? {
+    for (pledger, units) in pledges(writer.connection, state.id)? {
         locks::pay_out(
             writer,
             &state.id.0,
@@ -161,35 +161,20 @@ fn refund_pledges(writer: &Writer<'_>, state: &CampaignState) -> Result<(), Ledg
     Ok(())
 }
 
-/// Every pledge of a campaign, in the order made: (pledge id, pledger, base units).
-fn pledges(
-    connection: &Connection,
-    id: CampaignId,
-) -> Result<Vec<([u8; 32], Address, u128)>, LedgerError> {
+/// Every pledge of a campaign, in the order made: (pledger, base units).
+fn pledges(connection: &Connection, id: CampaignId) -> Result<Vec<(Address, u128)>, LedgerError> {
     let rows = connection
-        .prepare_cached(
-            "SELECT id, pledger, amount FROM pledges WHERE campaign = ?1 ORDER BY sequence",
-        )
+        .prepare_cached("SELECT pledger, amount FROM pledges WHERE campaign = ?1 ORDER BY sequence")
         .and_then(|mut statement| {
             statement
                 .query_map([id.0.as_slice()], |row| {
-                    Ok((
-                        row.get::<_, Vec<u8>>(0)?,
-                        row.get::<_, Vec<u8>>(1)?,
-                        row.get::<_, String>(2)?,
-                    ))
+                    Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, String>(1)?))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()
         })
         .map_err(LedgerError::storage("reading pledges"))?;
     rows.into_iter()
-        .map(|(pledge, pledger, amount)| {
-            Ok((
-                parse_hash(pledge)?,
-                parse_address(&pledger)?,
-                parse_units(&amount)?,
-            ))
-        })
+        .map(|(pledger, amount)| Ok((parse_address(&pledger)?, parse_units(&amount)?)))
         .collect()
 }
 
@@ -199,7 +184,7 @@ fn pledger_totals(
 ) -> Result<(u128, Vec<PledgerTotal>), LedgerError> {
     let mut totals: BTreeMap<Address, u128> = BTreeMap::new();
     let mut raised = 0u128;
-    for (_, pledger, units) in pledges(connection, id)? {
+    for (pledger, units) in pledges(connection, id)? {
         let overflow = || LedgerError::Overflow { address: pledger };
         let total = totals.entry(pledger).or_default();
         *total = total.checked_add(units).ok_or_else(overflow)?;
@@ -266,4 +251,221 @@ fn load_campaign(
         status,
         pledgers,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{address, btt, key, Fixture, START_MS};
+    use super::*;
+    use crate::amount::Token;
+
+    const CREATOR: u8 = 1;
+    const BENEFICIARY: u8 = 2;
+    const DAY_MS: i64 = 86_400_000;
+
+    /// A campaign with a goal of 1,000 and three funded pledgers (seeds 3, 4, 5).
+    fn with_campaign() -> (Fixture, CampaignId) {
+        let mut fixture = Fixture::new();
+        for pledger in 3..=5 {
+            fixture.fund(&address(pledger), 1_000);
+        }
+        let ledger = fixture.store.ledger_id();
+        let create = CreateCampaign {
+            creator: address(CREATOR),
+            beneficiary: address(BENEFICIARY),
+            goal: btt(1_000),
+            deadline_ms: START_MS + DAY_MS,
+            title: "Album 2".to_string(),
+            nonce: 1,
+        };
+        let state = fixture
+            .store
+            .create_campaign(&Signed::sign(create, &key(CREATOR), &ledger))
+            .unwrap();
+        assert_eq!((state.raised, state.status), (0, CampaignStatus::Open));
+        (fixture, state.id)
+    }
+
+    fn pledge(
+        fixture: &mut Fixture,
+        id: CampaignId,
+        pledger: u8,
+        units: u128,
+        nonce: u64,
+    ) -> Result<CampaignState, LedgerError> {
+        let ledger = fixture.store.ledger_id();
+        let request = Pledge {
+            campaign: id,
+            pledger: address(pledger),
+            amount: btt(units),
+            nonce,
+        };
+        fixture
+            .store
+            .pledge(&Signed::sign(request, &key(pledger), &ledger))
+    }
+
+    fn balance(fixture: &Fixture, seed: u8) -> u128 {
+        fixture.store.balance(&address(seed), Token::Btt).unwrap()
+    }
+
+    #[test]
+    fn a_met_goal_pays_the_beneficiary_once() {
+        let (mut fixture, id) = with_campaign();
+        pledge(&mut fixture, id, 3, 600, 1).unwrap();
+        pledge(&mut fixture, id, 4, 300, 1).unwrap();
+        let state = pledge(&mut fixture, id, 3, 150, 2).unwrap();
+        assert_eq!(state.raised, 1_050);
+        assert_eq!(
+            state.pledgers[0],
+            PledgerTotal {
+                pledger: address(3),
+                pledged: 750
+            }
+        );
+        fixture.assert_conserved();
+        let early = fixture.store.settle_campaign(id).unwrap_err();
+        assert!(
+            matches!(early, LedgerError::SettleBeforeDeadline { .. }),
+            "{early}"
+        );
+        fixture.advance(DAY_MS);
+        let settled = fixture.store.settle_campaign(id).unwrap();
+        assert_eq!(settled.status, CampaignStatus::Released);
+        assert_eq!(balance(&fixture, BENEFICIARY), 1_050);
+        assert_eq!((balance(&fixture, 3), balance(&fixture, 4)), (250, 700));
+        let twice = fixture.store.settle_campaign(id).unwrap_err();
+        assert!(
+            matches!(twice, LedgerError::CampaignSettled { .. }),
+            "{twice}"
+        );
+        assert_eq!(balance(&fixture, BENEFICIARY), 1_050);
+        fixture.assert_conserved();
+    }
+
+    #[test]
+    fn a_missed_goal_refunds_every_pledge_exactly() {
+        let (mut fixture, id) = with_campaign();
+        pledge(&mut fixture, id, 3, 333, 1).unwrap();
+        pledge(&mut fixture, id, 4, 1, 1).unwrap();
+        pledge(&mut fixture, id, 3, 7, 2).unwrap();
+        assert_eq!(balance(&fixture, 3), 660);
+        fixture.advance(DAY_MS);
+        let late = pledge(&mut fixture, id, 5, 900, 1).unwrap_err();
+        assert!(
+            matches!(late, LedgerError::PledgeAfterDeadline { .. }),
+            "{late}"
+        );
+        let settled = fixture.store.settle_campaign(id).unwrap();
+        assert_eq!(settled.status, CampaignStatus::Refunded);
+        assert_eq!(
+            (
+                balance(&fixture, 3),
+                balance(&fixture, 4),
+                balance(&fixture, 5)
+            ),
+            (1_000, 1_000, 1_000)
+        );
+        assert_eq!(balance(&fixture, BENEFICIARY), 0);
+        let after = pledge(&mut fixture, id, 5, 1, 2).unwrap_err();
+        assert!(
+            matches!(after, LedgerError::CampaignSettled { .. }),
+            "{after}"
+        );
+        fixture.assert_conserved();
+    }
+
+    #[test]
+    fn bad_pledges_are_refused_with_nothing_applied() {
+        let (mut fixture, id) = with_campaign();
+        pledge(&mut fixture, id, 3, 10, 1).unwrap();
+        let head = fixture.store.head().unwrap();
+        let replay = pledge(&mut fixture, id, 3, 10, 1).unwrap_err();
+        assert!(
+            matches!(replay, LedgerError::PledgeReplay { .. }),
+            "{replay}"
+        );
+        let broke = pledge(&mut fixture, id, 6, 10, 1).unwrap_err();
+        assert!(broke.is_insufficient_funds(), "{broke}");
+        assert!(matches!(
+            pledge(&mut fixture, id, 4, 0, 1),
+            Err(LedgerError::ZeroAmount)
+        ));
+        let unknown = pledge(&mut fixture, CampaignId([1; 32]), 4, 5, 1).unwrap_err();
+        assert!(
+            matches!(unknown, LedgerError::UnknownCampaign { .. }),
+            "{unknown}"
+        );
+        let ledger = fixture.store.ledger_id();
+        let forged = Pledge {
+            campaign: id,
+            pledger: address(4),
+            amount: btt(5),
+            nonce: 9,
+        };
+        let forged = Signed::sign(forged, &key(3), &ledger);
+        assert!(matches!(
+            fixture.store.pledge(&forged),
+            Err(LedgerError::WrongSigner { .. })
+        ));
+        let trx = Pledge {
+            campaign: id,
+            pledger: address(4),
+            amount: crate::amount::Amount {
+                token: Token::Trx,
+                base_units: 5,
+            },
+            nonce: 10,
+        };
+        let trx = Signed::sign(trx, &key(4), &ledger);
+        assert!(matches!(
+            fixture.store.pledge(&trx),
+            Err(LedgerError::TokenMismatch { .. })
+        ));
+        assert_eq!(fixture.store.head().unwrap(), head);
+        assert_eq!(fixture.store.campaign(id).unwrap().unwrap().raised, 10);
+        fixture.assert_conserved();
+    }
+
+    #[test]
+    fn creating_twice_or_with_a_past_deadline_is_refused() {
+        let (mut fixture, id) = with_campaign();
+        let ledger = fixture.store.ledger_id();
+        let create = CreateCampaign {
+            creator: address(CREATOR),
+            beneficiary: address(BENEFICIARY),
+            goal: btt(1_000),
+            deadline_ms: START_MS + DAY_MS,
+            title: "Album 2".to_string(),
+            nonce: 1,
+        };
+        assert_eq!(create.id(&ledger), id);
+        let again = Signed::sign(create.clone(), &key(CREATOR), &ledger);
+        assert!(matches!(
+            fixture.store.create_campaign(&again),
+            Err(LedgerError::CampaignExists { .. })
+        ));
+        let past = CreateCampaign {
+            deadline_ms: START_MS,
+            nonce: 2,
+            ..create
+        };
+        let past = Signed::sign(past, &key(CREATOR), &ledger);
+        assert!(matches!(
+            fixture.store.create_campaign(&past),
+            Err(LedgerError::DeadlineInPast { .. })
+        ));
+    }
+
+    #[test]
+    fn a_campaign_without_pledges_settles_to_a_refund_of_nothing() {
+        let (mut fixture, id) = with_campaign();
+        fixture.advance(DAY_MS);
+        let settled = fixture.store.settle_campaign(id).unwrap();
+        assert_eq!(
+            (settled.status, settled.raised),
+            (CampaignStatus::Refunded, 0)
+        );
+        fixture.assert_conserved();
+    }
 }

@@ -16,6 +16,8 @@
 mod campaigns;
 mod channels;
 mod codec;
+#[cfg(test)]
+pub(crate) mod fixtures;
 mod journal;
 mod locks;
 pub mod schema;

@@ -325,3 +325,295 @@ fn commit_failed(error: &rusqlite::Error) -> LedgerError {
 fn fail_all(count: usize, error: &rusqlite::Error) -> Vec<Result<TransferRecord, LedgerError>> {
     (0..count).map(|_| Err(commit_failed(error))).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{self, address, btt, transfer, Fixture, START_MS};
+    use super::*;
+    use std::sync::atomic::AtomicI64;
+    use std::sync::Arc;
+
+    #[test]
+    fn transfer_moves_funds_and_is_recorded() {
+        let mut fixture = Fixture::new();
+        let (alice, bob) = (address(1), address(2));
+        fixture.fund(&alice, 1_000);
+        let record = fixture
+            .store
+            .apply_transfer(&transfer(&alice, &bob, 300, 7))
+            .unwrap();
+        assert_eq!(record.kind, MovementKind::Transfer);
+        assert_eq!(
+            (record.from, record.to, record.amount),
+            (alice, bob, btt(300))
+        );
+        assert_eq!(record.memo_text(), Some("thanks"));
+        assert_eq!(record.sequence, 2);
+        assert_eq!(record.applied_at_ms, START_MS);
+        assert_eq!(fixture.store.balance(&alice, Token::Btt).unwrap(), 700);
+        assert_eq!(fixture.store.balance(&bob, Token::Btt).unwrap(), 300);
+        assert_eq!(fixture.store.balance(&bob, Token::Trx).unwrap(), 0);
+        assert_eq!(fixture.store.head().unwrap(), 2);
+        assert_eq!(
+            fixture.store.transaction(&record.txid).unwrap(),
+            Some(record.clone())
+        );
+        let bob_history = fixture.store.history(&bob, 0, 10).unwrap();
+        assert_eq!(bob_history, vec![record.clone()]);
+        let alice_history = fixture.store.history(&alice, 0, 10).unwrap();
+        assert_eq!(alice_history.len(), 2);
+        assert_eq!(alice_history[0].kind, MovementKind::Mint);
+        assert_eq!(
+            fixture.store.history_after(&alice, 1, 10).unwrap(),
+            vec![record]
+        );
+        assert!(fixture
+            .store
+            .history(&alice, START_MS + 1, 10)
+            .unwrap()
+            .is_empty());
+        fixture.assert_conserved();
+    }
+
+    fn assert_nothing_applied(fixture: &Fixture, head: u64, alice_balance: u128) {
+        assert_eq!(fixture.store.head().unwrap(), head);
+        assert_eq!(
+            fixture.store.balance(&address(1), Token::Btt).unwrap(),
+            alice_balance
+        );
+        assert_eq!(fixture.store.balance(&address(2), Token::Btt).unwrap(), 0);
+        fixture.assert_conserved();
+    }
+
+    #[test]
+    fn replay_is_refused() {
+        let mut fixture = Fixture::new();
+        let (alice, bob) = (address(1), address(2));
+        fixture.fund(&alice, 1_000);
+        let first = transfer(&alice, &bob, 10, 1);
+        fixture.store.apply_transfer(&first).unwrap();
+        let error = fixture.store.apply_transfer(&first).unwrap_err();
+        assert!(matches!(error, LedgerError::Replay { .. }), "{error}");
+        assert_eq!(fixture.store.balance(&bob, Token::Btt).unwrap(), 10);
+        assert_eq!(fixture.store.head().unwrap(), 2);
+    }
+
+    #[test]
+    fn expired_zero_and_overdraft_are_refused_with_nothing_applied() {
+        let mut fixture = Fixture::new();
+        let (alice, bob) = (address(1), address(2));
+        fixture.fund(&alice, 100);
+        fixture.advance(60_001);
+        let expired = fixture
+            .store
+            .apply_transfer(&transfer(&alice, &bob, 10, 1))
+            .unwrap_err();
+        assert!(matches!(expired, LedgerError::Expired { .. }), "{expired}");
+        assert_nothing_applied(&fixture, 1, 100);
+        fixture
+            .now
+            .store(START_MS, std::sync::atomic::Ordering::SeqCst);
+        let zero = fixture
+            .store
+            .apply_transfer(&transfer(&alice, &bob, 0, 2))
+            .unwrap_err();
+        assert!(matches!(zero, LedgerError::ZeroAmount), "{zero}");
+        let overdraft = fixture
+            .store
+            .apply_transfer(&transfer(&alice, &bob, 101, 3))
+            .unwrap_err();
+        assert!(overdraft.is_insufficient_funds(), "{overdraft}");
+        assert!(matches!(
+            overdraft,
+            LedgerError::InsufficientBalance {
+                available: 100,
+                needed: 101,
+                ..
+            }
+        ));
+        assert_nothing_applied(&fixture, 1, 100);
+        let stranger = fixture
+            .store
+            .apply_transfer(&transfer(&address(3), &bob, 1, 4))
+            .unwrap_err();
+        assert!(stranger.is_insufficient_funds());
+        assert_nothing_applied(&fixture, 1, 100);
+    }
+
+    #[test]
+    fn minting_needs_the_dev_flag() {
+        let fixture = Fixture::new();
+        let now = Arc::new(AtomicI64::new(START_MS));
+        let mut production = Store::open(&fixture.path(), fixtures::options(&now, false)).unwrap();
+        let error = production.mint(&address(1), &btt(5)).unwrap_err();
+        assert!(matches!(error, LedgerError::MintDisabled), "{error}");
+        assert_eq!(production.head().unwrap(), 0);
+        let mut dev = fixture.reopen();
+        assert!(matches!(
+            dev.mint(&address(1), &btt(0)),
+            Err(LedgerError::ZeroAmount)
+        ));
+    }
+
+    #[test]
+    fn a_group_applies_the_good_and_leaves_no_trace_of_the_bad() {
+        let mut fixture = Fixture::new();
+        let (alice, bob) = (address(1), address(2));
+        fixture.fund(&alice, 100);
+        let group = [
+            transfer(&alice, &bob, 60, 1),
+            transfer(&alice, &bob, 60, 2),
+            transfer(&alice, &bob, 40, 3),
+            transfer(&alice, &bob, 1, 1),
+            transfer(&alice, &bob, 0, 4),
+        ];
+        let results = fixture.store.apply_transfers(&group);
+        let outcome: Vec<bool> = results.iter().map(Result::is_ok).collect();
+        assert_eq!(outcome, [true, false, true, false, false]);
+        assert!(results[1].as_ref().unwrap_err().is_insufficient_funds());
+        assert!(matches!(results[3], Err(LedgerError::Replay { .. })));
+        let sequences: Vec<u64> = results.iter().flatten().map(|r| r.sequence).collect();
+        assert_eq!(sequences, [2, 3]);
+        assert_eq!(fixture.store.balance(&alice, Token::Btt).unwrap(), 0);
+        assert_eq!(fixture.store.balance(&bob, Token::Btt).unwrap(), 100);
+        fixture.assert_conserved();
+    }
+
+    #[test]
+    fn reopening_keeps_everything() {
+        let mut fixture = Fixture::new();
+        let (alice, bob) = (address(1), address(2));
+        fixture.fund(&alice, 100);
+        let record = fixture
+            .store
+            .apply_transfer(&transfer(&alice, &bob, 30, 1))
+            .unwrap();
+        let ledger_id = fixture.store.ledger_id();
+        let path = fixture.path();
+        let Fixture { dir, store, now } = fixture;
+        drop(store);
+        let reopened = Store::open(&path, fixtures::options(&now, false)).unwrap();
+        assert_eq!(reopened.ledger_id(), ledger_id);
+        assert_eq!(reopened.balance(&alice, Token::Btt).unwrap(), 70);
+        assert_eq!(reopened.balance(&bob, Token::Btt).unwrap(), 30);
+        assert_eq!(reopened.transaction(&record.txid).unwrap(), Some(record));
+        assert_eq!(reopened.head().unwrap(), 2);
+        let other = Fixture::new();
+        assert_ne!(other.store.ledger_id(), ledger_id);
+        drop(dir);
+    }
+
+    #[test]
+    fn the_file_is_in_wal_mode_with_full_sync() {
+        let fixture = Fixture::new();
+        let connection = fixture.store.connection();
+        let mode: String = connection
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .unwrap();
+        let synchronous: i64 = connection
+            .query_row("PRAGMA synchronous", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(synchronous, 2, "synchronous=FULL");
+    }
+
+    /// Spends one base unit at a time from `from` until refused; returns how many applied.
+    fn spend_until_refused(mut store: Store, tag_base: u64) -> u64 {
+        let (alice, bob) = (address(1), address(2));
+        let mut applied = 0;
+        for index in 0..10_000 {
+            match store.apply_transfer(&transfer(&alice, &bob, 1, tag_base + index)) {
+                Ok(_) => applied += 1,
+                Err(error) if error.is_insufficient_funds() => return applied,
+                Err(error) => panic!("unexpected refusal: {error}"),
+            }
+        }
+        applied
+    }
+
+    #[test]
+    fn two_threads_with_their_own_connections_never_overdraw() {
+        let mut fixture = Fixture::new();
+        fixture.fund(&address(1), 400);
+        let spenders: Vec<_> = [0u64, 1_000_000]
+            .into_iter()
+            .map(|tag_base| {
+                let store = fixture.reopen();
+                std::thread::spawn(move || spend_until_refused(store, tag_base))
+            })
+            .collect();
+        let applied: u64 = spenders.into_iter().map(|s| s.join().unwrap()).sum();
+        assert_eq!(applied, 400);
+        assert_eq!(fixture.store.balance(&address(1), Token::Btt).unwrap(), 0);
+        assert_eq!(fixture.store.balance(&address(2), Token::Btt).unwrap(), 400);
+        fixture.assert_conserved();
+    }
+
+    const CHILD_LEDGER: &str = "BTT_TEST_CHILD_LEDGER";
+    const CHILD_TAG: &str = "BTT_TEST_CHILD_TAG";
+
+    /// Run only as a child of the two-process test: spends from the ledger
+    /// named in the environment and prints how many transfers applied.
+    #[test]
+    #[ignore = "run by two_processes_never_overdraw"]
+    fn child_spender() {
+        let path = std::env::var(CHILD_LEDGER).expect("child ledger path");
+        let tag: u64 = std::env::var(CHILD_TAG).unwrap().parse().unwrap();
+        let now = Arc::new(AtomicI64::new(START_MS));
+        let store =
+            Store::open(std::path::Path::new(&path), fixtures::options(&now, true)).unwrap();
+        let applied = spend_until_refused(store, tag);
+        std::fs::write(format!("{path}.applied.{tag}"), applied.to_string()).unwrap();
+    }
+
+    fn spawn_child(path: &Path, tag: u64) -> std::process::Child {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--ignored",
+                "--exact",
+                "ledger::local::store::tests::child_spender",
+            ])
+            .env(CHILD_LEDGER, path)
+            .env(CHILD_TAG, tag.to_string())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    fn wait_bounded(mut child: std::process::Child) -> std::process::ExitStatus {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                panic!("child spender {} did not finish in time", child.id());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn two_processes_never_overdraw() {
+        let mut fixture = Fixture::new();
+        fixture.fund(&address(1), 300);
+        let path = fixture.path();
+        let children = [spawn_child(&path, 1), spawn_child(&path, 5_000_000)];
+        for child in children {
+            assert!(wait_bounded(child).success());
+        }
+        let applied: u64 = [1u64, 5_000_000]
+            .iter()
+            .map(|tag| {
+                let text = std::fs::read_to_string(format!("{}.applied.{tag}", path.display()));
+                text.unwrap().parse::<u64>().unwrap()
+            })
+            .sum();
+        assert_eq!(applied, 300);
+        assert_eq!(fixture.store.balance(&address(1), Token::Btt).unwrap(), 0);
+        assert_eq!(fixture.store.balance(&address(2), Token::Btt).unwrap(), 300);
+        fixture.assert_conserved();
+    }
+}
