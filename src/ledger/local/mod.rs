@@ -17,6 +17,8 @@ mod campaigns;
 mod channels;
 mod codec;
 #[cfg(test)]
+mod conservation_tests;
+#[cfg(test)]
 pub(crate) mod fixtures;
 mod journal;
 mod locks;
@@ -242,5 +244,97 @@ impl Ledger for LocalLedger {
 
     async fn campaign(&self, id: CampaignId) -> Result<Option<CampaignState>, LedgerError> {
         self.blocking(move |store| store.campaign(id)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{self, address, btt, key, transfer, START_MS};
+    use super::*;
+    use crate::ledger::channel::Voucher;
+    use std::sync::atomic::AtomicI64;
+
+    fn open_dev(dir: &tempfile::TempDir) -> LocalLedger {
+        let now = Arc::new(AtomicI64::new(START_MS));
+        LocalLedger::open(
+            &dir.path().join("ledger.sqlite"),
+            fixtures::options(&now, true),
+        )
+        .unwrap()
+    }
+
+    /// Pays through any backend, to show the trait is usable generically.
+    async fn pay<L: Ledger>(ledger: &L, tag: u64) -> Result<TransferRecord, LedgerError> {
+        ledger
+            .transfer(transfer(&address(1), &address(2), 1, tag))
+            .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_transfers_are_group_committed_without_overdraft() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = open_dev(&dir);
+        ledger.mint(address(1), btt(150)).await.unwrap();
+        let tasks: Vec<_> = (0..200u64)
+            .map(|tag| {
+                let ledger = ledger.clone();
+                tokio::spawn(async move { pay(&ledger, tag).await })
+            })
+            .collect();
+        let mut applied = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => applied += 1,
+                Err(error) => assert!(error.is_insufficient_funds(), "{error}"),
+            }
+        }
+        assert_eq!(applied, 150);
+        assert_eq!(ledger.balance(address(1), Token::Btt).await.unwrap(), 0);
+        assert_eq!(ledger.balance(address(2), Token::Btt).await.unwrap(), 150);
+        assert_eq!(ledger.head().await.unwrap(), 151);
+        assert_eq!(
+            ledger.total_supply(Token::Btt).await.unwrap(),
+            ledger.minted(Token::Btt).await.unwrap()
+        );
+        let history = ledger.history_after(address(2), 0, 1_000).await.unwrap();
+        let sequences: Vec<u64> = history.iter().map(|record| record.sequence).collect();
+        assert_eq!(sequences, (2..=151).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn channels_work_through_the_trait() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = open_dev(&dir);
+        let id = ledger.ledger_id().await.unwrap();
+        assert_eq!(id, ledger.id());
+        ledger.mint(address(1), btt(100)).await.unwrap();
+        let open = OpenChannel {
+            payer: address(1),
+            payee: address(2),
+            amount: btt(60),
+            expires_at_ms: START_MS + 1_000,
+            nonce: 1,
+        };
+        let channel = ledger
+            .open_channel(Signed::sign(open, &key(1), &id))
+            .await
+            .unwrap();
+        let promise = Voucher {
+            channel: channel.id,
+            payee: address(2),
+            cumulative: btt(25),
+        };
+        let close = CloseChannel {
+            channel: channel.id,
+            voucher: Some(Signed::sign(promise, &key(1), &id)),
+        };
+        let closed = ledger
+            .close_channel(Signed::sign(close, &key(2), &id))
+            .await
+            .unwrap();
+        assert_eq!(closed.redeemed, 25);
+        assert_eq!(ledger.channel(channel.id).await.unwrap(), Some(closed));
+        assert_eq!(ledger.balance(address(1), Token::Btt).await.unwrap(), 75);
+        assert_eq!(ledger.balance(address(2), Token::Btt).await.unwrap(), 25);
     }
 }
