@@ -32,6 +32,7 @@ pub mod error;
 pub mod escrow;
 pub mod id;
 pub mod local;
+pub mod node;
 
 pub use channel::{
     ChannelState, ChannelStatus, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel, Voucher,

@@ -251,6 +251,20 @@ pub fn by_txid(
     raw.map(RawRecord::check).transpose()
 }
 
+/// The movement with this sequence number.
+pub fn by_sequence(
+    connection: &Connection,
+    sequence: u64,
+) -> Result<Option<TransferRecord>, LedgerError> {
+    let sql = format!("SELECT {RECORD_COLUMNS} FROM movements WHERE sequence = ?1");
+    let sequence = i64::try_from(sequence).unwrap_or(i64::MAX);
+    let raw = connection
+        .prepare_cached(&sql)
+        .and_then(|mut statement| statement.query_row([sequence], RawRecord::read).optional())
+        .map_err(LedgerError::storage("reading a movement"))?;
+    raw.map(RawRecord::check).transpose()
+}
+
 /// Which movements of an address to list.
 pub enum Since {
     /// Applied at or after this time.

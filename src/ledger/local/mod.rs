@@ -50,6 +50,7 @@ struct Shared {
     store: Mutex<Store>,
     queue: Mutex<Vec<QueuedTransfer>>,
     ledger_id: LedgerId,
+    dev: bool,
 }
 
 struct QueuedTransfer {
@@ -67,11 +68,13 @@ impl LocalLedger {
     pub fn open(path: &Path, options: OpenOptions) -> Result<LocalLedger, LedgerError> {
         let store = Store::open(path, options)?;
         let ledger_id = store.ledger_id();
+        let dev = store.is_dev();
         Ok(LocalLedger {
             shared: Arc::new(Shared {
                 store: Mutex::new(store),
                 queue: Mutex::new(Vec::new()),
                 ledger_id,
+                dev,
             }),
         })
     }
@@ -84,6 +87,11 @@ impl LocalLedger {
     /// The ledger's id, without awaiting.
     pub fn id(&self) -> LedgerId {
         self.shared.ledger_id
+    }
+
+    /// Whether this ledger was opened for development (minting allowed).
+    pub fn is_dev(&self) -> bool {
+        self.shared.dev
     }
 
     /// Every base unit of `token` in balances and unsettled locks.

@@ -235,6 +235,11 @@ impl Store {
         journal::by_txid(&self.connection, txid)
     }
 
+    /// The change with this sequence number (the node's block).
+    pub fn movement(&self, sequence: u64) -> Result<Option<TransferRecord>, LedgerError> {
+        journal::by_sequence(&self.connection, sequence)
+    }
+
     /// Changes touching `address` applied at or after `since_ms`, oldest first.
     pub fn history(
         &self,

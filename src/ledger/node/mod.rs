@@ -1,0 +1,317 @@
+//! The ledger node: serves an embedded ledger over HTTP with the TRON
+//! full-node API subset (`/wallet/getaccount`, `/wallet/getnowblock`,
+//! `/wallet/gettransactionbyid`, more to come) plus `/btt/...` endpoints.
+//!
+//! Exposure is limited by default: it binds 127.0.0.1 unless told
+//! otherwise, refuses bodies over [`NodeConfig::max_body_bytes`], drops a
+//! connection whose request headers take longer than
+//! [`NodeConfig::header_timeout`], answers 408 to a request (body included)
+//! that takes longer than [`NodeConfig::request_timeout`], and serves at
+//! most [`NodeConfig::max_connections`] connections at once.
+
+mod routes;
+pub mod tron_json;
+
+use crate::ledger::LocalLedger;
+use axum::routing::{get, post};
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// How the node listens and what it tolerates from clients.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Where to listen; 127.0.0.1:8090 by default.
+    pub listen: SocketAddr,
+    /// The largest request body accepted.
+    pub max_body_bytes: usize,
+    /// The longest a client may take to send its request headers.
+    pub header_timeout: Duration,
+    /// The longest a request may take, body and answer included.
+    pub request_timeout: Duration,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+}
+
+impl Default for NodeConfig {
+    fn default() -> NodeConfig {
+        NodeConfig {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 8090)),
+            max_body_bytes: 64 * 1024,
+            header_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(15),
+            max_connections: 256,
+        }
+    }
+}
+
+/// The node's routes over `ledger`, with the body limit and request timeout.
+pub fn router(ledger: LocalLedger, config: &NodeConfig) -> Router {
+    Router::new()
+        .route(
+            "/wallet/getaccount",
+            post(routes::get_account).get(routes::get_account),
+        )
+        .route(
+            "/wallet/getnowblock",
+            post(routes::get_now_block).get(routes::get_now_block),
+        )
+        .route(
+            "/wallet/gettransactionbyid",
+            post(routes::get_transaction_by_id).get(routes::get_transaction_by_id),
+        )
+        .route("/btt/info", get(routes::info))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
+        .with_state(ledger)
+}
+
+/// Serves `ledger` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    ledger: LocalLedger,
+    config: &NodeConfig,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let app = router(ledger, config);
+    let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let header_timeout = config.header_timeout;
+    tokio::pin!(shutdown);
+    loop {
+        let Ok(permit) = Arc::clone(&slots).acquire_owned().await else {
+            return Ok(());
+        };
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => accepted?,
+            () = &mut shutdown => return Ok(()),
+        };
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(TokioIo::new(stream), service);
+            // A client that misbehaves only loses its own connection.
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::local::fixtures::{self, address, btt, transfer, START_MS};
+    use crate::ledger::Ledger;
+    use serde_json::{json, Value};
+    use std::sync::atomic::AtomicI64;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    struct Node {
+        url: String,
+        ledger: LocalLedger,
+        stop: Option<tokio::sync::oneshot::Sender<()>>,
+        task: tokio::task::JoinHandle<std::io::Result<()>>,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Node {
+        async fn start(config: NodeConfig) -> Node {
+            let dir = tempfile::tempdir().unwrap();
+            let now = Arc::new(AtomicI64::new(START_MS));
+            let ledger = LocalLedger::open(
+                &dir.path().join("ledger.sqlite"),
+                fixtures::options(&now, true),
+            )
+            .unwrap();
+            let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let served = ledger.clone();
+            let task = tokio::spawn(async move {
+                serve(listener, served, &config, async {
+                    let _ = stopped.await;
+                })
+                .await
+            });
+            Node {
+                url,
+                ledger,
+                stop: Some(stop),
+                task,
+                _dir: dir,
+            }
+        }
+
+        async fn post(&self, path: &str, body: Value) -> Value {
+            let response = reqwest::Client::new()
+                .post(format!("{}{path}", self.url))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.json().await.unwrap()
+        }
+
+        async fn stop(mut self) {
+            if let Some(stop) = self.stop.take() {
+                let _ = stop.send(());
+            }
+            tokio::time::timeout(Duration::from_secs(5), self.task)
+                .await
+                .expect("the node stops in time")
+                .unwrap()
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn binds_loopback_by_default() {
+        assert!(NodeConfig::default().listen.ip().is_loopback());
+    }
+
+    #[tokio::test]
+    async fn serves_accounts_blocks_and_transactions() {
+        let node = Node::start(NodeConfig::default()).await;
+        let (alice, bob) = (address(1), address(2));
+        node.ledger.mint(alice, btt(5_000_000)).await.unwrap();
+        let record = node
+            .ledger
+            .transfer(transfer(&alice, &bob, 1_500_000, 1))
+            .await
+            .unwrap();
+
+        let account = node
+            .post(
+                "/wallet/getaccount",
+                json!({ "address": bob.to_string(), "visible": true }),
+            )
+            .await;
+        assert_eq!(account["address"], bob.to_string());
+        assert_eq!(account["balance"], 0);
+        assert_eq!(
+            account["assetV2"],
+            json!([{ "key": "1002000", "value": 1_500_000 }])
+        );
+        let hex = node
+            .post("/wallet/getaccount", json!({ "address": alice.to_hex() }))
+            .await;
+        assert_eq!(hex["address"], alice.to_hex());
+        assert_eq!(hex["assetV2"][0]["value"], 3_500_000);
+        let unknown = node
+            .post(
+                "/wallet/getaccount",
+                json!({ "address": address(9).to_string() }),
+            )
+            .await;
+        assert_eq!(unknown, json!({}));
+        let bad = node
+            .post(
+                "/wallet/getaccount",
+                json!({ "address": "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZZ" }),
+            )
+            .await;
+        assert!(bad["Error"].as_str().unwrap().contains("checksum"), "{bad}");
+
+        let block = node.post("/wallet/getnowblock", json!({})).await;
+        assert_eq!(block["block_header"]["raw_data"]["number"], 2);
+        assert!(block["blockID"]
+            .as_str()
+            .unwrap()
+            .starts_with("0000000000000002"));
+
+        let found = node
+            .post(
+                "/wallet/gettransactionbyid",
+                json!({ "value": hex::encode(record.txid), "visible": true }),
+            )
+            .await;
+        assert_eq!(found["txID"], hex::encode(record.txid));
+        let contract = &found["raw_data"]["contract"][0];
+        assert_eq!(contract["type"], "TransferAssetContract");
+        assert_eq!(contract["parameter"]["value"]["amount"], 1_500_000);
+        assert_eq!(
+            contract["parameter"]["value"]["to_address"],
+            bob.to_string()
+        );
+        assert_eq!(found["raw_data"]["data"], hex::encode("thanks"));
+        let missing = node
+            .post(
+                "/wallet/gettransactionbyid",
+                json!({ "value": "00".repeat(32) }),
+            )
+            .await;
+        assert_eq!(missing, json!({}));
+        let malformed = node
+            .post("/wallet/gettransactionbyid", json!({ "value": "xyz" }))
+            .await;
+        assert!(malformed["Error"].is_string());
+        node.stop().await;
+    }
+
+    #[tokio::test]
+    async fn oversized_bodies_are_refused() {
+        let config = NodeConfig {
+            max_body_bytes: 1024,
+            ..NodeConfig::default()
+        };
+        let node = Node::start(config).await;
+        let response = reqwest::Client::new()
+            .post(format!("{}/wallet/getaccount", node.url))
+            .body(vec![b' '; 4096])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 413);
+        node.stop().await;
+    }
+
+    #[tokio::test]
+    async fn slow_headers_lose_the_connection() {
+        let config = NodeConfig {
+            header_timeout: Duration::from_millis(300),
+            ..NodeConfig::default()
+        };
+        let node = Node::start(config).await;
+        let address = node.url.trim_start_matches("http://").to_string();
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"POST /wallet/getnowblock HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        let mut buffer = Vec::new();
+        let read =
+            tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut buffer)).await;
+        assert!(read.is_ok(), "the node kept a slow client for 5 s");
+        node.stop().await;
+    }
+
+    #[tokio::test]
+    async fn info_names_the_ledger() {
+        let node = Node::start(NodeConfig::default()).await;
+        let info: Value = reqwest::get(format!("{}/btt/info", node.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(info["ledger_id"], node.ledger.id().to_string());
+        assert_eq!(
+            (info["head"].clone(), info["dev"].clone()),
+            (json!(0), json!(true))
+        );
+        node.stop().await;
+    }
+}
