@@ -155,6 +155,42 @@ impl LedgerError {
         move |source| LedgerError::Storage { doing, source }
     }
 
+    /// A stable snake_case name of the variant, for JSON error records and
+    /// for the node's answers (a client maps it back to the refusal).
+    pub fn code(&self) -> &'static str {
+        match self {
+            LedgerError::Replay { .. } => "replay",
+            LedgerError::Expired { .. } => "expired",
+            LedgerError::ZeroAmount => "zero_amount",
+            LedgerError::InsufficientBalance { .. } => "insufficient_balance",
+            LedgerError::Overflow { .. } => "overflow",
+            LedgerError::MintDisabled => "mint_disabled",
+            LedgerError::BadSignature { .. } => "bad_signature",
+            LedgerError::WrongSigner { .. } => "wrong_signer",
+            LedgerError::TokenMismatch { .. } => "token_mismatch",
+            LedgerError::DeadlineInPast { .. } => "deadline_in_past",
+            LedgerError::UnknownChannel { .. } => "unknown_channel",
+            LedgerError::ChannelExists { .. } => "channel_exists",
+            LedgerError::ChannelClosed { .. } => "channel_closed",
+            LedgerError::VoucherForAnotherChannel { .. } => "voucher_for_another_channel",
+            LedgerError::VoucherForAnotherPayee { .. } => "voucher_for_another_payee",
+            LedgerError::VoucherAboveLocked { .. } => "voucher_above_locked",
+            LedgerError::VoucherNotAbove { .. } => "voucher_not_above",
+            LedgerError::RefundBeforeTimeout { .. } => "refund_before_timeout",
+            LedgerError::UnknownCampaign { .. } => "unknown_campaign",
+            LedgerError::CampaignExists { .. } => "campaign_exists",
+            LedgerError::PledgeReplay { .. } => "pledge_replay",
+            LedgerError::PledgeAfterDeadline { .. } => "pledge_after_deadline",
+            LedgerError::SettleBeforeDeadline { .. } => "settle_before_deadline",
+            LedgerError::CampaignSettled { .. } => "campaign_settled",
+            LedgerError::Open { .. } => "open",
+            LedgerError::Storage { .. } => "storage",
+            LedgerError::CommitFailed { .. } => "commit_failed",
+            LedgerError::Corrupt { .. } => "corrupt",
+            LedgerError::Worker { .. } => "worker",
+        }
+    }
+
     /// True for the refusal the CLI reports as exit status 7.
     pub fn is_insufficient_funds(&self) -> bool {
         matches!(self, LedgerError::InsufficientBalance { .. })

@@ -1,6 +1,9 @@
 //! The ledger node: serves an embedded ledger over HTTP with the TRON
 //! full-node API subset (`/wallet/getaccount`, `/wallet/getnowblock`,
-//! `/wallet/gettransactionbyid`, more to come) plus `/btt/...` endpoints.
+//! `/wallet/gettransactionbyid`; the transaction builders and
+//! `/wallet/broadcasttransaction` come with the TRON transaction module)
+//! plus `/btt/...` endpoints for balances of any token, history, the dev
+//! faucet, channels and escrow (see `btt_routes`).
 //!
 //! Exposure is limited by default: it binds 127.0.0.1 unless told
 //! otherwise, refuses bodies over [`NodeConfig::max_body_bytes`], drops a
@@ -9,6 +12,7 @@
 //! that takes longer than [`NodeConfig::request_timeout`], and serves at
 //! most [`NodeConfig::max_connections`] connections at once.
 
+mod btt_routes;
 mod routes;
 pub mod tron_json;
 
@@ -69,6 +73,18 @@ pub fn router(ledger: LocalLedger, config: &NodeConfig) -> Router {
             post(routes::get_transaction_by_id).get(routes::get_transaction_by_id),
         )
         .route("/btt/info", get(routes::info))
+        .route("/btt/balance", post(btt_routes::balance))
+        .route("/btt/history", post(btt_routes::history))
+        .route("/btt/mint", post(btt_routes::mint))
+        .route("/btt/channel", post(btt_routes::channel))
+        .route("/btt/channel/open", post(btt_routes::open_channel))
+        .route("/btt/channel/redeem", post(btt_routes::redeem_voucher))
+        .route("/btt/channel/close", post(btt_routes::close_channel))
+        .route("/btt/channel/refund", post(btt_routes::refund_channel))
+        .route("/btt/campaign", post(btt_routes::campaign))
+        .route("/btt/campaign/create", post(btt_routes::create_campaign))
+        .route("/btt/campaign/pledge", post(btt_routes::pledge))
+        .route("/btt/campaign/settle", post(btt_routes::settle_campaign))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -296,6 +312,127 @@ mod tests {
             tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut buffer)).await;
         assert!(read.is_ok(), "the node kept a slow client for 5 s");
         node.stop().await;
+    }
+
+    #[tokio::test]
+    async fn channels_escrow_and_faucet_over_btt_endpoints() {
+        use crate::ledger::channel::{CloseChannel, OpenChannel, Voucher};
+        use crate::ledger::domain::Signed;
+        use crate::ledger::local::fixtures::key;
+        let node = Node::start(NodeConfig::default()).await;
+        let (alice, bob) = (address(1), address(2));
+        let minted = node
+            .post(
+                "/btt/mint",
+                json!({ "address": alice, "amount": btt(1_000) }),
+            )
+            .await;
+        assert_eq!(minted["kind"], "mint");
+        let ledger = node.ledger.id();
+        let open = OpenChannel {
+            payer: alice,
+            payee: bob,
+            amount: btt(400),
+            expires_at_ms: START_MS + 60_000,
+            nonce: 1,
+        };
+        let opened = node
+            .post(
+                "/btt/channel/open",
+                json!(Signed::sign(open.clone(), &key(1), &ledger)),
+            )
+            .await;
+        assert_eq!(opened["status"], "open", "{opened}");
+        let too_big = OpenChannel {
+            amount: btt(700),
+            nonce: 2,
+            ..open.clone()
+        };
+        let refused = node
+            .post(
+                "/btt/channel/open",
+                json!(Signed::sign(too_big, &key(1), &ledger)),
+            )
+            .await;
+        assert_eq!(refused["code"], "insufficient_balance", "{refused}");
+        let id = open.id(&ledger);
+        let voucher = Signed::sign(
+            Voucher {
+                channel: id,
+                payee: bob,
+                cumulative: btt(150),
+            },
+            &key(1),
+            &ledger,
+        );
+        let close = CloseChannel {
+            channel: id,
+            voucher: Some(voucher),
+        };
+        let by_stranger = node
+            .post(
+                "/btt/channel/close",
+                json!(Signed::sign(close.clone(), &key(3), &ledger)),
+            )
+            .await;
+        assert_eq!(by_stranger["code"], "wrong_signer");
+        let closed = node
+            .post(
+                "/btt/channel/close",
+                json!(Signed::sign(close, &key(2), &ledger)),
+            )
+            .await;
+        assert_eq!(closed["status"], "closed");
+        let channel = node.post("/btt/channel", json!({ "id": id })).await;
+        assert_eq!(channel["redeemed"], 150);
+        let balance = node
+            .post("/btt/balance", json!({ "address": bob, "token": "btt" }))
+            .await;
+        assert_eq!(balance["base_units"], 150);
+        let history = node
+            .post("/btt/history", json!({ "address": alice, "after": 1 }))
+            .await;
+        let kinds: Vec<&str> = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|record| record["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["channel_open", "channel_return"]);
+        let unknown = node
+            .post("/btt/campaign", json!({ "id": "00".repeat(32) }))
+            .await;
+        assert_eq!(unknown, json!({}));
+        let garbage = node.post("/btt/campaign/settle", json!({ "id": 5 })).await;
+        assert!(garbage["Error"].is_string());
+        node.stop().await;
+    }
+
+    #[tokio::test]
+    async fn the_faucet_is_closed_without_the_dev_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Arc::new(AtomicI64::new(START_MS));
+        let ledger = LocalLedger::open(
+            &dir.path().join("ledger.sqlite"),
+            fixtures::options(&now, false),
+        )
+        .unwrap();
+        let app = router(ledger, &NodeConfig::default());
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let url = format!("http://{}/btt/mint", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let answer: Value = reqwest::Client::new()
+            .post(url)
+            .json(&json!({ "address": address(1), "amount": btt(5) }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["code"], "mint_disabled", "{answer}");
+        server.abort();
+        let _ = server.await;
     }
 
     #[tokio::test]
