@@ -621,4 +621,72 @@ mod tests {
         assert_eq!(fixture.store.balance(&address(2), Token::Btt).unwrap(), 300);
         fixture.assert_conserved();
     }
+
+    const CHILD_ACKS: &str = "BTT_TEST_CHILD_ACKS";
+
+    /// Run only as a child of the kill -9 test: applies transfers forever,
+    /// writing each tag to the acknowledgement file once its commit returned.
+    #[test]
+    #[ignore = "run by killed_writer_loses_no_acknowledged_transfer"]
+    fn child_acknowledger() {
+        use std::io::Write;
+        let path = std::env::var(CHILD_LEDGER).expect("child ledger path");
+        let acks = std::env::var(CHILD_ACKS).expect("acknowledgement file");
+        let now = Arc::new(AtomicI64::new(START_MS));
+        let mut store = Store::open(Path::new(&path), fixtures::options(&now, true)).unwrap();
+        let mut file = std::fs::File::create(acks).unwrap();
+        for tag in 0..1_000_000u64 {
+            store
+                .apply_transfer(&transfer(&address(1), &address(2), 1, tag))
+                .unwrap();
+            writeln!(file, "{tag}").unwrap();
+        }
+    }
+
+    #[test]
+    fn killed_writer_loses_no_acknowledged_transfer() {
+        let mut fixture = Fixture::new();
+        fixture.fund(&address(1), 1_000_000);
+        let path = fixture.path();
+        let acks = fixture.dir.path().join("acks");
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--ignored",
+                "--exact",
+                "ledger::local::store::tests::child_acknowledger",
+            ])
+            .env(CHILD_LEDGER, &path)
+            .env(CHILD_ACKS, &acks)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let acknowledged = |acks: &Path| std::fs::read_to_string(acks).unwrap_or_default();
+        while acknowledged(&acks).lines().count() < 200 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let tags: Vec<u64> = acknowledged(&acks)
+            .lines()
+            .filter_map(|line| line.parse().ok())
+            .collect();
+        assert!(
+            tags.len() >= 200,
+            "the child acknowledged only {}",
+            tags.len()
+        );
+        let store = fixture.reopen();
+        for tag in &tags {
+            let txid = transfer(&address(1), &address(2), 1, *tag).txid;
+            assert!(
+                store.transaction(&txid).unwrap().is_some(),
+                "acknowledged {tag} was lost"
+            );
+        }
+        let received = store.balance(&address(2), Token::Btt).unwrap();
+        assert!(received >= tags.len() as u128);
+        assert_eq!(store.head().unwrap(), 1 + received as u64);
+        assert_eq!(store.total_supply(Token::Btt).unwrap(), 1_000_000);
+    }
 }
