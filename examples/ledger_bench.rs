@@ -5,6 +5,12 @@
 //! loop recovers, applies and commits (WAL, `synchronous=FULL`: every
 //! acknowledged transfer is on disk).
 //!
+//! Two reference rows frame the ledger's: signature recovery alone (the
+//! CPU cost) and raw SQLite commits with the same durability settings (the
+//! fsync floor a one-commit-per-transfer writer cannot beat). Commit times
+//! follow the disk: on a busy machine fsync slows tenfold, and group
+//! commit is what keeps the rate up.
+//!
 //! Run with `bench/ledger` (a release build). Prints a Markdown table.
 //! `--transfers N` sets the transfers per run (default 4000).
 
@@ -220,6 +226,35 @@ fn span((start, end): (u128, u128)) -> Duration {
     Duration::from_nanos(u64::try_from(end.saturating_sub(start)).unwrap_or(u64::MAX))
 }
 
+/// The floor any durable ledger here pays: one tiny insert per
+/// `BEGIN IMMEDIATE` commit, WAL and `synchronous=FULL`, no ledger logic.
+fn raw_sqlite_commits(path: &Path, count: u64) -> Result<Duration, String> {
+    let text = |error: rusqlite::Error| error.to_string();
+    let mut connection = rusqlite::Connection::open(path).map_err(text)?;
+    connection
+        .query_row("PRAGMA journal_mode = WAL", [], |row| {
+            row.get::<_, String>(0)
+        })
+        .map_err(text)?;
+    connection
+        .execute_batch("PRAGMA synchronous = FULL; CREATE TABLE t (n INTEGER)")
+        .map_err(text)?;
+    let start = Instant::now();
+    for n in 0..count {
+        let transaction = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(text)?;
+        transaction
+            .execute(
+                "INSERT INTO t (n) VALUES (?1)",
+                [i64::try_from(n).unwrap_or(i64::MAX)],
+            )
+            .map_err(text)?;
+        transaction.commit().map_err(text)?;
+    }
+    Ok(start.elapsed())
+}
+
 fn fresh_ledger(dir: &Path, name: &str, senders: &[u64], count: u64) -> Result<PathBuf, String> {
     let path = dir.join(format!("{name}.sqlite"));
     for sender in senders {
@@ -243,6 +278,14 @@ fn run(count: u64) -> Result<Vec<Row>, String> {
         writers: "1 thread".into(),
         transfers: count,
         elapsed: start.elapsed(),
+    });
+
+    let elapsed = raw_sqlite_commits(&dir.join("raw.sqlite"), count)?;
+    rows.push(Row {
+        mode: "peer baseline: raw SQLite, one insert per commit",
+        writers: "1 thread".into(),
+        transfers: count,
+        elapsed,
     });
 
     let path = fresh_ledger(dir, "sequential", &[1], count)?;
