@@ -144,6 +144,12 @@ pub enum LedgerError {
     /// The file holds something this code cannot read back.
     #[error("ledger file is corrupt: {what}")]
     Corrupt { what: String },
+    /// A ledger node refused the request; `code` is the node's [`LedgerError::code`].
+    #[error("ledger node refused: {message}")]
+    Remote { code: String, message: String },
+    /// A ledger node could not be reached or answered something unreadable.
+    #[error("ledger node {url}: {message}")]
+    Unreachable { url: String, message: String },
     /// The blocking worker that ran the operation died.
     #[error("ledger worker stopped: {message}")]
     Worker { message: String },
@@ -188,11 +194,17 @@ impl LedgerError {
             LedgerError::CommitFailed { .. } => "commit_failed",
             LedgerError::Corrupt { .. } => "corrupt",
             LedgerError::Worker { .. } => "worker",
+            LedgerError::Remote { .. } => "remote",
+            LedgerError::Unreachable { .. } => "unreachable",
         }
     }
 
     /// True for the refusal the CLI reports as exit status 7.
     pub fn is_insufficient_funds(&self) -> bool {
-        matches!(self, LedgerError::InsufficientBalance { .. })
+        match self {
+            LedgerError::InsufficientBalance { .. } => true,
+            LedgerError::Remote { code, .. } => code == "insufficient_balance",
+            _ => false,
+        }
     }
 }

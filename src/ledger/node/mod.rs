@@ -13,6 +13,7 @@
 //! most [`NodeConfig::max_connections`] connections at once.
 
 mod btt_routes;
+pub mod client;
 mod routes;
 pub mod tron_json;
 
@@ -26,7 +27,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{watch, Semaphore};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -93,7 +94,9 @@ pub fn router(ledger: LocalLedger, config: &NodeConfig) -> Router {
         .with_state(ledger)
 }
 
-/// Serves `ledger` on `listener` until `shutdown` completes.
+/// Serves `ledger` on `listener` until `shutdown` completes; then stops
+/// accepting, lets each open connection finish its current request, and
+/// returns once they are closed (or after the request timeout).
 pub async fn serve(
     listener: TcpListener,
     ledger: LocalLedger,
@@ -101,35 +104,52 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let app = router(ledger, config);
-    let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
-    let header_timeout = config.header_timeout;
+    let capacity = config.max_connections.max(1);
+    let slots = Arc::new(Semaphore::new(capacity));
+    let (stopping, stop_signal) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
-        let Ok(permit) = Arc::clone(&slots).acquire_owned().await else {
-            return Ok(());
+        let permit = tokio::select! {
+            permit = Arc::clone(&slots).acquire_owned() => permit,
+            () = &mut shutdown => break,
         };
+        let Ok(permit) = permit else { break };
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => accepted?,
-            () = &mut shutdown => return Ok(()),
+            () = &mut shutdown => break,
         };
         let service = TowerToHyperService::new(app.clone());
+        let header_timeout = config.header_timeout;
+        let mut stop_signal = stop_signal.clone();
         tokio::spawn(async move {
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout)
                 .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
             // A client that misbehaves only loses its own connection.
-            let _ = connection.await;
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = stop_signal.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
             drop(permit);
         });
     }
+    drop(listener);
+    let _ = stopping.send(true);
+    let all_closed = slots.acquire_many(u32::try_from(capacity).unwrap_or(u32::MAX));
+    let _ = tokio::time::timeout(config.request_timeout, all_closed).await;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ledger::local::fixtures::{self, address, btt, transfer, START_MS};
-    use crate::ledger::Ledger;
+    use crate::ledger::{Ledger, LedgerError};
     use serde_json::{json, Value};
     use std::sync::atomic::AtomicI64;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -139,6 +159,7 @@ mod tests {
         ledger: LocalLedger,
         stop: Option<tokio::sync::oneshot::Sender<()>>,
         task: tokio::task::JoinHandle<std::io::Result<()>>,
+        now: Arc<AtomicI64>,
         _dir: tempfile::TempDir,
     }
 
@@ -166,6 +187,7 @@ mod tests {
                 ledger,
                 stop: Some(stop),
                 task,
+                now,
                 _dir: dir,
             }
         }
@@ -433,6 +455,69 @@ mod tests {
         assert_eq!(answer["code"], "mint_disabled", "{answer}");
         server.abort();
         let _ = server.await;
+    }
+
+    #[tokio::test]
+    async fn the_client_runs_a_campaign_through_the_node() {
+        use crate::amount::Token;
+        use crate::ledger::domain::Signed;
+        use crate::ledger::escrow::{CampaignStatus, CreateCampaign, Pledge};
+        use crate::ledger::local::fixtures::key;
+        use client::NodeClient;
+        let node = Node::start(NodeConfig::default()).await;
+        let client = NodeClient::new(&node.url).unwrap();
+        let info = client.info().await.unwrap();
+        assert_eq!(
+            (info.ledger_id, info.head, info.dev),
+            (node.ledger.id(), 0, true)
+        );
+        let ledger = info.ledger_id;
+        let record = client.mint(address(3), btt(500)).await.unwrap();
+        assert_eq!(client.transaction(record.txid).await.unwrap(), Some(record));
+        assert_eq!(client.transaction([0; 32]).await.unwrap(), None);
+        let create = CreateCampaign {
+            creator: address(1),
+            beneficiary: address(2),
+            goal: btt(1_000),
+            deadline_ms: START_MS + 1_000,
+            title: "Album 2".to_string(),
+            nonce: 1,
+        };
+        let id = create.id(&ledger);
+        client
+            .create_campaign(&Signed::sign(create, &key(1), &ledger))
+            .await
+            .unwrap();
+        let pledge = |units, nonce| {
+            let pledge = Pledge {
+                campaign: id,
+                pledger: address(3),
+                amount: btt(units),
+                nonce,
+            };
+            Signed::sign(pledge, &key(3), &ledger)
+        };
+        let raised = client.pledge(&pledge(200, 1)).await.unwrap();
+        assert_eq!(raised.raised, 200);
+        let broke = client.pledge(&pledge(400, 2)).await.unwrap_err();
+        assert!(broke.is_insufficient_funds(), "{broke}");
+        let early = client.settle_campaign(id).await.unwrap_err();
+        assert!(
+            matches!(&early, LedgerError::Remote { code, .. } if code == "settle_before_deadline"),
+            "{early}"
+        );
+        node.now
+            .fetch_add(1_000, std::sync::atomic::Ordering::SeqCst);
+        let settled = client.settle_campaign(id).await.unwrap();
+        assert_eq!(settled.status, CampaignStatus::Refunded);
+        assert_eq!(client.campaign(id).await.unwrap(), Some(settled));
+        assert_eq!(client.balance(address(3), Token::Btt).await.unwrap(), 500);
+        let history = client.history_after(address(3), 0, 10).await.unwrap();
+        assert_eq!(history.len(), 3);
+        assert_eq!(client.history(address(3), 0, 2).await.unwrap().len(), 2);
+        node.stop().await;
+        let gone = client.info().await.unwrap_err();
+        assert!(matches!(gone, LedgerError::Unreachable { .. }), "{gone}");
     }
 
     #[tokio::test]
