@@ -79,18 +79,18 @@ pub struct Store {
 }
 
 /// What a change sees while it runs inside the write transaction.
-pub struct Writer<'a> {
+pub(super) struct Writer<'a> {
     /// The transaction's connection.
-    pub connection: &'a Connection,
+    pub(super) connection: &'a Connection,
     /// The ledger's id.
-    pub ledger: LedgerId,
+    pub(super) ledger: LedgerId,
     /// The time the change is applied at.
-    pub now_ms: i64,
+    pub(super) now_ms: i64,
 }
 
 impl Writer<'_> {
     /// Appends a movement to the journal.
-    pub fn record(&self, movement: Movement<'_>) -> Result<TransferRecord, LedgerError> {
+    pub(super) fn record(&self, movement: Movement<'_>) -> Result<TransferRecord, LedgerError> {
         journal::record(self.connection, &self.ledger, movement, self.now_ms)
     }
 }
@@ -127,7 +127,7 @@ impl Store {
     }
 
     /// Runs `change` in one `BEGIN IMMEDIATE` transaction; commits on `Ok`.
-    pub fn write<T>(
+    pub(super) fn write<T>(
         &mut self,
         change: impl FnOnce(&Writer<'_>) -> Result<T, LedgerError>,
     ) -> Result<T, LedgerError> {
