@@ -1,0 +1,393 @@
+//! Benchmark of the embedded ledger: durable transfers per second, each
+//! with one signature recovery (the signer is recovered from a 65-byte
+//! signature over the txid and compared with the sender, as the ledger's
+//! callers do for a TRON transaction). Signing happens in setup; the timed
+//! loop recovers, applies and commits (WAL, `synchronous=FULL`: every
+//! acknowledged transfer is on disk).
+//!
+//! Two reference rows frame the ledger's: signature recovery alone (the
+//! CPU cost) and raw SQLite commits with the same durability settings (the
+//! fsync floor a one-commit-per-transfer writer cannot beat). Commit times
+//! follow the disk: on a busy machine fsync slows tenfold, and group
+//! commit is what keeps the rate up.
+//!
+//! Run with `bench/ledger` (a release build). Prints a Markdown table.
+//! `--transfers N` sets the transfers per run (default 4000).
+
+use btt::amount::{Amount, Token};
+use btt::ledger::local::Store;
+use btt::ledger::{Clock, Ledger, LedgerError, LocalLedger, OpenOptions, Transfer};
+use btt::tron::{recover_address, sign_digest, Address};
+use k256::ecdsa::SigningKey;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// A transfer with the sender's signature over its txid.
+struct SignedTransfer {
+    transfer: Transfer,
+    signature: [u8; 65],
+}
+
+/// One row of the table.
+struct Row {
+    mode: &'static str,
+    writers: String,
+    transfers: u64,
+    elapsed: Duration,
+}
+
+fn key(seed: u64) -> SigningKey {
+    let digest: [u8; 32] = Sha256::digest(seed.to_be_bytes()).into();
+    SigningKey::from_slice(&digest).expect("a SHA-256 output is a valid scalar here")
+}
+
+fn now_ms() -> i64 {
+    let elapsed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// `count` transfers of 1 base unit from the key of `sender`, signed.
+fn signed_transfers(sender: u64, count: u64) -> Vec<SignedTransfer> {
+    let key = key(sender);
+    let from = Address::from_public_key(key.verifying_key());
+    let to = Address::from_public_key(self::key(sender + 1_000_000).verifying_key());
+    (0..count)
+        .map(|index| {
+            let txid: [u8; 32] = Sha256::digest(format!("{sender}/{index}")).into();
+            let transfer = Transfer {
+                txid,
+                from,
+                to,
+                amount: Amount {
+                    token: Token::Btt,
+                    base_units: 1,
+                },
+                memo: b"bench".to_vec(),
+                timestamp_ms: now_ms(),
+                expiration_ms: now_ms() + 3_600_000,
+            };
+            SignedTransfer {
+                signature: sign_digest(&key, &txid),
+                transfer,
+            }
+        })
+        .collect()
+}
+
+/// The recovery every applied transfer pays for.
+fn verified(signed: &SignedTransfer) -> Result<Transfer, String> {
+    let signer =
+        recover_address(&signed.transfer.txid, &signed.signature).map_err(|e| e.to_string())?;
+    if signer != signed.transfer.from {
+        return Err(format!("signed by {signer}, not {}", signed.transfer.from));
+    }
+    Ok(signed.transfer.clone())
+}
+
+fn dev_options() -> OpenOptions {
+    OpenOptions {
+        dev: true,
+        clock: Clock::system(),
+    }
+}
+
+fn fund(path: &Path, sender: u64, units: u128) -> Result<(), LedgerError> {
+    let mut store = Store::open(path, dev_options())?;
+    let from = Address::from_public_key(key(sender).verifying_key());
+    store.mint(
+        &from,
+        &Amount {
+            token: Token::Btt,
+            base_units: units,
+        },
+    )?;
+    Ok(())
+}
+
+/// Recover and apply one at a time on one connection; returns (start, end) in unix ns.
+fn sequential(path: &Path, transfers: &[SignedTransfer]) -> Result<(u128, u128), String> {
+    let mut store = Store::open(path, dev_options()).map_err(|e| e.to_string())?;
+    let start = unix_ns();
+    for signed in transfers {
+        store
+            .apply_transfer(&verified(signed)?)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok((start, unix_ns()))
+}
+
+/// Recover on a thread pool and apply through [`LocalLedger`] with `tasks` in flight.
+fn grouped(
+    path: &Path,
+    transfers: Vec<SignedTransfer>,
+    tasks: usize,
+) -> Result<(u128, u128), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let ledger = LocalLedger::open(path, dev_options()).map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let chunk = transfers.len().div_ceil(tasks.max(1)).max(1);
+        let mut batches: Vec<Vec<SignedTransfer>> = Vec::new();
+        let mut rest = transfers;
+        while !rest.is_empty() {
+            let tail = rest.split_off(chunk.min(rest.len()));
+            batches.push(std::mem::replace(&mut rest, tail));
+        }
+        let start = unix_ns();
+        let handles: Vec<_> = batches
+            .into_iter()
+            .map(|batch| {
+                let ledger = ledger.clone();
+                tokio::spawn(async move {
+                    for signed in batch {
+                        let transfer = verified(&signed)?;
+                        ledger.transfer(transfer).await.map_err(|e| e.to_string())?;
+                    }
+                    Ok::<(), String>(())
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.await.map_err(|e| e.to_string())??;
+        }
+        Ok((start, unix_ns()))
+    })
+}
+
+fn unix_ns() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos()
+}
+
+/// Runs one writer in this process, as a child of the 2-process rows.
+fn child(args: &[String]) -> Result<(), String> {
+    let [mode, path, sender, count, tasks] = args else {
+        return Err("child needs: MODE PATH SENDER COUNT TASKS".to_string());
+    };
+    let parse = |text: &str| text.parse::<u64>().map_err(|e| e.to_string());
+    let transfers = signed_transfers(parse(sender)?, parse(count)?);
+    let path = PathBuf::from(path);
+    let (start, end) = match mode.as_str() {
+        "sequential" => sequential(&path, &transfers)?,
+        _ => grouped(&path, transfers, parse(tasks)? as usize)?,
+    };
+    writeln!(std::io::stdout(), "{start} {end}").map_err(|e| e.to_string())
+}
+
+/// Runs two children at once on one ledger file; the rate counts from the
+/// first start to the last end.
+fn two_processes(path: &Path, mode: &str, count: u64, tasks: usize) -> Result<Duration, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let children: Vec<_> = [1u64, 2]
+        .iter()
+        .map(|sender| {
+            Command::new(&exe)
+                .args(["--child", mode, &path.display().to_string()])
+                .args([sender.to_string(), count.to_string(), tasks.to_string()])
+                .stdout(Stdio::piped())
+                .spawn()
+                .map_err(|e| e.to_string())
+        })
+        .collect::<Result<_, _>>()?;
+    let mut spans = Vec::new();
+    for child in children {
+        let output = child.wait_with_output().map_err(|e| e.to_string())?;
+        if !output.status.success() {
+            return Err(format!("child failed: {}", output.status));
+        }
+        let text = String::from_utf8_lossy(&output.stdout).to_string();
+        let numbers: Vec<u128> = text
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        let [start, end] = numbers[..] else {
+            return Err(format!("child printed {text:?}"));
+        };
+        spans.push((start, end));
+    }
+    let start = spans.iter().map(|span| span.0).min().unwrap_or(0);
+    let end = spans.iter().map(|span| span.1).max().unwrap_or(0);
+    Ok(Duration::from_nanos(
+        u64::try_from(end.saturating_sub(start)).unwrap_or(u64::MAX),
+    ))
+}
+
+fn span((start, end): (u128, u128)) -> Duration {
+    Duration::from_nanos(u64::try_from(end.saturating_sub(start)).unwrap_or(u64::MAX))
+}
+
+/// The floor any durable ledger here pays: one tiny insert per
+/// `BEGIN IMMEDIATE` commit, WAL and `synchronous=FULL`, no ledger logic.
+fn raw_sqlite_commits(path: &Path, count: u64) -> Result<Duration, String> {
+    let text = |error: rusqlite::Error| error.to_string();
+    let mut connection = rusqlite::Connection::open(path).map_err(text)?;
+    connection
+        .query_row("PRAGMA journal_mode = WAL", [], |row| {
+            row.get::<_, String>(0)
+        })
+        .map_err(text)?;
+    connection
+        .execute_batch("PRAGMA synchronous = FULL; CREATE TABLE t (n INTEGER)")
+        .map_err(text)?;
+    let start = Instant::now();
+    for n in 0..count {
+        let transaction = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(text)?;
+        transaction
+            .execute(
+                "INSERT INTO t (n) VALUES (?1)",
+                [i64::try_from(n).unwrap_or(i64::MAX)],
+            )
+            .map_err(text)?;
+        transaction.commit().map_err(text)?;
+    }
+    Ok(start.elapsed())
+}
+
+fn fresh_ledger(dir: &Path, name: &str, senders: &[u64], count: u64) -> Result<PathBuf, String> {
+    let path = dir.join(format!("{name}.sqlite"));
+    for sender in senders {
+        fund(&path, *sender, u128::from(count)).map_err(|e| e.to_string())?;
+    }
+    Ok(path)
+}
+
+fn run(count: u64) -> Result<Vec<Row>, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let dir = dir.path();
+    let mut rows = Vec::new();
+
+    let transfers = signed_transfers(1, count);
+    let start = Instant::now();
+    for signed in &transfers {
+        verified(signed)?;
+    }
+    rows.push(Row {
+        mode: "signature recovery only (no ledger)",
+        writers: "1 thread".into(),
+        transfers: count,
+        elapsed: start.elapsed(),
+    });
+
+    let elapsed = raw_sqlite_commits(&dir.join("raw.sqlite"), count)?;
+    rows.push(Row {
+        mode: "peer baseline: raw SQLite, one insert per commit",
+        writers: "1 thread".into(),
+        transfers: count,
+        elapsed,
+    });
+
+    let path = fresh_ledger(dir, "sequential", &[1], count)?;
+    let elapsed = span(sequential(&path, &transfers)?);
+    rows.push(Row {
+        mode: "embedded, one commit per transfer",
+        writers: "1 thread".into(),
+        transfers: count,
+        elapsed,
+    });
+
+    let path = fresh_ledger(dir, "threads", &[1, 2], count / 2)?;
+    let halves = [
+        signed_transfers(1, count / 2),
+        signed_transfers(2, count / 2),
+    ];
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = halves
+            .iter()
+            .map(|half| scope.spawn(|| sequential(&path, half)))
+            .collect();
+        handles.into_iter().try_for_each(|handle| {
+            handle
+                .join()
+                .map_err(|_| "thread panicked".to_string())?
+                .map(drop)
+        })
+    })?;
+    rows.push(Row {
+        mode: "embedded, one commit per transfer",
+        writers: "2 threads, own connections".into(),
+        transfers: count / 2 * 2,
+        elapsed: start.elapsed(),
+    });
+
+    let path = fresh_ledger(dir, "processes", &[1, 2], count / 2)?;
+    let elapsed = two_processes(&path, "sequential", count / 2, 1)?;
+    rows.push(Row {
+        mode: "embedded, one commit per transfer",
+        writers: "2 processes".into(),
+        transfers: count / 2 * 2,
+        elapsed,
+    });
+
+    let path = fresh_ledger(dir, "grouped", &[1], count)?;
+    let elapsed = span(grouped(&path, signed_transfers(1, count), 64)?);
+    rows.push(Row {
+        mode: "LocalLedger, group commit",
+        writers: "1 process, 64 tasks".into(),
+        transfers: count,
+        elapsed,
+    });
+
+    let path = fresh_ledger(dir, "grouped_processes", &[1, 2], count / 2)?;
+    let elapsed = two_processes(&path, "grouped", count / 2, 32)?;
+    rows.push(Row {
+        mode: "LocalLedger, group commit",
+        writers: "2 processes × 32 tasks".into(),
+        transfers: count / 2 * 2,
+        elapsed,
+    });
+    Ok(rows)
+}
+
+fn print_table(rows: &[Row]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "| mode | writers | transfers | seconds | transfers/s |"
+    )?;
+    writeln!(out, "|---|---|---:|---:|---:|")?;
+    for row in rows {
+        let seconds = row.elapsed.as_secs_f64();
+        let rate = row.transfers as f64 / seconds.max(f64::EPSILON);
+        writeln!(
+            out,
+            "| {} | {} | {} | {seconds:.2} | {rate:.0} |",
+            row.mode, row.writers, row.transfers
+        )?;
+    }
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("--child") => child(&args[1..]),
+        Some("--transfers") => args
+            .get(1)
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| "--transfers needs a number".to_string())
+            .and_then(run)
+            .and_then(|rows| print_table(&rows).map_err(|e| e.to_string())),
+        None => run(4_000).and_then(|rows| print_table(&rows).map_err(|e| e.to_string())),
+        Some(other) => Err(format!("unknown argument {other:?} (use --transfers N)")),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            let _ = writeln!(std::io::stderr(), "ledger_bench: error: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Test fixtures for the embedded ledger: a dev ledger in a temporary
+//! directory with a clock the test moves, deterministic keys, and builders
+//! for transfers and signed requests.
+
+use super::store::{Clock, OpenOptions, Store};
+use crate::amount::{Amount, Token};
+use crate::ledger::Transfer;
+use crate::tron::Address;
+use k256::ecdsa::SigningKey;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use tempfile::TempDir;
+
+/// The time every fixture clock starts at.
+pub const START_MS: i64 = 1_700_000_000_000;
+
+/// A dev ledger in a temporary directory.
+pub struct Fixture {
+    /// Keeps the directory alive.
+    pub dir: TempDir,
+    /// The open store.
+    pub store: Store,
+    /// The store's clock; tests move it.
+    pub now: Arc<AtomicI64>,
+}
+
+impl Fixture {
+    /// A fresh dev ledger at [`START_MS`].
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let now = Arc::new(AtomicI64::new(START_MS));
+        let store = Store::open(&dir.path().join("ledger.sqlite"), options(&now, true))
+            .expect("open a fresh ledger");
+        Fixture { dir, store, now }
+    }
+
+    /// The ledger file's path.
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("ledger.sqlite")
+    }
+
+    /// Another connection to the same file, sharing the clock.
+    pub fn reopen(&self) -> Store {
+        Store::open(&self.path(), options(&self.now, true)).expect("reopen the ledger")
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, ms: i64) {
+        self.now.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    /// Mints `units` of BTT to `to`.
+    pub fn fund(&mut self, to: &Address, units: u128) {
+        self.store
+            .mint(to, &btt(units))
+            .expect("mint on a dev ledger");
+    }
+
+    /// Asserts that balances plus locks equal everything minted.
+    pub fn assert_conserved(&self) {
+        assert_eq!(
+            self.store.total_supply(Token::Btt).unwrap(),
+            self.store.minted(Token::Btt).unwrap()
+        );
+    }
+}
+
+/// Open options with a clock reading `now`.
+pub fn options(now: &Arc<AtomicI64>, dev: bool) -> OpenOptions {
+    let now = Arc::clone(now);
+    OpenOptions {
+        dev,
+        clock: Clock::from_fn(move || now.load(Ordering::SeqCst)),
+    }
+}
+
+/// A deterministic key; `seed` must not be 0.
+pub fn key(seed: u8) -> SigningKey {
+    SigningKey::from_slice(&[seed; 32]).expect("a valid secp256k1 scalar")
+}
+
+/// The address of [`key`]`(seed)`.
+pub fn address(seed: u8) -> Address {
+    Address::from_public_key(key(seed).verifying_key())
+}
+
+/// `units` base units of TRC-10 BTT.
+pub fn btt(units: u128) -> Amount {
+    Amount {
+        token: Token::Btt,
+        base_units: units,
+    }
+}
+
+/// A transfer valid for a minute after [`START_MS`], with txid `[tag; 32]`-like.
+pub fn transfer(from: &Address, to: &Address, units: u128, tag: u64) -> Transfer {
+    let mut txid = [0u8; 32];
+    txid[..8].copy_from_slice(&tag.to_be_bytes());
+    txid[31] = 1;
+    Transfer {
+        txid,
+        from: *from,
+        to: *to,
+        amount: btt(units),
+        memo: b"thanks".to_vec(),
+        timestamp_ms: START_MS,
+        expiration_ms: START_MS + 60_000,
+    }
+}

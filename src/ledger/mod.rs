@@ -1,0 +1,232 @@
+//! The ledger: balances of TRON addresses per token, transfers, payment
+//! channels and crowdfunding escrow, behind one [`Ledger`] trait.
+//!
+//! # Backends and the shape of the trait
+//!
+//! Only the `local` backend (an embedded SQLite file, [`local::LocalLedger`])
+//! exists so far; `node` (a btt ledger node) and `tron` (a TRON full node)
+//! will be HTTP clients. The trait's methods therefore return futures, and
+//! are declared as `fn ... -> impl Future<Output = ...> + Send` (return
+//! position `impl Trait` in traits, stable Rust, no `async_trait` boxing):
+//! the SQLite backend runs its blocking work on tokio's blocking pool and an
+//! HTTP backend awaits reqwest directly, and both futures can be spawned
+//! because they are `Send`. Such a trait is not object safe, so code is
+//! generic over `L: Ledger`; a binary that picks a backend at run time wraps
+//! the backends in an enum that implements the trait by delegation.
+//!
+//! # Invariants every backend keeps
+//!
+//! - Amounts are exact integers of base units (`u128`), never floats.
+//! - A transfer is applied at most once per txid, only before its
+//!   expiration, never for zero, and never beyond the payer's balance.
+//! - Every applied change gets the next sequence number (the node exposes it
+//!   as the block number), so followers can read changes in order.
+//! - Funds in channels and campaigns are locked: they leave the owner's
+//!   balance when locked, and return to someone exactly once on settlement.
+//!   The total supply (balances plus locked funds) changes only by minting.
+//! - Every refusal leaves the ledger unchanged.
+
+pub mod channel;
+pub mod domain;
+pub mod error;
+pub mod escrow;
+pub mod id;
+pub mod local;
+pub mod node;
+
+pub use channel::{
+    ChannelState, ChannelStatus, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel, Voucher,
+};
+pub use domain::{Authorise, DomainMessage, Purpose, Signature, Signed};
+pub use error::LedgerError;
+pub use escrow::{CampaignState, CampaignStatus, CreateCampaign, Pledge, PledgerTotal};
+pub use id::{CampaignId, ChannelId, LedgerId};
+pub use local::{Clock, LocalLedger, OpenOptions};
+
+use crate::amount::{Amount, Token};
+use crate::tron::Address;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+
+/// A transfer whose TRON signature the caller has already verified: the
+/// ledger checks replay, expiry, amount and balance, not the signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    /// SHA-256 of the transaction's `raw_data`.
+    pub txid: [u8; 32],
+    /// The owner who signed.
+    pub from: Address,
+    /// The recipient.
+    pub to: Address,
+    /// What moves.
+    pub amount: Amount,
+    /// `raw_data.data`, the memo.
+    pub memo: Vec<u8>,
+    /// `raw_data.timestamp`, milliseconds since the epoch.
+    pub timestamp_ms: i64,
+    /// `raw_data.expiration`: refused once the ledger's clock is past it.
+    pub expiration_ms: i64,
+}
+
+/// What kind of change moved funds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MovementKind {
+    /// A signed transfer between two accounts.
+    Transfer,
+    /// New funds from the dev faucet (`from` is the zero address).
+    Mint,
+    /// A payer's funds locked in a channel (`to` is the channel's escrow address).
+    ChannelOpen,
+    /// A channel's funds paid to its payee.
+    ChannelPay,
+    /// A channel's unspent funds returned to its payer.
+    ChannelReturn,
+    /// A pledger's funds locked in a campaign.
+    Pledge,
+    /// A campaign's funds released to its beneficiary.
+    CampaignRelease,
+    /// A pledge returned to its pledger.
+    CampaignRefund,
+}
+
+/// One applied change, as history and lookups return it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferRecord {
+    /// What happened.
+    pub kind: MovementKind,
+    /// The transaction id (for kinds other than transfers, an id the ledger derives).
+    #[serde(with = "id::hex32")]
+    pub txid: [u8; 32],
+    /// Who paid (an escrow address for funds leaving a lock).
+    pub from: Address,
+    /// Who received (an escrow address for funds entering a lock).
+    pub to: Address,
+    /// What moved.
+    pub amount: Amount,
+    /// The memo bytes, as hex in JSON.
+    #[serde(with = "id::hex_bytes")]
+    pub memo: Vec<u8>,
+    /// The transaction's own timestamp.
+    pub timestamp_ms: i64,
+    /// The ledger's sequence number of this change (the node's block number).
+    pub sequence: u64,
+    /// When the ledger applied it, by the ledger's clock.
+    pub applied_at_ms: i64,
+}
+
+impl TransferRecord {
+    /// The memo as text, when it is UTF-8.
+    pub fn memo_text(&self) -> Option<&str> {
+        std::str::from_utf8(&self.memo).ok()
+    }
+}
+
+/// A ledger backend. See the module documentation for why the methods
+/// return `impl Future + Send`.
+pub trait Ledger: Send + Sync {
+    /// This ledger's id, fixed at creation.
+    fn ledger_id(&self) -> impl Future<Output = Result<LedgerId, LedgerError>> + Send;
+
+    /// The sequence number of the latest applied change (0 when none).
+    fn head(&self) -> impl Future<Output = Result<u64, LedgerError>> + Send;
+
+    /// The spendable balance, in base units.
+    fn balance(
+        &self,
+        address: Address,
+        token: Token,
+    ) -> impl Future<Output = Result<u128, LedgerError>> + Send;
+
+    /// Applies a verified transfer, or refuses it with nothing applied.
+    fn transfer(
+        &self,
+        transfer: Transfer,
+    ) -> impl Future<Output = Result<TransferRecord, LedgerError>> + Send;
+
+    /// Creates funds from nothing; only on a ledger opened for development.
+    fn mint(
+        &self,
+        to: Address,
+        amount: Amount,
+    ) -> impl Future<Output = Result<TransferRecord, LedgerError>> + Send;
+
+    /// The change with this txid, if applied.
+    fn transaction(
+        &self,
+        txid: [u8; 32],
+    ) -> impl Future<Output = Result<Option<TransferRecord>, LedgerError>> + Send;
+
+    /// Changes touching `address` applied at or after `since_ms`, oldest first.
+    fn history(
+        &self,
+        address: Address,
+        since_ms: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<TransferRecord>, LedgerError>> + Send;
+
+    /// Changes touching `address` with a sequence above `after`, oldest first
+    /// (for followers such as `btt-tip watch`).
+    fn history_after(
+        &self,
+        address: Address,
+        after: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<TransferRecord>, LedgerError>> + Send;
+
+    /// Opens a channel signed by its payer, locking the amount.
+    fn open_channel(
+        &self,
+        request: Signed<OpenChannel>,
+    ) -> impl Future<Output = Result<ChannelState, LedgerError>> + Send;
+
+    /// Pays a voucher's increment to the payee (signed by the payee); the channel stays open.
+    fn redeem_voucher(
+        &self,
+        request: Signed<RedeemVoucher>,
+    ) -> impl Future<Output = Result<ChannelState, LedgerError>> + Send;
+
+    /// Closes a channel (signed by the payee): the payee gets the voucher's
+    /// cumulative amount, the payer the rest.
+    fn close_channel(
+        &self,
+        request: Signed<CloseChannel>,
+    ) -> impl Future<Output = Result<ChannelState, LedgerError>> + Send;
+
+    /// Returns a channel's unredeemed funds to its payer after the timeout.
+    fn refund_channel(
+        &self,
+        request: Signed<RefundChannel>,
+    ) -> impl Future<Output = Result<ChannelState, LedgerError>> + Send;
+
+    /// A channel's current state.
+    fn channel(
+        &self,
+        id: ChannelId,
+    ) -> impl Future<Output = Result<Option<ChannelState>, LedgerError>> + Send;
+
+    /// Starts a crowdfunding campaign signed by its creator.
+    fn create_campaign(
+        &self,
+        request: Signed<CreateCampaign>,
+    ) -> impl Future<Output = Result<CampaignState, LedgerError>> + Send;
+
+    /// Locks a pledge in a campaign until settlement.
+    fn pledge(
+        &self,
+        request: Signed<Pledge>,
+    ) -> impl Future<Output = Result<CampaignState, LedgerError>> + Send;
+
+    /// After the deadline, by anyone: pays the beneficiary if the goal was
+    /// met, else refunds every pledge; once.
+    fn settle_campaign(
+        &self,
+        id: CampaignId,
+    ) -> impl Future<Output = Result<CampaignState, LedgerError>> + Send;
+
+    /// A campaign's current state.
+    fn campaign(
+        &self,
+        id: CampaignId,
+    ) -> impl Future<Output = Result<Option<CampaignState>, LedgerError>> + Send;
+}

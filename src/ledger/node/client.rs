@@ -1,0 +1,243 @@
+//! An HTTP client of a btt ledger node (`btt-wallet node`): balances,
+//! history, lookups, the dev faucet, channels and escrow, through the
+//! node's TRON and `/btt/...` endpoints. A refusal by the node comes back
+//! as [`LedgerError::Remote`] with the node's error code, so callers can
+//! still tell, e.g., insufficient funds apart.
+//!
+//! Transfers are not here yet: they travel as signed TRON transactions
+//! through `/wallet/broadcasttransaction`, which arrives with the TRON
+//! transaction module; with it this client will implement
+//! [`crate::ledger::Ledger`].
+
+use crate::amount::{Amount, Token};
+use crate::ledger::channel::{
+    ChannelState, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel,
+};
+use crate::ledger::domain::Signed;
+use crate::ledger::error::LedgerError;
+use crate::ledger::escrow::{CampaignState, CreateCampaign, Pledge};
+use crate::ledger::id::{CampaignId, ChannelId, LedgerId};
+use crate::ledger::TransferRecord;
+use crate::tron::Address;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// What `/btt/info` tells about a node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    /// The served ledger's id.
+    pub ledger_id: LedgerId,
+    /// The latest sequence number.
+    pub head: u64,
+    /// Whether the faucet is open.
+    pub dev: bool,
+}
+
+/// A client of one ledger node.
+#[derive(Debug, Clone)]
+pub struct NodeClient {
+    base: String,
+    http: reqwest::Client,
+}
+
+#[derive(Deserialize)]
+struct BalanceAnswer {
+    base_units: u128,
+}
+
+impl NodeClient {
+    /// A client of the node at `base` (e.g. `http://127.0.0.1:8090`).
+    pub fn new(base: &str) -> Result<NodeClient, LedgerError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|error| unreachable(base, &error))?;
+        Ok(NodeClient {
+            base: base.trim_end_matches('/').to_string(),
+            http,
+        })
+    }
+
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        url: &str,
+    ) -> Result<Value, LedgerError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|error| unreachable(url, &error))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(LedgerError::Unreachable {
+                url: url.to_string(),
+                message: format!("HTTP status {status}"),
+            });
+        }
+        let value: Value = response
+            .json()
+            .await
+            .map_err(|error| unreachable(url, &error))?;
+        match value.get("Error") {
+            Some(message) => Err(LedgerError::Remote {
+                code: value["code"].as_str().unwrap_or("tron_error").to_string(),
+                message: message
+                    .as_str()
+                    .map_or_else(|| message.to_string(), str::to_string),
+            }),
+            None => Ok(value),
+        }
+    }
+
+    /// POSTs `body` to `path`; `None` when the node answers `{}`.
+    async fn post<R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<Option<R>, LedgerError> {
+        let url = format!("{}{path}", self.base);
+        let value = self.send(self.http.post(&url).json(body), &url).await?;
+        if value.as_object().is_some_and(serde_json::Map::is_empty) {
+            return Ok(None);
+        }
+        serde_json::from_value(value)
+            .map(Some)
+            .map_err(|error| unreachable(&url, &error))
+    }
+
+    async fn post_required<R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<R, LedgerError> {
+        self.post(path, body)
+            .await?
+            .ok_or_else(|| LedgerError::Unreachable {
+                url: format!("{}{path}", self.base),
+                message: "empty answer".to_string(),
+            })
+    }
+
+    /// The node's ledger id, head and dev flag.
+    pub async fn info(&self) -> Result<NodeInfo, LedgerError> {
+        let url = format!("{}/btt/info", self.base);
+        let value = self.send(self.http.get(&url), &url).await?;
+        serde_json::from_value(value).map_err(|error| unreachable(&url, &error))
+    }
+
+    /// The balance of `address` in `token`, in base units.
+    pub async fn balance(&self, address: Address, token: Token) -> Result<u128, LedgerError> {
+        let body = json!({ "address": address, "token": token });
+        let answer: BalanceAnswer = self.post_required("/btt/balance", &body).await?;
+        Ok(answer.base_units)
+    }
+
+    /// Changes touching `address` applied at or after `since_ms`.
+    pub async fn history(
+        &self,
+        address: Address,
+        since_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<TransferRecord>, LedgerError> {
+        let body = json!({ "address": address, "since_ms": since_ms, "limit": limit });
+        Ok(self.post("/btt/history", &body).await?.unwrap_or_default())
+    }
+
+    /// Changes touching `address` after sequence `after`.
+    pub async fn history_after(
+        &self,
+        address: Address,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<TransferRecord>, LedgerError> {
+        let body = json!({ "address": address, "after": after, "limit": limit });
+        Ok(self.post("/btt/history", &body).await?.unwrap_or_default())
+    }
+
+    /// The change with this txid, from `/wallet/gettransactionbyid`.
+    pub async fn transaction(&self, txid: [u8; 32]) -> Result<Option<TransferRecord>, LedgerError> {
+        #[derive(Deserialize)]
+        struct WithRecord {
+            btt: TransferRecord,
+        }
+        let body = json!({ "value": hex::encode(txid), "visible": true });
+        let answer: Option<WithRecord> = self.post("/wallet/gettransactionbyid", &body).await?;
+        Ok(answer.map(|answer| answer.btt))
+    }
+
+    /// The dev faucet.
+    pub async fn mint(&self, to: Address, amount: Amount) -> Result<TransferRecord, LedgerError> {
+        self.post_required("/btt/mint", &json!({ "address": to, "amount": amount }))
+            .await
+    }
+
+    /// Opens a payer-signed channel.
+    pub async fn open_channel(
+        &self,
+        request: &Signed<OpenChannel>,
+    ) -> Result<ChannelState, LedgerError> {
+        self.post_required("/btt/channel/open", request).await
+    }
+
+    /// Redeems a voucher (payee-signed).
+    pub async fn redeem_voucher(
+        &self,
+        request: &Signed<RedeemVoucher>,
+    ) -> Result<ChannelState, LedgerError> {
+        self.post_required("/btt/channel/redeem", request).await
+    }
+
+    /// Closes a channel (payee-signed).
+    pub async fn close_channel(
+        &self,
+        request: &Signed<CloseChannel>,
+    ) -> Result<ChannelState, LedgerError> {
+        self.post_required("/btt/channel/close", request).await
+    }
+
+    /// Refunds a channel after its timeout (payer-signed).
+    pub async fn refund_channel(
+        &self,
+        request: &Signed<RefundChannel>,
+    ) -> Result<ChannelState, LedgerError> {
+        self.post_required("/btt/channel/refund", request).await
+    }
+
+    /// A channel's state.
+    pub async fn channel(&self, id: ChannelId) -> Result<Option<ChannelState>, LedgerError> {
+        self.post("/btt/channel", &json!({ "id": id })).await
+    }
+
+    /// Starts a creator-signed campaign.
+    pub async fn create_campaign(
+        &self,
+        request: &Signed<CreateCampaign>,
+    ) -> Result<CampaignState, LedgerError> {
+        self.post_required("/btt/campaign/create", request).await
+    }
+
+    /// Pledges (pledger-signed).
+    pub async fn pledge(&self, request: &Signed<Pledge>) -> Result<CampaignState, LedgerError> {
+        self.post_required("/btt/campaign/pledge", request).await
+    }
+
+    /// Settles a campaign after its deadline.
+    pub async fn settle_campaign(&self, id: CampaignId) -> Result<CampaignState, LedgerError> {
+        self.post_required("/btt/campaign/settle", &json!({ "id": id }))
+            .await
+    }
+
+    /// A campaign's state.
+    pub async fn campaign(&self, id: CampaignId) -> Result<Option<CampaignState>, LedgerError> {
+        self.post("/btt/campaign", &json!({ "id": id })).await
+    }
+}
+
+fn unreachable(url: &str, error: &dyn std::fmt::Display) -> LedgerError {
+    LedgerError::Unreachable {
+        url: url.to_string(),
+        message: error.to_string(),
+    }
+}

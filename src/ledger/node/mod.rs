@@ -1,0 +1,539 @@
+//! The ledger node: serves an embedded ledger over HTTP with the TRON
+//! full-node API subset (`/wallet/getaccount`, `/wallet/getnowblock`,
+//! `/wallet/gettransactionbyid`; the transaction builders and
+//! `/wallet/broadcasttransaction` come with the TRON transaction module)
+//! plus `/btt/...` endpoints for balances of any token, history, the dev
+//! faucet, channels and escrow (see `btt_routes`).
+//!
+//! Exposure is limited by default: it binds 127.0.0.1 unless told
+//! otherwise, refuses bodies over [`NodeConfig::max_body_bytes`], drops a
+//! connection whose request headers take longer than
+//! [`NodeConfig::header_timeout`], answers 408 to a request (body included)
+//! that takes longer than [`NodeConfig::request_timeout`], and serves at
+//! most [`NodeConfig::max_connections`] connections at once.
+
+mod btt_routes;
+pub mod client;
+mod routes;
+pub mod tron_json;
+
+use crate::ledger::LocalLedger;
+use axum::routing::{get, post};
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// How the node listens and what it tolerates from clients.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Where to listen; 127.0.0.1:8090 by default.
+    pub listen: SocketAddr,
+    /// The largest request body accepted.
+    pub max_body_bytes: usize,
+    /// The longest a client may take to send its request headers.
+    pub header_timeout: Duration,
+    /// The longest a request may take, body and answer included.
+    pub request_timeout: Duration,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+}
+
+impl Default for NodeConfig {
+    fn default() -> NodeConfig {
+        NodeConfig {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 8090)),
+            max_body_bytes: 64 * 1024,
+            header_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(15),
+            max_connections: 256,
+        }
+    }
+}
+
+/// The node's routes over `ledger`, with the body limit and request timeout.
+pub fn router(ledger: LocalLedger, config: &NodeConfig) -> Router {
+    Router::new()
+        .route(
+            "/wallet/getaccount",
+            post(routes::get_account).get(routes::get_account),
+        )
+        .route(
+            "/wallet/getnowblock",
+            post(routes::get_now_block).get(routes::get_now_block),
+        )
+        .route(
+            "/wallet/gettransactionbyid",
+            post(routes::get_transaction_by_id).get(routes::get_transaction_by_id),
+        )
+        .route("/btt/info", get(routes::info))
+        .route("/btt/balance", post(btt_routes::balance))
+        .route("/btt/history", post(btt_routes::history))
+        .route("/btt/mint", post(btt_routes::mint))
+        .route("/btt/channel", post(btt_routes::channel))
+        .route("/btt/channel/open", post(btt_routes::open_channel))
+        .route("/btt/channel/redeem", post(btt_routes::redeem_voucher))
+        .route("/btt/channel/close", post(btt_routes::close_channel))
+        .route("/btt/channel/refund", post(btt_routes::refund_channel))
+        .route("/btt/campaign", post(btt_routes::campaign))
+        .route("/btt/campaign/create", post(btt_routes::create_campaign))
+        .route("/btt/campaign/pledge", post(btt_routes::pledge))
+        .route("/btt/campaign/settle", post(btt_routes::settle_campaign))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
+        .with_state(ledger)
+}
+
+/// Serves `ledger` on `listener` until `shutdown` completes; then stops
+/// accepting, lets each open connection finish its current request, and
+/// returns once they are closed (or after the request timeout).
+pub async fn serve(
+    listener: TcpListener,
+    ledger: LocalLedger,
+    config: &NodeConfig,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let app = router(ledger, config);
+    let capacity = config.max_connections.max(1);
+    let slots = Arc::new(Semaphore::new(capacity));
+    let (stopping, stop_signal) = watch::channel(false);
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&slots).acquire_owned() => permit,
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = permit else { break };
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => accepted?,
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let header_timeout = config.header_timeout;
+        let mut stop_signal = stop_signal.clone();
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            // A client that misbehaves only loses its own connection.
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = stop_signal.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    let _ = stopping.send(true);
+    let all_closed = slots.acquire_many(u32::try_from(capacity).unwrap_or(u32::MAX));
+    let _ = tokio::time::timeout(config.request_timeout, all_closed).await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::local::fixtures::{self, address, btt, transfer, START_MS};
+    use crate::ledger::{Ledger, LedgerError};
+    use serde_json::{json, Value};
+    use std::sync::atomic::AtomicI64;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    struct Node {
+        url: String,
+        ledger: LocalLedger,
+        stop: Option<tokio::sync::oneshot::Sender<()>>,
+        task: tokio::task::JoinHandle<std::io::Result<()>>,
+        now: Arc<AtomicI64>,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Node {
+        async fn start(config: NodeConfig) -> Node {
+            let dir = tempfile::tempdir().unwrap();
+            let now = Arc::new(AtomicI64::new(START_MS));
+            let ledger = LocalLedger::open(
+                &dir.path().join("ledger.sqlite"),
+                fixtures::options(&now, true),
+            )
+            .unwrap();
+            let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let served = ledger.clone();
+            let task = tokio::spawn(async move {
+                serve(listener, served, &config, async {
+                    let _ = stopped.await;
+                })
+                .await
+            });
+            Node {
+                url,
+                ledger,
+                stop: Some(stop),
+                task,
+                now,
+                _dir: dir,
+            }
+        }
+
+        async fn post(&self, path: &str, body: Value) -> Value {
+            let response = reqwest::Client::new()
+                .post(format!("{}{path}", self.url))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.json().await.unwrap()
+        }
+
+        async fn stop(mut self) {
+            if let Some(stop) = self.stop.take() {
+                let _ = stop.send(());
+            }
+            tokio::time::timeout(Duration::from_secs(5), self.task)
+                .await
+                .expect("the node stops in time")
+                .unwrap()
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn binds_loopback_by_default() {
+        assert!(NodeConfig::default().listen.ip().is_loopback());
+    }
+
+    #[tokio::test]
+    async fn serves_accounts_blocks_and_transactions() {
+        let node = Node::start(NodeConfig::default()).await;
+        let (alice, bob) = (address(1), address(2));
+        node.ledger.mint(alice, btt(5_000_000)).await.unwrap();
+        let record = node
+            .ledger
+            .transfer(transfer(&alice, &bob, 1_500_000, 1))
+            .await
+            .unwrap();
+
+        let account = node
+            .post(
+                "/wallet/getaccount",
+                json!({ "address": bob.to_string(), "visible": true }),
+            )
+            .await;
+        assert_eq!(account["address"], bob.to_string());
+        assert_eq!(account["balance"], 0);
+        assert_eq!(
+            account["assetV2"],
+            json!([{ "key": "1002000", "value": 1_500_000 }])
+        );
+        let hex = node
+            .post("/wallet/getaccount", json!({ "address": alice.to_hex() }))
+            .await;
+        assert_eq!(hex["address"], alice.to_hex());
+        assert_eq!(hex["assetV2"][0]["value"], 3_500_000);
+        let unknown = node
+            .post(
+                "/wallet/getaccount",
+                json!({ "address": address(9).to_string() }),
+            )
+            .await;
+        assert_eq!(unknown, json!({}));
+        let bad = node
+            .post(
+                "/wallet/getaccount",
+                json!({ "address": "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZZ" }),
+            )
+            .await;
+        assert!(bad["Error"].as_str().unwrap().contains("checksum"), "{bad}");
+
+        let block = node.post("/wallet/getnowblock", json!({})).await;
+        assert_eq!(block["block_header"]["raw_data"]["number"], 2);
+        assert!(block["blockID"]
+            .as_str()
+            .unwrap()
+            .starts_with("0000000000000002"));
+
+        let found = node
+            .post(
+                "/wallet/gettransactionbyid",
+                json!({ "value": hex::encode(record.txid), "visible": true }),
+            )
+            .await;
+        assert_eq!(found["txID"], hex::encode(record.txid));
+        let contract = &found["raw_data"]["contract"][0];
+        assert_eq!(contract["type"], "TransferAssetContract");
+        assert_eq!(contract["parameter"]["value"]["amount"], 1_500_000);
+        assert_eq!(
+            contract["parameter"]["value"]["to_address"],
+            bob.to_string()
+        );
+        assert_eq!(found["raw_data"]["data"], hex::encode("thanks"));
+        let missing = node
+            .post(
+                "/wallet/gettransactionbyid",
+                json!({ "value": "00".repeat(32) }),
+            )
+            .await;
+        assert_eq!(missing, json!({}));
+        let malformed = node
+            .post("/wallet/gettransactionbyid", json!({ "value": "xyz" }))
+            .await;
+        assert!(malformed["Error"].is_string());
+        node.stop().await;
+    }
+
+    #[tokio::test]
+    async fn oversized_bodies_are_refused() {
+        let config = NodeConfig {
+            max_body_bytes: 1024,
+            ..NodeConfig::default()
+        };
+        let node = Node::start(config).await;
+        let response = reqwest::Client::new()
+            .post(format!("{}/wallet/getaccount", node.url))
+            .body(vec![b' '; 4096])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 413);
+        node.stop().await;
+    }
+
+    #[tokio::test]
+    async fn slow_headers_lose_the_connection() {
+        let config = NodeConfig {
+            header_timeout: Duration::from_millis(300),
+            ..NodeConfig::default()
+        };
+        let node = Node::start(config).await;
+        let address = node.url.trim_start_matches("http://").to_string();
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"POST /wallet/getnowblock HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        let mut buffer = Vec::new();
+        let read =
+            tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut buffer)).await;
+        assert!(read.is_ok(), "the node kept a slow client for 5 s");
+        node.stop().await;
+    }
+
+    #[tokio::test]
+    async fn channels_escrow_and_faucet_over_btt_endpoints() {
+        use crate::ledger::channel::{CloseChannel, OpenChannel, Voucher};
+        use crate::ledger::domain::Signed;
+        use crate::ledger::local::fixtures::key;
+        let node = Node::start(NodeConfig::default()).await;
+        let (alice, bob) = (address(1), address(2));
+        let minted = node
+            .post(
+                "/btt/mint",
+                json!({ "address": alice, "amount": btt(1_000) }),
+            )
+            .await;
+        assert_eq!(minted["kind"], "mint");
+        let ledger = node.ledger.id();
+        let open = OpenChannel {
+            payer: alice,
+            payee: bob,
+            amount: btt(400),
+            expires_at_ms: START_MS + 60_000,
+            nonce: 1,
+        };
+        let opened = node
+            .post(
+                "/btt/channel/open",
+                json!(Signed::sign(open.clone(), &key(1), &ledger)),
+            )
+            .await;
+        assert_eq!(opened["status"], "open", "{opened}");
+        let too_big = OpenChannel {
+            amount: btt(700),
+            nonce: 2,
+            ..open.clone()
+        };
+        let refused = node
+            .post(
+                "/btt/channel/open",
+                json!(Signed::sign(too_big, &key(1), &ledger)),
+            )
+            .await;
+        assert_eq!(refused["code"], "insufficient_balance", "{refused}");
+        let id = open.id(&ledger);
+        let voucher = Signed::sign(
+            Voucher {
+                channel: id,
+                payee: bob,
+                cumulative: btt(150),
+            },
+            &key(1),
+            &ledger,
+        );
+        let close = CloseChannel {
+            channel: id,
+            voucher: Some(voucher),
+        };
+        let by_stranger = node
+            .post(
+                "/btt/channel/close",
+                json!(Signed::sign(close.clone(), &key(3), &ledger)),
+            )
+            .await;
+        assert_eq!(by_stranger["code"], "wrong_signer");
+        let closed = node
+            .post(
+                "/btt/channel/close",
+                json!(Signed::sign(close, &key(2), &ledger)),
+            )
+            .await;
+        assert_eq!(closed["status"], "closed");
+        let channel = node.post("/btt/channel", json!({ "id": id })).await;
+        assert_eq!(channel["redeemed"], 150);
+        let balance = node
+            .post("/btt/balance", json!({ "address": bob, "token": "btt" }))
+            .await;
+        assert_eq!(balance["base_units"], 150);
+        let history = node
+            .post("/btt/history", json!({ "address": alice, "after": 1 }))
+            .await;
+        let kinds: Vec<&str> = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|record| record["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["channel_open", "channel_return"]);
+        let unknown = node
+            .post("/btt/campaign", json!({ "id": "00".repeat(32) }))
+            .await;
+        assert_eq!(unknown, json!({}));
+        let garbage = node.post("/btt/campaign/settle", json!({ "id": 5 })).await;
+        assert!(garbage["Error"].is_string());
+        node.stop().await;
+    }
+
+    #[tokio::test]
+    async fn the_faucet_is_closed_without_the_dev_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Arc::new(AtomicI64::new(START_MS));
+        let ledger = LocalLedger::open(
+            &dir.path().join("ledger.sqlite"),
+            fixtures::options(&now, false),
+        )
+        .unwrap();
+        let app = router(ledger, &NodeConfig::default());
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let url = format!("http://{}/btt/mint", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let answer: Value = reqwest::Client::new()
+            .post(url)
+            .json(&json!({ "address": address(1), "amount": btt(5) }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["code"], "mint_disabled", "{answer}");
+        server.abort();
+        let _ = server.await;
+    }
+
+    #[tokio::test]
+    async fn the_client_runs_a_campaign_through_the_node() {
+        use crate::amount::Token;
+        use crate::ledger::domain::Signed;
+        use crate::ledger::escrow::{CampaignStatus, CreateCampaign, Pledge};
+        use crate::ledger::local::fixtures::key;
+        use client::NodeClient;
+        let node = Node::start(NodeConfig::default()).await;
+        let client = NodeClient::new(&node.url).unwrap();
+        let info = client.info().await.unwrap();
+        assert_eq!(
+            (info.ledger_id, info.head, info.dev),
+            (node.ledger.id(), 0, true)
+        );
+        let ledger = info.ledger_id;
+        let record = client.mint(address(3), btt(500)).await.unwrap();
+        assert_eq!(client.transaction(record.txid).await.unwrap(), Some(record));
+        assert_eq!(client.transaction([0; 32]).await.unwrap(), None);
+        let create = CreateCampaign {
+            creator: address(1),
+            beneficiary: address(2),
+            goal: btt(1_000),
+            deadline_ms: START_MS + 1_000,
+            title: "Album 2".to_string(),
+            nonce: 1,
+        };
+        let id = create.id(&ledger);
+        client
+            .create_campaign(&Signed::sign(create, &key(1), &ledger))
+            .await
+            .unwrap();
+        let pledge = |units, nonce| {
+            let pledge = Pledge {
+                campaign: id,
+                pledger: address(3),
+                amount: btt(units),
+                nonce,
+            };
+            Signed::sign(pledge, &key(3), &ledger)
+        };
+        let raised = client.pledge(&pledge(200, 1)).await.unwrap();
+        assert_eq!(raised.raised, 200);
+        let broke = client.pledge(&pledge(400, 2)).await.unwrap_err();
+        assert!(broke.is_insufficient_funds(), "{broke}");
+        let early = client.settle_campaign(id).await.unwrap_err();
+        assert!(
+            matches!(&early, LedgerError::Remote { code, .. } if code == "settle_before_deadline"),
+            "{early}"
+        );
+        node.now
+            .fetch_add(1_000, std::sync::atomic::Ordering::SeqCst);
+        let settled = client.settle_campaign(id).await.unwrap();
+        assert_eq!(settled.status, CampaignStatus::Refunded);
+        assert_eq!(client.campaign(id).await.unwrap(), Some(settled));
+        assert_eq!(client.balance(address(3), Token::Btt).await.unwrap(), 500);
+        let history = client.history_after(address(3), 0, 10).await.unwrap();
+        assert_eq!(history.len(), 3);
+        assert_eq!(client.history(address(3), 0, 2).await.unwrap().len(), 2);
+        node.stop().await;
+        let gone = client.info().await.unwrap_err();
+        assert!(matches!(gone, LedgerError::Unreachable { .. }), "{gone}");
+    }
+
+    #[tokio::test]
+    async fn info_names_the_ledger() {
+        let node = Node::start(NodeConfig::default()).await;
+        let info: Value = reqwest::get(format!("{}/btt/info", node.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(info["ledger_id"], node.ledger.id().to_string());
+        assert_eq!(
+            (info["head"].clone(), info["dev"].clone()),
+            (json!(0), json!(true))
+        );
+        node.stop().await;
+    }
+}
