@@ -567,6 +567,7 @@ impl Shared {
             if state.picker.is_done() {
                 self.complete.send_replace(true);
             }
+            fill_all_requests(&mut state);
             return;
         }
         let addrs: Vec<String> = contributors
@@ -581,9 +582,7 @@ impl Shared {
         if let [culprit] = contributors {
             self.strike(&mut state, *culprit);
         }
-        for key in state.peers.keys().copied().collect::<Vec<_>>() {
-            fill_requests(&mut state, key);
-        }
+        fill_all_requests(&mut state);
     }
 
     fn strike(&self, state: &mut SwarmState, key: PeerKey) {
@@ -622,9 +621,7 @@ impl Shared {
                 peer.last_block_at = now;
             }
         }
-        for key in peers.keys().copied().collect::<Vec<_>>() {
-            fill_requests(&mut state, key);
-        }
+        fill_all_requests(&mut state);
     }
 
     /// Asks the choker whom to unchoke and tells the peers.
@@ -704,6 +701,13 @@ fn fill_requests(state: &mut SwarmState, key: PeerKey) {
             begin: block.begin,
             length: block.length,
         }));
+    }
+}
+
+/// Tops up every peer's requests, after something freed pieces or blocks.
+fn fill_all_requests(state: &mut SwarmState) {
+    for key in state.peers.keys().copied().collect::<Vec<_>>() {
+        fill_requests(state, key);
     }
 }
 
