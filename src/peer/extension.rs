@@ -292,6 +292,22 @@ mod tests {
         );
     }
 
+    /// Values an extension might put in `extra`: integers, byte strings and
+    /// nested lists and dictionaries.
+    fn any_extra_value() -> impl Strategy<Value = Bencode> {
+        let leaf = prop_oneof![
+            any::<i64>().prop_map(Bencode::Int),
+            prop::collection::vec(any::<u8>(), 0..16).prop_map(Bencode::Bytes),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Bencode::List),
+                prop::collection::btree_map(prop::collection::vec(any::<u8>(), 0..6), inner, 0..4)
+                    .prop_map(Bencode::Dict),
+            ]
+        })
+    }
+
     proptest! {
         #[test]
         fn arbitrary_payloads_never_panic(payload in prop::collection::vec(any::<u8>(), 0..512)) {
@@ -305,7 +321,7 @@ mod tests {
             listen_port in any::<Option<u16>>(),
             request_queue in any::<Option<u32>>(),
             metadata_size in proptest::option::of(0u64..=i64::MAX as u64),
-            extra in prop::collection::btree_map("x[a-z]{0,8}", any::<i64>().prop_map(Bencode::Int), 0..4),
+            extra in prop::collection::btree_map("x[a-z]{0,8}", any_extra_value(), 0..4),
         ) {
             let handshake = ExtendedHandshake {
                 extensions, client, listen_port, request_queue, metadata_size,
