@@ -26,6 +26,17 @@ impl Bencode {
         Bencode::Bytes(text.as_bytes().to_vec())
     }
 
+    /// A dictionary built from `(key, value)` pairs with text keys; a later
+    /// pair replaces an earlier one with the same key.
+    pub fn dict<'k>(entries: impl IntoIterator<Item = (&'k str, Bencode)>) -> Bencode {
+        Bencode::Dict(
+            entries
+                .into_iter()
+                .map(|(key, value)| (key.as_bytes().to_vec(), value))
+                .collect(),
+        )
+    }
+
     /// The encoded bytes.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
@@ -64,4 +75,28 @@ fn encode_bytes(bytes: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(bytes.len().to_string().as_bytes());
     out.push(b':');
     out.extend_from_slice(bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dict_writes_text_keys_sorted() {
+        let value = Bencode::dict([
+            ("peers", Bencode::Bytes(b"x".to_vec())),
+            ("interval", Bencode::Int(1800)),
+            ("complete", Bencode::Int(-3)),
+        ]);
+        assert_eq!(
+            value.encode(),
+            b"d8:completei-3e8:intervali1800e5:peers1:xe"
+        );
+    }
+
+    #[test]
+    fn dict_keeps_the_last_of_repeated_keys() {
+        let value = Bencode::dict([("a", Bencode::Int(1)), ("a", Bencode::Int(2))]);
+        assert_eq!(value.encode(), b"d1:ai2ee");
+    }
 }

@@ -154,9 +154,11 @@ impl<'a> Dict<'a> {
     }
 
     /// The value of `key`, if present (keys are unique in a decoded dictionary).
-    pub fn get(&self, key: &str) -> Option<Value<'a>> {
+    /// A key is text (`"info"`) or bytes (a 20-byte info-hash in a scrape reply).
+    pub fn get(&self, key: impl AsRef<[u8]>) -> Option<Value<'a>> {
+        let key = key.as_ref();
         self.iter()
-            .find(|(candidate, _)| *candidate == key.as_bytes())
+            .find(|(candidate, _)| *candidate == key)
             .map(|(_, value)| value)
     }
 }
@@ -199,4 +201,22 @@ fn next_value(bytes: &[u8], pos: usize) -> Option<(Value<'_>, usize)> {
     }
     let end = value_end(bytes, pos).ok()?;
     Some((Value::new(bytes.get(pos..end)?), end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::decode;
+
+    #[test]
+    fn dict_get_takes_text_or_binary_keys() {
+        let mut input = b"d20:".to_vec();
+        input.extend_from_slice(&[0xff; 20]);
+        input.extend_from_slice(b"i7e4:infoi1ee");
+        let dict = decode(&input).ok().and_then(|value| value.as_dict());
+        let get = |key: &[u8]| dict.and_then(|dict| dict.get(key)).and_then(|v| v.as_int());
+        assert_eq!(get(&[0xff; 20]), Some(7));
+        assert_eq!(dict.and_then(|dict| dict.get("info")?.as_int()), Some(1));
+        assert_eq!(get(&[0xff; 19]), None);
+        assert_eq!(get(b"inf"), None);
+    }
 }

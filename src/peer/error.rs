@@ -28,11 +28,12 @@ pub enum WireError {
     /// The handshake did not start with `\x13BitTorrent protocol`.
     #[error("peer does not speak the BitTorrent protocol: handshake starts with {}", hex::encode(.header))]
     BadProtocol { header: [u8; 20] },
-    /// The BEP 10 extended handshake is not a valid bencoded dictionary.
+    /// The BEP 10 extended handshake is not strict, valid bencode (this
+    /// includes nesting deeper than [`crate::bencode::MAX_DEPTH`]).
     #[error("extended handshake is not valid bencode: {source}")]
     ExtendedHandshakeBencode {
         #[source]
-        source: serde_bencode::Error,
+        source: crate::bencode::DecodeError,
     },
     /// The BEP 10 extended handshake is bencode but not a dictionary.
     #[error("extended handshake is not a bencoded dictionary")]
@@ -40,9 +41,6 @@ pub enum WireError {
     /// A known key of the BEP 10 extended handshake has a wrong type or value.
     #[error("extended handshake key {key:?} is invalid: {reason}")]
     ExtendedHandshakeField { key: String, reason: &'static str },
-    /// Bencode nested deeper than this client parses.
-    #[error("bencoded payload nests deeper than {limit} levels")]
-    BencodeTooDeep { limit: usize },
     /// All 255 local extension message ids are taken.
     #[error("no local extension message id left for {name:?}")]
     ExtensionIdsExhausted { name: String },

@@ -6,20 +6,18 @@
 //! out-of-range value is an error. Unknown keys (for instance the `btt`
 //! extension's wallet fields) are kept in [`ExtendedHandshake::extra`] and
 //! written back out, so extensions can add fields without touching this file.
-//! Nesting is bounded before the payload reaches the recursive bencode
-//! decoder, so a hostile payload cannot exhaust the stack.
+//! The payload is read with the strict [`crate::bencode`] decoder, whose
+//! nesting bound keeps a hostile payload from exhausting the stack; the
+//! payload written is canonical (keys sorted).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use bytes::Bytes;
-use serde_bencode::value::Value;
 
 use super::error::WireError;
 use super::message::Message;
-
-/// The deepest bencode nesting an extended handshake may have.
-const MAX_NESTING: usize = 32;
+use crate::bencode::{self, Bencode, Value};
 
 /// A BEP 10 extended handshake.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,14 +35,15 @@ pub struct ExtendedHandshake {
     pub metadata_size: Option<u64>,
     /// `yourip`: the receiver's address as the sender sees it.
     pub your_ip: Option<IpAddr>,
-    /// Every other key with a UTF-8 name, kept as is.
-    pub extra: BTreeMap<String, Value>,
+    /// Every other key with a UTF-8 name, with its value (written back in
+    /// canonical form: nested dictionary keys sorted).
+    pub extra: BTreeMap<String, Bencode>,
 }
 
 impl ExtendedHandshake {
     /// The bencoded payload (without the extended message id byte).
     pub fn to_payload(&self) -> Bytes {
-        let mut dict: HashMap<Vec<u8>, Value> = self
+        let mut dict: BTreeMap<Vec<u8>, Bencode> = self
             .extra
             .iter()
             .map(|(key, value)| (key.clone().into_bytes(), value.clone()))
@@ -52,16 +51,16 @@ impl ExtendedHandshake {
         let extensions = self
             .extensions
             .iter()
-            .map(|(name, &id)| (name.clone().into_bytes(), Value::Int(i64::from(id))))
+            .map(|(name, &id)| (name.clone().into_bytes(), Bencode::Int(i64::from(id))))
             .collect();
-        dict.insert(b"m".to_vec(), Value::Dict(extensions));
+        dict.insert(b"m".to_vec(), Bencode::Dict(extensions));
         let known = [
+            ("v", self.client.as_deref().map(Bencode::text)),
+            ("p", self.listen_port.map(|p| Bencode::Int(i64::from(p)))),
             (
-                "v",
-                self.client.clone().map(|v| Value::Bytes(v.into_bytes())),
+                "reqq",
+                self.request_queue.map(|q| Bencode::Int(i64::from(q))),
             ),
-            ("p", self.listen_port.map(|p| Value::Int(i64::from(p)))),
-            ("reqq", self.request_queue.map(|q| Value::Int(i64::from(q)))),
             ("metadata_size", self.metadata_size.and_then(int_value)),
             ("yourip", self.your_ip.map(ip_value)),
         ];
@@ -70,9 +69,7 @@ impl ExtendedHandshake {
                 dict.insert(key.as_bytes().to_vec(), value);
             }
         }
-        let mut out = Vec::new();
-        encode_value(&Value::Dict(dict), &mut out);
-        Bytes::from(out)
+        Bytes::from(Bencode::Dict(dict).encode())
     }
 
     /// The extended message (id 0) carrying this handshake.
@@ -85,12 +82,10 @@ impl ExtendedHandshake {
 
     /// Parses a payload (without the extended message id byte).
     pub fn from_payload(payload: &[u8]) -> Result<ExtendedHandshake, WireError> {
-        check_nesting(payload)?;
-        let value: Value = serde_bencode::from_bytes(payload)
-            .map_err(|source| WireError::ExtendedHandshakeBencode { source })?;
-        let Value::Dict(dict) = value else {
-            return Err(WireError::ExtendedHandshakeNotADictionary);
-        };
+        let dict = bencode::decode(payload)
+            .map_err(|source| WireError::ExtendedHandshakeBencode { source })?
+            .as_dict()
+            .ok_or(WireError::ExtendedHandshakeNotADictionary)?;
         let mut handshake = ExtendedHandshake::default();
         for (key, value) in dict {
             handshake.set_field(key, value)?;
@@ -98,8 +93,8 @@ impl ExtendedHandshake {
         Ok(handshake)
     }
 
-    fn set_field(&mut self, key: Vec<u8>, value: Value) -> Result<(), WireError> {
-        match key.as_slice() {
+    fn set_field(&mut self, key: &[u8], value: Value<'_>) -> Result<(), WireError> {
+        match key {
             b"m" => self.extensions = extension_map(value)?,
             b"v" => self.client = Some(client_name(value)?),
             b"p" => self.listen_port = Some(int_field("p", value)?),
@@ -107,8 +102,8 @@ impl ExtendedHandshake {
             b"metadata_size" => self.metadata_size = Some(int_field("metadata_size", value)?),
             b"yourip" => self.your_ip = Some(your_ip(value)?),
             _ => {
-                if let Ok(key) = String::from_utf8(key) {
-                    self.extra.insert(key, value);
+                if let Ok(key) = std::str::from_utf8(key) {
+                    self.extra.insert(key.to_owned(), value.to_bencode());
                 }
             }
         }
@@ -123,138 +118,59 @@ fn field_error(key: &str, reason: &'static str) -> WireError {
     }
 }
 
-fn int_value(value: u64) -> Option<Value> {
-    i64::try_from(value).ok().map(Value::Int)
+fn int_value(value: u64) -> Option<Bencode> {
+    i64::try_from(value).ok().map(Bencode::Int)
 }
 
-fn ip_value(ip: IpAddr) -> Value {
+fn ip_value(ip: IpAddr) -> Bencode {
     match ip {
-        IpAddr::V4(v4) => Value::Bytes(v4.octets().to_vec()),
-        IpAddr::V6(v6) => Value::Bytes(v6.octets().to_vec()),
+        IpAddr::V4(v4) => Bencode::Bytes(v4.octets().to_vec()),
+        IpAddr::V6(v6) => Bencode::Bytes(v6.octets().to_vec()),
     }
 }
 
 /// An integer field that must fit `T` (so negative values are refused).
-fn int_field<T: TryFrom<i64>>(key: &str, value: Value) -> Result<T, WireError> {
-    let Value::Int(int) = value else {
-        return Err(field_error(key, "expected an integer"));
-    };
+fn int_field<T: TryFrom<i64>>(key: &str, value: Value<'_>) -> Result<T, WireError> {
+    let int = value
+        .as_int()
+        .ok_or_else(|| field_error(key, "expected an integer"))?;
     T::try_from(int).map_err(|_| field_error(key, "integer out of range"))
 }
 
-fn client_name(value: Value) -> Result<String, WireError> {
-    match value {
-        Value::Bytes(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
-        _ => Err(field_error("v", "expected a string")),
-    }
+fn client_name(value: Value<'_>) -> Result<String, WireError> {
+    value
+        .as_bytes()
+        .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+        .ok_or_else(|| field_error("v", "expected a string"))
 }
 
 /// `m`: names that are not UTF-8 cannot match a registered extension and are
 /// skipped; ids must be integers in `0..=255`.
-fn extension_map(value: Value) -> Result<BTreeMap<String, u8>, WireError> {
-    let Value::Dict(entries) = value else {
-        return Err(field_error("m", "expected a dictionary"));
-    };
+fn extension_map(value: Value<'_>) -> Result<BTreeMap<String, u8>, WireError> {
+    let entries = value
+        .as_dict()
+        .ok_or_else(|| field_error("m", "expected a dictionary"))?;
     let mut extensions = BTreeMap::new();
     for (name, id) in entries {
         let id = int_field("m", id)?;
-        if let Ok(name) = String::from_utf8(name) {
-            extensions.insert(name, id);
+        if let Ok(name) = std::str::from_utf8(name) {
+            extensions.insert(name.to_owned(), id);
         }
     }
     Ok(extensions)
 }
 
-fn your_ip(value: Value) -> Result<IpAddr, WireError> {
-    let Value::Bytes(bytes) = value else {
-        return Err(field_error("yourip", "expected a byte string"));
-    };
-    if let Ok(v4) = <[u8; 4]>::try_from(bytes.as_slice()) {
+fn your_ip(value: Value<'_>) -> Result<IpAddr, WireError> {
+    let bytes = value
+        .as_bytes()
+        .ok_or_else(|| field_error("yourip", "expected a byte string"))?;
+    if let Ok(v4) = <[u8; 4]>::try_from(bytes) {
         return Ok(IpAddr::V4(Ipv4Addr::from(v4)));
     }
-    if let Ok(v6) = <[u8; 16]>::try_from(bytes.as_slice()) {
+    if let Ok(v6) = <[u8; 16]>::try_from(bytes) {
         return Ok(IpAddr::V6(Ipv6Addr::from(v6)));
     }
     Err(field_error("yourip", "expected 4 or 16 bytes"))
-}
-
-/// Bencodes `value` with dictionary keys sorted, as BEP 3 requires.
-fn encode_value(value: &Value, out: &mut Vec<u8>) {
-    match value {
-        Value::Int(int) => out.extend_from_slice(format!("i{int}e").as_bytes()),
-        Value::Bytes(bytes) => encode_bytes(bytes, out),
-        Value::List(items) => {
-            out.push(b'l');
-            items.iter().for_each(|item| encode_value(item, out));
-            out.push(b'e');
-        }
-        Value::Dict(entries) => {
-            let mut sorted: Vec<_> = entries.iter().collect();
-            sorted.sort_unstable_by_key(|(key, _)| *key);
-            out.push(b'd');
-            for (key, item) in sorted {
-                encode_bytes(key, out);
-                encode_value(item, out);
-            }
-            out.push(b'e');
-        }
-    }
-}
-
-fn encode_bytes(bytes: &[u8], out: &mut Vec<u8>) {
-    out.extend_from_slice(format!("{}:", bytes.len()).as_bytes());
-    out.extend_from_slice(bytes);
-}
-
-/// Refuses bencode nested deeper than [`MAX_NESTING`] by scanning the first
-/// top-level value without recursion. Malformed input is passed on for the
-/// decoder to report.
-fn check_nesting(payload: &[u8]) -> Result<(), WireError> {
-    let mut depth = 0usize;
-    let mut position = 0usize;
-    while let Some(&byte) = payload.get(position) {
-        position = match byte {
-            b'd' | b'l' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Err(WireError::BencodeTooDeep { limit: MAX_NESTING });
-                }
-                position + 1
-            }
-            b'e' => {
-                depth = depth.saturating_sub(1);
-                position + 1
-            }
-            b'i' => match find(payload, position, b'e') {
-                Some(end) => end + 1,
-                None => return Ok(()),
-            },
-            b'0'..=b'9' => match string_end(payload, position) {
-                Some(end) => end,
-                None => return Ok(()),
-            },
-            _ => return Ok(()),
-        };
-        if depth == 0 {
-            return Ok(());
-        }
-    }
-    Ok(())
-}
-
-fn find(payload: &[u8], from: usize, wanted: u8) -> Option<usize> {
-    let rest = payload.get(from..)?;
-    rest.iter()
-        .position(|&byte| byte == wanted)
-        .map(|offset| from + offset)
-}
-
-/// The position just past the byte string whose length starts at `start`.
-fn string_end(payload: &[u8], start: usize) -> Option<usize> {
-    let colon = find(payload, start, b':')?;
-    let digits = std::str::from_utf8(payload.get(start..colon)?).ok()?;
-    let length: usize = digits.parse().ok()?;
-    colon.checked_add(1)?.checked_add(length)
 }
 
 #[cfg(test)]
@@ -273,10 +189,9 @@ mod tests {
         };
         handshake.extensions.insert("ut_metadata".into(), 1);
         handshake.extensions.insert("ut_pex".into(), 2);
-        handshake.extra.insert(
-            "btt".into(),
-            Value::Dict(HashMap::from([(b"ask".to_vec(), Value::Int(5))])),
-        );
+        handshake
+            .extra
+            .insert("btt".into(), Bencode::dict([("ask", Bencode::Int(5))]));
         handshake
     }
 
@@ -317,8 +232,8 @@ mod tests {
         assert_eq!(handshake.request_queue, Some(512));
         assert_eq!(handshake.metadata_size, Some(5205));
         assert_eq!(handshake.your_ip, Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));
-        assert_eq!(handshake.extra.get("complete_ago"), Some(&Value::Int(-1)));
-        assert_eq!(handshake.extra.get("upload_only"), Some(&Value::Int(0)));
+        assert_eq!(handshake.extra.get("complete_ago"), Some(&Bencode::Int(-1)));
+        assert_eq!(handshake.extra.get("upload_only"), Some(&Bencode::Int(0)));
     }
 
     #[test]
@@ -346,6 +261,12 @@ mod tests {
             ExtendedHandshake::from_payload(b"d1:m"),
             Err(WireError::ExtendedHandshakeBencode { .. })
         ));
+        assert!(matches!(
+            ExtendedHandshake::from_payload(b"d1:pi1e1:pi2ee"),
+            Err(WireError::ExtendedHandshakeBencode {
+                source: bencode::DecodeError::DuplicateKey { .. }
+            })
+        ));
     }
 
     #[test]
@@ -354,7 +275,12 @@ mod tests {
         payload.extend(std::iter::repeat_n(b'l', 1_000_000));
         assert!(matches!(
             ExtendedHandshake::from_payload(&payload),
-            Err(WireError::BencodeTooDeep { limit: MAX_NESTING })
+            Err(WireError::ExtendedHandshakeBencode {
+                source: bencode::DecodeError::TooDeep {
+                    limit: bencode::MAX_DEPTH,
+                    ..
+                }
+            })
         ));
         let shallow = b"d1:xllleee1:md1:ai1eee";
         assert_eq!(
@@ -364,6 +290,22 @@ mod tests {
                 .get("a"),
             Some(&1)
         );
+    }
+
+    /// Values an extension might put in `extra`: integers, byte strings and
+    /// nested lists and dictionaries.
+    fn any_extra_value() -> impl Strategy<Value = Bencode> {
+        let leaf = prop_oneof![
+            any::<i64>().prop_map(Bencode::Int),
+            prop::collection::vec(any::<u8>(), 0..16).prop_map(Bencode::Bytes),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Bencode::List),
+                prop::collection::btree_map(prop::collection::vec(any::<u8>(), 0..6), inner, 0..4)
+                    .prop_map(Bencode::Dict),
+            ]
+        })
     }
 
     proptest! {
@@ -379,7 +321,7 @@ mod tests {
             listen_port in any::<Option<u16>>(),
             request_queue in any::<Option<u32>>(),
             metadata_size in proptest::option::of(0u64..=i64::MAX as u64),
-            extra in prop::collection::btree_map("x[a-z]{0,8}", any::<i64>().prop_map(Value::Int), 0..4),
+            extra in prop::collection::btree_map("x[a-z]{0,8}", any_extra_value(), 0..4),
         ) {
             let handshake = ExtendedHandshake {
                 extensions, client, listen_port, request_queue, metadata_size,

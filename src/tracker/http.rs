@@ -11,8 +11,9 @@ use std::time::Duration;
 use percent_encoding::{percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::StatusCode;
 
+use crate::bencode::{self, Dict};
+
 use super::announce::{AnnounceRequest, AnnounceResponse, ScrapeStats};
-use super::bencode::Value;
 use super::error::TrackerError;
 use super::peers::{decode_compact_v6, decode_peers};
 
@@ -53,8 +54,8 @@ impl HttpTracker {
         url: &str,
         request: &AnnounceRequest,
     ) -> Result<AnnounceResponse, TrackerError> {
-        let reply = self.get(url, &announce_url(url, request)).await?;
-        parse_announce(url, &reply)
+        let (status, body) = self.get(url, &announce_url(url, request)).await?;
+        parse_announce(url, interpret(url, status, &body)?)
     }
 
     /// Scrapes the tracker behind announce URL `url` (BEP 48).
@@ -71,12 +72,12 @@ impl HttpTracker {
             .map(|hash| format!("info_hash={}", encode(hash)))
             .collect::<Vec<_>>()
             .join("&");
-        let reply = self.get(url, &with_query(&base, &query)).await?;
-        parse_scrape(url, &reply, info_hashes)
+        let (status, body) = self.get(url, &with_query(&base, &query)).await?;
+        parse_scrape(url, interpret(url, status, &body)?, info_hashes)
     }
 
-    /// GETs `full_url` and decodes the reply of tracker `url`.
-    async fn get(&self, url: &str, full_url: &str) -> Result<Value, TrackerError> {
+    /// GETs `full_url` and reads the status and body of tracker `url`'s reply.
+    async fn get(&self, url: &str, full_url: &str) -> Result<(StatusCode, Vec<u8>), TrackerError> {
         let mut response = self
             .client
             .get(full_url)
@@ -101,7 +102,7 @@ impl HttpTracker {
             }
             body.extend_from_slice(&chunk);
         }
-        interpret(url, status, &body)
+        Ok((status, body))
     }
 }
 
@@ -170,12 +171,16 @@ pub(crate) fn scrape_url(announce: &str) -> Option<String> {
 }
 
 /// Decodes a reply body: a failure reason first, then the status, then the shape.
-pub(crate) fn interpret(url: &str, status: StatusCode, body: &[u8]) -> Result<Value, TrackerError> {
+pub(crate) fn interpret<'a>(
+    url: &str,
+    status: StatusCode,
+    body: &'a [u8],
+) -> Result<Dict<'a>, TrackerError> {
     let http_error = || TrackerError::Http {
         url: url.to_owned(),
         status: status.as_u16(),
     };
-    let value = match Value::decode(body) {
+    let value = match bencode::decode(body) {
         Ok(value) => value,
         Err(_) if !status.is_success() => return Err(http_error()),
         Err(error) if looks_like_html(body) => {
@@ -186,7 +191,8 @@ pub(crate) fn interpret(url: &str, status: StatusCode, body: &[u8]) -> Result<Va
         }
         Err(error) => return Err(TrackerError::malformed(url, error.to_string())),
     };
-    if let Some(reason) = value.get("failure reason") {
+    let dict = value.as_dict();
+    if let Some(reason) = dict.and_then(|dict| dict.get("failure reason")) {
         return Err(TrackerError::Failure {
             url: url.to_owned(),
             reason: text(reason.as_bytes().unwrap_or_default()),
@@ -195,10 +201,7 @@ pub(crate) fn interpret(url: &str, status: StatusCode, body: &[u8]) -> Result<Va
     if !status.is_success() {
         return Err(http_error());
     }
-    match value {
-        Value::Dict(_) => Ok(value),
-        _ => Err(TrackerError::malformed(url, "reply is not a dictionary")),
-    }
+    dict.ok_or_else(|| TrackerError::malformed(url, "reply is not a dictionary"))
 }
 
 fn looks_like_html(body: &[u8]) -> bool {
@@ -211,8 +214,9 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn seconds(url: &str, value: Option<&Value>, key: &str) -> Result<Option<Duration>, TrackerError> {
-    value
+fn seconds(url: &str, reply: Dict<'_>, key: &str) -> Result<Option<Duration>, TrackerError> {
+    reply
+        .get(key)
         .map(|value| {
             value
                 .as_int()
@@ -225,25 +229,24 @@ fn seconds(url: &str, value: Option<&Value>, key: &str) -> Result<Option<Duratio
         .transpose()
 }
 
-fn count(value: &Value, key: &str) -> Option<u32> {
-    value
-        .get(key)
-        .and_then(Value::as_int)
+fn count(dict: Dict<'_>, key: &str) -> Option<u32> {
+    dict.get(key)
+        .and_then(|value| value.as_int())
         .and_then(|number| u32::try_from(number).ok())
 }
 
 /// Reads a decoded announce reply.
-pub(crate) fn parse_announce(url: &str, reply: &Value) -> Result<AnnounceResponse, TrackerError> {
-    let interval = seconds(url, reply.get("interval"), "interval")?
+pub(crate) fn parse_announce(url: &str, reply: Dict<'_>) -> Result<AnnounceResponse, TrackerError> {
+    let interval = seconds(url, reply, "interval")?
         .ok_or_else(|| TrackerError::malformed(url, "no `interval`"))?;
-    let min_interval = seconds(url, reply.get("min interval"), "min interval")?;
+    let min_interval = seconds(url, reply, "min interval")?;
     let mut peers = match reply.get("peers") {
         Some(peers) => {
             decode_peers(peers).map_err(|error| TrackerError::malformed(url, error.to_string()))?
         }
         None => Vec::new(),
     };
-    if let Some(peers6) = reply.get("peers6").and_then(Value::as_bytes) {
+    if let Some(peers6) = reply.get("peers6").and_then(|peers6| peers6.as_bytes()) {
         peers.extend(
             decode_compact_v6(peers6)
                 .map_err(|error| TrackerError::malformed(url, error.to_string()))?,
@@ -257,7 +260,7 @@ pub(crate) fn parse_announce(url: &str, reply: &Value) -> Result<AnnounceRespons
         leechers: count(reply, "incomplete"),
         warning: reply
             .get("warning message")
-            .and_then(Value::as_bytes)
+            .and_then(|warning| warning.as_bytes())
             .map(text),
     })
 }
@@ -266,21 +269,22 @@ pub(crate) fn parse_announce(url: &str, reply: &Value) -> Result<AnnounceRespons
 /// tracker knows, in request order.
 pub(crate) fn parse_scrape(
     url: &str,
-    reply: &Value,
+    reply: Dict<'_>,
     info_hashes: &[[u8; 20]],
 ) -> Result<Vec<ScrapeStats>, TrackerError> {
-    let Some(Value::Dict(files)) = reply.get("files") else {
+    let Some(files) = reply.get("files").and_then(|files| files.as_dict()) else {
         return Err(TrackerError::malformed(url, "no `files` dictionary"));
     };
     Ok(info_hashes
         .iter()
         .filter_map(|hash| {
-            let stats = files.get(&hash[..])?;
+            let stats = files.get(hash)?.as_dict();
+            let stat = |key| stats.and_then(|stats| count(stats, key)).unwrap_or(0);
             Some(ScrapeStats {
                 info_hash: *hash,
-                seeders: count(stats, "complete").unwrap_or(0),
-                leechers: count(stats, "incomplete").unwrap_or(0),
-                completed: count(stats, "downloaded").unwrap_or(0),
+                seeders: stat("complete"),
+                leechers: stat("incomplete"),
+                completed: stat("downloaded"),
             })
         })
         .collect())
@@ -308,7 +312,7 @@ mod tests {
     }
 
     fn ok(body: &[u8]) -> Result<AnnounceResponse, TrackerError> {
-        interpret(URL, StatusCode::OK, body).and_then(|reply| parse_announce(URL, &reply))
+        interpret(URL, StatusCode::OK, body).and_then(|reply| parse_announce(URL, reply))
     }
 
     #[test]
@@ -406,6 +410,8 @@ mod tests {
                 "{body:?}"
             );
         }
+        let deep = [vec![b'l'; 1_000_000], vec![b'e'; 1_000_000]].concat();
+        assert!(matches!(ok(&deep), Err(TrackerError::Malformed { .. })));
         assert!(matches!(
             interpret(URL, StatusCode::NOT_FOUND, b"<html>"),
             Err(TrackerError::Http { status: 404, .. })
@@ -427,7 +433,7 @@ mod tests {
         body.extend_from_slice(&[1; 20]);
         body.extend_from_slice(b"d8:completei9eeee");
         let reply = interpret(URL, StatusCode::OK, &body).unwrap();
-        let stats = parse_scrape(URL, &reply, &[[1; 20], [3; 20], [2; 20]]).unwrap();
+        let stats = parse_scrape(URL, reply, &[[1; 20], [3; 20], [2; 20]]).unwrap();
         assert_eq!(
             stats,
             vec![

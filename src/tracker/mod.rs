@@ -5,7 +5,6 @@
 //! its own. Every error names the tracker URL involved; nothing here prints.
 
 mod announce;
-mod bencode;
 mod client;
 mod error;
 mod http;

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use thiserror::Error;
 
-use super::bencode::Value;
+use crate::bencode::{Bencode, Value};
 
 /// A peer list that cannot be read.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -78,30 +78,31 @@ pub fn encode_compact(peers: &[SocketAddr], ipv6: bool) -> Vec<u8> {
 /// Reads `peers` in either form. Dictionary entries whose `ip` is not a
 /// literal address (BEP 3 allows DNS names) or whose port is out of range are
 /// skipped rather than resolved.
-pub fn decode_peers(value: &Value) -> Result<Vec<SocketAddr>, PeersError> {
-    match value {
-        Value::Bytes(bytes) => decode_compact_v4(bytes),
-        Value::List(entries) => Ok(entries.iter().filter_map(dictionary_peer).collect()),
-        _ => Err(PeersError::WrongType),
+pub fn decode_peers(value: Value<'_>) -> Result<Vec<SocketAddr>, PeersError> {
+    if let Some(bytes) = value.as_bytes() {
+        return decode_compact_v4(bytes);
     }
+    let entries = value.as_list().ok_or(PeersError::WrongType)?;
+    Ok(entries.iter().filter_map(dictionary_peer).collect())
 }
 
-fn dictionary_peer(entry: &Value) -> Option<SocketAddr> {
-    let ip = std::str::from_utf8(entry.get("ip")?.as_bytes()?).ok()?;
+fn dictionary_peer(entry: Value<'_>) -> Option<SocketAddr> {
+    let entry = entry.as_dict()?;
+    let ip = entry.get("ip")?.as_str()?;
     let port = u16::try_from(entry.get("port")?.as_int()?).ok()?;
     Some(SocketAddr::new(ip.parse().ok()?, port))
 }
 
 /// Encodes peers as a BEP 3 dictionary list.
-pub fn encode_dictionary(peers: &[([u8; 20], SocketAddr)]) -> Value {
-    Value::List(
+pub fn encode_dictionary(peers: &[([u8; 20], SocketAddr)]) -> Bencode {
+    Bencode::List(
         peers
             .iter()
             .map(|(peer_id, addr)| {
-                Value::dict([
-                    ("ip", Value::Bytes(addr.ip().to_string().into_bytes())),
-                    ("peer id", Value::Bytes(peer_id.to_vec())),
-                    ("port", Value::Int(i64::from(addr.port()))),
+                Bencode::dict([
+                    ("ip", Bencode::text(&addr.ip().to_string())),
+                    ("peer id", Bencode::Bytes(peer_id.to_vec())),
+                    ("port", Bencode::Int(i64::from(addr.port()))),
                 ])
             })
             .collect(),
@@ -149,18 +150,19 @@ mod tests {
             ([1; 20], "127.0.0.1:6881".parse().unwrap()),
             ([2; 20], "[::1]:6882".parse().unwrap()),
         ]);
-        let Value::List(mut entries) = list else {
+        let Bencode::List(mut entries) = list else {
             panic!("not a list");
         };
-        entries.push(Value::dict([
-            ("ip", Value::Bytes(b"tracker.example".to_vec())),
-            ("port", Value::Int(1)),
+        entries.push(Bencode::dict([
+            ("ip", Bencode::text("tracker.example")),
+            ("port", Bencode::Int(1)),
         ]));
-        entries.push(Value::dict([
-            ("ip", Value::Bytes(b"10.0.0.1".to_vec())),
-            ("port", Value::Int(70000)),
+        entries.push(Bencode::dict([
+            ("ip", Bencode::text("10.0.0.1")),
+            ("port", Bencode::Int(70000)),
         ]));
-        let peers = decode_peers(&Value::List(entries)).unwrap();
+        let encoded = Bencode::List(entries).encode();
+        let peers = decode_peers(crate::bencode::decode(&encoded).unwrap()).unwrap();
         assert_eq!(
             peers,
             vec![
@@ -168,6 +170,12 @@ mod tests {
                 "[::1]:6882".parse().unwrap()
             ]
         );
+    }
+
+    #[test]
+    fn peers_of_another_type_are_rejected() {
+        let integer = crate::bencode::decode(b"i6e").unwrap();
+        assert_eq!(decode_peers(integer), Err(PeersError::WrongType));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use super::server::RunningServer;
 use super::*;
+use crate::bencode;
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -230,29 +231,33 @@ async fn server_answers_dictionary_peers_and_peers6() {
         let query =
             "info_hash=%00info%2Bhash%2F%20with%20%25%FF%21&peer_id=bbbbbbbbbbbbbbbbbbbb&port=6002";
         let compact = raw_get(server.addr, &format!("/announce?{query}")).await;
-        let compact = bencode::Value::decode(&compact).unwrap();
+        let compact = bencode::decode(&compact).unwrap().as_dict().unwrap();
         assert_eq!(
-            compact.get("peers").and_then(bencode::Value::as_bytes),
+            compact.get("peers").and_then(|peers| peers.as_bytes()),
             Some(&[][..])
         );
         let mut peers6 = std::net::Ipv6Addr::LOCALHOST.octets().to_vec();
         peers6.extend_from_slice(&6001u16.to_be_bytes());
         assert_eq!(
-            compact.get("peers6").and_then(bencode::Value::as_bytes),
+            compact.get("peers6").and_then(|peers6| peers6.as_bytes()),
             Some(&peers6[..])
         );
 
         let dictionary = raw_get(server.addr, &format!("/announce?{query}&compact=0")).await;
-        let dictionary = bencode::Value::decode(&dictionary).unwrap();
-        let bencode::Value::List(entries) = dictionary.get("peers").unwrap() else {
+        let dictionary = bencode::decode(&dictionary).unwrap().as_dict().unwrap();
+        let Some(entries) = dictionary.get("peers").and_then(|peers| peers.as_list()) else {
             panic!("peers is not a list: {dictionary:?}");
         };
+        let entries: Vec<_> = entries.iter().collect();
         assert_eq!(entries.len(), 1);
         assert_eq!(
-            entries[0].get("peer id").and_then(bencode::Value::as_bytes),
+            entries[0]
+                .as_dict()
+                .and_then(|entry| entry.get("peer id"))
+                .and_then(|peer_id| peer_id.as_bytes()),
             Some(&[1; 20][..])
         );
-        let parsed = http::parse_announce("test", &dictionary).unwrap();
+        let parsed = http::parse_announce("test", dictionary).unwrap();
         assert_eq!(parsed.peers, vec![addr("::1", 6001)]);
     })
     .await;
@@ -271,11 +276,11 @@ async fn server_explains_bad_requests() {
             ("/scrape", "scrape needs an info_hash"),
         ] {
             let body = raw_get(server.addr, target).await;
-            let reply = bencode::Value::decode(&body).unwrap();
+            let reply = bencode::decode(&body).unwrap().as_dict().unwrap();
             assert_eq!(
                 reply
                     .get("failure reason")
-                    .and_then(bencode::Value::as_bytes),
+                    .and_then(|reason| reason.as_bytes()),
                 Some(reason.as_bytes()),
                 "{target}"
             );

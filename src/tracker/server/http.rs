@@ -19,8 +19,8 @@ use tokio::task::JoinSet;
 
 use super::registry::{Announce, Families};
 use super::{is_passing, Shared};
+use crate::bencode::Bencode;
 use crate::tracker::announce::AnnounceEvent;
-use crate::tracker::bencode::Value;
 use crate::tracker::peers::{encode_compact, encode_dictionary};
 
 /// The largest request head accepted.
@@ -63,7 +63,7 @@ struct Reply {
 }
 
 impl Reply {
-    fn ok(body: Value) -> Reply {
+    fn ok(body: Bencode) -> Reply {
         Reply {
             status: "200 OK",
             body: body.encode(),
@@ -71,10 +71,7 @@ impl Reply {
     }
 
     fn failure(reason: &str) -> Reply {
-        Reply::ok(Value::dict([(
-            "failure reason",
-            Value::Bytes(reason.as_bytes().to_vec()),
-        )]))
+        Reply::ok(Bencode::dict([("failure reason", Bencode::text(reason))]))
     }
 
     fn error(status: &'static str) -> Reply {
@@ -228,25 +225,25 @@ fn announce(params: &[(String, Vec<u8>)], source: IpAddr, shared: &Shared) -> Re
     };
     let compact = param(params, "compact") != Some(b"0");
     let mut reply = vec![
-        ("complete", Value::Int(i64::from(view.seeders))),
-        ("incomplete", Value::Int(i64::from(view.leechers))),
+        ("complete", Bencode::Int(i64::from(view.seeders))),
+        ("incomplete", Bencode::Int(i64::from(view.leechers))),
         ("interval", seconds(shared.options.interval)),
     ];
     if compact {
         let addrs: Vec<SocketAddr> = view.peers.iter().map(|(_, addr)| *addr).collect();
-        reply.push(("peers", Value::Bytes(encode_compact(&addrs, false))));
+        reply.push(("peers", Bencode::Bytes(encode_compact(&addrs, false))));
         let peers6 = encode_compact(&addrs, true);
         if !peers6.is_empty() {
-            reply.push(("peers6", Value::Bytes(peers6)));
+            reply.push(("peers6", Bencode::Bytes(peers6)));
         }
     } else {
         reply.push(("peers", encode_dictionary(&view.peers)));
     }
-    Reply::ok(Value::dict(reply))
+    Reply::ok(Bencode::dict(reply))
 }
 
-fn seconds(duration: Duration) -> Value {
-    Value::Int(i64::try_from(duration.as_secs()).unwrap_or(i64::MAX))
+fn seconds(duration: Duration) -> Bencode {
+    Bencode::Int(i64::try_from(duration.as_secs()).unwrap_or(i64::MAX))
 }
 
 fn scrape(params: &[(String, Vec<u8>)], shared: &Shared) -> Reply {
@@ -266,15 +263,15 @@ fn scrape(params: &[(String, Vec<u8>)], shared: &Shared) -> Reply {
         .iter()
         .map(|hash| {
             let stats = registry.scrape(hash, now);
-            let counts = Value::dict([
-                ("complete", Value::Int(i64::from(stats.seeders))),
-                ("downloaded", Value::Int(i64::from(stats.completed))),
-                ("incomplete", Value::Int(i64::from(stats.leechers))),
+            let counts = Bencode::dict([
+                ("complete", Bencode::Int(i64::from(stats.seeders))),
+                ("downloaded", Bencode::Int(i64::from(stats.completed))),
+                ("incomplete", Bencode::Int(i64::from(stats.leechers))),
             ]);
             (hash.to_vec(), counts)
         })
         .collect();
-    Reply::ok(Value::dict([("files", Value::Dict(files))]))
+    Reply::ok(Bencode::dict([("files", Bencode::Dict(files))]))
 }
 
 #[cfg(test)]
