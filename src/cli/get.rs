@@ -3,7 +3,7 @@
 
 use super::exit::{with_status, ExitStatus};
 use super::torrent_run::{self, Listening, RunControl, SeedPolicy, StatePaths};
-use super::values::{parse_duration, parse_ratio, parse_selection, parse_size};
+use super::values::{parse_duration, parse_ratio, parse_selection, parse_size, FileSelection};
 use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::Dirs;
 use crate::output::Output;
@@ -14,7 +14,6 @@ use crate::swarm::{Session, SessionOptions};
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
 use std::net::SocketAddr;
-use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -40,7 +39,7 @@ pub struct GetArgs {
     pub no_tracker: bool,
     /// Download only these files (1-based, as listed by btt-seed show), e.g. 1,3-4
     #[arg(long, value_name = "LIST", value_parser = parse_selection)]
-    pub select: Option<Vec<RangeInclusive<usize>>>,
+    pub select: Option<FileSelection>,
     /// Download pieces in order, for playing while downloading
     #[arg(long)]
     pub sequential: bool,
@@ -82,7 +81,10 @@ pub fn command() -> clap::Command {
 
 /// The entry point of the `btt-get` binary.
 pub fn main() -> ExitCode {
-    let args = GetArgs::parse();
+    let args = match super::parse_args::<GetArgs>("btt-get") {
+        Ok(args) => args,
+        Err(code) => return code,
+    };
     let output = args.global.output("btt-get");
     let result = super::runtime().and_then(|runtime| runtime.block_on(run(args, &output)));
     finish(&output, result)
@@ -107,7 +109,7 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         let (root, resume_path, selection, recheck) = (
             args.output.clone(),
             resume_path.clone(),
-            args.select.clone(),
+            args.select.clone().map(|selection| selection.0),
             args.recheck,
         );
         tokio::task::spawn_blocking(move || {

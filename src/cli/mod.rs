@@ -55,6 +55,34 @@ pub fn finish(output: &Output, result: anyhow::Result<ExitStatus>) -> ExitCode {
     }
 }
 
+/// Parses the command line. A bad one gets the one-line error contract (a
+/// `usage` error record on a pipe, exit 2); `--help` and `--version` print as
+/// clap prints them.
+pub fn parse_args<P: clap::Parser>(program: &'static str) -> Result<P, ExitCode> {
+    use clap::error::ErrorKind;
+    P::try_parse().map_err(|error| {
+        if matches!(
+            error.kind(),
+            ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        ) {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitStatus::Usage.into()
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+        let rendered = error.to_string();
+        let first_line = rendered.lines().next().unwrap_or_default();
+        let message = first_line.strip_prefix("error: ").unwrap_or(first_line);
+        let output = Output::new(program, false, Verbosity::Normal);
+        output.error(ExitStatus::Usage.name(), message);
+        ExitStatus::Usage.into()
+    })
+}
+
 /// The EXIT STATUS section every man page carries.
 pub fn exit_status_help() -> String {
     let mut text = String::from("Exit status:\n");

@@ -147,7 +147,10 @@ pub fn command() -> clap::Command {
 
 /// The entry point of the `btt-seed` binary.
 pub fn main() -> ExitCode {
-    let args = SeedArgs::parse();
+    let args = match super::parse_args::<SeedArgs>("btt-seed") {
+        Ok(args) => args,
+        Err(code) => return code,
+    };
     let output = args.global.output("btt-seed");
     let result = match args.command {
         SeedCommand::Create(create_args) => create_torrent(create_args, &output),

@@ -233,7 +233,9 @@ pub async fn drive(
     let bar = control
         .output
         .progress(torrent.info.total_length, &torrent.info.name);
-    let mut completed_at = session.stats().complete.then(Instant::now);
+    // A seeder that starts complete is not "completing"; a download that
+    // finds its data already complete reports completion once and stops.
+    let mut completed_at = (session.stats().complete && control.seed.seeds()).then(Instant::now);
     let mut last_received = (Instant::now(), session.stats().downloaded);
     let mut ticker = tokio::time::interval(Duration::from_millis(500));
     let reason = loop {

@@ -43,8 +43,12 @@ pub fn parse_ratio(input: &str) -> Result<f64, String> {
     }
 }
 
+/// A file selection: 0-based index ranges (one clap value, however many ranges).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSelection(pub Vec<RangeInclusive<usize>>);
+
 /// Parses a 1-based file selection like `1,3-4` into 0-based index ranges.
-pub fn parse_selection(input: &str) -> Result<Vec<RangeInclusive<usize>>, String> {
+pub fn parse_selection(input: &str) -> Result<FileSelection, String> {
     let invalid =
         || format!("invalid file selection {input:?}: expected 1-based indices like 1,3-4");
     input
@@ -61,7 +65,8 @@ pub fn parse_selection(input: &str) -> Result<Vec<RangeInclusive<usize>>, String
             }
             Ok(first - 1..=last - 1)
         })
-        .collect()
+        .collect::<Result<Vec<_>, String>>()
+        .map(FileSelection)
 }
 
 #[cfg(test)]
@@ -80,7 +85,10 @@ mod tests {
 
     #[test]
     fn selections_are_one_based_ranges() {
-        assert_eq!(parse_selection("1,3-4"), Ok(vec![0..=0, 2..=3]));
+        assert_eq!(
+            parse_selection("1,3-4"),
+            Ok(FileSelection(vec![0..=0, 2..=3]))
+        );
         assert!(parse_selection("0").is_err());
         assert!(parse_selection("4-3").is_err());
         assert!(parse_selection("a").is_err());

@@ -77,7 +77,9 @@ async fn run(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, theirs: H
     let (outbox, outbox_rx) = mpsc::unbounded_channel();
     let cancel = shared.shutdown.child_token();
     let fast = theirs.supports_fast();
-    let Ok(key) = shared.register(addr, theirs.peer_id, fast, outbox, cancel.clone()) else {
+    let Ok((key, allowed_fast)) =
+        shared.register(addr, theirs.peer_id, fast, outbox, cancel.clone())
+    else {
         return;
     };
     let writer = tokio::spawn(write_loop(
@@ -86,6 +88,7 @@ async fn run(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, theirs: H
         write_half,
         outbox_rx,
         fast,
+        allowed_fast,
     ));
     shared.send_opening(key, theirs.supports_extensions());
     let limits = WireLimits {
@@ -130,6 +133,7 @@ struct Writer {
     buffer: BytesMut,
     uploads: VecDeque<BlockRequest>,
     fast: bool,
+    allowed_fast: Vec<u32>,
 }
 
 impl Writer {
@@ -160,8 +164,14 @@ impl Writer {
         }
     }
 
+    /// Refuses every queued upload but those of allowed-fast pieces (BEP 6).
     fn drop_uploads(&mut self) {
-        for request in std::mem::take(&mut self.uploads) {
+        let (keep, refuse): (VecDeque<BlockRequest>, VecDeque<BlockRequest>) =
+            std::mem::take(&mut self.uploads)
+                .into_iter()
+                .partition(|request| self.allowed_fast.contains(&request.index));
+        self.uploads = keep;
+        for request in refuse {
             self.refuse(request);
         }
     }
@@ -173,12 +183,14 @@ async fn write_loop(
     mut socket: OwnedWriteHalf,
     mut outbox: mpsc::UnboundedReceiver<Outgoing>,
     fast: bool,
+    allowed_fast: Vec<u32>,
 ) {
     let mut writer = Writer {
         codec: MessageCodec::default(),
         buffer: BytesMut::with_capacity(64 * 1024),
         uploads: VecDeque::new(),
         fast,
+        allowed_fast,
     };
     loop {
         while let Ok(item) = outbox.try_recv() {

@@ -12,7 +12,7 @@ use super::picker::{Arrival, Block, PeerKey, Picker, BLOCK_SIZE};
 use super::SessionOptions;
 use crate::bitfield::Bitfield;
 use crate::metainfo::Torrent;
-use crate::peer::{BlockRequest, ExtendedHandshake, Message};
+use crate::peer::{allowed_fast_set, BlockRequest, ExtendedHandshake, ExtensionRegistry, Message};
 use crate::rate::RateLimiter;
 use crate::storage::Storage;
 use bytes::Bytes;
@@ -36,6 +36,8 @@ const STRIKES_TO_BAN: u32 = 2;
 const MAX_PIPELINE: usize = 512;
 /// The fewest requests we keep outstanding at one unchoking peer.
 const MIN_PIPELINE: usize = 32;
+/// Pieces a choked peer with the fast extension may still request (BEP 6).
+const ALLOWED_FAST_COUNT: usize = 10;
 /// The largest block we serve.
 pub(super) const MAX_SERVED_BLOCK: u32 = 128 * 1024;
 
@@ -76,6 +78,8 @@ pub(super) struct PeerEntry {
     cancel: CancellationToken,
     has: Bitfield,
     fast: bool,
+    allowed_fast: Vec<u32>,
+    extensions: ExtensionRegistry,
     peer_choking: bool,
     peer_interested: bool,
     am_choking: bool,
@@ -135,6 +139,7 @@ pub(super) struct Shared {
     pub(super) shutdown: CancellationToken,
     pub(super) resume_dirty: AtomicBool,
     pub(super) new_peers: mpsc::UnboundedSender<Vec<SocketAddr>>,
+    extensions: ExtensionRegistry,
     verify_slots: Semaphore,
 }
 
@@ -170,6 +175,7 @@ impl Shared {
             shutdown: CancellationToken::new(),
             resume_dirty: AtomicBool::new(false),
             new_peers,
+            extensions: ExtensionRegistry::new(),
             downloaded: AtomicU64::new(0),
             uploaded: AtomicU64::new(0),
             torrent,
@@ -206,7 +212,7 @@ impl Shared {
         fast: bool,
         outbox: mpsc::UnboundedSender<Outgoing>,
         cancel: CancellationToken,
-    ) -> Result<PeerKey, PeerError> {
+    ) -> Result<(PeerKey, Vec<u32>), PeerError> {
         let mut state = self.lock();
         if peer_id == self.options.peer_id {
             return Err(PeerError::Refused("connected to ourselves"));
@@ -224,6 +230,12 @@ impl Shared {
         state.next_key += 1;
         let now = Instant::now();
         let piece_count = state.picker.have().len();
+        let allowed_fast = match (fast, addr.ip().to_canonical()) {
+            (true, std::net::IpAddr::V4(ip)) => {
+                allowed_fast_set(ALLOWED_FAST_COUNT, ip, &self.info_hash, piece_count as u32)
+            }
+            _ => Vec::new(),
+        };
         state.peers.insert(
             key,
             PeerEntry {
@@ -233,6 +245,8 @@ impl Shared {
                 cancel,
                 has: Bitfield::new(piece_count),
                 fast,
+                allowed_fast: allowed_fast.clone(),
+                extensions: self.extensions.clone(),
                 peer_choking: true,
                 peer_interested: false,
                 am_choking: true,
@@ -244,10 +258,12 @@ impl Shared {
                 last_block_at: now,
             },
         );
-        Ok(key)
+        Ok((key, allowed_fast))
     }
 
-    /// Sends the first messages: our extended handshake and what we have.
+    /// Sends the first messages: our extended handshake (BEP 10, built by the
+    /// extension registry), what we have, and the pieces the peer may request
+    /// while choked (BEP 6).
     pub(super) fn send_opening(&self, key: PeerKey, remote_supports_extensions: bool) {
         let state = self.lock();
         let Some(peer) = state.peers.get(&key) else {
@@ -258,7 +274,7 @@ impl Shared {
                 client: Some(format!("btt {}", env!("CARGO_PKG_VERSION"))),
                 listen_port: Some(self.options.listen_port),
                 request_queue: Some(MAX_PIPELINE as u32),
-                ..ExtendedHandshake::default()
+                ..peer.extensions.handshake()
             };
             peer.send(handshake.to_message());
         }
@@ -268,6 +284,13 @@ impl Shared {
             (true, count) if count == have.len() => peer.send(Message::HaveAll),
             (_, 0) => {}
             _ => peer.send(Message::bitfield(have)),
+        }
+        for &index in peer
+            .allowed_fast
+            .iter()
+            .filter(|&&index| have.get(index as usize))
+        {
+            peer.send(Message::AllowedFast(index));
         }
     }
 
@@ -343,6 +366,9 @@ impl Shared {
                 Ok(())
             }
             Message::Extended { id: 0, payload } => self.on_extended_handshake(key, &payload),
+            // No extension is registered yet: ut_metadata, ut_pex and the
+            // market's `btt` register in `Shared::extensions` and are
+            // dispatched here by the name the registry gives their id.
             Message::Extended { .. } => Ok(()),
         }
     }
@@ -467,7 +493,8 @@ impl Shared {
         let Some(peer) = state.peers.get(&key) else {
             return Ok(());
         };
-        if peer.am_choking || !state.picker.have().get(request.index as usize) {
+        let may_serve = !peer.am_choking || peer.allowed_fast.contains(&request.index);
+        if !may_serve || !state.picker.have().get(request.index as usize) {
             if peer.fast {
                 peer.send(Message::Reject(request));
             }
@@ -495,7 +522,11 @@ impl Shared {
     fn on_extended_handshake(&self, key: PeerKey, payload: &[u8]) -> Result<(), PeerError> {
         let handshake = ExtendedHandshake::from_payload(payload)?;
         let mut state = self.lock();
-        if let (Some(peer), Some(queue)) = (state.peers.get_mut(&key), handshake.request_queue) {
+        let Some(peer) = state.peers.get_mut(&key) else {
+            return Ok(());
+        };
+        peer.extensions.record_remote(&handshake);
+        if let Some(queue) = handshake.request_queue {
             peer.request_queue = (queue as usize).clamp(1, MAX_PIPELINE);
         }
         Ok(())
