@@ -277,6 +277,21 @@ fn select_zero_is_a_usage_error() {
 }
 
 #[test]
+#[ignore = "bug: clap usage errors print clap's multi-line `error: ...` without the `btt-get: ` prefix and no error record (src/cli/get.rs main, GetArgs::parse)"]
+fn select_zero_gets_one_error_line_and_an_error_record() {
+    let env = TestEnv::new();
+    let torrent = env.path().join("good.torrent");
+    std::fs::write(&torrent, good_torrent()).expect("write torrent");
+    let (code, child) = run(
+        &env,
+        "btt-get",
+        &[torrent.as_os_str(), "--select".as_ref(), "0".as_ref()],
+    );
+    assert_eq!(code, 2, "{}", child.diagnostics());
+    assert_one_error(&child, "btt-get", "usage");
+}
+
+#[test]
 #[ignore = "bug: btt-get --select panics in clap (Option<Vec<RangeInclusive>> with a Vec-returning value_parser, src/cli/get.rs)"]
 fn select_beyond_the_last_file_is_a_usage_error() {
     let env = TestEnv::new();

@@ -195,7 +195,7 @@ fn select_downloads_the_selected_file_completely() {
 }
 
 #[test]
-#[ignore = "bug: btt-get --select panics in clap (Option<Vec<RangeInclusive>> with a Vec-returning value_parser, src/cli/get.rs)"]
+#[ignore = "bug: --select panics in clap (src/cli/get.rs); with that fixed, selecting only the 0-byte file never exits (src/cli/torrent_run.rs drive)"]
 fn select_two_downloads_the_second_file_and_exits_0() {
     let fixture = Fixture::new(MULTI_FILE, &["--piece-length", "64KiB"]);
     let torrent = fixture.parsed();
@@ -205,12 +205,30 @@ fn select_two_downloads_the_second_file_and_exits_0() {
         "leecher",
         &["--peer", &seeder.addr(), "--no-tracker", "--select", "2"],
     );
+    get.wait_success(Duration::from_secs(20));
     finishes_complete(&mut get);
     let relative = Path::new(&torrent.info.name).join(&second.path);
     let expected = std::fs::read(fixture.data.join(&relative)).expect("read source file");
     let actual = std::fs::read(out.join(&relative))
         .unwrap_or_else(|e| panic!("read downloaded {}: {e}", relative.display()));
     assert!(expected == actual, "{} differs", relative.display());
+}
+
+#[test]
+#[ignore = "bug: btt-get never exits when its data is already complete at start (src/cli/torrent_run.rs drive)"]
+fn btt_get_on_already_complete_data_exits_0_without_downloading() {
+    let fixture = Fixture::new(SINGLE_FILE, &[]);
+    let seeder = fixture.seed(&["--no-tracker"]);
+    let peer = ["--peer", &seeder.addr(), "--no-tracker"];
+    let (mut first, out) = fixture.get("leecher", &peer);
+    finishes_complete(&mut first);
+    let (mut again, _) = fixture.get("leecher", &peer);
+    again.wait_success(Duration::from_secs(20));
+    let summary = finishes_complete(&mut again);
+    let started = started(&again);
+    assert_eq!(started.have_pieces, started.pieces, "{started:?}");
+    assert_eq!(summary.downloaded, 0);
+    assert_trees_equal(&fixture.data, &out);
 }
 
 #[test]
@@ -409,16 +427,22 @@ fn seed_time_keeps_seeding_after_completion_then_exits_0() {
             "3s",
         ],
     );
-    get.read_record(DOWNLOAD, "completed");
+    let completed: Completed = typed(&get.read_record(DOWNLOAD, "completed"));
     let completed_at = Instant::now();
     get.wait_success(Duration::from_secs(15));
-    let seeded = completed_at.elapsed();
+    let waited = completed_at.elapsed();
     assert!(
-        seeded >= Duration::from_millis(2500) && seeded <= Duration::from_secs(10),
-        "exited {seeded:?} after completing"
+        waited <= Duration::from_secs(10),
+        "exited {waited:?} after completing"
     );
     let summary: Summary = last_record(&get, "summary");
     assert!(summary.complete, "{summary:?}");
+    let seeded = summary.seconds - completed.seconds;
+    assert!(
+        (3.0..8.0).contains(&seeded),
+        "seeded {seeded:.2} s after completing\n{}",
+        get.diagnostics()
+    );
     assert_eq!(summary.stopped_by, "seed_time");
 }
 
