@@ -12,6 +12,7 @@ mod support;
 use btt::cli::seed::Verified;
 use btt::metainfo::Torrent;
 use btt::output::ErrorRecord;
+use btt::storage::ResumeState;
 use btt::swarm::events::{Completed, PeerBanned, PieceFailed, Progress, Started, Summary};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -341,10 +342,21 @@ fn resume_after_kill_9_does_not_fetch_verified_pieces_again() {
         slow.diagnostics()
     );
 
+    let torrent = fixture.parsed();
+    let resume_file = home.resume_files().pop().expect("a resume file");
+    let saved = ResumeState::load(
+        &resume_file,
+        &torrent.info_hash.0,
+        torrent.info.pieces.len(),
+    )
+    .expect("the resume file loads after kill -9")
+    .expect("the resume file exists");
+    assert!(saved.have.count() > 0, "the resume save holds no piece");
+
     let mut again = get_in(&fixture.env, &home, &fixture.torrent, &out, &peer);
     let summary = finishes_complete(&mut again);
     let started = started(&again);
-    assert!(started.have_pieces > 0, "{started:?}");
+    assert!(started.have_pieces >= saved.have.count(), "{started:?}");
     assert!(started.left < started.total_length, "{started:?}");
     assert_eq!(
         summary.downloaded, started.left,
@@ -454,7 +466,9 @@ fn a_dishonest_peer_is_banned_and_the_download_completes_from_the_honest_one() {
     let fixture = Fixture::new(&[("honest.bin", 1024 * 1024)], SMALL_PIECES);
     let torrent = fixture.parsed();
     let dishonest = DishonestPeer::start(torrent.info_hash.0, torrent.info.pieces.len());
-    let seeder = fixture.seed(&["--no-tracker"]);
+    // A slow honest seeder (about 4 s for the 1 MiB), so that the download
+    // cannot finish before the dishonest peer is connected and asked.
+    let seeder = fixture.seed(&["--no-tracker", "--up-limit", "256KiB"]);
     let (mut get, out) = fixture.get(
         "leecher",
         &[
