@@ -108,6 +108,45 @@ fn bad_torrents() -> Vec<(&'static str, Vec<u8>)> {
             ))),
         ),
         (
+            "an absolute path",
+            torrent_bytes(Some(multi_file_info(
+                &[(&["/tmp", "escaped.txt"], 5), (&["ok.txt"], 5)],
+                16_384,
+            ))),
+        ),
+        (
+            "a path component with a slash",
+            torrent_bytes(Some(multi_file_info(
+                &[(&["a/../../escaped.txt"], 5), (&["ok.txt"], 5)],
+                16_384,
+            ))),
+        ),
+        (
+            "an empty path component",
+            torrent_bytes(Some(multi_file_info(
+                &[(&["", "empty.txt"], 5), (&["ok.txt"], 5)],
+                16_384,
+            ))),
+        ),
+        (
+            "a NUL byte in a path",
+            torrent_bytes(Some(multi_file_info(
+                &[(&["nul\0.txt"], 5), (&["ok.txt"], 5)],
+                16_384,
+            ))),
+        ),
+        (
+            "a negative file length",
+            torrent_bytes(Some(multi_file_info(
+                &[(&["a.bin"], -5), (&["ok.txt"], 16_389)],
+                16_384,
+            ))),
+        ),
+        (
+            "fewer piece hashes than the files need",
+            with_info(&set("pieces", Bencode::Bytes(vec![7u8; 20]))),
+        ),
+        (
             "a single-file name of ..",
             with_info(&|info| {
                 info.retain(|(k, _)| *k != "files" && *k != "name");
