@@ -538,3 +538,45 @@ fn only_a_dishonest_peer_gets_it_banned_and_exits_unreachable() {
         "{stderr}"
     );
 }
+
+/// A peer that breaks the protocol as `behaviour` says, beside an honest
+/// seeder: btt-get drops it, never panics, and completes from the seeder.
+fn a_protocol_breaking_peer_is_dropped(behaviour: Behaviour) {
+    let fixture = Fixture::new(&[("honest.bin", 1024 * 1024)], SMALL_PIECES);
+    let torrent = fixture.parsed();
+    let liar = DishonestPeer::start_with(torrent.info_hash.0, torrent.info.pieces.len(), behaviour);
+    let seeder = fixture.seed(&["--no-tracker", "--up-limit", "256KiB"]);
+    let (mut get, out) = fixture.get(
+        "leecher",
+        &[
+            "--peer",
+            &liar.addr(),
+            "--peer",
+            &seeder.addr(),
+            "--no-tracker",
+        ],
+    );
+    finishes_complete(&mut get);
+    assert_trees_equal(&fixture.data, &out);
+    assert!(
+        liar.connections() > 0,
+        "never connected\n{}",
+        get.diagnostics()
+    );
+    assert_eq!(
+        liar.blocks_served(),
+        0,
+        "{behaviour:?}: its blocks were used"
+    );
+    assert!(!get.stderr().contains("panicked"), "{}", get.diagnostics());
+}
+
+#[test]
+fn a_peer_sending_an_oversized_message_is_dropped() {
+    a_protocol_breaking_peer_is_dropped(Behaviour::OversizedMessage);
+}
+
+#[test]
+fn a_peer_sending_a_bitfield_of_the_wrong_length_is_dropped() {
+    a_protocol_breaking_peer_is_dropped(Behaviour::WrongLengthBitfield);
+}

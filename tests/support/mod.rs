@@ -42,7 +42,7 @@ mod tree;
 pub use aria2::Aria2;
 pub use btt::{btt_get, BttSeed, BttTracker};
 pub use child::Child;
-pub use dishonest::DishonestPeer;
+pub use dishonest::{Behaviour, DishonestPeer};
 pub use env::{bin, TestEnv};
 pub use libtorrent::Libtorrent;
 pub use peer::{Leecher, Seeder};
