@@ -2,10 +2,9 @@
 //! connections on 127.0.0.1, answers the handshake for one torrent, claims
 //! every piece (have-all, or a full bitfield to a peer without the fast
 //! extension), unchokes, and answers every request with random bytes. It is
-//! built on `btt::peer`, so only its payload lies, never its framing.
-//!
-//! [`Behaviour`] picks other ways to break the protocol: an oversized
-//! message, or a bitfield of the wrong length.
+//! built on `btt::peer`, so by default only its payload lies, never its
+//! framing; [`Behaviour`] picks other ways to break the protocol: an
+//! oversized message, or a bitfield of the wrong length.
 //!
 //! It runs on its own thread with a current-thread tokio runtime; dropping
 //! the [`DishonestPeer`] stops it and joins the thread within about a second.
