@@ -53,6 +53,11 @@ impl Child {
         Child::start(label, command, Stdio::piped())
     }
 
+    /// Starts `command` with `stdin` as its standard input (a file, say).
+    pub fn spawn_with_input(label: &str, command: Command, stdin: Stdio) -> Child {
+        Child::start(label, command, stdin)
+    }
+
     fn start(label: &str, mut command: Command, stdin: Stdio) -> Child {
         command
             .stdin(stdin)
@@ -257,7 +262,9 @@ impl Child {
         self.try_wait().and_then(|status| status.signal()) == Some(signal)
     }
 
-    fn signal(&self, signal: i32) {
+    /// Sends `signal` to the process group the child leads (SIGKILL for a
+    /// crash, SIGTERM for a clean stop); [`Child::wait_timeout`] reaps it.
+    pub fn signal(&self, signal: i32) {
         let Ok(pid) = libc::pid_t::try_from(self.process.id()) else {
             return;
         };

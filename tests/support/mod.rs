@@ -29,10 +29,12 @@
 mod aria2;
 mod btt;
 mod child;
+mod dishonest;
 mod env;
 mod libtorrent;
 mod peer;
 mod port;
+mod swarm;
 mod torrent_tools;
 mod transmission;
 mod tree;
@@ -40,10 +42,12 @@ mod tree;
 pub use aria2::Aria2;
 pub use btt::{btt_get, BttSeed, BttTracker};
 pub use child::Child;
+pub use dishonest::{Behaviour, DishonestPeer};
 pub use env::{bin, TestEnv};
 pub use libtorrent::Libtorrent;
 pub use peer::{Leecher, Seeder};
 pub use port::free_port;
+pub use swarm::{exit_code, get_in, last_record, listening_port, records_of, seed_in, typed, Home};
 pub use torrent_tools::{info_hash, mktorrent, transmission_create};
 pub use transmission::Transmission;
 pub use tree::{

@@ -1,0 +1,444 @@
+//! Bad input to `btt-get` and `btt-seed`: one clear line on stderr
+//! (`PROGRAM: error: ...`), an `error` record on stdout (a pipe here), the
+//! documented exit status, and nothing written anywhere. The torrents are
+//! hand-made with `btt::bencode::Bencode` or raw bytes.
+//!
+//! Also: `btt-get -` reads the torrent from standard input.
+
+mod support;
+
+use btt::bencode::Bencode;
+use btt::output::ErrorRecord;
+use btt::swarm::events::Summary;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use support::*;
+
+/// How long a command that fails on its input may take.
+const QUICK: Duration = Duration::from_secs(20);
+
+/// The entries of a dictionary being built, in any order.
+type Entries = Vec<(&'static str, Bencode)>;
+
+fn dict(entries: Entries) -> Bencode {
+    Bencode::Dict(
+        entries
+            .into_iter()
+            .map(|(key, value)| (key.as_bytes().to_vec(), value))
+            .collect::<BTreeMap<_, _>>(),
+    )
+}
+
+/// A multi-file info dictionary with `files` (path components, length),
+/// `piece_length` and one 20-byte hash per piece of the total.
+fn multi_file_info(files: &[(&[&str], i64)], piece_length: i64) -> Entries {
+    let total: i64 = files.iter().map(|(_, length)| length).sum();
+    let pieces = (total + piece_length.max(1) - 1) / piece_length.max(1);
+    let files = files
+        .iter()
+        .map(|(path, length)| {
+            dict(vec![
+                ("length", Bencode::Int(*length)),
+                (
+                    "path",
+                    Bencode::List(path.iter().map(|part| Bencode::text(part)).collect()),
+                ),
+            ])
+        })
+        .collect();
+    vec![
+        ("name", Bencode::text("x")),
+        ("piece length", Bencode::Int(piece_length)),
+        ("pieces", Bencode::Bytes(vec![7u8; 20 * pieces as usize])),
+        ("files", Bencode::List(files)),
+    ]
+}
+
+/// A torrent file's bytes around `info` (no tracker).
+fn torrent_bytes(info: Option<Entries>) -> Vec<u8> {
+    let mut root = vec![("comment", Bencode::text("hand-made"))];
+    if let Some(info) = info {
+        root.push(("info", dict(info)));
+    }
+    dict(root).encode()
+}
+
+/// A well-formed two-file torrent.
+fn good_torrent() -> Vec<u8> {
+    torrent_bytes(Some(multi_file_info(
+        &[(&["a.bin"], 40_000), (&["b.bin"], 3)],
+        16_384,
+    )))
+}
+
+/// The malformed torrents every command must refuse with status 3.
+fn bad_torrents() -> Vec<(&'static str, Vec<u8>)> {
+    let good = good_torrent();
+    let with_info = |change: &dyn Fn(&mut Entries)| {
+        let mut info = multi_file_info(&[(&["a.bin"], 40_000)], 16_384);
+        change(&mut info);
+        torrent_bytes(Some(info))
+    };
+    let set = |key: &'static str, value: Bencode| {
+        move |info: &mut Entries| {
+            info.retain(|(k, _)| *k != key);
+            info.push((key, value.clone()));
+        }
+    };
+    vec![
+        ("malformed bencode", b"d4:infod4:name1:xe5:oops".to_vec()),
+        ("not bencode at all", b"<html>404</html>".to_vec()),
+        ("truncated", good[..good.len() / 2].to_vec()),
+        ("missing info", torrent_bytes(None)),
+        (
+            "pieces not a multiple of 20",
+            with_info(&set("pieces", Bencode::Bytes(vec![7u8; 59]))),
+        ),
+        (
+            "piece length 0",
+            with_info(&set("piece length", Bencode::Int(0))),
+        ),
+        (
+            "a path with ..",
+            torrent_bytes(Some(multi_file_info(
+                &[(&["..", "escaped.txt"], 5), (&["ok.txt"], 5)],
+                16_384,
+            ))),
+        ),
+        (
+            "an absolute path",
+            torrent_bytes(Some(multi_file_info(
+                &[(&["/tmp", "escaped.txt"], 5), (&["ok.txt"], 5)],
+                16_384,
+            ))),
+        ),
+        (
+            "a path component with a slash",
+            torrent_bytes(Some(multi_file_info(
+                &[(&["a/../../escaped.txt"], 5), (&["ok.txt"], 5)],
+                16_384,
+            ))),
+        ),
+        (
+            "an empty path component",
+            torrent_bytes(Some(multi_file_info(
+                &[(&["", "empty.txt"], 5), (&["ok.txt"], 5)],
+                16_384,
+            ))),
+        ),
+        (
+            "a NUL byte in a path",
+            torrent_bytes(Some(multi_file_info(
+                &[(&["nul\0.txt"], 5), (&["ok.txt"], 5)],
+                16_384,
+            ))),
+        ),
+        (
+            "a negative file length",
+            torrent_bytes(Some(multi_file_info(
+                &[(&["a.bin"], -5), (&["ok.txt"], 16_389)],
+                16_384,
+            ))),
+        ),
+        (
+            "fewer piece hashes than the files need",
+            with_info(&set("pieces", Bencode::Bytes(vec![7u8; 20]))),
+        ),
+        (
+            "a single-file name of ..",
+            with_info(&|info| {
+                info.retain(|(k, _)| *k != "files" && *k != "name");
+                info.push(("name", Bencode::text("..")));
+                info.push(("length", Bencode::Int(40_000)));
+            }),
+        ),
+    ]
+}
+
+/// Every path under `root`, relative, for "nothing was written" checks.
+fn snapshot(root: &Path) -> BTreeSet<PathBuf> {
+    let mut seen = BTreeSet::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path.clone());
+            }
+            seen.insert(path.strip_prefix(root).expect("under root").to_path_buf());
+        }
+    }
+    seen
+}
+
+/// Runs `program ARGS...` and returns its exit code and the finished child.
+fn run(env: &TestEnv, program: &str, args: &[&std::ffi::OsStr]) -> (i32, Child) {
+    let mut command = env.btt(program);
+    command.args(args);
+    let mut child = env.spawn(program, command);
+    let code = exit_code(&mut child, QUICK);
+    (code, child)
+}
+
+/// One `PROGRAM: error: ...` line on stderr, and an `error` record with
+/// `code` as the last line of stdout.
+fn assert_one_error(child: &Child, program: &str, code: &str) -> ErrorRecord {
+    let stderr = child.stderr();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", child.diagnostics());
+    assert!(
+        lines[0].starts_with(&format!("{program}: error: ")),
+        "{}",
+        child.diagnostics()
+    );
+    assert!(!stderr.contains("panicked"), "{}", child.diagnostics());
+    let error: ErrorRecord = last_record(child, "error");
+    assert_eq!(error.code, code, "{}", child.diagnostics());
+    assert!(
+        lines[0].ends_with(&error.message),
+        "stderr and the error record disagree\n{}",
+        child.diagnostics()
+    );
+    error
+}
+
+#[test]
+fn malformed_torrents_are_bad_input_to_btt_get_and_write_nothing() {
+    for (what, bytes) in bad_torrents() {
+        let env = TestEnv::new();
+        let torrent = env.path().join("bad.torrent");
+        std::fs::write(&torrent, &bytes).expect("write torrent");
+        let out = env.path().join("out");
+        let before = snapshot(env.path());
+        let (code, child) = run(
+            &env,
+            "btt-get",
+            &[
+                torrent.as_os_str(),
+                "-o".as_ref(),
+                out.as_os_str(),
+                "--listen".as_ref(),
+                "127.0.0.1:0".as_ref(),
+                "--no-tracker".as_ref(),
+            ],
+        );
+        assert_eq!(code, 3, "{what}\n{}", child.diagnostics());
+        let error = assert_one_error(&child, "btt-get", "bad_input");
+        assert!(error.message.contains("bad.torrent"), "{what}: {error:?}");
+        assert_eq!(
+            snapshot(env.path()),
+            before,
+            "{what}: btt-get wrote something"
+        );
+    }
+}
+
+#[test]
+fn malformed_torrents_are_bad_input_to_btt_seed_show_verify_and_run() {
+    for (what, bytes) in bad_torrents() {
+        let env = TestEnv::new();
+        let torrent = env.path().join("bad.torrent");
+        std::fs::write(&torrent, &bytes).expect("write torrent");
+        let data = env.dir("data");
+        let before = snapshot(env.path());
+        for args in [
+            vec!["show".as_ref(), torrent.as_os_str()],
+            vec![
+                "verify".as_ref(),
+                torrent.as_os_str(),
+                "--data".as_ref(),
+                data.as_os_str(),
+            ],
+            vec![
+                "run".as_ref(),
+                "--data".as_ref(),
+                data.as_os_str(),
+                "--listen".as_ref(),
+                "127.0.0.1:0".as_ref(),
+                "--no-tracker".as_ref(),
+                torrent.as_os_str(),
+            ],
+        ] {
+            let (code, child) = run(&env, "btt-seed", &args);
+            assert_eq!(code, 3, "{what}: {args:?}\n{}", child.diagnostics());
+            assert_one_error(&child, "btt-seed", "bad_input");
+        }
+        assert_eq!(
+            snapshot(env.path()),
+            before,
+            "{what}: btt-seed wrote something"
+        );
+    }
+}
+
+#[test]
+fn a_nonexistent_torrent_is_a_failure() {
+    let env = TestEnv::new();
+    let missing = env.path().join("missing.torrent");
+    let out = env.path().join("out");
+    let (code, child) = run(
+        &env,
+        "btt-get",
+        &[missing.as_os_str(), "-o".as_ref(), out.as_os_str()],
+    );
+    assert_eq!(code, 1, "{}", child.diagnostics());
+    let error = assert_one_error(&child, "btt-get", "failure");
+    assert!(error.message.contains("missing.torrent"), "{error:?}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn select_zero_is_a_usage_error() {
+    let env = TestEnv::new();
+    let torrent = env.path().join("good.torrent");
+    std::fs::write(&torrent, good_torrent()).expect("write torrent");
+    let out = env.path().join("out");
+    let (code, child) = run(
+        &env,
+        "btt-get",
+        &[
+            torrent.as_os_str(),
+            "-o".as_ref(),
+            out.as_os_str(),
+            "--select".as_ref(),
+            "0".as_ref(),
+        ],
+    );
+    assert_eq!(code, 2, "{}", child.diagnostics());
+    assert!(
+        child.stderr().contains("--select"),
+        "{}",
+        child.diagnostics()
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+#[ignore = "bug: clap usage errors print clap's multi-line `error: ...` without the `btt-get: ` prefix and no error record (src/cli/get.rs main, GetArgs::parse)"]
+fn select_zero_gets_one_error_line_and_an_error_record() {
+    let env = TestEnv::new();
+    let torrent = env.path().join("good.torrent");
+    std::fs::write(&torrent, good_torrent()).expect("write torrent");
+    let (code, child) = run(
+        &env,
+        "btt-get",
+        &[torrent.as_os_str(), "--select".as_ref(), "0".as_ref()],
+    );
+    assert_eq!(code, 2, "{}", child.diagnostics());
+    assert_one_error(&child, "btt-get", "usage");
+}
+
+#[test]
+#[ignore = "bug: btt-get --select panics in clap (Option<Vec<RangeInclusive>> with a Vec-returning value_parser, src/cli/get.rs)"]
+fn select_beyond_the_last_file_is_a_usage_error() {
+    let env = TestEnv::new();
+    let torrent = env.path().join("good.torrent");
+    std::fs::write(&torrent, good_torrent()).expect("write torrent");
+    let out = env.path().join("out");
+    let (code, child) = run(
+        &env,
+        "btt-get",
+        &[
+            torrent.as_os_str(),
+            "-o".as_ref(),
+            out.as_os_str(),
+            "--listen".as_ref(),
+            "127.0.0.1:0".as_ref(),
+            "--no-tracker".as_ref(),
+            "--select".as_ref(),
+            "99".as_ref(),
+        ],
+    );
+    assert_eq!(code, 2, "{}", child.diagnostics());
+    assert_one_error(&child, "btt-get", "usage");
+    let written: Vec<_> = std::fs::read_dir(&out)
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(written.is_empty(), "files created: {written:?}");
+}
+
+#[test]
+fn creating_a_torrent_of_an_empty_directory_is_bad_input() {
+    let env = TestEnv::new();
+    let empty = env.dir("empty");
+    let out = env.path().join("empty.torrent");
+    let (code, child) = run(
+        &env,
+        "btt-seed",
+        &[
+            "create".as_ref(),
+            empty.as_os_str(),
+            "-o".as_ref(),
+            out.as_os_str(),
+        ],
+    );
+    assert_eq!(code, 3, "{}", child.diagnostics());
+    assert_one_error(&child, "btt-seed", "bad_input");
+    assert!(!out.exists());
+}
+
+#[test]
+fn creating_onto_an_existing_file_needs_force() {
+    let env = TestEnv::new();
+    let data = env.dir("data");
+    make_tree(&data, &[("content.bin", 100_000)]);
+    let out = env.path().join("existing.torrent");
+    std::fs::write(&out, b"keep me").expect("write existing file");
+    let content = data.join("content.bin");
+    let create = |extra: &[&str]| {
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "create".as_ref(),
+            content.as_os_str(),
+            "-o".as_ref(),
+            out.as_os_str(),
+        ];
+        args.extend(extra.iter().map(|arg| -> &std::ffi::OsStr { arg.as_ref() }));
+        run(&env, "btt-seed", &args)
+    };
+    let (code, child) = create(&[]);
+    assert_eq!(code, 2, "{}", child.diagnostics());
+    assert_one_error(&child, "btt-seed", "usage");
+    assert_eq!(std::fs::read(&out).expect("read"), b"keep me");
+    let (code, child) = create(&["--force"]);
+    assert_eq!(code, 0, "{}", child.diagnostics());
+    assert_ne!(std::fs::read(&out).expect("read"), b"keep me");
+}
+
+#[test]
+fn btt_get_reads_the_torrent_from_standard_input() {
+    let env = TestEnv::new();
+    let data = env.dir("data");
+    make_tree(&data, MULTI_FILE);
+    let torrent = env.path().join("x.torrent");
+    let mut create = env.btt("btt-seed");
+    create
+        .arg("create")
+        .arg(data.join("album"))
+        .arg("-o")
+        .arg(&torrent);
+    env.spawn("btt-seed create", create)
+        .wait_success(Duration::from_secs(30));
+    let seeder = seed_in(
+        &env,
+        &Home::new(&env, "seeder"),
+        &torrent,
+        &data,
+        &["--no-tracker"],
+    );
+    let out = env.path().join("out");
+    let mut command = Home::new(&env, "leecher").command(&env, "btt-get");
+    command
+        .arg("-")
+        .arg("-o")
+        .arg(&out)
+        .args(["--listen", "127.0.0.1:0", "--no-tracker", "--peer"])
+        .arg(seeder.addr());
+    let stdin = std::fs::File::open(&torrent).expect("open torrent");
+    let mut get = Child::spawn_with_input("btt-get -", command, Stdio::from(stdin));
+    get.wait_success(Duration::from_secs(60));
+    let summary: Summary = last_record(&get, "summary");
+    assert!(summary.complete, "{summary:?}");
+    assert_trees_equal(&data, &out);
+}

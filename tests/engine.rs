@@ -1,0 +1,582 @@
+//! btt's engine end to end on 127.0.0.1: `btt-seed` seeds, `btt-get`
+//! downloads, and every download is compared byte for byte with its source.
+//! Also: file selection, a small swarm, `verify`, the state lock, resume
+//! after `kill -9` and after SIGTERM, the completion hook, `--seed-time`, and
+//! a dishonest peer that serves random bytes.
+//!
+//! Each btt process gets its own `BTT_HOME` ([`Home`]): the per-torrent lock
+//! lives there, and a seeder and a leecher of one torrent are two owners.
+
+mod support;
+
+use btt::cli::seed::Verified;
+use btt::metainfo::Torrent;
+use btt::output::ErrorRecord;
+use btt::storage::ResumeState;
+use btt::swarm::events::{Completed, PeerBanned, PieceFailed, Progress, Started, Summary};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use support::*;
+
+/// The bound on one download, start-up included.
+const DOWNLOAD: Duration = Duration::from_secs(60);
+
+/// A single file of a few MiB that is not a whole number of pieces.
+const SINGLE_FILE: &[(&str, u64)] = &[("single.bin", 3 * 1024 * 1024 + 12_345)];
+
+/// Big enough that a rate-limited download is still running after the
+/// engine's first resume save (15 s).
+const RESUMABLE: &[(&str, u64)] = &[("resumable.bin", 8 * 1024 * 1024 + 777)];
+
+/// The download rate that keeps [`RESUMABLE`] running for about 30 s.
+const SLOW: &str = "256KiB";
+
+/// A test's data, its torrent, and the content's top-level path.
+struct Fixture {
+    env: TestEnv,
+    data: PathBuf,
+    torrent: PathBuf,
+}
+
+impl Fixture {
+    /// Makes `spec` under `data/` and a torrent of it with `create_args`
+    /// (e.g. `--announce URL`, `--piece-length 16KiB`).
+    fn new(spec: &[(&str, u64)], create_args: &[&str]) -> Fixture {
+        Fixture::in_env(TestEnv::new(), spec, create_args)
+    }
+
+    fn in_env(env: TestEnv, spec: &[(&str, u64)], create_args: &[&str]) -> Fixture {
+        let data = env.dir("data");
+        make_tree(&data, spec);
+        let top = spec
+            .first()
+            .and_then(|(path, _)| Path::new(path).components().next())
+            .expect("a non-empty spec");
+        let torrent = env.path().join("x.torrent");
+        let mut command = env.btt("btt-seed");
+        command
+            .arg("create")
+            .arg(data.join(top))
+            .arg("-o")
+            .arg(&torrent)
+            .args(create_args);
+        env.spawn("btt-seed create", command)
+            .wait_success(Duration::from_secs(30));
+        Fixture { env, data, torrent }
+    }
+
+    /// With a running embedded tracker, whose announce URL the torrent carries.
+    fn with_tracker(spec: &[(&str, u64)]) -> (Fixture, BttTracker) {
+        let env = TestEnv::new();
+        let tracker = BttTracker::start(&env);
+        let announce = tracker.announce.clone();
+        (
+            Fixture::in_env(env, spec, &["--announce", &announce]),
+            tracker,
+        )
+    }
+
+    fn parsed(&self) -> Torrent {
+        let bytes = std::fs::read(&self.torrent).expect("read the torrent");
+        Torrent::from_bytes(&bytes).expect("the torrent parses")
+    }
+
+    /// `btt-seed run` from `data/` in its own home; extra args before the torrent.
+    fn seed(&self, extra: &[&str]) -> Seeder {
+        let home = Home::new(&self.env, "seeder");
+        seed_in(&self.env, &home, &self.torrent, &self.data, extra)
+    }
+
+    /// `btt-get` into `out-NAME/` with the home `NAME`.
+    fn get(&self, name: &str, extra: &[&str]) -> (Child, PathBuf) {
+        let out = self.out(name);
+        let home = Home::new(&self.env, name);
+        (get_in(&self.env, &home, &self.torrent, &out, extra), out)
+    }
+
+    fn out(&self, name: &str) -> PathBuf {
+        self.env.path().join(format!("out-{name}"))
+    }
+}
+
+/// Waits for a successful exit; the last record must be a complete summary.
+fn finishes_complete(get: &mut Child) -> Summary {
+    get.wait_success(DOWNLOAD);
+    let summary: Summary = last_record(get, "summary");
+    assert!(summary.complete, "{summary:?}\n{}", get.diagnostics());
+    assert_eq!(summary.stopped_by, "complete");
+    summary
+}
+
+fn started(get: &Child) -> Started {
+    let mut started: Vec<Started> = records_of(get, "started");
+    assert_eq!(started.len(), 1, "{}", get.diagnostics());
+    started.remove(0)
+}
+
+/// Reads `progress` records until one shows a verified piece.
+fn wait_for_a_piece(get: &mut Child) {
+    get.read_json_line_until(DOWNLOAD, |record| {
+        record["type"] == "progress" && typed::<Progress>(record).have_pieces > 0
+    });
+}
+
+#[test]
+fn single_file_via_the_embedded_tracker() {
+    let (fixture, _tracker) = Fixture::with_tracker(SINGLE_FILE);
+    let _seeder = fixture.seed(&[]);
+    let (mut get, out) = fixture.get("leecher", &[]);
+    let summary = finishes_complete(&mut get);
+    assert_trees_equal(&fixture.data, &out);
+    assert_eq!(summary.downloaded, tree_size(SINGLE_FILE));
+    let completed: Vec<Completed> = records_of(&get, "completed");
+    assert_eq!(completed.len(), 1, "{}", get.diagnostics());
+}
+
+#[test]
+fn multi_file_via_the_embedded_tracker() {
+    let (fixture, _tracker) = Fixture::with_tracker(MULTI_FILE);
+    let _seeder = fixture.seed(&[]);
+    let (mut get, out) = fixture.get("leecher", &[]);
+    finishes_complete(&mut get);
+    assert_trees_equal(&fixture.data, &out);
+}
+
+#[test]
+fn multi_file_via_peer_without_tracker() {
+    let fixture = Fixture::new(MULTI_FILE, &[]);
+    let seeder = fixture.seed(&["--no-tracker"]);
+    let (mut get, out) = fixture.get("leecher", &["--peer", &seeder.addr(), "--no-tracker"]);
+    finishes_complete(&mut get);
+    assert_trees_equal(&fixture.data, &out);
+}
+
+#[test]
+fn single_file_via_peer_without_tracker() {
+    let fixture = Fixture::new(SINGLE_FILE, &[]);
+    let seeder = fixture.seed(&["--no-tracker"]);
+    let (mut get, out) = fixture.get("leecher", &["--peer", &seeder.addr(), "--no-tracker"]);
+    finishes_complete(&mut get);
+    assert_trees_equal(&fixture.data, &out);
+}
+
+#[test]
+#[ignore = "bug: btt-get --select panics in clap (Option<Vec<RangeInclusive>> with a Vec-returning value_parser, src/cli/get.rs)"]
+fn select_downloads_the_selected_file_completely() {
+    let fixture = Fixture::new(MULTI_FILE, &["--piece-length", "64KiB"]);
+    let torrent = fixture.parsed();
+    let wanted = "03 outro.flac";
+    let position = torrent
+        .info
+        .files
+        .iter()
+        .position(|file| file.path.ends_with(wanted))
+        .expect("the torrent lists the file");
+    let seeder = fixture.seed(&["--no-tracker"]);
+    let select = (position + 1).to_string();
+    let (mut get, out) = fixture.get(
+        "leecher",
+        &[
+            "--peer",
+            &seeder.addr(),
+            "--no-tracker",
+            "--select",
+            &select,
+        ],
+    );
+    let summary = finishes_complete(&mut get);
+    let relative = Path::new("album").join(wanted);
+    let expected = std::fs::read(fixture.data.join(&relative)).expect("read source file");
+    let actual = std::fs::read(out.join(&relative)).expect("read downloaded file");
+    assert!(expected == actual, "{} differs", relative.display());
+    assert!(
+        summary.downloaded < tree_size(MULTI_FILE),
+        "downloaded everything ({summary:?}) though one file was selected"
+    );
+}
+
+#[test]
+#[ignore = "bug: --select panics in clap (src/cli/get.rs); with that fixed, selecting only the 0-byte file never exits (src/cli/torrent_run.rs drive)"]
+fn select_two_downloads_the_second_file_and_exits_0() {
+    let fixture = Fixture::new(MULTI_FILE, &["--piece-length", "64KiB"]);
+    let torrent = fixture.parsed();
+    let second = torrent.info.files.get(1).expect("a second file");
+    let seeder = fixture.seed(&["--no-tracker"]);
+    let (mut get, out) = fixture.get(
+        "leecher",
+        &["--peer", &seeder.addr(), "--no-tracker", "--select", "2"],
+    );
+    get.wait_success(Duration::from_secs(20));
+    finishes_complete(&mut get);
+    let relative = Path::new(&torrent.info.name).join(&second.path);
+    let expected = std::fs::read(fixture.data.join(&relative)).expect("read source file");
+    let actual = std::fs::read(out.join(&relative))
+        .unwrap_or_else(|e| panic!("read downloaded {}: {e}", relative.display()));
+    assert!(expected == actual, "{} differs", relative.display());
+}
+
+#[test]
+#[ignore = "bug: btt-get never exits when its data is already complete at start (src/cli/torrent_run.rs drive)"]
+fn btt_get_on_already_complete_data_exits_0_without_downloading() {
+    let fixture = Fixture::new(SINGLE_FILE, &[]);
+    let seeder = fixture.seed(&["--no-tracker"]);
+    let peer = ["--peer", &seeder.addr(), "--no-tracker"];
+    let (mut first, out) = fixture.get("leecher", &peer);
+    finishes_complete(&mut first);
+    let (mut again, _) = fixture.get("leecher", &peer);
+    again.wait_success(Duration::from_secs(20));
+    let summary = finishes_complete(&mut again);
+    let started = started(&again);
+    assert_eq!(started.have_pieces, started.pieces, "{started:?}");
+    assert_eq!(summary.downloaded, 0);
+    assert_trees_equal(&fixture.data, &out);
+}
+
+#[test]
+fn two_leechers_and_one_seeder_all_complete() {
+    let (fixture, _tracker) = Fixture::with_tracker(MULTI_FILE);
+    let _seeder = fixture.seed(&[]);
+    let (mut first, first_out) = fixture.get("first", &[]);
+    let (mut second, second_out) = fixture.get("second", &[]);
+    finishes_complete(&mut first);
+    finishes_complete(&mut second);
+    assert_trees_equal(&fixture.data, &first_out);
+    assert_trees_equal(&fixture.data, &second_out);
+}
+
+#[test]
+fn verify_accepts_good_data_and_lists_a_corrupt_piece() {
+    let fixture = Fixture::new(SINGLE_FILE, &["--piece-length", "64KiB"]);
+    let run_verify = |fixture: &Fixture| {
+        let mut command = fixture.env.btt("btt-seed");
+        command
+            .arg("verify")
+            .arg(&fixture.torrent)
+            .arg("--data")
+            .arg(&fixture.data);
+        let mut child = fixture.env.spawn("btt-seed verify", command);
+        let code = exit_code(&mut child, Duration::from_secs(30));
+        let verified: Verified = last_record(&child, "verified");
+        (code, verified, child)
+    };
+    let (code, verified, child) = run_verify(&fixture);
+    assert_eq!(code, 0, "{}", child.diagnostics());
+    assert!(verified.bad.is_empty(), "{verified:?}");
+    assert_eq!(verified.good, verified.pieces);
+    assert_eq!(verified.pieces, fixture.parsed().info.pieces.len());
+
+    let file = fixture.data.join("single.bin");
+    let mut bytes = std::fs::read(&file).expect("read data");
+    let offset = 3 * 64 * 1024 + 100;
+    bytes[offset] ^= 0xff;
+    std::fs::write(&file, bytes).expect("corrupt data");
+    let (code, verified, child) = run_verify(&fixture);
+    assert_eq!(code, 1, "{}", child.diagnostics());
+    assert_eq!(verified.bad, vec![3]);
+    assert_eq!(verified.good, verified.pieces - 1);
+}
+
+#[test]
+fn a_second_seed_run_with_the_same_home_exits_locked() {
+    let fixture = Fixture::new(SINGLE_FILE, &[]);
+    let home = Home::new(&fixture.env, "shared");
+    let mut first = seed_in(
+        &fixture.env,
+        &home,
+        &fixture.torrent,
+        &fixture.data,
+        &["--no-tracker"],
+    );
+    // Wait until the first has taken the lock: it prints `started` after.
+    first.child.read_record(Duration::from_secs(20), "started");
+    let mut command = home.command(&fixture.env, "btt-seed");
+    command
+        .arg("run")
+        .arg("--data")
+        .arg(&fixture.data)
+        .args(["--listen", "127.0.0.1:0", "--no-tracker"])
+        .arg(&fixture.torrent);
+    let mut second = fixture.env.spawn("second btt-seed run", command);
+    assert_eq!(
+        exit_code(&mut second, Duration::from_secs(20)),
+        5,
+        "{}",
+        second.diagnostics()
+    );
+    let error: ErrorRecord = last_record(&second, "error");
+    assert_eq!(error.code, "locked");
+    assert!(
+        second.stderr().starts_with("btt-seed: error: "),
+        "{}",
+        second.diagnostics()
+    );
+    assert!(first.child.try_wait().is_none(), "the first seeder stopped");
+}
+
+#[test]
+fn resume_after_kill_9_does_not_fetch_verified_pieces_again() {
+    let fixture = Fixture::new(RESUMABLE, &[]);
+    let seeder = fixture.seed(&["--no-tracker"]);
+    let peer = ["--peer", &seeder.addr(), "--no-tracker"];
+    let home = Home::new(&fixture.env, "leecher");
+    let out = fixture.out("leecher");
+    let mut slow_args = peer.to_vec();
+    slow_args.extend(["--down-limit", SLOW]);
+    let mut slow = get_in(&fixture.env, &home, &fixture.torrent, &out, &slow_args);
+    wait_for_a_piece(&mut slow);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while home.resume_files().is_empty() {
+        assert!(
+            Instant::now() < deadline && slow.try_wait().is_none(),
+            "no resume save within 30 s\n{}",
+            slow.diagnostics()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    slow.signal(libc::SIGKILL);
+    slow.wait_timeout(Duration::from_secs(5));
+    assert!(slow.killed_by(libc::SIGKILL), "{}", slow.diagnostics());
+    assert!(
+        records_of::<Summary>(&slow, "summary").is_empty(),
+        "finished before the kill: make the download slower\n{}",
+        slow.diagnostics()
+    );
+
+    let torrent = fixture.parsed();
+    let resume_file = home.resume_files().pop().expect("a resume file");
+    let saved = ResumeState::load(
+        &resume_file,
+        &torrent.info_hash.0,
+        torrent.info.pieces.len(),
+    )
+    .expect("the resume file loads after kill -9")
+    .expect("the resume file exists");
+    assert!(saved.have.count() > 0, "the resume save holds no piece");
+
+    let mut again = get_in(&fixture.env, &home, &fixture.torrent, &out, &peer);
+    let summary = finishes_complete(&mut again);
+    let started = started(&again);
+    assert!(started.have_pieces >= saved.have.count(), "{started:?}");
+    assert!(started.left < started.total_length, "{started:?}");
+    assert_eq!(
+        summary.downloaded, started.left,
+        "verified pieces were fetched again"
+    );
+    assert_trees_equal(&fixture.data, &out);
+}
+
+#[test]
+fn sigterm_exits_130_with_a_summary_and_a_restart_resumes() {
+    let fixture = Fixture::new(RESUMABLE, &[]);
+    let seeder = fixture.seed(&["--no-tracker"]);
+    let peer = ["--peer", &seeder.addr(), "--no-tracker"];
+    let home = Home::new(&fixture.env, "leecher");
+    let out = fixture.out("leecher");
+    let mut slow_args = peer.to_vec();
+    slow_args.extend(["--down-limit", SLOW]);
+    let mut slow = get_in(&fixture.env, &home, &fixture.torrent, &out, &slow_args);
+    wait_for_a_piece(&mut slow);
+    slow.signal(libc::SIGTERM);
+    assert_eq!(
+        exit_code(&mut slow, Duration::from_secs(10)),
+        130,
+        "{}",
+        slow.diagnostics()
+    );
+    let summary: Summary = last_record(&slow, "summary");
+    assert!(!summary.complete, "{summary:?}");
+    assert_eq!(summary.stopped_by, "interrupted");
+
+    let mut again = get_in(&fixture.env, &home, &fixture.torrent, &out, &peer);
+    let summary = finishes_complete(&mut again);
+    let started = started(&again);
+    assert!(started.have_pieces > 0, "{started:?}");
+    assert_eq!(
+        summary.downloaded, started.left,
+        "verified pieces were fetched again"
+    );
+    assert_trees_equal(&fixture.data, &out);
+}
+
+#[test]
+fn on_complete_hook_gets_name_info_hash_and_path() {
+    let fixture = Fixture::new(SINGLE_FILE, &[]);
+    let seeder = fixture.seed(&["--no-tracker"]);
+    let written = fixture.env.path().join("hook.out");
+    let hook = format!(
+        "printf '%s\\n%s\\n%s\\n' \"$BTT_NAME\" \"$BTT_INFO_HASH\" \"$BTT_PATH\" > '{}'",
+        written.display()
+    );
+    let (mut get, out) = fixture.get(
+        "leecher",
+        &[
+            "--peer",
+            &seeder.addr(),
+            "--no-tracker",
+            "--on-complete",
+            &hook,
+        ],
+    );
+    finishes_complete(&mut get);
+    let text = std::fs::read_to_string(&written).expect("the hook ran and wrote its file");
+    let lines: Vec<&str> = text.lines().collect();
+    let info_hash = fixture.parsed().info_hash.to_string();
+    let path = out.join("single.bin").display().to_string();
+    assert_eq!(lines, ["single.bin", info_hash.as_str(), path.as_str()]);
+}
+
+#[test]
+fn seed_time_keeps_seeding_after_completion_then_exits_0() {
+    let fixture = Fixture::new(SINGLE_FILE, &[]);
+    let seeder = fixture.seed(&["--no-tracker"]);
+    let (mut get, _out) = fixture.get(
+        "leecher",
+        &[
+            "--peer",
+            &seeder.addr(),
+            "--no-tracker",
+            "--seed-time",
+            "3s",
+        ],
+    );
+    let completed: Completed = typed(&get.read_record(DOWNLOAD, "completed"));
+    let completed_at = Instant::now();
+    get.wait_success(Duration::from_secs(15));
+    let waited = completed_at.elapsed();
+    assert!(
+        waited <= Duration::from_secs(10),
+        "exited {waited:?} after completing"
+    );
+    let summary: Summary = last_record(&get, "summary");
+    assert!(summary.complete, "{summary:?}");
+    let seeded = summary.seconds - completed.seconds;
+    assert!(
+        (3.0..8.0).contains(&seeded),
+        "seeded {seeded:.2} s after completing\n{}",
+        get.diagnostics()
+    );
+    assert_eq!(summary.stopped_by, "seed_time");
+}
+
+/// 64 one-block pieces: every piece comes from one peer, so a bad one has a culprit.
+const SMALL_PIECES: &[&str] = &["--piece-length", "16KiB"];
+
+#[test]
+fn a_dishonest_peer_is_banned_and_the_download_completes_from_the_honest_one() {
+    let fixture = Fixture::new(&[("honest.bin", 1024 * 1024)], SMALL_PIECES);
+    let torrent = fixture.parsed();
+    let dishonest = DishonestPeer::start(torrent.info_hash.0, torrent.info.pieces.len());
+    // A slow honest seeder (about 4 s for the 1 MiB), so that the download
+    // cannot finish before the dishonest peer is connected and asked.
+    let seeder = fixture.seed(&["--no-tracker", "--up-limit", "256KiB"]);
+    let (mut get, out) = fixture.get(
+        "leecher",
+        &[
+            "--peer",
+            &seeder.addr(),
+            "--peer",
+            &dishonest.addr(),
+            "--no-tracker",
+        ],
+    );
+    finishes_complete(&mut get);
+    assert_trees_equal(&fixture.data, &out);
+    assert!(
+        dishonest.blocks_served() > 0,
+        "the dishonest peer was never asked"
+    );
+    let failed: Vec<PieceFailed> = records_of(&get, "piece_failed");
+    assert!(!failed.is_empty(), "{}", get.diagnostics());
+    let banned: Vec<PeerBanned> = records_of(&get, "peer_banned");
+    assert!(
+        banned.iter().any(|ban| ban.peer == dishonest.addr()),
+        "{}",
+        get.diagnostics()
+    );
+    assert!(
+        banned.iter().all(|ban| ban.peer != seeder.addr()),
+        "the honest seeder was banned\n{}",
+        get.diagnostics()
+    );
+}
+
+#[test]
+fn only_a_dishonest_peer_gets_it_banned_and_exits_unreachable() {
+    let fixture = Fixture::new(&[("honest.bin", 1024 * 1024)], SMALL_PIECES);
+    let torrent = fixture.parsed();
+    let dishonest = DishonestPeer::start(torrent.info_hash.0, torrent.info.pieces.len());
+    let (mut get, _out) = fixture.get(
+        "leecher",
+        &[
+            "--peer",
+            &dishonest.addr(),
+            "--no-tracker",
+            "--stall-timeout",
+            "10s",
+        ],
+    );
+    assert_eq!(
+        exit_code(&mut get, Duration::from_secs(40)),
+        4,
+        "{}",
+        get.diagnostics()
+    );
+    let banned: Vec<PeerBanned> = records_of(&get, "peer_banned");
+    assert!(
+        banned.iter().any(|ban| ban.peer == dishonest.addr()),
+        "{}",
+        get.diagnostics()
+    );
+    let error: ErrorRecord = last_record(&get, "error");
+    assert_eq!(error.code, "unreachable");
+    let stderr = get.stderr();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|line| line.starts_with("btt-get: error: ")),
+        "{stderr}"
+    );
+}
+
+/// A peer that breaks the protocol as `behaviour` says, beside an honest
+/// seeder: btt-get drops it, never panics, and completes from the seeder.
+fn a_protocol_breaking_peer_is_dropped(behaviour: Behaviour) {
+    let fixture = Fixture::new(&[("honest.bin", 1024 * 1024)], SMALL_PIECES);
+    let torrent = fixture.parsed();
+    let liar = DishonestPeer::start_with(torrent.info_hash.0, torrent.info.pieces.len(), behaviour);
+    let seeder = fixture.seed(&["--no-tracker", "--up-limit", "256KiB"]);
+    let (mut get, out) = fixture.get(
+        "leecher",
+        &[
+            "--peer",
+            &liar.addr(),
+            "--peer",
+            &seeder.addr(),
+            "--no-tracker",
+        ],
+    );
+    finishes_complete(&mut get);
+    assert_trees_equal(&fixture.data, &out);
+    assert!(
+        liar.connections() > 0,
+        "never connected\n{}",
+        get.diagnostics()
+    );
+    assert_eq!(
+        liar.blocks_served(),
+        0,
+        "{behaviour:?}: its blocks were used"
+    );
+    assert!(!get.stderr().contains("panicked"), "{}", get.diagnostics());
+}
+
+#[test]
+fn a_peer_sending_an_oversized_message_is_dropped() {
+    a_protocol_breaking_peer_is_dropped(Behaviour::OversizedMessage);
+}
+
+#[test]
+fn a_peer_sending_a_bitfield_of_the_wrong_length_is_dropped() {
+    a_protocol_breaking_peer_is_dropped(Behaviour::WrongLengthBitfield);
+}
