@@ -316,7 +316,6 @@ fn select_zero_is_a_usage_error() {
 }
 
 #[test]
-#[ignore = "bug: clap usage errors print clap's multi-line `error: ...` without the `btt-get: ` prefix and no error record (src/cli/get.rs main, GetArgs::parse)"]
 fn select_zero_gets_one_error_line_and_an_error_record() {
     let env = TestEnv::new();
     let torrent = env.path().join("good.torrent");
@@ -331,7 +330,6 @@ fn select_zero_gets_one_error_line_and_an_error_record() {
 }
 
 #[test]
-#[ignore = "bug: btt-get --select panics in clap (Option<Vec<RangeInclusive>> with a Vec-returning value_parser, src/cli/get.rs)"]
 fn select_beyond_the_last_file_is_a_usage_error() {
     let env = TestEnv::new();
     let torrent = env.path().join("good.torrent");

@@ -161,7 +161,6 @@ fn single_file_via_peer_without_tracker() {
 }
 
 #[test]
-#[ignore = "bug: btt-get --select panics in clap (Option<Vec<RangeInclusive>> with a Vec-returning value_parser, src/cli/get.rs)"]
 fn select_downloads_the_selected_file_completely() {
     let fixture = Fixture::new(MULTI_FILE, &["--piece-length", "64KiB"]);
     let torrent = fixture.parsed();
@@ -196,7 +195,6 @@ fn select_downloads_the_selected_file_completely() {
 }
 
 #[test]
-#[ignore = "bug: --select panics in clap (src/cli/get.rs); with that fixed, selecting only the 0-byte file never exits (src/cli/torrent_run.rs drive)"]
 fn select_two_downloads_the_second_file_and_exits_0() {
     let fixture = Fixture::new(MULTI_FILE, &["--piece-length", "64KiB"]);
     let torrent = fixture.parsed();
@@ -208,7 +206,7 @@ fn select_two_downloads_the_second_file_and_exits_0() {
     );
     get.wait_success(Duration::from_secs(20));
     finishes_complete(&mut get);
-    let relative = Path::new(&torrent.info.name).join(&second.path);
+    let relative = &second.path;
     let expected = std::fs::read(fixture.data.join(&relative)).expect("read source file");
     let actual = std::fs::read(out.join(&relative))
         .unwrap_or_else(|e| panic!("read downloaded {}: {e}", relative.display()));
@@ -216,7 +214,6 @@ fn select_two_downloads_the_second_file_and_exits_0() {
 }
 
 #[test]
-#[ignore = "bug: btt-get never exits when its data is already complete at start (src/cli/torrent_run.rs drive)"]
 fn btt_get_on_already_complete_data_exits_0_without_downloading() {
     let fixture = Fixture::new(SINGLE_FILE, &[]);
     let seeder = fixture.seed(&["--no-tracker"]);
