@@ -207,8 +207,8 @@ fn select_two_downloads_the_second_file_and_exits_0() {
     get.wait_success(Duration::from_secs(20));
     finishes_complete(&mut get);
     let relative = &second.path;
-    let expected = std::fs::read(fixture.data.join(&relative)).expect("read source file");
-    let actual = std::fs::read(out.join(&relative))
+    let expected = std::fs::read(fixture.data.join(relative)).expect("read source file");
+    let actual = std::fs::read(out.join(relative))
         .unwrap_or_else(|e| panic!("read downloaded {}: {e}", relative.display()));
     assert!(expected == actual, "{} differs", relative.display());
 }
