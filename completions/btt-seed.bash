@@ -213,7 +213,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__run)
-            opts="-q -v -h --data --listen --peer --no-tracker --for --ratio --recheck --up-limit --max-peers --json --quiet --verbose --help"
+            opts="-q -v -h --data --listen --peer --no-tracker --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --max-peers --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -240,6 +240,18 @@ _btt__seed() {
                     return 0
                     ;;
                 --up-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --torrent-up-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --down-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --torrent-down-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -66,7 +66,10 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l listen -d 'Add
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l peer -d 'Connect to this peer as well (repeatable)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l for -d 'Stop after this long (e.g. 6h); without it, run until interrupted' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l ratio -d 'Stop seeding a torrent once its upload/download ratio reaches this' -r
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l up-limit -d 'Upload limit per second for each torrent, e.g. 2MiB' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l up-limit -d 'Upload limit per second for all torrents together, e.g. 10MiB' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l torrent-up-limit -d 'Upload limit per second for each torrent, e.g. 2MiB' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l down-limit -d 'Download limit per second for all torrents together (for data still missing)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l torrent-down-limit -d 'Download limit per second for each torrent' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l max-peers -d 'The most peers per torrent' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l no-tracker -d 'Do not announce to the torrents\' trackers'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l recheck -d 'Re-hash every piece before seeding'

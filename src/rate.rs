@@ -1,7 +1,8 @@
 //! Upload and download rate limits: a token bucket per direction, shared by
-//! every peer of a torrent (and a global one above them). `None` is no limit.
+//! every peer of a torrent, and a global one shared by every torrent of the
+//! process. `None` is no limit.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A token bucket refilled at `rate` bytes per second, holding at most one
@@ -61,6 +62,29 @@ impl RateLimiter {
     }
 }
 
+/// One direction's limits for a torrent: its own bucket, then the process's.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    torrent: Arc<RateLimiter>,
+    global: Arc<RateLimiter>,
+}
+
+impl Limits {
+    /// A torrent limit of `torrent` bytes per second under the shared `global` one.
+    pub fn new(torrent: Option<u64>, global: Arc<RateLimiter>) -> Limits {
+        Limits {
+            torrent: Arc::new(RateLimiter::new(torrent)),
+            global,
+        }
+    }
+
+    /// Waits until `bytes` may pass both limits.
+    pub async fn acquire(&self, bytes: u64) {
+        self.torrent.acquire(bytes).await;
+        self.global.acquire(bytes).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +107,20 @@ mod tests {
         assert_eq!(
             limiter.reserve(0, start + Duration::from_millis(500)),
             Duration::ZERO
+        );
+    }
+
+    #[tokio::test]
+    async fn torrents_draw_on_one_global_bucket() {
+        let global = Arc::new(RateLimiter::new(Some(1000)));
+        let first = Limits::new(None, Arc::clone(&global));
+        let second = Limits::new(Some(1_000_000), Arc::clone(&global));
+        first.acquire(600).await;
+        second.acquire(400).await;
+        let wait = global.reserve(500, Instant::now());
+        assert!(
+            wait >= Duration::from_millis(400),
+            "shared bucket drained: {wait:?}"
         );
     }
 

@@ -8,6 +8,7 @@ use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::Dirs;
 use crate::output::Output;
 use crate::peer::generate_peer_id;
+use crate::rate::{Limits, RateLimiter};
 use crate::swarm::listener::{self, Registry};
 use crate::swarm::prepare::{prepare, PrepareError, PrepareOptions};
 use crate::swarm::{Session, SessionOptions};
@@ -135,8 +136,8 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         peers: args.peers.clone(),
         use_trackers: !args.no_tracker,
         max_peers: args.max_peers,
-        upload_limit: args.up_limit,
-        download_limit: args.down_limit,
+        upload_limits: Limits::new(args.up_limit, Arc::new(RateLimiter::new(None))),
+        download_limits: Limits::new(args.down_limit, Arc::new(RateLimiter::new(None))),
         hash_threads: threads,
         resume_path,
         wanted: prepared.wanted,

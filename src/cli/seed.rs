@@ -10,6 +10,7 @@ use crate::metainfo::{create, CreateOptions, Torrent, TorrentSummary};
 use crate::output::swarm::bytes;
 use crate::output::{Output, Record};
 use crate::peer::generate_peer_id;
+use crate::rate::{Limits, RateLimiter};
 use crate::storage::{Access, Layout, Storage};
 use crate::swarm::listener::{self, Registry};
 use crate::swarm::prepare::{prepare, PrepareOptions};
@@ -132,9 +133,18 @@ pub struct RunArgs {
     /// Re-hash every piece before seeding
     #[arg(long)]
     pub recheck: bool,
-    /// Upload limit per second for each torrent, e.g. 2MiB
+    /// Upload limit per second for all torrents together, e.g. 10MiB
     #[arg(long, value_name = "RATE", value_parser = parse_size)]
     pub up_limit: Option<u64>,
+    /// Upload limit per second for each torrent, e.g. 2MiB
+    #[arg(long, value_name = "RATE", value_parser = parse_size)]
+    pub torrent_up_limit: Option<u64>,
+    /// Download limit per second for all torrents together (for data still missing)
+    #[arg(long, value_name = "RATE", value_parser = parse_size)]
+    pub down_limit: Option<u64>,
+    /// Download limit per second for each torrent
+    #[arg(long, value_name = "RATE", value_parser = parse_size)]
+    pub torrent_down_limit: Option<u64>,
     /// The most peers per torrent
     #[arg(long, value_name = "N", default_value_t = 80)]
     pub max_peers: usize,
@@ -402,7 +412,12 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let listener = torrent_run::bind_listener(args.listen).await?;
     let listen_addr = listener.local_addr()?;
     let registry = Registry::default();
-    let peer_id = generate_peer_id();
+    let process = ProcessShared {
+        peer_id: generate_peer_id(),
+        listen_port: listen_addr.port(),
+        upload: Arc::new(RateLimiter::new(args.up_limit)),
+        download: Arc::new(RateLimiter::new(args.down_limit)),
+    };
     let started = Instant::now();
     let mut runs = tokio::task::JoinSet::new();
     let mut locks = Vec::new();
@@ -413,15 +428,8 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         let torrent = Arc::new(torrent_run::load_torrent(input)?);
         let state = StatePaths::new(&dirs, &torrent, &args.data)?;
         locks.push(state.lock(&torrent)?);
-        let session = start_seeding(
-            &args,
-            state.resume,
-            Arc::clone(&torrent),
-            peer_id,
-            listen_addr.port(),
-            output,
-        )
-        .await?;
+        let session =
+            start_seeding(&args, state.resume, Arc::clone(&torrent), &process, output).await?;
         registry.insert(Arc::clone(&session.0));
         runs.spawn(seed_one(
             torrent,
@@ -458,12 +466,19 @@ type SeedingSession = (
     tokio::sync::mpsc::UnboundedReceiver<crate::swarm::events::SwarmEvent>,
 );
 
+/// What every torrent of one `btt-seed run` process shares.
+struct ProcessShared {
+    peer_id: [u8; 20],
+    listen_port: u16,
+    upload: Arc<RateLimiter>,
+    download: Arc<RateLimiter>,
+}
+
 async fn start_seeding(
     args: &RunArgs,
     resume_path: PathBuf,
     torrent: Arc<Torrent>,
-    peer_id: [u8; 20],
-    listen_port: u16,
+    process: &ProcessShared,
     output: &Output,
 ) -> anyhow::Result<SeedingSession> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -498,13 +513,13 @@ async fn start_seeding(
     }
     let (events, events_receiver) = tokio::sync::mpsc::unbounded_channel();
     let options = SessionOptions {
-        peer_id,
-        listen_port,
+        peer_id: process.peer_id,
+        listen_port: process.listen_port,
         peers: args.peers.clone(),
         use_trackers: !args.no_tracker,
         max_peers: args.max_peers,
-        upload_limit: args.up_limit,
-        download_limit: None,
+        upload_limits: Limits::new(args.torrent_up_limit, Arc::clone(&process.upload)),
+        download_limits: Limits::new(args.torrent_down_limit, Arc::clone(&process.download)),
         hash_threads: threads,
         resume_path,
         wanted: prepared.wanted,

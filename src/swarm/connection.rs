@@ -113,7 +113,7 @@ async fn run(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, theirs: H
             break;
         }
         if block_bytes > 0 {
-            shared.download_limiter.acquire(block_bytes).await;
+            shared.options.download_limits.acquire(block_bytes).await;
         }
     }
     cancel.cancel();
@@ -205,7 +205,7 @@ async fn write_loop(
                 .drain(..writer.uploads.len().min(UPLOAD_BATCH))
                 .collect();
             let bytes: u64 = batch.iter().map(|request| u64::from(request.length)).sum();
-            shared.upload_limiter.acquire(bytes).await;
+            shared.options.upload_limits.acquire(bytes).await;
             let buffer = std::mem::take(&mut writer.buffer);
             match read_blocks(&shared, buffer, batch).await {
                 Some(filled) => writer.buffer = filled,

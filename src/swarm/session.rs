@@ -11,6 +11,7 @@ use super::shared::Shared;
 use crate::bitfield::Bitfield;
 use crate::metainfo::Torrent;
 use crate::peer::Handshake;
+use crate::rate::Limits;
 use crate::storage::{ResumeState, Storage, StorageError};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -42,10 +43,10 @@ pub struct SessionOptions {
     pub use_trackers: bool,
     /// The most peers connected at once.
     pub max_peers: usize,
-    /// Upload limit in bytes per second.
-    pub upload_limit: Option<u64>,
-    /// Download limit in bytes per second.
-    pub download_limit: Option<u64>,
+    /// Upload limits (this torrent's and the process's).
+    pub upload_limits: Limits,
+    /// Download limits (this torrent's and the process's).
+    pub download_limits: Limits,
     /// Threads that hash pieces.
     pub hash_threads: usize,
     /// Where verified pieces are recorded.

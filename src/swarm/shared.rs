@@ -13,7 +13,6 @@ use super::SessionOptions;
 use crate::bitfield::Bitfield;
 use crate::metainfo::Torrent;
 use crate::peer::{allowed_fast_set, BlockRequest, ExtendedHandshake, ExtensionRegistry, Message};
-use crate::rate::RateLimiter;
 use crate::storage::Storage;
 use bytes::Bytes;
 use sha1::{Digest, Sha1};
@@ -132,8 +131,6 @@ pub(super) struct Shared {
     pub(super) events: mpsc::UnboundedSender<SwarmEvent>,
     pub(super) downloaded: AtomicU64,
     pub(super) uploaded: AtomicU64,
-    pub(super) upload_limiter: RateLimiter,
-    pub(super) download_limiter: RateLimiter,
     pub(super) complete: watch::Sender<bool>,
     pub(super) failure: watch::Sender<Option<String>>,
     pub(super) shutdown: CancellationToken,
@@ -157,8 +154,6 @@ impl Shared {
         Shared {
             info_hash: torrent.info_hash.0,
             info_hash_hex: torrent.info_hash.to_string(),
-            upload_limiter: RateLimiter::new(options.upload_limit),
-            download_limiter: RateLimiter::new(options.download_limit),
             verify_slots: Semaphore::new(options.hash_threads.max(1)),
             state: Mutex::new(SwarmState {
                 picker,
