@@ -1,6 +1,7 @@
 complete -c btt-get -s o -l output -d 'Directory to download into (the content goes under the torrent\'s name)' -r -F
 complete -c btt-get -l peer -d 'Connect to this peer as well (repeatable)' -r
 complete -c btt-get -l listen -d 'Address to accept peers on [default: 0.0.0.0:6881, or the next free port]' -r
+complete -c btt-get -l max-peers -d 'The most peers connected at once, per torrent' -r
 complete -c btt-get -l select -d 'Download only these files (1-based, as listed by btt-seed show), e.g. 1,3-4' -r
 complete -c btt-get -l seed-ratio -d 'After completing, seed until this upload/download ratio' -r
 complete -c btt-get -l seed-time -d 'After completing, seed for this long (e.g. 30m)' -r
@@ -8,7 +9,6 @@ complete -c btt-get -l for -d 'Stop after this long in all, complete or not (e.g
 complete -c btt-get -l stall-timeout -d 'Give up (exit 4) when no data arrives for this long' -r
 complete -c btt-get -l up-limit -d 'Upload limit per second, e.g. 2MiB' -r
 complete -c btt-get -l down-limit -d 'Download limit per second, e.g. 10MiB' -r
-complete -c btt-get -l max-peers -d 'The most peers to connect to at once' -r
 complete -c btt-get -l on-complete -d 'Run this shell command on completion, with BTT_NAME, BTT_INFO_HASH and BTT_PATH set' -r
 complete -c btt-get -l no-tracker -d 'Do not announce to the torrent\'s trackers'
 complete -c btt-get -l sequential -d 'Download pieces in order, for playing while downloading'

@@ -213,7 +213,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__run)
-            opts="-q -v -h --data --listen --peer --no-tracker --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --max-peers --json --quiet --verbose --help"
+            opts="-q -v -h --data --peer --listen --no-tracker --max-peers --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -223,11 +223,15 @@ _btt__seed() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --listen)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --peer)
+                --max-peers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -252,10 +256,6 @@ _btt__seed() {
                     return 0
                     ;;
                 --torrent-down-limit)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-peers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -64,6 +64,11 @@ impl Dirs {
     }
 }
 
+/// How many threads CPU-bound work (hashing) should use: one per core.
+pub fn worker_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |count| count.get())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,19 +2,18 @@
 //! for a while, and exit with a status a script can act on.
 
 use super::exit::{with_status, ExitStatus};
-use super::torrent_run::{self, Listening, RunControl, SeedPolicy, StatePaths};
+use super::torrent_run::{self, Listening, PeerArgs, RunControl, SeedPolicy, StatePaths};
 use super::values::{parse_duration, parse_ratio, parse_selection, parse_size, FileSelection};
 use super::{exit_status_help, finish, GlobalArgs};
-use crate::config::Dirs;
+use crate::config::{worker_threads, Dirs};
 use crate::output::Output;
 use crate::peer::generate_peer_id;
 use crate::rate::{Limits, RateLimiter};
 use crate::swarm::listener::{self, Registry};
-use crate::swarm::prepare::{prepare, PrepareError, PrepareOptions};
+use crate::swarm::prepare::{prepare_in_background, PrepareError, PrepareOptions};
 use crate::swarm::{Session, SessionOptions};
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -29,15 +28,8 @@ pub struct GetArgs {
     /// Directory to download into (the content goes under the torrent's name)
     #[arg(short, long, default_value = ".")]
     pub output: PathBuf,
-    /// Connect to this peer as well (repeatable)
-    #[arg(long = "peer", value_name = "ADDR")]
-    pub peers: Vec<SocketAddr>,
-    /// Address to accept peers on [default: 0.0.0.0:6881, or the next free port]
-    #[arg(long, value_name = "ADDR")]
-    pub listen: Option<SocketAddr>,
-    /// Do not announce to the torrent's trackers
-    #[arg(long)]
-    pub no_tracker: bool,
+    #[command(flatten)]
+    pub network: PeerArgs,
     /// Download only these files (1-based, as listed by btt-seed show), e.g. 1,3-4
     #[arg(long, value_name = "LIST", value_parser = parse_selection)]
     pub select: Option<FileSelection>,
@@ -65,9 +57,6 @@ pub struct GetArgs {
     /// Download limit per second, e.g. 10MiB
     #[arg(long, value_name = "RATE", value_parser = parse_size)]
     pub down_limit: Option<u64>,
-    /// The most peers to connect to at once
-    #[arg(long, value_name = "N", default_value_t = 80)]
-    pub max_peers: usize,
     /// Run this shell command on completion, with BTT_NAME, BTT_INFO_HASH and BTT_PATH set
     #[arg(long, value_name = "CMD")]
     pub on_complete: Option<String>,
@@ -98,48 +87,36 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         .with_context(|| format!("could not create {}", args.output.display()))?;
     let state = StatePaths::new(&dirs, &torrent, &args.output)?;
     let _lock = state.lock(&torrent)?;
-    let listener = torrent_run::bind_listener(args.listen).await?;
+    let listener = torrent_run::bind_listener(args.network.listen).await?;
     let listen_addr = listener.local_addr()?;
     output.record(&Listening {
         addr: listen_addr.to_string(),
     })?;
-    let resume_path = state.resume.clone();
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let prepared = {
-        let torrent = Arc::clone(&torrent);
-        let (root, resume_path, selection, recheck) = (
-            args.output.clone(),
-            resume_path.clone(),
-            args.select.clone().map(|selection| selection.0),
-            args.recheck,
-        );
-        tokio::task::spawn_blocking(move || {
-            let options = PrepareOptions {
-                root: &root,
-                resume_path: &resume_path,
-                selection: selection.as_deref(),
-                force_recheck: recheck,
-                threads,
-            };
-            prepare(&torrent, options, &|_| {})
-        })
-        .await?
+    let threads = worker_threads();
+    let options = PrepareOptions {
+        root: args.output.clone(),
+        resume_path: state.resume.clone(),
+        selection: args.select.clone().map(|selection| selection.0),
+        force_recheck: args.recheck,
+        threads,
+    };
+    let prepared = prepare_in_background(Arc::clone(&torrent), options)
+        .await
         .map_err(|error| match error {
             PrepareError::SelectionOutOfRange { .. } => with_status(ExitStatus::Usage, error),
             other => anyhow::Error::new(other).context("could not open the download"),
-        })?
-    };
+        })?;
     let (events, events_receiver) = tokio::sync::mpsc::unbounded_channel();
     let options = SessionOptions {
         peer_id: generate_peer_id(),
         listen_port: listen_addr.port(),
-        peers: args.peers.clone(),
-        use_trackers: !args.no_tracker,
-        max_peers: args.max_peers,
+        peers: args.network.peers.clone(),
+        use_trackers: !args.network.no_tracker,
+        max_peers: args.network.max_peers,
         upload_limits: Limits::new(args.up_limit, Arc::new(RateLimiter::new(None))),
         download_limits: Limits::new(args.down_limit, Arc::new(RateLimiter::new(None))),
         hash_threads: threads,
-        resume_path,
+        resume_path: state.resume,
         wanted: prepared.wanted,
         sequential: args.sequential,
     };

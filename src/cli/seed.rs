@@ -2,18 +2,20 @@
 //! tracker, and seed many torrents from one process (foreground or cron).
 
 use super::exit::{with_status, ExitStatus};
-use super::torrent_run::{self, Listening, RunControl, SeedPolicy, StatePaths, StopReason};
+use super::torrent_run::{
+    self, Listening, PeerArgs, RunControl, SeedPolicy, StatePaths, StopReason,
+};
 use super::values::{parse_duration, parse_ratio, parse_size};
 use super::{exit_status_help, finish, GlobalArgs};
-use crate::config::Dirs;
+use crate::config::{worker_threads, Dirs};
 use crate::metainfo::{create, CreateOptions, Torrent, TorrentSummary};
 use crate::output::swarm::bytes;
 use crate::output::{Output, Record};
 use crate::peer::generate_peer_id;
 use crate::rate::{Limits, RateLimiter};
-use crate::storage::{Access, Layout, Storage};
+use crate::storage::{Access, Storage};
 use crate::swarm::listener::{self, Registry};
-use crate::swarm::prepare::{prepare, PrepareOptions};
+use crate::swarm::prepare::{layout_of, prepare_in_background, PrepareOptions};
 use crate::swarm::{Session, SessionOptions};
 use crate::tracker::{ServerOptions, TrackerServer};
 use anyhow::Context;
@@ -115,15 +117,8 @@ pub struct RunArgs {
     /// The directory that holds each torrent's content under the torrent's name
     #[arg(long, default_value = ".")]
     pub data: PathBuf,
-    /// Address to accept peers on [default: 0.0.0.0:6881, or the next free port]
-    #[arg(long, value_name = "ADDR")]
-    pub listen: Option<SocketAddr>,
-    /// Connect to this peer as well (repeatable)
-    #[arg(long = "peer", value_name = "ADDR")]
-    pub peers: Vec<SocketAddr>,
-    /// Do not announce to the torrents' trackers
-    #[arg(long)]
-    pub no_tracker: bool,
+    #[command(flatten)]
+    pub network: PeerArgs,
     /// Stop after this long (e.g. 6h); without it, run until interrupted
     #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
     pub run_for: Option<Duration>,
@@ -145,9 +140,6 @@ pub struct RunArgs {
     /// Download limit per second for each torrent
     #[arg(long, value_name = "RATE", value_parser = parse_size)]
     pub torrent_down_limit: Option<u64>,
-    /// The most peers per torrent
-    #[arg(long, value_name = "N", default_value_t = 80)]
-    pub max_peers: usize,
 }
 
 /// The clap definition, for man pages and completions.
@@ -277,7 +269,7 @@ fn create_torrent(args: CreateArgs, output: &Output) -> anyhow::Result<ExitStatu
         private: args.private,
         created_by: Some(format!("btt {}", env!("CARGO_PKG_VERSION"))),
         creation_date: args.creation_date,
-        threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        threads: worker_threads(),
     };
     let bar = output.progress(0, "hashing");
     let bytes_written = create(&options, &|done| bar.set_position(done))
@@ -358,15 +350,9 @@ impl Record for Verified {
 
 fn verify(args: VerifyArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let torrent = torrent_run::load_torrent(&args.torrent)?;
-    let files = torrent
-        .info
-        .files
-        .iter()
-        .map(|file| (file.path.clone(), file.length))
-        .collect();
-    let layout = Layout::new(torrent.info.piece_length, files)?;
+    let layout = layout_of(&torrent)?;
     let storage = Storage::open(&args.data, layout, Access::ReadOnly)?;
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let threads = worker_threads();
     let bar = output.progress(torrent.info.total_length, "verifying");
     let done = std::sync::atomic::AtomicU64::new(0);
     let good = storage.recheck(&torrent.info.pieces, None, threads, &|bytes| {
@@ -409,7 +395,7 @@ async fn tracker(args: TrackerArgs, output: &Output) -> anyhow::Result<ExitStatu
 
 async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let dirs = Dirs::from_env();
-    let listener = torrent_run::bind_listener(args.listen).await?;
+    let listener = torrent_run::bind_listener(args.network.listen).await?;
     let listen_addr = listener.local_addr()?;
     let registry = Registry::default();
     let process = ProcessShared {
@@ -481,27 +467,17 @@ async fn start_seeding(
     process: &ProcessShared,
     output: &Output,
 ) -> anyhow::Result<SeedingSession> {
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let prepared = {
-        let (job_torrent, root, resume_path, recheck) = (
-            Arc::clone(&torrent),
-            args.data.clone(),
-            resume_path.clone(),
-            args.recheck,
-        );
-        tokio::task::spawn_blocking(move || {
-            let options = PrepareOptions {
-                root: &root,
-                resume_path: &resume_path,
-                selection: None,
-                force_recheck: recheck,
-                threads,
-            };
-            prepare(&job_torrent, options, &|_| {})
-        })
-        .await?
-        .with_context(|| format!("could not open the data of {}", torrent.info.name))?
+    let threads = worker_threads();
+    let options = PrepareOptions {
+        root: args.data.clone(),
+        resume_path: resume_path.clone(),
+        selection: None,
+        force_recheck: args.recheck,
+        threads,
     };
+    let prepared = prepare_in_background(Arc::clone(&torrent), options)
+        .await
+        .with_context(|| format!("could not open the data of {}", torrent.info.name))?;
     if prepared.have.count() < prepared.have.len() {
         output.warn(format!(
             "{}: {} of {} pieces present in {}; fetching the rest",
@@ -515,9 +491,9 @@ async fn start_seeding(
     let options = SessionOptions {
         peer_id: process.peer_id,
         listen_port: process.listen_port,
-        peers: args.peers.clone(),
-        use_trackers: !args.no_tracker,
-        max_peers: args.max_peers,
+        peers: args.network.peers.clone(),
+        use_trackers: !args.network.no_tracker,
+        max_peers: args.network.max_peers,
         upload_limits: Limits::new(args.torrent_up_limit, Arc::clone(&process.upload)),
         download_limits: Limits::new(args.torrent_down_limit, Arc::clone(&process.download)),
         hash_threads: threads,

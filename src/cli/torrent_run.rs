@@ -23,6 +23,23 @@ use tokio::sync::mpsc;
 const DEFAULT_PORT: u16 = 6881;
 const DEFAULT_PORT_TRIES: u16 = 9;
 
+/// How a torrent finds and accepts peers (`btt-get`, `btt-seed run`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct PeerArgs {
+    /// Connect to this peer as well (repeatable)
+    #[arg(long = "peer", value_name = "ADDR")]
+    pub peers: Vec<SocketAddr>,
+    /// Address to accept peers on [default: 0.0.0.0:6881, or the next free port]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Do not announce to the torrent's trackers
+    #[arg(long)]
+    pub no_tracker: bool,
+    /// The most peers connected at once, per torrent
+    #[arg(long, value_name = "N", default_value_t = 80)]
+    pub max_peers: usize,
+}
+
 /// The first record of a process that accepts peers: where it listens.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]

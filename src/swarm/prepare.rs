@@ -7,7 +7,8 @@ use crate::bitfield::Bitfield;
 use crate::metainfo::Torrent;
 use crate::storage::{Access, Layout, ResumeState, Storage, StorageError};
 use std::ops::RangeInclusive;
-use std::path::Path;
+use std::path::PathBuf;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// Why a torrent's data could not be prepared.
@@ -19,6 +20,9 @@ pub enum PrepareError {
     /// The data could not be opened or read.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The blocking task that prepared the data died.
+    #[error("preparing the data failed: {0}")]
+    Task(String),
 }
 
 /// A torrent's data, opened and checked.
@@ -37,37 +41,52 @@ pub struct Prepared {
 }
 
 /// How to prepare a torrent's data.
-#[derive(Debug, Clone, Copy)]
-pub struct PrepareOptions<'a> {
+#[derive(Debug, Clone)]
+pub struct PrepareOptions {
     /// The directory holding the content under the torrent's name.
-    pub root: &'a Path,
+    pub root: PathBuf,
     /// The resume file.
-    pub resume_path: &'a Path,
+    pub resume_path: PathBuf,
     /// 0-based file index ranges to download; `None` for all.
-    pub selection: Option<&'a [RangeInclusive<usize>]>,
+    pub selection: Option<Vec<RangeInclusive<usize>>>,
     /// Re-hash every piece, whatever the resume state says.
     pub force_recheck: bool,
     /// Threads that hash.
     pub threads: usize,
 }
 
-/// Opens `torrent`'s files under `options.root` and finds the verified pieces.
-pub fn prepare(
-    torrent: &Torrent,
-    options: PrepareOptions<'_>,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Prepared, PrepareError> {
+/// The storage layout of a torrent's files.
+pub fn layout_of(torrent: &Torrent) -> Result<Layout, StorageError> {
     let files = torrent
         .info
         .files
         .iter()
         .map(|file| (file.path.clone(), file.length))
         .collect();
-    let layout = Layout::new(torrent.info.piece_length, files)?;
-    let wanted = wanted_pieces(&layout, options.selection)?;
-    let storage = Storage::open(options.root, layout, Access::ReadWrite)?;
+    Layout::new(torrent.info.piece_length, files)
+}
+
+/// [`prepare`] on the blocking pool, for async callers.
+pub async fn prepare_in_background(
+    torrent: Arc<Torrent>,
+    options: PrepareOptions,
+) -> Result<Prepared, PrepareError> {
+    tokio::task::spawn_blocking(move || prepare(&torrent, &options, &|_| {}))
+        .await
+        .map_err(|error| PrepareError::Task(error.to_string()))?
+}
+
+/// Opens `torrent`'s files under `options.root` and finds the verified pieces.
+pub fn prepare(
+    torrent: &Torrent,
+    options: &PrepareOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Prepared, PrepareError> {
+    let layout = layout_of(torrent)?;
+    let wanted = wanted_pieces(&layout, options.selection.as_deref())?;
+    let storage = Storage::open(&options.root, layout, Access::ReadWrite)?;
     let piece_count = torrent.info.pieces.len();
-    let resume = match ResumeState::load(options.resume_path, &torrent.info_hash.0, piece_count) {
+    let resume = match ResumeState::load(&options.resume_path, &torrent.info_hash.0, piece_count) {
         Ok(found) => found,
         Err(StorageError::ResumeCorrupt { .. }) => None,
         Err(error) => return Err(error.into()),
