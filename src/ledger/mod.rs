@@ -17,7 +17,8 @@
 //! # Invariants every backend keeps
 //!
 //! - Amounts are exact integers of base units (`u128`), never floats.
-//! - A transfer is applied at most once per txid, only before its
+//! - A transfer arrives as a signed TRON transaction and is applied only
+//!   with its owner's signature, at most once per txid, only before its
 //!   expiration, never for zero, and never beyond the payer's balance.
 //! - Every applied change gets the next sequence number (the node exposes it
 //!   as the block number), so followers can read changes in order.
@@ -26,6 +27,7 @@
 //!   The total supply (balances plus locked funds) changes only by minting.
 //! - Every refusal leaves the ledger unchanged.
 
+pub mod admit;
 pub mod channel;
 pub mod domain;
 pub mod error;
@@ -34,6 +36,7 @@ pub mod id;
 pub mod local;
 pub mod node;
 
+pub use admit::{admit, Evidence};
 pub use channel::{
     ChannelState, ChannelStatus, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel, Voucher,
 };
@@ -44,12 +47,12 @@ pub use id::{CampaignId, ChannelId, LedgerId};
 pub use local::{Clock, LocalLedger, OpenOptions};
 
 use crate::amount::{Amount, Token};
-use crate::tron::Address;
+use crate::tron::{Address, SignedTransaction};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
-/// A transfer whose TRON signature the caller has already verified: the
-/// ledger checks replay, expiry, amount and balance, not the signature.
+/// A transfer whose TRON signature has been verified ([`admit`]): the
+/// store checks replay, expiry, amount and balance, not the signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transfer {
     /// SHA-256 of the transaction's `raw_data`.
@@ -66,6 +69,8 @@ pub struct Transfer {
     pub timestamp_ms: i64,
     /// `raw_data.expiration`: refused once the ledger's clock is past it.
     pub expiration_ms: i64,
+    /// The signed transaction it came from, stored with it when present.
+    pub evidence: Option<Evidence>,
 }
 
 /// What kind of change moved funds.
@@ -138,10 +143,12 @@ pub trait Ledger: Send + Sync {
         token: Token,
     ) -> impl Future<Output = Result<u128, LedgerError>> + Send;
 
-    /// Applies a verified transfer, or refuses it with nothing applied.
+    /// Verifies a signed TRON transaction (owner's signature, times by the
+    /// ledger's clock) and applies its transfer, or refuses it with nothing
+    /// applied.
     fn transfer(
         &self,
-        transfer: Transfer,
+        transaction: SignedTransaction,
     ) -> impl Future<Output = Result<TransferRecord, LedgerError>> + Send;
 
     /// Creates funds from nothing; only on a ledger opened for development.

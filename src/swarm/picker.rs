@@ -119,7 +119,8 @@ impl Picker {
             in_progress: HashMap::new(),
             retried: HashSet::new(),
             random_first: 4,
-            max_pieces_in_memory: (PIECE_MEMORY_BUDGET / u64::from(piece_length.max(1))).max(2) as usize,
+            max_pieces_in_memory: (PIECE_MEMORY_BUDGET / u64::from(piece_length.max(1))).max(2)
+                as usize,
             have,
             wanted,
             sequential,
@@ -559,9 +560,17 @@ mod tests {
         let index = blocks[0].index;
         picker.block_arrived(1, index, 0, &FULL_BLOCK);
         complete(picker.block_arrived(1, index, BLOCK_SIZE, &FULL_BLOCK));
-        assert!(picker.pick(1, &Bitfield::full(pieces), 1000, &none).is_empty(), "still verifying");
+        assert!(
+            picker
+                .pick(1, &Bitfield::full(pieces), 1000, &none)
+                .is_empty(),
+            "still verifying"
+        );
         picker.piece_checked(index, true);
-        assert_eq!(picker.pick(1, &Bitfield::full(pieces), 1000, &none).len(), 2);
+        assert_eq!(
+            picker.pick(1, &Bitfield::full(pieces), 1000, &none).len(),
+            2
+        );
     }
 
     #[test]

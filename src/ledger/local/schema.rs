@@ -27,7 +27,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// The schema version this code reads and writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long a writer waits for another process's transaction.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -89,6 +89,11 @@ CREATE TABLE IF NOT EXISTS pledges (
     sequence INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS pledges_campaign ON pledges (campaign, sequence);
+CREATE TABLE IF NOT EXISTS signed_transactions (
+    txid BLOB PRIMARY KEY REFERENCES movements (txid),
+    raw_data BLOB NOT NULL,
+    signature BLOB NOT NULL
+) WITHOUT ROWID;
 ";
 
 /// Opens (creating if needed) the ledger file and returns the connection and the ledger id.
@@ -140,6 +145,12 @@ fn create_schema(connection: &mut Connection) -> Result<LedgerId, LedgerError> {
             params![fresh_id.as_slice(), SCHEMA_VERSION],
         )
         .map_err(LedgerError::storage("writing the ledger id"))?;
+    transaction
+        .execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'schema_version' AND value = 1",
+            [SCHEMA_VERSION],
+        )
+        .map_err(LedgerError::storage("upgrading the schema"))?;
     let version: i64 = meta(&transaction, "schema_version")?;
     if version != SCHEMA_VERSION {
         return Err(LedgerError::Corrupt {

@@ -1,7 +1,7 @@
 //! The ledger node: serves an embedded ledger over HTTP with the TRON
 //! full-node API subset (`/wallet/getaccount`, `/wallet/getnowblock`,
-//! `/wallet/gettransactionbyid`; the transaction builders and
-//! `/wallet/broadcasttransaction` come with the TRON transaction module)
+//! `/wallet/gettransactionbyid`, the transaction builders and
+//! `/wallet/broadcasttransaction`, see `tron_builders`)
 //! plus `/btt/...` endpoints for balances of any token, history, the dev
 //! faucet, channels and escrow (see `btt_routes`).
 //!
@@ -15,6 +15,7 @@
 mod btt_routes;
 pub mod client;
 mod routes;
+pub mod tron_builders;
 pub mod tron_json;
 
 use crate::ledger::LocalLedger;
@@ -72,6 +73,19 @@ pub fn router(ledger: LocalLedger, config: &NodeConfig) -> Router {
         .route(
             "/wallet/gettransactionbyid",
             post(routes::get_transaction_by_id).get(routes::get_transaction_by_id),
+        )
+        .route(
+            "/wallet/createtransaction",
+            post(tron_builders::create_transaction),
+        )
+        .route("/wallet/transferasset", post(tron_builders::transfer_asset))
+        .route(
+            "/wallet/triggersmartcontract",
+            post(tron_builders::trigger_smart_contract),
+        )
+        .route(
+            "/wallet/broadcasttransaction",
+            post(tron_builders::broadcast_transaction),
         )
         .route("/btt/info", get(routes::info))
         .route("/btt/balance", post(btt_routes::balance))
@@ -148,7 +162,7 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::local::fixtures::{self, address, btt, transfer, START_MS};
+    use crate::ledger::local::fixtures::{self, address, btt, signed, START_MS};
     use crate::ledger::{Ledger, LedgerError};
     use serde_json::{json, Value};
     use std::sync::atomic::AtomicI64;
@@ -227,7 +241,7 @@ mod tests {
         node.ledger.mint(alice, btt(5_000_000)).await.unwrap();
         let record = node
             .ledger
-            .transfer(transfer(&alice, &bob, 1_500_000, 1))
+            .transfer(signed(1, &bob, 1_500_000, 1))
             .await
             .unwrap();
 
@@ -280,11 +294,12 @@ mod tests {
         let contract = &found["raw_data"]["contract"][0];
         assert_eq!(contract["type"], "TransferAssetContract");
         assert_eq!(contract["parameter"]["value"]["amount"], 1_500_000);
-        assert_eq!(
-            contract["parameter"]["value"]["to_address"],
-            bob.to_string()
-        );
-        assert_eq!(found["raw_data"]["data"], hex::encode("thanks"));
+        assert_eq!(contract["parameter"]["value"]["to_address"], bob.to_hex());
+        assert_eq!(found["raw_data"]["data"], hex::encode("thanks 1"));
+        let served = crate::tron::SignedTransaction::from_json(&found.to_string()).unwrap();
+        let sent = signed(1, &bob, 1_500_000, 1);
+        assert_eq!(served.unsigned().raw_bytes(), sent.unsigned().raw_bytes());
+        assert_eq!(served.signatures(), sent.signatures());
         let missing = node
             .post(
                 "/wallet/gettransactionbyid",
