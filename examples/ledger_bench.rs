@@ -11,11 +11,17 @@
 //! follow the disk: on a busy machine fsync slows tenfold, and group
 //! commit is what keeps the rate up.
 //!
+//! The last rows go through the ledger node: a node serving a fresh
+//! ledger on 127.0.0.1 and concurrent HTTP clients broadcasting signed
+//! transactions (clients and node share this machine's cores).
+//!
 //! Run with `bench/ledger` (a release build). Prints a Markdown table.
 //! `--transfers N` sets the transfers per run (default 4000).
 
 use btt::amount::{Amount, Token};
 use btt::ledger::local::Store;
+use btt::ledger::node::client::NodeClient;
+use btt::ledger::node::{serve, NodeConfig};
 use btt::ledger::{admit, Clock, Ledger, LedgerError, LocalLedger, OpenOptions, Transfer};
 use btt::tron::transaction::UnsignedTransaction;
 use btt::tron::{Address, BlockReference, SignedTransaction, TransactionParams, TransferCall};
@@ -153,6 +159,65 @@ fn grouped(
             handle.await.map_err(|e| e.to_string())??;
         }
         Ok((start, unix_ns()))
+    })
+}
+
+/// Serves a fresh ledger with the node (in this process, on 127.0.0.1) and
+/// broadcasts every transfer through its HTTP API from `clients` concurrent
+/// clients, each waiting for its answer before sending the next.
+fn through_node(
+    path: &Path,
+    transfers: Vec<SignedTransaction>,
+    clients: usize,
+) -> Result<Duration, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let ledger = LocalLedger::open(path, dev_options()).map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let config = NodeConfig {
+            listen: "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?,
+            ..NodeConfig::default()
+        };
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| e.to_string())?;
+        let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            serve(listener, ledger, &config, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        let client = NodeClient::new(&url).map_err(|e| e.to_string())?;
+        let chunk = transfers.len().div_ceil(clients.max(1)).max(1);
+        let start = Instant::now();
+        let handles: Vec<_> = transfers
+            .chunks(chunk)
+            .map(|batch| {
+                let client = client.clone();
+                let batch = batch.to_vec();
+                tokio::spawn(async move {
+                    for signed in &batch {
+                        client.broadcast(signed).await.map_err(|e| e.to_string())?;
+                    }
+                    Ok::<(), String>(())
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.await.map_err(|e| e.to_string())??;
+        }
+        let elapsed = start.elapsed();
+        let _ = stop.send(());
+        server
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        Ok(elapsed)
     })
 }
 
@@ -342,6 +407,17 @@ fn run(count: u64) -> Result<Vec<Row>, String> {
         transfers: count / 2 * 2,
         elapsed,
     });
+
+    for clients in [32, 64] {
+        let path = fresh_ledger(dir, &format!("node{clients}"), &[1], count)?;
+        let elapsed = through_node(&path, signed_transfers(1, count), clients)?;
+        rows.push(Row {
+            mode: "node HTTP API (/wallet/broadcasttransaction)",
+            writers: format!("{clients} concurrent clients, same host"),
+            transfers: count,
+            elapsed,
+        });
+    }
     Ok(rows)
 }
 
