@@ -184,7 +184,10 @@ fn through_node(
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| e.to_string())?;
-        let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+        let url = format!(
+            "http://{}",
+            listener.local_addr().map_err(|e| e.to_string())?
+        );
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             serve(listener, ledger, &config, async {

@@ -162,6 +162,7 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::amount::Token;
     use crate::ledger::local::fixtures::{self, address, btt, signed, START_MS};
     use crate::ledger::{Ledger, LedgerError};
     use serde_json::{json, Value};
@@ -549,6 +550,110 @@ mod tests {
             (info["head"].clone(), info["dev"].clone()),
             (json!(0), json!(true))
         );
+        node.stop().await;
+    }
+
+    /// Signs a builder's unsigned answer with `key(seed)`.
+    fn sign_built(built: &Value, seed: u8) -> Value {
+        let raw = hex::decode(built["raw_data_hex"].as_str().unwrap()).unwrap();
+        let unsigned = crate::tron::UnsignedTransaction::from_raw_bytes(&raw).unwrap();
+        assert_eq!(built["txID"], unsigned.txid().to_string());
+        let key = crate::wallet::PrivateKey::from_signing_key(fixtures::key(seed));
+        serde_json::to_value(unsigned.sign(&key).to_json()).unwrap()
+    }
+
+    fn hex_text(value: &Value) -> String {
+        String::from_utf8(hex::decode(value.as_str().unwrap()).unwrap()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn builders_answer_unsigned_transactions_that_broadcast_applies() {
+        let node = Node::start(NodeConfig::default()).await;
+        let (alice, bob) = (address(1), address(2));
+        node.ledger.mint(alice, btt(5_000_000)).await.unwrap();
+        let built = node
+            .post(
+                "/wallet/transferasset",
+                json!({
+                    "owner_address": alice.to_string(), "to_address": bob.to_string(),
+                    "asset_name": hex::encode("1002000"), "amount": 1_000_000, "visible": true,
+                }),
+            )
+            .await;
+        let contract = &built["raw_data"]["contract"][0];
+        assert_eq!(contract["type"], "TransferAssetContract");
+        assert_eq!(built["raw_data"]["expiration"], START_MS + 60_000);
+        let head_block =
+            crate::tron::BlockReference::from_block_id(&tron_json::block_id(&node.ledger.id(), 1));
+        assert_eq!(
+            built["raw_data"]["ref_block_hash"],
+            hex::encode(head_block.hash)
+        );
+        let transaction = sign_built(&built, 1);
+        let applied = node
+            .post("/wallet/broadcasttransaction", transaction.clone())
+            .await;
+        assert_eq!(applied, json!({ "result": true, "txid": built["txID"] }));
+        assert_eq!(
+            node.ledger.balance(bob, Token::Btt).await.unwrap(),
+            1_000_000
+        );
+
+        let replay = node.post("/wallet/broadcasttransaction", transaction).await;
+        assert_eq!(replay["code"], "DUP_TRANSACTION_ERROR");
+        assert_eq!(replay["txid"], built["txID"]);
+        assert!(hex_text(&replay["message"]).contains("already applied"));
+
+        let forged = node
+            .post("/wallet/broadcasttransaction", sign_built(&built, 3))
+            .await;
+        assert_eq!(forged["code"], "SIGERROR", "{forged}");
+
+        let trx = node
+            .post(
+                "/wallet/createtransaction",
+                json!({ "owner_address": alice.to_hex(), "to_address": bob.to_hex(), "amount": 5 }),
+            )
+            .await;
+        assert_eq!(trx["raw_data"]["contract"][0]["type"], "TransferContract");
+        let poor = node
+            .post("/wallet/broadcasttransaction", sign_built(&trx, 1))
+            .await;
+        assert_eq!(poor["code"], "CONTRACT_VALIDATE_ERROR");
+        assert_eq!(poor["btt_code"], "insufficient_balance");
+
+        let parameter = hex::encode(&crate::tron::abi::encode_transfer(&bob, 7)[4..]);
+        let trc20 = node
+            .post(
+                "/wallet/triggersmartcontract",
+                json!({
+                    "owner_address": alice.to_string(),
+                    "contract_address": crate::tron::contract::BTT_TRC20_CONTRACT,
+                    "function_selector": "transfer(address,uint256)",
+                    "parameter": parameter, "fee_limit": 100_000_000, "call_value": 0, "visible": true,
+                }),
+            )
+            .await;
+        assert_eq!(trc20["result"]["result"], true, "{trc20}");
+        let contract = &trc20["transaction"]["raw_data"]["contract"][0];
+        assert_eq!(contract["type"], "TriggerSmartContract");
+        assert_eq!(trc20["transaction"]["raw_data"]["fee_limit"], 100_000_000);
+
+        let other_asset = node
+            .post(
+                "/wallet/transferasset",
+                json!({ "owner_address": alice.to_string(), "to_address": bob.to_string(),
+                        "asset_name": "1000001", "amount": 1 }),
+            )
+            .await;
+        assert!(other_asset["Error"].as_str().unwrap().contains("1002000"));
+        let zero = node
+            .post(
+                "/wallet/createtransaction",
+                json!({ "owner_address": alice.to_string(), "to_address": bob.to_string(), "amount": 0 }),
+            )
+            .await;
+        assert!(zero["Error"].is_string());
         node.stop().await;
     }
 }
