@@ -496,3 +496,31 @@ print(json.dumps(post("/wallet/broadcasttransaction", tx)))
     assert_eq!(home.btt("bob"), "1.5");
     assert_eq!(home.btt("alice"), "8.5");
 }
+
+/// The `tron` backend speaks TRON's full-node API; `btt-wallet node` serves it.
+#[test]
+fn the_tron_backend_reads_balances_and_broadcasts_through_a_node() {
+    let mut home = Home::new();
+    let node = home.node(true);
+    home.ledger = Some(node.url.clone());
+    home.dev(&["faucet", "alice", "10BTT"]).ok();
+    home.ledger = Some(format!("tron+{}", node.url));
+    assert_eq!(home.btt("alice"), "10");
+    let sent = home
+        .run(&["send", BOB, "2BTT", "--from", "alice", "--memo", "via tron"])
+        .ok()
+        .one();
+    assert_eq!(sent["sequence"], 0, "{sent}");
+    assert_eq!(home.btt("bob"), "2");
+    let poor = home.run(&["send", ALICE, "5BTT", "--from", "bob"]);
+    assert_eq!(poor.code, 7, "{}", poor.stderr);
+    let faucet = home.run(&["faucet", "alice", "1BTT"]);
+    assert_eq!(faucet.code, 3, "{}", faucet.stderr);
+    let history = home.run(&["history", "alice"]);
+    assert_eq!(history.code, 1, "{}", history.stderr);
+    assert!(
+        history.stderr.contains("does not support"),
+        "{}",
+        history.stderr
+    );
+}

@@ -10,6 +10,13 @@ use thiserror::Error;
 /// Why a ledger operation was refused or failed.
 #[derive(Debug, Error)]
 pub enum LedgerError {
+    /// The backend cannot do this (e.g. channels on TRON).
+    #[error("the {backend} ledger does not support {operation}")]
+    Unsupported {
+        backend: &'static str,
+        operation: &'static str,
+    },
+
     /// The transaction is malformed or not signed by its owner.
     #[error("transaction refused: {source}")]
     BadTransaction { source: crate::tron::TxError },
@@ -185,6 +192,7 @@ impl LedgerError {
     /// for the node's answers (a client maps it back to the refusal).
     pub fn code(&self) -> &'static str {
         match self {
+            LedgerError::Unsupported { .. } => "unsupported",
             LedgerError::BadTransaction { .. } => "bad_transaction",
             LedgerError::TimestampInFuture { .. } => "timestamp_in_future",
             LedgerError::ExpirationTooFar { .. } => "expiration_too_far",

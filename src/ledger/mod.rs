@@ -3,9 +3,10 @@
 //!
 //! # Backends and the shape of the trait
 //!
-//! Only the `local` backend (an embedded SQLite file, [`local::LocalLedger`])
-//! exists so far; `node` (a btt ledger node) and `tron` (a TRON full node)
-//! will be HTTP clients. The trait's methods therefore return futures, and
+//! Three backends: `local` (an embedded SQLite file, [`local::LocalLedger`]),
+//! `node` (a btt ledger node, [`node::client::NodeClient`]) and `tron` (a
+//! TRON full node's HTTP API, [`tron_client::TronClient`]); the last two are
+//! HTTP clients. The trait's methods therefore return futures, and
 //! are declared as `fn ... -> impl Future<Output = ...> + Send` (return
 //! position `impl Trait` in traits, stable Rust, no `async_trait` boxing):
 //! the SQLite backend runs its blocking work on tokio's blocking pool and an
@@ -35,6 +36,7 @@ pub mod escrow;
 pub mod id;
 pub mod local;
 pub mod node;
+pub mod tron_client;
 
 pub use admit::{admit, Evidence};
 pub use channel::{
@@ -47,7 +49,7 @@ pub use id::{CampaignId, ChannelId, LedgerId};
 pub use local::{Clock, LocalLedger, OpenOptions};
 
 use crate::amount::{Amount, Token};
-use crate::tron::{Address, SignedTransaction};
+use crate::tron::{Address, BlockReference, SignedTransaction};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
@@ -135,6 +137,19 @@ pub trait Ledger: Send + Sync {
 
     /// The sequence number of the latest applied change (0 when none).
     fn head(&self) -> impl Future<Output = Result<u64, LedgerError>> + Send;
+
+    /// The reference of the latest block, which transactions built now name
+    /// (`ref_block_bytes`, `ref_block_hash`). By default the btt block id of
+    /// the head sequence, as the node's `/wallet/getnowblock` reports it.
+    fn reference_block(&self) -> impl Future<Output = Result<BlockReference, LedgerError>> + Send {
+        async move {
+            let id = self.ledger_id().await?;
+            let head = self.head().await?;
+            Ok(BlockReference::from_block_id(&node::tron_json::block_id(
+                &id, head,
+            )))
+        }
+    }
 
     /// The spendable balance, in base units.
     fn balance(

@@ -3,8 +3,9 @@
 //! and `node`, which serves the embedded ledger over HTTP.
 //!
 //! Which ledger: `--ledger` / `BTT_LEDGER` names `local` (the embedded
-//! SQLite ledger at `DATA/ledger.sqlite`, the default), a node URL, or
-//! `tron-mainnet` / `tron-nile`. Every command is written once, generic over
+//! SQLite ledger at `DATA/ledger.sqlite`, the default), a btt node URL,
+//! `tron-mainnet` / `tron-nile` (TronGrid), or `tron+http://...` (any TRON
+//! full node's HTTP API). Every command is written once, generic over
 //! [`Ledger`], and runs against whichever backend was chosen.
 //!
 //! Exit statuses: too little balance is 7, a refused or malformed input 3,
@@ -17,15 +18,14 @@ use crate::cli::values::parse_duration;
 use crate::config::Dirs;
 use crate::ledger::channel::{ChannelState, CloseChannel, OpenChannel, RefundChannel, Voucher};
 use crate::ledger::node::client::NodeClient;
-use crate::ledger::node::tron_json::block_id;
 use crate::ledger::node::{serve, NodeConfig};
+use crate::ledger::tron_client::{TronClient, MAINNET_URL, NILE_URL};
 use crate::ledger::{
     ChannelId, Ledger, LedgerError, LocalLedger, OpenOptions, Signed, TransferRecord,
 };
 use crate::output::{Output, Record};
 use crate::tron::{
-    Address, BlockReference, SignedTransaction, TransactionParams, TransferCall,
-    UnsignedTransaction,
+    Address, SignedTransaction, TransactionParams, TransferCall, UnsignedTransaction,
 };
 use crate::wallet::PrivateKey;
 use anyhow::Context;
@@ -61,17 +61,21 @@ pub enum LedgerChoice {
     Local,
     /// A btt ledger node.
     Node(String),
-    /// A TRON network.
-    Tron(&'static str),
+    /// A TRON full node's HTTP API (TronGrid for the named networks).
+    Tron(String),
 }
 
 impl LedgerChoice {
-    /// Parses `local`, an `http(s)://` URL, `tron-mainnet` or `tron-nile`.
+    /// Parses `local`, an `http(s)://` URL (a btt node), `tron-mainnet`,
+    /// `tron-nile`, or `tron+http(s)://` (any TRON full node).
     pub fn parse(text: Option<&str>) -> anyhow::Result<LedgerChoice> {
         match text.map(str::trim) {
             None | Some("" | "local") => Ok(LedgerChoice::Local),
-            Some("tron-mainnet") => Ok(LedgerChoice::Tron("tron-mainnet")),
-            Some("tron-nile") => Ok(LedgerChoice::Tron("tron-nile")),
+            Some("tron-mainnet") => Ok(LedgerChoice::Tron(MAINNET_URL.to_string())),
+            Some("tron-nile") => Ok(LedgerChoice::Tron(NILE_URL.to_string())),
+            Some(url) if url.starts_with("tron+http://") || url.starts_with("tron+https://") => Ok(
+                LedgerChoice::Tron(url.trim_start_matches("tron+").to_string()),
+            ),
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                 Ok(LedgerChoice::Node(url.to_string()))
             }
@@ -240,20 +244,22 @@ pub fn run(
                 .run(command),
             )
         }
-        LedgerChoice::Tron(network) => Err(tron_refusal(network, &command)),
-    }
-}
-
-/// What a TRON network cannot do from here.
-fn tron_refusal(network: &str, command: &LedgerCommand) -> anyhow::Error {
-    match command {
-        LedgerCommand::Faucet(_) => with_status(
-            ExitStatus::BadInput,
-            anyhow::anyhow!("{network} has no faucet: minting exists only on dev ledgers"),
-        ),
-        _ => anyhow::anyhow!(
-            "the {network} backend is not available in this build; use --ledger local or a node URL"
-        ),
+        LedgerChoice::Tron(url) => {
+            if let LedgerCommand::Faucet(_) = command {
+                return Err(with_status(
+                    ExitStatus::BadInput,
+                    anyhow::anyhow!("TRON has no faucet: minting exists only on dev ledgers"),
+                ));
+            }
+            let tron = TronClient::new(&url).map_err(ledger_error)?;
+            runtime.block_on(
+                Commands {
+                    session,
+                    ledger: &tron,
+                }
+                .run(command),
+            )
+        }
     }
 }
 
@@ -376,13 +382,6 @@ impl<L: Ledger> Commands<'_, L> {
         Ok(ExitStatus::Success)
     }
 
-    /// The reference of the ledger's latest block.
-    async fn reference_block(&self) -> anyhow::Result<BlockReference> {
-        let id = self.ledger.ledger_id().await.map_err(ledger_error)?;
-        let head = self.ledger.head().await.map_err(ledger_error)?;
-        Ok(BlockReference::from_block_id(&block_id(&id, head)))
-    }
-
     async fn send(&self, args: super::SendArgs) -> anyhow::Result<ExitStatus> {
         let to = parse_address(&args.to)?;
         let amount = Amount::parse(&args.amount, args.default_token())
@@ -390,7 +389,7 @@ impl<L: Ledger> Commands<'_, L> {
         let key = self.session.unlock(&wallet_name(&args.from)?)?;
         let timestamp = args.timestamp.unwrap_or_else(super::now_ms);
         let params = TransactionParams {
-            reference: self.reference_block().await?,
+            reference: self.ledger.reference_block().await.map_err(ledger_error)?,
             timestamp,
             expiration: args.expiration.unwrap_or(timestamp + DEFAULT_LIFETIME_MS),
             memo: args.memo.clone().unwrap_or_default().into_bytes(),
@@ -606,9 +605,8 @@ pub fn ledger_status(error: &LedgerError) -> ExitStatus {
     match code {
         _ if error.is_insufficient_funds() => ExitStatus::InsufficientFunds,
         "unreachable" => ExitStatus::Unreachable,
-        "open" | "storage" | "commit_failed" | "corrupt" | "worker" | "missing" => {
-            ExitStatus::Failure
-        }
+        "open" | "storage" | "commit_failed" | "corrupt" | "worker" | "missing" | "unsupported"
+        | "tron_error" => ExitStatus::Failure,
         _ => ExitStatus::BadInput,
     }
 }
@@ -816,7 +814,11 @@ mod tests {
         );
         assert_eq!(
             LedgerChoice::parse(Some("tron-nile")).unwrap(),
-            LedgerChoice::Tron("tron-nile")
+            LedgerChoice::Tron(NILE_URL.to_string())
+        );
+        assert_eq!(
+            LedgerChoice::parse(Some("tron+http://127.0.0.1:8090")).unwrap(),
+            LedgerChoice::Tron("http://127.0.0.1:8090".to_string())
         );
         let error = LedgerChoice::parse(Some("ftp://x")).unwrap_err();
         assert_eq!(crate::cli::exit::classify(&error), ExitStatus::BadInput);

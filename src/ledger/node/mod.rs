@@ -475,7 +475,6 @@ mod tests {
 
     #[tokio::test]
     async fn the_client_runs_a_campaign_through_the_node() {
-        use crate::amount::Token;
         use crate::ledger::domain::Signed;
         use crate::ledger::escrow::{CampaignStatus, CreateCampaign, Pledge};
         use crate::ledger::local::fixtures::key;
