@@ -115,6 +115,17 @@ pub fn transfer(from: &Address, to: &Address, units: u128, tag: u64) -> Transfer
 /// A TRC-10 BTT transfer from [`key`]`(seed)`, signed, valid for a minute
 /// after [`START_MS`]; `tag` goes into the memo so each tag has its own txid.
 pub fn signed(seed: u8, to: &Address, units: u128, tag: u64) -> SignedTransaction {
+    signed_at(seed, to, units, tag, (START_MS, START_MS + 60_000))
+}
+
+/// Like [`signed`], with its own `(timestamp, expiration)`.
+pub fn signed_at(
+    seed: u8,
+    to: &Address,
+    units: u128,
+    tag: u64,
+    (timestamp, expiration): (i64, i64),
+) -> SignedTransaction {
     let owner = PrivateKey::from_signing_key(key(seed));
     let call = TransferCall {
         owner: owner.address(),
@@ -126,8 +137,8 @@ pub fn signed(seed: u8, to: &Address, units: u128, tag: u64) -> SignedTransactio
             bytes: [0, 1],
             hash: [7; 8],
         },
-        timestamp: START_MS,
-        expiration: START_MS + 60_000,
+        timestamp,
+        expiration,
         memo: format!("thanks {tag}").into_bytes(),
         fee_limit: 0,
     };

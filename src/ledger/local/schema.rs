@@ -180,3 +180,44 @@ fn meta<T: rusqlite::types::FromSql>(connection: &Connection, key: &str) -> Resu
             what: format!("meta has no {key}"),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_file_is_upgraded_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        let (connection, id) = open(&path).unwrap();
+        connection
+            .execute_batch(
+                "DROP TABLE signed_transactions;
+                 UPDATE meta SET value = 1 WHERE key = 'schema_version';",
+            )
+            .unwrap();
+        drop(connection);
+        let (connection, reopened) = open(&path).unwrap();
+        assert_eq!(reopened, id);
+        let version: i64 = meta(&connection, "schema_version").unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let rows: i64 = connection
+            .query_row("SELECT COUNT(*) FROM signed_transactions", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(rows, 0);
+    }
+
+    #[test]
+    fn a_newer_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        let (connection, _) = open(&path).unwrap();
+        connection
+            .execute("UPDATE meta SET value = 3 WHERE key = 'schema_version'", [])
+            .unwrap();
+        drop(connection);
+        assert!(matches!(open(&path), Err(LedgerError::Corrupt { .. })));
+    }
+}
