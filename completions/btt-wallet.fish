@@ -26,7 +26,7 @@ end
 
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -51,7 +51,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "help" -d 'Pri
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l name -d 'Name of the wallet (letters, digits, \'_\' and \'-\')' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l show-mnemonic -d 'Print the mnemonic on stdout (otherwise it is shown on stderr only when that is a terminal)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -64,7 +64,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l private
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l keystore-file -d 'A Web3 v3 keystore made by another wallet; it is opened with the password' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -72,7 +72,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l dev -d 
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -80,7 +80,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l dev -d 'O
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -89,7 +89,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -s h -l h
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l from -d 'Wallet that signs' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -97,7 +97,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l dev -d 'O
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -112,7 +112,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l timestamp
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l expiration -d 'Expiry time in milliseconds since the epoch (default: 60 s after the timestamp)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l trc20 -d 'Send the TRC-20 BTT (18 decimals) instead of the TRC-10 BTT'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l sign-only -d 'Print the signed transaction instead of sending it (needs the reference block)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -122,7 +122,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l dev -d 'O
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -130,7 +130,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l dev -d
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -138,7 +138,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l dev -d 
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -146,7 +146,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l dev 
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -155,7 +155,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -s h -l h
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l listen -d 'Address to listen on' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -163,7 +163,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l dev -d 'O
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -177,7 +177,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l timeout -d 'How long until the payer may take the funds back (e.g. 24h)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -186,7 +186,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l from -d 'Payee wallet (default: the wallet whose address the vouchers name)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -195,7 +195,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l from -d 'Wallet that paid' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -208,7 +208,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l from -d 'Wallet that paid into the channel' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l ledger -d 'Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -s v -l verbose -d 'Print debugging detail on stderr'

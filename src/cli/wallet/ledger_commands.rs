@@ -41,7 +41,7 @@ const HISTORY_LIMIT: usize = 1_000;
 /// Which ledger the commands use.
 #[derive(Debug, Args)]
 pub struct LedgerArgs {
-    /// Ledger to use: local (the embedded one), a node URL, tron-mainnet or tron-nile
+    /// Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node
     #[arg(long, global = true, env = "BTT_LEDGER", value_name = "LEDGER")]
     pub ledger: Option<String>,
     /// Open the embedded ledger as a development ledger (the faucet mints)
