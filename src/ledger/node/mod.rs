@@ -608,6 +608,27 @@ mod tests {
             .await;
         assert_eq!(forged["code"], "SIGERROR", "{forged}");
 
+        let again = node
+            .post(
+                "/wallet/transferasset",
+                json!({ "owner_address": alice.to_hex(), "to_address": bob.to_hex(),
+                        "asset_name": "1002000", "amount": 5, "extra_data": hex::encode("two") }),
+            )
+            .await;
+        assert_eq!(again["raw_data"]["data"], hex::encode("two"));
+        let mut base58_form = sign_built(&again, 1);
+        base58_form["visible"] = json!(true);
+        base58_form["raw_data"]["contract"][0]["parameter"]["value"]["to_address"] =
+            json!(bob.to_string());
+        let visible = node
+            .post("/wallet/broadcasttransaction", base58_form.clone())
+            .await;
+        assert_eq!(visible["result"], true, "{visible}");
+        base58_form["visible"] = json!(false);
+        base58_form["raw_data"]["timestamp"] = json!(1);
+        let mismatch = node.post("/wallet/broadcasttransaction", base58_form).await;
+        assert_eq!(mismatch["code"], "SIGERROR", "{mismatch}");
+
         let trx = node
             .post(
                 "/wallet/createtransaction",

@@ -6,6 +6,13 @@
 //! and valid for [`BUILT_LIFETIME_MS`], and `/wallet/broadcasttransaction`,
 //! which applies a signed one.
 //!
+//! Built transactions are in TRON's `"visible": false` form (addresses hex)
+//! whatever the request's `visible`; addresses in requests may be either.
+//! A broadcast's `raw_data_hex` is the authority (its SHA-256 must be the
+//! `txID` the signature covers); `raw_data`, when sent in the hex form, must
+//! say the same, and is ignored when the request says `"visible": true`
+//! (base58 addresses).
+//!
 //! Answers follow TRON's: status 200 always; a builder's refusal is
 //! `{"Error": message}`; a broadcast answers `{"result": true, "txid"}` or
 //! `{"code": TRON_CODE, "txid", "message": hex of the reason}` (text when
@@ -45,8 +52,6 @@ struct TransferRequest {
     /// The memo, hex (TRON's `extra_data`).
     #[serde(default)]
     extra_data: Option<String>,
-    #[serde(default)]
-    visible: bool,
 }
 
 /// `/wallet/triggersmartcontract` body.
@@ -60,8 +65,6 @@ struct TriggerRequest {
     fee_limit: i64,
     #[serde(default)]
     call_value: i64,
-    #[serde(default)]
-    visible: bool,
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> Result<T, Value> {
@@ -144,9 +147,7 @@ async fn transfer(ledger: &LocalLedger, bytes: &Bytes, token: Token) -> Result<V
         },
     };
     let built = build(ledger, call, memo(request.extra_data.as_deref())?, 0).await?;
-    let mut answer = unsigned_json(&built);
-    answer["visible"] = json!(request.visible);
-    Ok(answer)
+    Ok(unsigned_json(&built))
 }
 
 /// The asset must be BTT's id, as text or as the hex of its text.
@@ -197,25 +198,17 @@ async fn trigger(ledger: &LocalLedger, bytes: &Bytes) -> Result<Value, Value> {
         },
     };
     let built = build(ledger, call, Vec::new(), request.fee_limit).await?;
-    let mut transaction = unsigned_json(&built);
-    transaction["visible"] = json!(request.visible);
-    Ok(json!({ "result": { "result": true }, "transaction": transaction }))
-}
-
-/// `/wallet/broadcasttransaction` also carries `visible`.
-#[derive(Debug, Default, Deserialize)]
-struct Visibility {
-    #[serde(default)]
-    visible: bool,
+    Ok(json!({ "result": { "result": true }, "transaction": unsigned_json(&built) }))
 }
 
 /// `POST /wallet/broadcasttransaction`: applies a signed transaction.
 pub async fn broadcast_transaction(State(ledger): State<LocalLedger>, bytes: Bytes) -> Json<Value> {
-    let visible = serde_json::from_slice::<Visibility>(&bytes)
-        .unwrap_or_default()
-        .visible;
-    let text = String::from_utf8_lossy(&bytes);
-    let signed = match SignedTransaction::from_json(&text) {
+    let mut body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let visible = body["visible"] == json!(true);
+    if let (true, Some(object)) = (visible, body.as_object_mut()) {
+        object.remove("raw_data");
+    }
+    let signed = match SignedTransaction::from_json(&body.to_string()) {
         Ok(signed) => signed,
         Err(error) => {
             let error = LedgerError::BadTransaction { source: error };
