@@ -19,8 +19,23 @@ _btt__wallet() {
             btt__wallet,address)
                 cmd="btt__wallet__subcmd__address"
                 ;;
+            btt__wallet,balance)
+                cmd="btt__wallet__subcmd__balance"
+                ;;
+            btt__wallet,broadcast)
+                cmd="btt__wallet__subcmd__broadcast"
+                ;;
+            btt__wallet,channel)
+                cmd="btt__wallet__subcmd__channel"
+                ;;
+            btt__wallet,faucet)
+                cmd="btt__wallet__subcmd__faucet"
+                ;;
             btt__wallet,help)
                 cmd="btt__wallet__subcmd__help"
+                ;;
+            btt__wallet,history)
+                cmd="btt__wallet__subcmd__history"
                 ;;
             btt__wallet,import)
                 cmd="btt__wallet__subcmd__import"
@@ -31,6 +46,9 @@ _btt__wallet() {
             btt__wallet,new)
                 cmd="btt__wallet__subcmd__new"
                 ;;
+            btt__wallet,node)
+                cmd="btt__wallet__subcmd__node"
+                ;;
             btt__wallet,send)
                 cmd="btt__wallet__subcmd__send"
                 ;;
@@ -40,11 +58,53 @@ _btt__wallet() {
             btt__wallet,verify)
                 cmd="btt__wallet__subcmd__verify"
                 ;;
+            btt__wallet,voucher)
+                cmd="btt__wallet__subcmd__voucher"
+                ;;
+            btt__wallet__subcmd__channel,close)
+                cmd="btt__wallet__subcmd__channel__subcmd__close"
+                ;;
+            btt__wallet__subcmd__channel,help)
+                cmd="btt__wallet__subcmd__channel__subcmd__help"
+                ;;
+            btt__wallet__subcmd__channel,open)
+                cmd="btt__wallet__subcmd__channel__subcmd__open"
+                ;;
+            btt__wallet__subcmd__channel,refund)
+                cmd="btt__wallet__subcmd__channel__subcmd__refund"
+                ;;
+            btt__wallet__subcmd__channel__subcmd__help,close)
+                cmd="btt__wallet__subcmd__channel__subcmd__help__subcmd__close"
+                ;;
+            btt__wallet__subcmd__channel__subcmd__help,help)
+                cmd="btt__wallet__subcmd__channel__subcmd__help__subcmd__help"
+                ;;
+            btt__wallet__subcmd__channel__subcmd__help,open)
+                cmd="btt__wallet__subcmd__channel__subcmd__help__subcmd__open"
+                ;;
+            btt__wallet__subcmd__channel__subcmd__help,refund)
+                cmd="btt__wallet__subcmd__channel__subcmd__help__subcmd__refund"
+                ;;
             btt__wallet__subcmd__help,address)
                 cmd="btt__wallet__subcmd__help__subcmd__address"
                 ;;
+            btt__wallet__subcmd__help,balance)
+                cmd="btt__wallet__subcmd__help__subcmd__balance"
+                ;;
+            btt__wallet__subcmd__help,broadcast)
+                cmd="btt__wallet__subcmd__help__subcmd__broadcast"
+                ;;
+            btt__wallet__subcmd__help,channel)
+                cmd="btt__wallet__subcmd__help__subcmd__channel"
+                ;;
+            btt__wallet__subcmd__help,faucet)
+                cmd="btt__wallet__subcmd__help__subcmd__faucet"
+                ;;
             btt__wallet__subcmd__help,help)
                 cmd="btt__wallet__subcmd__help__subcmd__help"
+                ;;
+            btt__wallet__subcmd__help,history)
+                cmd="btt__wallet__subcmd__help__subcmd__history"
                 ;;
             btt__wallet__subcmd__help,import)
                 cmd="btt__wallet__subcmd__help__subcmd__import"
@@ -55,6 +115,9 @@ _btt__wallet() {
             btt__wallet__subcmd__help,new)
                 cmd="btt__wallet__subcmd__help__subcmd__new"
                 ;;
+            btt__wallet__subcmd__help,node)
+                cmd="btt__wallet__subcmd__help__subcmd__node"
+                ;;
             btt__wallet__subcmd__help,send)
                 cmd="btt__wallet__subcmd__help__subcmd__send"
                 ;;
@@ -64,6 +127,18 @@ _btt__wallet() {
             btt__wallet__subcmd__help,verify)
                 cmd="btt__wallet__subcmd__help__subcmd__verify"
                 ;;
+            btt__wallet__subcmd__help,voucher)
+                cmd="btt__wallet__subcmd__help__subcmd__voucher"
+                ;;
+            btt__wallet__subcmd__help__subcmd__channel,close)
+                cmd="btt__wallet__subcmd__help__subcmd__channel__subcmd__close"
+                ;;
+            btt__wallet__subcmd__help__subcmd__channel,open)
+                cmd="btt__wallet__subcmd__help__subcmd__channel__subcmd__open"
+                ;;
+            btt__wallet__subcmd__help__subcmd__channel,refund)
+                cmd="btt__wallet__subcmd__help__subcmd__channel__subcmd__refund"
+                ;;
             *)
                 ;;
         esac
@@ -71,7 +146,7 @@ _btt__wallet() {
 
     case "${cmd}" in
         btt__wallet)
-            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --help --version new import list address sign verify send help"
+            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help --version new import list address sign verify send balance faucet broadcast history node channel voucher help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -85,6 +160,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -93,7 +172,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__address)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -107,6 +186,278 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__balance)
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__broadcast)
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__channel)
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help open close refund help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__channel__subcmd__close)
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__channel__subcmd__help)
+            opts="open close refund help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__channel__subcmd__help__subcmd__close)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__channel__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__channel__subcmd__help__subcmd__open)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__channel__subcmd__help__subcmd__refund)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__channel__subcmd__open)
+            opts="-q -v -h --from --timeout --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__channel__subcmd__refund)
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__faucet)
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -115,7 +466,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__help)
-            opts="new import list address sign verify send help"
+            opts="new import list address sign verify send balance faucet broadcast history node channel voucher help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -142,7 +493,119 @@ _btt__wallet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        btt__subcmd__wallet__subcmd__help__subcmd__balance)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__help__subcmd__broadcast)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__help__subcmd__channel)
+            opts="open close refund"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__help__subcmd__channel__subcmd__close)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__help__subcmd__channel__subcmd__open)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__help__subcmd__channel__subcmd__refund)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__help__subcmd__faucet)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         btt__subcmd__wallet__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__help__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -198,6 +661,20 @@ _btt__wallet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        btt__subcmd__wallet__subcmd__help__subcmd__node)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         btt__subcmd__wallet__subcmd__help__subcmd__send)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -240,8 +717,48 @@ _btt__wallet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        btt__subcmd__wallet__subcmd__help__subcmd__voucher)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__history)
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         btt__subcmd__wallet__subcmd__import)
-            opts="-q -v -h --name --mnemonic-file --private-key-file --keystore-file --json --quiet --verbose --password-file --unsafe-password --help"
+            opts="-q -v -h --name --mnemonic-file --private-key-file --keystore-file --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -271,6 +788,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -279,7 +800,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__list)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -293,6 +814,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -301,7 +826,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__new)
-            opts="-q -v -h --name --show-mnemonic --json --quiet --verbose --password-file --unsafe-password --help"
+            opts="-q -v -h --name --show-mnemonic --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -319,6 +844,40 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__node)
+            opts="-q -v -h --listen --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -327,7 +886,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__send)
-            opts="-q -v -h --from --memo --trc20 --fee-limit --sign-only --ref-block-bytes --ref-block-hash --timestamp --expiration --json --quiet --verbose --password-file --unsafe-password --help"
+            opts="-q -v -h --from --memo --trc20 --fee-limit --sign-only --ref-block-bytes --ref-block-hash --timestamp --expiration --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -369,6 +928,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -377,7 +940,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__sign)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -395,6 +958,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -403,7 +970,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__verify)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -414,6 +981,40 @@ _btt__wallet() {
                     return 0
                     ;;
                 --unsafe-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__voucher)
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

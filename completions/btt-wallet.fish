@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_btt_wallet_global_optspecs
-    string join \n json q/quiet v/verbose password-file= unsafe-password= h/help V/version
+    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= dev h/help V/version
 end
 
 function __fish_btt_wallet_needs_command
@@ -26,9 +26,11 @@ end
 
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -s V -l version -d 'Print version'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "new" -d 'Create a wallet from a new 24-word mnemonic'
@@ -37,15 +39,24 @@ complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "list" -d 'Lis
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "address" -d 'Print the address of a wallet'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "sign" -d 'Sign a message (TRON signMessageV2)'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "verify" -d 'Check that ADDRESS signed MESSAGE (exit 0 if so, 1 if not)'
-complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "send" -d 'Build and sign a transfer of BTT or TRX'
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "send" -d 'Build, sign and send a transfer of BTT or TRX (or only print it with --sign-only)'
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "balance" -d 'Show the BTT and TRX balance of a wallet or address'
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "faucet" -d 'Mint test funds (development ledgers only)'
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "broadcast" -d 'Submit a signed transaction (from send --sign-only)'
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "history" -d 'List the transfers of a wallet or address'
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "node" -d 'Serve the embedded ledger over the TRON HTTP API subset'
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "channel" -d 'Open, close and refund payment channels'
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "voucher" -d 'As a channel\'s payer, sign a voucher for a cumulative amount'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l name -d 'Name of the wallet (letters, digits, \'_\' and \'-\')' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l show-mnemonic -d 'Print the mnemonic on stdout (otherwise it is shown on stderr only when that is a terminal)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l name -d 'Name of the wallet (letters, digits, \'_\' and \'-\')' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l mnemonic-file -d 'File holding a BIP39 mnemonic (- for stdin); the key is m/44\'/195\'/0\'/0/0' -r -F
@@ -53,55 +64,171 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l private
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l keystore-file -d 'A Web3 v3 keystore made by another wallet; it is opened with the password' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l from -d 'Wallet that signs' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l from -d 'Wallet that pays' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l memo -d 'Memo stored in the transaction (raw_data.data)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l fee-limit -d 'Most sun a TRC-20 transfer may burn' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ref-block-bytes -d 'Bytes 6..8 of a recent block id, 4 hex digits' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ref-block-hash -d 'Bytes 8..16 of that block id, 16 hex digits' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ref-block-bytes -d 'Bytes 6..8 of a recent block id, 4 hex digits (with --sign-only)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ref-block-hash -d 'Bytes 8..16 of that block id, 16 hex digits (with --sign-only)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l timestamp -d 'Creation time in milliseconds since the epoch (default: now)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l expiration -d 'Expiry time in milliseconds since the epoch (default: 60 s after the timestamp)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l trc20 -d 'Send the TRC-20 BTT (18 decimals) instead of the TRC-10 BTT'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l sign-only -d 'Print the signed transaction instead of sending it (required until ledgers land)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l sign-only -d 'Print the signed transaction instead of sending it (needs the reference block)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -s h -l help -d 'Print help'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send help" -f -a "new" -d 'Create a wallet from a new 24-word mnemonic'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send help" -f -a "import" -d 'Store an existing mnemonic or private key as a wallet'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send help" -f -a "list" -d 'List wallets and their addresses'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send help" -f -a "address" -d 'Print the address of a wallet'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send help" -f -a "sign" -d 'Sign a message (TRON signMessageV2)'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send help" -f -a "verify" -d 'Check that ADDRESS signed MESSAGE (exit 0 if so, 1 if not)'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send help" -f -a "send" -d 'Build and sign a transfer of BTT or TRX'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -s h -l help -d 'Print help'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -s h -l help -d 'Print help'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -s h -l help -d 'Print help'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -s h -l help -d 'Print help'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l listen -d 'Address to listen on' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -s h -l help -d 'Print help'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -s h -l help -d 'Print help'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -f -a "open" -d 'Lock an amount for a payee until a timeout'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -f -a "close" -d 'As the payee, redeem the highest voucher read from FILE (- for stdin) and close'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -f -a "refund" -d 'As the payer, take back the unredeemed funds after the timeout'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l from -d 'Wallet that pays' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l timeout -d 'How long until the payer may take the funds back (e.g. 24h)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -s h -l help -d 'Print help'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l from -d 'Payee wallet (default: the wallet whose address the vouchers name)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -s h -l help -d 'Print help'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l from -d 'Wallet that paid' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -s h -l help -d 'Print help'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "open" -d 'Lock an amount for a payee until a timeout'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "close" -d 'As the payee, redeem the highest voucher read from FILE (- for stdin) and close'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "refund" -d 'As the payer, take back the unredeemed funds after the timeout'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l from -d 'Wallet that paid into the channel' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -s h -l help -d 'Print help'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history node channel voucher help" -f -a "new" -d 'Create a wallet from a new 24-word mnemonic'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history node channel voucher help" -f -a "import" -d 'Store an existing mnemonic or private key as a wallet'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history node channel voucher help" -f -a "list" -d 'List wallets and their addresses'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history node channel voucher help" -f -a "address" -d 'Print the address of a wallet'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history node channel voucher help" -f -a "sign" -d 'Sign a message (TRON signMessageV2)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history node channel voucher help" -f -a "verify" -d 'Check that ADDRESS signed MESSAGE (exit 0 if so, 1 if not)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history node channel voucher help" -f -a "send" -d 'Build, sign and send a transfer of BTT or TRX (or only print it with --sign-only)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history node channel voucher help" -f -a "balance" -d 'Show the BTT and TRX balance of a wallet or address'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history node channel voucher help" -f -a "faucet" -d 'Mint test funds (development ledgers only)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history node channel voucher help" -f -a "broadcast" -d 'Submit a signed transaction (from send --sign-only)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history node channel voucher help" -f -a "history" -d 'List the transfers of a wallet or address'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history node channel voucher help" -f -a "node" -d 'Serve the embedded ledger over the TRON HTTP API subset'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history node channel voucher help" -f -a "channel" -d 'Open, close and refund payment channels'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history node channel voucher help" -f -a "voucher" -d 'As a channel\'s payer, sign a voucher for a cumulative amount'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history node channel voucher help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "open" -d 'Lock an amount for a payee until a timeout'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "close" -d 'As the payee, redeem the highest voucher read from FILE (- for stdin) and close'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "refund" -d 'As the payer, take back the unredeemed funds after the timeout'

@@ -1,8 +1,8 @@
 //! Benchmark of the embedded ledger: durable transfers per second, each
-//! with one signature recovery (the signer is recovered from a 65-byte
-//! signature over the txid and compared with the sender, as the ledger's
-//! callers do for a TRON transaction). Signing happens in setup; the timed
-//! loop recovers, applies and commits (WAL, `synchronous=FULL`: every
+//! a signed TRON transaction the ledger admits (`txID` recomputed, the
+//! signer recovered from the 65-byte signature and compared with the
+//! owner). Signing happens in setup; the timed loop verifies, applies and
+//! commits (WAL, `synchronous=FULL`: every
 //! acknowledged transfer is on disk).
 //!
 //! Two reference rows frame the ledger's: signature recovery alone (the
@@ -11,25 +11,27 @@
 //! follow the disk: on a busy machine fsync slows tenfold, and group
 //! commit is what keeps the rate up.
 //!
+//! The last rows go through the ledger node: a node serving a fresh
+//! ledger on 127.0.0.1 and concurrent HTTP clients broadcasting signed
+//! transactions (clients and node share this machine's cores).
+//!
 //! Run with `bench/ledger` (a release build). Prints a Markdown table.
 //! `--transfers N` sets the transfers per run (default 4000).
 
 use btt::amount::{Amount, Token};
 use btt::ledger::local::Store;
-use btt::ledger::{Clock, Ledger, LedgerError, LocalLedger, OpenOptions, Transfer};
-use btt::tron::{recover_address, sign_digest, Address};
+use btt::ledger::node::client::NodeClient;
+use btt::ledger::node::{serve, NodeConfig};
+use btt::ledger::{admit, Clock, Ledger, LedgerError, LocalLedger, OpenOptions, Transfer};
+use btt::tron::transaction::UnsignedTransaction;
+use btt::tron::{Address, BlockReference, SignedTransaction, TransactionParams, TransferCall};
+use btt::wallet::PrivateKey;
 use k256::ecdsa::SigningKey;
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// A transfer with the sender's signature over its txid.
-struct SignedTransfer {
-    transfer: Transfer,
-    signature: [u8; 65],
-}
 
 /// One row of the table.
 struct Row {
@@ -51,42 +53,41 @@ fn now_ms() -> i64 {
     i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// `count` transfers of 1 base unit from the key of `sender`, signed.
-fn signed_transfers(sender: u64, count: u64) -> Vec<SignedTransfer> {
-    let key = key(sender);
-    let from = Address::from_public_key(key.verifying_key());
+/// `count` TRON transactions moving 1 base unit from the key of `sender`, signed.
+fn signed_transfers(sender: u64, count: u64) -> Vec<SignedTransaction> {
+    let owner = PrivateKey::from_signing_key(key(sender));
     let to = Address::from_public_key(self::key(sender + 1_000_000).verifying_key());
+    let now = now_ms();
     (0..count)
         .map(|index| {
-            let txid: [u8; 32] = Sha256::digest(format!("{sender}/{index}")).into();
-            let transfer = Transfer {
-                txid,
-                from,
+            let call = TransferCall {
+                owner: owner.address(),
                 to,
                 amount: Amount {
                     token: Token::Btt,
                     base_units: 1,
                 },
-                memo: b"bench".to_vec(),
-                timestamp_ms: now_ms(),
-                expiration_ms: now_ms() + 3_600_000,
             };
-            SignedTransfer {
-                signature: sign_digest(&key, &txid),
-                transfer,
-            }
+            let params = TransactionParams {
+                reference: BlockReference {
+                    bytes: [0, 0],
+                    hash: [0; 8],
+                },
+                timestamp: now,
+                expiration: now + 3_600_000,
+                memo: format!("bench {index}").into_bytes(),
+                fee_limit: 0,
+            };
+            UnsignedTransaction::new(call, &params)
+                .expect("a valid transfer")
+                .sign(&owner)
         })
         .collect()
 }
 
-/// The recovery every applied transfer pays for.
-fn verified(signed: &SignedTransfer) -> Result<Transfer, String> {
-    let signer =
-        recover_address(&signed.transfer.txid, &signed.signature).map_err(|e| e.to_string())?;
-    if signer != signed.transfer.from {
-        return Err(format!("signed by {signer}, not {}", signed.transfer.from));
-    }
-    Ok(signed.transfer.clone())
+/// The verification every applied transfer pays for.
+fn verified(signed: &SignedTransaction) -> Result<Transfer, String> {
+    admit(signed, now_ms()).map_err(|e| e.to_string())
 }
 
 fn dev_options() -> OpenOptions {
@@ -110,7 +111,7 @@ fn fund(path: &Path, sender: u64, units: u128) -> Result<(), LedgerError> {
 }
 
 /// Recover and apply one at a time on one connection; returns (start, end) in unix ns.
-fn sequential(path: &Path, transfers: &[SignedTransfer]) -> Result<(u128, u128), String> {
+fn sequential(path: &Path, transfers: &[SignedTransaction]) -> Result<(u128, u128), String> {
     let mut store = Store::open(path, dev_options()).map_err(|e| e.to_string())?;
     let start = unix_ns();
     for signed in transfers {
@@ -124,7 +125,7 @@ fn sequential(path: &Path, transfers: &[SignedTransfer]) -> Result<(u128, u128),
 /// Recover on a thread pool and apply through [`LocalLedger`] with `tasks` in flight.
 fn grouped(
     path: &Path,
-    transfers: Vec<SignedTransfer>,
+    transfers: Vec<SignedTransaction>,
     tasks: usize,
 ) -> Result<(u128, u128), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -135,7 +136,7 @@ fn grouped(
     let ledger = LocalLedger::open(path, dev_options()).map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let chunk = transfers.len().div_ceil(tasks.max(1)).max(1);
-        let mut batches: Vec<Vec<SignedTransfer>> = Vec::new();
+        let mut batches: Vec<Vec<SignedTransaction>> = Vec::new();
         let mut rest = transfers;
         while !rest.is_empty() {
             let tail = rest.split_off(chunk.min(rest.len()));
@@ -148,8 +149,7 @@ fn grouped(
                 let ledger = ledger.clone();
                 tokio::spawn(async move {
                     for signed in batch {
-                        let transfer = verified(&signed)?;
-                        ledger.transfer(transfer).await.map_err(|e| e.to_string())?;
+                        ledger.transfer(signed).await.map_err(|e| e.to_string())?;
                     }
                     Ok::<(), String>(())
                 })
@@ -159,6 +159,68 @@ fn grouped(
             handle.await.map_err(|e| e.to_string())??;
         }
         Ok((start, unix_ns()))
+    })
+}
+
+/// Serves a fresh ledger with the node (in this process, on 127.0.0.1) and
+/// broadcasts every transfer through its HTTP API from `clients` concurrent
+/// clients, each waiting for its answer before sending the next.
+fn through_node(
+    path: &Path,
+    transfers: Vec<SignedTransaction>,
+    clients: usize,
+) -> Result<Duration, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let ledger = LocalLedger::open(path, dev_options()).map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let config = NodeConfig {
+            listen: "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?,
+            ..NodeConfig::default()
+        };
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| e.to_string())?;
+        let url = format!(
+            "http://{}",
+            listener.local_addr().map_err(|e| e.to_string())?
+        );
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            serve(listener, ledger, &config, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        let client = NodeClient::new(&url).map_err(|e| e.to_string())?;
+        let chunk = transfers.len().div_ceil(clients.max(1)).max(1);
+        let start = Instant::now();
+        let handles: Vec<_> = transfers
+            .chunks(chunk)
+            .map(|batch| {
+                let client = client.clone();
+                let batch = batch.to_vec();
+                tokio::spawn(async move {
+                    for signed in &batch {
+                        client.broadcast(signed).await.map_err(|e| e.to_string())?;
+                    }
+                    Ok::<(), String>(())
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.await.map_err(|e| e.to_string())??;
+        }
+        let elapsed = start.elapsed();
+        let _ = stop.send(());
+        server
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        Ok(elapsed)
     })
 }
 
@@ -274,7 +336,7 @@ fn run(count: u64) -> Result<Vec<Row>, String> {
         verified(signed)?;
     }
     rows.push(Row {
-        mode: "signature recovery only (no ledger)",
+        mode: "signature verification only (no ledger)",
         writers: "1 thread".into(),
         transfers: count,
         elapsed: start.elapsed(),
@@ -348,6 +410,17 @@ fn run(count: u64) -> Result<Vec<Row>, String> {
         transfers: count / 2 * 2,
         elapsed,
     });
+
+    for clients in [32, 64] {
+        let path = fresh_ledger(dir, &format!("node{clients}"), &[1], count)?;
+        let elapsed = through_node(&path, signed_transfers(1, count), clients)?;
+        rows.push(Row {
+            mode: "node HTTP API (/wallet/broadcasttransaction)",
+            writers: format!("{clients} concurrent clients, same host"),
+            transfers: count,
+            elapsed,
+        });
+    }
     Ok(rows)
 }
 

@@ -1,6 +1,15 @@
-//! `btt-wallet`: keys, addresses, signed messages and offline-signed TRON
-//! transfers. Keystores live under the data directory; every secret stays
-//! off a terminal's stdout unless a flag asks for it by name.
+//! `btt-wallet`: keys, addresses, signed messages, TRON transfers signed
+//! offline or sent to a ledger, balances, history, payment channels, and a
+//! ledger node (see `ledger_commands`). Keystores live under the data
+//! directory; every secret stays off a terminal's stdout unless a flag asks
+//! for it by name.
+
+mod ledger_commands;
+
+pub use ledger_commands::{
+    BalanceArgs, BroadcastArgs, ChannelArgs, ChannelCommand, FaucetArgs, HistoryArgs, LedgerArgs,
+    LedgerChoice, NodeArgs, VoucherArgs,
+};
 
 use super::exit::{with_status, ExitStatus};
 use super::GlobalArgs;
@@ -18,6 +27,7 @@ use crate::wallet::{
 };
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use ledger_commands::LedgerCommand;
 use serde::Serialize;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -40,6 +50,8 @@ pub struct WalletCli {
     pub global: GlobalArgs,
     #[command(flatten)]
     pub password: PasswordArgs,
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
     #[command(subcommand)]
     pub command: WalletCommand,
 }
@@ -70,8 +82,22 @@ pub enum WalletCommand {
     Sign(SignArgs),
     /// Check that ADDRESS signed MESSAGE (exit 0 if so, 1 if not)
     Verify(VerifyArgs),
-    /// Build and sign a transfer of BTT or TRX
+    /// Build, sign and send a transfer of BTT or TRX (or only print it with --sign-only)
     Send(SendArgs),
+    /// Show the BTT and TRX balance of a wallet or address
+    Balance(BalanceArgs),
+    /// Mint test funds (development ledgers only)
+    Faucet(FaucetArgs),
+    /// Submit a signed transaction (from send --sign-only)
+    Broadcast(BroadcastArgs),
+    /// List the transfers of a wallet or address
+    History(HistoryArgs),
+    /// Serve the embedded ledger over the TRON HTTP API subset
+    Node(NodeArgs),
+    /// Open, close and refund payment channels
+    Channel(ChannelArgs),
+    /// As a channel's payer, sign a voucher for a cumulative amount
+    Voucher(VoucherArgs),
 }
 
 /// `new`.
@@ -157,15 +183,15 @@ pub struct SendArgs {
     /// Most sun a TRC-20 transfer may burn
     #[arg(long, value_name = "SUN", default_value_t = DEFAULT_FEE_LIMIT)]
     pub fee_limit: i64,
-    /// Print the signed transaction instead of sending it (required until ledgers land)
-    #[arg(long, required = true)]
+    /// Print the signed transaction instead of sending it (needs the reference block)
+    #[arg(long, requires_all = ["ref_block_bytes", "ref_block_hash"])]
     pub sign_only: bool,
-    /// Bytes 6..8 of a recent block id, 4 hex digits
-    #[arg(long, value_name = "HEX")]
-    pub ref_block_bytes: String,
-    /// Bytes 8..16 of that block id, 16 hex digits
-    #[arg(long, value_name = "HEX")]
-    pub ref_block_hash: String,
+    /// Bytes 6..8 of a recent block id, 4 hex digits (with --sign-only)
+    #[arg(long, value_name = "HEX", requires = "sign_only")]
+    pub ref_block_bytes: Option<String>,
+    /// Bytes 8..16 of that block id, 16 hex digits (with --sign-only)
+    #[arg(long, value_name = "HEX", requires = "sign_only")]
+    pub ref_block_hash: Option<String>,
     /// Creation time in milliseconds since the epoch (default: now)
     #[arg(long, value_name = "MS")]
     pub timestamp: Option<i64>,
@@ -174,9 +200,20 @@ pub struct SendArgs {
     pub expiration: Option<i64>,
 }
 
+impl SendArgs {
+    /// The token of an amount given without one.
+    fn default_token(&self) -> Token {
+        if self.trc20 {
+            Token::BttTrc20
+        } else {
+            Token::Btt
+        }
+    }
+}
+
 fn after_help() -> String {
     format!(
-        "{}\nEnvironment:\n  BTT_HOME               directory for keystores (default: XDG data directory)\n  BTT_PASSWORD_FILE      same as --password-file\n  BTT_INSECURE_FAST_KDF  when 1, new keystores use weak scrypt parameters: for tests only\n",
+        "{}\nEnvironment:\n  BTT_HOME               directory for keystores and the embedded ledger (default: XDG data directory)\n  BTT_LEDGER             same as --ledger\n  BTT_DEV_LEDGER         when 1, same as --dev\n  BTT_PASSWORD_FILE      same as --password-file\n  BTT_INSECURE_FAST_KDF  when 1, new keystores use weak scrypt parameters: for tests only\n",
         super::exit_status_help()
     )
 }
@@ -195,7 +232,29 @@ pub fn run(cli: WalletCli, output: &Output) -> anyhow::Result<ExitStatus> {
         WalletCommand::Address(args) => session.address(args),
         WalletCommand::Sign(args) => session.sign(args),
         WalletCommand::Verify(args) => session.verify(args),
-        WalletCommand::Send(args) => session.send(args),
+        WalletCommand::Send(args) if args.sign_only => session.send(args),
+        WalletCommand::Send(args) => {
+            ledger_commands::run(&session, &cli.ledger, LedgerCommand::Send(args))
+        }
+        WalletCommand::Balance(args) => {
+            ledger_commands::run(&session, &cli.ledger, LedgerCommand::Balance(args))
+        }
+        WalletCommand::Faucet(args) => {
+            ledger_commands::run(&session, &cli.ledger, LedgerCommand::Faucet(args))
+        }
+        WalletCommand::Broadcast(args) => {
+            ledger_commands::run(&session, &cli.ledger, LedgerCommand::Broadcast(args))
+        }
+        WalletCommand::History(args) => {
+            ledger_commands::run(&session, &cli.ledger, LedgerCommand::History(args))
+        }
+        WalletCommand::Channel(args) => {
+            ledger_commands::run(&session, &cli.ledger, LedgerCommand::Channel(args))
+        }
+        WalletCommand::Voucher(args) => {
+            ledger_commands::run(&session, &cli.ledger, LedgerCommand::Voucher(args))
+        }
+        WalletCommand::Node(args) => ledger_commands::run_node(output, &cli.ledger, &args),
     }
 }
 
@@ -301,20 +360,43 @@ impl Session<'_> {
 
     fn address(&self, args: AddressArgs) -> anyhow::Result<ExitStatus> {
         let name = wallet_name(&args.name)?;
-        let keystore = self.store.load(&name).map_err(store_error)?;
+        let address = self.wallet_address(&name)?;
+        self.output.record(&AddressRecord { name, address })?;
+        Ok(ExitStatus::Success)
+    }
+
+    /// A wallet's address: from its keystore, or by unlocking it when the
+    /// keystore does not name it.
+    fn wallet_address(&self, name: &WalletName) -> anyhow::Result<Address> {
+        let keystore = self.store.load(name).map_err(store_error)?;
         let address = keystore
             .address()
             .map_err(|source| StoreError::Corrupt {
-                path: self.store.file(&name),
+                path: self.store.file(name),
                 source,
             })
             .map_err(store_error)?;
-        let address = match address {
-            Some(address) => address,
-            None => self.unlock(&name)?.address(),
-        };
-        self.output.record(&AddressRecord { name, address })?;
-        Ok(ExitStatus::Success)
+        match address {
+            Some(address) => Ok(address),
+            None => Ok(self.unlock(name)?.address()),
+        }
+    }
+
+    /// Unlocks the wallet whose keystore names `address`.
+    fn unlock_address(&self, address: &Address) -> anyhow::Result<PrivateKey> {
+        let entry = self
+            .store
+            .list()
+            .map_err(store_error)?
+            .into_iter()
+            .find(|entry| entry.address.as_ref().ok() == Some(&Some(*address)))
+            .ok_or_else(|| {
+                with_status(
+                    ExitStatus::BadInput,
+                    anyhow::anyhow!("no wallet here has address {address}; name one with --from"),
+                )
+            })?;
+        self.unlock(&entry.name)
     }
 
     fn sign(&self, args: SignArgs) -> anyhow::Result<ExitStatus> {
@@ -356,15 +438,13 @@ impl Session<'_> {
 
     fn send(&self, args: SendArgs) -> anyhow::Result<ExitStatus> {
         let to = parse_address(&args.to)?;
-        let default_token = if args.trc20 {
-            Token::BttTrc20
-        } else {
-            Token::Btt
-        };
-        let amount = Amount::parse(&args.amount, default_token)
+        let amount = Amount::parse(&args.amount, args.default_token())
             .map_err(|error| with_status(ExitStatus::BadInput, error))?;
-        let reference = BlockReference::from_hex(&args.ref_block_bytes, &args.ref_block_hash)
-            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
+        let reference = BlockReference::from_hex(
+            args.ref_block_bytes.as_deref().unwrap_or_default(),
+            args.ref_block_hash.as_deref().unwrap_or_default(),
+        )
+        .map_err(|error| with_status(ExitStatus::BadInput, error))?;
         let timestamp = args.timestamp.unwrap_or_else(now_ms);
         let params = TransactionParams {
             reference,

@@ -10,6 +10,33 @@ use thiserror::Error;
 /// Why a ledger operation was refused or failed.
 #[derive(Debug, Error)]
 pub enum LedgerError {
+    /// The backend cannot do this (e.g. channels on TRON).
+    #[error("the {backend} ledger does not support {operation}")]
+    Unsupported {
+        backend: &'static str,
+        operation: &'static str,
+    },
+
+    /// The transaction is malformed or not signed by its owner.
+    #[error("transaction refused: {source}")]
+    BadTransaction { source: crate::tron::TxError },
+
+    /// The transaction claims to be made in the future.
+    #[error("transaction {txid} is dated {timestamp_ms}, ahead of the ledger's clock ({now_ms})")]
+    TimestampInFuture {
+        txid: String,
+        timestamp_ms: i64,
+        now_ms: i64,
+    },
+
+    /// The transaction would stay valid longer than allowed.
+    #[error("transaction {txid} expires at {expiration_ms}, more than 24 hours after {now_ms}")]
+    ExpirationTooFar {
+        txid: String,
+        expiration_ms: i64,
+        now_ms: i64,
+    },
+
     /// The txid was applied before.
     #[error("transaction {txid} was already applied")]
     Replay { txid: String },
@@ -165,6 +192,10 @@ impl LedgerError {
     /// for the node's answers (a client maps it back to the refusal).
     pub fn code(&self) -> &'static str {
         match self {
+            LedgerError::Unsupported { .. } => "unsupported",
+            LedgerError::BadTransaction { .. } => "bad_transaction",
+            LedgerError::TimestampInFuture { .. } => "timestamp_in_future",
+            LedgerError::ExpirationTooFar { .. } => "expiration_too_far",
             LedgerError::Replay { .. } => "replay",
             LedgerError::Expired { .. } => "expired",
             LedgerError::ZeroAmount => "zero_amount",

@@ -3,9 +3,10 @@
 //!
 //! # Backends and the shape of the trait
 //!
-//! Only the `local` backend (an embedded SQLite file, [`local::LocalLedger`])
-//! exists so far; `node` (a btt ledger node) and `tron` (a TRON full node)
-//! will be HTTP clients. The trait's methods therefore return futures, and
+//! Three backends: `local` (an embedded SQLite file, [`local::LocalLedger`]),
+//! `node` (a btt ledger node, [`node::client::NodeClient`]) and `tron` (a
+//! TRON full node's HTTP API, [`tron_client::TronClient`]); the last two are
+//! HTTP clients. The trait's methods therefore return futures, and
 //! are declared as `fn ... -> impl Future<Output = ...> + Send` (return
 //! position `impl Trait` in traits, stable Rust, no `async_trait` boxing):
 //! the SQLite backend runs its blocking work on tokio's blocking pool and an
@@ -17,7 +18,8 @@
 //! # Invariants every backend keeps
 //!
 //! - Amounts are exact integers of base units (`u128`), never floats.
-//! - A transfer is applied at most once per txid, only before its
+//! - A transfer arrives as a signed TRON transaction and is applied only
+//!   with its owner's signature, at most once per txid, only before its
 //!   expiration, never for zero, and never beyond the payer's balance.
 //! - Every applied change gets the next sequence number (the node exposes it
 //!   as the block number), so followers can read changes in order.
@@ -26,6 +28,7 @@
 //!   The total supply (balances plus locked funds) changes only by minting.
 //! - Every refusal leaves the ledger unchanged.
 
+pub mod admit;
 pub mod channel;
 pub mod domain;
 pub mod error;
@@ -33,7 +36,9 @@ pub mod escrow;
 pub mod id;
 pub mod local;
 pub mod node;
+pub mod tron_client;
 
+pub use admit::{admit, Evidence};
 pub use channel::{
     ChannelState, ChannelStatus, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel, Voucher,
 };
@@ -44,12 +49,12 @@ pub use id::{CampaignId, ChannelId, LedgerId};
 pub use local::{Clock, LocalLedger, OpenOptions};
 
 use crate::amount::{Amount, Token};
-use crate::tron::Address;
+use crate::tron::{Address, BlockReference, SignedTransaction};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
-/// A transfer whose TRON signature the caller has already verified: the
-/// ledger checks replay, expiry, amount and balance, not the signature.
+/// A transfer whose TRON signature has been verified ([`admit`]): the
+/// store checks replay, expiry, amount and balance, not the signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transfer {
     /// SHA-256 of the transaction's `raw_data`.
@@ -66,6 +71,8 @@ pub struct Transfer {
     pub timestamp_ms: i64,
     /// `raw_data.expiration`: refused once the ledger's clock is past it.
     pub expiration_ms: i64,
+    /// The signed transaction it came from, stored with it when present.
+    pub evidence: Option<Evidence>,
 }
 
 /// What kind of change moved funds.
@@ -131,6 +138,19 @@ pub trait Ledger: Send + Sync {
     /// The sequence number of the latest applied change (0 when none).
     fn head(&self) -> impl Future<Output = Result<u64, LedgerError>> + Send;
 
+    /// The reference of the latest block, which transactions built now name
+    /// (`ref_block_bytes`, `ref_block_hash`). By default the btt block id of
+    /// the head sequence, as the node's `/wallet/getnowblock` reports it.
+    fn reference_block(&self) -> impl Future<Output = Result<BlockReference, LedgerError>> + Send {
+        async move {
+            let id = self.ledger_id().await?;
+            let head = self.head().await?;
+            Ok(BlockReference::from_block_id(&node::tron_json::block_id(
+                &id, head,
+            )))
+        }
+    }
+
     /// The spendable balance, in base units.
     fn balance(
         &self,
@@ -138,10 +158,12 @@ pub trait Ledger: Send + Sync {
         token: Token,
     ) -> impl Future<Output = Result<u128, LedgerError>> + Send;
 
-    /// Applies a verified transfer, or refuses it with nothing applied.
+    /// Verifies a signed TRON transaction (owner's signature, times by the
+    /// ledger's clock) and applies its transfer, or refuses it with nothing
+    /// applied.
     fn transfer(
         &self,
-        transfer: Transfer,
+        transaction: SignedTransaction,
     ) -> impl Future<Output = Result<TransferRecord, LedgerError>> + Send;
 
     /// Creates funds from nothing; only on a ledger opened for development.

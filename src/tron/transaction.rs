@@ -425,6 +425,23 @@ impl SignedTransaction {
         })
     }
 
+    /// Rebuilds a transaction from its `Transaction.raw` bytes and signatures
+    /// (as a ledger stored them).
+    pub fn from_parts(
+        raw_bytes: &[u8],
+        signatures: Vec<Vec<u8>>,
+    ) -> Result<SignedTransaction, TxError> {
+        Ok(SignedTransaction {
+            unsigned: UnsignedTransaction::from_raw_bytes(raw_bytes)?,
+            signatures,
+        })
+    }
+
+    /// The signatures, as given.
+    pub fn signatures(&self) -> &[Vec<u8>] {
+        &self.signatures
+    }
+
     /// The transaction in TRON's JSON.
     pub fn to_json(&self) -> TransactionJson {
         TransactionJson {

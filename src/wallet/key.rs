@@ -84,6 +84,11 @@ impl PrivateKey {
     pub fn sign_digest(&self, digest: &[u8; 32]) -> [u8; 65] {
         sign_digest(&self.signing_key, digest)
     }
+
+    /// The k256 key, for signing the ledger's domain-separated requests.
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.signing_key
+    }
 }
 
 impl fmt::Debug for PrivateKey {

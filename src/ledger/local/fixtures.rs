@@ -5,7 +5,9 @@
 use super::store::{Clock, OpenOptions, Store};
 use crate::amount::{Amount, Token};
 use crate::ledger::Transfer;
-use crate::tron::Address;
+use crate::tron::transaction::UnsignedTransaction;
+use crate::tron::{Address, BlockReference, SignedTransaction, TransactionParams, TransferCall};
+use crate::wallet::key::PrivateKey;
 use k256::ecdsa::SigningKey;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -106,5 +108,41 @@ pub fn transfer(from: &Address, to: &Address, units: u128, tag: u64) -> Transfer
         memo: b"thanks".to_vec(),
         timestamp_ms: START_MS,
         expiration_ms: START_MS + 60_000,
+        evidence: None,
     }
+}
+
+/// A TRC-10 BTT transfer from [`key`]`(seed)`, signed, valid for a minute
+/// after [`START_MS`]; `tag` goes into the memo so each tag has its own txid.
+pub fn signed(seed: u8, to: &Address, units: u128, tag: u64) -> SignedTransaction {
+    signed_at(seed, to, units, tag, (START_MS, START_MS + 60_000))
+}
+
+/// Like [`signed`], with its own `(timestamp, expiration)`.
+pub fn signed_at(
+    seed: u8,
+    to: &Address,
+    units: u128,
+    tag: u64,
+    (timestamp, expiration): (i64, i64),
+) -> SignedTransaction {
+    let owner = PrivateKey::from_signing_key(key(seed));
+    let call = TransferCall {
+        owner: owner.address(),
+        to: *to,
+        amount: btt(units),
+    };
+    let params = TransactionParams {
+        reference: BlockReference {
+            bytes: [0, 1],
+            hash: [7; 8],
+        },
+        timestamp,
+        expiration,
+        memo: format!("thanks {tag}").into_bytes(),
+        fee_limit: 0,
+    };
+    UnsignedTransaction::new(call, &params)
+        .expect("a valid transfer")
+        .sign(&owner)
 }

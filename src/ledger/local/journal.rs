@@ -12,6 +12,7 @@ use super::codec::{
     token_name,
 };
 use crate::amount::{Amount, Token};
+use crate::ledger::admit::Evidence;
 use crate::ledger::error::LedgerError;
 use crate::ledger::id::LedgerId;
 use crate::ledger::{MovementKind, TransferRecord};
@@ -330,4 +331,42 @@ pub fn sum_column(connection: &Connection, sql: &str, token: Token) -> Result<u1
                 what: "total supply past u128".to_string(),
             })
     })
+}
+
+/// Stores the signed transaction behind the transfer `txid`.
+pub fn keep_evidence(
+    connection: &Connection,
+    txid: &[u8; 32],
+    evidence: &Evidence,
+) -> Result<(), LedgerError> {
+    connection
+        .prepare_cached(
+            "INSERT INTO signed_transactions (txid, raw_data, signature) VALUES (?1, ?2, ?3)",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                txid.as_slice(),
+                evidence.raw_data,
+                evidence.signature
+            ])
+        })
+        .map_err(LedgerError::storage("keeping a signed transaction"))?;
+    Ok(())
+}
+
+/// The signed transaction behind the transfer `txid`, if stored.
+pub fn evidence(connection: &Connection, txid: &[u8; 32]) -> Result<Option<Evidence>, LedgerError> {
+    connection
+        .prepare_cached("SELECT raw_data, signature FROM signed_transactions WHERE txid = ?1")
+        .and_then(|mut statement| {
+            statement
+                .query_row([txid.as_slice()], |row| {
+                    Ok(Evidence {
+                        raw_data: row.get(0)?,
+                        signature: row.get(1)?,
+                    })
+                })
+                .optional()
+        })
+        .map_err(LedgerError::storage("reading a signed transaction"))
 }

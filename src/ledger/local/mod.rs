@@ -10,6 +10,9 @@
 //! SQLite's write lock (`BEGIN IMMEDIATE` plus a busy timeout) orders the
 //! commits.
 //!
+//! A transfer arrives signed; its signature and times are checked
+//! ([`admit`]) before it is queued.
+//!
 //! A transfer whose future is dropped after it was queued may still be
 //! applied; look it up by txid to know.
 
@@ -32,10 +35,10 @@ use super::domain::Signed;
 use super::error::LedgerError;
 use super::escrow::{CampaignState, CreateCampaign, Pledge};
 use super::id::{CampaignId, ChannelId, LedgerId};
-use super::{Ledger, Transfer, TransferRecord};
+use super::{admit, Ledger, Transfer, TransferRecord};
 use crate::amount::{Amount, Token};
 use crate::config::Dirs;
-use crate::tron::Address;
+use crate::tron::{Address, SignedTransaction};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::oneshot;
@@ -51,6 +54,7 @@ struct Shared {
     queue: Mutex<Vec<QueuedTransfer>>,
     ledger_id: LedgerId,
     dev: bool,
+    clock: Clock,
 }
 
 struct QueuedTransfer {
@@ -66,6 +70,7 @@ impl LocalLedger {
     /// Opens (creating if needed) the ledger file at `path`. This blocks on
     /// disk briefly; call it before entering hot async code.
     pub fn open(path: &Path, options: OpenOptions) -> Result<LocalLedger, LedgerError> {
+        let clock = options.clock.clone();
         let store = Store::open(path, options)?;
         let ledger_id = store.ledger_id();
         let dev = store.is_dev();
@@ -75,6 +80,7 @@ impl LocalLedger {
                 queue: Mutex::new(Vec::new()),
                 ledger_id,
                 dev,
+                clock,
             }),
         })
     }
@@ -102,6 +108,15 @@ impl LocalLedger {
     /// Every base unit of `token` ever minted.
     pub async fn minted(&self, token: Token) -> Result<u128, LedgerError> {
         self.blocking(move |store| store.minted(token)).await
+    }
+
+    /// The signed transaction a transfer was applied from, byte for byte.
+    pub async fn signed_transaction(
+        &self,
+        txid: [u8; 32],
+    ) -> Result<Option<SignedTransaction>, LedgerError> {
+        self.blocking(move |store| store.signed_transaction(&txid))
+            .await
     }
 
     /// Runs `work` with the store on the blocking pool.
@@ -166,7 +181,11 @@ impl Ledger for LocalLedger {
             .await
     }
 
-    async fn transfer(&self, transfer: Transfer) -> Result<TransferRecord, LedgerError> {
+    async fn transfer(
+        &self,
+        transaction: SignedTransaction,
+    ) -> Result<TransferRecord, LedgerError> {
+        let transfer = admit(&transaction, self.shared.clock.now_ms())?;
         self.queue_transfer(transfer).await
     }
 
@@ -257,7 +276,7 @@ impl Ledger for LocalLedger {
 
 #[cfg(test)]
 mod tests {
-    use super::fixtures::{self, address, btt, key, transfer, START_MS};
+    use super::fixtures::{self, address, btt, key, signed, START_MS};
     use super::*;
     use crate::ledger::channel::Voucher;
     use std::sync::atomic::AtomicI64;
@@ -273,9 +292,7 @@ mod tests {
 
     /// Pays through any backend, to show the trait is usable generically.
     async fn pay<L: Ledger>(ledger: &L, tag: u64) -> Result<TransferRecord, LedgerError> {
-        ledger
-            .transfer(transfer(&address(1), &address(2), 1, tag))
-            .await
+        ledger.transfer(signed(1, &address(2), 1, tag)).await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,7 +27,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// The schema version this code reads and writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long a writer waits for another process's transaction.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -89,6 +89,11 @@ CREATE TABLE IF NOT EXISTS pledges (
     sequence INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS pledges_campaign ON pledges (campaign, sequence);
+CREATE TABLE IF NOT EXISTS signed_transactions (
+    txid BLOB PRIMARY KEY REFERENCES movements (txid),
+    raw_data BLOB NOT NULL,
+    signature BLOB NOT NULL
+) WITHOUT ROWID;
 ";
 
 /// Opens (creating if needed) the ledger file and returns the connection and the ledger id.
@@ -140,6 +145,12 @@ fn create_schema(connection: &mut Connection) -> Result<LedgerId, LedgerError> {
             params![fresh_id.as_slice(), SCHEMA_VERSION],
         )
         .map_err(LedgerError::storage("writing the ledger id"))?;
+    transaction
+        .execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'schema_version' AND value = 1",
+            [SCHEMA_VERSION],
+        )
+        .map_err(LedgerError::storage("upgrading the schema"))?;
     let version: i64 = meta(&transaction, "schema_version")?;
     if version != SCHEMA_VERSION {
         return Err(LedgerError::Corrupt {
@@ -168,4 +179,45 @@ fn meta<T: rusqlite::types::FromSql>(connection: &Connection, key: &str) -> Resu
         .ok_or_else(|| LedgerError::Corrupt {
             what: format!("meta has no {key}"),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_file_is_upgraded_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        let (connection, id) = open(&path).unwrap();
+        connection
+            .execute_batch(
+                "DROP TABLE signed_transactions;
+                 UPDATE meta SET value = 1 WHERE key = 'schema_version';",
+            )
+            .unwrap();
+        drop(connection);
+        let (connection, reopened) = open(&path).unwrap();
+        assert_eq!(reopened, id);
+        let version: i64 = meta(&connection, "schema_version").unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let rows: i64 = connection
+            .query_row("SELECT COUNT(*) FROM signed_transactions", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(rows, 0);
+    }
+
+    #[test]
+    fn a_newer_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        let (connection, _) = open(&path).unwrap();
+        connection
+            .execute("UPDATE meta SET value = 3 WHERE key = 'schema_version'", [])
+            .unwrap();
+        drop(connection);
+        assert!(matches!(open(&path), Err(LedgerError::Corrupt { .. })));
+    }
 }

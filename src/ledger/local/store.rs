@@ -16,7 +16,7 @@ use crate::ledger::error::LedgerError;
 use crate::ledger::escrow::mint_address;
 use crate::ledger::id::LedgerId;
 use crate::ledger::{MovementKind, Transfer, TransferRecord};
-use crate::tron::Address;
+use crate::tron::{Address, SignedTransaction};
 use rusqlite::{Connection, TransactionBehavior};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -235,6 +235,21 @@ impl Store {
         journal::by_txid(&self.connection, txid)
     }
 
+    /// The signed transaction a transfer was applied from, as it was signed.
+    pub fn signed_transaction(
+        &self,
+        txid: &[u8; 32],
+    ) -> Result<Option<SignedTransaction>, LedgerError> {
+        let Some(evidence) = journal::evidence(&self.connection, txid)? else {
+            return Ok(None);
+        };
+        SignedTransaction::from_parts(&evidence.raw_data, vec![evidence.signature])
+            .map(Some)
+            .map_err(|source| LedgerError::Corrupt {
+                what: format!("stored transaction {}: {source}", hex::encode(txid)),
+            })
+    }
+
     /// The change with this sequence number (the node's block).
     pub fn movement(&self, sequence: u64) -> Result<Option<TransferRecord>, LedgerError> {
         journal::by_sequence(&self.connection, sequence)
@@ -309,7 +324,7 @@ fn apply_one(writer: &Writer<'_>, transfer: &Transfer) -> Result<TransferRecord,
     }
     journal::debit(writer.connection, &transfer.from, &transfer.amount)?;
     journal::credit(writer.connection, &transfer.to, &transfer.amount)?;
-    writer.record(Movement {
+    let record = writer.record(Movement {
         kind: MovementKind::Transfer,
         txid: Some(transfer.txid),
         from: transfer.from,
@@ -318,7 +333,11 @@ fn apply_one(writer: &Writer<'_>, transfer: &Transfer) -> Result<TransferRecord,
         memo: &transfer.memo,
         timestamp_ms: transfer.timestamp_ms,
         expiration_ms: transfer.expiration_ms,
-    })
+    })?;
+    if let Some(evidence) = &transfer.evidence {
+        journal::keep_evidence(writer.connection, &transfer.txid, evidence)?;
+    }
+    Ok(record)
 }
 
 fn commit_failed(error: &rusqlite::Error) -> LedgerError {

@@ -4,10 +4,10 @@
 //! as [`LedgerError::Remote`] with the node's error code, so callers can
 //! still tell, e.g., insufficient funds apart.
 //!
-//! Transfers are not here yet: they travel as signed TRON transactions
-//! through `/wallet/broadcasttransaction`, which arrives with the TRON
-//! transaction module; with it this client will implement
-//! [`crate::ledger::Ledger`].
+//! Transfers travel as signed TRON transactions through
+//! `/wallet/broadcasttransaction`; the client implements
+//! [`crate::ledger::Ledger`], so code generic over a ledger runs against a
+//! node unchanged.
 
 use crate::amount::{Amount, Token};
 use crate::ledger::channel::{
@@ -17,8 +17,9 @@ use crate::ledger::domain::Signed;
 use crate::ledger::error::LedgerError;
 use crate::ledger::escrow::{CampaignState, CreateCampaign, Pledge};
 use crate::ledger::id::{CampaignId, ChannelId, LedgerId};
+use crate::ledger::Ledger;
 use crate::ledger::TransferRecord;
-use crate::tron::Address;
+use crate::tron::{Address, BlockReference, SignedTransaction, TxId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -167,6 +168,42 @@ impl NodeClient {
         Ok(answer.map(|answer| answer.btt))
     }
 
+    /// Broadcasts a signed transaction; its txid once the node applied it.
+    pub async fn broadcast(&self, transaction: &SignedTransaction) -> Result<TxId, LedgerError> {
+        let url = format!("{}/wallet/broadcasttransaction", self.base);
+        let mut body = serde_json::to_value(transaction.to_json())
+            .map_err(|error| unreachable(&url, &error))?;
+        body["visible"] = json!(true);
+        let answer = self.send(self.http.post(&url).json(&body), &url).await?;
+        if answer["result"] == json!(true) {
+            return Ok(transaction.txid());
+        }
+        let code = answer["btt_code"]
+            .as_str()
+            .or_else(|| answer["code"].as_str())
+            .unwrap_or("tron_error");
+        Err(LedgerError::Remote {
+            code: code.to_string(),
+            message: answer["message"]
+                .as_str()
+                .map_or_else(|| answer.to_string(), str::to_string),
+        })
+    }
+
+    /// The reference of the node's latest block, for building transactions.
+    pub async fn reference_block(&self) -> Result<BlockReference, LedgerError> {
+        let url = format!("{}/wallet/getnowblock", self.base);
+        let answer = self
+            .send(self.http.post(&url).json(&json!({})), &url)
+            .await?;
+        let id = answer["blockID"]
+            .as_str()
+            .and_then(|text| hex::decode(text).ok())
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .ok_or_else(|| unreachable(&url, &"no 32-byte blockID in the answer"))?;
+        Ok(BlockReference::from_block_id(&id))
+    }
+
     /// The dev faucet.
     pub async fn mint(&self, to: Address, amount: Amount) -> Result<TransferRecord, LedgerError> {
         self.post_required("/btt/mint", &json!({ "address": to, "amount": amount }))
@@ -232,6 +269,110 @@ impl NodeClient {
     /// A campaign's state.
     pub async fn campaign(&self, id: CampaignId) -> Result<Option<CampaignState>, LedgerError> {
         self.post("/btt/campaign", &json!({ "id": id })).await
+    }
+}
+
+impl Ledger for NodeClient {
+    async fn ledger_id(&self) -> Result<LedgerId, LedgerError> {
+        Ok(self.info().await?.ledger_id)
+    }
+
+    async fn head(&self) -> Result<u64, LedgerError> {
+        Ok(self.info().await?.head)
+    }
+
+    async fn balance(&self, address: Address, token: Token) -> Result<u128, LedgerError> {
+        NodeClient::balance(self, address, token).await
+    }
+
+    async fn transfer(
+        &self,
+        transaction: SignedTransaction,
+    ) -> Result<TransferRecord, LedgerError> {
+        let txid = self.broadcast(&transaction).await?;
+        NodeClient::transaction(self, txid.0)
+            .await?
+            .ok_or_else(|| LedgerError::Remote {
+                code: "missing".to_string(),
+                message: format!("the node accepted {txid} but does not know it"),
+            })
+    }
+
+    async fn mint(&self, to: Address, amount: Amount) -> Result<TransferRecord, LedgerError> {
+        NodeClient::mint(self, to, amount).await
+    }
+
+    async fn transaction(&self, txid: [u8; 32]) -> Result<Option<TransferRecord>, LedgerError> {
+        NodeClient::transaction(self, txid).await
+    }
+
+    async fn history(
+        &self,
+        address: Address,
+        since_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<TransferRecord>, LedgerError> {
+        NodeClient::history(self, address, since_ms, limit).await
+    }
+
+    async fn history_after(
+        &self,
+        address: Address,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<TransferRecord>, LedgerError> {
+        NodeClient::history_after(self, address, after, limit).await
+    }
+
+    async fn open_channel(
+        &self,
+        request: Signed<OpenChannel>,
+    ) -> Result<ChannelState, LedgerError> {
+        NodeClient::open_channel(self, &request).await
+    }
+
+    async fn redeem_voucher(
+        &self,
+        request: Signed<RedeemVoucher>,
+    ) -> Result<ChannelState, LedgerError> {
+        NodeClient::redeem_voucher(self, &request).await
+    }
+
+    async fn close_channel(
+        &self,
+        request: Signed<CloseChannel>,
+    ) -> Result<ChannelState, LedgerError> {
+        NodeClient::close_channel(self, &request).await
+    }
+
+    async fn refund_channel(
+        &self,
+        request: Signed<RefundChannel>,
+    ) -> Result<ChannelState, LedgerError> {
+        NodeClient::refund_channel(self, &request).await
+    }
+
+    async fn channel(&self, id: ChannelId) -> Result<Option<ChannelState>, LedgerError> {
+        NodeClient::channel(self, id).await
+    }
+
+    async fn create_campaign(
+        &self,
+        request: Signed<CreateCampaign>,
+    ) -> Result<CampaignState, LedgerError> {
+        NodeClient::create_campaign(self, &request).await
+    }
+
+    async fn pledge(&self, request: Signed<Pledge>) -> Result<CampaignState, LedgerError> {
+        NodeClient::pledge(self, &request).await
+    }
+
+    async fn settle_campaign(&self, id: CampaignId) -> Result<CampaignState, LedgerError> {
+        NodeClient::settle_campaign(self, id).await
+    }
+
+    async fn campaign(&self, id: CampaignId) -> Result<Option<CampaignState>, LedgerError> {
+        NodeClient::campaign(self, id).await
     }
 }
 

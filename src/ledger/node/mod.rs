@@ -1,7 +1,7 @@
 //! The ledger node: serves an embedded ledger over HTTP with the TRON
 //! full-node API subset (`/wallet/getaccount`, `/wallet/getnowblock`,
-//! `/wallet/gettransactionbyid`; the transaction builders and
-//! `/wallet/broadcasttransaction` come with the TRON transaction module)
+//! `/wallet/gettransactionbyid`, the transaction builders and
+//! `/wallet/broadcasttransaction`, see `tron_builders`)
 //! plus `/btt/...` endpoints for balances of any token, history, the dev
 //! faucet, channels and escrow (see `btt_routes`).
 //!
@@ -15,6 +15,7 @@
 mod btt_routes;
 pub mod client;
 mod routes;
+pub mod tron_builders;
 pub mod tron_json;
 
 use crate::ledger::LocalLedger;
@@ -72,6 +73,19 @@ pub fn router(ledger: LocalLedger, config: &NodeConfig) -> Router {
         .route(
             "/wallet/gettransactionbyid",
             post(routes::get_transaction_by_id).get(routes::get_transaction_by_id),
+        )
+        .route(
+            "/wallet/createtransaction",
+            post(tron_builders::create_transaction),
+        )
+        .route("/wallet/transferasset", post(tron_builders::transfer_asset))
+        .route(
+            "/wallet/triggersmartcontract",
+            post(tron_builders::trigger_smart_contract),
+        )
+        .route(
+            "/wallet/broadcasttransaction",
+            post(tron_builders::broadcast_transaction),
         )
         .route("/btt/info", get(routes::info))
         .route("/btt/balance", post(btt_routes::balance))
@@ -148,7 +162,8 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::local::fixtures::{self, address, btt, transfer, START_MS};
+    use crate::amount::Token;
+    use crate::ledger::local::fixtures::{self, address, btt, signed, START_MS};
     use crate::ledger::{Ledger, LedgerError};
     use serde_json::{json, Value};
     use std::sync::atomic::AtomicI64;
@@ -227,7 +242,7 @@ mod tests {
         node.ledger.mint(alice, btt(5_000_000)).await.unwrap();
         let record = node
             .ledger
-            .transfer(transfer(&alice, &bob, 1_500_000, 1))
+            .transfer(signed(1, &bob, 1_500_000, 1))
             .await
             .unwrap();
 
@@ -280,11 +295,12 @@ mod tests {
         let contract = &found["raw_data"]["contract"][0];
         assert_eq!(contract["type"], "TransferAssetContract");
         assert_eq!(contract["parameter"]["value"]["amount"], 1_500_000);
-        assert_eq!(
-            contract["parameter"]["value"]["to_address"],
-            bob.to_string()
-        );
-        assert_eq!(found["raw_data"]["data"], hex::encode("thanks"));
+        assert_eq!(contract["parameter"]["value"]["to_address"], bob.to_hex());
+        assert_eq!(found["raw_data"]["data"], hex::encode("thanks 1"));
+        let served = crate::tron::SignedTransaction::from_json(&found.to_string()).unwrap();
+        let sent = signed(1, &bob, 1_500_000, 1);
+        assert_eq!(served.unsigned().raw_bytes(), sent.unsigned().raw_bytes());
+        assert_eq!(served.signatures(), sent.signatures());
         let missing = node
             .post(
                 "/wallet/gettransactionbyid",
@@ -459,7 +475,6 @@ mod tests {
 
     #[tokio::test]
     async fn the_client_runs_a_campaign_through_the_node() {
-        use crate::amount::Token;
         use crate::ledger::domain::Signed;
         use crate::ledger::escrow::{CampaignStatus, CreateCampaign, Pledge};
         use crate::ledger::local::fixtures::key;
@@ -534,6 +549,131 @@ mod tests {
             (info["head"].clone(), info["dev"].clone()),
             (json!(0), json!(true))
         );
+        node.stop().await;
+    }
+
+    /// Signs a builder's unsigned answer with `key(seed)`.
+    fn sign_built(built: &Value, seed: u8) -> Value {
+        let raw = hex::decode(built["raw_data_hex"].as_str().unwrap()).unwrap();
+        let unsigned = crate::tron::UnsignedTransaction::from_raw_bytes(&raw).unwrap();
+        assert_eq!(built["txID"], unsigned.txid().to_string());
+        let key = crate::wallet::PrivateKey::from_signing_key(fixtures::key(seed));
+        serde_json::to_value(unsigned.sign(&key).to_json()).unwrap()
+    }
+
+    fn hex_text(value: &Value) -> String {
+        String::from_utf8(hex::decode(value.as_str().unwrap()).unwrap()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn builders_answer_unsigned_transactions_that_broadcast_applies() {
+        let node = Node::start(NodeConfig::default()).await;
+        let (alice, bob) = (address(1), address(2));
+        node.ledger.mint(alice, btt(5_000_000)).await.unwrap();
+        let built = node
+            .post(
+                "/wallet/transferasset",
+                json!({
+                    "owner_address": alice.to_string(), "to_address": bob.to_string(),
+                    "asset_name": hex::encode("1002000"), "amount": 1_000_000, "visible": true,
+                }),
+            )
+            .await;
+        let contract = &built["raw_data"]["contract"][0];
+        assert_eq!(contract["type"], "TransferAssetContract");
+        assert_eq!(built["raw_data"]["expiration"], START_MS + 60_000);
+        let head_block =
+            crate::tron::BlockReference::from_block_id(&tron_json::block_id(&node.ledger.id(), 1));
+        assert_eq!(
+            built["raw_data"]["ref_block_hash"],
+            hex::encode(head_block.hash)
+        );
+        let transaction = sign_built(&built, 1);
+        let applied = node
+            .post("/wallet/broadcasttransaction", transaction.clone())
+            .await;
+        assert_eq!(applied, json!({ "result": true, "txid": built["txID"] }));
+        assert_eq!(
+            node.ledger.balance(bob, Token::Btt).await.unwrap(),
+            1_000_000
+        );
+
+        let replay = node.post("/wallet/broadcasttransaction", transaction).await;
+        assert_eq!(replay["code"], "DUP_TRANSACTION_ERROR");
+        assert_eq!(replay["txid"], built["txID"]);
+        assert!(hex_text(&replay["message"]).contains("already applied"));
+
+        let forged = node
+            .post("/wallet/broadcasttransaction", sign_built(&built, 3))
+            .await;
+        assert_eq!(forged["code"], "SIGERROR", "{forged}");
+
+        let again = node
+            .post(
+                "/wallet/transferasset",
+                json!({ "owner_address": alice.to_hex(), "to_address": bob.to_hex(),
+                        "asset_name": "1002000", "amount": 5, "extra_data": hex::encode("two") }),
+            )
+            .await;
+        assert_eq!(again["raw_data"]["data"], hex::encode("two"));
+        let mut base58_form = sign_built(&again, 1);
+        base58_form["visible"] = json!(true);
+        base58_form["raw_data"]["contract"][0]["parameter"]["value"]["to_address"] =
+            json!(bob.to_string());
+        let visible = node
+            .post("/wallet/broadcasttransaction", base58_form.clone())
+            .await;
+        assert_eq!(visible["result"], true, "{visible}");
+        base58_form["visible"] = json!(false);
+        base58_form["raw_data"]["timestamp"] = json!(1);
+        let mismatch = node.post("/wallet/broadcasttransaction", base58_form).await;
+        assert_eq!(mismatch["code"], "SIGERROR", "{mismatch}");
+
+        let trx = node
+            .post(
+                "/wallet/createtransaction",
+                json!({ "owner_address": alice.to_hex(), "to_address": bob.to_hex(), "amount": 5 }),
+            )
+            .await;
+        assert_eq!(trx["raw_data"]["contract"][0]["type"], "TransferContract");
+        let poor = node
+            .post("/wallet/broadcasttransaction", sign_built(&trx, 1))
+            .await;
+        assert_eq!(poor["code"], "CONTRACT_VALIDATE_ERROR");
+        assert_eq!(poor["btt_code"], "insufficient_balance");
+
+        let parameter = hex::encode(&crate::tron::abi::encode_transfer(&bob, 7)[4..]);
+        let trc20 = node
+            .post(
+                "/wallet/triggersmartcontract",
+                json!({
+                    "owner_address": alice.to_string(),
+                    "contract_address": crate::tron::contract::BTT_TRC20_CONTRACT,
+                    "function_selector": "transfer(address,uint256)",
+                    "parameter": parameter, "fee_limit": 100_000_000, "call_value": 0, "visible": true,
+                }),
+            )
+            .await;
+        assert_eq!(trc20["result"]["result"], true, "{trc20}");
+        let contract = &trc20["transaction"]["raw_data"]["contract"][0];
+        assert_eq!(contract["type"], "TriggerSmartContract");
+        assert_eq!(trc20["transaction"]["raw_data"]["fee_limit"], 100_000_000);
+
+        let other_asset = node
+            .post(
+                "/wallet/transferasset",
+                json!({ "owner_address": alice.to_string(), "to_address": bob.to_string(),
+                        "asset_name": "1000001", "amount": 1 }),
+            )
+            .await;
+        assert!(other_asset["Error"].as_str().unwrap().contains("1002000"));
+        let zero = node
+            .post(
+                "/wallet/createtransaction",
+                json!({ "owner_address": alice.to_string(), "to_address": bob.to_string(), "amount": 0 }),
+            )
+            .await;
+        assert!(zero["Error"].is_string());
         node.stop().await;
     }
 }

@@ -94,7 +94,10 @@ async fn now_block(ledger: &LocalLedger, bytes: &Bytes) -> Result<Value, Value> 
     Ok(tron_json::block(&ledger.id(), number, timestamp_ms))
 }
 
-/// `POST /wallet/gettransactionbyid {"value": txid}`.
+/// `POST /wallet/gettransactionbyid {"value": txid}`. A transfer applied
+/// from a signed transaction is answered with that transaction byte for byte
+/// (`raw_data_hex`, `signature`; addresses hex, `"visible": false`); other
+/// changes (mints, channel movements) with a description in TRON's shape.
 pub async fn get_transaction_by_id(State(ledger): State<LocalLedger>, bytes: Bytes) -> Json<Value> {
     answer(transaction_by_id(&ledger, &bytes).await)
 }
@@ -102,9 +105,16 @@ pub async fn get_transaction_by_id(State(ledger): State<LocalLedger>, bytes: Byt
 async fn transaction_by_id(ledger: &LocalLedger, bytes: &Bytes) -> Result<Value, Value> {
     let query: TransactionQuery = body(bytes)?;
     let txid = crate::ledger::id::parse_hex32(&query.value).map_err(tron_json::error)?;
-    match ledger.transaction(txid).await.map_err(tron_json::error)? {
-        Some(record) => tron_json::transaction(&record, query.visible).map_err(tron_json::error),
-        None => Ok(json!({})),
+    let Some(record) = ledger.transaction(txid).await.map_err(tron_json::error)? else {
+        return Ok(json!({}));
+    };
+    match ledger
+        .signed_transaction(txid)
+        .await
+        .map_err(tron_json::error)?
+    {
+        Some(signed) => tron_json::signed_transaction(&signed, &record).map_err(tron_json::error),
+        None => tron_json::transaction(&record, query.visible).map_err(tron_json::error),
     }
 }
 

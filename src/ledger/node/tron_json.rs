@@ -14,6 +14,7 @@ use crate::amount::Token;
 use crate::ledger::id::LedgerId;
 use crate::ledger::TransferRecord;
 use crate::tron::Address;
+use crate::tron::SignedTransaction;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -103,6 +104,24 @@ pub fn transaction(record: &TransferRecord, visible: bool) -> Result<Value, Stri
         "blockNumber": record.sequence,
         "btt": record,
     }))
+}
+
+/// A stored signed transaction in TRON's JSON, with the ledger's own record
+/// under `"btt"`.
+pub fn signed_transaction(
+    signed: &SignedTransaction,
+    record: &TransferRecord,
+) -> Result<Value, String> {
+    let mut value = serde_json::to_value(signed.to_json()).map_err(|error| error.to_string())?;
+    if let Some(object) = value.as_object_mut() {
+        object.insert("ret".to_string(), json!([{ "contractRet": "SUCCESS" }]));
+        object.insert("blockNumber".to_string(), json!(record.sequence));
+        object.insert(
+            "btt".to_string(),
+            serde_json::to_value(record).map_err(|error| error.to_string())?,
+        );
+    }
+    Ok(value)
 }
 
 fn contract(record: &TransferRecord, visible: bool) -> Result<(&'static str, Value), String> {

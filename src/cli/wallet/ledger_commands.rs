@@ -1,0 +1,849 @@
+//! `btt-wallet`'s ledger commands: balances, the dev faucet, sending and
+//! broadcasting signed transfers, history, payment channels and vouchers,
+//! and `node`, which serves the embedded ledger over HTTP.
+//!
+//! Which ledger: `--ledger` / `BTT_LEDGER` names `local` (the embedded
+//! SQLite ledger at `DATA/ledger.sqlite`, the default), a btt node URL,
+//! `tron-mainnet` / `tron-nile` (TronGrid), or `tron+http://...` (any TRON
+//! full node's HTTP API). Every command is written once, generic over
+//! [`Ledger`], and runs against whichever backend was chosen.
+//!
+//! Exit statuses: too little balance is 7, a refused or malformed input 3,
+//! a wrong password 6, an unreachable node 4, a storage failure 1.
+
+use super::{parse_address, wallet_name, Session, DEFAULT_LIFETIME_MS};
+use crate::amount::{format_units, Amount, Token};
+use crate::cli::exit::{with_status, ExitStatus};
+use crate::cli::values::parse_duration;
+use crate::config::Dirs;
+use crate::ledger::channel::{ChannelState, CloseChannel, OpenChannel, RefundChannel, Voucher};
+use crate::ledger::node::client::NodeClient;
+use crate::ledger::node::{serve, NodeConfig};
+use crate::ledger::tron_client::{TronClient, MAINNET_URL, NILE_URL};
+use crate::ledger::{
+    ChannelId, Ledger, LedgerError, LocalLedger, OpenOptions, Signed, TransferRecord,
+};
+use crate::output::{Output, Record};
+use crate::tron::{
+    Address, SignedTransaction, TransactionParams, TransferCall, UnsignedTransaction,
+};
+use crate::wallet::PrivateKey;
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The most history records one `history` prints.
+const HISTORY_LIMIT: usize = 1_000;
+
+/// Which ledger the commands use.
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    /// Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node
+    #[arg(long, global = true, env = "BTT_LEDGER", value_name = "LEDGER")]
+    pub ledger: Option<String>,
+    /// Open the embedded ledger as a development ledger (the faucet mints)
+    #[arg(
+        long,
+        global = true,
+        env = "BTT_DEV_LEDGER",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub dev: bool,
+}
+
+/// A ledger named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LedgerChoice {
+    /// The embedded ledger of the data directory.
+    Local,
+    /// A btt ledger node.
+    Node(String),
+    /// A TRON full node's HTTP API (TronGrid for the named networks).
+    Tron(String),
+}
+
+impl LedgerChoice {
+    /// Parses `local`, an `http(s)://` URL (a btt node), `tron-mainnet`,
+    /// `tron-nile`, or `tron+http(s)://` (any TRON full node).
+    pub fn parse(text: Option<&str>) -> anyhow::Result<LedgerChoice> {
+        match text.map(str::trim) {
+            None | Some("" | "local") => Ok(LedgerChoice::Local),
+            Some("tron-mainnet") => Ok(LedgerChoice::Tron(MAINNET_URL.to_string())),
+            Some("tron-nile") => Ok(LedgerChoice::Tron(NILE_URL.to_string())),
+            Some(url) if url.starts_with("tron+http://") || url.starts_with("tron+https://") => Ok(
+                LedgerChoice::Tron(url.trim_start_matches("tron+").to_string()),
+            ),
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                Ok(LedgerChoice::Node(url.to_string()))
+            }
+            Some(other) => Err(with_status(
+                ExitStatus::BadInput,
+                anyhow::anyhow!(
+                    "ledger {other:?} is not local, an http(s):// URL, tron-mainnet or tron-nile"
+                ),
+            )),
+        }
+    }
+}
+
+/// `balance`.
+#[derive(Debug, Args)]
+pub struct BalanceArgs {
+    /// Wallet name or address
+    pub account: String,
+}
+
+/// `faucet`.
+#[derive(Debug, Args)]
+pub struct FaucetArgs {
+    /// Wallet name or address to credit
+    pub account: String,
+    /// Amount: 1000BTT, 5TRX, or base units of BTT
+    pub amount: String,
+}
+
+/// `broadcast`.
+#[derive(Debug, Args)]
+pub struct BroadcastArgs {
+    /// File holding a signed transaction in TRON's JSON (- for stdin)
+    pub file: PathBuf,
+}
+
+/// `history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Wallet name or address
+    pub account: String,
+}
+
+/// `node`.
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub listen: SocketAddr,
+}
+
+/// `channel`.
+#[derive(Debug, Args)]
+pub struct ChannelArgs {
+    #[command(subcommand)]
+    pub command: ChannelCommand,
+}
+
+/// The channel subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ChannelCommand {
+    /// Lock an amount for a payee until a timeout
+    Open(ChannelOpenArgs),
+    /// As the payee, redeem the highest voucher read from FILE (- for stdin) and close
+    Close(ChannelCloseArgs),
+    /// As the payer, take back the unredeemed funds after the timeout
+    Refund(ChannelRefundArgs),
+}
+
+/// `channel open`.
+#[derive(Debug, Args)]
+pub struct ChannelOpenArgs {
+    /// Payee address
+    pub payee: String,
+    /// Amount to lock: 50BTT, or base units of BTT
+    pub amount: String,
+    /// Wallet that pays
+    #[arg(long)]
+    pub from: String,
+    /// How long until the payer may take the funds back (e.g. 24h)
+    #[arg(long, value_parser = parse_duration, default_value = "24h")]
+    pub timeout: std::time::Duration,
+}
+
+/// `channel close`.
+#[derive(Debug, Args)]
+pub struct ChannelCloseArgs {
+    /// File of voucher records, one JSON object per line (- for stdin)
+    pub file: PathBuf,
+    /// Payee wallet (default: the wallet whose address the vouchers name)
+    #[arg(long)]
+    pub from: Option<String>,
+}
+
+/// `channel refund`.
+#[derive(Debug, Args)]
+pub struct ChannelRefundArgs {
+    /// The channel id
+    pub channel: String,
+    /// Wallet that paid
+    #[arg(long)]
+    pub from: String,
+}
+
+/// `voucher`.
+#[derive(Debug, Args)]
+pub struct VoucherArgs {
+    /// The channel id
+    pub channel: String,
+    /// Cumulative amount the payee may redeem: 1.25BTT, or base units
+    pub amount: String,
+    /// Wallet that paid into the channel
+    #[arg(long)]
+    pub from: String,
+}
+
+/// A ledger command, once parsed.
+#[derive(Debug)]
+pub enum LedgerCommand {
+    /// `balance`.
+    Balance(BalanceArgs),
+    /// `faucet`.
+    Faucet(FaucetArgs),
+    /// `send` without `--sign-only`.
+    Send(super::SendArgs),
+    /// `broadcast`.
+    Broadcast(BroadcastArgs),
+    /// `history`.
+    History(HistoryArgs),
+    /// `channel`.
+    Channel(ChannelArgs),
+    /// `voucher`.
+    Voucher(VoucherArgs),
+}
+
+/// Runs a ledger command against the chosen ledger.
+pub fn run(
+    session: &Session<'_>,
+    ledger: &LedgerArgs,
+    command: LedgerCommand,
+) -> anyhow::Result<ExitStatus> {
+    let choice = LedgerChoice::parse(ledger.ledger.as_deref())?;
+    let runtime = crate::cli::runtime()?;
+    match choice {
+        LedgerChoice::Local => {
+            let options = OpenOptions {
+                dev: ledger.dev,
+                ..OpenOptions::default()
+            };
+            let local = LocalLedger::open_in(&Dirs::from_env(), options).map_err(ledger_error)?;
+            runtime.block_on(
+                Commands {
+                    session,
+                    ledger: &local,
+                }
+                .run(command),
+            )
+        }
+        LedgerChoice::Node(url) => {
+            let node = NodeClient::new(&url).map_err(ledger_error)?;
+            runtime.block_on(
+                Commands {
+                    session,
+                    ledger: &node,
+                }
+                .run(command),
+            )
+        }
+        LedgerChoice::Tron(url) => {
+            if let LedgerCommand::Faucet(_) = command {
+                return Err(with_status(
+                    ExitStatus::BadInput,
+                    anyhow::anyhow!("TRON has no faucet: minting exists only on dev ledgers"),
+                ));
+            }
+            let tron = TronClient::new(&url).map_err(ledger_error)?;
+            runtime.block_on(
+                Commands {
+                    session,
+                    ledger: &tron,
+                }
+                .run(command),
+            )
+        }
+    }
+}
+
+/// `node`: serves the embedded ledger until SIGINT or SIGTERM.
+pub fn run_node(
+    output: &Output,
+    ledger: &LedgerArgs,
+    args: &NodeArgs,
+) -> anyhow::Result<ExitStatus> {
+    if LedgerChoice::parse(ledger.ledger.as_deref())? != LedgerChoice::Local {
+        return Err(with_status(
+            ExitStatus::Usage,
+            anyhow::anyhow!("node serves the embedded ledger; drop --ledger"),
+        ));
+    }
+    let options = OpenOptions {
+        dev: ledger.dev,
+        ..OpenOptions::default()
+    };
+    let local = LocalLedger::open_in(&Dirs::from_env(), options).map_err(ledger_error)?;
+    let config = NodeConfig {
+        listen: args.listen,
+        ..NodeConfig::default()
+    };
+    crate::cli::runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        output.record(&ListeningRecord {
+            addr: listener.local_addr()?,
+            ledger_id: local.id().to_string(),
+            dev: local.is_dev(),
+        })?;
+        serve(listener, local, &config, stop_signal()).await?;
+        Ok(ExitStatus::Success)
+    })
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn stop_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
+
+struct Commands<'a, L> {
+    session: &'a Session<'a>,
+    ledger: &'a L,
+}
+
+impl<L: Ledger> Commands<'_, L> {
+    async fn run(&self, command: LedgerCommand) -> anyhow::Result<ExitStatus> {
+        match command {
+            LedgerCommand::Balance(args) => self.balance(&args).await,
+            LedgerCommand::Faucet(args) => self.faucet(&args).await,
+            LedgerCommand::Send(args) => self.send(args).await,
+            LedgerCommand::Broadcast(args) => self.broadcast(&args).await,
+            LedgerCommand::History(args) => self.history(&args).await,
+            LedgerCommand::Voucher(args) => self.voucher(&args).await,
+            LedgerCommand::Channel(args) => match args.command {
+                ChannelCommand::Open(args) => self.open_channel(&args).await,
+                ChannelCommand::Close(args) => self.close_channel(&args).await,
+                ChannelCommand::Refund(args) => self.refund_channel(&args).await,
+            },
+        }
+    }
+
+    fn output(&self) -> &Output {
+        self.session.output
+    }
+
+    /// An address given as itself or as a wallet's name.
+    fn account(&self, text: &str) -> anyhow::Result<Address> {
+        if let Ok(address) = text.parse::<Address>() {
+            return Ok(address);
+        }
+        self.session.wallet_address(&wallet_name(text)?)
+    }
+
+    async fn balance(&self, args: &BalanceArgs) -> anyhow::Result<ExitStatus> {
+        let address = self.account(&args.account)?;
+        let btt = self
+            .ledger
+            .balance(address, Token::Btt)
+            .await
+            .map_err(ledger_error)?;
+        let trx = self
+            .ledger
+            .balance(address, Token::Trx)
+            .await
+            .map_err(ledger_error)?;
+        self.output().record(&BalanceRecord {
+            address,
+            btt: format_units(btt, Token::Btt),
+            btt_base_units: btt.to_string(),
+            trx: format_units(trx, Token::Trx),
+            trx_base_units: trx.to_string(),
+        })?;
+        Ok(ExitStatus::Success)
+    }
+
+    async fn faucet(&self, args: &FaucetArgs) -> anyhow::Result<ExitStatus> {
+        let address = self.account(&args.account)?;
+        let amount = parse_amount(&args.amount)?;
+        let record = self
+            .ledger
+            .mint(address, amount)
+            .await
+            .map_err(ledger_error)?;
+        self.output().record(&ReceiptRecord::from(&record))?;
+        Ok(ExitStatus::Success)
+    }
+
+    async fn send(&self, args: super::SendArgs) -> anyhow::Result<ExitStatus> {
+        let to = parse_address(&args.to)?;
+        let amount = Amount::parse(&args.amount, args.default_token())
+            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
+        let key = self.session.unlock(&wallet_name(&args.from)?)?;
+        let timestamp = args.timestamp.unwrap_or_else(super::now_ms);
+        let params = TransactionParams {
+            reference: self.ledger.reference_block().await.map_err(ledger_error)?,
+            timestamp,
+            expiration: args.expiration.unwrap_or(timestamp + DEFAULT_LIFETIME_MS),
+            memo: args.memo.clone().unwrap_or_default().into_bytes(),
+            fee_limit: args.fee_limit,
+        };
+        let call = TransferCall {
+            owner: key.address(),
+            to,
+            amount,
+        };
+        let signed = UnsignedTransaction::new(call, &params)
+            .map_err(|error| with_status(ExitStatus::BadInput, error))?
+            .sign(&key);
+        self.submit(signed).await
+    }
+
+    async fn submit(&self, signed: SignedTransaction) -> anyhow::Result<ExitStatus> {
+        let record = self.ledger.transfer(signed).await.map_err(ledger_error)?;
+        self.output().record(&ReceiptRecord::from(&record))?;
+        Ok(ExitStatus::Success)
+    }
+
+    async fn broadcast(&self, args: &BroadcastArgs) -> anyhow::Result<ExitStatus> {
+        let text = read_input(&args.file)?;
+        let signed = SignedTransaction::from_json(&text).map_err(|error| {
+            with_status(
+                ExitStatus::BadInput,
+                anyhow::anyhow!("{}: {error}", args.file.display()),
+            )
+        })?;
+        self.submit(signed).await
+    }
+
+    async fn history(&self, args: &HistoryArgs) -> anyhow::Result<ExitStatus> {
+        let address = self.account(&args.account)?;
+        let records = self
+            .ledger
+            .history(address, 0, HISTORY_LIMIT)
+            .await
+            .map_err(ledger_error)?;
+        for record in &records {
+            self.output()
+                .record(&HistoryRecord::new(record, &address))?;
+        }
+        Ok(ExitStatus::Success)
+    }
+
+    async fn signed<T: crate::ledger::Authorise>(
+        &self,
+        request: T,
+        key: &PrivateKey,
+    ) -> anyhow::Result<Signed<T>> {
+        let id = self.ledger.ledger_id().await.map_err(ledger_error)?;
+        Ok(Signed::sign(request, key.signing_key(), &id))
+    }
+
+    async fn open_channel(&self, args: &ChannelOpenArgs) -> anyhow::Result<ExitStatus> {
+        let payee = parse_address(&args.payee)?;
+        let amount = parse_amount(&args.amount)?;
+        let key = self.session.unlock(&wallet_name(&args.from)?)?;
+        let timeout = i64::try_from(args.timeout.as_millis()).unwrap_or(i64::MAX);
+        let open = OpenChannel {
+            payer: key.address(),
+            payee,
+            amount,
+            expires_at_ms: super::now_ms().saturating_add(timeout),
+            nonce: rand::random(),
+        };
+        let request = self.signed(open, &key).await?;
+        let state = self
+            .ledger
+            .open_channel(request)
+            .await
+            .map_err(ledger_error)?;
+        self.output().record(&ChannelRecord(state))?;
+        Ok(ExitStatus::Success)
+    }
+
+    async fn known_channel(&self, text: &str) -> anyhow::Result<ChannelState> {
+        let id: ChannelId = text.parse().map_err(|error| {
+            with_status(
+                ExitStatus::BadInput,
+                anyhow::anyhow!("channel id {text:?}: {error}"),
+            )
+        })?;
+        self.ledger
+            .channel(id)
+            .await
+            .map_err(ledger_error)?
+            .ok_or_else(|| ledger_error(LedgerError::UnknownChannel { id }))
+    }
+
+    async fn voucher(&self, args: &VoucherArgs) -> anyhow::Result<ExitStatus> {
+        let channel = self.known_channel(&args.channel).await?;
+        let cumulative = Amount::parse(&args.amount, channel.token())
+            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
+        let key = self.session.unlock(&wallet_name(&args.from)?)?;
+        if key.address() != channel.payer {
+            return Err(with_status(
+                ExitStatus::BadInput,
+                anyhow::anyhow!(
+                    "wallet {} is not the payer {} of channel {}",
+                    args.from,
+                    channel.payer,
+                    channel.id
+                ),
+            ));
+        }
+        let voucher = Voucher {
+            channel: channel.id,
+            payee: channel.payee,
+            cumulative,
+        };
+        let signed = self.signed(voucher, &key).await?;
+        self.output().record(&VoucherRecord(signed))?;
+        Ok(ExitStatus::Success)
+    }
+
+    async fn close_channel(&self, args: &ChannelCloseArgs) -> anyhow::Result<ExitStatus> {
+        let voucher = highest_voucher(&read_input(&args.file)?, &args.file)?;
+        let key = match &args.from {
+            Some(name) => self.session.unlock(&wallet_name(name)?)?,
+            None => self.session.unlock_address(&voucher.request.payee)?,
+        };
+        let close = CloseChannel {
+            channel: voucher.request.channel,
+            voucher: Some(voucher),
+        };
+        let request = self.signed(close, &key).await?;
+        let state = self
+            .ledger
+            .close_channel(request)
+            .await
+            .map_err(ledger_error)?;
+        self.output().record(&ChannelRecord(state))?;
+        Ok(ExitStatus::Success)
+    }
+
+    async fn refund_channel(&self, args: &ChannelRefundArgs) -> anyhow::Result<ExitStatus> {
+        let channel = self.known_channel(&args.channel).await?;
+        let key = self.session.unlock(&wallet_name(&args.from)?)?;
+        let refund = RefundChannel {
+            channel: channel.id,
+        };
+        let request = self.signed(refund, &key).await?;
+        let state = self
+            .ledger
+            .refund_channel(request)
+            .await
+            .map_err(ledger_error)?;
+        self.output().record(&ChannelRecord(state))?;
+        Ok(ExitStatus::Success)
+    }
+}
+
+/// BTT unless the amount names its token.
+fn parse_amount(text: &str) -> anyhow::Result<Amount> {
+    Amount::parse(text, Token::Btt).map_err(|error| with_status(ExitStatus::BadInput, error))
+}
+
+/// The voucher with the highest cumulative amount among the JSON lines of
+/// `text`; every voucher must name the same channel.
+fn highest_voucher(text: &str, source: &Path) -> anyhow::Result<Signed<Voucher>> {
+    let bad = |message: String| {
+        with_status(
+            ExitStatus::BadInput,
+            anyhow::anyhow!("{}: {message}", source.display()),
+        )
+    };
+    let mut best: Option<Signed<Voucher>> = None;
+    for (number, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let voucher: Signed<Voucher> = serde_json::from_str(line)
+            .map_err(|error| bad(format!("line {}: not a voucher: {error}", number + 1)))?;
+        best = match best {
+            Some(kept) if kept.request.channel != voucher.request.channel => {
+                return Err(bad(format!(
+                    "vouchers name channels {} and {}",
+                    kept.request.channel, voucher.request.channel
+                )))
+            }
+            Some(kept)
+                if kept.request.cumulative.base_units >= voucher.request.cumulative.base_units =>
+            {
+                Some(kept)
+            }
+            _ => Some(voucher),
+        };
+    }
+    best.ok_or_else(|| bad("no voucher".to_string()))
+}
+
+/// Reads a file, or stdin for `-`.
+fn read_input(path: &Path) -> anyhow::Result<String> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read stdin")?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// The exit status a ledger refusal or failure maps to.
+pub fn ledger_status(error: &LedgerError) -> ExitStatus {
+    let code = match error {
+        LedgerError::Remote { code, .. } => code.as_str(),
+        other => other.code(),
+    };
+    match code {
+        _ if error.is_insufficient_funds() => ExitStatus::InsufficientFunds,
+        "unreachable" => ExitStatus::Unreachable,
+        "open" | "storage" | "commit_failed" | "corrupt" | "worker" | "missing" | "unsupported"
+        | "tron_error" => ExitStatus::Failure,
+        _ => ExitStatus::BadInput,
+    }
+}
+
+fn ledger_error(error: LedgerError) -> anyhow::Error {
+    with_status(ledger_status(&error), error)
+}
+
+/// `node`'s first record.
+#[derive(Debug, Serialize)]
+pub struct ListeningRecord {
+    /// The bound address (the real port when asked for port 0).
+    pub addr: SocketAddr,
+    /// The served ledger's id.
+    pub ledger_id: String,
+    /// Whether the faucet mints.
+    pub dev: bool,
+}
+
+impl Record for ListeningRecord {
+    const TYPE: &'static str = "listening";
+
+    fn human(&self) -> Option<String> {
+        let dev = if self.dev { " (dev: faucet open)" } else { "" };
+        Some(format!(
+            "serving ledger {} on http://{}{dev}",
+            self.ledger_id, self.addr
+        ))
+    }
+}
+
+/// `balance`.
+#[derive(Debug, Serialize)]
+pub struct BalanceRecord {
+    /// The account.
+    pub address: Address,
+    /// TRC-10 BTT, in BTT.
+    pub btt: String,
+    /// TRC-10 BTT, in base units.
+    pub btt_base_units: String,
+    /// TRX, in TRX.
+    pub trx: String,
+    /// TRX, in sun.
+    pub trx_base_units: String,
+}
+
+impl Record for BalanceRecord {
+    const TYPE: &'static str = "balance";
+
+    fn human(&self) -> Option<String> {
+        Some(format!(
+            "{}\n  BTT  {}\n  TRX  {}",
+            self.address, self.btt, self.trx
+        ))
+    }
+}
+
+/// An applied change: what `send`, `broadcast` and `faucet` print.
+#[derive(Debug, Serialize)]
+pub struct ReceiptRecord {
+    /// The transaction id.
+    #[serde(rename = "txID")]
+    pub txid: String,
+    /// The change itself.
+    #[serde(flatten)]
+    pub details: ReceiptDetails,
+}
+
+/// The fields of a receipt (amounts as text: u128 does not fit JSON numbers).
+#[derive(Debug, Serialize)]
+pub struct ReceiptDetails {
+    /// What kind of change.
+    pub kind: crate::ledger::MovementKind,
+    /// Who paid.
+    pub from: Address,
+    /// Who received.
+    pub to: Address,
+    /// The amount with its token, e.g. `2.5BTT`.
+    pub amount: String,
+    /// The amount in base units.
+    pub base_units: String,
+    /// The memo, when UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memo: Option<String>,
+    /// The ledger's sequence number (block).
+    pub sequence: u64,
+}
+
+impl From<&TransferRecord> for ReceiptRecord {
+    fn from(record: &TransferRecord) -> ReceiptRecord {
+        ReceiptRecord {
+            txid: hex::encode(record.txid),
+            details: ReceiptDetails {
+                kind: record.kind,
+                from: record.from,
+                to: record.to,
+                amount: amount_text(&record.amount),
+                base_units: record.amount.base_units.to_string(),
+                memo: record
+                    .memo_text()
+                    .filter(|text| !text.is_empty())
+                    .map(str::to_string),
+                sequence: record.sequence,
+            },
+        }
+    }
+}
+
+fn amount_text(amount: &Amount) -> String {
+    format!(
+        "{}{}",
+        format_units(amount.base_units, amount.token),
+        amount.token.symbol()
+    )
+}
+
+impl Record for ReceiptRecord {
+    const TYPE: &'static str = "receipt";
+
+    fn human(&self) -> Option<String> {
+        let details = &self.details;
+        Some(format!(
+            "{}  {} -> {}  {}  (block {})",
+            self.txid, details.from, details.to, details.amount, details.sequence
+        ))
+    }
+}
+
+/// One line of `history`.
+#[derive(Debug, Serialize)]
+pub struct HistoryRecord {
+    /// `in` or `out`, seen from the account asked about.
+    pub direction: &'static str,
+    /// The change.
+    #[serde(flatten)]
+    pub receipt: ReceiptRecord,
+}
+
+impl HistoryRecord {
+    fn new(record: &TransferRecord, account: &Address) -> HistoryRecord {
+        HistoryRecord {
+            direction: if record.to == *account { "in" } else { "out" },
+            receipt: ReceiptRecord::from(record),
+        }
+    }
+}
+
+impl Record for HistoryRecord {
+    const TYPE: &'static str = "history";
+
+    fn human(&self) -> Option<String> {
+        let details = &self.receipt.details;
+        Some(format!(
+            "{:>6}  {:<3}  {:>24}  {} -> {}",
+            details.sequence, self.direction, details.amount, details.from, details.to
+        ))
+    }
+}
+
+/// A channel's state after a channel command.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct ChannelRecord(pub ChannelState);
+
+impl Record for ChannelRecord {
+    const TYPE: &'static str = "channel";
+
+    fn human(&self) -> Option<String> {
+        let state = &self.0;
+        Some(format!(
+            "channel {}  {:?}  {} -> {}  locked {}  redeemed {}",
+            state.id,
+            state.status,
+            state.payer,
+            state.payee,
+            amount_text(&state.amount),
+            format_units(state.redeemed, state.token()),
+        ))
+    }
+}
+
+/// A payer-signed voucher, as `channel close` reads it back.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct VoucherRecord(pub Signed<Voucher>);
+
+impl Record for VoucherRecord {
+    const TYPE: &'static str = "voucher";
+
+    fn human(&self) -> Option<String> {
+        serde_json::to_string(&self.0).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ledger_names_parse() {
+        assert_eq!(LedgerChoice::parse(None).unwrap(), LedgerChoice::Local);
+        assert_eq!(
+            LedgerChoice::parse(Some("http://127.0.0.1:8090")).unwrap(),
+            LedgerChoice::Node("http://127.0.0.1:8090".to_string())
+        );
+        assert_eq!(
+            LedgerChoice::parse(Some("tron-nile")).unwrap(),
+            LedgerChoice::Tron(NILE_URL.to_string())
+        );
+        assert_eq!(
+            LedgerChoice::parse(Some("tron+http://127.0.0.1:8090")).unwrap(),
+            LedgerChoice::Tron("http://127.0.0.1:8090".to_string())
+        );
+        let error = LedgerChoice::parse(Some("ftp://x")).unwrap_err();
+        assert_eq!(crate::cli::exit::classify(&error), ExitStatus::BadInput);
+    }
+
+    #[test]
+    fn refusals_map_to_exit_statuses() {
+        let poor = LedgerError::InsufficientBalance {
+            address: "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY".parse().unwrap(),
+            token: Token::Btt,
+            available: 1,
+            needed: 2,
+        };
+        assert_eq!(ledger_status(&poor), ExitStatus::InsufficientFunds);
+        let remote_poor = LedgerError::Remote {
+            code: "insufficient_balance".into(),
+            message: String::new(),
+        };
+        assert_eq!(ledger_status(&remote_poor), ExitStatus::InsufficientFunds);
+        let replay = LedgerError::Replay { txid: "00".into() };
+        assert_eq!(ledger_status(&replay), ExitStatus::BadInput);
+        let down = LedgerError::Unreachable {
+            url: "http://127.0.0.1:1".into(),
+            message: "refused".into(),
+        };
+        assert_eq!(ledger_status(&down), ExitStatus::Unreachable);
+    }
+}

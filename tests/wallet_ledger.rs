@@ -1,0 +1,526 @@
+//! Drives the real `btt-wallet` binary against ledgers: the embedded one
+//! (in a temporary `BTT_HOME`) and a `btt-wallet node` child serving it over
+//! HTTP on 127.0.0.1 (spawned on port 0, its address read from its first
+//! record, stopped by PID). Every command runs with a password file and the
+//! fast test KDF; results are read back as NDJSON records.
+
+use btt::ledger::node::client::NodeClient;
+use btt::tron::{SignedTransaction, TxId};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const ALICE_KEY: &str = "da146374a75310b9666e834ee4ad0866d6f4035967bfc76217c5a495fff9f0d0";
+const ALICE: &str = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY";
+const BOB_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
+const BOB: &str = "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn records(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+            .collect()
+    }
+
+    fn one(&self) -> Value {
+        let mut records = self.records();
+        assert_eq!(
+            records.len(),
+            1,
+            "stdout: {}\nstderr: {}",
+            self.stdout,
+            self.stderr
+        );
+        records.remove(0)
+    }
+
+    fn ok(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "stdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// A temporary BTT_HOME with alice and bob imported, and a ledger to talk to.
+struct Home {
+    temp: tempfile::TempDir,
+    ledger: Option<String>,
+}
+
+impl Home {
+    fn new() -> Home {
+        let home = Home {
+            temp: tempfile::tempdir().unwrap(),
+            ledger: None,
+        };
+        std::fs::write(home.path("password"), "correct horse\n").unwrap();
+        std::fs::write(home.path("wrong-password"), "wrong horse\n").unwrap();
+        home.import("alice", ALICE_KEY);
+        home.import("bob", BOB_KEY);
+        home
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.temp.path().join(name)
+    }
+
+    fn import(&self, name: &str, key: &str) {
+        let file = self.path(&format!("{name}.key"));
+        std::fs::write(&file, key).unwrap();
+        self.run(&[
+            "import",
+            "--name",
+            name,
+            "--private-key-file",
+            file.to_str().unwrap(),
+        ])
+        .ok();
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_btt-wallet"));
+        command
+            .args(args)
+            .env_clear()
+            .env("HOME", self.temp.path())
+            .env("BTT_HOME", self.path("home"))
+            .env("NO_COLOR", "1")
+            .env("BTT_INSECURE_FAST_KDF", "1")
+            .env("BTT_PASSWORD_FILE", self.path("password"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(ledger) = &self.ledger {
+            command.env("BTT_LEDGER", ledger);
+        }
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_with_input(args, "", &[])
+    }
+
+    fn dev(&self, args: &[&str]) -> Run {
+        self.run_with_input(args, "", &[("BTT_DEV_LEDGER", "1")])
+    }
+
+    fn run_with_input(&self, args: &[&str], input: &str, env: &[(&str, &str)]) -> Run {
+        let mut command = self.command(args);
+        command.envs(env.iter().copied());
+        let mut child = command.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > Duration::from_secs(60) {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                panic!("btt-wallet {args:?} did not finish in 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let output = child.wait_with_output().unwrap();
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+
+    fn btt(&self, account: &str) -> String {
+        let balance = self.run(&["balance", account]).ok().one();
+        assert_eq!(balance["type"], "balance");
+        balance["btt"].as_str().unwrap().to_string()
+    }
+
+    /// Starts `btt-wallet node` on a free loopback port.
+    fn node(&self, dev: bool) -> NodeChild {
+        let mut args = vec!["node", "--listen", "127.0.0.1:0"];
+        if dev {
+            args.push("--dev");
+        }
+        let mut command = self.command(&args);
+        command.env_remove("BTT_LEDGER").stdin(Stdio::null());
+        let mut child = command.spawn().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let record: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        assert_eq!(record["type"], "listening", "{record}");
+        assert_eq!(record["dev"], dev);
+        NodeChild {
+            child,
+            url: format!("http://{}", record["addr"].as_str().unwrap()),
+        }
+    }
+}
+
+/// A running node, killed by PID when dropped.
+struct NodeChild {
+    child: Child,
+    url: String,
+}
+
+impl NodeChild {
+    fn kill9(&mut self) {
+        // SAFETY: plain libc call on our own child's PID.
+        let pid = i32::try_from(self.child.id()).unwrap();
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for NodeChild {
+    fn drop(&mut self) {
+        if self.child.try_wait().unwrap().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
+/// faucet → balance → send → history → balance, and the refusals.
+fn pay_and_check(home: &Home) {
+    let minted = home.dev(&["faucet", "alice", "1000BTT"]).ok().one();
+    assert_eq!(minted["type"], "receipt");
+    assert_eq!(minted["kind"], "mint");
+    assert_eq!(home.btt("alice"), "1000");
+    assert_eq!(home.btt(BOB), "0");
+
+    let sent = home
+        .run(&["send", BOB, "2.5BTT", "--from", "alice", "--memo", "thanks"])
+        .ok()
+        .one();
+    assert_eq!(sent["type"], "receipt");
+    assert_eq!(sent["kind"], "transfer");
+    assert_eq!(sent["from"], ALICE);
+    assert_eq!(sent["to"], BOB);
+    assert_eq!(sent["base_units"], "2500000");
+    assert_eq!(sent["memo"], "thanks");
+    assert_eq!(sent["txID"].as_str().unwrap().len(), 64);
+
+    let history = home.run(&["history", "alice"]).ok().records();
+    let kinds: Vec<(&str, &str)> = history
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap(),
+                r["direction"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(kinds, [("mint", "in"), ("transfer", "out")]);
+    assert_eq!(history[1]["txID"], sent["txID"]);
+    assert_eq!(home.btt("alice"), "997.5");
+    assert_eq!(home.btt("bob"), "2.5");
+
+    let poor = home.run(&["send", ALICE, "5BTT", "--from", "bob"]);
+    assert_eq!(poor.code, 7, "{}", poor.stderr);
+    let locked = home.run(&[
+        "send",
+        BOB,
+        "1BTT",
+        "--from",
+        "alice",
+        "--password-file",
+        home.path("wrong-password").to_str().unwrap(),
+    ]);
+    assert_eq!(locked.code, 6, "{}", locked.stderr);
+    assert_eq!(home.btt("alice"), "997.5");
+}
+
+/// `send --sign-only` then `broadcast`; a replay and a forged signature are refused.
+fn broadcast_and_refusals(home: &Home) {
+    let now = now_ms().to_string();
+    let expires = (now_ms() + 60_000).to_string();
+    let built = home
+        .run(&[
+            "send",
+            BOB,
+            "1BTT",
+            "--from",
+            "alice",
+            "--sign-only",
+            "--ref-block-bytes",
+            "0000",
+            "--ref-block-hash",
+            "0000000000000000",
+            "--timestamp",
+            &now,
+            "--expiration",
+            &expires,
+        ])
+        .ok()
+        .stdout;
+    let file = home.path("tx.json");
+    std::fs::write(&file, &built).unwrap();
+    let applied = home.run(&["broadcast", file.to_str().unwrap()]).ok().one();
+    let signed = SignedTransaction::from_json(built.trim()).unwrap();
+    assert_eq!(applied["txID"], signed.txid().to_string());
+    let replay = home.run_with_input(&["broadcast", "-"], &built, &[]);
+    assert_eq!(replay.code, 3, "{}", replay.stderr);
+    assert!(
+        replay.stderr.contains("already applied"),
+        "{}",
+        replay.stderr
+    );
+
+    let forged_tx = btt::wallet::PrivateKey::from_hex(BOB_KEY)
+        .unwrap()
+        .sign_digest(&signed.txid().0);
+    let mut forged: Value = serde_json::from_str(built.trim()).unwrap();
+    forged["signature"] = json!([hex::encode(forged_tx)]);
+    let refused = home.run_with_input(&["broadcast", "-"], &forged.to_string(), &[]);
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
+    assert_eq!(home.btt("bob"), "3.5");
+}
+
+/// open → vouchers → close; refund before the timeout is refused.
+fn channel_round(home: &Home) {
+    let before_alice = home.btt("alice");
+    assert_eq!(before_alice, "996.5");
+    let opened = home
+        .run(&[
+            "channel",
+            "open",
+            BOB,
+            "50BTT",
+            "--from",
+            "alice",
+            "--timeout",
+            "24h",
+        ])
+        .ok()
+        .one();
+    assert_eq!(opened["type"], "channel");
+    let id = opened["id"].as_str().unwrap().to_string();
+    assert_eq!(home.btt("alice"), "946.5");
+    let mut vouchers = String::new();
+    for amount in ["10BTT", "30BTT", "20BTT"] {
+        let voucher = home.run(&["voucher", &id, amount, "--from", "alice"]).ok();
+        assert_eq!(voucher.one()["type"], "voucher");
+        vouchers.push_str(&voucher.stdout);
+    }
+    let early = home.run(&["channel", "refund", &id, "--from", "alice"]);
+    assert_eq!(early.code, 3, "{}", early.stderr);
+    assert!(early.stderr.contains("refunded"), "{}", early.stderr);
+    let closed = home
+        .run_with_input(&["channel", "close", "-"], &vouchers, &[])
+        .ok()
+        .one();
+    assert_eq!(closed["redeemed"], json!(30_000_000));
+    assert_eq!(home.btt("alice"), "966.5");
+    assert_eq!(home.btt("bob"), "33.5");
+}
+
+#[test]
+fn the_embedded_ledger_pays_broadcasts_and_runs_channels() {
+    let home = Home::new();
+    let refused = home.run(&["faucet", "alice", "1BTT"]);
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
+    assert!(refused.stderr.contains("dev"), "{}", refused.stderr);
+    pay_and_check(&home);
+    broadcast_and_refusals(&home);
+    channel_round(&home);
+}
+
+#[test]
+fn a_node_serves_the_same_commands_and_a_plain_node_refuses_the_faucet() {
+    let mut home = Home::new();
+    {
+        let plain = home.node(false);
+        home.ledger = Some(plain.url.clone());
+        let refused = home.run(&["faucet", "alice", "1BTT"]);
+        assert_eq!(refused.code, 3, "{}", refused.stderr);
+    }
+    let node = home.node(true);
+    home.ledger = Some(node.url.clone());
+    pay_and_check(&home);
+    broadcast_and_refusals(&home);
+    channel_round(&home);
+    drop(node);
+    let down = home.run(&["balance", "alice"]);
+    assert_eq!(down.code, 4, "{}", down.stderr);
+}
+
+/// Signs with alice's key a BTT transfer of 1 base unit tagged `tag`.
+fn signed_transfer(tag: u64) -> SignedTransaction {
+    use btt::amount::{Amount, Token};
+    use btt::tron::{BlockReference, TransactionParams, TransferCall, UnsignedTransaction};
+    let key = btt::wallet::PrivateKey::from_hex(ALICE_KEY).unwrap();
+    let call = TransferCall {
+        owner: key.address(),
+        to: BOB.parse().unwrap(),
+        amount: Amount {
+            token: Token::Btt,
+            base_units: 1,
+        },
+    };
+    let params = TransactionParams {
+        reference: BlockReference {
+            bytes: [0, 0],
+            hash: [0; 8],
+        },
+        timestamp: now_ms(),
+        expiration: now_ms() + 600_000,
+        memo: format!("burst {tag}").into_bytes(),
+        fee_limit: 0,
+    };
+    UnsignedTransaction::new(call, &params).unwrap().sign(&key)
+}
+
+#[test]
+fn kill_9_during_a_burst_loses_no_acknowledged_transfer() {
+    let home = Home::new();
+    let mut node = home.node(true);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = NodeClient::new(&node.url).unwrap();
+    let minted = 1_000_000u128;
+    let alice = ALICE.parse().unwrap();
+    let bob = BOB.parse().unwrap();
+    runtime
+        .block_on(client.mint(
+            alice,
+            btt::amount::Amount {
+                token: btt::amount::Token::Btt,
+                base_units: minted,
+            },
+        ))
+        .unwrap();
+    let transactions: Vec<SignedTransaction> = (0..4_000).map(signed_transfer).collect();
+    let (acknowledged, sent) = std::sync::mpsc::channel::<TxId>();
+    let senders: Vec<_> = transactions
+        .chunks(500)
+        .map(|chunk| {
+            let client = client.clone();
+            let chunk = chunk.to_vec();
+            let acknowledged = acknowledged.clone();
+            runtime.spawn(async move {
+                for transaction in chunk {
+                    match client.broadcast(&transaction).await {
+                        Ok(txid) => {
+                            let _ = acknowledged.send(txid);
+                        }
+                        Err(_) => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    drop(acknowledged);
+    let mut acked = Vec::new();
+    while acked.len() < 300 {
+        acked.push(sent.recv_timeout(Duration::from_secs(30)).unwrap());
+    }
+    node.kill9();
+    for sender in senders {
+        runtime.block_on(sender).unwrap();
+    }
+    acked.extend(sent.try_iter());
+    assert!(
+        acked.len() < transactions.len(),
+        "the burst ended before the kill"
+    );
+
+    let node = home.node(false);
+    let client = NodeClient::new(&node.url).unwrap();
+    for txid in &acked {
+        let found = runtime.block_on(client.transaction(txid.0)).unwrap();
+        assert!(found.is_some(), "acknowledged {txid} was lost");
+    }
+    let token = btt::amount::Token::Btt;
+    let a = runtime.block_on(client.balance(alice, token)).unwrap();
+    let b = runtime.block_on(client.balance(bob, token)).unwrap();
+    assert_eq!(a + b, minted, "supply not conserved");
+    assert!(b >= acked.len() as u128);
+}
+
+/// tronpy signs what the node's builder returns; the node accepts it.
+#[test]
+fn a_tronpy_signed_transaction_from_the_builder_is_accepted() {
+    let mut home = Home::new();
+    let node = home.node(true);
+    home.ledger = Some(node.url.clone());
+    home.dev(&["faucet", "alice", "10BTT"]).ok();
+    let script = r#"
+import json, sys, urllib.request
+from tronpy.keys import PrivateKey
+url, key, owner, to = sys.argv[1:5]
+def post(path, body):
+    request = urllib.request.Request(url + path, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(request, timeout=30))
+tx = post("/wallet/transferasset", {"owner_address": owner, "to_address": to,
+    "asset_name": "1002000".encode().hex(), "amount": 1500000, "visible": True})
+assert tx["txID"] == __import__("hashlib").sha256(bytes.fromhex(tx["raw_data_hex"])).hexdigest()
+tx["signature"] = [PrivateKey(bytes.fromhex(key)).sign_msg_hash(bytes.fromhex(tx["txID"])).hex()]
+print(json.dumps(post("/wallet/broadcasttransaction", tx)))
+"#;
+    let python = std::env::var("BTT_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let output = Command::new(python)
+        .args(["-c", script, &node.url, ALICE_KEY, ALICE, BOB])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer["result"], true, "{answer}");
+    assert_eq!(home.btt("bob"), "1.5");
+    assert_eq!(home.btt("alice"), "8.5");
+}
+
+/// The `tron` backend speaks TRON's full-node API; `btt-wallet node` serves it.
+#[test]
+fn the_tron_backend_reads_balances_and_broadcasts_through_a_node() {
+    let mut home = Home::new();
+    let node = home.node(true);
+    home.ledger = Some(node.url.clone());
+    home.dev(&["faucet", "alice", "10BTT"]).ok();
+    home.ledger = Some(format!("tron+{}", node.url));
+    assert_eq!(home.btt("alice"), "10");
+    let sent = home
+        .run(&["send", BOB, "2BTT", "--from", "alice", "--memo", "via tron"])
+        .ok()
+        .one();
+    assert_eq!(sent["sequence"], 0, "{sent}");
+    assert_eq!(home.btt("bob"), "2");
+    let poor = home.run(&["send", ALICE, "5BTT", "--from", "bob"]);
+    assert_eq!(poor.code, 7, "{}", poor.stderr);
+    let faucet = home.run(&["faucet", "alice", "1BTT"]);
+    assert_eq!(faucet.code, 3, "{}", faucet.stderr);
+    let history = home.run(&["history", "alice"]);
+    assert_eq!(history.code, 1, "{}", history.stderr);
+    assert!(
+        history.stderr.contains("does not support"),
+        "{}",
+        history.stderr
+    );
+}
