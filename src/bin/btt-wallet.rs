@@ -1,11 +1,13 @@
 //! `btt-wallet`: see `btt::cli::wallet`.
 
 use btt::cli::wallet::WalletCli;
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = WalletCli::parse();
+    let cli = match btt::cli::parse_args::<WalletCli>("btt-wallet") {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let output = cli.global.output("btt-wallet");
     let result = btt::cli::wallet::run(cli, &output);
     btt::cli::finish(&output, result)
