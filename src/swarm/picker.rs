@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 pub const BLOCK_SIZE: u32 = 16 * 1024;
 
 /// Bytes of piece data held in memory at most (in progress and verifying).
-pub const PIECE_MEMORY_BUDGET: u64 = 20 << 20;
+pub const PIECE_MEMORY_BUDGET: u64 = 12 << 20;
 
 /// Identifies a connected peer within one swarm.
 pub type PeerKey = u64;
