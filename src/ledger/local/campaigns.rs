@@ -29,14 +29,8 @@ impl Store {
         }
         let id = create.id(&ledger);
         self.write(|writer| {
-            if create.deadline_ms <= writer.now_ms {
-                return Err(LedgerError::DeadlineInPast {
-                    deadline_ms: create.deadline_ms,
-                    now_ms: writer.now_ms,
-                });
-            }
             let created = locks::create(
-                writer.connection,
+                writer,
                 &id.0,
                 LockKind::Campaign,
                 create.goal.token,

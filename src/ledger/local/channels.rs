@@ -29,14 +29,8 @@ impl Store {
         }
         let id = open.id(&ledger);
         self.write(|writer| {
-            if open.expires_at_ms <= writer.now_ms {
-                return Err(LedgerError::DeadlineInPast {
-                    deadline_ms: open.expires_at_ms,
-                    now_ms: writer.now_ms,
-                });
-            }
             let created = locks::create(
-                writer.connection,
+                writer,
                 &id.0,
                 LockKind::Channel,
                 open.amount.token,

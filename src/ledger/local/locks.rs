@@ -47,15 +47,23 @@ pub struct Lock {
     pub settled: bool,
 }
 
-/// Creates an empty lock; fails with `Ok(false)` when the id exists.
+/// Creates an empty lock holding funds until `deadline_ms`, which must be in
+/// the future; `Ok(false)` when the id exists.
 pub fn create(
-    connection: &Connection,
+    writer: &Writer<'_>,
     id: &[u8; 32],
     kind: LockKind,
     token: Token,
     deadline_ms: i64,
 ) -> Result<bool, LedgerError> {
-    let inserted = connection
+    if deadline_ms <= writer.now_ms {
+        return Err(LedgerError::DeadlineInPast {
+            deadline_ms,
+            now_ms: writer.now_ms,
+        });
+    }
+    let inserted = writer
+        .connection
         .prepare_cached(
             "INSERT OR IGNORE INTO locks (id, kind, token, held, deadline_ms, settled_sequence)
              VALUES (?1, ?2, ?3, '0', ?4, NULL)",
