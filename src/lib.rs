@@ -16,6 +16,7 @@ pub mod metainfo;
 pub mod output;
 pub mod peer;
 pub mod rate;
+pub(crate) mod sha1_pair;
 pub mod storage;
 pub mod swarm;
 pub mod tracker;

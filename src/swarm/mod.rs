@@ -16,5 +16,6 @@ pub mod picker;
 pub mod prepare;
 pub mod session;
 mod shared;
+mod verifier;
 
 pub use session::{Session, SessionOptions, SessionStats};

@@ -9,20 +9,20 @@ use super::choker::{ChokeCandidate, Choker};
 use super::events::{PeerBanned, PieceFailed, SwarmEvent};
 use super::meter::RateMeter;
 use super::picker::{Arrival, Block, PeerKey, Picker, BLOCK_SIZE};
+use super::verifier::{self, CompletedPiece, VerifyQueue};
 use super::SessionOptions;
 use crate::bitfield::Bitfield;
 use crate::metainfo::Torrent;
 use crate::peer::{allowed_fast_set, BlockRequest, ExtendedHandshake, ExtensionRegistry, Message};
 use crate::storage::Storage;
 use bytes::Bytes;
-use sha1::{Digest, Sha1};
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use thiserror::Error;
-use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 /// Regular upload slots plus the optimistic one.
@@ -137,7 +137,7 @@ pub(super) struct Shared {
     pub(super) resume_dirty: AtomicBool,
     pub(super) new_peers: mpsc::UnboundedSender<Vec<SocketAddr>>,
     extensions: ExtensionRegistry,
-    verify_slots: Semaphore,
+    verify_queue: VerifyQueue,
 }
 
 impl Shared {
@@ -154,7 +154,7 @@ impl Shared {
         Shared {
             info_hash: torrent.info_hash.0,
             info_hash_hex: torrent.info_hash.to_string(),
-            verify_slots: Semaphore::new(options.hash_threads.max(1)),
+            verify_queue: VerifyQueue::new(options.hash_threads.div_ceil(2)),
             state: Mutex::new(SwarmState {
                 picker,
                 peers: HashMap::new(),
@@ -546,7 +546,12 @@ impl Shared {
         let endgame = picker.in_endgame();
         match picker.block_arrived(key, index, begin, &data) {
             Arrival::PieceComplete { data, contributors } => {
-                tokio::spawn(Arc::clone(self).verify(index, data, contributors));
+                self.verify_queue.push(CompletedPiece {
+                    index,
+                    data,
+                    contributors,
+                });
+                tokio::spawn(Arc::clone(self).verify_next());
             }
             Arrival::Stored | Arrival::Unexpected => {}
         }
@@ -556,23 +561,30 @@ impl Shared {
         fill_requests(&mut state, key);
     }
 
-    async fn verify(self: Arc<Self>, index: u32, data: Vec<u8>, contributors: Vec<PeerKey>) {
-        let Ok(_permit) = self.verify_slots.acquire().await else {
+    /// Checks the next batch of completed pieces (one task per completed
+    /// piece is spawned; a task that finds the queue empty has nothing to do).
+    async fn verify_next(self: Arc<Self>) {
+        let Ok(_permit) = self.verify_queue.workers.acquire().await else {
             return;
         };
-        let expected = self.torrent.info.pieces[index as usize];
-        let storage = Arc::clone(&self.storage);
+        let batch = self.verify_queue.take_batch();
+        if batch.is_empty() {
+            return;
+        }
+        let shared = Arc::clone(&self);
         let outcome = tokio::task::spawn_blocking(move || {
-            if <[u8; 20]>::from(Sha1::digest(&data)) != expected {
-                return Ok(false);
-            }
-            storage.write_piece(index, &data).map(|()| true)
+            let verdicts = verifier::check(&batch, &shared.torrent.info.pieces, &shared.storage);
+            (batch, verdicts)
         })
         .await;
-        match outcome {
-            Ok(Ok(valid)) => self.piece_checked(index, valid, &contributors),
-            Ok(Err(error)) => self.fail(format!("could not write piece {index}: {error}")),
-            Err(error) => self.fail(format!("piece {index} verification failed: {error}")),
+        let Ok((batch, verdicts)) = outcome else {
+            return self.fail("piece verification stopped unexpectedly".to_string());
+        };
+        for (piece, verdict) in batch.iter().zip(verdicts) {
+            match verdict {
+                Ok(valid) => self.piece_checked(piece.index, valid, &piece.contributors),
+                Err(error) => self.fail(format!("could not write piece {}: {error}", piece.index)),
+            }
         }
     }
 

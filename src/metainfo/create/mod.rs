@@ -6,7 +6,7 @@
 
 mod error;
 mod piece_hasher;
-mod sha1_pair;
+
 mod source_tree;
 
 use std::collections::BTreeMap;

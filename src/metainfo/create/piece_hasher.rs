@@ -21,8 +21,8 @@ use std::sync::Mutex;
 use sha1::{Digest, Sha1};
 
 use super::error::CreateError;
-use super::sha1_pair::Sha1Pair;
 use super::source_tree::SourceFile;
+use crate::sha1_pair::Sha1Pair;
 
 /// Bytes read and hashed at a time.
 const CHUNK: usize = 64 * 1024;

@@ -5,8 +5,9 @@
 //! core sits mostly idle waiting on it; interleaving the rounds of two
 //! independent messages fills those gaps and nearly doubles the bytes hashed
 //! per core (measured here: 2.1 GB/s for one stream, 3.8 GB/s for a pair).
-//! Torrent creation hashes pieces two at a time with it; every piece has the
-//! same length but the last, which goes through the `sha1` crate instead.
+//! Torrent creation hashes pieces two at a time with it, and the swarm
+//! verifies downloaded pieces in pairs; every piece has the same length but
+//! the last, which goes through the `sha1` crate instead.
 //!
 //! Invariant: a `Sha1Pair` only exists on a CPU that has the `sha`, `sse2`,
 //! `ssse3` and `sse4.1` features ([`Sha1Pair::new`] checks at run time), which
@@ -23,14 +24,14 @@ const INITIAL_STATE: [u32; 5] = [
 
 /// Two SHA-1 computations over messages of equal length, fed in 64-byte blocks.
 #[derive(Debug, Clone)]
-pub(super) struct Sha1Pair {
+pub(crate) struct Sha1Pair {
     states: [[u32; 5]; 2],
     length: u64,
 }
 
 impl Sha1Pair {
     /// A new pair, or `None` when the CPU lacks the SHA extensions.
-    pub(super) fn new() -> Option<Sha1Pair> {
+    pub(crate) fn new() -> Option<Sha1Pair> {
         supported().then_some(Sha1Pair {
             states: [INITIAL_STATE; 2],
             length: 0,
@@ -38,7 +39,7 @@ impl Sha1Pair {
     }
 
     /// Feeds the next blocks of each message; both slices hold the same number of blocks.
-    pub(super) fn update(&mut self, first: &[[u8; 64]], second: &[[u8; 64]]) {
+    pub(crate) fn update(&mut self, first: &[[u8; 64]], second: &[[u8; 64]]) {
         debug_assert_eq!(first.len(), second.len());
         let [state_a, state_b] = &mut self.states;
         compress_pair(state_a, state_b, first, second);
@@ -46,7 +47,7 @@ impl Sha1Pair {
     }
 
     /// The two digests.
-    pub(super) fn finalize(mut self) -> [[u8; 20]; 2] {
+    pub(crate) fn finalize(mut self) -> [[u8; 20]; 2] {
         let mut padding = [0u8; 64];
         padding[0] = 0x80;
         padding[56..].copy_from_slice(&(self.length * 8).to_be_bytes());
@@ -54,6 +55,17 @@ impl Sha1Pair {
         compress_pair(state_a, state_b, &[padding], &[padding]);
         self.states.map(digest_bytes)
     }
+}
+
+/// The SHA-1 digests of two messages of the same length, a multiple of 64
+/// bytes; `None` when the lengths do not fit or the CPU lacks SHA extensions.
+pub(crate) fn digest_pair(first: &[u8], second: &[u8]) -> Option<[[u8; 20]; 2]> {
+    if first.len() != second.len() || !first.len().is_multiple_of(64) {
+        return None;
+    }
+    let mut pair = Sha1Pair::new()?;
+    pair.update(first.as_chunks::<64>().0, second.as_chunks::<64>().0);
+    Some(pair.finalize())
 }
 
 fn digest_bytes(state: [u32; 5]) -> [u8; 20] {
@@ -148,7 +160,7 @@ mod shani {
     /// # Safety
     /// The CPU must support `sha`, `sse2`, `ssse3` and `sse4.1`.
     #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-    pub(super) unsafe fn compress_pair(
+    pub(crate) unsafe fn compress_pair(
         state_a: &mut [u32; 5],
         state_b: &mut [u32; 5],
         blocks_a: &[[u8; 64]],
@@ -357,6 +369,25 @@ mod tests {
         let has_sha =
             std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|info| info.contains(" sha_ni"));
         assert_eq!(Sha1Pair::new().is_some(), has_sha);
+    }
+
+    #[test]
+    fn digest_pair_refuses_what_it_cannot_hash() {
+        assert!(
+            digest_pair(&[0; 128], &[0; 64]).is_none(),
+            "unequal lengths"
+        );
+        assert!(
+            digest_pair(&[0; 100], &[0; 100]).is_none(),
+            "not whole blocks"
+        );
+        let (first, second) = (vec![1u8; 4096], vec![2u8; 4096]);
+        let expected: [[u8; 20]; 2] = [Sha1::digest(&first).into(), Sha1::digest(&second).into()];
+        assert!(digest_pair(&first, &second).is_none_or(|digests| digests == expected));
+        assert_eq!(
+            digest_pair(&first, &second).is_some(),
+            Sha1Pair::new().is_some()
+        );
     }
 
     #[test]
