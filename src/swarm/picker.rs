@@ -98,6 +98,10 @@ pub struct Picker {
     sequential: bool,
     random_first: usize,
     max_pieces_in_memory: usize,
+    /// Wanted pieces not yet verified.
+    missing: usize,
+    /// Missing pieces that are neither in progress nor verifying.
+    untouched: usize,
 }
 
 impl Picker {
@@ -111,7 +115,12 @@ impl Picker {
         sequential: bool,
     ) -> Picker {
         let piece_count = have.len();
+        let missing = (0..piece_count)
+            .filter(|&index| wanted.get(index) && !have.get(index))
+            .count();
         Picker {
+            missing,
+            untouched: missing,
             piece_length,
             total_length,
             verifying: Bitfield::new(piece_count),
@@ -134,7 +143,12 @@ impl Picker {
 
     /// Whether every wanted piece is verified.
     pub fn is_done(&self) -> bool {
-        (0..self.have.len()).all(|index| self.have.get(index) || !self.wanted.get(index))
+        self.missing == 0
+    }
+
+    /// Whether piece `index` is wanted and not yet verified.
+    pub fn wants(&self, index: u32) -> bool {
+        self.wanted.get(index as usize) && !self.have.get(index as usize)
     }
 
     /// Bytes of wanted pieces not yet verified.
@@ -215,13 +229,7 @@ impl Picker {
 
     /// Whether every missing wanted block is requested or received.
     pub fn in_endgame(&self) -> bool {
-        let untouched = (0..self.have.len()).any(|index| {
-            self.wanted.get(index)
-                && !self.have.get(index)
-                && !self.verifying.get(index)
-                && !self.in_progress.contains_key(&(index as u32))
-        });
-        !untouched
+        self.untouched == 0
             && self
                 .in_progress
                 .values()
@@ -289,12 +297,17 @@ impl Picker {
 
     /// Records the verifier's verdict on a complete piece.
     pub fn piece_checked(&mut self, index: u32, valid: bool) {
+        if !self.verifying.get(index as usize) {
+            return;
+        }
         self.verifying.clear(index as usize);
         if valid {
             self.have.set(index as usize);
             self.retried.remove(&index);
+            self.missing -= 1;
         } else {
             self.retried.insert(index);
+            self.untouched += 1;
         }
     }
 
@@ -354,6 +367,7 @@ impl Picker {
     fn start_piece(&mut self, index: u32, peer: PeerKey) {
         let blocks = self.piece_size(index).div_ceil(BLOCK_SIZE) as usize;
         let owner = self.retried.contains(&index).then_some(peer);
+        self.untouched -= 1;
         self.in_progress.insert(
             index,
             PieceInProgress {
@@ -507,6 +521,45 @@ mod tests {
         );
         picker.peer_gone(3);
         assert_eq!(picker.pick(4, &Bitfield::full(1), 10, &none).len(), 1);
+    }
+
+    #[test]
+    fn done_and_endgame_follow_failures_and_verdicts() {
+        let two_pieces = u64::from(BLOCK_SIZE) * 2;
+        let mut nothing_wanted = Picker::new(
+            BLOCK_SIZE,
+            two_pieces,
+            Bitfield::new(2),
+            Bitfield::new(2),
+            false,
+        );
+        assert!(nothing_wanted.is_done());
+        assert!(nothing_wanted
+            .pick(1, &Bitfield::full(2), 10, &none)
+            .is_empty());
+        let mut picker = Picker::new(
+            BLOCK_SIZE,
+            two_pieces,
+            Bitfield::new(2),
+            Bitfield::full(2),
+            false,
+        );
+        let index = picker.pick(1, &Bitfield::full(2), 1, &none)[0].index;
+        assert!(!picker.in_endgame(), "one piece untouched");
+        complete(picker.block_arrived(1, index, 0, &FULL_BLOCK));
+        picker.piece_checked(index, false);
+        assert!(!picker.in_endgame() && !picker.is_done() && picker.wants(index));
+        picker.piece_checked(index, true);
+        assert!(
+            !picker.is_done(),
+            "a verdict for a piece not verifying is ignored"
+        );
+        for block in picker.pick(1, &Bitfield::full(2), 10, &none) {
+            assert!(picker.in_endgame(), "every missing block requested");
+            complete(picker.block_arrived(1, block.index, 0, &FULL_BLOCK));
+            picker.piece_checked(block.index, true);
+        }
+        assert!(picker.is_done() && !picker.wants(index));
     }
 
     #[test]

@@ -425,10 +425,7 @@ impl Shared {
         }
         peer.has.set(index as usize);
         picker.add_peer_piece(index);
-        if !peer.am_interested
-            && !picker.have().get(index as usize)
-            && picker.is_interesting(&single(index, piece_count))
-        {
+        if !peer.am_interested && picker.wants(index) {
             peer.am_interested = true;
             peer.send(Message::Interested);
         }
@@ -709,12 +706,6 @@ impl Shared {
     }
 }
 
-fn single(index: u32, piece_count: usize) -> Bitfield {
-    let mut bitfield = Bitfield::new(piece_count);
-    bitfield.set(index as usize);
-    bitfield
-}
-
 /// Tops up peer `key`'s outstanding requests to its pipeline target.
 fn fill_requests(state: &mut SwarmState, key: PeerKey) {
     let SwarmState { picker, peers, .. } = state;
@@ -771,7 +762,8 @@ fn announce_piece(state: &mut SwarmState, index: u32) {
     let SwarmState { picker, peers, .. } = state;
     for peer in peers.values_mut() {
         peer.send(Message::Have(index));
-        if peer.am_interested && !picker.is_interesting(&peer.has) {
+        // Only a peer that had this piece can have nothing left for us now.
+        if peer.am_interested && peer.has.get(index as usize) && !picker.is_interesting(&peer.has) {
             peer.am_interested = false;
             peer.send(Message::NotInterested);
         }
