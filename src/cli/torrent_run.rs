@@ -373,6 +373,21 @@ fn print_event(
             output.warn(format!("tracker {}: {}", failed.url, failed.message));
             output.record(&failed)
         }
+        SwarmEvent::PeersFound(found) => {
+            let line = format!(
+                "{}: {} peers ({} new, {} known)",
+                found.source.name(),
+                found.found,
+                found.new,
+                found.known
+            );
+            if found.new > 0 {
+                output.info(line);
+            } else {
+                output.debug(line);
+            }
+            output.record(&found)
+        }
         SwarmEvent::Started(record) => output.record(&record),
         SwarmEvent::Completed(record) => output.record(&record),
         SwarmEvent::Summary(record) => output.record(&record),

@@ -3,7 +3,7 @@
 
 use super::Record;
 use crate::swarm::events::{
-    Completed, PeerBanned, PieceFailed, Progress, Started, Summary, TrackerFailed,
+    Completed, PeerBanned, PeersFound, PieceFailed, Progress, Started, Summary, TrackerFailed,
 };
 
 /// A human-readable byte count (binary units).
@@ -52,6 +52,13 @@ impl Record for PeerBanned {
 
 impl Record for TrackerFailed {
     const TYPE: &'static str = "tracker_failed";
+    fn human(&self) -> Option<String> {
+        None
+    }
+}
+
+impl Record for PeersFound {
+    const TYPE: &'static str = "peers_found";
     fn human(&self) -> Option<String> {
         None
     }

@@ -5,6 +5,7 @@
 use super::events::{SwarmEvent, TrackerFailed};
 use super::session::announce_key;
 use super::shared::Shared;
+use super::{PeerBatch, PeerSource};
 use crate::tracker::{AnnounceEvent, AnnounceRequest, Tiers, TrackerClient};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -66,7 +67,9 @@ async fn announce_once(
     match tiers.announce(client, &request).await {
         Ok((_, response)) => {
             if !response.peers.is_empty() {
-                let _ = shared.new_peers.send(response.peers);
+                let _ = shared
+                    .new_peers
+                    .send(PeerBatch::new(PeerSource::Tracker, response.peers));
             }
             response.interval.max(MIN_INTERVAL)
         }

@@ -1,6 +1,7 @@
 //! What a running torrent reports: plain `Serialize` values that the output
 //! layer renders as NDJSON records or as a progress bar and a table.
 
+use super::PeerSource;
 use serde::{Deserialize, Serialize};
 
 /// A download or seed began.
@@ -81,6 +82,22 @@ pub struct TrackerFailed {
     pub message: String,
 }
 
+/// A peer source returned addresses; `new` of them were not known before.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PeersFound {
+    /// Hex info-hash.
+    pub info_hash: String,
+    /// Where they came from.
+    pub source: PeerSource,
+    /// Addresses in the answer.
+    pub found: usize,
+    /// Addresses not known before.
+    pub new: usize,
+    /// Addresses known from every source after this answer.
+    pub known: usize,
+}
+
 /// Every selected piece is verified and on disk.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -134,6 +151,8 @@ pub enum SwarmEvent {
     PeerBanned(PeerBanned),
     /// See [`TrackerFailed`].
     TrackerFailed(TrackerFailed),
+    /// See [`PeersFound`].
+    PeersFound(PeersFound),
     /// See [`Completed`].
     Completed(Completed),
     /// See [`Summary`].

@@ -12,10 +12,12 @@ mod connection;
 pub mod events;
 pub mod listener;
 mod meter;
+pub mod peer_source;
 pub mod picker;
 pub mod prepare;
 pub mod session;
 mod shared;
 mod verifier;
 
+pub use peer_source::{PeerBatch, PeerSource};
 pub use session::{Session, SessionOptions, SessionStats};

@@ -5,9 +5,10 @@
 use super::announce::announce_loop;
 use super::choker::{TitForTat, RECHOKE_INTERVAL};
 use super::connection;
-use super::events::{Progress, SwarmEvent};
+use super::events::{PeersFound, Progress, SwarmEvent};
 use super::picker::Picker;
 use super::shared::Shared;
+use super::{PeerBatch, PeerSource};
 use crate::bitfield::Bitfield;
 use crate::metainfo::Torrent;
 use crate::peer::Handshake;
@@ -37,7 +38,7 @@ pub struct SessionOptions {
     pub peer_id: [u8; 20],
     /// The port we accept peers on, as announced.
     pub listen_port: u16,
-    /// Peers to dial besides those the trackers return.
+    /// Peers to dial besides those the trackers return (`--peer`).
     pub peers: Vec<SocketAddr>,
     /// Whether to announce to the torrent's trackers.
     pub use_trackers: bool,
@@ -129,6 +130,12 @@ impl Session {
                 theirs,
             ));
         }
+    }
+
+    /// Adds peer addresses learned outside the session (DHT, magnet hints);
+    /// the dialer tries the new ones at once.
+    pub fn add_peers(&self, batch: PeerBatch) {
+        let _ = self.shared.new_peers.send(batch);
     }
 
     /// The counters now.
@@ -280,26 +287,40 @@ async fn save_resume(
 /// Peers we know of and when each may be dialled next.
 pub(super) type KnownPeers = HashMap<SocketAddr, Instant>;
 
-async fn dial_loop(shared: Arc<Shared>, mut new_peers: mpsc::UnboundedReceiver<Vec<SocketAddr>>) {
-    let mut known: KnownPeers = shared
-        .options
-        .peers
-        .iter()
-        .map(|addr| (*addr, Instant::now()))
-        .collect();
+async fn dial_loop(shared: Arc<Shared>, mut new_peers: mpsc::UnboundedReceiver<PeerBatch>) {
+    let mut known = KnownPeers::new();
+    if !shared.options.peers.is_empty() {
+        let manual = PeerBatch::new(PeerSource::Manual, shared.options.peers.clone());
+        learn(&shared, &mut known, manual);
+    }
     let mut redial = tokio::time::interval(REDIAL_INTERVAL);
     loop {
         tokio::select! {
             _ = shared.shutdown.cancelled() => return,
             _ = redial.tick() => {}
-            Some(addrs) = new_peers.recv() => {
-                for addr in addrs {
-                    known.entry(addr).or_insert_with(Instant::now);
-                }
-            }
+            Some(batch) = new_peers.recv() => learn(&shared, &mut known, batch),
         }
         dial_due(&shared, &mut known);
     }
+}
+
+/// Adds a batch to the known peers and reports it.
+fn learn(shared: &Shared, known: &mut KnownPeers, batch: PeerBatch) {
+    let found = batch.addrs.len();
+    let mut new = 0;
+    for addr in batch.addrs {
+        if let std::collections::hash_map::Entry::Vacant(entry) = known.entry(addr) {
+            entry.insert(Instant::now());
+            new += 1;
+        }
+    }
+    shared.emit(SwarmEvent::PeersFound(PeersFound {
+        info_hash: shared.info_hash_hex.clone(),
+        source: batch.source,
+        found,
+        new,
+        known: known.len(),
+    }));
 }
 
 fn dial_due(shared: &Arc<Shared>, known: &mut KnownPeers) {

@@ -10,7 +10,7 @@ use super::events::{PeerBanned, PieceFailed, SwarmEvent};
 use super::meter::RateMeter;
 use super::picker::{Arrival, Block, PeerKey, Picker, BLOCK_SIZE};
 use super::verifier::{self, CompletedPiece, VerifyQueue};
-use super::SessionOptions;
+use super::{PeerBatch, SessionOptions};
 use crate::bitfield::Bitfield;
 use crate::metainfo::Torrent;
 use crate::peer::{allowed_fast_set, BlockRequest, ExtendedHandshake, ExtensionRegistry, Message};
@@ -135,7 +135,7 @@ pub(super) struct Shared {
     pub(super) failure: watch::Sender<Option<String>>,
     pub(super) shutdown: CancellationToken,
     pub(super) resume_dirty: AtomicBool,
-    pub(super) new_peers: mpsc::UnboundedSender<Vec<SocketAddr>>,
+    pub(super) new_peers: mpsc::UnboundedSender<PeerBatch>,
     extensions: ExtensionRegistry,
     verify_queue: VerifyQueue,
 }
@@ -148,7 +148,7 @@ impl Shared {
         choker: Box<dyn Choker>,
         options: SessionOptions,
         events: mpsc::UnboundedSender<SwarmEvent>,
-        new_peers: mpsc::UnboundedSender<Vec<SocketAddr>>,
+        new_peers: mpsc::UnboundedSender<PeerBatch>,
     ) -> Shared {
         let done = picker.is_done();
         Shared {
