@@ -536,6 +536,50 @@ fn only_a_dishonest_peer_gets_it_banned_and_exits_unreachable() {
     );
 }
 
+#[test]
+fn a_download_completes_from_a_peer_that_only_allows_fast_pieces() {
+    let fixture = Fixture::new(&[("choked.bin", 160 * 1024)], SMALL_PIECES);
+    let torrent = fixture.parsed();
+    let piece_count = torrent.info.pieces.len() as u32;
+    let bytes = std::fs::read(fixture.data.join("choked.bin")).expect("read the content");
+    let choking = ChokingSeeder::start(SeededContent {
+        info_hash: torrent.info_hash.0,
+        bytes: bytes.into(),
+        piece_length: torrent.info.piece_length as u32,
+        allowed: (0..piece_count).collect(),
+    });
+    let (mut get, out) = fixture.get("leecher", &["--peer", &choking.addr(), "--no-tracker"]);
+    finishes_complete(&mut get);
+    assert_trees_equal(&fixture.data, &out);
+    assert_eq!(choking.blocks_served(), u64::from(piece_count));
+}
+
+#[test]
+fn a_choked_peer_gets_its_allowed_fast_pieces_and_nothing_else() {
+    let fixture = Fixture::new(&[("served.bin", 1024 * 1024)], SMALL_PIECES);
+    let torrent = fixture.parsed();
+    let seeder = fixture.seed(&["--no-tracker"]);
+    let probe = probe_allowed_fast(
+        &seeder.addr(),
+        torrent.info_hash.0,
+        torrent.info.pieces.len() as u32,
+    );
+    assert!(
+        !probe.unchoked,
+        "an uninterested peer was unchoked: {probe:?}"
+    );
+    assert_eq!(probe.allowed.len(), 10, "{probe:?}");
+    let first = *probe.allowed.first().expect("an allowed piece") as usize;
+    let content = std::fs::read(fixture.data.join("served.bin")).expect("read the content");
+    let offset = first * torrent.info.piece_length as usize;
+    assert_eq!(
+        probe.allowed_block.as_deref(),
+        Some(&content[offset..offset + 16 * 1024]),
+        "the allowed piece was not served"
+    );
+    assert!(probe.outside_rejected, "{probe:?}");
+}
+
 /// A peer that breaks the protocol as `behaviour` says, beside an honest
 /// seeder: btt-get drops it, never panics, and completes from the seeder.
 fn a_protocol_breaking_peer_is_dropped(behaviour: Behaviour) {

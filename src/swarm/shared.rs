@@ -37,6 +37,10 @@ const MAX_PIPELINE: usize = 512;
 const MIN_PIPELINE: usize = 32;
 /// Pieces a choked peer with the fast extension may still request (BEP 6).
 const ALLOWED_FAST_COUNT: usize = 10;
+/// The most allowed-fast pieces we remember from one peer; more are ignored.
+const MAX_ALLOWED_FAST_FROM_PEER: usize = 32;
+/// Requests we keep outstanding at a peer that chokes us, for allowed-fast pieces.
+const CHOKED_PIPELINE: usize = 16;
 /// The largest block we serve.
 pub(super) const MAX_SERVED_BLOCK: u32 = 128 * 1024;
 
@@ -78,6 +82,8 @@ pub(super) struct PeerEntry {
     has: Bitfield,
     fast: bool,
     allowed_fast: Vec<u32>,
+    /// Pieces this peer lets us request while it chokes us (BEP 6).
+    allowed_fast_from_peer: Vec<u32>,
     extensions: ExtensionRegistry,
     peer_choking: bool,
     peer_interested: bool,
@@ -241,6 +247,7 @@ impl Shared {
                 has: Bitfield::new(piece_count),
                 fast,
                 allowed_fast: allowed_fast.clone(),
+                allowed_fast_from_peer: Vec::new(),
                 extensions: self.extensions.clone(),
                 peer_choking: true,
                 peer_interested: false,
@@ -315,10 +322,11 @@ impl Shared {
         message: Message,
     ) -> Result<(), PeerError> {
         match message {
-            Message::KeepAlive
-            | Message::SuggestPiece(_)
-            | Message::Port(_)
-            | Message::AllowedFast(_) => Ok(()),
+            Message::KeepAlive | Message::SuggestPiece(_) | Message::Port(_) => Ok(()),
+            Message::AllowedFast(index) => {
+                self.on_allowed_fast(key, index);
+                Ok(())
+            }
             Message::Choke => {
                 self.on_choke(key);
                 Ok(())
@@ -384,15 +392,44 @@ impl Shared {
         }
     }
 
+    /// A choke from a peer with the fast extension rejects only what it
+    /// says it rejects, so requests for its allowed-fast pieces stay out;
+    /// every other request is given back to the picker.
     fn on_choke(&self, key: PeerKey) {
         let mut state = self.lock();
         let SwarmState { picker, peers, .. } = &mut *state;
         if let Some(peer) = peers.get_mut(&key) {
             peer.peer_choking = true;
-            for block in peer.requested.drain() {
-                picker.request_dropped(&block);
-            }
+            let allowed = &peer.allowed_fast_from_peer;
+            let keep_allowed = peer.fast;
+            peer.requested.retain(|block| {
+                let keep = keep_allowed && allowed.contains(&block.index);
+                if !keep {
+                    picker.request_dropped(block);
+                }
+                keep
+            });
         }
+        fill_requests(&mut state, key);
+    }
+
+    /// Records a piece peer `key` lets us request while it chokes us.
+    fn on_allowed_fast(&self, key: PeerKey, index: u32) {
+        let mut state = self.lock();
+        let piece_count = state.picker.have().len();
+        let Some(peer) = state.peers.get_mut(&key) else {
+            return;
+        };
+        let allowed = &mut peer.allowed_fast_from_peer;
+        if !peer.fast
+            || index as usize >= piece_count
+            || allowed.contains(&index)
+            || allowed.len() >= MAX_ALLOWED_FAST_FROM_PEER
+        {
+            return;
+        }
+        allowed.push(index);
+        fill_requests(&mut state, key);
     }
 
     fn on_interest(&self, key: PeerKey, interested: bool) {
@@ -706,21 +743,31 @@ impl Shared {
     }
 }
 
-/// Tops up peer `key`'s outstanding requests to its pipeline target.
+/// Tops up peer `key`'s outstanding requests to its pipeline target; while
+/// the peer chokes us, only from the pieces it allowed us (BEP 6).
 fn fill_requests(state: &mut SwarmState, key: PeerKey) {
     let SwarmState { picker, peers, .. } = state;
     let Some(peer) = peers.get_mut(&key) else {
         return;
     };
-    if peer.peer_choking || !peer.am_interested {
+    if !peer.am_interested {
         return;
     }
-    let target = peer.pipeline_target();
+    let choked_allowed;
+    let (offered, target) = if peer.peer_choking {
+        if peer.allowed_fast_from_peer.is_empty() {
+            return;
+        }
+        choked_allowed = allowed_while_choked(peer);
+        (&choked_allowed, CHOKED_PIPELINE)
+    } else {
+        (&peer.has, peer.pipeline_target())
+    };
     if peer.requested.len() > target * 3 / 4 {
         return;
     }
     let requested = &peer.requested;
-    let blocks = picker.pick(key, &peer.has, target - requested.len(), &|block| {
+    let blocks = picker.pick(key, offered, target - requested.len(), &|block| {
         requested.contains(block)
     });
     for block in blocks {
@@ -731,6 +778,17 @@ fn fill_requests(state: &mut SwarmState, key: PeerKey) {
             length: block.length,
         }));
     }
+}
+
+/// The pieces a choking peer has and lets us request.
+fn allowed_while_choked(peer: &PeerEntry) -> Bitfield {
+    let mut allowed = Bitfield::new(peer.has.len());
+    for &index in &peer.allowed_fast_from_peer {
+        if peer.has.get(index as usize) {
+            allowed.set(index as usize);
+        }
+    }
+    allowed
 }
 
 /// Tops up every peer's requests, after something freed pieces or blocks.
