@@ -545,7 +545,7 @@ fn a_download_completes_from_a_peer_that_only_allows_fast_pieces() {
     let choking = ChokingSeeder::start(SeededContent {
         info_hash: torrent.info_hash.0,
         bytes: bytes.into(),
-        piece_length: torrent.info.piece_length as u32,
+        piece_length: torrent.info.piece_length,
         allowed: (0..piece_count).collect(),
     });
     let (mut get, out) = fixture.get("leecher", &["--peer", &choking.addr(), "--no-tracker"]);
