@@ -455,6 +455,40 @@ fn seed_time_keeps_seeding_after_completion_then_exits_0() {
     assert_eq!(summary.stopped_by, "seed_time");
 }
 
+/// The seeders the tracker at `announce` counts for `info_hash`.
+fn scraped_seeders(announce: &str, info_hash: [u8; 20]) -> u32 {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let client = btt::tracker::TrackerClient::new(Duration::from_secs(5));
+    let stats = runtime
+        .block_on(client.scrape(announce, &[info_hash]))
+        .expect("scrape the embedded tracker");
+    stats.first().map_or(0, |stats| stats.seeders)
+}
+
+#[test]
+fn sigterm_sends_the_stopped_announce() {
+    let (fixture, tracker) = Fixture::with_tracker(SINGLE_FILE);
+    let info_hash = fixture.parsed().info_hash.0;
+    let mut seeder = fixture.seed(&[]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while scraped_seeders(&tracker.announce, info_hash) == 0 {
+        assert!(Instant::now() < deadline, "{}", seeder.child.diagnostics());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    seeder.child.terminate();
+    // Peers the tracker was not told about expire only after two 5 s
+    // intervals; a stopped announce removes the seeder at once.
+    assert_eq!(
+        scraped_seeders(&tracker.announce, info_hash),
+        0,
+        "{}",
+        seeder.child.diagnostics()
+    );
+}
+
 /// 64 one-block pieces: every piece comes from one peer, so a bad one has a culprit.
 const SMALL_PIECES: &[&str] = &["--piece-length", "16KiB"];
 
