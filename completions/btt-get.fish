@@ -2,6 +2,7 @@ complete -c btt-get -s o -l output -d 'Directory to download into (the content g
 complete -c btt-get -l peer -d 'Connect to this peer as well (repeatable)' -r
 complete -c btt-get -l listen -d 'Address to accept peers on [default: 0.0.0.0:6881, or the next free port]' -r
 complete -c btt-get -l max-peers -d 'The most peers connected at once, per torrent' -r
+complete -c btt-get -l max-connections -d 'The most peer connections of the whole process, over every torrent' -r
 complete -c btt-get -l select -d 'Download only these files (1-based, as listed by btt-seed show), e.g. 1,3-4' -r
 complete -c btt-get -l seed-ratio -d 'After completing, seed until this upload/download ratio' -r
 complete -c btt-get -l seed-time -d 'After completing, seed for this long (e.g. 30m)' -r

@@ -65,6 +65,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l data -d 'The d
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l peer -d 'Connect to this peer as well (repeatable)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l listen -d 'Address to accept peers on [default: 0.0.0.0:6881, or the next free port]' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l max-peers -d 'The most peers connected at once, per torrent' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l max-connections -d 'The most peer connections of the whole process, over every torrent' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l for -d 'Stop after this long (e.g. 6h); without it, run until interrupted' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l ratio -d 'Stop seeding a torrent once its upload/download ratio reaches this' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l up-limit -d 'Upload limit per second for all torrents together, e.g. 10MiB' -r

@@ -455,6 +455,47 @@ fn seed_time_keeps_seeding_after_completion_then_exits_0() {
     assert_eq!(summary.stopped_by, "seed_time");
 }
 
+#[test]
+fn max_connections_caps_peer_connections_across_every_torrent_of_a_seeder() {
+    let fixture = Fixture::new(&[("a.bin", 768 * 1024), ("b.bin", 64 * 1024)], &[]);
+    let small = fixture.env.path().join("b.torrent");
+    let mut create = fixture.env.btt("btt-seed");
+    create
+        .arg("create")
+        .arg(fixture.data.join("b.bin"))
+        .arg("-o")
+        .arg(&small);
+    fixture
+        .env
+        .spawn("btt-seed create", create)
+        .wait_success(Duration::from_secs(30));
+    let home = Home::new(&fixture.env, "seeder");
+    let small_arg = small.to_str().expect("a UTF-8 path");
+    let extra = [
+        "--no-tracker",
+        "--max-connections",
+        "1",
+        "--up-limit",
+        "128KiB",
+        small_arg,
+    ];
+    let seeder = seed_in(&fixture.env, &home, &fixture.torrent, &fixture.data, &extra);
+    let (mut big, _) = fixture.get("big", &["--peer", &seeder.addr(), "--no-tracker"]);
+    big.read_json_line_until(Duration::from_secs(30), |record| {
+        record["type"] == "progress" && record["downloaded"].as_u64() > Some(0)
+    });
+    // Alone, the small torrent would take half a second; with the only
+    // connection slot taken, it must wait for the big download to end.
+    let out = fixture.out("small");
+    let small_home = Home::new(&fixture.env, "small");
+    let extra = ["--peer", &seeder.addr(), "--no-tracker"];
+    let mut small_get = get_in(&fixture.env, &small_home, &small, &out, &extra);
+    finishes_complete(&mut big);
+    let early: Vec<Completed> = records_of(&small_get, "completed");
+    assert!(early.is_empty(), "{}", small_get.diagnostics());
+    finishes_complete(&mut small_get);
+}
+
 /// The seeders the tracker at `announce` counts for `info_hash`.
 fn scraped_seeders(announce: &str, info_hash: [u8; 20]) -> u32 {
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -113,6 +113,7 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         peers: args.network.peers.clone(),
         use_trackers: !args.network.no_tracker,
         max_peers: args.network.max_peers,
+        connection_slots: args.network.connection_slots(),
         upload_limits: Limits::new(args.up_limit, Arc::new(RateLimiter::new(None))),
         download_limits: Limits::new(args.down_limit, Arc::new(RateLimiter::new(None))),
         hash_threads: threads,

@@ -403,6 +403,7 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         listen_port: listen_addr.port(),
         upload: Arc::new(RateLimiter::new(args.up_limit)),
         download: Arc::new(RateLimiter::new(args.down_limit)),
+        connection_slots: args.network.connection_slots(),
     };
     let started = Instant::now();
     let mut runs = tokio::task::JoinSet::new();
@@ -458,6 +459,7 @@ struct ProcessShared {
     listen_port: u16,
     upload: Arc<RateLimiter>,
     download: Arc<RateLimiter>,
+    connection_slots: Arc<tokio::sync::Semaphore>,
 }
 
 async fn start_seeding(
@@ -494,6 +496,7 @@ async fn start_seeding(
         peers: args.network.peers.clone(),
         use_trackers: !args.network.no_tracker,
         max_peers: args.network.max_peers,
+        connection_slots: Arc::clone(&process.connection_slots),
         upload_limits: Limits::new(args.torrent_up_limit, Arc::clone(&process.upload)),
         download_limits: Limits::new(args.torrent_down_limit, Arc::clone(&process.download)),
         hash_threads: threads,

@@ -15,6 +15,7 @@ use std::fs::File;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -38,6 +39,17 @@ pub struct PeerArgs {
     /// The most peers connected at once, per torrent
     #[arg(long, value_name = "N", default_value_t = 80)]
     pub max_peers: usize,
+    /// The most peer connections of the whole process, over every torrent
+    #[arg(long, value_name = "N", default_value_t = 200,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_connections: usize,
+}
+
+impl PeerArgs {
+    /// The process's connection slots, shared by every torrent it runs.
+    pub fn connection_slots(&self) -> Arc<tokio::sync::Semaphore> {
+        Arc::new(tokio::sync::Semaphore::new(self.max_connections))
+    }
 }
 
 /// The first record of a process that accepts peers: where it listens.

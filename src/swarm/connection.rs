@@ -17,6 +17,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::timeout;
 use tokio_util::codec::{Encoder, FramedRead};
 
@@ -31,8 +32,9 @@ const UPLOAD_BATCH: usize = 16;
 /// Requests a peer may have queued with us; more are rejected.
 const MAX_QUEUED_UPLOADS: usize = 2048;
 
-/// Dials `addr`, exchanges handshakes and runs the connection to its end.
-pub(super) async fn dial(shared: Arc<Shared>, addr: SocketAddr) {
+/// Dials `addr`, exchanges handshakes and runs the connection to its end,
+/// holding one of the process's connection slots throughout.
+pub(super) async fn dial(shared: Arc<Shared>, addr: SocketAddr, _slot: OwnedSemaphorePermit) {
     let outcome = async {
         let mut stream = timeout(HANDSHAKE_TIMEOUT, TcpStream::connect(addr))
             .await
@@ -63,6 +65,7 @@ pub(super) async fn accept(
     mut stream: TcpStream,
     addr: SocketAddr,
     theirs: Handshake,
+    _slot: OwnedSemaphorePermit,
 ) {
     let ours = Handshake::new(shared.info_hash, shared.options.peer_id);
     if write_handshake(&mut stream, &ours).await.is_ok() {

@@ -21,7 +21,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
 /// How often progress is reported and rates are updated.
@@ -42,8 +42,11 @@ pub struct SessionOptions {
     pub peers: Vec<SocketAddr>,
     /// Whether to announce to the torrent's trackers.
     pub use_trackers: bool,
-    /// The most peers connected at once.
+    /// The most peers connected at once to this torrent.
     pub max_peers: usize,
+    /// Connection slots shared by every torrent of the process; a peer
+    /// connection holds one from dial or accept to its end.
+    pub connection_slots: Arc<Semaphore>,
     /// Upload limits (this torrent's and the process's).
     pub upload_limits: Limits,
     /// Download limits (this torrent's and the process's).
@@ -122,12 +125,17 @@ impl Session {
 
     /// Hands over an incoming connection whose handshake named this torrent.
     pub fn accept(&self, stream: TcpStream, addr: SocketAddr, theirs: Handshake) {
-        if self.shared.may_connect(addr) {
+        if !self.shared.may_connect(addr) {
+            return;
+        }
+        let slots = Arc::clone(&self.shared.options.connection_slots);
+        if let Ok(slot) = slots.try_acquire_owned() {
             tokio::spawn(connection::accept(
                 Arc::clone(&self.shared),
                 stream,
                 addr,
                 theirs,
+                slot,
             ));
         }
     }
@@ -329,8 +337,12 @@ fn dial_due(shared: &Arc<Shared>, known: &mut KnownPeers) {
         if *next_attempt > now || !shared.may_connect(*addr) {
             continue;
         }
+        let slots = Arc::clone(&shared.options.connection_slots);
+        let Ok(slot) = slots.try_acquire_owned() else {
+            return;
+        };
         *next_attempt = now + REDIAL_INTERVAL;
         shared.lock().connecting.insert(*addr);
-        tokio::spawn(connection::dial(Arc::clone(shared), *addr));
+        tokio::spawn(connection::dial(Arc::clone(shared), *addr, slot));
     }
 }
