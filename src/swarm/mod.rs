@@ -11,6 +11,7 @@ pub mod choker;
 mod connection;
 pub mod events;
 pub mod listener;
+mod metadata_serve;
 mod meter;
 pub mod peer_source;
 pub mod picker;
