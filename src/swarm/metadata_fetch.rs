@@ -78,7 +78,8 @@ impl fmt::Display for PeersTried {
             .iter()
             .map(|(source, count)| format!("{count} from {}", source.name()))
             .collect();
-        write!(f, "tried {total} peers ({})", sources.join(", "))?;
+        let peers = if total == 1 { "peer" } else { "peers" };
+        write!(f, "tried {total} {peers} ({})", sources.join(", "))?;
         if self.banned > 0 {
             write!(f, ", {} dropped for bad metadata", self.banned)?;
         }
