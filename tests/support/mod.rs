@@ -27,6 +27,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod aria2;
+mod aria2_magnet;
 mod btt;
 mod child;
 mod dishonest;
