@@ -3,7 +3,7 @@
 //! embedded tracker or an `x.pe` hint, then downloads as usual; a re-run
 //! takes the metadata from the cache; `--metadata-only` writes a .torrent
 //! that `btt-seed show` and `verify` accept. Also: a magnet nobody has times
-//! out with exit 4, metadata that does not hash to the info-hash is refused
+//! out with exit 4 (at once when it names no tracker or peer), metadata that does not hash to the info-hash is refused
 //! (and fetched from an honest peer when there is one), and malformed magnet
 //! links exit 3.
 //!
@@ -228,6 +228,20 @@ fn a_magnet_nobody_has_times_out_with_exit_4() {
 }
 
 #[test]
+fn a_magnet_without_trackers_or_peers_fails_at_once() {
+    let env = TestEnv::new();
+    let home = Home::new(&env, "leecher");
+    let magnet = format!("magnet:?xt=urn:btih:{}&dn=nothing", "5a".repeat(20));
+    let mut get = get(&env, &home, &magnet, &env.path().join("out"), &[]);
+    let (code, line) = fails_with(&mut get, Duration::from_secs(30));
+    assert_eq!(code, 4, "{}", get.diagnostics());
+    assert!(
+        line.contains("no peer was found, and no peer source is left"),
+        "{line}"
+    );
+}
+
+#[test]
 fn metadata_that_does_not_hash_is_refused() {
     let fixture = Fixture::new(TestEnv::new(), TWO_METADATA_PIECES, None);
     let mut lie = info_bytes(&fixture.torrent);
@@ -246,7 +260,10 @@ fn metadata_that_does_not_hash_is_refused() {
     let (code, line) = fails_with(&mut get, Duration::from_secs(60));
     assert_eq!(code, 4, "{}", get.diagnostics());
     assert!(
-        line.contains("tried 1 peer (1 from magnet_hint), 1 dropped for bad metadata"),
+        line.contains(
+            "tried 1 peer (1 from magnet_hint), 1 dropped for bad metadata, \
+             and no peer source is left"
+        ),
         "{line}"
     );
     let banned: Vec<PeerBanned> = records_of(&get, "peer_banned");

@@ -110,7 +110,9 @@ pub fn magnet_trackers(magnet: &Magnet) -> Vec<Vec<String>> {
 }
 
 /// The torrent of `magnet`, from the cache or from peers, and the peers
-/// found on the way (none when the cache had it).
+/// known so far: those found while fetching, or the magnet's hints when the
+/// cache had the metadata. `--peer` addresses are left out: the session
+/// has them already.
 pub async fn resolve(
     magnet: &Magnet,
     dirs: &Dirs,
@@ -118,11 +120,15 @@ pub async fn resolve(
     output: &Output,
 ) -> anyhow::Result<(Torrent, Vec<PeerBatch>)> {
     let trackers = magnet_trackers(magnet);
+    let hints = PeerBatch::new(
+        PeerSource::MagnetHint,
+        hint_addrs(&magnet.peers, output).await,
+    );
     let cache = cache_path(dirs, magnet.info_hash);
-    let (info_bytes, source, peers) = match read_cache(&cache, magnet.info_hash) {
-        Some(info_bytes) => (info_bytes, "cache", Vec::new()),
+    let (info_bytes, source, mut peers) = match read_cache(&cache, magnet.info_hash) {
+        Some(info_bytes) => (info_bytes, "cache", vec![hints]),
         None => {
-            let (info_bytes, peers) = fetch(magnet, &trackers, phase, output).await?;
+            let (info_bytes, peers) = fetch(magnet, &trackers, hints, phase, output).await?;
             if let Err(error) = write_cache(&cache, &info_bytes) {
                 output.warn(format!("could not cache the metadata: {error:#}"));
             }
@@ -138,6 +144,7 @@ pub async fn resolve(
             ),
         )
     })?;
+    peers.retain(|batch| batch.source != PeerSource::Manual && !batch.addrs.is_empty());
     output.info(format!(
         "metadata of {} ({} bytes) from {source}",
         torrent.info.name,
@@ -172,18 +179,23 @@ pub fn save_torrent(torrent: &Torrent, destination: &Path, output: &Output) -> a
 async fn fetch(
     magnet: &Magnet,
     trackers: &[Vec<String>],
+    hints: PeerBatch,
     phase: &MetadataPhase,
     output: &Output,
 ) -> anyhow::Result<(Vec<u8>, Vec<PeerBatch>)> {
+    output.info(format!(
+        "fetching the metadata of {} from peers",
+        magnet
+            .name
+            .as_deref()
+            .unwrap_or(&magnet.info_hash.to_string())
+    ));
     let (peers, peers_receiver) = mpsc::unbounded_channel();
     let (events, mut events_receiver) = mpsc::unbounded_channel();
-    let hints = hint_addrs(&magnet.peers, output).await;
-    for (source, addrs) in [
-        (PeerSource::MagnetHint, hints),
-        (PeerSource::Manual, phase.manual_peers.clone()),
-    ] {
-        if !addrs.is_empty() {
-            let _ = peers.send(PeerBatch::new(source, addrs));
+    let manual = PeerBatch::new(PeerSource::Manual, phase.manual_peers.clone());
+    for batch in [hints, manual] {
+        if !batch.addrs.is_empty() {
+            let _ = peers.send(batch);
         }
     }
     let announcer = phase.use_trackers.then(|| {
@@ -196,7 +208,10 @@ async fn fetch(
         tokio::spawn(source.run(peers.clone(), events.clone()))
     });
     // More peer sources (a DHT lookup) plug in here: spawn a task that sends
-    // `PeerBatch::new(PeerSource::Dht, addrs)` on a clone of `peers`.
+    // `PeerBatch::new(PeerSource::Dht, addrs)` on a clone of `peers` and
+    // stops when `peers.closed()` resolves (the phase is over), as
+    // `TrackerSource::run` does. The phase ends early, as unreachable, once
+    // every sender is gone and no known peer is left to try.
     drop(peers);
     let options = FetchOptions {
         info_hash: magnet.info_hash,

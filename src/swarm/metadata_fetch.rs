@@ -15,7 +15,9 @@
 //! that lied or refused is never dialled again in this phase; one that
 //! failed is tried again after [`RETRY_DELAY`]; the whole phase ends at
 //! `timeout` with [`FetchError::TimedOut`], which says how many peers were
-//! tried and where they came from.
+//! tried and where they came from, or earlier with
+//! [`FetchError::NoPeersLeft`] once every sender of the channel is gone and
+//! every known peer is done with.
 
 use super::events::{PeerBanned, PeersFound, SwarmEvent};
 use super::metadata_peer::{fetch_from, FetchContext, PeerEnd};
@@ -100,6 +102,14 @@ pub enum FetchError {
         /// Who was tried.
         tried: PeersTried,
     },
+    /// Every peer source is done and no peer known is left to try.
+    #[error("no peer can send the metadata of {info_hash}: {tried}, and no peer source is left")]
+    NoPeersLeft {
+        /// The info-hash asked for.
+        info_hash: InfoHash,
+        /// Who was tried.
+        tried: PeersTried,
+    },
 }
 
 /// Where one known peer stands.
@@ -144,8 +154,15 @@ pub async fn fetch_metadata(
     let deadline = tokio::time::sleep(options.timeout);
     tokio::pin!(deadline);
     let mut retry = tokio::time::interval(RETRY_DELAY);
+    let mut sources_open = true;
     loop {
         phase.dial_due(&context, &mut connections, options.max_connections);
+        if !sources_open && connections.is_empty() && phase.all_done() {
+            return Err(FetchError::NoPeersLeft {
+                info_hash: options.info_hash,
+                tried: phase.tried(),
+            });
+        }
         tokio::select! {
             () = &mut deadline => {
                 return Err(FetchError::TimedOut {
@@ -154,7 +171,10 @@ pub async fn fetch_metadata(
                     tried: phase.tried(),
                 });
             }
-            Some(batch) = peers.recv() => phase.learn(batch),
+            batch = peers.recv(), if sources_open => match batch {
+                Some(batch) => phase.learn(batch),
+                None => sources_open = false,
+            },
             Some(Ok((addr, end))) = connections.join_next() => {
                 if let Some(info_bytes) = phase.ended(addr, end) {
                     return Ok(FetchedMetadata { info_bytes, peers: phase.batches() });
@@ -246,6 +266,13 @@ impl Phase {
         None
     }
 
+    /// Whether no known peer will ever be dialled again.
+    fn all_done(&self) -> bool {
+        self.known
+            .values()
+            .all(|peer| matches!(peer.standing, Standing::Done | Standing::Banned))
+    }
+
     fn tried(&self) -> PeersTried {
         let mut tried = PeersTried::default();
         for peer in self.known.values().filter(|peer| peer.tried) {
@@ -300,6 +327,29 @@ mod tests {
             "no peer sent the metadata of {} within 1m 30s: tried 3",
             "ab".repeat(20)
         )));
+    }
+
+    #[tokio::test]
+    async fn ends_early_when_no_peer_source_is_left() {
+        let (sender, receiver) = mpsc::unbounded_channel::<PeerBatch>();
+        drop(sender);
+        let (events, _reports) = mpsc::unbounded_channel();
+        let options = FetchOptions {
+            info_hash: InfoHash([7; 20]),
+            peer_id: [1; 20],
+            listen_port: 1,
+            timeout: Duration::from_secs(600),
+            max_connections: 4,
+        };
+        let outcome = tokio::time::timeout(
+            Duration::from_secs(10),
+            fetch_metadata(options, receiver, events),
+        )
+        .await;
+        assert!(
+            matches!(outcome, Ok(Err(FetchError::NoPeersLeft { .. }))),
+            "{outcome:?}"
+        );
     }
 
     #[tokio::test]
