@@ -2,7 +2,8 @@
 //! dictionary from `btt-seed` over `ut_metadata` (BEP 9), found through the
 //! embedded tracker or an `x.pe` hint, then downloads as usual; a re-run
 //! takes the metadata from the cache; `--metadata-only` writes a .torrent
-//! that `btt-seed show` and `verify` accept. Also: a magnet nobody has times
+//! that `btt-seed show` and `verify` accept; a `btt-get` that is still
+//! downloading serves metadata too, of a private torrent as well. Also: a magnet nobody has times
 //! out with exit 4 (at once when it names no tracker or peer), metadata that does not hash to the info-hash is refused
 //! (and fetched from an honest peer when there is one), and malformed magnet
 //! links exit 3.
@@ -37,9 +38,9 @@ struct Fixture {
 }
 
 impl Fixture {
-    /// Makes `spec` under `data/` and a torrent of it with 16 KiB pieces,
-    /// announced to `announce` when given.
-    fn new(env: TestEnv, spec: &[(&str, u64)], announce: Option<&str>) -> Fixture {
+    /// Makes `spec` under `data/` and a torrent of it with 16 KiB pieces
+    /// and `create_args` (`--announce URL`, `--private`).
+    fn new(env: TestEnv, spec: &[(&str, u64)], create_args: &[&str]) -> Fixture {
         let data = env.dir("data");
         make_tree(&data, spec);
         let top = spec
@@ -53,10 +54,8 @@ impl Fixture {
             .arg(data.join(top))
             .arg("-o")
             .arg(&torrent)
-            .args(["--piece-length", "16KiB"]);
-        if let Some(announce) = announce {
-            command.args(["--announce", announce]);
-        }
+            .args(["--piece-length", "16KiB"])
+            .args(create_args);
         env.spawn("btt-seed create", command)
             .wait_success(Duration::from_secs(60));
         let info_hash = info_hash(&torrent);
@@ -112,7 +111,7 @@ fn fails_with(child: &mut Child, timeout: Duration) -> (i32, String) {
 fn magnet_download_from_btt_seed_via_the_embedded_tracker_then_from_the_cache() {
     let env = TestEnv::new();
     let tracker = BttTracker::start(&env);
-    let fixture = Fixture::new(env, TWO_METADATA_PIECES, Some(&tracker.announce));
+    let fixture = Fixture::new(env, TWO_METADATA_PIECES, &["--announce", &tracker.announce]);
     let _first = fixture.seed("seeder-1");
     let _second = fixture.seed("seeder-2");
     let magnet = fixture.magnet(&format!("&tr={}", tracker.announce));
@@ -155,7 +154,7 @@ fn magnet_download_from_btt_seed_via_the_embedded_tracker_then_from_the_cache() 
 fn metadata_only_writes_a_torrent_that_btt_seed_accepts() {
     let env = TestEnv::new();
     let tracker = BttTracker::start(&env);
-    let fixture = Fixture::new(env, TWO_METADATA_PIECES, Some(&tracker.announce));
+    let fixture = Fixture::new(env, TWO_METADATA_PIECES, &["--announce", &tracker.announce]);
     let seeder = fixture.seed("seeder");
 
     // `btt-seed show` prints a magnet with the name and the tracker.
@@ -196,6 +195,35 @@ fn metadata_only_writes_a_torrent_that_btt_seed_accepts() {
     verify.wait_success(Duration::from_secs(60));
     let verified: Verified = last_record(&verify, "verified");
     assert_eq!(verified.good, verified.pieces);
+}
+
+#[test]
+fn a_downloading_btt_get_serves_the_metadata_of_a_private_torrent() {
+    let fixture = Fixture::new(TestEnv::new(), TWO_METADATA_PIECES, &["--private"]);
+    let seeder = fixture.seed("seeder");
+    let slow_home = Home::new(&fixture.env, "slow");
+    let mut slow = get(
+        &fixture.env,
+        &slow_home,
+        fixture.torrent.to_str().expect("UTF-8 path"),
+        &fixture.env.path().join("slow"),
+        &["--peer", &seeder.addr(), "--down-limit", "256KiB"],
+    );
+    let port = listening_port(&mut slow);
+
+    let magnet = fixture.magnet(&format!("&x.pe=127.0.0.1:{port}"));
+    let saved = fixture.env.path().join("saved.torrent");
+    let home = Home::new(&fixture.env, "fetcher");
+    let mut fetch = get(&fixture.env, &home, &magnet, &saved, &["--metadata-only"]);
+    fetch.wait_success(DOWNLOAD);
+    assert_eq!(info_hash(&saved), fixture.info_hash);
+    let record: TorrentSaved = last_record(&fetch, "torrent_saved");
+    assert!(record.torrent.private);
+    assert!(
+        slow.try_wait().is_none(),
+        "the slow download should still run\n{}",
+        slow.diagnostics()
+    );
 }
 
 #[test]
@@ -243,7 +271,7 @@ fn a_magnet_without_trackers_or_peers_fails_at_once() {
 
 #[test]
 fn metadata_that_does_not_hash_is_refused() {
-    let fixture = Fixture::new(TestEnv::new(), TWO_METADATA_PIECES, None);
+    let fixture = Fixture::new(TestEnv::new(), TWO_METADATA_PIECES, &[]);
     let mut lie = info_bytes(&fixture.torrent);
     let middle = lie.len() / 2;
     lie[middle] ^= 0x01;
@@ -274,7 +302,7 @@ fn metadata_that_does_not_hash_is_refused() {
 
 #[test]
 fn metadata_that_does_not_hash_is_fetched_again_from_an_honest_peer() {
-    let fixture = Fixture::new(TestEnv::new(), TWO_METADATA_PIECES, None);
+    let fixture = Fixture::new(TestEnv::new(), TWO_METADATA_PIECES, &[]);
     let mut lie = info_bytes(&fixture.torrent);
     lie[0] = b'l';
     let liar = MetadataLiar::start(hash_bytes(&fixture.info_hash), lie);
