@@ -2,7 +2,8 @@
 //! dictionary from `btt-seed` over `ut_metadata` (BEP 9), found through the
 //! embedded tracker or an `x.pe` hint, then downloads as usual; a re-run
 //! takes the metadata from the cache; `--metadata-only` writes a .torrent
-//! that `btt-seed show` and `verify` accept; a `btt-get` that is still
+//! that `btt-seed show` and `verify` accept; `so=` selects files unless
+//! `--select` is given; a `btt-get` that is still
 //! downloading serves metadata too, of a private torrent as well. Also: a magnet nobody has times
 //! out with exit 4 (at once when it names no tracker or peer), metadata that does not hash to the info-hash is refused
 //! (and fetched from an honest peer when there is one), and malformed magnet
@@ -195,6 +196,50 @@ fn metadata_only_writes_a_torrent_that_btt_seed_accepts() {
     verify.wait_success(Duration::from_secs(60));
     let verified: Verified = last_record(&verify, "verified");
     assert_eq!(verified.good, verified.pieces);
+}
+
+/// Downloads `MULTI_FILE` from a magnet with `so=` (0-based) and `extra`
+/// arguments; checks that exactly the file named `wanted` arrived whole and
+/// that less than everything was downloaded.
+fn magnet_selects(so: impl Fn(usize) -> String, extra: impl Fn(usize) -> Vec<String>) {
+    let fixture = Fixture::new(TestEnv::new(), MULTI_FILE, &[]);
+    let bytes = std::fs::read(&fixture.torrent).expect("read the torrent");
+    let torrent = btt::metainfo::Torrent::from_bytes(&bytes).expect("the torrent parses");
+    let wanted = "03 outro.flac";
+    let position = torrent
+        .info
+        .files
+        .iter()
+        .position(|file| file.path.ends_with(wanted))
+        .expect("the torrent lists the file");
+    let seeder = fixture.seed("seeder");
+    let magnet = fixture.magnet(&format!("&x.pe={}&so={}", seeder.addr(), so(position)));
+    let out = fixture.env.path().join("out");
+    let home = Home::new(&fixture.env, "leecher");
+    let extra = extra(position);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let mut get = get(&fixture.env, &home, &magnet, &out, &extra);
+    get.wait_success(DOWNLOAD);
+    let summary: Summary = last_record(&get, "summary");
+    assert!(summary.complete, "{}", get.diagnostics());
+    assert!(summary.downloaded < tree_size(MULTI_FILE), "{summary:?}");
+    let relative = Path::new("album").join(wanted);
+    let expected = std::fs::read(fixture.data.join(&relative)).expect("read source file");
+    let actual = std::fs::read(out.join(&relative)).expect("read downloaded file");
+    assert!(expected == actual, "{} differs", relative.display());
+}
+
+#[test]
+fn a_magnets_so_selects_the_files_to_download() {
+    magnet_selects(|position| position.to_string(), |_| Vec::new());
+}
+
+#[test]
+fn select_wins_over_a_magnets_so() {
+    magnet_selects(
+        |position| if position == 0 { "1" } else { "0" }.to_owned(),
+        |position| vec!["--select".to_owned(), (position + 1).to_string()],
+    );
 }
 
 #[test]
