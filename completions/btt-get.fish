@@ -1,4 +1,5 @@
-complete -c btt-get -s o -l output -d 'Directory to download into (the content goes under the torrent\'s name)' -r -F
+complete -c btt-get -s o -l output -d 'Directory to download into (the content goes under the torrent\'s name); with --metadata-only, the .torrent file to write' -r -F
+complete -c btt-get -l metadata-timeout -d 'Give up (exit 4) when a magnet link\'s metadata does not arrive within this long' -r
 complete -c btt-get -l peer -d 'Connect to this peer as well (repeatable)' -r
 complete -c btt-get -l listen -d 'Address to accept peers on [default: 0.0.0.0:6881, or the next free port]' -r
 complete -c btt-get -l max-peers -d 'The most peers connected at once, per torrent' -r
@@ -11,6 +12,7 @@ complete -c btt-get -l stall-timeout -d 'Give up (exit 4) when no data arrives f
 complete -c btt-get -l up-limit -d 'Upload limit per second, e.g. 2MiB' -r
 complete -c btt-get -l down-limit -d 'Download limit per second, e.g. 10MiB' -r
 complete -c btt-get -l on-complete -d 'Run this shell command on completion, with BTT_NAME, BTT_INFO_HASH and BTT_PATH set' -r
+complete -c btt-get -l metadata-only -d 'Only fetch a magnet link\'s metadata and write it as a .torrent file (to -o, or NAME.torrent in it when it is a directory)'
 complete -c btt-get -l no-tracker -d 'Do not announce to the torrent\'s trackers'
 complete -c btt-get -l sequential -d 'Download pieces in order, for playing while downloading'
 complete -c btt-get -l recheck -d 'Re-hash every piece on disk before starting'

@@ -1,11 +1,15 @@
-//! `btt-get`: download one torrent, verify every piece, optionally seed it
-//! for a while, and exit with a status a script can act on.
+//! `btt-get`: download one torrent (a .torrent or a magnet link), verify
+//! every piece, optionally seed it for a while, and exit with a status a
+//! script can act on.
 
 use super::exit::{with_status, ExitStatus};
+use super::magnet_metadata::{self, MetadataPhase};
 use super::torrent_run::{self, Listening, PeerArgs, RunControl, SeedPolicy, StatePaths};
 use super::values::{parse_duration, parse_ratio, parse_selection, parse_size, FileSelection};
 use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::{worker_threads, Dirs};
+use crate::magnet::Magnet;
+use crate::metainfo::Torrent;
 use crate::output::Output;
 use crate::peer::generate_peer_id;
 use crate::rate::{Limits, RateLimiter};
@@ -23,11 +27,17 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Parser)]
 #[command(name = "btt-get", version, about, after_help = exit_status_help())]
 pub struct GetArgs {
-    /// The .torrent file to download, or - to read it from standard input
+    /// The .torrent file or magnet link to download, or - to read a .torrent from standard input
     pub torrent: String,
-    /// Directory to download into (the content goes under the torrent's name)
+    /// Directory to download into (the content goes under the torrent's name); with --metadata-only, the .torrent file to write
     #[arg(short, long, default_value = ".")]
     pub output: PathBuf,
+    /// Only fetch a magnet link's metadata and write it as a .torrent file (to -o, or NAME.torrent in it when it is a directory)
+    #[arg(long)]
+    pub metadata_only: bool,
+    /// Give up (exit 4) when a magnet link's metadata does not arrive within this long
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5m")]
+    pub metadata_timeout: Duration,
     #[command(flatten)]
     pub network: PeerArgs,
     /// Download only these files (1-based, as listed by btt-seed show), e.g. 1,3-4
@@ -80,23 +90,60 @@ pub fn main() -> ExitCode {
     finish(&output, result)
 }
 
+/// What the torrent argument named.
+enum Input {
+    /// A .torrent file (or standard input), read.
+    File(Torrent),
+    /// A magnet link, whose metadata is still to be found.
+    Magnet(Magnet),
+}
+
 async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
-    let torrent = Arc::new(torrent_run::load_torrent(&args.torrent)?);
+    let input = match magnet_metadata::parse_if_magnet(&args.torrent)? {
+        Some(magnet) => Input::Magnet(magnet),
+        None => Input::File(torrent_run::load_torrent(&args.torrent)?),
+    };
     let dirs = Dirs::from_env();
-    std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("could not create {}", args.output.display()))?;
-    let state = StatePaths::new(&dirs, &torrent, &args.output)?;
-    let _lock = state.lock(&torrent)?;
     let listener = torrent_run::bind_listener(args.network.listen).await?;
     let listen_addr = listener.local_addr()?;
     output.record(&Listening {
         addr: listen_addr.to_string(),
     })?;
+    let peer_id = generate_peer_id();
+    let (torrent, found_peers, magnet) = match input {
+        Input::File(torrent) => (torrent, Vec::new(), None),
+        Input::Magnet(magnet) => {
+            let phase = MetadataPhase {
+                peer_id,
+                listen_port: listen_addr.port(),
+                manual_peers: args.network.peers.clone(),
+                use_trackers: !args.network.no_tracker,
+                timeout: args.metadata_timeout,
+            };
+            let (torrent, peers) = magnet_metadata::resolve(&magnet, &dirs, &phase, output).await?;
+            (torrent, peers, Some(magnet))
+        }
+    };
+    if args.metadata_only {
+        magnet_metadata::save_torrent(&torrent, &args.output, output)?;
+        return Ok(ExitStatus::Success);
+    }
+    let torrent = Arc::new(torrent);
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("could not create {}", args.output.display()))?;
+    let state = StatePaths::new(&dirs, &torrent, &args.output)?;
+    let _lock = state.lock(&torrent)?;
     let threads = worker_threads();
+    // --select wins over the magnet's `so=` (BEP 53); both are 0-based here.
+    let selection = match (&args.select, &magnet) {
+        (Some(selection), _) => Some(selection.0.clone()),
+        (None, Some(magnet)) => magnet.select_only.clone(),
+        (None, None) => None,
+    };
     let options = PrepareOptions {
         root: args.output.clone(),
         resume_path: state.resume.clone(),
-        selection: args.select.clone().map(|selection| selection.0),
+        selection,
         force_recheck: args.recheck,
         threads,
     };
@@ -108,7 +155,7 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         })?;
     let (events, events_receiver) = tokio::sync::mpsc::unbounded_channel();
     let options = SessionOptions {
-        peer_id: generate_peer_id(),
+        peer_id,
         listen_port: listen_addr.port(),
         peers: args.network.peers.clone(),
         use_trackers: !args.network.no_tracker,
@@ -130,6 +177,9 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         options,
         events,
     ));
+    for batch in found_peers {
+        session.add_peers(batch);
+    }
     let registry = Registry::default();
     registry.insert(Arc::clone(&session));
     let server = tokio::spawn(listener::serve(listener, registry.clone()));

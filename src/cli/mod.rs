@@ -5,6 +5,7 @@
 pub mod exit;
 pub mod generated;
 pub mod get;
+pub mod magnet_metadata;
 pub mod seed;
 pub mod torrent_run;
 pub mod values;

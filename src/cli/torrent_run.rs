@@ -370,6 +370,16 @@ fn print_event(
             bar.set_position(torrent.info.total_length.saturating_sub(progress.left));
             output.record(&progress)
         }
+        other => print_notice(output, other),
+    }
+}
+
+/// Prints an event that needs no progress bar: a record, and a line on
+/// stderr for a person where it helps (also used before a session exists,
+/// while a magnet's metadata is fetched).
+pub fn print_notice(output: &Output, event: SwarmEvent) -> std::io::Result<()> {
+    match event {
+        SwarmEvent::Progress(progress) => output.record(&progress),
         SwarmEvent::PieceFailed(failed) => {
             output.warn(format!(
                 "piece {} failed its hash check; fetching it again",

@@ -7,13 +7,17 @@
 
 use super::choker::{ChokeCandidate, Choker};
 use super::events::{PeerBanned, PieceFailed, SwarmEvent};
+use super::metadata_serve;
 use super::meter::RateMeter;
 use super::picker::{Arrival, Block, PeerKey, Picker, BLOCK_SIZE};
 use super::verifier::{self, CompletedPiece, VerifyQueue};
 use super::{PeerBatch, SessionOptions};
 use crate::bitfield::Bitfield;
 use crate::metainfo::Torrent;
-use crate::peer::{allowed_fast_set, BlockRequest, ExtendedHandshake, ExtensionRegistry, Message};
+use crate::peer::{
+    allowed_fast_set, BlockRequest, ExtendedHandshake, ExtensionRegistry, IncomingExtension,
+    Message, UT_METADATA,
+};
 use crate::storage::Storage;
 use bytes::Bytes;
 use std::collections::{HashMap, HashSet};
@@ -157,6 +161,9 @@ impl Shared {
         new_peers: mpsc::UnboundedSender<PeerBatch>,
     ) -> Shared {
         let done = picker.is_done();
+        let mut extensions = ExtensionRegistry::new();
+        // Registering a few names cannot exhaust the 255 ids.
+        let _ = extensions.register(UT_METADATA);
         Shared {
             info_hash: torrent.info_hash.0,
             info_hash_hex: torrent.info_hash.to_string(),
@@ -176,7 +183,7 @@ impl Shared {
             shutdown: CancellationToken::new(),
             resume_dirty: AtomicBool::new(false),
             new_peers,
-            extensions: ExtensionRegistry::new(),
+            extensions,
             downloaded: AtomicU64::new(0),
             uploaded: AtomicU64::new(0),
             torrent,
@@ -276,6 +283,7 @@ impl Shared {
                 client: Some(format!("btt {}", env!("CARGO_PKG_VERSION"))),
                 listen_port: Some(self.options.listen_port),
                 request_queue: Some(MAX_PIPELINE as u32),
+                metadata_size: Some(self.torrent.info_bytes.len() as u64),
                 ..peer.extensions.handshake()
             };
             peer.send(handshake.to_message());
@@ -369,10 +377,28 @@ impl Shared {
                 Ok(())
             }
             Message::Extended { id: 0, payload } => self.on_extended_handshake(key, &payload),
-            // No extension is registered yet: ut_metadata, ut_pex and the
-            // market's `btt` register in `Shared::extensions` and are
-            // dispatched here by the name the registry gives their id.
-            Message::Extended { .. } => Ok(()),
+            Message::Extended { id, payload } => self.on_extension(key, id, &payload),
+        }
+    }
+
+    /// An extension message, dispatched by the name our registry gives its id.
+    fn on_extension(&self, key: PeerKey, id: u8, payload: &[u8]) -> Result<(), PeerError> {
+        let state = self.lock();
+        let Some(peer) = state.peers.get(&key) else {
+            return Ok(());
+        };
+        match peer.extensions.incoming(id) {
+            IncomingExtension::Named(UT_METADATA) => {
+                let info_bytes = &self.torrent.info_bytes;
+                if let Some(reply) = metadata_serve::answer(info_bytes, &peer.extensions, payload)?
+                {
+                    peer.send(reply);
+                }
+                Ok(())
+            }
+            IncomingExtension::Named(_)
+            | IncomingExtension::Handshake
+            | IncomingExtension::Unknown(_) => Ok(()),
         }
     }
 

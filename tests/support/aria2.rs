@@ -47,7 +47,7 @@ impl Aria2 {
     }
 }
 
-fn base_command(env: &TestEnv, port: u16, dir: &Path) -> Command {
+pub(super) fn base_command(env: &TestEnv, port: u16, dir: &Path) -> Command {
     let mut command = env.command("aria2c");
     command.args([
         "--no-conf=true",

@@ -27,12 +27,14 @@
 #![allow(dead_code, unused_imports)]
 
 mod aria2;
+mod aria2_magnet;
 mod btt;
 mod child;
 mod dishonest;
 mod env;
 mod fast_peer;
 mod libtorrent;
+mod metadata_liar;
 mod peer;
 mod port;
 mod swarm;
@@ -47,6 +49,7 @@ pub use dishonest::{Behaviour, DishonestPeer};
 pub use env::{bin, TestEnv};
 pub use fast_peer::{probe_allowed_fast, AllowedFastProbe, ChokingSeeder, SeededContent};
 pub use libtorrent::Libtorrent;
+pub use metadata_liar::MetadataLiar;
 pub use peer::{Leecher, Seeder};
 pub use port::free_port;
 pub use swarm::{exit_code, get_in, last_record, listening_port, records_of, seed_in, typed, Home};

@@ -1,0 +1,102 @@
+//! Trackers as a peer source before a session exists: during the metadata
+//! phase of a magnet download the magnet's `tr` trackers are announced to
+//! (`started`, then at the tracker's interval) and every answer goes into
+//! the phase's [`PeerBatch`] channel. It stops by itself when the channel's
+//! receiver is gone; the session that follows announces on its own.
+
+use super::events::{SwarmEvent, TrackerFailed};
+use super::{PeerBatch, PeerSource};
+use crate::metainfo::InfoHash;
+use crate::tracker::{AnnounceEvent, AnnounceRequest, Tiers, TrackerClient};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How long one announce may take.
+const ANNOUNCE_TIMEOUT: Duration = Duration::from_secs(15);
+/// The bounds on the wait between announces, whatever a tracker says: the
+/// phase is short, so a long interval would leave it without new peers.
+const MIN_INTERVAL: Duration = Duration::from_secs(5);
+const MAX_INTERVAL: Duration = Duration::from_secs(60);
+/// The wait after every tracker failed.
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(10);
+/// `left` while the size is unknown: any non-zero value marks a leecher.
+const LEFT_UNKNOWN: u64 = u32::MAX as u64;
+
+/// Who announces, and where answers go.
+#[derive(Debug, Clone)]
+pub struct TrackerSource {
+    /// The torrent.
+    pub info_hash: InfoHash,
+    /// Our peer id.
+    pub peer_id: [u8; 20],
+    /// The port we accept peers on.
+    pub port: u16,
+    /// The tracker tiers.
+    pub trackers: Vec<Vec<String>>,
+}
+
+impl TrackerSource {
+    /// Announces until `peers`' receiver is dropped, reporting failures on `events`.
+    pub async fn run(
+        self,
+        peers: mpsc::UnboundedSender<PeerBatch>,
+        events: mpsc::UnboundedSender<SwarmEvent>,
+    ) {
+        let mut tiers = Tiers::new(self.trackers.clone());
+        if tiers.is_empty() {
+            return;
+        }
+        let client = TrackerClient::new(ANNOUNCE_TIMEOUT);
+        let mut event = AnnounceEvent::Started;
+        while !peers.is_closed() {
+            let request = self.request(event);
+            let wait = match tiers.announce(&client, &request).await {
+                Ok((_, response)) => {
+                    event = AnnounceEvent::None;
+                    let _ = peers.send(PeerBatch::new(PeerSource::Tracker, response.peers));
+                    response.interval.clamp(MIN_INTERVAL, MAX_INTERVAL)
+                }
+                Err(error) => {
+                    let _ = events.send(SwarmEvent::TrackerFailed(TrackerFailed {
+                        info_hash: self.info_hash.to_string(),
+                        url: first_url(&tiers),
+                        message: error.to_string(),
+                    }));
+                    RETRY_AFTER_FAILURE
+                }
+            };
+            tokio::select! {
+                () = peers.closed() => return,
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    fn request(&self, event: AnnounceEvent) -> AnnounceRequest {
+        AnnounceRequest {
+            info_hash: self.info_hash.0,
+            peer_id: self.peer_id,
+            port: self.port,
+            uploaded: 0,
+            downloaded: 0,
+            left: LEFT_UNKNOWN,
+            event,
+            num_want: Some(80),
+            key: u32::from_be_bytes([
+                self.peer_id[16],
+                self.peer_id[17],
+                self.peer_id[18],
+                self.peer_id[19],
+            ]),
+        }
+    }
+}
+
+fn first_url(tiers: &Tiers) -> String {
+    tiers
+        .tiers()
+        .first()
+        .and_then(|tier| tier.first())
+        .cloned()
+        .unwrap_or_default()
+}
