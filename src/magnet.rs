@@ -1,6 +1,7 @@
 //! Magnet links (BEP 9, with BEP 53's `so=` file selection): parse and format.
 //!
-//! Parsing is liberal where it is safe: unknown parameters are ignored, `+`
+//! Parsing is liberal where it is safe: unknown parameters are ignored (and
+//! named in [`Magnet::ignored`] so a caller can warn), `+`
 //! means a space, hex or base32 `urn:btih:` hashes are accepted, and only the
 //! first v1 hash counts. It is strict where a mistake would matter: a missing
 //! or malformed info-hash, a bad `so=` range or text that is not UTF-8 after
@@ -36,6 +37,9 @@ pub struct Magnet {
     pub peers: Vec<String>,
     /// The file indices to download (`so`, BEP 53), or `None` for all.
     pub select_only: Option<Vec<RangeInclusive<usize>>>,
+    /// The names of parameters this parser does not use (`ws`, `xl`, ...),
+    /// in order, so a caller can say they were ignored. Not written back.
+    pub ignored: Vec<String>,
 }
 
 /// Why text is not a usable magnet link.
@@ -79,7 +83,7 @@ impl FromStr for Magnet {
         })?;
         let mut info_hash = None;
         let (mut name, mut select_only) = (None, None);
-        let (mut trackers, mut peers) = (Vec::new(), Vec::new());
+        let (mut trackers, mut peers, mut ignored) = (Vec::new(), Vec::new(), Vec::new());
         for pair in query.split('&').filter(|pair| !pair.is_empty()) {
             let (key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
             let value = decode_value(key, raw_value)?;
@@ -93,7 +97,7 @@ impl FromStr for Magnet {
                 "x.pe" => peers.push(value),
                 "so" => select_only = Some(parse_select_only(&value)?),
                 _ if is_tracker_key(key) => trackers.push(value),
-                _ => {}
+                _ => ignored.push(key.to_owned()),
             }
         }
         let info_hash = info_hash.ok_or_else(|| MagnetError::MissingInfoHash {
@@ -105,6 +109,7 @@ impl FromStr for Magnet {
             trackers,
             peers,
             select_only,
+            ignored,
         })
     }
 }
@@ -213,6 +218,7 @@ mod tests {
                 ],
                 peers: vec!["127.0.0.1:6881".into()],
                 select_only: Some(vec![0..=0, 2..=2, 4..=6]),
+                ignored: vec!["foo".into()],
             })
         );
     }
@@ -296,6 +302,7 @@ mod tests {
                 select_only: select_only.map(|ranges| {
                     ranges.into_iter().map(|(start, extra)| start..=start + extra).collect()
                 }),
+                ignored: Vec::new(),
             };
             prop_assert_eq!(parse(&magnet.to_string()), Ok(magnet));
         }

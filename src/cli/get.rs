@@ -113,6 +113,12 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let (torrent, found_peers, magnet) = match input {
         Input::File(torrent) => (torrent, Vec::new(), None),
         Input::Magnet(magnet) => {
+            if !magnet.ignored.is_empty() {
+                output.warn(format!(
+                    "ignoring magnet parameters btt does not use: {}",
+                    magnet.ignored.join(", ")
+                ));
+            }
             let phase = MetadataPhase {
                 peer_id,
                 listen_port: listen_addr.port(),

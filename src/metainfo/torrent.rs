@@ -102,6 +102,7 @@ impl Torrent {
             trackers: self.trackers.iter().flatten().cloned().collect(),
             peers: Vec::new(),
             select_only: None,
+            ignored: Vec::new(),
         }
     }
 
