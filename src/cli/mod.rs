@@ -5,6 +5,8 @@
 pub mod exit;
 pub mod generated;
 pub mod get;
+pub mod keys;
+pub mod ledger_choice;
 pub mod seed;
 pub mod torrent_run;
 pub mod values;

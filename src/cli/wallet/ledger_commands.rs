@@ -2,27 +2,23 @@
 //! broadcasting signed transfers, history, payment channels and vouchers,
 //! and `node`, which serves the embedded ledger over HTTP.
 //!
-//! Which ledger: `--ledger` / `BTT_LEDGER` names `local` (the embedded
-//! SQLite ledger at `DATA/ledger.sqlite`, the default), a btt node URL,
-//! `tron-mainnet` / `tron-nile` (TronGrid), or `tron+http://...` (any TRON
-//! full node's HTTP API). Every command is written once, generic over
-//! [`Ledger`], and runs against whichever backend was chosen.
+//! Which ledger: see [`crate::cli::ledger_choice`]. Every command is
+//! written once, generic over [`Ledger`], and runs against whichever
+//! backend was chosen.
 //!
 //! Exit statuses: too little balance is 7, a refused or malformed input 3,
 //! a wrong password 6, an unreachable node 4, a storage failure 1.
 
-use super::{parse_address, wallet_name, Session, DEFAULT_LIFETIME_MS};
+use super::{Session, DEFAULT_LIFETIME_MS};
 use crate::amount::{format_units, Amount, Token};
 use crate::cli::exit::{with_status, ExitStatus};
+use crate::cli::keys::{parse_address, wallet_name};
+use crate::cli::ledger_choice::{ledger_error, run_on_ledger, LedgerTask};
+pub use crate::cli::ledger_choice::{ledger_status, LedgerArgs, LedgerChoice};
 use crate::cli::values::parse_duration;
-use crate::config::Dirs;
 use crate::ledger::channel::{ChannelState, CloseChannel, OpenChannel, RefundChannel, Voucher};
-use crate::ledger::node::client::NodeClient;
 use crate::ledger::node::{serve, NodeConfig};
-use crate::ledger::tron_client::{TronClient, MAINNET_URL, NILE_URL};
-use crate::ledger::{
-    ChannelId, Ledger, LedgerError, LocalLedger, OpenOptions, Signed, TransferRecord,
-};
+use crate::ledger::{ChannelId, Ledger, LedgerError, Signed, TransferRecord};
 use crate::output::{Output, Record};
 use crate::tron::{
     Address, SignedTransaction, TransactionParams, TransferCall, UnsignedTransaction,
@@ -37,57 +33,6 @@ use std::path::{Path, PathBuf};
 
 /// The most history records one `history` prints.
 const HISTORY_LIMIT: usize = 1_000;
-
-/// Which ledger the commands use.
-#[derive(Debug, Args)]
-pub struct LedgerArgs {
-    /// Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node
-    #[arg(long, global = true, env = "BTT_LEDGER", value_name = "LEDGER")]
-    pub ledger: Option<String>,
-    /// Open the embedded ledger as a development ledger (the faucet mints)
-    #[arg(
-        long,
-        global = true,
-        env = "BTT_DEV_LEDGER",
-        value_parser = clap::builder::BoolishValueParser::new()
-    )]
-    pub dev: bool,
-}
-
-/// A ledger named on the command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LedgerChoice {
-    /// The embedded ledger of the data directory.
-    Local,
-    /// A btt ledger node.
-    Node(String),
-    /// A TRON full node's HTTP API (TronGrid for the named networks).
-    Tron(String),
-}
-
-impl LedgerChoice {
-    /// Parses `local`, an `http(s)://` URL (a btt node), `tron-mainnet`,
-    /// `tron-nile`, or `tron+http(s)://` (any TRON full node).
-    pub fn parse(text: Option<&str>) -> anyhow::Result<LedgerChoice> {
-        match text.map(str::trim) {
-            None | Some("" | "local") => Ok(LedgerChoice::Local),
-            Some("tron-mainnet") => Ok(LedgerChoice::Tron(MAINNET_URL.to_string())),
-            Some("tron-nile") => Ok(LedgerChoice::Tron(NILE_URL.to_string())),
-            Some(url) if url.starts_with("tron+http://") || url.starts_with("tron+https://") => Ok(
-                LedgerChoice::Tron(url.trim_start_matches("tron+").to_string()),
-            ),
-            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
-                Ok(LedgerChoice::Node(url.to_string()))
-            }
-            Some(other) => Err(with_status(
-                ExitStatus::BadInput,
-                anyhow::anyhow!(
-                    "ledger {other:?} is not local, an http(s):// URL, tron-mainnet or tron-nile"
-                ),
-            )),
-        }
-    }
-}
 
 /// `balance`.
 #[derive(Debug, Args)]
@@ -217,49 +162,28 @@ pub fn run(
     ledger: &LedgerArgs,
     command: LedgerCommand,
 ) -> anyhow::Result<ExitStatus> {
-    let choice = LedgerChoice::parse(ledger.ledger.as_deref())?;
-    let runtime = crate::cli::runtime()?;
-    match choice {
-        LedgerChoice::Local => {
-            let options = OpenOptions {
-                dev: ledger.dev,
-                ..OpenOptions::default()
-            };
-            let local = LocalLedger::open_in(&Dirs::from_env(), options).map_err(ledger_error)?;
-            runtime.block_on(
-                Commands {
-                    session,
-                    ledger: &local,
-                }
-                .run(command),
-            )
+    if let (LedgerChoice::Tron(_), LedgerCommand::Faucet(_)) = (ledger.choice()?, &command) {
+        return Err(with_status(
+            ExitStatus::BadInput,
+            anyhow::anyhow!("TRON has no faucet: minting exists only on dev ledgers"),
+        ));
+    }
+    run_on_ledger(ledger, WalletTask { session, command })
+}
+
+struct WalletTask<'a> {
+    session: &'a Session<'a>,
+    command: LedgerCommand,
+}
+
+impl LedgerTask for WalletTask<'_> {
+    async fn run<L: Ledger>(self, ledger: &L) -> anyhow::Result<ExitStatus> {
+        Commands {
+            session: self.session,
+            ledger,
         }
-        LedgerChoice::Node(url) => {
-            let node = NodeClient::new(&url).map_err(ledger_error)?;
-            runtime.block_on(
-                Commands {
-                    session,
-                    ledger: &node,
-                }
-                .run(command),
-            )
-        }
-        LedgerChoice::Tron(url) => {
-            if let LedgerCommand::Faucet(_) = command {
-                return Err(with_status(
-                    ExitStatus::BadInput,
-                    anyhow::anyhow!("TRON has no faucet: minting exists only on dev ledgers"),
-                ));
-            }
-            let tron = TronClient::new(&url).map_err(ledger_error)?;
-            runtime.block_on(
-                Commands {
-                    session,
-                    ledger: &tron,
-                }
-                .run(command),
-            )
-        }
+        .run(self.command)
+        .await
     }
 }
 
@@ -269,17 +193,13 @@ pub fn run_node(
     ledger: &LedgerArgs,
     args: &NodeArgs,
 ) -> anyhow::Result<ExitStatus> {
-    if LedgerChoice::parse(ledger.ledger.as_deref())? != LedgerChoice::Local {
+    if ledger.choice()? != LedgerChoice::Local {
         return Err(with_status(
             ExitStatus::Usage,
             anyhow::anyhow!("node serves the embedded ledger; drop --ledger"),
         ));
     }
-    let options = OpenOptions {
-        dev: ledger.dev,
-        ..OpenOptions::default()
-    };
-    let local = LocalLedger::open_in(&Dirs::from_env(), options).map_err(ledger_error)?;
+    let local = ledger.open_local()?;
     let config = NodeConfig {
         listen: args.listen,
         ..NodeConfig::default()
@@ -342,10 +262,7 @@ impl<L: Ledger> Commands<'_, L> {
 
     /// An address given as itself or as a wallet's name.
     fn account(&self, text: &str) -> anyhow::Result<Address> {
-        if let Ok(address) = text.parse::<Address>() {
-            return Ok(address);
-        }
-        self.session.wallet_address(&wallet_name(text)?)
+        self.session.keys.account(text)
     }
 
     async fn balance(&self, args: &BalanceArgs) -> anyhow::Result<ExitStatus> {
@@ -386,7 +303,7 @@ impl<L: Ledger> Commands<'_, L> {
         let to = parse_address(&args.to)?;
         let amount = Amount::parse(&args.amount, args.default_token())
             .map_err(|error| with_status(ExitStatus::BadInput, error))?;
-        let key = self.session.unlock(&wallet_name(&args.from)?)?;
+        let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let timestamp = args.timestamp.unwrap_or_else(super::now_ms);
         let params = TransactionParams {
             reference: self.ledger.reference_block().await.map_err(ledger_error)?,
@@ -449,7 +366,7 @@ impl<L: Ledger> Commands<'_, L> {
     async fn open_channel(&self, args: &ChannelOpenArgs) -> anyhow::Result<ExitStatus> {
         let payee = parse_address(&args.payee)?;
         let amount = parse_amount(&args.amount)?;
-        let key = self.session.unlock(&wallet_name(&args.from)?)?;
+        let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let timeout = i64::try_from(args.timeout.as_millis()).unwrap_or(i64::MAX);
         let open = OpenChannel {
             payer: key.address(),
@@ -486,7 +403,7 @@ impl<L: Ledger> Commands<'_, L> {
         let channel = self.known_channel(&args.channel).await?;
         let cumulative = Amount::parse(&args.amount, channel.token())
             .map_err(|error| with_status(ExitStatus::BadInput, error))?;
-        let key = self.session.unlock(&wallet_name(&args.from)?)?;
+        let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         if key.address() != channel.payer {
             return Err(with_status(
                 ExitStatus::BadInput,
@@ -511,8 +428,8 @@ impl<L: Ledger> Commands<'_, L> {
     async fn close_channel(&self, args: &ChannelCloseArgs) -> anyhow::Result<ExitStatus> {
         let voucher = highest_voucher(&read_input(&args.file)?, &args.file)?;
         let key = match &args.from {
-            Some(name) => self.session.unlock(&wallet_name(name)?)?,
-            None => self.session.unlock_address(&voucher.request.payee)?,
+            Some(name) => self.session.keys.unlock(&wallet_name(name)?)?,
+            None => self.session.keys.unlock_address(&voucher.request.payee)?,
         };
         let close = CloseChannel {
             channel: voucher.request.channel,
@@ -530,7 +447,7 @@ impl<L: Ledger> Commands<'_, L> {
 
     async fn refund_channel(&self, args: &ChannelRefundArgs) -> anyhow::Result<ExitStatus> {
         let channel = self.known_channel(&args.channel).await?;
-        let key = self.session.unlock(&wallet_name(&args.from)?)?;
+        let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let refund = RefundChannel {
             channel: channel.id,
         };
@@ -594,25 +511,6 @@ fn read_input(path: &Path) -> anyhow::Result<String> {
         return Ok(text);
     }
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
-}
-
-/// The exit status a ledger refusal or failure maps to.
-pub fn ledger_status(error: &LedgerError) -> ExitStatus {
-    let code = match error {
-        LedgerError::Remote { code, .. } => code.as_str(),
-        other => other.code(),
-    };
-    match code {
-        _ if error.is_insufficient_funds() => ExitStatus::InsufficientFunds,
-        "unreachable" => ExitStatus::Unreachable,
-        "open" | "storage" | "commit_failed" | "corrupt" | "worker" | "missing" | "unsupported"
-        | "tron_error" => ExitStatus::Failure,
-        _ => ExitStatus::BadInput,
-    }
-}
-
-fn ledger_error(error: LedgerError) -> anyhow::Error {
-    with_status(ledger_status(&error), error)
 }
 
 /// `node`'s first record.
@@ -798,52 +696,5 @@ impl Record for VoucherRecord {
 
     fn human(&self) -> Option<String> {
         serde_json::to_string(&self.0).ok()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ledger_names_parse() {
-        assert_eq!(LedgerChoice::parse(None).unwrap(), LedgerChoice::Local);
-        assert_eq!(
-            LedgerChoice::parse(Some("http://127.0.0.1:8090")).unwrap(),
-            LedgerChoice::Node("http://127.0.0.1:8090".to_string())
-        );
-        assert_eq!(
-            LedgerChoice::parse(Some("tron-nile")).unwrap(),
-            LedgerChoice::Tron(NILE_URL.to_string())
-        );
-        assert_eq!(
-            LedgerChoice::parse(Some("tron+http://127.0.0.1:8090")).unwrap(),
-            LedgerChoice::Tron("http://127.0.0.1:8090".to_string())
-        );
-        let error = LedgerChoice::parse(Some("ftp://x")).unwrap_err();
-        assert_eq!(crate::cli::exit::classify(&error), ExitStatus::BadInput);
-    }
-
-    #[test]
-    fn refusals_map_to_exit_statuses() {
-        let poor = LedgerError::InsufficientBalance {
-            address: "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY".parse().unwrap(),
-            token: Token::Btt,
-            available: 1,
-            needed: 2,
-        };
-        assert_eq!(ledger_status(&poor), ExitStatus::InsufficientFunds);
-        let remote_poor = LedgerError::Remote {
-            code: "insufficient_balance".into(),
-            message: String::new(),
-        };
-        assert_eq!(ledger_status(&remote_poor), ExitStatus::InsufficientFunds);
-        let replay = LedgerError::Replay { txid: "00".into() };
-        assert_eq!(ledger_status(&replay), ExitStatus::BadInput);
-        let down = LedgerError::Unreachable {
-            url: "http://127.0.0.1:1".into(),
-            message: "refused".into(),
-        };
-        assert_eq!(ledger_status(&down), ExitStatus::Unreachable);
     }
 }
