@@ -453,16 +453,12 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-
-
 fn bad_input(error: impl std::fmt::Display, file: &Path) -> anyhow::Error {
     with_status(
         ExitStatus::BadInput,
         anyhow::anyhow!("{}: {error}", file.display()),
     )
 }
-
-
 
 /// Reads a file holding a secret (`-` for stdin) into memory that is wiped after use.
 fn read_secret_file(path: &Path) -> anyhow::Result<Zeroizing<String>> {
