@@ -8,6 +8,7 @@ pub mod get;
 pub mod keys;
 pub mod ledger_choice;
 pub mod seed;
+pub mod tip;
 pub mod torrent_run;
 pub mod values;
 pub mod wallet;

@@ -8,8 +8,9 @@ mod ledger_commands;
 
 pub use super::keys::PasswordArgs;
 pub use ledger_commands::{
-    ledger_status, BalanceArgs, BroadcastArgs, ChannelArgs, ChannelCommand, FaucetArgs,
-    HistoryArgs, LedgerArgs, LedgerChoice, NodeArgs, ReceiptDetails, ReceiptRecord, VoucherArgs,
+    ledger_status, stop_signal, BalanceArgs, BroadcastArgs, ChannelArgs, ChannelCommand,
+    FaucetArgs, HistoryArgs, LedgerArgs, LedgerChoice, NodeArgs, ReceiptDetails, ReceiptRecord,
+    VoucherArgs,
 };
 
 use super::exit::{with_status, ExitStatus};

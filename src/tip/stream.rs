@@ -27,6 +27,20 @@ pub struct Limits {
     pub budget: Option<u128>,
 }
 
+impl Limits {
+    /// Fails unless a tip of `amount` fits under the caps after `spent`.
+    pub fn check(&self, amount: u128, spent: u128) -> Result<(), TipError> {
+        if let Some(max) = self.max_tip.filter(|max| amount > *max) {
+            return Err(TipError::OverMaxTip { amount, max });
+        }
+        let left = self.budget.map(|budget| budget.saturating_sub(spent));
+        if let Some(left) = left.filter(|left| amount > *left) {
+            return Err(TipError::OverBudget { amount, left });
+        }
+        Ok(())
+    }
+}
+
 /// The answer to one line.
 #[derive(Debug)]
 pub struct LineOutcome {
@@ -144,13 +158,7 @@ async fn pay_line<L: Ledger>(
     resolve: &impl Fn(&str) -> Option<Address>,
 ) -> Result<Payment, TipError> {
     let request = TipRequest::parse_line(line, resolve)?;
-    let amount = request.amount.base_units;
-    if let Some(max) = limits.max_tip.filter(|max| amount > *max) {
-        return Err(TipError::OverMaxTip { amount, max });
-    }
-    if let Some(left) = summary.budget_left.filter(|left| amount > *left) {
-        return Err(TipError::OverBudget { amount, left });
-    }
+    limits.check(request.amount.base_units, summary.spent)?;
     tipper.pay(&request).await
 }
 

@@ -219,7 +219,7 @@ pub fn run_node(
 }
 
 /// Completes on SIGINT or SIGTERM.
-async fn stop_signal() {
+pub async fn stop_signal() {
     let terminate = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut signal) => {
