@@ -4,7 +4,7 @@
 
 use super::records::{LineError, SummaryRecord, TipReceipt};
 use super::{parse_btt, tip_error, tip_status, TipArgs};
-use crate::cli::exit::{with_status, ExitStatus};
+use crate::cli::exit::{classify, with_status, ExitStatus};
 use crate::cli::keys::Keys;
 use crate::cli::ledger_choice::{run_on_ledger, LedgerArgs, LedgerTask};
 use crate::config::Dirs;
@@ -93,13 +93,24 @@ fn one_request(
     }
     let base_units = parse_btt("amount", amount)?;
     Ok(TipRequest {
-        to: keys.account(to)?,
+        to: recipient(keys, to)?,
         amount: crate::amount::Amount {
             token: crate::amount::Token::Btt,
             base_units,
         },
         memo: memo.unwrap_or_default(),
         id,
+    })
+}
+
+/// The recipient named by `text`: an address, or a wallet's name.
+fn recipient(keys: &Keys, text: &str) -> anyhow::Result<crate::tron::Address> {
+    keys.account(text).map_err(|error| match classify(&error) {
+        ExitStatus::BadInput => with_status(
+            ExitStatus::BadInput,
+            anyhow::anyhow!("unknown recipient {text:?}: not a TRON address or a wallet name"),
+        ),
+        _ => error,
     })
 }
 
