@@ -223,6 +223,18 @@ impl World {
             .collect()
     }
 
+    /// `btt-wallet tx -` with `records` (another command's stdout) as stdin.
+    fn lookup(&mut self, records: &str) -> Run {
+        let input = self.input(&[records.trim_end().to_string()]);
+        let file = std::fs::File::open(input).unwrap();
+        let mut child = Child::spawn_with_input(
+            "btt-wallet tx",
+            self.wallet(&["tx", "-"]),
+            Stdio::from(file),
+        );
+        finish(&mut child, COMMAND).ok()
+    }
+
     fn address(&self, name: &str) -> String {
         let record = self.wallet_run(&["address", name]).ok().one();
         record["address"].as_str().unwrap_or_default().to_string()
@@ -710,9 +722,9 @@ fn watch_prints_incoming_tips_once_in_order(backend: Backend) {
 }
 
 fn one_tip_and_its_refusals(backend: Backend) {
-    let world = World::new(backend);
+    let mut world = World::new(backend);
     world.faucet("alice", "20BTT");
-    let receipt = world
+    let run = world
         .tip(&[
             BOB,
             "5BTT",
@@ -723,9 +735,16 @@ fn one_tip_and_its_refusals(backend: Backend) {
             "--id",
             "t1",
         ])
-        .ok()
-        .one();
-    let receipt: Receipt = serde_json::from_value(receipt).unwrap();
+        .ok();
+    let receipt: Receipt = serde_json::from_value(run.one()).unwrap();
+    let looked_up = world.lookup(&run.stdout).one();
+    assert_eq!(
+        looked_up["txID"],
+        receipt.txid.as_str(),
+        "btt-wallet tx reads it"
+    );
+    assert_eq!(looked_up["memo"], "great set");
+    assert_eq!(looked_up["to"], BOB);
     assert_eq!(
         (receipt.kind.as_str(), receipt.amount.as_str()),
         ("transfer", "5BTT")

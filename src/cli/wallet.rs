@@ -10,7 +10,7 @@ pub use super::keys::PasswordArgs;
 pub use ledger_commands::{
     ledger_status, stop_signal, BalanceArgs, BroadcastArgs, ChannelArgs, ChannelCommand,
     FaucetArgs, HistoryArgs, LedgerArgs, LedgerChoice, NodeArgs, ReceiptDetails, ReceiptRecord,
-    VoucherArgs,
+    TxArgs, VoucherArgs,
 };
 
 use super::exit::{with_status, ExitStatus};
@@ -82,6 +82,8 @@ pub enum WalletCommand {
     Broadcast(BroadcastArgs),
     /// List the transfers of a wallet or address
     History(HistoryArgs),
+    /// Look up transactions by txID; - reads txIDs or receipts (btt-tip's, btt-wallet's) from stdin
+    Tx(TxArgs),
     /// Serve the embedded ledger over the TRON HTTP API subset
     Node(NodeArgs),
     /// Open, close and refund payment channels
@@ -236,6 +238,9 @@ pub fn run(cli: WalletCli, output: &Output) -> anyhow::Result<ExitStatus> {
         }
         WalletCommand::History(args) => {
             ledger_commands::run(&session, &cli.ledger, LedgerCommand::History(args))
+        }
+        WalletCommand::Tx(args) => {
+            ledger_commands::run(&session, &cli.ledger, LedgerCommand::Tx(args))
         }
         WalletCommand::Channel(args) => {
             ledger_commands::run(&session, &cli.ledger, LedgerCommand::Channel(args))

@@ -64,6 +64,14 @@ pub struct HistoryArgs {
     pub account: String,
 }
 
+/// `tx`.
+#[derive(Debug, Args)]
+pub struct TxArgs {
+    /// Transaction ids (64 hex digits), or - to read them from stdin, one a line, bare or as the txID of a JSON record
+    #[arg(required = true, value_name = "TXID")]
+    pub txids: Vec<String>,
+}
+
 /// `node`.
 #[derive(Debug, Args)]
 pub struct NodeArgs {
@@ -150,6 +158,8 @@ pub enum LedgerCommand {
     Broadcast(BroadcastArgs),
     /// `history`.
     History(HistoryArgs),
+    /// `tx`.
+    Tx(TxArgs),
     /// `channel`.
     Channel(ChannelArgs),
     /// `voucher`.
@@ -247,6 +257,7 @@ impl<L: Ledger> Commands<'_, L> {
             LedgerCommand::Send(args) => self.send(args).await,
             LedgerCommand::Broadcast(args) => self.broadcast(&args).await,
             LedgerCommand::History(args) => self.history(&args).await,
+            LedgerCommand::Tx(args) => self.lookup(&args).await,
             LedgerCommand::Voucher(args) => self.voucher(&args).await,
             LedgerCommand::Channel(args) => match args.command {
                 ChannelCommand::Open(args) => self.open_channel(&args).await,
@@ -350,6 +361,31 @@ impl<L: Ledger> Commands<'_, L> {
         for record in &records {
             self.output()
                 .record(&HistoryRecord::new(record, &address))?;
+        }
+        Ok(ExitStatus::Success)
+    }
+
+    /// `tx`: one receipt per txID; a txID the ledger does not hold is an error.
+    async fn lookup(&self, args: &TxArgs) -> anyhow::Result<ExitStatus> {
+        let texts = if args.txids == ["-"] {
+            txids_in(&read_input(Path::new("-"))?)?
+        } else {
+            args.txids.clone()
+        };
+        for text in texts {
+            let txid = crate::ledger::id::parse_hex32(&text).map_err(|error| {
+                with_status(
+                    ExitStatus::BadInput,
+                    anyhow::anyhow!("txID {text:?}: {error}"),
+                )
+            })?;
+            let record = self
+                .ledger
+                .transaction(txid)
+                .await
+                .map_err(ledger_error)?
+                .ok_or_else(|| anyhow::anyhow!("transaction {text} is not on this ledger"))?;
+            self.output().record(&ReceiptRecord::from(&record))?;
         }
         Ok(ExitStatus::Success)
     }
@@ -499,6 +535,32 @@ fn highest_voucher(text: &str, source: &Path) -> anyhow::Result<Signed<Voucher>>
         };
     }
     best.ok_or_else(|| bad("no voucher".to_string()))
+}
+
+/// The txIDs in `text`: one a line, bare or as the `txID` field of a JSON
+/// record; JSON records without one (errors, summaries) are skipped.
+fn txids_in(text: &str) -> anyhow::Result<Vec<String>> {
+    let mut txids = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if !line.starts_with('{') {
+            txids.push(line.to_string());
+            continue;
+        }
+        let record: serde_json::Value = serde_json::from_str(line).map_err(|error| {
+            with_status(
+                ExitStatus::BadInput,
+                anyhow::anyhow!("stdin line {}: {error}", number + 1),
+            )
+        })?;
+        if let Some(txid) = record.get("txID").and_then(serde_json::Value::as_str) {
+            txids.push(txid.to_string());
+        }
+    }
+    Ok(txids)
 }
 
 /// Reads a file, or stdin for `-`.
@@ -696,5 +758,18 @@ impl Record for VoucherRecord {
 
     fn human(&self) -> Option<String> {
         serde_json::to_string(&self.0).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn txids_come_bare_or_from_records() {
+        let text = "abc\n\n{\"type\":\"receipt\",\"txID\":\"def\"}\n{\"type\":\"summary\"}\n";
+        assert_eq!(txids_in(text).unwrap(), ["abc", "def"]);
+        let error = txids_in("{oops").unwrap_err();
+        assert_eq!(crate::cli::exit::classify(&error), ExitStatus::BadInput);
     }
 }
