@@ -14,6 +14,9 @@
 //!   new one cannot pay twice (see [`super::sender`]).
 //! - `paid` is final. `failed` means the ledger refused the transaction it
 //!   names; it was not applied, and a later run may try again.
+//! - A sender's entries change only under that sender's lock file beside
+//!   the journal ([`lock_file`]), so two processes paying from one wallet
+//!   take turns per tip instead of racing on one id.
 
 use crate::ledger::LedgerId;
 use crate::tron::{Address, SignedTransaction, TxError};
@@ -61,6 +64,12 @@ pub enum JournalError {
         path: PathBuf,
         doing: &'static str,
         source: rusqlite::Error,
+    },
+    /// The sender's lock file could not be opened or locked.
+    #[error("cannot lock {path}: {source}")]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
     },
     /// A stored row does not read back.
     #[error("tip journal {path}: entry {id:?} is corrupt: {what}")]
@@ -182,6 +191,17 @@ impl Journal {
     /// The file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The lock file of `sender`'s entries: `JOURNAL.ADDRESS.lock`.
+    pub fn lock_path(&self, sender: &Address) -> PathBuf {
+        let mut name = self
+            .path
+            .file_name()
+            .map(std::ffi::OsStr::to_os_string)
+            .unwrap_or_default();
+        name.push(format!(".{sender}.lock"));
+        self.path.with_file_name(name)
     }
 
     /// The entry of `id`, if any.
@@ -308,6 +328,28 @@ impl Journal {
             source,
         }
     }
+}
+
+/// An exclusive lock on one sender's journal entries, released on drop.
+#[derive(Debug)]
+pub struct SenderLock {
+    _file: std::fs::File,
+}
+
+/// Waits for the lock file at `path` (blocking: call it off the async threads).
+pub fn lock_file(path: &Path) -> Result<SenderLock, JournalError> {
+    let lock_error = |source| JournalError::Lock {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(lock_error)?;
+    file.lock().map_err(lock_error)?;
+    Ok(SenderLock { _file: file })
 }
 
 fn scope_params(scope: &Scope, id: &str) -> [String; 3] {

@@ -22,7 +22,7 @@
 //! a transaction is only given up once the ledger has refused it.
 
 use super::error::{transfer_answer, TipError, TransferAnswer};
-use super::journal::{EntryState, Intent, Journal, Scope};
+use super::journal::{lock_file, EntryState, Intent, Journal, JournalError, Scope, SenderLock};
 use super::request::TipRequest;
 use crate::ledger::{Ledger, TransferRecord};
 use crate::tron::contract::DEFAULT_FEE_LIMIT;
@@ -96,6 +96,7 @@ impl<'a, L: Ledger> Tipper<'a, L> {
     /// holds its transaction or takes it now, else `failed`. Stops at the
     /// first fatal error.
     pub async fn reconcile(&self) -> Result<Vec<Reconciled>, TipError> {
+        let _lock = self.lock().await?;
         let mut settled = Vec::new();
         for entry in self.journal.sending(&self.scope)? {
             let txid = entry.transaction.txid();
@@ -126,6 +127,7 @@ impl<'a, L: Ledger> Tipper<'a, L> {
             let transaction = self.sign(&intent).await?;
             return self.send_once(transaction).await;
         };
+        let _lock = self.lock().await?;
         match self.journal.entry(&self.scope, id)? {
             None => {
                 let transaction = self.sign(&intent).await?;
@@ -146,6 +148,19 @@ impl<'a, L: Ledger> Tipper<'a, L> {
             }
             Some(entry) => self.settle(id, entry.transaction, &intent, true).await,
         }
+    }
+
+    /// Waits for this sender's journal lock without blocking the async threads.
+    async fn lock(&self) -> Result<SenderLock, TipError> {
+        let path = self.journal.lock_path(&self.scope.sender);
+        let waited = path.clone();
+        tokio::task::spawn_blocking(move || lock_file(&waited))
+            .await
+            .map_err(|error| JournalError::Lock {
+                path,
+                source: std::io::Error::other(error.to_string()),
+            })?
+            .map_err(TipError::from)
     }
 
     /// Sends a transaction no journal entry names (a tip without an id).
@@ -485,5 +500,25 @@ mod tests {
             .unwrap();
         assert!(!tipper.pay(&too_much).await.unwrap().replayed);
         assert_eq!(bob_balance(&setup).await, 2_000);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_journals_on_one_file_pay_an_id_once() {
+        let setup = setup().await;
+        let other = Journal::open(setup.journal.path()).unwrap();
+        let first = Tipper::new(&setup.ledger, &setup.key, &setup.journal)
+            .await
+            .unwrap();
+        let second = Tipper::new(&setup.ledger, &setup.key, &other)
+            .await
+            .unwrap();
+        for round in 0..20 {
+            let tip = request(&format!("race{round}"), 1);
+            let (one, two) = tokio::join!(first.pay(&tip), second.pay(&tip));
+            let (one, two) = (one.unwrap(), two.unwrap());
+            assert_eq!(one.record.txid, two.record.txid);
+            assert!(one.replayed != two.replayed, "round {round}");
+        }
+        assert_eq!(bob_balance(&setup).await, 20);
     }
 }
