@@ -34,8 +34,8 @@ use std::path::PathBuf;
     version,
     about = "Send BTT with a memo: tips, tip streams read from stdin, and crowdfunding with escrow",
     after_help = after_help(),
-    args_conflicts_with_subcommands = true,
-    subcommand_negates_reqs = true
+    override_usage = "btt-tip [OPTIONS] --from <WALLET> <TO> <AMOUNT>\n       btt-tip [OPTIONS] --from <WALLET> -\n       btt-tip [OPTIONS] <watch|fund> ...",
+    args_conflicts_with_subcommands = true
 )]
 pub struct TipCli {
     #[command(flatten)]
@@ -54,13 +54,13 @@ pub struct TipCli {
 #[derive(Debug, Args)]
 pub struct TipArgs {
     /// Recipient address or wallet name, or - to read NDJSON tip requests from stdin
-    #[arg(required = true, value_name = "TO")]
+    #[arg(value_name = "TO")]
     pub to: Option<String>,
     /// Amount: 5BTT, 0.25BTT, or base units of BTT (not with -)
     #[arg(value_name = "AMOUNT")]
     pub amount: Option<String>,
     /// Wallet that pays
-    #[arg(long, required = true, value_name = "WALLET")]
+    #[arg(long, value_name = "WALLET")]
     pub from: Option<String>,
     /// Memo stored in the transaction (raw_data.data)
     #[arg(long)]
