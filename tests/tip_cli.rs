@@ -800,6 +800,51 @@ fn one_tip_and_its_refusals(backend: Backend) {
     assert_eq!(world.balance("bob"), 5 * BTT + 1);
 }
 
+/// The ledger node dies (`kill -9`) under a stream: btt-tip stops with
+/// "unreachable" and keeps the tip it could not confirm as being sent; with
+/// the node back (same ledger file, new port) a rerun settles it by txid and
+/// pays the rest, each id once.
+#[test]
+fn node_killed_mid_stream_then_rerun() {
+    let mut world = World::new(Backend::Node);
+    world.faucet("alice", "1000BTT");
+    const TIPS: u64 = 200;
+    let lines: Vec<String> = (1..=TIPS)
+        .map(|i| format!("{{\"to\":\"{BOB}\",\"amount\":\"{i}\",\"memo\":\"n{i}\",\"id\":{i}}}"))
+        .collect();
+    let input = world.input(&lines);
+    let args = ["-", "--from", "alice"];
+    let mut stream = world.spawn_stream(&args, &input);
+    stream.read_json_line_until(STREAM, |record| record["line"] == 50);
+    if let Some((node, _)) = world.node.as_mut() {
+        node.signal(libc::SIGKILL);
+        assert!(node.wait_timeout(COMMAND).is_some());
+    }
+    let stopped = finish(&mut stream, STREAM);
+    assert_eq!(stopped.code, 4, "unreachable\n{}", stopped.describe());
+    assert!(
+        stopped.stderr.contains("rerun the same input"),
+        "{}",
+        stopped.describe()
+    );
+
+    world.start_node();
+    let rerun = world.stream(&args, &input).ok();
+    let records = rerun.records();
+    assert_eq!(records.len(), TIPS as usize + 1, "{}", rerun.describe());
+    let received = world.received("bob", BOB);
+    let memos: BTreeSet<&str> = received
+        .iter()
+        .map(|record| record["memo"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        (received.len(), memos.len()),
+        (TIPS as usize, TIPS as usize)
+    );
+    let expected: u128 = (1..=TIPS).map(u128::from).sum();
+    assert_eq!(world.balance("bob"), expected);
+}
+
 /// Runs each scenario once per ledger backend.
 macro_rules! on_both_ledgers {
     ($($scenario:ident),* $(,)?) => {

@@ -123,15 +123,15 @@ fn parse_btt(flag: &str, text: &str) -> anyhow::Result<u128> {
 /// The exit status a tip error maps to.
 pub fn tip_status(error: &TipError) -> ExitStatus {
     match error {
-        TipError::Refused { source }
-        | TipError::Uncertain { source, .. }
-        | TipError::Ledger { source } => ledger_status(source),
-        TipError::Request { .. }
+        TipError::Refused { error }
+        | TipError::Uncertain { error, .. }
+        | TipError::Ledger(error) => ledger_status(error),
+        TipError::Request(_)
         | TipError::OverMaxTip { .. }
         | TipError::OverBudget { .. }
         | TipError::IdReused { .. }
         | TipError::Build { .. } => ExitStatus::BadInput,
-        TipError::Vanished { .. } | TipError::Journal { .. } => ExitStatus::Failure,
+        TipError::Vanished { .. } | TipError::Journal(_) => ExitStatus::Failure,
     }
 }
 

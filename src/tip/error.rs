@@ -13,8 +13,8 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum TipError {
     /// The request itself is malformed.
-    #[error("{source}")]
-    Request { source: RequestError },
+    #[error(transparent)]
+    Request(#[from] RequestError),
     /// More than `--max-tip`.
     #[error("{} BTT is over the most one tip may be ({} BTT)", btt(*amount), btt(*max))]
     OverMaxTip { amount: u128, max: u128 },
@@ -25,27 +25,24 @@ pub enum TipError {
     #[error("id {id:?} was already used for {} BTT to {} (memo {:?})", btt(was.base_units), was.recipient, was.memo)]
     IdReused { id: String, was: Intent },
     /// The ledger refused the transfer; nothing moved.
-    #[error("refused by the ledger: {source}")]
-    Refused { source: LedgerError },
+    #[error("refused by the ledger: {error}")]
+    Refused { error: LedgerError },
     /// The ledger's answer leaves open whether the transfer was applied; the
     /// journal keeps it as being sent and the next run settles it.
-    #[error("not known whether transaction {txid} was applied: {source}")]
-    Uncertain { txid: String, source: LedgerError },
+    #[error("not known whether transaction {txid} was applied: {error}")]
+    Uncertain { txid: String, error: LedgerError },
     /// A ledger call other than the transfer failed.
-    #[error("{source}")]
-    Ledger { source: LedgerError },
+    #[error(transparent)]
+    Ledger(LedgerError),
     /// The ledger says a transaction was applied but cannot show it.
     #[error("the ledger reports transaction {txid} as applied but does not return it")]
     Vanished { txid: String },
     /// The transaction could not be built.
-    #[error("cannot build the transaction: {source}")]
-    Build { source: crate::tron::TxError },
+    #[error("cannot build the transaction: {error}")]
+    Build { error: crate::tron::TxError },
     /// The journal failed.
-    #[error("{source}")]
-    Journal {
-        #[from]
-        source: JournalError,
-    },
+    #[error(transparent)]
+    Journal(#[from] JournalError),
 }
 
 fn btt(base_units: u128) -> String {
@@ -58,9 +55,9 @@ impl TipError {
         matches!(
             self,
             TipError::Uncertain { .. }
-                | TipError::Ledger { .. }
+                | TipError::Ledger(_)
                 | TipError::Vanished { .. }
-                | TipError::Journal { .. }
+                | TipError::Journal(_)
         )
     }
 
@@ -68,33 +65,17 @@ impl TipError {
     /// the ledger's refusal code.
     pub fn reason(&self) -> &str {
         match self {
-            TipError::Request { source } => source.reason(),
+            TipError::Request(error) => error.reason(),
             TipError::OverMaxTip { .. } => "over_max_tip",
             TipError::OverBudget { .. } => "over_budget",
             TipError::IdReused { .. } => "id_reused",
-            TipError::Refused { source } => refusal_code(source),
+            TipError::Refused { error } => refusal_code(error),
             TipError::Uncertain { .. } => "uncertain",
-            TipError::Ledger { source } => refusal_code(source),
+            TipError::Ledger(error) => refusal_code(error),
             TipError::Vanished { .. } => "vanished",
             TipError::Build { .. } => "bad_transaction",
-            TipError::Journal { .. } => "journal",
+            TipError::Journal(_) => "journal",
         }
-    }
-
-    /// The ledger error underneath, if any.
-    pub fn ledger_error(&self) -> Option<&LedgerError> {
-        match self {
-            TipError::Refused { source }
-            | TipError::Uncertain { source, .. }
-            | TipError::Ledger { source } => Some(source),
-            _ => None,
-        }
-    }
-}
-
-impl From<RequestError> for TipError {
-    fn from(source: RequestError) -> TipError {
-        TipError::Request { source }
     }
 }
 

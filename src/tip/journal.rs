@@ -47,29 +47,29 @@ CREATE TABLE IF NOT EXISTS tips (
 #[derive(Debug, Error)]
 pub enum JournalError {
     /// The file could not be opened or set up.
-    #[error("cannot open the tip journal {path}: {source}")]
+    #[error("cannot open the tip journal {path}: {error}")]
     Open {
         path: PathBuf,
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
     /// Its directory could not be created.
-    #[error("cannot create the directory of the tip journal {path}: {source}")]
+    #[error("cannot create the directory of the tip journal {path}: {error}")]
     Directory {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A read or write failed.
-    #[error("tip journal {path}: {doing} failed: {source}")]
+    #[error("tip journal {path}: {doing} failed: {error}")]
     Storage {
         path: PathBuf,
         doing: &'static str,
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
     /// The sender's lock file could not be opened or locked.
-    #[error("cannot lock {path}: {source}")]
+    #[error("cannot lock {path}: {error}")]
     Lock {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A stored row does not read back.
     #[error("tip journal {path}: entry {id:?} is corrupt: {what}")]
@@ -162,16 +162,16 @@ impl Journal {
             .parent()
             .filter(|parent| !parent.as_os_str().is_empty())
         {
-            crate::config::Dirs::create_private(parent).map_err(|source| {
+            crate::config::Dirs::create_private(parent).map_err(|error| {
                 JournalError::Directory {
                     path: parent.to_path_buf(),
-                    source,
+                    error,
                 }
             })?;
         }
-        let open_error = |source| JournalError::Open {
+        let open_error = |error| JournalError::Open {
             path: path.to_path_buf(),
-            source,
+            error,
         };
         let connection = Connection::open(path).map_err(open_error)?;
         connection.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
@@ -322,10 +322,10 @@ impl Journal {
     }
 
     fn storage(&self, doing: &'static str) -> impl FnOnce(rusqlite::Error) -> JournalError + '_ {
-        move |source| JournalError::Storage {
+        move |error| JournalError::Storage {
             path: self.path.clone(),
             doing,
-            source,
+            error,
         }
     }
 }
@@ -338,9 +338,9 @@ pub struct SenderLock {
 
 /// Waits for the lock file at `path` (blocking: call it off the async threads).
 pub fn lock_file(path: &Path) -> Result<SenderLock, JournalError> {
-    let lock_error = |source| JournalError::Lock {
+    let lock_error = |error| JournalError::Lock {
         path: path.to_path_buf(),
-        source,
+        error,
     };
     let file = std::fs::File::options()
         .create(true)

@@ -53,8 +53,8 @@ pub enum RequestError {
     #[error("unknown address {input:?}: not a TRON address or a wallet name")]
     UnknownAddress { input: String },
     /// `amount` does not parse.
-    #[error("{source}")]
-    BadAmount { source: AmountError },
+    #[error(transparent)]
+    BadAmount(AmountError),
     /// Tips are paid in TRC-10 BTT only.
     #[error("amount {input:?} is not in BTT")]
     NotBtt { input: String },
@@ -75,7 +75,7 @@ impl RequestError {
             RequestError::MissingField { .. } => "missing_field",
             RequestError::WrongType { .. } => "wrong_type",
             RequestError::UnknownAddress { .. } => "unknown_address",
-            RequestError::BadAmount { .. } => "bad_amount",
+            RequestError::BadAmount(_) => "bad_amount",
             RequestError::NotBtt { .. } => "not_btt",
             RequestError::MemoTooLong { .. } => "memo_too_long",
             RequestError::BadId { .. } => "bad_id",
@@ -121,7 +121,7 @@ impl TipRequest {
                 input: to_text.to_string(),
             })?;
         let amount = parse_tip_amount(amount_text).map_err(|error| match error {
-            TipAmountError::Parse(source) => RequestError::BadAmount { source },
+            TipAmountError::Parse(error) => RequestError::BadAmount(error),
             TipAmountError::NotBtt => RequestError::NotBtt {
                 input: amount_text.to_string(),
             },

@@ -71,10 +71,7 @@ impl<'a, L: Ledger> Tipper<'a, L> {
         key: &'a PrivateKey,
         journal: &'a Journal,
     ) -> Result<Tipper<'a, L>, TipError> {
-        let ledger_id = ledger
-            .ledger_id()
-            .await
-            .map_err(|source| TipError::Ledger { source })?;
+        let ledger_id = ledger.ledger_id().await.map_err(TipError::Ledger)?;
         Ok(Tipper {
             ledger,
             key,
@@ -158,7 +155,7 @@ impl<'a, L: Ledger> Tipper<'a, L> {
             .await
             .map_err(|error| JournalError::Lock {
                 path,
-                source: std::io::Error::other(error.to_string()),
+                error: std::io::Error::other(error.to_string()),
             })?
             .map_err(TipError::from)
     }
@@ -171,12 +168,12 @@ impl<'a, L: Ledger> Tipper<'a, L> {
                 record,
                 replayed: false,
             }),
-            Err(source) => match transfer_answer(&source) {
+            Err(error) => match transfer_answer(&error) {
                 TransferAnswer::Uncertain => Err(TipError::Uncertain {
                     txid: txid.to_string(),
-                    source,
+                    error,
                 }),
-                _ => Err(TipError::Refused { source }),
+                _ => Err(TipError::Refused { error }),
             },
         }
     }
@@ -191,11 +188,11 @@ impl<'a, L: Ledger> Tipper<'a, L> {
     ) -> Result<Payment, TipError> {
         loop {
             let txid = transaction.txid();
-            let source = match self.ledger.transfer(transaction).await {
+            let error = match self.ledger.transfer(transaction).await {
                 Ok(record) => return self.paid(id, record, false),
-                Err(source) => source,
+                Err(error) => error,
             };
-            match transfer_answer(&source) {
+            match transfer_answer(&error) {
                 TransferAnswer::AlreadyApplied => {
                     let record = self.lookup(txid).await?;
                     return self.paid(id, record, true);
@@ -207,7 +204,7 @@ impl<'a, L: Ledger> Tipper<'a, L> {
                     if !may_replace {
                         self.journal
                             .set_state(&self.scope, id, EntryState::Failed)?;
-                        return Err(TipError::Refused { source });
+                        return Err(TipError::Refused { error });
                     }
                     may_replace = false;
                     transaction = self.sign(intent).await?;
@@ -217,12 +214,12 @@ impl<'a, L: Ledger> Tipper<'a, L> {
                 TransferAnswer::Refused => {
                     self.journal
                         .set_state(&self.scope, id, EntryState::Failed)?;
-                    return Err(TipError::Refused { source });
+                    return Err(TipError::Refused { error });
                 }
                 TransferAnswer::Uncertain => {
                     return Err(TipError::Uncertain {
                         txid: txid.to_string(),
-                        source,
+                        error,
                     })
                 }
             }
@@ -238,7 +235,7 @@ impl<'a, L: Ledger> Tipper<'a, L> {
         self.ledger
             .transaction(txid.0)
             .await
-            .map_err(|source| TipError::Ledger { source })
+            .map_err(TipError::Ledger)
     }
 
     async fn lookup(&self, txid: TxId) -> Result<TransferRecord, TipError> {
@@ -254,7 +251,7 @@ impl<'a, L: Ledger> Tipper<'a, L> {
             .ledger
             .reference_block()
             .await
-            .map_err(|source| TipError::Ledger { source })?;
+            .map_err(TipError::Ledger)?;
         let timestamp = self.next_timestamp();
         let params = TransactionParams {
             reference,
@@ -272,7 +269,7 @@ impl<'a, L: Ledger> Tipper<'a, L> {
             },
         };
         let unsigned =
-            UnsignedTransaction::new(call, &params).map_err(|source| TipError::Build { source })?;
+            UnsignedTransaction::new(call, &params).map_err(|error| TipError::Build { error })?;
         Ok(unsigned.sign(self.key))
     }
 

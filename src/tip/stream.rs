@@ -84,14 +84,14 @@ pub struct StreamSummary {
 #[derive(Debug, Error)]
 pub enum StreamError {
     /// A tip failed in a way that makes further tips unsafe.
-    #[error("line {line}: {source}")]
-    Fatal { line: u64, source: TipError },
+    #[error("line {line}: {error}")]
+    Fatal { line: u64, error: TipError },
     /// Reading the input failed.
-    #[error("cannot read the tip requests: {source}")]
-    Read { source: std::io::Error },
+    #[error("cannot read the tip requests: {error}")]
+    Read { error: std::io::Error },
     /// Writing an answer failed.
-    #[error("cannot write an answer: {source}")]
-    Write { source: std::io::Error },
+    #[error("cannot write an answer: {error}")]
+    Write { error: std::io::Error },
 }
 
 /// Pays the tips of `input`, handing each line's outcome to `answer` as
@@ -122,7 +122,7 @@ pub async fn run_stream<L: Ledger>(
         buffer.clear();
         let read = input
             .read_until(b'\n', &mut buffer)
-            .map_err(|source| StreamError::Read { source })?;
+            .map_err(|error| StreamError::Read { error })?;
         if read == 0 {
             return Ok(summary);
         }
@@ -138,12 +138,12 @@ pub async fn run_stream<L: Ledger>(
             result: pay_line(tipper, &limits, &summary, line, &resolve).await,
         };
         count(&mut summary, &outcome);
-        answer(&outcome).map_err(|source| StreamError::Write { source })?;
+        answer(&outcome).map_err(|error| StreamError::Write { error })?;
         if let Err(error) = outcome.result {
             if error.is_fatal() {
                 return Err(StreamError::Fatal {
                     line: outcome.line,
-                    source: error,
+                    error,
                 });
             }
         }

@@ -181,11 +181,11 @@ impl PayTask<'_> {
         .await;
         let summary = match result {
             Ok(summary) => summary,
-            Err(StreamError::Fatal { line, source }) => {
+            Err(StreamError::Fatal { line, error }) => {
                 return Err(with_status(
-                    tip_status(&source),
+                    tip_status(&error),
                     anyhow::anyhow!(
-                        "line {line}: {source}; stopped (rerun the same input to go on)"
+                        "line {line}: {error}; stopped (rerun the same input to go on)"
                     ),
                 ))
             }
