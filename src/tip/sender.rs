@@ -19,7 +19,9 @@
 //!      settles T before anything else ([`Tipper::reconcile`]).
 //!
 //! So at any time at most one transaction per id can still be applied, and
-//! a transaction is only given up once the ledger has refused it.
+//! a transaction is only given up once the ledger has refused it. Steps 1
+//! and 2 run under the sender's journal lock, so two processes never race
+//! on one id.
 
 use super::error::{transfer_answer, TipError, TransferAnswer};
 use super::journal::{lock_file, EntryState, Intent, Journal, JournalError, Scope, SenderLock};

@@ -56,23 +56,37 @@ impl TipReceipt {
 impl Record for TipReceipt {
     const TYPE: &'static str = "receipt";
 
+    /// One line per receipt in a stream; a small table for a single tip.
     fn human(&self) -> Option<String> {
         let details = &self.receipt.details;
-        let line = self.line.map(|n| format!("line {n}: ")).unwrap_or_default();
         let verb = if self.replayed {
             "already paid"
         } else {
             "paid"
         };
-        let memo = details
-            .memo
-            .as_ref()
-            .map(|memo| format!("  memo {memo:?}"))
-            .unwrap_or_default();
-        Some(format!(
-            "{line}{verb} {} to {}{memo}\n  txID {}  from {}  at {}",
-            details.amount, details.to, self.receipt.txid, details.from, self.time
-        ))
+        if let Some(line) = self.line {
+            return Some(format!(
+                "line {line}  {verb} {} to {}  txID {}",
+                details.amount, details.to, self.receipt.txid
+            ));
+        }
+        let mut rows = vec![
+            ("txID", self.receipt.txid.clone()),
+            ("from", details.from.to_string()),
+            ("to", details.to.to_string()),
+            ("amount", details.amount.clone()),
+            ("memo", details.memo.clone().unwrap_or_default()),
+            ("time", self.time.clone()),
+        ];
+        if self.replayed {
+            rows.push(("note", "already paid by an earlier run".to_string()));
+        }
+        Some(
+            rows.iter()
+                .map(|(name, value)| format!("{name:<8}{value}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
     }
 }
 
