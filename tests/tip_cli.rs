@@ -664,9 +664,13 @@ fn watch_prints_incoming_tips_once_in_order(backend: Backend) {
         .ok();
     std::thread::sleep(Duration::from_millis(50));
 
+    // From a time taken here, not when the watcher gets going: a slow start
+    // must not miss the first tip.
+    let since = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+    std::thread::sleep(Duration::from_millis(5));
     let mut watch = world.env.spawn(
         "btt-tip watch",
-        world.tip_command(&["watch", "bob", "--interval", "100ms"]),
+        world.tip_command(&["watch", "bob", "--since", &since, "--interval", "100ms"]),
     );
     let carol = world.address("carol");
     for i in 0..5 {
