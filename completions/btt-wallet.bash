@@ -55,6 +55,9 @@ _btt__wallet() {
             btt__wallet,sign)
                 cmd="btt__wallet__subcmd__sign"
                 ;;
+            btt__wallet,tx)
+                cmd="btt__wallet__subcmd__tx"
+                ;;
             btt__wallet,verify)
                 cmd="btt__wallet__subcmd__verify"
                 ;;
@@ -124,6 +127,9 @@ _btt__wallet() {
             btt__wallet__subcmd__help,sign)
                 cmd="btt__wallet__subcmd__help__subcmd__sign"
                 ;;
+            btt__wallet__subcmd__help,tx)
+                cmd="btt__wallet__subcmd__help__subcmd__tx"
+                ;;
             btt__wallet__subcmd__help,verify)
                 cmd="btt__wallet__subcmd__help__subcmd__verify"
                 ;;
@@ -146,7 +152,7 @@ _btt__wallet() {
 
     case "${cmd}" in
         btt__wallet)
-            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help --version new import list address sign verify send balance faucet broadcast history node channel voucher help"
+            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help --version new import list address sign verify send balance faucet broadcast history tx node channel voucher help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -466,7 +472,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__help)
-            opts="new import list address sign verify send balance faucet broadcast history node channel voucher help"
+            opts="new import list address sign verify send balance faucet broadcast history tx node channel voucher help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -690,6 +696,20 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__help__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__help__subcmd__tx)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -950,6 +970,32 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__tx)
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -12,6 +12,7 @@ pub fn all_commands() -> Vec<Command> {
     vec![
         super::get::command(),
         super::seed::command(),
+        super::tip::TipCli::command(),
         super::wallet::WalletCli::command(),
     ]
 }

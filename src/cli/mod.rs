@@ -5,8 +5,11 @@
 pub mod exit;
 pub mod generated;
 pub mod get;
+pub mod keys;
+pub mod ledger_choice;
 pub mod magnet_metadata;
 pub mod seed;
+pub mod tip;
 pub mod torrent_run;
 pub mod values;
 pub mod wallet;

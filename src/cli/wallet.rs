@@ -6,15 +6,17 @@
 
 mod ledger_commands;
 
+pub use super::keys::PasswordArgs;
 pub use ledger_commands::{
-    BalanceArgs, BroadcastArgs, ChannelArgs, ChannelCommand, FaucetArgs, HistoryArgs, LedgerArgs,
-    LedgerChoice, NodeArgs, VoucherArgs,
+    ledger_status, stop_signal, BalanceArgs, BroadcastArgs, ChannelArgs, ChannelCommand,
+    FaucetArgs, HistoryArgs, LedgerArgs, LedgerChoice, NodeArgs, ReceiptDetails, ReceiptRecord,
+    TxArgs, VoucherArgs,
 };
 
 use super::exit::{with_status, ExitStatus};
+use super::keys::{parse_address, password_error, store_error, wallet_name, Keys};
 use super::GlobalArgs;
 use crate::amount::{Amount, Token};
-use crate::config::Dirs;
 use crate::output::{Output, Record};
 use crate::tron::contract::DEFAULT_FEE_LIMIT;
 use crate::tron::message::{recover_message_signer, sign_message};
@@ -22,8 +24,7 @@ use crate::tron::{
     Address, BlockReference, TransactionJson, TransactionParams, TransferCall, UnsignedTransaction,
 };
 use crate::wallet::{
-    KdfStrength, KeyError, Keystore, KeystoreDir, KeystoreError, Mnemonic, PasswordError,
-    PasswordSource, PrivateKey, StoreError, WalletName,
+    KdfStrength, KeyError, Keystore, KeystoreError, Mnemonic, PrivateKey, StoreError, WalletName,
 };
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -56,17 +57,6 @@ pub struct WalletCli {
     pub command: WalletCommand,
 }
 
-/// Where keystore passwords come from.
-#[derive(Debug, Args)]
-pub struct PasswordArgs {
-    /// Read the keystore password from the first line of FILE
-    #[arg(long, global = true, env = "BTT_PASSWORD_FILE", value_name = "FILE")]
-    pub password_file: Option<PathBuf>,
-    /// The keystore password itself (visible to other users in the process list)
-    #[arg(long, global = true, value_name = "PASSWORD", hide_env_values = true)]
-    pub unsafe_password: Option<String>,
-}
-
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum WalletCommand {
@@ -92,6 +82,8 @@ pub enum WalletCommand {
     Broadcast(BroadcastArgs),
     /// List the transfers of a wallet or address
     History(HistoryArgs),
+    /// Look up transactions by txID; - reads txIDs or receipts (btt-tip's, btt-wallet's) from stdin
+    Tx(TxArgs),
     /// Serve the embedded ledger over the TRON HTTP API subset
     Node(NodeArgs),
     /// Open, close and refund payment channels
@@ -221,8 +213,7 @@ fn after_help() -> String {
 /// Runs one `btt-wallet` command.
 pub fn run(cli: WalletCli, output: &Output) -> anyhow::Result<ExitStatus> {
     let session = Session {
-        store: KeystoreDir::new(&Dirs::from_env()),
-        password: PasswordSource::choose(cli.password.password_file, cli.password.unsafe_password),
+        keys: Keys::from_env(cli.password),
         output,
     };
     match cli.command {
@@ -248,6 +239,9 @@ pub fn run(cli: WalletCli, output: &Output) -> anyhow::Result<ExitStatus> {
         WalletCommand::History(args) => {
             ledger_commands::run(&session, &cli.ledger, LedgerCommand::History(args))
         }
+        WalletCommand::Tx(args) => {
+            ledger_commands::run(&session, &cli.ledger, LedgerCommand::Tx(args))
+        }
         WalletCommand::Channel(args) => {
             ledger_commands::run(&session, &cli.ledger, LedgerCommand::Channel(args))
         }
@@ -259,8 +253,7 @@ pub fn run(cli: WalletCli, output: &Output) -> anyhow::Result<ExitStatus> {
 }
 
 struct Session<'a> {
-    store: KeystoreDir,
-    password: PasswordSource,
+    keys: Keys,
     output: &'a Output,
 }
 
@@ -329,6 +322,7 @@ impl Session<'_> {
         let text = read_secret_file(file)?;
         let keystore = Keystore::from_json(&text).map_err(|e| bad_input(e, file))?;
         let password = self
+            .keys
             .password
             .read(&format!("Password of {}: ", file.display()))
             .map_err(password_error)?;
@@ -344,7 +338,7 @@ impl Session<'_> {
     }
 
     fn list(&self) -> anyhow::Result<ExitStatus> {
-        for entry in self.store.list().map_err(store_error)? {
+        for entry in self.keys.store.list().map_err(store_error)? {
             let (address, error) = match entry.address {
                 Ok(address) => (address, None),
                 Err(error) => (None, Some(error.to_string())),
@@ -360,48 +354,14 @@ impl Session<'_> {
 
     fn address(&self, args: AddressArgs) -> anyhow::Result<ExitStatus> {
         let name = wallet_name(&args.name)?;
-        let address = self.wallet_address(&name)?;
+        let address = self.keys.wallet_address(&name)?;
         self.output.record(&AddressRecord { name, address })?;
         Ok(ExitStatus::Success)
     }
 
-    /// A wallet's address: from its keystore, or by unlocking it when the
-    /// keystore does not name it.
-    fn wallet_address(&self, name: &WalletName) -> anyhow::Result<Address> {
-        let keystore = self.store.load(name).map_err(store_error)?;
-        let address = keystore
-            .address()
-            .map_err(|source| StoreError::Corrupt {
-                path: self.store.file(name),
-                source,
-            })
-            .map_err(store_error)?;
-        match address {
-            Some(address) => Ok(address),
-            None => Ok(self.unlock(name)?.address()),
-        }
-    }
-
-    /// Unlocks the wallet whose keystore names `address`.
-    fn unlock_address(&self, address: &Address) -> anyhow::Result<PrivateKey> {
-        let entry = self
-            .store
-            .list()
-            .map_err(store_error)?
-            .into_iter()
-            .find(|entry| entry.address.as_ref().ok() == Some(&Some(*address)))
-            .ok_or_else(|| {
-                with_status(
-                    ExitStatus::BadInput,
-                    anyhow::anyhow!("no wallet here has address {address}; name one with --from"),
-                )
-            })?;
-        self.unlock(&entry.name)
-    }
-
     fn sign(&self, args: SignArgs) -> anyhow::Result<ExitStatus> {
         let name = wallet_name(&args.from)?;
-        let key = self.unlock(&name)?;
+        let key = self.keys.unlock(&name)?;
         let signature = sign_message(&key, args.message.as_bytes());
         self.output.record(&SignatureRecord {
             address: key.address(),
@@ -454,7 +414,7 @@ impl Session<'_> {
             fee_limit: args.fee_limit,
         };
         let name = wallet_name(&args.from)?;
-        let key = self.unlock(&name)?;
+        let key = self.keys.unlock(&name)?;
         let transfer = TransferCall {
             owner: key.address(),
             to,
@@ -468,38 +428,19 @@ impl Session<'_> {
     }
 
     fn store_key(&self, name: &WalletName, key: &PrivateKey) -> anyhow::Result<PathBuf> {
-        if self.store.file(name).exists() {
+        if self.keys.store.file(name).exists() {
             return Err(store_error(StoreError::AlreadyExists {
                 name: name.to_string(),
-                path: self.store.file(name),
+                path: self.keys.store.file(name),
             }));
         }
         let password = self
+            .keys
             .password
             .read_new(&format!("New password for wallet {name}: "))
             .map_err(password_error)?;
         let keystore = Keystore::encrypt(key, password.as_bytes(), kdf_strength());
-        self.store.create(name, &keystore).map_err(store_error)
-    }
-
-    fn unlock(&self, name: &WalletName) -> anyhow::Result<PrivateKey> {
-        let keystore = self.store.load(name).map_err(store_error)?;
-        let password = self
-            .password
-            .read(&format!("Password for wallet {name}: "))
-            .map_err(password_error)?;
-        keystore
-            .decrypt(password.as_bytes())
-            .map_err(|error| match error {
-                KeystoreError::WrongPassword => with_status(
-                    ExitStatus::WalletLocked,
-                    anyhow::anyhow!("cannot unlock wallet {name}: wrong password"),
-                ),
-                other => anyhow::Error::new(StoreError::Corrupt {
-                    path: self.store.file(name),
-                    source: other,
-                }),
-            })
+        self.keys.store.create(name, &keystore).map_err(store_error)
     }
 }
 
@@ -518,36 +459,11 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn wallet_name(text: &str) -> anyhow::Result<WalletName> {
-    text.parse().map_err(store_error)
-}
-
-fn parse_address(text: &str) -> anyhow::Result<Address> {
-    text.parse::<Address>()
-        .map_err(|error| with_status(ExitStatus::BadInput, error))
-}
-
 fn bad_input(error: impl std::fmt::Display, file: &Path) -> anyhow::Error {
     with_status(
         ExitStatus::BadInput,
         anyhow::anyhow!("{}: {error}", file.display()),
     )
-}
-
-fn store_error(error: StoreError) -> anyhow::Error {
-    let status = match error {
-        StoreError::BadName { .. } | StoreError::NotFound { .. } => ExitStatus::BadInput,
-        _ => ExitStatus::Failure,
-    };
-    with_status(status, error)
-}
-
-fn password_error(error: PasswordError) -> anyhow::Error {
-    let status = match error {
-        PasswordError::Empty | PasswordError::Mismatch => ExitStatus::BadInput,
-        _ => ExitStatus::WalletLocked,
-    };
-    with_status(status, error)
 }
 
 /// Reads a file holding a secret (`-` for stdin) into memory that is wiped after use.

@@ -2,27 +2,23 @@
 //! broadcasting signed transfers, history, payment channels and vouchers,
 //! and `node`, which serves the embedded ledger over HTTP.
 //!
-//! Which ledger: `--ledger` / `BTT_LEDGER` names `local` (the embedded
-//! SQLite ledger at `DATA/ledger.sqlite`, the default), a btt node URL,
-//! `tron-mainnet` / `tron-nile` (TronGrid), or `tron+http://...` (any TRON
-//! full node's HTTP API). Every command is written once, generic over
-//! [`Ledger`], and runs against whichever backend was chosen.
+//! Which ledger: see [`crate::cli::ledger_choice`]. Every command is
+//! written once, generic over [`Ledger`], and runs against whichever
+//! backend was chosen.
 //!
 //! Exit statuses: too little balance is 7, a refused or malformed input 3,
 //! a wrong password 6, an unreachable node 4, a storage failure 1.
 
-use super::{parse_address, wallet_name, Session, DEFAULT_LIFETIME_MS};
+use super::{Session, DEFAULT_LIFETIME_MS};
 use crate::amount::{format_units, Amount, Token};
 use crate::cli::exit::{with_status, ExitStatus};
+use crate::cli::keys::{parse_address, wallet_name};
+use crate::cli::ledger_choice::{ledger_error, run_on_ledger, LedgerTask};
+pub use crate::cli::ledger_choice::{ledger_status, LedgerArgs, LedgerChoice};
 use crate::cli::values::parse_duration;
-use crate::config::Dirs;
 use crate::ledger::channel::{ChannelState, CloseChannel, OpenChannel, RefundChannel, Voucher};
-use crate::ledger::node::client::NodeClient;
 use crate::ledger::node::{serve, NodeConfig};
-use crate::ledger::tron_client::{TronClient, MAINNET_URL, NILE_URL};
-use crate::ledger::{
-    ChannelId, Ledger, LedgerError, LocalLedger, OpenOptions, Signed, TransferRecord,
-};
+use crate::ledger::{ChannelId, Ledger, LedgerError, Signed, TransferRecord};
 use crate::output::{Output, Record};
 use crate::tron::{
     Address, SignedTransaction, TransactionParams, TransferCall, UnsignedTransaction,
@@ -37,57 +33,6 @@ use std::path::{Path, PathBuf};
 
 /// The most history records one `history` prints.
 const HISTORY_LIMIT: usize = 1_000;
-
-/// Which ledger the commands use.
-#[derive(Debug, Args)]
-pub struct LedgerArgs {
-    /// Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node
-    #[arg(long, global = true, env = "BTT_LEDGER", value_name = "LEDGER")]
-    pub ledger: Option<String>,
-    /// Open the embedded ledger as a development ledger (the faucet mints)
-    #[arg(
-        long,
-        global = true,
-        env = "BTT_DEV_LEDGER",
-        value_parser = clap::builder::BoolishValueParser::new()
-    )]
-    pub dev: bool,
-}
-
-/// A ledger named on the command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LedgerChoice {
-    /// The embedded ledger of the data directory.
-    Local,
-    /// A btt ledger node.
-    Node(String),
-    /// A TRON full node's HTTP API (TronGrid for the named networks).
-    Tron(String),
-}
-
-impl LedgerChoice {
-    /// Parses `local`, an `http(s)://` URL (a btt node), `tron-mainnet`,
-    /// `tron-nile`, or `tron+http(s)://` (any TRON full node).
-    pub fn parse(text: Option<&str>) -> anyhow::Result<LedgerChoice> {
-        match text.map(str::trim) {
-            None | Some("" | "local") => Ok(LedgerChoice::Local),
-            Some("tron-mainnet") => Ok(LedgerChoice::Tron(MAINNET_URL.to_string())),
-            Some("tron-nile") => Ok(LedgerChoice::Tron(NILE_URL.to_string())),
-            Some(url) if url.starts_with("tron+http://") || url.starts_with("tron+https://") => Ok(
-                LedgerChoice::Tron(url.trim_start_matches("tron+").to_string()),
-            ),
-            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
-                Ok(LedgerChoice::Node(url.to_string()))
-            }
-            Some(other) => Err(with_status(
-                ExitStatus::BadInput,
-                anyhow::anyhow!(
-                    "ledger {other:?} is not local, an http(s):// URL, tron-mainnet or tron-nile"
-                ),
-            )),
-        }
-    }
-}
 
 /// `balance`.
 #[derive(Debug, Args)]
@@ -117,6 +62,14 @@ pub struct BroadcastArgs {
 pub struct HistoryArgs {
     /// Wallet name or address
     pub account: String,
+}
+
+/// `tx`.
+#[derive(Debug, Args)]
+pub struct TxArgs {
+    /// Transaction ids (64 hex digits), or - to read them from stdin, one a line, bare or as the txID of a JSON record
+    #[arg(required = true, value_name = "TXID")]
+    pub txids: Vec<String>,
 }
 
 /// `node`.
@@ -205,6 +158,8 @@ pub enum LedgerCommand {
     Broadcast(BroadcastArgs),
     /// `history`.
     History(HistoryArgs),
+    /// `tx`.
+    Tx(TxArgs),
     /// `channel`.
     Channel(ChannelArgs),
     /// `voucher`.
@@ -217,49 +172,28 @@ pub fn run(
     ledger: &LedgerArgs,
     command: LedgerCommand,
 ) -> anyhow::Result<ExitStatus> {
-    let choice = LedgerChoice::parse(ledger.ledger.as_deref())?;
-    let runtime = crate::cli::runtime()?;
-    match choice {
-        LedgerChoice::Local => {
-            let options = OpenOptions {
-                dev: ledger.dev,
-                ..OpenOptions::default()
-            };
-            let local = LocalLedger::open_in(&Dirs::from_env(), options).map_err(ledger_error)?;
-            runtime.block_on(
-                Commands {
-                    session,
-                    ledger: &local,
-                }
-                .run(command),
-            )
+    if let (LedgerChoice::Tron(_), LedgerCommand::Faucet(_)) = (ledger.choice()?, &command) {
+        return Err(with_status(
+            ExitStatus::BadInput,
+            anyhow::anyhow!("TRON has no faucet: minting exists only on dev ledgers"),
+        ));
+    }
+    run_on_ledger(ledger, WalletTask { session, command })
+}
+
+struct WalletTask<'a> {
+    session: &'a Session<'a>,
+    command: LedgerCommand,
+}
+
+impl LedgerTask for WalletTask<'_> {
+    async fn run<L: Ledger>(self, ledger: &L) -> anyhow::Result<ExitStatus> {
+        Commands {
+            session: self.session,
+            ledger,
         }
-        LedgerChoice::Node(url) => {
-            let node = NodeClient::new(&url).map_err(ledger_error)?;
-            runtime.block_on(
-                Commands {
-                    session,
-                    ledger: &node,
-                }
-                .run(command),
-            )
-        }
-        LedgerChoice::Tron(url) => {
-            if let LedgerCommand::Faucet(_) = command {
-                return Err(with_status(
-                    ExitStatus::BadInput,
-                    anyhow::anyhow!("TRON has no faucet: minting exists only on dev ledgers"),
-                ));
-            }
-            let tron = TronClient::new(&url).map_err(ledger_error)?;
-            runtime.block_on(
-                Commands {
-                    session,
-                    ledger: &tron,
-                }
-                .run(command),
-            )
-        }
+        .run(self.command)
+        .await
     }
 }
 
@@ -269,17 +203,13 @@ pub fn run_node(
     ledger: &LedgerArgs,
     args: &NodeArgs,
 ) -> anyhow::Result<ExitStatus> {
-    if LedgerChoice::parse(ledger.ledger.as_deref())? != LedgerChoice::Local {
+    if ledger.choice()? != LedgerChoice::Local {
         return Err(with_status(
             ExitStatus::Usage,
             anyhow::anyhow!("node serves the embedded ledger; drop --ledger"),
         ));
     }
-    let options = OpenOptions {
-        dev: ledger.dev,
-        ..OpenOptions::default()
-    };
-    let local = LocalLedger::open_in(&Dirs::from_env(), options).map_err(ledger_error)?;
+    let local = ledger.open_local()?;
     let config = NodeConfig {
         listen: args.listen,
         ..NodeConfig::default()
@@ -299,7 +229,7 @@ pub fn run_node(
 }
 
 /// Completes on SIGINT or SIGTERM.
-async fn stop_signal() {
+pub async fn stop_signal() {
     let terminate = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut signal) => {
@@ -327,6 +257,7 @@ impl<L: Ledger> Commands<'_, L> {
             LedgerCommand::Send(args) => self.send(args).await,
             LedgerCommand::Broadcast(args) => self.broadcast(&args).await,
             LedgerCommand::History(args) => self.history(&args).await,
+            LedgerCommand::Tx(args) => self.lookup(&args).await,
             LedgerCommand::Voucher(args) => self.voucher(&args).await,
             LedgerCommand::Channel(args) => match args.command {
                 ChannelCommand::Open(args) => self.open_channel(&args).await,
@@ -342,10 +273,7 @@ impl<L: Ledger> Commands<'_, L> {
 
     /// An address given as itself or as a wallet's name.
     fn account(&self, text: &str) -> anyhow::Result<Address> {
-        if let Ok(address) = text.parse::<Address>() {
-            return Ok(address);
-        }
-        self.session.wallet_address(&wallet_name(text)?)
+        self.session.keys.account(text)
     }
 
     async fn balance(&self, args: &BalanceArgs) -> anyhow::Result<ExitStatus> {
@@ -386,7 +314,7 @@ impl<L: Ledger> Commands<'_, L> {
         let to = parse_address(&args.to)?;
         let amount = Amount::parse(&args.amount, args.default_token())
             .map_err(|error| with_status(ExitStatus::BadInput, error))?;
-        let key = self.session.unlock(&wallet_name(&args.from)?)?;
+        let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let timestamp = args.timestamp.unwrap_or_else(super::now_ms);
         let params = TransactionParams {
             reference: self.ledger.reference_block().await.map_err(ledger_error)?,
@@ -437,6 +365,31 @@ impl<L: Ledger> Commands<'_, L> {
         Ok(ExitStatus::Success)
     }
 
+    /// `tx`: one receipt per txID; a txID the ledger does not hold is an error.
+    async fn lookup(&self, args: &TxArgs) -> anyhow::Result<ExitStatus> {
+        let texts = if args.txids == ["-"] {
+            txids_in(&read_input(Path::new("-"))?)?
+        } else {
+            args.txids.clone()
+        };
+        for text in texts {
+            let txid = crate::ledger::id::parse_hex32(&text).map_err(|error| {
+                with_status(
+                    ExitStatus::BadInput,
+                    anyhow::anyhow!("txID {text:?}: {error}"),
+                )
+            })?;
+            let record = self
+                .ledger
+                .transaction(txid)
+                .await
+                .map_err(ledger_error)?
+                .ok_or_else(|| anyhow::anyhow!("transaction {text} is not on this ledger"))?;
+            self.output().record(&ReceiptRecord::from(&record))?;
+        }
+        Ok(ExitStatus::Success)
+    }
+
     async fn signed<T: crate::ledger::Authorise>(
         &self,
         request: T,
@@ -449,7 +402,7 @@ impl<L: Ledger> Commands<'_, L> {
     async fn open_channel(&self, args: &ChannelOpenArgs) -> anyhow::Result<ExitStatus> {
         let payee = parse_address(&args.payee)?;
         let amount = parse_amount(&args.amount)?;
-        let key = self.session.unlock(&wallet_name(&args.from)?)?;
+        let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let timeout = i64::try_from(args.timeout.as_millis()).unwrap_or(i64::MAX);
         let open = OpenChannel {
             payer: key.address(),
@@ -486,7 +439,7 @@ impl<L: Ledger> Commands<'_, L> {
         let channel = self.known_channel(&args.channel).await?;
         let cumulative = Amount::parse(&args.amount, channel.token())
             .map_err(|error| with_status(ExitStatus::BadInput, error))?;
-        let key = self.session.unlock(&wallet_name(&args.from)?)?;
+        let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         if key.address() != channel.payer {
             return Err(with_status(
                 ExitStatus::BadInput,
@@ -511,8 +464,8 @@ impl<L: Ledger> Commands<'_, L> {
     async fn close_channel(&self, args: &ChannelCloseArgs) -> anyhow::Result<ExitStatus> {
         let voucher = highest_voucher(&read_input(&args.file)?, &args.file)?;
         let key = match &args.from {
-            Some(name) => self.session.unlock(&wallet_name(name)?)?,
-            None => self.session.unlock_address(&voucher.request.payee)?,
+            Some(name) => self.session.keys.unlock(&wallet_name(name)?)?,
+            None => self.session.keys.unlock_address(&voucher.request.payee)?,
         };
         let close = CloseChannel {
             channel: voucher.request.channel,
@@ -530,7 +483,7 @@ impl<L: Ledger> Commands<'_, L> {
 
     async fn refund_channel(&self, args: &ChannelRefundArgs) -> anyhow::Result<ExitStatus> {
         let channel = self.known_channel(&args.channel).await?;
-        let key = self.session.unlock(&wallet_name(&args.from)?)?;
+        let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let refund = RefundChannel {
             channel: channel.id,
         };
@@ -584,6 +537,32 @@ fn highest_voucher(text: &str, source: &Path) -> anyhow::Result<Signed<Voucher>>
     best.ok_or_else(|| bad("no voucher".to_string()))
 }
 
+/// The txIDs in `text`: one a line, bare or as the `txID` field of a JSON
+/// record; JSON records without one (errors, summaries) are skipped.
+fn txids_in(text: &str) -> anyhow::Result<Vec<String>> {
+    let mut txids = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if !line.starts_with('{') {
+            txids.push(line.to_string());
+            continue;
+        }
+        let record: serde_json::Value = serde_json::from_str(line).map_err(|error| {
+            with_status(
+                ExitStatus::BadInput,
+                anyhow::anyhow!("stdin line {}: {error}", number + 1),
+            )
+        })?;
+        if let Some(txid) = record.get("txID").and_then(serde_json::Value::as_str) {
+            txids.push(txid.to_string());
+        }
+    }
+    Ok(txids)
+}
+
 /// Reads a file, or stdin for `-`.
 fn read_input(path: &Path) -> anyhow::Result<String> {
     if path == Path::new("-") {
@@ -594,25 +573,6 @@ fn read_input(path: &Path) -> anyhow::Result<String> {
         return Ok(text);
     }
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
-}
-
-/// The exit status a ledger refusal or failure maps to.
-pub fn ledger_status(error: &LedgerError) -> ExitStatus {
-    let code = match error {
-        LedgerError::Remote { code, .. } => code.as_str(),
-        other => other.code(),
-    };
-    match code {
-        _ if error.is_insufficient_funds() => ExitStatus::InsufficientFunds,
-        "unreachable" => ExitStatus::Unreachable,
-        "open" | "storage" | "commit_failed" | "corrupt" | "worker" | "missing" | "unsupported"
-        | "tron_error" => ExitStatus::Failure,
-        _ => ExitStatus::BadInput,
-    }
-}
-
-fn ledger_error(error: LedgerError) -> anyhow::Error {
-    with_status(ledger_status(&error), error)
 }
 
 /// `node`'s first record.
@@ -806,44 +766,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ledger_names_parse() {
-        assert_eq!(LedgerChoice::parse(None).unwrap(), LedgerChoice::Local);
-        assert_eq!(
-            LedgerChoice::parse(Some("http://127.0.0.1:8090")).unwrap(),
-            LedgerChoice::Node("http://127.0.0.1:8090".to_string())
-        );
-        assert_eq!(
-            LedgerChoice::parse(Some("tron-nile")).unwrap(),
-            LedgerChoice::Tron(NILE_URL.to_string())
-        );
-        assert_eq!(
-            LedgerChoice::parse(Some("tron+http://127.0.0.1:8090")).unwrap(),
-            LedgerChoice::Tron("http://127.0.0.1:8090".to_string())
-        );
-        let error = LedgerChoice::parse(Some("ftp://x")).unwrap_err();
+    fn txids_come_bare_or_from_records() {
+        let text = "abc\n\n{\"type\":\"receipt\",\"txID\":\"def\"}\n{\"type\":\"summary\"}\n";
+        assert_eq!(txids_in(text).unwrap(), ["abc", "def"]);
+        let error = txids_in("{oops").unwrap_err();
         assert_eq!(crate::cli::exit::classify(&error), ExitStatus::BadInput);
-    }
-
-    #[test]
-    fn refusals_map_to_exit_statuses() {
-        let poor = LedgerError::InsufficientBalance {
-            address: "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY".parse().unwrap(),
-            token: Token::Btt,
-            available: 1,
-            needed: 2,
-        };
-        assert_eq!(ledger_status(&poor), ExitStatus::InsufficientFunds);
-        let remote_poor = LedgerError::Remote {
-            code: "insufficient_balance".into(),
-            message: String::new(),
-        };
-        assert_eq!(ledger_status(&remote_poor), ExitStatus::InsufficientFunds);
-        let replay = LedgerError::Replay { txid: "00".into() };
-        assert_eq!(ledger_status(&replay), ExitStatus::BadInput);
-        let down = LedgerError::Unreachable {
-            url: "http://127.0.0.1:1".into(),
-            message: "refused".into(),
-        };
-        assert_eq!(ledger_status(&down), ExitStatus::Unreachable);
     }
 }

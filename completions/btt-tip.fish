@@ -1,0 +1,118 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_btt_tip_global_optspecs
+    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= dev from= memo= id= max-tip= budget= journal= h/help V/version
+end
+
+function __fish_btt_tip_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_btt_tip_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_btt_tip_using_subcommand
+    set -l cmd (__fish_btt_tip_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l from -d 'Wallet that pays' -r
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l memo -d 'Memo stored in the transaction (raw_data.data)' -r
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l id -d 'Client id: a tip with an id is paid at most once, however often it is run' -r
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l max-tip -d 'The most one tip may be (e.g. 10BTT)' -r
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l budget -d 'The most all tips together may be; a stream stops once it is spent' -r
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l journal -d 'The tip journal (default: DATA/tips.sqlite)' -r -F
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -s h -l help -d 'Print help'
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -s V -l version -d 'Print version'
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -a "watch" -d 'Print each transfer ADDRESS receives, once and in order, and follow new ones'
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -a "fund" -d 'Crowdfunding: create a campaign, pledge, show it, settle it after the deadline'
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l since -d 'Start from this long ago (1h, 30m) or this time (2026-05-01T12:00:00Z); default: now' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l interval -d 'How often to ask the ledger for new transfers' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l no-follow -d 'Print the transfers so far and exit instead of following'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -s h -l help -d 'Print help'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -s h -l help -d 'Print help'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -f -a "create" -d 'Start a campaign: pledges are locked until it is settled after the deadline'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -f -a "pledge" -d 'Lock an amount in a campaign until it is settled'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -f -a "status" -d 'Show a campaign: raised, goal, deadline, pledgers'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -f -a "settle" -d 'After the deadline: pay the beneficiary if the goal was met, else refund every pledger'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l title -d 'A title for people' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l goal -d 'The amount to raise, e.g. 1000BTT' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l deadline -d 'End of pledging: an RFC 3339 time (2026-12-31T00:00:00Z) or a duration from now (30days)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l beneficiary -d 'Who is paid if the goal is met: wallet name or address' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l from -d 'Wallet that signs as the creator (default: the beneficiary\'s wallet)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l from -d 'Wallet that pledges' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -s h -l help -d 'Print help'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -s h -l help -d 'Print help'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from help" -f -a "create" -d 'Start a campaign: pledges are locked until it is settled after the deadline'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from help" -f -a "pledge" -d 'Lock an amount in a campaign until it is settled'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show a campaign: raised, goal, deadline, pledgers'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from help" -f -a "settle" -d 'After the deadline: pay the beneficiary if the goal was met, else refund every pledger'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and not __fish_seen_subcommand_from watch fund help" -f -a "watch" -d 'Print each transfer ADDRESS receives, once and in order, and follow new ones'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and not __fish_seen_subcommand_from watch fund help" -f -a "fund" -d 'Crowdfunding: create a campaign, pledge, show it, settle it after the deadline'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and not __fish_seen_subcommand_from watch fund help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and __fish_seen_subcommand_from fund" -f -a "create" -d 'Start a campaign: pledges are locked until it is settled after the deadline'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and __fish_seen_subcommand_from fund" -f -a "pledge" -d 'Lock an amount in a campaign until it is settled'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and __fish_seen_subcommand_from fund" -f -a "status" -d 'Show a campaign: raised, goal, deadline, pledgers'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and __fish_seen_subcommand_from fund" -f -a "settle" -d 'After the deadline: pay the beneficiary if the goal was met, else refund every pledger'

@@ -1,0 +1,142 @@
+//! Wallets as the command line names them, shared by `btt-wallet` and
+//! `btt-tip`: where keystore passwords come from (`--password-file`,
+//! `BTT_PASSWORD_FILE`, `--unsafe-password`, or a prompt), unlocking a wallet
+//! by name, and reading an account given as an address or a wallet's name.
+//!
+//! Exit statuses: an unknown or malformed wallet name or address is 3, a
+//! wrong or missing password 6.
+
+use super::exit::{with_status, ExitStatus};
+use crate::config::Dirs;
+use crate::tron::Address;
+use crate::wallet::{KeystoreDir, KeystoreError, PasswordError, PasswordSource, PrivateKey};
+use crate::wallet::{StoreError, WalletName};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Where keystore passwords come from.
+#[derive(Debug, Args)]
+pub struct PasswordArgs {
+    /// Read the keystore password from the first line of FILE
+    #[arg(long, global = true, env = "BTT_PASSWORD_FILE", value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// The keystore password itself (visible to other users in the process list)
+    #[arg(long, global = true, value_name = "PASSWORD", hide_env_values = true)]
+    pub unsafe_password: Option<String>,
+}
+
+/// The keystores of the data directory and the password that opens them.
+#[derive(Debug)]
+pub struct Keys {
+    /// The keystore directory.
+    pub store: KeystoreDir,
+    /// Where the password comes from.
+    pub password: PasswordSource,
+}
+
+impl Keys {
+    /// The keystores of `$BTT_HOME` (or the XDG data directory).
+    pub fn from_env(password: PasswordArgs) -> Keys {
+        Keys {
+            store: KeystoreDir::new(&Dirs::from_env()),
+            password: PasswordSource::choose(password.password_file, password.unsafe_password),
+        }
+    }
+
+    /// Opens the keystore of the wallet `name`.
+    pub fn unlock(&self, name: &WalletName) -> anyhow::Result<PrivateKey> {
+        let keystore = self.store.load(name).map_err(store_error)?;
+        let password = self
+            .password
+            .read(&format!("Password for wallet {name}: "))
+            .map_err(password_error)?;
+        keystore
+            .decrypt(password.as_bytes())
+            .map_err(|error| match error {
+                KeystoreError::WrongPassword => with_status(
+                    ExitStatus::WalletLocked,
+                    anyhow::anyhow!("cannot unlock wallet {name}: wrong password"),
+                ),
+                other => anyhow::Error::new(StoreError::Corrupt {
+                    path: self.store.file(name),
+                    source: other,
+                }),
+            })
+    }
+
+    /// Opens the keystore of the wallet named by `text`.
+    pub fn unlock_named(&self, text: &str) -> anyhow::Result<PrivateKey> {
+        self.unlock(&wallet_name(text)?)
+    }
+
+    /// A wallet's address: from its keystore, or by unlocking it when the
+    /// keystore does not name it.
+    pub fn wallet_address(&self, name: &WalletName) -> anyhow::Result<Address> {
+        let keystore = self.store.load(name).map_err(store_error)?;
+        let address = keystore
+            .address()
+            .map_err(|source| StoreError::Corrupt {
+                path: self.store.file(name),
+                source,
+            })
+            .map_err(store_error)?;
+        match address {
+            Some(address) => Ok(address),
+            None => Ok(self.unlock(name)?.address()),
+        }
+    }
+
+    /// Unlocks the wallet whose keystore names `address`.
+    pub fn unlock_address(&self, address: &Address) -> anyhow::Result<PrivateKey> {
+        let entry = self
+            .store
+            .list()
+            .map_err(store_error)?
+            .into_iter()
+            .find(|entry| entry.address.as_ref().ok() == Some(&Some(*address)))
+            .ok_or_else(|| {
+                with_status(
+                    ExitStatus::BadInput,
+                    anyhow::anyhow!("no wallet here has address {address}; name one with --from"),
+                )
+            })?;
+        self.unlock(&entry.name)
+    }
+
+    /// An account given as an address (`T...` or hex) or as a wallet's name.
+    pub fn account(&self, text: &str) -> anyhow::Result<Address> {
+        if let Ok(address) = text.parse::<Address>() {
+            return Ok(address);
+        }
+        self.wallet_address(&wallet_name(text)?)
+    }
+}
+
+/// A wallet name, or a bad-input error.
+pub fn wallet_name(text: &str) -> anyhow::Result<WalletName> {
+    text.parse().map_err(store_error)
+}
+
+/// An address, or a bad-input error.
+pub fn parse_address(text: &str) -> anyhow::Result<Address> {
+    text.parse::<Address>()
+        .map_err(|error| with_status(ExitStatus::BadInput, error))
+}
+
+/// The exit status of a keystore directory error.
+pub fn store_error(error: StoreError) -> anyhow::Error {
+    let status = match error {
+        StoreError::BadName { .. } | StoreError::NotFound { .. } => ExitStatus::BadInput,
+        _ => ExitStatus::Failure,
+    };
+    with_status(status, error)
+}
+
+/// The exit status of a password that could not be had.
+pub fn password_error(error: PasswordError) -> anyhow::Error {
+    let status = match error {
+        PasswordError::Empty | PasswordError::Mismatch => ExitStatus::BadInput,
+        _ => ExitStatus::WalletLocked,
+    };
+    with_status(status, error)
+}

@@ -1,0 +1,183 @@
+//! Which ledger a command talks to, shared by `btt-wallet` and `btt-tip`:
+//! `--ledger` / `BTT_LEDGER` names `local` (the embedded SQLite ledger at
+//! `DATA/ledger.sqlite`, the default), a btt node URL, `tron-mainnet` /
+//! `tron-nile` (TronGrid), or `tron+http://...` (any TRON full node's HTTP
+//! API). A command is written once as a [`LedgerTask`], generic over
+//! [`Ledger`], and [`run_on_ledger`] runs it against the chosen backend.
+//!
+//! Exit statuses of ledger refusals ([`ledger_status`]): too little balance
+//! is 7, a refused or malformed input 3, an unreachable node 4, a storage
+//! failure 1.
+
+use super::exit::{with_status, ExitStatus};
+use crate::config::Dirs;
+use crate::ledger::node::client::NodeClient;
+use crate::ledger::tron_client::{TronClient, MAINNET_URL, NILE_URL};
+use crate::ledger::{Ledger, LedgerError, LocalLedger, OpenOptions};
+use clap::Args;
+use std::future::Future;
+
+/// Which ledger the commands use.
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    /// Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node
+    #[arg(long, global = true, env = "BTT_LEDGER", value_name = "LEDGER")]
+    pub ledger: Option<String>,
+    /// Open the embedded ledger as a development ledger (the faucet mints)
+    #[arg(
+        long,
+        global = true,
+        env = "BTT_DEV_LEDGER",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub dev: bool,
+}
+
+impl LedgerArgs {
+    /// The ledger these flags name.
+    pub fn choice(&self) -> anyhow::Result<LedgerChoice> {
+        LedgerChoice::parse(self.ledger.as_deref())
+    }
+
+    /// Opens the embedded ledger of the data directory with these flags.
+    pub fn open_local(&self) -> anyhow::Result<LocalLedger> {
+        let options = OpenOptions {
+            dev: self.dev,
+            ..OpenOptions::default()
+        };
+        LocalLedger::open_in(&Dirs::from_env(), options).map_err(ledger_error)
+    }
+}
+
+/// A ledger named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LedgerChoice {
+    /// The embedded ledger of the data directory.
+    Local,
+    /// A btt ledger node.
+    Node(String),
+    /// A TRON full node's HTTP API (TronGrid for the named networks).
+    Tron(String),
+}
+
+impl LedgerChoice {
+    /// Parses `local`, an `http(s)://` URL (a btt node), `tron-mainnet`,
+    /// `tron-nile`, or `tron+http(s)://` (any TRON full node).
+    pub fn parse(text: Option<&str>) -> anyhow::Result<LedgerChoice> {
+        match text.map(str::trim) {
+            None | Some("" | "local") => Ok(LedgerChoice::Local),
+            Some("tron-mainnet") => Ok(LedgerChoice::Tron(MAINNET_URL.to_string())),
+            Some("tron-nile") => Ok(LedgerChoice::Tron(NILE_URL.to_string())),
+            Some(url) if url.starts_with("tron+http://") || url.starts_with("tron+https://") => Ok(
+                LedgerChoice::Tron(url.trim_start_matches("tron+").to_string()),
+            ),
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                Ok(LedgerChoice::Node(url.to_string()))
+            }
+            Some(other) => Err(with_status(
+                ExitStatus::BadInput,
+                anyhow::anyhow!(
+                    "ledger {other:?} is not local, an http(s):// URL, tron-mainnet or tron-nile"
+                ),
+            )),
+        }
+    }
+}
+
+/// A command that runs against any ledger backend.
+pub trait LedgerTask {
+    /// Runs the command against `ledger`.
+    fn run<L: Ledger>(self, ledger: &L) -> impl Future<Output = anyhow::Result<ExitStatus>>;
+}
+
+/// Opens the ledger `args` name and runs `task` against it on the runtime.
+pub fn run_on_ledger<T: LedgerTask>(args: &LedgerArgs, task: T) -> anyhow::Result<ExitStatus> {
+    let choice = args.choice()?;
+    let runtime = super::runtime()?;
+    match choice {
+        LedgerChoice::Local => {
+            let local = args.open_local()?;
+            runtime.block_on(task.run(&local))
+        }
+        LedgerChoice::Node(url) => {
+            let node = NodeClient::new(&url).map_err(ledger_error)?;
+            runtime.block_on(task.run(&node))
+        }
+        LedgerChoice::Tron(url) => {
+            let tron = TronClient::new(&url).map_err(ledger_error)?;
+            runtime.block_on(task.run(&tron))
+        }
+    }
+}
+
+/// The stable code of a refusal, the node's own for remote refusals.
+pub fn refusal_code(error: &LedgerError) -> &str {
+    match error {
+        LedgerError::Remote { code, .. } => code.as_str(),
+        other => other.code(),
+    }
+}
+
+/// The exit status a ledger refusal or failure maps to.
+pub fn ledger_status(error: &LedgerError) -> ExitStatus {
+    match refusal_code(error) {
+        _ if error.is_insufficient_funds() => ExitStatus::InsufficientFunds,
+        "unreachable" => ExitStatus::Unreachable,
+        "open" | "storage" | "commit_failed" | "corrupt" | "worker" | "missing" | "unsupported"
+        | "tron_error" => ExitStatus::Failure,
+        _ => ExitStatus::BadInput,
+    }
+}
+
+/// A ledger error carrying the exit status it maps to.
+pub fn ledger_error(error: LedgerError) -> anyhow::Error {
+    with_status(ledger_status(&error), error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::amount::Token;
+
+    #[test]
+    fn ledger_names_parse() {
+        assert_eq!(LedgerChoice::parse(None).unwrap(), LedgerChoice::Local);
+        assert_eq!(
+            LedgerChoice::parse(Some("http://127.0.0.1:8090")).unwrap(),
+            LedgerChoice::Node("http://127.0.0.1:8090".to_string())
+        );
+        assert_eq!(
+            LedgerChoice::parse(Some("tron-nile")).unwrap(),
+            LedgerChoice::Tron(NILE_URL.to_string())
+        );
+        assert_eq!(
+            LedgerChoice::parse(Some("tron+http://127.0.0.1:8090")).unwrap(),
+            LedgerChoice::Tron("http://127.0.0.1:8090".to_string())
+        );
+        let error = LedgerChoice::parse(Some("ftp://x")).unwrap_err();
+        assert_eq!(crate::cli::exit::classify(&error), ExitStatus::BadInput);
+    }
+
+    #[test]
+    fn refusals_map_to_exit_statuses() {
+        let poor = LedgerError::InsufficientBalance {
+            address: "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY".parse().unwrap(),
+            token: Token::Btt,
+            available: 1,
+            needed: 2,
+        };
+        assert_eq!(ledger_status(&poor), ExitStatus::InsufficientFunds);
+        let remote_poor = LedgerError::Remote {
+            code: "insufficient_balance".into(),
+            message: String::new(),
+        };
+        assert_eq!(ledger_status(&remote_poor), ExitStatus::InsufficientFunds);
+        let replay = LedgerError::Replay { txid: "00".into() };
+        assert_eq!(ledger_status(&replay), ExitStatus::BadInput);
+        let down = LedgerError::Unreachable {
+            url: "http://127.0.0.1:1".into(),
+            message: "refused".into(),
+        };
+        assert_eq!(ledger_status(&down), ExitStatus::Unreachable);
+    }
+}

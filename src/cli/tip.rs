@@ -1,0 +1,141 @@
+//! `btt-tip`: BTT with a memo. One tip (`btt-tip ADDRESS 5BTT --from alice`),
+//! a stream of NDJSON tip requests from stdin (`btt-tip - --from alice`),
+//! `watch` for the tips an address receives, and `fund` for crowdfunding
+//! campaigns held in the ledger's escrow.
+//!
+//! Every tip with a client id (`--id`, or `"id"` in a stream line) goes
+//! through the journal (`DATA/tips.sqlite`, see [`crate::tip::journal`]),
+//! so running the same input again after a crash never pays an id twice.
+
+mod fund;
+mod pay;
+mod records;
+mod watch;
+mod when;
+
+pub use fund::{FundArgs, FundCommand};
+pub use records::{CampaignRecord, IncomingRecord, LineError, SummaryRecord, TipReceipt};
+pub use watch::WatchArgs;
+
+use super::exit::{with_status, ExitStatus};
+use super::keys::{Keys, PasswordArgs};
+use super::ledger_choice::{ledger_status, LedgerArgs};
+use super::GlobalArgs;
+use crate::output::Output;
+use crate::tip::request::{parse_tip_amount, TipAmountError};
+use crate::tip::TipError;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Tips, tip streams and crowdfunding in BTT.
+#[derive(Debug, Parser)]
+#[command(
+    name = "btt-tip",
+    version,
+    about = "Send BTT with a memo: tips, tip streams read from stdin, and crowdfunding with escrow",
+    after_help = after_help(),
+    override_usage = "btt-tip [OPTIONS] --from <WALLET> <TO> <AMOUNT>\n       btt-tip [OPTIONS] --from <WALLET> -\n       btt-tip [OPTIONS] <watch|fund> ...",
+    args_conflicts_with_subcommands = true
+)]
+pub struct TipCli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    #[command(flatten)]
+    pub tip: TipArgs,
+    #[command(subcommand)]
+    pub command: Option<TipCommand>,
+}
+
+/// A tip, or a stream of them (`-`).
+#[derive(Debug, Args)]
+pub struct TipArgs {
+    /// Recipient address or wallet name, or - to read NDJSON tip requests from stdin
+    #[arg(value_name = "TO")]
+    pub to: Option<String>,
+    /// Amount: 5BTT, 0.25BTT, or base units of BTT (not with -)
+    #[arg(value_name = "AMOUNT")]
+    pub amount: Option<String>,
+    /// Wallet that pays
+    #[arg(long, value_name = "WALLET")]
+    pub from: Option<String>,
+    /// Memo stored in the transaction (raw_data.data)
+    #[arg(long)]
+    pub memo: Option<String>,
+    /// Client id: a tip with an id is paid at most once, however often it is run
+    #[arg(long)]
+    pub id: Option<String>,
+    /// The most one tip may be (e.g. 10BTT)
+    #[arg(long, value_name = "AMOUNT")]
+    pub max_tip: Option<String>,
+    /// The most all tips together may be; a stream stops once it is spent
+    #[arg(long, value_name = "AMOUNT")]
+    pub budget: Option<String>,
+    /// The tip journal (default: DATA/tips.sqlite)
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TipCommand {
+    /// Print each transfer ADDRESS receives, once and in order, and follow new ones
+    Watch(WatchArgs),
+    /// Crowdfunding: create a campaign, pledge, show it, settle it after the deadline
+    Fund(FundArgs),
+}
+
+fn after_help() -> String {
+    format!(
+        "{}\nTip streams:\n  btt-tip - reads one JSON object per line: {{\"to\":ADDRESS,\"amount\":\"5BTT\",\"memo\":TEXT,\"id\":ID}}\n  (memo and id optional) and writes one receipt or one error record per line, in order.\n  Lines with an id are journaled before they are sent: rerunning the same input after a\n  crash pays no id twice. The stream exits 0 when every line was paid, else with the\n  status of the first refused line.\n\nEnvironment:\n  BTT_HOME               directory for keystores, the embedded ledger and the tip journal\n  BTT_LEDGER             same as --ledger\n  BTT_DEV_LEDGER         when 1, same as --dev\n  BTT_PASSWORD_FILE      same as --password-file\n",
+        super::exit_status_help()
+    )
+}
+
+/// Runs one `btt-tip` command.
+pub fn run(cli: TipCli, output: &Output) -> anyhow::Result<ExitStatus> {
+    let keys = Keys::from_env(cli.password);
+    match cli.command {
+        Some(TipCommand::Watch(args)) => watch::run(&keys, &cli.ledger, &args, output),
+        Some(TipCommand::Fund(args)) => fund::run(&keys, &cli.ledger, args, output),
+        None => pay::run(&keys, &cli.ledger, cli.tip, output),
+    }
+}
+
+/// Parses a BTT amount given to `flag`, or a bad-input error naming it.
+fn parse_btt(flag: &str, text: &str) -> anyhow::Result<u128> {
+    match parse_tip_amount(text) {
+        Ok(amount) => Ok(amount.base_units),
+        Err(TipAmountError::Parse(error)) => Err(with_status(
+            ExitStatus::BadInput,
+            anyhow::anyhow!("{flag}: {error}"),
+        )),
+        Err(TipAmountError::NotBtt) => Err(with_status(
+            ExitStatus::BadInput,
+            anyhow::anyhow!("{flag}: {text:?} is not in BTT"),
+        )),
+    }
+}
+
+/// The exit status a tip error maps to.
+pub fn tip_status(error: &TipError) -> ExitStatus {
+    match error {
+        TipError::Refused { error }
+        | TipError::Uncertain { error, .. }
+        | TipError::Ledger(error) => ledger_status(error),
+        TipError::Request(_)
+        | TipError::OverMaxTip { .. }
+        | TipError::OverBudget { .. }
+        | TipError::IdReused { .. }
+        | TipError::Build { .. } => ExitStatus::BadInput,
+        TipError::Vanished { .. } | TipError::Journal(_) => ExitStatus::Failure,
+    }
+}
+
+/// A tip error carrying its exit status.
+pub fn tip_error(error: TipError) -> anyhow::Error {
+    with_status(tip_status(&error), error)
+}

@@ -1,0 +1,881 @@
+//! Drives the real `btt-tip` (with `btt-wallet` for wallets, the faucet,
+//! balances and history) over both ledgers a user can pick: the embedded
+//! SQLite ledger and a `btt-wallet node` child serving it over HTTP on
+//! 127.0.0.1 (its address read from its first record, stopped by PID).
+//! Every scenario runs once per ledger (`embedded::...` and `node::...`).
+//!
+//! Money is checked to the base unit through the ledger itself (balances and
+//! history), never only through what btt-tip says it did.
+
+mod support;
+
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use support::{Child, TestEnv};
+
+const ALICE_KEY: &str = "da146374a75310b9666e834ee4ad0866d6f4035967bfc76217c5a495fff9f0d0";
+const ALICE: &str = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY";
+const BOB_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
+const BOB: &str = "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC";
+const CAROL_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000002";
+const DAVE_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000003";
+/// ALICE with its last character changed: fails the base58 checksum.
+const NOT_AN_ADDRESS: &str = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZX";
+
+/// How long one short btt command may take on a busy machine.
+const COMMAND: Duration = Duration::from_secs(60);
+/// How long a whole stream may take.
+const STREAM: Duration = Duration::from_secs(240);
+/// One BTT in base units.
+const BTT: u128 = 1_000_000;
+
+/// Which ledger the commands use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Embedded,
+    Node,
+}
+
+/// A finished command.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn records(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+            .collect()
+    }
+
+    fn one(&self) -> Value {
+        let records = self.records();
+        assert_eq!(records.len(), 1, "{}", self.describe());
+        records.into_iter().next().unwrap_or_default()
+    }
+
+    fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "{}", self.describe());
+        self
+    }
+
+    /// Asserts exit status `code`, one error record and one stderr line
+    /// containing `text`.
+    fn refused(&self, code: i32, text: &str) {
+        assert_eq!(self.code, code, "{}", self.describe());
+        let error = self.one();
+        assert_eq!(error["type"], "error", "{}", self.describe());
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(message.contains(text), "{text:?} not in {message:?}");
+        assert_eq!(self.stderr.lines().count(), 1, "{}", self.describe());
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "exit {}\n--- stdout ---\n{}--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// A test directory with alice, bob, carol and dave imported, and a ledger.
+struct World {
+    env: TestEnv,
+    node: Option<(Child, String)>,
+    inputs: u32,
+}
+
+impl World {
+    fn new(backend: Backend) -> World {
+        let env = TestEnv::new();
+        std::fs::write(env.path().join("password"), "correct horse\n").unwrap();
+        std::fs::write(env.path().join("wrong-password"), "wrong horse\n").unwrap();
+        let mut world = World {
+            env,
+            node: None,
+            inputs: 0,
+        };
+        for (name, key) in [
+            ("alice", ALICE_KEY),
+            ("bob", BOB_KEY),
+            ("carol", CAROL_KEY),
+            ("dave", DAVE_KEY),
+        ] {
+            let file = world.env.path().join(format!("{name}.key"));
+            std::fs::write(&file, key).unwrap();
+            world
+                .run_command("btt-wallet import", {
+                    let mut command = world.wallet(&["import", "--name", name]);
+                    command.arg("--private-key-file").arg(&file);
+                    command
+                })
+                .ok();
+        }
+        if backend == Backend::Node {
+            world.start_node();
+        }
+        world
+    }
+
+    fn start_node(&mut self) {
+        let mut command = self.env.btt("btt-wallet");
+        command
+            .args(["node", "--listen", "127.0.0.1:0", "--dev"])
+            .env("BTT_HOME", self.env.path().join("node-home"));
+        let mut child = self.env.spawn("btt-wallet node", command);
+        let record = child.read_record(COMMAND, "listening");
+        let url = format!("http://{}", record["addr"].as_str().unwrap_or_default());
+        self.node = Some((child, url));
+    }
+
+    fn configure(&self, command: &mut std::process::Command) {
+        command
+            .env("BTT_PASSWORD_FILE", self.env.path().join("password"))
+            .env("BTT_INSECURE_FAST_KDF", "1");
+        match &self.node {
+            Some((_, url)) => {
+                command.env("BTT_LEDGER", url);
+            }
+            None => {
+                command.env("BTT_DEV_LEDGER", "1");
+            }
+        }
+    }
+
+    fn wallet(&self, args: &[&str]) -> std::process::Command {
+        let mut command = self.env.btt("btt-wallet");
+        command.args(args);
+        self.configure(&mut command);
+        command
+    }
+
+    fn tip_command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = self.env.btt("btt-tip");
+        command.args(args);
+        self.configure(&mut command);
+        command
+    }
+
+    fn run_command(&self, label: &str, command: std::process::Command) -> Run {
+        let mut child = self.env.spawn(label, command);
+        finish(&mut child, COMMAND)
+    }
+
+    fn tip(&self, args: &[&str]) -> Run {
+        self.run_command("btt-tip", self.tip_command(args))
+    }
+
+    fn wallet_run(&self, args: &[&str]) -> Run {
+        self.run_command("btt-wallet", self.wallet(args))
+    }
+
+    /// Writes `lines` to a new file and returns its path.
+    fn input(&mut self, lines: &[String]) -> PathBuf {
+        self.inputs += 1;
+        let path = self
+            .env
+            .path()
+            .join(format!("input-{}.ndjson", self.inputs));
+        let mut text = lines.join("\n");
+        text.push('\n');
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// Starts `btt-tip ARGS` with the file `input` as stdin.
+    fn spawn_stream(&self, args: &[&str], input: &PathBuf) -> Child {
+        let file = std::fs::File::open(input).unwrap();
+        Child::spawn_with_input("btt-tip stream", self.tip_command(args), Stdio::from(file))
+    }
+
+    fn stream(&self, args: &[&str], input: &PathBuf) -> Run {
+        let mut child = self.spawn_stream(args, input);
+        finish(&mut child, STREAM)
+    }
+
+    fn faucet(&self, account: &str, amount: &str) {
+        self.wallet_run(&["faucet", account, amount]).ok();
+    }
+
+    /// The TRC-10 BTT balance of `account`, in base units, from the ledger.
+    fn balance(&self, account: &str) -> u128 {
+        let record = self.wallet_run(&["balance", account]).ok().one();
+        record["btt_base_units"]
+            .as_str()
+            .and_then(|text| text.parse().ok())
+            .unwrap_or_else(|| panic!("bad balance record {record}"))
+    }
+
+    /// The transfers `account` received, from the ledger's history.
+    fn received(&self, account: &str, address: &str) -> Vec<Value> {
+        self.wallet_run(&["history", account])
+            .ok()
+            .records()
+            .into_iter()
+            .filter(|record| record["kind"] == "transfer" && record["to"] == address)
+            .collect()
+    }
+
+    /// `btt-wallet tx -` with `records` (another command's stdout) as stdin.
+    fn lookup(&mut self, records: &str) -> Run {
+        let input = self.input(&[records.trim_end().to_string()]);
+        let file = std::fs::File::open(input).unwrap();
+        let mut child = Child::spawn_with_input(
+            "btt-wallet tx",
+            self.wallet(&["tx", "-"]),
+            Stdio::from(file),
+        );
+        finish(&mut child, COMMAND).ok()
+    }
+
+    fn address(&self, name: &str) -> String {
+        let record = self.wallet_run(&["address", name]).ok().one();
+        record["address"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+fn finish(child: &mut Child, timeout: Duration) -> Run {
+    let status = child
+        .wait_timeout(timeout)
+        .unwrap_or_else(|| panic!("{} did not finish\n{}", child.label(), child.diagnostics()));
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: child.stdout(),
+        stderr: child.stderr(),
+    }
+}
+
+fn units(record: &Value) -> u128 {
+    record["base_units"]
+        .as_str()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or_else(|| panic!("no base_units in {record}"))
+}
+
+fn now_ms() -> i64 {
+    let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    i64::try_from(elapsed.as_millis()).unwrap()
+}
+
+/// A receipt as btt-tip prints it: every field, and no others.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Receipt {
+    #[serde(rename = "type")]
+    kind_of_record: String,
+    line: Option<u64>,
+    id: Option<String>,
+    #[serde(rename = "txID")]
+    txid: String,
+    kind: String,
+    from: String,
+    to: String,
+    amount: String,
+    base_units: String,
+    memo: Option<String>,
+    sequence: u64,
+    time: String,
+    replayed: bool,
+}
+
+/// A stream's error record: every field, and no others.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct LineError {
+    #[serde(rename = "type")]
+    kind_of_record: String,
+    line: u64,
+    id: Option<String>,
+    code: String,
+    reason: String,
+    message: String,
+}
+
+/// What a line of the big stream should get.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Expect {
+    Paid {
+        to: String,
+        units: u128,
+        memo: String,
+        id: String,
+    },
+    Refused(&'static str),
+    Unread,
+}
+
+/// 1,000 lines: good tips to three recipients in several amount forms, with
+/// malformed JSON, missing fields, unknown addresses and tips over
+/// `--max-tip` scattered through, then a tip over what is left of the
+/// budget, a tip that spends the budget exactly, and a line never read.
+fn big_stream(recipients: &[String; 3]) -> (Vec<String>, Vec<Expect>, u128) {
+    let mut lines = Vec::new();
+    let mut expect = Vec::new();
+    let mut total = 0u128;
+    for i in 0..997u32 {
+        let to = &recipients[(i % 3) as usize];
+        let (line, outcome) = match i {
+            _ if i % 97 == 5 => (
+                format!("{{\"to\":\"{to}\",\"amount\":"),
+                Expect::Refused("malformed_json"),
+            ),
+            _ if i % 89 == 7 => (
+                format!("{{\"to\":\"{to}\",\"id\":\"m{i}\"}}"),
+                Expect::Refused("missing_field"),
+            ),
+            _ if i % 83 == 11 => (
+                format!("{{\"to\":\"{NOT_AN_ADDRESS}\",\"amount\":\"1BTT\",\"id\":{i}}}"),
+                Expect::Refused("unknown_address"),
+            ),
+            _ if i % 79 == 13 => (
+                format!("{{\"to\":\"{to}\",\"amount\":\"10.000001BTT\",\"id\":{i}}}"),
+                Expect::Refused("over_max_tip"),
+            ),
+            _ => {
+                let (amount, units) = if i % 10 == 0 {
+                    (format!("{}.5BTT", i % 4), u128::from(i % 4) * BTT + BTT / 2)
+                } else {
+                    (format!("{}", 1_000 + i), u128::from(1_000 + i))
+                };
+                let id = if i % 2 == 0 {
+                    format!("{i}")
+                } else {
+                    format!("tip-{i}")
+                };
+                let id_json = if i % 2 == 0 {
+                    id.clone()
+                } else {
+                    format!("\"{id}\"")
+                };
+                let memo = format!("great set #{i}");
+                total += units;
+                (
+                    format!("{{\"to\":\"{to}\",\"amount\":\"{amount}\",\"memo\":\"{memo}\",\"id\":{id_json}}}"),
+                    Expect::Paid { to: to.clone(), units, memo, id },
+                )
+            }
+        };
+        lines.push(line);
+        expect.push(outcome);
+    }
+    let budget = total + 5 * BTT;
+    let to = &recipients[0];
+    lines.push(format!(
+        "{{\"to\":\"{to}\",\"amount\":\"5.000001BTT\",\"id\":\"over\"}}"
+    ));
+    expect.push(Expect::Refused("over_budget"));
+    lines.push(format!(
+        "{{\"to\":\"{to}\",\"amount\":\"5BTT\",\"memo\":\"last\",\"id\":\"last\"}}"
+    ));
+    expect.push(Expect::Paid {
+        to: to.clone(),
+        units: 5 * BTT,
+        memo: "last".into(),
+        id: "last".into(),
+    });
+    lines.push(format!(
+        "{{\"to\":\"{to}\",\"amount\":\"1BTT\",\"id\":\"unread\"}}"
+    ));
+    expect.push(Expect::Unread);
+    (lines, expect, budget)
+}
+
+fn stream_of_1000_tips(backend: Backend) {
+    let mut world = World::new(backend);
+    world.faucet("alice", "100000BTT");
+    let recipients = [
+        world.address("bob"),
+        world.address("carol"),
+        world.address("dave"),
+    ];
+    let (lines, expect, budget) = big_stream(&recipients);
+    assert_eq!(lines.len(), 1_000);
+    let input = world.input(&lines);
+    let budget_arg = format!("{budget}");
+    let run = world.stream(
+        &[
+            "-",
+            "--from",
+            "alice",
+            "--max-tip",
+            "10BTT",
+            "--budget",
+            &budget_arg,
+        ],
+        &input,
+    );
+    assert_eq!(
+        run.code,
+        3,
+        "the first refusal is bad input\n{}",
+        run.describe()
+    );
+    let records = run.records();
+    let (summary, answers) = records.split_last().expect("records");
+    assert_eq!(summary["type"], "summary", "{summary}");
+    assert_eq!(summary["stopped"], "budget_spent");
+    assert_eq!(summary["budget_left"], "0BTT");
+
+    let mut paid_to: BTreeMap<String, u128> = BTreeMap::new();
+    let mut txids = BTreeSet::new();
+    let mut answered = answers.iter();
+    for (index, expected) in expect.iter().enumerate() {
+        let line = index as u64 + 1;
+        if *expected == Expect::Unread {
+            continue;
+        }
+        let record = answered
+            .next()
+            .unwrap_or_else(|| panic!("no answer for line {line}"));
+        match expected {
+            Expect::Paid {
+                to,
+                units,
+                memo,
+                id,
+            } => {
+                let receipt: Receipt = serde_json::from_value(record.clone())
+                    .unwrap_or_else(|e| panic!("line {line}: {e}: {record}"));
+                assert_eq!(receipt.kind_of_record, "receipt");
+                assert_eq!(receipt.line, Some(line), "{record}");
+                assert_eq!(receipt.id.as_deref(), Some(id.as_str()));
+                assert_eq!((&receipt.to, &receipt.from), (to, &ALICE.to_string()));
+                assert_eq!(receipt.base_units, units.to_string());
+                assert_eq!(receipt.memo.as_deref(), Some(memo.as_str()));
+                assert!(!receipt.replayed);
+                assert!(txids.insert(receipt.txid), "txID repeated at line {line}");
+                *paid_to.entry(to.clone()).or_default() += units;
+            }
+            Expect::Refused(reason) => {
+                let error: LineError = serde_json::from_value(record.clone())
+                    .unwrap_or_else(|e| panic!("line {line}: {e}: {record}"));
+                assert_eq!(error.kind_of_record, "error");
+                assert_eq!(error.line, line);
+                assert_eq!(error.reason, *reason, "{record}");
+                assert_eq!(error.code, "bad_input");
+                assert!(run.stderr.contains(&format!("line {line}: ")));
+            }
+            Expect::Unread => {}
+        }
+    }
+    assert!(answered.next().is_none(), "more answers than lines");
+    let paid = expect
+        .iter()
+        .filter(|e| matches!(e, Expect::Paid { .. }))
+        .count();
+    let refused = expect
+        .iter()
+        .filter(|e| matches!(e, Expect::Refused(_)))
+        .count();
+    assert_eq!(summary["paid"], paid);
+    assert_eq!(summary["refused"], refused);
+    assert!(refused >= 40, "{refused} bad lines");
+
+    let spent: u128 = paid_to.values().sum();
+    assert_eq!(spent, budget);
+    assert_eq!(world.balance("alice"), 100_000 * BTT - spent);
+    for (name, address) in ["bob", "carol", "dave"].iter().zip(&recipients) {
+        assert_eq!(world.balance(name), paid_to[address], "{name}");
+        let received = world.received(name, address);
+        let expected_count = expect
+            .iter()
+            .filter(|e| matches!(e, Expect::Paid { to, .. } if to == address))
+            .count();
+        assert_eq!(
+            received.len(),
+            expected_count,
+            "{name} paid exactly once per line"
+        );
+        let total: u128 = received.iter().map(units).sum();
+        assert_eq!(total, paid_to[address]);
+    }
+}
+
+fn kill_9_mid_stream_then_rerun(backend: Backend) {
+    let mut world = World::new(backend);
+    world.faucet("alice", "1000BTT");
+    const TIPS: u64 = 300;
+    let lines: Vec<String> = (1..=TIPS)
+        .map(|i| {
+            format!(
+                "{{\"to\":\"{BOB}\",\"amount\":\"{}\",\"memo\":\"k{i}\",\"id\":\"k{i}\"}}",
+                1_000 + i
+            )
+        })
+        .collect();
+    let input = world.input(&lines);
+    let args = ["-", "--from", "alice"];
+
+    let mut first = world.spawn_stream(&args, &input);
+    let seen = first.read_json_line_until(STREAM, |record| record["line"] == 100);
+    assert_eq!(seen["type"], "receipt", "{seen}");
+    first.signal(libc::SIGKILL);
+    assert!(first.wait_timeout(COMMAND).is_some());
+    assert!(first.killed_by(libc::SIGKILL));
+    let before_rerun = world.received("bob", BOB).len();
+    assert!(
+        (100..TIPS as usize).contains(&before_rerun),
+        "{before_rerun} paid before the kill"
+    );
+
+    let second = world.stream(&args, &input).ok();
+    let records = second.records();
+    let (summary, receipts) = records.split_last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(receipts.len(), TIPS as usize, "{}", second.describe());
+    let mut ids = BTreeSet::new();
+    for (index, record) in receipts.iter().enumerate() {
+        let receipt: Receipt = serde_json::from_value(record.clone()).unwrap();
+        assert_eq!(receipt.line, Some(index as u64 + 1));
+        assert!(ids.insert(receipt.id.unwrap_or_default()));
+    }
+    let replayed = receipts.iter().filter(|r| r["replayed"] == true).count();
+    assert!(replayed >= 100, "{replayed} replayed");
+    assert_eq!(
+        summary["paid"].as_u64().unwrap() as usize + replayed,
+        TIPS as usize
+    );
+
+    let received = world.received("bob", BOB);
+    let memos: BTreeSet<String> = received
+        .iter()
+        .map(|record| record["memo"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(received.len(), TIPS as usize, "no id paid twice");
+    assert_eq!(memos.len(), TIPS as usize, "none lost");
+    let expected: u128 = (1..=TIPS).map(|i| u128::from(1_000 + i)).sum();
+    assert_eq!(world.balance("bob"), expected);
+    assert_eq!(world.balance("alice"), 1_000 * BTT - expected);
+
+    let third = world.stream(&args, &input).ok();
+    let summary = third.records().pop().unwrap();
+    assert_eq!(
+        (summary["paid"].as_u64(), summary["replayed"].as_u64()),
+        (Some(0), Some(TIPS))
+    );
+    assert_eq!(world.balance("bob"), expected);
+}
+
+fn campaigns_release_or_refund(backend: Backend) {
+    let world = World::new(backend);
+    world.faucet("alice", "1000BTT");
+    world.faucet("bob", "50BTT");
+    let create = |title: &str, goal: &str, beneficiary: &str| {
+        world
+            .tip(&[
+                "fund",
+                "create",
+                "--title",
+                title,
+                "--goal",
+                goal,
+                "--deadline",
+                "20s",
+                "--beneficiary",
+                beneficiary,
+            ])
+            .ok()
+            .one()
+    };
+    let hit = create("Album 2", "10BTT", "carol");
+    let miss = create("Tour", "100BTT", "dave");
+    let hit_id = hit["id"].as_str().unwrap().to_string();
+    let miss_id = miss["id"].as_str().unwrap().to_string();
+    assert_eq!(hit["status"], "open");
+    let deadline = hit["deadline_ms"]
+        .as_i64()
+        .unwrap()
+        .max(miss["deadline_ms"].as_i64().unwrap());
+
+    // Before the deadline (20 s from creation; seven commands on a busy
+    // machine fit): settling is refused, pledges are taken.
+    world
+        .tip(&["fund", "settle", &hit_id])
+        .refused(3, "can be settled from");
+    let pledge = |id: &str, amount: &str, from: &str| {
+        world.tip(&["fund", "pledge", id, amount, "--from", from])
+    };
+    pledge(&hit_id, "6BTT", "alice").ok();
+    pledge(&hit_id, "4BTT", "bob").ok();
+    pledge(&miss_id, "3.5BTT", "alice").ok();
+    let last = pledge(&miss_id, "1", "bob").ok().one();
+    assert_eq!(last["raised_base_units"], "3500001");
+    assert_eq!(world.balance("alice"), 1_000 * BTT - 9 * BTT - BTT / 2);
+    assert_eq!(world.balance("bob"), 46 * BTT - 1);
+    let unknown = "00".repeat(32);
+    world
+        .tip(&["fund", "status", &unknown])
+        .refused(3, "unknown campaign");
+    world
+        .tip(&["fund", "settle", &unknown])
+        .refused(3, "unknown campaign");
+    world
+        .tip(&["fund", "pledge", &unknown, "1BTT", "--from", "alice"])
+        .refused(3, "unknown campaign");
+    world
+        .tip(&["fund", "status", "not-an-id"])
+        .refused(3, "campaign id");
+    world
+        .tip(&["fund", "pledge", &hit_id, "1000000BTT", "--from", "bob"])
+        .refused(7, "insufficient");
+
+    let wait = deadline - now_ms() + 300;
+    if wait > 0 {
+        std::thread::sleep(Duration::from_millis(wait.unsigned_abs()));
+    }
+    pledge(&hit_id, "1BTT", "alice").refused(3, "closed for pledges");
+
+    let released = world.tip(&["fund", "settle", &hit_id]).ok().one();
+    assert_eq!(released["status"], "released");
+    assert_eq!(world.balance("carol"), 10 * BTT);
+    let refunded = world.tip(&["fund", "settle", &miss_id]).ok().one();
+    assert_eq!(refunded["status"], "refunded");
+    assert_eq!(world.balance("dave"), 0);
+    assert_eq!(world.balance("alice"), 1_000 * BTT - 6 * BTT);
+    assert_eq!(world.balance("bob"), 46 * BTT);
+
+    world
+        .tip(&["fund", "settle", &hit_id])
+        .refused(3, "already settled");
+    world
+        .tip(&["fund", "settle", &miss_id])
+        .refused(3, "already settled");
+    pledge(&miss_id, "1BTT", "alice").refused(3, "already settled");
+    let status = world.tip(&["fund", "status", &hit_id]).ok().one();
+    assert_eq!(status["raised"], "10BTT");
+    assert_eq!(status["pledgers"].as_array().map(Vec::len), Some(2));
+}
+
+fn watch_prints_incoming_tips_once_in_order(backend: Backend) {
+    let world = World::new(backend);
+    world.faucet("alice", "100BTT");
+    world.faucet("bob", "100BTT");
+    world
+        .tip(&[BOB, "1BTT", "--from", "alice", "--memo", "before"])
+        .ok();
+    std::thread::sleep(Duration::from_millis(50));
+
+    // From a time taken here, not when the watcher gets going: a slow start
+    // must not miss the first tip.
+    let since = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+    std::thread::sleep(Duration::from_millis(5));
+    let mut watch = world.env.spawn(
+        "btt-tip watch",
+        world.tip_command(&["watch", "bob", "--since", &since, "--interval", "100ms"]),
+    );
+    let carol = world.address("carol");
+    for i in 0..5 {
+        let amount = format!("{}BTT", i + 1);
+        let memo = format!("w{i}");
+        world
+            .tip(&[BOB, &amount, "--from", "alice", "--memo", &memo])
+            .ok();
+        if i == 2 {
+            world
+                .tip(&[&carol, "1BTT", "--from", "alice", "--memo", "not bob"])
+                .ok();
+            world
+                .tip(&[ALICE, "1BTT", "--from", "bob", "--memo", "out"])
+                .ok();
+        }
+    }
+    let last = watch.read_json_line_until(COMMAND, |record| record["memo"] == "w4");
+    assert_eq!(last["type"], "incoming");
+    std::thread::sleep(Duration::from_millis(800));
+    let status = watch.terminate().expect("watch stops");
+    assert!(status.success(), "{}", watch.diagnostics());
+    let records = watch.json_records();
+    let memos: Vec<&str> = records
+        .iter()
+        .map(|r| r["memo"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        memos,
+        ["w0", "w1", "w2", "w3", "w4"],
+        "{}",
+        watch.diagnostics()
+    );
+    let sequences: Vec<u64> = records
+        .iter()
+        .map(|r| r["sequence"].as_u64().unwrap())
+        .collect();
+    assert!(sequences.windows(2).all(|pair| pair[0] < pair[1]));
+    assert!(records.iter().all(|r| r["to"] == BOB && r["from"] == ALICE));
+
+    let past = world
+        .tip(&["watch", "bob", "--since", "1h", "--no-follow"])
+        .ok()
+        .records();
+    let memos: Vec<&str> = past
+        .iter()
+        .map(|r| r["memo"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        memos,
+        ["", "before", "w0", "w1", "w2", "w3", "w4"],
+        "mint, then the tips"
+    );
+}
+
+fn one_tip_and_its_refusals(backend: Backend) {
+    let mut world = World::new(backend);
+    world.faucet("alice", "20BTT");
+    let run = world
+        .tip(&[
+            BOB,
+            "5BTT",
+            "--from",
+            "alice",
+            "--memo",
+            "great set",
+            "--id",
+            "t1",
+        ])
+        .ok();
+    let receipt: Receipt = serde_json::from_value(run.one()).unwrap();
+    let looked_up = world.lookup(&run.stdout).one();
+    assert_eq!(
+        looked_up["txID"],
+        receipt.txid.as_str(),
+        "btt-wallet tx reads it"
+    );
+    assert_eq!(looked_up["memo"], "great set");
+    assert_eq!(looked_up["to"], BOB);
+    assert_eq!(
+        (receipt.kind.as_str(), receipt.amount.as_str()),
+        ("transfer", "5BTT")
+    );
+    assert_eq!(receipt.memo.as_deref(), Some("great set"));
+    assert!(!receipt.replayed);
+    let again = world
+        .tip(&[
+            BOB,
+            "5BTT",
+            "--from",
+            "alice",
+            "--memo",
+            "great set",
+            "--id",
+            "t1",
+        ])
+        .ok()
+        .one();
+    assert_eq!(again["replayed"], true);
+    assert_eq!(again["txID"], receipt.txid.as_str());
+    world
+        .tip(&[BOB, "6BTT", "--from", "alice", "--id", "t1"])
+        .refused(3, "already used");
+    assert_eq!(world.balance("bob"), 5 * BTT);
+
+    let by_name = world.tip(&["bob", "1", "--from", "alice"]).ok().one();
+    assert_eq!(by_name["to"], BOB);
+    world
+        .tip(&[NOT_AN_ADDRESS, "1BTT", "--from", "alice"])
+        .refused(3, "not a TRON address");
+    world
+        .tip(&[BOB, "1.0000001BTT", "--from", "alice"])
+        .refused(3, "decimals");
+    world
+        .tip(&[BOB, "1TRX", "--from", "alice"])
+        .refused(3, "not in BTT");
+    world
+        .tip(&[BOB, "11BTT", "--from", "alice", "--max-tip", "10BTT"])
+        .refused(3, "over the most");
+    world
+        .tip(&[BOB, "100BTT", "--from", "alice"])
+        .refused(7, "insufficient");
+    world
+        .tip(&[BOB, "1BTT", "--from", "nobody"])
+        .refused(3, "nobody");
+    let mut locked = world.tip_command(&[BOB, "1BTT", "--from", "alice"]);
+    locked.env("BTT_PASSWORD_FILE", world.env.path().join("wrong-password"));
+    world
+        .run_command("btt-tip", locked)
+        .refused(6, "wrong password");
+    world.tip(&[BOB, "--from", "alice"]).refused(2, "amount");
+    assert_eq!(world.balance("bob"), 5 * BTT + 1);
+}
+
+/// The ledger node dies (`kill -9`) under a stream: btt-tip stops with
+/// "unreachable" and keeps the tip it could not confirm as being sent; with
+/// the node back (same ledger file, new port) a rerun settles it by txid and
+/// pays the rest, each id once.
+#[test]
+fn node_killed_mid_stream_then_rerun() {
+    let mut world = World::new(Backend::Node);
+    world.faucet("alice", "1000BTT");
+    const TIPS: u64 = 200;
+    let lines: Vec<String> = (1..=TIPS)
+        .map(|i| format!("{{\"to\":\"{BOB}\",\"amount\":\"{i}\",\"memo\":\"n{i}\",\"id\":{i}}}"))
+        .collect();
+    let input = world.input(&lines);
+    let args = ["-", "--from", "alice"];
+    let mut stream = world.spawn_stream(&args, &input);
+    stream.read_json_line_until(STREAM, |record| record["line"] == 50);
+    if let Some((node, _)) = world.node.as_mut() {
+        node.signal(libc::SIGKILL);
+        assert!(node.wait_timeout(COMMAND).is_some());
+    }
+    let stopped = finish(&mut stream, STREAM);
+    assert_eq!(stopped.code, 4, "unreachable\n{}", stopped.describe());
+    assert!(
+        stopped.stderr.contains("rerun the same input"),
+        "{}",
+        stopped.describe()
+    );
+
+    world.start_node();
+    let rerun = world.stream(&args, &input).ok();
+    let records = rerun.records();
+    assert_eq!(records.len(), TIPS as usize + 1, "{}", rerun.describe());
+    let received = world.received("bob", BOB);
+    let memos: BTreeSet<&str> = received
+        .iter()
+        .map(|record| record["memo"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        (received.len(), memos.len()),
+        (TIPS as usize, TIPS as usize)
+    );
+    let expected: u128 = (1..=TIPS).map(u128::from).sum();
+    assert_eq!(world.balance("bob"), expected);
+}
+
+/// Runs each scenario once per ledger backend.
+macro_rules! on_both_ledgers {
+    ($($scenario:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[test]
+                fn $scenario() {
+                    super::$scenario(super::Backend::Embedded);
+                }
+            )*
+        }
+        mod node {
+            $(
+                #[test]
+                fn $scenario() {
+                    super::$scenario(super::Backend::Node);
+                }
+            )*
+        }
+    };
+}
+
+on_both_ledgers!(
+    stream_of_1000_tips,
+    kill_9_mid_stream_then_rerun,
+    campaigns_release_or_refund,
+    watch_prints_incoming_tips_once_in_order,
+    one_tip_and_its_refusals,
+);
