@@ -1,8 +1,8 @@
 //! The BitTorrent peer wire protocol as a codec library: the handshake
 //! (BEP 3), the length-prefixed messages with the DHT port (BEP 5), the fast
-//! extension (BEP 6) and the extension protocol (BEP 10). The swarm drives
-//! it; nothing here owns a socket or keeps per-connection state beyond the
-//! extension registry.
+//! extension (BEP 6), the extension protocol (BEP 10) and peer exchange
+//! (BEP 11, [`pex`]). The swarm drives it; nothing here owns a socket or
+//! keeps per-connection state beyond the extension registry.
 //!
 //! A connection goes: [`write_handshake`] and [`read_handshake`] on the raw
 //! stream (inside a timeout), then `Framed::new(stream, MessageCodec::new(..))`
@@ -21,6 +21,7 @@ pub mod fast;
 pub mod handshake;
 pub mod message;
 pub mod peer_id;
+pub mod pex;
 
 pub use codec::{MessageCodec, WireLimits, STANDARD_BLOCK_LENGTH};
 pub use error::WireError;
@@ -30,6 +31,7 @@ pub use fast::allowed_fast_set;
 pub use handshake::{read_handshake, write_handshake, Handshake, PROTOCOL_HEADER};
 pub use message::{BlockRequest, Message};
 pub use peer_id::{generate_peer_id, PEER_ID_PREFIX};
+pub use pex::{PexError, PexFlags, PexMessage, PexPeer, UT_PEX};
 
 #[cfg(test)]
 mod tests {
