@@ -13,6 +13,7 @@ pub mod events;
 pub mod listener;
 mod meter;
 pub mod peer_source;
+mod pex_exchange;
 pub mod picker;
 pub mod prepare;
 pub mod session;

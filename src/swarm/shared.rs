@@ -8,12 +8,16 @@
 use super::choker::{ChokeCandidate, Choker};
 use super::events::{PeerBanned, PieceFailed, SwarmEvent};
 use super::meter::RateMeter;
+use super::pex_exchange::{self, PexPeerState};
 use super::picker::{Arrival, Block, PeerKey, Picker, BLOCK_SIZE};
 use super::verifier::{self, CompletedPiece, VerifyQueue};
 use super::{PeerBatch, SessionOptions};
 use crate::bitfield::Bitfield;
 use crate::metainfo::Torrent;
-use crate::peer::{allowed_fast_set, BlockRequest, ExtendedHandshake, ExtensionRegistry, Message};
+use crate::peer::{
+    allowed_fast_set, BlockRequest, ExtendedHandshake, ExtensionRegistry, IncomingExtension,
+    Message, UT_PEX,
+};
 use crate::storage::Storage;
 use bytes::Bytes;
 use std::collections::{HashMap, HashSet};
@@ -88,11 +92,22 @@ pub(super) struct PeerEntry {
     download: RateMeter,
     pub(super) upload: RateMeter,
     last_block_at: Instant,
+    pub(super) pex: PexPeerState,
 }
 
 impl PeerEntry {
-    fn send(&self, message: Message) {
+    pub(super) fn send(&self, message: Message) {
         let _ = self.outbox.send(Outgoing::Message(message));
+    }
+
+    /// Our extensions and the peer's.
+    pub(super) fn extensions(&self) -> &ExtensionRegistry {
+        &self.extensions
+    }
+
+    /// Whether the peer has every piece.
+    pub(super) fn is_seed(&self) -> bool {
+        self.has.is_full() && !self.has.is_empty()
     }
 
     pub(super) fn download_rate(&self) -> u64 {
@@ -170,7 +185,7 @@ impl Shared {
             shutdown: CancellationToken::new(),
             resume_dirty: AtomicBool::new(false),
             new_peers,
-            extensions: ExtensionRegistry::new(),
+            extensions: pex_exchange::local_extensions(torrent.info.private),
             downloaded: AtomicU64::new(0),
             uploaded: AtomicU64::new(0),
             torrent,
@@ -199,10 +214,12 @@ impl Shared {
             && state.peers.len() + state.connecting.len() < self.options.max_peers
     }
 
-    /// Adds a handshaken peer; refuses banned, duplicate and surplus peers.
+    /// Adds a handshaken peer (`dialled` by us, or accepted); refuses
+    /// banned, duplicate and surplus peers.
     pub(super) fn register(
         &self,
         addr: SocketAddr,
+        dialled: bool,
         peer_id: [u8; 20],
         fast: bool,
         outbox: mpsc::UnboundedSender<Outgoing>,
@@ -251,6 +268,7 @@ impl Shared {
                 download: RateMeter::new(now),
                 upload: RateMeter::new(now),
                 last_block_at: now,
+                pex: PexPeerState::new(addr, dialled, now),
             },
         );
         Ok((key, allowed_fast))
@@ -360,11 +378,12 @@ impl Shared {
                 self.on_reject(key, request);
                 Ok(())
             }
-            Message::Extended { id: 0, payload } => self.on_extended_handshake(key, &payload),
-            // No extension is registered yet: ut_metadata, ut_pex and the
-            // market's `btt` register in `Shared::extensions` and are
-            // dispatched here by the name the registry gives their id.
-            Message::Extended { .. } => Ok(()),
+            // Every peer's registry has our ids, so `self.extensions` names them.
+            Message::Extended { id, payload } => match self.extensions.incoming(id) {
+                IncomingExtension::Handshake => self.on_extended_handshake(key, &payload),
+                IncomingExtension::Named(UT_PEX) => self.on_pex(key, &payload),
+                IncomingExtension::Named(_) | IncomingExtension::Unknown(_) => Ok(()),
+            },
         }
     }
 
@@ -518,6 +537,10 @@ impl Shared {
             return Ok(());
         };
         peer.extensions.record_remote(&handshake);
+        let exchange = peer.extensions.local_id(UT_PEX).is_some()
+            && peer.extensions.remote_id(UT_PEX).is_some();
+        peer.pex
+            .on_handshake(peer.addr, handshake.listen_port, exchange, Instant::now());
         if let Some(queue) = handshake.request_queue {
             peer.request_queue = (queue as usize).clamp(1, MAX_PIPELINE);
         }
