@@ -205,7 +205,7 @@ impl HandMadePeer {
         let message = PexMessage {
             added: vec![PexPeer {
                 addr: bait,
-                flags: PexFlags::SEED | PexFlags::REACHABLE,
+                flags: PexFlags::REACHABLE,
             }],
             dropped: Vec::new(),
         };

@@ -119,12 +119,13 @@ impl PexPeerState {
     }
 
     /// The message due to this peer (connected at `addr`) now, given the
-    /// swarm's other advertisable peers, and records it as sent. `None`
-    /// when it is not time yet or there is nothing new to say.
+    /// swarm's advertisable peers (this one's own entry is left out), and
+    /// records it as sent. `None` when it is not time yet or there is
+    /// nothing new to say.
     pub(super) fn due_message(
         &mut self,
         addr: SocketAddr,
-        others: &[PexPeer],
+        swarm: &[PexPeer],
         now: Instant,
     ) -> Option<PexMessage> {
         if self.next_send_at.is_none_or(|due| now < due) {
@@ -132,7 +133,7 @@ impl PexPeerState {
         }
         let itself =
             |candidate: SocketAddr| candidate == addr || Some(candidate) == self.listen_addr;
-        let current: Vec<&PexPeer> = others.iter().filter(|peer| !itself(peer.addr)).collect();
+        let current: Vec<&PexPeer> = swarm.iter().filter(|peer| !itself(peer.addr)).collect();
         let added: Vec<PexPeer> = current
             .iter()
             .filter(|peer| !self.advertised.contains(&peer.addr))
@@ -160,21 +161,29 @@ impl PexPeerState {
         Some(message)
     }
 
-    /// The addresses to learn from a message the peer sent at `now`: none
-    /// if it sends too often or has already told us enough.
-    pub(super) fn accept(&mut self, message: &PexMessage, now: Instant) -> Vec<SocketAddr> {
+    /// The addresses to learn from a message the peer sent at `now`, or
+    /// `None` if it sends too often (the message is ignored). None are left
+    /// once it has told us [`MAX_LEARNED_PER_PEER`]; a seed skips peers
+    /// flagged as seeds (two seeds drop each other).
+    pub(super) fn accept(
+        &mut self,
+        message: &PexMessage,
+        seeding: bool,
+        now: Instant,
+    ) -> Option<Vec<SocketAddr>> {
         if !self.receive_limit.allow(now) {
-            return Vec::new();
+            return None;
         }
         let room = MAX_LEARNED_PER_PEER.saturating_sub(self.learned);
         let addrs: Vec<SocketAddr> = message
             .added
             .iter()
+            .filter(|peer| !(seeding && peer.flags.contains(PexFlags::SEED)))
             .map(|peer| peer.addr)
             .take(room)
             .collect();
         self.learned += addrs.len();
-        addrs
+        Some(addrs)
     }
 }
 
@@ -220,22 +229,20 @@ impl Shared {
     /// addresses since our last message to it.
     pub(super) fn exchange_peers(&self, now: Instant) {
         let mut state = self.lock();
-        let swarm: Vec<(PeerKey, PexPeer)> = state
+        let swarm: Vec<PexPeer> = state
             .peers
-            .iter()
-            .filter_map(|(&key, peer)| {
+            .values()
+            .filter_map(|peer| {
                 let addr = peer.pex.listen_addr()?;
                 let flags = peer.pex.flags(peer.is_seed());
-                Some((key, PexPeer { addr, flags }))
+                Some(PexPeer { addr, flags })
             })
             .collect();
-        for (key, peer) in state.peers.iter_mut() {
-            let others: Vec<PexPeer> = swarm
-                .iter()
-                .filter(|(other, _)| other != key)
-                .map(|(_, pex_peer)| *pex_peer)
-                .collect();
-            let Some(message) = peer.pex.due_message(peer.addr, &others, now) else {
+        for peer in state.peers.values_mut() {
+            if peer.extensions().remote_id(UT_PEX).is_none() {
+                continue;
+            }
+            let Some(message) = peer.pex.due_message(peer.addr, &swarm, now) else {
                 continue;
             };
             if let Some(wire) = peer.extensions().outgoing(UT_PEX, message.to_payload()) {
@@ -245,19 +252,21 @@ impl Shared {
     }
 
     /// Applies a `ut_pex` message from peer `key`: the addresses it adds go
-    /// to the dialer, within the limits. A malformed message is ignored.
+    /// to the dialer, within the limits (a `peers_found` record for every
+    /// message not ignored). A malformed message is ignored.
     pub(super) fn on_pex(&self, key: PeerKey, payload: &[u8]) -> Result<(), PeerError> {
         let Ok(message) = PexMessage::from_payload(payload) else {
             return Ok(());
         };
         let addrs = {
             let mut state = self.lock();
+            let seeding = state.picker.have().is_full();
             let Some(peer) = state.peers.get_mut(&key) else {
                 return Ok(());
             };
-            peer.pex.accept(&message, Instant::now())
+            peer.pex.accept(&message, seeding, Instant::now())
         };
-        if !addrs.is_empty() {
+        if let Some(addrs) = addrs {
             let _ = self.new_peers.send(PeerBatch::new(PeerSource::Pex, addrs));
         }
         Ok(())
@@ -403,19 +412,35 @@ mod tests {
             added: vec![pex_peer("10.0.0.1:1")],
             dropped: vec![],
         };
+        let mut accepted_at = |now: Instant| state.accept(&message, false, now).is_some();
         for _ in 0..RECEIVE_BURST {
-            assert_eq!(state.accept(&message, start).len(), 1);
+            assert!(accepted_at(start));
         }
-        assert!(state.accept(&message, start).is_empty());
-        assert!(state
-            .accept(&message, start + RECEIVE_INTERVAL / 2)
-            .is_empty());
-        assert_eq!(state.accept(&message, start + RECEIVE_INTERVAL).len(), 1);
-        assert!(state.accept(&message, start + RECEIVE_INTERVAL).is_empty());
-        assert_eq!(
-            state.accept(&message, start + 2 * RECEIVE_INTERVAL).len(),
-            1
-        );
+        assert!(!accepted_at(start));
+        assert!(!accepted_at(start + RECEIVE_INTERVAL / 2));
+        assert!(accepted_at(start + RECEIVE_INTERVAL));
+        assert!(!accepted_at(start + RECEIVE_INTERVAL));
+        assert!(accepted_at(start + 2 * RECEIVE_INTERVAL));
+    }
+
+    #[test]
+    fn a_seed_skips_peers_flagged_as_seeds() {
+        let start = Instant::now();
+        let mut state = PexPeerState::new(addr("10.0.0.9:6881"), true, start);
+        let message = PexMessage {
+            added: vec![
+                pex_peer("10.0.0.1:1"),
+                PexPeer {
+                    addr: addr("10.0.0.2:2"),
+                    flags: PexFlags::SEED | PexFlags::REACHABLE,
+                },
+            ],
+            dropped: vec![],
+        };
+        let skipped = state.accept(&message, true, start);
+        assert_eq!(skipped, Some(vec![addr("10.0.0.1:1")]));
+        let all = state.accept(&message, false, start);
+        assert_eq!(all.map(|addrs| addrs.len()), Some(2));
     }
 
     #[test]
@@ -431,7 +456,9 @@ mod tests {
         let mut learned = 0;
         let mut now = start;
         for _ in 0..20 {
-            learned += state.accept(&message, now).len();
+            learned += state
+                .accept(&message, false, now)
+                .map_or(0, |addrs| addrs.len());
             now += RECEIVE_INTERVAL;
         }
         assert_eq!(learned, MAX_LEARNED_PER_PEER);

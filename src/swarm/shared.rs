@@ -205,12 +205,16 @@ impl Shared {
         let _ = self.events.send(event);
     }
 
-    /// Whether a new connection to or from `addr` may be made now.
+    /// Whether a new connection to or from `addr` may be made now (not to a
+    /// peer already connected from another port but listening at `addr`).
     pub(super) fn may_connect(&self, addr: SocketAddr) -> bool {
         let state = self.lock();
         !state.banned_addrs.contains(&addr)
             && !state.connecting.contains(&addr)
-            && !state.peers.values().any(|peer| peer.addr == addr)
+            && !state
+                .peers
+                .values()
+                .any(|peer| peer.addr == addr || peer.pex.listen_addr() == Some(addr))
             && state.peers.len() + state.connecting.len() < self.options.max_peers
     }
 
