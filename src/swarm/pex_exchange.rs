@@ -91,10 +91,9 @@ impl PexPeerState {
         exchange: bool,
         now: Instant,
     ) {
-        if !self.dialled {
-            self.listen_addr = listen_port
-                .filter(|&port| port != 0)
-                .map(|port| SocketAddr::new(addr.ip(), port));
+        // A later handshake without `p` changes nothing; `p` 0 means none.
+        if let Some(port) = listen_port.filter(|_| !self.dialled) {
+            self.listen_addr = (port != 0).then(|| SocketAddr::new(addr.ip(), port));
         }
         if exchange && self.next_send_at.is_none() {
             self.next_send_at = Some(now + FIRST_MESSAGE_DELAY);
@@ -316,6 +315,13 @@ mod tests {
         accepted.on_handshake(addr("10.0.0.1:50000"), Some(6881), true, start);
         assert_eq!(accepted.listen_addr(), Some(addr("10.0.0.1:6881")));
         assert_eq!(accepted.flags(true), PexFlags::SEED);
+
+        accepted.on_handshake(addr("10.0.0.1:50000"), None, true, start);
+        assert_eq!(
+            accepted.listen_addr(),
+            Some(addr("10.0.0.1:6881")),
+            "an update without p"
+        );
 
         let mut no_port = PexPeerState::new(addr("10.0.0.2:50000"), false, start);
         no_port.on_handshake(addr("10.0.0.2:50000"), Some(0), true, start);

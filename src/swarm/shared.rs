@@ -3,7 +3,8 @@
 //! Lock order: there is one lock, `Shared::state`; it is never held across an
 //! `.await`, and nothing else is locked while it is held (sending on a peer's
 //! unbounded outbox does not block). Peer tasks call the `on_*` methods; the
-//! session's ticker calls `tick` and `rechoke`.
+//! session's ticker calls `tick`, `exchange_peers` (peer exchange, in
+//! `pex_exchange`) and `rechoke`.
 
 use super::choker::{ChokeCandidate, Choker};
 use super::events::{PeerBanned, PieceFailed, SwarmEvent};
