@@ -1,11 +1,15 @@
-//! Peer exchange (`ut_pex`, BEP 11) between real btt processes on 127.0.0.1.
+//! Peer exchange (`ut_pex`, BEP 11) between real btt processes, and with
+//! libtorrent, on 127.0.0.1.
 //!
-//! The swarm test is built so that only PEX can make it pass: the leecher is
-//! told of one peer, S1, a `btt-get` that knows the two seeders but is held
-//! to one byte a second, so it never verifies a piece and has nothing to
-//! give. (S1 is a leecher because two seeds drop each other.) The leecher
-//! can only complete by learning the seeders from S1's PEX message (the
-//! seeders cannot learn of it sooner: see the test).
+//! The swarm tests are built so that only PEX can make them pass: the
+//! leecher is told of one peer, S1, which knows the two seeders but is held
+//! to a trickle, so it never verifies a piece and has nothing to give. (S1
+//! is a leecher because two seeds drop each other.) The leecher can only
+//! complete by learning the seeders from S1's PEX message; the seeders
+//! cannot learn of the leecher sooner (see [`wait_for_first_pex`]). S1 and
+//! the leecher are btt and btt, btt and libtorrent, then libtorrent and btt,
+//! so btt's messages are read by another implementation and the other way
+//! round.
 //!
 //! The private-torrent test talks to `btt-seed` as a hand-made peer: it
 //! reads the extended handshake and offers a bait address over `ut_pex`; a
@@ -22,7 +26,7 @@ use btt::swarm::events::{PeersFound, Summary};
 use btt::swarm::PeerSource;
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::*;
 use tokio::net::{TcpListener, TcpStream};
@@ -102,41 +106,72 @@ fn stop(child: &mut Child) -> Summary {
     last_record(child, "summary")
 }
 
-#[test]
-fn a_leecher_that_knows_one_peer_learns_the_others_through_pex_and_downloads_from_them() {
-    let fixture = Fixture::new(false);
-    let mut first_seeder = fixture.seed("s2");
-    let mut second_seeder = fixture.seed("s3");
+/// Two btt seeders that know nobody: only a peer that dials them, and what
+/// they learn through PEX, connects them to anyone.
+fn two_seeders(fixture: &Fixture) -> [Seeder; 2] {
+    [fixture.seed("s2"), fixture.seed("s3")]
+}
+
+/// Waits until each seeder has used a PEX message from the middle peer. That
+/// first message is spent and the next is a minute away, so the seeders
+/// cannot learn of the leecher (and dial it) before the leecher learns of
+/// them: the leecher's download depends on the PEX message it receives.
+fn wait_for_first_pex(seeders: &mut [Seeder; 2]) {
+    for seeder in seeders {
+        seeder.child.read_json_line_until(DOWNLOAD, |record| {
+            record["type"] == "peers_found" && typed::<PeersFound>(record).source == PeerSource::Pex
+        });
+    }
+}
+
+/// S1 as btt: a `btt-get` that knows the seeders but takes in one byte a
+/// second, so it never verifies a piece; returns it and its address.
+fn btt_middle(fixture: &Fixture, seeders: &[Seeder; 2]) -> (Child, String) {
     let (mut middle, _) = fixture.get(
         "s1",
         &[
             "--no-tracker",
             "--peer",
-            &first_seeder.addr(),
+            &seeders[0].addr(),
             "--peer",
-            &second_seeder.addr(),
+            &seeders[1].addr(),
             "--down-limit",
             "1",
         ],
     );
-    let middle_addr = format!("127.0.0.1:{}", listening_port(&mut middle));
-    // S1 tells each seeder about the other in its first PEX message; the
-    // next may only follow a minute later. Waiting for both keeps the
-    // seeders from learning the leecher (and dialling it) before the
-    // leecher learns them.
-    for seeder in [&mut first_seeder, &mut second_seeder] {
-        seeder.child.read_json_line_until(DOWNLOAD, |record| {
-            record["type"] == "peers_found" && typed::<PeersFound>(record).source == PeerSource::Pex
-        });
-    }
+    let addr = format!("127.0.0.1:{}", listening_port(&mut middle));
+    (middle, addr)
+}
 
-    let (mut leecher, out) = fixture.get("leecher", &["--no-tracker", "--peer", &middle_addr]);
+/// libtorrent (`lt_peer.py leech --pex`) downloading into `out-NAME/` with
+/// `extra` arguments; returns it, its address and its output directory.
+fn libtorrent_pex_leecher(
+    fixture: &Fixture,
+    name: &str,
+    extra: &[&str],
+) -> (Child, String, PathBuf) {
+    let out = fixture.env.dir(format!("out-{name}"));
+    let mut command = fixture.env.command("/usr/bin/python3");
+    command
+        .arg(Libtorrent::script())
+        .arg("leech")
+        .arg(&fixture.torrent)
+        .arg(&out)
+        .arg("--pex")
+        .args(extra);
+    let mut child = Child::spawn_with_stdin(&format!("libtorrent {name}"), command);
+    let addr = format!("127.0.0.1:{}", listening_port(&mut child));
+    (child, addr, out)
+}
+
+/// Asserts that btt-get `leecher` completed with the right data and learned
+/// at least two new peers through PEX.
+fn completed_through_pex(fixture: &Fixture, leecher: &mut Child, out: &Path) {
     leecher.wait_success(DOWNLOAD);
-    let summary: Summary = last_record(&leecher, "summary");
+    let summary: Summary = last_record(leecher, "summary");
     assert!(summary.complete, "{}", leecher.diagnostics());
-    assert_trees_equal(&fixture.data, &out);
-
-    let found: Vec<PeersFound> = records_of(&leecher, "peers_found");
+    assert_trees_equal(&fixture.data, out);
+    let found: Vec<PeersFound> = records_of(leecher, "peers_found");
     let learned: usize = found
         .iter()
         .filter(|record| record.source == PeerSource::Pex)
@@ -147,20 +182,86 @@ fn a_leecher_that_knows_one_peer_learns_the_others_through_pex_and_downloads_fro
         "the leecher learned {learned} new peers through PEX\n{}",
         leecher.diagnostics()
     );
+}
 
-    let middle_summary = stop(&mut middle);
+/// Asserts that S1, a stalled btt-get, had nothing to give.
+fn gave_nothing(middle: &mut Child) {
+    let summary = stop(middle);
     assert_eq!(
-        (middle_summary.downloaded, middle_summary.uploaded),
+        (summary.downloaded, summary.uploaded),
         (0, 0),
         "S1 had data to give: the test proves nothing\n{}",
         middle.diagnostics()
     );
-    let uploaded = stop(&mut first_seeder.child).uploaded + stop(&mut second_seeder.child).uploaded;
-    let total: u64 = tree_size(CONTENT);
+}
+
+/// Asserts that the seeders sent at least the whole content.
+fn seeders_uploaded_everything(seeders: &mut [Seeder; 2]) {
+    let uploaded: u64 = seeders
+        .iter_mut()
+        .map(|seeder| stop(&mut seeder.child).uploaded)
+        .sum();
+    let total = tree_size(CONTENT);
     assert!(
         uploaded >= total,
         "the seeders uploaded {uploaded} of {total} bytes"
     );
+}
+
+#[test]
+fn a_leecher_that_knows_one_peer_learns_the_others_through_pex_and_downloads_from_them() {
+    let fixture = Fixture::new(false);
+    let mut seeders = two_seeders(&fixture);
+    let (mut middle, middle_addr) = btt_middle(&fixture, &seeders);
+    wait_for_first_pex(&mut seeders);
+
+    let (mut leecher, out) = fixture.get("leecher", &["--no-tracker", "--peer", &middle_addr]);
+    completed_through_pex(&fixture, &mut leecher, &out);
+    gave_nothing(&mut middle);
+    seeders_uploaded_everything(&mut seeders);
+}
+
+#[test]
+fn libtorrent_learns_btt_seeders_from_btt_pex() {
+    let fixture = Fixture::new(false);
+    let mut seeders = two_seeders(&fixture);
+    let (mut middle, middle_addr) = btt_middle(&fixture, &seeders);
+    wait_for_first_pex(&mut seeders);
+
+    let (mut leecher, _, out) = libtorrent_pex_leecher(
+        &fixture,
+        "libtorrent",
+        &["--peer", &middle_addr, "--exit-on-complete"],
+    );
+    leecher.read_record(DOWNLOAD, "complete");
+    leecher.wait_success(Duration::from_secs(15));
+    assert_trees_equal(&fixture.data, &out);
+    gave_nothing(&mut middle);
+    seeders_uploaded_everything(&mut seeders);
+}
+
+#[test]
+fn btt_learns_btt_seeders_from_libtorrent_pex() {
+    let fixture = Fixture::new(false);
+    let mut seeders = two_seeders(&fixture);
+    // S1 as libtorrent, held to 1 KB/s: a 256 KiB piece takes minutes.
+    let (_middle, middle_addr, _) = libtorrent_pex_leecher(
+        &fixture,
+        "s1",
+        &[
+            "--peer",
+            &seeders[0].addr(),
+            "--peer",
+            &seeders[1].addr(),
+            "--download-limit",
+            "1000",
+        ],
+    );
+    wait_for_first_pex(&mut seeders);
+
+    let (mut leecher, out) = fixture.get("leecher", &["--no-tracker", "--peer", &middle_addr]);
+    completed_through_pex(&fixture, &mut leecher, &out);
+    seeders_uploaded_everything(&mut seeders);
 }
 
 /// A peer that connected to btt: the framed stream and btt's extended handshake.
