@@ -7,9 +7,9 @@
 //! is a leecher because two seeds drop each other.) The leecher can only
 //! complete by learning the seeders from S1's PEX message; the seeders
 //! cannot learn of the leecher sooner (see [`wait_for_first_pex`]). S1 and
-//! the leecher are btt and btt, btt and libtorrent, then libtorrent and btt,
-//! so btt's messages are read by another implementation and the other way
-//! round.
+//! the leecher are btt and btt, btt and libtorrent, btt and aria2, then
+//! libtorrent and btt, so btt's messages are read by other implementations
+//! and the other way round.
 //!
 //! The private-torrent test talks to `btt-seed` as a hand-made peer: it
 //! reads the extended handshake and offers a bait address over `ut_pex`; a
@@ -49,7 +49,11 @@ struct Fixture {
 
 impl Fixture {
     fn new(private: bool) -> Fixture {
-        let env = TestEnv::new();
+        Fixture::in_env(TestEnv::new(), private, &[])
+    }
+
+    /// In `env`, with `create_args` for `btt-seed create` (e.g. `--announce URL`).
+    fn in_env(env: TestEnv, private: bool, create_args: &[&str]) -> Fixture {
         let data = env.dir("data");
         make_tree(&data, CONTENT);
         let torrent = env.path().join("pex.torrent");
@@ -59,7 +63,8 @@ impl Fixture {
             .arg(data.join("pex.bin"))
             .arg("-o")
             .arg(&torrent)
-            .args(["--piece-length", PIECE_LENGTH]);
+            .args(["--piece-length", PIECE_LENGTH])
+            .args(create_args);
         if private {
             command.arg("--private");
         }
@@ -261,6 +266,55 @@ fn btt_learns_btt_seeders_from_libtorrent_pex() {
 
     let (mut leecher, out) = fixture.get("leecher", &["--no-tracker", "--peer", &middle_addr]);
     completed_through_pex(&fixture, &mut leecher, &out);
+    seeders_uploaded_everything(&mut seeders);
+}
+
+#[test]
+fn aria2_learns_btt_seeders_from_btt_pex() {
+    let env = TestEnv::new();
+    let tracker = BttTracker::start(&env);
+    let fixture = Fixture::in_env(env, false, &["--announce", &tracker.announce]);
+    let mut seeders = two_seeders(&fixture);
+    // aria2 needs a tracker: only S1 announces, the seeders do not.
+    let (mut middle, _) = fixture.get(
+        "s1",
+        &[
+            "--peer",
+            &seeders[0].addr(),
+            "--peer",
+            &seeders[1].addr(),
+            "--down-limit",
+            "1",
+        ],
+    );
+    wait_for_first_pex(&mut seeders);
+
+    // The harness's aria2 keeps PEX off; this one exchanges peers.
+    let out = fixture.env.dir("out-aria2");
+    let mut command = fixture.env.command("aria2c");
+    command.args([
+        "--no-conf=true",
+        "--enable-dht=false",
+        "--enable-dht6=false",
+        "--bt-enable-lpd=false",
+        "--enable-peer-exchange=true",
+        "--disable-ipv6=true",
+        "--interface=127.0.0.1",
+        "--bt-tracker-interval=2",
+        "--file-allocation=none",
+        "--summary-interval=0",
+        "--console-log-level=notice",
+        "--enable-color=false",
+        "--seed-time=0",
+    ]);
+    command
+        .arg(format!("--listen-port={}", free_port()))
+        .arg(format!("--dir={}", out.display()))
+        .arg(&fixture.torrent);
+    let mut aria2 = Child::spawn("aria2c leech", command);
+    aria2.wait_success(DOWNLOAD);
+    assert_trees_equal(&fixture.data, &out);
+    gave_nothing(&mut middle);
     seeders_uploaded_everything(&mut seeders);
 }
 
