@@ -12,8 +12,9 @@
 //! and the other way round.
 //!
 //! The private-torrent test talks to `btt-seed` as a hand-made peer: it
-//! reads the extended handshake and offers a bait address over `ut_pex`; a
-//! public torrent's seeder dials the bait, a private one neither advertises
+//! reads the extended handshake and offers a bait address over `ut_pex`,
+//! after malformed messages; a public torrent's seeder dials the bait (so
+//! the malformed ones did no harm), a private one neither advertises
 //! `ut_pex` nor dials.
 
 mod support;
@@ -24,6 +25,7 @@ use btt::peer::{
 };
 use btt::swarm::events::{PeersFound, Summary};
 use btt::swarm::PeerSource;
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -355,8 +357,14 @@ impl HandMadePeer {
         }
     }
 
-    /// Sends a `ut_pex` message naming `bait` under extension id `id`.
+    /// Sends malformed `ut_pex` messages, then one naming `bait`, under
+    /// extension id `id`. The malformed ones must be dropped without harm:
+    /// the connection stays and the good message is still used.
     async fn offer(&mut self, id: u8, bait: SocketAddr) {
+        let malformed: [&[u8]; 4] = [b"not bencode", b"le", b"d5:addedi1ee", b"d7:dropped"];
+        for payload in malformed {
+            self.send_extended(id, Bytes::from_static(payload)).await;
+        }
         let message = PexMessage {
             added: vec![PexPeer {
                 addr: bait,
@@ -364,11 +372,14 @@ impl HandMadePeer {
             }],
             dropped: Vec::new(),
         };
-        let payload = message.to_payload();
+        self.send_extended(id, message.to_payload()).await;
+    }
+
+    async fn send_extended(&mut self, id: u8, payload: Bytes) {
         self.framed
             .send(Message::Extended { id, payload })
             .await
-            .expect("send ut_pex");
+            .expect("send an extension message");
     }
 }
 
