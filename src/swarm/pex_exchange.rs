@@ -15,8 +15,10 @@
 //!   most [`MAX_ADDED`] added and [`MAX_DROPPED`] dropped peers.
 //! - From each peer we take at most [`RECEIVE_BURST`] messages at once, then
 //!   one per [`RECEIVE_INTERVAL`] (others are ignored), and at most
-//!   [`MAX_LEARNED_PER_PEER`] addresses in all. Malformed messages are
-//!   ignored; they never close a connection.
+//!   [`MAX_LEARNED_PER_PEER`] addresses in all; a seed skips peers flagged
+//!   as seeds (two seeds drop each other). Each message used gives one
+//!   `peers_found` record (source `pex`), even when nothing in it is new.
+//!   Malformed messages are ignored; they never close a connection.
 //!
 //! The per-peer state lives in the peer's entry under the swarm lock; the
 //! work here runs from the session's once-a-second tick and from the peer
@@ -33,15 +35,15 @@ use std::time::{Duration, Instant};
 
 /// How long after a peer's extended handshake our first message may go out,
 /// so that the peers that connected with it have sent their listen ports.
-pub(super) const FIRST_MESSAGE_DELAY: Duration = Duration::from_secs(1);
+const FIRST_MESSAGE_DELAY: Duration = Duration::from_secs(1);
 /// The shortest time between two messages we send to one peer.
-pub(super) const SEND_INTERVAL: Duration = Duration::from_secs(60);
+const SEND_INTERVAL: Duration = Duration::from_secs(60);
 /// One received message per this long is used, after the first burst.
-pub(super) const RECEIVE_INTERVAL: Duration = Duration::from_secs(45);
+const RECEIVE_INTERVAL: Duration = Duration::from_secs(45);
 /// Messages from one peer used back to back before the interval applies.
-pub(super) const RECEIVE_BURST: u32 = 2;
+const RECEIVE_BURST: u32 = 2;
 /// The most addresses one peer can make us learn over its connection.
-pub(super) const MAX_LEARNED_PER_PEER: usize = 250;
+const MAX_LEARNED_PER_PEER: usize = 250;
 
 /// The extensions a torrent offers: `ut_pex` unless it is private (BEP 27).
 pub(super) fn local_extensions(private: bool) -> ExtensionRegistry {
