@@ -1,5 +1,5 @@
 //! Peer exchange (`ut_pex`, BEP 11) between real btt processes, and with
-//! libtorrent, on 127.0.0.1.
+//! libtorrent and aria2, on 127.0.0.1.
 //!
 //! The swarm tests are built so that only PEX can make them pass: the
 //! leecher is told of one peer, S1, which knows the two seeders but is held
