@@ -1,9 +1,9 @@
 //! The BitTorrent peer wire protocol as a codec library: the handshake
 //! (BEP 3), the length-prefixed messages with the DHT port (BEP 5), the fast
-//! extension (BEP 6), the extension protocol (BEP 10) and metadata exchange
-//! (`ut_metadata`, BEP 9). The swarm drives
-//! it; nothing here owns a socket or keeps per-connection state beyond the
-//! extension registry.
+//! extension (BEP 6), the extension protocol (BEP 10), metadata exchange
+//! (`ut_metadata`, BEP 9) and peer exchange (BEP 11, [`pex`]). The swarm
+//! drives it; nothing here owns a socket or keeps per-connection state beyond
+//! the extension registry.
 //!
 //! A connection goes: [`write_handshake`] and [`read_handshake`] on the raw
 //! stream (inside a timeout), then `Framed::new(stream, MessageCodec::new(..))`
@@ -22,6 +22,7 @@ pub mod fast;
 pub mod handshake;
 pub mod message;
 pub mod peer_id;
+pub mod pex;
 pub mod ut_metadata;
 
 pub use codec::{MessageCodec, WireLimits, STANDARD_BLOCK_LENGTH};
@@ -32,6 +33,7 @@ pub use fast::allowed_fast_set;
 pub use handshake::{read_handshake, write_handshake, Handshake, PROTOCOL_HEADER};
 pub use message::{BlockRequest, Message};
 pub use peer_id::{generate_peer_id, PEER_ID_PREFIX};
+pub use pex::{PexError, PexFlags, PexMessage, PexPeer, UT_PEX};
 pub use ut_metadata::{MetadataMessage, MetadataMessageError, UT_METADATA};
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ pub(super) async fn dial(shared: Arc<Shared>, addr: SocketAddr, _slot: OwnedSema
     .await;
     shared.lock().connecting.remove(&addr);
     if let Ok((stream, theirs)) = outcome {
-        run(shared, stream, addr, theirs).await;
+        run(shared, stream, addr, true, theirs).await;
     }
 }
 
@@ -69,19 +69,25 @@ pub(super) async fn accept(
 ) {
     let ours = Handshake::new(shared.info_hash, shared.options.peer_id);
     if write_handshake(&mut stream, &ours).await.is_ok() {
-        run(shared, stream, addr, theirs).await;
+        run(shared, stream, addr, false, theirs).await;
     }
 }
 
-/// Runs a handshaken connection until either side ends it.
-async fn run(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, theirs: Handshake) {
+/// Runs a handshaken connection (`dialled` by us, or accepted) until either side ends it.
+async fn run(
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    addr: SocketAddr,
+    dialled: bool,
+    theirs: Handshake,
+) {
     let _ = stream.set_nodelay(true);
     let (read_half, write_half) = stream.into_split();
     let (outbox, outbox_rx) = mpsc::unbounded_channel();
     let cancel = shared.shutdown.child_token();
     let fast = theirs.supports_fast();
     let Ok((key, allowed_fast)) =
-        shared.register(addr, theirs.peer_id, fast, outbox, cancel.clone())
+        shared.register(addr, dialled, theirs.peer_id, fast, outbox, cancel.clone())
     else {
         return;
     };

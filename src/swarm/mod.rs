@@ -19,6 +19,7 @@ mod metadata_peer;
 mod metadata_serve;
 mod meter;
 pub mod peer_source;
+mod pex_exchange;
 pub mod picker;
 pub mod prepare;
 pub mod session;

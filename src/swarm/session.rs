@@ -235,6 +235,7 @@ async fn tick_loop(shared: Arc<Shared>) {
         }
         let now = Instant::now();
         shared.tick(now);
+        shared.exchange_peers(now);
         if now.duration_since(last_rechoke) >= RECHOKE_INTERVAL {
             shared.rechoke();
             last_rechoke = now;

@@ -3,12 +3,14 @@
 //! Lock order: there is one lock, `Shared::state`; it is never held across an
 //! `.await`, and nothing else is locked while it is held (sending on a peer's
 //! unbounded outbox does not block). Peer tasks call the `on_*` methods; the
-//! session's ticker calls `tick` and `rechoke`.
+//! session's ticker calls `tick`, `exchange_peers` (peer exchange, in
+//! `pex_exchange`) and `rechoke`.
 
 use super::choker::{ChokeCandidate, Choker};
 use super::events::{PeerBanned, PieceFailed, SwarmEvent};
 use super::metadata_serve;
 use super::meter::RateMeter;
+use super::pex_exchange::{self, PexPeerState};
 use super::picker::{Arrival, Block, PeerKey, Picker, BLOCK_SIZE};
 use super::verifier::{self, CompletedPiece, VerifyQueue};
 use super::{PeerBatch, SessionOptions};
@@ -16,7 +18,7 @@ use crate::bitfield::Bitfield;
 use crate::metainfo::Torrent;
 use crate::peer::{
     allowed_fast_set, BlockRequest, ExtendedHandshake, ExtensionRegistry, IncomingExtension,
-    Message, UT_METADATA,
+    Message, UT_METADATA, UT_PEX,
 };
 use crate::storage::Storage;
 use bytes::Bytes;
@@ -98,11 +100,22 @@ pub(super) struct PeerEntry {
     download: RateMeter,
     pub(super) upload: RateMeter,
     last_block_at: Instant,
+    pub(super) pex: PexPeerState,
 }
 
 impl PeerEntry {
-    fn send(&self, message: Message) {
+    pub(super) fn send(&self, message: Message) {
         let _ = self.outbox.send(Outgoing::Message(message));
+    }
+
+    /// Our extensions and the peer's.
+    pub(super) fn extensions(&self) -> &ExtensionRegistry {
+        &self.extensions
+    }
+
+    /// Whether the peer has every piece.
+    pub(super) fn is_seed(&self) -> bool {
+        self.has.is_full() && !self.has.is_empty()
     }
 
     pub(super) fn download_rate(&self) -> u64 {
@@ -161,7 +174,7 @@ impl Shared {
         new_peers: mpsc::UnboundedSender<PeerBatch>,
     ) -> Shared {
         let done = picker.is_done();
-        let mut extensions = ExtensionRegistry::new();
+        let mut extensions = pex_exchange::local_extensions(torrent.info.private);
         // Registering a few names cannot exhaust the 255 ids.
         let _ = extensions.register(UT_METADATA);
         Shared {
@@ -203,19 +216,25 @@ impl Shared {
         let _ = self.events.send(event);
     }
 
-    /// Whether a new connection to or from `addr` may be made now.
+    /// Whether a new connection to or from `addr` may be made now (not to a
+    /// peer already connected from another port but listening at `addr`).
     pub(super) fn may_connect(&self, addr: SocketAddr) -> bool {
         let state = self.lock();
         !state.banned_addrs.contains(&addr)
             && !state.connecting.contains(&addr)
-            && !state.peers.values().any(|peer| peer.addr == addr)
+            && !state
+                .peers
+                .values()
+                .any(|peer| peer.addr == addr || peer.pex.listen_addr() == Some(addr))
             && state.peers.len() + state.connecting.len() < self.options.max_peers
     }
 
-    /// Adds a handshaken peer; refuses banned, duplicate and surplus peers.
+    /// Adds a handshaken peer (`dialled` by us, or accepted); refuses
+    /// banned, duplicate and surplus peers.
     pub(super) fn register(
         &self,
         addr: SocketAddr,
+        dialled: bool,
         peer_id: [u8; 20],
         fast: bool,
         outbox: mpsc::UnboundedSender<Outgoing>,
@@ -265,6 +284,7 @@ impl Shared {
                 download: RateMeter::new(now),
                 upload: RateMeter::new(now),
                 last_block_at: now,
+                pex: PexPeerState::new(addr, dialled, now),
             },
         );
         Ok((key, allowed_fast))
@@ -376,30 +396,33 @@ impl Shared {
                 self.on_reject(key, request);
                 Ok(())
             }
-            Message::Extended { id: 0, payload } => self.on_extended_handshake(key, &payload),
             Message::Extended { id, payload } => self.on_extension(key, id, &payload),
         }
     }
 
-    /// An extension message, dispatched by the name our registry gives its id.
+    /// An extension message, dispatched by the name our registry gives its
+    /// id (every peer's registry has our ids, so `self.extensions` names them).
     fn on_extension(&self, key: PeerKey, id: u8, payload: &[u8]) -> Result<(), PeerError> {
+        match self.extensions.incoming(id) {
+            IncomingExtension::Handshake => self.on_extended_handshake(key, payload),
+            IncomingExtension::Named(UT_PEX) => self.on_pex(key, payload),
+            IncomingExtension::Named(UT_METADATA) => self.on_metadata_request(key, payload),
+            IncomingExtension::Named(_) | IncomingExtension::Unknown(_) => Ok(()),
+        }
+    }
+
+    /// A `ut_metadata` message: a request is answered with a piece of our
+    /// info dictionary or a reject.
+    fn on_metadata_request(&self, key: PeerKey, payload: &[u8]) -> Result<(), PeerError> {
         let state = self.lock();
         let Some(peer) = state.peers.get(&key) else {
             return Ok(());
         };
-        match peer.extensions.incoming(id) {
-            IncomingExtension::Named(UT_METADATA) => {
-                let info_bytes = &self.torrent.info_bytes;
-                if let Some(reply) = metadata_serve::answer(info_bytes, &peer.extensions, payload)?
-                {
-                    peer.send(reply);
-                }
-                Ok(())
-            }
-            IncomingExtension::Named(_)
-            | IncomingExtension::Handshake
-            | IncomingExtension::Unknown(_) => Ok(()),
+        let info_bytes = &self.torrent.info_bytes;
+        if let Some(reply) = metadata_serve::answer(info_bytes, &peer.extensions, payload)? {
+            peer.send(reply);
         }
+        Ok(())
     }
 
     fn with_peer(
@@ -581,6 +604,10 @@ impl Shared {
             return Ok(());
         };
         peer.extensions.record_remote(&handshake);
+        let exchange = peer.extensions.local_id(UT_PEX).is_some()
+            && peer.extensions.remote_id(UT_PEX).is_some();
+        peer.pex
+            .on_handshake(peer.addr, handshake.listen_port, exchange, Instant::now());
         if let Some(queue) = handshake.request_queue {
             peer.request_queue = (queue as usize).clamp(1, MAX_PIPELINE);
         }

@@ -2,7 +2,8 @@
 """A libtorrent seeder or leecher on 127.0.0.1 for btt's tests and benchmarks.
 
 Run with Debian's /usr/bin/python3 (python3-libtorrent). DHT, LSD, UPnP,
-NAT-PMP, uTP and the default plugins (PEX) are off; the session listens on
+NAT-PMP, uTP and the default plugins are off (--pex turns on peer exchange,
+ut_pex); --download-limit caps the download rate; the session listens on
 127.0.0.1 on the port given (0: the kernel picks) and reports it. Several
 peers on 127.0.0.1 are allowed (every test peer has that address).
 
@@ -34,7 +35,7 @@ def parse_addr(text):
     return host, int(port)
 
 
-def make_session(port):
+def make_session(port, pex):
     settings = {
         "listen_interfaces": "127.0.0.1:%d" % port,
         "outgoing_interfaces": "127.0.0.1",
@@ -50,7 +51,10 @@ def make_session(port):
         | lt.alert.category_t.error_notification,
         "user_agent": "btt-test-libtorrent",
     }
-    return lt.session(settings, flags=0)
+    session = lt.session(settings, flags=0)
+    if pex:
+        session.add_extension("ut_pex")
+    return session
 
 
 def main():
@@ -62,15 +66,20 @@ def main():
     parser.add_argument("--peer", action="append", default=[], help="IP:PORT to dial")
     parser.add_argument("--done-marker", help="file written with the time on completion")
     parser.add_argument("--exit-on-complete", action="store_true")
+    parser.add_argument("--pex", action="store_true", help="exchange peers (ut_pex)")
+    parser.add_argument("--download-limit", type=int, default=0, help="bytes/s, 0: none")
     args = parser.parse_args()
 
-    session = make_session(args.port)
+    session = make_session(args.port, args.pex)
     params = lt.add_torrent_params()
     params.ti = lt.torrent_info(args.torrent)
     params.save_path = args.dir
     params.flags &= ~lt.torrent_flags.auto_managed
     params.flags &= ~lt.torrent_flags.paused
     handle = session.add_torrent(params)
+    if args.download_limit:
+        # A torrent limit: the session's would exempt peers on loopback.
+        handle.set_download_limit(args.download_limit)
 
     start = time.monotonic()
     listening = False
