@@ -92,6 +92,10 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     output.record(&Listening {
         addr: listen_addr.to_string(),
     })?;
+    let dht = match args.network.dht.enabled_for(true, &torrent, output) {
+        true => Some(torrent_run::start_dht(&args.network.dht, listen_addr, &dirs, output).await?),
+        false => None,
+    };
     let threads = worker_threads();
     let options = PrepareOptions {
         root: args.output.clone(),
@@ -132,6 +136,9 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let registry = Registry::default();
     registry.insert(Arc::clone(&session));
     let server = tokio::spawn(listener::serve(listener, registry.clone()));
+    let dht_lookup = dht
+        .as_ref()
+        .map(|dht| torrent_run::look_up_on_dht(dht, &session, listen_addr.port()));
     output.record(&torrent_run::started_record(
         &torrent,
         &session,
@@ -152,6 +159,8 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let outcome =
         torrent_run::drive(&torrent, &args.output, &session, events_receiver, &control).await;
     server.abort();
+    drop(dht_lookup);
+    torrent_run::stop_dht(dht, output).await;
     registry.remove(&session.info_hash());
     session
         .stop()

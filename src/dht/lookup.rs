@@ -5,9 +5,10 @@
 //!
 //! Invariants: one lookup and one announce at a time per task, each bounded
 //! in time; the task ends promptly when cancelled or when its sink closes.
-//! Within one lookup an address is delivered once; a lookup that finds
-//! nothing delivers one empty batch, so the output shows that the DHT was
-//! asked and had no peers.
+//! Within one lookup an address is delivered once, as soon as it arrives; a
+//! round that finds nothing delivers one empty batch after its announce, so
+//! the output shows that the DHT was asked and had no peers (and a test can
+//! tell that a lone seeder has announced itself).
 
 use crate::swarm::{PeerBatch, PeerSource, Session};
 use futures_util::StreamExt;
@@ -102,6 +103,10 @@ pub(super) async fn run(
                 _ = tokio::time::timeout(QUERY_TIMEOUT, dht.announce_peer(info_hash, Some(port))) => {}
             }
         }
+        // Said after the announce, so "nothing found" also means "announced".
+        if !found && !sink.deliver(PeerBatch::new(PeerSource::Dht, Vec::new())) {
+            return;
+        }
         tokio::select! {
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(schedule.next_wait(found)) => {}
@@ -109,8 +114,8 @@ pub(super) async fn run(
     }
 }
 
-/// One `get_peers` lookup; returns whether it found peers, or `None` when
-/// the sink is closed.
+/// One `get_peers` lookup, each answer's new addresses delivered at once;
+/// returns whether it found peers, or `None` when the sink is closed.
 async fn look_up(dht: &AsyncDht, info_hash: Id, sink: &impl PeerSink) -> Option<bool> {
     let deadline = tokio::time::Instant::now() + QUERY_TIMEOUT;
     let mut answers = dht.get_peers(info_hash);
@@ -128,9 +133,6 @@ async fn look_up(dht: &AsyncDht, info_hash: Id, sink: &impl PeerSink) -> Option<
         if !sink.deliver(PeerBatch::new(PeerSource::Dht, new)) {
             return None;
         }
-    }
-    if seen.is_empty() && !sink.deliver(PeerBatch::new(PeerSource::Dht, Vec::new())) {
-        return None;
     }
     Some(!seen.is_empty())
 }
