@@ -72,10 +72,16 @@ impl DhtArgs {
         self.dht || self.dht_listen.is_some() || !self.dht_bootstrap.is_empty()
     }
 
+    /// Whether the DHT is on when the program's default is `default_on`,
+    /// before knowing whether the torrent is private (a magnet link).
+    pub fn enabled(&self, default_on: bool) -> bool {
+        !self.no_dht && (default_on || self.requested())
+    }
+
     /// Whether `torrent` uses the DHT when the program's default is
     /// `default_on`; a private torrent never does (said once if asked for).
     pub fn enabled_for(&self, default_on: bool, torrent: &Torrent, output: &Output) -> bool {
-        if self.no_dht || !(default_on || self.requested()) {
+        if !self.enabled(default_on) {
             return false;
         }
         if torrent.info.private {

@@ -8,6 +8,7 @@
 
 use super::DhtError;
 use std::net::{SocketAddr, SocketAddrV4, ToSocketAddrs};
+use std::time::{Duration, Instant};
 
 /// The public routers used when nothing else is known.
 pub const DEFAULT_BOOTSTRAP: [&str; 3] = [
@@ -57,21 +58,42 @@ pub fn choose_bootstrap(explicit: &[String], saved: &[SocketAddrV4]) -> Vec<Stri
         .collect()
 }
 
-/// Resolves each node to its IPv4 addresses (blocking: names go to the
-/// system resolver). Nodes that do not resolve are returned as errors beside
-/// the addresses of those that did.
+/// How long names may take to resolve, all together.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Resolves each node to its IPv4 addresses, all at once on their own
+/// threads (the system resolver blocks) and within [`RESOLVE_TIMEOUT`], so a
+/// dead DNS server delays a start by seconds, not minutes. Nodes that do not
+/// resolve in time are returned as errors beside the addresses of those that did.
 pub fn resolve(nodes: &[String]) -> (Vec<SocketAddrV4>, Vec<DhtError>) {
+    let (sender, answers) = std::sync::mpsc::channel();
+    for (index, node) in nodes.iter().enumerate() {
+        let (sender, node) = (sender.clone(), node.clone());
+        std::thread::spawn(move || {
+            let resolved: Vec<SocketAddrV4> = node
+                .to_socket_addrs()
+                .map(|found| found.filter_map(ipv4).collect())
+                .unwrap_or_default();
+            let _ = sender.send((index, resolved));
+        });
+    }
+    drop(sender);
+    let deadline = Instant::now() + RESOLVE_TIMEOUT;
+    let mut resolved = vec![Vec::new(); nodes.len()];
+    while let Ok((index, addrs)) =
+        answers.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+    {
+        if let Some(slot) = resolved.get_mut(index) {
+            *slot = addrs;
+        }
+    }
     let mut addrs = Vec::new();
     let mut failures = Vec::new();
-    for node in nodes {
-        let resolved: Vec<SocketAddrV4> = node
-            .to_socket_addrs()
-            .map(|found| found.filter_map(ipv4).collect())
-            .unwrap_or_default();
-        if resolved.is_empty() {
+    for (node, found) in nodes.iter().zip(resolved) {
+        if found.is_empty() {
             failures.push(DhtError::Unresolved { node: node.clone() });
         }
-        for addr in resolved {
+        for addr in found {
             if !addrs.contains(&addr) {
                 addrs.push(addr);
             }
