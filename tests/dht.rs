@@ -207,3 +207,50 @@ fn private_torrents_never_use_the_dht() {
         );
     }
 }
+
+/// Runs `btt-get` on `torrent` with `args` and returns its exit code and
+/// its one `btt-get: error: ...` line on stderr.
+fn one_error(env: &TestEnv, torrent: &Path, args: &[&str]) -> (i32, String) {
+    let mut command = env.btt_with_dht("btt-get");
+    command
+        .arg(torrent)
+        .arg("-o")
+        .arg(env.path().join("out"))
+        .args(["--listen", "127.0.0.1:0", "--no-tracker"])
+        .args(args);
+    let mut get = env.spawn("btt-get", command);
+    let code = exit_code(&mut get, START);
+    let stderr = get.stderr();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", get.diagnostics());
+    assert!(lines[0].starts_with("btt-get: error: "), "{stderr}");
+    (code, lines[0].to_string())
+}
+
+#[test]
+fn bad_dht_flags_get_one_clear_error() {
+    let env = TestEnv::new();
+    let data = env.dir("data");
+    make_tree(&data, CONTENT);
+    let torrent = create(&env, &data.join("trackerless.bin"), "x.torrent", &[]);
+    let usage: [(&[&str], &str); 4] = [
+        (&["--dht-listen", "[::1]:0"], "IPv4 only"),
+        (&["--dht-listen", "nowhere"], "--dht-listen"),
+        (&["--dht-bootstrap", "nonsense"], "expected HOST:PORT"),
+        (&["--no-dht", "--dht-bootstrap", "none"], "--no-dht"),
+    ];
+    for (args, expected) in usage {
+        let (code, line) = one_error(&env, &torrent, args);
+        assert_eq!(code, 2, "{args:?}: {line}");
+        assert!(line.contains(expected), "{args:?}: {line}");
+    }
+    let taken = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind a UDP port");
+    let addr = taken.local_addr().expect("its address").to_string();
+    let args = ["--dht-listen", addr.as_str(), "--dht-bootstrap", "none"];
+    let (code, line) = one_error(&env, &torrent, &args);
+    assert_eq!(code, 1, "{line}");
+    assert!(
+        line.contains(&format!("could not listen for the DHT on {addr}")),
+        "{line}"
+    );
+}
