@@ -92,9 +92,10 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     output.record(&Listening {
         addr: listen_addr.to_string(),
     })?;
-    let dht = match args.network.dht.enabled_for(true, &torrent, output) {
-        true => Some(torrent_run::start_dht(&args.network.dht, listen_addr, &dirs, output).await?),
-        false => None,
+    let dht = if args.network.dht.enabled_for(true, &torrent, output) {
+        Some(torrent_run::start_dht(&args.network.dht, listen_addr, &dirs, output).await?)
+    } else {
+        None
     };
     let threads = worker_threads();
     let options = PrepareOptions {

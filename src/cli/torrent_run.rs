@@ -585,3 +585,49 @@ pub fn exit_status(reason: StopReason, complete: bool) -> ExitStatus {
         _ => ExitStatus::Failure,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Command {
+        #[command(flatten)]
+        dht: DhtArgs,
+    }
+
+    fn dht_args(args: &[&str]) -> DhtArgs {
+        Command::try_parse_from(std::iter::once("btt").chain(args.iter().copied()))
+            .unwrap()
+            .dht
+    }
+
+    #[test]
+    fn the_dht_follows_the_default_unless_asked_otherwise() {
+        let none = dht_args(&[]);
+        assert!(none.enabled(true) && !none.enabled(false));
+        for asking in [
+            &["--dht"][..],
+            &["--dht-listen", "127.0.0.1:0"],
+            &["--dht-bootstrap", "127.0.0.1:1"],
+            &["--no-dht", "--dht"],
+        ] {
+            assert!(dht_args(asking).enabled(false), "{asking:?}");
+        }
+        for refusing in [&["--no-dht"][..], &["--dht", "--no-dht"]] {
+            assert!(!dht_args(refusing).enabled(true), "{refusing:?}");
+        }
+    }
+
+    #[test]
+    fn no_dht_conflicts_with_dht_settings() {
+        for args in [
+            &["--no-dht", "--dht-listen", "127.0.0.1:0"][..],
+            &["--no-dht", "--dht-bootstrap", "none"],
+        ] {
+            let argv = std::iter::once("btt").chain(args.iter().copied());
+            assert!(Command::try_parse_from(argv).is_err(), "{args:?}");
+        }
+    }
+}
