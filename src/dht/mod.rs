@@ -23,6 +23,11 @@
 //! - The node is IPv4 only, and loopback and private addresses work (BEP 42
 //!   node-id checks exempt them), so test swarms on 127.0.0.1 work.
 //! - A node runs on its own thread and stops when the last handle is dropped.
+//!
+//! A known limit of the crate: it reads transaction ids as exactly 4 bytes
+//! (pubky/mainline PR #65), so queries from clients that use 2-byte ids
+//! (libtorrent) are dropped unanswered. Our own lookups are unaffected (a
+//! node echoes the id we send); only such clients cannot use our node.
 
 pub mod bootstrap;
 mod error;

@@ -231,6 +231,41 @@ mod tests {
         }
     }
 
+    /// Reads datagrams on `socket` until `quiet` passes without one.
+    fn replies(socket: &std::net::UdpSocket, quiet: Duration) -> Vec<Vec<u8>> {
+        socket.set_read_timeout(Some(quiet)).unwrap();
+        let mut buffer = [0; 65536];
+        let mut replies = Vec::new();
+        while let Ok(length) = socket.recv(&mut buffer) {
+            replies.push(buffer[..length].to_vec());
+        }
+        replies
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn malformed_packets_get_no_reply_and_a_query_one_bounded_reply_to_its_source() {
+        let node = first_node().await;
+        let asker = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let bystander = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        asker.connect(node.local_addr()).unwrap();
+        asker.send(b"d1:ad2:id20:").unwrap();
+        asker.send(b"\xff\xfe not bencode").unwrap();
+        assert!(replies(&asker, Duration::from_secs(1)).is_empty());
+        // find_node naming the bystander's address in its fields: the answer
+        // still goes to the source only.
+        let mut query = b"d1:ad2:id20:".to_vec();
+        query.extend(b"abcdefghij0123456789");
+        query.extend(b"6:target20:");
+        query.extend(format!("{:<20}", bystander.local_addr().unwrap()).as_bytes());
+        query.extend(b"e1:q9:find_node1:t4:aaaa1:y1:qe");
+        asker.send(&query).unwrap();
+        let answers = replies(&asker, Duration::from_secs(1));
+        assert_eq!(answers.len(), 1, "{answers:?}");
+        assert!(answers[0].len() <= 1500, "{} bytes", answers[0].len());
+        assert!(answers[0].windows(3).any(|window| window == b"1:r"));
+        assert!(replies(&bystander, Duration::from_millis(200)).is_empty());
+    }
+
     #[tokio::test(flavor = "multi_thread")]
     async fn a_lookup_finds_a_peer_announced_through_another_node() {
         let boot = first_node().await;
