@@ -37,9 +37,18 @@ pub struct DhtOptions {
 pub struct DhtNode {
     dht: AsyncDht,
     local_addr: SocketAddr,
-    routing_table_path: Option<PathBuf>,
+    table: Option<TableStore>,
     warnings: Vec<DhtError>,
     saver: CancellationToken,
+}
+
+/// Where the routing table is kept, and whether the saved table was the
+/// only way in: then a run in which no node answered forgets it, so the next
+/// run asks the public routers instead of the same dead nodes forever.
+#[derive(Debug, Clone)]
+struct TableStore {
+    path: PathBuf,
+    sole_bootstrap: bool,
 }
 
 impl DhtNode {
@@ -52,19 +61,18 @@ impl DhtNode {
                 addr: options.listen,
             });
         };
-        let path = options.routing_table_path.clone();
-        let (dht, warnings) = tokio::task::spawn_blocking(move || build(listen, &options))
+        let (dht, table, warnings) = tokio::task::spawn_blocking(move || build(listen, &options))
             .await
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()))?;
         let local_addr = SocketAddr::V4(dht.info().await.local_addr());
         let saver = CancellationToken::new();
-        if let Some(path) = &path {
-            tokio::spawn(save_periodically(dht.clone(), path.clone(), saver.clone()));
+        if let Some(table) = &table {
+            tokio::spawn(save_periodically(dht.clone(), table.clone(), saver.clone()));
         }
         Ok(DhtNode {
             dht,
             local_addr,
-            routing_table_path: path,
+            table,
             warnings,
             saver,
         })
@@ -98,10 +106,12 @@ impl DhtNode {
     }
 
     /// Saves the routing table now; returns how many nodes were saved. An
-    /// empty table is not saved, so an offline run keeps the last good one.
+    /// empty table is not saved, so a run that could not reach the network
+    /// keeps the last good one, unless that table was the only bootstrap
+    /// and none of its nodes answered: then the file is removed.
     pub async fn save_routing_table(&self) -> Result<usize, DhtError> {
-        match &self.routing_table_path {
-            Some(path) => save(&self.dht, path.clone()).await,
+        match &self.table {
+            Some(table) => save(&self.dht, table).await,
             None => Ok(0),
         }
     }
@@ -113,11 +123,10 @@ impl DhtNode {
     }
 }
 
+type Built = (AsyncDht, Option<TableStore>, Vec<DhtError>);
+
 /// Builds the crate's node (blocking: resolves names, binds, reads the table).
-fn build(
-    listen: SocketAddrV4,
-    options: &DhtOptions,
-) -> Result<(AsyncDht, Vec<DhtError>), DhtError> {
+fn build(listen: SocketAddrV4, options: &DhtOptions) -> Result<Built, DhtError> {
     let mut warnings = Vec::new();
     let saved = match &options.routing_table_path {
         Some(path) => routing_table_file::load(path).unwrap_or_else(|error| {
@@ -126,6 +135,10 @@ fn build(
         }),
         None => Vec::new(),
     };
+    let table = options.routing_table_path.clone().map(|path| TableStore {
+        path,
+        sole_bootstrap: options.bootstrap.is_empty() && !saved.is_empty(),
+    });
     let (bootstrap, unresolved) = resolve(&choose_bootstrap(&options.bootstrap, &saved));
     warnings.extend(unresolved);
     let mut builder = Dht::builder();
@@ -140,7 +153,7 @@ fn build(
         addr: SocketAddr::V4(listen),
         source,
     })?;
-    Ok((dht.as_async(), warnings))
+    Ok((dht.as_async(), table, warnings))
 }
 
 async fn good_nodes(dht: &AsyncDht) -> Vec<SocketAddrV4> {
@@ -151,26 +164,33 @@ async fn good_nodes(dht: &AsyncDht) -> Vec<SocketAddrV4> {
         .collect()
 }
 
-async fn save(dht: &AsyncDht, path: PathBuf) -> Result<usize, DhtError> {
+async fn save(dht: &AsyncDht, table: &TableStore) -> Result<usize, DhtError> {
     let nodes = good_nodes(dht).await;
-    if nodes.is_empty() {
+    let path = table.path.clone();
+    if nodes.is_empty() && !table.sole_bootstrap {
         return Ok(0);
     }
     let saved = nodes.len().min(routing_table_file::MAX_NODES);
-    tokio::task::spawn_blocking(move || routing_table_file::save(&path, &nodes))
-        .await
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()))?;
+    tokio::task::spawn_blocking(move || {
+        if nodes.is_empty() {
+            routing_table_file::forget(&path)
+        } else {
+            routing_table_file::save(&path, &nodes)
+        }
+    })
+    .await
+    .unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()))?;
     Ok(saved)
 }
 
-async fn save_periodically(dht: AsyncDht, path: PathBuf, cancel: CancellationToken) {
+async fn save_periodically(dht: AsyncDht, table: TableStore, cancel: CancellationToken) {
     loop {
         tokio::select! {
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(SAVE_INTERVAL) => {}
         }
         // A failed periodic save is retried at the next one and reported by stop.
-        let _ = save(&dht, path.clone()).await;
+        let _ = save(&dht, &table).await;
     }
 }
 
@@ -343,11 +363,14 @@ mod tests {
             SocketAddr::V4(addr) => addr,
             SocketAddr::V6(_) => unreachable!(),
         }));
-        let none = [NO_BOOTSTRAP.to_string()];
-        let next_run = DhtNode::start(options(&none, Some(&table), false))
+        // The saved table is the only way in, and it works: it is kept.
+        let next_run = DhtNode::start(options(&[], Some(&table), false))
             .await
             .unwrap();
         wait_for_good_node(&next_run, boot.local_addr()).await;
+        assert!(next_run.stop().await.unwrap() >= 1);
+        let kept = routing_table_file::load(&table).unwrap();
+        assert!(kept.iter().any(|node| saved.contains(node)), "{kept:?}");
     }
 
     #[tokio::test(flavor = "multi_thread")]
@@ -362,6 +385,27 @@ mod tests {
             .unwrap();
         assert_eq!(node.stop().await.unwrap(), 0);
         assert_eq!(routing_table_file::load(&table).unwrap(), [kept]);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_saved_table_of_dead_nodes_is_forgotten_when_it_was_the_only_way_in() {
+        let directory = tempfile::tempdir().unwrap();
+        let table = directory.path().join("dht-nodes.json");
+        let dead = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let SocketAddr::V4(dead_addr) = dead.local_addr().unwrap() else {
+            unreachable!("bound to 127.0.0.1")
+        };
+        drop(dead);
+        routing_table_file::save(&table, &[dead_addr]).unwrap();
+        let node = DhtNode::start(options(&[], Some(&table), false))
+            .await
+            .unwrap();
+        assert!(node.warnings().is_empty(), "{:?}", node.warnings());
+        // Longer than the crate's 2 s request timeout: the bootstrap failed.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert!(node.good_nodes().await.is_empty());
+        assert_eq!(node.stop().await.unwrap(), 0);
+        assert!(!table.exists(), "the dead table was kept");
     }
 
     #[tokio::test]

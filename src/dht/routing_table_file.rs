@@ -55,6 +55,17 @@ pub fn save(path: &Path, nodes: &[SocketAddrV4]) -> Result<(), DhtError> {
     write_atomically(path, &bytes).map_err(write_error)
 }
 
+/// Removes the file (a missing one is already forgotten).
+pub fn forget(path: &Path) -> Result<(), DhtError> {
+    match std::fs::remove_file(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(DhtError::WriteTable {
+            path: path.to_path_buf(),
+            source: error,
+        }),
+        _ => Ok(()),
+    }
+}
+
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let directory = path
