@@ -59,7 +59,7 @@ pub fn choose_bootstrap(explicit: &[String], saved: &[SocketAddrV4]) -> Vec<Stri
 }
 
 /// How long names may take to resolve, all together.
-const RESOLVE_TIMEOUT: Duration = Duration::from_secs(10);
+pub const RESOLVE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Resolves each node to its IPv4 addresses, all at once on their own
 /// threads (the system resolver blocks) and within [`RESOLVE_TIMEOUT`], so a

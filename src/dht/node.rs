@@ -21,7 +21,9 @@ const SAVE_INTERVAL: Duration = Duration::from_secs(10 * 60);
 pub struct DhtOptions {
     /// The UDP address to listen on (IPv4; port 0 picks a free one).
     pub listen: SocketAddr,
-    /// `HOST:PORT` nodes to join through, besides the saved table.
+    /// `HOST:PORT` nodes to join through, besides the saved table. With
+    /// neither, the public routers; [`super::bootstrap::NO_BOOTSTRAP`] among
+    /// them means never the public routers (see [`super::bootstrap`]).
     pub bootstrap: Vec<String>,
     /// Where the routing table is kept between runs; `None` keeps nothing.
     pub routing_table_path: Option<PathBuf>,
