@@ -4,6 +4,8 @@ complete -c btt-get -l peer -d 'Connect to this peer as well (repeatable)' -r
 complete -c btt-get -l listen -d 'Address to accept peers on [default: 0.0.0.0:6881, or the next free port]' -r
 complete -c btt-get -l max-peers -d 'The most peers connected at once, per torrent' -r
 complete -c btt-get -l max-connections -d 'The most peer connections of the whole process, over every torrent' -r
+complete -c btt-get -l dht-listen -d 'UDP address of the DHT node, answering queries at once; implies --dht [default: the --listen address]' -r
+complete -c btt-get -l dht-bootstrap -d 'Join the DHT through this node (repeatable; implies --dht); `none` starts a new network without the public routers, which are used only when neither this nor a saved routing table exists' -r
 complete -c btt-get -l select -d 'Download only these files (1-based, as listed by btt-seed show), e.g. 1,3-4' -r
 complete -c btt-get -l seed-ratio -d 'After completing, seed until this upload/download ratio' -r
 complete -c btt-get -l seed-time -d 'After completing, seed for this long (e.g. 30m)' -r
@@ -14,6 +16,8 @@ complete -c btt-get -l down-limit -d 'Download limit per second, e.g. 10MiB' -r
 complete -c btt-get -l on-complete -d 'Run this shell command on completion, with BTT_NAME, BTT_INFO_HASH and BTT_PATH set' -r
 complete -c btt-get -l metadata-only -d 'Only fetch a magnet link\'s metadata and write it as a .torrent file (to -o, or NAME.torrent in it when it is a directory)'
 complete -c btt-get -l no-tracker -d 'Do not announce to the torrent\'s trackers'
+complete -c btt-get -l dht -d 'Find and announce peers through the DHT (the default for btt-get; never for private torrents)'
+complete -c btt-get -l no-dht -d 'Do not use the DHT'
 complete -c btt-get -l sequential -d 'Download pieces in order, for playing while downloading'
 complete -c btt-get -l recheck -d 'Re-hash every piece on disk before starting'
 complete -c btt-get -l json -d 'Print NDJSON records on stdout even on a terminal'

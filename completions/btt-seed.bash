@@ -213,7 +213,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__run)
-            opts="-q -v -h --data --peer --listen --no-tracker --max-peers --max-connections --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --json --quiet --verbose --help"
+            opts="-q -v -h --data --peer --listen --no-tracker --max-peers --max-connections --dht --no-dht --dht-listen --dht-bootstrap --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -236,6 +236,14 @@ _btt__seed() {
                     return 0
                     ;;
                 --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dht-listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dht-bootstrap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -66,6 +66,8 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l peer -d 'Conne
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l listen -d 'Address to accept peers on [default: 0.0.0.0:6881, or the next free port]' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l max-peers -d 'The most peers connected at once, per torrent' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l max-connections -d 'The most peer connections of the whole process, over every torrent' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l dht-listen -d 'UDP address of the DHT node, answering queries at once; implies --dht [default: the --listen address]' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l dht-bootstrap -d 'Join the DHT through this node (repeatable; implies --dht); `none` starts a new network without the public routers, which are used only when neither this nor a saved routing table exists' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l for -d 'Stop after this long (e.g. 6h); without it, run until interrupted' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l ratio -d 'Stop seeding a torrent once its upload/download ratio reaches this' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l up-limit -d 'Upload limit per second for all torrents together, e.g. 10MiB' -r
@@ -73,6 +75,8 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l torrent-up-lim
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l down-limit -d 'Download limit per second for all torrents together (for data still missing)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l torrent-down-limit -d 'Download limit per second for each torrent' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l no-tracker -d 'Do not announce to the torrent\'s trackers'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l dht -d 'Find and announce peers through the DHT (the default for btt-get; never for private torrents)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l no-dht -d 'Do not use the DHT'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l recheck -d 'Re-hash every piece before seeding'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s q -l quiet -d 'Print nothing on stderr but fatal errors'

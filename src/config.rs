@@ -54,6 +54,11 @@ impl Dirs {
         }
     }
 
+    /// The DHT routing table kept between runs.
+    pub fn dht_routing_table(&self) -> PathBuf {
+        self.data.join("dht-nodes.json")
+    }
+
     /// Creates `path` and its parents with mode 0700, so keys and state stay private.
     pub fn create_private(path: &Path) -> std::io::Result<()> {
         use std::os::unix::fs::DirBuilderExt;

@@ -109,6 +109,15 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     output.record(&Listening {
         addr: listen_addr.to_string(),
     })?;
+    let dht_wanted = match &input {
+        Input::File(torrent) => args.network.dht.enabled_for(true, torrent, output),
+        Input::Magnet(_) => args.network.dht.enabled(true),
+    };
+    let dht = if dht_wanted {
+        Some(torrent_run::start_dht(&args.network.dht, listen_addr, &dirs, output).await?)
+    } else {
+        None
+    };
     let peer_id = generate_peer_id();
     let (torrent, found_peers, magnet) = match input {
         Input::File(torrent) => (torrent, Vec::new(), None),
@@ -125,6 +134,7 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
                 manual_peers: args.network.peers.clone(),
                 use_trackers: !args.network.no_tracker,
                 timeout: args.metadata_timeout,
+                dht: dht.as_ref(),
             };
             let (torrent, peers) = magnet_metadata::resolve(&magnet, &dirs, &phase, output).await?;
             (torrent, peers, Some(magnet))
@@ -189,6 +199,11 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let registry = Registry::default();
     registry.insert(Arc::clone(&session));
     let server = tokio::spawn(listener::serve(listener, registry.clone()));
+    // A magnet's torrent may turn out to be private: no DHT for it then.
+    let dht_lookup = dht
+        .as_ref()
+        .filter(|_| !torrent.info.private)
+        .map(|dht| torrent_run::look_up_on_dht(dht, &session, listen_addr.port()));
     output.record(&torrent_run::started_record(
         &torrent,
         &session,
@@ -209,6 +224,8 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let outcome =
         torrent_run::drive(&torrent, &args.output, &session, events_receiver, &control).await;
     server.abort();
+    drop(dht_lookup);
+    torrent_run::stop_dht(dht, output).await;
     registry.remove(&session.info_hash());
     session
         .stop()

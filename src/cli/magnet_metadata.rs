@@ -11,6 +11,7 @@
 use super::exit::{with_status, ExitStatus};
 use super::torrent_run;
 use crate::config::Dirs;
+use crate::dht::{DhtNode, LookupRequest};
 use crate::magnet::Magnet;
 use crate::metainfo::{InfoHash, Torrent, TorrentSummary};
 use crate::output::{Output, Record};
@@ -23,6 +24,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 /// The most peers the metadata phase connects to at once.
 const MAX_METADATA_CONNECTIONS: usize = 8;
@@ -72,7 +74,7 @@ impl Record for TorrentSaved {
 
 /// How the metadata phase finds peers and how long it may take.
 #[derive(Debug, Clone)]
-pub struct MetadataPhase {
+pub struct MetadataPhase<'a> {
     /// Our peer id, the same as the session's.
     pub peer_id: [u8; 20],
     /// The port we accept peers on.
@@ -83,6 +85,8 @@ pub struct MetadataPhase {
     pub use_trackers: bool,
     /// `--metadata-timeout`.
     pub timeout: Duration,
+    /// The process's DHT node, when the DHT is on.
+    pub dht: Option<&'a DhtNode>,
 }
 
 /// The magnet link in `input`, if it is one (`magnet:` in any case); a
@@ -116,7 +120,7 @@ pub fn magnet_trackers(magnet: &Magnet) -> Vec<Vec<String>> {
 pub async fn resolve(
     magnet: &Magnet,
     dirs: &Dirs,
-    phase: &MetadataPhase,
+    phase: &MetadataPhase<'_>,
     output: &Output,
 ) -> anyhow::Result<(Torrent, Vec<PeerBatch>)> {
     let trackers = magnet_trackers(magnet);
@@ -180,7 +184,7 @@ async fn fetch(
     magnet: &Magnet,
     trackers: &[Vec<String>],
     hints: PeerBatch,
-    phase: &MetadataPhase,
+    phase: &MetadataPhase<'_>,
     output: &Output,
 ) -> anyhow::Result<(Vec<u8>, Vec<PeerBatch>)> {
     output.info(format!(
@@ -207,11 +211,18 @@ async fn fetch(
         };
         tokio::spawn(source.run(peers.clone(), events.clone()))
     });
-    // More peer sources (a DHT lookup) plug in here: spawn a task that sends
-    // `PeerBatch::new(PeerSource::Dht, addrs)` on a clone of `peers` and
-    // stops when `peers.closed()` resolves (the phase is over), as
-    // `TrackerSource::run` does. The phase ends early, as unreachable, once
-    // every sender is gone and no known peer is left to try.
+    // Nothing to announce yet: the session announces once it has the metadata.
+    let dht_lookup = CancellationToken::new();
+    if let Some(dht) = phase.dht {
+        let request = LookupRequest {
+            info_hash: magnet.info_hash.0,
+            announce_port: None,
+        };
+        dht.lookup(request, peers.clone(), dht_lookup.clone());
+    }
+    let _stop_dht_lookup = dht_lookup.drop_guard();
+    // The phase ends early, as unreachable, once every peer source is gone
+    // and no known peer is left to try.
     drop(peers);
     let options = FetchOptions {
         info_hash: magnet.info_hash,

@@ -408,6 +408,8 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
     let mut runs = tokio::task::JoinSet::new();
     let mut locks = Vec::new();
+    let mut dht = None;
+    let mut dht_lookups = std::collections::HashMap::new();
     output.record(&Listening {
         addr: listen_addr.to_string(),
     })?;
@@ -415,9 +417,18 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         let torrent = Arc::new(torrent_run::load_torrent(input)?);
         let state = StatePaths::new(&dirs, &torrent, &args.data)?;
         locks.push(state.lock(&torrent)?);
+        let uses_dht = args.network.dht.enabled_for(false, &torrent, output);
+        if uses_dht && dht.is_none() {
+            dht =
+                Some(torrent_run::start_dht(&args.network.dht, listen_addr, &dirs, output).await?);
+        }
         let session =
             start_seeding(&args, state.resume, Arc::clone(&torrent), &process, output).await?;
         registry.insert(Arc::clone(&session.0));
+        if let Some(node) = dht.as_ref().filter(|_| uses_dht) {
+            let lookup = torrent_run::look_up_on_dht(node, &session.0, listen_addr.port());
+            dht_lookups.insert(torrent.info_hash.0, lookup);
+        }
         runs.spawn(seed_one(
             torrent,
             session,
@@ -433,10 +444,12 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         match outcome? {
             Ok((info_hash, StopReason::Interrupted)) => {
                 registry.remove(&info_hash);
+                dht_lookups.remove(&info_hash);
                 status = ExitStatus::Interrupted;
             }
             Ok((info_hash, _)) => {
                 registry.remove(&info_hash);
+                dht_lookups.remove(&info_hash);
             }
             Err(error) => {
                 output.error(ExitStatus::Failure.name(), &format!("{error:#}"));
@@ -445,6 +458,8 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         }
     }
     server.abort();
+    drop(dht_lookups);
+    torrent_run::stop_dht(dht, output).await;
     Ok(status)
 }
 

@@ -1,9 +1,12 @@
 //! What `btt-get` and `btt-seed run` share: reading a torrent argument,
-//! the per-torrent state lock, the peer listener, printing swarm events, the
-//! completion hook, and the loop that runs a session until a stop condition.
+//! the per-torrent state lock, the peer listener, the process's DHT node,
+//! printing swarm events, the completion hook, and the loop that runs a
+//! session until a stop condition.
 
 use super::exit::{with_status, ExitStatus};
 use crate::config::Dirs;
+use crate::dht::bootstrap::parse_bootstrap_node;
+use crate::dht::{DhtError, DhtNode, DhtOptions, LookupRequest};
 use crate::metainfo::Torrent;
 use crate::output::{Output, Progress as ProgressBar, Record};
 use crate::swarm::events::{Completed, Started, Summary, SwarmEvent};
@@ -19,6 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
+use tokio_util::sync::{CancellationToken, DropGuard};
 
 /// The port tried first when `--listen` is not given, and how many after it.
 const DEFAULT_PORT: u16 = 6881;
@@ -43,6 +47,8 @@ pub struct PeerArgs {
     #[arg(long, value_name = "N", default_value_t = 200,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_connections: usize,
+    #[command(flatten)]
+    pub dht: DhtArgs,
 }
 
 impl PeerArgs {
@@ -50,6 +56,70 @@ impl PeerArgs {
     pub fn connection_slots(&self) -> Arc<tokio::sync::Semaphore> {
         Arc::new(tokio::sync::Semaphore::new(self.max_connections))
     }
+}
+
+/// Whether and how a process joins the DHT (`btt-get`, `btt-seed run`).
+/// Private torrents never use it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DhtArgs {
+    /// Find and announce peers through the DHT (the default for btt-get; never for private torrents)
+    #[arg(long, overrides_with = "no_dht")]
+    pub dht: bool,
+    /// Do not use the DHT
+    #[arg(long, overrides_with = "dht", conflicts_with_all = ["dht_listen", "dht_bootstrap"])]
+    pub no_dht: bool,
+    /// UDP address of the DHT node, answering queries at once; implies --dht [default: the --listen address]
+    #[arg(long, value_name = "ADDR", value_parser = parse_dht_listen)]
+    pub dht_listen: Option<SocketAddr>,
+    /// Join the DHT through this node (repeatable; implies --dht); `none` starts a new network
+    /// without the public routers, which are used only when neither this nor a saved routing table exists
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_dht_bootstrap)]
+    pub dht_bootstrap: Vec<String>,
+}
+
+impl DhtArgs {
+    /// Whether the command line asked for the DHT.
+    fn requested(&self) -> bool {
+        self.dht || self.dht_listen.is_some() || !self.dht_bootstrap.is_empty()
+    }
+
+    /// Whether the DHT is on when the program's default is `default_on`,
+    /// before knowing whether the torrent is private (a magnet link).
+    pub fn enabled(&self, default_on: bool) -> bool {
+        !self.no_dht && (default_on || self.requested())
+    }
+
+    /// Whether `torrent` uses the DHT when the program's default is
+    /// `default_on`; a private torrent never does (said once if asked for).
+    pub fn enabled_for(&self, default_on: bool, torrent: &Torrent, output: &Output) -> bool {
+        if !self.enabled(default_on) {
+            return false;
+        }
+        if torrent.info.private {
+            if self.requested() {
+                output.info(format!(
+                    "{}: private torrent; the DHT is not used for it",
+                    torrent.info.name
+                ));
+            }
+            return false;
+        }
+        true
+    }
+}
+
+fn parse_dht_listen(input: &str) -> Result<SocketAddr, String> {
+    let addr: SocketAddr = input
+        .parse()
+        .map_err(|_| format!("{input:?} is not an IP address and port"))?;
+    if addr.is_ipv6() {
+        return Err(DhtError::Ipv6Listen { addr }.to_string());
+    }
+    Ok(addr)
+}
+
+fn parse_dht_bootstrap(input: &str) -> Result<String, String> {
+    parse_bootstrap_node(input).map_err(|error| error.to_string())
 }
 
 /// The first record of a process that accepts peers: where it listens.
@@ -64,6 +134,81 @@ impl Record for Listening {
     const TYPE: &'static str = "listening";
     fn human(&self) -> Option<String> {
         None
+    }
+}
+
+/// The record after `listening` when the DHT is on: where its node listens.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DhtListening {
+    /// The bound UDP address.
+    pub addr: String,
+}
+
+impl Record for DhtListening {
+    const TYPE: &'static str = "dht_listening";
+    fn human(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Starts the process's DHT node, prints its `dht_listening` record and any
+/// warnings. Without `--dht-listen` it takes the peer listener's address and
+/// port, or any free port on that address.
+pub async fn start_dht(
+    args: &DhtArgs,
+    peer_listen: SocketAddr,
+    dirs: &Dirs,
+    output: &Output,
+) -> anyhow::Result<DhtNode> {
+    let listen = args.dht_listen.unwrap_or_else(|| match peer_listen {
+        SocketAddr::V4(_) => peer_listen,
+        SocketAddr::V6(_) => SocketAddr::from(([0, 0, 0, 0], peer_listen.port())),
+    });
+    let options = DhtOptions {
+        listen,
+        bootstrap: args.dht_bootstrap.clone(),
+        routing_table_path: Some(dirs.dht_routing_table()),
+        server_mode: args.dht_listen.is_some(),
+    };
+    let node = match DhtNode::start(options.clone()).await {
+        Err(DhtError::Bind { .. }) if args.dht_listen.is_none() => {
+            let any_port = SocketAddr::new(listen.ip(), 0);
+            DhtNode::start(DhtOptions {
+                listen: any_port,
+                ..options
+            })
+            .await
+        }
+        started => started,
+    }?;
+    for warning in node.warnings() {
+        output.warn(warning);
+    }
+    output.record(&DhtListening {
+        addr: node.local_addr().to_string(),
+    })?;
+    Ok(node)
+}
+
+/// Looks up `session`'s peers on the DHT and announces `port` until the
+/// returned guard is dropped.
+pub fn look_up_on_dht(dht: &DhtNode, session: &Arc<Session>, port: u16) -> DropGuard {
+    let cancel = CancellationToken::new();
+    let request = LookupRequest {
+        info_hash: session.info_hash(),
+        announce_port: Some(port),
+    };
+    dht.lookup(request, Arc::clone(session), cancel.clone());
+    cancel.drop_guard()
+}
+
+/// Stops the DHT node, saving its routing table (a failure is a warning).
+pub async fn stop_dht(dht: Option<DhtNode>, output: &Output) {
+    if let Some(dht) = dht {
+        if let Err(error) = dht.stop().await {
+            output.warn(error);
+        }
     }
 }
 
@@ -459,5 +604,51 @@ pub fn exit_status(reason: StopReason, complete: bool) -> ExitStatus {
         _ if complete => ExitStatus::Success,
         StopReason::Interrupted => ExitStatus::Interrupted,
         _ => ExitStatus::Failure,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Command {
+        #[command(flatten)]
+        dht: DhtArgs,
+    }
+
+    fn dht_args(args: &[&str]) -> DhtArgs {
+        Command::try_parse_from(std::iter::once("btt").chain(args.iter().copied()))
+            .unwrap()
+            .dht
+    }
+
+    #[test]
+    fn the_dht_follows_the_default_unless_asked_otherwise() {
+        let none = dht_args(&[]);
+        assert!(none.enabled(true) && !none.enabled(false));
+        for asking in [
+            &["--dht"][..],
+            &["--dht-listen", "127.0.0.1:0"],
+            &["--dht-bootstrap", "127.0.0.1:1"],
+            &["--no-dht", "--dht"],
+        ] {
+            assert!(dht_args(asking).enabled(false), "{asking:?}");
+        }
+        for refusing in [&["--no-dht"][..], &["--dht", "--no-dht"]] {
+            assert!(!dht_args(refusing).enabled(true), "{refusing:?}");
+        }
+    }
+
+    #[test]
+    fn no_dht_conflicts_with_dht_settings() {
+        for args in [
+            &["--no-dht", "--dht-listen", "127.0.0.1:0"][..],
+            &["--no-dht", "--dht-bootstrap", "none"],
+        ] {
+            let argv = std::iter::once("btt").chain(args.iter().copied());
+            assert!(Command::try_parse_from(argv).is_err(), "{args:?}");
+        }
     }
 }

@@ -77,7 +77,19 @@ impl TestEnv {
     }
 
     /// A command for the btt binary `name` of this build (see [`bin`]).
+    /// `btt-get` gets `--no-dht` first, so no test contacts the public DHT
+    /// routers; a test of the DHT uses [`TestEnv::btt_with_dht`] and gives
+    /// loopback bootstrap nodes.
     pub fn btt(&self, name: &str) -> Command {
+        let mut command = self.btt_with_dht(name);
+        if name == "btt-get" {
+            command.arg("--no-dht");
+        }
+        command
+    }
+
+    /// A command for the btt binary `name` with its own DHT default.
+    pub fn btt_with_dht(&self, name: &str) -> Command {
         self.command(bin(name))
     }
 

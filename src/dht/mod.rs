@@ -1,0 +1,40 @@
+//! The BitTorrent DHT (BEP 5): finding peers for an info-hash and announcing
+//! ourselves, without a tracker.
+//!
+//! The protocol is the `mainline` crate's; this module wraps it behind a small
+//! API ([`DhtNode`], [`LookupRequest`], [`PeerSink`]) and adds what the crate
+//! leaves to its users: the choice of bootstrap nodes ([`bootstrap`]), a
+//! routing table kept between runs ([`routing_table_file`]), and the
+//! per-torrent loop that looks peers up and announces our port ([`lookup`]).
+//!
+//! What the crate guarantees, and this module relies on (read in mainline
+//! 8.0.1's `rpc/socket.rs`, `rpc.rs` and `rpc/server.rs`):
+//!
+//! - Malformed packets are dropped without harm: a datagram that does not
+//!   decode as a KRPC message, is larger than 2 KiB, comes from port 0 or over
+//!   IPv6 is logged at trace level and ignored; a response whose transaction
+//!   id and source address do not match a request in flight is ignored too.
+//! - No amplification toward addresses we are told about: a request is
+//!   answered with one bounded message (at most 20 nodes and a random subset
+//!   of at most about 10 peers) to the packet's source address only.
+//!   `announce_peer` needs a token bound to the requester's IP and stores that
+//!   source IP, never an address named in the packet. Addresses learned from
+//!   answers are only queried as part of our own bounded iterative lookups.
+//! - The node is IPv4 only, and loopback and private addresses work (BEP 42
+//!   node-id checks exempt them), so test swarms on 127.0.0.1 work.
+//! - A node runs on its own thread and stops when the last handle is dropped.
+//!
+//! A known limit of the crate: it reads transaction ids as exactly 4 bytes
+//! (pubky/mainline PR #65), so queries from clients that use 2-byte ids
+//! (libtorrent) are dropped unanswered. Our own lookups are unaffected (a
+//! node echoes the id we send); only such clients cannot use our node.
+
+pub mod bootstrap;
+mod error;
+pub mod lookup;
+mod node;
+pub mod routing_table_file;
+
+pub use error::DhtError;
+pub use lookup::{LookupRequest, PeerSink};
+pub use node::{DhtNode, DhtOptions};

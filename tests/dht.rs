@@ -1,0 +1,256 @@
+//! Trackerless swarms on 127.0.0.1: btt processes find each other through
+//! the DHT alone. A bootstrap node (`btt-seed run` of an unrelated torrent,
+//! starting a new network with `--dht-bootstrap none`), a seeder that joins
+//! through it, and a `btt-get` that knows only the bootstrap node: no
+//! tracker, no `--peer`. Also: the routing table one run saves bootstraps
+//! the next, and private torrents never use the DHT.
+//!
+//! No process here may reach the public DHT routers: every node is given a
+//! loopback bootstrap node, `none`, or a saved table of loopback nodes.
+
+mod support;
+
+use btt::cli::torrent_run::{DhtListening, Listening};
+use btt::swarm::events::{PeersFound, Summary};
+use btt::swarm::PeerSource;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use support::*;
+
+/// How long a process may take to print its first records.
+const START: Duration = Duration::from_secs(30);
+/// The bound on a download through the DHT, lookups and retries included.
+const DOWNLOAD: Duration = Duration::from_secs(180);
+/// The content the seeder serves.
+const CONTENT: &[(&str, u64)] = &[("trackerless.bin", 1024 * 1024 + 4321)];
+
+/// A bootstrap node and a seeder that announced itself through it.
+struct DhtSwarm {
+    env: TestEnv,
+    data: PathBuf,
+    torrent: PathBuf,
+    boot_addr: String,
+    _boot: Child,
+    _seeder: Child,
+}
+
+impl DhtSwarm {
+    fn start() -> DhtSwarm {
+        let env = TestEnv::new();
+        let data = env.dir("data");
+        make_tree(&data, CONTENT);
+        let torrent = create(&env, &data.join("trackerless.bin"), "x.torrent", &[]);
+        let other = env.dir("other");
+        make_tree(&other, &[("other.bin", 5000)]);
+        let other_torrent = create(&env, &other.join("other.bin"), "other.torrent", &[]);
+        let mut boot = dht_seed(&env, "boot", &other_torrent, &other, &["none"]);
+        let boot_addr = dht_addr(&mut boot);
+        let mut seeder = dht_seed(&env, "seeder", &torrent, &data, &[&boot_addr]);
+        dht_addr(&mut seeder);
+        // Its first DHT round found nobody and, before saying so, announced.
+        seeder.read_json_line_until(DOWNLOAD, |record| {
+            record["type"] == "peers_found" && record["source"] == "dht"
+        });
+        DhtSwarm {
+            env,
+            data,
+            torrent,
+            boot_addr,
+            _boot: boot,
+            _seeder: seeder,
+        }
+    }
+
+    /// `btt-get TARGET --no-tracker -o out-NAME EXTRA...` in the home `NAME`,
+    /// with the DHT at its default (on). TARGET is a .torrent path here; a
+    /// magnet link works the same way.
+    fn get(&self, name: &str, target: &OsStr, extra: &[&str]) -> (Child, PathBuf) {
+        let out = self.env.path().join(format!("out-{name}"));
+        let mut command = self.env.btt_with_dht("btt-get");
+        command
+            .env("BTT_HOME", Home::new(&self.env, name).0)
+            .arg(target)
+            .arg("-o")
+            .arg(&out)
+            .args(["--listen", "127.0.0.1:0", "--no-tracker"])
+            .args(extra);
+        (self.env.spawn("btt-get", command), out)
+    }
+}
+
+/// `btt-seed create CONTENT -o NAME` without a tracker.
+fn create(env: &TestEnv, content: &Path, name: &str, extra: &[&str]) -> PathBuf {
+    let torrent = env.path().join(name);
+    let mut command = env.btt("btt-seed");
+    command
+        .arg("create")
+        .arg(content)
+        .arg("-o")
+        .arg(&torrent)
+        .args(extra);
+    env.spawn("btt-seed create", command).wait_success(START);
+    torrent
+}
+
+/// `btt-seed run` with a DHT node on 127.0.0.1 that joins through `bootstrap`.
+fn dht_seed(env: &TestEnv, name: &str, torrent: &Path, data: &Path, bootstrap: &[&str]) -> Child {
+    let mut command = Home::new(env, name).command(env, "btt-seed");
+    command
+        .arg("run")
+        .arg("--data")
+        .arg(data)
+        .args(["--listen", "127.0.0.1:0", "--no-tracker"])
+        .args(["--dht", "--dht-listen", "127.0.0.1:0"]);
+    for node in bootstrap {
+        command.args(["--dht-bootstrap", node]);
+    }
+    command.arg(torrent);
+    env.spawn(&format!("btt-seed run ({name})"), command)
+}
+
+/// The address of a process's `dht_listening` record, which must come
+/// right after its `listening` record.
+fn dht_addr(child: &mut Child) -> String {
+    let listening = child.read_record(START, "listening");
+    let _: Listening = typed(&listening);
+    let next = child.read_json_line_until(START, |_| true);
+    assert_eq!(next["type"], "dht_listening", "{}", child.diagnostics());
+    let record: DhtListening = typed(&next);
+    assert!(record.addr.starts_with("127.0.0.1:"), "{record:?}");
+    record.addr
+}
+
+/// Waits for a complete download and checks that every peer came from the DHT.
+fn finishes_through_the_dht(get: &mut Child, swarm: &DhtSwarm, out: &Path) {
+    get.wait_success(DOWNLOAD);
+    let summary: Summary = last_record(get, "summary");
+    assert!(summary.complete, "{summary:?}\n{}", get.diagnostics());
+    let found: Vec<PeersFound> = records_of(get, "peers_found");
+    assert!(
+        found.iter().all(|record| record.source == PeerSource::Dht),
+        "a peer came from elsewhere: {found:?}"
+    );
+    assert!(
+        found.iter().any(|record| record.new > 0),
+        "the DHT found nobody: {found:?}\n{}",
+        get.diagnostics()
+    );
+    assert_eq!(records_of::<DhtListening>(get, "dht_listening").len(), 1);
+    assert_trees_equal(&swarm.data, out);
+}
+
+#[test]
+fn btt_get_finds_the_seeder_through_the_dht_alone() {
+    let swarm = DhtSwarm::start();
+    let bootstrap = ["--dht-bootstrap", swarm.boot_addr.as_str()];
+    let (mut get, out) = swarm.get("leecher", swarm.torrent.as_os_str(), &bootstrap);
+    dht_addr(&mut get);
+    finishes_through_the_dht(&mut get, &swarm, &out);
+}
+
+#[test]
+fn the_routing_table_saved_by_one_run_bootstraps_the_next() {
+    let swarm = DhtSwarm::start();
+    let bootstrap = ["--dht-bootstrap", swarm.boot_addr.as_str()];
+    let (mut first, out) = swarm.get("leecher", swarm.torrent.as_os_str(), &bootstrap);
+    finishes_through_the_dht(&mut first, &swarm, &out);
+    let table = Home::new(&swarm.env, "leecher").0.join("dht-nodes.json");
+    let saved = std::fs::read_to_string(&table).expect("the routing table was saved on exit");
+    assert!(saved.contains(&swarm.boot_addr), "{saved}");
+    // Same home, no DHT flag at all: the DHT is on by default for a public
+    // torrent and joins through the saved table only.
+    std::fs::remove_dir_all(&out).expect("remove the first download");
+    let (mut second, out) = swarm.get("leecher", swarm.torrent.as_os_str(), &[]);
+    finishes_through_the_dht(&mut second, &swarm, &out);
+}
+
+#[test]
+fn private_torrents_never_use_the_dht() {
+    let env = TestEnv::new();
+    let data = env.dir("data");
+    make_tree(&data, CONTENT);
+    let torrent = create(
+        &env,
+        &data.join("trackerless.bin"),
+        "private.torrent",
+        &["--private"],
+    );
+    let mut seed = dht_seed(&env, "seeder", &torrent, &data, &["none"]);
+    seed.read_record(START, "started");
+    seed.terminate();
+    let mut command = env.btt_with_dht("btt-get");
+    command
+        .env("BTT_HOME", Home::new(&env, "leecher").0)
+        .arg(&torrent)
+        .arg("-o")
+        .arg(env.path().join("out"))
+        .args(["--listen", "127.0.0.1:0", "--no-tracker", "--for", "1s"])
+        .args(["--dht-bootstrap", "none"]);
+    let mut get = env.spawn("btt-get", command);
+    exit_code(&mut get, START);
+    for child in [&seed, &get] {
+        assert!(
+            child
+                .json_records()
+                .iter()
+                .all(|r| r["type"] != "dht_listening"),
+            "{}",
+            child.diagnostics()
+        );
+        assert!(
+            child
+                .stderr()
+                .contains("private torrent; the DHT is not used"),
+            "{}",
+            child.diagnostics()
+        );
+    }
+}
+
+/// Runs `btt-get` on `torrent` with `args` and returns its exit code and
+/// its one `btt-get: error: ...` line on stderr.
+fn one_error(env: &TestEnv, torrent: &Path, args: &[&str]) -> (i32, String) {
+    let mut command = env.btt_with_dht("btt-get");
+    command
+        .arg(torrent)
+        .arg("-o")
+        .arg(env.path().join("out"))
+        .args(["--listen", "127.0.0.1:0", "--no-tracker"])
+        .args(args);
+    let mut get = env.spawn("btt-get", command);
+    let code = exit_code(&mut get, START);
+    let stderr = get.stderr();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", get.diagnostics());
+    assert!(lines[0].starts_with("btt-get: error: "), "{stderr}");
+    (code, lines[0].to_string())
+}
+
+#[test]
+fn bad_dht_flags_get_one_clear_error() {
+    let env = TestEnv::new();
+    let data = env.dir("data");
+    make_tree(&data, CONTENT);
+    let torrent = create(&env, &data.join("trackerless.bin"), "x.torrent", &[]);
+    let usage: [(&[&str], &str); 4] = [
+        (&["--dht-listen", "[::1]:0"], "IPv4 only"),
+        (&["--dht-listen", "nowhere"], "--dht-listen"),
+        (&["--dht-bootstrap", "nonsense"], "expected HOST:PORT"),
+        (&["--no-dht", "--dht-bootstrap", "none"], "--no-dht"),
+    ];
+    for (args, expected) in usage {
+        let (code, line) = one_error(&env, &torrent, args);
+        assert_eq!(code, 2, "{args:?}: {line}");
+        assert!(line.contains(expected), "{args:?}: {line}");
+    }
+    let taken = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind a UDP port");
+    let addr = taken.local_addr().expect("its address").to_string();
+    let args = ["--dht-listen", addr.as_str(), "--dht-bootstrap", "none"];
+    let (code, line) = one_error(&env, &torrent, &args);
+    assert_eq!(code, 1, "{line}");
+    assert!(
+        line.contains(&format!("could not listen for the DHT on {addr}")),
+        "{line}"
+    );
+}
