@@ -150,6 +150,20 @@ fn btt_get_finds_the_seeder_through_the_dht_alone() {
 }
 
 #[test]
+fn a_trackerless_magnet_gets_metadata_and_data_through_the_dht_alone() {
+    let swarm = DhtSwarm::start();
+    let bytes = std::fs::read(&swarm.torrent).expect("read the torrent");
+    let torrent = btt::metainfo::Torrent::from_bytes(&bytes).expect("the torrent parses");
+    let magnet = format!("magnet:?xt=urn:btih:{}", torrent.info_hash);
+    let bootstrap = ["--dht-bootstrap", swarm.boot_addr.as_str()];
+    let (mut get, out) = swarm.get("leecher", OsStr::new(&magnet), &bootstrap);
+    dht_addr(&mut get);
+    finishes_through_the_dht(&mut get, &swarm, &out);
+    let metadata = get.read_record(START, "metadata");
+    assert_eq!(metadata["source"], "peers", "{}", get.diagnostics());
+}
+
+#[test]
 fn the_routing_table_saved_by_one_run_bootstraps_the_next() {
     let swarm = DhtSwarm::start();
     let bootstrap = ["--dht-bootstrap", swarm.boot_addr.as_str()];
