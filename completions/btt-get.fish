@@ -16,7 +16,7 @@ complete -c btt-get -l down-limit -d 'Download limit per second, e.g. 10MiB' -r
 complete -c btt-get -l on-complete -d 'Run this shell command on completion, with BTT_NAME, BTT_INFO_HASH and BTT_PATH set' -r
 complete -c btt-get -l metadata-only -d 'Only fetch a magnet link\'s metadata and write it as a .torrent file (to -o, or NAME.torrent in it when it is a directory)'
 complete -c btt-get -l no-tracker -d 'Do not announce to the torrent\'s trackers'
-complete -c btt-get -l dht -d 'Find and announce peers through the DHT (the default for btt-get; never for private torrents)'
+complete -c btt-get -l dht -d 'Find and announce peers through the DHT (the default; never for private torrents)'
 complete -c btt-get -l no-dht -d 'Do not use the DHT'
 complete -c btt-get -l sequential -d 'Download pieces in order, for playing while downloading'
 complete -c btt-get -l recheck -d 'Re-hash every piece on disk before starting'

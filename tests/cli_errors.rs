@@ -253,6 +253,7 @@ fn malformed_torrents_are_bad_input_to_btt_seed_show_verify_and_run() {
             ],
             vec![
                 "run".as_ref(),
+                "--no-dht".as_ref(),
                 "--data".as_ref(),
                 data.as_os_str(),
                 "--listen".as_ref(),

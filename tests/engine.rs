@@ -288,7 +288,7 @@ fn a_second_seed_run_with_the_same_home_exits_locked() {
     first.child.read_record(Duration::from_secs(20), "started");
     let mut command = home.command(&fixture.env, "btt-seed");
     command
-        .arg("run")
+        .args(["run", "--no-dht"])
         .arg("--data")
         .arg(&fixture.data)
         .args(["--listen", "127.0.0.1:0", "--no-tracker"])

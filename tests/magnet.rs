@@ -368,7 +368,7 @@ fn metadata_that_does_not_hash_is_fetched_again_from_an_honest_peer() {
     assert_eq!(typed::<PeerBanned>(&banned).peer, liar.addr());
 
     let mut seed = Home::new(&fixture.env, "seeder").command(&fixture.env, "btt-seed");
-    seed.arg("run")
+    seed.args(["run", "--no-dht"])
         .arg("--data")
         .arg(&fixture.data)
         .args(["--listen", &honest])

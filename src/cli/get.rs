@@ -110,8 +110,8 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         addr: listen_addr.to_string(),
     })?;
     let dht_wanted = match &input {
-        Input::File(torrent) => args.network.dht.enabled_for(true, torrent, output),
-        Input::Magnet(_) => args.network.dht.enabled(true),
+        Input::File(torrent) => args.network.dht.enabled_for(torrent, output),
+        Input::Magnet(_) => args.network.dht.enabled(),
     };
     let dht = if dht_wanted {
         Some(torrent_run::start_dht(&args.network.dht, listen_addr, &dirs, output).await?)

@@ -417,7 +417,7 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         let torrent = Arc::new(torrent_run::load_torrent(input)?);
         let state = StatePaths::new(&dirs, &torrent, &args.data)?;
         locks.push(state.lock(&torrent)?);
-        let uses_dht = args.network.dht.enabled_for(false, &torrent, output);
+        let uses_dht = args.network.dht.enabled_for(&torrent, output);
         if uses_dht && dht.is_none() {
             dht =
                 Some(torrent_run::start_dht(&args.network.dht, listen_addr, &dirs, output).await?);

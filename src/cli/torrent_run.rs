@@ -58,11 +58,12 @@ impl PeerArgs {
     }
 }
 
-/// Whether and how a process joins the DHT (`btt-get`, `btt-seed run`).
-/// Private torrents never use it.
+/// Whether and how a process joins the DHT (`btt-get`, `btt-seed run`): on
+/// by default for public torrents, as in other clients; private torrents
+/// never use it.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DhtArgs {
-    /// Find and announce peers through the DHT (the default for btt-get; never for private torrents)
+    /// Find and announce peers through the DHT (the default; never for private torrents)
     #[arg(long, overrides_with = "no_dht")]
     pub dht: bool,
     /// Do not use the DHT
@@ -83,16 +84,16 @@ impl DhtArgs {
         self.dht || self.dht_listen.is_some() || !self.dht_bootstrap.is_empty()
     }
 
-    /// Whether the DHT is on when the program's default is `default_on`,
-    /// before knowing whether the torrent is private (a magnet link).
-    pub fn enabled(&self, default_on: bool) -> bool {
-        !self.no_dht && (default_on || self.requested())
+    /// Whether the DHT is on, before knowing whether the torrent is
+    /// private (a magnet link): unless `--no-dht` is given.
+    pub fn enabled(&self) -> bool {
+        !self.no_dht
     }
 
-    /// Whether `torrent` uses the DHT when the program's default is
-    /// `default_on`; a private torrent never does (said once if asked for).
-    pub fn enabled_for(&self, default_on: bool, torrent: &Torrent, output: &Output) -> bool {
-        if !self.enabled(default_on) {
+    /// Whether `torrent` uses the DHT; a private torrent never does (said
+    /// once if the command line asked for the DHT).
+    pub fn enabled_for(&self, torrent: &Torrent, output: &Output) -> bool {
+        if !self.enabled() {
             return false;
         }
         if torrent.info.private {
@@ -625,19 +626,18 @@ mod tests {
     }
 
     #[test]
-    fn the_dht_follows_the_default_unless_asked_otherwise() {
-        let none = dht_args(&[]);
-        assert!(none.enabled(true) && !none.enabled(false));
+    fn the_dht_is_on_unless_the_last_word_is_no_dht() {
         for asking in [
-            &["--dht"][..],
+            &[][..],
+            &["--dht"],
             &["--dht-listen", "127.0.0.1:0"],
             &["--dht-bootstrap", "127.0.0.1:1"],
             &["--no-dht", "--dht"],
         ] {
-            assert!(dht_args(asking).enabled(false), "{asking:?}");
+            assert!(dht_args(asking).enabled(), "{asking:?}");
         }
         for refusing in [&["--no-dht"][..], &["--dht", "--no-dht"]] {
-            assert!(!dht_args(refusing).enabled(true), "{refusing:?}");
+            assert!(!dht_args(refusing).enabled(), "{refusing:?}");
         }
     }
 

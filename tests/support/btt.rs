@@ -59,7 +59,7 @@ impl BttSeed {
     pub fn run(env: &TestEnv, torrent: &Path, data_dir: &Path) -> Seeder {
         let mut command = env.btt("btt-seed");
         command
-            .arg("run")
+            .args(["run", "--no-dht"])
             .arg("--data")
             .arg(data_dir)
             .args(["--listen", "127.0.0.1:0"])

@@ -78,8 +78,9 @@ impl TestEnv {
 
     /// A command for the btt binary `name` of this build (see [`bin`]).
     /// `btt-get` gets `--no-dht` first, so no test contacts the public DHT
-    /// routers; a test of the DHT uses [`TestEnv::btt_with_dht`] and gives
-    /// loopback bootstrap nodes.
+    /// routers (every `btt-seed run` in the tests passes it after `run`); a
+    /// test of the DHT uses [`TestEnv::btt_with_dht`] and gives loopback
+    /// bootstrap nodes.
     pub fn btt(&self, name: &str) -> Command {
         let mut command = self.btt_with_dht(name);
         if name == "btt-get" {

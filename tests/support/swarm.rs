@@ -52,7 +52,7 @@ impl Home {
 pub fn seed_in(env: &TestEnv, home: &Home, torrent: &Path, data: &Path, extra: &[&str]) -> Seeder {
     let mut command = home.command(env, "btt-seed");
     command
-        .arg("run")
+        .args(["run", "--no-dht"])
         .arg("--data")
         .arg(data)
         .args(["--listen", "127.0.0.1:0"])
