@@ -9,7 +9,9 @@
 use super::exit::{with_status, ExitStatus};
 use crate::config::Dirs;
 use crate::tron::Address;
-use crate::wallet::{KeystoreDir, KeystoreError, PasswordError, PasswordSource, PrivateKey};
+use crate::wallet::{
+    Keystore, KeystoreDir, KeystoreError, PasswordError, PasswordSource, PrivateKey,
+};
 use crate::wallet::{StoreError, WalletName};
 use clap::Args;
 use std::path::PathBuf;
@@ -46,21 +48,38 @@ impl Keys {
     /// Opens the keystore of the wallet `name`.
     pub fn unlock(&self, name: &WalletName) -> anyhow::Result<PrivateKey> {
         let keystore = self.store.load(name).map_err(store_error)?;
-        let password = self
-            .password
-            .read(&format!("Password for wallet {name}: "))
-            .map_err(password_error)?;
+        self.decrypt(
+            &keystore,
+            &format!("Password for wallet {name}: "),
+            &format!("unlock wallet {name}"),
+            |other| {
+                anyhow::Error::new(StoreError::Corrupt {
+                    path: self.store.file(name),
+                    source: other,
+                })
+            },
+        )
+    }
+
+    /// Asks for the password with `prompt` and decrypts `keystore`. A wrong
+    /// password is "cannot ACTION: wrong password" with the wallet-locked
+    /// status; any other failure is what `broken` makes of it.
+    pub fn decrypt(
+        &self,
+        keystore: &Keystore,
+        prompt: &str,
+        action: &str,
+        broken: impl FnOnce(KeystoreError) -> anyhow::Error,
+    ) -> anyhow::Result<PrivateKey> {
+        let password = self.password.read(prompt).map_err(password_error)?;
         keystore
             .decrypt(password.as_bytes())
             .map_err(|error| match error {
                 KeystoreError::WrongPassword => with_status(
                     ExitStatus::WalletLocked,
-                    anyhow::anyhow!("cannot unlock wallet {name}: wrong password"),
+                    anyhow::anyhow!("cannot {action}: wrong password"),
                 ),
-                other => anyhow::Error::new(StoreError::Corrupt {
-                    path: self.store.file(name),
-                    source: other,
-                }),
+                other => broken(other),
             })
     }
 

@@ -24,7 +24,7 @@ use crate::tron::{
     Address, BlockReference, TransactionJson, TransactionParams, TransferCall, UnsignedTransaction,
 };
 use crate::wallet::{
-    KdfStrength, KeyError, Keystore, KeystoreError, Mnemonic, PrivateKey, StoreError, WalletName,
+    KdfStrength, KeyError, Keystore, Mnemonic, PrivateKey, StoreError, WalletName,
 };
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -321,20 +321,12 @@ impl Session<'_> {
     fn open_foreign_keystore(&self, file: &Path) -> anyhow::Result<PrivateKey> {
         let text = read_secret_file(file)?;
         let keystore = Keystore::from_json(&text).map_err(|e| bad_input(e, file))?;
-        let password = self
-            .keys
-            .password
-            .read(&format!("Password of {}: ", file.display()))
-            .map_err(password_error)?;
-        keystore
-            .decrypt(password.as_bytes())
-            .map_err(|error| match error {
-                KeystoreError::WrongPassword => with_status(
-                    ExitStatus::WalletLocked,
-                    anyhow::anyhow!("cannot open {}: wrong password", file.display()),
-                ),
-                other => bad_input(other, file),
-            })
+        self.keys.decrypt(
+            &keystore,
+            &format!("Password of {}: ", file.display()),
+            &format!("open {}", file.display()),
+            |other| bad_input(other, file),
+        )
     }
 
     fn list(&self) -> anyhow::Result<ExitStatus> {

@@ -6,23 +6,20 @@
 //! framing; [`Behaviour`] picks other ways to break the protocol: an
 //! oversized message, or a bitfield of the wrong length.
 //!
-//! It runs on its own thread with a current-thread tokio runtime; dropping
-//! the [`DishonestPeer`] stops it and joins the thread within about a second.
+//! It runs as a [`ScriptedPeer`]; dropping the [`DishonestPeer`] stops it.
 
+use super::scripted_peer::{Counters, ScriptedPeer};
 use btt::bitfield::Bitfield;
 use btt::peer::{
     read_handshake, write_handshake, Handshake, Message, MessageCodec, WireError, WireLimits,
 };
 use futures_util::{SinkExt, StreamExt};
 use rand::RngCore;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::net::TcpStream;
 use tokio_util::codec::Framed;
 
 /// The peer id it handshakes with.
@@ -45,11 +42,7 @@ pub enum Behaviour {
 /// A running dishonest peer; stopped when dropped.
 #[derive(Debug)]
 pub struct DishonestPeer {
-    addr: SocketAddr,
-    blocks_served: Arc<AtomicU64>,
-    connections: Arc<AtomicU64>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    peer: ScriptedPeer,
 }
 
 impl DishonestPeer {
@@ -65,69 +58,29 @@ impl DishonestPeer {
         piece_count: usize,
         behaviour: Behaviour,
     ) -> DishonestPeer {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
-        let addr = listener.local_addr().expect("local address");
-        let blocks_served = Arc::new(AtomicU64::new(0));
-        let connections = Arc::new(AtomicU64::new(0));
-        let counters = Counters {
-            blocks: Arc::clone(&blocks_served),
-            connections: Arc::clone(&connections),
-        };
         let torrent = TorrentFacts {
             info_hash,
             piece_count,
         };
-        let (stop, stopped) = oneshot::channel();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
-            runtime.block_on(async move {
-                let listener = TcpListener::from_std(listener).expect("tokio listener");
-                tokio::select! {
-                    _ = stopped => {}
-                    () = serve(listener, torrent, behaviour, counters) => {}
-                }
-            });
-            runtime.shutdown_timeout(Duration::from_secs(1));
+        let peer = ScriptedPeer::start(move |stream, counters| {
+            answer(stream, torrent, behaviour, counters)
         });
-        DishonestPeer {
-            addr,
-            blocks_served,
-            connections,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
+        DishonestPeer { peer }
     }
 
     /// `127.0.0.1:PORT`, for `btt-get --peer`.
     pub fn addr(&self) -> String {
-        self.addr.to_string()
+        self.peer.addr()
     }
 
     /// How many garbage blocks it has sent so far.
     pub fn blocks_served(&self) -> u64 {
-        self.blocks_served.load(Ordering::Relaxed)
+        self.peer.served()
     }
 
     /// How many connections it has handshaken so far.
     pub fn connections(&self) -> u64 {
-        self.connections.load(Ordering::Relaxed)
-    }
-}
-
-impl Drop for DishonestPeer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.peer.connections()
     }
 }
 
@@ -138,34 +91,12 @@ struct TorrentFacts {
     piece_count: usize,
 }
 
-/// What the test reads back.
-#[derive(Debug, Clone)]
-struct Counters {
-    blocks: Arc<AtomicU64>,
-    connections: Arc<AtomicU64>,
-}
-
-async fn serve(
-    listener: TcpListener,
-    torrent: TorrentFacts,
-    behaviour: Behaviour,
-    counters: Counters,
-) {
-    while let Ok((stream, _)) = listener.accept().await {
-        let counters = counters.clone();
-        tokio::spawn(async move {
-            // A connection that breaks is simply over.
-            let _ = answer(stream, torrent, behaviour, &counters).await;
-        });
-    }
-}
-
 /// Runs one connection: handshake, claim everything, unchoke, lie.
 async fn answer(
     mut stream: TcpStream,
     torrent: TorrentFacts,
     behaviour: Behaviour,
-    counters: &Counters,
+    counters: Arc<Counters>,
 ) -> Result<(), WireError> {
     let theirs = tokio::time::timeout(HANDSHAKE_TIMEOUT, read_handshake(&mut stream))
         .await
@@ -209,7 +140,7 @@ async fn answer(
                     data: data.into(),
                 })
                 .await?;
-            counters.blocks.fetch_add(1, Ordering::Relaxed);
+            counters.served.fetch_add(1, Ordering::Relaxed);
         }
     }
     Ok(())

@@ -10,22 +10,19 @@
 //!   given, asks for one block of an allowed piece and one of a piece outside
 //!   the set, and reports what came back.
 //!
-//! The seeder runs on its own thread with a current-thread tokio runtime;
-//! dropping it stops it and joins the thread within about a second.
+//! The seeder runs as a [`ScriptedPeer`]; dropping it stops it.
 
+use super::scripted_peer::{Counters, ScriptedPeer};
 use btt::peer::{
     read_handshake, write_handshake, BlockRequest, Handshake, Message, MessageCodec, WireError,
     WireLimits,
 };
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::net::TcpStream;
 use tokio_util::codec::Framed;
 
 /// The peer id both scripted sides handshake with.
@@ -51,83 +48,34 @@ pub struct SeededContent {
 /// A seeder that chokes forever and serves only allowed-fast pieces.
 #[derive(Debug)]
 pub struct ChokingSeeder {
-    addr: SocketAddr,
-    blocks_served: Arc<AtomicU64>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    peer: ScriptedPeer,
 }
 
 impl ChokingSeeder {
     /// Starts listening on 127.0.0.1.
     pub fn start(content: SeededContent) -> ChokingSeeder {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
-        let addr = listener.local_addr().expect("local address");
-        let blocks_served = Arc::new(AtomicU64::new(0));
-        let counter = Arc::clone(&blocks_served);
-        let (stop, stopped) = oneshot::channel();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
-            runtime.block_on(async move {
-                let listener = TcpListener::from_std(listener).expect("tokio listener");
-                tokio::select! {
-                    _ = stopped => {}
-                    () = serve(listener, content, counter) => {}
-                }
-            });
-            runtime.shutdown_timeout(Duration::from_secs(1));
+        let peer = ScriptedPeer::start(move |stream, counters| {
+            serve_choked(stream, content.clone(), counters)
         });
-        ChokingSeeder {
-            addr,
-            blocks_served,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
+        ChokingSeeder { peer }
     }
 
     /// `127.0.0.1:PORT`, for `btt-get --peer`.
     pub fn addr(&self) -> String {
-        self.addr.to_string()
+        self.peer.addr()
     }
 
     /// Blocks sent so far.
     pub fn blocks_served(&self) -> u64 {
-        self.blocks_served.load(Ordering::Relaxed)
-    }
-}
-
-impl Drop for ChokingSeeder {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-async fn serve(listener: TcpListener, content: SeededContent, blocks_served: Arc<AtomicU64>) {
-    while let Ok((stream, _)) = listener.accept().await {
-        let content = content.clone();
-        let blocks_served = Arc::clone(&blocks_served);
-        tokio::spawn(async move {
-            // A connection that breaks is simply over.
-            let _ = serve_choked(stream, &content, &blocks_served).await;
-        });
+        self.peer.served()
     }
 }
 
 /// One connection: have-all, the allowed-fast set, then serve or reject.
 async fn serve_choked(
     mut stream: TcpStream,
-    content: &SeededContent,
-    blocks_served: &AtomicU64,
+    content: SeededContent,
+    counters: Arc<Counters>,
 ) -> Result<(), WireError> {
     let theirs = read_handshake(&mut stream).await?;
     if theirs.info_hash != content.info_hash || !theirs.supports_fast() {
@@ -143,7 +91,7 @@ async fn serve_choked(
         let Message::Request(request) = message? else {
             continue;
         };
-        match block_of(content, &request) {
+        match block_of(&content, &request) {
             Some(data) if content.allowed.contains(&request.index) => {
                 framed
                     .send(Message::Piece {
@@ -152,7 +100,7 @@ async fn serve_choked(
                         data,
                     })
                     .await?;
-                blocks_served.fetch_add(1, Ordering::Relaxed);
+                counters.served.fetch_add(1, Ordering::Relaxed);
             }
             _ => framed.send(Message::Reject(request)).await?,
         }

@@ -3,22 +3,19 @@
 //! is given, with the right size, so only the SHA-1 check can catch it. It
 //! claims no pieces. Built on `btt::peer`, so its framing is correct.
 //!
-//! It runs on its own thread with a current-thread tokio runtime; dropping
-//! the [`MetadataLiar`] stops it and joins the thread within about a second.
+//! It runs as a [`ScriptedPeer`]; dropping the [`MetadataLiar`] stops it.
 
+use super::scripted_peer::{Counters, ScriptedPeer};
 use btt::peer::{
     read_handshake, write_handshake, ExtendedHandshake, ExtensionRegistry, Handshake,
     IncomingExtension, Message, MessageCodec, MetadataMessage, WireError, WireLimits, UT_METADATA,
 };
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::net::TcpStream;
 use tokio_util::codec::Framed;
 
 /// The peer id it handshakes with.
@@ -30,80 +27,27 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// A running liar; stopped when dropped.
 #[derive(Debug)]
 pub struct MetadataLiar {
-    addr: SocketAddr,
-    pieces_served: Arc<AtomicU64>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    peer: ScriptedPeer,
 }
 
 impl MetadataLiar {
     /// Answers for `info_hash` with `metadata` (which should not hash to it).
     pub fn start(info_hash: [u8; 20], metadata: Vec<u8>) -> MetadataLiar {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
-        let addr = listener.local_addr().expect("local address");
-        let pieces_served = Arc::new(AtomicU64::new(0));
-        let counter = Arc::clone(&pieces_served);
         let metadata = Bytes::from(metadata);
-        let (stop, stopped) = oneshot::channel();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
-            runtime.block_on(async move {
-                let listener = TcpListener::from_std(listener).expect("tokio listener");
-                tokio::select! {
-                    _ = stopped => {}
-                    () = serve(listener, info_hash, metadata, counter) => {}
-                }
-            });
-            runtime.shutdown_timeout(Duration::from_secs(1));
+        let peer = ScriptedPeer::start(move |stream, counters| {
+            answer(stream, info_hash, metadata.clone(), counters)
         });
-        MetadataLiar {
-            addr,
-            pieces_served,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
+        MetadataLiar { peer }
     }
 
     /// `127.0.0.1:PORT`.
     pub fn addr(&self) -> String {
-        self.addr.to_string()
+        self.peer.addr()
     }
 
     /// How many metadata pieces it has sent so far.
     pub fn pieces_served(&self) -> u64 {
-        self.pieces_served.load(Ordering::Relaxed)
-    }
-}
-
-impl Drop for MetadataLiar {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-async fn serve(
-    listener: TcpListener,
-    info_hash: [u8; 20],
-    metadata: Bytes,
-    counter: Arc<AtomicU64>,
-) {
-    while let Ok((stream, _)) = listener.accept().await {
-        let (metadata, counter) = (metadata.clone(), Arc::clone(&counter));
-        tokio::spawn(async move {
-            // A connection that breaks is simply over.
-            let _ = answer(stream, info_hash, metadata, &counter).await;
-        });
+        self.peer.served()
     }
 }
 
@@ -112,7 +56,7 @@ async fn answer(
     mut stream: TcpStream,
     info_hash: [u8; 20],
     metadata: Bytes,
-    counter: &AtomicU64,
+    counters: Arc<Counters>,
 ) -> Result<(), WireError> {
     let theirs = tokio::time::timeout(HANDSHAKE_TIMEOUT, read_handshake(&mut stream))
         .await
@@ -154,7 +98,7 @@ async fn answer(
         };
         if let Some(message) = extensions.outgoing(UT_METADATA, reply.to_payload()) {
             framed.send(message).await?;
-            counter.fetch_add(1, Ordering::Relaxed);
+            counters.served.fetch_add(1, Ordering::Relaxed);
         }
     }
     Ok(())

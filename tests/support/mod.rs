@@ -37,6 +37,7 @@ mod libtorrent;
 mod metadata_liar;
 mod peer;
 mod port;
+mod scripted_peer;
 mod swarm;
 mod torrent_tools;
 mod transmission;
