@@ -3,6 +3,7 @@
 //! script can act on.
 
 use super::exit::{with_status, ExitStatus};
+use super::interrupt;
 use super::magnet_metadata::{self, MetadataPhase};
 use super::torrent_run::{self, Listening, PeerArgs, RunControl, SeedPolicy, StatePaths};
 use super::values::{parse_duration, parse_ratio, parse_selection, parse_size, FileSelection};
@@ -99,6 +100,7 @@ enum Input {
 }
 
 async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
+    interrupt::listen_for_interruptions();
     let input = match magnet_metadata::parse_if_magnet(&args.torrent)? {
         Some(magnet) => Input::Magnet(magnet),
         None => Input::File(torrent_run::load_torrent(&args.torrent)?),

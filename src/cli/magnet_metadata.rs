@@ -9,6 +9,7 @@
 //! fetched again, never used.
 
 use super::exit::{with_status, ExitStatus};
+use super::interrupt;
 use super::torrent_run;
 use crate::config::Dirs;
 use crate::dht::{DhtNode, LookupRequest};
@@ -239,7 +240,7 @@ async fn fetch(
                 break outcome.map_err(|error| with_status(ExitStatus::Unreachable, error));
             }
             Some(event) = events_receiver.recv() => torrent_run::print_notice(output, event)?,
-            () = torrent_run::interrupted() => {
+            () = interrupt::interrupted() => {
                 let error = anyhow::anyhow!("interrupted while fetching the metadata");
                 break Err(with_status(ExitStatus::Interrupted, error));
             }

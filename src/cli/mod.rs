@@ -5,6 +5,7 @@
 pub mod exit;
 pub mod generated;
 pub mod get;
+pub mod interrupt;
 pub mod keys;
 pub mod ledger_choice;
 pub mod magnet_metadata;

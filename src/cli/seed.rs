@@ -2,6 +2,7 @@
 //! tracker, and seed many torrents from one process (foreground or cron).
 
 use super::exit::{with_status, ExitStatus};
+use super::interrupt;
 use super::torrent_run::{
     self, Listening, PeerArgs, RunControl, SeedPolicy, StatePaths, StopReason,
 };
@@ -388,12 +389,13 @@ async fn tracker(args: TrackerArgs, output: &Output) -> anyhow::Result<ExitStatu
     output.info(format!("tracker at {}", server.http_announce_url()));
     tokio::select! {
         result = server.run() => result.context("tracker stopped")?,
-        () = torrent_run::interrupted() => {}
+        () = interrupt::interrupted() => {}
     }
     Ok(ExitStatus::Success)
 }
 
 async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
+    interrupt::listen_for_interruptions();
     let dirs = Dirs::from_env();
     let listener = torrent_run::bind_listener(args.network.listen).await?;
     let listen_addr = listener.local_addr()?;

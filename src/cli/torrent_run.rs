@@ -4,6 +4,7 @@
 //! session until a stop condition.
 
 use super::exit::{with_status, ExitStatus};
+use super::interrupt;
 use crate::config::Dirs;
 use crate::dht::bootstrap::parse_bootstrap_node;
 use crate::dht::{DhtError, DhtNode, DhtOptions, LookupRequest};
@@ -424,7 +425,7 @@ pub async fn drive(
                 }
             }
             message = session.wait_failure() => return Err(anyhow::anyhow!(message)),
-            () = interrupted() => break StopReason::Interrupted,
+            () = interrupt::interrupted() => break StopReason::Interrupted,
             _ = ticker.tick() => {
                 if let Some(reason) = check_limits(control, session, completed_at, &mut last_received) {
                     break reason;
@@ -559,21 +560,6 @@ pub fn print_notice(output: &Output, event: SwarmEvent) -> std::io::Result<()> {
         SwarmEvent::Started(record) => output.record(&record),
         SwarmEvent::Completed(record) => output.record(&record),
         SwarmEvent::Summary(record) => output.record(&record),
-    }
-}
-
-/// Resolves on SIGINT or SIGTERM.
-pub async fn interrupted() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut interrupt), Ok(mut terminate)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = interrupt.recv() => {}
-        _ = terminate.recv() => {}
     }
 }
 

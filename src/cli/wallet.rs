@@ -8,9 +8,9 @@ mod ledger_commands;
 
 pub use super::keys::PasswordArgs;
 pub use ledger_commands::{
-    ledger_status, stop_signal, BalanceArgs, BroadcastArgs, ChannelArgs, ChannelCommand,
-    FaucetArgs, HistoryArgs, LedgerArgs, LedgerChoice, NodeArgs, ReceiptDetails, ReceiptRecord,
-    TxArgs, VoucherArgs,
+    ledger_status, BalanceArgs, BroadcastArgs, ChannelArgs, ChannelCommand, FaucetArgs,
+    HistoryArgs, LedgerArgs, LedgerChoice, NodeArgs, ReceiptDetails, ReceiptRecord, TxArgs,
+    VoucherArgs,
 };
 
 use super::exit::{with_status, ExitStatus};

@@ -6,10 +6,10 @@
 use super::records::IncomingRecord;
 use super::when::{now_ms, parse_when, Direction};
 use crate::cli::exit::ExitStatus;
+use crate::cli::interrupt;
 use crate::cli::keys::Keys;
 use crate::cli::ledger_choice::{ledger_error, run_on_ledger, LedgerArgs, LedgerTask};
 use crate::cli::values::parse_duration;
-use crate::cli::wallet::stop_signal;
 use crate::ledger::Ledger;
 use crate::output::Output;
 use crate::tip::Follower;
@@ -66,7 +66,7 @@ struct WatchTask<'a> {
 impl LedgerTask for WatchTask<'_> {
     async fn run<L: Ledger>(self, ledger: &L) -> anyhow::Result<ExitStatus> {
         let mut follower = Follower::new(ledger, self.address, self.since_ms);
-        let stop = stop_signal();
+        let stop = interrupt::interrupted();
         tokio::pin!(stop);
         loop {
             let batch = tokio::select! {

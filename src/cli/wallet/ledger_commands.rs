@@ -12,6 +12,7 @@
 use super::{Session, DEFAULT_LIFETIME_MS};
 use crate::amount::{format_units, Amount, Token};
 use crate::cli::exit::{with_status, ExitStatus};
+use crate::cli::interrupt;
 use crate::cli::keys::{parse_address, wallet_name};
 use crate::cli::ledger_choice::{ledger_error, run_on_ledger, LedgerTask};
 pub use crate::cli::ledger_choice::{ledger_status, LedgerArgs, LedgerChoice};
@@ -223,25 +224,9 @@ pub fn run_node(
             ledger_id: local.id().to_string(),
             dev: local.is_dev(),
         })?;
-        serve(listener, local, &config, stop_signal()).await?;
+        serve(listener, local, &config, interrupt::interrupted()).await?;
         Ok(ExitStatus::Success)
     })
-}
-
-/// Completes on SIGINT or SIGTERM.
-pub async fn stop_signal() {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = terminate => {}
-    }
 }
 
 struct Commands<'a, L> {
