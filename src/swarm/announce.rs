@@ -3,10 +3,9 @@
 //! piece is verified, `stopped` on shutdown. Peers it learns go to the dialer.
 
 use super::events::{SwarmEvent, TrackerFailed};
-use super::session::announce_key;
 use super::shared::Shared;
 use super::{PeerBatch, PeerSource};
-use crate::tracker::{AnnounceEvent, AnnounceRequest, Tiers, TrackerClient};
+use crate::tracker::{announce_key, AnnounceEvent, AnnounceRequest, Tiers, TrackerClient};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,7 +61,7 @@ async fn announce_once(
         left: shared.lock().picker.bytes_left(),
         event,
         num_want: (event != AnnounceEvent::Stopped).then_some(80),
-        key: announce_key(shared),
+        key: announce_key(&shared.options.peer_id),
     };
     match tiers.announce(client, &request).await {
         Ok((_, response)) => {
@@ -76,12 +75,7 @@ async fn announce_once(
         Err(error) => {
             shared.emit(SwarmEvent::TrackerFailed(TrackerFailed {
                 info_hash: shared.info_hash_hex.clone(),
-                url: tiers
-                    .tiers()
-                    .first()
-                    .and_then(|tier| tier.first())
-                    .cloned()
-                    .unwrap_or_default(),
+                url: tiers.first_url(),
                 message: error.to_string(),
             }));
             RETRY_AFTER_FAILURE

@@ -213,16 +213,6 @@ impl Session {
     }
 }
 
-/// The announce `key`: random, constant for the process.
-pub(super) fn announce_key(shared: &Shared) -> u32 {
-    u32::from_be_bytes([
-        shared.options.peer_id[16],
-        shared.options.peer_id[17],
-        shared.options.peer_id[18],
-        shared.options.peer_id[19],
-    ])
-}
-
 async fn tick_loop(shared: Arc<Shared>) {
     let mut ticker = tokio::time::interval(TICK);
     let mut last_rechoke = Instant::now();

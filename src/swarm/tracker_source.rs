@@ -7,7 +7,7 @@
 use super::events::{SwarmEvent, TrackerFailed};
 use super::{PeerBatch, PeerSource};
 use crate::metainfo::InfoHash;
-use crate::tracker::{AnnounceEvent, AnnounceRequest, Tiers, TrackerClient};
+use crate::tracker::{announce_key, AnnounceEvent, AnnounceRequest, Tiers, TrackerClient};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -59,7 +59,7 @@ impl TrackerSource {
                 Err(error) => {
                     let _ = events.send(SwarmEvent::TrackerFailed(TrackerFailed {
                         info_hash: self.info_hash.to_string(),
-                        url: first_url(&tiers),
+                        url: tiers.first_url(),
                         message: error.to_string(),
                     }));
                     RETRY_AFTER_FAILURE
@@ -82,21 +82,7 @@ impl TrackerSource {
             left: LEFT_UNKNOWN,
             event,
             num_want: Some(80),
-            key: u32::from_be_bytes([
-                self.peer_id[16],
-                self.peer_id[17],
-                self.peer_id[18],
-                self.peer_id[19],
-            ]),
+            key: announce_key(&self.peer_id),
         }
     }
-}
-
-fn first_url(tiers: &Tiers) -> String {
-    tiers
-        .tiers()
-        .first()
-        .and_then(|tier| tier.first())
-        .cloned()
-        .unwrap_or_default()
 }

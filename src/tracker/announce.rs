@@ -28,6 +28,12 @@ pub struct AnnounceRequest {
     pub key: u32,
 }
 
+/// The announce `key` of a process: the random tail of its peer id, so it
+/// is constant for as long as the peer id is.
+pub fn announce_key(peer_id: &[u8; 20]) -> u32 {
+    u32::from_be_bytes([peer_id[16], peer_id[17], peer_id[18], peer_id[19]])
+}
+
 /// The reason for an announce (BEP 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AnnounceEvent {

@@ -16,7 +16,7 @@ mod udp;
 #[cfg(test)]
 mod tests;
 
-pub use announce::{AnnounceEvent, AnnounceRequest, AnnounceResponse, ScrapeStats};
+pub use announce::{announce_key, AnnounceEvent, AnnounceRequest, AnnounceResponse, ScrapeStats};
 pub use client::{ClientOptions, TrackerClient};
 pub use error::TrackerError;
 pub use http::MAX_BODY;

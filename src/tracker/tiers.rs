@@ -47,6 +47,16 @@ impl Tiers {
         self.tiers.is_empty()
     }
 
+    /// The first tracker's URL (empty when there is none), to name in a
+    /// failure report.
+    pub fn first_url(&self) -> String {
+        self.tiers
+            .first()
+            .and_then(|tier| tier.first())
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// The tiers in the order they will be tried.
     pub fn tiers(&self) -> &[Vec<String>] {
         &self.tiers
