@@ -227,12 +227,11 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         torrent_run::drive(&torrent, &args.output, &session, events_receiver, &control).await;
     server.abort();
     drop(dht_lookup);
-    torrent_run::stop_dht(dht, output).await;
     registry.remove(&session.info_hash());
-    session
-        .stop()
-        .await
-        .context("could not save resume state")?;
+    // Saving the DHT's routing table waits on its node; the session's
+    // stopped announce and resume save need not wait for that.
+    let ((), stopped) = tokio::join!(torrent_run::stop_dht(dht, output), session.stop());
+    stopped.context("could not save resume state")?;
     let reason = outcome?;
     let summary =
         torrent_run::summary_record(&torrent, &session, started.elapsed().as_secs_f64(), reason);
