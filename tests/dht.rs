@@ -3,7 +3,8 @@
 //! starting a new network with `--dht-bootstrap none`), a seeder that joins
 //! through it, and a `btt-get` that knows only the bootstrap node: no
 //! tracker, no `--peer`. Also: the routing table one run saves bootstraps
-//! the next, and private torrents never use the DHT.
+//! the next, `btt-seed run` joins by default, and private torrents never
+//! use the DHT.
 //!
 //! No process here may reach the public DHT routers: every node is given a
 //! loopback bootstrap node, `none`, or a saved table of loopback nodes.
@@ -177,6 +178,48 @@ fn the_routing_table_saved_by_one_run_bootstraps_the_next() {
     std::fs::remove_dir_all(&out).expect("remove the first download");
     let (mut second, out) = swarm.get("leecher", swarm.torrent.as_os_str(), &[]);
     finishes_through_the_dht(&mut second, &swarm, &out);
+}
+
+#[test]
+fn btt_seed_run_joins_the_dht_by_default() {
+    let env = TestEnv::new();
+    let other = env.dir("other");
+    make_tree(&other, &[("other.bin", 5000)]);
+    let other_torrent = create(&env, &other.join("other.bin"), "other.torrent", &[]);
+    let mut boot = dht_seed(&env, "boot", &other_torrent, &other, &["none"]);
+    let boot_addr = dht_addr(&mut boot);
+    let data = env.dir("data");
+    make_tree(&data, CONTENT);
+    let torrent = create(&env, &data.join("trackerless.bin"), "x.torrent", &[]);
+    // No DHT flag: only a saved routing table that names the boot node.
+    let home = Home::new(&env, "seeder");
+    std::fs::write(
+        home.0.join("dht-nodes.json"),
+        format!("{{\"nodes\":[\"{boot_addr}\"]}}"),
+    )
+    .expect("write the seeder's routing table");
+    let mut command = env.btt_with_dht("btt-seed");
+    command
+        .env("BTT_HOME", &home.0)
+        .args(["run", "--no-tracker", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .arg(&torrent);
+    let mut seeder = env.spawn("btt-seed run (default DHT)", command);
+    dht_addr(&mut seeder);
+    seeder.read_json_line_until(DOWNLOAD, |record| {
+        record["type"] == "peers_found" && record["source"] == "dht"
+    });
+    let out = env.path().join("out");
+    let mut get = env.btt_with_dht("btt-get");
+    get.env("BTT_HOME", Home::new(&env, "leecher").0)
+        .arg(&torrent)
+        .arg("-o")
+        .arg(&out)
+        .args(["--listen", "127.0.0.1:0", "--no-tracker"])
+        .args(["--dht-bootstrap", &boot_addr]);
+    let mut get = env.spawn("btt-get", get);
+    get.wait_success(DOWNLOAD);
+    assert_trees_equal(&data, &out);
 }
 
 #[test]
