@@ -185,6 +185,8 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         resume_path: state.resume,
         wanted: prepared.wanted,
         sequential: args.sequential,
+        choker: Default::default(),
+        extensions: Vec::new(),
     };
     let storage = Arc::new(prepared.storage);
     let session = Arc::new(Session::start(

@@ -520,6 +520,8 @@ async fn start_seeding(
         resume_path,
         wanted: prepared.wanted,
         sequential: false,
+        choker: Default::default(),
+        extensions: Vec::new(),
     };
     let session = Session::start(
         Arc::clone(&torrent),

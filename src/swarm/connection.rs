@@ -2,8 +2,10 @@
 //! message to the shared state, and a writer task that batches outgoing
 //! messages and serves uploads with positioned reads on the blocking pool.
 
+use super::peer_entry::{Outgoing, PeerError, PeerOrigin};
 use super::picker::PeerKey;
-use super::shared::{Outgoing, PeerError, Shared, MAX_SERVED_BLOCK};
+use super::shared::Shared;
+use super::upload_slots::MAX_SERVED_BLOCK;
 use crate::peer::{
     read_handshake, write_handshake, BlockRequest, Handshake, Message, MessageCodec, WireLimits,
 };
@@ -53,7 +55,7 @@ pub(super) async fn dial(shared: Arc<Shared>, addr: SocketAddr, _slot: OwnedSema
         Ok((stream, theirs))
     }
     .await;
-    shared.lock().connecting.remove(&addr);
+    shared.dialling(addr, true);
     if let Ok((stream, theirs)) = outcome {
         run(shared, stream, addr, true, theirs).await;
     }
@@ -86,9 +88,13 @@ async fn run(
     let (outbox, outbox_rx) = mpsc::unbounded_channel();
     let cancel = shared.shutdown.child_token();
     let fast = theirs.supports_fast();
-    let Ok((key, allowed_fast)) =
-        shared.register(addr, dialled, theirs.peer_id, fast, outbox, cancel.clone())
-    else {
+    let origin = PeerOrigin {
+        addr,
+        dialled,
+        peer_id: theirs.peer_id,
+        fast,
+    };
+    let Ok((key, allowed_fast)) = shared.register(origin, outbox, cancel.clone()) else {
         return;
     };
     let writer = tokio::spawn(write_loop(

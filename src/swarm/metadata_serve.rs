@@ -8,26 +8,51 @@
 //! nothing; `data` and `reject` messages sent to us are ignored (a session
 //! never asks for metadata).
 
-use super::shared::PeerError;
+use super::extension::{ExtensionPeer, SessionExtension};
+use super::peer_entry::PeerError;
+use crate::metainfo::Torrent;
 use crate::peer::ut_metadata::{piece_length, MetadataMessage, METADATA_PIECE_SIZE};
-use crate::peer::{ExtensionRegistry, Message, MetadataMessageError, UT_METADATA};
+use crate::peer::{ExtendedHandshake, MetadataMessageError, UT_METADATA};
 use bytes::Bytes;
+use std::time::Instant;
 
-/// The message to send back to a peer's `ut_metadata` message `payload`,
-/// addressed with the peer's id for the extension; a malformed one is a
-/// protocol violation.
-pub(super) fn answer(
-    info_bytes: &[u8],
-    extensions: &ExtensionRegistry,
-    payload: &[u8],
-) -> Result<Option<Message>, PeerError> {
-    let reply =
-        reply(info_bytes, payload).map_err(|error| PeerError::Protocol(error.to_string()))?;
-    Ok(reply.and_then(|reply| extensions.outgoing(UT_METADATA, reply.to_payload())))
+/// The `ut_metadata` extension of a running session: it announces the
+/// info dictionary's size and answers requests for its pieces.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct MetadataServer;
+
+impl SessionExtension for MetadataServer {
+    type Peer = ();
+
+    fn name(&self) -> &'static str {
+        UT_METADATA
+    }
+
+    fn new_peer(&self, _peer: &ExtensionPeer<'_>, _now: Instant) {}
+
+    fn handshake_fields(&self, torrent: &Torrent, handshake: &mut ExtendedHandshake) {
+        handshake.metadata_size = Some(torrent.info_bytes.len() as u64);
+    }
+
+    /// A request is answered with a piece of our info dictionary or a
+    /// reject; a malformed message is a protocol violation.
+    fn on_message(
+        &self,
+        peer: &mut ExtensionPeer<'_>,
+        _state: &mut (),
+        payload: &[u8],
+    ) -> Result<(), PeerError> {
+        let answer = reply(&peer.torrent().info_bytes, payload)
+            .map_err(|error| PeerError::Protocol(error.to_string()))?;
+        if let Some(answer) = answer {
+            peer.send(answer.to_payload());
+        }
+        Ok(())
+    }
 }
 
 /// The reply to a `ut_metadata` message from a peer, if it needs one.
-pub(super) fn reply(
+fn reply(
     info_bytes: &[u8],
     payload: &[u8],
 ) -> Result<Option<MetadataMessage>, MetadataMessageError> {

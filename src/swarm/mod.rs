@@ -3,29 +3,55 @@
 //! A [`Session`] runs one torrent: a [`shared`] state behind one lock, one
 //! task per peer connection ([`connection`]), a ticker, an announcer and a
 //! dialer. A process shares one TCP listener among its sessions
-//! ([`listener`]). See [`picker`] for the piece states and [`choker`] for the
-//! unchoke seam that the bandwidth market plugs into. A magnet download
+//! ([`listener`]). See [`picker`] for the piece states. Two seams take
+//! plug-ins without edits here: [`choker`] (the only thing that unchokes;
+//! the bandwidth market's auction is one) and [`extension`] (BEP 10
+//! extensions: `ut_metadata` and `ut_pex` are built in). A magnet download
 //! first fetches its info dictionary from peers ([`metadata_fetch`]), since
 //! a session needs a whole torrent.
 
+mod admission;
 mod announce;
 pub mod choker;
 mod connection;
 pub mod events;
+pub mod extension;
 pub mod listener;
 mod metadata_assembly;
 pub mod metadata_fetch;
 mod metadata_peer;
 mod metadata_serve;
 mod meter;
+pub mod optimistic;
+mod peer_entry;
 pub mod peer_source;
 mod pex_exchange;
 pub mod picker;
 pub mod prepare;
+mod requests;
 pub mod session;
 mod shared;
+#[cfg(test)]
+mod test_swarm;
 pub mod tracker_source;
+mod upload_slots;
 mod verifier;
 
+pub use choker::{
+    ChokeCandidate, Choker, ChokerFactory, PricePerMib, TitForTat, UnchokePlan, UploadSlot,
+};
+pub use extension::{Extension, ExtensionPeer, PeerSummary, SessionExtension};
+pub use optimistic::OptimisticSlot;
+pub use peer_entry::PeerError;
 pub use peer_source::{PeerBatch, PeerSource};
 pub use session::{Session, SessionOptions, SessionStats};
+
+/// The extensions every session offers before those of its options:
+/// `ut_pex` for public torrents, then `ut_metadata` (so their ids stay 1
+/// and 2 as they have always been).
+fn built_in_extensions() -> Vec<Extension> {
+    vec![
+        Extension::new(pex_exchange::PeerExchange),
+        Extension::new(metadata_serve::MetadataServer),
+    ]
+}

@@ -3,8 +3,8 @@
 //! tell us about.
 //!
 //! Invariants:
-//! - Private torrents (BEP 27) never register `ut_pex`, so they neither
-//!   advertise it nor route a message to it ([`local_extensions`]).
+//! - Private torrents (BEP 27) never offer `ut_pex`, so they neither
+//!   advertise it nor route a message to it ([`PeerExchange::offered`]).
 //! - We only advertise listen addresses: the address we dialled, or for a
 //!   peer that dialled us, its IP with the port from its extended handshake
 //!   (`p`); a peer whose listen port we do not know is never advertised, and
@@ -20,15 +20,16 @@
 //!   `peers_found` record (source `pex`), even when nothing in it is new.
 //!   Malformed messages are ignored; they never close a connection.
 //!
-//! The per-peer state lives in the peer's entry under the swarm lock; the
-//! work here runs from the session's once-a-second tick and from the peer
-//! tasks, like the rest of [`Shared`].
+//! [`PeerExchange`] is the session's `ut_pex` extension: its per-peer state
+//! is a [`PexPeerState`], and its work runs from the session's
+//! once-a-second tick and from the peer tasks, under the swarm lock.
 
-use super::picker::PeerKey;
-use super::shared::{PeerError, Shared};
-use super::{PeerBatch, PeerSource};
+use super::extension::{ExtensionPeer, PeerSummary, SessionExtension};
+use super::peer_entry::PeerError;
+use super::PeerSource;
+use crate::metainfo::Torrent;
 use crate::peer::pex::{MAX_ADDED, MAX_DROPPED};
-use crate::peer::{ExtensionRegistry, PexFlags, PexMessage, PexPeer, UT_PEX};
+use crate::peer::{ExtendedHandshake, PexFlags, PexMessage, PexPeer, UT_PEX};
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -45,23 +46,84 @@ const RECEIVE_BURST: u32 = 2;
 /// The most addresses one peer can make us learn over its connection.
 const MAX_LEARNED_PER_PEER: usize = 250;
 
-/// The extensions a torrent offers: `ut_pex` unless it is private (BEP 27).
-pub(super) fn local_extensions(private: bool) -> ExtensionRegistry {
-    let mut registry = ExtensionRegistry::new();
-    if !private {
-        // The first registration of a fresh registry cannot run out of ids.
-        let _ = registry.register(UT_PEX);
+/// The `ut_pex` extension of a running session.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct PeerExchange;
+
+impl SessionExtension for PeerExchange {
+    type Peer = PexPeerState;
+
+    fn name(&self) -> &'static str {
+        UT_PEX
     }
-    registry
+
+    fn offered(&self, torrent: &Torrent) -> bool {
+        !torrent.info.private
+    }
+
+    fn new_peer(&self, _peer: &ExtensionPeer<'_>, now: Instant) -> PexPeerState {
+        PexPeerState::new(now)
+    }
+
+    fn on_handshake(
+        &self,
+        peer: &mut ExtensionPeer<'_>,
+        state: &mut PexPeerState,
+        _handshake: &ExtendedHandshake,
+    ) {
+        state.on_handshake(peer.supported(), Instant::now());
+    }
+
+    /// The addresses a `ut_pex` message adds go to the dialer, within the
+    /// limits (a `peers_found` record for every message not ignored). A
+    /// malformed message is ignored.
+    fn on_message(
+        &self,
+        peer: &mut ExtensionPeer<'_>,
+        state: &mut PexPeerState,
+        payload: &[u8],
+    ) -> Result<(), PeerError> {
+        let Ok(message) = PexMessage::from_payload(payload) else {
+            return Ok(());
+        };
+        if let Some(addrs) = state.accept(&message, peer.seeding(), Instant::now()) {
+            peer.learn(PeerSource::Pex, addrs);
+        }
+        Ok(())
+    }
+
+    /// Sends the peer, when due, the diff of our peers' listen addresses
+    /// since our last message to it.
+    fn on_tick(&self, peer: &mut ExtensionPeer<'_>, state: &mut PexPeerState, now: Instant) {
+        if !peer.supported() || !state.is_due(now) {
+            return;
+        }
+        let swarm: Vec<PexPeer> = peer.swarm_peers().iter().filter_map(advertised).collect();
+        let own = [Some(peer.addr()), peer.listen_addr()];
+        if let Some(message) = state.due_message(&own, &swarm, now) {
+            peer.send(message.to_payload());
+        }
+    }
+}
+
+/// How we describe a peer to others: at its listen address, if known.
+fn advertised(peer: &PeerSummary) -> Option<PexPeer> {
+    let mut flags = PexFlags::NONE;
+    if peer.seed {
+        flags = flags | PexFlags::SEED;
+    }
+    if peer.dialled {
+        flags = flags | PexFlags::REACHABLE;
+    }
+    Some(PexPeer {
+        addr: peer.listen_addr?,
+        flags,
+    })
 }
 
 /// What we know of one peer for peer exchange.
 #[derive(Debug)]
 pub(super) struct PexPeerState {
-    /// Where the peer accepts connections, when known.
-    listen_addr: Option<SocketAddr>,
-    /// Whether we reached it by dialling.
-    dialled: bool,
     /// What the peer has from us: every address added and not dropped since.
     advertised: HashSet<SocketAddr>,
     /// When our next message may go out; `None` until both sides support PEX.
@@ -72,11 +134,9 @@ pub(super) struct PexPeerState {
 }
 
 impl PexPeerState {
-    /// The state of a peer connected at `addr`, by us (`dialled`) or by it.
-    pub(super) fn new(addr: SocketAddr, dialled: bool, now: Instant) -> PexPeerState {
+    /// The state of a peer that connected at `now`.
+    pub(super) fn new(now: Instant) -> PexPeerState {
         PexPeerState {
-            listen_addr: dialled.then_some(addr),
-            dialled,
             advertised: HashSet::new(),
             next_send_at: None,
             receive_limit: ReceiveLimit::new(now),
@@ -84,56 +144,33 @@ impl PexPeerState {
         }
     }
 
-    /// Records the peer's extended handshake: its listen port `p` (for a
-    /// peer that dialled us) and whether we may now exchange peers with it.
-    pub(super) fn on_handshake(
-        &mut self,
-        addr: SocketAddr,
-        listen_port: Option<u16>,
-        exchange: bool,
-        now: Instant,
-    ) {
-        // A later handshake without `p` changes nothing; `p` 0 means none.
-        if let Some(port) = listen_port.filter(|_| !self.dialled) {
-            self.listen_addr = (port != 0).then(|| SocketAddr::new(addr.ip(), port));
-        }
+    /// Records the peer's extended handshake: whether we may now exchange
+    /// peers with it (both sides announced `ut_pex`).
+    pub(super) fn on_handshake(&mut self, exchange: bool, now: Instant) {
         if exchange && self.next_send_at.is_none() {
             self.next_send_at = Some(now + FIRST_MESSAGE_DELAY);
         }
     }
 
-    /// Where the peer accepts connections, when known.
-    pub(super) fn listen_addr(&self) -> Option<SocketAddr> {
-        self.listen_addr
+    /// Whether a message may go out now.
+    fn is_due(&self, now: Instant) -> bool {
+        self.next_send_at.is_some_and(|due| now >= due)
     }
 
-    /// How we describe this peer to others.
-    pub(super) fn flags(&self, seed: bool) -> PexFlags {
-        let mut flags = PexFlags::NONE;
-        if seed {
-            flags = flags | PexFlags::SEED;
-        }
-        if self.dialled {
-            flags = flags | PexFlags::REACHABLE;
-        }
-        flags
-    }
-
-    /// The message due to this peer (connected at `addr`) now, given the
-    /// swarm's advertisable peers (this one's own entry is left out), and
-    /// records it as sent. `None` when it is not time yet or there is
+    /// The message due to this peer (whose own addresses are `own`) now,
+    /// given the swarm's advertisable peers (its own entry is left out),
+    /// and records it as sent. `None` when it is not time yet or there is
     /// nothing new to say.
     pub(super) fn due_message(
         &mut self,
-        addr: SocketAddr,
+        own: &[Option<SocketAddr>],
         swarm: &[PexPeer],
         now: Instant,
     ) -> Option<PexMessage> {
-        if self.next_send_at.is_none_or(|due| now < due) {
+        if !self.is_due(now) {
             return None;
         }
-        let itself =
-            |candidate: SocketAddr| candidate == addr || Some(candidate) == self.listen_addr;
+        let itself = |candidate: SocketAddr| own.contains(&Some(candidate));
         let current: Vec<&PexPeer> = swarm.iter().filter(|peer| !itself(peer.addr)).collect();
         let added: Vec<PexPeer> = current
             .iter()
@@ -225,55 +262,6 @@ impl ReceiveLimit {
     }
 }
 
-impl Shared {
-    /// Sends each peer that is due a message the diff of our peers' listen
-    /// addresses since our last message to it.
-    pub(super) fn exchange_peers(&self, now: Instant) {
-        let mut state = self.lock();
-        let swarm: Vec<PexPeer> = state
-            .peers
-            .values()
-            .filter_map(|peer| {
-                let addr = peer.pex.listen_addr()?;
-                let flags = peer.pex.flags(peer.is_seed());
-                Some(PexPeer { addr, flags })
-            })
-            .collect();
-        for peer in state.peers.values_mut() {
-            if peer.extensions().remote_id(UT_PEX).is_none() {
-                continue;
-            }
-            let Some(message) = peer.pex.due_message(peer.addr, &swarm, now) else {
-                continue;
-            };
-            if let Some(wire) = peer.extensions().outgoing(UT_PEX, message.to_payload()) {
-                peer.send(wire);
-            }
-        }
-    }
-
-    /// Applies a `ut_pex` message from peer `key`: the addresses it adds go
-    /// to the dialer, within the limits (a `peers_found` record for every
-    /// message not ignored). A malformed message is ignored.
-    pub(super) fn on_pex(&self, key: PeerKey, payload: &[u8]) -> Result<(), PeerError> {
-        let Ok(message) = PexMessage::from_payload(payload) else {
-            return Ok(());
-        };
-        let addrs = {
-            let mut state = self.lock();
-            let seeding = state.picker.have().is_full();
-            let Some(peer) = state.peers.get_mut(&key) else {
-                return Ok(());
-            };
-            peer.pex.accept(&message, seeding, Instant::now())
-        };
-        if let Some(addrs) = addrs {
-            let _ = self.new_peers.send(PeerBatch::new(PeerSource::Pex, addrs));
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,65 +284,43 @@ mod tests {
     }
 
     #[test]
-    fn private_torrents_do_not_register_ut_pex() {
-        assert_eq!(local_extensions(true).local_id(UT_PEX), None);
-        assert!(!local_extensions(true)
-            .handshake()
-            .extensions
-            .contains_key(UT_PEX));
-        assert!(local_extensions(false).local_id(UT_PEX).is_some());
-        assert!(local_extensions(false)
-            .handshake()
-            .extensions
-            .contains_key(UT_PEX));
-    }
-
-    #[test]
-    fn an_accepted_peer_is_advertised_at_its_handshake_port() {
-        let start = Instant::now();
-        let mut accepted = PexPeerState::new(addr("10.0.0.1:50000"), false, start);
-        assert_eq!(accepted.listen_addr(), None);
-        accepted.on_handshake(addr("10.0.0.1:50000"), Some(6881), true, start);
-        assert_eq!(accepted.listen_addr(), Some(addr("10.0.0.1:6881")));
-        assert_eq!(accepted.flags(true), PexFlags::SEED);
-
-        accepted.on_handshake(addr("10.0.0.1:50000"), None, true, start);
+    fn peers_are_advertised_at_their_listen_address_with_their_flags() {
+        let summary = |listen: Option<&str>, dialled, seed| PeerSummary {
+            addr: addr("10.0.0.1:50000"),
+            listen_addr: listen.map(addr),
+            dialled,
+            seed,
+        };
+        assert_eq!(advertised(&summary(None, false, true)), None);
+        let seed = advertised(&summary(Some("10.0.0.1:6881"), false, true)).unwrap();
         assert_eq!(
-            accepted.listen_addr(),
-            Some(addr("10.0.0.1:6881")),
-            "an update without p"
+            (seed.addr, seed.flags),
+            (addr("10.0.0.1:6881"), PexFlags::SEED)
         );
-
-        let mut no_port = PexPeerState::new(addr("10.0.0.2:50000"), false, start);
-        no_port.on_handshake(addr("10.0.0.2:50000"), Some(0), true, start);
-        assert_eq!(no_port.listen_addr(), None);
-
-        let mut dialled = PexPeerState::new(addr("10.0.0.3:6881"), true, start);
-        dialled.on_handshake(addr("10.0.0.3:6881"), Some(7000), true, start);
-        assert_eq!(dialled.listen_addr(), Some(addr("10.0.0.3:6881")));
-        assert_eq!(dialled.flags(false), PexFlags::REACHABLE);
+        let reachable = advertised(&summary(Some("10.0.0.1:6881"), true, false)).unwrap();
+        assert_eq!(reachable.flags, PexFlags::REACHABLE);
     }
 
     #[test]
     fn the_first_message_goes_soon_after_the_handshake_then_diffs_once_a_minute() {
         let start = Instant::now();
-        let me = addr("10.0.0.9:6881");
-        let mut state = PexPeerState::new(me, true, start);
+        let me = [Some(addr("10.0.0.9:6881"))];
+        let mut state = PexPeerState::new(start);
         let swarm = [
             pex_peer("10.0.0.1:1"),
             pex_peer("10.0.0.2:2"),
             pex_peer("10.0.0.9:6881"),
         ];
         assert_eq!(
-            state.due_message(me, &swarm, start + SEND_INTERVAL),
+            state.due_message(&me, &swarm, start + SEND_INTERVAL),
             None,
             "no handshake yet"
         );
 
-        state.on_handshake(me, None, true, start);
-        assert_eq!(state.due_message(me, &swarm, start), None, "too soon");
+        state.on_handshake(true, start);
+        assert_eq!(state.due_message(&me, &swarm, start), None, "too soon");
         let first = state
-            .due_message(me, &swarm, start + FIRST_MESSAGE_DELAY)
+            .due_message(&me, &swarm, start + FIRST_MESSAGE_DELAY)
             .unwrap();
         assert_eq!(
             addrs(&first),
@@ -366,16 +332,16 @@ mod tests {
         let later = [pex_peer("10.0.0.2:2"), pex_peer("10.0.0.3:3")];
         let sent_at = start + FIRST_MESSAGE_DELAY;
         assert_eq!(
-            state.due_message(me, &later, sent_at + SEND_INTERVAL / 2),
+            state.due_message(&me, &later, sent_at + SEND_INTERVAL / 2),
             None
         );
         let diff = state
-            .due_message(me, &later, sent_at + SEND_INTERVAL)
+            .due_message(&me, &later, sent_at + SEND_INTERVAL)
             .unwrap();
         assert_eq!(addrs(&diff), [addr("10.0.0.3:3")]);
         assert_eq!(diff.dropped, [addr("10.0.0.1:1")]);
         assert_eq!(
-            state.due_message(me, &later, sent_at + 3 * SEND_INTERVAL),
+            state.due_message(&me, &later, sent_at + 3 * SEND_INTERVAL),
             None,
             "nothing new"
         );
@@ -384,38 +350,38 @@ mod tests {
     #[test]
     fn no_messages_without_pex_on_both_sides() {
         let start = Instant::now();
-        let me = addr("10.0.0.9:6881");
-        let mut state = PexPeerState::new(me, true, start);
-        state.on_handshake(me, None, false, start);
+        let me = [Some(addr("10.0.0.9:6881"))];
+        let mut state = PexPeerState::new(start);
+        state.on_handshake(false, start);
         let swarm = [pex_peer("10.0.0.1:1")];
-        assert_eq!(state.due_message(me, &swarm, start + SEND_INTERVAL), None);
+        assert_eq!(state.due_message(&me, &swarm, start + SEND_INTERVAL), None);
     }
 
     #[test]
     fn a_message_carries_at_most_the_caps() {
         let start = Instant::now();
-        let me = addr("10.0.0.9:6881");
-        let mut state = PexPeerState::new(me, true, start);
-        state.on_handshake(me, None, true, start);
+        let me = [Some(addr("10.0.0.9:6881"))];
+        let mut state = PexPeerState::new(start);
+        state.on_handshake(true, start);
         let swarm: Vec<PexPeer> = (1..=120u16)
             .map(|port| pex_peer(&format!("10.0.1.1:{port}")))
             .collect();
         let mut now = start + FIRST_MESSAGE_DELAY;
         let mut told = HashSet::new();
-        while let Some(message) = state.due_message(me, &swarm, now) {
+        while let Some(message) = state.due_message(&me, &swarm, now) {
             assert!(message.added.len() <= MAX_ADDED);
             told.extend(message.added.iter().map(|peer| peer.addr));
             now += SEND_INTERVAL;
         }
         assert_eq!(told.len(), swarm.len());
-        let message = state.due_message(me, &[], now).unwrap();
+        let message = state.due_message(&me, &[], now).unwrap();
         assert_eq!(message.dropped.len(), MAX_DROPPED);
     }
 
     #[test]
     fn messages_beyond_the_burst_wait_for_the_interval() {
         let start = Instant::now();
-        let mut state = PexPeerState::new(addr("10.0.0.9:6881"), true, start);
+        let mut state = PexPeerState::new(start);
         let message = PexMessage {
             added: vec![pex_peer("10.0.0.1:1")],
             dropped: vec![],
@@ -434,7 +400,7 @@ mod tests {
     #[test]
     fn a_seed_skips_peers_flagged_as_seeds() {
         let start = Instant::now();
-        let mut state = PexPeerState::new(addr("10.0.0.9:6881"), true, start);
+        let mut state = PexPeerState::new(start);
         let message = PexMessage {
             added: vec![
                 pex_peer("10.0.0.1:1"),
@@ -454,7 +420,7 @@ mod tests {
     #[test]
     fn one_peer_teaches_at_most_the_cap() {
         let start = Instant::now();
-        let mut state = PexPeerState::new(addr("10.0.0.9:6881"), true, start);
+        let mut state = PexPeerState::new(start);
         let message = PexMessage {
             added: (1..=MAX_ADDED as u16)
                 .map(|port| pex_peer(&format!("10.0.2.1:{port}")))

@@ -1,11 +1,12 @@
 //! A running torrent: starts the shared state, the once-a-second ticker
-//! (rates, progress, snubbing, rechoke every 10 s, resume saves), the
+//! (rates, progress, snubbing, extension ticks, rechoke every 10 s, resume saves), the
 //! announcer and the dialer, and stops them all cleanly.
 
 use super::announce::announce_loop;
-use super::choker::{TitForTat, RECHOKE_INTERVAL};
+use super::choker::{ChokerFactory, RECHOKE_INTERVAL};
 use super::connection;
 use super::events::{PeersFound, Progress, SwarmEvent};
+use super::extension::Extension;
 use super::picker::Picker;
 use super::shared::Shared;
 use super::{PeerBatch, PeerSource};
@@ -59,6 +60,10 @@ pub struct SessionOptions {
     pub wanted: Bitfield,
     /// Fetch pieces in order.
     pub sequential: bool,
+    /// The unchoke strategy (tit-for-tat unless a market replaces it).
+    pub choker: ChokerFactory,
+    /// Extensions offered besides the built-in `ut_metadata` and `ut_pex`.
+    pub extensions: Vec<Extension>,
 }
 
 /// Counters of a running torrent.
@@ -99,10 +104,9 @@ impl Session {
             options.wanted.clone(),
             options.sequential,
         );
-        let choker = Box::new(TitForTat::new(4));
         let (new_peers, new_peers_receiver) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared::new(
-            torrent, storage, picker, choker, options, events, new_peers,
+            torrent, storage, picker, options, events, new_peers,
         ));
         let mut tasks = JoinSet::new();
         tasks.spawn(tick_loop(Arc::clone(&shared)));
@@ -225,7 +229,6 @@ async fn tick_loop(shared: Arc<Shared>) {
         }
         let now = Instant::now();
         shared.tick(now);
-        shared.exchange_peers(now);
         if now.duration_since(last_rechoke) >= RECHOKE_INTERVAL {
             shared.rechoke();
             last_rechoke = now;
@@ -249,7 +252,7 @@ async fn tick_loop(shared: Arc<Shared>) {
 fn progress_of(shared: &Shared) -> Progress {
     let state = shared.lock();
     let (download_rate, upload_rate) = state.peers.values().fold((0, 0), |(down, up), peer| {
-        (down + peer.download_rate(), up + peer.upload.rate())
+        (down + peer.download.rate(), up + peer.upload.rate())
     });
     Progress {
         info_hash: shared.info_hash_hex.clone(),
@@ -333,7 +336,7 @@ fn dial_due(shared: &Arc<Shared>, known: &mut KnownPeers) {
             return;
         };
         *next_attempt = now + REDIAL_INTERVAL;
-        shared.lock().connecting.insert(*addr);
+        shared.dialling(*addr, false);
         tokio::spawn(connection::dial(Arc::clone(shared), *addr, slot));
     }
 }

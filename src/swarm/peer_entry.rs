@@ -1,0 +1,273 @@
+//! What a session keeps of one connected peer ([`PeerEntry`]): its pieces,
+//! both sides' choke and interest, our requests to it, its rates, where it
+//! listens, what it offers for a slot and its extensions' states; and the
+//! channel to its connection task ([`Outgoing`]).
+//!
+//! Invariant: `requested` holds exactly the blocks we asked this peer for
+//! and have neither received nor taken back; every block leaving it is
+//! either delivered or handed back to the picker.
+
+use super::choker::{PricePerMib, UploadSlot};
+use super::extension::PeerSummary;
+use super::meter::RateMeter;
+use super::picker::{Block, BLOCK_SIZE};
+use crate::bitfield::Bitfield;
+use crate::peer::{BlockRequest, ExtensionRegistry, Message};
+use std::any::Any;
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::time::Instant;
+use thiserror::Error;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// The most requests we keep outstanding at one peer.
+pub(super) const MAX_PIPELINE: usize = 512;
+/// The fewest requests we keep outstanding at one unchoking peer.
+const MIN_PIPELINE: usize = 32;
+/// What we assume a peer accepts before its handshake says (`reqq`).
+const DEFAULT_REQUEST_QUEUE: usize = 250;
+
+/// Something a peer task must send or do.
+#[derive(Debug)]
+pub(super) enum Outgoing {
+    /// A message to encode and send.
+    Message(Message),
+    /// A block the peer asked for, to read and send.
+    Upload(BlockRequest),
+    /// A request the peer withdrew before it was served.
+    WithdrawUpload(BlockRequest),
+}
+
+/// Why a connection was closed by us.
+#[derive(Debug, Error)]
+pub enum PeerError {
+    /// The peer broke the protocol.
+    #[error("protocol violation: {0}")]
+    Protocol(String),
+    /// The peer is banned, connected twice, or the swarm is full.
+    #[error("refused: {0}")]
+    Refused(&'static str),
+    /// The wire codec failed.
+    #[error(transparent)]
+    Wire(#[from] crate::peer::WireError),
+    /// The connection timed out.
+    #[error("timed out")]
+    Timeout,
+}
+
+/// How a peer was connected, and so where it listens.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PeerOrigin {
+    /// The connection's remote address.
+    pub(super) addr: SocketAddr,
+    /// Whether we dialled it (else it dialled us).
+    pub(super) dialled: bool,
+    /// Its id from the BitTorrent handshake.
+    pub(super) peer_id: [u8; 20],
+    /// Whether it supports the fast extension (BEP 6).
+    pub(super) fast: bool,
+}
+
+/// One connected peer.
+#[derive(Debug)]
+pub(super) struct PeerEntry {
+    pub(super) addr: SocketAddr,
+    pub(super) peer_id: [u8; 20],
+    pub(super) dialled: bool,
+    /// Where it accepts connections: the address we dialled, or for a peer
+    /// that dialled us, its IP with the port from its extended handshake.
+    listen_addr: Option<SocketAddr>,
+    outbox: mpsc::UnboundedSender<Outgoing>,
+    pub(super) cancel: CancellationToken,
+    pub(super) has: Bitfield,
+    pub(super) fast: bool,
+    /// Pieces we let it request while we choke it (BEP 6).
+    pub(super) allowed_fast: Vec<u32>,
+    /// Pieces it lets us request while it chokes us (BEP 6).
+    pub(super) allowed_fast_from_peer: Vec<u32>,
+    pub(super) extensions: ExtensionRegistry,
+    pub(super) peer_choking: bool,
+    pub(super) peer_interested: bool,
+    /// The upload slot the choker gave it.
+    pub(super) slot: UploadSlot,
+    pub(super) am_interested: bool,
+    pub(super) requested: HashSet<Block>,
+    /// How many requests it accepts (`reqq`).
+    pub(super) request_queue: usize,
+    pub(super) download: RateMeter,
+    pub(super) upload: RateMeter,
+    pub(super) last_block_at: Instant,
+    /// What it offers for a regular slot, as an extension recorded.
+    pub(super) offer: Option<PricePerMib>,
+    /// One state per extension of the session, in local-id order.
+    pub(super) extension_states: Vec<Box<dyn Any + Send>>,
+}
+
+impl PeerEntry {
+    /// A peer just handshaken, choked and not interested either way.
+    pub(super) fn new(
+        origin: PeerOrigin,
+        piece_count: usize,
+        allowed_fast: Vec<u32>,
+        extensions: ExtensionRegistry,
+        outbox: mpsc::UnboundedSender<Outgoing>,
+        cancel: CancellationToken,
+        now: Instant,
+    ) -> PeerEntry {
+        PeerEntry {
+            addr: origin.addr,
+            peer_id: origin.peer_id,
+            dialled: origin.dialled,
+            listen_addr: origin.dialled.then_some(origin.addr),
+            outbox,
+            cancel,
+            has: Bitfield::new(piece_count),
+            fast: origin.fast,
+            allowed_fast,
+            allowed_fast_from_peer: Vec::new(),
+            extensions,
+            peer_choking: true,
+            peer_interested: false,
+            slot: UploadSlot::Choked,
+            am_interested: false,
+            requested: HashSet::new(),
+            request_queue: DEFAULT_REQUEST_QUEUE,
+            download: RateMeter::new(now),
+            upload: RateMeter::new(now),
+            last_block_at: now,
+            offer: None,
+            extension_states: Vec::new(),
+        }
+    }
+
+    /// Queues a message to the peer.
+    pub(super) fn send(&self, message: Message) {
+        let _ = self.outbox.send(Outgoing::Message(message));
+    }
+
+    /// Queues something else for the connection task.
+    pub(super) fn queue(&self, item: Outgoing) {
+        let _ = self.outbox.send(item);
+    }
+
+    /// Whether we choke it.
+    pub(super) fn am_choking(&self) -> bool {
+        !self.slot.is_unchoked()
+    }
+
+    /// Whether the peer has every piece.
+    pub(super) fn is_seed(&self) -> bool {
+        self.has.is_full() && !self.has.is_empty()
+    }
+
+    /// Where the peer accepts connections, when known.
+    pub(super) fn listen_addr(&self) -> Option<SocketAddr> {
+        self.listen_addr
+    }
+
+    /// Records the listen port `p` of the peer's extended handshake. It
+    /// counts only for a peer that dialled us; a later handshake without
+    /// `p` changes nothing, and `p` 0 means it does not listen.
+    pub(super) fn record_listen_port(&mut self, listen_port: Option<u16>) {
+        if let Some(port) = listen_port.filter(|_| !self.dialled) {
+            self.listen_addr = (port != 0).then(|| SocketAddr::new(self.addr.ip(), port));
+        }
+    }
+
+    /// What the rest of the swarm sees of it.
+    pub(super) fn summary(&self) -> PeerSummary {
+        PeerSummary {
+            addr: self.addr,
+            listen_addr: self.listen_addr,
+            dialled: self.dialled,
+            seed: self.is_seed(),
+        }
+    }
+
+    /// How many requests to keep outstanding: half a second of its current
+    /// rate, within the pipeline bounds and what the peer accepts.
+    pub(super) fn pipeline_target(&self) -> usize {
+        let per_second = self.download.rate() as usize / BLOCK_SIZE as usize;
+        (per_second / 2).clamp(
+            MIN_PIPELINE,
+            MAX_PIPELINE.min(self.request_queue.max(MIN_PIPELINE)),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(addr: &str, dialled: bool) -> PeerEntry {
+        let origin = PeerOrigin {
+            addr: addr.parse().unwrap(),
+            dialled,
+            peer_id: [1; 20],
+            fast: true,
+        };
+        let (outbox, _) = mpsc::unbounded_channel();
+        let registry = ExtensionRegistry::new();
+        let cancel = CancellationToken::new();
+        PeerEntry::new(
+            origin,
+            8,
+            Vec::new(),
+            registry,
+            outbox,
+            cancel,
+            Instant::now(),
+        )
+    }
+
+    #[test]
+    fn an_accepted_peer_listens_at_its_handshake_port() {
+        let mut accepted = entry("10.0.0.1:50000", false);
+        assert_eq!(accepted.listen_addr(), None);
+        accepted.record_listen_port(Some(6881));
+        assert_eq!(
+            accepted.listen_addr(),
+            Some("10.0.0.1:6881".parse().unwrap())
+        );
+        accepted.record_listen_port(None);
+        assert_eq!(
+            accepted.listen_addr(),
+            Some("10.0.0.1:6881".parse().unwrap()),
+            "an update without p"
+        );
+        accepted.record_listen_port(Some(0));
+        assert_eq!(accepted.listen_addr(), None, "p 0: it does not listen");
+    }
+
+    #[test]
+    fn a_dialled_peer_listens_where_we_dialled_it() {
+        let mut dialled = entry("10.0.0.3:6881", true);
+        dialled.record_listen_port(Some(7000));
+        assert_eq!(
+            dialled.listen_addr(),
+            Some("10.0.0.3:6881".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn the_pipeline_follows_the_rate_within_its_bounds() {
+        let mut peer = entry("10.0.0.1:1", true);
+        assert_eq!(peer.pipeline_target(), MIN_PIPELINE);
+        peer.request_queue = 1;
+        assert_eq!(
+            peer.pipeline_target(),
+            MIN_PIPELINE,
+            "never below the floor"
+        );
+        peer.request_queue = 100_000;
+        let start = Instant::now();
+        peer.download = RateMeter::new(start);
+        for second in 1..=5 {
+            peer.download.add(1 << 30);
+            peer.download
+                .tick(start + std::time::Duration::from_secs(second));
+        }
+        assert_eq!(peer.pipeline_target(), MAX_PIPELINE, "never above the cap");
+    }
+}

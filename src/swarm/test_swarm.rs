@@ -1,0 +1,221 @@
+//! An in-process swarm for unit tests: a [`Shared`] over a real 16-piece
+//! torrent in a temporary directory, and test peers whose outboxes the test
+//! reads, so each message a peer sends can be applied and every message the
+//! swarm queues in reply can be checked, without sockets.
+
+use super::choker::ChokerFactory;
+use super::events::SwarmEvent;
+use super::extension::Extension;
+use super::peer_entry::{Outgoing, PeerOrigin};
+use super::picker::{PeerKey, Picker};
+use super::shared::Shared;
+use super::{PeerBatch, SessionOptions};
+use crate::bitfield::Bitfield;
+use crate::metainfo::{create, CreateOptions, Torrent};
+use crate::peer::{BlockRequest, Message};
+use crate::rate::{Limits, RateLimiter};
+use crate::storage::{Access, Storage};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::{mpsc, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+/// Bytes per piece of the test torrent.
+pub(super) const PIECE: u32 = 16 * 1024;
+/// Pieces of the test torrent: more than a fast peer's allowed set.
+pub(super) const PIECES: usize = 16;
+
+/// How the test swarm starts.
+pub(super) struct SwarmSetup {
+    pub(super) seeding: bool,
+    pub(super) private: bool,
+    pub(super) choker: ChokerFactory,
+    pub(super) extensions: Vec<Extension>,
+}
+
+impl Default for SwarmSetup {
+    fn default() -> SwarmSetup {
+        SwarmSetup {
+            seeding: true,
+            private: false,
+            choker: ChokerFactory::default(),
+            extensions: Vec::new(),
+        }
+    }
+}
+
+/// A swarm and what it reports.
+pub(super) struct TestSwarm {
+    pub(super) shared: Arc<Shared>,
+    pub(super) events: mpsc::UnboundedReceiver<SwarmEvent>,
+    pub(super) learned: mpsc::UnboundedReceiver<PeerBatch>,
+    /// The content, as the torrent describes it.
+    pub(super) content: Vec<u8>,
+    _dir: tempfile::TempDir,
+}
+
+/// One connected test peer.
+pub(super) struct TestPeer {
+    pub(super) key: PeerKey,
+    outbox: mpsc::UnboundedReceiver<Outgoing>,
+}
+
+impl TestSwarm {
+    /// A swarm of the test torrent: seeding it (content on disk and
+    /// verified) or with nothing yet.
+    pub(super) fn start(setup: SwarmSetup) -> TestSwarm {
+        let dir = tempfile::tempdir().unwrap();
+        let content: Vec<u8> = (0..PIECE as usize * PIECES)
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        let source = dir.path().join("album");
+        std::fs::write(&source, &content).unwrap();
+        let torrent = Arc::new(test_torrent(&source, setup.private));
+        let root = if setup.seeding {
+            dir.path().to_path_buf()
+        } else {
+            std::fs::create_dir(dir.path().join("download")).unwrap();
+            dir.path().join("download")
+        };
+        let layout = super::prepare::layout_of(&torrent).unwrap();
+        let storage = Arc::new(Storage::open(&root, layout, Access::ReadWrite).unwrap());
+        let have = if setup.seeding {
+            Bitfield::full(PIECES)
+        } else {
+            Bitfield::new(PIECES)
+        };
+        let picker = Picker::new(
+            PIECE,
+            content.len() as u64,
+            have,
+            Bitfield::full(PIECES),
+            false,
+        );
+        let options = options(dir.path(), setup.choker, setup.extensions);
+        let (events, events_rx) = mpsc::unbounded_channel();
+        let (new_peers, learned) = mpsc::unbounded_channel();
+        let shared = Shared::new(torrent, storage, picker, options, events, new_peers);
+        TestSwarm {
+            shared: Arc::new(shared),
+            events: events_rx,
+            learned,
+            content,
+            _dir: dir,
+        }
+    }
+
+    /// Registers a peer connected from `addr` (accepted, not dialled).
+    pub(super) fn connect(&self, addr: &str, id: u8, fast: bool) -> TestPeer {
+        let origin = PeerOrigin {
+            addr: addr.parse::<SocketAddr>().unwrap(),
+            dialled: false,
+            peer_id: [id; 20],
+            fast,
+        };
+        let (outbox, outbox_rx) = mpsc::unbounded_channel();
+        let (key, _) = self
+            .shared
+            .register(origin, outbox, CancellationToken::new())
+            .expect("the test peer is admitted");
+        TestPeer {
+            key,
+            outbox: outbox_rx,
+        }
+    }
+
+    /// A piece `peer` may not request while choked (outside its allowed-fast set).
+    pub(super) fn not_allowed_fast(&self, peer: &TestPeer) -> u32 {
+        let allowed = self.shared.lock().peers[&peer.key].allowed_fast.clone();
+        (0..PIECES as u32)
+            .find(|index| !allowed.contains(index))
+            .expect("more pieces than the allowed-fast set")
+    }
+
+    /// Applies a message from `peer`.
+    pub(super) fn receive(
+        &self,
+        peer: &TestPeer,
+        message: Message,
+    ) -> Result<(), super::PeerError> {
+        self.shared.on_message(peer.key, message)
+    }
+}
+
+impl TestPeer {
+    /// The messages queued for this peer since the last call.
+    pub(super) fn messages(&mut self) -> Vec<Message> {
+        self.drain()
+            .into_iter()
+            .filter_map(|item| match item {
+                Outgoing::Message(message) => Some(message),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The uploads queued for this peer since the last call.
+    pub(super) fn uploads(&mut self) -> Vec<BlockRequest> {
+        self.drain()
+            .into_iter()
+            .filter_map(|item| match item {
+                Outgoing::Upload(request) => Some(request),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn drain(&mut self) -> Vec<Outgoing> {
+        let mut items = Vec::new();
+        while let Ok(item) = self.outbox.try_recv() {
+            items.push(item);
+        }
+        items
+    }
+}
+
+fn test_torrent(source: &std::path::Path, private: bool) -> Torrent {
+    let options = CreateOptions {
+        source: source.to_path_buf(),
+        piece_length: Some(PIECE),
+        trackers: Vec::new(),
+        comment: None,
+        private,
+        created_by: None,
+        creation_date: None,
+        threads: 1,
+    };
+    Torrent::from_bytes(&create(&options, &|_| {}).unwrap()).unwrap()
+}
+
+fn options(
+    dir: &std::path::Path,
+    choker: ChokerFactory,
+    extensions: Vec<Extension>,
+) -> SessionOptions {
+    let unlimited = || Limits::new(None, Arc::new(RateLimiter::new(None)));
+    SessionOptions {
+        peer_id: [0xbb; 20],
+        listen_port: 6881,
+        peers: Vec::new(),
+        use_trackers: false,
+        max_peers: 50,
+        connection_slots: Arc::new(Semaphore::new(50)),
+        upload_limits: unlimited(),
+        download_limits: unlimited(),
+        hash_threads: 1,
+        resume_path: dir.join("resume"),
+        wanted: Bitfield::full(PIECES),
+        sequential: false,
+        choker,
+        extensions,
+    }
+}
+
+/// A request for block `begin` of piece `index`.
+pub(super) fn request(index: u32, begin: u32) -> BlockRequest {
+    BlockRequest {
+        index,
+        begin,
+        length: 16 * 1024,
+    }
+}
