@@ -165,7 +165,7 @@ fn album(env: &TestEnv) -> (std::path::PathBuf, std::path::PathBuf) {
     );
     let torrent = env.path().join("album.torrent");
     BttSeed::create(
-        &env,
+        env,
         &data.join("album"),
         &torrent,
         "http://127.0.0.1:1/announce",
