@@ -10,11 +10,10 @@
 mod support;
 
 use btt::cli::seed::Verified;
-use btt::metainfo::Torrent;
 use btt::output::ErrorRecord;
 use btt::storage::ResumeState;
 use btt::swarm::events::{Completed, PeerBanned, PieceFailed, Progress, Started, Summary};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 use support::*;
 
@@ -30,74 +29,6 @@ const RESUMABLE: &[(&str, u64)] = &[("resumable.bin", 8 * 1024 * 1024 + 777)];
 
 /// The download rate that keeps [`RESUMABLE`] running for about 30 s.
 const SLOW: &str = "256KiB";
-
-/// A test's data, its torrent, and the content's top-level path.
-struct Fixture {
-    env: TestEnv,
-    data: PathBuf,
-    torrent: PathBuf,
-}
-
-impl Fixture {
-    /// Makes `spec` under `data/` and a torrent of it with `create_args`
-    /// (e.g. `--announce URL`, `--piece-length 16KiB`).
-    fn new(spec: &[(&str, u64)], create_args: &[&str]) -> Fixture {
-        Fixture::in_env(TestEnv::new(), spec, create_args)
-    }
-
-    fn in_env(env: TestEnv, spec: &[(&str, u64)], create_args: &[&str]) -> Fixture {
-        let data = env.dir("data");
-        make_tree(&data, spec);
-        let top = spec
-            .first()
-            .and_then(|(path, _)| Path::new(path).components().next())
-            .expect("a non-empty spec");
-        let torrent = env.path().join("x.torrent");
-        let mut command = env.btt("btt-seed");
-        command
-            .arg("create")
-            .arg(data.join(top))
-            .arg("-o")
-            .arg(&torrent)
-            .args(create_args);
-        env.spawn("btt-seed create", command)
-            .wait_success(Duration::from_secs(30));
-        Fixture { env, data, torrent }
-    }
-
-    /// With a running embedded tracker, whose announce URL the torrent carries.
-    fn with_tracker(spec: &[(&str, u64)]) -> (Fixture, BttTracker) {
-        let env = TestEnv::new();
-        let tracker = BttTracker::start(&env);
-        let announce = tracker.announce.clone();
-        (
-            Fixture::in_env(env, spec, &["--announce", &announce]),
-            tracker,
-        )
-    }
-
-    fn parsed(&self) -> Torrent {
-        let bytes = std::fs::read(&self.torrent).expect("read the torrent");
-        Torrent::from_bytes(&bytes).expect("the torrent parses")
-    }
-
-    /// `btt-seed run` from `data/` in its own home; extra args before the torrent.
-    fn seed(&self, extra: &[&str]) -> Seeder {
-        let home = Home::new(&self.env, "seeder");
-        seed_in(&self.env, &home, &self.torrent, &self.data, extra)
-    }
-
-    /// `btt-get` into `out-NAME/` with the home `NAME`.
-    fn get(&self, name: &str, extra: &[&str]) -> (Child, PathBuf) {
-        let out = self.out(name);
-        let home = Home::new(&self.env, name);
-        (get_in(&self.env, &home, &self.torrent, &out, extra), out)
-    }
-
-    fn out(&self, name: &str) -> PathBuf {
-        self.env.path().join(format!("out-{name}"))
-    }
-}
 
 /// Waits for a successful exit; the last record must be a complete summary.
 fn finishes_complete(get: &mut Child) -> Summary {
@@ -124,7 +55,7 @@ fn wait_for_a_piece(get: &mut Child) {
 #[test]
 fn single_file_via_the_embedded_tracker() {
     let (fixture, _tracker) = Fixture::with_tracker(SINGLE_FILE);
-    let _seeder = fixture.seed(&[]);
+    let _seeder = fixture.seed("seeder", &[]);
     let (mut get, out) = fixture.get("leecher", &[]);
     let summary = finishes_complete(&mut get);
     assert_trees_equal(&fixture.data, &out);
@@ -136,7 +67,7 @@ fn single_file_via_the_embedded_tracker() {
 #[test]
 fn multi_file_via_the_embedded_tracker() {
     let (fixture, _tracker) = Fixture::with_tracker(MULTI_FILE);
-    let _seeder = fixture.seed(&[]);
+    let _seeder = fixture.seed("seeder", &[]);
     let (mut get, out) = fixture.get("leecher", &[]);
     finishes_complete(&mut get);
     assert_trees_equal(&fixture.data, &out);
@@ -145,7 +76,7 @@ fn multi_file_via_the_embedded_tracker() {
 #[test]
 fn multi_file_via_peer_without_tracker() {
     let fixture = Fixture::new(MULTI_FILE, &[]);
-    let seeder = fixture.seed(&["--no-tracker"]);
+    let seeder = fixture.seed("seeder", &["--no-tracker"]);
     let (mut get, out) = fixture.get("leecher", &["--peer", &seeder.addr(), "--no-tracker"]);
     finishes_complete(&mut get);
     assert_trees_equal(&fixture.data, &out);
@@ -154,7 +85,7 @@ fn multi_file_via_peer_without_tracker() {
 #[test]
 fn single_file_via_peer_without_tracker() {
     let fixture = Fixture::new(SINGLE_FILE, &[]);
-    let seeder = fixture.seed(&["--no-tracker"]);
+    let seeder = fixture.seed("seeder", &["--no-tracker"]);
     let (mut get, out) = fixture.get("leecher", &["--peer", &seeder.addr(), "--no-tracker"]);
     finishes_complete(&mut get);
     assert_trees_equal(&fixture.data, &out);
@@ -171,7 +102,7 @@ fn select_downloads_the_selected_file_completely() {
         .iter()
         .position(|file| file.path.ends_with(wanted))
         .expect("the torrent lists the file");
-    let seeder = fixture.seed(&["--no-tracker"]);
+    let seeder = fixture.seed("seeder", &["--no-tracker"]);
     let select = (position + 1).to_string();
     let (mut get, out) = fixture.get(
         "leecher",
@@ -199,7 +130,7 @@ fn select_two_downloads_the_second_file_and_exits_0() {
     let fixture = Fixture::new(MULTI_FILE, &["--piece-length", "64KiB"]);
     let torrent = fixture.parsed();
     let second = torrent.info.files.get(1).expect("a second file");
-    let seeder = fixture.seed(&["--no-tracker"]);
+    let seeder = fixture.seed("seeder", &["--no-tracker"]);
     let (mut get, out) = fixture.get(
         "leecher",
         &["--peer", &seeder.addr(), "--no-tracker", "--select", "2"],
@@ -216,7 +147,7 @@ fn select_two_downloads_the_second_file_and_exits_0() {
 #[test]
 fn btt_get_on_already_complete_data_exits_0_without_downloading() {
     let fixture = Fixture::new(SINGLE_FILE, &[]);
-    let seeder = fixture.seed(&["--no-tracker"]);
+    let seeder = fixture.seed("seeder", &["--no-tracker"]);
     let peer = ["--peer", &seeder.addr(), "--no-tracker"];
     let (mut first, out) = fixture.get("leecher", &peer);
     finishes_complete(&mut first);
@@ -232,7 +163,7 @@ fn btt_get_on_already_complete_data_exits_0_without_downloading() {
 #[test]
 fn two_leechers_and_one_seeder_all_complete() {
     let (fixture, _tracker) = Fixture::with_tracker(MULTI_FILE);
-    let _seeder = fixture.seed(&[]);
+    let _seeder = fixture.seed("seeder", &[]);
     let (mut first, first_out) = fixture.get("first", &[]);
     let (mut second, second_out) = fixture.get("second", &[]);
     finishes_complete(&mut first);
@@ -313,7 +244,7 @@ fn a_second_seed_run_with_the_same_home_exits_locked() {
 #[test]
 fn resume_after_kill_9_does_not_fetch_verified_pieces_again() {
     let fixture = Fixture::new(RESUMABLE, &[]);
-    let seeder = fixture.seed(&["--no-tracker"]);
+    let seeder = fixture.seed("seeder", &["--no-tracker"]);
     let peer = ["--peer", &seeder.addr(), "--no-tracker"];
     let home = Home::new(&fixture.env, "leecher");
     let out = fixture.out("leecher");
@@ -365,7 +296,7 @@ fn resume_after_kill_9_does_not_fetch_verified_pieces_again() {
 #[test]
 fn sigterm_exits_130_with_a_summary_and_a_restart_resumes() {
     let fixture = Fixture::new(RESUMABLE, &[]);
-    let seeder = fixture.seed(&["--no-tracker"]);
+    let seeder = fixture.seed("seeder", &["--no-tracker"]);
     let peer = ["--peer", &seeder.addr(), "--no-tracker"];
     let home = Home::new(&fixture.env, "leecher");
     let out = fixture.out("leecher");
@@ -398,7 +329,7 @@ fn sigterm_exits_130_with_a_summary_and_a_restart_resumes() {
 #[test]
 fn on_complete_hook_gets_name_info_hash_and_path() {
     let fixture = Fixture::new(SINGLE_FILE, &[]);
-    let seeder = fixture.seed(&["--no-tracker"]);
+    let seeder = fixture.seed("seeder", &["--no-tracker"]);
     let written = fixture.env.path().join("hook.out");
     let hook = format!(
         "printf '%s\\n%s\\n%s\\n' \"$BTT_NAME\" \"$BTT_INFO_HASH\" \"$BTT_PATH\" > '{}'",
@@ -425,7 +356,7 @@ fn on_complete_hook_gets_name_info_hash_and_path() {
 #[test]
 fn seed_time_keeps_seeding_after_completion_then_exits_0() {
     let fixture = Fixture::new(SINGLE_FILE, &[]);
-    let seeder = fixture.seed(&["--no-tracker"]);
+    let seeder = fixture.seed("seeder", &["--no-tracker"]);
     let (mut get, _out) = fixture.get(
         "leecher",
         &[
@@ -513,7 +444,7 @@ fn scraped_seeders(announce: &str, info_hash: [u8; 20]) -> u32 {
 fn sigterm_sends_the_stopped_announce() {
     let (fixture, tracker) = Fixture::with_tracker(SINGLE_FILE);
     let info_hash = fixture.parsed().info_hash.0;
-    let mut seeder = fixture.seed(&[]);
+    let mut seeder = fixture.seed("seeder", &[]);
     let deadline = Instant::now() + Duration::from_secs(30);
     while scraped_seeders(&tracker.announce, info_hash) == 0 {
         assert!(Instant::now() < deadline, "{}", seeder.child.diagnostics());
@@ -540,7 +471,7 @@ fn a_dishonest_peer_is_banned_and_the_download_completes_from_the_honest_one() {
     let dishonest = DishonestPeer::start(torrent.info_hash.0, torrent.info.pieces.len());
     // A slow honest seeder (about 4 s for the 1 MiB), so that the download
     // cannot finish before the dishonest peer is connected and asked.
-    let seeder = fixture.seed(&["--no-tracker", "--up-limit", "256KiB"]);
+    let seeder = fixture.seed("seeder", &["--no-tracker", "--up-limit", "256KiB"]);
     let (mut get, out) = fixture.get(
         "leecher",
         &[
@@ -633,7 +564,7 @@ fn a_download_completes_from_a_peer_that_only_allows_fast_pieces() {
 fn a_choked_peer_gets_its_allowed_fast_pieces_and_nothing_else() {
     let fixture = Fixture::new(&[("served.bin", 1024 * 1024)], SMALL_PIECES);
     let torrent = fixture.parsed();
-    let seeder = fixture.seed(&["--no-tracker"]);
+    let seeder = fixture.seed("seeder", &["--no-tracker"]);
     let probe = probe_allowed_fast(
         &seeder.addr(),
         torrent.info_hash.0,
@@ -661,7 +592,7 @@ fn a_protocol_breaking_peer_is_dropped(behaviour: Behaviour) {
     let fixture = Fixture::new(&[("honest.bin", 1024 * 1024)], SMALL_PIECES);
     let torrent = fixture.parsed();
     let liar = DishonestPeer::start_with(torrent.info_hash.0, torrent.info.pieces.len(), behaviour);
-    let seeder = fixture.seed(&["--no-tracker", "--up-limit", "256KiB"]);
+    let seeder = fixture.seed("seeder", &["--no-tracker", "--up-limit", "256KiB"]);
     let (mut get, out) = fixture.get(
         "leecher",
         &[

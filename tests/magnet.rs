@@ -19,7 +19,7 @@ use btt::metainfo::TorrentSummary;
 use btt::output::ErrorRecord;
 use btt::swarm::events::{PeerBanned, PeersFound, Summary};
 use btt::swarm::PeerSource;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 use support::*;
 
@@ -30,52 +30,22 @@ const DOWNLOAD: Duration = Duration::from_secs(90);
 /// pieces (about 18 KB), so assembling from several pieces is exercised.
 const TWO_METADATA_PIECES: &[(&str, u64)] = &[("big.bin", 14 * 1024 * 1024 + 5)];
 
-/// A test's data, its torrent and its info-hash.
-struct Fixture {
-    env: TestEnv,
-    data: PathBuf,
-    torrent: PathBuf,
-    info_hash: String,
+/// Makes `spec` under `data/` in `env` and a torrent of it with 16 KiB
+/// pieces and `create_args` (`--announce URL`, `--private`).
+fn fixture(env: TestEnv, spec: &[(&str, u64)], create_args: &[&str]) -> Fixture {
+    Fixture::of(spec)
+        .args(&["--piece-length", "16KiB"])
+        .args(create_args)
+        .env(env)
+        .create()
 }
 
-impl Fixture {
-    /// Makes `spec` under `data/` and a torrent of it with 16 KiB pieces
-    /// and `create_args` (`--announce URL`, `--private`).
-    fn new(env: TestEnv, spec: &[(&str, u64)], create_args: &[&str]) -> Fixture {
-        let data = env.dir("data");
-        make_tree(&data, spec);
-        let top = spec
-            .first()
-            .and_then(|(path, _)| Path::new(path).components().next())
-            .expect("a non-empty spec");
-        let torrent = env.path().join("x.torrent");
-        let mut command = env.btt("btt-seed");
-        command
-            .arg("create")
-            .arg(data.join(top))
-            .arg("-o")
-            .arg(&torrent)
-            .args(["--piece-length", "16KiB"])
-            .args(create_args);
-        env.spawn("btt-seed create", command)
-            .wait_success(Duration::from_secs(60));
-        let info_hash = info_hash(&torrent);
-        Fixture {
-            env,
-            data,
-            torrent,
-            info_hash,
-        }
-    }
-
-    fn seed(&self, name: &str) -> Seeder {
-        let home = Home::new(&self.env, name);
-        seed_in(&self.env, &home, &self.torrent, &self.data, &[])
-    }
-
-    fn magnet(&self, extra: &str) -> String {
-        format!("magnet:?xt=urn:btih:{}&dn=big{extra}", self.info_hash)
-    }
+/// A magnet of the fixture's torrent, named `big`, with `extra` parameters.
+fn magnet(fixture: &Fixture, extra: &str) -> String {
+    format!(
+        "magnet:?xt=urn:btih:{}&dn=big{extra}",
+        fixture.info_hash_hex()
+    )
 }
 
 /// Starts `btt-get ARG -o OUT --listen 127.0.0.1:0 EXTRA...` in `home`.
@@ -112,10 +82,10 @@ fn fails_with(child: &mut Child, timeout: Duration) -> (i32, String) {
 fn magnet_download_from_btt_seed_via_the_embedded_tracker_then_from_the_cache() {
     let env = TestEnv::new();
     let tracker = BttTracker::start(&env);
-    let fixture = Fixture::new(env, TWO_METADATA_PIECES, &["--announce", &tracker.announce]);
-    let _first = fixture.seed("seeder-1");
-    let _second = fixture.seed("seeder-2");
-    let magnet = fixture.magnet(&format!("&tr={}", tracker.announce));
+    let fixture = fixture(env, TWO_METADATA_PIECES, &["--announce", &tracker.announce]);
+    let _first = fixture.seed("seeder-1", &[]);
+    let _second = fixture.seed("seeder-2", &[]);
+    let magnet = magnet(&fixture, &format!("&tr={}", tracker.announce));
     let home = Home::new(&fixture.env, "leecher");
     let out = fixture.env.path().join("out");
 
@@ -131,7 +101,7 @@ fn magnet_download_from_btt_seed_via_the_embedded_tracker_then_from_the_cache() 
             metadata.name.as_str(),
             metadata.source.as_str()
         ),
-        (fixture.info_hash.as_str(), "big.bin", "peers")
+        (fixture.info_hash_hex().as_str(), "big.bin", "peers")
     );
     assert!(metadata.size > 16 * 1024, "{metadata:?}");
     let found: Vec<PeersFound> = records_of(&download, "peers_found");
@@ -155,8 +125,8 @@ fn magnet_download_from_btt_seed_via_the_embedded_tracker_then_from_the_cache() 
 fn metadata_only_writes_a_torrent_that_btt_seed_accepts() {
     let env = TestEnv::new();
     let tracker = BttTracker::start(&env);
-    let fixture = Fixture::new(env, TWO_METADATA_PIECES, &["--announce", &tracker.announce]);
-    let seeder = fixture.seed("seeder");
+    let fixture = fixture(env, TWO_METADATA_PIECES, &["--announce", &tracker.announce]);
+    let seeder = fixture.seed("seeder", &[]);
 
     // `btt-seed show` prints a magnet with the name and the tracker.
     let mut show = fixture.env.btt("btt-seed");
@@ -175,7 +145,7 @@ fn metadata_only_writes_a_torrent_that_btt_seed_accepts() {
     fetch.wait_success(DOWNLOAD);
     let record: TorrentSaved = last_record(&fetch, "torrent_saved");
     assert_eq!(record.path, saved.display().to_string());
-    assert_eq!(info_hash(&saved), fixture.info_hash);
+    assert_eq!(info_hash(&saved), fixture.info_hash_hex());
     assert_eq!(record.torrent.trackers, [vec![tracker.announce.clone()]]);
     assert!(!fixture.env.path().join("big.bin").exists());
 
@@ -184,7 +154,7 @@ fn metadata_only_writes_a_torrent_that_btt_seed_accepts() {
     let mut show = fixture.env.spawn("btt-seed show", show);
     show.wait_success(Duration::from_secs(30));
     let summary: TorrentSummary = last_record(&show, "torrent");
-    assert_eq!(summary.info_hash.to_string(), fixture.info_hash);
+    assert_eq!(summary.info_hash.to_string(), fixture.info_hash_hex());
 
     let mut verify = fixture.env.btt("btt-seed");
     verify
@@ -202,7 +172,7 @@ fn metadata_only_writes_a_torrent_that_btt_seed_accepts() {
 /// arguments; checks that exactly the file named `wanted` arrived whole and
 /// that less than everything was downloaded.
 fn magnet_selects(so: impl Fn(usize) -> String, extra: impl Fn(usize) -> Vec<String>) {
-    let fixture = Fixture::new(TestEnv::new(), MULTI_FILE, &[]);
+    let fixture = fixture(TestEnv::new(), MULTI_FILE, &[]);
     let bytes = std::fs::read(&fixture.torrent).expect("read the torrent");
     let torrent = btt::metainfo::Torrent::from_bytes(&bytes).expect("the torrent parses");
     let wanted = "03 outro.flac";
@@ -212,8 +182,11 @@ fn magnet_selects(so: impl Fn(usize) -> String, extra: impl Fn(usize) -> Vec<Str
         .iter()
         .position(|file| file.path.ends_with(wanted))
         .expect("the torrent lists the file");
-    let seeder = fixture.seed("seeder");
-    let magnet = fixture.magnet(&format!("&x.pe={}&so={}", seeder.addr(), so(position)));
+    let seeder = fixture.seed("seeder", &[]);
+    let magnet = magnet(
+        &fixture,
+        &format!("&x.pe={}&so={}", seeder.addr(), so(position)),
+    );
     let out = fixture.env.path().join("out");
     let home = Home::new(&fixture.env, "leecher");
     let extra = extra(position);
@@ -244,8 +217,8 @@ fn select_wins_over_a_magnets_so() {
 
 #[test]
 fn a_downloading_btt_get_serves_the_metadata_of_a_private_torrent() {
-    let fixture = Fixture::new(TestEnv::new(), TWO_METADATA_PIECES, &["--private"]);
-    let seeder = fixture.seed("seeder");
+    let fixture = fixture(TestEnv::new(), TWO_METADATA_PIECES, &["--private"]);
+    let seeder = fixture.seed("seeder", &[]);
     let slow_home = Home::new(&fixture.env, "slow");
     let mut slow = get(
         &fixture.env,
@@ -256,12 +229,12 @@ fn a_downloading_btt_get_serves_the_metadata_of_a_private_torrent() {
     );
     let port = listening_port(&mut slow);
 
-    let magnet = fixture.magnet(&format!("&x.pe=127.0.0.1:{port}"));
+    let magnet = magnet(&fixture, &format!("&x.pe=127.0.0.1:{port}"));
     let saved = fixture.env.path().join("saved.torrent");
     let home = Home::new(&fixture.env, "fetcher");
     let mut fetch = get(&fixture.env, &home, &magnet, &saved, &["--metadata-only"]);
     fetch.wait_success(DOWNLOAD);
-    assert_eq!(info_hash(&saved), fixture.info_hash);
+    assert_eq!(info_hash(&saved), fixture.info_hash_hex());
     let record: TorrentSaved = last_record(&fetch, "torrent_saved");
     assert!(record.torrent.private);
     assert!(
@@ -316,13 +289,13 @@ fn a_magnet_without_trackers_or_peers_fails_at_once() {
 
 #[test]
 fn metadata_that_does_not_hash_is_refused() {
-    let fixture = Fixture::new(TestEnv::new(), TWO_METADATA_PIECES, &[]);
+    let fixture = fixture(TestEnv::new(), TWO_METADATA_PIECES, &[]);
     let mut lie = info_bytes(&fixture.torrent);
     let middle = lie.len() / 2;
     lie[middle] ^= 0x01;
-    let liar = MetadataLiar::start(hash_bytes(&fixture.info_hash), lie);
+    let liar = MetadataLiar::start(fixture.info_hash(), lie);
     let home = Home::new(&fixture.env, "leecher");
-    let magnet = fixture.magnet(&format!("&x.pe={}", liar.addr()));
+    let magnet = magnet(&fixture, &format!("&x.pe={}", liar.addr()));
     let mut get = get(
         &fixture.env,
         &home,
@@ -347,16 +320,16 @@ fn metadata_that_does_not_hash_is_refused() {
 
 #[test]
 fn metadata_that_does_not_hash_is_fetched_again_from_an_honest_peer() {
-    let fixture = Fixture::new(TestEnv::new(), TWO_METADATA_PIECES, &[]);
+    let fixture = fixture(TestEnv::new(), TWO_METADATA_PIECES, &[]);
     let mut lie = info_bytes(&fixture.torrent);
     lie[0] = b'l';
-    let liar = MetadataLiar::start(hash_bytes(&fixture.info_hash), lie);
+    let liar = MetadataLiar::start(fixture.info_hash(), lie);
     // The honest seeder starts only once the liar has been caught, so the
     // liar surely sends metadata first.
     let honest = format!("127.0.0.1:{}", free_port());
     let home = Home::new(&fixture.env, "leecher");
     let out = fixture.env.path().join("out");
-    let magnet = fixture.magnet("");
+    let magnet = magnet(&fixture, "");
     let mut get = get(
         &fixture.env,
         &home,
@@ -416,11 +389,4 @@ fn info_bytes(torrent: &Path) -> Vec<u8> {
     btt::metainfo::Torrent::from_bytes(&bytes)
         .expect("the torrent parses")
         .info_bytes
-}
-
-fn hash_bytes(hex_hash: &str) -> [u8; 20] {
-    hex::decode(hex_hash)
-        .ok()
-        .and_then(|bytes| bytes.try_into().ok())
-        .expect("a hex info-hash")
 }

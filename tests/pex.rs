@@ -42,63 +42,25 @@ const DOWNLOAD: Duration = Duration::from_secs(60);
 const CONTENT: &[(&str, u64)] = &[("pex.bin", 2 * 1024 * 1024)];
 const PIECE_LENGTH: &str = "256KiB";
 
-/// A torrent of [`CONTENT`] under `data/`, `--private` or not.
-struct Fixture {
-    env: TestEnv,
-    data: PathBuf,
-    torrent: PathBuf,
+/// A torrent of [`CONTENT`] under `data/`, `--private` or not, in `env`,
+/// with `create_args` for `btt-seed create` (e.g. `--announce URL`).
+fn fixture_in(env: TestEnv, private: bool, create_args: &[&str]) -> Fixture {
+    Fixture::of(CONTENT)
+        .args(&["--piece-length", PIECE_LENGTH])
+        .args(create_args)
+        .private(private)
+        .env(env)
+        .create()
 }
 
-impl Fixture {
-    fn new(private: bool) -> Fixture {
-        Fixture::in_env(TestEnv::new(), private, &[])
-    }
+/// [`fixture_in`] a new environment.
+fn fixture(private: bool) -> Fixture {
+    fixture_in(TestEnv::new(), private, &[])
+}
 
-    /// In `env`, with `create_args` for `btt-seed create` (e.g. `--announce URL`).
-    fn in_env(env: TestEnv, private: bool, create_args: &[&str]) -> Fixture {
-        let data = env.dir("data");
-        make_tree(&data, CONTENT);
-        let torrent = env.path().join("pex.torrent");
-        let mut command = env.btt("btt-seed");
-        command
-            .arg("create")
-            .arg(data.join("pex.bin"))
-            .arg("-o")
-            .arg(&torrent)
-            .args(["--piece-length", PIECE_LENGTH])
-            .args(create_args);
-        if private {
-            command.arg("--private");
-        }
-        env.spawn("btt-seed create", command)
-            .wait_success(Duration::from_secs(30));
-        Fixture { env, data, torrent }
-    }
-
-    fn seed(&self, name: &str) -> Seeder {
-        let home = Home::new(&self.env, name);
-        seed_in(
-            &self.env,
-            &home,
-            &self.torrent,
-            &self.data,
-            &["--no-tracker"],
-        )
-    }
-
-    fn get(&self, name: &str, extra: &[&str]) -> (Child, PathBuf) {
-        let out = self.env.path().join(format!("out-{name}"));
-        let home = Home::new(&self.env, name);
-        (get_in(&self.env, &home, &self.torrent, &out, extra), out)
-    }
-
-    fn info_hash(&self) -> [u8; 20] {
-        let bytes = std::fs::read(&self.torrent).expect("read the torrent");
-        btt::metainfo::Torrent::from_bytes(&bytes)
-            .expect("the torrent parses")
-            .info_hash
-            .0
-    }
+/// `btt-seed run` of the fixture, without a tracker, in the home `name`.
+fn seed(fixture: &Fixture, name: &str) -> Seeder {
+    fixture.seed(name, &["--no-tracker"])
 }
 
 /// Stops a btt process with SIGTERM and returns its summary.
@@ -116,7 +78,7 @@ fn stop(child: &mut Child) -> Summary {
 /// Two btt seeders that know nobody: only a peer that dials them, and what
 /// they learn through PEX, connects them to anyone.
 fn two_seeders(fixture: &Fixture) -> [Seeder; 2] {
-    [fixture.seed("s2"), fixture.seed("s3")]
+    [seed(fixture, "s2"), seed(fixture, "s3")]
 }
 
 /// Waits until each seeder has used a PEX message from the middle peer. That
@@ -217,7 +179,7 @@ fn seeders_uploaded_everything(seeders: &mut [Seeder; 2]) {
 
 #[test]
 fn a_leecher_that_knows_one_peer_learns_the_others_through_pex_and_downloads_from_them() {
-    let fixture = Fixture::new(false);
+    let fixture = fixture(false);
     let mut seeders = two_seeders(&fixture);
     let (mut middle, middle_addr) = btt_middle(&fixture, &seeders);
     wait_for_first_pex(&mut seeders);
@@ -230,7 +192,7 @@ fn a_leecher_that_knows_one_peer_learns_the_others_through_pex_and_downloads_fro
 
 #[test]
 fn libtorrent_learns_btt_seeders_from_btt_pex() {
-    let fixture = Fixture::new(false);
+    let fixture = fixture(false);
     let mut seeders = two_seeders(&fixture);
     let (mut middle, middle_addr) = btt_middle(&fixture, &seeders);
     wait_for_first_pex(&mut seeders);
@@ -249,7 +211,7 @@ fn libtorrent_learns_btt_seeders_from_btt_pex() {
 
 #[test]
 fn btt_learns_btt_seeders_from_libtorrent_pex() {
-    let fixture = Fixture::new(false);
+    let fixture = fixture(false);
     let mut seeders = two_seeders(&fixture);
     // S1 as libtorrent, held to 1 KB/s: a 256 KiB piece takes minutes.
     let (_middle, middle_addr, _) = libtorrent_pex_leecher(
@@ -275,7 +237,7 @@ fn btt_learns_btt_seeders_from_libtorrent_pex() {
 fn aria2_learns_btt_seeders_from_btt_pex() {
     let env = TestEnv::new();
     let tracker = BttTracker::start(&env);
-    let fixture = Fixture::in_env(env, false, &["--announce", &tracker.announce]);
+    let fixture = fixture_in(env, false, &["--announce", &tracker.announce]);
     let mut seeders = two_seeders(&fixture);
     // aria2 needs a tracker: only S1 announces, the seeders do not.
     let (mut middle, _) = fixture.get(
@@ -401,8 +363,8 @@ async fn dialled_within(bait: &TcpListener, info_hash: [u8; 20], wait: Duration)
 /// torrent; returns whether the seeder advertised `ut_pex` and whether it
 /// dialled the bait.
 fn offer_bait(private: bool, wait: Duration) -> (bool, bool) {
-    let fixture = Fixture::new(private);
-    let seeder = fixture.seed("seeder");
+    let fixture = fixture(private);
+    let seeder = seed(&fixture, "seeder");
     let info_hash = fixture.info_hash();
     let seeder_addr: SocketAddr = seeder.addr().parse().expect("the seeder's address");
     let runtime = tokio::runtime::Builder::new_current_thread()
