@@ -13,7 +13,7 @@ use super::exit::{with_status, ExitStatus};
 use crate::config::Dirs;
 use crate::ledger::node::client::NodeClient;
 use crate::ledger::tron_client::{TronClient, MAINNET_URL, NILE_URL};
-use crate::ledger::{Ledger, LedgerError, LocalLedger, OpenOptions};
+use crate::ledger::{ErrorKind, Ledger, LedgerError, LocalLedger, OpenOptions};
 use clap::Args;
 use std::future::Future;
 
@@ -110,22 +110,47 @@ pub fn run_on_ledger<T: LedgerTask>(args: &LedgerArgs, task: T) -> anyhow::Resul
     }
 }
 
-/// The stable code of a refusal, the node's own for remote refusals.
-pub fn refusal_code(error: &LedgerError) -> &str {
-    match error {
-        LedgerError::Remote { code, .. } => code.as_str(),
-        other => other.code(),
-    }
-}
-
-/// The exit status a ledger refusal or failure maps to.
+/// The exit status a ledger refusal or failure maps to, by its kind (a
+/// node's refusal by the kind the node named).
 pub fn ledger_status(error: &LedgerError) -> ExitStatus {
-    match refusal_code(error) {
-        _ if error.is_insufficient_funds() => ExitStatus::InsufficientFunds,
-        "unreachable" => ExitStatus::Unreachable,
-        "open" | "storage" | "commit_failed" | "corrupt" | "worker" | "missing" | "unsupported"
-        | "tron_error" => ExitStatus::Failure,
-        _ => ExitStatus::BadInput,
+    match error.kind() {
+        ErrorKind::InsufficientBalance => ExitStatus::InsufficientFunds,
+        ErrorKind::Unreachable => ExitStatus::Unreachable,
+        ErrorKind::Open
+        | ErrorKind::Storage
+        | ErrorKind::CommitFailed
+        | ErrorKind::Corrupt
+        | ErrorKind::Worker
+        | ErrorKind::Missing
+        | ErrorKind::Unsupported
+        | ErrorKind::TronError => ExitStatus::Failure,
+        ErrorKind::BadTransaction
+        | ErrorKind::TimestampInFuture
+        | ErrorKind::ExpirationTooFar
+        | ErrorKind::Replay
+        | ErrorKind::Expired
+        | ErrorKind::ZeroAmount
+        | ErrorKind::Overflow
+        | ErrorKind::MintDisabled
+        | ErrorKind::BadSignature
+        | ErrorKind::WrongSigner
+        | ErrorKind::TokenMismatch
+        | ErrorKind::DeadlineInPast
+        | ErrorKind::UnknownChannel
+        | ErrorKind::ChannelExists
+        | ErrorKind::ChannelClosed
+        | ErrorKind::VoucherForAnotherChannel
+        | ErrorKind::VoucherForAnotherPayee
+        | ErrorKind::VoucherAboveLocked
+        | ErrorKind::VoucherNotAbove
+        | ErrorKind::RefundBeforeTimeout
+        | ErrorKind::UnknownCampaign
+        | ErrorKind::CampaignExists
+        | ErrorKind::PledgeReplay
+        | ErrorKind::PledgeAfterDeadline
+        | ErrorKind::SettleBeforeDeadline
+        | ErrorKind::CampaignSettled
+        | ErrorKind::Refused => ExitStatus::BadInput,
     }
 }
 
@@ -168,7 +193,7 @@ mod tests {
         };
         assert_eq!(ledger_status(&poor), ExitStatus::InsufficientFunds);
         let remote_poor = LedgerError::Remote {
-            code: "insufficient_balance".into(),
+            kind: ErrorKind::InsufficientBalance,
             message: String::new(),
         };
         assert_eq!(ledger_status(&remote_poor), ExitStatus::InsufficientFunds);
@@ -179,5 +204,33 @@ mod tests {
             message: "refused".into(),
         };
         assert_eq!(ledger_status(&down), ExitStatus::Unreachable);
+    }
+
+    /// The statuses the string codes mapped to before kinds replaced them.
+    #[test]
+    fn every_kind_keeps_the_status_of_its_code() {
+        let failures = [
+            "open",
+            "storage",
+            "commit_failed",
+            "corrupt",
+            "worker",
+            "missing",
+            "unsupported",
+            "tron_error",
+        ];
+        for &kind in ErrorKind::ALL {
+            let expected = match kind.code() {
+                "insufficient_balance" => ExitStatus::InsufficientFunds,
+                "unreachable" => ExitStatus::Unreachable,
+                code if failures.contains(&code) => ExitStatus::Failure,
+                _ => ExitStatus::BadInput,
+            };
+            let remote = LedgerError::Remote {
+                kind,
+                message: String::new(),
+            };
+            assert_eq!(ledger_status(&remote), expected, "{kind:?}");
+        }
     }
 }

@@ -32,6 +32,7 @@ pub mod admit;
 pub mod channel;
 pub mod domain;
 pub mod error;
+pub mod error_kind;
 pub mod escrow;
 pub mod id;
 pub mod local;
@@ -44,6 +45,7 @@ pub use channel::{
 };
 pub use domain::{Authorise, DomainMessage, Purpose, Signature, Signed};
 pub use error::LedgerError;
+pub use error_kind::ErrorKind;
 pub use escrow::{CampaignState, CampaignStatus, CreateCampaign, Pledge, PledgerTotal};
 pub use id::{CampaignId, ChannelId, LedgerId};
 pub use local::{Clock, LocalLedger, OpenOptions};
