@@ -205,7 +205,7 @@ impl SendArgs {
 
 fn after_help() -> String {
     format!(
-        "{}\nEnvironment:\n  BTT_HOME               directory for keystores and the embedded ledger (default: XDG data directory)\n  BTT_LEDGER             same as --ledger\n  BTT_DEV_LEDGER         when 1, same as --dev\n  BTT_PASSWORD_FILE      same as --password-file\n  BTT_INSECURE_FAST_KDF  when 1, new keystores use weak scrypt parameters: for tests only\n",
+        "{}\nEnvironment:\n  BTT_HOME               directory for keystores and the embedded ledger (default: XDG data directory)\n  BTT_LEDGER             same as --ledger\n  BTT_DEV_LEDGER         when 1, same as --dev\n  BTT_PASSWORD_FILE      same as --password-file\n",
         super::exit_status_help()
     )
 }
@@ -436,11 +436,21 @@ impl Session<'_> {
     }
 }
 
-/// Weak scrypt parameters only when `BTT_INSECURE_FAST_KDF=1` asks for them.
+/// The scrypt parameters of new keystores. `BTT_INSECURE_FAST_KDF=1` asks
+/// for weak ones so that the tests, which drive debug binaries, do not spend
+/// seconds per keystore; a release build ignores it (and its help does not
+/// name it), so no environment can weaken a real user's keystore.
 fn kdf_strength() -> KdfStrength {
-    match std::env::var("BTT_INSECURE_FAST_KDF").as_deref() {
-        Ok("1") => KdfStrength::InsecureFast,
-        _ => KdfStrength::Standard,
+    let asked = std::env::var_os("BTT_INSECURE_FAST_KDF").is_some_and(|value| value == "1");
+    strength(cfg!(debug_assertions), asked)
+}
+
+/// Weak parameters only when asked for, and only in a debug build.
+fn strength(debug_build: bool, fast_asked: bool) -> KdfStrength {
+    if debug_build && fast_asked {
+        KdfStrength::InsecureFast
+    } else {
+        KdfStrength::Standard
     }
 }
 
@@ -597,5 +607,23 @@ impl Record for TransactionRecord {
 
     fn human(&self) -> Option<String> {
         serde_json::to_string_pretty(&self.0).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_debug_build_weakens_the_kdf_and_only_when_asked() {
+        assert_eq!(strength(true, true), KdfStrength::InsecureFast);
+        assert_eq!(strength(false, true), KdfStrength::Standard);
+        assert_eq!(strength(true, false), KdfStrength::Standard);
+        assert_eq!(strength(false, false), KdfStrength::Standard);
+    }
+
+    #[test]
+    fn help_does_not_name_the_test_switch() {
+        assert!(!after_help().contains("BTT_INSECURE_FAST_KDF"));
     }
 }
