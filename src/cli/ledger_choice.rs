@@ -2,8 +2,12 @@
 //! `--ledger` / `BTT_LEDGER` names `local` (the embedded SQLite ledger at
 //! `DATA/ledger.sqlite`, the default), a btt node URL, `tron-mainnet` /
 //! `tron-nile` (TronGrid), or `tron+http://...` (any TRON full node's HTTP
-//! API). A command is written once as a [`LedgerTask`], generic over
-//! [`Ledger`], and [`run_on_ledger`] runs it against the chosen backend.
+//! API). A command that needs only payments holds the chosen backend as an
+//! `Arc<dyn PaymentLedger>` ([`LedgerArgs::payment_ledger`]); one that needs
+//! the rest of the ledger (transfers, history, the faucet, campaigns) is
+//! written once as a [`LedgerTask`], generic over [`Ledger`], and
+//! [`run_on_ledger`] runs it against the chosen backend, because [`Ledger`]
+//! is not object safe.
 //!
 //! Exit statuses of ledger refusals ([`ledger_status`]): too little balance
 //! is 7, a refused or malformed input 3, an unreachable node 4, a storage
@@ -14,8 +18,10 @@ use crate::config::Dirs;
 use crate::ledger::node::client::NodeClient;
 use crate::ledger::tron_client::{TronClient, MAINNET_URL, NILE_URL};
 use crate::ledger::{ErrorKind, Ledger, LedgerError, LocalLedger, OpenOptions};
+use crate::payment::{PaymentError, PaymentLedger};
 use clap::Args;
 use std::future::Future;
+use std::sync::Arc;
 
 /// Which ledger the commands use.
 #[derive(Debug, Args)]
@@ -37,6 +43,15 @@ impl LedgerArgs {
     /// The ledger these flags name.
     pub fn choice(&self) -> anyhow::Result<LedgerChoice> {
         LedgerChoice::parse(self.ledger.as_deref())
+    }
+
+    /// The ledger these flags name, as the object-safe payment interface.
+    pub fn payment_ledger(&self) -> anyhow::Result<Arc<dyn PaymentLedger>> {
+        Ok(match self.choice()? {
+            LedgerChoice::Local => Arc::new(self.open_local()?),
+            LedgerChoice::Node(url) => Arc::new(NodeClient::new(&url).map_err(ledger_error)?),
+            LedgerChoice::Tron(url) => Arc::new(TronClient::new(&url).map_err(ledger_error)?),
+        })
     }
 
     /// Opens the embedded ledger of the data directory with these flags.
@@ -159,6 +174,22 @@ pub fn ledger_error(error: LedgerError) -> anyhow::Error {
     with_status(ledger_status(&error), error)
 }
 
+/// The exit status of a payment refusal: the ledger's rules by kind, a
+/// payer's or payee's own rule as a refused input.
+pub fn payment_status(error: &PaymentError) -> ExitStatus {
+    match error {
+        PaymentError::Ledger(error) => ledger_status(error),
+        PaymentError::NotPayer { .. }
+        | PaymentError::NotPayee { .. }
+        | PaymentError::NotAboveAccepted { .. } => ExitStatus::BadInput,
+    }
+}
+
+/// A payment error carrying the exit status it maps to.
+pub fn payment_error(error: PaymentError) -> anyhow::Error {
+    with_status(payment_status(&error), error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,5 +263,28 @@ mod tests {
             };
             assert_eq!(ledger_status(&remote), expected, "{kind:?}");
         }
+    }
+
+    #[test]
+    fn payment_refusals_map_to_exit_statuses() {
+        let channel = crate::ledger::ChannelId([3; 32]);
+        let someone: crate::tron::Address = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY".parse().unwrap();
+        let not_payer = PaymentError::NotPayer {
+            id: channel,
+            payer: someone,
+            signer: someone,
+        };
+        assert_eq!(payment_status(&not_payer), ExitStatus::BadInput);
+        let down = PaymentError::Ledger(LedgerError::Unreachable {
+            url: "http://127.0.0.1:1".into(),
+            message: "refused".into(),
+        });
+        assert_eq!(payment_status(&down), ExitStatus::Unreachable);
+        let closed = PaymentError::Ledger(LedgerError::ChannelClosed { id: channel });
+        assert_eq!(payment_status(&closed), ExitStatus::BadInput);
+        let broken = PaymentError::Ledger(LedgerError::Worker {
+            message: "gone".into(),
+        });
+        assert_eq!(payment_status(&broken), ExitStatus::Failure);
     }
 }

@@ -1,16 +1,17 @@
 //! `btt-wallet`: keys, addresses, signed messages, TRON transfers signed
 //! offline or sent to a ledger, balances, history, payment channels, and a
-//! ledger node (see `ledger_commands`). Keystores live under the data
-//! directory; every secret stays off a terminal's stdout unless a flag asks
-//! for it by name.
+//! ledger node (see `ledger_commands` and `channel_commands`). Keystores
+//! live under the data directory; every secret stays off a terminal's
+//! stdout unless a flag asks for it by name.
 
+mod channel_commands;
 mod ledger_commands;
 
 pub use super::keys::PasswordArgs;
+pub use channel_commands::{ChannelArgs, ChannelCommand, VoucherArgs};
 pub use ledger_commands::{
-    ledger_status, BalanceArgs, BroadcastArgs, ChannelArgs, ChannelCommand, FaucetArgs,
-    HistoryArgs, LedgerArgs, LedgerChoice, NodeArgs, ReceiptDetails, ReceiptRecord, TxArgs,
-    VoucherArgs,
+    ledger_status, BalanceArgs, BroadcastArgs, FaucetArgs, HistoryArgs, LedgerArgs, LedgerChoice,
+    NodeArgs, ReceiptDetails, ReceiptRecord, TxArgs,
 };
 
 use super::exit::{with_status, ExitStatus};
@@ -27,6 +28,7 @@ use crate::wallet::{
     KdfStrength, KeyError, Keystore, Mnemonic, PrivateKey, StoreError, WalletName,
 };
 use anyhow::Context;
+use channel_commands::PaymentCommand;
 use clap::{Args, Parser, Subcommand};
 use ledger_commands::LedgerCommand;
 use serde::Serialize;
@@ -243,10 +245,10 @@ pub fn run(cli: WalletCli, output: &Output) -> anyhow::Result<ExitStatus> {
             ledger_commands::run(&session, &cli.ledger, LedgerCommand::Tx(args))
         }
         WalletCommand::Channel(args) => {
-            ledger_commands::run(&session, &cli.ledger, LedgerCommand::Channel(args))
+            channel_commands::run(&session, &cli.ledger, PaymentCommand::Channel(args))
         }
         WalletCommand::Voucher(args) => {
-            ledger_commands::run(&session, &cli.ledger, LedgerCommand::Voucher(args))
+            channel_commands::run(&session, &cli.ledger, PaymentCommand::Voucher(args))
         }
         WalletCommand::Node(args) => ledger_commands::run_node(output, &cli.ledger, &args),
     }
