@@ -518,7 +518,13 @@ mod tests {
         assert!(broke.is_insufficient_funds(), "{broke}");
         let early = client.settle_campaign(id).await.unwrap_err();
         assert!(
-            matches!(&early, LedgerError::Remote { kind: ErrorKind::SettleBeforeDeadline, .. }),
+            matches!(
+                &early,
+                LedgerError::Remote {
+                    kind: ErrorKind::SettleBeforeDeadline,
+                    ..
+                }
+            ),
             "{early}"
         );
         node.now
