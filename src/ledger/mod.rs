@@ -12,8 +12,10 @@
 //! the SQLite backend runs its blocking work on tokio's blocking pool and an
 //! HTTP backend awaits reqwest directly, and both futures can be spawned
 //! because they are `Send`. Such a trait is not object safe, so code is
-//! generic over `L: Ledger`; a binary that picks a backend at run time wraps
-//! the backends in an enum that implements the trait by delegation.
+//! generic over `L: Ledger`. Code that picks a backend at run time and needs
+//! only payments holds it as an `Arc<dyn crate::payment::PaymentLedger>`,
+//! which every backend implements; the rest is written generic and run
+//! against the chosen backend (the cli's `ledger_choice`).
 //!
 //! # Invariants every backend keeps
 //!

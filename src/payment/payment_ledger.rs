@@ -87,11 +87,15 @@ impl<L: Ledger> PaymentLedger for L {
 mod tests {
     use super::*;
     use crate::ledger::local::fixtures::{self, address, btt, key, START_MS};
+    use crate::ledger::node::client::NodeClient;
+    use crate::ledger::node::{serve, NodeConfig};
     use crate::ledger::tron_client::TronClient;
-    use crate::ledger::LocalLedger;
+    use crate::ledger::{ChannelStatus, ErrorKind, LocalLedger};
     use crate::payment::{close_with, sign_voucher, VoucherCheck};
+    use std::net::Ipv4Addr;
     use std::sync::atomic::AtomicI64;
     use std::sync::Arc;
+    use tokio::net::TcpListener;
 
     const PAYER: u8 = 1;
     const PAYEE: u8 = 2;
@@ -107,13 +111,13 @@ mod tests {
         Signed::sign(open, &key(PAYER), ledger)
     }
 
-    /// A dev ledger with 1,000 minted to the payer, behind the trait object.
-    async fn funded_ledger(dir: &tempfile::TempDir) -> Arc<dyn PaymentLedger> {
+    /// A dev ledger with 1,000 minted to the payer.
+    async fn funded_ledger(dir: &tempfile::TempDir) -> LocalLedger {
         let now = Arc::new(AtomicI64::new(START_MS));
         let options = fixtures::options(&now, true);
         let local = LocalLedger::open(&dir.path().join("ledger.sqlite"), options).unwrap();
         local.mint(address(PAYER), btt(1_000)).await.unwrap();
-        Arc::new(local)
+        local
     }
 
     /// Open, pay by vouchers, redeem, close: what a seeder's session does,
@@ -137,27 +141,48 @@ mod tests {
             .await
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_spawned_task_pays_through_a_shared_trait_object() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = funded_ledger(&dir).await;
+    /// Pays and settles through `ledger` from a spawned task, then checks
+    /// the balances and that a settled channel refuses a refund.
+    async fn assert_pays(ledger: Arc<dyn PaymentLedger>) {
         let closed = tokio::spawn(pay_through(Arc::clone(&ledger)))
             .await
             .unwrap()
             .unwrap();
         assert_eq!(closed.redeemed, 350);
-        assert_eq!(closed.status, crate::ledger::ChannelStatus::Closed);
+        assert_eq!(closed.status, ChannelStatus::Closed);
         let payee = ledger.balance(address(PAYEE), Token::Btt).await.unwrap();
         let payer = ledger.balance(address(PAYER), Token::Btt).await.unwrap();
         assert_eq!((payee, payer), (350, 650));
-        let refund = Signed::sign(RefundChannel { channel: closed.id }, &key(PAYER), &{
-            ledger.ledger_id().await.unwrap()
-        });
+        let id = ledger.ledger_id().await.unwrap();
+        let refund = RefundChannel { channel: closed.id };
+        let refund = Signed::sign(refund, &key(PAYER), &id);
         let error = ledger.refund_channel(refund).await.unwrap_err();
-        assert!(
-            matches!(error, LedgerError::ChannelClosed { .. }),
-            "{error}"
-        );
+        assert_eq!(error.kind(), ErrorKind::ChannelClosed, "{error}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_spawned_task_pays_through_the_local_ledger_as_a_trait_object() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_pays(Arc::new(funded_ledger(&dir).await)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_spawned_task_pays_through_a_ledger_node_as_a_trait_object() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = funded_ledger(&dir).await;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let config = NodeConfig::default();
+            serve(listener, local, &config, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        assert_pays(Arc::new(NodeClient::new(&url).unwrap())).await;
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
     }
 
     #[tokio::test]
