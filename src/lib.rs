@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod magnet;
 pub mod metainfo;
 pub mod output;
+pub mod payment;
 pub mod peer;
 pub mod rate;
 pub(crate) mod sha1_pair;

@@ -1,17 +1,24 @@
 //! [`Sha1Pair`]: SHA-1 of two equal-length messages at once, with the CPU's SHA
-//! extensions (SHA-NI).
+//! extensions (SHA-NI) where it has them.
 //!
 //! One SHA-1 stream is bound by the latency of the `sha1rnds4` chain, so a
 //! core sits mostly idle waiting on it; interleaving the rounds of two
 //! independent messages fills those gaps and nearly doubles the bytes hashed
 //! per core (measured here: 2.1 GB/s for one stream, 3.8 GB/s for a pair).
-//! Torrent creation hashes pieces two at a time with it, and the swarm
-//! verifies downloaded pieces in pairs; every piece has the same length but
-//! the last, which goes through the `sha1` crate instead.
+//! Torrent creation hashes pieces two at a time with it when [`accelerated`],
+//! and the swarm verifies downloaded pieces in pairs; every piece has the
+//! same length but the last, which goes through the `sha1` crate instead.
 //!
-//! Invariant: a `Sha1Pair` only exists on a CPU that has the `sha`, `sse2`,
-//! `ssse3` and `sse4.1` features ([`Sha1Pair::new`] checks at run time), which
-//! is what makes the `unsafe` call of the compression function sound.
+//! Two engines compress the blocks: [`Engine::ShaNi`], the interleaved
+//! rounds, and [`Engine::Portable`], the `sha1` crate's compression of each
+//! message in turn, for CPUs without the extensions. The padding, length
+//! and digest bytes are this module's own on both, and the tests check each
+//! engine available on the machine against the `sha1` crate.
+//!
+//! Invariant: [`Engine::ShaNi`] is only ever chosen by [`Engine::detect`], on
+//! a CPU that has the `sha`, `sse2`, `ssse3` and `sse4.1` features (checked
+//! at run time), which is what makes the `unsafe` call of its compression
+//! function sound.
 
 /// The SHA-1 initial state.
 const INITIAL_STATE: [u32; 5] = [
@@ -22,28 +29,54 @@ const INITIAL_STATE: [u32; 5] = [
     0xC3D2_E1F0,
 ];
 
+/// How a [`Sha1Pair`] compresses its blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    /// Both messages' rounds interleaved with SHA-NI intrinsics.
+    ShaNi,
+    /// The `sha1` crate's compression, one message after the other.
+    Portable,
+}
+
+impl Engine {
+    /// SHA-NI when this CPU has it, else portable.
+    fn detect() -> Engine {
+        if accelerated() {
+            Engine::ShaNi
+        } else {
+            Engine::Portable
+        }
+    }
+}
+
 /// Two SHA-1 computations over messages of equal length, fed in 64-byte blocks.
 #[derive(Debug, Clone)]
 pub(crate) struct Sha1Pair {
     states: [[u32; 5]; 2],
     length: u64,
+    engine: Engine,
 }
 
 impl Sha1Pair {
-    /// A new pair, or `None` when the CPU lacks the SHA extensions.
-    pub(crate) fn new() -> Option<Sha1Pair> {
-        supported().then_some(Sha1Pair {
+    /// A new pair on the fastest engine this CPU has.
+    pub(crate) fn new() -> Sha1Pair {
+        Sha1Pair::on(Engine::detect())
+    }
+
+    fn on(engine: Engine) -> Sha1Pair {
+        Sha1Pair {
             states: [INITIAL_STATE; 2],
             length: 0,
-        })
+            engine,
+        }
     }
 
     /// Feeds the next blocks of each message; both slices hold the same number of blocks.
     pub(crate) fn update(&mut self, first: &[[u8; 64]], second: &[[u8; 64]]) {
         debug_assert_eq!(first.len(), second.len());
-        let [state_a, state_b] = &mut self.states;
-        compress_pair(state_a, state_b, first, second);
-        self.length += 64 * first.len().min(second.len()) as u64;
+        let count = first.len().min(second.len());
+        self.compress(&first[..count], &second[..count]);
+        self.length += 64 * count as u64;
     }
 
     /// The two digests.
@@ -51,19 +84,29 @@ impl Sha1Pair {
         let mut padding = [0u8; 64];
         padding[0] = 0x80;
         padding[56..].copy_from_slice(&(self.length * 8).to_be_bytes());
-        let [state_a, state_b] = &mut self.states;
-        compress_pair(state_a, state_b, &[padding], &[padding]);
+        self.compress(&[padding], &[padding]);
         self.states.map(digest_bytes)
+    }
+
+    fn compress(&mut self, first: &[[u8; 64]], second: &[[u8; 64]]) {
+        let [state_a, state_b] = &mut self.states;
+        match self.engine {
+            Engine::ShaNi => compress_pair(state_a, state_b, first, second),
+            Engine::Portable => {
+                compress_portable(state_a, first);
+                compress_portable(state_b, second);
+            }
+        }
     }
 }
 
 /// The SHA-1 digests of two messages of the same length, a multiple of 64
-/// bytes; `None` when the lengths do not fit or the CPU lacks SHA extensions.
+/// bytes; `None` when the lengths do not fit.
 pub(crate) fn digest_pair(first: &[u8], second: &[u8]) -> Option<[[u8; 20]; 2]> {
     if first.len() != second.len() || !first.len().is_multiple_of(64) {
         return None;
     }
-    let mut pair = Sha1Pair::new()?;
+    let mut pair = Sha1Pair::new();
     pair.update(first.as_chunks::<64>().0, second.as_chunks::<64>().0);
     Some(pair.finalize())
 }
@@ -76,28 +119,39 @@ fn digest_bytes(state: [u32; 5]) -> [u8; 20] {
     digest
 }
 
+fn compress_portable(state: &mut [u32; 5], blocks: &[[u8; 64]]) {
+    for block in blocks {
+        sha1::compress(state, &[(*block).into()]);
+    }
+}
+
+/// Whether this CPU has the SHA extensions, so that hashing pieces in pairs
+/// is faster than one at a time.
 #[cfg(target_arch = "x86_64")]
-fn supported() -> bool {
+pub(crate) fn accelerated() -> bool {
     std::arch::is_x86_feature_detected!("sha")
         && std::arch::is_x86_feature_detected!("sse2")
         && std::arch::is_x86_feature_detected!("ssse3")
         && std::arch::is_x86_feature_detected!("sse4.1")
 }
 
+/// Whether this CPU has the SHA extensions (never, off x86-64).
 #[cfg(not(target_arch = "x86_64"))]
-fn supported() -> bool {
+pub(crate) fn accelerated() -> bool {
     false
 }
 
 #[cfg(target_arch = "x86_64")]
 fn compress_pair(a: &mut [u32; 5], b: &mut [u32; 5], blocks_a: &[[u8; 64]], blocks_b: &[[u8; 64]]) {
-    // SAFETY: a Sha1Pair, the only caller, exists only when `supported()`
-    // found every feature the function is compiled for.
+    // SAFETY: Engine::ShaNi, the only caller's engine, is chosen only when
+    // `accelerated()` found every feature the function is compiled for.
     unsafe { shani::compress_pair(a, b, blocks_a, blocks_b) }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn compress_pair(_: &mut [u32; 5], _: &mut [u32; 5], _: &[[u8; 64]], _: &[[u8; 64]]) {}
+fn compress_pair(_: &mut [u32; 5], _: &mut [u32; 5], _: &[[u8; 64]], _: &[[u8; 64]]) {
+    unreachable!("Engine::ShaNi is only detected on x86-64")
+}
 
 #[cfg(target_arch = "x86_64")]
 mod shani {
@@ -353,22 +407,37 @@ mod tests {
     use proptest::prelude::*;
     use sha1::{Digest, Sha1};
 
-    fn pair_digests(first: &[u8], second: &[u8]) -> Option<[[u8; 20]; 2]> {
-        let mut pair = Sha1Pair::new()?;
+    /// Every engine this machine can run: portable always, SHA-NI where present.
+    fn engines() -> Vec<Engine> {
+        let mut engines = vec![Engine::Portable];
+        if Engine::detect() == Engine::ShaNi {
+            engines.push(Engine::ShaNi);
+        }
+        engines
+    }
+
+    fn pair_digests(engine: Engine, first: &[u8], second: &[u8]) -> [[u8; 20]; 2] {
+        let mut pair = Sha1Pair::on(engine);
         let (blocks_a, _) = first.as_chunks::<64>();
         let (blocks_b, _) = second.as_chunks::<64>();
         // Feed in uneven slices to exercise the state carried between calls.
         let split = blocks_a.len() / 3;
         pair.update(&blocks_a[..split], &blocks_b[..split]);
         pair.update(&blocks_a[split..], &blocks_b[split..]);
-        Some(pair.finalize())
+        pair.finalize()
+    }
+
+    fn expected(first: &[u8], second: &[u8]) -> [[u8; 20]; 2] {
+        [Sha1::digest(first).into(), Sha1::digest(second).into()]
     }
 
     #[test]
-    fn is_available_on_this_machine() {
+    fn detects_sha_ni_exactly_when_the_cpu_has_it() {
         let has_sha =
             std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|info| info.contains(" sha_ni"));
-        assert_eq!(Sha1Pair::new().is_some(), has_sha);
+        assert_eq!(accelerated(), has_sha);
+        assert_eq!(Engine::detect() == Engine::ShaNi, has_sha);
+        assert_eq!(engines().len(), if has_sha { 2 } else { 1 });
     }
 
     #[test]
@@ -382,23 +451,26 @@ mod tests {
             "not whole blocks"
         );
         let (first, second) = (vec![1u8; 4096], vec![2u8; 4096]);
-        let expected: [[u8; 20]; 2] = [Sha1::digest(&first).into(), Sha1::digest(&second).into()];
-        assert!(digest_pair(&first, &second).is_none_or(|digests| digests == expected));
         assert_eq!(
-            digest_pair(&first, &second).is_some(),
-            Sha1Pair::new().is_some()
+            digest_pair(&first, &second),
+            Some(expected(&first, &second))
         );
     }
 
     #[test]
-    fn empty_messages_hash_like_sha1() {
-        let empty: [u8; 20] = Sha1::digest(b"").into();
-        assert!(pair_digests(b"", b"").is_none_or(|digests| digests == [empty, empty]));
+    fn empty_messages_hash_like_sha1_on_every_engine() {
+        for engine in engines() {
+            assert_eq!(
+                pair_digests(engine, b"", b""),
+                expected(b"", b""),
+                "{engine:?}"
+            );
+        }
     }
 
     proptest! {
         #[test]
-        fn matches_the_sha1_crate(
+        fn every_engine_matches_the_sha1_crate(
             blocks in 0usize..40,
             seed_a in any::<u64>(),
             seed_b in any::<u64>(),
@@ -407,9 +479,8 @@ mod tests {
                 (0..blocks * 64).map(|index| (seed.rotate_left(index as u32 % 64) ^ index as u64) as u8).collect()
             };
             let (first, second) = (bytes(seed_a), bytes(seed_b));
-            let expected: [[u8; 20]; 2] = [Sha1::digest(&first).into(), Sha1::digest(&second).into()];
-            if let Some(digests) = pair_digests(&first, &second) {
-                prop_assert_eq!(digests, expected);
+            for engine in engines() {
+                prop_assert_eq!(pair_digests(engine, &first, &second), expected(&first, &second), "{:?}", engine);
             }
         }
     }

@@ -330,6 +330,20 @@ fn channel_round(home: &Home) {
     let early = home.run(&["channel", "refund", &id, "--from", "alice"]);
     assert_eq!(early.code, 3, "{}", early.stderr);
     assert!(early.stderr.contains("refunded"), "{}", early.stderr);
+    let stranger = home.run(&["voucher", &id, "5BTT", "--from", "bob"]);
+    assert_eq!(stranger.code, 3, "{}", stranger.stderr);
+    let not_payer = format!("wallet bob is not the payer {ALICE} of channel {id}");
+    assert!(stranger.stderr.contains(&not_payer), "{}", stranger.stderr);
+    let elsewhere = "ab".repeat(32);
+    let other = vouchers.lines().next().unwrap().replace(&id, &elsewhere);
+    let mixed = home.run_with_input(
+        &["channel", "close", "-"],
+        &format!("{vouchers}{other}\n"),
+        &[],
+    );
+    assert_eq!(mixed.code, 3, "{}", mixed.stderr);
+    let mixed_message = format!("-: vouchers name channels {id} and {elsewhere}");
+    assert!(mixed.stderr.contains(&mixed_message), "{}", mixed.stderr);
     let closed = home
         .run_with_input(&["channel", "close", "-"], &vouchers, &[])
         .ok()

@@ -2,8 +2,12 @@
 //! `--ledger` / `BTT_LEDGER` names `local` (the embedded SQLite ledger at
 //! `DATA/ledger.sqlite`, the default), a btt node URL, `tron-mainnet` /
 //! `tron-nile` (TronGrid), or `tron+http://...` (any TRON full node's HTTP
-//! API). A command is written once as a [`LedgerTask`], generic over
-//! [`Ledger`], and [`run_on_ledger`] runs it against the chosen backend.
+//! API). A command that needs only payments holds the chosen backend as an
+//! `Arc<dyn PaymentLedger>` ([`LedgerArgs::payment_ledger`]); one that needs
+//! the rest of the ledger (transfers, history, the faucet, campaigns) is
+//! written once as a [`LedgerTask`], generic over [`Ledger`], and
+//! [`run_on_ledger`] runs it against the chosen backend, because [`Ledger`]
+//! is not object safe.
 //!
 //! Exit statuses of ledger refusals ([`ledger_status`]): too little balance
 //! is 7, a refused or malformed input 3, an unreachable node 4, a storage
@@ -13,9 +17,11 @@ use super::exit::{with_status, ExitStatus};
 use crate::config::Dirs;
 use crate::ledger::node::client::NodeClient;
 use crate::ledger::tron_client::{TronClient, MAINNET_URL, NILE_URL};
-use crate::ledger::{Ledger, LedgerError, LocalLedger, OpenOptions};
+use crate::ledger::{ErrorKind, Ledger, LedgerError, LocalLedger, OpenOptions};
+use crate::payment::{PaymentError, PaymentLedger};
 use clap::Args;
 use std::future::Future;
+use std::sync::Arc;
 
 /// Which ledger the commands use.
 #[derive(Debug, Args)]
@@ -37,6 +43,15 @@ impl LedgerArgs {
     /// The ledger these flags name.
     pub fn choice(&self) -> anyhow::Result<LedgerChoice> {
         LedgerChoice::parse(self.ledger.as_deref())
+    }
+
+    /// The ledger these flags name, as the object-safe payment interface.
+    pub fn payment_ledger(&self) -> anyhow::Result<Arc<dyn PaymentLedger>> {
+        Ok(match self.choice()? {
+            LedgerChoice::Local => Arc::new(self.open_local()?),
+            LedgerChoice::Node(url) => Arc::new(NodeClient::new(&url).map_err(ledger_error)?),
+            LedgerChoice::Tron(url) => Arc::new(TronClient::new(&url).map_err(ledger_error)?),
+        })
     }
 
     /// Opens the embedded ledger of the data directory with these flags.
@@ -110,28 +125,69 @@ pub fn run_on_ledger<T: LedgerTask>(args: &LedgerArgs, task: T) -> anyhow::Resul
     }
 }
 
-/// The stable code of a refusal, the node's own for remote refusals.
-pub fn refusal_code(error: &LedgerError) -> &str {
-    match error {
-        LedgerError::Remote { code, .. } => code.as_str(),
-        other => other.code(),
-    }
-}
-
-/// The exit status a ledger refusal or failure maps to.
+/// The exit status a ledger refusal or failure maps to, by its kind (a
+/// node's refusal by the kind the node named).
 pub fn ledger_status(error: &LedgerError) -> ExitStatus {
-    match refusal_code(error) {
-        _ if error.is_insufficient_funds() => ExitStatus::InsufficientFunds,
-        "unreachable" => ExitStatus::Unreachable,
-        "open" | "storage" | "commit_failed" | "corrupt" | "worker" | "missing" | "unsupported"
-        | "tron_error" => ExitStatus::Failure,
-        _ => ExitStatus::BadInput,
+    match error.kind() {
+        ErrorKind::InsufficientBalance => ExitStatus::InsufficientFunds,
+        ErrorKind::Unreachable => ExitStatus::Unreachable,
+        ErrorKind::Open
+        | ErrorKind::Storage
+        | ErrorKind::CommitFailed
+        | ErrorKind::Corrupt
+        | ErrorKind::Worker
+        | ErrorKind::Missing
+        | ErrorKind::Unsupported
+        | ErrorKind::TronError => ExitStatus::Failure,
+        ErrorKind::BadTransaction
+        | ErrorKind::TimestampInFuture
+        | ErrorKind::ExpirationTooFar
+        | ErrorKind::Replay
+        | ErrorKind::Expired
+        | ErrorKind::ZeroAmount
+        | ErrorKind::Overflow
+        | ErrorKind::MintDisabled
+        | ErrorKind::BadSignature
+        | ErrorKind::WrongSigner
+        | ErrorKind::TokenMismatch
+        | ErrorKind::DeadlineInPast
+        | ErrorKind::UnknownChannel
+        | ErrorKind::ChannelExists
+        | ErrorKind::ChannelClosed
+        | ErrorKind::VoucherForAnotherChannel
+        | ErrorKind::VoucherForAnotherPayee
+        | ErrorKind::VoucherAboveLocked
+        | ErrorKind::VoucherNotAbove
+        | ErrorKind::RefundBeforeTimeout
+        | ErrorKind::UnknownCampaign
+        | ErrorKind::CampaignExists
+        | ErrorKind::PledgeReplay
+        | ErrorKind::PledgeAfterDeadline
+        | ErrorKind::SettleBeforeDeadline
+        | ErrorKind::CampaignSettled
+        | ErrorKind::Refused => ExitStatus::BadInput,
     }
 }
 
 /// A ledger error carrying the exit status it maps to.
 pub fn ledger_error(error: LedgerError) -> anyhow::Error {
     with_status(ledger_status(&error), error)
+}
+
+/// The exit status of a payment refusal: the ledger's rules by kind, a
+/// payer's or payee's own rule as a refused input.
+pub fn payment_status(error: &PaymentError) -> ExitStatus {
+    match error {
+        PaymentError::Ledger(error) => ledger_status(error),
+        PaymentError::NotPayer { .. }
+        | PaymentError::NotPayee { .. }
+        | PaymentError::NotAboveAccepted { .. } => ExitStatus::BadInput,
+    }
+}
+
+/// A payment error carrying the exit status it maps to.
+pub fn payment_error(error: PaymentError) -> anyhow::Error {
+    with_status(payment_status(&error), error)
 }
 
 #[cfg(test)]
@@ -168,7 +224,7 @@ mod tests {
         };
         assert_eq!(ledger_status(&poor), ExitStatus::InsufficientFunds);
         let remote_poor = LedgerError::Remote {
-            code: "insufficient_balance".into(),
+            kind: ErrorKind::InsufficientBalance,
             message: String::new(),
         };
         assert_eq!(ledger_status(&remote_poor), ExitStatus::InsufficientFunds);
@@ -179,5 +235,56 @@ mod tests {
             message: "refused".into(),
         };
         assert_eq!(ledger_status(&down), ExitStatus::Unreachable);
+    }
+
+    /// The statuses the string codes mapped to before kinds replaced them.
+    #[test]
+    fn every_kind_keeps_the_status_of_its_code() {
+        let failures = [
+            "open",
+            "storage",
+            "commit_failed",
+            "corrupt",
+            "worker",
+            "missing",
+            "unsupported",
+            "tron_error",
+        ];
+        for &kind in ErrorKind::ALL {
+            let expected = match kind.code() {
+                "insufficient_balance" => ExitStatus::InsufficientFunds,
+                "unreachable" => ExitStatus::Unreachable,
+                code if failures.contains(&code) => ExitStatus::Failure,
+                _ => ExitStatus::BadInput,
+            };
+            let remote = LedgerError::Remote {
+                kind,
+                message: String::new(),
+            };
+            assert_eq!(ledger_status(&remote), expected, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn payment_refusals_map_to_exit_statuses() {
+        let channel = crate::ledger::ChannelId([3; 32]);
+        let someone: crate::tron::Address = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY".parse().unwrap();
+        let not_payer = PaymentError::NotPayer {
+            id: channel,
+            payer: someone,
+            signer: someone,
+        };
+        assert_eq!(payment_status(&not_payer), ExitStatus::BadInput);
+        let down = PaymentError::Ledger(LedgerError::Unreachable {
+            url: "http://127.0.0.1:1".into(),
+            message: "refused".into(),
+        });
+        assert_eq!(payment_status(&down), ExitStatus::Unreachable);
+        let closed = PaymentError::Ledger(LedgerError::ChannelClosed { id: channel });
+        assert_eq!(payment_status(&closed), ExitStatus::BadInput);
+        let broken = PaymentError::Ledger(LedgerError::Worker {
+            message: "gone".into(),
+        });
+        assert_eq!(payment_status(&broken), ExitStatus::Failure);
     }
 }

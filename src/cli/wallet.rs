@@ -1,16 +1,17 @@
 //! `btt-wallet`: keys, addresses, signed messages, TRON transfers signed
 //! offline or sent to a ledger, balances, history, payment channels, and a
-//! ledger node (see `ledger_commands`). Keystores live under the data
-//! directory; every secret stays off a terminal's stdout unless a flag asks
-//! for it by name.
+//! ledger node (see `ledger_commands` and `channel_commands`). Keystores
+//! live under the data directory; every secret stays off a terminal's
+//! stdout unless a flag asks for it by name.
 
+mod channel_commands;
 mod ledger_commands;
 
 pub use super::keys::PasswordArgs;
+pub use channel_commands::{ChannelArgs, ChannelCommand, VoucherArgs};
 pub use ledger_commands::{
-    ledger_status, BalanceArgs, BroadcastArgs, ChannelArgs, ChannelCommand, FaucetArgs,
-    HistoryArgs, LedgerArgs, LedgerChoice, NodeArgs, ReceiptDetails, ReceiptRecord, TxArgs,
-    VoucherArgs,
+    ledger_status, BalanceArgs, BroadcastArgs, FaucetArgs, HistoryArgs, LedgerArgs, LedgerChoice,
+    NodeArgs, ReceiptDetails, ReceiptRecord, TxArgs,
 };
 
 use super::exit::{with_status, ExitStatus};
@@ -27,6 +28,7 @@ use crate::wallet::{
     KdfStrength, KeyError, Keystore, Mnemonic, PrivateKey, StoreError, WalletName,
 };
 use anyhow::Context;
+use channel_commands::PaymentCommand;
 use clap::{Args, Parser, Subcommand};
 use ledger_commands::LedgerCommand;
 use serde::Serialize;
@@ -205,7 +207,7 @@ impl SendArgs {
 
 fn after_help() -> String {
     format!(
-        "{}\nEnvironment:\n  BTT_HOME               directory for keystores and the embedded ledger (default: XDG data directory)\n  BTT_LEDGER             same as --ledger\n  BTT_DEV_LEDGER         when 1, same as --dev\n  BTT_PASSWORD_FILE      same as --password-file\n  BTT_INSECURE_FAST_KDF  when 1, new keystores use weak scrypt parameters: for tests only\n",
+        "{}\nEnvironment:\n  BTT_HOME               directory for keystores and the embedded ledger (default: XDG data directory)\n  BTT_LEDGER             same as --ledger\n  BTT_DEV_LEDGER         when 1, same as --dev\n  BTT_PASSWORD_FILE      same as --password-file\n",
         super::exit_status_help()
     )
 }
@@ -243,10 +245,10 @@ pub fn run(cli: WalletCli, output: &Output) -> anyhow::Result<ExitStatus> {
             ledger_commands::run(&session, &cli.ledger, LedgerCommand::Tx(args))
         }
         WalletCommand::Channel(args) => {
-            ledger_commands::run(&session, &cli.ledger, LedgerCommand::Channel(args))
+            channel_commands::run(&session, &cli.ledger, PaymentCommand::Channel(args))
         }
         WalletCommand::Voucher(args) => {
-            ledger_commands::run(&session, &cli.ledger, LedgerCommand::Voucher(args))
+            channel_commands::run(&session, &cli.ledger, PaymentCommand::Voucher(args))
         }
         WalletCommand::Node(args) => ledger_commands::run_node(output, &cli.ledger, &args),
     }
@@ -436,11 +438,21 @@ impl Session<'_> {
     }
 }
 
-/// Weak scrypt parameters only when `BTT_INSECURE_FAST_KDF=1` asks for them.
+/// The scrypt parameters of new keystores. `BTT_INSECURE_FAST_KDF=1` asks
+/// for weak ones so that the tests, which drive debug binaries, do not spend
+/// seconds per keystore; a release build ignores it (and its help does not
+/// name it), so no environment can weaken a real user's keystore.
 fn kdf_strength() -> KdfStrength {
-    match std::env::var("BTT_INSECURE_FAST_KDF").as_deref() {
-        Ok("1") => KdfStrength::InsecureFast,
-        _ => KdfStrength::Standard,
+    let asked = std::env::var_os("BTT_INSECURE_FAST_KDF").is_some_and(|value| value == "1");
+    strength(cfg!(debug_assertions), asked)
+}
+
+/// Weak parameters only when asked for, and only in a debug build.
+fn strength(debug_build: bool, fast_asked: bool) -> KdfStrength {
+    if debug_build && fast_asked {
+        KdfStrength::InsecureFast
+    } else {
+        KdfStrength::Standard
     }
 }
 
@@ -597,5 +609,23 @@ impl Record for TransactionRecord {
 
     fn human(&self) -> Option<String> {
         serde_json::to_string_pretty(&self.0).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_debug_build_weakens_the_kdf_and_only_when_asked() {
+        assert_eq!(strength(true, true), KdfStrength::InsecureFast);
+        assert_eq!(strength(false, true), KdfStrength::Standard);
+        assert_eq!(strength(true, false), KdfStrength::Standard);
+        assert_eq!(strength(false, false), KdfStrength::Standard);
+    }
+
+    #[test]
+    fn help_does_not_name_the_test_switch() {
+        assert!(!after_help().contains("BTT_INSECURE_FAST_KDF"));
     }
 }

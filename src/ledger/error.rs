@@ -1,6 +1,7 @@
 //! Everything the ledger can refuse or fail at. Every refusal happens before
 //! anything is written: an error means no balance, lock or record changed.
 
+use super::error_kind::ErrorKind;
 use super::id::{CampaignId, ChannelId};
 use crate::amount::Token;
 use crate::tron::{Address, SignatureError};
@@ -171,9 +172,9 @@ pub enum LedgerError {
     /// The file holds something this code cannot read back.
     #[error("ledger file is corrupt: {what}")]
     Corrupt { what: String },
-    /// A ledger node refused the request; `code` is the node's [`LedgerError::code`].
+    /// A ledger node refused the request; `kind` is what the node's code names.
     #[error("ledger node refused: {message}")]
-    Remote { code: String, message: String },
+    Remote { kind: ErrorKind, message: String },
     /// A ledger node could not be reached or answered something unreadable.
     #[error("ledger node {url}: {message}")]
     Unreachable { url: String, message: String },
@@ -188,54 +189,90 @@ impl LedgerError {
         move |source| LedgerError::Storage { doing, source }
     }
 
-    /// A stable snake_case name of the variant, for JSON error records and
-    /// for the node's answers (a client maps it back to the refusal).
-    pub fn code(&self) -> &'static str {
+    /// What kind of failure this is; a node's refusal has the kind the node named.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            LedgerError::Unsupported { .. } => "unsupported",
-            LedgerError::BadTransaction { .. } => "bad_transaction",
-            LedgerError::TimestampInFuture { .. } => "timestamp_in_future",
-            LedgerError::ExpirationTooFar { .. } => "expiration_too_far",
-            LedgerError::Replay { .. } => "replay",
-            LedgerError::Expired { .. } => "expired",
-            LedgerError::ZeroAmount => "zero_amount",
-            LedgerError::InsufficientBalance { .. } => "insufficient_balance",
-            LedgerError::Overflow { .. } => "overflow",
-            LedgerError::MintDisabled => "mint_disabled",
-            LedgerError::BadSignature { .. } => "bad_signature",
-            LedgerError::WrongSigner { .. } => "wrong_signer",
-            LedgerError::TokenMismatch { .. } => "token_mismatch",
-            LedgerError::DeadlineInPast { .. } => "deadline_in_past",
-            LedgerError::UnknownChannel { .. } => "unknown_channel",
-            LedgerError::ChannelExists { .. } => "channel_exists",
-            LedgerError::ChannelClosed { .. } => "channel_closed",
-            LedgerError::VoucherForAnotherChannel { .. } => "voucher_for_another_channel",
-            LedgerError::VoucherForAnotherPayee { .. } => "voucher_for_another_payee",
-            LedgerError::VoucherAboveLocked { .. } => "voucher_above_locked",
-            LedgerError::VoucherNotAbove { .. } => "voucher_not_above",
-            LedgerError::RefundBeforeTimeout { .. } => "refund_before_timeout",
-            LedgerError::UnknownCampaign { .. } => "unknown_campaign",
-            LedgerError::CampaignExists { .. } => "campaign_exists",
-            LedgerError::PledgeReplay { .. } => "pledge_replay",
-            LedgerError::PledgeAfterDeadline { .. } => "pledge_after_deadline",
-            LedgerError::SettleBeforeDeadline { .. } => "settle_before_deadline",
-            LedgerError::CampaignSettled { .. } => "campaign_settled",
-            LedgerError::Open { .. } => "open",
-            LedgerError::Storage { .. } => "storage",
-            LedgerError::CommitFailed { .. } => "commit_failed",
-            LedgerError::Corrupt { .. } => "corrupt",
-            LedgerError::Worker { .. } => "worker",
-            LedgerError::Remote { .. } => "remote",
-            LedgerError::Unreachable { .. } => "unreachable",
+            LedgerError::Unsupported { .. } => ErrorKind::Unsupported,
+            LedgerError::BadTransaction { .. } => ErrorKind::BadTransaction,
+            LedgerError::TimestampInFuture { .. } => ErrorKind::TimestampInFuture,
+            LedgerError::ExpirationTooFar { .. } => ErrorKind::ExpirationTooFar,
+            LedgerError::Replay { .. } => ErrorKind::Replay,
+            LedgerError::Expired { .. } => ErrorKind::Expired,
+            LedgerError::ZeroAmount => ErrorKind::ZeroAmount,
+            LedgerError::InsufficientBalance { .. } => ErrorKind::InsufficientBalance,
+            LedgerError::Overflow { .. } => ErrorKind::Overflow,
+            LedgerError::MintDisabled => ErrorKind::MintDisabled,
+            LedgerError::BadSignature { .. } => ErrorKind::BadSignature,
+            LedgerError::WrongSigner { .. } => ErrorKind::WrongSigner,
+            LedgerError::TokenMismatch { .. } => ErrorKind::TokenMismatch,
+            LedgerError::DeadlineInPast { .. } => ErrorKind::DeadlineInPast,
+            LedgerError::UnknownChannel { .. } => ErrorKind::UnknownChannel,
+            LedgerError::ChannelExists { .. } => ErrorKind::ChannelExists,
+            LedgerError::ChannelClosed { .. } => ErrorKind::ChannelClosed,
+            LedgerError::VoucherForAnotherChannel { .. } => ErrorKind::VoucherForAnotherChannel,
+            LedgerError::VoucherForAnotherPayee { .. } => ErrorKind::VoucherForAnotherPayee,
+            LedgerError::VoucherAboveLocked { .. } => ErrorKind::VoucherAboveLocked,
+            LedgerError::VoucherNotAbove { .. } => ErrorKind::VoucherNotAbove,
+            LedgerError::RefundBeforeTimeout { .. } => ErrorKind::RefundBeforeTimeout,
+            LedgerError::UnknownCampaign { .. } => ErrorKind::UnknownCampaign,
+            LedgerError::CampaignExists { .. } => ErrorKind::CampaignExists,
+            LedgerError::PledgeReplay { .. } => ErrorKind::PledgeReplay,
+            LedgerError::PledgeAfterDeadline { .. } => ErrorKind::PledgeAfterDeadline,
+            LedgerError::SettleBeforeDeadline { .. } => ErrorKind::SettleBeforeDeadline,
+            LedgerError::CampaignSettled { .. } => ErrorKind::CampaignSettled,
+            LedgerError::Open { .. } => ErrorKind::Open,
+            LedgerError::Storage { .. } => ErrorKind::Storage,
+            LedgerError::CommitFailed { .. } => ErrorKind::CommitFailed,
+            LedgerError::Corrupt { .. } => ErrorKind::Corrupt,
+            LedgerError::Worker { .. } => ErrorKind::Worker,
+            LedgerError::Remote { kind, .. } => *kind,
+            LedgerError::Unreachable { .. } => ErrorKind::Unreachable,
         }
+    }
+
+    /// The stable snake_case code of [`LedgerError::kind`], for JSON error
+    /// records and for the node's answers (a client maps it back to the kind).
+    pub fn code(&self) -> &'static str {
+        self.kind().code()
     }
 
     /// True for the refusal the CLI reports as exit status 7.
     pub fn is_insufficient_funds(&self) -> bool {
-        match self {
-            LedgerError::InsufficientBalance { .. } => true,
-            LedgerError::Remote { code, .. } => code == "insufficient_balance",
-            _ => false,
-        }
+        self.kind() == ErrorKind::InsufficientBalance
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_report_has_the_kind_and_code_of_the_refusal() {
+        let id = ChannelId([7; 32]);
+        let local = LedgerError::ChannelClosed { id };
+        let remote = LedgerError::Remote {
+            kind: ErrorKind::from_remote_code(Some(local.code())),
+            message: local.to_string(),
+        };
+        assert_eq!(remote.kind(), ErrorKind::ChannelClosed);
+        assert_eq!(remote.code(), "channel_closed");
+        assert!(!remote.is_insufficient_funds());
+    }
+
+    #[test]
+    fn insufficient_funds_is_told_by_kind_wherever_it_was_refused() {
+        let poor = LedgerError::InsufficientBalance {
+            address: "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY".parse().unwrap(),
+            token: Token::Btt,
+            available: 1,
+            needed: 2,
+        };
+        let remote = LedgerError::Remote {
+            kind: ErrorKind::InsufficientBalance,
+            message: String::new(),
+        };
+        assert!(poor.is_insufficient_funds());
+        assert!(remote.is_insufficient_funds());
+        assert!(!LedgerError::ZeroAmount.is_insufficient_funds());
     }
 }

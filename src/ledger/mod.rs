@@ -12,8 +12,10 @@
 //! the SQLite backend runs its blocking work on tokio's blocking pool and an
 //! HTTP backend awaits reqwest directly, and both futures can be spawned
 //! because they are `Send`. Such a trait is not object safe, so code is
-//! generic over `L: Ledger`; a binary that picks a backend at run time wraps
-//! the backends in an enum that implements the trait by delegation.
+//! generic over `L: Ledger`. Code that picks a backend at run time and needs
+//! only payments holds it as an `Arc<dyn crate::payment::PaymentLedger>`,
+//! which every backend implements; the rest is written generic and run
+//! against the chosen backend (the cli's `ledger_choice`).
 //!
 //! # Invariants every backend keeps
 //!
@@ -32,6 +34,7 @@ pub mod admit;
 pub mod channel;
 pub mod domain;
 pub mod error;
+pub mod error_kind;
 pub mod escrow;
 pub mod id;
 pub mod local;
@@ -44,6 +47,7 @@ pub use channel::{
 };
 pub use domain::{Authorise, DomainMessage, Purpose, Signature, Signed};
 pub use error::LedgerError;
+pub use error_kind::ErrorKind;
 pub use escrow::{CampaignState, CampaignStatus, CreateCampaign, Pledge, PledgerTotal};
 pub use id::{CampaignId, ChannelId, LedgerId};
 pub use local::{Clock, LocalLedger, OpenOptions};

@@ -8,7 +8,7 @@
 //!
 //! TRON answers status 200 with `{"Error": ...}` for a bad request and
 //! `{"code", "txid", "message"}` (message hex) for a refused broadcast; the
-//! codes are mapped back to the ledger's refusal names, so the CLI's exit
+//! codes are mapped back to the ledger's error kinds, so the CLI's exit
 //! statuses work the same as on btt's own ledgers. A `btt-wallet node`
 //! speaks the same subset, which is how this client is tested here.
 //!
@@ -17,6 +17,7 @@
 use super::channel::{ChannelState, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel};
 use super::domain::Signed;
 use super::error::LedgerError;
+use super::error_kind::ErrorKind;
 use super::escrow::{CampaignState, CreateCampaign, Pledge};
 use super::id::{CampaignId, ChannelId, LedgerId};
 use super::{Ledger, MovementKind, TransferRecord};
@@ -76,7 +77,7 @@ impl TronClient {
             .map_err(|error| unreachable(&url, &error))?;
         match value.get("Error") {
             Some(message) => Err(LedgerError::Remote {
-                code: "tron_error".to_string(),
+                kind: ErrorKind::TronError,
                 message: message
                     .as_str()
                     .map_or_else(|| message.to_string(), str::to_string),
@@ -106,30 +107,31 @@ pub fn broadcast_result(answer: &Value) -> Result<(), LedgerError> {
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .unwrap_or_else(|| raw.to_string());
     // A btt node names its refusal too; a TRON node only has its code.
-    let name = answer["btt_code"]
+    let kind = answer["btt_code"]
         .as_str()
-        .unwrap_or_else(|| refusal_name(code, &message));
+        .and_then(ErrorKind::from_code)
+        .unwrap_or_else(|| refusal_kind(code, &message));
     Err(LedgerError::Remote {
-        code: name.to_string(),
+        kind,
         message: format!("{code}: {message}"),
     })
 }
 
-/// The ledger's name for a TRON broadcast code.
-fn refusal_name(code: &str, message: &str) -> &'static str {
+/// The ledger's kind for a TRON broadcast code.
+fn refusal_kind(code: &str, message: &str) -> ErrorKind {
     match code {
-        "SIGERROR" => "bad_transaction",
-        "DUP_TRANSACTION_ERROR" => "replay",
-        "TRANSACTION_EXPIRATION_ERROR" => "expired",
+        "SIGERROR" => ErrorKind::BadTransaction,
+        "DUP_TRANSACTION_ERROR" => ErrorKind::Replay,
+        "TRANSACTION_EXPIRATION_ERROR" => ErrorKind::Expired,
         "CONTRACT_VALIDATE_ERROR" if message.contains("balance is not sufficient") => {
-            "insufficient_balance"
+            ErrorKind::InsufficientBalance
         }
         "CONTRACT_VALIDATE_ERROR"
         | "CONTRACT_EXE_ERROR"
         | "TAPOS_ERROR"
-        | "TOO_BIG_TRANSACTION_ERROR" => "refused",
-        "BANDWITH_ERROR" => "insufficient_balance",
-        _ => "tron_error",
+        | "TOO_BIG_TRANSACTION_ERROR" => ErrorKind::Refused,
+        "BANDWITH_ERROR" => ErrorKind::InsufficientBalance,
+        _ => ErrorKind::TronError,
     }
 }
 
@@ -153,7 +155,7 @@ pub fn account_balance(account: &Value, token: Token) -> Result<u128, LedgerErro
         }
     };
     u128::try_from(units).map_err(|_| LedgerError::Remote {
-        code: "tron_error".to_string(),
+        kind: ErrorKind::TronError,
         message: format!("negative balance {units}"),
     })
 }
@@ -371,8 +373,8 @@ mod tests {
         assert!(broadcast_result(&json!({ "result": true, "txid": "00" })).is_ok());
         let error = broadcast_result(&serde_json::from_str(SIGERROR).unwrap()).unwrap_err();
         match error {
-            LedgerError::Remote { code, message } => {
-                assert_eq!(code, "bad_transaction");
+            LedgerError::Remote { kind, message } => {
+                assert_eq!(kind, ErrorKind::BadTransaction);
                 assert!(message.contains("miss sig or contract"), "{message}");
             }
             other => panic!("{other}"),

@@ -6,7 +6,7 @@
 use super::journal::{Intent, JournalError};
 use super::request::RequestError;
 use crate::amount::{format_units, Token};
-use crate::ledger::LedgerError;
+use crate::ledger::{ErrorKind, LedgerError};
 use thiserror::Error;
 
 /// Why a tip was not paid.
@@ -63,27 +63,19 @@ impl TipError {
 
     /// A stable snake_case name for error records: the request's reason or
     /// the ledger's refusal code.
-    pub fn reason(&self) -> &str {
+    pub fn reason(&self) -> &'static str {
         match self {
             TipError::Request(error) => error.reason(),
             TipError::OverMaxTip { .. } => "over_max_tip",
             TipError::OverBudget { .. } => "over_budget",
             TipError::IdReused { .. } => "id_reused",
-            TipError::Refused { error } => refusal_code(error),
+            TipError::Refused { error } => error.code(),
             TipError::Uncertain { .. } => "uncertain",
-            TipError::Ledger(error) => refusal_code(error),
+            TipError::Ledger(error) => error.code(),
             TipError::Vanished { .. } => "vanished",
             TipError::Build { .. } => "bad_transaction",
             TipError::Journal(_) => "journal",
         }
-    }
-}
-
-/// The stable code of a ledger error, the node's own for remote refusals.
-pub fn refusal_code(error: &LedgerError) -> &str {
-    match error {
-        LedgerError::Remote { code, .. } => code,
-        other => other.code(),
     }
 }
 
@@ -103,19 +95,19 @@ pub enum TransferAnswer {
 /// Classifies a transfer's error. Only refusals the ledger makes before
 /// writing anything count as definite; everything unknown is uncertain.
 pub fn transfer_answer(error: &LedgerError) -> TransferAnswer {
-    match refusal_code(error) {
-        "replay" => TransferAnswer::AlreadyApplied,
-        "expired" => TransferAnswer::Expired,
-        "insufficient_balance"
-        | "bad_transaction"
-        | "timestamp_in_future"
-        | "expiration_too_far"
-        | "zero_amount"
-        | "overflow"
-        | "bad_signature"
-        | "wrong_signer"
-        | "token_mismatch"
-        | "unsupported" => TransferAnswer::Refused,
+    match error.kind() {
+        ErrorKind::Replay => TransferAnswer::AlreadyApplied,
+        ErrorKind::Expired => TransferAnswer::Expired,
+        ErrorKind::InsufficientBalance
+        | ErrorKind::BadTransaction
+        | ErrorKind::TimestampInFuture
+        | ErrorKind::ExpirationTooFar
+        | ErrorKind::ZeroAmount
+        | ErrorKind::Overflow
+        | ErrorKind::BadSignature
+        | ErrorKind::WrongSigner
+        | ErrorKind::TokenMismatch
+        | ErrorKind::Unsupported => TransferAnswer::Refused,
         _ => TransferAnswer::Uncertain,
     }
 }
@@ -127,7 +119,7 @@ mod tests {
     #[test]
     fn only_known_refusals_are_definite() {
         let remote = |code: &str| LedgerError::Remote {
-            code: code.into(),
+            kind: ErrorKind::from_remote_code(Some(code)),
             message: String::new(),
         };
         assert_eq!(

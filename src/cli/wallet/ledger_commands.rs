@@ -1,6 +1,7 @@
 //! `btt-wallet`'s ledger commands: balances, the dev faucet, sending and
-//! broadcasting signed transfers, history, payment channels and vouchers,
-//! and `node`, which serves the embedded ledger over HTTP.
+//! broadcasting signed transfers, history, and `node`, which serves the
+//! embedded ledger over HTTP. (Payment channels and vouchers are in
+//! `channel_commands`.)
 //!
 //! Which ledger: see [`crate::cli::ledger_choice`]. Every command is
 //! written once, generic over [`Ledger`], and runs against whichever
@@ -16,17 +17,14 @@ use crate::cli::interrupt;
 use crate::cli::keys::{parse_address, wallet_name};
 use crate::cli::ledger_choice::{ledger_error, run_on_ledger, LedgerTask};
 pub use crate::cli::ledger_choice::{ledger_status, LedgerArgs, LedgerChoice};
-use crate::cli::values::parse_duration;
-use crate::ledger::channel::{ChannelState, CloseChannel, OpenChannel, RefundChannel, Voucher};
 use crate::ledger::node::{serve, NodeConfig};
-use crate::ledger::{ChannelId, Ledger, LedgerError, Signed, TransferRecord};
+use crate::ledger::{Ledger, TransferRecord};
 use crate::output::{Output, Record};
 use crate::tron::{
     Address, SignedTransaction, TransactionParams, TransferCall, UnsignedTransaction,
 };
-use crate::wallet::PrivateKey;
 use anyhow::Context;
-use clap::{Args, Subcommand};
+use clap::Args;
 use serde::Serialize;
 use std::io::Read;
 use std::net::SocketAddr;
@@ -81,71 +79,6 @@ pub struct NodeArgs {
     pub listen: SocketAddr,
 }
 
-/// `channel`.
-#[derive(Debug, Args)]
-pub struct ChannelArgs {
-    #[command(subcommand)]
-    pub command: ChannelCommand,
-}
-
-/// The channel subcommands.
-#[derive(Debug, Subcommand)]
-pub enum ChannelCommand {
-    /// Lock an amount for a payee until a timeout
-    Open(ChannelOpenArgs),
-    /// As the payee, redeem the highest voucher read from FILE (- for stdin) and close
-    Close(ChannelCloseArgs),
-    /// As the payer, take back the unredeemed funds after the timeout
-    Refund(ChannelRefundArgs),
-}
-
-/// `channel open`.
-#[derive(Debug, Args)]
-pub struct ChannelOpenArgs {
-    /// Payee address
-    pub payee: String,
-    /// Amount to lock: 50BTT, or base units of BTT
-    pub amount: String,
-    /// Wallet that pays
-    #[arg(long)]
-    pub from: String,
-    /// How long until the payer may take the funds back (e.g. 24h)
-    #[arg(long, value_parser = parse_duration, default_value = "24h")]
-    pub timeout: std::time::Duration,
-}
-
-/// `channel close`.
-#[derive(Debug, Args)]
-pub struct ChannelCloseArgs {
-    /// File of voucher records, one JSON object per line (- for stdin)
-    pub file: PathBuf,
-    /// Payee wallet (default: the wallet whose address the vouchers name)
-    #[arg(long)]
-    pub from: Option<String>,
-}
-
-/// `channel refund`.
-#[derive(Debug, Args)]
-pub struct ChannelRefundArgs {
-    /// The channel id
-    pub channel: String,
-    /// Wallet that paid
-    #[arg(long)]
-    pub from: String,
-}
-
-/// `voucher`.
-#[derive(Debug, Args)]
-pub struct VoucherArgs {
-    /// The channel id
-    pub channel: String,
-    /// Cumulative amount the payee may redeem: 1.25BTT, or base units
-    pub amount: String,
-    /// Wallet that paid into the channel
-    #[arg(long)]
-    pub from: String,
-}
-
 /// A ledger command, once parsed.
 #[derive(Debug)]
 pub enum LedgerCommand {
@@ -161,10 +94,6 @@ pub enum LedgerCommand {
     History(HistoryArgs),
     /// `tx`.
     Tx(TxArgs),
-    /// `channel`.
-    Channel(ChannelArgs),
-    /// `voucher`.
-    Voucher(VoucherArgs),
 }
 
 /// Runs a ledger command against the chosen ledger.
@@ -243,12 +172,6 @@ impl<L: Ledger> Commands<'_, L> {
             LedgerCommand::Broadcast(args) => self.broadcast(&args).await,
             LedgerCommand::History(args) => self.history(&args).await,
             LedgerCommand::Tx(args) => self.lookup(&args).await,
-            LedgerCommand::Voucher(args) => self.voucher(&args).await,
-            LedgerCommand::Channel(args) => match args.command {
-                ChannelCommand::Open(args) => self.open_channel(&args).await,
-                ChannelCommand::Close(args) => self.close_channel(&args).await,
-                ChannelCommand::Refund(args) => self.refund_channel(&args).await,
-            },
         }
     }
 
@@ -374,152 +297,11 @@ impl<L: Ledger> Commands<'_, L> {
         }
         Ok(ExitStatus::Success)
     }
-
-    async fn signed<T: crate::ledger::Authorise>(
-        &self,
-        request: T,
-        key: &PrivateKey,
-    ) -> anyhow::Result<Signed<T>> {
-        let id = self.ledger.ledger_id().await.map_err(ledger_error)?;
-        Ok(Signed::sign(request, key.signing_key(), &id))
-    }
-
-    async fn open_channel(&self, args: &ChannelOpenArgs) -> anyhow::Result<ExitStatus> {
-        let payee = parse_address(&args.payee)?;
-        let amount = parse_amount(&args.amount)?;
-        let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
-        let timeout = i64::try_from(args.timeout.as_millis()).unwrap_or(i64::MAX);
-        let open = OpenChannel {
-            payer: key.address(),
-            payee,
-            amount,
-            expires_at_ms: super::now_ms().saturating_add(timeout),
-            nonce: rand::random(),
-        };
-        let request = self.signed(open, &key).await?;
-        let state = self
-            .ledger
-            .open_channel(request)
-            .await
-            .map_err(ledger_error)?;
-        self.output().record(&ChannelRecord(state))?;
-        Ok(ExitStatus::Success)
-    }
-
-    async fn known_channel(&self, text: &str) -> anyhow::Result<ChannelState> {
-        let id: ChannelId = text.parse().map_err(|error| {
-            with_status(
-                ExitStatus::BadInput,
-                anyhow::anyhow!("channel id {text:?}: {error}"),
-            )
-        })?;
-        self.ledger
-            .channel(id)
-            .await
-            .map_err(ledger_error)?
-            .ok_or_else(|| ledger_error(LedgerError::UnknownChannel { id }))
-    }
-
-    async fn voucher(&self, args: &VoucherArgs) -> anyhow::Result<ExitStatus> {
-        let channel = self.known_channel(&args.channel).await?;
-        let cumulative = Amount::parse(&args.amount, channel.token())
-            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
-        let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
-        if key.address() != channel.payer {
-            return Err(with_status(
-                ExitStatus::BadInput,
-                anyhow::anyhow!(
-                    "wallet {} is not the payer {} of channel {}",
-                    args.from,
-                    channel.payer,
-                    channel.id
-                ),
-            ));
-        }
-        let voucher = Voucher {
-            channel: channel.id,
-            payee: channel.payee,
-            cumulative,
-        };
-        let signed = self.signed(voucher, &key).await?;
-        self.output().record(&VoucherRecord(signed))?;
-        Ok(ExitStatus::Success)
-    }
-
-    async fn close_channel(&self, args: &ChannelCloseArgs) -> anyhow::Result<ExitStatus> {
-        let voucher = highest_voucher(&read_input(&args.file)?, &args.file)?;
-        let key = match &args.from {
-            Some(name) => self.session.keys.unlock(&wallet_name(name)?)?,
-            None => self.session.keys.unlock_address(&voucher.request.payee)?,
-        };
-        let close = CloseChannel {
-            channel: voucher.request.channel,
-            voucher: Some(voucher),
-        };
-        let request = self.signed(close, &key).await?;
-        let state = self
-            .ledger
-            .close_channel(request)
-            .await
-            .map_err(ledger_error)?;
-        self.output().record(&ChannelRecord(state))?;
-        Ok(ExitStatus::Success)
-    }
-
-    async fn refund_channel(&self, args: &ChannelRefundArgs) -> anyhow::Result<ExitStatus> {
-        let channel = self.known_channel(&args.channel).await?;
-        let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
-        let refund = RefundChannel {
-            channel: channel.id,
-        };
-        let request = self.signed(refund, &key).await?;
-        let state = self
-            .ledger
-            .refund_channel(request)
-            .await
-            .map_err(ledger_error)?;
-        self.output().record(&ChannelRecord(state))?;
-        Ok(ExitStatus::Success)
-    }
 }
 
 /// BTT unless the amount names its token.
-fn parse_amount(text: &str) -> anyhow::Result<Amount> {
+pub(super) fn parse_amount(text: &str) -> anyhow::Result<Amount> {
     Amount::parse(text, Token::Btt).map_err(|error| with_status(ExitStatus::BadInput, error))
-}
-
-/// The voucher with the highest cumulative amount among the JSON lines of
-/// `text`; every voucher must name the same channel.
-fn highest_voucher(text: &str, source: &Path) -> anyhow::Result<Signed<Voucher>> {
-    let bad = |message: String| {
-        with_status(
-            ExitStatus::BadInput,
-            anyhow::anyhow!("{}: {message}", source.display()),
-        )
-    };
-    let mut best: Option<Signed<Voucher>> = None;
-    for (number, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let voucher: Signed<Voucher> = serde_json::from_str(line)
-            .map_err(|error| bad(format!("line {}: not a voucher: {error}", number + 1)))?;
-        best = match best {
-            Some(kept) if kept.request.channel != voucher.request.channel => {
-                return Err(bad(format!(
-                    "vouchers name channels {} and {}",
-                    kept.request.channel, voucher.request.channel
-                )))
-            }
-            Some(kept)
-                if kept.request.cumulative.base_units >= voucher.request.cumulative.base_units =>
-            {
-                Some(kept)
-            }
-            _ => Some(voucher),
-        };
-    }
-    best.ok_or_else(|| bad("no voucher".to_string()))
 }
 
 /// The txIDs in `text`: one a line, bare or as the `txID` field of a JSON
@@ -549,7 +331,7 @@ fn txids_in(text: &str) -> anyhow::Result<Vec<String>> {
 }
 
 /// Reads a file, or stdin for `-`.
-fn read_input(path: &Path) -> anyhow::Result<String> {
+pub(super) fn read_input(path: &Path) -> anyhow::Result<String> {
     if path == Path::new("-") {
         let mut text = String::new();
         std::io::stdin()
@@ -660,7 +442,7 @@ impl From<&TransferRecord> for ReceiptRecord {
     }
 }
 
-fn amount_text(amount: &Amount) -> String {
+pub(super) fn amount_text(amount: &Amount) -> String {
     format!(
         "{}{}",
         format_units(amount.base_units, amount.token),
@@ -708,41 +490,6 @@ impl Record for HistoryRecord {
             "{:>6}  {:<3}  {:>24}  {} -> {}",
             details.sequence, self.direction, details.amount, details.from, details.to
         ))
-    }
-}
-
-/// A channel's state after a channel command.
-#[derive(Debug, Serialize)]
-#[serde(transparent)]
-pub struct ChannelRecord(pub ChannelState);
-
-impl Record for ChannelRecord {
-    const TYPE: &'static str = "channel";
-
-    fn human(&self) -> Option<String> {
-        let state = &self.0;
-        Some(format!(
-            "channel {}  {:?}  {} -> {}  locked {}  redeemed {}",
-            state.id,
-            state.status,
-            state.payer,
-            state.payee,
-            amount_text(&state.amount),
-            format_units(state.redeemed, state.token()),
-        ))
-    }
-}
-
-/// A payer-signed voucher, as `channel close` reads it back.
-#[derive(Debug, Serialize)]
-#[serde(transparent)]
-pub struct VoucherRecord(pub Signed<Voucher>);
-
-impl Record for VoucherRecord {
-    const TYPE: &'static str = "voucher";
-
-    fn human(&self) -> Option<String> {
-        serde_json::to_string(&self.0).ok()
     }
 }
 

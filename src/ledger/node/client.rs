@@ -1,8 +1,8 @@
 //! An HTTP client of a btt ledger node (`btt-wallet node`): balances,
 //! history, lookups, the dev faucet, channels and escrow, through the
 //! node's TRON and `/btt/...` endpoints. A refusal by the node comes back
-//! as [`LedgerError::Remote`] with the node's error code, so callers can
-//! still tell, e.g., insufficient funds apart.
+//! as [`LedgerError::Remote`] with the kind its error code names, so callers
+//! still tell, e.g., insufficient funds apart by [`LedgerError::kind`].
 //!
 //! Transfers travel as signed TRON transactions through
 //! `/wallet/broadcasttransaction`; the client implements
@@ -15,6 +15,7 @@ use crate::ledger::channel::{
 };
 use crate::ledger::domain::Signed;
 use crate::ledger::error::LedgerError;
+use crate::ledger::error_kind::ErrorKind;
 use crate::ledger::escrow::{CampaignState, CreateCampaign, Pledge};
 use crate::ledger::id::{CampaignId, ChannelId, LedgerId};
 use crate::ledger::Ledger;
@@ -83,7 +84,7 @@ impl NodeClient {
             .map_err(|error| unreachable(url, &error))?;
         match value.get("Error") {
             Some(message) => Err(LedgerError::Remote {
-                code: value["code"].as_str().unwrap_or("tron_error").to_string(),
+                kind: ErrorKind::from_remote_code(value["code"].as_str()),
                 message: message
                     .as_str()
                     .map_or_else(|| message.to_string(), str::to_string),
@@ -180,10 +181,9 @@ impl NodeClient {
         }
         let code = answer["btt_code"]
             .as_str()
-            .or_else(|| answer["code"].as_str())
-            .unwrap_or("tron_error");
+            .or_else(|| answer["code"].as_str());
         Err(LedgerError::Remote {
-            code: code.to_string(),
+            kind: ErrorKind::from_remote_code(code),
             message: answer["message"]
                 .as_str()
                 .map_or_else(|| answer.to_string(), str::to_string),
@@ -293,7 +293,7 @@ impl Ledger for NodeClient {
         NodeClient::transaction(self, txid.0)
             .await?
             .ok_or_else(|| LedgerError::Remote {
-                code: "missing".to_string(),
+                kind: ErrorKind::Missing,
                 message: format!("the node accepted {txid} but does not know it"),
             })
     }

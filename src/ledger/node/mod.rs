@@ -164,7 +164,7 @@ mod tests {
     use super::*;
     use crate::amount::Token;
     use crate::ledger::local::fixtures::{self, address, btt, signed, START_MS};
-    use crate::ledger::{Ledger, LedgerError};
+    use crate::ledger::{ErrorKind, Ledger, LedgerError};
     use serde_json::{json, Value};
     use std::sync::atomic::AtomicI64;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -518,7 +518,13 @@ mod tests {
         assert!(broke.is_insufficient_funds(), "{broke}");
         let early = client.settle_campaign(id).await.unwrap_err();
         assert!(
-            matches!(&early, LedgerError::Remote { code, .. } if code == "settle_before_deadline"),
+            matches!(
+                &early,
+                LedgerError::Remote {
+                    kind: ErrorKind::SettleBeforeDeadline,
+                    ..
+                }
+            ),
             "{early}"
         );
         node.now

@@ -22,7 +22,7 @@ use sha1::{Digest, Sha1};
 
 use super::error::CreateError;
 use super::source_tree::SourceFile;
-use crate::sha1_pair::Sha1Pair;
+use crate::sha1_pair::{self, Sha1Pair};
 
 /// Bytes read and hashed at a time.
 const CHUNK: usize = 64 * 1024;
@@ -118,7 +118,7 @@ impl<'a> Job<'a> {
             piece_length,
             total_length: offset,
             piece_count,
-            pairs: piece_length.is_multiple_of(64) && Sha1Pair::new().is_some(),
+            pairs: piece_length.is_multiple_of(64) && sha1_pair::accelerated(),
             next_piece: AtomicUsize::new(0),
             failed: AtomicBool::new(false),
             hashed_bytes: AtomicU64::new(0),
@@ -166,7 +166,7 @@ impl<'j, 'a> Worker<'j, 'a> {
                 break;
             }
             let claimed = first..(first + step).min(job.piece_count);
-            let pair = Sha1Pair::new().filter(|_| claimed.len() == 2 && job.is_full(first + 1));
+            let pair = (claimed.len() == 2 && job.is_full(first + 1)).then(Sha1Pair::new);
             match pair {
                 Some(pair) => {
                     let [hash_a, hash_b] = self.hash_pair(pair, first, first + 1)?;

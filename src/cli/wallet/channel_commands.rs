@@ -1,0 +1,299 @@
+//! `btt-wallet`'s payment channel commands: `channel open`, `channel
+//! close`, `channel refund` and `voucher`. They hold the chosen ledger as an
+//! `Arc<dyn PaymentLedger>` ([`crate::payment`]), not through the generic
+//! [`crate::cli::ledger_choice::LedgerTask`], and sign and pick vouchers with
+//! the library's voucher code, the same the market uses.
+//!
+//! Exit statuses: too little balance is 7, a refused or malformed input 3,
+//! a wrong password 6, an unreachable node 4, a storage failure 1.
+
+use super::ledger_commands::{amount_text, parse_amount, read_input};
+use super::Session;
+use crate::amount::{format_units, Amount};
+use crate::cli::exit::{with_status, ExitStatus};
+use crate::cli::keys::{parse_address, wallet_name};
+use crate::cli::ledger_choice::{ledger_error, payment_error, LedgerArgs};
+use crate::cli::values::parse_duration;
+use crate::ledger::{
+    Authorise, ChannelId, ChannelState, LedgerError, LedgerId, OpenChannel, RefundChannel, Signed,
+    Voucher,
+};
+use crate::output::{Output, Record};
+use crate::payment::{close_with, higher_voucher, sign_voucher, PaymentError, PaymentLedger};
+use crate::wallet::PrivateKey;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// `channel`.
+#[derive(Debug, Args)]
+pub struct ChannelArgs {
+    #[command(subcommand)]
+    pub command: ChannelCommand,
+}
+
+/// The channel subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ChannelCommand {
+    /// Lock an amount for a payee until a timeout
+    Open(ChannelOpenArgs),
+    /// As the payee, redeem the highest voucher read from FILE (- for stdin) and close
+    Close(ChannelCloseArgs),
+    /// As the payer, take back the unredeemed funds after the timeout
+    Refund(ChannelRefundArgs),
+}
+
+/// `channel open`.
+#[derive(Debug, Args)]
+pub struct ChannelOpenArgs {
+    /// Payee address
+    pub payee: String,
+    /// Amount to lock: 50BTT, or base units of BTT
+    pub amount: String,
+    /// Wallet that pays
+    #[arg(long)]
+    pub from: String,
+    /// How long until the payer may take the funds back (e.g. 24h)
+    #[arg(long, value_parser = parse_duration, default_value = "24h")]
+    pub timeout: std::time::Duration,
+}
+
+/// `channel close`.
+#[derive(Debug, Args)]
+pub struct ChannelCloseArgs {
+    /// File of voucher records, one JSON object per line (- for stdin)
+    pub file: PathBuf,
+    /// Payee wallet (default: the wallet whose address the vouchers name)
+    #[arg(long)]
+    pub from: Option<String>,
+}
+
+/// `channel refund`.
+#[derive(Debug, Args)]
+pub struct ChannelRefundArgs {
+    /// The channel id
+    pub channel: String,
+    /// Wallet that paid
+    #[arg(long)]
+    pub from: String,
+}
+
+/// `voucher`.
+#[derive(Debug, Args)]
+pub struct VoucherArgs {
+    /// The channel id
+    pub channel: String,
+    /// Cumulative amount the payee may redeem: 1.25BTT, or base units
+    pub amount: String,
+    /// Wallet that paid into the channel
+    #[arg(long)]
+    pub from: String,
+}
+
+/// A payment command, once parsed.
+#[derive(Debug)]
+pub enum PaymentCommand {
+    /// `channel`.
+    Channel(ChannelArgs),
+    /// `voucher`.
+    Voucher(VoucherArgs),
+}
+
+/// Runs a payment command against the chosen ledger.
+pub fn run(
+    session: &Session<'_>,
+    ledger: &LedgerArgs,
+    command: PaymentCommand,
+) -> anyhow::Result<ExitStatus> {
+    let ledger = ledger.payment_ledger()?;
+    let commands = Commands {
+        session,
+        ledger: &*ledger,
+    };
+    crate::cli::runtime()?.block_on(commands.run(command))
+}
+
+struct Commands<'a> {
+    session: &'a Session<'a>,
+    ledger: &'a dyn PaymentLedger,
+}
+
+impl Commands<'_> {
+    async fn run(&self, command: PaymentCommand) -> anyhow::Result<ExitStatus> {
+        let state = match command {
+            PaymentCommand::Voucher(args) => return self.voucher(&args).await,
+            PaymentCommand::Channel(args) => match args.command {
+                ChannelCommand::Open(args) => self.open_channel(&args).await?,
+                ChannelCommand::Close(args) => self.close_channel(&args).await?,
+                ChannelCommand::Refund(args) => self.refund_channel(&args).await?,
+            },
+        };
+        self.output().record(&ChannelRecord(state))?;
+        Ok(ExitStatus::Success)
+    }
+
+    fn output(&self) -> &Output {
+        self.session.output
+    }
+
+    async fn ledger_id(&self) -> anyhow::Result<LedgerId> {
+        self.ledger.ledger_id().await.map_err(ledger_error)
+    }
+
+    async fn signed<T: Authorise>(
+        &self,
+        request: T,
+        key: &PrivateKey,
+    ) -> anyhow::Result<Signed<T>> {
+        Ok(Signed::sign(
+            request,
+            key.signing_key(),
+            &self.ledger_id().await?,
+        ))
+    }
+
+    async fn open_channel(&self, args: &ChannelOpenArgs) -> anyhow::Result<ChannelState> {
+        let payee = parse_address(&args.payee)?;
+        let amount = parse_amount(&args.amount)?;
+        let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
+        let timeout = i64::try_from(args.timeout.as_millis()).unwrap_or(i64::MAX);
+        let open = OpenChannel {
+            payer: key.address(),
+            payee,
+            amount,
+            expires_at_ms: super::now_ms().saturating_add(timeout),
+            nonce: rand::random(),
+        };
+        let request = self.signed(open, &key).await?;
+        self.ledger
+            .open_channel(request)
+            .await
+            .map_err(ledger_error)
+    }
+
+    async fn known_channel(&self, text: &str) -> anyhow::Result<ChannelState> {
+        let id: ChannelId = text.parse().map_err(|error| {
+            with_status(
+                ExitStatus::BadInput,
+                anyhow::anyhow!("channel id {text:?}: {error}"),
+            )
+        })?;
+        self.ledger
+            .channel(id)
+            .await
+            .map_err(ledger_error)?
+            .ok_or_else(|| ledger_error(LedgerError::UnknownChannel { id }))
+    }
+
+    async fn voucher(&self, args: &VoucherArgs) -> anyhow::Result<ExitStatus> {
+        let channel = self.known_channel(&args.channel).await?;
+        let cumulative = Amount::parse(&args.amount, channel.token())
+            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
+        let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
+        let ledger = self.ledger_id().await?;
+        let signed =
+            sign_voucher(&channel, cumulative, key.signing_key(), &ledger).map_err(|error| {
+                match error {
+                    PaymentError::NotPayer { id, payer, .. } => with_status(
+                        ExitStatus::BadInput,
+                        anyhow::anyhow!(
+                            "wallet {} is not the payer {payer} of channel {id}",
+                            args.from
+                        ),
+                    ),
+                    other => payment_error(other),
+                }
+            })?;
+        self.output().record(&VoucherRecord(signed))?;
+        Ok(ExitStatus::Success)
+    }
+
+    async fn close_channel(&self, args: &ChannelCloseArgs) -> anyhow::Result<ChannelState> {
+        let voucher = highest_voucher(&read_input(&args.file)?, &args.file)?;
+        let key = match &args.from {
+            Some(name) => self.session.keys.unlock(&wallet_name(name)?)?,
+            None => self.session.keys.unlock_address(&voucher.request.payee)?,
+        };
+        let request = close_with(voucher, key.signing_key(), &self.ledger_id().await?);
+        self.ledger
+            .close_channel(request)
+            .await
+            .map_err(ledger_error)
+    }
+
+    async fn refund_channel(&self, args: &ChannelRefundArgs) -> anyhow::Result<ChannelState> {
+        let channel = self.known_channel(&args.channel).await?;
+        let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
+        let refund = RefundChannel {
+            channel: channel.id,
+        };
+        let request = self.signed(refund, &key).await?;
+        self.ledger
+            .refund_channel(request)
+            .await
+            .map_err(ledger_error)
+    }
+}
+
+/// The voucher with the highest cumulative amount among the JSON lines of
+/// `text`; every voucher must name the same channel.
+fn highest_voucher(text: &str, source: &Path) -> anyhow::Result<Signed<Voucher>> {
+    let bad = |message: String| {
+        with_status(
+            ExitStatus::BadInput,
+            anyhow::anyhow!("{}: {message}", source.display()),
+        )
+    };
+    let mut best: Option<Signed<Voucher>> = None;
+    for (number, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let voucher: Signed<Voucher> = serde_json::from_str(line)
+            .map_err(|error| bad(format!("line {}: not a voucher: {error}", number + 1)))?;
+        best = Some(match best {
+            None => voucher,
+            Some(kept) => {
+                let (first, other) = (kept.request.channel, voucher.request.channel);
+                higher_voucher(kept, voucher)
+                    .map_err(|_| bad(format!("vouchers name channels {first} and {other}")))?
+            }
+        });
+    }
+    best.ok_or_else(|| bad("no voucher".to_string()))
+}
+
+/// A channel's state after a channel command.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct ChannelRecord(pub ChannelState);
+
+impl Record for ChannelRecord {
+    const TYPE: &'static str = "channel";
+
+    fn human(&self) -> Option<String> {
+        let state = &self.0;
+        Some(format!(
+            "channel {}  {:?}  {} -> {}  locked {}  redeemed {}",
+            state.id,
+            state.status,
+            state.payer,
+            state.payee,
+            amount_text(&state.amount),
+            format_units(state.redeemed, state.token()),
+        ))
+    }
+}
+
+/// A payer-signed voucher, as `channel close` reads it back.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct VoucherRecord(pub Signed<Voucher>);
+
+impl Record for VoucherRecord {
+    const TYPE: &'static str = "voucher";
+
+    fn human(&self) -> Option<String> {
+        serde_json::to_string(&self.0).ok()
+    }
+}
