@@ -2,7 +2,10 @@
 //! that implements [`SessionExtension`]: its name in the `m` dictionary,
 //! the fields it adds to our extended handshake, a state per connected peer,
 //! and what it does with the peer's handshake, its messages, the
-//! once-a-second tick and changes of the peer's upload slot. `ut_metadata`
+//! once-a-second tick, changes of the peer's upload slot, the verified
+//! pieces it sent, and its departure. Work that must wait (a ledger call)
+//! runs in a task of the extension's own, which reaches the peer later
+//! through a [`Messenger`]. `ut_metadata`
 //! ([`MetadataServer`](super::metadata_serve::MetadataServer)) and `ut_pex`
 //! ([`PeerExchange`](super::pex_exchange::PeerExchange)) are built in; more
 //! come in through [`SessionOptions::extensions`](super::SessionOptions).
@@ -17,11 +20,11 @@
 //!   so the type-erased state given to a hook is always its own.
 
 use super::choker::{PricePerMib, UploadSlot};
-use super::peer_entry::{PeerEntry, PeerError};
+use super::peer_entry::{Outgoing, PeerEntry, PeerError};
 use super::picker::PeerKey;
 use super::{PeerBatch, PeerSource};
 use crate::metainfo::Torrent;
-use crate::peer::{ExtendedHandshake, ExtensionRegistry};
+use crate::peer::{ExtendedHandshake, ExtensionRegistry, Message};
 use bytes::Bytes;
 use std::any::Any;
 use std::fmt;
@@ -72,6 +75,20 @@ pub trait SessionExtension: Send + Sync + 'static {
     /// The peer's upload slot changed to `slot`; called before the choke or
     /// unchoke goes out, so what the extension sends arrives first.
     fn on_slot(&self, _peer: &mut ExtensionPeer<'_>, _state: &mut Self::Peer, _slot: UploadSlot) {}
+
+    /// Piece `index` passed its hash check, and `bytes` of it came from this
+    /// peer (a piece that fails its check is never reported).
+    fn on_piece_verified(
+        &self,
+        _peer: &mut ExtensionPeer<'_>,
+        _state: &mut Self::Peer,
+        _index: u32,
+        _bytes: u64,
+    ) {
+    }
+
+    /// The connection ended; the state is dropped after this.
+    fn on_disconnect(&self, _peer: &mut ExtensionPeer<'_>, _state: &mut Self::Peer) {}
 }
 
 /// What one connected peer looks like to the rest of the swarm.
@@ -157,6 +174,16 @@ impl ExtensionPeer<'_> {
         self.swarm.peers
     }
 
+    /// A handle that sends this extension's messages to the peer later,
+    /// from outside a hook; `None` if the peer does not support it.
+    pub fn messenger(&self) -> Option<Messenger> {
+        let id = self.entry.extensions.remote_id(self.name)?;
+        Some(Messenger {
+            id,
+            outbox: self.entry.outbox(),
+        })
+    }
+
     /// Hands peer addresses to the session's dialer.
     pub fn learn(&self, source: PeerSource, addrs: Vec<SocketAddr>) {
         let _ = self.swarm.new_peers.send(PeerBatch::new(source, addrs));
@@ -166,6 +193,26 @@ impl ExtensionPeer<'_> {
     /// sees it at the next rechoke ([`ChokeCandidate::offer`](super::ChokeCandidate)).
     pub fn set_offer(&mut self, offer: Option<PricePerMib>) {
         self.entry.offer = offer;
+    }
+}
+
+/// Sends one extension's messages to one peer from outside a hook (a task
+/// that waited on the ledger), under the id the peer chose when the
+/// messenger was made.
+#[derive(Debug, Clone)]
+pub struct Messenger {
+    id: u8,
+    outbox: mpsc::UnboundedSender<Outgoing>,
+}
+
+impl Messenger {
+    /// Queues a message; false once the connection has ended.
+    pub fn send(&self, payload: Bytes) -> bool {
+        let message = Message::Extended {
+            id: self.id,
+            payload,
+        };
+        self.outbox.send(Outgoing::Message(message)).is_ok()
     }
 }
 
@@ -187,6 +234,8 @@ enum Hook<'a> {
     Message(&'a [u8]),
     Tick(Instant),
     Slot(UploadSlot),
+    PieceVerified { index: u32, bytes: u64 },
+    Disconnect,
 }
 
 type HookResult = Result<(), PeerError>;
@@ -222,6 +271,10 @@ impl<E: SessionExtension> ErasedExtension for E {
             Hook::Message(payload) => return self.on_message(peer, state, payload),
             Hook::Tick(now) => self.on_tick(peer, state, now),
             Hook::Slot(slot) => self.on_slot(peer, state, slot),
+            Hook::PieceVerified { index, bytes } => {
+                self.on_piece_verified(peer, state, index, bytes)
+            }
+            Hook::Disconnect => self.on_disconnect(peer, state),
         }
         Ok(())
     }
@@ -358,6 +411,23 @@ impl ExtensionSet {
         slot: UploadSlot,
     ) {
         self.call_all(key, entry, swarm, Hook::Slot(slot));
+    }
+
+    /// A verified piece `index`, of which the peer sent `bytes`, for every extension.
+    pub(super) fn on_piece_verified(
+        &self,
+        key: PeerKey,
+        entry: &mut PeerEntry,
+        swarm: &SwarmView<'_>,
+        index: u32,
+        bytes: u64,
+    ) {
+        self.call_all(key, entry, swarm, Hook::PieceVerified { index, bytes });
+    }
+
+    /// The peer's departure, for every extension.
+    pub(super) fn on_disconnect(&self, key: PeerKey, entry: &mut PeerEntry, swarm: &SwarmView<'_>) {
+        self.call_all(key, entry, swarm, Hook::Disconnect);
     }
 
     fn call_all(&self, key: PeerKey, entry: &mut PeerEntry, swarm: &SwarmView<'_>, hook: Hook<'_>) {
@@ -632,4 +702,124 @@ mod tests {
     }
 
     use std::collections::HashMap;
+
+    /// Records what it hears into a shared log, and keeps a messenger.
+    struct Recorder2 {
+        log: Arc<Mutex<Vec<String>>>,
+        messengers: Arc<Mutex<Vec<Messenger>>>,
+    }
+
+    impl SessionExtension for Recorder2 {
+        type Peer = ();
+
+        fn name(&self) -> &'static str {
+            "x_record"
+        }
+
+        fn new_peer(&self, _: &ExtensionPeer<'_>, _: Instant) {}
+
+        fn on_handshake(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), _: &ExtendedHandshake) {
+            self.messengers.lock().unwrap().extend(peer.messenger());
+        }
+
+        fn on_message(&self, _: &mut ExtensionPeer<'_>, _: &mut (), _: &[u8]) -> HookResult {
+            Ok(())
+        }
+
+        fn on_piece_verified(&self, _: &mut ExtensionPeer<'_>, _: &mut (), index: u32, bytes: u64) {
+            self.log
+                .lock()
+                .unwrap()
+                .push(format!("piece {index}: {bytes}"));
+        }
+
+        fn on_disconnect(&self, peer: &mut ExtensionPeer<'_>, _: &mut ()) {
+            self.log
+                .lock()
+                .unwrap()
+                .push(format!("gone {}", peer.addr()));
+        }
+    }
+
+    #[tokio::test]
+    async fn verified_pieces_and_departures_reach_extensions_and_a_messenger_sends_later() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let messengers = Arc::new(Mutex::new(Vec::new()));
+        let recorder = Recorder2 {
+            log: Arc::clone(&log),
+            messengers: Arc::clone(&messengers),
+        };
+        let mut swarm = TestSwarm::start(SwarmSetup {
+            seeding: false,
+            extensions: vec![Extension::new(recorder)],
+            ..SwarmSetup::default()
+        });
+        let mut peer = swarm.connect("10.0.0.1:6881", 1, false);
+        swarm
+            .receive(&peer, peer_handshake(&[("x_record", 12)]))
+            .unwrap();
+        swarm.receive(&peer, Message::HaveAll).unwrap();
+        swarm.receive(&peer, Message::Unchoke).unwrap();
+        let asked: Vec<_> = peer
+            .messages()
+            .into_iter()
+            .filter_map(|message| match message {
+                Message::Request(request) => Some(request),
+                _ => None,
+            })
+            .collect();
+        for (n, request) in asked.iter().take(2).enumerate() {
+            let start = (request.index * super::super::test_swarm::PIECE) as usize;
+            let mut data = swarm.content[start..start + request.length as usize].to_vec();
+            if n == 1 {
+                data[0] ^= 1;
+            }
+            let block = Message::Piece {
+                index: request.index,
+                begin: 0,
+                data: Bytes::from(data),
+            };
+            swarm.receive(&peer, block).unwrap();
+        }
+        let failed = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            loop {
+                if let Some(super::super::events::SwarmEvent::PieceFailed(_)) =
+                    swarm.events.recv().await
+                {
+                    break;
+                }
+            }
+        });
+        failed.await.expect("the bad piece's verdict within 10 s");
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        while log.lock().unwrap().is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let good = format!("piece {}: {}", asked[0].index, asked[0].length);
+        assert_eq!(
+            *log.lock().unwrap(),
+            [good.clone()],
+            "the bad piece is never reported"
+        );
+        let messenger = messengers.lock().unwrap().pop().expect("a messenger");
+        assert!(messenger.send(Bytes::from_static(b"later")));
+        let sent = peer.messages();
+        assert_eq!(
+            sent.last(),
+            Some(&Message::Extended {
+                id: 12,
+                payload: Bytes::from_static(b"later")
+            })
+        );
+        swarm.shared.unregister(peer.key);
+        assert_eq!(
+            *log.lock().unwrap(),
+            [good, "gone 10.0.0.1:6881".to_string()]
+        );
+        drop(peer);
+        assert!(
+            !messenger.send(Bytes::from_static(b"too late")),
+            "the connection is gone"
+        );
+    }
 }

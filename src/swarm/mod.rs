@@ -40,7 +40,7 @@ mod verifier;
 pub use choker::{
     ChokeCandidate, Choker, ChokerFactory, PricePerMib, TitForTat, UnchokePlan, UploadSlot,
 };
-pub use extension::{Extension, ExtensionPeer, PeerSummary, SessionExtension};
+pub use extension::{Extension, ExtensionPeer, Messenger, PeerSummary, SessionExtension};
 pub use optimistic::OptimisticSlot;
 pub use peer_entry::PeerError;
 pub use peer_source::{PeerBatch, PeerSource};

@@ -146,6 +146,11 @@ impl PeerEntry {
         let _ = self.outbox.send(Outgoing::Message(message));
     }
 
+    /// Another sender of the connection task's outbox.
+    pub(super) fn outbox(&self) -> mpsc::UnboundedSender<Outgoing> {
+        self.outbox.clone()
+    }
+
     /// Queues something else for the connection task.
     pub(super) fn queue(&self, item: Outgoing) {
         let _ = self.outbox.send(item);

@@ -50,8 +50,17 @@ struct PieceInProgress {
     blocks: Vec<BlockState>,
     received: usize,
     data: Vec<u8>,
-    contributors: Vec<PeerKey>,
+    contributors: Vec<Contribution>,
     owner: Option<PeerKey>,
+}
+
+/// What one peer sent of a piece.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Contribution {
+    /// The peer.
+    pub peer: PeerKey,
+    /// The bytes of the piece it sent.
+    pub bytes: u64,
 }
 
 impl PieceInProgress {
@@ -71,8 +80,8 @@ pub enum Arrival {
     PieceComplete {
         /// The whole piece, for hashing.
         data: Vec<u8>,
-        /// Every peer that sent at least one block of it.
-        contributors: Vec<PeerKey>,
+        /// Every peer that sent at least one block of it, with how much.
+        contributors: Vec<Contribution>,
     },
 }
 
@@ -256,8 +265,12 @@ impl Picker {
         piece.data[begin as usize..begin as usize + data.len()].copy_from_slice(data);
         piece.blocks[slot] = BlockState::Received;
         piece.received += 1;
-        if !piece.contributors.contains(&peer) {
-            piece.contributors.push(peer);
+        match piece.contributors.iter_mut().find(|c| c.peer == peer) {
+            Some(contribution) => contribution.bytes += data.len() as u64,
+            None => piece.contributors.push(Contribution {
+                peer,
+                bytes: data.len() as u64,
+            }),
         }
         if piece.received < piece.blocks.len() {
             return Arrival::Stored;
@@ -434,7 +447,7 @@ mod tests {
         false
     }
 
-    fn complete(arrival: Arrival) -> (Vec<u8>, Vec<PeerKey>) {
+    fn complete(arrival: Arrival) -> (Vec<u8>, Vec<Contribution>) {
         match arrival {
             Arrival::PieceComplete { data, contributors } => (data, contributors),
             other => panic!("piece should be complete, got {other:?}"),
@@ -467,7 +480,21 @@ mod tests {
         );
         let (data, contributors) =
             complete(picker.block_arrived(2, 0, BLOCK_SIZE, &[2; BLOCK_SIZE as usize]));
-        assert_eq!(contributors, vec![1, 2]);
+        let half = u64::from(BLOCK_SIZE);
+        assert_eq!(
+            contributors,
+            [
+                Contribution {
+                    peer: 1,
+                    bytes: half
+                },
+                Contribution {
+                    peer: 2,
+                    bytes: half
+                }
+            ],
+            "each peer with the bytes it sent"
+        );
         assert_eq!((data[0], data[PIECE as usize - 1]), (1, 2));
         assert!(!picker.is_done());
         picker.piece_checked(0, true);
@@ -508,7 +535,8 @@ mod tests {
         picker.pick(2, &Bitfield::full(1), 1, &none);
         picker.block_arrived(1, 0, 0, &FULL_BLOCK);
         let (_, contributors) = complete(picker.block_arrived(2, 0, BLOCK_SIZE, &FULL_BLOCK));
-        assert_eq!(contributors, vec![1, 2]);
+        let peers: Vec<PeerKey> = contributors.iter().map(|c| c.peer).collect();
+        assert_eq!(peers, [1, 2]);
         assert!(
             picker.pick(3, &Bitfield::full(1), 10, &none).is_empty(),
             "verifying"

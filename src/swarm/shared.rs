@@ -15,7 +15,7 @@ use super::choker::Choker;
 use super::events::{PeerBanned, PieceFailed, SwarmEvent};
 use super::extension::{Extension, ExtensionSet, PeerSummary, SwarmView};
 use super::peer_entry::{Outgoing, PeerEntry, PeerError, PeerOrigin, MAX_PIPELINE};
-use super::picker::{PeerKey, Picker};
+use super::picker::{Contribution, PeerKey, Picker};
 use super::requests::{announce_piece, fill_all_requests, take_back_snubbed};
 use super::verifier::{self, CompletedPiece, VerifyQueue};
 use super::{PeerBatch, SessionOptions};
@@ -217,12 +217,15 @@ impl Shared {
         }
     }
 
-    /// Removes a departed peer and returns its requests to the pool.
+    /// Removes a departed peer (its extensions hear of it first) and
+    /// returns its requests to the pool.
     pub(super) fn unregister(&self, key: PeerKey) {
         let mut state = self.lock();
-        let Some(peer) = state.peers.remove(&key) else {
+        let Some(mut peer) = state.peers.remove(&key) else {
             return;
         };
+        let view = self.view(state.picker.have().is_full(), &[]);
+        self.extensions.on_disconnect(key, &mut peer, &view);
         for block in &peer.requested {
             state.picker.request_dropped(block);
         }
@@ -338,13 +341,14 @@ impl Shared {
         self.shutdown.cancel();
     }
 
-    fn piece_checked(&self, index: u32, valid: bool, contributors: &[PeerKey]) {
+    fn piece_checked(&self, index: u32, valid: bool, contributors: &[Contribution]) {
         let mut state = self.lock();
         state.picker.piece_checked(index, valid);
         if valid {
             let size = u64::from(state.picker.piece_size(index));
             self.downloaded.fetch_add(size, Ordering::Relaxed);
             self.resume_dirty.store(true, Ordering::Relaxed);
+            self.credit_contributors(&mut state, index, contributors);
             announce_piece(&mut state, index);
             if state.picker.is_done() {
                 self.complete.send_replace(true);
@@ -354,7 +358,7 @@ impl Shared {
         }
         let addrs: Vec<String> = contributors
             .iter()
-            .filter_map(|key| state.peers.get(key).map(|peer| peer.addr.to_string()))
+            .filter_map(|c| state.peers.get(&c.peer).map(|peer| peer.addr.to_string()))
             .collect();
         self.emit(SwarmEvent::PieceFailed(PieceFailed {
             info_hash: self.info_hash_hex.clone(),
@@ -362,9 +366,26 @@ impl Shared {
             peers: addrs,
         }));
         if let [culprit] = contributors {
-            self.strike(&mut state, *culprit);
+            self.strike(&mut state, culprit.peer);
         }
         fill_all_requests(&mut state);
+    }
+
+    /// Tells each contributor's extensions what it sent of verified piece `index`.
+    fn credit_contributors(
+        &self,
+        state: &mut SwarmState,
+        index: u32,
+        contributors: &[Contribution],
+    ) {
+        let view = self.view(state.picker.have().is_full(), &[]);
+        for contribution in contributors {
+            if let Some(peer) = state.peers.get_mut(&contribution.peer) {
+                let bytes = contribution.bytes;
+                self.extensions
+                    .on_piece_verified(contribution.peer, peer, &view, index, bytes);
+            }
+        }
     }
 
     /// Strikes the peer that alone sent a bad piece; the ban ends its connection.

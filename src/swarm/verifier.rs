@@ -4,7 +4,7 @@
 //! and hashes them together with the interleaved SHA-NI pair
 //! ([`crate::sha1_pair`]), nearly twice the bytes per core of one stream.
 
-use super::picker::PeerKey;
+use super::picker::Contribution;
 use crate::sha1_pair::digest_pair;
 use crate::storage::{Storage, StorageError};
 use sha1::{Digest, Sha1};
@@ -20,7 +20,7 @@ pub(super) struct CompletedPiece {
     /// The whole piece.
     pub(super) data: Vec<u8>,
     /// The peers that sent its blocks.
-    pub(super) contributors: Vec<PeerKey>,
+    pub(super) contributors: Vec<Contribution>,
 }
 
 /// Completed pieces waiting to be checked, and the workers that may run at once.
@@ -107,7 +107,7 @@ mod tests {
         CompletedPiece {
             index,
             data: vec![index as u8; length],
-            contributors: vec![1],
+            contributors: vec![Contribution { peer: 1, bytes: 1 }],
         }
     }
 
