@@ -797,8 +797,8 @@ mod tests {
         }
         let good = format!("piece {}: {}", asked[0].index, asked[0].length);
         assert_eq!(
-            *log.lock().unwrap(),
-            [good.clone()],
+            log.lock().unwrap().as_slice(),
+            std::slice::from_ref(&good),
             "the bad piece is never reported"
         );
         let messenger = messengers.lock().unwrap().pop().expect("a messenger");
