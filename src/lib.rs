@@ -13,6 +13,7 @@ pub mod config;
 pub mod dht;
 pub mod ledger;
 pub mod magnet;
+pub mod market;
 pub mod metainfo;
 pub mod output;
 pub mod payment;

@@ -1,0 +1,11 @@
+//! The bandwidth market (the `btt_market` extension): seeders sell their
+//! regular upload slots for BTT, leechers bid, and winners pay per verified
+//! piece through a payment channel with cumulative vouchers. The wire
+//! format is public and versioned (`docs/market-protocol.md`).
+//!
+//! - [`price`]: prices per MiB and the exact conversions between bytes and
+//!   base units.
+//! - [`wire`]: the handshake fields and messages.
+
+pub mod price;
+pub mod wire;
