@@ -6,15 +6,15 @@
 use super::exit::{with_status, ExitStatus};
 use super::interrupt;
 use super::stop_policy::{SeedPolicy, StopReason};
-use crate::config::Dirs;
+use crate::config::{worker_threads, Dirs};
 use crate::dht::bootstrap::parse_bootstrap_node;
 use crate::dht::DhtError;
 use crate::metainfo::Torrent;
 use crate::output::{Output, Progress as ProgressBar, Record};
 use crate::peer::generate_peer_id;
-use crate::swarm::client::{DhtSettings, Stopped};
+use crate::swarm::client::{ClientOptions, DhtSettings, Stopped, TorrentOptions};
 use crate::swarm::events::{Completed, Started, Summary, SwarmEvent};
-use crate::swarm::{ChokerFactory, Client, ClientOptions, Session, TorrentOptions};
+use crate::swarm::{ChokerFactory, Client, Session};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
@@ -61,7 +61,7 @@ impl PeerArgs {
             upload_limit,
             download_limit,
             max_connections: self.max_connections,
-            hash_threads: crate::config::worker_threads(),
+            hash_threads: worker_threads(),
         }
     }
 

@@ -43,7 +43,7 @@ mod verifier;
 pub use choker::{
     ChokeCandidate, Choker, ChokerFactory, PricePerMib, TitForTat, UnchokePlan, UploadSlot,
 };
-pub use client::{Client, ClientError, ClientOptions, TorrentOptions};
+pub use client::Client;
 pub use extension::{Extension, ExtensionPeer, PeerSummary, SessionExtension};
 pub use optimistic::OptimisticSlot;
 pub use peer_entry::PeerError;
