@@ -211,16 +211,17 @@ impl Client {
 
     /// Starts a session for a prepared torrent, serves it to incoming peers
     /// and, when it is public and the DHT node runs, looks its peers up and
-    /// announces our port there until it is removed.
+    /// announces our port there until it is removed. A torrent is added
+    /// once: the caller's state lock keeps a second run of the same data out.
     pub fn add_torrent(
         &mut self,
         torrent: Arc<Torrent>,
         prepared: Prepared,
-        options: TorrentOptions,
+        mut options: TorrentOptions,
     ) -> AddedTorrent {
         let (events, events_receiver) = mpsc::unbounded_channel();
         let private = torrent.info.private;
-        let found_peers = options.found_peers.clone();
+        let found_peers = std::mem::take(&mut options.found_peers);
         let session = Arc::new(Session::start(
             torrent,
             Arc::new(prepared.storage),
@@ -232,21 +233,26 @@ impl Client {
         for batch in found_peers {
             session.add_peers(batch);
         }
-        self.registry.insert(Arc::clone(&session));
-        let dht_lookup = self
-            .dht
-            .as_ref()
-            .filter(|_| !private)
-            .map(|dht| look_up(dht, &session, self.listen_addr.port()));
-        let entry = Entry {
-            session: Arc::clone(&session),
-            dht_lookup,
-        };
-        self.torrents.insert(session.info_hash(), entry);
+        self.register(&session, private);
         AddedTorrent {
             session,
             events: events_receiver,
         }
+    }
+
+    /// Puts a new session in the listener's registry and starts its DHT lookup.
+    fn register(&mut self, session: &Arc<Session>, private: bool) {
+        self.registry.insert(Arc::clone(session));
+        let dht_lookup = self
+            .dht
+            .as_ref()
+            .filter(|_| !private)
+            .map(|dht| look_up(dht, session, self.listen_addr.port()));
+        let entry = Entry {
+            session: Arc::clone(session),
+            dht_lookup,
+        };
+        self.torrents.insert(session.info_hash(), entry);
     }
 
     /// Starts handing incoming connections to the added torrents (a second
@@ -475,6 +481,8 @@ mod tests {
         };
         let dht_addr = leecher.start_dht(&settings).await.unwrap().local_addr();
         assert_eq!(dht_addr.ip(), leecher.listen_addr().ip());
+        let again = leecher.start_dht(&settings).await.unwrap().local_addr();
+        assert_eq!(again, dht_addr, "a second start_dht started another node");
         let peers = vec![seeder.listen_addr()];
         let leeching = add(&mut leecher, &torrent, leecher_root.path(), peers);
         assert!(!leeching.session.stats().complete);
@@ -508,5 +516,18 @@ mod tests {
         assert!(!answers_handshake(&client, &torrent).await);
         removed.stop().await.unwrap();
         assert!(client.stop().await.resume_saves.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_taken_listen_address_is_an_error_naming_it() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = taken.local_addr().unwrap();
+        let options = ClientOptions {
+            listen: Some(addr),
+            ..loopback_client_options()
+        };
+        let error = Client::start(options).await.err().expect("bound twice");
+        assert!(matches!(error, ClientError::Listen { .. }), "{error:?}");
+        assert_eq!(error.to_string(), format!("could not listen on {addr}"));
     }
 }
