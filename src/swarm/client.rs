@@ -386,10 +386,13 @@ mod tests {
     use super::*;
     use crate::dht::bootstrap::NO_BOOTSTRAP;
     use crate::metainfo::{create, CreateOptions};
+    use crate::peer::BlockRequest;
     use crate::peer::{generate_peer_id, read_handshake, write_handshake, Handshake};
+    use crate::swarm::picker::PeerKey;
     use crate::swarm::prepare::{prepare, PrepareOptions};
+    use crate::swarm::{ChokeCandidate, Choker, UnchokePlan};
     use std::path::Path;
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
     use tokio::net::TcpStream;
 
     const PATIENCE: Duration = Duration::from_secs(30);
@@ -429,6 +432,16 @@ mod tests {
         root: &Path,
         peers: Vec<SocketAddr>,
     ) -> AddedTorrent {
+        add_with_choker(client, torrent, root, peers, ChokerFactory::default())
+    }
+
+    fn add_with_choker(
+        client: &mut Client,
+        torrent: &Arc<Torrent>,
+        root: &Path,
+        peers: Vec<SocketAddr>,
+        choker: ChokerFactory,
+    ) -> AddedTorrent {
         let resume_path = root.join("resume.json");
         let options = PrepareOptions {
             root: root.to_path_buf(),
@@ -447,7 +460,7 @@ mod tests {
             download_limit: None,
             resume_path,
             sequential: false,
-            choker: ChokerFactory::default(),
+            choker,
             extensions: Vec::new(),
         };
         client.add_torrent(Arc::clone(torrent), prepared, options)
@@ -529,5 +542,57 @@ mod tests {
         let error = Client::start(options).await.err().expect("bound twice");
         assert!(matches!(error, ClientError::Listen { .. }), "{error:?}");
         assert_eq!(error.to_string(), format!("could not listen on {addr}"));
+    }
+
+    /// Unchokes nobody and serves no request, allowed-fast pieces included.
+    struct ServeNobody;
+
+    impl Choker for ServeNobody {
+        fn plan(&mut self, _: &[ChokeCandidate], _: bool, _: Instant) -> UnchokePlan {
+            UnchokePlan::default()
+        }
+
+        fn unchoke_on_interest(&mut self, _: &ChokeCandidate, _: usize) -> bool {
+            false
+        }
+
+        fn admit_request(&mut self, _: PeerKey, _: &BlockRequest) -> bool {
+            false
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_torrents_choker_decides_what_its_client_serves() {
+        let seeder_root = tempfile::tempdir().unwrap();
+        let leecher_root = tempfile::tempdir().unwrap();
+        let torrent = torrent_in(seeder_root.path());
+        let mut seeder = Client::start(loopback_client_options()).await.unwrap();
+        let nobody = ChokerFactory::new(|| Box::new(ServeNobody));
+        add_with_choker(
+            &mut seeder,
+            &torrent,
+            seeder_root.path(),
+            Vec::new(),
+            nobody,
+        );
+        seeder.accept_peers();
+        let mut leecher = Client::start(loopback_client_options()).await.unwrap();
+        let peers = vec![seeder.listen_addr()];
+        let mut leeching = add(&mut leecher, &torrent, leecher_root.path(), peers);
+        let connected = async {
+            while let Some(event) = leeching.events.recv().await {
+                if matches!(event, SwarmEvent::Progress(progress) if progress.peers > 0) {
+                    return;
+                }
+            }
+        };
+        tokio::time::timeout(PATIENCE, connected)
+            .await
+            .expect("the leecher never connected to the seeder");
+        // Unserved, a 100 KiB download on loopback would be done long before.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(leeching.session.stats().downloaded, 0);
+        leecher.stop().await;
+        seeder.stop().await;
     }
 }
