@@ -164,12 +164,10 @@ async fn fetch_metadata(
         ));
     }
     let phase = MetadataPhase {
-        peer_id: client.peer_id(),
-        listen_port: client.listen_addr().port(),
+        client,
         manual_peers: args.network.peers.clone(),
         use_trackers: !args.network.no_tracker,
         timeout: args.metadata_timeout,
-        dht: client.dht(),
     };
     magnet_metadata::resolve(magnet, dirs, &phase, output).await
 }
