@@ -5,18 +5,17 @@
 use super::exit::{with_status, ExitStatus};
 use super::interrupt;
 use super::magnet_metadata::{self, MetadataPhase};
-use super::torrent_run::{self, Listening, PeerArgs, RunControl, SeedPolicy, StatePaths};
+use super::stop_policy::SeedPolicy;
+use super::torrent_run::{self, PeerArgs, RunControl, StatePaths};
 use super::values::{parse_duration, parse_ratio, parse_selection, parse_size, FileSelection};
 use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::{worker_threads, Dirs};
 use crate::magnet::Magnet;
 use crate::metainfo::Torrent;
 use crate::output::Output;
-use crate::peer::generate_peer_id;
-use crate::rate::{Limits, RateLimiter};
-use crate::swarm::listener::{self, Registry};
-use crate::swarm::prepare::{prepare_in_background, PrepareError, PrepareOptions};
-use crate::swarm::{Session, SessionOptions};
+use crate::swarm::client::{AddedTorrent, TorrentOptions};
+use crate::swarm::prepare::{prepare_in_background, PrepareError, PrepareOptions, Prepared};
+use crate::swarm::{Client, PeerBatch};
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
 use std::path::PathBuf;
@@ -106,39 +105,20 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         None => Input::File(torrent_run::load_torrent(&args.torrent)?),
     };
     let dirs = Dirs::from_env();
-    let listener = torrent_run::bind_listener(args.network.listen).await?;
-    let listen_addr = listener.local_addr()?;
-    output.record(&Listening {
-        addr: listen_addr.to_string(),
-    })?;
+    // The process-wide limits stay off: btt-get runs one torrent.
+    let mut client = Client::start(args.network.client_options(None, None)).await?;
+    torrent_run::print_listening(&client, output)?;
     let dht_wanted = match &input {
         Input::File(torrent) => args.network.dht.enabled_for(torrent, output),
         Input::Magnet(_) => args.network.dht.enabled(),
     };
-    let dht = if dht_wanted {
-        Some(torrent_run::start_dht(&args.network.dht, listen_addr, &dirs, output).await?)
-    } else {
-        None
-    };
-    let peer_id = generate_peer_id();
+    if dht_wanted {
+        torrent_run::start_dht(&mut client, &args.network.dht, &dirs, output).await?;
+    }
     let (torrent, found_peers, magnet) = match input {
         Input::File(torrent) => (torrent, Vec::new(), None),
         Input::Magnet(magnet) => {
-            if !magnet.ignored.is_empty() {
-                output.warn(format!(
-                    "ignoring magnet parameters btt does not use: {}",
-                    magnet.ignored.join(", ")
-                ));
-            }
-            let phase = MetadataPhase {
-                peer_id,
-                listen_port: listen_addr.port(),
-                manual_peers: args.network.peers.clone(),
-                use_trackers: !args.network.no_tracker,
-                timeout: args.metadata_timeout,
-                dht: dht.as_ref(),
-            };
-            let (torrent, peers) = magnet_metadata::resolve(&magnet, &dirs, &phase, output).await?;
+            let (torrent, peers) = fetch_metadata(&magnet, &client, &args, &dirs, output).await?;
             (torrent, peers, Some(magnet))
         }
     };
@@ -151,9 +131,56 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         .with_context(|| format!("could not create {}", args.output.display()))?;
     let state = StatePaths::new(&dirs, &torrent, &args.output)?;
     let _lock = state.lock(&torrent)?;
-    let threads = worker_threads();
+    let prepared = prepare(&args, &torrent, &state, magnet.as_ref()).await?;
+    let options = TorrentOptions {
+        found_peers,
+        upload_limit: args.up_limit,
+        download_limit: args.down_limit,
+        sequential: args.sequential,
+        ..args.network.torrent_options(state.resume)
+    };
+    let added = client.add_torrent(Arc::clone(&torrent), prepared, options);
+    client.accept_peers();
+    output.record(&torrent_run::started_record(
+        &torrent,
+        &added.session,
+        &args.output,
+    ))?;
+    download(&args, &torrent, client, added, output).await
+}
+
+/// A magnet link's torrent, and the peers found while fetching it.
+async fn fetch_metadata(
+    magnet: &Magnet,
+    client: &Client,
+    args: &GetArgs,
+    dirs: &Dirs,
+    output: &Output,
+) -> anyhow::Result<(Torrent, Vec<PeerBatch>)> {
+    if !magnet.ignored.is_empty() {
+        output.warn(format!(
+            "ignoring magnet parameters btt does not use: {}",
+            magnet.ignored.join(", ")
+        ));
+    }
+    let phase = MetadataPhase {
+        client,
+        manual_peers: args.network.peers.clone(),
+        use_trackers: !args.network.no_tracker,
+        timeout: args.metadata_timeout,
+    };
+    magnet_metadata::resolve(magnet, dirs, &phase, output).await
+}
+
+/// Opens the download's data and finds its verified pieces.
+async fn prepare(
+    args: &GetArgs,
+    torrent: &Arc<Torrent>,
+    state: &StatePaths,
+    magnet: Option<&Magnet>,
+) -> anyhow::Result<Prepared> {
     // --select wins over the magnet's `so=` (BEP 53); both are 0-based here.
-    let selection = match (&args.select, &magnet) {
+    let selection = match (&args.select, magnet) {
         (Some(selection), _) => Some(selection.0.clone()),
         (None, Some(magnet)) => magnet.select_only.clone(),
         (None, None) => None,
@@ -163,80 +190,37 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         resume_path: state.resume.clone(),
         selection,
         force_recheck: args.recheck,
-        threads,
+        threads: worker_threads(),
     };
-    let prepared = prepare_in_background(Arc::clone(&torrent), options)
+    prepare_in_background(Arc::clone(torrent), options)
         .await
         .map_err(|error| match error {
             PrepareError::SelectionOutOfRange { .. } => with_status(ExitStatus::Usage, error),
             other => anyhow::Error::new(other).context("could not open the download"),
-        })?;
-    let (events, events_receiver) = tokio::sync::mpsc::unbounded_channel();
-    let options = SessionOptions {
-        peer_id,
-        listen_port: listen_addr.port(),
-        peers: args.network.peers.clone(),
-        use_trackers: !args.network.no_tracker,
-        max_peers: args.network.max_peers,
-        connection_slots: args.network.connection_slots(),
-        upload_limits: Limits::new(args.up_limit, Arc::new(RateLimiter::new(None))),
-        download_limits: Limits::new(args.down_limit, Arc::new(RateLimiter::new(None))),
-        hash_threads: threads,
-        resume_path: state.resume,
-        wanted: prepared.wanted,
-        sequential: args.sequential,
-        choker: Default::default(),
-        extensions: Vec::new(),
-    };
-    let storage = Arc::new(prepared.storage);
-    let session = Arc::new(Session::start(
-        Arc::clone(&torrent),
-        storage,
-        prepared.have,
-        prepared.resume.as_ref(),
-        options,
-        events,
-    ));
-    for batch in found_peers {
-        session.add_peers(batch);
-    }
-    let registry = Registry::default();
-    registry.insert(Arc::clone(&session));
-    let server = tokio::spawn(listener::serve(listener, registry.clone()));
-    // A magnet's torrent may turn out to be private: no DHT for it then.
-    let dht_lookup = dht
-        .as_ref()
-        .filter(|_| !torrent.info.private)
-        .map(|dht| torrent_run::look_up_on_dht(dht, &session, listen_addr.port()));
-    output.record(&torrent_run::started_record(
-        &torrent,
-        &session,
-        &args.output,
-    ))?;
+        })
+}
+
+/// Runs the added torrent until it stops, stops the client and prints the summary.
+async fn download(
+    args: &GetArgs,
+    torrent: &Torrent,
+    client: Client,
+    AddedTorrent { session, events }: AddedTorrent,
+    output: &Output,
+) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
     let control = RunControl {
         output,
-        seed: SeedPolicy {
-            ratio: args.seed_ratio,
-            time: args.seed_time,
-            forever: false,
-        },
+        seed: SeedPolicy::after_download(args.seed_ratio, args.seed_time),
         deadline: args.run_for.map(|limit| started + limit),
         stall_timeout: args.stall_timeout,
         on_complete: args.on_complete.as_deref(),
     };
-    let outcome =
-        torrent_run::drive(&torrent, &args.output, &session, events_receiver, &control).await;
-    server.abort();
-    drop(dht_lookup);
-    registry.remove(&session.info_hash());
-    // Saving the DHT's routing table waits on its node; the session's
-    // stopped announce and resume save need not wait for that.
-    let ((), stopped) = tokio::join!(torrent_run::stop_dht(dht, output), session.stop());
-    stopped.context("could not save resume state")?;
+    let outcome = torrent_run::drive(torrent, &args.output, &session, events, &control).await;
+    torrent_run::check_stopped(client.stop().await, output)?;
     let reason = outcome?;
     let summary =
-        torrent_run::summary_record(&torrent, &session, started.elapsed().as_secs_f64(), reason);
+        torrent_run::summary_record(torrent, &session, started.elapsed().as_secs_f64(), reason);
     output.record(&summary)?;
     let status = torrent_run::exit_status(reason, summary.complete);
     if status == ExitStatus::Unreachable {

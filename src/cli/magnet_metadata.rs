@@ -12,12 +12,13 @@ use super::exit::{with_status, ExitStatus};
 use super::interrupt;
 use super::torrent_run;
 use crate::config::Dirs;
-use crate::dht::{DhtNode, LookupRequest};
+use crate::dht::LookupRequest;
 use crate::magnet::Magnet;
 use crate::metainfo::{InfoHash, Torrent, TorrentSummary};
 use crate::output::{Output, Record};
 use crate::swarm::metadata_fetch::{fetch_metadata, FetchOptions};
 use crate::swarm::tracker_source::TrackerSource;
+use crate::swarm::Client;
 use crate::swarm::{PeerBatch, PeerSource};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -74,20 +75,16 @@ impl Record for TorrentSaved {
 }
 
 /// How the metadata phase finds peers and how long it may take.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MetadataPhase<'a> {
-    /// Our peer id, the same as the session's.
-    pub peer_id: [u8; 20],
-    /// The port we accept peers on.
-    pub listen_port: u16,
+    /// The process's client: our peer id, listen port and DHT node (when on).
+    pub client: &'a Client,
     /// `--peer` addresses.
     pub manual_peers: Vec<SocketAddr>,
     /// Whether to announce to the magnet's trackers.
     pub use_trackers: bool,
     /// `--metadata-timeout`.
     pub timeout: Duration,
-    /// The process's DHT node, when the DHT is on.
-    pub dht: Option<&'a DhtNode>,
 }
 
 /// The magnet link in `input`, if it is one (`magnet:` in any case); a
@@ -206,15 +203,15 @@ async fn fetch(
     let announcer = phase.use_trackers.then(|| {
         let source = TrackerSource {
             info_hash: magnet.info_hash,
-            peer_id: phase.peer_id,
-            port: phase.listen_port,
+            peer_id: phase.client.peer_id(),
+            port: phase.client.listen_addr().port(),
             trackers: trackers.to_vec(),
         };
         tokio::spawn(source.run(peers.clone(), events.clone()))
     });
     // Nothing to announce yet: the session announces once it has the metadata.
     let dht_lookup = CancellationToken::new();
-    if let Some(dht) = phase.dht {
+    if let Some(dht) = phase.client.dht() {
         let request = LookupRequest {
             info_hash: magnet.info_hash.0,
             announce_port: None,
@@ -227,8 +224,8 @@ async fn fetch(
     drop(peers);
     let options = FetchOptions {
         info_hash: magnet.info_hash,
-        peer_id: phase.peer_id,
-        listen_port: phase.listen_port,
+        peer_id: phase.client.peer_id(),
+        listen_port: phase.client.listen_addr().port(),
         timeout: phase.timeout,
         max_connections: MAX_METADATA_CONNECTIONS,
     };

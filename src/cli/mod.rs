@@ -10,6 +10,7 @@ pub mod keys;
 pub mod ledger_choice;
 pub mod magnet_metadata;
 pub mod seed;
+pub mod stop_policy;
 pub mod tip;
 pub mod torrent_run;
 pub mod values;

@@ -3,21 +3,18 @@
 
 use super::exit::{with_status, ExitStatus};
 use super::interrupt;
-use super::torrent_run::{
-    self, Listening, PeerArgs, RunControl, SeedPolicy, StatePaths, StopReason,
-};
+use super::stop_policy::{SeedPolicy, StopReason};
+use super::torrent_run::{self, Listening, PeerArgs, RunControl, StatePaths};
 use super::values::{parse_duration, parse_ratio, parse_size};
 use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::{worker_threads, Dirs};
 use crate::metainfo::{create, CreateOptions, Torrent, TorrentSummary};
 use crate::output::swarm::bytes;
 use crate::output::{Output, Record};
-use crate::peer::generate_peer_id;
-use crate::rate::{Limits, RateLimiter};
 use crate::storage::{Access, Storage};
-use crate::swarm::listener::{self, Registry};
+use crate::swarm::client::{AddedTorrent, TorrentOptions};
 use crate::swarm::prepare::{layout_of, prepare_in_background, PrepareOptions};
-use crate::swarm::{Session, SessionOptions};
+use crate::swarm::Client;
 use crate::tracker::{ServerOptions, TrackerServer};
 use anyhow::Context;
 use clap::{Args, CommandFactory, Parser, Subcommand};
@@ -397,102 +394,68 @@ async fn tracker(args: TrackerArgs, output: &Output) -> anyhow::Result<ExitStatu
 async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     interrupt::listen_for_interruptions();
     let dirs = Dirs::from_env();
-    let listener = torrent_run::bind_listener(args.network.listen).await?;
-    let listen_addr = listener.local_addr()?;
-    let registry = Registry::default();
-    let process = ProcessShared {
-        peer_id: generate_peer_id(),
-        listen_port: listen_addr.port(),
-        upload: Arc::new(RateLimiter::new(args.up_limit)),
-        download: Arc::new(RateLimiter::new(args.down_limit)),
-        connection_slots: args.network.connection_slots(),
-    };
+    let options = args.network.client_options(args.up_limit, args.down_limit);
+    let mut client = Client::start(options).await?;
     let started = Instant::now();
     let mut runs = tokio::task::JoinSet::new();
     let mut locks = Vec::new();
-    let mut dht = None;
-    let mut dht_lookups = std::collections::HashMap::new();
-    output.record(&Listening {
-        addr: listen_addr.to_string(),
-    })?;
+    torrent_run::print_listening(&client, output)?;
     for input in &args.torrents {
         let torrent = Arc::new(torrent_run::load_torrent(input)?);
         let state = StatePaths::new(&dirs, &torrent, &args.data)?;
         locks.push(state.lock(&torrent)?);
-        let uses_dht = args.network.dht.enabled_for(&torrent, output);
-        if uses_dht && dht.is_none() {
-            dht =
-                Some(torrent_run::start_dht(&args.network.dht, listen_addr, &dirs, output).await?);
+        if args.network.dht.enabled_for(&torrent, output) && client.dht().is_none() {
+            torrent_run::start_dht(&mut client, &args.network.dht, &dirs, output).await?;
         }
-        let session =
-            start_seeding(&args, state.resume, Arc::clone(&torrent), &process, output).await?;
-        registry.insert(Arc::clone(&session.0));
-        if let Some(node) = dht.as_ref().filter(|_| uses_dht) {
-            let lookup = torrent_run::look_up_on_dht(node, &session.0, listen_addr.port());
-            dht_lookups.insert(torrent.info_hash.0, lookup);
-        }
+        let added = start_seeding(
+            &args,
+            state.resume,
+            Arc::clone(&torrent),
+            &mut client,
+            output,
+        )
+        .await?;
         runs.spawn(seed_one(
             torrent,
-            session,
+            added,
             args.data.clone(),
             output.clone(),
             args.ratio,
             args.run_for.map(|limit| started + limit),
         ));
     }
-    let server = tokio::spawn(listener::serve(listener, registry.clone()));
+    client.accept_peers();
     let mut status = ExitStatus::Success;
-    while let Some(outcome) = runs.join_next().await {
-        match outcome? {
-            Ok((info_hash, StopReason::Interrupted)) => {
-                registry.remove(&info_hash);
-                dht_lookups.remove(&info_hash);
-                status = ExitStatus::Interrupted;
-            }
-            Ok((info_hash, _)) => {
-                registry.remove(&info_hash);
-                dht_lookups.remove(&info_hash);
-            }
+    while let Some(joined) = runs.join_next().await {
+        let (info_hash, outcome) = joined?;
+        client.remove_torrent(&info_hash);
+        match outcome {
+            Ok(StopReason::Interrupted) => status = ExitStatus::Interrupted,
+            Ok(_) => {}
             Err(error) => {
                 output.error(ExitStatus::Failure.name(), &format!("{error:#}"));
                 status = ExitStatus::Failure;
             }
         }
     }
-    server.abort();
-    drop(dht_lookups);
-    torrent_run::stop_dht(dht, output).await;
+    torrent_run::check_stopped(client.stop().await, output)?;
     Ok(status)
 }
 
-type SeedingSession = (
-    Arc<Session>,
-    tokio::sync::mpsc::UnboundedReceiver<crate::swarm::events::SwarmEvent>,
-);
-
-/// What every torrent of one `btt-seed run` process shares.
-struct ProcessShared {
-    peer_id: [u8; 20],
-    listen_port: u16,
-    upload: Arc<RateLimiter>,
-    download: Arc<RateLimiter>,
-    connection_slots: Arc<tokio::sync::Semaphore>,
-}
-
+/// Prepares a torrent's data and adds it to the client.
 async fn start_seeding(
     args: &RunArgs,
     resume_path: PathBuf,
     torrent: Arc<Torrent>,
-    process: &ProcessShared,
+    client: &mut Client,
     output: &Output,
-) -> anyhow::Result<SeedingSession> {
-    let threads = worker_threads();
+) -> anyhow::Result<AddedTorrent> {
     let options = PrepareOptions {
         root: args.data.clone(),
         resume_path: resume_path.clone(),
         selection: None,
         force_recheck: args.recheck,
-        threads,
+        threads: worker_threads(),
     };
     let prepared = prepare_in_background(Arc::clone(&torrent), options)
         .await
@@ -506,67 +469,48 @@ async fn start_seeding(
             args.data.display()
         ));
     }
-    let (events, events_receiver) = tokio::sync::mpsc::unbounded_channel();
-    let options = SessionOptions {
-        peer_id: process.peer_id,
-        listen_port: process.listen_port,
-        peers: args.network.peers.clone(),
-        use_trackers: !args.network.no_tracker,
-        max_peers: args.network.max_peers,
-        connection_slots: Arc::clone(&process.connection_slots),
-        upload_limits: Limits::new(args.torrent_up_limit, Arc::clone(&process.upload)),
-        download_limits: Limits::new(args.torrent_down_limit, Arc::clone(&process.download)),
-        hash_threads: threads,
-        resume_path,
-        wanted: prepared.wanted,
-        sequential: false,
-        choker: Default::default(),
-        extensions: Vec::new(),
+    let options = TorrentOptions {
+        upload_limit: args.torrent_up_limit,
+        download_limit: args.torrent_down_limit,
+        ..args.network.torrent_options(resume_path)
     };
-    let session = Session::start(
-        Arc::clone(&torrent),
-        Arc::new(prepared.storage),
-        prepared.have,
-        prepared.resume.as_ref(),
-        options,
-        events,
-    );
-    let session = Arc::new(session);
-    output.record(&torrent_run::started_record(&torrent, &session, &args.data))?;
-    Ok((session, events_receiver))
+    let added = client.add_torrent(Arc::clone(&torrent), prepared, options);
+    output.record(&torrent_run::started_record(
+        &torrent,
+        &added.session,
+        &args.data,
+    ))?;
+    Ok(added)
 }
 
+/// Runs one torrent until it stops and stops its session; returns its
+/// info-hash with why it stopped.
 async fn seed_one(
     torrent: Arc<Torrent>,
-    (session, events): SeedingSession,
+    AddedTorrent { session, events }: AddedTorrent,
     data: PathBuf,
     output: Output,
     ratio: Option<f64>,
     deadline: Option<Instant>,
-) -> anyhow::Result<([u8; 20], StopReason)> {
+) -> ([u8; 20], anyhow::Result<StopReason>) {
     let started = Instant::now();
     let control = RunControl {
         output: &output,
-        seed: SeedPolicy {
-            ratio,
-            time: None,
-            forever: ratio.is_none(),
-        },
+        seed: SeedPolicy::Seed { ratio, time: None },
         deadline,
         stall_timeout: None,
         on_complete: None,
     };
     let outcome = torrent_run::drive(&torrent, &data, &session, events, &control).await;
-    session
-        .stop()
-        .await
-        .context("could not save resume state")?;
-    let reason = outcome?;
-    output.record(&torrent_run::summary_record(
-        &torrent,
-        &session,
-        started.elapsed().as_secs_f64(),
-        reason,
-    ))?;
-    Ok((session.info_hash(), reason))
+    let stopped = session.stop().await.context("could not save resume state");
+    let reason = stopped.and(outcome).and_then(|reason| {
+        output.record(&torrent_run::summary_record(
+            &torrent,
+            &session,
+            started.elapsed().as_secs_f64(),
+            reason,
+        ))?;
+        Ok(reason)
+    });
+    (session.info_hash(), reason)
 }

@@ -1,17 +1,20 @@
 //! What `btt-get` and `btt-seed run` share: reading a torrent argument,
-//! the per-torrent state lock, the peer listener, the process's DHT node,
-//! printing swarm events, the completion hook, and the loop that runs a
-//! session until a stop condition.
+//! the per-torrent state lock, the [`Client`] options from the command
+//! line, printing what the client reports and swarm events, the completion
+//! hook, and the loop that runs a session until a stop condition.
 
 use super::exit::{with_status, ExitStatus};
 use super::interrupt;
-use crate::config::Dirs;
+use super::stop_policy::{SeedPolicy, StopReason};
+use crate::config::{worker_threads, Dirs};
 use crate::dht::bootstrap::parse_bootstrap_node;
-use crate::dht::{DhtError, DhtNode, DhtOptions, LookupRequest};
+use crate::dht::DhtError;
 use crate::metainfo::Torrent;
 use crate::output::{Output, Progress as ProgressBar, Record};
+use crate::peer::generate_peer_id;
+use crate::swarm::client::{ClientOptions, DhtSettings, Stopped, TorrentOptions};
 use crate::swarm::events::{Completed, Started, Summary, SwarmEvent};
-use crate::swarm::Session;
+use crate::swarm::{ChokerFactory, Client, Session};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
@@ -19,15 +22,8 @@ use std::fs::File;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use tokio_util::sync::{CancellationToken, DropGuard};
-
-/// The port tried first when `--listen` is not given, and how many after it.
-const DEFAULT_PORT: u16 = 6881;
-const DEFAULT_PORT_TRIES: u16 = 9;
 
 /// How a torrent finds and accepts peers (`btt-get`, `btt-seed run`).
 #[derive(Debug, Clone, clap::Args)]
@@ -53,9 +49,38 @@ pub struct PeerArgs {
 }
 
 impl PeerArgs {
-    /// The process's connection slots, shared by every torrent it runs.
-    pub fn connection_slots(&self) -> Arc<tokio::sync::Semaphore> {
-        Arc::new(tokio::sync::Semaphore::new(self.max_connections))
+    /// The options of the process's client, with its process-wide limits.
+    pub fn client_options(
+        &self,
+        upload_limit: Option<u64>,
+        download_limit: Option<u64>,
+    ) -> ClientOptions {
+        ClientOptions {
+            listen: self.listen,
+            peer_id: generate_peer_id(),
+            upload_limit,
+            download_limit,
+            max_connections: self.max_connections,
+            hash_threads: worker_threads(),
+        }
+    }
+
+    /// A torrent's options with this command line's peers, recording
+    /// verified pieces in `resume_path`; no limit of its own, not
+    /// sequential, tit-for-tat and the built-in extensions only.
+    pub fn torrent_options(&self, resume_path: PathBuf) -> TorrentOptions {
+        TorrentOptions {
+            peers: self.peers.clone(),
+            found_peers: Vec::new(),
+            use_trackers: !self.no_tracker,
+            max_peers: self.max_peers,
+            upload_limit: None,
+            download_limit: None,
+            resume_path,
+            sequential: false,
+            choker: ChokerFactory::default(),
+            extensions: Vec::new(),
+        }
     }
 }
 
@@ -89,6 +114,15 @@ impl DhtArgs {
     /// private (a magnet link): unless `--no-dht` is given.
     pub fn enabled(&self) -> bool {
         !self.no_dht
+    }
+
+    /// How the DHT node starts, keeping its routing table in `dirs`.
+    pub fn settings(&self, dirs: &Dirs) -> DhtSettings {
+        DhtSettings {
+            listen: self.dht_listen,
+            bootstrap: self.dht_bootstrap.clone(),
+            routing_table_path: dirs.dht_routing_table(),
+        }
     }
 
     /// Whether `torrent` uses the DHT; a private torrent never does (said
@@ -154,64 +188,42 @@ impl Record for DhtListening {
     }
 }
 
-/// Starts the process's DHT node, prints its `dht_listening` record and any
-/// warnings. Without `--dht-listen` it takes the peer listener's address and
-/// port, or any free port on that address.
+/// Prints the `listening` record of a started client.
+pub fn print_listening(client: &Client, output: &Output) -> std::io::Result<()> {
+    output.record(&Listening {
+        addr: client.listen_addr().to_string(),
+    })
+}
+
+/// Starts the client's DHT node, prints its `dht_listening` record and any
+/// warnings.
 pub async fn start_dht(
+    client: &mut Client,
     args: &DhtArgs,
-    peer_listen: SocketAddr,
     dirs: &Dirs,
     output: &Output,
-) -> anyhow::Result<DhtNode> {
-    let listen = args.dht_listen.unwrap_or_else(|| match peer_listen {
-        SocketAddr::V4(_) => peer_listen,
-        SocketAddr::V6(_) => SocketAddr::from(([0, 0, 0, 0], peer_listen.port())),
-    });
-    let options = DhtOptions {
-        listen,
-        bootstrap: args.dht_bootstrap.clone(),
-        routing_table_path: Some(dirs.dht_routing_table()),
-        server_mode: args.dht_listen.is_some(),
-    };
-    let node = match DhtNode::start(options.clone()).await {
-        Err(DhtError::Bind { .. }) if args.dht_listen.is_none() => {
-            let any_port = SocketAddr::new(listen.ip(), 0);
-            DhtNode::start(DhtOptions {
-                listen: any_port,
-                ..options
-            })
-            .await
-        }
-        started => started,
-    }?;
+) -> anyhow::Result<()> {
+    let node = client.start_dht(&args.settings(dirs)).await?;
     for warning in node.warnings() {
         output.warn(warning);
     }
     output.record(&DhtListening {
         addr: node.local_addr().to_string(),
     })?;
-    Ok(node)
+    Ok(())
 }
 
-/// Looks up `session`'s peers on the DHT and announces `port` until the
-/// returned guard is dropped.
-pub fn look_up_on_dht(dht: &DhtNode, session: &Arc<Session>, port: u16) -> DropGuard {
-    let cancel = CancellationToken::new();
-    let request = LookupRequest {
-        info_hash: session.info_hash(),
-        announce_port: Some(port),
-    };
-    dht.lookup(request, Arc::clone(session), cancel.clone());
-    cancel.drop_guard()
-}
-
-/// Stops the DHT node, saving its routing table (a failure is a warning).
-pub async fn stop_dht(dht: Option<DhtNode>, output: &Output) {
-    if let Some(dht) = dht {
-        if let Err(error) = dht.stop().await {
-            output.warn(error);
-        }
+/// Prints what stopping the client could not save: a DHT routing table
+/// failure as a warning; a resume save failure is the error returned.
+pub fn check_stopped(stopped: Stopped, output: &Output) -> anyhow::Result<()> {
+    if let Some(error) = stopped.dht {
+        output.warn(error);
     }
+    stopped
+        .resume_saves
+        .into_iter()
+        .collect::<Result<(), _>>()
+        .context("could not save resume state")
 }
 
 /// Reads and parses a `.torrent` file, or standard input for `-`.
@@ -292,23 +304,6 @@ impl StatePaths {
     }
 }
 
-/// Binds the peer listener: `addr` if given, else the first free port from 6881.
-pub async fn bind_listener(addr: Option<SocketAddr>) -> anyhow::Result<TcpListener> {
-    if let Some(addr) = addr {
-        return TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("could not listen on {addr}"));
-    }
-    for port in DEFAULT_PORT..DEFAULT_PORT + DEFAULT_PORT_TRIES {
-        if let Ok(listener) = TcpListener::bind(("0.0.0.0", port)).await {
-            return Ok(listener);
-        }
-    }
-    TcpListener::bind(("0.0.0.0", 0))
-        .await
-        .context("could not listen on any port")
-}
-
 /// The `started` record of a prepared torrent.
 pub fn started_record(torrent: &Torrent, session: &Session, root: &Path) -> Started {
     let stats = session.stats();
@@ -320,66 +315,6 @@ pub fn started_record(torrent: &Torrent, session: &Session, root: &Path) -> Star
         pieces: torrent.info.pieces.len(),
         have_pieces: session.have_pieces(),
         path: root.join(&torrent.info.name).display().to_string(),
-    }
-}
-
-/// When a finished torrent stops seeding.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SeedPolicy {
-    /// Stop at this upload/download ratio.
-    pub ratio: Option<f64>,
-    /// Stop after seeding this long.
-    pub time: Option<Duration>,
-    /// Seed until stopped otherwise (`--for`, a signal).
-    pub forever: bool,
-}
-
-impl SeedPolicy {
-    fn seeds(&self) -> bool {
-        self.forever || self.ratio.is_some() || self.time.is_some()
-    }
-
-    fn reached(&self, session: &Session, seeding_since: Instant) -> Option<&'static str> {
-        if self.ratio.is_some_and(|ratio| session.ratio() >= ratio) {
-            return Some("ratio");
-        }
-        if self
-            .time
-            .is_some_and(|time| seeding_since.elapsed() >= time)
-        {
-            return Some("seed_time");
-        }
-        None
-    }
-}
-
-/// How one torrent's run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopReason {
-    /// Downloaded and not asked to seed.
-    Complete,
-    /// The seed ratio was reached.
-    Ratio,
-    /// The seed time was reached.
-    SeedTime,
-    /// `--for` elapsed.
-    TimeLimit,
-    /// SIGINT or SIGTERM.
-    Interrupted,
-    /// No data arrived for `--stall-timeout`.
-    Stalled,
-}
-
-impl StopReason {
-    fn name(self) -> &'static str {
-        match self {
-            StopReason::Complete => "complete",
-            StopReason::Ratio => "ratio",
-            StopReason::SeedTime => "seed_time",
-            StopReason::TimeLimit => "time_limit",
-            StopReason::Interrupted => "interrupted",
-            StopReason::Stalled => "stalled",
-        }
     }
 }
 
@@ -450,11 +385,7 @@ fn check_limits(
         return Some(StopReason::TimeLimit);
     }
     if let Some(since) = completed_at {
-        return match control.seed.reached(session, since) {
-            Some("ratio") => Some(StopReason::Ratio),
-            Some(_) => Some(StopReason::SeedTime),
-            None => None,
-        };
+        return control.seed.reached(session.ratio(), since.elapsed());
     }
     let downloaded = session.stats().downloaded;
     if downloaded != last_received.1 {

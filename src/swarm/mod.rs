@@ -8,11 +8,14 @@
 //! the bandwidth market's auction is one) and [`extension`] (BEP 10
 //! extensions: `ut_metadata` and `ut_pex` are built in). A magnet download
 //! first fetches its info dictionary from peers ([`metadata_fetch`]), since
-//! a session needs a whole torrent.
+//! a session needs a whole torrent. A process runs its sessions through one
+//! [`Client`] ([`client`]), which owns what they share: the listener, the DHT
+//! node, the connection slots and the process-wide rate limits.
 
 mod admission;
 mod announce;
 pub mod choker;
+pub mod client;
 mod connection;
 pub mod events;
 pub mod extension;
@@ -40,6 +43,7 @@ mod verifier;
 pub use choker::{
     ChokeCandidate, Choker, ChokerFactory, PricePerMib, TitForTat, UnchokePlan, UploadSlot,
 };
+pub use client::Client;
 pub use extension::{Extension, ExtensionPeer, Messenger, PeerSummary, SessionExtension};
 pub use optimistic::OptimisticSlot;
 pub use peer_entry::PeerError;
