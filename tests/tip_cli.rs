@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use support::{Child, TestEnv};
+use support::{Child, Run, TestEnv};
 
 const ALICE_KEY: &str = "da146374a75310b9666e834ee4ad0866d6f4035967bfc76217c5a495fff9f0d0";
 const ALICE: &str = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY";
@@ -38,51 +38,6 @@ const BTT: u128 = 1_000_000;
 enum Backend {
     Embedded,
     Node,
-}
-
-/// A finished command.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn records(&self) -> Vec<Value> {
-        self.stdout
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-            .collect()
-    }
-
-    fn one(&self) -> Value {
-        let records = self.records();
-        assert_eq!(records.len(), 1, "{}", self.describe());
-        records.into_iter().next().unwrap_or_default()
-    }
-
-    fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "{}", self.describe());
-        self
-    }
-
-    /// Asserts exit status `code`, one error record and one stderr line
-    /// containing `text`.
-    fn refused(&self, code: i32, text: &str) {
-        assert_eq!(self.code, code, "{}", self.describe());
-        let error = self.one();
-        assert_eq!(error["type"], "error", "{}", self.describe());
-        let message = error["message"].as_str().unwrap_or_default();
-        assert!(message.contains(text), "{text:?} not in {message:?}");
-        assert_eq!(self.stderr.lines().count(), 1, "{}", self.describe());
-    }
-
-    fn describe(&self) -> String {
-        format!(
-            "exit {}\n--- stdout ---\n{}--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
 }
 
 /// A test directory with alice, bob, carol and dave imported, and a ledger.
@@ -165,7 +120,7 @@ impl World {
 
     fn run_command(&self, label: &str, command: std::process::Command) -> Run {
         let mut child = self.env.spawn(label, command);
-        finish(&mut child, COMMAND)
+        Run::finish(&mut child, COMMAND)
     }
 
     fn tip(&self, args: &[&str]) -> Run {
@@ -197,7 +152,7 @@ impl World {
 
     fn stream(&self, args: &[&str], input: &PathBuf) -> Run {
         let mut child = self.spawn_stream(args, input);
-        finish(&mut child, STREAM)
+        Run::finish(&mut child, STREAM)
     }
 
     fn faucet(&self, account: &str, amount: &str) {
@@ -232,23 +187,12 @@ impl World {
             self.wallet(&["tx", "-"]),
             Stdio::from(file),
         );
-        finish(&mut child, COMMAND).ok()
+        Run::finish(&mut child, COMMAND).ok()
     }
 
     fn address(&self, name: &str) -> String {
         let record = self.wallet_run(&["address", name]).ok().one();
         record["address"].as_str().unwrap_or_default().to_string()
-    }
-}
-
-fn finish(child: &mut Child, timeout: Duration) -> Run {
-    let status = child
-        .wait_timeout(timeout)
-        .unwrap_or_else(|| panic!("{} did not finish\n{}", child.label(), child.diagnostics()));
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: child.stdout(),
-        stderr: child.stderr(),
     }
 }
 
@@ -825,7 +769,7 @@ fn node_killed_mid_stream_then_rerun() {
         node.signal(libc::SIGKILL);
         assert!(node.wait_timeout(COMMAND).is_some());
     }
-    let stopped = finish(&mut stream, STREAM);
+    let stopped = Run::finish(&mut stream, STREAM);
     assert_eq!(stopped.code, 4, "unreachable\n{}", stopped.describe());
     assert!(
         stopped.stderr.contains("rerun the same input"),

@@ -2,41 +2,22 @@
 //! environment and a password file; JSON output is read back into types with
 //! `deny_unknown_fields`, so the schema is tested, not just a string.
 
+mod support;
+
 use btt::tron::SignedTransaction;
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use support::Run;
 
 const KEY: &str = "da146374a75310b9666e834ee4ad0866d6f4035967bfc76217c5a495fff9f0d0";
 const KEY_ADDRESS: &str = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY";
 const OTHER: &str = "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn lines<T: DeserializeOwned>(&self) -> Vec<T> {
-        self.stdout
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-            .collect()
-    }
-
-    fn one<T: DeserializeOwned>(&self) -> T {
-        let mut lines = self.lines::<T>();
-        assert_eq!(lines.len(), 1, "stdout: {}", self.stdout);
-        lines.remove(0)
-    }
-
-    fn error(&self) -> ErrorLine {
-        self.one()
-    }
+/// The one error record of a refused command.
+fn error_of(run: &Run) -> ErrorLine {
+    run.one_as()
 }
 
 /// A temporary BTT_HOME with a password file, and a way to run the binary in it.
@@ -86,7 +67,7 @@ impl Wallet {
     }
 
     fn run(&self, args: &[&str]) -> Run {
-        finish(self.command(args))
+        Run::of("btt-wallet", self.command(args), "")
     }
 
     fn import_key(&self, name: &str, key: &str) -> WalletLine {
@@ -99,27 +80,7 @@ impl Wallet {
             file.to_str().unwrap(),
         ]);
         assert_eq!(run.code, 0, "{}", run.stderr);
-        run.one()
-    }
-}
-
-/// Runs to completion within 60 s; past that the child is killed by PID.
-fn finish(mut command: Command) -> Run {
-    let mut child = command.spawn().unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(60) {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("btt-wallet did not finish in 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let output = child.wait_with_output().unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
+        run.one_as()
     }
 }
 
@@ -235,7 +196,7 @@ fn new_wallet_is_listed_with_private_modes_and_no_mnemonic_on_a_pipe() {
     let wallet = Wallet::new();
     let run = wallet.run(&["new", "--name", "alice"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let created: WalletLine = run.one();
+    let created: WalletLine = run.one_as();
     assert_eq!(
         (created.kind.as_str(), created.name.as_str()),
         ("wallet", "alice")
@@ -257,7 +218,7 @@ fn new_wallet_is_listed_with_private_modes_and_no_mnemonic_on_a_pipe() {
         (listed[0].name.as_str(), &listed[0].address),
         ("alice", &created.address)
     );
-    let address: AddressLine = wallet.run(&["address", "alice"]).one();
+    let address: AddressLine = wallet.run(&["address", "alice"]).one_as();
     assert_eq!(
         (address.kind.as_str(), address.name.as_str()),
         ("address", "alice")
@@ -268,7 +229,9 @@ fn new_wallet_is_listed_with_private_modes_and_no_mnemonic_on_a_pipe() {
 #[test]
 fn show_mnemonic_prints_24_words_that_import_to_the_same_address() {
     let wallet = Wallet::new();
-    let created: WalletLine = wallet.run(&["new", "--name", "a", "--show-mnemonic"]).one();
+    let created: WalletLine = wallet
+        .run(&["new", "--name", "a", "--show-mnemonic"])
+        .one_as();
     let words = created.mnemonic.unwrap();
     assert_eq!(words.split(' ').count(), 24);
     let file = wallet.write("words", &words);
@@ -279,7 +242,7 @@ fn show_mnemonic_prints_24_words_that_import_to_the_same_address() {
         "--mnemonic-file",
         file.to_str().unwrap(),
     ]);
-    assert_eq!(run.one::<WalletLine>().address, created.address);
+    assert_eq!(run.one_as::<WalletLine>().address, created.address);
 }
 
 #[test]
@@ -295,7 +258,7 @@ fn import_vectors_give_known_addresses() {
         file.to_str().unwrap(),
     ]);
     assert_eq!(
-        run.one::<WalletLine>().address,
+        run.one_as::<WalletLine>().address,
         "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH"
     );
     assert_eq!(wallet.import_key("carol", KEY).address, KEY_ADDRESS);
@@ -321,8 +284,8 @@ fn an_existing_name_is_never_overwritten() {
         file.to_str().unwrap(),
     ]);
     assert_eq!(run.code, 1);
-    assert!(run.error().message.contains("already exists"));
-    let address: AddressLine = wallet.run(&["address", "carol"]).one();
+    assert!(error_of(&run).message.contains("already exists"));
+    let address: AddressLine = wallet.run(&["address", "carol"]).one_as();
     assert_eq!(address.address, KEY_ADDRESS);
 }
 
@@ -332,7 +295,7 @@ fn bad_names_and_bad_key_files_are_bad_input() {
     for name in ["../evil", "a/b", ".x", "-x"] {
         let run = wallet.run(&["new", &format!("--name={name}")]);
         assert_eq!(run.code, 3, "{name}: {}", run.stderr);
-        assert_eq!(run.error().code, "bad_input");
+        assert_eq!(error_of(&run).code, "bad_input");
     }
     assert!(!wallet.path("evil.json").exists());
     let file = wallet.write("bad.key", "not a key");
@@ -358,7 +321,7 @@ fn bad_names_and_bad_key_files_are_bad_input() {
         words.to_str().unwrap(),
     ]);
     assert_eq!(run.code, 3);
-    assert!(run.error().message.contains("checksum"));
+    assert!(error_of(&run).message.contains("checksum"));
 }
 
 #[test]
@@ -375,7 +338,7 @@ fn wrong_or_missing_password_exits_wallet_locked() {
         wrong.to_str().unwrap(),
     ]);
     assert_eq!(run.code, 6, "{}", run.stderr);
-    let error = run.error();
+    let error = error_of(&run);
     assert_eq!(
         (error.kind.as_str(), error.code.as_str()),
         ("error", "wallet_locked")
@@ -384,7 +347,7 @@ fn wrong_or_missing_password_exits_wallet_locked() {
 
     let mut command = wallet.command(&["sign", "--from", "carol", "hi"]);
     command.env_remove("BTT_PASSWORD_FILE");
-    let run = finish(command);
+    let run = Run::of("btt-wallet", command, "");
     assert_eq!(run.code, 6);
     assert!(run.stderr.contains("--password-file"), "{}", run.stderr);
 
@@ -407,7 +370,7 @@ fn corrupt_keystore_is_named() {
     std::fs::write(&corrupt, "{\"version\": 3").unwrap();
     let run = wallet.run(&["sign", "--from", "broken", "hi"]);
     assert_eq!(run.code, 1);
-    assert!(run.error().message.contains("broken.json"));
+    assert!(error_of(&run).message.contains("broken.json"));
     let listed: Vec<WalletLine> = wallet.run(&["list"]).lines();
     assert_eq!(listed.len(), 2);
     assert!(listed[0].error.as_deref().unwrap().contains("corrupt"));
@@ -419,7 +382,9 @@ fn corrupt_keystore_is_named() {
 fn sign_then_verify_round_trip() {
     let wallet = Wallet::new();
     wallet.import_key("carol", KEY);
-    let signed: SignatureLine = wallet.run(&["sign", "--from", "carol", "pay 5 BTT"]).one();
+    let signed: SignatureLine = wallet
+        .run(&["sign", "--from", "carol", "pay 5 BTT"])
+        .one_as();
     assert_eq!(
         (signed.kind.as_str(), signed.address.as_str()),
         ("signature", KEY_ADDRESS)
@@ -429,20 +394,20 @@ fn sign_then_verify_round_trip() {
 
     let valid = wallet.run(&["verify", "pay 5 BTT", &signed.signature, KEY_ADDRESS]);
     assert_eq!(valid.code, 0);
-    let line: VerificationLine = valid.one();
+    let line: VerificationLine = valid.one_as();
     assert!(line.valid && line.kind == "verification" && line.message == "pay 5 BTT");
     assert_eq!(line.address, KEY_ADDRESS);
 
     let altered = wallet.run(&["verify", "pay 6 BTT", &signed.signature, KEY_ADDRESS]);
     assert_eq!(altered.code, 1);
-    let line: VerificationLine = altered.one();
+    let line: VerificationLine = altered.one_as();
     assert!(!line.valid);
     assert_ne!(line.signer.as_deref(), Some(KEY_ADDRESS));
 
     let someone_else = wallet.run(&["verify", "pay 5 BTT", &signed.signature, OTHER]);
     assert_eq!(someone_else.code, 1);
     assert_eq!(
-        someone_else.one::<VerificationLine>().signer.as_deref(),
+        someone_else.one_as::<VerificationLine>().signer.as_deref(),
         Some(KEY_ADDRESS)
     );
 
@@ -461,11 +426,11 @@ fn bad_address_checksum_and_prefix_are_named() {
         "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZZ",
     ]);
     assert_eq!(run.code, 3);
-    assert!(run.error().message.contains("bad checksum"));
+    assert!(error_of(&run).message.contains("bad checksum"));
     let wrong_prefix = format!("42{}", "00".repeat(20));
     let run = wallet.run(&["verify", "m", &signature, &wrong_prefix]);
     assert_eq!(run.code, 3);
-    assert!(run.error().message.contains("prefix 0x42"));
+    assert!(error_of(&run).message.contains("prefix 0x42"));
 }
 
 fn send(wallet: &Wallet, extra: &[&str]) -> Run {
@@ -493,7 +458,7 @@ fn send_sign_only_prints_a_tron_transaction_that_verifies() {
     wallet.import_key("carol", KEY);
     let run = send(&wallet, &[OTHER, "2.5BTT", "--memo", "thanks"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let line: TransactionLine = run.one();
+    let line: TransactionLine = run.one_as();
     assert_eq!((line.kind.as_str(), line.visible), ("transaction", false));
     // Cross-checked against tronpy by tests/tron_crosscheck.rs (same key and inputs).
     assert_eq!(
@@ -549,7 +514,7 @@ fn send_sign_only_prints_a_tron_transaction_that_verifies() {
 fn send_builds_trx_and_trc20_transfers() {
     let wallet = Wallet::new();
     wallet.import_key("carol", KEY);
-    let trx: TransactionLine = send(&wallet, &[OTHER, "0.1TRX"]).one();
+    let trx: TransactionLine = send(&wallet, &[OTHER, "0.1TRX"]).one_as();
     assert_eq!(trx.raw_data.contract[0].kind, "TransferContract");
     assert_eq!(
         trx.raw_data.contract[0].parameter.value.amount,
@@ -560,7 +525,7 @@ fn send_builds_trx_and_trc20_transfers() {
         &wallet,
         &[OTHER, "1.5BTT", "--trc20", "--fee-limit", "30000000"],
     );
-    let line: TransactionLine = trc20.one();
+    let line: TransactionLine = trc20.one_as();
     let value = &line.raw_data.contract[0].parameter.value;
     assert_eq!(line.raw_data.contract[0].kind, "TriggerSmartContract");
     assert_eq!(line.raw_data.fee_limit, Some(30_000_000));
@@ -584,7 +549,7 @@ fn send_rejects_bad_amounts_and_block_references() {
         let run = send(&wallet, &["--", OTHER, amount]);
         assert_eq!(run.code, 3, "{amount}");
         assert!(
-            run.error().message.contains(reason),
+            error_of(&run).message.contains(reason),
             "{amount}: {}",
             run.stderr
         );
@@ -602,7 +567,7 @@ fn send_rejects_bad_amounts_and_block_references() {
         "939ece39d08a7abe",
     ]);
     assert_eq!(run.code, 3);
-    assert!(run.error().message.contains("ref_block_bytes"));
+    assert!(error_of(&run).message.contains("ref_block_bytes"));
 }
 
 #[test]
@@ -628,7 +593,7 @@ fn a_foreign_keystore_is_imported_with_its_password() {
     assert_eq!(wallet.run(&with_wrong).code, 6);
     let run = wallet.run(&args);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.one::<WalletLine>().address, KEY_ADDRESS);
+    assert_eq!(run.one_as::<WalletLine>().address, KEY_ADDRESS);
     let both = wallet.run(&[
         "import",
         "--name",

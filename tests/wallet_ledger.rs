@@ -4,54 +4,21 @@
 //! record, stopped by PID). Every command runs with a password file and the
 //! fast test KDF; results are read back as NDJSON records.
 
+mod support;
+
 use btt::ledger::node::client::NodeClient;
 use btt::tron::{SignedTransaction, TxId};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use support::Run;
 
 const ALICE_KEY: &str = "da146374a75310b9666e834ee4ad0866d6f4035967bfc76217c5a495fff9f0d0";
 const ALICE: &str = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY";
 const BOB_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
 const BOB: &str = "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn records(&self) -> Vec<Value> {
-        self.stdout
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-            .collect()
-    }
-
-    fn one(&self) -> Value {
-        let mut records = self.records();
-        assert_eq!(
-            records.len(),
-            1,
-            "stdout: {}\nstderr: {}",
-            self.stdout,
-            self.stderr
-        );
-        records.remove(0)
-    }
-
-    fn ok(self) -> Run {
-        assert_eq!(
-            self.code, 0,
-            "stdout: {}\nstderr: {}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-}
 
 /// A temporary BTT_HOME with alice and bob imported, and a ledger to talk to.
 struct Home {
@@ -119,28 +86,7 @@ impl Home {
     fn run_with_input(&self, args: &[&str], input: &str, env: &[(&str, &str)]) -> Run {
         let mut command = self.command(args);
         command.envs(env.iter().copied());
-        let mut child = command.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let started = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if started.elapsed() > Duration::from_secs(60) {
-                child.kill().unwrap();
-                child.wait().unwrap();
-                panic!("btt-wallet {args:?} did not finish in 60 s");
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        let output = child.wait_with_output().unwrap();
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
+        Run::of("btt-wallet", command, input)
     }
 
     fn btt(&self, account: &str) -> String {

@@ -222,6 +222,16 @@ impl Child {
             .unwrap_or_else(|e| panic!("write to {} stdin: {e}", self.label));
     }
 
+    /// Writes `input` to the process's stdin pipe and closes it.
+    pub fn write_stdin(&mut self, input: &[u8]) {
+        let mut stdin = self
+            .stdin
+            .take()
+            .unwrap_or_else(|| panic!("{} was spawned without a stdin pipe", self.label));
+        // A process that exits without reading its input is not an error here.
+        let _ = stdin.write_all(input);
+    }
+
     /// Everything the process wrote to stdout so far.
     pub fn stdout(&self) -> String {
         lock(&self.stdout).clone()
