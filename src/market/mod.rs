@@ -6,6 +6,9 @@
 //! - [`price`]: prices per MiB and the exact conversions between bytes and
 //!   base units.
 //! - [`wire`]: the handshake fields and messages.
+//! - [`auction`]: the seeder's uniform-price auction of regular slots, a
+//!   [`Choker`](crate::swarm::Choker).
 
+pub mod auction;
 pub mod price;
 pub mod wire;
