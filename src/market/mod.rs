@@ -8,7 +8,9 @@
 //! - [`wire`]: the handshake fields and messages.
 //! - [`auction`]: the seeder's uniform-price auction of regular slots, a
 //!   [`Choker`](crate::swarm::Choker).
+//! - [`credit`]: the seeder's credit window for one paying peer.
 
 pub mod auction;
+pub mod credit;
 pub mod price;
 pub mod wire;
