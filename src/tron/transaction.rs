@@ -176,6 +176,7 @@ pub struct UnsignedTransaction {
     raw: proto::TransactionRaw,
     raw_bytes: Vec<u8>,
     transfer: TransferCall,
+    reference: BlockReference,
 }
 
 /// `raw_data` in TRON's JSON.
@@ -264,6 +265,7 @@ impl UnsignedTransaction {
             raw,
             raw_bytes,
             transfer,
+            reference: params.reference,
         })
     }
 
@@ -275,8 +277,10 @@ impl UnsignedTransaction {
         if raw.encode_to_vec() != raw_bytes {
             return Err(TxError::NonCanonical);
         }
-        fixed::<2>("ref_block_bytes", &raw.ref_block_bytes)?;
-        fixed::<8>("ref_block_hash", &raw.ref_block_hash)?;
+        let reference = BlockReference {
+            bytes: fixed("ref_block_bytes", &raw.ref_block_bytes)?,
+            hash: fixed("ref_block_hash", &raw.ref_block_hash)?,
+        };
         let transfer = match raw.contract.as_slice() {
             [contract] => TransferCall::from_proto(contract)?,
             contracts => {
@@ -289,6 +293,7 @@ impl UnsignedTransaction {
             raw_bytes: raw_bytes.to_vec(),
             raw,
             transfer,
+            reference,
         })
     }
 
@@ -305,6 +310,11 @@ impl UnsignedTransaction {
     /// The transfer carried.
     pub fn transfer(&self) -> &TransferCall {
         &self.transfer
+    }
+
+    /// The recent block named (`ref_block_bytes`, `ref_block_hash`).
+    pub fn reference(&self) -> BlockReference {
+        self.reference
     }
 
     /// The memo bytes (empty for none).

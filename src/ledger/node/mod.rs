@@ -163,7 +163,7 @@ pub async fn serve(
 mod tests {
     use super::*;
     use crate::amount::Token;
-    use crate::ledger::local::fixtures::{self, address, btt, signed, START_MS};
+    use crate::ledger::local::fixtures::{self, address, btt, signed_for, START_MS};
     use crate::ledger::{Ledger, LedgerError};
     use serde_json::{json, Value};
     use std::sync::atomic::AtomicI64;
@@ -242,7 +242,7 @@ mod tests {
         node.ledger.mint(alice, btt(5_000_000)).await.unwrap();
         let record = node
             .ledger
-            .transfer(signed(1, &bob, 1_500_000, 1))
+            .transfer(signed_for(&node.ledger.id(), 1, &bob, 1_500_000, 1))
             .await
             .unwrap();
 
@@ -298,7 +298,7 @@ mod tests {
         assert_eq!(contract["parameter"]["value"]["to_address"], bob.to_hex());
         assert_eq!(found["raw_data"]["data"], hex::encode("thanks 1"));
         let served = crate::tron::SignedTransaction::from_json(&found.to_string()).unwrap();
-        let sent = signed(1, &bob, 1_500_000, 1);
+        let sent = signed_for(&node.ledger.id(), 1, &bob, 1_500_000, 1);
         assert_eq!(served.unsigned().raw_bytes(), sent.unsigned().raw_bytes());
         assert_eq!(served.signatures(), sent.signatures());
         let missing = node
@@ -607,6 +607,12 @@ mod tests {
             .post("/wallet/broadcasttransaction", sign_built(&built, 3))
             .await;
         assert_eq!(forged["code"], "SIGERROR", "{forged}");
+        let elsewhere = fixtures::signed(1, &bob, 5, 9);
+        let tapos = node
+            .post("/wallet/broadcasttransaction", json!(elsewhere.to_json()))
+            .await;
+        assert_eq!(tapos["code"], "TAPOS_ERROR", "{tapos}");
+        assert_eq!(tapos["btt_code"], "tapos");
 
         let again = node
             .post(

@@ -242,6 +242,7 @@ pub fn tron_code(error: &LedgerError) -> &'static str {
     match error {
         LedgerError::BadTransaction { .. } => "SIGERROR",
         LedgerError::Replay { .. } => "DUP_TRANSACTION_ERROR",
+        LedgerError::Tapos { .. } => "TAPOS_ERROR",
         LedgerError::Expired { .. }
         | LedgerError::ExpirationTooFar { .. }
         | LedgerError::TimestampInFuture { .. } => "TRANSACTION_EXPIRATION_ERROR",
