@@ -118,7 +118,7 @@ fn tronweb_reads_balances_sends_trc10_btt_and_reads_it_back() {
 }
 
 #[test]
-fn tronpy_reads_balances_and_assets_and_broadcasts_a_transfer_it_built() {
+fn tronpy_reads_balances_and_assets_and_sends_btt_as_its_docs_do() {
     let env = TestEnv::new();
     let node = BttWalletNode::start_dev(&env);
     node.faucet(&env, PAYER, "7BTT");
@@ -135,17 +135,16 @@ fn tronpy_reads_balances_and_assets_and_broadcasts_a_transfer_it_built() {
     assert_eq!(report["sent"], json!({ "result": true, "txid": txid }));
     let transaction = &report["transaction"];
     assert_eq!(transaction["ret"], json!([{ "contractRet": "SUCCESS" }]));
+    assert_eq!(transaction["raw_data"]["data"], ::hex::encode("tronpy"));
     let contract = &transaction["raw_data"]["contract"][0];
-    assert_eq!(contract["type"], "TransferContract");
-    assert_eq!(contract["parameter"]["value"]["amount"], 1_250_000);
+    assert_eq!(contract["type"], "TransferAssetContract");
+    assert_eq!(contract["parameter"]["value"]["amount"], 2_000_000);
 
     let info = &report["info"];
-    assert_eq!(
-        (info["id"].as_str(), info["blockNumber"].as_u64()),
-        (Some(txid), Some(3))
-    );
+    assert_eq!(info["id"], txid, "{info}");
+    assert_eq!(info["blockNumber"], 3, "two mints, then the transfer");
     assert_eq!(report["solid_info"], *info);
-    for name in ["block", "latest", "by_id"] {
+    for name in ["block", "latest", "solid_latest", "by_id"] {
         let block = &report[name];
         assert_eq!(block["block_header"]["raw_data"]["number"], 3, "{name}");
         assert_eq!(block["transactions"][0]["txID"], txid, "{name}");
@@ -153,8 +152,8 @@ fn tronpy_reads_balances_and_assets_and_broadcasts_a_transfer_it_built() {
     assert_eq!(report["block"]["blockID"], report["by_id"]["blockID"]);
 
     let after = &report["after"];
-    assert_eq!(after["payer"], "8.75", "{after}");
-    assert_eq!(after["recipient"], "1.25", "{after}");
+    assert_eq!(after["payer"], 5_000_000, "{after}");
+    assert_eq!(after["recipient"], 2_000_000, "{after}");
 
     let foreign = &report["foreign"];
     assert_eq!(foreign["code"], "TAPOS_ERROR", "{foreign}");

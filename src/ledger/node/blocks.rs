@@ -1,4 +1,5 @@
-//! The node's block endpoints, in java-tron's shapes: `getnowblock` (the
+//! The node's block endpoints, in java-tron's shapes: `getnodeinfo` (the
+//! latest block's number and id), `getnowblock` (the
 //! latest block with its transactions), `getblock` (`{"id_or_num",
 //! "detail"}`, the latest when `id_or_num` is missing; the header alone
 //! unless `detail`), `getblockbynum` (`{"num"}`) and `getblockbyid`
@@ -15,7 +16,7 @@
 
 use super::routes::{answer, body};
 use super::tron_json;
-use crate::ledger::{LedgerError, LocalLedger, TransferRecord};
+use crate::ledger::{Ledger, LedgerError, LocalLedger, TransferRecord};
 use crate::tron::SignedTransaction;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -71,6 +72,23 @@ struct Block {
     timestamp_ms: i64,
     change: Option<TransferRecord>,
     signed: Option<SignedTransaction>,
+}
+
+/// `POST /wallet/getnodeinfo`: the latest block, as `block` and
+/// `solidityBlock` (`"Num:N,ID:hex"`; tronpy builds on it), and the number
+/// the node began from (0). Peers, flow and machine fields are left out: the
+/// node has no peers.
+pub async fn get_node_info(State(ledger): State<LocalLedger>) -> Json<Value> {
+    answer(node_info(&ledger).await)
+}
+
+async fn node_info(ledger: &LocalLedger) -> Result<Value, Value> {
+    let head = ledger.head().await.map_err(tron_json::error)?;
+    let block = format!(
+        "Num:{head},ID:{}",
+        hex::encode(tron_json::block_id(&ledger.id(), head))
+    );
+    Ok(json!({ "beginSyncNum": 0, "block": block, "solidityBlock": block }))
 }
 
 /// `POST /wallet/getnowblock`: the latest block with its transactions.

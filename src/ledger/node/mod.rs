@@ -78,6 +78,14 @@ pub fn router(ledger: LocalLedger, config: &NodeConfig) -> Router {
             "/wallet/broadcasttransaction",
             post(tron_builders::broadcast_transaction),
         )
+        .route(
+            "/wallet/getsignweight",
+            post(tron_builders::get_sign_weight),
+        )
+        .route(
+            "/wallet/getnodeinfo",
+            post(blocks::get_node_info).get(blocks::get_node_info),
+        )
         .route("/btt/info", get(routes::info))
         .route("/btt/balance", post(btt_routes::balance))
         .route("/btt/history", post(btt_routes::history))
@@ -440,6 +448,38 @@ mod tests {
             .post("/wallet/getblockbynum", json!({ "num": 1 }))
             .await;
         assert_eq!(older["block_header"]["raw_data"]["timestamp"], START_MS);
+        node.stop().await;
+    }
+
+    #[tokio::test]
+    async fn node_info_and_sign_weight_let_a_client_build_from_raw_data_alone() {
+        let node = Node::start(NodeConfig::default()).await;
+        let (alice, bob) = (address(1), address(2));
+        node.ledger.mint(alice, btt(5)).await.unwrap();
+        let info = node.post("/wallet/getnodeinfo", json!({})).await;
+        let head_id = hex::encode(tron_json::block_id(&node.ledger.id(), 1));
+        assert_eq!(info["solidityBlock"], format!("Num:1,ID:{head_id}"));
+        assert_eq!(info["block"], info["solidityBlock"]);
+
+        let sent = signed_for(&node.ledger.id(), 1, &bob, 2, 1);
+        let mut body = json!(sent.to_json());
+        body.as_object_mut().unwrap().remove("raw_data_hex");
+        body["txID"] = json!("");
+        let weight = node.post("/wallet/getsignweight", body.clone()).await;
+        assert_eq!(
+            weight["transaction"]["transaction"]["txID"],
+            sent.txid().to_string()
+        );
+        let keys = &weight["permission"]["keys"];
+        assert_eq!(*keys, json!([{ "address": alice.to_hex(), "weight": 1 }]));
+        body["txID"] = json!(sent.txid().to_string());
+        let applied = node
+            .post("/wallet/broadcasttransaction", body.clone())
+            .await;
+        assert_eq!(applied["result"], true, "{applied}");
+        body["raw_data"]["contract"][0]["Permission_id"] = json!(2);
+        let unknown = node.post("/wallet/getsignweight", body).await;
+        assert!(unknown["Error"].is_string(), "{unknown}");
         node.stop().await;
     }
 
