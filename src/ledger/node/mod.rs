@@ -1,9 +1,9 @@
 //! The ledger node: serves an embedded ledger over HTTP with the TRON
 //! full-node API subset (`/wallet/getaccount`, `/wallet/gettransactionbyid`,
-//! `/wallet/gettransactioninfobyid`, the blocks (see `blocks`), the
-//! transaction builders and `/wallet/broadcasttransaction` (see
-//! `tron_builders`); the reads also under `/walletsolidity/`, as a solidity
-//! node serves them)
+//! `/wallet/gettransactioninfobyid`, the blocks and `/wallet/getnodeinfo`
+//! (see `blocks`), the transaction builders, `/wallet/getsignweight` and
+//! `/wallet/broadcasttransaction` (see `tron_builders`); the reads also
+//! under `/walletsolidity/`, as a solidity node serves them)
 //! plus `/btt/...` endpoints for balances of any token, history, the dev
 //! faucet, channels and escrow (see `btt_routes`).
 //!
