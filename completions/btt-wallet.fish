@@ -107,15 +107,15 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -s h -l he
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l from -d 'Wallet that pays' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l memo -d 'Memo stored in the transaction (raw_data.data)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l fee-limit -d 'Most sun a TRC-20 transfer may burn' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ref-block-bytes -d 'Bytes 6..8 of a recent block id, 4 hex digits (with --sign-only)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ref-block-hash -d 'Bytes 8..16 of that block id, 16 hex digits (with --sign-only)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ref-block-bytes -d 'Bytes 6..8 of a recent block id, 4 hex digits: with --sign-only, to sign with no ledger reachable' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ref-block-hash -d 'Bytes 8..16 of that block id, 16 hex digits (with --ref-block-bytes)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l timestamp -d 'Creation time in milliseconds since the epoch (default: now)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l expiration -d 'Expiry time in milliseconds since the epoch (default: 60 s after the timestamp)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l trc20 -d 'Send the TRC-20 BTT (18 decimals) instead of the TRC-10 BTT'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l sign-only -d 'Print the signed transaction instead of sending it (needs the reference block)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l sign-only -d 'Print the signed transaction instead of sending it; it names the ledger\'s latest block, or the one the --ref-block flags give'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -s v -l verbose -d 'Print debugging detail on stderr'

@@ -16,13 +16,15 @@
 //! transactions (clients and node share this machine's cores).
 //!
 //! Run with `bench/ledger` (a release build). Prints a Markdown table.
-//! `--transfers N` sets the transfers per run (default 4000).
+//! `--transfers N` sets the transfers per run (default 4000, at most
+//! [`MAX_TRANSFERS`]: every transfer names the ledger's head block at signing,
+//! and TaPoS accepts only the latest 65,536 blocks).
 
 use btt::amount::{Amount, Token};
 use btt::ledger::local::Store;
 use btt::ledger::node::client::NodeClient;
 use btt::ledger::node::{serve, NodeConfig};
-use btt::ledger::{admit, Clock, Ledger, LedgerError, LocalLedger, OpenOptions, Transfer};
+use btt::ledger::{admit, tapos, Clock, Ledger, LedgerError, LocalLedger, OpenOptions, Transfer};
 use btt::tron::transaction::UnsignedTransaction;
 use btt::tron::{Address, BlockReference, SignedTransaction, TransactionParams, TransferCall};
 use btt::wallet::PrivateKey;
@@ -32,6 +34,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The most transfers one run signs against one head block.
+const MAX_TRANSFERS: u64 = 60_000;
 
 /// One row of the table.
 struct Row {
@@ -53,8 +58,9 @@ fn now_ms() -> i64 {
     i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// `count` TRON transactions moving 1 base unit from the key of `sender`, signed.
-fn signed_transfers(sender: u64, count: u64) -> Vec<SignedTransaction> {
+/// `count` TRON transactions moving 1 base unit from the key of `sender`,
+/// naming `reference`, signed.
+fn signed_transfers(reference: BlockReference, sender: u64, count: u64) -> Vec<SignedTransaction> {
     let owner = PrivateKey::from_signing_key(key(sender));
     let to = Address::from_public_key(self::key(sender + 1_000_000).verifying_key());
     let now = now_ms();
@@ -69,10 +75,7 @@ fn signed_transfers(sender: u64, count: u64) -> Vec<SignedTransaction> {
                 },
             };
             let params = TransactionParams {
-                reference: BlockReference {
-                    bytes: [0, 0],
-                    hash: [0; 8],
-                },
+                reference,
                 timestamp: now,
                 expiration: now + 3_600_000,
                 memo: format!("bench {index}").into_bytes(),
@@ -83,6 +86,13 @@ fn signed_transfers(sender: u64, count: u64) -> Vec<SignedTransaction> {
                 .sign(&owner)
         })
         .collect()
+}
+
+/// The head block of the ledger at `path`, which transfers signed now name.
+fn head_block(path: &Path) -> Result<BlockReference, String> {
+    let store = Store::open(path, dev_options()).map_err(|e| e.to_string())?;
+    let head = store.head().map_err(|e| e.to_string())?;
+    Ok(tapos::block_reference(&store.ledger_id(), head))
 }
 
 /// The verification every applied transfer pays for.
@@ -237,8 +247,8 @@ fn child(args: &[String]) -> Result<(), String> {
         return Err("child needs: MODE PATH SENDER COUNT TASKS".to_string());
     };
     let parse = |text: &str| text.parse::<u64>().map_err(|e| e.to_string());
-    let transfers = signed_transfers(parse(sender)?, parse(count)?);
     let path = PathBuf::from(path);
+    let transfers = signed_transfers(head_block(&path)?, parse(sender)?, parse(count)?);
     let (start, end) = match mode.as_str() {
         "sequential" => sequential(&path, &transfers)?,
         _ => grouped(&path, transfers, parse(tasks)? as usize)?,
@@ -326,11 +336,15 @@ fn fresh_ledger(dir: &Path, name: &str, senders: &[u64], count: u64) -> Result<P
 }
 
 fn run(count: u64) -> Result<Vec<Row>, String> {
+    if count > MAX_TRANSFERS {
+        return Err(format!("--transfers is at most {MAX_TRANSFERS}"));
+    }
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let dir = dir.path();
     let mut rows = Vec::new();
 
-    let transfers = signed_transfers(1, count);
+    let unledgered = BlockReference::from_block_id(&[0; 32]);
+    let transfers = signed_transfers(unledgered, 1, count);
     let start = Instant::now();
     for signed in &transfers {
         verified(signed)?;
@@ -351,6 +365,7 @@ fn run(count: u64) -> Result<Vec<Row>, String> {
     });
 
     let path = fresh_ledger(dir, "sequential", &[1], count)?;
+    let transfers = signed_transfers(head_block(&path)?, 1, count);
     let elapsed = span(sequential(&path, &transfers)?);
     rows.push(Row {
         mode: "embedded, one commit per transfer",
@@ -360,9 +375,10 @@ fn run(count: u64) -> Result<Vec<Row>, String> {
     });
 
     let path = fresh_ledger(dir, "threads", &[1, 2], count / 2)?;
+    let head = head_block(&path)?;
     let halves = [
-        signed_transfers(1, count / 2),
-        signed_transfers(2, count / 2),
+        signed_transfers(head, 1, count / 2),
+        signed_transfers(head, 2, count / 2),
     ];
     let start = Instant::now();
     std::thread::scope(|scope| {
@@ -394,7 +410,8 @@ fn run(count: u64) -> Result<Vec<Row>, String> {
     });
 
     let path = fresh_ledger(dir, "grouped", &[1], count)?;
-    let elapsed = span(grouped(&path, signed_transfers(1, count), 64)?);
+    let transfers = signed_transfers(head_block(&path)?, 1, count);
+    let elapsed = span(grouped(&path, transfers, 64)?);
     rows.push(Row {
         mode: "LocalLedger, group commit",
         writers: "1 process, 64 tasks".into(),
@@ -413,7 +430,8 @@ fn run(count: u64) -> Result<Vec<Row>, String> {
 
     for clients in [32, 64] {
         let path = fresh_ledger(dir, &format!("node{clients}"), &[1], count)?;
-        let elapsed = through_node(&path, signed_transfers(1, count), clients)?;
+        let transfers = signed_transfers(head_block(&path)?, 1, count);
+        let elapsed = through_node(&path, transfers, clients)?;
         rows.push(Row {
             mode: "node HTTP API (/wallet/broadcasttransaction)",
             writers: format!("{clients} concurrent clients, same host"),

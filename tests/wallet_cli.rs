@@ -571,6 +571,38 @@ fn send_rejects_bad_amounts_and_block_references() {
 }
 
 #[test]
+fn sign_only_with_no_ledger_reachable_says_to_pass_the_reference_block() {
+    let wallet = Wallet::new();
+    wallet.import_key("carol", KEY);
+    let sign_only = ["send", OTHER, "1BTT", "--from", "carol", "--sign-only"];
+    let node_down = [&sign_only[..], &["--ledger", "http://127.0.0.1:1"]].concat();
+    for (args, names) in [
+        (&sign_only[..], "ledger.sqlite"),
+        (&node_down[..], "http://127.0.0.1:1"),
+    ] {
+        let run = wallet.run(args);
+        assert_eq!(run.code, 4, "{args:?}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        let error = error_of(&run);
+        assert_eq!(error.code, "unreachable");
+        assert!(error.message.contains(names), "{}", error.message);
+        assert!(
+            error
+                .message
+                .contains("pass --ref-block-bytes and --ref-block-hash"),
+            "{}",
+            error.message
+        );
+    }
+    assert!(
+        !wallet.home().join("ledger.sqlite").exists(),
+        "signing made a ledger"
+    );
+    let half = wallet.run(&[&sign_only[..], &["--ref-block-bytes", "2927"]].concat());
+    assert_eq!(half.code, 2, "{}", half.stderr);
+}
+
+#[test]
 fn a_foreign_keystore_is_imported_with_its_password() {
     let wallet = Wallet::new();
     let key = btt::wallet::PrivateKey::from_hex(KEY).unwrap();

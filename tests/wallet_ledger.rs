@@ -201,27 +201,12 @@ fn pay_and_check(home: &Home) {
     assert_eq!(home.btt("alice"), "997.5");
 }
 
-/// `send --sign-only` then `broadcast`; a replay and a forged signature are refused.
+/// `send --sign-only` (the reference block from the ledger) then
+/// `broadcast`; a replay, a forged signature and a forged reference block
+/// (signed offline) are refused.
 fn broadcast_and_refusals(home: &Home) {
-    let now = now_ms().to_string();
-    let expires = (now_ms() + 60_000).to_string();
     let built = home
-        .run(&[
-            "send",
-            BOB,
-            "1BTT",
-            "--from",
-            "alice",
-            "--sign-only",
-            "--ref-block-bytes",
-            "0000",
-            "--ref-block-hash",
-            "0000000000000000",
-            "--timestamp",
-            &now,
-            "--expiration",
-            &expires,
-        ])
+        .run(&["send", BOB, "1BTT", "--from", "alice", "--sign-only"])
         .ok()
         .stdout;
     let file = home.path("tx.json");
@@ -244,6 +229,34 @@ fn broadcast_and_refusals(home: &Home) {
     forged["signature"] = json!([hex::encode(forged_tx)]);
     let refused = home.run_with_input(&["broadcast", "-"], &forged.to_string(), &[]);
     assert_eq!(refused.code, 3, "{}", refused.stderr);
+
+    let raw = &signed.unsigned().raw_data_json();
+    let mut wrong_hash = hex::decode(&raw.ref_block_hash).unwrap();
+    wrong_hash[0] ^= 1;
+    let offline = home
+        .run(&[
+            "send",
+            BOB,
+            "1BTT",
+            "--from",
+            "alice",
+            "--sign-only",
+            "--ref-block-bytes",
+            &raw.ref_block_bytes,
+            "--ref-block-hash",
+            &hex::encode(wrong_hash),
+        ])
+        .ok()
+        .stdout;
+    let tapos = home.run_with_input(&["broadcast", "-"], &offline, &[]);
+    assert_eq!(tapos.code, 3, "{}", tapos.stderr);
+    assert!(
+        tapos
+            .stderr
+            .contains("not one of this ledger's latest 65536 blocks"),
+        "{}",
+        tapos.stderr
+    );
     assert_eq!(home.btt("bob"), "3.5");
 }
 
@@ -329,10 +342,10 @@ fn a_node_serves_the_same_commands_and_a_plain_node_refuses_the_faucet() {
     assert_eq!(down.code, 4, "{}", down.stderr);
 }
 
-/// Signs with alice's key a BTT transfer of 1 base unit tagged `tag`.
-fn signed_transfer(tag: u64) -> SignedTransaction {
+/// Signs with alice's key a BTT transfer of 1 base unit tagged `tag`, naming `reference`.
+fn signed_transfer(reference: btt::tron::BlockReference, tag: u64) -> SignedTransaction {
     use btt::amount::{Amount, Token};
-    use btt::tron::{BlockReference, TransactionParams, TransferCall, UnsignedTransaction};
+    use btt::tron::{TransactionParams, TransferCall, UnsignedTransaction};
     let key = btt::wallet::PrivateKey::from_hex(ALICE_KEY).unwrap();
     let call = TransferCall {
         owner: key.address(),
@@ -343,10 +356,7 @@ fn signed_transfer(tag: u64) -> SignedTransaction {
         },
     };
     let params = TransactionParams {
-        reference: BlockReference {
-            bytes: [0, 0],
-            hash: [0; 8],
-        },
+        reference,
         timestamp: now_ms(),
         expiration: now_ms() + 600_000,
         memo: format!("burst {tag}").into_bytes(),
@@ -373,7 +383,10 @@ fn kill_9_during_a_burst_loses_no_acknowledged_transfer() {
             },
         ))
         .unwrap();
-    let transactions: Vec<SignedTransaction> = (0..4_000).map(signed_transfer).collect();
+    let reference = runtime.block_on(client.reference_block()).unwrap();
+    let transactions: Vec<SignedTransaction> = (0..4_000)
+        .map(|tag| signed_transfer(reference, tag))
+        .collect();
     let (acknowledged, sent) = std::sync::mpsc::channel::<TxId>();
     let senders: Vec<_> = transactions
         .chunks(500)

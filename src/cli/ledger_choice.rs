@@ -142,6 +142,7 @@ pub fn ledger_status(error: &LedgerError) -> ExitStatus {
         ErrorKind::BadTransaction
         | ErrorKind::TimestampInFuture
         | ErrorKind::ExpirationTooFar
+        | ErrorKind::Tapos
         | ErrorKind::Replay
         | ErrorKind::Expired
         | ErrorKind::ZeroAmount

@@ -177,14 +177,14 @@ pub struct SendArgs {
     /// Most sun a TRC-20 transfer may burn
     #[arg(long, value_name = "SUN", default_value_t = DEFAULT_FEE_LIMIT)]
     pub fee_limit: i64,
-    /// Print the signed transaction instead of sending it (needs the reference block)
-    #[arg(long, requires_all = ["ref_block_bytes", "ref_block_hash"])]
+    /// Print the signed transaction instead of sending it; it names the ledger's latest block, or the one the --ref-block flags give
+    #[arg(long)]
     pub sign_only: bool,
-    /// Bytes 6..8 of a recent block id, 4 hex digits (with --sign-only)
-    #[arg(long, value_name = "HEX", requires = "sign_only")]
+    /// Bytes 6..8 of a recent block id, 4 hex digits: with --sign-only, to sign with no ledger reachable
+    #[arg(long, value_name = "HEX", requires_all = ["sign_only", "ref_block_hash"])]
     pub ref_block_bytes: Option<String>,
-    /// Bytes 8..16 of that block id, 16 hex digits (with --sign-only)
-    #[arg(long, value_name = "HEX", requires = "sign_only")]
+    /// Bytes 8..16 of that block id, 16 hex digits (with --ref-block-bytes)
+    #[arg(long, value_name = "HEX", requires_all = ["sign_only", "ref_block_bytes"])]
     pub ref_block_hash: Option<String>,
     /// Creation time in milliseconds since the epoch (default: now)
     #[arg(long, value_name = "MS")]
@@ -225,7 +225,7 @@ pub fn run(cli: WalletCli, output: &Output) -> anyhow::Result<ExitStatus> {
         WalletCommand::Address(args) => session.address(args),
         WalletCommand::Sign(args) => session.sign(args),
         WalletCommand::Verify(args) => session.verify(args),
-        WalletCommand::Send(args) if args.sign_only => session.send(args),
+        WalletCommand::Send(args) if args.ref_block_bytes.is_some() => session.send(args),
         WalletCommand::Send(args) => {
             ledger_commands::run(&session, &cli.ledger, LedgerCommand::Send(args))
         }

@@ -62,6 +62,7 @@ pub fn admit(transaction: &SignedTransaction, now_ms: i64) -> Result<Transfer, L
         memo: verified.memo,
         timestamp_ms: verified.timestamp,
         expiration_ms: verified.expiration,
+        reference: transaction.unsigned().reference(),
         evidence: Some(Evidence {
             raw_data: transaction.unsigned().raw_bytes().to_vec(),
             signature,

@@ -38,6 +38,16 @@ pub enum LedgerError {
         now_ms: i64,
     },
 
+    /// The transaction names a block that is not one of this ledger's
+    /// latest 65,536 (TRON's TaPoS: forged, stale, or of another chain).
+    #[error("transaction {txid} names block {ref_block_bytes}/{ref_block_hash}, not one of this ledger's latest 65536 blocks (head {head})")]
+    Tapos {
+        txid: String,
+        ref_block_bytes: String,
+        ref_block_hash: String,
+        head: u64,
+    },
+
     /// The txid was applied before.
     #[error("transaction {txid} was already applied")]
     Replay { txid: String },
@@ -196,6 +206,7 @@ impl LedgerError {
             LedgerError::BadTransaction { .. } => ErrorKind::BadTransaction,
             LedgerError::TimestampInFuture { .. } => ErrorKind::TimestampInFuture,
             LedgerError::ExpirationTooFar { .. } => ErrorKind::ExpirationTooFar,
+            LedgerError::Tapos { .. } => ErrorKind::Tapos,
             LedgerError::Replay { .. } => ErrorKind::Replay,
             LedgerError::Expired { .. } => ErrorKind::Expired,
             LedgerError::ZeroAmount => ErrorKind::ZeroAmount,

@@ -48,6 +48,8 @@ error_kinds! {
     TimestampInFuture => "timestamp_in_future",
     /// A transaction valid for too long.
     ExpirationTooFar => "expiration_too_far",
+    /// A transaction naming no recent block of this ledger (TaPoS).
+    Tapos => "tapos",
     /// A txid applied before.
     Replay => "replay",
     /// A transaction past its expiration.

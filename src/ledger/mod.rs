@@ -22,7 +22,8 @@
 //! - Amounts are exact integers of base units (`u128`), never floats.
 //! - A transfer arrives as a signed TRON transaction and is applied only
 //!   with its owner's signature, at most once per txid, only before its
-//!   expiration, never for zero, and never beyond the payer's balance.
+//!   expiration, only when it names a recent block of this ledger
+//!   ([`tapos`]), never for zero, and never beyond the payer's balance.
 //! - Every applied change gets the next sequence number (the node exposes it
 //!   as the block number), so followers can read changes in order.
 //! - Funds in channels and campaigns are locked: they leave the owner's
@@ -39,6 +40,7 @@ pub mod escrow;
 pub mod id;
 pub mod local;
 pub mod node;
+pub mod tapos;
 pub mod tron_client;
 
 pub use admit::{admit, Evidence};
@@ -75,6 +77,8 @@ pub struct Transfer {
     pub timestamp_ms: i64,
     /// `raw_data.expiration`: refused once the ledger's clock is past it.
     pub expiration_ms: i64,
+    /// The recent block it names: refused unless one of the ledger's ([`tapos`]).
+    pub reference: BlockReference,
     /// The signed transaction it came from, stored with it when present.
     pub evidence: Option<Evidence>,
 }

@@ -102,6 +102,7 @@ pub fn transfer_answer(error: &LedgerError) -> TransferAnswer {
         | ErrorKind::BadTransaction
         | ErrorKind::TimestampInFuture
         | ErrorKind::ExpirationTooFar
+        | ErrorKind::Tapos
         | ErrorKind::ZeroAmount
         | ErrorKind::Overflow
         | ErrorKind::BadSignature

@@ -7,6 +7,7 @@ pub mod address;
 pub mod contract;
 pub mod message;
 pub mod proto;
+mod raw_json;
 pub mod signature;
 pub mod transaction;
 

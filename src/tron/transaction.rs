@@ -9,6 +9,7 @@
 
 use super::contract::{ContractError, ContractJson, TransferCall};
 use super::proto;
+use super::raw_json;
 use super::{recover_address, Address, SignatureError};
 use crate::amount::{Amount, Token};
 use crate::wallet::PrivateKey;
@@ -176,6 +177,7 @@ pub struct UnsignedTransaction {
     raw: proto::TransactionRaw,
     raw_bytes: Vec<u8>,
     transfer: TransferCall,
+    reference: BlockReference,
 }
 
 /// `raw_data` in TRON's JSON.
@@ -224,7 +226,8 @@ struct TransactionInput {
     txid: String,
     #[serde(default)]
     raw_data: Option<serde_json::Value>,
-    raw_data_hex: String,
+    #[serde(default)]
+    raw_data_hex: Option<String>,
     #[serde(default)]
     signature: Vec<String>,
 }
@@ -264,6 +267,7 @@ impl UnsignedTransaction {
             raw,
             raw_bytes,
             transfer,
+            reference: params.reference,
         })
     }
 
@@ -275,8 +279,10 @@ impl UnsignedTransaction {
         if raw.encode_to_vec() != raw_bytes {
             return Err(TxError::NonCanonical);
         }
-        fixed::<2>("ref_block_bytes", &raw.ref_block_bytes)?;
-        fixed::<8>("ref_block_hash", &raw.ref_block_hash)?;
+        let reference = BlockReference {
+            bytes: fixed("ref_block_bytes", &raw.ref_block_bytes)?,
+            hash: fixed("ref_block_hash", &raw.ref_block_hash)?,
+        };
         let transfer = match raw.contract.as_slice() {
             [contract] => TransferCall::from_proto(contract)?,
             contracts => {
@@ -289,7 +295,39 @@ impl UnsignedTransaction {
             raw_bytes: raw_bytes.to_vec(),
             raw,
             transfer,
+            reference,
         })
+    }
+
+    /// The transaction of TRON's JSON: `raw_data_hex` decoded, else
+    /// `raw_data` encoded (the hex form, for clients that send no
+    /// `raw_data_hex`, such as tronpy); `raw_data`, when present, must say
+    /// what the bytes say.
+    pub fn from_json_parts(
+        raw_data_hex: Option<&str>,
+        raw_data: Option<&serde_json::Value>,
+    ) -> Result<UnsignedTransaction, TxError> {
+        let raw_bytes = match (raw_data_hex, raw_data) {
+            (Some(hex), _) => decode_hex("raw_data_hex", hex)?,
+            (None, Some(raw_data)) => {
+                raw_json::encode(&malformed(serde_json::from_value(raw_data.clone()))?)?
+            }
+            (None, None) => {
+                return Err(TxError::MalformedJson {
+                    reason: "neither raw_data_hex nor raw_data".to_string(),
+                })
+            }
+        };
+        let unsigned = UnsignedTransaction::from_raw_bytes(&raw_bytes)?;
+        if let Some(raw_data) = raw_data {
+            let expected = malformed(serde_json::to_value(unsigned.raw_data_json()))?;
+            if *raw_data != expected {
+                return Err(TxError::RawDataMismatch {
+                    txid: unsigned.txid(),
+                });
+            }
+        }
+        Ok(unsigned)
     }
 
     /// SHA-256 of the raw bytes.
@@ -305,6 +343,11 @@ impl UnsignedTransaction {
     /// The transfer carried.
     pub fn transfer(&self) -> &TransferCall {
         &self.transfer
+    }
+
+    /// The recent block named (`ref_block_bytes`, `ref_block_hash`).
+    pub fn reference(&self) -> BlockReference {
+        self.reference
     }
 
     /// The memo bytes (empty for none).
@@ -388,31 +431,24 @@ pub struct VerifiedTransfer {
 }
 
 impl SignedTransaction {
-    /// Parses TRON's JSON: `raw_data_hex` is decoded and must hash to `txID`;
-    /// `raw_data`, when present, must say the same; signatures are hex.
+    /// Parses TRON's JSON: the raw bytes (`raw_data_hex`, else `raw_data`
+    /// encoded, see [`UnsignedTransaction::from_json_parts`]) must hash to
+    /// `txID`; signatures are hex.
     pub fn from_json(text: &str) -> Result<SignedTransaction, TxError> {
         let input: TransactionInput =
             serde_json::from_str(text).map_err(|error| TxError::MalformedJson {
                 reason: error.to_string(),
             })?;
-        let raw_bytes = decode_hex("raw_data_hex", &input.raw_data_hex)?;
-        let unsigned = UnsignedTransaction::from_raw_bytes(&raw_bytes)?;
+        let unsigned = UnsignedTransaction::from_json_parts(
+            input.raw_data_hex.as_deref(),
+            input.raw_data.as_ref(),
+        )?;
         let computed = unsigned.txid();
         if !input.txid.eq_ignore_ascii_case(&computed.to_string()) {
             return Err(TxError::TxIdMismatch {
                 claimed: input.txid,
                 computed,
             });
-        }
-        if let Some(raw_data) = input.raw_data {
-            let expected = serde_json::to_value(unsigned.raw_data_json()).map_err(|error| {
-                TxError::MalformedJson {
-                    reason: error.to_string(),
-                }
-            })?;
-            if raw_data != expected {
-                return Err(TxError::RawDataMismatch { txid: computed });
-            }
         }
         let signatures = input
             .signature
@@ -495,7 +531,14 @@ impl SignedTransaction {
     }
 }
 
-fn decode_hex(field: &'static str, input: &str) -> Result<Vec<u8>, TxError> {
+/// A JSON (de)serialisation failure as a malformed transaction.
+fn malformed<T>(result: Result<T, serde_json::Error>) -> Result<T, TxError> {
+    result.map_err(|error| TxError::MalformedJson {
+        reason: error.to_string(),
+    })
+}
+
+pub(super) fn decode_hex(field: &'static str, input: &str) -> Result<Vec<u8>, TxError> {
     let digits = input.strip_prefix("0x").unwrap_or(input);
     hex::decode(digits).map_err(|_| TxError::NotHex {
         field,
@@ -729,6 +772,34 @@ mod tests {
         });
         let unsigned = SignedTransaction::from_json(&json.to_string()).unwrap();
         assert!(matches!(unsigned.verify(), Err(TxError::NotSigned { .. })));
+    }
+
+    #[test]
+    fn raw_data_without_its_hex_is_encoded_to_the_same_bytes() {
+        for token in [Token::Trx, Token::Btt, Token::BttTrc20] {
+            let original = signed(token);
+            let mut json = json_of(&original);
+            json.as_object_mut().unwrap().remove("raw_data_hex");
+            let parsed = SignedTransaction::from_json(&json.to_string()).unwrap();
+            assert_eq!(parsed, original, "{token:?}");
+
+            let mut extra = json.clone();
+            extra["raw_data"]["contract"][0]["Permission_id"] = 2.into();
+            let refused = SignedTransaction::from_json(&extra.to_string());
+            assert!(
+                matches!(refused, Err(TxError::RawDataMismatch { .. })),
+                "{token:?}: {refused:?}"
+            );
+            let mut changed = json.clone();
+            changed["raw_data"]["timestamp"] = 1.into();
+            let refused = SignedTransaction::from_json(&changed.to_string());
+            assert!(matches!(refused, Err(TxError::TxIdMismatch { .. })));
+        }
+        let neither = r#"{"txID":"00"}"#;
+        assert!(matches!(
+            SignedTransaction::from_json(neither),
+            Err(TxError::MalformedJson { .. })
+        ));
     }
 
     #[test]

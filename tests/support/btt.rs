@@ -1,5 +1,6 @@
 //! btt's own binaries under the command-line contract the interop tests
-//! use: `btt-seed tracker`, `btt-seed create`, `btt-seed run` and `btt-get`.
+//! use: `btt-seed tracker`, `btt-seed create`, `btt-seed run`, `btt-get`
+//! and `btt-wallet node`.
 //! Each long-running one prints `{"type":"listening","addr":...}` first, so
 //! it picks its own port (`127.0.0.1:0`) and there is no port race.
 
@@ -67,6 +68,37 @@ impl BttSeed {
         let mut child = env.spawn("btt-seed run", command);
         let port = listening_addr(&mut child).port();
         Seeder { child, port }
+    }
+}
+
+/// A running `btt-wallet node --dev` over the test's embedded ledger.
+#[derive(Debug)]
+pub struct BttWalletNode {
+    /// The node process.
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl BttWalletNode {
+    /// Starts a dev node (its faucet mints) on a port it picks.
+    pub fn start_dev(env: &TestEnv) -> BttWalletNode {
+        let mut command = env.btt("btt-wallet");
+        command.args(["node", "--dev", "--listen", "127.0.0.1:0"]);
+        let mut child = env.spawn("btt-wallet node", command);
+        let addr = listening_addr(&mut child);
+        BttWalletNode {
+            child,
+            url: format!("http://{addr}"),
+        }
+    }
+
+    /// Mints `amount` (`10BTT`, `5TRX`) to `address` with `btt-wallet faucet`.
+    pub fn faucet(&self, env: &TestEnv, address: &str, amount: &str) {
+        let mut command = env.btt("btt-wallet");
+        command.args(["faucet", address, amount, "--ledger", &self.url]);
+        env.spawn("btt-wallet faucet", command)
+            .wait_success(Duration::from_secs(30));
     }
 }
 

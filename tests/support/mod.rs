@@ -46,7 +46,7 @@ mod transmission;
 mod tree;
 
 pub use aria2::Aria2;
-pub use btt::{btt_get, BttSeed, BttTracker};
+pub use btt::{btt_get, BttSeed, BttTracker, BttWalletNode};
 pub use child::Child;
 pub use dishonest::{Behaviour, DishonestPeer};
 pub use env::{bin, TestEnv};

@@ -17,8 +17,10 @@ use crate::cli::interrupt;
 use crate::cli::keys::{parse_address, wallet_name};
 use crate::cli::ledger_choice::{ledger_error, run_on_ledger, LedgerTask};
 pub use crate::cli::ledger_choice::{ledger_status, LedgerArgs, LedgerChoice};
+use crate::config::Dirs;
+use crate::ledger::local::Store;
 use crate::ledger::node::{serve, NodeConfig};
-use crate::ledger::{Ledger, TransferRecord};
+use crate::ledger::{Ledger, LedgerError, TransferRecord};
 use crate::output::{Output, Record};
 use crate::tron::{
     Address, SignedTransaction, TransactionParams, TransferCall, UnsignedTransaction,
@@ -86,7 +88,7 @@ pub enum LedgerCommand {
     Balance(BalanceArgs),
     /// `faucet`.
     Faucet(FaucetArgs),
-    /// `send` without `--sign-only`.
+    /// `send`, and `send --sign-only` without the `--ref-block` flags.
     Send(super::SendArgs),
     /// `broadcast`.
     Broadcast(BroadcastArgs),
@@ -108,7 +110,24 @@ pub fn run(
             anyhow::anyhow!("TRON has no faucet: minting exists only on dev ledgers"),
         ));
     }
+    if let (LedgerChoice::Local, LedgerCommand::Send(args)) = (ledger.choice()?, &command) {
+        let file = Store::default_path(&Dirs::from_env());
+        if args.sign_only && !file.exists() {
+            let missing = format!("there is no embedded ledger ({})", file.display());
+            return Err(no_reference_block(&missing));
+        }
+    }
     run_on_ledger(ledger, WalletTask { session, command })
+}
+
+/// `send --sign-only` found no ledger to take the reference block from.
+fn no_reference_block(why: &str) -> anyhow::Error {
+    with_status(
+        ExitStatus::Unreachable,
+        anyhow::anyhow!(
+            "--sign-only needs a recent block of the ledger to name, and {why}; to sign with no ledger reachable, pass --ref-block-bytes and --ref-block-hash of a recent block id"
+        ),
+    )
 }
 
 struct WalletTask<'a> {
@@ -224,8 +243,14 @@ impl<L: Ledger> Commands<'_, L> {
             .map_err(|error| with_status(ExitStatus::BadInput, error))?;
         let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let timestamp = args.timestamp.unwrap_or_else(super::now_ms);
+        let reference = match self.ledger.reference_block().await {
+            Err(error @ LedgerError::Unreachable { .. }) if args.sign_only => {
+                return Err(no_reference_block(&error.to_string()))
+            }
+            reference => reference.map_err(ledger_error)?,
+        };
         let params = TransactionParams {
-            reference: self.ledger.reference_block().await.map_err(ledger_error)?,
+            reference,
             timestamp,
             expiration: args.expiration.unwrap_or(timestamp + DEFAULT_LIFETIME_MS),
             memo: args.memo.clone().unwrap_or_default().into_bytes(),
@@ -239,6 +264,11 @@ impl<L: Ledger> Commands<'_, L> {
         let signed = UnsignedTransaction::new(call, &params)
             .map_err(|error| with_status(ExitStatus::BadInput, error))?
             .sign(&key);
+        if args.sign_only {
+            self.output()
+                .record(&super::TransactionRecord(signed.to_json()))?;
+            return Ok(ExitStatus::Success);
+        }
         self.submit(signed).await
     }
 

@@ -4,7 +4,7 @@
 //! number where it was, and no operation fails for a reason other than a
 //! refusal.
 
-use super::fixtures::{address, btt, key, transfer, Fixture, START_MS};
+use super::fixtures::{address, btt, key, transfer_on, Fixture, START_MS};
 use crate::amount::Token;
 use crate::ledger::channel::{CloseChannel, OpenChannel, RedeemVoucher, RefundChannel, Voucher};
 use crate::ledger::domain::Signed;
@@ -126,7 +126,13 @@ impl World {
         let store = &mut self.fixture.store;
         match op {
             Op::Transfer { from, to, units } => {
-                let mut transfer = transfer(&address(*from), &address(*to), *units, self.counter);
+                let mut transfer = transfer_on(
+                    &ledger,
+                    &address(*from),
+                    &address(*to),
+                    *units,
+                    self.counter,
+                );
                 transfer.expiration_ms = now + 60_000;
                 store.apply_transfer(&transfer).map(drop)
             }

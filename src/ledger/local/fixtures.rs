@@ -4,6 +4,8 @@
 
 use super::store::{Clock, OpenOptions, Store};
 use crate::amount::{Amount, Token};
+use crate::ledger::id::LedgerId;
+use crate::ledger::tapos::block_reference;
 use crate::ledger::Transfer;
 use crate::tron::transaction::UnsignedTransaction;
 use crate::tron::{Address, BlockReference, SignedTransaction, TransactionParams, TransferCall};
@@ -52,6 +54,11 @@ impl Fixture {
         self.now.fetch_add(ms, Ordering::SeqCst);
     }
 
+    /// [`transfer_on`] this fixture's ledger.
+    pub fn transfer(&self, from: &Address, to: &Address, units: u128, tag: u64) -> Transfer {
+        transfer_on(&self.store.ledger_id(), from, to, units, tag)
+    }
+
     /// Mints `units` of BTT to `to`.
     pub fn fund(&mut self, to: &Address, units: u128) {
         self.store
@@ -95,7 +102,8 @@ pub fn btt(units: u128) -> Amount {
     }
 }
 
-/// A transfer valid for a minute after [`START_MS`], with txid `[tag; 32]`-like.
+/// A transfer valid for a minute after [`START_MS`], with txid `[tag; 32]`-like,
+/// naming no ledger's block ([`transfer_on`] names one).
 pub fn transfer(from: &Address, to: &Address, units: u128, tag: u64) -> Transfer {
     let mut txid = [0u8; 32];
     txid[..8].copy_from_slice(&tag.to_be_bytes());
@@ -108,14 +116,49 @@ pub fn transfer(from: &Address, to: &Address, units: u128, tag: u64) -> Transfer
         memo: b"thanks".to_vec(),
         timestamp_ms: START_MS,
         expiration_ms: START_MS + 60_000,
+        reference: NO_BLOCK,
         evidence: None,
     }
 }
 
+/// Like [`transfer`], naming block 0 of `ledger`, so TaPoS passes while the
+/// head is below 65,536.
+pub fn transfer_on(
+    ledger: &LedgerId,
+    from: &Address,
+    to: &Address,
+    units: u128,
+    tag: u64,
+) -> Transfer {
+    Transfer {
+        reference: block_reference(ledger, 0),
+        ..transfer(from, to, units, tag)
+    }
+}
+
+/// A block reference of no ledger.
+const NO_BLOCK: BlockReference = BlockReference {
+    bytes: [0, 1],
+    hash: [7; 8],
+};
+
 /// A TRC-10 BTT transfer from [`key`]`(seed)`, signed, valid for a minute
 /// after [`START_MS`]; `tag` goes into the memo so each tag has its own txid.
+/// It names no ledger's block: [`signed_for`] makes one a ledger applies.
 pub fn signed(seed: u8, to: &Address, units: u128, tag: u64) -> SignedTransaction {
     signed_at(seed, to, units, tag, (START_MS, START_MS + 60_000))
+}
+
+/// Like [`signed`], naming block 0 of `ledger` (good while its head is below 65,536).
+pub fn signed_for(
+    ledger: &LedgerId,
+    seed: u8,
+    to: &Address,
+    units: u128,
+    tag: u64,
+) -> SignedTransaction {
+    let times = (START_MS, START_MS + 60_000);
+    sign(seed, to, units, tag, times, block_reference(ledger, 0))
 }
 
 /// Like [`signed`], with its own `(timestamp, expiration)`.
@@ -124,7 +167,18 @@ pub fn signed_at(
     to: &Address,
     units: u128,
     tag: u64,
+    times: (i64, i64),
+) -> SignedTransaction {
+    sign(seed, to, units, tag, times, NO_BLOCK)
+}
+
+fn sign(
+    seed: u8,
+    to: &Address,
+    units: u128,
+    tag: u64,
     (timestamp, expiration): (i64, i64),
+    reference: BlockReference,
 ) -> SignedTransaction {
     let owner = PrivateKey::from_signing_key(key(seed));
     let call = TransferCall {
@@ -133,10 +187,7 @@ pub fn signed_at(
         amount: btt(units),
     };
     let params = TransactionParams {
-        reference: BlockReference {
-            bytes: [0, 1],
-            hash: [7; 8],
-        },
+        reference,
         timestamp,
         expiration,
         memo: format!("thanks {tag}").into_bytes(),

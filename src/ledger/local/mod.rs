@@ -276,7 +276,7 @@ impl Ledger for LocalLedger {
 
 #[cfg(test)]
 mod tests {
-    use super::fixtures::{self, address, btt, key, signed, START_MS};
+    use super::fixtures::{self, address, btt, key, signed_for, START_MS};
     use super::*;
     use crate::ledger::channel::Voucher;
     use std::sync::atomic::AtomicI64;
@@ -292,7 +292,10 @@ mod tests {
 
     /// Pays through any backend, to show the trait is usable generically.
     async fn pay<L: Ledger>(ledger: &L, tag: u64) -> Result<TransferRecord, LedgerError> {
-        ledger.transfer(signed(1, &address(2), 1, tag)).await
+        let id = ledger.ledger_id().await?;
+        ledger
+            .transfer(signed_for(&id, 1, &address(2), 1, tag))
+            .await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,6 +7,10 @@
 //! savepoint so a refused transfer leaves no trace while the others in the
 //! group still apply. This is the group commit [`super::LocalLedger`] uses
 //! for concurrent callers.
+//!
+//! A transfer is checked in the order that names the most useful reason:
+//! replay, expiration, TaPoS (the block it names, [`tapos`]), amount, balance;
+//! each against the state inside the write transaction.
 
 use super::journal::{self, Movement, Since};
 use super::schema;
@@ -15,6 +19,7 @@ use crate::config::Dirs;
 use crate::ledger::error::LedgerError;
 use crate::ledger::escrow::mint_address;
 use crate::ledger::id::LedgerId;
+use crate::ledger::tapos;
 use crate::ledger::{MovementKind, Transfer, TransferRecord};
 use crate::tron::{Address, SignedTransaction};
 use rusqlite::{Connection, TransactionBehavior};
@@ -319,6 +324,7 @@ fn apply_one(writer: &Writer<'_>, transfer: &Transfer) -> Result<TransferRecord,
             now_ms: writer.now_ms,
         });
     }
+    tapos::check(&writer.ledger, journal::head(writer.connection)?, transfer)?;
     if transfer.amount.base_units == 0 {
         return Err(LedgerError::ZeroAmount);
     }
@@ -352,7 +358,7 @@ fn fail_all(count: usize, error: &rusqlite::Error) -> Vec<Result<TransferRecord,
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{self, address, btt, transfer, Fixture, START_MS};
+    use super::super::fixtures::{self, address, btt, transfer, transfer_on, Fixture, START_MS};
     use super::*;
     use std::sync::atomic::AtomicI64;
     use std::sync::Arc;
@@ -364,7 +370,7 @@ mod tests {
         fixture.fund(&alice, 1_000);
         let record = fixture
             .store
-            .apply_transfer(&transfer(&alice, &bob, 300, 7))
+            .apply_transfer(&fixture.transfer(&alice, &bob, 300, 7))
             .unwrap();
         assert_eq!(record.kind, MovementKind::Transfer);
         assert_eq!(
@@ -414,7 +420,7 @@ mod tests {
         let mut fixture = Fixture::new();
         let (alice, bob) = (address(1), address(2));
         fixture.fund(&alice, 1_000);
-        let first = transfer(&alice, &bob, 10, 1);
+        let first = fixture.transfer(&alice, &bob, 10, 1);
         fixture.store.apply_transfer(&first).unwrap();
         let error = fixture.store.apply_transfer(&first).unwrap_err();
         assert!(matches!(error, LedgerError::Replay { .. }), "{error}");
@@ -430,7 +436,7 @@ mod tests {
         fixture.advance(60_001);
         let expired = fixture
             .store
-            .apply_transfer(&transfer(&alice, &bob, 10, 1))
+            .apply_transfer(&fixture.transfer(&alice, &bob, 10, 1))
             .unwrap_err();
         assert!(matches!(expired, LedgerError::Expired { .. }), "{expired}");
         assert_nothing_applied(&fixture, 1, 100);
@@ -439,12 +445,12 @@ mod tests {
             .store(START_MS, std::sync::atomic::Ordering::SeqCst);
         let zero = fixture
             .store
-            .apply_transfer(&transfer(&alice, &bob, 0, 2))
+            .apply_transfer(&fixture.transfer(&alice, &bob, 0, 2))
             .unwrap_err();
         assert!(matches!(zero, LedgerError::ZeroAmount), "{zero}");
         let overdraft = fixture
             .store
-            .apply_transfer(&transfer(&alice, &bob, 101, 3))
+            .apply_transfer(&fixture.transfer(&alice, &bob, 101, 3))
             .unwrap_err();
         assert!(overdraft.is_insufficient_funds(), "{overdraft}");
         assert!(matches!(
@@ -458,10 +464,65 @@ mod tests {
         assert_nothing_applied(&fixture, 1, 100);
         let stranger = fixture
             .store
-            .apply_transfer(&transfer(&address(3), &bob, 1, 4))
+            .apply_transfer(&fixture.transfer(&address(3), &bob, 1, 4))
             .unwrap_err();
         assert!(stranger.is_insufficient_funds());
         assert_nothing_applied(&fixture, 1, 100);
+    }
+
+    /// Appends `count` mints in one commit: a long history, quickly.
+    fn grow(fixture: &mut Fixture, count: u64) {
+        let to = address(9);
+        let grown = fixture.store.write(|writer| {
+            for _ in 0..count {
+                journal::credit(writer.connection, &to, &btt(1))?;
+                writer.record(Movement {
+                    kind: MovementKind::Mint,
+                    txid: None,
+                    from: mint_address(),
+                    to,
+                    amount: btt(1),
+                    memo: b"",
+                    timestamp_ms: writer.now_ms,
+                    expiration_ms: writer.now_ms,
+                })?;
+            }
+            Ok(())
+        });
+        grown.unwrap();
+    }
+
+    #[test]
+    fn a_transfer_must_name_one_of_the_latest_65536_blocks_of_this_ledger() {
+        let mut fixture = Fixture::new();
+        let (alice, bob) = (address(1), address(2));
+        fixture.fund(&alice, 100);
+        let ledger = fixture.store.ledger_id();
+        let naming = |ledger: &LedgerId, number: u64, tag: u64| Transfer {
+            reference: tapos::block_reference(ledger, number),
+            ..transfer(&alice, &bob, 10, tag)
+        };
+        let foreign = fixture
+            .store
+            .apply_transfer(&naming(&LedgerId([1; 32]), 1, 1));
+        assert!(matches!(foreign, Err(LedgerError::Tapos { head: 1, .. })));
+        let unmade = fixture.store.apply_transfer(&naming(&ledger, 2, 1));
+        assert!(matches!(unmade, Err(LedgerError::Tapos { .. })));
+        assert_nothing_applied(&fixture, 1, 100);
+        fixture
+            .store
+            .apply_transfer(&naming(&ledger, 1, 2))
+            .unwrap();
+        grow(&mut fixture, tapos::WINDOW);
+        assert_eq!(fixture.store.head().unwrap(), 2 + tapos::WINDOW);
+        let stale = fixture.store.apply_transfer(&naming(&ledger, 2, 3));
+        assert!(matches!(stale, Err(LedgerError::Tapos { .. })));
+        fixture
+            .store
+            .apply_transfer(&naming(&ledger, 3, 4))
+            .unwrap();
+        assert_eq!(fixture.store.balance(&bob, Token::Btt).unwrap(), 20);
+        fixture.assert_conserved();
     }
 
     #[test]
@@ -485,11 +546,11 @@ mod tests {
         let (alice, bob) = (address(1), address(2));
         fixture.fund(&alice, 100);
         let group = [
-            transfer(&alice, &bob, 60, 1),
-            transfer(&alice, &bob, 60, 2),
-            transfer(&alice, &bob, 40, 3),
-            transfer(&alice, &bob, 1, 1),
-            transfer(&alice, &bob, 0, 4),
+            fixture.transfer(&alice, &bob, 60, 1),
+            fixture.transfer(&alice, &bob, 60, 2),
+            fixture.transfer(&alice, &bob, 40, 3),
+            fixture.transfer(&alice, &bob, 1, 1),
+            fixture.transfer(&alice, &bob, 0, 4),
         ];
         let results = fixture.store.apply_transfers(&group);
         let outcome: Vec<bool> = results.iter().map(Result::is_ok).collect();
@@ -510,7 +571,7 @@ mod tests {
         fixture.fund(&alice, 100);
         let record = fixture
             .store
-            .apply_transfer(&transfer(&alice, &bob, 30, 1))
+            .apply_transfer(&fixture.transfer(&alice, &bob, 30, 1))
             .unwrap();
         let ledger_id = fixture.store.ledger_id();
         let path = fixture.path();
@@ -544,9 +605,10 @@ mod tests {
     /// Spends one base unit at a time from `from` until refused; returns how many applied.
     fn spend_until_refused(mut store: Store, tag_base: u64) -> u64 {
         let (alice, bob) = (address(1), address(2));
+        let ledger = store.ledger_id();
         let mut applied = 0;
         for index in 0..10_000 {
-            match store.apply_transfer(&transfer(&alice, &bob, 1, tag_base + index)) {
+            match store.apply_transfer(&transfer_on(&ledger, &alice, &bob, 1, tag_base + index)) {
                 Ok(_) => applied += 1,
                 Err(error) if error.is_insufficient_funds() => return applied,
                 Err(error) => panic!("unexpected refusal: {error}"),
@@ -654,9 +716,10 @@ mod tests {
         let now = Arc::new(AtomicI64::new(START_MS));
         let mut store = Store::open(Path::new(&path), fixtures::options(&now, true)).unwrap();
         let mut file = std::fs::File::create(acks).unwrap();
+        let ledger = store.ledger_id();
         for tag in 0..1_000_000u64 {
             store
-                .apply_transfer(&transfer(&address(1), &address(2), 1, tag))
+                .apply_transfer(&transfer_on(&ledger, &address(1), &address(2), 1, tag))
                 .unwrap();
             writeln!(file, "{tag}").unwrap();
         }

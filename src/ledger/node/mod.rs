@@ -1,7 +1,9 @@
 //! The ledger node: serves an embedded ledger over HTTP with the TRON
-//! full-node API subset (`/wallet/getaccount`, `/wallet/getnowblock`,
-//! `/wallet/gettransactionbyid`, the transaction builders and
-//! `/wallet/broadcasttransaction`, see `tron_builders`)
+//! full-node API subset (`/wallet/getaccount`, `/wallet/gettransactionbyid`,
+//! `/wallet/gettransactioninfobyid`, the blocks and `/wallet/getnodeinfo`
+//! (see `blocks`), the transaction builders, `/wallet/getsignweight` and
+//! `/wallet/broadcasttransaction` (see `tron_builders`); the reads also
+//! under `/walletsolidity/`, as a solidity node serves them)
 //! plus `/btt/...` endpoints for balances of any token, history, the dev
 //! faucet, channels and escrow (see `btt_routes`).
 //!
@@ -12,6 +14,7 @@
 //! that takes longer than [`NodeConfig::request_timeout`], and serves at
 //! most [`NodeConfig::max_connections`] connections at once.
 
+mod blocks;
 mod btt_routes;
 pub mod client;
 mod routes;
@@ -61,19 +64,7 @@ impl Default for NodeConfig {
 
 /// The node's routes over `ledger`, with the body limit and request timeout.
 pub fn router(ledger: LocalLedger, config: &NodeConfig) -> Router {
-    Router::new()
-        .route(
-            "/wallet/getaccount",
-            post(routes::get_account).get(routes::get_account),
-        )
-        .route(
-            "/wallet/getnowblock",
-            post(routes::get_now_block).get(routes::get_now_block),
-        )
-        .route(
-            "/wallet/gettransactionbyid",
-            post(routes::get_transaction_by_id).get(routes::get_transaction_by_id),
-        )
+    reads(Router::new())
         .route(
             "/wallet/createtransaction",
             post(tron_builders::create_transaction),
@@ -86,6 +77,14 @@ pub fn router(ledger: LocalLedger, config: &NodeConfig) -> Router {
         .route(
             "/wallet/broadcasttransaction",
             post(tron_builders::broadcast_transaction),
+        )
+        .route(
+            "/wallet/getsignweight",
+            post(tron_builders::get_sign_weight),
+        )
+        .route(
+            "/wallet/getnodeinfo",
+            post(blocks::get_node_info).get(blocks::get_node_info),
         )
         .route("/btt/info", get(routes::info))
         .route("/btt/balance", post(btt_routes::balance))
@@ -106,6 +105,45 @@ pub fn router(ledger: LocalLedger, config: &NodeConfig) -> Router {
             config.request_timeout,
         ))
         .with_state(ledger)
+}
+
+/// The reads, on the full node's `/wallet/` and on the solidity node's
+/// `/walletsolidity/` alike (TronWeb and tronpy send some there): a change
+/// is final once applied, so the solidity node's view is the full node's.
+fn reads(mut router: Router<LocalLedger>) -> Router<LocalLedger> {
+    for prefix in ["/wallet", "/walletsolidity"] {
+        let at = |name: &str| format!("{prefix}/{name}");
+        router = router
+            .route(
+                &at("getaccount"),
+                post(routes::get_account).get(routes::get_account),
+            )
+            .route(
+                &at("gettransactionbyid"),
+                post(routes::get_transaction_by_id).get(routes::get_transaction_by_id),
+            )
+            .route(
+                &at("gettransactioninfobyid"),
+                post(routes::get_transaction_info_by_id).get(routes::get_transaction_info_by_id),
+            )
+            .route(
+                &at("getnowblock"),
+                post(blocks::get_now_block).get(blocks::get_now_block),
+            )
+            .route(
+                &at("getblock"),
+                post(blocks::get_block).get(blocks::get_block),
+            )
+            .route(
+                &at("getblockbynum"),
+                post(blocks::get_block_by_num).get(blocks::get_block_by_num),
+            )
+            .route(
+                &at("getblockbyid"),
+                post(blocks::get_block_by_id).get(blocks::get_block_by_id),
+            );
+    }
+    router
 }
 
 /// Serves `ledger` on `listener` until `shutdown` completes; then stops
@@ -163,7 +201,7 @@ pub async fn serve(
 mod tests {
     use super::*;
     use crate::amount::Token;
-    use crate::ledger::local::fixtures::{self, address, btt, signed, START_MS};
+    use crate::ledger::local::fixtures::{self, address, btt, signed_for, START_MS};
     use crate::ledger::{ErrorKind, Ledger, LedgerError};
     use serde_json::{json, Value};
     use std::sync::atomic::AtomicI64;
@@ -242,7 +280,7 @@ mod tests {
         node.ledger.mint(alice, btt(5_000_000)).await.unwrap();
         let record = node
             .ledger
-            .transfer(signed(1, &bob, 1_500_000, 1))
+            .transfer(signed_for(&node.ledger.id(), 1, &bob, 1_500_000, 1))
             .await
             .unwrap();
 
@@ -298,7 +336,7 @@ mod tests {
         assert_eq!(contract["parameter"]["value"]["to_address"], bob.to_hex());
         assert_eq!(found["raw_data"]["data"], hex::encode("thanks 1"));
         let served = crate::tron::SignedTransaction::from_json(&found.to_string()).unwrap();
-        let sent = signed(1, &bob, 1_500_000, 1);
+        let sent = signed_for(&node.ledger.id(), 1, &bob, 1_500_000, 1);
         assert_eq!(served.unsigned().raw_bytes(), sent.unsigned().raw_bytes());
         assert_eq!(served.signatures(), sent.signatures());
         let missing = node
@@ -312,6 +350,136 @@ mod tests {
             .post("/wallet/gettransactionbyid", json!({ "value": "xyz" }))
             .await;
         assert!(malformed["Error"].is_string());
+        node.stop().await;
+    }
+
+    #[tokio::test]
+    async fn blocks_receipts_and_solidity_mirrors_in_java_tron_shapes() {
+        let node = Node::start(NodeConfig::default()).await;
+        let (alice, bob) = (address(1), address(2));
+        let mint = node.ledger.mint(alice, btt(5_000_000)).await.unwrap();
+        let sent = signed_for(&node.ledger.id(), 1, &bob, 1_500_000, 1);
+        let record = node.ledger.transfer(sent).await.unwrap();
+        let txid = hex::encode(record.txid);
+        let account = json!({ "address": alice.to_string() });
+        assert_eq!(
+            node.post("/walletsolidity/getaccount", account.clone())
+                .await,
+            node.post("/wallet/getaccount", account).await
+        );
+
+        let header = node
+            .post("/wallet/getblock", json!({ "detail": false }))
+            .await;
+        assert_eq!(header["block_header"]["raw_data"]["number"], 2);
+        assert!(header.get("transactions").is_none(), "{header}");
+        let full = node
+            .post("/walletsolidity/getblock", json!({ "detail": true }))
+            .await;
+        assert_eq!(full["blockID"], header["blockID"]);
+        assert_eq!(full["transactions"][0]["txID"], txid);
+        let first = node
+            .post(
+                "/wallet/getblock",
+                json!({ "id_or_num": "1", "detail": true }),
+            )
+            .await;
+        assert_eq!(first["transactions"][0]["txID"], hex::encode(mint.txid));
+        assert_eq!(first["block_header"]["raw_data"]["timestamp"], START_MS);
+        let by_id = json!({ "id_or_num": first["blockID"], "detail": true });
+        assert_eq!(node.post("/wallet/getblock", by_id).await, first);
+        let by_num = node
+            .post("/wallet/getblockbynum", json!({ "num": 1 }))
+            .await;
+        assert_eq!(by_num, first);
+        let by_value = json!({ "value": first["blockID"] });
+        assert_eq!(
+            node.post("/walletsolidity/getblockbyid", by_value).await,
+            first
+        );
+        let unmade = node
+            .post("/wallet/getblock", json!({ "id_or_num": 3 }))
+            .await;
+        assert_eq!(unmade, json!({}));
+        let foreign = tron_json::block_id(&crate::ledger::LedgerId([9; 32]), 1);
+        let elsewhere = json!({ "value": hex::encode(foreign) });
+        assert_eq!(
+            node.post("/wallet/getblockbyid", elsewhere).await,
+            json!({})
+        );
+        let nonsense = node
+            .post("/wallet/getblock", json!({ "id_or_num": "x" }))
+            .await;
+        assert!(nonsense["Error"].is_string(), "{nonsense}");
+
+        let info = node
+            .post(
+                "/walletsolidity/gettransactioninfobyid",
+                json!({ "value": txid }),
+            )
+            .await;
+        assert_eq!(
+            info,
+            json!({ "id": txid, "blockNumber": 2, "blockTimeStamp": START_MS,
+                    "contractResult": [""], "receipt": {} })
+        );
+        let none = json!({ "value": "00".repeat(32) });
+        assert_eq!(
+            node.post("/wallet/gettransactioninfobyid", none).await,
+            json!({})
+        );
+        node.stop().await;
+    }
+
+    #[tokio::test]
+    async fn the_head_block_is_dated_by_the_ledger_clock_so_built_transactions_are_live() {
+        let node = Node::start(NodeConfig::default()).await;
+        node.ledger.mint(address(1), btt(5)).await.unwrap();
+        node.ledger.mint(address(1), btt(5)).await.unwrap();
+        let idle = 10 * 60_000;
+        node.now
+            .fetch_add(idle, std::sync::atomic::Ordering::SeqCst);
+        let now = START_MS + idle;
+        let head = node.post("/wallet/getnowblock", json!({})).await;
+        assert_eq!(head["block_header"]["raw_data"]["timestamp"], now);
+        let latest = node.post("/wallet/getblock", json!({})).await;
+        assert_eq!(latest["block_header"]["raw_data"]["timestamp"], now);
+        let older = node
+            .post("/wallet/getblockbynum", json!({ "num": 1 }))
+            .await;
+        assert_eq!(older["block_header"]["raw_data"]["timestamp"], START_MS);
+        node.stop().await;
+    }
+
+    #[tokio::test]
+    async fn node_info_and_sign_weight_let_a_client_build_from_raw_data_alone() {
+        let node = Node::start(NodeConfig::default()).await;
+        let (alice, bob) = (address(1), address(2));
+        node.ledger.mint(alice, btt(5)).await.unwrap();
+        let info = node.post("/wallet/getnodeinfo", json!({})).await;
+        let head_id = hex::encode(tron_json::block_id(&node.ledger.id(), 1));
+        assert_eq!(info["solidityBlock"], format!("Num:1,ID:{head_id}"));
+        assert_eq!(info["block"], info["solidityBlock"]);
+
+        let sent = signed_for(&node.ledger.id(), 1, &bob, 2, 1);
+        let mut body = json!(sent.to_json());
+        body.as_object_mut().unwrap().remove("raw_data_hex");
+        body["txID"] = json!("");
+        let weight = node.post("/wallet/getsignweight", body.clone()).await;
+        assert_eq!(
+            weight["transaction"]["transaction"]["txID"],
+            sent.txid().to_string()
+        );
+        let keys = &weight["permission"]["keys"];
+        assert_eq!(*keys, json!([{ "address": alice.to_hex(), "weight": 1 }]));
+        body["txID"] = json!(sent.txid().to_string());
+        let applied = node
+            .post("/wallet/broadcasttransaction", body.clone())
+            .await;
+        assert_eq!(applied["result"], true, "{applied}");
+        body["raw_data"]["contract"][0]["Permission_id"] = json!(2);
+        let unknown = node.post("/wallet/getsignweight", body).await;
+        assert!(unknown["Error"].is_string(), "{unknown}");
         node.stop().await;
     }
 
@@ -613,6 +781,12 @@ mod tests {
             .post("/wallet/broadcasttransaction", sign_built(&built, 3))
             .await;
         assert_eq!(forged["code"], "SIGERROR", "{forged}");
+        let elsewhere = fixtures::signed(1, &bob, 5, 9);
+        let tapos = node
+            .post("/wallet/broadcasttransaction", json!(elsewhere.to_json()))
+            .await;
+        assert_eq!(tapos["code"], "TAPOS_ERROR", "{tapos}");
+        assert_eq!(tapos["btt_code"], "tapos");
 
         let again = node
             .post(

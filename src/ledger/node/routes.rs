@@ -29,12 +29,8 @@ struct TransactionQuery {
     visible: bool,
 }
 
-/// `/wallet/getnowblock` body (usually empty).
-#[derive(Debug, Default, Deserialize)]
-struct BlockQuery {}
-
 /// Reads a JSON body, treating an empty body as `{}`.
-fn body<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> Result<T, Value> {
+pub(super) fn body<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> Result<T, Value> {
     let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
@@ -44,7 +40,8 @@ fn body<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> Result<T, Value> {
         .map_err(|error| tron_json::error(format!("invalid request body: {error}")))
 }
 
-fn answer(result: Result<Value, Value>) -> Json<Value> {
+/// The result, or TRON's error shape.
+pub(super) fn answer(result: Result<Value, Value>) -> Json<Value> {
     Json(result.unwrap_or_else(|error| error))
 }
 
@@ -74,26 +71,6 @@ async fn account(ledger: &LocalLedger, bytes: &Bytes) -> Result<Value, Value> {
     tron_json::account(&owner, trx, btt, query.visible).map_err(tron_json::error)
 }
 
-/// `POST /wallet/getnowblock`.
-pub async fn get_now_block(State(ledger): State<LocalLedger>, bytes: Bytes) -> Json<Value> {
-    answer(now_block(&ledger, &bytes).await)
-}
-
-async fn now_block(ledger: &LocalLedger, bytes: &Bytes) -> Result<Value, Value> {
-    let BlockQuery {} = body(bytes)?;
-    let (number, timestamp_ms) = ledger
-        .blocking(|store| {
-            let head = store.head()?;
-            let time = store
-                .movement(head)?
-                .map_or(store.now_ms(), |record| record.applied_at_ms);
-            Ok((head, time))
-        })
-        .await
-        .map_err(tron_json::error)?;
-    Ok(tron_json::block(&ledger.id(), number, timestamp_ms))
-}
-
 /// `POST /wallet/gettransactionbyid {"value": txid}`. A transfer applied
 /// from a signed transaction is answered with that transaction byte for byte
 /// (`raw_data_hex`, `signature`; addresses hex, `"visible": false`); other
@@ -115,6 +92,28 @@ async fn transaction_by_id(ledger: &LocalLedger, bytes: &Bytes) -> Result<Value,
     {
         Some(signed) => tron_json::signed_transaction(&signed, &record).map_err(tron_json::error),
         None => tron_json::transaction(&record, query.visible).map_err(tron_json::error),
+    }
+}
+
+/// `POST /wallet/gettransactioninfobyid {"value": txid}`: the receipt of an
+/// applied change (every applied change succeeded; the ledger charges no
+/// fee, so java-tron's zero `fee` and empty bandwidth are left out, as it
+/// leaves out zeros).
+pub async fn get_transaction_info_by_id(
+    State(ledger): State<LocalLedger>,
+    bytes: Bytes,
+) -> Json<Value> {
+    answer(transaction_info(&ledger, &bytes).await)
+}
+
+async fn transaction_info(ledger: &LocalLedger, bytes: &Bytes) -> Result<Value, Value> {
+    let query: TransactionQuery = body(bytes)?;
+    let txid = crate::ledger::id::parse_hex32(&query.value).map_err(tron_json::error)?;
+    match ledger.transaction(txid).await.map_err(tron_json::error)? {
+        Some(record) => {
+            tron_json::transaction_info(&record, query.visible).map_err(tron_json::error)
+        }
+        None => Ok(json!({})),
     }
 }
 

@@ -13,6 +13,10 @@
 //! say the same, and is ignored when the request says `"visible": true`
 //! (base58 addresses).
 //!
+//! `/wallet/getsignweight` answers the owner permission and the transaction
+//! with its `txID` for a `raw_data` (tronpy sends no `raw_data_hex`, and
+//! broadcast accepts that too).
+//!
 //! Answers follow TRON's: status 200 always; a builder's refusal is
 //! `{"Error": message}`; a broadcast answers `{"result": true, "txid"}` or
 //! `{"code": TRON_CODE, "txid", "message": hex of the reason}` (text when
@@ -201,6 +205,36 @@ async fn trigger(ledger: &LocalLedger, bytes: &Bytes) -> Result<Value, Value> {
     Ok(json!({ "result": { "result": true }, "transaction": unsigned_json(&built) }))
 }
 
+/// `POST /wallet/getsignweight`: what java-tron answers for a transaction of
+/// an account with the default owner permission (its own key, weight 1,
+/// threshold 1), and the transaction with its `txID` and `raw_data_hex`.
+/// tronpy builds this way: it sends `raw_data` alone and signs the `txID`
+/// it gets back.
+pub async fn get_sign_weight(bytes: Bytes) -> Json<Value> {
+    Json(sign_weight(&bytes).unwrap_or_else(|e| e))
+}
+
+fn sign_weight(bytes: &Bytes) -> Result<Value, Value> {
+    let body: Value = parse(bytes)?;
+    let hex = body["raw_data_hex"].as_str();
+    let raw_data = body.get("raw_data").filter(|raw| !raw.is_null());
+    let unsigned = UnsignedTransaction::from_json_parts(hex, raw_data).map_err(tron_json::error)?;
+    let owner = unsigned.transfer().owner.to_hex();
+    Ok(json!({
+        "permission": {
+            "type": "Owner",
+            "permission_name": "owner",
+            "threshold": 1,
+            "keys": [{ "address": owner, "weight": 1 }],
+        },
+        "transaction": {
+            "result": { "result": true },
+            "txid": unsigned.txid().to_string(),
+            "transaction": unsigned_json(&unsigned),
+        },
+    }))
+}
+
 /// `POST /wallet/broadcasttransaction`: applies a signed transaction.
 pub async fn broadcast_transaction(State(ledger): State<LocalLedger>, bytes: Bytes) -> Json<Value> {
     let mut body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
@@ -242,6 +276,7 @@ pub fn tron_code(error: &LedgerError) -> &'static str {
     match error {
         LedgerError::BadTransaction { .. } => "SIGERROR",
         LedgerError::Replay { .. } => "DUP_TRANSACTION_ERROR",
+        LedgerError::Tapos { .. } => "TAPOS_ERROR",
         LedgerError::Expired { .. }
         | LedgerError::ExpirationTooFar { .. }
         | LedgerError::TimestampInFuture { .. } => "TRANSACTION_EXPIRATION_ERROR",

@@ -1,7 +1,8 @@
 //! The JSON shapes of TRON's full-node HTTP API that the ledger node
 //! answers with, built from the ledger's own records: accounts
-//! (`/wallet/getaccount`), blocks (`/wallet/getnowblock`) and transactions
-//! (`/wallet/gettransactionbyid`).
+//! (`/wallet/getaccount`), blocks (`/wallet/getnowblock`, `/wallet/getblock`),
+//! transactions (`/wallet/gettransactionbyid`) and their receipts
+//! (`/wallet/gettransactioninfobyid`).
 //!
 //! A block is one applied change: its number is the change's sequence and
 //! its id is, as on TRON, the 8-byte big-endian number followed by 24 bytes
@@ -162,6 +163,25 @@ fn contract(record: &TransferRecord, visible: bool) -> Result<(&'static str, Val
             )
         }
     })
+}
+
+/// The receipt of an applied change (`/wallet/gettransactioninfobyid`).
+pub fn transaction_info(record: &TransferRecord, visible: bool) -> Result<Value, String> {
+    let mut info = json!({
+        "id": hex::encode(record.txid),
+        "blockNumber": record.sequence,
+        "blockTimeStamp": record.applied_at_ms,
+        "contractResult": [""],
+        "receipt": {},
+    });
+    if record.amount.token == Token::BttTrc20 {
+        let contract: Address = BTT_TRC20_CONTRACT
+            .parse()
+            .map_err(|error| format!("BTT contract address: {error}"))?;
+        info["contract_address"] = address(&contract, visible);
+        info["receipt"] = json!({ "result": "SUCCESS" });
+    }
+    Ok(info)
 }
 
 /// ABI call data of `transfer(address,uint256)`.
