@@ -288,6 +288,37 @@ mod tests {
         assert!(replies(&bystander, Duration::from_millis(200)).is_empty());
     }
 
+    /// A `ping` from node id `abcdefghij0123456789` with transaction id `tid`.
+    fn ping(tid: &[u8]) -> Vec<u8> {
+        let mut query = b"d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t".to_vec();
+        query.extend(format!("{}:", tid.len()).as_bytes());
+        query.extend(tid);
+        query.extend(b"1:y1:qe");
+        query
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn queries_with_short_transaction_ids_are_answered_with_the_same_id() {
+        let node = first_node().await;
+        let asker = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        asker.connect(node.local_addr()).unwrap();
+        // libtorrent and most of the DHT: 2 bytes; also 1 and 8.
+        for tid in [&b"lt"[..], b"\x00\x07", b"x", b"12345678"] {
+            asker.send(&ping(tid)).unwrap();
+            let answers = replies(&asker, Duration::from_secs(1));
+            assert_eq!(answers.len(), 1, "tid {tid:?}: {answers:?}");
+            let mut echoed = format!("1:t{}:", tid.len()).into_bytes();
+            echoed.extend(tid);
+            let answer = &answers[0];
+            assert!(
+                answer.windows(echoed.len()).any(|window| window == echoed),
+                "tid {tid:?} not echoed: {:?}",
+                String::from_utf8_lossy(answer)
+            );
+            assert!(answer.windows(6).any(|window| window == b"1:y1:r"));
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread")]
     async fn a_lookup_finds_a_peer_announced_through_another_node() {
         let boot = first_node().await;

@@ -24,7 +24,7 @@ use crate::common::{
     GetMutableResponseArguments, GetPeersResponseArguments, GetValueRequestArguments, Id, Message,
     MessageType, MutableItem, NoMoreRecentValueResponseArguments, NoValuesResponseArguments, Node,
     PutRequestSpecific, RequestSpecific, RequestTypeSpecific, ResponseSpecific, RoutingTable,
-    MAX_BUCKET_SIZE_K,
+    TransactionId, MAX_BUCKET_SIZE_K,
 };
 use server::Server;
 
@@ -259,14 +259,19 @@ impl Rpc {
     pub fn response(
         &mut self,
         address: SocketAddrV4,
-        transaction_id: u32,
+        transaction_id: TransactionId,
         response: ResponseSpecific,
     ) {
         self.socket.response(address, transaction_id, response)
     }
 
     /// Send an error to the given address.
-    pub fn error(&mut self, address: SocketAddrV4, transaction_id: u32, error: ErrorSpecific) {
+    pub fn error(
+        &mut self,
+        address: SocketAddrV4,
+        transaction_id: TransactionId,
+        error: ErrorSpecific,
+    ) {
         self.socket.error(address, transaction_id, error)
     }
 
@@ -459,7 +464,7 @@ impl Rpc {
     fn handle_request(
         &mut self,
         from: SocketAddrV4,
-        transaction_id: u32,
+        transaction_id: TransactionId,
         request_specific: RequestSpecific,
     ) {
         // By default we only add nodes that responds to our requests.
@@ -542,12 +547,14 @@ impl Rpc {
     /// - `Some((target, Response))` when a terminal value is obtained for the query.
     /// - `None` otherwise.
     fn handle_response(&mut self, from: SocketAddrV4, message: Message) -> Option<(Id, Response)> {
+        // The socket passes on only responses to our requests, whose ids are ours.
+        let transaction_id = message.transaction_id.ours()?;
         // If someone claims to be readonly, then let's not store anything even if they respond.
         if message.read_only {
             if let Some(query) = self
                 .iterative_queries
                 .values_mut()
-                .find(|query| query.is_inflight_query_request(message.transaction_id))
+                .find(|query| query.is_inflight_query_request(transaction_id))
             {
                 query.record_invalid_response();
             }
@@ -559,7 +566,7 @@ impl Rpc {
         if let Some(query) = self
             .put_queries
             .values_mut()
-            .find(|query| query.inflight(message.transaction_id))
+            .find(|query| query.inflight(transaction_id))
         {
             match message.message_type {
                 MessageType::Response(ResponseSpecific::Ping(_)) => {
@@ -581,9 +588,9 @@ impl Rpc {
         if let Some(query) = self
             .iterative_queries
             .values_mut()
-            .find(|query| query.is_inflight(message.transaction_id))
+            .find(|query| query.is_inflight(transaction_id))
         {
-            let is_query_response = query.is_inflight_query_request(message.transaction_id);
+            let is_query_response = query.is_inflight_query_request(transaction_id);
             let is_mutable_get_query_response = is_query_response
                 && matches!(
                     &query.request.request_type,
@@ -1233,7 +1240,7 @@ mod tests {
         let response = rpc.handle_response(
             responder,
             Message {
-                transaction_id: 0,
+                transaction_id: 0.into(),
                 message_type: MessageType::Response(ResponseSpecific::FindNode(
                     FindNodeResponseArguments {
                         responder_id: Id::random(),

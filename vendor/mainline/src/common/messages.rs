@@ -13,9 +13,53 @@ use crate::common::{Id, Node, ID_SIZE};
 
 use super::InvalidIdSize;
 
+/// A KRPC transaction id (btt patch): ours are 4 bytes, a `u32`; a query's
+/// is kept as it came, 0 to [`TransactionId::MAX_LEN`] bytes, so that the
+/// answer echoes it exactly (BEP 5 fixes no length; most clients send 2).
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub struct TransactionId {
+    bytes: [u8; TransactionId::MAX_LEN],
+    len: u8,
+}
+
+impl TransactionId {
+    /// The longest id accepted; a message with a longer one is dropped.
+    pub const MAX_LEN: usize = 16;
+
+    fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeMessageError> {
+        let mut id = TransactionId {
+            bytes: [0; Self::MAX_LEN],
+            len: 0,
+        };
+        id.bytes
+            .get_mut(..bytes.len())
+            .ok_or(DecodeMessageError::InvalidTransactionId)?
+            .copy_from_slice(bytes);
+        id.len = bytes.len() as u8; // at most MAX_LEN
+        Ok(id)
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// The `u32` of an id this node made; `None` for any other length.
+    pub fn ours(&self) -> Option<u32> {
+        self.as_bytes().try_into().ok().map(u32::from_be_bytes)
+    }
+}
+
+impl From<u32> for TransactionId {
+    fn from(value: u32) -> Self {
+        let mut bytes = [0; Self::MAX_LEN];
+        bytes[..4].copy_from_slice(&value.to_be_bytes());
+        TransactionId { bytes, len: 4 }
+    }
+}
+
 #[derive(Debug, PartialEq, Clone)]
 pub(crate) struct Message {
-    pub transaction_id: u32,
+    pub transaction_id: TransactionId,
 
     /// The version of the requester or responder.
     pub version: Option<[u8; 4]>,
@@ -214,7 +258,7 @@ pub struct PutMutableRequestArguments {
 impl Message {
     fn into_serde_message(self) -> internal::DHTMessage {
         internal::DHTMessage {
-            transaction_id: self.transaction_id.to_be_bytes(),
+            transaction_id: serde_bytes::ByteBuf::from(self.transaction_id.as_bytes()),
             version: self.version,
             ip: self
                 .requester_ip
@@ -401,7 +445,7 @@ impl Message {
 
     fn from_serde_message(msg: internal::DHTMessage) -> Result<Message, DecodeMessageError> {
         Ok(Message {
-            transaction_id: u32::from_be_bytes(msg.transaction_id),
+            transaction_id: TransactionId::from_bytes(&msg.transaction_id)?,
             version: msg.version,
             requester_ip: match msg.ip {
                 Some(ip) => Some(bytes_to_sockaddr(ip)?),
@@ -759,6 +803,9 @@ pub enum DecodeMessageError {
     #[error("Expected message to start with 'd'")]
     NotBencodeDictionary,
 
+    #[error("Transaction id longer than 16 bytes")]
+    InvalidTransactionId,
+
     #[error("Wrong number of bytes for nodes")]
     InvalidNodes4,
 
@@ -794,7 +841,7 @@ mod tests {
     #[test]
     fn test_ping_request() {
         let original_msg = Message {
-            transaction_id: 258,
+            transaction_id: 258.into(),
             version: None,
             requester_ip: None,
             read_only: false,
@@ -814,7 +861,7 @@ mod tests {
     #[test]
     fn test_ping_response() {
         let original_msg = Message {
-            transaction_id: 258,
+            transaction_id: 258.into(),
             version: Some([0xde, 0xad, 0, 1]),
             requester_ip: Some("99.100.101.102:1030".parse().unwrap()),
             read_only: false,
@@ -833,7 +880,7 @@ mod tests {
     #[test]
     fn test_find_node_request() {
         let original_msg = Message {
-            transaction_id: 258,
+            transaction_id: 258.into(),
             version: Some([0x62, 0x61, 0x72, 0x66]),
             requester_ip: None,
             read_only: false,
@@ -855,7 +902,7 @@ mod tests {
     #[test]
     fn test_find_node_request_read_only() {
         let original_msg = Message {
-            transaction_id: 258,
+            transaction_id: 258.into(),
             version: Some([0x62, 0x61, 0x72, 0x66]),
             requester_ip: None,
             read_only: true,
@@ -877,7 +924,7 @@ mod tests {
     #[test]
     fn test_find_node_response() {
         let original_msg = Message {
-            transaction_id: 258,
+            transaction_id: 258.into(),
             version: Some([1, 2, 3, 4]),
             requester_ip: Some("50.51.52.53:5455".parse().unwrap()),
             read_only: false,
@@ -909,7 +956,7 @@ mod tests {
     #[test]
     fn test_get_peers_request() {
         let original_msg = Message {
-            transaction_id: 258,
+            transaction_id: 258.into(),
             version: Some([72, 73, 0, 1]),
             requester_ip: None,
             read_only: false,
@@ -931,7 +978,7 @@ mod tests {
     #[test]
     fn test_get_peers_response() {
         let original_msg = Message {
-            transaction_id: 3,
+            transaction_id: 3.into(),
             version: Some([1, 2, 3, 4]),
             requester_ip: Some("50.51.52.53:5455".parse().unwrap()),
             read_only: true,
@@ -970,7 +1017,7 @@ mod tests {
     #[test]
     fn test_get_peers_response_peers() {
         let original_msg = Message {
-            transaction_id: 3,
+            transaction_id: 3.into(),
             version: Some([1, 2, 3, 4]),
             requester_ip: Some("50.51.52.53:5455".parse().unwrap()),
             read_only: false,
@@ -996,7 +1043,7 @@ mod tests {
         let serde_message = internal::DHTMessage {
             ip: None,
             read_only: None,
-            transaction_id: [1, 2, 3, 4],
+            transaction_id: serde_bytes::ByteBuf::from(vec![1, 2, 3, 4]),
             version: None,
             variant: internal::DHTMessageVariant::Response(
                 internal::DHTResponseSpecific::NoValues {
@@ -1018,7 +1065,7 @@ mod tests {
     #[test]
     fn test_get_immutable_request() {
         let original_msg = Message {
-            transaction_id: 258,
+            transaction_id: 258.into(),
             version: Some([72, 73, 0, 1]),
             requester_ip: None,
             read_only: false,
@@ -1042,7 +1089,7 @@ mod tests {
     #[test]
     fn test_get_immutable_response() {
         let original_msg = Message {
-            transaction_id: 3,
+            transaction_id: 3.into(),
             version: Some([1, 2, 3, 4]),
             requester_ip: Some("50.51.52.53:5455".parse().unwrap()),
             read_only: false,
@@ -1066,7 +1113,7 @@ mod tests {
     #[test]
     fn test_put_immutable_request() {
         let original_msg = Message {
-            transaction_id: 3,
+            transaction_id: 3.into(),
             version: Some([1, 2, 3, 4]),
             requester_ip: Some("50.51.52.53:5455".parse().unwrap()),
             read_only: false,
@@ -1094,7 +1141,7 @@ mod tests {
     #[test]
     fn test_put_mutable_request() {
         let original_msg = Message {
-            transaction_id: 3,
+            transaction_id: 3.into(),
             version: Some([1, 2, 3, 4]),
             requester_ip: Some("50.51.52.53:5455".parse().unwrap()),
             read_only: false,
@@ -1127,7 +1174,7 @@ mod tests {
         let message = internal::DHTMessage {
             ip: None,
             read_only: None,
-            transaction_id: [1, 2, 3, 4],
+            transaction_id: serde_bytes::ByteBuf::from(vec![1, 2, 3, 4]),
             version: None,
             variant: internal::DHTMessageVariant::Request(internal::DHTRequestSpecific::PutValue {
                 arguments: internal::DHTPutValueRequestArguments {
@@ -1155,7 +1202,7 @@ mod tests {
         let message = internal::DHTMessage {
             ip: None,
             read_only: None,
-            transaction_id: [1, 2, 3, 4],
+            transaction_id: serde_bytes::ByteBuf::from(vec![1, 2, 3, 4]),
             version: None,
             variant: internal::DHTMessageVariant::Request(internal::DHTRequestSpecific::PutValue {
                 arguments: internal::DHTPutValueRequestArguments {
@@ -1183,7 +1230,7 @@ mod tests {
         let immutable_put = || internal::DHTMessage {
             ip: None,
             read_only: None,
-            transaction_id: [1, 2, 3, 4],
+            transaction_id: serde_bytes::ByteBuf::from(vec![1, 2, 3, 4]),
             version: None,
             variant: internal::DHTMessageVariant::Request(internal::DHTRequestSpecific::PutValue {
                 arguments: internal::DHTPutValueRequestArguments {

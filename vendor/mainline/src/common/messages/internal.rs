@@ -3,10 +3,10 @@ use serde_bytes::ByteBuf;
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct DHTMessage {
-    #[serde(rename = "t", with = "serde_bytes")]
-    // Only few messages received seems to not use exactly 2 bytes,
-    // and they don't seem to have a version.
-    pub transaction_id: [u8; 4],
+    #[serde(rename = "t")]
+    // btt patch: any length (libtorrent and most of the DHT send 2 bytes);
+    // see `TransactionId`.
+    pub transaction_id: ByteBuf,
 
     #[serde(default)]
     #[serde(rename = "v", with = "serde_bytes")]
