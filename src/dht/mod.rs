@@ -28,7 +28,11 @@
 //! because 8.0.1, its newest release, reads transaction ids as exactly 4 bytes
 //! and so drops every query from clients that use 2-byte ids (libtorrent, most
 //! of the DHT) unanswered. Patched, a query's id of any length up to 16 bytes
-//! is echoed as it came. The alternatives, measured against what btt needs:
+//! is echoed as it came. A second patch makes a node answer `get_peers` with
+//! what it announces itself (8.0.1 only announces to other nodes), so the
+//! first node of a private DHT, a seeder that a leecher bootstraps from, can
+//! be found through its own node: a DHT of two processes works. The
+//! alternatives, measured against what btt needs:
 //!
 //! - A newer mainline: there is none (`cargo info mainline`: 8.0.1), and
 //!   upstream's repository, as far as it is mirrored (7.0.0), still has `[u8; 4]`.

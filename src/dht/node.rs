@@ -319,19 +319,9 @@ mod tests {
         }
     }
 
-    #[tokio::test(flavor = "multi_thread")]
-    async fn a_lookup_finds_a_peer_announced_through_another_node() {
-        let boot = first_node().await;
-        assert!(boot.warnings().is_empty(), "{:?}", boot.warnings());
-        send_garbage(boot.local_addr());
-        let via_boot = [boot.local_addr().to_string()];
-        let seeder = DhtNode::start(options(&via_boot, None, false))
-            .await
-            .unwrap();
-        let leecher = DhtNode::start(options(&via_boot, None, false))
-            .await
-            .unwrap();
-        let info_hash = [7; 20];
+    /// `seeder` announces port 5555 for `info_hash`; `leecher`'s lookup must
+    /// find 127.0.0.1:5555 and stop when cancelled.
+    async fn announce_and_find(seeder: &DhtNode, leecher: &DhtNode, info_hash: [u8; 20]) {
         let cancel = CancellationToken::new();
         let (sink, _unused) = mpsc::unbounded_channel();
         let announce = LookupRequest {
@@ -362,6 +352,33 @@ mod tests {
             .await
             .expect("the lookup task did not stop when cancelled")
             .unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_lookup_finds_a_peer_announced_through_another_node() {
+        let boot = first_node().await;
+        assert!(boot.warnings().is_empty(), "{:?}", boot.warnings());
+        send_garbage(boot.local_addr());
+        let via_boot = [boot.local_addr().to_string()];
+        let seeder = DhtNode::start(options(&via_boot, None, false))
+            .await
+            .unwrap();
+        let leecher = DhtNode::start(options(&via_boot, None, false))
+            .await
+            .unwrap();
+        announce_and_find(&seeder, &leecher, [7; 20]).await;
+    }
+
+    /// A DHT of two: the first node announces, and is the only node the
+    /// other one knows.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_lookup_finds_a_peer_announced_by_the_only_other_node() {
+        let seeder = first_node().await;
+        let via_seeder = [seeder.local_addr().to_string()];
+        let leecher = DhtNode::start(options(&via_seeder, None, false))
+            .await
+            .unwrap();
+        announce_and_find(&seeder, &leecher, [8; 20]).await;
     }
 
     #[tokio::test(flavor = "multi_thread")]

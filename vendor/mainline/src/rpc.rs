@@ -20,11 +20,12 @@ use iterative_query::IterativeQuery;
 use put_query::PutQuery;
 
 use crate::common::{
-    validate_immutable, ErrorSpecific, FindNodeRequestArguments, GetImmutableResponseArguments,
-    GetMutableResponseArguments, GetPeersResponseArguments, GetValueRequestArguments, Id, Message,
-    MessageType, MutableItem, NoMoreRecentValueResponseArguments, NoValuesResponseArguments, Node,
-    PutRequestSpecific, RequestSpecific, RequestTypeSpecific, ResponseSpecific, RoutingTable,
-    TransactionId, MAX_BUCKET_SIZE_K,
+    validate_immutable, AnnouncePeerRequestArguments, ErrorSpecific, FindNodeRequestArguments,
+    GetImmutableResponseArguments, GetMutableResponseArguments, GetPeersResponseArguments,
+    GetValueRequestArguments, Id, Message, MessageType, MutableItem,
+    NoMoreRecentValueResponseArguments, NoValuesResponseArguments, Node, PutRequestSpecific,
+    RequestSpecific, RequestTypeSpecific, ResponseSpecific, RoutingTable, TransactionId,
+    MAX_BUCKET_SIZE_K,
 };
 use server::Server;
 
@@ -286,6 +287,10 @@ impl Rpc {
     ) -> Result<(), PutError> {
         let target = *request.target();
 
+        if let PutRequestSpecific::AnnouncePeer(announce) = &request {
+            self.store_own_announce(announce);
+        }
+
         if let PutRequestSpecific::PutMutable(PutMutableRequestArguments {
             sig, cas, seq, ..
         }) = &request
@@ -434,6 +439,30 @@ impl Rpc {
     }
 
     // === Private Methods ===
+
+    /// btt patch: a node answers `get_peers` with the peers it announces
+    /// itself, as it does with those others announce to it, so that the
+    /// first node of a new DHT (a private swarm of two) can be found through
+    /// it. The address is the one other nodes reach this node at: the bound
+    /// IP, or the public one a node bound to any address has learned; while
+    /// that is unknown, nothing is stored.
+    fn store_own_announce(&mut self, announce: &AnnouncePeerRequestArguments) {
+        let bound = self.socket.local_addr();
+        let ip = if !bound.ip().is_unspecified() {
+            *bound.ip()
+        } else if let Some(public) = self.public_address {
+            *public.ip()
+        } else {
+            return;
+        };
+        let port = match announce.implied_port {
+            Some(true) => bound.port(),
+            _ => announce.port,
+        };
+        let id = *self.id();
+        self.server
+            .add_peer(announce.info_hash, &id, SocketAddrV4::new(ip, port));
+    }
 
     /// Handles a single inbound KRPC request.
     ///

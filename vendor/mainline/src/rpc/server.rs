@@ -139,6 +139,12 @@ impl Server {
         }
     }
 
+    /// Stores a peer for an info hash as if `node_id` had announced it
+    /// (btt patch: the node's own announces, see `Rpc::put`).
+    pub fn add_peer(&mut self, info_hash: Id, node_id: &Id, peer: SocketAddrV4) {
+        self.peers.add_peer(info_hash, (node_id, peer));
+    }
+
     /// Returns an optional response or an error for a request.
     ///
     /// Passed to the Rpc to send back to the requester.
