@@ -4,7 +4,10 @@
 //! through it, and a `btt-get` that knows only the bootstrap node: no
 //! tracker, no `--peer`. And the README's private DHT of two processes: a
 //! seeder that starts the network on its own node, and a `btt-get` that
-//! knows only that node. Also: the routing table one run saves bootstraps
+//! knows only that node. With libtorrent (python3-libtorrent, see
+//! `support/lt_peer.py` for the DHT settings it needs here): a libtorrent
+//! session whose DHT knows only btt's node finds a btt seeder, and `btt-get`
+//! finds a libtorrent seeder through libtorrent's node. Also: the routing table one run saves bootstraps
 //! the next, `btt-seed run` joins by default, and private torrents never
 //! use the DHT.
 //!
@@ -211,6 +214,53 @@ fn a_magnet_downloads_from_a_lone_seeder_found_through_its_own_dht_node() {
 #[test]
 fn a_torrent_downloads_from_a_lone_seeder_found_through_its_own_dht_node() {
     torrent_downloads_through_the_dht(&DhtSwarm::lone_seeder());
+}
+
+#[test]
+fn libtorrent_finds_a_btt_seeder_through_btt_s_dht_node_alone() {
+    let swarm = DhtSwarm::lone_seeder();
+    let out = swarm.env.dir("out-libtorrent");
+    let mut leecher =
+        Libtorrent::leech_on_dht(&swarm.env, &swarm.torrent, &out, &[&swarm.boot_addr]);
+    leecher.finish(DOWNLOAD);
+    assert_trees_equal(&swarm.data, &out);
+}
+
+#[test]
+fn btt_get_finds_a_libtorrent_seeder_through_libtorrent_s_dht_node() {
+    let env = TestEnv::new();
+    let other = env.dir("other");
+    make_tree(&other, &[("other.bin", 5000)]);
+    let other_torrent = create(&env, &other.join("other.bin"), "other.torrent", &[]);
+    let mut node = Libtorrent::seed_on_dht(&env, &other_torrent, &other, &["none"]);
+    let node_addr = node.addr();
+    let data = env.dir("data");
+    make_tree(&data, CONTENT);
+    let torrent = create(&env, &data.join("trackerless.bin"), "x.torrent", &[]);
+    let seeder = Libtorrent::seed_on_dht(&env, &torrent, &data, &[&node_addr]);
+    let info_hash = info_hash(&torrent);
+    node.child.read_json_line_until(DOWNLOAD, |record| {
+        record["type"] == "dht_announce"
+            && record["info_hash"] == info_hash.as_str()
+            && record["port"] == seeder.port
+    });
+    let out = env.path().join("out");
+    let mut get = env.btt_with_dht("btt-get");
+    get.env("BTT_HOME", Home::new(&env, "leecher").0)
+        .arg(&torrent)
+        .arg("-o")
+        .arg(&out)
+        .args(["--listen", "127.0.0.1:0", "--no-tracker"])
+        .args(["--dht-bootstrap", &node_addr]);
+    let mut get = env.spawn("btt-get", get);
+    dht_addr(&mut get);
+    get.wait_success(DOWNLOAD);
+    let found: Vec<PeersFound> = records_of(&get, "peers_found");
+    assert!(
+        found.iter().all(|record| record.source == PeerSource::Dht),
+        "{found:?}"
+    );
+    assert_trees_equal(&data, &out);
 }
 
 #[test]
