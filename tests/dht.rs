@@ -2,7 +2,12 @@
 //! the DHT alone. A bootstrap node (`btt-seed run` of an unrelated torrent,
 //! starting a new network with `--dht-bootstrap none`), a seeder that joins
 //! through it, and a `btt-get` that knows only the bootstrap node: no
-//! tracker, no `--peer`. Also: the routing table one run saves bootstraps
+//! tracker, no `--peer`. And the README's private DHT of two processes: a
+//! seeder that starts the network on its own node, and a `btt-get` that
+//! knows only that node. With libtorrent (python3-libtorrent, see
+//! `support/lt_peer.py` for the DHT settings it needs here): a libtorrent
+//! session whose DHT knows only btt's node finds a btt seeder, and `btt-get`
+//! finds a libtorrent seeder through libtorrent's node. Also: the routing table one run saves bootstraps
 //! the next, `btt-seed run` joins by default, and private torrents never
 //! use the DHT.
 //!
@@ -26,17 +31,18 @@ const DOWNLOAD: Duration = Duration::from_secs(180);
 /// The content the seeder serves.
 const CONTENT: &[(&str, u64)] = &[("trackerless.bin", 1024 * 1024 + 4321)];
 
-/// A bootstrap node and a seeder that announced itself through it.
+/// A seeder that has announced itself on the DHT, and the DHT node that a
+/// leecher bootstraps from.
 struct DhtSwarm {
     env: TestEnv,
     data: PathBuf,
     torrent: PathBuf,
     boot_addr: String,
-    _boot: Child,
-    _seeder: Child,
+    _nodes: Vec<Child>,
 }
 
 impl DhtSwarm {
+    /// Three processes: a bootstrap node, and a seeder that joins through it.
     fn start() -> DhtSwarm {
         let env = TestEnv::new();
         let data = env.dir("data");
@@ -49,18 +55,40 @@ impl DhtSwarm {
         let boot_addr = dht_addr(&mut boot);
         let mut seeder = dht_seed(&env, "seeder", &torrent, &data, &[&boot_addr]);
         dht_addr(&mut seeder);
-        // Its first DHT round found nobody and, before saying so, announced.
-        seeder.read_json_line_until(DOWNLOAD, |record| {
-            record["type"] == "peers_found" && record["source"] == "dht"
-        });
+        has_announced(&mut seeder);
         DhtSwarm {
             env,
             data,
             torrent,
             boot_addr,
-            _boot: boot,
-            _seeder: seeder,
+            _nodes: vec![boot, seeder],
         }
+    }
+
+    /// One process: a seeder that starts a new network on its own DHT node
+    /// (`--dht-bootstrap none`), which is also the leecher's bootstrap node.
+    fn lone_seeder() -> DhtSwarm {
+        let env = TestEnv::new();
+        let data = env.dir("data");
+        make_tree(&data, CONTENT);
+        let torrent = create(&env, &data.join("trackerless.bin"), "x.torrent", &[]);
+        let mut seeder = dht_seed(&env, "seeder", &torrent, &data, &["none"]);
+        let boot_addr = dht_addr(&mut seeder);
+        has_announced(&mut seeder);
+        DhtSwarm {
+            env,
+            data,
+            torrent,
+            boot_addr,
+            _nodes: vec![seeder],
+        }
+    }
+
+    /// `magnet:?xt=urn:btih:HASH` of the seeder's torrent: no tracker, no hint.
+    fn magnet(&self) -> String {
+        let bytes = std::fs::read(&self.torrent).expect("read the torrent");
+        let torrent = btt::metainfo::Torrent::from_bytes(&bytes).expect("the torrent parses");
+        format!("magnet:?xt=urn:btih:{}", torrent.info_hash)
     }
 
     /// `btt-get TARGET --no-tracker -o out-NAME EXTRA...` in the home `NAME`,
@@ -110,6 +138,14 @@ fn dht_seed(env: &TestEnv, name: &str, torrent: &Path, data: &Path, bootstrap: &
     env.spawn(&format!("btt-seed run ({name})"), command)
 }
 
+/// Waits until a seeder's first DHT round has found nobody and, before
+/// saying so, announced.
+fn has_announced(seeder: &mut Child) {
+    seeder.read_json_line_until(DOWNLOAD, |record| {
+        record["type"] == "peers_found" && record["source"] == "dht"
+    });
+}
+
 /// The address of a process's `dht_listening` record, which must come
 /// right after its `listening` record.
 fn dht_addr(child: &mut Child) -> String {
@@ -141,27 +177,90 @@ fn finishes_through_the_dht(get: &mut Child, swarm: &DhtSwarm, out: &Path) {
     assert_trees_equal(&swarm.data, out);
 }
 
-#[test]
-fn btt_get_finds_the_seeder_through_the_dht_alone() {
-    let swarm = DhtSwarm::start();
+/// `btt-get X.torrent` bootstrapped from `swarm`'s node.
+fn torrent_downloads_through_the_dht(swarm: &DhtSwarm) {
     let bootstrap = ["--dht-bootstrap", swarm.boot_addr.as_str()];
     let (mut get, out) = swarm.get("leecher", swarm.torrent.as_os_str(), &bootstrap);
     dht_addr(&mut get);
-    finishes_through_the_dht(&mut get, &swarm, &out);
+    finishes_through_the_dht(&mut get, swarm, &out);
+}
+
+#[test]
+fn btt_get_finds_the_seeder_through_the_dht_alone() {
+    torrent_downloads_through_the_dht(&DhtSwarm::start());
+}
+
+/// `btt-get MAGNET` bootstrapped from `swarm`'s node: metadata and data
+/// come from the seeder, found through the DHT alone.
+fn magnet_downloads_through_the_dht(swarm: &DhtSwarm) {
+    let bootstrap = ["--dht-bootstrap", swarm.boot_addr.as_str()];
+    let (mut get, out) = swarm.get("leecher", OsStr::new(&swarm.magnet()), &bootstrap);
+    dht_addr(&mut get);
+    finishes_through_the_dht(&mut get, swarm, &out);
+    let metadata = get.read_record(START, "metadata");
+    assert_eq!(metadata["source"], "peers", "{}", get.diagnostics());
 }
 
 #[test]
 fn a_trackerless_magnet_gets_metadata_and_data_through_the_dht_alone() {
-    let swarm = DhtSwarm::start();
-    let bytes = std::fs::read(&swarm.torrent).expect("read the torrent");
-    let torrent = btt::metainfo::Torrent::from_bytes(&bytes).expect("the torrent parses");
-    let magnet = format!("magnet:?xt=urn:btih:{}", torrent.info_hash);
-    let bootstrap = ["--dht-bootstrap", swarm.boot_addr.as_str()];
-    let (mut get, out) = swarm.get("leecher", OsStr::new(&magnet), &bootstrap);
+    magnet_downloads_through_the_dht(&DhtSwarm::start());
+}
+
+#[test]
+fn a_magnet_downloads_from_a_lone_seeder_found_through_its_own_dht_node() {
+    magnet_downloads_through_the_dht(&DhtSwarm::lone_seeder());
+}
+
+#[test]
+fn a_torrent_downloads_from_a_lone_seeder_found_through_its_own_dht_node() {
+    torrent_downloads_through_the_dht(&DhtSwarm::lone_seeder());
+}
+
+#[test]
+fn libtorrent_finds_a_btt_seeder_through_btt_s_dht_node_alone() {
+    let swarm = DhtSwarm::lone_seeder();
+    let out = swarm.env.dir("out-libtorrent");
+    let mut leecher =
+        Libtorrent::leech_on_dht(&swarm.env, &swarm.torrent, &out, &[&swarm.boot_addr]);
+    leecher.finish(DOWNLOAD);
+    assert_trees_equal(&swarm.data, &out);
+}
+
+#[test]
+fn btt_get_finds_a_libtorrent_seeder_through_libtorrent_s_dht_node() {
+    let env = TestEnv::new();
+    let other = env.dir("other");
+    make_tree(&other, &[("other.bin", 5000)]);
+    let other_torrent = create(&env, &other.join("other.bin"), "other.torrent", &[]);
+    let mut node = Libtorrent::seed_on_dht(&env, &other_torrent, &other, &["none"]);
+    let node_addr = node.addr();
+    let data = env.dir("data");
+    make_tree(&data, CONTENT);
+    let torrent = create(&env, &data.join("trackerless.bin"), "x.torrent", &[]);
+    let seeder = Libtorrent::seed_on_dht(&env, &torrent, &data, &[&node_addr]);
+    let info_hash = info_hash(&torrent);
+    node.child.read_json_line_until(DOWNLOAD, |record| {
+        record["type"] == "dht_announce"
+            && record["info_hash"] == info_hash.as_str()
+            && record["port"] == seeder.port
+    });
+    let out = env.path().join("out");
+    let mut get = env.btt_with_dht("btt-get");
+    get.env("BTT_HOME", Home::new(&env, "leecher").0)
+        .arg(&torrent)
+        .arg("-o")
+        .arg(&out)
+        .args(["--listen", "127.0.0.1:0", "--no-tracker"])
+        .args(["--dht-bootstrap", &node_addr]);
+    let mut get = env.spawn("btt-get", get);
     dht_addr(&mut get);
-    finishes_through_the_dht(&mut get, &swarm, &out);
-    let metadata = get.read_record(START, "metadata");
-    assert_eq!(metadata["source"], "peers", "{}", get.diagnostics());
+    get.wait_success(DOWNLOAD);
+    let found: Vec<PeersFound> = records_of(&get, "peers_found");
+    assert!(
+        found.iter().all(|record| record.source == PeerSource::Dht),
+        "{found:?}"
+    );
+    assert_trees_equal(&data, &out);
 }
 
 #[test]

@@ -24,10 +24,28 @@
 //!   node-id checks exempt them), so test swarms on 127.0.0.1 work.
 //! - A node runs on its own thread and stops when the last handle is dropped.
 //!
-//! A known limit of the crate: it reads transaction ids as exactly 4 bytes
-//! (pubky/mainline PR #65), so queries from clients that use 2-byte ids
-//! (libtorrent) are dropped unanswered. Our own lookups are unaffected (a
-//! node echoes the id we send); only such clients cannot use our node.
+//! The crate is vendored with small patches (`vendor/mainline/BTT-PATCHES.md`),
+//! because 8.0.1, its newest release, reads transaction ids as exactly 4 bytes
+//! and so drops every query from clients that use 2-byte ids (libtorrent, most
+//! of the DHT) unanswered. Patched, a query's id of any length up to 16 bytes
+//! is echoed as it came. A second patch makes a node answer `get_peers` with
+//! what it announces itself (8.0.1 only announces to other nodes), so the
+//! first node of a private DHT, a seeder that a leecher bootstraps from, can
+//! be found through its own node: a DHT of two processes works. The
+//! alternatives, measured against what btt needs:
+//!
+//! - A newer mainline: there is none (`cargo info mainline`: 8.0.1), and
+//!   upstream's repository, as far as it is mirrored (7.0.0), still has `[u8; 4]`.
+//! - `librqbit-dht` 9.1 (rqbit's, tokio-native, IPv6 and BEP 32): accepts any
+//!   id, but announces only to nodes whose id shares 16 leading bits with the
+//!   info-hash and stores only info-hashes within 20 bits of its own id, which
+//!   is right for the public DHT and means a private DHT of a few nodes (a
+//!   test swarm, a LAN) almost never stores an announce; its peer store
+//!   does not expire entries (`garbage_collect_peers` is `todo!()`). Read in
+//!   its source, not built here.
+//! - Writing our own KRPC node: more code to keep than two small patches.
+//!
+//! The cost is that the node stays IPv4 only (no BEP 32), as before.
 
 pub mod bootstrap;
 mod error;

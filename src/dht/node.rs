@@ -288,19 +288,40 @@ mod tests {
         assert!(replies(&bystander, Duration::from_millis(200)).is_empty());
     }
 
+    /// A `ping` from node id `abcdefghij0123456789` with transaction id `tid`.
+    fn ping(tid: &[u8]) -> Vec<u8> {
+        let mut query = b"d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t".to_vec();
+        query.extend(format!("{}:", tid.len()).as_bytes());
+        query.extend(tid);
+        query.extend(b"1:y1:qe");
+        query
+    }
+
     #[tokio::test(flavor = "multi_thread")]
-    async fn a_lookup_finds_a_peer_announced_through_another_node() {
-        let boot = first_node().await;
-        assert!(boot.warnings().is_empty(), "{:?}", boot.warnings());
-        send_garbage(boot.local_addr());
-        let via_boot = [boot.local_addr().to_string()];
-        let seeder = DhtNode::start(options(&via_boot, None, false))
-            .await
-            .unwrap();
-        let leecher = DhtNode::start(options(&via_boot, None, false))
-            .await
-            .unwrap();
-        let info_hash = [7; 20];
+    async fn queries_with_short_transaction_ids_are_answered_with_the_same_id() {
+        let node = first_node().await;
+        let asker = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        asker.connect(node.local_addr()).unwrap();
+        // libtorrent and most of the DHT: 2 bytes; also 1 and 8.
+        for tid in [&b"lt"[..], b"\x00\x07", b"x", b"12345678"] {
+            asker.send(&ping(tid)).unwrap();
+            let answers = replies(&asker, Duration::from_secs(1));
+            assert_eq!(answers.len(), 1, "tid {tid:?}: {answers:?}");
+            let mut echoed = format!("1:t{}:", tid.len()).into_bytes();
+            echoed.extend(tid);
+            let answer = &answers[0];
+            assert!(
+                answer.windows(echoed.len()).any(|window| window == echoed),
+                "tid {tid:?} not echoed: {:?}",
+                String::from_utf8_lossy(answer)
+            );
+            assert!(answer.windows(6).any(|window| window == b"1:y1:r"));
+        }
+    }
+
+    /// `seeder` announces port 5555 for `info_hash`; `leecher`'s lookup must
+    /// find 127.0.0.1:5555 and stop when cancelled.
+    async fn announce_and_find(seeder: &DhtNode, leecher: &DhtNode, info_hash: [u8; 20]) {
         let cancel = CancellationToken::new();
         let (sink, _unused) = mpsc::unbounded_channel();
         let announce = LookupRequest {
@@ -331,6 +352,33 @@ mod tests {
             .await
             .expect("the lookup task did not stop when cancelled")
             .unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_lookup_finds_a_peer_announced_through_another_node() {
+        let boot = first_node().await;
+        assert!(boot.warnings().is_empty(), "{:?}", boot.warnings());
+        send_garbage(boot.local_addr());
+        let via_boot = [boot.local_addr().to_string()];
+        let seeder = DhtNode::start(options(&via_boot, None, false))
+            .await
+            .unwrap();
+        let leecher = DhtNode::start(options(&via_boot, None, false))
+            .await
+            .unwrap();
+        announce_and_find(&seeder, &leecher, [7; 20]).await;
+    }
+
+    /// A DHT of two: the first node announces, and is the only node the
+    /// other one knows.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_lookup_finds_a_peer_announced_by_the_only_other_node() {
+        let seeder = first_node().await;
+        let via_seeder = [seeder.local_addr().to_string()];
+        let leecher = DhtNode::start(options(&via_seeder, None, false))
+            .await
+            .unwrap();
+        announce_and_find(&seeder, &leecher, [8; 20]).await;
     }
 
     #[tokio::test(flavor = "multi_thread")]

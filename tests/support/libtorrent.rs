@@ -3,6 +3,8 @@
 //! has no libtorrent). The script listens on 127.0.0.1 on a port the kernel
 //! picks and reports it as `{"type":"listening","addr":...}`, so there is no
 //! port race; it can dial peers given on its command line or on stdin.
+//! With the DHT on (`*_on_dht`), its node listens on the same port over UDP
+//! and joins only through the bootstrap nodes given.
 
 use super::{Child, Leecher, Seeder, TestEnv};
 use std::path::{Path, PathBuf};
@@ -29,12 +31,30 @@ impl Libtorrent {
     /// Commands such as `connect 127.0.0.1:PORT` can be sent with
     /// [`Child::send_line`].
     pub fn seed(env: &TestEnv, torrent: &Path, data_dir: &Path) -> Seeder {
+        Self::seed_with(env, torrent, data_dir, &[])
+    }
+
+    /// Seeds like [`Libtorrent::seed`] with its DHT node on, joined through
+    /// `bootstrap` (`HOST:PORT`, or `none` to start a new network); it
+    /// announces the torrent once its node has joined. Its `dht_announce`
+    /// records say who announced what to its node.
+    pub fn seed_on_dht(
+        env: &TestEnv,
+        torrent: &Path,
+        data_dir: &Path,
+        bootstrap: &[&str],
+    ) -> Seeder {
+        Self::seed_with(env, torrent, data_dir, &dht_args(bootstrap))
+    }
+
+    fn seed_with(env: &TestEnv, torrent: &Path, data_dir: &Path, extra: &[String]) -> Seeder {
         let mut command = env.command(PYTHON);
         command
             .arg(Self::script())
             .arg("seed")
             .arg(torrent)
-            .arg(data_dir);
+            .arg(data_dir)
+            .args(extra);
         let mut child = Child::spawn_with_stdin("libtorrent seed", command);
         let port = listening_port(&mut child);
         child.read_record(START, "seeding");
@@ -44,6 +64,22 @@ impl Libtorrent {
     /// Downloads `torrent` into `out_dir`, dialing `peers` (`IP:PORT`) and
     /// the tracker's peers; exits after completion.
     pub fn leech(env: &TestEnv, torrent: &Path, out_dir: &Path, peers: &[&str]) -> Leecher {
+        let peers: Vec<String> = peers.iter().map(|peer| format!("--peer={peer}")).collect();
+        Self::leech_with(env, torrent, out_dir, &peers)
+    }
+
+    /// Downloads `torrent` into `out_dir` with no peer given: only what its
+    /// DHT node, joined through `bootstrap`, finds; exits after completion.
+    pub fn leech_on_dht(
+        env: &TestEnv,
+        torrent: &Path,
+        out_dir: &Path,
+        bootstrap: &[&str],
+    ) -> Leecher {
+        Self::leech_with(env, torrent, out_dir, &dht_args(bootstrap))
+    }
+
+    fn leech_with(env: &TestEnv, torrent: &Path, out_dir: &Path, extra: &[String]) -> Leecher {
         let marker = env
             .path()
             .join(format!("libtorrent-{}.complete", rand::random::<u32>()));
@@ -55,14 +91,20 @@ impl Libtorrent {
             .arg(out_dir)
             .arg("--exit-on-complete")
             .arg("--done-marker")
-            .arg(&marker);
-        for peer in peers {
-            command.arg("--peer").arg(peer);
-        }
+            .arg(&marker)
+            .args(extra);
         let mut child = Child::spawn_with_stdin("libtorrent leech", command);
         let port = listening_port(&mut child);
         Leecher::new(child, port, marker, true)
     }
+}
+
+/// `--dht-bootstrap NODE` for each node.
+fn dht_args(bootstrap: &[&str]) -> Vec<String> {
+    bootstrap
+        .iter()
+        .map(|node| format!("--dht-bootstrap={node}"))
+        .collect()
 }
 
 fn listening_port(child: &mut Child) -> u16 {
