@@ -561,6 +561,29 @@ fn a_download_completes_from_a_peer_that_only_allows_fast_pieces() {
 }
 
 #[test]
+fn requests_in_flight_grow_past_32_at_a_peer_that_answers_in_half_second_pulses() {
+    let fixture = Fixture::new(&[("pulsed.bin", 8 * 1024 * 1024)], SMALL_PIECES);
+    let torrent = fixture.parsed();
+    let bytes = std::fs::read(fixture.data.join("pulsed.bin")).expect("read the content");
+    let pulsed = PulsedSeeder::start(SeededContent {
+        info_hash: torrent.info_hash.0,
+        bytes: bytes.into(),
+        piece_length: torrent.info.piece_length,
+        allowed: Vec::new(),
+    });
+    let (mut get, out) = fixture.get("leecher", &["--peer", &pulsed.addr(), "--no-tracker"]);
+    finishes_complete(&mut get);
+    assert_trees_equal(&fixture.data, &out);
+    // 32 a pulse is 1 MiB/s, and half a second of that is 32 again: only
+    // growing with the answers gets past it.
+    assert!(
+        pulsed.most_outstanding() >= 128,
+        "{}",
+        pulsed.most_outstanding()
+    );
+}
+
+#[test]
 fn a_choked_peer_gets_its_allowed_fast_pieces_and_nothing_else() {
     let fixture = Fixture::new(&[("served.bin", 1024 * 1024)], SMALL_PIECES);
     let torrent = fixture.parsed();

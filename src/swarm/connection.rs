@@ -31,8 +31,11 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(150);
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(90);
 /// Blocks read from storage in one blocking call.
 const UPLOAD_BATCH: usize = 16;
-/// Requests a peer may have queued with us; more are rejected.
-const MAX_QUEUED_UPLOADS: usize = 2048;
+/// Requests a peer may have queued with us, and what we advertise as our
+/// `reqq`; more are rejected. A queued request is a few bytes and blocks are
+/// read [`UPLOAD_BATCH`] at a time, so a long queue costs little memory
+/// (libtorrent advertises 2000; 512 held Transmission to 512 blocks a second).
+pub(super) const MAX_QUEUED_UPLOADS: usize = 2048;
 
 /// Dials `addr`, exchanges handshakes and runs the connection to its end,
 /// holding one of the process's connection slots throughout.

@@ -1,5 +1,6 @@
-//! Transfer rates: a byte counter with a smoothed bytes-per-second estimate,
-//! updated once per second by the session's ticker.
+//! Transfer rates: a byte counter with a smoothed bytes-per-second estimate
+//! and the rate of the last interval alone, updated once per second by the
+//! session's ticker.
 
 use std::time::Instant;
 
@@ -9,6 +10,7 @@ pub struct RateMeter {
     total: u64,
     counted_at_tick: u64,
     rate: f64,
+    latest: f64,
     ticked_at: Instant,
 }
 
@@ -19,6 +21,7 @@ impl RateMeter {
             total: 0,
             counted_at_tick: 0,
             rate: 0.0,
+            latest: 0.0,
             ticked_at: now,
         }
     }
@@ -37,6 +40,7 @@ impl RateMeter {
         let instant_rate = (self.total - self.counted_at_tick) as f64 / seconds;
         let weight = (seconds / 5.0).min(1.0);
         self.rate += (instant_rate - self.rate) * weight;
+        self.latest = instant_rate;
         self.counted_at_tick = self.total;
         self.ticked_at = now;
     }
@@ -44,6 +48,11 @@ impl RateMeter {
     /// Bytes per second, recently.
     pub fn rate(&self) -> u64 {
         self.rate as u64
+    }
+
+    /// Bytes per second between the last two ticks, unsmoothed.
+    pub fn latest(&self) -> u64 {
+        self.latest as u64
     }
 }
 
@@ -61,5 +70,17 @@ mod tests {
             meter.tick(start + Duration::from_secs(second));
         }
         assert!((990..=1000).contains(&meter.rate()), "{}", meter.rate());
+    }
+
+    #[test]
+    fn the_latest_rate_is_the_last_interval_alone() {
+        let start = Instant::now();
+        let mut meter = RateMeter::new(start);
+        meter.add(1000);
+        meter.tick(start + Duration::from_secs(1));
+        meter.add(4000);
+        meter.tick(start + Duration::from_secs(3));
+        assert_eq!(meter.latest(), 2000);
+        assert!(meter.rate() < 2000, "smoothed: {}", meter.rate());
     }
 }

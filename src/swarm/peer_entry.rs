@@ -1,7 +1,8 @@
 //! What a session keeps of one connected peer ([`PeerEntry`]): its pieces,
 //! both sides' choke and interest, our requests to it, its rates, where it
 //! listens, what it offers for a slot and its extensions' states; and the
-//! channel to its connection task ([`Outgoing`]).
+//! channel to its connection task ([`Outgoing`]); and how many requests to
+//! keep outstanding at it ([`Pipeline`]).
 //!
 //! Invariant: `requested` holds exactly the blocks we asked this peer for
 //! and have neither received nor taken back; every block leaving it is
@@ -21,10 +22,18 @@ use thiserror::Error;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-/// The most requests we keep outstanding at one peer.
+/// The most requests we keep outstanding at one peer (libtorrent: 500).
 pub(super) const MAX_PIPELINE: usize = 512;
 /// The fewest requests we keep outstanding at one unchoking peer.
 const MIN_PIPELINE: usize = 32;
+/// Once its slow start is over, a peer is asked for this many seconds of
+/// its rate: more than the round trip of any peer we expect to be useful
+/// (Transmission answers in half-second pulses), so that at a peer limited
+/// by latency, where the rate follows the requests in flight, they still
+/// grow (libtorrent keeps 3 s).
+const QUEUE_SECONDS: u64 = 2;
+/// A second's rate counts as a rise when it beats the last by an eighth.
+const RISE_FRACTION: u64 = 8;
 /// What we assume a peer accepts before its handshake says (`reqq`).
 const DEFAULT_REQUEST_QUEUE: usize = 250;
 
@@ -95,6 +104,7 @@ pub(super) struct PeerEntry {
     pub(super) requested: HashSet<Block>,
     /// How many requests it accepts (`reqq`).
     pub(super) request_queue: usize,
+    pipeline: Pipeline,
     pub(super) download: RateMeter,
     pub(super) upload: RateMeter,
     pub(super) last_block_at: Instant,
@@ -133,6 +143,7 @@ impl PeerEntry {
             am_interested: false,
             requested: HashSet::new(),
             request_queue: DEFAULT_REQUEST_QUEUE,
+            pipeline: Pipeline::new(),
             download: RateMeter::new(now),
             upload: RateMeter::new(now),
             last_block_at: now,
@@ -190,20 +201,91 @@ impl PeerEntry {
         }
     }
 
-    /// How many requests to keep outstanding: half a second of its current
-    /// rate, within the pipeline bounds and what the peer accepts.
+    /// Counts a block we asked for and just took out of `requested`.
+    pub(super) fn block_received(&mut self, bytes: u64, now: Instant) {
+        let full = self.requested.len() + 1 > self.pipeline_target() * 3 / 4;
+        self.pipeline.block_arrived(full && !self.peer_choking);
+        self.download.add(bytes);
+        self.last_block_at = now;
+    }
+
+    /// Once a second: folds the bytes counted into its rates and resizes
+    /// its pipeline.
+    pub(super) fn tick(&mut self, now: Instant) {
+        self.download.tick(now);
+        self.upload.tick(now);
+        self.pipeline
+            .tick(self.download.latest(), self.download.rate());
+    }
+
+    /// How many requests to keep outstanding: its [`Pipeline`], within
+    /// the pipeline bounds and what the peer accepts.
     pub(super) fn pipeline_target(&self) -> usize {
-        let per_second = self.download.rate() as usize / BLOCK_SIZE as usize;
-        (per_second / 2).clamp(
+        self.pipeline.size.clamp(
             MIN_PIPELINE,
             MAX_PIPELINE.min(self.request_queue.max(MIN_PIPELINE)),
         )
     }
 }
 
+/// How many requests to keep outstanding at one peer: a slow start, then
+/// [`QUEUE_SECONDS`] of its rate.
+///
+/// Slow start: from [`MIN_PIPELINE`], each block that arrives while the
+/// pipeline is full (three quarters or more of it still outstanding: the
+/// picker had blocks to ask for) adds one, so the pipeline doubles every
+/// round trip, for as long as each second's rate beats the last by an
+/// eighth ([`RISE_FRACTION`]). A peer limited by latency sends more as it
+/// is asked for more, and so is asked for more.
+///
+/// When a second's rate does not rise, more requests did not help: the
+/// pipeline shrinks to [`QUEUE_SECONDS`] of the rate (the faster of the
+/// last second's and the smoothed one, so it follows a rise at once and a
+/// fall slowly), and follows it from then on. A peer limited by its
+/// bandwidth keeps two seconds of it requested; a peer limited by latency
+/// below two seconds still grows, since its rate follows its pipeline.
+#[derive(Debug, Clone)]
+struct Pipeline {
+    size: usize,
+    slow_start: bool,
+    last_second: u64,
+}
+
+impl Pipeline {
+    fn new() -> Pipeline {
+        Pipeline {
+            size: MIN_PIPELINE,
+            slow_start: true,
+            last_second: 0,
+        }
+    }
+
+    /// A block arrived; `full` if the pipeline was what limited the peer.
+    fn block_arrived(&mut self, full: bool) {
+        if self.slow_start && full {
+            self.size = (self.size + 1).min(MAX_PIPELINE);
+        }
+    }
+
+    /// Once a second, with the rate of the last second and the smoothed
+    /// rate, in bytes per second.
+    fn tick(&mut self, last_second: u64, smoothed: u64) {
+        let rose = last_second > self.last_second + self.last_second / RISE_FRACTION;
+        if self.slow_start && last_second > 0 && !rose {
+            self.slow_start = false;
+        }
+        if !self.slow_start {
+            let blocks = last_second.max(smoothed) * QUEUE_SECONDS / u64::from(BLOCK_SIZE);
+            self.size = (blocks as usize).clamp(MIN_PIPELINE, MAX_PIPELINE);
+        }
+        self.last_second = last_second;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn entry(addr: &str, dialled: bool) -> PeerEntry {
         let origin = PeerOrigin {
@@ -255,23 +337,80 @@ mod tests {
         );
     }
 
+    /// A peer that answers in pulses every half second, as Transmission
+    /// does, sending at most `per_pulse` of the requests it holds; we top
+    /// its requests up as `fill_requests` does. Returns the pipeline
+    /// target after `seconds`.
+    fn run_pulsed_peer(peer: &mut PeerEntry, per_pulse: usize, seconds: u64) -> usize {
+        let start = Instant::now();
+        peer.download = RateMeter::new(start);
+        peer.peer_choking = false;
+        let mut next_block = 0u32;
+        top_up(peer, &mut next_block);
+        for half_second in 1..=seconds * 2 {
+            let now = start + Duration::from_millis(500 * half_second);
+            let due = peer.requested.len().min(per_pulse);
+            for _ in 0..due {
+                let block = *peer.requested.iter().next().unwrap();
+                peer.requested.remove(&block);
+                peer.block_received(u64::from(BLOCK_SIZE), now);
+                top_up(peer, &mut next_block);
+            }
+            if half_second % 2 == 0 {
+                peer.tick(now);
+            }
+        }
+        peer.pipeline_target()
+    }
+
+    /// Tops up as `fill_requests` does: to the target, once a quarter is gone.
+    fn top_up(peer: &mut PeerEntry, next_block: &mut u32) {
+        let target = peer.pipeline_target();
+        if peer.requested.len() > target * 3 / 4 {
+            return;
+        }
+        while peer.requested.len() < target {
+            peer.requested.insert(Block {
+                index: *next_block / 16,
+                begin: *next_block % 16 * BLOCK_SIZE,
+                length: BLOCK_SIZE,
+            });
+            *next_block += 1;
+        }
+    }
+
     #[test]
-    fn the_pipeline_follows_the_rate_within_its_bounds() {
+    fn a_peer_limited_by_latency_is_asked_for_up_to_the_cap() {
+        let mut peer = entry("10.0.0.1:1", true);
+        peer.request_queue = 100_000;
+        let target = run_pulsed_peer(&mut peer, usize::MAX, 10);
+        assert_eq!(target, MAX_PIPELINE, "32 a pulse would cap it at 1 MiB/s");
+    }
+
+    #[test]
+    fn a_peer_limited_by_bandwidth_keeps_two_seconds_of_its_rate() {
+        let mut peer = entry("10.0.0.1:1", true);
+        peer.request_queue = 100_000;
+        let target = run_pulsed_peer(&mut peer, 40, 10);
+        assert_eq!(target, 2 * 80, "80 blocks a second, two seconds of them");
+    }
+
+    #[test]
+    fn the_pipeline_keeps_within_the_floor_the_cap_and_the_peers_queue() {
         let mut peer = entry("10.0.0.1:1", true);
         assert_eq!(peer.pipeline_target(), MIN_PIPELINE);
         peer.request_queue = 1;
-        assert_eq!(
-            peer.pipeline_target(),
-            MIN_PIPELINE,
-            "never below the floor"
-        );
+        assert_eq!(run_pulsed_peer(&mut peer, usize::MAX, 5), MIN_PIPELINE);
+        let mut peer = entry("10.0.0.1:1", true);
+        peer.request_queue = 100;
+        assert_eq!(run_pulsed_peer(&mut peer, usize::MAX, 5), 100, "its reqq");
+        let mut peer = entry("10.0.0.1:1", true);
         peer.request_queue = 100_000;
         let start = Instant::now();
         peer.download = RateMeter::new(start);
         for second in 1..=5 {
             peer.download.add(1 << 30);
-            peer.download
-                .tick(start + std::time::Duration::from_secs(second));
+            peer.tick(start + Duration::from_secs(second));
         }
         assert_eq!(peer.pipeline_target(), MAX_PIPELINE, "never above the cap");
     }

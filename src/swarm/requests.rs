@@ -166,8 +166,7 @@ impl Shared {
         if !peer.requested.remove(&block) {
             return;
         }
-        peer.download.add(data.len() as u64);
-        peer.last_block_at = Instant::now();
+        peer.block_received(data.len() as u64, Instant::now());
         let endgame = picker.in_endgame();
         match picker.block_arrived(key, index, begin, &data) {
             Arrival::PieceComplete { data, contributors } => self.verify(CompletedPiece {

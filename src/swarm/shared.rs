@@ -12,6 +12,7 @@
 
 use super::admission::Admission;
 use super::choker::Choker;
+use super::connection::MAX_QUEUED_UPLOADS;
 use super::events::{PeerBanned, PieceFailed, SwarmEvent};
 use super::extension::{Extension, ExtensionSet, PeerSummary, SwarmView};
 use super::peer_entry::{Outgoing, PeerEntry, PeerError, PeerOrigin, MAX_PIPELINE};
@@ -184,8 +185,8 @@ impl Shared {
         Ok((key, allowed_fast))
     }
 
-    /// Sends the first messages: our extended handshake (BEP 10: `m` and
-    /// each extension's fields), what we have, and the pieces the peer may
+    /// Sends the first messages: our extended handshake (BEP 10: `m`, the
+    /// `reqq` our upload queue holds, and each extension's fields), what we have, and the pieces the peer may
     /// request while choked (BEP 6).
     pub(super) fn send_opening(&self, key: PeerKey, remote_supports_extensions: bool) {
         let state = self.lock();
@@ -196,7 +197,7 @@ impl Shared {
             let handshake = ExtendedHandshake {
                 client: Some(format!("btt {}", env!("CARGO_PKG_VERSION"))),
                 listen_port: Some(self.options.listen_port),
-                request_queue: Some(MAX_PIPELINE as u32),
+                request_queue: Some(MAX_QUEUED_UPLOADS as u32),
                 ..self.extensions.handshake(&self.torrent)
             };
             peer.send(handshake.to_message());
@@ -404,13 +405,12 @@ impl Shared {
         }));
     }
 
-    /// Once a second: updates rates, takes requests back from peers that
+    /// Once a second: updates rates and pipelines, takes requests back from peers that
     /// stopped sending, and runs the extensions' ticks.
     pub(super) fn tick(&self, now: Instant) {
         let mut state = self.lock();
         for peer in state.peers.values_mut() {
-            peer.download.tick(now);
-            peer.upload.tick(now);
+            peer.tick(now);
         }
         take_back_snubbed(&mut state, now);
         fill_all_requests(&mut state);
@@ -423,5 +423,29 @@ impl Shared {
         for (&key, peer) in state.peers.iter_mut() {
             self.extensions.on_tick(key, peer, &view, now);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_swarm::{SwarmSetup, TestSwarm};
+    use super::*;
+
+    #[test]
+    fn the_opening_handshake_advertises_the_upload_queue_we_accept() {
+        let swarm = TestSwarm::start(SwarmSetup::default());
+        let mut peer = swarm.connect("10.0.0.1:6881", 1, true);
+        swarm.shared.send_opening(peer.key, true);
+        let handshake = peer
+            .messages()
+            .into_iter()
+            .find_map(|message| match message {
+                Message::Extended { id, payload } if id == EXTENDED_HANDSHAKE_ID => {
+                    Some(ExtendedHandshake::from_payload(&payload).unwrap())
+                }
+                _ => None,
+            })
+            .expect("an extended handshake");
+        assert_eq!(handshake.request_queue, Some(MAX_QUEUED_UPLOADS as u32));
     }
 }

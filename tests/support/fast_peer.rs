@@ -109,7 +109,7 @@ async fn serve_choked(
 }
 
 /// The bytes a request names, if they lie inside the content.
-fn block_of(content: &SeededContent, request: &BlockRequest) -> Option<Bytes> {
+pub(super) fn block_of(content: &SeededContent, request: &BlockRequest) -> Option<Bytes> {
     let start =
         u64::from(request.index) * u64::from(content.piece_length) + u64::from(request.begin);
     let end = start + u64::from(request.length);

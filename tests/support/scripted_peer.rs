@@ -1,5 +1,5 @@
 //! What every scripted peer of the tests shares ([`super::DishonestPeer`],
-//! [`super::ChokingSeeder`], [`super::MetadataLiar`]): a listener on
+//! [`super::ChokingSeeder`], [`super::MetadataLiar`], [`super::PulsedSeeder`]): a listener on
 //! 127.0.0.1, its own thread with a current-thread tokio runtime, one task
 //! per connection, counters the test reads back, and a stop on drop that
 //! joins the thread within about a second.
