@@ -263,10 +263,7 @@ mod tests {
             let mut simulation = Simulation::new(rate, grant, senders, Duration::from_millis(1));
             simulation.run_until(Duration::from_secs(30));
             let most = simulation.most_in(WINDOW);
-            assert!(
-                most <= window_bound(rate),
-                "{rate} B/s: {most} B in 10 s"
-            );
+            assert!(most <= window_bound(rate), "{rate} B/s: {most} B in 10 s");
         }
     }
 
@@ -293,7 +290,10 @@ mod tests {
     #[test]
     fn a_grant_is_the_smaller_burst_of_the_two_limits() {
         let global = Arc::new(RateLimiter::new(Some(10 * MIB)));
-        assert_eq!(Limits::new(Some(MIB), Arc::clone(&global)).grant_size(), MIB / 10);
+        assert_eq!(
+            Limits::new(Some(MIB), Arc::clone(&global)).grant_size(),
+            MIB / 10
+        );
         assert_eq!(Limits::new(None, global).grant_size(), MIB);
         let unlimited = Limits::new(None, Arc::new(RateLimiter::new(None)));
         assert_eq!(unlimited.grant_size(), u64::MAX);
