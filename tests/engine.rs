@@ -650,3 +650,48 @@ fn a_peer_sending_an_oversized_message_is_dropped() {
 fn a_peer_sending_a_bitfield_of_the_wrong_length_is_dropped() {
     a_protocol_breaking_peer_is_dropped(Behaviour::WrongLengthBitfield);
 }
+
+/// The rate limit of the limit tests, and as bytes per second.
+const LIMIT: &str = "1MiB";
+const LIMIT_BYTES: f64 = 1024.0 * 1024.0;
+
+/// Ten seconds of data at [`LIMIT`].
+const TEN_SECONDS_AT_THE_LIMIT: &[(&str, u64)] = &[("limited.bin", 10 * 1024 * 1024)];
+
+/// Downloads the fixture from a seeder run with `seed_args` by a btt-get run
+/// with `get_args`, and checks that it went no faster than [`LIMIT`] and 3%.
+/// The time runs from before btt-get starts to its exit, so the transfer lies
+/// inside it and the bound holds however slow the machine is; a bucket that
+/// starts with a second of tokens breaks it (10 MiB in 9 s).
+fn a_download_keeps_to_the_limit(seed_args: &[&str], get_args: &[&str]) {
+    let fixture = Fixture::new(TEN_SECONDS_AT_THE_LIMIT, &[]);
+    let mut seed_args = seed_args.to_vec();
+    seed_args.push("--no-tracker");
+    let seeder = fixture.seed("seeder", &seed_args);
+    let addr = seeder.addr();
+    let mut get_args = get_args.to_vec();
+    get_args.extend(["--peer", &addr, "--no-tracker"]);
+    let start = Instant::now();
+    let (mut get, out) = fixture.get("leecher", &get_args);
+    let summary = finishes_complete(&mut get);
+    let seconds = start.elapsed().as_secs_f64();
+    assert_trees_equal(&fixture.data, &out);
+    let rate = summary.downloaded as f64 / seconds;
+    assert!(
+        rate <= LIMIT_BYTES * 1.03,
+        "{} B in {seconds:.2} s: {:.3} of the limit\n{}",
+        summary.downloaded,
+        rate / LIMIT_BYTES,
+        get.diagnostics()
+    );
+}
+
+#[test]
+fn an_upload_limit_holds_from_the_first_second() {
+    a_download_keeps_to_the_limit(&["--up-limit", LIMIT], &[]);
+}
+
+#[test]
+fn a_download_limit_holds_from_the_first_second() {
+    a_download_keeps_to_the_limit(&[], &["--down-limit", LIMIT]);
+}

@@ -10,6 +10,7 @@ mod progress;
 mod record;
 pub mod swarm;
 
+use progress::ActiveBar;
 pub use progress::Progress;
 pub use record::{ErrorRecord, Record};
 
@@ -43,6 +44,7 @@ pub struct Output {
     verbosity: Verbosity,
     color: bool,
     stderr_is_terminal: bool,
+    bar: ActiveBar,
 }
 
 impl Output {
@@ -62,6 +64,7 @@ impl Output {
             verbosity,
             color,
             stderr_is_terminal,
+            bar: ActiveBar::default(),
         }
     }
 
@@ -82,6 +85,10 @@ impl Output {
 
     /// Writes one result to stdout and flushes it.
     pub fn record<R: Record>(&self, record: &R) -> io::Result<()> {
+        self.bar.above(|| self.write_record(record))
+    }
+
+    fn write_record<R: Record>(&self, record: &R) -> io::Result<()> {
         let mut stdout = io::stdout().lock();
         match self.format {
             Format::Json => {
@@ -138,11 +145,15 @@ impl Output {
     /// A progress bar on stderr for a person, or a hidden one otherwise.
     pub fn progress(&self, total: u64, message: &str) -> Progress {
         let visible = self.stderr_is_terminal && self.verbosity >= Verbosity::Normal;
-        Progress::new(visible, total, message)
+        let progress = Progress::new(visible, total, message);
+        self.bar.set(&progress);
+        progress
     }
 
     fn stderr_line(&self, level: &str, message: &dyn std::fmt::Display) {
-        let mut stderr = io::stderr().lock();
-        let _ = writeln!(stderr, "{}: {level}{message}", self.program);
+        self.bar.above(|| {
+            let mut stderr = io::stderr().lock();
+            let _ = writeln!(stderr, "{}: {level}{message}", self.program);
+        });
     }
 }

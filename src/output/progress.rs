@@ -1,7 +1,43 @@
 //! A progress bar on stderr for a person at a terminal; invisible otherwise,
-//! so callers never branch on where output goes.
+//! so callers never branch on where output goes. Other lines for the terminal
+//! are written through [`ActiveBar`], which lifts the bar out of their way.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, WeakProgressBar};
+use std::sync::{Arc, Mutex};
+
+/// The bar being drawn, if any, shared by the clones of one `Output`: a line
+/// written while it is drawn goes above it, never onto its line.
+#[derive(Clone, Default)]
+pub(super) struct ActiveBar(Arc<Mutex<Option<WeakProgressBar>>>);
+
+impl std::fmt::Debug for ActiveBar {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("ActiveBar")
+    }
+}
+
+impl ActiveBar {
+    /// Makes `progress` the bar that lines are written above.
+    pub(super) fn set(&self, progress: &Progress) {
+        *self.lock() = Some(progress.bar.downgrade());
+    }
+
+    /// Runs `write` with the bar, if one is drawn, cleared from the terminal,
+    /// and draws it again after.
+    pub(super) fn above<R>(&self, write: impl FnOnce() -> R) -> R {
+        let bar = self.lock().as_ref().and_then(WeakProgressBar::upgrade);
+        match bar {
+            Some(bar) if !bar.is_finished() => bar.suspend(write),
+            _ => write(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<WeakProgressBar>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
 
 /// A byte-count progress bar (indicatif), drawn at most a few times a second.
 #[derive(Debug, Clone)]

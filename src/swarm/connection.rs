@@ -29,7 +29,7 @@ pub(super) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(150);
 /// We send a keep-alive after this long without sending anything.
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(90);
-/// Blocks read from storage in one blocking call.
+/// Blocks read from storage in one blocking call, at most (see [`next_batch`]).
 const UPLOAD_BATCH: usize = 16;
 /// Requests a peer may have queued with us, and what we advertise as our
 /// `reqq`; more are rejected. A queued request is a few bytes and blocks are
@@ -218,10 +218,8 @@ async fn write_loop(
             writer.drop_uploads();
         }
         if !writer.uploads.is_empty() {
-            let batch: Vec<BlockRequest> = writer
-                .uploads
-                .drain(..writer.uploads.len().min(UPLOAD_BATCH))
-                .collect();
+            let grant = shared.options.upload_limits.grant_size();
+            let batch = next_batch(&mut writer.uploads, grant);
             let bytes: u64 = batch.iter().map(|request| u64::from(request.length)).sum();
             shared.options.upload_limits.acquire(bytes).await;
             let buffer = std::mem::take(&mut writer.buffer);
@@ -245,6 +243,21 @@ async fn write_loop(
         }
     }
     let _ = socket.shutdown().await;
+}
+
+/// The next uploads to serve: up to [`UPLOAD_BATCH`] blocks and no more
+/// than `max_bytes` (one grant of the upload limit), but at least one block.
+fn next_batch(uploads: &mut VecDeque<BlockRequest>, max_bytes: u64) -> Vec<BlockRequest> {
+    let mut bytes = 0;
+    let count = uploads
+        .iter()
+        .take(UPLOAD_BATCH)
+        .take_while(|request| {
+            bytes += u64::from(request.length);
+            bytes <= max_bytes
+        })
+        .count();
+    uploads.drain(..count.max(1).min(uploads.len())).collect()
 }
 
 /// Appends a `piece` message for each request to `buffer`, reading the block
@@ -274,4 +287,28 @@ async fn read_blocks(
     .await
     .ok()
     .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn requests(count: u32) -> VecDeque<BlockRequest> {
+        (0..count)
+            .map(|index| BlockRequest {
+                index,
+                begin: 0,
+                length: 16 * 1024,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_batch_is_at_most_one_grant_but_at_least_one_block() {
+        let mut uploads = requests(40);
+        assert_eq!(next_batch(&mut uploads, u64::MAX).len(), UPLOAD_BATCH);
+        assert_eq!(next_batch(&mut uploads, 100 * 1024).len(), 6);
+        assert_eq!(next_batch(&mut uploads, 1000).len(), 1);
+        assert_eq!(uploads.len(), 40 - UPLOAD_BATCH - 7);
+    }
 }
