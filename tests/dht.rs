@@ -4,12 +4,12 @@
 //! through it, and a `btt-get` that knows only the bootstrap node: no
 //! tracker, no `--peer`. And the README's private DHT of two processes: a
 //! seeder that starts the network on its own node, and a `btt-get` that
-//! knows only that node. With libtorrent (python3-libtorrent, see
-//! `support/lt_peer.py` for the DHT settings it needs here): a libtorrent
-//! session whose DHT knows only btt's node finds a btt seeder, and `btt-get`
-//! finds a libtorrent seeder through libtorrent's node. Also: the routing table one run saves bootstraps
-//! the next, `btt-seed run` joins by default, and private torrents never
-//! use the DHT.
+//! knows only that node. With libtorrent (python3-libtorrent; its DHT
+//! settings are in `support/lt_peer.py`): a libtorrent session whose DHT
+//! knows only btt's node finds a btt seeder, and `btt-get` finds a
+//! libtorrent seeder through libtorrent's node. Also: the routing table one
+//! run saves bootstraps the next, `btt-seed run` joins by default, and
+//! private torrents never use the DHT.
 //!
 //! No process here may reach the public DHT routers: every node is given a
 //! loopback bootstrap node, `none`, or a saved table of loopback nodes.
