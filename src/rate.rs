@@ -14,9 +14,10 @@
 //! which is more than a burst below 160 KiB/s).
 //!
 //! The bucket is one shared queue of debt: bytes pass in the order they were
-//! reserved. A weighted split of one limit (paid peers in proportion to price,
-//! free peers with a floor) fits as a bucket per share under this one, each
-//! refilled with its weight of the rate and lending what it leaves unused.
+//! reserved. A seller's upload limit is split by [`Share`]: while paid slots
+//! have sent in the last second, free peers also pass a bucket of their own
+//! at `--free-share` of the limit, so paid slots get the rest and free peers
+//! keep that floor; with no paid traffic, free peers have the whole limit.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -98,11 +99,42 @@ fn burst_of(rate: u64) -> f64 {
     rate as f64 * BURST.as_secs_f64()
 }
 
+/// How long paid traffic keeps free peers to their floor after it stops.
+const PAID_ACTIVE: Duration = Duration::from_secs(1);
+
+/// Which share of an upload limit bytes come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Share {
+    /// A paid slot.
+    Paid,
+    /// Everyone else: free regular slots, the optimistic slot, allowed-fast pieces.
+    Free,
+}
+
+/// Free peers' bucket while paid slots are busy.
+#[derive(Debug)]
+struct FreeFloor {
+    bucket: RateLimiter,
+    paid_at: Mutex<Option<Instant>>,
+}
+
+impl FreeFloor {
+    fn paid_recently(&self, now: Instant) -> bool {
+        let paid_at = self.paid_at.lock().unwrap_or_else(|p| p.into_inner());
+        paid_at.is_some_and(|at| now.saturating_duration_since(at) < PAID_ACTIVE)
+    }
+
+    fn mark_paid(&self, now: Instant) {
+        *self.paid_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(now);
+    }
+}
+
 /// One direction's limits for a torrent: its own bucket, then the process's.
 #[derive(Debug, Clone)]
 pub struct Limits {
     torrent: Arc<RateLimiter>,
     global: Arc<RateLimiter>,
+    free: Option<Arc<FreeFloor>>,
 }
 
 impl Limits {
@@ -111,7 +143,38 @@ impl Limits {
         Limits {
             torrent: Arc::new(RateLimiter::new(torrent)),
             global,
+            free: None,
         }
+    }
+
+    /// These limits with free peers held to `percent` of the tighter limit
+    /// while paid slots send (no change without a limit, or at 100%).
+    pub fn with_free_share(self, percent: u8) -> Limits {
+        let rate = [self.torrent.rate, self.global.rate].into_iter().flatten().min();
+        let Some(rate) = rate.filter(|_| percent < 100) else {
+            return self;
+        };
+        let floor = (rate * u64::from(percent) / 100).max(1);
+        Limits {
+            free: Some(Arc::new(FreeFloor {
+                bucket: RateLimiter::new(Some(floor)),
+                paid_at: Mutex::new(None),
+            })),
+            ..self
+        }
+    }
+
+    /// Waits until `bytes` of `share` may pass.
+    pub async fn acquire_share(&self, bytes: u64, share: Share) {
+        if let Some(free) = &self.free {
+            let now = Instant::now();
+            match share {
+                Share::Paid => free.mark_paid(now),
+                Share::Free if free.paid_recently(now) => free.bucket.acquire(bytes).await,
+                Share::Free => {}
+            }
+        }
+        self.acquire(bytes).await;
     }
 
     /// The most bytes to ask for in one [`Limits::acquire`]: the smaller

@@ -5,12 +5,14 @@
 use super::exit::{with_status, ExitStatus};
 use super::interrupt;
 use super::magnet_metadata::{self, MetadataPhase};
+use super::market_run::{BuyArgs, Market, MarketPrinter, MarketSummary};
 use super::stop_policy::SeedPolicy;
 use super::torrent_run::{self, PeerArgs, RunControl, StatePaths};
 use super::values::{parse_duration, parse_ratio, parse_selection, parse_size, FileSelection};
 use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::{worker_threads, Dirs};
 use crate::magnet::Magnet;
+use crate::market::events::MarketEvents;
 use crate::metainfo::Torrent;
 use crate::output::Output;
 use crate::swarm::client::{AddedTorrent, TorrentOptions};
@@ -71,6 +73,8 @@ pub struct GetArgs {
     #[arg(long, value_name = "CMD")]
     pub on_complete: Option<String>,
     #[command(flatten)]
+    pub market: BuyArgs,
+    #[command(flatten)]
     pub global: GlobalArgs,
 }
 
@@ -105,6 +109,9 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         None => Input::File(torrent_run::load_torrent(&args.torrent)?),
     };
     let dirs = Dirs::from_env();
+    let (events, market_events) = MarketEvents::channel();
+    let printer = MarketPrinter::start(output.clone(), market_events);
+    let market = Market::buyer(&args.market, events).await?;
     // The process-wide limits stay off: btt-get runs one torrent.
     let mut client = Client::start(args.network.client_options(None, None)).await?;
     torrent_run::print_listening(&client, output)?;
@@ -132,13 +139,16 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let state = StatePaths::new(&dirs, &torrent, &args.output)?;
     let _lock = state.lock(&torrent)?;
     let prepared = prepare(&args, &torrent, &state, magnet.as_ref()).await?;
-    let options = TorrentOptions {
+    let mut options = TorrentOptions {
         found_peers,
         upload_limit: args.up_limit,
         download_limit: args.down_limit,
         sequential: args.sequential,
         ..args.network.torrent_options(state.resume)
     };
+    if let Some(market) = &market {
+        options = market.plug_into(options);
+    }
     let added = client.add_torrent(Arc::clone(&torrent), prepared, options);
     client.accept_peers();
     output.record(&torrent_run::started_record(
@@ -146,7 +156,14 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         &added.session,
         &args.output,
     ))?;
-    download(&args, &torrent, client, added, output).await
+    let trade = Trade { market, printer };
+    download(&args, &torrent, client, added, trade, output).await
+}
+
+/// The download's market, if it buys, and the printer of its events.
+struct Trade {
+    market: Option<Market>,
+    printer: MarketPrinter,
 }
 
 /// A magnet link's torrent, and the peers found while fetching it.
@@ -206,6 +223,7 @@ async fn download(
     torrent: &Torrent,
     client: Client,
     AddedTorrent { session, events }: AddedTorrent,
+    trade: Trade,
     output: &Output,
 ) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
@@ -217,12 +235,18 @@ async fn download(
         on_complete: args.on_complete.as_deref(),
     };
     let outcome = torrent_run::drive(torrent, &args.output, &session, events, &control).await;
+    let market = match &trade.market {
+        Some(market) => Some(market.finish().await),
+        None => None,
+    };
     torrent_run::check_stopped(client.stop().await, output)?;
+    trade.printer.finish().await;
     let reason = outcome?;
     let summary =
         torrent_run::summary_record(torrent, &session, started.elapsed().as_secs_f64(), reason);
-    output.record(&summary)?;
-    let status = torrent_run::exit_status(reason, summary.complete);
+    let complete = summary.complete;
+    output.record(&MarketSummary { summary, market })?;
+    let status = torrent_run::exit_status(reason, complete);
     if status == ExitStatus::Unreachable {
         return Err(with_status(
             status,

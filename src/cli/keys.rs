@@ -17,7 +17,7 @@ use clap::Args;
 use std::path::PathBuf;
 
 /// Where keystore passwords come from.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct PasswordArgs {
     /// Read the keystore password from the first line of FILE
     #[arg(long, global = true, env = "BTT_PASSWORD_FILE", value_name = "FILE")]

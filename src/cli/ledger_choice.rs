@@ -24,7 +24,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 /// Which ledger the commands use.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct LedgerArgs {
     /// Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node
     #[arg(long, global = true, env = "BTT_LEDGER", value_name = "LEDGER")]

@@ -9,6 +9,7 @@ pub mod interrupt;
 pub mod keys;
 pub mod ledger_choice;
 pub mod magnet_metadata;
+pub mod market_run;
 pub mod seed;
 pub mod stop_policy;
 pub mod tip;

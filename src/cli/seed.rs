@@ -3,11 +3,13 @@
 
 use super::exit::{with_status, ExitStatus};
 use super::interrupt;
+use super::market_run::{plain_choker, Market, MarketPrinter, MarketSummary, SellArgs, SellerDesk};
 use super::stop_policy::{SeedPolicy, StopReason};
 use super::torrent_run::{self, Listening, PeerArgs, RunControl, StatePaths};
 use super::values::{parse_duration, parse_ratio, parse_size};
 use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::{worker_threads, Dirs};
+use crate::market::events::MarketEvents;
 use crate::metainfo::{create, CreateOptions, Torrent, TorrentSummary};
 use crate::output::swarm::bytes;
 use crate::output::{Output, Record};
@@ -138,6 +140,8 @@ pub struct RunArgs {
     /// Download limit per second for each torrent
     #[arg(long, value_name = "RATE", value_parser = parse_size)]
     pub torrent_down_limit: Option<u64>,
+    #[command(flatten)]
+    pub market: SellArgs,
 }
 
 /// The clap definition, for man pages and completions.
@@ -394,6 +398,9 @@ async fn tracker(args: TrackerArgs, output: &Output) -> anyhow::Result<ExitStatu
 async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     interrupt::listen_for_interruptions();
     let dirs = Dirs::from_env();
+    let (events, market_events) = MarketEvents::channel();
+    let printer = MarketPrinter::start(output.clone(), market_events);
+    let desk = SellerDesk::open(&args.market, events).await?;
     let options = args.network.client_options(args.up_limit, args.down_limit);
     let mut client = Client::start(options).await?;
     let started = Instant::now();
@@ -407,17 +414,20 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         if args.network.dht.enabled_for(&torrent, output) && client.dht().is_none() {
             torrent_run::start_dht(&mut client, &args.network.dht, &dirs, output).await?;
         }
+        let market = desk.as_ref().map(SellerDesk::market);
         let added = start_seeding(
             &args,
             state.resume,
             Arc::clone(&torrent),
             &mut client,
+            market.as_ref(),
             output,
         )
         .await?;
         runs.spawn(seed_one(
             torrent,
             added,
+            market,
             args.data.clone(),
             output.clone(),
             args.ratio,
@@ -439,6 +449,7 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         }
     }
     torrent_run::check_stopped(client.stop().await, output)?;
+    printer.finish().await;
     Ok(status)
 }
 
@@ -448,6 +459,7 @@ async fn start_seeding(
     resume_path: PathBuf,
     torrent: Arc<Torrent>,
     client: &mut Client,
+    market: Option<&Market>,
     output: &Output,
 ) -> anyhow::Result<AddedTorrent> {
     let options = PrepareOptions {
@@ -469,11 +481,15 @@ async fn start_seeding(
             args.data.display()
         ));
     }
-    let options = TorrentOptions {
+    let mut options = TorrentOptions {
         upload_limit: args.torrent_up_limit,
         download_limit: args.torrent_down_limit,
+        choker: plain_choker(&args.market),
         ..args.network.torrent_options(resume_path)
     };
+    if let Some(market) = market {
+        options = market.plug_into(options);
+    }
     let added = client.add_torrent(Arc::clone(&torrent), prepared, options);
     output.record(&torrent_run::started_record(
         &torrent,
@@ -488,6 +504,7 @@ async fn start_seeding(
 async fn seed_one(
     torrent: Arc<Torrent>,
     AddedTorrent { session, events }: AddedTorrent,
+    market: Option<Market>,
     data: PathBuf,
     output: Output,
     ratio: Option<f64>,
@@ -503,13 +520,18 @@ async fn seed_one(
     };
     let outcome = torrent_run::drive(&torrent, &data, &session, events, &control).await;
     let stopped = session.stop().await.context("could not save resume state");
+    let market = match &market {
+        Some(market) => Some(market.finish().await),
+        None => None,
+    };
     let reason = stopped.and(outcome).and_then(|reason| {
-        output.record(&torrent_run::summary_record(
+        let summary = torrent_run::summary_record(
             &torrent,
             &session,
             started.elapsed().as_secs_f64(),
             reason,
-        ))?;
+        );
+        output.record(&MarketSummary { summary, market })?;
         Ok(reason)
     });
     (session.info_hash(), reason)

@@ -79,6 +79,7 @@ impl PeerArgs {
             resume_path,
             sequential: false,
             choker: ChokerFactory::default(),
+            free_share: 100,
             extensions: Vec::new(),
         }
     }

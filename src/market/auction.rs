@@ -7,19 +7,27 @@
 //! offer fills go by tit-for-tat, free, so a seeder with an ask and no
 //! bidders behaves as a plain one. The optimistic slot is never sold: it
 //! rotates over every interested peer left, paying or not.
+//!
+//! A selling seeder's auction also holds its [`SellerBook`]: a request from
+//! a paid slot is served only within the peer's credit window, and a peer
+//! that stopped trading or leaves a `need_payment` unanswered bids nothing
+//! at the next rechoke, so it falls back to the free tier.
 
+use super::seller_book::SellerBook;
+use crate::peer::BlockRequest;
 use crate::swarm::picker::PeerKey;
 use crate::swarm::{ChokeCandidate, Choker, OptimisticSlot, PricePerMib, UnchokePlan};
 use rand::seq::SliceRandom;
 use std::cmp::Reverse;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The auction of one torrent's regular slots.
-#[derive(Debug)]
 pub struct Auction {
     ask: PricePerMib,
     slots: usize,
     optimistic: OptimisticSlot,
+    book: Option<Arc<SellerBook>>,
 }
 
 impl Auction {
@@ -29,7 +37,29 @@ impl Auction {
             ask,
             slots,
             optimistic: OptimisticSlot::default(),
+            book: None,
         }
+    }
+
+    /// The auction of a seller whose payers are kept in `book`.
+    pub fn selling(ask: PricePerMib, slots: usize, book: Arc<SellerBook>) -> Auction {
+        Auction {
+            book: Some(book),
+            ..Auction::new(ask, slots)
+        }
+    }
+
+    /// The candidates with the offers that count now.
+    fn valid_offers(&self, candidates: &[ChokeCandidate], now: Instant) -> Vec<ChokeCandidate> {
+        let mut candidates = candidates.to_vec();
+        if let Some(book) = &self.book {
+            for candidate in &mut candidates {
+                if candidate.offer.is_some() && !book.may_bid(candidate.peer, now) {
+                    candidate.offer = None;
+                }
+            }
+        }
+        candidates
     }
 
     /// The winners of the valid offers among `interested`, with the clearing
@@ -59,6 +89,7 @@ impl Auction {
 
 impl Choker for Auction {
     fn plan(&mut self, candidates: &[ChokeCandidate], seeding: bool, now: Instant) -> UnchokePlan {
+        let candidates = self.valid_offers(candidates, now);
         let interested: Vec<&ChokeCandidate> = candidates.iter().filter(|c| c.interested).collect();
         let (winners, clearing, mut left) = self.clear(interested, seeding);
         let mut regular: Vec<(PeerKey, Option<PricePerMib>)> = winners
@@ -78,6 +109,12 @@ impl Choker for Auction {
 
     fn unchoke_on_interest(&mut self, _candidate: &ChokeCandidate, unchoked: usize) -> bool {
         unchoked < self.slots + 1
+    }
+
+    fn admit_request(&mut self, peer: PeerKey, request: &BlockRequest) -> bool {
+        self.book
+            .as_ref()
+            .is_none_or(|book| book.admit(peer, u64::from(request.length)))
     }
 }
 

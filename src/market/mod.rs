@@ -9,8 +9,20 @@
 //! - [`auction`]: the seeder's uniform-price auction of regular slots, a
 //!   [`Choker`](crate::swarm::Choker).
 //! - [`credit`]: the seeder's credit window for one paying peer.
+//! - [`buyer`]: the payer's extension: bids, channels, a voucher per verified piece.
+//! - [`events`]: the records and lines the market reports.
+//! - [`seller`]: the seller's extension and settlement task; [`seller_book`]
+//!   its accounts of each payer, shared with the auction.
 
 pub mod auction;
+pub mod buyer;
 pub mod credit;
+pub mod events;
+pub mod journal;
 pub mod price;
+pub mod seller;
+pub mod seller_book;
 pub mod wire;
+
+#[cfg(test)]
+mod trade_tests;

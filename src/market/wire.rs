@@ -109,6 +109,18 @@ pub enum MarketMessage {
 }
 
 impl MarketMessage {
+    /// Its `t`, for messages a person reads.
+    pub fn name(&self) -> &'static str {
+        match self {
+            MarketMessage::Bid { .. } => "bid",
+            MarketMessage::Price { .. } => "price",
+            MarketMessage::Channel { .. } => "channel",
+            MarketMessage::Voucher { .. } => "voucher",
+            MarketMessage::NeedPayment { .. } => "need_payment",
+            MarketMessage::Close => "close",
+        }
+    }
+
     /// The bencoded payload.
     pub fn to_payload(&self) -> Bytes {
         let fields = match self {

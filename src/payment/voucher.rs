@@ -130,6 +130,11 @@ impl VoucherCheck {
         })
     }
 
+    /// The channel checked.
+    pub fn channel_id(&self) -> ChannelId {
+        self.channel.id
+    }
+
     /// The highest voucher accepted, to redeem or close with.
     pub fn best(&self) -> Option<&Signed<Voucher>> {
         self.best.as_ref()

@@ -122,6 +122,9 @@ pub struct TorrentOptions {
     pub sequential: bool,
     /// The unchoke strategy (tit-for-tat unless a market replaces it).
     pub choker: ChokerFactory,
+    /// The percentage of the upload limit free peers keep while paid slots
+    /// send (100: no split).
+    pub free_share: u8,
     /// Extensions offered besides the built-in `ut_metadata` and `ut_pex`.
     pub extensions: Vec<Extension>,
 }
@@ -302,7 +305,8 @@ impl Client {
             use_trackers: options.use_trackers,
             max_peers: options.max_peers,
             connection_slots: Arc::clone(&self.connection_slots),
-            upload_limits: Limits::new(options.upload_limit, Arc::clone(&self.upload)),
+            upload_limits: Limits::new(options.upload_limit, Arc::clone(&self.upload))
+                .with_free_share(options.free_share),
             download_limits: Limits::new(options.download_limit, Arc::clone(&self.download)),
             hash_threads: self.options.hash_threads,
             resume_path: options.resume_path,
@@ -461,6 +465,7 @@ mod tests {
             resume_path,
             sequential: false,
             choker,
+            free_share: 100,
             extensions: Vec::new(),
         };
         client.add_torrent(Arc::clone(torrent), prepared, options)

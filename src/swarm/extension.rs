@@ -214,6 +214,15 @@ impl Messenger {
         };
         self.outbox.send(Outgoing::Message(message)).is_ok()
     }
+
+    /// Tells an unchoked peer again that it is unchoked, so it sends the
+    /// requests it held back after some were refused (a seller whose credit
+    /// window reopened). The caller must know the peer holds a slot; the
+    /// slot itself does not change. False once the connection has ended.
+    pub fn resume_requests(&self) -> bool {
+        let message = Message::Unchoke;
+        self.outbox.send(Outgoing::Message(message)).is_ok()
+    }
 }
 
 /// [`SessionExtension`] with its per-peer state type erased, so that one

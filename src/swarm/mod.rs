@@ -35,7 +35,7 @@ mod requests;
 pub mod session;
 mod shared;
 #[cfg(test)]
-mod test_swarm;
+pub(crate) mod test_swarm;
 pub mod tracker_source;
 mod upload_slots;
 mod verifier;

@@ -21,16 +21,16 @@ use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 /// Bytes per piece of the test torrent.
-pub(super) const PIECE: u32 = 16 * 1024;
+pub(crate) const PIECE: u32 = 16 * 1024;
 /// Pieces of the test torrent: more than a fast peer's allowed set.
-pub(super) const PIECES: usize = 16;
+pub(crate) const PIECES: usize = 16;
 
 /// How the test swarm starts.
-pub(super) struct SwarmSetup {
-    pub(super) seeding: bool,
-    pub(super) private: bool,
-    pub(super) choker: ChokerFactory,
-    pub(super) extensions: Vec<Extension>,
+pub(crate) struct SwarmSetup {
+    pub(crate) seeding: bool,
+    pub(crate) private: bool,
+    pub(crate) choker: ChokerFactory,
+    pub(crate) extensions: Vec<Extension>,
 }
 
 impl Default for SwarmSetup {
@@ -45,25 +45,25 @@ impl Default for SwarmSetup {
 }
 
 /// A swarm and what it reports.
-pub(super) struct TestSwarm {
+pub(crate) struct TestSwarm {
     pub(super) shared: Arc<Shared>,
-    pub(super) events: mpsc::UnboundedReceiver<SwarmEvent>,
-    pub(super) learned: mpsc::UnboundedReceiver<PeerBatch>,
+    pub(crate) events: mpsc::UnboundedReceiver<SwarmEvent>,
+    pub(crate) learned: mpsc::UnboundedReceiver<PeerBatch>,
     /// The content, as the torrent describes it.
-    pub(super) content: Vec<u8>,
+    pub(crate) content: Vec<u8>,
     _dir: tempfile::TempDir,
 }
 
 /// One connected test peer.
-pub(super) struct TestPeer {
-    pub(super) key: PeerKey,
+pub(crate) struct TestPeer {
+    pub(crate) key: PeerKey,
     outbox: mpsc::UnboundedReceiver<Outgoing>,
 }
 
 impl TestSwarm {
     /// A swarm of the test torrent: seeding it (content on disk and
     /// verified) or with nothing yet.
-    pub(super) fn start(setup: SwarmSetup) -> TestSwarm {
+    pub(crate) fn start(setup: SwarmSetup) -> TestSwarm {
         let dir = tempfile::tempdir().unwrap();
         let content: Vec<u8> = (0..PIECE as usize * PIECES)
             .map(|i| (i * 7 % 251) as u8)
@@ -105,7 +105,7 @@ impl TestSwarm {
     }
 
     /// Registers a peer connected from `addr` (accepted, not dialled).
-    pub(super) fn connect(&self, addr: &str, id: u8, fast: bool) -> TestPeer {
+    pub(crate) fn connect(&self, addr: &str, id: u8, fast: bool) -> TestPeer {
         let origin = PeerOrigin {
             addr: addr.parse::<SocketAddr>().unwrap(),
             dialled: false,
@@ -124,15 +124,30 @@ impl TestSwarm {
     }
 
     /// A piece `peer` may not request while choked (outside its allowed-fast set).
-    pub(super) fn not_allowed_fast(&self, peer: &TestPeer) -> u32 {
+    pub(crate) fn not_allowed_fast(&self, peer: &TestPeer) -> u32 {
         let allowed = self.shared.lock().peers[&peer.key].allowed_fast.clone();
         (0..PIECES as u32)
             .find(|index| !allowed.contains(index))
             .expect("more pieces than the allowed-fast set")
     }
 
+    /// Runs a rechoke now.
+    pub(crate) fn rechoke(&self) {
+        self.shared.rechoke();
+    }
+
+    /// Runs the once-a-second tick now.
+    pub(crate) fn tick(&self) {
+        self.shared.tick(std::time::Instant::now());
+    }
+
+    /// The peer's connection ends.
+    pub(crate) fn disconnect(&self, peer: &TestPeer) {
+        self.shared.unregister(peer.key);
+    }
+
     /// Applies a message from `peer`.
-    pub(super) fn receive(
+    pub(crate) fn receive(
         &self,
         peer: &TestPeer,
         message: Message,
@@ -143,7 +158,7 @@ impl TestSwarm {
 
 impl TestPeer {
     /// The messages queued for this peer since the last call.
-    pub(super) fn messages(&mut self) -> Vec<Message> {
+    pub(crate) fn messages(&mut self) -> Vec<Message> {
         self.drain()
             .into_iter()
             .filter_map(|item| match item {
@@ -154,7 +169,7 @@ impl TestPeer {
     }
 
     /// The uploads queued for this peer since the last call.
-    pub(super) fn uploads(&mut self) -> Vec<BlockRequest> {
+    pub(crate) fn uploads(&mut self) -> Vec<BlockRequest> {
         self.drain()
             .into_iter()
             .filter_map(|item| match item {
@@ -212,7 +227,7 @@ fn options(
 }
 
 /// A request for block `begin` of piece `index`.
-pub(super) fn request(index: u32, begin: u32) -> BlockRequest {
+pub(crate) fn request(index: u32, begin: u32) -> BlockRequest {
     BlockRequest {
         index,
         begin,

@@ -17,6 +17,7 @@ use super::peer_entry::{Outgoing, PeerEntry, PeerError};
 use super::picker::PeerKey;
 use super::shared::{Shared, SwarmState};
 use crate::peer::{BlockRequest, Message};
+use crate::rate::Share;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -117,6 +118,15 @@ impl Shared {
         self.uploaded.fetch_add(bytes, Ordering::Relaxed);
         if let Some(peer) = self.lock().peers.get_mut(&key) {
             peer.upload.add(bytes);
+        }
+    }
+
+    /// The share of the upload limit that bytes to `key` come from: a paid
+    /// regular slot's, or the free peers'.
+    pub(super) fn upload_share(&self, key: PeerKey) -> Share {
+        match self.lock().peers.get(&key).map(|peer| peer.slot) {
+            Some(UploadSlot::Regular { price: Some(_) }) => Share::Paid,
+            _ => Share::Free,
         }
     }
 

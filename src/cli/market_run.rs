@@ -1,0 +1,310 @@
+//! The market flags of `btt-seed run` (sell: `--ask`) and `btt-get` (buy:
+//! `--bid`, `--budget`), what they build (a [`Seller`] or a [`Buyer`] and
+//! the session options that plug it in), and the printing of what the
+//! market reports: its records on stdout, its lines on stderr, and its
+//! totals in the run's `summary`.
+
+use super::keys::{wallet_name, Keys, PasswordArgs};
+use super::ledger_choice::{ledger_error, LedgerArgs};
+use super::values::{parse_duration, parse_size};
+use crate::amount::{Amount, Token};
+use crate::config::Dirs;
+use crate::market::buyer::{Buyer, BuyerConfig};
+use crate::market::credit::DEFAULT_CREDIT;
+use crate::market::events::{MarketEvent, MarketEvents, MarketTotals};
+use crate::market::journal::VoucherJournal;
+use crate::market::price::{parse_price, PricePerMib};
+use crate::market::seller::{settle_leftovers, Seller, SellerConfig};
+use crate::swarm::events::Summary;
+use crate::output::{Output, Record};
+use crate::payment::PaymentLedger;
+use crate::swarm::client::TorrentOptions;
+use crate::swarm::choker::DEFAULT_SLOTS;
+use crate::swarm::{ChokerFactory, Extension};
+use clap::Args;
+use k256::ecdsa::SigningKey;
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// How `btt-seed run` sells its upload slots.
+#[derive(Debug, Args)]
+pub struct SellArgs {
+    /// Sell the regular upload slots at no less than this price, e.g. 0.05BTT/MiB (needs --wallet)
+    #[arg(long, value_name = "PRICE", value_parser = parse_price_flag, requires = "wallet")]
+    pub ask: Option<PricePerMib>,
+    /// The wallet that is paid (and signs redemptions)
+    #[arg(long, value_name = "NAME")]
+    pub wallet: Option<String>,
+    /// Regular upload slots (sold with --ask, given by tit-for-tat without)
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SLOTS)]
+    pub slots: usize,
+    /// What a payer may be served beyond what it has paid, e.g. 4MiB
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "4MiB")]
+    pub credit: u64,
+    /// The percentage of the upload limit free peers keep while paid slots send
+    #[arg(long, value_name = "PERCENT", default_value_t = 20,
+          value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub free_share: u8,
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+/// How `btt-get` buys upload slots.
+#[derive(Debug, Args)]
+pub struct BuyArgs {
+    /// Bid this price for sellers' upload slots, e.g. 0.05BTT/MiB (needs --wallet and --budget)
+    #[arg(long, value_name = "PRICE", value_parser = parse_price_flag, requires_all = ["wallet", "budget"])]
+    pub bid: Option<PricePerMib>,
+    /// The most to pay in this run, e.g. 20BTT
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_budget, requires = "bid")]
+    pub budget: Option<u128>,
+    /// The wallet that pays
+    #[arg(long, value_name = "NAME")]
+    pub wallet: Option<String>,
+    /// How long a channel's deposit stays locked if a seller never closes it
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "1h")]
+    pub channel_timeout: Duration,
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+fn parse_price_flag(text: &str) -> Result<PricePerMib, String> {
+    parse_price(text).map_err(|error| error.to_string())
+}
+
+fn parse_budget(text: &str) -> Result<u128, String> {
+    let amount = Amount::parse(text, Token::Btt).map_err(|error| error.to_string())?;
+    if amount.token != Token::Btt {
+        return Err("the market is paid in BTT".to_string());
+    }
+    Ok(amount.base_units)
+}
+
+/// The wallet key and ledger a market side trades with.
+struct Trader {
+    key: SigningKey,
+    ledger: Arc<dyn PaymentLedger>,
+    ledger_id: crate::ledger::LedgerId,
+}
+
+async fn trader(
+    wallet: &str,
+    ledger: &LedgerArgs,
+    password: PasswordArgs,
+) -> anyhow::Result<Trader> {
+    let keys = Keys::from_env(password);
+    let key = keys.unlock(&wallet_name(wallet)?)?;
+    let ledger = ledger.payment_ledger()?;
+    let ledger_id = ledger.ledger_id().await.map_err(ledger_error)?;
+    Ok(Trader {
+        key: key.signing_key().clone(),
+        ledger,
+        ledger_id,
+    })
+}
+
+/// A process's seller setup: one wallet, ledger and journal for every
+/// torrent it seeds.
+pub struct SellerDesk {
+    config: SellerConfig,
+    free_share: u8,
+}
+
+impl SellerDesk {
+    /// The desk `args` ask for (none without `--ask`), after closing every
+    /// channel a crashed run left in the journal.
+    pub async fn open(args: &SellArgs, events: MarketEvents) -> anyhow::Result<Option<SellerDesk>> {
+        let (Some(ask), Some(wallet)) = (args.ask, args.wallet.as_deref()) else {
+            return Ok(None);
+        };
+        let trader = trader(wallet, &args.ledger, args.password.clone()).await?;
+        let path = Dirs::from_env().data.join("market").join("vouchers.sqlite");
+        let journal = VoucherJournal::open(&path).map_err(|error| {
+            anyhow::anyhow!("could not open the voucher journal {}: {error}", path.display())
+        })?;
+        let config = SellerConfig {
+            ask,
+            slots: args.slots,
+            credit: args.credit,
+            key: trader.key,
+            ledger: trader.ledger,
+            ledger_id: trader.ledger_id,
+            journal: Arc::new(Mutex::new(journal)),
+            events,
+        };
+        settle_leftovers(config.clone()).await;
+        Ok(Some(SellerDesk {
+            config,
+            free_share: args.free_share,
+        }))
+    }
+
+    /// The market of one more torrent.
+    pub fn market(&self) -> Market {
+        Market::Selling {
+            seller: Seller::start(self.config.clone()),
+            free_share: self.free_share,
+        }
+    }
+}
+
+/// The unchoke strategy of a torrent that sells nothing: tit-for-tat with `--slots`.
+pub fn plain_choker(args: &SellArgs) -> ChokerFactory {
+    ChokerFactory::tit_for_tat(args.slots)
+}
+
+/// One torrent's side of the market, while it runs.
+pub enum Market {
+    /// `btt-seed run --ask`, with the free peers' share of the upload limit.
+    Selling { seller: Seller, free_share: u8 },
+    /// `btt-get --bid`.
+    Buying(Buyer),
+}
+
+impl Market {
+    /// The buyer `args` ask for, if any.
+    pub async fn buyer(args: &BuyArgs, events: MarketEvents) -> anyhow::Result<Option<Market>> {
+        let (Some(bid), Some(budget), Some(wallet)) =
+            (args.bid, args.budget, args.wallet.as_deref())
+        else {
+            return Ok(None);
+        };
+        let trader = trader(wallet, &args.ledger, args.password.clone()).await?;
+        let buyer = Buyer::new(BuyerConfig {
+            bid,
+            budget,
+            key: trader.key,
+            ledger: trader.ledger,
+            ledger_id: trader.ledger_id,
+            channel_timeout: args.channel_timeout,
+            credit: DEFAULT_CREDIT,
+            events,
+        });
+        Ok(Some(Market::Buying(buyer)))
+    }
+
+    /// `options` with this market plugged in.
+    pub fn plug_into(&self, options: TorrentOptions) -> TorrentOptions {
+        let mut extensions = options.extensions.clone();
+        match self {
+            Market::Selling { seller, free_share } => {
+                extensions.push(seller.extension());
+                TorrentOptions {
+                    choker: seller.choker(),
+                    free_share: *free_share,
+                    extensions,
+                    ..options
+                }
+            }
+            Market::Buying(buyer) => {
+                extensions.push(Extension::new(buyer.clone()));
+                TorrentOptions {
+                    extensions,
+                    ..options
+                }
+            }
+        }
+    }
+
+    /// Ends trading: a buyer says `close` to its sellers, a seller closes
+    /// every channel on the ledger; returns the run's totals.
+    pub async fn finish(&self) -> MarketTotals {
+        match self {
+            Market::Selling { seller, .. } => seller.finish().await,
+            Market::Buying(buyer) => buyer.finish(),
+        }
+    }
+}
+
+/// The `summary` record with the market's totals in it.
+#[derive(Debug, Serialize)]
+pub struct MarketSummary {
+    /// The run's summary.
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// What the market spent or earned.
+    #[serde(flatten)]
+    pub market: Option<MarketTotals>,
+}
+
+impl Record for MarketSummary {
+    const TYPE: &'static str = "summary";
+
+    fn human(&self) -> Option<String> {
+        let line = self.summary.human()?;
+        let Some(market) = &self.market else {
+            return Some(line);
+        };
+        let spent = market.spent_base_units.map(|units| format!(", spent {}", btt(units)));
+        let earned = market.earned_base_units.map(|units| format!(", earned {}", btt(units)));
+        Some(format!("{line}{}{}", spent.unwrap_or_default(), earned.unwrap_or_default()))
+    }
+}
+
+fn btt(units: u128) -> String {
+    crate::market::events::btt_text(units)
+}
+
+/// Prints market events until told to stop, then what is left.
+pub struct MarketPrinter {
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl MarketPrinter {
+    /// Starts printing `events` to `output`.
+    pub fn start(output: Output, events: mpsc::UnboundedReceiver<MarketEvent>) -> MarketPrinter {
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(print_events(output, events, stopped));
+        MarketPrinter { stop, task }
+    }
+
+    /// Prints what is queued and stops.
+    pub async fn finish(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+async fn print_events(
+    output: Output,
+    mut events: mpsc::UnboundedReceiver<MarketEvent>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    loop {
+        tokio::select! {
+            Some(event) = events.recv() => print_event(&output, event),
+            _ = &mut stopped => break,
+        }
+    }
+    while let Ok(event) = events.try_recv() {
+        print_event(&output, event);
+    }
+}
+
+fn print_event(output: &Output, event: MarketEvent) {
+    let printed = match event {
+        MarketEvent::Peer(record) => output.record(&record),
+        MarketEvent::Bid(record) => output.record(&record),
+        MarketEvent::Won(record) => output.record(&record),
+        MarketEvent::Payment(record) => output.record(&record),
+        MarketEvent::Earning(record) => output.record(&record),
+        MarketEvent::Settlement(record) => output.record(&record),
+        MarketEvent::Notice(line) => {
+            output.info(line);
+            Ok(())
+        }
+        MarketEvent::Warning(line) => {
+            output.warn(line);
+            Ok(())
+        }
+    };
+    // A closed stdout ends the run elsewhere; nothing to add here.
+    let _ = printed;
+}

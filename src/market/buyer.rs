@@ -1,0 +1,439 @@
+//! The payer's side of the market, a [`SessionExtension`] of `btt-get
+//! --wallet --bid --budget`: it bids to every seller whose ask it accepts,
+//! opens a channel to each seller that gives it a paid slot (sized from the
+//! budget), and pays by cumulative voucher for the bytes each seller sent
+//! of every piece **after the piece verifies**. Free peers and the
+//! optimistic slot keep downloading beside it; nothing here touches them.
+//!
+//! Invariants, each tested:
+//! - never over budget: the deposits of every channel this run opens add
+//!   up to at most the budget, and no voucher passes its channel's deposit;
+//! - never paid for a piece that failed its hash (a failed piece is never
+//!   reported to extensions) nor for data sent while the slot was free;
+//! - what a voucher promises is `floor(Σ bytes × price / MiB)` over the
+//!   verified data sent at a paid price, the same count the seller keeps.
+
+use super::events::{
+    BidRecord, MarketEvent, MarketEvents, MarketPeerRecord, MarketTotals, PaymentRecord,
+    PeerTotal, WonRecord,
+};
+use super::price::{cost_of, format_price, PricePerMib, MIB};
+use super::wire::{MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY, PROTOCOL_VERSION};
+use crate::amount::{Amount, Token};
+use crate::ledger::{ChannelState, LedgerId, OpenChannel, Signed};
+use crate::payment::{sign_voucher, PaymentLedger};
+use crate::peer::ExtendedHandshake;
+use crate::swarm::picker::PeerKey;
+use crate::swarm::{ExtensionPeer, Messenger, PeerError, SessionExtension};
+use crate::tron::Address;
+use k256::ecdsa::SigningKey;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// How a payer trades.
+pub struct BuyerConfig {
+    /// What it offers per MiB.
+    pub bid: PricePerMib,
+    /// The most it may lock (and so pay) in this run, in base units.
+    pub budget: u128,
+    /// The wallet's key, which signs channels and vouchers.
+    pub key: SigningKey,
+    /// The ledger the channels are on.
+    pub ledger: Arc<dyn PaymentLedger>,
+    /// Its id.
+    pub ledger_id: LedgerId,
+    /// How long a channel stays locked before the payer may take it back.
+    pub channel_timeout: Duration,
+    /// The seller's credit window it expects, added to a channel's deposit.
+    pub credit: u64,
+    /// Where events go.
+    pub events: MarketEvents,
+}
+
+/// A channel to one seller, as far as it got.
+#[derive(Debug, Clone)]
+enum Channel {
+    /// None asked for yet.
+    None,
+    /// Being opened on the ledger, with this deposit reserved.
+    Opening,
+    /// Open: vouchers are signed on it.
+    Open(ChannelState),
+    /// No channel will be opened (the ledger refused, or the budget is spent).
+    Refused,
+}
+
+/// What a payer knows of one seller.
+struct SellerAccount {
+    addr: SocketAddr,
+    wallet: Address,
+    /// The price of its slot now, as the seller last said (`None`: free).
+    price: Option<PricePerMib>,
+    channel: Channel,
+    /// Σ bytes × price of the verified data it sent at a paid price.
+    owed_value: u128,
+    /// The highest cumulative amount signed to it.
+    signed: u128,
+    /// Verified pieces it sent data of at a paid price.
+    pieces: u64,
+    /// Whether we told it we are done.
+    closed: bool,
+    messenger: Option<Messenger>,
+}
+
+impl SellerAccount {
+    /// What is owed in base units, rounded down as the seller counts.
+    fn owed(&self) -> u128 {
+        self.owed_value / MIB
+    }
+}
+
+#[derive(Default)]
+struct BuyerState {
+    /// Σ deposits of channels opened or being opened.
+    reserved: u128,
+    sellers: HashMap<PeerKey, SellerAccount>,
+    said_other_ledger: bool,
+}
+
+struct BuyerShared {
+    config: BuyerConfig,
+    wallet: Address,
+    state: Mutex<BuyerState>,
+}
+
+/// The payer of one torrent's download.
+#[derive(Clone)]
+pub struct Buyer(Arc<BuyerShared>);
+
+impl Buyer {
+    /// A payer trading as `config` says.
+    pub fn new(config: BuyerConfig) -> Buyer {
+        let wallet = Address::from_public_key(config.key.verifying_key());
+        Buyer(Arc::new(BuyerShared {
+            config,
+            wallet,
+            state: Mutex::new(BuyerState::default()),
+        }))
+    }
+
+    /// Tells every seller with a channel that we are done, so it closes the
+    /// channel and the rest of the deposit comes back; returns the totals.
+    pub fn finish(&self) -> MarketTotals {
+        let mut state = self.0.lock();
+        for seller in state.sellers.values_mut() {
+            if matches!(seller.channel, Channel::Open(_)) && !seller.closed {
+                seller.closed = true;
+                if let Some(messenger) = &seller.messenger {
+                    messenger.send(MarketMessage::Close.to_payload());
+                }
+            }
+        }
+        self.0.totals(&state)
+    }
+
+    /// Everything signed so far, in base units.
+    pub fn spent(&self) -> u128 {
+        self.0.lock().sellers.values().map(|s| s.signed).sum()
+    }
+}
+
+impl BuyerShared {
+    fn lock(&self) -> MutexGuard<'_, BuyerState> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn totals(&self, state: &BuyerState) -> MarketTotals {
+        let market_peers: Vec<PeerTotal> = state
+            .sellers
+            .values()
+            .map(|seller| PeerTotal {
+                peer: seller.addr,
+                wallet: seller.wallet,
+                base_units: seller.signed,
+            })
+            .collect();
+        MarketTotals {
+            spent_base_units: Some(market_peers.iter().map(|p| p.base_units).sum()),
+            earned_base_units: None,
+            market_peers,
+        }
+    }
+
+    fn our_handshake(&self) -> MarketHandshake {
+        MarketHandshake {
+            version: PROTOCOL_VERSION,
+            wallet: self.wallet,
+            ledger: self.config.ledger_id,
+            ask: None,
+        }
+    }
+
+    /// A seller's handshake: trade with it when it sells on our ledger at
+    /// an ask we accept.
+    fn meet(&self, peer: &mut ExtensionPeer<'_>, theirs: MarketHandshake) {
+        let mut state = self.lock();
+        if theirs.ledger != self.config.ledger_id {
+            if !std::mem::replace(&mut state.said_other_ledger, true) {
+                self.config.events.send(MarketEvent::Notice(format!(
+                    "market peer {} is on another ledger; trading with it as a plain peer",
+                    peer.addr()
+                )));
+            }
+            return;
+        }
+        let Some(ask) = theirs.ask else { return };
+        let record = MarketPeerRecord::new(peer.addr(), theirs.wallet, Some(ask));
+        self.config.events.send(MarketEvent::Peer(record));
+        if ask > self.config.bid || theirs.version != PROTOCOL_VERSION {
+            return;
+        }
+        state.sellers.insert(
+            peer.key(),
+            SellerAccount {
+                addr: peer.addr(),
+                wallet: theirs.wallet,
+                price: None,
+                channel: Channel::None,
+                owed_value: 0,
+                signed: 0,
+                pieces: 0,
+                closed: false,
+                messenger: peer.messenger(),
+            },
+        );
+        let bid = MarketMessage::Bid {
+            price: self.config.bid,
+        };
+        peer.send(bid.to_payload());
+        let record = BidRecord::new(peer.addr(), self.config.bid);
+        self.config.events.send(MarketEvent::Bid(record));
+    }
+
+    /// The seller's clearing price: open a channel on the first paid one,
+    /// with a deposit for `length` bytes at that price, within the budget.
+    fn on_price(
+        self: &Arc<Self>,
+        key: PeerKey,
+        price: PricePerMib,
+        length: u64,
+    ) -> Result<(), Refusal> {
+        let mut state = self.lock();
+        let room = self.config.budget.saturating_sub(state.reserved);
+        let Some(seller) = state.sellers.get_mut(&key) else {
+            return Ok(());
+        };
+        if price > self.config.bid {
+            return Err(Refusal(format!(
+                "it asked {} for its slot, above our bid of {}",
+                format_price(price),
+                format_price(self.config.bid)
+            )));
+        }
+        seller.price = (price.0 > 0).then_some(price);
+        if seller.price.is_none() {
+            return Ok(());
+        }
+        self.config.events.send(MarketEvent::Won(WonRecord {
+            peer: seller.addr,
+            price: format_price(price),
+            price_base_units: price.0,
+        }));
+        if !matches!(seller.channel, Channel::None) {
+            return Ok(());
+        }
+        let wanted = cost_of(length.saturating_add(self.config.credit), price).max(1);
+        let deposit = wanted.min(room);
+        if deposit == 0 {
+            seller.channel = Channel::Refused;
+            let line = format!("budget spent: {} serves us for free from now on", seller.addr);
+            self.config.events.send(MarketEvent::Notice(line));
+            return Ok(());
+        }
+        seller.channel = Channel::Opening;
+        let payee = seller.wallet;
+        state.reserved += deposit;
+        tokio::spawn(Arc::clone(self).open_channel(key, payee, deposit));
+        Ok(())
+    }
+
+    /// Opens a channel of `deposit` to `payee` on the ledger, then tells
+    /// the seller and pays what its verified data already owes.
+    async fn open_channel(self: Arc<Self>, key: PeerKey, payee: Address, deposit: u128) {
+        let request = OpenChannel {
+            payer: self.wallet,
+            payee,
+            amount: Amount {
+                token: Token::Btt,
+                base_units: deposit,
+            },
+            expires_at_ms: now_ms().saturating_add(millis(self.config.channel_timeout)),
+            nonce: rand::random(),
+        };
+        let signed = Signed::sign(request, &self.config.key, &self.config.ledger_id);
+        let opened = self.config.ledger.open_channel(signed).await;
+        let mut state = self.lock();
+        let BuyerState {
+            reserved, sellers, ..
+        } = &mut *state;
+        let Some(seller) = sellers.get_mut(&key) else {
+            return;
+        };
+        match opened {
+            Ok(channel) => {
+                let id = channel.id;
+                seller.channel = Channel::Open(channel);
+                if let Some(messenger) = &seller.messenger {
+                    messenger.send(MarketMessage::Channel { id }.to_payload());
+                }
+                if let Some((payload, record)) = self.pay(seller) {
+                    if let Some(messenger) = &seller.messenger {
+                        messenger.send(payload);
+                    }
+                    self.config.events.send(MarketEvent::Payment(record));
+                }
+            }
+            Err(error) => {
+                *reserved -= deposit;
+                seller.channel = Channel::Refused;
+                self.config.events.send(MarketEvent::Warning(format!(
+                    "could not open a channel to {}: {error}; it serves us for free",
+                    seller.addr
+                )));
+            }
+        }
+    }
+
+    /// A voucher for everything `seller` is owed, when that is more than
+    /// was signed; never past the channel's deposit.
+    fn pay(&self, seller: &mut SellerAccount) -> Option<(bytes::Bytes, PaymentRecord)> {
+        let Channel::Open(channel) = &seller.channel else {
+            return None;
+        };
+        let cumulative = seller.owed().min(channel.amount.base_units);
+        if cumulative <= seller.signed {
+            return None;
+        }
+        let amount = Amount {
+            token: Token::Btt,
+            base_units: cumulative,
+        };
+        let ledger = &self.config.ledger_id;
+        let voucher = sign_voucher(channel, amount, &self.config.key, ledger).ok()?;
+        let message = MarketMessage::Voucher {
+            channel: channel.id,
+            cumulative: u64::try_from(cumulative).ok()?,
+            signature: voucher.signature,
+        };
+        let record = PaymentRecord {
+            peer: seller.addr,
+            channel: channel.id,
+            cumulative: super::events::btt_text(cumulative),
+            cumulative_base_units: cumulative,
+            increment_base_units: cumulative - seller.signed,
+            pieces: seller.pieces,
+        };
+        seller.signed = cumulative;
+        Some((message.to_payload(), record))
+    }
+
+    /// A verified piece of which `bytes` came from the peer: pay for them if
+    /// its slot is paid now; give up its slot once the deposit is used up.
+    fn on_piece_verified(&self, peer: &mut ExtensionPeer<'_>, bytes: u64) {
+        let mut state = self.lock();
+        let Some(seller) = state.sellers.get_mut(&peer.key()) else {
+            return;
+        };
+        let Some(price) = seller.price else { return };
+        seller.owed_value += u128::from(bytes) * u128::from(price.0);
+        seller.pieces += 1;
+        if let Some((payload, record)) = self.pay(seller) {
+            peer.send(payload);
+            self.config.events.send(MarketEvent::Payment(record));
+        }
+        if let Channel::Open(channel) = &seller.channel {
+            if seller.owed() > channel.amount.base_units && !seller.closed {
+                seller.closed = true;
+                peer.send(MarketMessage::Close.to_payload());
+                peer.set_offer(None);
+                let line = format!("channel to {} is used up; trading as a free peer", seller.addr);
+                self.config.events.send(MarketEvent::Notice(line));
+            }
+        }
+    }
+
+    /// Stops trading with a seller that broke the protocol.
+    fn refuse(&self, peer: &mut ExtensionPeer<'_>, why: &str) {
+        let mut state = self.lock();
+        if let Some(seller) = state.sellers.get_mut(&peer.key()) {
+            seller.price = None;
+            seller.closed = true;
+            if matches!(seller.channel, Channel::None) {
+                seller.channel = Channel::Refused;
+            }
+        }
+        let line = format!("market peer {}: {why}; trading as a plain peer", peer.addr());
+        self.config.events.send(MarketEvent::Warning(line));
+    }
+}
+
+/// Why a seller is dropped from the market.
+struct Refusal(String);
+
+impl SessionExtension for Buyer {
+    type Peer = ();
+
+    fn name(&self) -> &'static str {
+        BTT_MARKET
+    }
+
+    fn new_peer(&self, _peer: &ExtensionPeer<'_>, _now: Instant) {}
+
+    fn handshake_fields(&self, _torrent: &crate::metainfo::Torrent, handshake: &mut ExtendedHandshake) {
+        let ours = self.0.our_handshake().to_bencode();
+        handshake.extra.insert(HANDSHAKE_KEY.to_string(), ours);
+    }
+
+    fn on_handshake(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), handshake: &ExtendedHandshake) {
+        let Some(value) = handshake.extra.get(HANDSHAKE_KEY) else {
+            return;
+        };
+        if !peer.supported() || self.0.lock().sellers.contains_key(&peer.key()) {
+            return;
+        }
+        if let Ok(theirs) = MarketHandshake::from_bencode(value) {
+            self.0.meet(peer, theirs);
+        }
+    }
+
+    fn on_message(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), payload: &[u8]) -> Result<(), PeerError> {
+        let outcome = match MarketMessage::from_payload(payload) {
+            Ok(MarketMessage::Price { price }) => {
+                let length = peer.torrent().info.total_length;
+                self.0.on_price(peer.key(), price, length)
+            }
+            Ok(MarketMessage::NeedPayment { .. } | MarketMessage::Close) => Ok(()),
+            Ok(other) => Err(Refusal(format!("it sent {} to a payer", other.name()))),
+            Err(error) => Err(Refusal(error.to_string())),
+        };
+        if let Err(Refusal(why)) = outcome {
+            self.0.refuse(peer, &why);
+        }
+        Ok(())
+    }
+
+    fn on_piece_verified(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), _index: u32, bytes: u64) {
+        self.0.on_piece_verified(peer, bytes);
+    }
+}
+
+fn now_ms() -> i64 {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}

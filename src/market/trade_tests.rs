@@ -1,0 +1,453 @@
+//! The market's two extensions in an in-process swarm ([`TestSwarm`]) over
+//! a real embedded ledger: the seller's price-before-unchoke, credit
+//! window, `need_payment` and voucher checks (forged, replayed, for another
+//! channel, decreasing: refused, nothing paid), and the payer's rule of
+//! paying only for verified data at a paid price, within its budget.
+
+use super::buyer::{Buyer, BuyerConfig};
+use super::events::{MarketEvent, MarketEvents};
+use super::journal::VoucherJournal;
+use super::price::{cost_of, PricePerMib};
+use super::seller::{Seller, SellerConfig};
+use super::wire::{MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY, PROTOCOL_VERSION};
+use crate::amount::Token;
+use crate::ledger::local::fixtures::{self, address, btt, key, START_MS};
+use crate::ledger::{ChannelState, Ledger, LedgerId, LocalLedger, OpenChannel, Signed};
+use crate::payment::{sign_voucher, PaymentLedger};
+use crate::peer::{ExtendedHandshake, Message};
+use crate::swarm::test_swarm::{request, SwarmSetup, TestPeer, TestSwarm, PIECE};
+use crate::swarm::Extension;
+use bytes::Bytes;
+use std::sync::atomic::AtomicI64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const PAYER: u8 = 1;
+const SELLER: u8 = 2;
+const STRANGER: u8 = 3;
+const ASK: PricePerMib = PricePerMib(1_000_000);
+/// The test peer's id for `btt_market` in its handshake.
+const PEER_MARKET_ID: u8 = 7;
+/// The swarm's id for it: after the built-in ut_pex (1) and ut_metadata (2).
+const OUR_MARKET_ID: u8 = 3;
+
+/// A dev ledger in `dir` with 1,000 BTT minted to the payer.
+async fn ledger(dir: &tempfile::TempDir) -> Arc<LocalLedger> {
+    let now = Arc::new(AtomicI64::new(START_MS));
+    let options = fixtures::options(&now, true);
+    let local = LocalLedger::open(&dir.path().join("ledger.sqlite"), options).unwrap();
+    local.mint(address(PAYER), btt(1_000_000_000)).await.unwrap();
+    Arc::new(local)
+}
+
+/// The test peer's extended handshake: it speaks the market as `wallet`.
+fn handshake(wallet: u8, ledger: LedgerId, ask: Option<PricePerMib>) -> Message {
+    let market = MarketHandshake {
+        version: PROTOCOL_VERSION,
+        wallet: address(wallet),
+        ledger,
+        ask,
+    };
+    let mut handshake = ExtendedHandshake::default();
+    handshake
+        .extensions
+        .insert(BTT_MARKET.to_string(), PEER_MARKET_ID);
+    handshake
+        .extra
+        .insert(HANDSHAKE_KEY.to_string(), market.to_bencode());
+    handshake.to_message()
+}
+
+fn market(message: &MarketMessage) -> Message {
+    Message::Extended {
+        id: OUR_MARKET_ID,
+        payload: message.to_payload(),
+    }
+}
+
+/// The market messages among `messages`, in order.
+fn market_messages(messages: &[Message]) -> Vec<MarketMessage> {
+    messages
+        .iter()
+        .filter_map(|message| match message {
+            Message::Extended { id, payload } if *id == PEER_MARKET_ID => {
+                MarketMessage::from_payload(payload).ok()
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Collects events as they come.
+struct Recorded(Arc<Mutex<Vec<MarketEvent>>>);
+
+impl Recorded {
+    fn start() -> (MarketEvents, Recorded) {
+        let (events, mut receiver) = MarketEvents::channel();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let store = Arc::clone(&seen);
+        tokio::spawn(async move {
+            while let Some(event) = receiver.recv().await {
+                store.lock().unwrap().push(event);
+            }
+        });
+        (events, Recorded(seen))
+    }
+
+    /// Waits until `wanted` holds of the events, or 10 s.
+    async fn until(&self, what: &str, wanted: impl Fn(&[MarketEvent]) -> bool) {
+        for _ in 0..1000 {
+            if wanted(&self.0.lock().unwrap()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("no {what} in {:?}", self.0.lock().unwrap());
+    }
+
+    fn earnings(&self) -> Vec<u128> {
+        let events = self.0.lock().unwrap();
+        let earned = events.iter().filter_map(|event| match event {
+            MarketEvent::Earning(earning) => Some(earning.cumulative_base_units),
+            _ => None,
+        });
+        earned.collect()
+    }
+
+    fn warnings(&self) -> usize {
+        let events = self.0.lock().unwrap();
+        events
+            .iter()
+            .filter(|event| matches!(event, MarketEvent::Warning(_)))
+            .count()
+    }
+}
+
+/// A seeding swarm that sells at [`ASK`] with a two-block credit window.
+struct SellerWorld {
+    swarm: TestSwarm,
+    ledger: Arc<LocalLedger>,
+    ledger_id: LedgerId,
+    seller: Seller,
+    events: Recorded,
+    _dir: tempfile::TempDir,
+}
+
+impl SellerWorld {
+    async fn start() -> SellerWorld {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = ledger(&dir).await;
+        let ledger_id = Ledger::ledger_id(&*ledger).await.unwrap();
+        let journal = VoucherJournal::open(&dir.path().join("vouchers.sqlite")).unwrap();
+        let (events, recorded) = Recorded::start();
+        let seller = Seller::start(SellerConfig {
+            ask: ASK,
+            slots: 1,
+            credit: 2 * u64::from(PIECE),
+            key: key(SELLER),
+            ledger: Arc::clone(&ledger) as Arc<dyn PaymentLedger>,
+            ledger_id,
+            journal: Arc::new(Mutex::new(journal)),
+            events,
+        });
+        let swarm = TestSwarm::start(SwarmSetup {
+            seeding: true,
+            choker: seller.choker(),
+            extensions: vec![Extension::new(seller.clone())],
+            ..SwarmSetup::default()
+        });
+        SellerWorld {
+            swarm,
+            ledger,
+            ledger_id,
+            seller,
+            events: recorded,
+            _dir: dir,
+        }
+    }
+
+    /// A payer that bid and won the slot: it was told the price, then unchoked.
+    fn winner(&self, addr: &str) -> TestPeer {
+        let mut peer = self.swarm.connect(addr, 1, true);
+        let swarm = &self.swarm;
+        swarm.receive(&peer, handshake(PAYER, self.ledger_id, None)).unwrap();
+        swarm.receive(&peer, Message::Interested).unwrap();
+        let bid = MarketMessage::Bid {
+            price: PricePerMib(2 * ASK.0),
+        };
+        swarm.receive(&peer, market(&bid)).unwrap();
+        peer.messages();
+        swarm.rechoke();
+        let sent = peer.messages();
+        let price = sent.iter().position(|m| matches!(m, Message::Extended { id, .. } if *id == PEER_MARKET_ID));
+        let unchoke = sent.iter().position(|m| *m == Message::Unchoke);
+        assert!(price.is_some(), "a price: {sent:?}");
+        assert!(unchoke.is_none_or(|unchoke| price < Some(unchoke)), "price first: {sent:?}");
+        assert_eq!(
+            market_messages(&sent),
+            [MarketMessage::Price { price: ASK }],
+            "a lone bidder pays the ask"
+        );
+        peer
+    }
+
+    /// Opens a channel of `deposit` from the payer to the seller and names it.
+    async fn channel(&self, peer: &TestPeer, deposit: u128, nonce: u64) -> ChannelState {
+        let open = OpenChannel {
+            payer: address(PAYER),
+            payee: address(SELLER),
+            amount: btt(deposit),
+            expires_at_ms: START_MS + 3_600_000,
+            nonce,
+        };
+        let signed = Signed::sign(open, &key(PAYER), &self.ledger_id);
+        let channel = Ledger::open_channel(&*self.ledger, signed).await.unwrap();
+        let named = MarketMessage::Channel { id: channel.id };
+        self.swarm.receive(peer, market(&named)).unwrap();
+        channel
+    }
+
+    fn voucher(&self, peer: &TestPeer, channel: &ChannelState, units: u128, signer: u8) {
+        let signed = sign_voucher(channel, btt(units), &key(PAYER), &self.ledger_id).unwrap();
+        let signature = if signer == PAYER {
+            signed.signature
+        } else {
+            Signed::sign(signed.request.clone(), &key(signer), &self.ledger_id).signature
+        };
+        let message = MarketMessage::Voucher {
+            channel: channel.id,
+            cumulative: units as u64,
+            signature,
+        };
+        self.swarm.receive(peer, market(&message)).unwrap();
+    }
+
+    async fn balance(&self, seed: u8) -> u128 {
+        Ledger::balance(&*self.ledger, address(seed), Token::Btt)
+            .await
+            .unwrap()
+    }
+}
+
+/// Requests `blocks` blocks and returns how many were queued for upload.
+fn served(swarm: &TestSwarm, peer: &mut TestPeer, first: u32, blocks: u32) -> usize {
+    for index in first..first + blocks {
+        swarm.receive(peer, Message::Request(request(index, 0))).unwrap();
+    }
+    peer.uploads().len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_winner_is_served_one_credit_window_then_asked_to_pay_and_resumed_once_paid() {
+    let world = SellerWorld::start().await;
+    let mut peer = world.winner("10.0.0.1:6881");
+    let channel = world.channel(&peer, 1_000_000, 1).await;
+    assert_eq!(served(&world.swarm, &mut peer, 0, 3), 2, "two blocks of credit");
+    world.swarm.tick();
+    let asked = market_messages(&peer.messages());
+    let due = cost_of(2 * u64::from(PIECE), ASK) as u64;
+    assert!(asked.contains(&MarketMessage::NeedPayment { amount: due }), "{asked:?}");
+    world.voucher(&peer, &channel, due as u128, PAYER);
+    world.events.until("earning", |e| e.iter().any(|e| matches!(e, MarketEvent::Earning(_)))).await;
+    assert!(peer.messages().contains(&Message::Unchoke), "told to request again");
+    assert_eq!(served(&world.swarm, &mut peer, 3, 3), 2, "a new window");
+    world.swarm.disconnect(&peer);
+    world.events.until("settlement", |e| e.iter().any(|e| matches!(e, MarketEvent::Settlement(s) if s.closed))).await;
+    assert_eq!(world.balance(SELLER).await, due as u128);
+    assert_eq!(world.balance(PAYER).await, 1_000_000_000 - due as u128);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_replayed_other_channel_and_decreasing_vouchers_pay_nothing() {
+    let world = SellerWorld::start().await;
+    let cases: [(&str, u8, u128, bool); 4] = [
+        ("forged", STRANGER, 200, false),
+        ("replayed", PAYER, 100, false),
+        ("decreasing", PAYER, 50, false),
+        ("other channel", PAYER, 200, true),
+    ];
+    for (n, (case, signer, units, other_channel)) in cases.into_iter().enumerate() {
+        let addr = format!("10.0.1.{}:6881", n + 1);
+        let peer = world.winner(&addr);
+        let channel = world.channel(&peer, 1_000_000, n as u64 + 10).await;
+        world.voucher(&peer, &channel, 100, PAYER);
+        let accepted = n + 1;
+        world.events.until("earning", |e| e.iter().filter(|e| matches!(e, MarketEvent::Earning(_))).count() == accepted).await;
+        let warnings = world.events.warnings();
+        if other_channel {
+            let other = world.channel_without_naming(n as u64 + 100).await;
+            world.voucher(&peer, &other, units, signer);
+        } else {
+            world.voucher(&peer, &channel, units, signer);
+        }
+        world.events.until(case, |e| e.iter().filter(|e| matches!(e, MarketEvent::Warning(_))).count() > warnings).await;
+        assert_eq!(world.events.earnings().len(), accepted, "{case}: nothing more accepted");
+        world.swarm.disconnect(&peer);
+    }
+    let closed = |e: &[MarketEvent]| e.iter().filter(|e| matches!(e, MarketEvent::Settlement(s) if s.closed)).count() == 4;
+    world.events.until("four closes", closed).await;
+    assert_eq!(world.balance(SELLER).await, 4 * 100, "only the first voucher of each paid");
+    let _ = &world.seller;
+}
+
+impl SellerWorld {
+    /// A second channel of the payer's to the seller that the peer never names.
+    async fn channel_without_naming(&self, nonce: u64) -> ChannelState {
+        let open = OpenChannel {
+            payer: address(PAYER),
+            payee: address(SELLER),
+            amount: btt(1_000_000),
+            expires_at_ms: START_MS + 3_600_000,
+            nonce,
+        };
+        let signed = Signed::sign(open, &key(PAYER), &self.ledger_id);
+        Ledger::open_channel(&*self.ledger, signed).await.unwrap()
+    }
+}
+
+/// A leeching swarm that buys with a budget, and one seller peer.
+struct BuyerWorld {
+    swarm: TestSwarm,
+    ledger: Arc<LocalLedger>,
+    ledger_id: LedgerId,
+    buyer: Buyer,
+    events: Recorded,
+    _dir: tempfile::TempDir,
+}
+
+impl BuyerWorld {
+    async fn start(budget: u128) -> BuyerWorld {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = ledger(&dir).await;
+        let ledger_id = Ledger::ledger_id(&*ledger).await.unwrap();
+        let (events, recorded) = Recorded::start();
+        let buyer = Buyer::new(BuyerConfig {
+            bid: PricePerMib(2 * ASK.0),
+            budget,
+            key: key(PAYER),
+            ledger: Arc::clone(&ledger) as Arc<dyn PaymentLedger>,
+            ledger_id,
+            channel_timeout: Duration::from_secs(3600),
+            credit: 0,
+            events,
+        });
+        let swarm = TestSwarm::start(SwarmSetup {
+            seeding: false,
+            extensions: vec![Extension::new(buyer.clone())],
+            ..SwarmSetup::default()
+        });
+        BuyerWorld {
+            swarm,
+            ledger,
+            ledger_id,
+            buyer,
+            events: recorded,
+            _dir: dir,
+        }
+    }
+
+    /// A seller peer that got our bid, gave us the slot at `ask`, and saw
+    /// the channel we opened; with the pieces we asked it for.
+    async fn seller(&self, ask: PricePerMib) -> (TestPeer, crate::ledger::ChannelId, Vec<u32>) {
+        let mut peer = self.swarm.connect("10.0.2.1:6881", 2, true);
+        let swarm = &self.swarm;
+        swarm.receive(&peer, handshake(SELLER, self.ledger_id, Some(ask))).unwrap();
+        swarm.receive(&peer, Message::HaveAll).unwrap();
+        let bids = market_messages(&peer.messages());
+        assert!(bids.contains(&MarketMessage::Bid { price: PricePerMib(2 * ASK.0) }), "{bids:?}");
+        swarm.receive(&peer, market(&MarketMessage::Price { price: ask })).unwrap();
+        swarm.receive(&peer, Message::Unchoke).unwrap();
+        let mut asked = Vec::new();
+        for _ in 0..1000 {
+            let sent = peer.messages();
+            asked.extend(sent.iter().filter_map(|message| match message {
+                Message::Request(request) => Some(request.index),
+                _ => None,
+            }));
+            let named = market_messages(&sent).into_iter().find_map(|message| match message {
+                MarketMessage::Channel { id } => Some(id),
+                _ => None,
+            });
+            if let Some(id) = named {
+                return (peer, id, asked);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("no channel");
+    }
+
+    /// Sends the whole of piece `index` (one block), corrupted when `corrupt`.
+    fn send_piece(&self, peer: &TestPeer, index: u32, corrupt: bool) {
+        let start = (index * PIECE) as usize;
+        let mut data = self.swarm.content[start..start + PIECE as usize].to_vec();
+        if corrupt {
+            data[0] ^= 1;
+        }
+        let block = Message::Piece {
+            index,
+            begin: 0,
+            data: Bytes::from(data),
+        };
+        self.swarm.receive(peer, block).unwrap();
+    }
+
+}
+
+/// Collects the market messages sent to `peer` into `sent` until `done` holds of them.
+async fn collect(peer: &mut TestPeer, sent: &mut Vec<MarketMessage>, done: impl Fn(&[MarketMessage]) -> bool) {
+    for _ in 0..1000 {
+        sent.extend(market_messages(&peer.messages()));
+        if done(sent) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("not done: {sent:?}");
+}
+
+/// The cumulative amounts of the vouchers among `sent`.
+fn cumulatives(sent: &[MarketMessage]) -> Vec<u64> {
+    let vouchers = sent.iter().filter_map(|message| match message {
+        MarketMessage::Voucher { cumulative, .. } => Some(*cumulative),
+        _ => None,
+    });
+    vouchers.collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payer_pays_for_verified_pieces_only() {
+    let world = BuyerWorld::start(1_000_000_000).await;
+    let (mut peer, _channel, asked) = world.seller(ASK).await;
+    assert!(asked.len() >= 3, "{asked:?}");
+    world.send_piece(&peer, asked[0], false);
+    world.send_piece(&peer, asked[1], true);
+    world.send_piece(&peer, asked[2], false);
+    let mut sent = Vec::new();
+    collect(&mut peer, &mut sent, |sent| cumulatives(sent).len() >= 2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    collect(&mut peer, &mut sent, |_| true).await;
+    let one_piece = cost_of(u64::from(PIECE), ASK) as u64;
+    assert_eq!(cumulatives(&sent), [one_piece, 2 * one_piece], "the corrupt piece is not paid for");
+    assert_eq!(world.buyer.spent(), u128::from(2 * one_piece));
+    let _ = (&world.ledger, &world.events);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payer_never_signs_past_its_budget() {
+    let one_piece = cost_of(u64::from(PIECE), ASK);
+    let budget = one_piece + one_piece / 2;
+    let world = BuyerWorld::start(budget).await;
+    let (mut peer, channel, asked) = world.seller(ASK).await;
+    let state = PaymentLedger::channel(&*world.ledger, channel).await.unwrap().unwrap();
+    assert_eq!(state.amount.base_units, budget, "the deposit is the budget");
+    for index in asked.iter().take(3) {
+        world.send_piece(&peer, *index, false);
+    }
+    let mut sent = Vec::new();
+    collect(&mut peer, &mut sent, |sent| sent.contains(&MarketMessage::Close)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    collect(&mut peer, &mut sent, |_| true).await;
+    assert_eq!(cumulatives(&sent), [one_piece as u64, budget as u64]);
+    assert_eq!(world.buyer.spent(), budget);
+    let _ = &world.events;
+}
