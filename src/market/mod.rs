@@ -9,8 +9,12 @@
 //! - [`auction`]: the seeder's uniform-price auction of regular slots, a
 //!   [`Choker`](crate::swarm::Choker).
 //! - [`credit`]: the seeder's credit window for one paying peer.
+//! - [`journal`]: the seeder's durable record of the vouchers it accepted.
+//! - [`settle`]: redeeming and closing the journal's channels on the ledger.
 
 pub mod auction;
 pub mod credit;
+pub mod journal;
 pub mod price;
+pub mod settle;
 pub mod wire;
