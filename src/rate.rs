@@ -150,7 +150,10 @@ impl Limits {
     /// These limits with free peers held to `percent` of the tighter limit
     /// while paid slots send (no change without a limit, or at 100%).
     pub fn with_free_share(self, percent: u8) -> Limits {
-        let rate = [self.torrent.rate, self.global.rate].into_iter().flatten().min();
+        let rate = [self.torrent.rate, self.global.rate]
+            .into_iter()
+            .flatten()
+            .min();
         let Some(rate) = rate.filter(|_| percent < 100) else {
             return self;
         };

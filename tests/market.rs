@@ -178,7 +178,9 @@ fn records<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {
 fn summary(child: &Child) -> Value {
     let records = child.json_records();
     let found = records.iter().rev().find(|r| r["type"] == "summary");
-    found.cloned().unwrap_or_else(|| panic!("no summary\n{}", child.diagnostics()))
+    found
+        .cloned()
+        .unwrap_or_else(|| panic!("no summary\n{}", child.diagnostics()))
 }
 
 /// Waits until the seller reports the channel of `payer` closed.
@@ -214,8 +216,15 @@ fn a_payer_and_a_free_leecher(backend: Backend) {
 
     let paid = payer.json_records();
     let won = records(&paid, "won");
-    assert!(!won.is_empty(), "the payer never won\n{}", payer.diagnostics());
-    assert!(won.iter().all(|w| w["price_base_units"] == 10_000), "{won:?}");
+    assert!(
+        !won.is_empty(),
+        "the payer never won\n{}",
+        payer.diagnostics()
+    );
+    assert!(
+        won.iter().all(|w| w["price_base_units"] == 10_000),
+        "{won:?}"
+    );
     let spent = units(&summary(&payer)["spent_base_units"]);
     let payments = records(&paid, "payment");
     let last = payments.last().expect("payments");
@@ -260,8 +269,15 @@ fn two_bidders_for_one_slot_the_higher_pays_the_lower_bid() {
     alice.wait_success(DOWNLOAD);
     bob.wait_success(DOWNLOAD);
     let alice_prices = prices_won(&alice);
-    assert!(alice_prices.contains(&30_000), "{alice_prices:?}\n{}", alice.diagnostics());
-    assert!(alice_prices.iter().all(|p| [10_000, 30_000].contains(p)), "{alice_prices:?}");
+    assert!(
+        alice_prices.contains(&30_000),
+        "{alice_prices:?}\n{}",
+        alice.diagnostics()
+    );
+    assert!(
+        alice_prices.iter().all(|p| [10_000, 30_000].contains(p)),
+        "{alice_prices:?}"
+    );
     let bob_prices = prices_won(&bob);
     assert!(bob_prices.iter().all(|p| *p == 10_000), "{bob_prices:?}");
     let spent = units(&summary(&alice)["spent_base_units"]);

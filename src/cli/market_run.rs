@@ -15,16 +15,16 @@ use crate::market::events::{MarketEvent, MarketEvents, MarketTotals};
 use crate::market::journal::VoucherJournal;
 use crate::market::price::{parse_price, PricePerMib};
 use crate::market::seller::{settle_leftovers, Seller, SellerConfig};
-use crate::swarm::events::Summary;
 use crate::output::{Output, Record};
 use crate::payment::PaymentLedger;
-use crate::swarm::client::TorrentOptions;
 use crate::swarm::choker::DEFAULT_SLOTS;
+use crate::swarm::client::TorrentOptions;
+use crate::swarm::events::Summary;
 use crate::swarm::{ChokerFactory, Extension};
 use clap::Args;
 use k256::ecdsa::SigningKey;
 use serde::Serialize;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
@@ -124,9 +124,12 @@ impl SellerDesk {
             return Ok(None);
         };
         let trader = trader(wallet, &args.ledger, args.password.clone()).await?;
-        let path = Dirs::from_env().data.join("market").join("vouchers.sqlite");
+        let path = VoucherJournal::default_path(&Dirs::from_env());
         let journal = VoucherJournal::open(&path).map_err(|error| {
-            anyhow::anyhow!("could not open the voucher journal {}: {error}", path.display())
+            anyhow::anyhow!(
+                "could not open the voucher journal {}: {error}",
+                path.display()
+            )
         })?;
         let config = SellerConfig {
             ask,
@@ -135,7 +138,7 @@ impl SellerDesk {
             key: trader.key,
             ledger: trader.ledger,
             ledger_id: trader.ledger_id,
-            journal: Arc::new(Mutex::new(journal)),
+            journal: Arc::new(journal),
             events,
         };
         settle_leftovers(config.clone()).await;
@@ -241,9 +244,17 @@ impl Record for MarketSummary {
         let Some(market) = &self.market else {
             return Some(line);
         };
-        let spent = market.spent_base_units.map(|units| format!(", spent {}", btt(units)));
-        let earned = market.earned_base_units.map(|units| format!(", earned {}", btt(units)));
-        Some(format!("{line}{}{}", spent.unwrap_or_default(), earned.unwrap_or_default()))
+        let spent = market
+            .spent_base_units
+            .map(|units| format!(", spent {}", btt(units)));
+        let earned = market
+            .earned_base_units
+            .map(|units| format!(", earned {}", btt(units)));
+        Some(format!(
+            "{line}{}{}",
+            spent.unwrap_or_default(),
+            earned.unwrap_or_default()
+        ))
     }
 }
 

@@ -141,6 +141,16 @@ pub enum ChannelStatus {
     Closed,
 }
 
+/// Which side of a channel an address is on, for [`crate::ledger::Ledger::channels`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelRole {
+    /// The address locked the funds and signs vouchers.
+    Payer,
+    /// The address is paid.
+    Payee,
+}
+
 /// A channel as the ledger holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelState {

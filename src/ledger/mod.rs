@@ -45,7 +45,8 @@ pub mod tron_client;
 
 pub use admit::{admit, Evidence};
 pub use channel::{
-    ChannelState, ChannelStatus, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel, Voucher,
+    ChannelRole, ChannelState, ChannelStatus, CloseChannel, OpenChannel, RedeemVoucher,
+    RefundChannel, Voucher,
 };
 pub use domain::{Authorise, DomainMessage, Purpose, Signature, Signed};
 pub use error::LedgerError;
@@ -234,6 +235,14 @@ pub trait Ledger: Send + Sync {
         &self,
         id: ChannelId,
     ) -> impl Future<Output = Result<Option<ChannelState>, LedgerError>> + Send;
+
+    /// Every channel, open or closed, in which `address` has `role`, ordered
+    /// by expiry and then id.
+    fn channels(
+        &self,
+        address: Address,
+        role: ChannelRole,
+    ) -> impl Future<Output = Result<Vec<ChannelState>, LedgerError>> + Send;
 
     /// Starts a crowdfunding campaign signed by its creator.
     fn create_campaign(

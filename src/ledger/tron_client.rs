@@ -14,7 +14,9 @@
 //!
 //! A broadcast transfer is not yet in a block: its record has sequence 0.
 
-use super::channel::{ChannelState, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel};
+use super::channel::{
+    ChannelRole, ChannelState, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel,
+};
 use super::domain::Signed;
 use super::error::LedgerError;
 use super::error_kind::ErrorKind;
@@ -308,6 +310,10 @@ impl Ledger for TronClient {
     }
 
     async fn channel(&self, _: ChannelId) -> Result<Option<ChannelState>, LedgerError> {
+        Err(unsupported("payment channels"))
+    }
+
+    async fn channels(&self, _: Address, _: ChannelRole) -> Result<Vec<ChannelState>, LedgerError> {
         Err(unsupported("payment channels"))
     }
 

@@ -14,8 +14,8 @@
 //!   verified data sent at a paid price, the same count the seller keeps.
 
 use super::events::{
-    BidRecord, MarketEvent, MarketEvents, MarketPeerRecord, MarketTotals, PaymentRecord,
-    PeerTotal, WonRecord,
+    BidRecord, MarketEvent, MarketEvents, MarketPeerRecord, MarketTotals, PaymentRecord, PeerTotal,
+    WonRecord,
 };
 use super::price::{cost_of, format_price, PricePerMib, MIB};
 use super::wire::{MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY, PROTOCOL_VERSION};
@@ -142,7 +142,9 @@ impl Buyer {
 
 impl BuyerShared {
     fn lock(&self) -> MutexGuard<'_, BuyerState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn totals(&self, state: &BuyerState) -> MarketTotals {
@@ -248,7 +250,10 @@ impl BuyerShared {
         let deposit = wanted.min(room);
         if deposit == 0 {
             seller.channel = Channel::Refused;
-            let line = format!("budget spent: {} serves us for free from now on", seller.addr);
+            let line = format!(
+                "budget spent: {} serves us for free from now on",
+                seller.addr
+            );
             self.config.events.send(MarketEvent::Notice(line));
             return Ok(());
         }
@@ -358,7 +363,10 @@ impl BuyerShared {
                 seller.closed = true;
                 peer.send(MarketMessage::Close.to_payload());
                 peer.set_offer(None);
-                let line = format!("channel to {} is used up; trading as a free peer", seller.addr);
+                let line = format!(
+                    "channel to {} is used up; trading as a free peer",
+                    seller.addr
+                );
                 self.config.events.send(MarketEvent::Notice(line));
             }
         }
@@ -374,7 +382,10 @@ impl BuyerShared {
                 seller.channel = Channel::Refused;
             }
         }
-        let line = format!("market peer {}: {why}; trading as a plain peer", peer.addr());
+        let line = format!(
+            "market peer {}: {why}; trading as a plain peer",
+            peer.addr()
+        );
         self.config.events.send(MarketEvent::Warning(line));
     }
 }
@@ -391,12 +402,21 @@ impl SessionExtension for Buyer {
 
     fn new_peer(&self, _peer: &ExtensionPeer<'_>, _now: Instant) {}
 
-    fn handshake_fields(&self, _torrent: &crate::metainfo::Torrent, handshake: &mut ExtendedHandshake) {
+    fn handshake_fields(
+        &self,
+        _torrent: &crate::metainfo::Torrent,
+        handshake: &mut ExtendedHandshake,
+    ) {
         let ours = self.0.our_handshake().to_bencode();
         handshake.extra.insert(HANDSHAKE_KEY.to_string(), ours);
     }
 
-    fn on_handshake(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), handshake: &ExtendedHandshake) {
+    fn on_handshake(
+        &self,
+        peer: &mut ExtensionPeer<'_>,
+        _: &mut (),
+        handshake: &ExtendedHandshake,
+    ) {
         let Some(value) = handshake.extra.get(HANDSHAKE_KEY) else {
             return;
         };
@@ -408,7 +428,12 @@ impl SessionExtension for Buyer {
         }
     }
 
-    fn on_message(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), payload: &[u8]) -> Result<(), PeerError> {
+    fn on_message(
+        &self,
+        peer: &mut ExtensionPeer<'_>,
+        _: &mut (),
+        payload: &[u8],
+    ) -> Result<(), PeerError> {
         let outcome = match MarketMessage::from_payload(payload) {
             Ok(MarketMessage::Price { price }) => {
                 let length = peer.torrent().info.total_length;
@@ -430,7 +455,9 @@ impl SessionExtension for Buyer {
 }
 
 fn now_ms() -> i64 {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
 }
 

@@ -13,6 +13,8 @@
 //! - [`events`]: the records and lines the market reports.
 //! - [`seller`]: the seller's extension and settlement task; [`seller_book`]
 //!   its accounts of each payer, shared with the auction.
+//! - [`journal`]: the seeder's durable record of the vouchers it accepted.
+//! - [`settle`]: redeeming and closing the journal's channels on the ledger.
 
 pub mod auction;
 pub mod buyer;
@@ -22,6 +24,7 @@ pub mod journal;
 pub mod price;
 pub mod seller;
 pub mod seller_book;
+pub mod settle;
 pub mod wire;
 
 #[cfg(test)]

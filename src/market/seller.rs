@@ -17,9 +17,10 @@
 use super::auction::Auction;
 use super::events::{btt_text, EarningRecord, MarketEvent, MarketEvents, MarketPeerRecord};
 use super::events::{MarketTotals, PeerTotal, SettlementRecord};
-use super::journal::{self, VoucherJournal};
+use super::journal::VoucherJournal;
 use super::price::PricePerMib;
 use super::seller_book::{BuyerAccount, SellerBook};
+use super::settle::settle;
 use super::wire::{MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY, PROTOCOL_VERSION};
 use crate::amount::{Amount, Token};
 use crate::ledger::{ChannelId, ChannelState, LedgerId, Signature, Signed, Voucher};
@@ -27,8 +28,8 @@ use crate::metainfo::Torrent;
 use crate::payment::{close_with, PaymentLedger, VoucherCheck};
 use crate::peer::ExtendedHandshake;
 use crate::swarm::picker::PeerKey;
-use crate::swarm::{ChokerFactory, Extension, ExtensionPeer, PeerError, SessionExtension};
 use crate::swarm::UploadSlot;
+use crate::swarm::{ChokerFactory, Extension, ExtensionPeer, PeerError, SessionExtension};
 use crate::tron::Address;
 use k256::ecdsa::SigningKey;
 use std::sync::{Arc, Mutex};
@@ -54,7 +55,7 @@ pub struct SellerConfig {
     /// Its id.
     pub ledger_id: LedgerId,
     /// Where accepted vouchers are kept.
-    pub journal: Arc<Mutex<VoucherJournal>>,
+    pub journal: Arc<VoucherJournal>,
     /// Where events go.
     pub events: MarketEvents,
 }
@@ -64,7 +65,10 @@ enum Settle {
     /// The payer named its channel.
     Channel { peer: PeerKey, id: ChannelId },
     /// The payer sent a voucher.
-    Voucher { peer: PeerKey, voucher: Signed<Voucher> },
+    Voucher {
+        peer: PeerKey,
+        voucher: Signed<Voucher>,
+    },
     /// The payer is done or gone: close its channel.
     Close { peer: PeerKey },
     /// Close everything and stop.
@@ -100,7 +104,11 @@ impl Seller {
 
     /// The auction that sells this torrent's slots.
     pub fn choker(&self) -> ChokerFactory {
-        let (ask, slots, book) = (self.0.config.ask, self.0.config.slots, Arc::clone(&self.0.book));
+        let (ask, slots, book) = (
+            self.0.config.ask,
+            self.0.config.slots,
+            Arc::clone(&self.0.book),
+        );
         ChokerFactory::new(move || Box::new(Auction::selling(ask, slots, Arc::clone(&book))))
     }
 
@@ -150,7 +158,10 @@ impl SellerShared {
     /// A payer's handshake: keep an account for it when it trades on our ledger.
     fn meet(&self, peer: &ExtensionPeer<'_>, theirs: MarketHandshake) {
         if theirs.ledger != self.config.ledger_id {
-            let mut said = self.said_other_ledger.lock().unwrap_or_else(|p| p.into_inner());
+            let mut said = self
+                .said_other_ledger
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             if !std::mem::replace(&mut *said, true) {
                 self.notice(format!(
                     "market peer {} is on another ledger; serving it as a plain peer",
@@ -164,13 +175,21 @@ impl SellerShared {
         }
         let record = MarketPeerRecord::new(peer.addr(), theirs.wallet, theirs.ask);
         self.config.events.send(MarketEvent::Peer(record));
-        let account =
-            BuyerAccount::new(peer.addr(), theirs.wallet, self.config.credit, peer.messenger());
+        let account = BuyerAccount::new(
+            peer.addr(),
+            theirs.wallet,
+            self.config.credit,
+            peer.messenger(),
+        );
         self.book.lock().entry(peer.key()).or_insert(account);
     }
 
     /// One market message from a payer; a refusal makes it a plain peer.
-    fn on_message(&self, peer: &mut ExtensionPeer<'_>, message: MarketMessage) -> Result<(), String> {
+    fn on_message(
+        &self,
+        peer: &mut ExtensionPeer<'_>,
+        message: MarketMessage,
+    ) -> Result<(), String> {
         let key = peer.key();
         let mut peers = self.book.lock();
         let Some(account) = peers.get_mut(&key).filter(|account| account.trading) else {
@@ -213,7 +232,12 @@ impl SellerShared {
     }
 
     /// The voucher a `voucher` message stands for: the payee is us, the token BTT.
-    fn voucher(&self, channel: ChannelId, cumulative: u64, signature: Signature) -> Signed<Voucher> {
+    fn voucher(
+        &self,
+        channel: ChannelId,
+        cumulative: u64,
+        signature: Signature,
+    ) -> Signed<Voucher> {
         Signed {
             request: Voucher {
                 channel,
@@ -233,7 +257,10 @@ impl SellerShared {
             account.trading = false;
         }
         peer.set_offer(None);
-        let line = format!("market peer {}: {why}; serving it as a plain peer", peer.addr());
+        let line = format!(
+            "market peer {}: {why}; serving it as a plain peer",
+            peer.addr()
+        );
         self.config.events.send(MarketEvent::Warning(line));
     }
 
@@ -288,7 +315,12 @@ impl SessionExtension for Seller {
         handshake.extra.insert(HANDSHAKE_KEY.to_string(), ours);
     }
 
-    fn on_handshake(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), handshake: &ExtendedHandshake) {
+    fn on_handshake(
+        &self,
+        peer: &mut ExtensionPeer<'_>,
+        _: &mut (),
+        handshake: &ExtendedHandshake,
+    ) {
         let Some(value) = handshake.extra.get(HANDSHAKE_KEY) else {
             return;
         };
@@ -300,7 +332,12 @@ impl SessionExtension for Seller {
         }
     }
 
-    fn on_message(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), payload: &[u8]) -> Result<(), PeerError> {
+    fn on_message(
+        &self,
+        peer: &mut ExtensionPeer<'_>,
+        _: &mut (),
+        payload: &[u8],
+    ) -> Result<(), PeerError> {
         let outcome = match MarketMessage::from_payload(payload) {
             Ok(message) => self.0.on_message(peer, message),
             Err(error) => Err(error.to_string()),
@@ -373,7 +410,9 @@ async fn accept_voucher(shared: &SellerShared, peer: PeerKey, voucher: Signed<Vo
         let Some(mut check) = peers.get(&peer).and_then(|a| a.check.clone()) else {
             return;
         };
-        check.accept(voucher.clone()).map(|increment| (check, increment))
+        check
+            .accept(voucher.clone())
+            .map(|increment| (check, increment))
     };
     let (check, increment) = match checked {
         Ok(checked) => checked,
@@ -397,14 +436,17 @@ async fn accept_voucher(shared: &SellerShared, peer: PeerKey, voucher: Signed<Vo
         }
     }
     account.asked_to_pay = false;
-    shared.config.events.send(MarketEvent::Earning(EarningRecord {
-        peer: account.addr,
-        payer: account.wallet,
-        channel: account.channel.unwrap_or(ChannelId([0; 32])),
-        cumulative: btt_text(cumulative),
-        cumulative_base_units: cumulative,
-        increment_base_units: increment,
-    }));
+    shared
+        .config
+        .events
+        .send(MarketEvent::Earning(EarningRecord {
+            peer: account.addr,
+            payer: account.wallet,
+            channel: account.channel.unwrap_or(ChannelId([0; 32])),
+            cumulative: btt_text(cumulative),
+            cumulative_base_units: cumulative,
+            increment_base_units: increment,
+        }));
 }
 
 fn refuse_voucher(shared: &SellerShared, peer: PeerKey, why: &str) {
@@ -421,7 +463,6 @@ async fn record(shared: &SellerShared, voucher: Signed<Voucher>) -> Result<(), S
     let journal = Arc::clone(&shared.config.journal);
     let ledger = shared.config.ledger_id;
     tokio::task::spawn_blocking(move || {
-        let journal = journal.lock().unwrap_or_else(|p| p.into_inner());
         journal.record(&ledger, &voucher).map_err(|e| e.to_string())
     })
     .await
@@ -461,25 +502,34 @@ async fn close_channel(shared: &SellerShared, peer: PeerKey) {
 /// Records on the journal and reports what the ledger says a channel paid.
 fn settled(shared: &SellerShared, state: &ChannelState) {
     let closed = state.status == crate::ledger::ChannelStatus::Closed;
-    let journal = shared.config.journal.lock().unwrap_or_else(|p| p.into_inner());
-    if let Err(error) = journal.mark_settled(&state.id, state.redeemed, closed) {
-        let line = format!("could not record the settlement of channel {}: {error}", state.id);
+    if let Err(error) = shared
+        .config
+        .journal
+        .mark_settled(&state.id, state.redeemed, closed)
+    {
+        let line = format!(
+            "could not record the settlement of channel {}: {error}",
+            state.id
+        );
         shared.config.events.send(MarketEvent::Warning(line));
     }
-    shared.config.events.send(MarketEvent::Settlement(SettlementRecord {
-        channel: state.id,
-        payer: state.payer,
-        redeemed: btt_text(state.redeemed),
-        redeemed_base_units: state.redeemed,
-        closed,
-    }));
+    shared
+        .config
+        .events
+        .send(MarketEvent::Settlement(SettlementRecord {
+            channel: state.id,
+            payer: state.payer,
+            redeemed: btt_text(state.redeemed),
+            redeemed_base_units: state.redeemed,
+            closed,
+        }));
 }
 
 /// Redeems (or, with `close`, closes) every channel the journal holds
 /// unsettled vouchers of.
 async fn settle_journal(shared: &SellerShared, close: bool) {
     let config = &shared.config;
-    match journal::settle(&config.journal, &*config.ledger, &config.key, close).await {
+    match settle(&config.journal, &*config.ledger, &config.key, close).await {
         Ok(states) => {
             for state in &states {
                 settled(shared, state);

@@ -36,7 +36,10 @@ async fn ledger(dir: &tempfile::TempDir) -> Arc<LocalLedger> {
     let now = Arc::new(AtomicI64::new(START_MS));
     let options = fixtures::options(&now, true);
     let local = LocalLedger::open(&dir.path().join("ledger.sqlite"), options).unwrap();
-    local.mint(address(PAYER), btt(1_000_000_000)).await.unwrap();
+    local
+        .mint(address(PAYER), btt(1_000_000_000))
+        .await
+        .unwrap();
     Arc::new(local)
 }
 
@@ -147,7 +150,7 @@ impl SellerWorld {
             key: key(SELLER),
             ledger: Arc::clone(&ledger) as Arc<dyn PaymentLedger>,
             ledger_id,
-            journal: Arc::new(Mutex::new(journal)),
+            journal: Arc::new(journal),
             events,
         });
         let swarm = TestSwarm::start(SwarmSetup {
@@ -170,7 +173,9 @@ impl SellerWorld {
     fn winner(&self, addr: &str) -> TestPeer {
         let mut peer = self.swarm.connect(addr, 1, true);
         let swarm = &self.swarm;
-        swarm.receive(&peer, handshake(PAYER, self.ledger_id, None)).unwrap();
+        swarm
+            .receive(&peer, handshake(PAYER, self.ledger_id, None))
+            .unwrap();
         swarm.receive(&peer, Message::Interested).unwrap();
         let bid = MarketMessage::Bid {
             price: PricePerMib(2 * ASK.0),
@@ -179,10 +184,15 @@ impl SellerWorld {
         peer.messages();
         swarm.rechoke();
         let sent = peer.messages();
-        let price = sent.iter().position(|m| matches!(m, Message::Extended { id, .. } if *id == PEER_MARKET_ID));
+        let price = sent
+            .iter()
+            .position(|m| matches!(m, Message::Extended { id, .. } if *id == PEER_MARKET_ID));
         let unchoke = sent.iter().position(|m| *m == Message::Unchoke);
         assert!(price.is_some(), "a price: {sent:?}");
-        assert!(unchoke.is_none_or(|unchoke| price < Some(unchoke)), "price first: {sent:?}");
+        assert!(
+            unchoke.is_none_or(|unchoke| price < Some(unchoke)),
+            "price first: {sent:?}"
+        );
         assert_eq!(
             market_messages(&sent),
             [MarketMessage::Price { price: ASK }],
@@ -232,7 +242,9 @@ impl SellerWorld {
 /// Requests `blocks` blocks and returns how many were queued for upload.
 fn served(swarm: &TestSwarm, peer: &mut TestPeer, first: u32, blocks: u32) -> usize {
     for index in first..first + blocks {
-        swarm.receive(peer, Message::Request(request(index, 0))).unwrap();
+        swarm
+            .receive(peer, Message::Request(request(index, 0)))
+            .unwrap();
     }
     peer.uploads().len()
 }
@@ -242,17 +254,38 @@ async fn a_winner_is_served_one_credit_window_then_asked_to_pay_and_resumed_once
     let world = SellerWorld::start().await;
     let mut peer = world.winner("10.0.0.1:6881");
     let channel = world.channel(&peer, 1_000_000, 1).await;
-    assert_eq!(served(&world.swarm, &mut peer, 0, 3), 2, "two blocks of credit");
+    assert_eq!(
+        served(&world.swarm, &mut peer, 0, 3),
+        2,
+        "two blocks of credit"
+    );
     world.swarm.tick();
     let asked = market_messages(&peer.messages());
     let due = cost_of(2 * u64::from(PIECE), ASK) as u64;
-    assert!(asked.contains(&MarketMessage::NeedPayment { amount: due }), "{asked:?}");
+    assert!(
+        asked.contains(&MarketMessage::NeedPayment { amount: due }),
+        "{asked:?}"
+    );
     world.voucher(&peer, &channel, due as u128, PAYER);
-    world.events.until("earning", |e| e.iter().any(|e| matches!(e, MarketEvent::Earning(_)))).await;
-    assert!(peer.messages().contains(&Message::Unchoke), "told to request again");
+    world
+        .events
+        .until("earning", |e| {
+            e.iter().any(|e| matches!(e, MarketEvent::Earning(_)))
+        })
+        .await;
+    assert!(
+        peer.messages().contains(&Message::Unchoke),
+        "told to request again"
+    );
     assert_eq!(served(&world.swarm, &mut peer, 3, 3), 2, "a new window");
     world.swarm.disconnect(&peer);
-    world.events.until("settlement", |e| e.iter().any(|e| matches!(e, MarketEvent::Settlement(s) if s.closed))).await;
+    world
+        .events
+        .until("settlement", |e| {
+            e.iter()
+                .any(|e| matches!(e, MarketEvent::Settlement(s) if s.closed))
+        })
+        .await;
     assert_eq!(world.balance(SELLER).await, due as u128);
     assert_eq!(world.balance(PAYER).await, 1_000_000_000 - due as u128);
 }
@@ -272,7 +305,15 @@ async fn forged_replayed_other_channel_and_decreasing_vouchers_pay_nothing() {
         let channel = world.channel(&peer, 1_000_000, n as u64 + 10).await;
         world.voucher(&peer, &channel, 100, PAYER);
         let accepted = n + 1;
-        world.events.until("earning", |e| e.iter().filter(|e| matches!(e, MarketEvent::Earning(_))).count() == accepted).await;
+        world
+            .events
+            .until("earning", |e| {
+                e.iter()
+                    .filter(|e| matches!(e, MarketEvent::Earning(_)))
+                    .count()
+                    == accepted
+            })
+            .await;
         let warnings = world.events.warnings();
         if other_channel {
             let other = world.channel_without_naming(n as u64 + 100).await;
@@ -280,13 +321,34 @@ async fn forged_replayed_other_channel_and_decreasing_vouchers_pay_nothing() {
         } else {
             world.voucher(&peer, &channel, units, signer);
         }
-        world.events.until(case, |e| e.iter().filter(|e| matches!(e, MarketEvent::Warning(_))).count() > warnings).await;
-        assert_eq!(world.events.earnings().len(), accepted, "{case}: nothing more accepted");
+        world
+            .events
+            .until(case, |e| {
+                e.iter()
+                    .filter(|e| matches!(e, MarketEvent::Warning(_)))
+                    .count()
+                    > warnings
+            })
+            .await;
+        assert_eq!(
+            world.events.earnings().len(),
+            accepted,
+            "{case}: nothing more accepted"
+        );
         world.swarm.disconnect(&peer);
     }
-    let closed = |e: &[MarketEvent]| e.iter().filter(|e| matches!(e, MarketEvent::Settlement(s) if s.closed)).count() == 4;
+    let closed = |e: &[MarketEvent]| {
+        e.iter()
+            .filter(|e| matches!(e, MarketEvent::Settlement(s) if s.closed))
+            .count()
+            == 4
+    };
     world.events.until("four closes", closed).await;
-    assert_eq!(world.balance(SELLER).await, 4 * 100, "only the first voucher of each paid");
+    assert_eq!(
+        world.balance(SELLER).await,
+        4 * 100,
+        "only the first voucher of each paid"
+    );
     let _ = &world.seller;
 }
 
@@ -351,11 +413,20 @@ impl BuyerWorld {
     async fn seller(&self, ask: PricePerMib) -> (TestPeer, crate::ledger::ChannelId, Vec<u32>) {
         let mut peer = self.swarm.connect("10.0.2.1:6881", 2, true);
         let swarm = &self.swarm;
-        swarm.receive(&peer, handshake(SELLER, self.ledger_id, Some(ask))).unwrap();
+        swarm
+            .receive(&peer, handshake(SELLER, self.ledger_id, Some(ask)))
+            .unwrap();
         swarm.receive(&peer, Message::HaveAll).unwrap();
         let bids = market_messages(&peer.messages());
-        assert!(bids.contains(&MarketMessage::Bid { price: PricePerMib(2 * ASK.0) }), "{bids:?}");
-        swarm.receive(&peer, market(&MarketMessage::Price { price: ask })).unwrap();
+        assert!(
+            bids.contains(&MarketMessage::Bid {
+                price: PricePerMib(2 * ASK.0)
+            }),
+            "{bids:?}"
+        );
+        swarm
+            .receive(&peer, market(&MarketMessage::Price { price: ask }))
+            .unwrap();
         swarm.receive(&peer, Message::Unchoke).unwrap();
         let mut asked = Vec::new();
         for _ in 0..1000 {
@@ -364,10 +435,12 @@ impl BuyerWorld {
                 Message::Request(request) => Some(request.index),
                 _ => None,
             }));
-            let named = market_messages(&sent).into_iter().find_map(|message| match message {
-                MarketMessage::Channel { id } => Some(id),
-                _ => None,
-            });
+            let named = market_messages(&sent)
+                .into_iter()
+                .find_map(|message| match message {
+                    MarketMessage::Channel { id } => Some(id),
+                    _ => None,
+                });
             if let Some(id) = named {
                 return (peer, id, asked);
             }
@@ -390,11 +463,14 @@ impl BuyerWorld {
         };
         self.swarm.receive(peer, block).unwrap();
     }
-
 }
 
 /// Collects the market messages sent to `peer` into `sent` until `done` holds of them.
-async fn collect(peer: &mut TestPeer, sent: &mut Vec<MarketMessage>, done: impl Fn(&[MarketMessage]) -> bool) {
+async fn collect(
+    peer: &mut TestPeer,
+    sent: &mut Vec<MarketMessage>,
+    done: impl Fn(&[MarketMessage]) -> bool,
+) {
     for _ in 0..1000 {
         sent.extend(market_messages(&peer.messages()));
         if done(sent) {
@@ -427,7 +503,11 @@ async fn a_payer_pays_for_verified_pieces_only() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     collect(&mut peer, &mut sent, |_| true).await;
     let one_piece = cost_of(u64::from(PIECE), ASK) as u64;
-    assert_eq!(cumulatives(&sent), [one_piece, 2 * one_piece], "the corrupt piece is not paid for");
+    assert_eq!(
+        cumulatives(&sent),
+        [one_piece, 2 * one_piece],
+        "the corrupt piece is not paid for"
+    );
     assert_eq!(world.buyer.spent(), u128::from(2 * one_piece));
     let _ = (&world.ledger, &world.events);
 }
@@ -438,13 +518,19 @@ async fn a_payer_never_signs_past_its_budget() {
     let budget = one_piece + one_piece / 2;
     let world = BuyerWorld::start(budget).await;
     let (mut peer, channel, asked) = world.seller(ASK).await;
-    let state = PaymentLedger::channel(&*world.ledger, channel).await.unwrap().unwrap();
+    let state = PaymentLedger::channel(&*world.ledger, channel)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(state.amount.base_units, budget, "the deposit is the budget");
     for index in asked.iter().take(3) {
         world.send_piece(&peer, *index, false);
     }
     let mut sent = Vec::new();
-    collect(&mut peer, &mut sent, |sent| sent.contains(&MarketMessage::Close)).await;
+    collect(&mut peer, &mut sent, |sent| {
+        sent.contains(&MarketMessage::Close)
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     collect(&mut peer, &mut sent, |_| true).await;
     assert_eq!(cumulatives(&sent), [one_piece as u64, budget as u64]);

@@ -18,7 +18,7 @@
 
 use crate::amount::Token;
 use crate::ledger::{
-    ChannelId, ChannelState, CloseChannel, Ledger, LedgerError, LedgerId, OpenChannel,
+    ChannelId, ChannelRole, ChannelState, CloseChannel, Ledger, LedgerError, LedgerId, OpenChannel,
     RedeemVoucher, RefundChannel, Signed,
 };
 use crate::tron::Address;
@@ -38,6 +38,9 @@ pub trait PaymentLedger: Send + Sync {
 
     /// A channel's current state, `None` when the ledger has no such channel.
     fn channel(&self, id: ChannelId) -> LedgerFuture<'_, Option<ChannelState>>;
+
+    /// Every channel, open or closed, in which `address` has `role`.
+    fn channels(&self, address: Address, role: ChannelRole) -> LedgerFuture<'_, Vec<ChannelState>>;
 
     /// Opens a channel signed by its payer, locking its amount.
     fn open_channel(&self, request: Signed<OpenChannel>) -> LedgerFuture<'_, ChannelState>;
@@ -64,6 +67,10 @@ impl<L: Ledger> PaymentLedger for L {
 
     fn channel(&self, id: ChannelId) -> LedgerFuture<'_, Option<ChannelState>> {
         Box::pin(Ledger::channel(self, id))
+    }
+
+    fn channels(&self, address: Address, role: ChannelRole) -> LedgerFuture<'_, Vec<ChannelState>> {
+        Box::pin(Ledger::channels(self, address, role))
     }
 
     fn open_channel(&self, request: Signed<OpenChannel>) -> LedgerFuture<'_, ChannelState> {
@@ -153,6 +160,12 @@ mod tests {
         let payee = ledger.balance(address(PAYEE), Token::Btt).await.unwrap();
         let payer = ledger.balance(address(PAYER), Token::Btt).await.unwrap();
         assert_eq!((payee, payer), (350, 650));
+        let as_payee = ledger.channels(address(PAYEE), ChannelRole::Payee);
+        assert_eq!(as_payee.await.unwrap(), [closed.clone()]);
+        let as_payer = ledger.channels(address(PAYER), ChannelRole::Payer);
+        assert_eq!(as_payer.await.unwrap(), [closed.clone()]);
+        let wrong_side = ledger.channels(address(PAYEE), ChannelRole::Payer);
+        assert!(wrong_side.await.unwrap().is_empty());
         let id = ledger.ledger_id().await.unwrap();
         let refund = RefundChannel { channel: closed.id };
         let refund = Signed::sign(refund, &key(PAYER), &id);
@@ -192,6 +205,9 @@ mod tests {
         let error = tron.open_channel(open_request(&id)).await.unwrap_err();
         assert!(matches!(error, LedgerError::Unsupported { .. }), "{error}");
         let error = tron.channel(ChannelId([1; 32])).await.unwrap_err();
+        assert!(matches!(error, LedgerError::Unsupported { .. }), "{error}");
+        let listed = tron.channels(address(PAYEE), ChannelRole::Payee).await;
+        let error = listed.unwrap_err();
         assert!(matches!(error, LedgerError::Unsupported { .. }), "{error}");
     }
 }

@@ -222,7 +222,11 @@ async fn write_loop(
             let batch = next_batch(&mut writer.uploads, grant);
             let bytes: u64 = batch.iter().map(|request| u64::from(request.length)).sum();
             let share = shared.upload_share(key);
-            shared.options.upload_limits.acquire_share(bytes, share).await;
+            shared
+                .options
+                .upload_limits
+                .acquire_share(bytes, share)
+                .await;
             let buffer = std::mem::take(&mut writer.buffer);
             match read_blocks(&shared, buffer, batch).await {
                 Some(filled) => writer.buffer = filled,

@@ -1,18 +1,21 @@
 //! Payment channels on the embedded ledger: the SQL side of
 //! [`crate::ledger::channel`]. A channel's funds live in a lock (see
 //! [`super::locks`]); the `channels` row adds the parties and what the
-//! payee has redeemed so far.
+//! payee has redeemed so far. Channels are found by id, or by payer or
+//! payee through the `channels_payer` and `channels_payee` indexes.
 
-use super::codec::{parse_address, parse_amount, parse_units};
+use super::codec::{parse_address, parse_amount, parse_hash, parse_units};
 use super::locks::{self, LockKind};
 use super::store::{Store, Writer};
 use crate::ledger::channel::{
-    ChannelState, ChannelStatus, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel,
+    ChannelRole, ChannelState, ChannelStatus, CloseChannel, OpenChannel, RedeemVoucher,
+    RefundChannel,
 };
 use crate::ledger::domain::Signed;
 use crate::ledger::error::LedgerError;
 use crate::ledger::id::ChannelId;
 use crate::ledger::MovementKind;
+use crate::tron::Address;
 use rusqlite::{params, Connection, OptionalExtension};
 
 impl Store {
@@ -119,6 +122,15 @@ impl Store {
     pub fn channel(&self, id: ChannelId) -> Result<Option<ChannelState>, LedgerError> {
         load_channel(self.connection(), id)
     }
+
+    /// Every channel, open or closed, in which `address` has `role`, by expiry and then id.
+    pub fn channels_of(
+        &self,
+        address: &Address,
+        role: ChannelRole,
+    ) -> Result<Vec<ChannelState>, LedgerError> {
+        load_channels_of(self.connection(), address, role)
+    }
 }
 
 fn pay_payee(
@@ -164,47 +176,89 @@ fn require_channel(connection: &Connection, id: ChannelId) -> Result<ChannelStat
     load_channel(connection, id)?.ok_or(LedgerError::UnknownChannel { id })
 }
 
+/// The columns a channel is read from, in [`RawChannel::from_row`]'s order.
+const CHANNEL_SELECT: &str =
+    "SELECT c.id, c.payer, c.payee, l.token, c.amount, c.redeemed, l.deadline_ms, l.settled_sequence
+     FROM channels c JOIN locks l ON l.id = c.id";
+
+/// A channel's columns as SQLite returns them, checked by [`RawChannel::parse`].
+struct RawChannel {
+    id: Vec<u8>,
+    payer: Vec<u8>,
+    payee: Vec<u8>,
+    token: String,
+    amount: String,
+    redeemed: String,
+    expires_at_ms: i64,
+    settled: Option<i64>,
+}
+
+impl RawChannel {
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawChannel> {
+        Ok(RawChannel {
+            id: row.get(0)?,
+            payer: row.get(1)?,
+            payee: row.get(2)?,
+            token: row.get(3)?,
+            amount: row.get(4)?,
+            redeemed: row.get(5)?,
+            expires_at_ms: row.get(6)?,
+            settled: row.get(7)?,
+        })
+    }
+
+    fn parse(self) -> Result<ChannelState, LedgerError> {
+        Ok(ChannelState {
+            id: ChannelId(parse_hash(self.id)?),
+            payer: parse_address(&self.payer)?,
+            payee: parse_address(&self.payee)?,
+            amount: parse_amount(&self.token, &self.amount)?,
+            redeemed: parse_units(&self.redeemed)?,
+            expires_at_ms: self.expires_at_ms,
+            status: if self.settled.is_some() {
+                ChannelStatus::Closed
+            } else {
+                ChannelStatus::Open
+            },
+        })
+    }
+}
+
 fn load_channel(
     connection: &Connection,
     id: ChannelId,
 ) -> Result<Option<ChannelState>, LedgerError> {
-    let row = connection
-        .prepare_cached(
-            "SELECT c.payer, c.payee, l.token, c.amount, c.redeemed, l.deadline_ms, l.settled_sequence
-             FROM channels c JOIN locks l ON l.id = c.id WHERE c.id = ?1",
-        )
+    let raw = connection
+        .prepare_cached(&format!("{CHANNEL_SELECT} WHERE c.id = ?1"))
         .and_then(|mut statement| {
             statement
-                .query_row([id.0.as_slice()], |row| {
-                    Ok((
-                        row.get::<_, Vec<u8>>(0)?,
-                        row.get::<_, Vec<u8>>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, String>(4)?,
-                        row.get::<_, i64>(5)?,
-                        row.get::<_, Option<i64>>(6)?,
-                    ))
-                })
+                .query_row([id.0.as_slice()], RawChannel::from_row)
                 .optional()
         })
         .map_err(LedgerError::storage("reading a channel"))?;
-    let Some((payer, payee, token, amount, redeemed, expires_at_ms, settled)) = row else {
-        return Ok(None);
+    raw.map(RawChannel::parse).transpose()
+}
+
+/// Every channel in which `address` has `role`, by expiry and then id.
+fn load_channels_of(
+    connection: &Connection,
+    address: &Address,
+    role: ChannelRole,
+) -> Result<Vec<ChannelState>, LedgerError> {
+    let column = match role {
+        ChannelRole::Payer => "payer",
+        ChannelRole::Payee => "payee",
     };
-    Ok(Some(ChannelState {
-        id,
-        payer: parse_address(&payer)?,
-        payee: parse_address(&payee)?,
-        amount: parse_amount(&token, &amount)?,
-        redeemed: parse_units(&redeemed)?,
-        expires_at_ms,
-        status: if settled.is_some() {
-            ChannelStatus::Closed
-        } else {
-            ChannelStatus::Open
-        },
-    }))
+    let sql = format!("{CHANNEL_SELECT} WHERE c.{column} = ?1 ORDER BY l.deadline_ms, c.id");
+    let raws = connection
+        .prepare_cached(&sql)
+        .and_then(|mut statement| {
+            statement
+                .query_map([address.as_bytes().as_slice()], RawChannel::from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .map_err(LedgerError::storage("listing channels"))?;
+    raws.into_iter().map(RawChannel::parse).collect()
 }
 
 #[cfg(test)]
@@ -508,6 +562,62 @@ mod tests {
             Err(LedgerError::ChannelClosed { .. })
         ));
         fixture.assert_conserved();
+    }
+
+    #[test]
+    fn channels_are_listed_by_payer_or_payee_open_or_closed_by_expiry() {
+        let (mut fixture, first) = with_channel();
+        fixture.fund(&address(3), 100);
+        let ledger = fixture.store.ledger_id();
+        let mut sooner = open_request(100, 2);
+        sooner.expires_at_ms = START_MS + 60_000;
+        let sooner = fixture
+            .store
+            .open_channel(&Signed::sign(sooner, &key(PAYER), &ledger))
+            .unwrap();
+        let other = OpenChannel {
+            payer: address(3),
+            payee: address(PAYER),
+            ..open_request(50, 3)
+        };
+        let other = fixture
+            .store
+            .open_channel(&Signed::sign(other, &key(3), &ledger))
+            .unwrap();
+        let closed = close(&mut fixture, first, Some(20), PAYEE).unwrap();
+        let ids = |seed: u8, role| -> Vec<ChannelId> {
+            let channels = fixture.store.channels_of(&address(seed), role);
+            channels
+                .unwrap()
+                .into_iter()
+                .map(|state| state.id)
+                .collect()
+        };
+        assert_eq!(ids(PAYER, ChannelRole::Payer), [sooner.id, first]);
+        assert_eq!(ids(PAYEE, ChannelRole::Payee), [sooner.id, first]);
+        assert_eq!(ids(PAYER, ChannelRole::Payee), [other.id]);
+        assert_eq!(ids(3, ChannelRole::Payer), [other.id]);
+        assert!(ids(PAYEE, ChannelRole::Payer).is_empty());
+        assert!(ids(9, ChannelRole::Payee).is_empty());
+        let listed = fixture
+            .store
+            .channels_of(&address(PAYEE), ChannelRole::Payee)
+            .unwrap();
+        assert_eq!(listed, [sooner, closed]);
+    }
+
+    #[test]
+    fn listing_by_party_uses_the_indexes() {
+        let fixture = Fixture::new();
+        for (column, index) in [("payer", "channels_payer"), ("payee", "channels_payee")] {
+            let sql = format!("EXPLAIN QUERY PLAN {CHANNEL_SELECT} WHERE c.{column} = x'00'");
+            let connection = fixture.store.connection();
+            let mut statement = connection.prepare(&sql).unwrap();
+            let details = statement.query_map([], |row| row.get::<_, String>(3));
+            let plan: Vec<String> = details.unwrap().map(Result::unwrap).collect();
+            let plan = plan.join("; ");
+            assert!(plan.contains(index), "{column}: {plan}");
+        }
     }
 
     #[test]

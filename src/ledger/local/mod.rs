@@ -30,7 +30,9 @@ pub mod store;
 
 pub use store::{Clock, OpenOptions, Store};
 
-use super::channel::{ChannelState, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel};
+use super::channel::{
+    ChannelRole, ChannelState, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel,
+};
 use super::domain::Signed;
 use super::error::LedgerError;
 use super::escrow::{CampaignState, CreateCampaign, Pledge};
@@ -251,6 +253,15 @@ impl Ledger for LocalLedger {
 
     async fn channel(&self, id: ChannelId) -> Result<Option<ChannelState>, LedgerError> {
         self.blocking(move |store| store.channel(id)).await
+    }
+
+    async fn channels(
+        &self,
+        address: Address,
+        role: ChannelRole,
+    ) -> Result<Vec<ChannelState>, LedgerError> {
+        self.blocking(move |store| store.channels_of(&address, role))
+            .await
     }
 
     async fn create_campaign(

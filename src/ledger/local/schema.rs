@@ -18,7 +18,12 @@
 //! (address, token), `movements` (every applied change with its sequence
 //! number: transfers, mints and the movements in and out of locks), `locks`
 //! (funds held by a channel or campaign, with a deadline and a settled-once
-//! mark), `channels`, `campaigns` and `pledges`.
+//! mark), `channels` (indexed by payer and by payee), `campaigns` and
+//! `pledges`.
+//!
+//! An index is not a change of format: a file without one gets it on its
+//! next opening (`CREATE INDEX IF NOT EXISTS`), and an older btt reads a
+//! file with it, so adding one keeps the schema version.
 
 use crate::ledger::error::LedgerError;
 use crate::ledger::id::LedgerId;
@@ -73,6 +78,8 @@ CREATE TABLE IF NOT EXISTS channels (
     amount TEXT NOT NULL,
     redeemed TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS channels_payer ON channels (payer);
+CREATE INDEX IF NOT EXISTS channels_payee ON channels (payee);
 CREATE TABLE IF NOT EXISTS campaigns (
     id BLOB PRIMARY KEY REFERENCES locks (id),
     creator BLOB NOT NULL,

@@ -8,7 +8,9 @@
 
 use super::tron_json;
 use crate::amount::{Amount, Token};
-use crate::ledger::channel::{CloseChannel, OpenChannel, RedeemVoucher, RefundChannel};
+use crate::ledger::channel::{
+    ChannelRole, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel,
+};
 use crate::ledger::domain::Signed;
 use crate::ledger::error::LedgerError;
 use crate::ledger::escrow::{CreateCampaign, Pledge};
@@ -158,6 +160,22 @@ pub async fn channel(State(ledger): State<LocalLedger>, bytes: Bytes) -> Json<Va
             .channel(query.id)
             .await?
             .map_or(json!({}), |state| json!(state)))
+    })
+    .await
+}
+
+/// `/btt/channels` body.
+#[derive(Debug, Deserialize)]
+struct ChannelsQuery {
+    address: Address,
+    role: ChannelRole,
+}
+
+/// `POST /btt/channels {"address", "role": "payer" | "payee"}`: every
+/// channel, open or closed, in which the address has the role, as an array.
+pub async fn channels(State(ledger): State<LocalLedger>, bytes: Bytes) -> Json<Value> {
+    run(&bytes, |query: ChannelsQuery| async move {
+        ledger.channels(query.address, query.role).await
     })
     .await
 }

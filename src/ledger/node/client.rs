@@ -11,7 +11,7 @@
 
 use crate::amount::{Amount, Token};
 use crate::ledger::channel::{
-    ChannelState, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel,
+    ChannelRole, ChannelState, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel,
 };
 use crate::ledger::domain::Signed;
 use crate::ledger::error::LedgerError;
@@ -247,6 +247,16 @@ impl NodeClient {
         self.post("/btt/channel", &json!({ "id": id })).await
     }
 
+    /// Every channel in which `address` has `role`.
+    pub async fn channels(
+        &self,
+        address: Address,
+        role: ChannelRole,
+    ) -> Result<Vec<ChannelState>, LedgerError> {
+        let body = json!({ "address": address, "role": role });
+        self.post_required("/btt/channels", &body).await
+    }
+
     /// Starts a creator-signed campaign.
     pub async fn create_campaign(
         &self,
@@ -354,6 +364,14 @@ impl Ledger for NodeClient {
 
     async fn channel(&self, id: ChannelId) -> Result<Option<ChannelState>, LedgerError> {
         NodeClient::channel(self, id).await
+    }
+
+    async fn channels(
+        &self,
+        address: Address,
+        role: ChannelRole,
+    ) -> Result<Vec<ChannelState>, LedgerError> {
+        NodeClient::channels(self, address, role).await
     }
 
     async fn create_campaign(

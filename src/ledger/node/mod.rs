@@ -91,6 +91,7 @@ pub fn router(ledger: LocalLedger, config: &NodeConfig) -> Router {
         .route("/btt/history", post(btt_routes::history))
         .route("/btt/mint", post(btt_routes::mint))
         .route("/btt/channel", post(btt_routes::channel))
+        .route("/btt/channels", post(btt_routes::channels))
         .route("/btt/channel/open", post(btt_routes::open_channel))
         .route("/btt/channel/redeem", post(btt_routes::redeem_voucher))
         .route("/btt/channel/close", post(btt_routes::close_channel))
@@ -591,6 +592,24 @@ mod tests {
         assert_eq!(closed["status"], "closed");
         let channel = node.post("/btt/channel", json!({ "id": id })).await;
         assert_eq!(channel["redeemed"], 150);
+        let paid_by_alice = node
+            .post(
+                "/btt/channels",
+                json!({ "address": alice, "role": "payer" }),
+            )
+            .await;
+        assert_eq!(paid_by_alice, json!([channel]));
+        let paying_alice = node
+            .post(
+                "/btt/channels",
+                json!({ "address": alice, "role": "payee" }),
+            )
+            .await;
+        assert_eq!(paying_alice, json!([]));
+        let no_role = node
+            .post("/btt/channels", json!({ "address": alice, "role": "both" }))
+            .await;
+        assert!(no_role["Error"].is_string(), "{no_role}");
         let balance = node
             .post("/btt/balance", json!({ "address": bob, "token": "btt" }))
             .await;
