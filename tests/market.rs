@@ -126,7 +126,12 @@ impl Market {
             .args(["--wallet", "carol", "--ask", ask])
             .args(extra)
             .arg(&self.fixture.torrent);
-        let mut child = self.env().spawn("btt-seed run", command);
+        self.listening("btt-seed run", command)
+    }
+
+    /// Starts `command` and waits for its `listening` record.
+    fn listening(&self, label: &str, command: Command) -> Seeder {
+        let mut child = self.env().spawn(label, command);
         let record = child.read_record(COMMAND, "listening");
         let port = record["addr"]
             .as_str()
@@ -134,6 +139,17 @@ impl Market {
             .map(|addr| addr.port())
             .expect("a listening record");
         Seeder { child, port }
+    }
+
+    /// `btt-seed run` selling nothing.
+    fn seed_plain(&self) -> Seeder {
+        let mut command = self.command("btt-seed");
+        command
+            .args(["run", "--no-dht", "--no-tracker", "--listen", "127.0.0.1:0"])
+            .arg("--data")
+            .arg(&self.fixture.data)
+            .arg(&self.fixture.torrent);
+        self.listening("btt-seed run (plain)", command)
     }
 
     /// `btt-get` of the torrent from `seeder` into `out-NAME`, with `extra` flags.
@@ -292,4 +308,131 @@ fn two_bidders_for_one_slot_the_higher_pays_the_lower_bid() {
     assert_eq!(market.balance("alice"), FUNDS - spent);
     assert_eq!(market.balance("bob"), FUNDS - bob_spent);
     assert_eq!(market.balance("carol"), earned);
+}
+
+/// Polls until `child` printed `count` records of `kind`; returns them.
+fn wait_records(child: &Child, kind: &str, count: usize) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + DOWNLOAD;
+    while std::time::Instant::now() < deadline {
+        let found: Vec<Value> = child
+            .json_records()
+            .into_iter()
+            .filter(|record| record["type"] == kind)
+            .collect();
+        if found.len() >= count {
+            return found;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("fewer than {count} {kind} records\n{}", child.diagnostics());
+}
+
+/// Kills `child` with SIGKILL and reaps it.
+fn kill_9(child: &mut Child) {
+    child.signal(libc::SIGKILL);
+    child.wait_timeout(COMMAND);
+    assert!(child.killed_by(libc::SIGKILL), "{}", child.label());
+}
+
+/// The highest `field` of the `kind` records of `child`.
+fn max_units(child: &Child, kind: &str, field: &str) -> u128 {
+    let records = child.json_records();
+    let of_kind = records.iter().filter(|record| record["type"] == kind);
+    of_kind
+        .map(|record| units(&record[field]))
+        .max()
+        .unwrap_or(0)
+}
+
+/// `kill -9` of the seller while a payer pays: a restart closes the
+/// channel with the best voucher it had journaled, so every voucher it
+/// accepted is paid, once; a second restart pays nothing more.
+#[test]
+fn a_seller_killed_mid_download_is_paid_what_it_accepted_when_it_restarts() {
+    let market = Market::new(Backend::Embedded);
+    let flags = ["--slots", "1", "--up-limit", "2MiB"];
+    let mut seller = market.seed("0.01BTT/MiB", &flags);
+    let (mut payer, _) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
+    wait_records(&seller.child, "earning", 2);
+    kill_9(&mut seller.child);
+    let printed = max_units(&seller.child, "earning", "cumulative_base_units");
+    payer.terminate();
+    let signed = max_units(&payer, "payment", "cumulative_base_units");
+
+    let mut restarted = market.seed("0.01BTT/MiB", &flags);
+    let closed = wait_closed(&mut restarted.child, ALICE);
+    restarted.child.terminate();
+    let paid = units(&closed["redeemed_base_units"]);
+    assert!(
+        paid >= printed && paid <= signed,
+        "{printed} <= {paid} <= {signed}"
+    );
+    assert_eq!(market.balance("carol"), paid);
+    assert_eq!(market.balance("alice"), FUNDS - paid);
+
+    let mut again = market.seed("0.01BTT/MiB", &flags);
+    std::thread::sleep(Duration::from_secs(2));
+    again.child.terminate();
+    assert!(records(&again.child.json_records(), "settlement").is_empty());
+    assert_eq!(market.balance("carol"), paid, "nothing is paid twice");
+}
+
+/// `kill -9` of a payer: the seller closes its channel when the connection
+/// drops, so the payer gets the rest back at once and its next run has
+/// nothing to refund.
+#[test]
+fn a_payer_killed_mid_download_gets_the_rest_back_when_the_seller_closes() {
+    let market = Market::new(Backend::Embedded);
+    let mut seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "2MiB"]);
+    let (mut payer, _) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
+    wait_records(&seller.child, "earning", 2);
+    kill_9(&mut payer);
+    let closed = wait_closed(&mut seller.child, ALICE);
+    let paid = units(&closed["redeemed_base_units"]);
+    let accepted = max_units(&seller.child, "earning", "cumulative_base_units");
+    assert_eq!(paid, accepted, "closed with the last voucher accepted");
+    assert_eq!(market.balance("alice"), FUNDS - paid);
+    assert_eq!(market.balance("carol"), paid);
+    let (mut again, out) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
+    again.wait_success(DOWNLOAD);
+    market.assert_complete(&out);
+    assert!(records(&again.json_records(), "refund").is_empty());
+    seller.child.terminate();
+}
+
+/// `kill -9` of a payer and its seller together, so nobody closes the
+/// channel: after its timeout the payer's next run takes the deposit back.
+#[test]
+fn a_channel_nobody_closed_is_refunded_to_the_payer_after_its_timeout() {
+    let market = Market::new(Backend::Embedded);
+    let mut seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "2MiB"]);
+    let bid = [
+        "--wallet",
+        "alice",
+        "--bid",
+        "0.02BTT/MiB",
+        "--budget",
+        "5BTT",
+    ];
+    let timeout = ["--channel-timeout", "3s"];
+    let (mut payer, _) = market.get("alice", &seller, &[&bid[..], &timeout[..]].concat());
+    wait_records(&payer, "payment", 1);
+    kill_9(&mut seller.child);
+    kill_9(&mut payer);
+    let locked = FUNDS - market.balance("alice");
+    assert!(locked > 0, "the deposit is locked");
+    std::thread::sleep(Duration::from_secs(4));
+
+    let mut plain = market.seed_plain();
+    let (mut again, out) = market.get("alice", &plain, &bid);
+    again.wait_success(DOWNLOAD);
+    market.assert_complete(&out);
+    let refunds = records(&again.json_records(), "refund")
+        .into_iter()
+        .cloned()
+        .collect::<Vec<_>>();
+    assert_eq!(refunds.len(), 1, "{}", again.diagnostics());
+    assert_eq!(units(&refunds[0]["refunded_base_units"]), locked);
+    assert_eq!(market.balance("alice"), FUNDS);
+    plain.child.terminate();
 }

@@ -11,12 +11,12 @@ use crate::amount::{Amount, Token};
 use crate::config::Dirs;
 use crate::market::buyer::{Buyer, BuyerConfig};
 use crate::market::credit::DEFAULT_CREDIT;
-use crate::market::events::{MarketEvent, MarketEvents, MarketTotals};
+use crate::market::events::{MarketEvent, MarketEvents, MarketTotals, RefundRecord};
 use crate::market::journal::VoucherJournal;
 use crate::market::price::{parse_price, PricePerMib};
 use crate::market::seller::{settle_leftovers, Seller, SellerConfig};
 use crate::output::{Output, Record};
-use crate::payment::PaymentLedger;
+use crate::payment::{refund_expired, PaymentLedger};
 use crate::swarm::choker::DEFAULT_SLOTS;
 use crate::swarm::client::TorrentOptions;
 use crate::swarm::events::Summary;
@@ -162,6 +162,34 @@ pub fn plain_choker(args: &SellArgs) -> ChokerFactory {
     ChokerFactory::tit_for_tat(args.slots)
 }
 
+/// Takes back what channels of an earlier run hold after their timeout
+/// (a crash, or a seller that never closed); a failure is a warning.
+async fn refund_expired_channels(trader: &Trader, events: &MarketEvents) {
+    let now_ms = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis(),
+    )
+    .unwrap_or(i64::MAX);
+    match refund_expired(&*trader.ledger, &trader.key, now_ms).await {
+        Ok(refunded) => {
+            for channel in refunded {
+                let back = channel.amount.base_units.saturating_sub(channel.redeemed);
+                events.send(MarketEvent::Refund(RefundRecord {
+                    channel: channel.id,
+                    payee: channel.payee,
+                    refunded: btt(back),
+                    refunded_base_units: back,
+                }));
+            }
+        }
+        Err(error) => events.send(MarketEvent::Warning(format!(
+            "could not refund expired channels yet: {error}"
+        ))),
+    }
+}
+
 /// One torrent's side of the market, while it runs.
 pub enum Market {
     /// `btt-seed run --ask`, with the free peers' share of the upload limit.
@@ -179,6 +207,7 @@ impl Market {
             return Ok(None);
         };
         let trader = trader(wallet, &args.ledger, args.password.clone()).await?;
+        refund_expired_channels(&trader, &events).await;
         let buyer = Buyer::new(BuyerConfig {
             bid,
             budget,
@@ -307,6 +336,7 @@ fn print_event(output: &Output, event: MarketEvent) {
         MarketEvent::Payment(record) => output.record(&record),
         MarketEvent::Earning(record) => output.record(&record),
         MarketEvent::Settlement(record) => output.record(&record),
+        MarketEvent::Refund(record) => output.record(&record),
         MarketEvent::Notice(line) => {
             output.info(line);
             Ok(())

@@ -1,6 +1,6 @@
 //! What the market tells the command that runs it: one record per market
 //! event (`market_peer`, `bid`, `won`, `payment` on a payer; `earning` and
-//! `settlement` on a seller), lines for a person on stderr, and the totals
+//! `settlement` on a seller; `refund` of a payer's expired channels), lines for a person on stderr, and the totals
 //! that join each run's `summary`. Amounts are given twice, as text
 //! (`0.05BTT`) and as integer base units (`..._base_units`), as every
 //! btt record gives them (base units as strings of digits, which JSON
@@ -30,6 +30,8 @@ pub enum MarketEvent {
     Earning(EarningRecord),
     /// A channel paying us was redeemed or closed on the ledger.
     Settlement(SettlementRecord),
+    /// An expired channel of ours was refunded.
+    Refund(RefundRecord),
     /// A line for a person (stderr), shown unless quiet.
     Notice(String),
     /// A warning (stderr).
@@ -220,6 +222,31 @@ impl Record for SettlementRecord {
             self.payer,
             self.redeemed,
             if self.closed { ", closed" } else { "" }
+        ))
+    }
+}
+
+/// An expired channel of the payer's, refunded (`refund`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RefundRecord {
+    /// The channel.
+    pub channel: ChannelId,
+    /// The seller it paid.
+    pub payee: Address,
+    /// What came back.
+    pub refunded: String,
+    /// The same in base units.
+    #[serde(serialize_with = "units")]
+    pub refunded_base_units: u128,
+}
+
+impl Record for RefundRecord {
+    const TYPE: &'static str = "refund";
+
+    fn human(&self) -> Option<String> {
+        Some(format!(
+            "refunded expired channel {} to {}: {} back",
+            self.channel, self.payee, self.refunded
         ))
     }
 }
