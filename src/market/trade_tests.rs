@@ -537,3 +537,34 @@ async fn a_payer_never_signs_past_its_budget() {
     assert_eq!(world.buyer.spent(), budget);
     let _ = &world.events;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_winner_that_ignores_need_payment_falls_back_to_a_free_slot_at_the_next_rechoke() {
+    let world = SellerWorld::start().await;
+    let mut peer = world.winner("10.0.3.1:6881");
+    world.channel(&peer, 1_000_000, 1).await;
+    assert_eq!(
+        served(&world.swarm, &mut peer, 0, 4),
+        2,
+        "no more than the window unpaid"
+    );
+    world.swarm.tick();
+    let due = cost_of(2 * u64::from(PIECE), ASK) as u64;
+    assert!(market_messages(&peer.messages()).contains(&MarketMessage::NeedPayment { amount: due }));
+    tokio::time::sleep(super::seller_book::PAYMENT_GRACE + Duration::from_millis(100)).await;
+    world.swarm.rechoke();
+    let told = market_messages(&peer.messages());
+    assert_eq!(
+        told,
+        [MarketMessage::Price {
+            price: PricePerMib(0)
+        }],
+        "free from now on"
+    );
+    assert_eq!(
+        served(&world.swarm, &mut peer, 4, 4),
+        4,
+        "a free slot is not metered"
+    );
+    assert_eq!(world.events.earnings(), Vec::<u128>::new());
+}
