@@ -19,6 +19,9 @@ _btt__seed() {
             btt__seed,create)
                 cmd="btt__seed__subcmd__create"
                 ;;
+            btt__seed,earnings)
+                cmd="btt__seed__subcmd__earnings"
+                ;;
             btt__seed,help)
                 cmd="btt__seed__subcmd__help"
                 ;;
@@ -36,6 +39,9 @@ _btt__seed() {
                 ;;
             btt__seed__subcmd__help,create)
                 cmd="btt__seed__subcmd__help__subcmd__create"
+                ;;
+            btt__seed__subcmd__help,earnings)
+                cmd="btt__seed__subcmd__help__subcmd__earnings"
                 ;;
             btt__seed__subcmd__help,help)
                 cmd="btt__seed__subcmd__help__subcmd__help"
@@ -59,7 +65,7 @@ _btt__seed() {
 
     case "${cmd}" in
         btt__seed)
-            opts="-q -v -h -V --json --quiet --verbose --help --version create show verify tracker run help"
+            opts="-q -v -h -V --json --quiet --verbose --help --version create show verify tracker run earnings help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -114,8 +120,30 @@ _btt__seed() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        btt__subcmd__seed__subcmd__earnings)
+            opts="-q -v -h --wallet --ledger --dev --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --wallet)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         btt__subcmd__seed__subcmd__help)
-            opts="create show verify tracker run help"
+            opts="create show verify tracker run earnings help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -129,6 +157,20 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__seed__subcmd__help__subcmd__earnings)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

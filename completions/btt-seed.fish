@@ -34,6 +34,7 @@ complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "show" -d 'Show a 
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "verify" -d 'Check the data of a torrent against its piece hashes'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "tracker" -d 'Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "run" -d 'Seed torrents from one process until stopped'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "earnings" -d 'List the payment channels paying a wallet: deposit, earned, pending, status'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -s o -l output -d 'Where to write the .torrent [default: NAME.torrent]' -r -F
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -s a -l announce -d 'Tracker announce URL; repeat for more tiers, or comma-separate URLs of one tier' -r
@@ -82,9 +83,17 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l json -d 'Print
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s h -l help -d 'Print help'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run help" -f -a "create" -d 'Create a .torrent from a file or directory'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run help" -f -a "show" -d 'Show a torrent\'s name, info-hash, size, files, pieces, trackers and magnet link'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run help" -f -a "verify" -d 'Check the data of a torrent against its piece hashes'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run help" -f -a "tracker" -d 'Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run help" -f -a "run" -d 'Seed torrents from one process until stopped'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l wallet -d 'The wallet (or address) that was paid' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -s h -l help -d 'Print help'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "create" -d 'Create a .torrent from a file or directory'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "show" -d 'Show a torrent\'s name, info-hash, size, files, pieces, trackers and magnet link'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "verify" -d 'Check the data of a torrent against its piece hashes'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "tracker" -d 'Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "run" -d 'Seed torrents from one process until stopped'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "earnings" -d 'List the payment channels paying a wallet: deposit, earned, pending, status'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

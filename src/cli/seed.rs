@@ -1,5 +1,10 @@
 //! `btt-seed`: create torrents, show and verify them, run the embedded
-//! tracker, and seed many torrents from one process (foreground or cron).
+//! tracker, seed many torrents from one process (foreground or cron), and
+//! list what the channels paying a wallet have earned (`earnings`).
+
+mod earnings;
+
+pub use earnings::{Earning, EarningsArgs, EarningsSummary, TokenTotal};
 
 use super::exit::{with_status, ExitStatus};
 use super::interrupt;
@@ -50,6 +55,8 @@ pub enum SeedCommand {
     Tracker(TrackerArgs),
     /// Seed torrents from one process until stopped
     Run(RunArgs),
+    /// List the payment channels paying a wallet: deposit, earned, pending, status
+    Earnings(EarningsArgs),
 }
 
 /// `btt-seed create`.
@@ -166,6 +173,7 @@ pub fn main() -> ExitCode {
         SeedCommand::Run(run_args) => {
             super::runtime().and_then(|runtime| runtime.block_on(run(run_args, &output)))
         }
+        SeedCommand::Earnings(earnings_args) => earnings::run(earnings_args, &output),
     };
     finish(&output, result)
 }
