@@ -14,7 +14,7 @@
 use super::journal::{JournalError, OpenEntry, VoucherJournal};
 use crate::ledger::{
     ChannelId, ChannelState, ChannelStatus, CloseChannel, ErrorKind, LedgerError, LedgerId,
-    RedeemVoucher, Signed,
+    RedeemVoucher, Signed, Voucher,
 };
 use crate::payment::PaymentLedger;
 use crate::tron::Address;
@@ -108,10 +108,7 @@ impl Settler<'_> {
         }
     }
 
-    async fn redeem(
-        &self,
-        voucher: Signed<crate::ledger::Voucher>,
-    ) -> Result<ChannelState, LedgerError> {
+    async fn redeem(&self, voucher: Signed<Voucher>) -> Result<ChannelState, LedgerError> {
         let request = Signed::sign(RedeemVoucher { voucher }, self.payee, &self.ledger_id);
         self.ledger.redeem_voucher(request).await
     }
@@ -119,7 +116,7 @@ impl Settler<'_> {
     async fn close(
         &self,
         channel: ChannelId,
-        voucher: Option<Signed<crate::ledger::Voucher>>,
+        voucher: Option<Signed<Voucher>>,
     ) -> Result<ChannelState, LedgerError> {
         let request = Signed::sign(
             CloseChannel { channel, voucher },
@@ -181,6 +178,8 @@ mod tests {
     /// the payee, and an empty journal beside it.
     struct Setup {
         ledger: LocalLedger,
+        /// What [`settle`] runs against: the ledger itself, or a node serving it.
+        settles_on: Arc<dyn PaymentLedger>,
         journal: Arc<VoucherJournal>,
         channel: ChannelState,
         _dir: tempfile::TempDir,
@@ -206,6 +205,7 @@ mod tests {
             let channel = ledger.open_channel(request).await.unwrap();
             let journal = VoucherJournal::open(&dir.path().join("vouchers.sqlite")).unwrap();
             Setup {
+                settles_on: Arc::new(ledger.clone()),
                 ledger,
                 journal: Arc::new(journal),
                 channel,
@@ -213,7 +213,7 @@ mod tests {
             }
         }
 
-        fn voucher(&self, units: u128) -> Signed<crate::ledger::Voucher> {
+        fn voucher(&self, units: u128) -> Signed<Voucher> {
             sign_voucher(&self.channel, btt(units), &key(PAYER), &self.ledger.id()).unwrap()
         }
 
@@ -223,8 +223,27 @@ mod tests {
                 .unwrap();
         }
 
+        /// Settles through a `btt-wallet node` serving the ledger from now
+        /// on; the node stops when the returned sender is dropped.
+        async fn through_a_node(&mut self) -> tokio::sync::oneshot::Sender<()> {
+            use crate::ledger::node::{client::NodeClient, serve, NodeConfig};
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let served = self.ledger.clone();
+            tokio::spawn(async move {
+                let config = NodeConfig::default();
+                serve(listener, served, &config, async {
+                    let _ = stopped.await;
+                })
+                .await
+            });
+            self.settles_on = Arc::new(NodeClient::new(&url).unwrap());
+            stop
+        }
+
         async fn settle(&self, close: bool) -> Vec<ChannelState> {
-            settle(&self.journal, &self.ledger, &key(PAYEE), close)
+            settle(&self.journal, &*self.settles_on, &key(PAYEE), close)
                 .await
                 .unwrap()
         }
@@ -234,7 +253,7 @@ mod tests {
             (balance(PAYER).await.unwrap(), balance(PAYEE).await.unwrap())
         }
 
-        fn unsettled(&self) -> Vec<Signed<crate::ledger::Voucher>> {
+        fn unsettled(&self) -> Vec<Signed<Voucher>> {
             self.journal.unsettled(&self.ledger.id()).unwrap()
         }
     }
@@ -306,6 +325,29 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn refusals_from_a_node_count_as_settled_too() {
+        let mut setup = Setup::new().await;
+        let _node = setup.through_a_node().await;
+        setup.record(250);
+        let unmarked = RedeemVoucher {
+            voucher: setup.voucher(250),
+        };
+        let unmarked = Signed::sign(unmarked, &key(PAYEE), &setup.ledger.id());
+        setup.ledger.redeem_voucher(unmarked).await.unwrap();
+        assert_eq!(setup.settle(false).await[0].redeemed, 250);
+        setup.record(300);
+        let close = close_with(setup.voucher(280), &key(PAYEE), &setup.ledger.id());
+        setup.ledger.close_channel(close).await.unwrap();
+        let settled = setup.settle(true).await;
+        assert_eq!(
+            (settled[0].redeemed, settled[0].status),
+            (280, ChannelStatus::Closed)
+        );
+        assert!(setup.unsettled().is_empty());
+        assert_eq!(setup.balances().await, (720, 280));
+    }
+
+    #[tokio::test]
     async fn another_payees_vouchers_are_left_alone() {
         let setup = Setup::new().await;
         setup.record(300);
@@ -319,7 +361,7 @@ mod tests {
     async fn a_refusal_is_reported_after_the_other_channels_settle() {
         let setup = Setup::new().await;
         let ledger = setup.ledger.id();
-        let unknown = crate::ledger::Voucher {
+        let unknown = Voucher {
             channel: ChannelId([0; 32]),
             payee: address(PAYEE),
             cumulative: btt(10),
