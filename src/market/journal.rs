@@ -158,11 +158,6 @@ impl VoucherJournal {
             .map_err(self.storage("committing the schema"))
     }
 
-    /// Where the journal lives.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Keeps `voucher` as the channel's best on `ledger` unless one of an
     /// equal or higher cumulative is kept already; on disk when it returns.
     pub fn record(&self, ledger: &LedgerId, voucher: &Signed<Voucher>) -> Result<(), JournalError> {
