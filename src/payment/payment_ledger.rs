@@ -161,9 +161,9 @@ mod tests {
         let payer = ledger.balance(address(PAYER), Token::Btt).await.unwrap();
         assert_eq!((payee, payer), (350, 650));
         let as_payee = ledger.channels(address(PAYEE), ChannelRole::Payee);
-        assert_eq!(as_payee.await.unwrap(), [closed.clone()]);
+        assert_eq!(as_payee.await.unwrap(), std::slice::from_ref(&closed));
         let as_payer = ledger.channels(address(PAYER), ChannelRole::Payer);
-        assert_eq!(as_payer.await.unwrap(), [closed.clone()]);
+        assert_eq!(as_payer.await.unwrap(), std::slice::from_ref(&closed));
         let wrong_side = ledger.channels(address(PAYEE), ChannelRole::Payer);
         assert!(wrong_side.await.unwrap().is_empty());
         let id = ledger.ledger_id().await.unwrap();
