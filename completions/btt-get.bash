@@ -23,7 +23,7 @@ _btt__get() {
 
     case "${cmd}" in
         btt__get)
-            opts="-o -q -v -h -V --output --metadata-only --metadata-timeout --peer --listen --no-tracker --max-peers --max-connections --dht --no-dht --dht-listen --dht-bootstrap --select --sequential --recheck --seed-ratio --seed-time --for --stall-timeout --up-limit --down-limit --on-complete --json --quiet --verbose --help --version"
+            opts="-o -q -v -h -V --output --metadata-only --metadata-timeout --peer --listen --no-tracker --max-peers --max-connections --dht --no-dht --dht-listen --dht-bootstrap --select --sequential --recheck --seed-ratio --seed-time --for --stall-timeout --up-limit --down-limit --on-complete --bid --budget --wallet --channel-timeout --ledger --dev --password-file --unsafe-password --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -94,6 +94,34 @@ _btt__get() {
                     return 0
                     ;;
                 --on-complete)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wallet)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --channel-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-password)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

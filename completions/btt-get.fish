@@ -14,12 +14,20 @@ complete -c btt-get -l stall-timeout -d 'Give up (exit 4) when no data arrives f
 complete -c btt-get -l up-limit -d 'Upload limit per second, e.g. 2MiB' -r
 complete -c btt-get -l down-limit -d 'Download limit per second, e.g. 10MiB' -r
 complete -c btt-get -l on-complete -d 'Run this shell command on completion, with BTT_NAME, BTT_INFO_HASH and BTT_PATH set' -r
+complete -c btt-get -l bid -d 'Bid this price for sellers\' upload slots, e.g. 0.05BTT/MiB (needs --wallet and --budget)' -r
+complete -c btt-get -l budget -d 'The most to pay in this run, e.g. 20BTT' -r
+complete -c btt-get -l wallet -d 'The wallet that pays' -r
+complete -c btt-get -l channel-timeout -d 'How long a channel\'s deposit stays locked if a seller never closes it' -r
+complete -c btt-get -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-get -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-get -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-get -l metadata-only -d 'Only fetch a magnet link\'s metadata and write it as a .torrent file (to -o, or NAME.torrent in it when it is a directory)'
 complete -c btt-get -l no-tracker -d 'Do not announce to the torrent\'s trackers'
 complete -c btt-get -l dht -d 'Find and announce peers through the DHT (the default; never for private torrents)'
 complete -c btt-get -l no-dht -d 'Do not use the DHT'
 complete -c btt-get -l sequential -d 'Download pieces in order, for playing while downloading'
 complete -c btt-get -l recheck -d 'Re-hash every piece on disk before starting'
+complete -c btt-get -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-get -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-get -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-get -s v -l verbose -d 'Print debugging detail on stderr'

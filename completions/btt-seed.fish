@@ -75,10 +75,19 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l up-limit -d 'U
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l torrent-up-limit -d 'Upload limit per second for each torrent, e.g. 2MiB' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l down-limit -d 'Download limit per second for all torrents together (for data still missing)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l torrent-down-limit -d 'Download limit per second for each torrent' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l ask -d 'Sell the regular upload slots at no less than this price, e.g. 0.05BTT/MiB (needs --wallet)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l wallet -d 'The wallet that is paid (and signs redemptions)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l slots -d 'Regular upload slots (sold with --ask, given by tit-for-tat without)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l credit -d 'What a payer may be served beyond what it has paid, e.g. 4MiB' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l free-share -d 'The percentage of the upload limit free peers keep while paid slots send' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l no-tracker -d 'Do not announce to the torrent\'s trackers'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l dht -d 'Find and announce peers through the DHT (the default; never for private torrents)'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l no-dht -d 'Do not use the DHT'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l recheck -d 'Re-hash every piece before seeding'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s v -l verbose -d 'Print debugging detail on stderr'

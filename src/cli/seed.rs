@@ -54,7 +54,7 @@ pub enum SeedCommand {
     /// Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)
     Tracker(TrackerArgs),
     /// Seed torrents from one process until stopped
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the payment channels paying a wallet: deposit, earned, pending, status
     Earnings(EarningsArgs),
 }
@@ -171,7 +171,7 @@ pub fn main() -> ExitCode {
             super::runtime().and_then(|runtime| runtime.block_on(tracker(tracker_args, &output)))
         }
         SeedCommand::Run(run_args) => {
-            super::runtime().and_then(|runtime| runtime.block_on(run(run_args, &output)))
+            super::runtime().and_then(|runtime| runtime.block_on(run(*run_args, &output)))
         }
         SeedCommand::Earnings(earnings_args) => earnings::run(earnings_args, &output),
     };
