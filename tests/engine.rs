@@ -1,8 +1,8 @@
 //! btt's engine end to end on 127.0.0.1: `btt-seed` seeds, `btt-get`
 //! downloads, and every download is compared byte for byte with its source.
 //! Also: file selection, a small swarm, `verify`, the state lock, resume
-//! after `kill -9` and after SIGTERM, the completion hook, `--seed-time`, and
-//! a dishonest peer that serves random bytes.
+//! after `kill -9` and after SIGTERM, the completion hook, `--seed-time`,
+//! `--encryption`, and a dishonest peer that serves random bytes.
 //!
 //! Each btt process gets its own `BTT_HOME` ([`Home`]): the per-torrent lock
 //! lives there, and a seeder and a leecher of one torrent are two owners.
@@ -89,6 +89,22 @@ fn single_file_via_peer_without_tracker() {
     let (mut get, out) = fixture.get("leecher", &["--peer", &seeder.addr(), "--no-tracker"]);
     finishes_complete(&mut get);
     assert_trees_equal(&fixture.data, &out);
+}
+
+#[test]
+fn encryption_required_on_both_sides_downloads_over_rc4_and_plain_only_on_both_sides_too() {
+    let fixture = Fixture::new(SINGLE_FILE, &[]);
+    for policy in ["require", "off"] {
+        let seeder = fixture.seed(
+            &format!("seeder-{policy}"),
+            &["--no-tracker", "--encryption", policy],
+        );
+        let peer = seeder.addr();
+        let args = ["--peer", &peer, "--no-tracker", "--encryption", policy];
+        let (mut get, out) = fixture.get(&format!("leecher-{policy}"), &args);
+        finishes_complete(&mut get);
+        assert_trees_equal(&fixture.data, &out);
+    }
 }
 
 #[test]

@@ -208,6 +208,7 @@ fn options(
         sequential: false,
         choker,
         extensions,
+        encryption: crate::peer::EncryptionPolicy::Prefer,
     }
 }
 
