@@ -91,17 +91,21 @@ fn single_file_via_peer_without_tracker() {
     assert_trees_equal(&fixture.data, &out);
 }
 
+/// `(btt-seed's, btt-get's)` `--encryption`: RC4 both ways; a preferring
+/// dialler falling back to plain for a plain-only seeder; plain both ways.
+const ENCRYPTION_PAIRS: [(&str, &str); 3] =
+    [("require", "require"), ("off", "prefer"), ("off", "off")];
+
 #[test]
-fn encryption_required_on_both_sides_downloads_over_rc4_and_plain_only_on_both_sides_too() {
+fn every_compatible_pair_of_encryption_policies_downloads() {
     let fixture = Fixture::new(SINGLE_FILE, &[]);
-    for policy in ["require", "off"] {
-        let seeder = fixture.seed(
-            &format!("seeder-{policy}"),
-            &["--no-tracker", "--encryption", policy],
-        );
+    for (seed_policy, get_policy) in ENCRYPTION_PAIRS {
+        let name = format!("{seed_policy}-{get_policy}");
+        let seed_args = ["--no-tracker", "--encryption", seed_policy];
+        let seeder = fixture.seed(&format!("seeder-{name}"), &seed_args);
         let peer = seeder.addr();
-        let args = ["--peer", &peer, "--no-tracker", "--encryption", policy];
-        let (mut get, out) = fixture.get(&format!("leecher-{policy}"), &args);
+        let args = ["--peer", &peer, "--no-tracker", "--encryption", get_policy];
+        let (mut get, out) = fixture.get(&format!("leecher-{name}"), &args);
         finishes_complete(&mut get);
         assert_trees_equal(&fixture.data, &out);
     }
