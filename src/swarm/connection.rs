@@ -85,7 +85,6 @@ async fn run(
     dialled: bool,
     theirs: Handshake,
 ) {
-    let _ = stream.get_ref().set_nodelay(true);
     let (read_half, write_half) = stream.into_split();
     let (outbox, outbox_rx) = mpsc::unbounded_channel();
     let cancel = shared.shutdown.child_token();

@@ -3,7 +3,8 @@
 //! negotiation (a plain-only client hangs up on our DH key) is dialled once
 //! more, in plain text; under `require` its failure is the dial's; under
 //! `off` no negotiation is tried. The caller writes the BitTorrent
-//! handshake over the stream returned.
+//! handshake over the stream returned. Sockets have Nagle's algorithm off
+//! (as the listener's do), for the small messages of both handshakes.
 
 use super::connection::HANDSHAKE_TIMEOUT;
 use super::peer_entry::PeerError;

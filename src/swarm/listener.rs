@@ -66,6 +66,7 @@ pub async fn serve(listener: TcpListener, registry: Registry, encryption: Encryp
 }
 
 async fn route(stream: TcpStream, addr: SocketAddr, registry: Registry, policy: EncryptionPolicy) {
+    let _ = stream.set_nodelay(true);
     let opened = tokio::time::timeout(HANDSHAKE_TIMEOUT, open(stream, &registry, policy)).await;
     let Ok(Some((stream, theirs))) = opened else {
         return;

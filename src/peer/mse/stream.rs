@@ -61,11 +61,6 @@ impl<S> PeerStream<S> {
     pub fn is_encrypted(&self) -> bool {
         self.write_cipher.is_some()
     }
-
-    /// The underlying connection.
-    pub fn get_ref(&self) -> &S {
-        &self.inner
-    }
 }
 
 impl PeerStream<TcpStream> {
