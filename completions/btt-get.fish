@@ -4,6 +4,9 @@ complete -c btt-get -l peer -d 'Connect to this peer as well (repeatable)' -r
 complete -c btt-get -l listen -d 'Address to accept peers on [default: 0.0.0.0:6881, or the next free port]' -r
 complete -c btt-get -l max-peers -d 'The most peers connected at once, per torrent' -r
 complete -c btt-get -l max-connections -d 'The most peer connections of the whole process, over every torrent' -r
+complete -c btt-get -l encryption -d 'Encryption of peer connections (MSE/PE): `prefer` dials encrypted and falls back to plain, and accepts both; `require` refuses plain peers; `off` speaks plain only' -r -f -a "require\t'RC4-encrypted connections only'
+prefer\t'Encrypted when the peer can, else plain'
+off\t'Plain BitTorrent only'"
 complete -c btt-get -l dht-listen -d 'UDP address of the DHT node, answering queries at once; implies --dht [default: the --listen address]' -r
 complete -c btt-get -l dht-bootstrap -d 'Join the DHT through this node (repeatable; implies --dht); `none` starts a new network without the public routers, which are used only when neither this nor a saved routing table exists' -r
 complete -c btt-get -l select -d 'Download only these files (1-based, as listed by btt-seed show), e.g. 1,3-4' -r
@@ -31,5 +34,5 @@ complete -c btt-get -l dev -d 'Open the embedded ledger as a development ledger 
 complete -c btt-get -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-get -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-get -s v -l verbose -d 'Print debugging detail on stderr'
-complete -c btt-get -s h -l help -d 'Print help'
+complete -c btt-get -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c btt-get -s V -l version -d 'Print version'

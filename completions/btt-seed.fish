@@ -67,6 +67,9 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l peer -d 'Conne
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l listen -d 'Address to accept peers on [default: 0.0.0.0:6881, or the next free port]' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l max-peers -d 'The most peers connected at once, per torrent' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l max-connections -d 'The most peer connections of the whole process, over every torrent' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l encryption -d 'Encryption of peer connections (MSE/PE): `prefer` dials encrypted and falls back to plain, and accepts both; `require` refuses plain peers; `off` speaks plain only' -r -f -a "require\t'RC4-encrypted connections only'
+prefer\t'Encrypted when the peer can, else plain'
+off\t'Plain BitTorrent only'"
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l dht-listen -d 'UDP address of the DHT node, answering queries at once; implies --dht [default: the --listen address]' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l dht-bootstrap -d 'Join the DHT through this node (repeatable; implies --dht); `none` starts a new network without the public routers, which are used only when neither this nor a saved routing table exists' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l for -d 'Stop after this long (e.g. 6h); without it, run until interrupted' -r
@@ -91,7 +94,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l dev -d 'Open t
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s v -l verbose -d 'Print debugging detail on stderr'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s h -l help -d 'Print help'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l wallet -d 'The wallet (or address) that was paid' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'

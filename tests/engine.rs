@@ -1,8 +1,8 @@
 //! btt's engine end to end on 127.0.0.1: `btt-seed` seeds, `btt-get`
 //! downloads, and every download is compared byte for byte with its source.
 //! Also: file selection, a small swarm, `verify`, the state lock, resume
-//! after `kill -9` and after SIGTERM, the completion hook, `--seed-time`, and
-//! a dishonest peer that serves random bytes.
+//! after `kill -9` and after SIGTERM, the completion hook, `--seed-time`,
+//! `--encryption`, and a dishonest peer that serves random bytes.
 //!
 //! Each btt process gets its own `BTT_HOME` ([`Home`]): the per-torrent lock
 //! lives there, and a seeder and a leecher of one torrent are two owners.
@@ -89,6 +89,26 @@ fn single_file_via_peer_without_tracker() {
     let (mut get, out) = fixture.get("leecher", &["--peer", &seeder.addr(), "--no-tracker"]);
     finishes_complete(&mut get);
     assert_trees_equal(&fixture.data, &out);
+}
+
+/// `(btt-seed's, btt-get's)` `--encryption`: RC4 both ways; a preferring
+/// dialler falling back to plain for a plain-only seeder; plain both ways.
+const ENCRYPTION_PAIRS: [(&str, &str); 3] =
+    [("require", "require"), ("off", "prefer"), ("off", "off")];
+
+#[test]
+fn every_compatible_pair_of_encryption_policies_downloads() {
+    let fixture = Fixture::new(SINGLE_FILE, &[]);
+    for (seed_policy, get_policy) in ENCRYPTION_PAIRS {
+        let name = format!("{seed_policy}-{get_policy}");
+        let seed_args = ["--no-tracker", "--encryption", seed_policy];
+        let seeder = fixture.seed(&format!("seeder-{name}"), &seed_args);
+        let peer = seeder.addr();
+        let args = ["--peer", &peer, "--no-tracker", "--encryption", get_policy];
+        let (mut get, out) = fixture.get(&format!("leecher-{name}"), &args);
+        finishes_complete(&mut get);
+        assert_trees_equal(&fixture.data, &out);
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod support;
 
 use btt::bencode::Bencode;
 use btt::metainfo::Torrent;
-use btt::peer::{generate_peer_id, BlockRequest, ExtendedHandshake};
+use btt::peer::{generate_peer_id, BlockRequest, EncryptionPolicy, ExtendedHandshake};
 use btt::rate::{Limits, RateLimiter};
 use btt::swarm::listener::{self, Registry};
 use btt::swarm::picker::PeerKey;
@@ -144,6 +144,7 @@ fn seeding_session(
         sequential: false,
         choker,
         extensions,
+        encryption: EncryptionPolicy::Prefer,
     };
     let (events, _) = mpsc::unbounded_channel();
     Session::start(
@@ -266,7 +267,11 @@ fn a_peer_that_speaks_the_extension_gets_a_priced_regular_slot() {
         ));
         let registry = Registry::default();
         registry.insert(Arc::clone(&leecher));
-        tokio::spawn(listener::serve(listener, registry));
+        tokio::spawn(listener::serve(
+            listener,
+            registry,
+            EncryptionPolicy::Prefer,
+        ));
         let seeder = seeding_session(
             &torrent,
             &data,

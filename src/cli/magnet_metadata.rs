@@ -228,6 +228,7 @@ async fn fetch(
         listen_port: phase.client.listen_addr().port(),
         timeout: phase.timeout,
         max_connections: MAX_METADATA_CONNECTIONS,
+        encryption: phase.client.encryption(),
     };
     let fetching = fetch_metadata(options, peers_receiver, events);
     tokio::pin!(fetching);

@@ -11,7 +11,7 @@ use crate::dht::bootstrap::parse_bootstrap_node;
 use crate::dht::DhtError;
 use crate::metainfo::Torrent;
 use crate::output::{Output, Progress as ProgressBar, Record};
-use crate::peer::generate_peer_id;
+use crate::peer::{generate_peer_id, EncryptionPolicy};
 use crate::swarm::client::{ClientOptions, DhtSettings, Stopped, TorrentOptions};
 use crate::swarm::events::{Completed, Started, Summary, SwarmEvent};
 use crate::swarm::{ChokerFactory, Client, Session};
@@ -44,8 +44,33 @@ pub struct PeerArgs {
     #[arg(long, value_name = "N", default_value_t = 200,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_connections: usize,
+    /// Encryption of peer connections (MSE/PE): `prefer` dials encrypted and falls back to
+    /// plain, and accepts both; `require` refuses plain peers; `off` speaks plain only
+    #[arg(long, value_name = "POLICY", value_enum, default_value_t = Encryption::Prefer)]
+    pub encryption: Encryption,
     #[command(flatten)]
     pub dht: DhtArgs,
+}
+
+/// The values of `--encryption`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Encryption {
+    /// RC4-encrypted connections only
+    Require,
+    /// Encrypted when the peer can, else plain
+    Prefer,
+    /// Plain BitTorrent only
+    Off,
+}
+
+impl From<Encryption> for EncryptionPolicy {
+    fn from(encryption: Encryption) -> EncryptionPolicy {
+        match encryption {
+            Encryption::Require => EncryptionPolicy::Require,
+            Encryption::Prefer => EncryptionPolicy::Prefer,
+            Encryption::Off => EncryptionPolicy::Off,
+        }
+    }
 }
 
 impl PeerArgs {
@@ -62,6 +87,7 @@ impl PeerArgs {
             download_limit,
             max_connections: self.max_connections,
             hash_threads: worker_threads(),
+            encryption: self.encryption.into(),
         }
     }
 

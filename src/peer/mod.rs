@@ -5,8 +5,10 @@
 //! drives it; nothing here owns a socket or keeps per-connection state beyond
 //! the extension registry.
 //!
-//! A connection goes: [`write_handshake`] and [`read_handshake`] on the raw
-//! stream (inside a timeout), then `Framed::new(stream, MessageCodec::new(..))`
+//! A connection goes: the MSE negotiation ([`mse::initiate`] or
+//! [`mse::respond`], which also recognises a plain handshake), then
+//! [`write_handshake`] and [`read_handshake`] on the [`PeerStream`] it
+//! returns (inside a timeout), then `Framed::new(stream, MessageCodec::new(..))`
 //! for [`Message`]s. If both handshakes announce the extension protocol, each
 //! side sends [`ExtensionRegistry::handshake`] as extended message 0 and
 //! records the peer's with [`ExtensionRegistry::record_remote`]; every other
@@ -21,6 +23,7 @@ pub mod extension_registry;
 pub mod fast;
 pub mod handshake;
 pub mod message;
+pub mod mse;
 pub mod peer_id;
 pub mod pex;
 pub mod ut_metadata;
@@ -32,6 +35,7 @@ pub use extension_registry::{ExtensionRegistry, IncomingExtension, EXTENDED_HAND
 pub use fast::allowed_fast_set;
 pub use handshake::{read_handshake, write_handshake, Handshake, PROTOCOL_HEADER};
 pub use message::{BlockRequest, Message};
+pub use mse::{EncryptionPolicy, MseError, PeerStream};
 pub use peer_id::{generate_peer_id, PEER_ID_PREFIX};
 pub use pex::{PexError, PexFlags, PexMessage, PexPeer, UT_PEX};
 pub use ut_metadata::{MetadataMessage, MetadataMessageError, UT_METADATA};

@@ -25,6 +25,7 @@ use super::{ChokerFactory, Extension, PeerBatch, Session, SessionOptions};
 use crate::bitfield::Bitfield;
 use crate::dht::{DhtError, DhtNode, DhtOptions, LookupRequest};
 use crate::metainfo::Torrent;
+use crate::peer::EncryptionPolicy;
 use crate::rate::{Limits, RateLimiter};
 use crate::storage::StorageError;
 use std::collections::HashMap;
@@ -85,6 +86,8 @@ pub struct ClientOptions {
     pub max_connections: usize,
     /// Threads that hash pieces.
     pub hash_threads: usize,
+    /// Encryption of the connections we dial and accept (MSE/PE).
+    pub encryption: EncryptionPolicy,
 }
 
 /// How the client's DHT node starts.
@@ -197,6 +200,11 @@ impl Client {
         self.options.peer_id
     }
 
+    /// The encryption policy of every connection.
+    pub fn encryption(&self) -> EncryptionPolicy {
+        self.options.encryption
+    }
+
     /// The DHT node, once started.
     pub fn dht(&self) -> Option<&DhtNode> {
         self.dht.as_ref()
@@ -263,7 +271,10 @@ impl Client {
     pub fn accept_peers(&mut self) {
         if let Some(listener) = self.listener.take() {
             let registry = self.registry.clone();
-            self.server = Some(tokio::spawn(listener::serve(listener, registry)));
+            let encryption = self.options.encryption;
+            self.server = Some(tokio::spawn(listener::serve(
+                listener, registry, encryption,
+            )));
         }
     }
 
@@ -314,6 +325,7 @@ impl Client {
             sequential: options.sequential,
             choker: options.choker,
             extensions: options.extensions,
+            encryption: self.options.encryption,
         }
     }
 }
@@ -409,6 +421,7 @@ mod tests {
             download_limit: None,
             max_connections: 10,
             hash_threads: 1,
+            encryption: EncryptionPolicy::Prefer,
         }
     }
 

@@ -2,12 +2,14 @@
 //! message to the shared state, and a writer task that batches outgoing
 //! messages and serves uploads with positioned reads on the blocking pool.
 
+use super::dialer;
 use super::peer_entry::{Outgoing, PeerError, PeerOrigin};
 use super::picker::PeerKey;
 use super::shared::Shared;
 use super::upload_slots::MAX_SERVED_BLOCK;
 use crate::peer::{
-    read_handshake, write_handshake, BlockRequest, Handshake, Message, MessageCodec, WireLimits,
+    read_handshake, write_handshake, BlockRequest, Handshake, Message, MessageCodec, PeerStream,
+    WireLimits,
 };
 use bytes::{BufMut, BytesMut};
 use futures_util::StreamExt;
@@ -41,10 +43,7 @@ pub(super) const MAX_QUEUED_UPLOADS: usize = 2048;
 /// holding one of the process's connection slots throughout.
 pub(super) async fn dial(shared: Arc<Shared>, addr: SocketAddr, _slot: OwnedSemaphorePermit) {
     let outcome = async {
-        let mut stream = timeout(HANDSHAKE_TIMEOUT, TcpStream::connect(addr))
-            .await
-            .map_err(|_| PeerError::Timeout)?
-            .map_err(|error| PeerError::Wire(error.into()))?;
+        let mut stream = dialer::connect(addr, shared.info_hash, shared.options.encryption).await?;
         let ours = Handshake::new(shared.info_hash, shared.options.peer_id);
         write_handshake(&mut stream, &ours).await?;
         let theirs = timeout(HANDSHAKE_TIMEOUT, read_handshake(&mut stream))
@@ -67,7 +66,7 @@ pub(super) async fn dial(shared: Arc<Shared>, addr: SocketAddr, _slot: OwnedSema
 /// Answers an incoming connection whose handshake was read by the listener.
 pub(super) async fn accept(
     shared: Arc<Shared>,
-    mut stream: TcpStream,
+    mut stream: PeerStream<TcpStream>,
     addr: SocketAddr,
     theirs: Handshake,
     _slot: OwnedSemaphorePermit,
@@ -81,12 +80,11 @@ pub(super) async fn accept(
 /// Runs a handshaken connection (`dialled` by us, or accepted) until either side ends it.
 async fn run(
     shared: Arc<Shared>,
-    stream: TcpStream,
+    stream: PeerStream<TcpStream>,
     addr: SocketAddr,
     dialled: bool,
     theirs: Handshake,
 ) {
-    let _ = stream.set_nodelay(true);
     let (read_half, write_half) = stream.into_split();
     let (outbox, outbox_rx) = mpsc::unbounded_channel();
     let cancel = shared.shutdown.child_token();
@@ -198,7 +196,7 @@ impl Writer {
 async fn write_loop(
     shared: Arc<Shared>,
     key: PeerKey,
-    mut socket: OwnedWriteHalf,
+    mut socket: PeerStream<OwnedWriteHalf>,
     mut outbox: mpsc::UnboundedReceiver<Outgoing>,
     fast: bool,
     allowed_fast: Vec<u32>,
@@ -235,7 +233,9 @@ async fn write_loop(
             shared.count_upload(key, bytes);
         }
         if !writer.buffer.is_empty() {
-            if socket.write_all(&writer.buffer).await.is_err() {
+            // An encrypted stream sends its last bytes on flush.
+            let written = socket.write_all(&writer.buffer).await;
+            if written.is_err() || socket.flush().await.is_err() {
                 break;
             }
             writer.buffer.clear();

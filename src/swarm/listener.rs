@@ -1,9 +1,13 @@
-//! The TCP listener one process shares among all its torrents: it reads each
-//! incoming handshake and hands the connection to the torrent it names.
+//! The TCP listener one process shares among all its torrents: it answers
+//! each incoming connection's MSE negotiation or plain handshake, as the
+//! encryption policy allows, reads the BitTorrent handshake and hands the
+//! connection to the torrent it names. An encrypted connection must name
+//! the same torrent in both.
 
 use super::connection::HANDSHAKE_TIMEOUT;
 use super::session::Session;
-use crate::peer::read_handshake;
+use crate::peer::mse::{self, keys};
+use crate::peer::{read_handshake, EncryptionPolicy, Handshake, PeerStream};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -39,24 +43,50 @@ impl Registry {
             .get(info_hash)
             .cloned()
     }
+
+    /// The served info-hash whose `HASH('req2', SKEY)` is `named`.
+    fn skey_for(&self, named: &[u8; 20]) -> Option<[u8; 20]> {
+        self.sessions
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .keys()
+            .find(|info_hash| keys::req2(info_hash) == *named)
+            .copied()
+    }
 }
 
 /// Accepts peers until the future is dropped.
-pub async fn serve(listener: TcpListener, registry: Registry) {
+pub async fn serve(listener: TcpListener, registry: Registry, encryption: EncryptionPolicy) {
     loop {
         let Ok((stream, addr)) = listener.accept().await else {
             continue;
         };
-        tokio::spawn(route(stream, addr, registry.clone()));
+        tokio::spawn(route(stream, addr, registry.clone(), encryption));
     }
 }
 
-async fn route(mut stream: TcpStream, addr: SocketAddr, registry: Registry) {
-    let Ok(Ok(theirs)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, read_handshake(&mut stream)).await
-    else {
+async fn route(stream: TcpStream, addr: SocketAddr, registry: Registry, policy: EncryptionPolicy) {
+    let _ = stream.set_nodelay(true);
+    let opened = tokio::time::timeout(HANDSHAKE_TIMEOUT, open(stream, &registry, policy)).await;
+    let Ok(Some((stream, theirs))) = opened else {
         return;
     };
     if let Some(session) = registry.get(&theirs.info_hash) {
         session.accept(stream, addr, theirs);
     }
+}
+
+/// The negotiated stream and the peer's handshake, if both are acceptable.
+async fn open(
+    stream: TcpStream,
+    registry: &Registry,
+    policy: EncryptionPolicy,
+) -> Option<(PeerStream<TcpStream>, Handshake)> {
+    let accepted = mse::respond(stream, policy, |named| registry.skey_for(named))
+        .await
+        .ok()?;
+    let mut stream = accepted.stream;
+    let theirs = read_handshake(&mut stream).await.ok()?;
+    let consistent = accepted.skey.is_none_or(|skey| skey == theirs.info_hash);
+    consistent.then_some((stream, theirs))
 }

@@ -23,6 +23,7 @@ use super::events::{PeerBanned, PeersFound, SwarmEvent};
 use super::metadata_peer::{fetch_from, FetchContext, PeerEnd};
 use super::{PeerBatch, PeerSource};
 use crate::metainfo::InfoHash;
+use crate::peer::EncryptionPolicy;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::net::SocketAddr;
@@ -49,6 +50,8 @@ pub struct FetchOptions {
     pub timeout: Duration,
     /// The most peers connected at once.
     pub max_connections: usize,
+    /// Whether peers are offered encryption, or required to take it.
+    pub encryption: EncryptionPolicy,
 }
 
 /// The metadata and what was learned while fetching it.
@@ -143,6 +146,7 @@ pub async fn fetch_metadata(
         options.info_hash,
         options.peer_id,
         options.listen_port,
+        options.encryption,
     ));
     let mut phase = Phase {
         info_hash: options.info_hash,
@@ -340,6 +344,7 @@ mod tests {
             listen_port: 1,
             timeout: Duration::from_secs(600),
             max_connections: 4,
+            encryption: EncryptionPolicy::Prefer,
         };
         let outcome = tokio::time::timeout(
             Duration::from_secs(10),
@@ -369,6 +374,7 @@ mod tests {
             listen_port: 1,
             timeout: Duration::from_millis(500),
             max_connections: 4,
+            encryption: EncryptionPolicy::Prefer,
         };
         let outcome = fetch_metadata(options, receiver, events).await;
         let Err(FetchError::TimedOut { tried, .. }) = outcome else {

@@ -8,12 +8,13 @@
 //! its pieces back to the others.
 
 use super::connection::HANDSHAKE_TIMEOUT;
+use super::dialer;
 use super::metadata_assembly::{Assembly, Next, Stored};
 use crate::metainfo::InfoHash;
 use crate::peer::ut_metadata::{MetadataMessage, MAX_METADATA_SIZE};
 use crate::peer::{
-    read_handshake, write_handshake, ExtendedHandshake, ExtensionRegistry, Handshake,
-    IncomingExtension, Message, MessageCodec, WireLimits, UT_METADATA,
+    read_handshake, write_handshake, EncryptionPolicy, ExtendedHandshake, ExtensionRegistry,
+    Handshake, IncomingExtension, Message, MessageCodec, PeerStream, WireLimits, UT_METADATA,
 };
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
@@ -56,6 +57,8 @@ pub(super) struct FetchContext {
     pub(super) peer_id: [u8; 20],
     /// The port we accept peers on, as announced.
     pub(super) listen_port: u16,
+    /// Whether peers are offered encryption, or required to take it.
+    pub(super) encryption: EncryptionPolicy,
     assembly: Mutex<Assembly>,
     /// Peers found to have lied, with why; their connections end.
     bans: Mutex<HashMap<SocketAddr, String>>,
@@ -64,11 +67,17 @@ pub(super) struct FetchContext {
 
 impl FetchContext {
     /// A fresh context for `info_hash`.
-    pub(super) fn new(info_hash: InfoHash, peer_id: [u8; 20], listen_port: u16) -> FetchContext {
+    pub(super) fn new(
+        info_hash: InfoHash,
+        peer_id: [u8; 20],
+        listen_port: u16,
+        encryption: EncryptionPolicy,
+    ) -> FetchContext {
         FetchContext {
             info_hash,
             peer_id,
             listen_port,
+            encryption,
             assembly: Mutex::new(Assembly::new(info_hash)),
             bans: Mutex::new(HashMap::new()),
             changed: Notify::new(),
@@ -96,7 +105,7 @@ impl FetchContext {
 /// A handshaken connection that can ask for metadata.
 struct MetadataPeer {
     addr: SocketAddr,
-    frames: Framed<TcpStream, MessageCodec>,
+    frames: Framed<PeerStream<TcpStream>, MessageCodec>,
     extensions: ExtensionRegistry,
     size: usize,
 }
@@ -115,11 +124,9 @@ pub(super) async fn fetch_from(context: &FetchContext, addr: SocketAddr) -> Peer
 
 async fn open(context: &FetchContext, addr: SocketAddr) -> Result<MetadataPeer, PeerEnd> {
     let failed = |what: &str| PeerEnd::Failed(what.to_owned());
-    let mut stream = timeout(HANDSHAKE_TIMEOUT, TcpStream::connect(addr))
+    let mut stream = dialer::connect(addr, context.info_hash.0, context.encryption)
         .await
-        .map_err(|_| failed("connect timed out"))?
         .map_err(|error| PeerEnd::Failed(format!("connect: {error}")))?;
-    let _ = stream.set_nodelay(true);
     let ours = Handshake::new(context.info_hash.0, context.peer_id);
     let theirs = timeout(HANDSHAKE_TIMEOUT, async {
         write_handshake(&mut stream, &ours).await?;
@@ -157,7 +164,7 @@ async fn open(context: &FetchContext, addr: SocketAddr) -> Result<MetadataPeer, 
 /// Have-none (the fast extension requires a first word about our pieces)
 /// and our extended handshake.
 async fn send_opening(
-    frames: &mut Framed<TcpStream, MessageCodec>,
+    frames: &mut Framed<PeerStream<TcpStream>, MessageCodec>,
     extensions: &ExtensionRegistry,
     listen_port: u16,
     theirs: Handshake,
@@ -174,7 +181,7 @@ async fn send_opening(
 }
 
 async fn send(
-    frames: &mut Framed<TcpStream, MessageCodec>,
+    frames: &mut Framed<PeerStream<TcpStream>, MessageCodec>,
     message: Message,
 ) -> Result<(), PeerEnd> {
     frames
@@ -185,7 +192,7 @@ async fn send(
 
 /// Reads messages until the peer's extended handshake.
 async fn extended_handshake(
-    frames: &mut Framed<TcpStream, MessageCodec>,
+    frames: &mut Framed<PeerStream<TcpStream>, MessageCodec>,
 ) -> Result<ExtendedHandshake, PeerEnd> {
     loop {
         match next_message(frames).await? {
@@ -198,7 +205,9 @@ async fn extended_handshake(
     }
 }
 
-async fn next_message(frames: &mut Framed<TcpStream, MessageCodec>) -> Result<Message, PeerEnd> {
+async fn next_message(
+    frames: &mut Framed<PeerStream<TcpStream>, MessageCodec>,
+) -> Result<Message, PeerEnd> {
     match frames.next().await {
         Some(Ok(message)) => Ok(message),
         Some(Err(error)) => Err(PeerEnd::Failed(error.to_string())),

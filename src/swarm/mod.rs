@@ -17,6 +17,7 @@ mod announce;
 pub mod choker;
 pub mod client;
 mod connection;
+mod dialer;
 pub mod events;
 pub mod extension;
 pub mod listener;

@@ -61,6 +61,9 @@ pub enum PeerError {
     /// The wire codec failed.
     #[error(transparent)]
     Wire(#[from] crate::peer::WireError),
+    /// The encryption negotiation failed.
+    #[error(transparent)]
+    Encryption(#[from] crate::peer::MseError),
     /// The connection timed out.
     #[error("timed out")]
     Timeout,

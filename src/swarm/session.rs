@@ -12,7 +12,7 @@ use super::shared::Shared;
 use super::{PeerBatch, PeerSource};
 use crate::bitfield::Bitfield;
 use crate::metainfo::Torrent;
-use crate::peer::Handshake;
+use crate::peer::{EncryptionPolicy, Handshake, PeerStream};
 use crate::rate::Limits;
 use crate::storage::{ResumeState, Storage, StorageError};
 use std::collections::HashMap;
@@ -64,6 +64,8 @@ pub struct SessionOptions {
     pub choker: ChokerFactory,
     /// Extensions offered besides the built-in `ut_metadata` and `ut_pex`.
     pub extensions: Vec<Extension>,
+    /// Whether peers we dial are offered encryption, or required to take it.
+    pub encryption: EncryptionPolicy,
 }
 
 /// Counters of a running torrent.
@@ -128,7 +130,7 @@ impl Session {
     }
 
     /// Hands over an incoming connection whose handshake named this torrent.
-    pub fn accept(&self, stream: TcpStream, addr: SocketAddr, theirs: Handshake) {
+    pub fn accept(&self, stream: PeerStream<TcpStream>, addr: SocketAddr, theirs: Handshake) {
         if !self.shared.may_connect(addr) {
             return;
         }

@@ -223,6 +223,7 @@ fn options(
         sequential: false,
         choker,
         extensions,
+        encryption: crate::peer::EncryptionPolicy::Prefer,
     }
 }
 

@@ -35,6 +35,11 @@ impl Aria2 {
     /// Downloads `torrent` into `out_dir`; aria2 exits after completion
     /// (`--seed-time=0`). Use [`Leecher::finish`].
     pub fn leech(env: &TestEnv, torrent: &Path, out_dir: &Path) -> Leecher {
+        Self::leech_with(env, torrent, out_dir, &[])
+    }
+
+    /// Downloads like [`Aria2::leech`] with `extra` options.
+    pub fn leech_with(env: &TestEnv, torrent: &Path, out_dir: &Path, extra: &[&str]) -> Leecher {
         let port = free_port();
         let marker = env.path().join(format!("aria2-{port}.complete"));
         let hook = write_completion_hook(&env.path().join(format!("aria2-{port}.hook")), &marker);
@@ -42,6 +47,7 @@ impl Aria2 {
         command
             .arg("--seed-time=0")
             .arg(format!("--on-bt-download-complete={}", hook.display()))
+            .args(extra)
             .arg(torrent);
         Leecher::new(Child::spawn("aria2c leech", command), port, marker, true)
     }

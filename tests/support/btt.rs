@@ -58,12 +58,18 @@ impl BttSeed {
     /// Starts `btt-seed run --data DATA_DIR --listen 127.0.0.1:0 TORRENT` and
     /// returns once it is listening.
     pub fn run(env: &TestEnv, torrent: &Path, data_dir: &Path) -> Seeder {
+        Self::run_with(env, torrent, data_dir, &[])
+    }
+
+    /// Starts `btt-seed run` like [`BttSeed::run`] with `extra` options.
+    pub fn run_with(env: &TestEnv, torrent: &Path, data_dir: &Path, extra: &[&str]) -> Seeder {
         let mut command = env.btt("btt-seed");
         command
             .args(["run", "--no-dht"])
             .arg("--data")
             .arg(data_dir)
             .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
             .arg(torrent);
         let mut child = env.spawn("btt-seed run", command);
         let port = listening_addr(&mut child).port();

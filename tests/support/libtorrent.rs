@@ -13,6 +13,9 @@ use std::time::Duration;
 /// The interpreter that has the libtorrent bindings.
 const PYTHON: &str = "/usr/bin/python3";
 
+/// `lt_peer.py`'s flag for MSE with RC4 only, both ways.
+const FORCED_ENCRYPTION: &str = "--encryption=forced";
+
 /// How long libtorrent may take to start and check its data.
 const START: Duration = Duration::from_secs(30);
 
@@ -47,6 +50,12 @@ impl Libtorrent {
         Self::seed_with(env, torrent, data_dir, &dht_args(bootstrap))
     }
 
+    /// Seeds like [`Libtorrent::seed`] with encryption forced: every
+    /// connection, dialled or accepted, is MSE with RC4, and plain peers are refused.
+    pub fn seed_encrypted(env: &TestEnv, torrent: &Path, data_dir: &Path) -> Seeder {
+        Self::seed_with(env, torrent, data_dir, &[FORCED_ENCRYPTION.into()])
+    }
+
     fn seed_with(env: &TestEnv, torrent: &Path, data_dir: &Path, extra: &[String]) -> Seeder {
         let mut command = env.command(PYTHON);
         command
@@ -66,6 +75,19 @@ impl Libtorrent {
     pub fn leech(env: &TestEnv, torrent: &Path, out_dir: &Path, peers: &[&str]) -> Leecher {
         let peers: Vec<String> = peers.iter().map(|peer| format!("--peer={peer}")).collect();
         Self::leech_with(env, torrent, out_dir, &peers)
+    }
+
+    /// Downloads like [`Libtorrent::leech`] with encryption forced (see
+    /// [`Libtorrent::seed_encrypted`]).
+    pub fn leech_encrypted(
+        env: &TestEnv,
+        torrent: &Path,
+        out_dir: &Path,
+        peers: &[&str],
+    ) -> Leecher {
+        let mut extra: Vec<String> = peers.iter().map(|peer| format!("--peer={peer}")).collect();
+        extra.push(FORCED_ENCRYPTION.into());
+        Self::leech_with(env, torrent, out_dir, &extra)
     }
 
     /// Downloads `torrent` into `out_dir` with no peer given: only what its

@@ -12,6 +12,10 @@ DHT on, on the same port over UDP, bootstrapped from those nodes only, with
 the settings a DHT of nodes that all share 127.0.0.1 needs (DHT_SETTINGS);
 the torrent is announced on it as soon as the node has bootstrapped.
 
+--encryption forced makes every connection, dialled or accepted, use MSE
+with RC4 (out_enc_policy and in_enc_policy pe_forced, allowed_enc_level
+pe_rc4): a plain peer is refused.
+
 stdout is NDJSON, one record per line, flushed:
   {"type":"listening","addr":"127.0.0.1:PORT"}   first
   {"type":"seeding"}                             data checked, seeding
@@ -58,7 +62,16 @@ DHT_SETTINGS = {
 }
 
 
-def make_session(port, pex, dht_bootstrap):
+# libtorrent's settings for --encryption forced.
+FORCED_ENCRYPTION = {
+    "out_enc_policy": int(lt.enc_policy.pe_forced),
+    "in_enc_policy": int(lt.enc_policy.pe_forced),
+    "allowed_enc_level": int(lt.enc_level.pe_rc4),
+    "prefer_rc4": True,
+}
+
+
+def make_session(port, pex, dht_bootstrap, encryption):
     settings = {
         "listen_interfaces": "127.0.0.1:%d" % port,
         "outgoing_interfaces": "127.0.0.1",
@@ -79,6 +92,8 @@ def make_session(port, pex, dht_bootstrap):
         settings.update(DHT_SETTINGS)
         settings["dht_bootstrap_nodes"] = ",".join(nodes)
         settings["alert_mask"] |= lt.alert.category_t.dht_notification
+    if encryption == "forced":
+        settings.update(FORCED_ENCRYPTION)
     session = lt.session(settings, flags=0)
     if pex:
         session.add_extension("ut_pex")
@@ -97,9 +112,10 @@ def main():
     parser.add_argument("--pex", action="store_true", help="exchange peers (ut_pex)")
     parser.add_argument("--download-limit", type=int, default=0, help="bytes/s, 0: none")
     parser.add_argument("--dht-bootstrap", action="append", default=[], help="HOST:PORT or none")
+    parser.add_argument("--encryption", choices=["default", "forced"], default="default")
     args = parser.parse_args()
 
-    session = make_session(args.port, args.pex, args.dht_bootstrap)
+    session = make_session(args.port, args.pex, args.dht_bootstrap, args.encryption)
     params = lt.add_torrent_params()
     params.ti = lt.torrent_info(args.torrent)
     params.save_path = args.dir

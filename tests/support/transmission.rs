@@ -22,8 +22,17 @@ impl Transmission {
     /// under its own name) after verifying it; returns once it accepts
     /// connections. It announces to the torrent's tracker on start.
     pub fn seed(env: &TestEnv, torrent: &Path, data_dir: &Path) -> Seeder {
+        Self::seed_with(env, torrent, data_dir, Encryption::Tolerated)
+    }
+
+    /// Seeds like [`Transmission::seed`], requiring encrypted connections.
+    pub fn seed_encrypted(env: &TestEnv, torrent: &Path, data_dir: &Path) -> Seeder {
+        Self::seed_with(env, torrent, data_dir, Encryption::Required)
+    }
+
+    fn seed_with(env: &TestEnv, torrent: &Path, data_dir: &Path, encryption: Encryption) -> Seeder {
         let port = free_port();
-        let command = base_command(env, port, data_dir, torrent);
+        let command = base_command(env, port, data_dir, torrent, encryption);
         let child = Child::spawn("transmission-cli seed", command);
         let child = wait_listening(child, port, Duration::from_secs(30));
         Seeder { child, port }
@@ -33,11 +42,25 @@ impl Transmission {
     /// tracker and waits for peers to dial it. It keeps running (seeding)
     /// after completion: [`Leecher::finish`] stops it.
     pub fn leech(env: &TestEnv, torrent: &Path, out_dir: &Path) -> Leecher {
+        Self::leech_with(env, torrent, out_dir, Encryption::Tolerated)
+    }
+
+    /// Downloads like [`Transmission::leech`], requiring encrypted connections.
+    pub fn leech_encrypted(env: &TestEnv, torrent: &Path, out_dir: &Path) -> Leecher {
+        Self::leech_with(env, torrent, out_dir, Encryption::Required)
+    }
+
+    fn leech_with(
+        env: &TestEnv,
+        torrent: &Path,
+        out_dir: &Path,
+        encryption: Encryption,
+    ) -> Leecher {
         let port = free_port();
         let marker = env.path().join(format!("transmission-{port}.complete"));
         let hook = env.path().join(format!("transmission-{port}.hook"));
         let hook = write_completion_hook(&hook, &marker);
-        let mut command = base_command(env, port, out_dir, torrent);
+        let mut command = base_command(env, port, out_dir, torrent, encryption);
         command.arg("-f").arg(hook);
         let child = Child::spawn("transmission-cli leech", command);
         let child = wait_listening(child, port, Duration::from_secs(30));
@@ -45,8 +68,40 @@ impl Transmission {
     }
 }
 
-fn base_command(env: &TestEnv, port: u16, dir: &Path, torrent: &Path) -> Command {
-    let config = write_settings(env, port);
+/// Transmission's encryption setting: `encryption` in `settings.json` and
+/// the `-et` / `-er` flag of transmission-cli (which overrides it).
+#[derive(Debug, Clone, Copy)]
+enum Encryption {
+    /// Plain preferred, encrypted accepted (`0`, `-et`).
+    Tolerated,
+    /// Encrypted only (`2`, `-er`).
+    Required,
+}
+
+impl Encryption {
+    fn setting(self) -> u8 {
+        match self {
+            Encryption::Tolerated => 0,
+            Encryption::Required => 2,
+        }
+    }
+
+    fn flag(self) -> &'static str {
+        match self {
+            Encryption::Tolerated => "-et",
+            Encryption::Required => "-er",
+        }
+    }
+}
+
+fn base_command(
+    env: &TestEnv,
+    port: u16,
+    dir: &Path,
+    torrent: &Path,
+    encryption: Encryption,
+) -> Command {
+    let config = write_settings(env, port, encryption);
     let mut command = env.command("transmission-cli");
     command
         .arg("-w")
@@ -55,13 +110,13 @@ fn base_command(env: &TestEnv, port: u16, dir: &Path, torrent: &Path) -> Command
         .arg(config)
         .arg("-p")
         .arg(port.to_string())
-        .args(["-M", "-D", "-U", "-et"])
+        .args(["-M", "-D", "-U", encryption.flag()])
         .arg(torrent);
     command
 }
 
 /// Writes `settings.json` into a fresh config directory for one instance.
-fn write_settings(env: &TestEnv, port: u16) -> PathBuf {
+fn write_settings(env: &TestEnv, port: u16, encryption: Encryption) -> PathBuf {
     let config = env.dir(format!("transmission-{port}"));
     let settings = serde_json::json!({
         "dht-enabled": false,
@@ -74,7 +129,7 @@ fn write_settings(env: &TestEnv, port: u16) -> PathBuf {
         "peer-port": port,
         "peer-port-random-on-start": false,
         "blocklist-enabled": false,
-        "encryption": 0,
+        "encryption": encryption.setting(),
         "speed-limit-down-enabled": false,
         "speed-limit-up-enabled": false,
         "ratio-limit-enabled": false,
