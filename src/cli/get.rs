@@ -233,6 +233,7 @@ async fn download(
         deadline: args.run_for.map(|limit| started + limit),
         stall_timeout: args.stall_timeout,
         on_complete: args.on_complete.as_deref(),
+        market: trade.market.as_ref(),
     };
     let outcome = torrent_run::drive(torrent, &args.output, &session, events, &control).await;
     let market = match &trade.market {

@@ -13,7 +13,7 @@ use crate::market::buyer::{Buyer, BuyerConfig};
 use crate::market::credit::DEFAULT_CREDIT;
 use crate::market::events::{MarketEvent, MarketEvents, MarketTotals, RefundRecord};
 use crate::market::journal::VoucherJournal;
-use crate::market::price::{parse_price, PricePerMib};
+use crate::market::price::{format_price, parse_price, PricePerMib};
 use crate::market::seller::{settle_leftovers, Seller, SellerConfig};
 use crate::output::{Output, Record};
 use crate::payment::{refund_expired, PaymentLedger};
@@ -239,6 +239,24 @@ impl Market {
                 TorrentOptions {
                     extensions,
                     ..options
+                }
+            }
+        }
+    }
+
+    /// What the progress bar shows of the market: the price paid and the
+    /// spend so far, or what was earned; `None` before anything happened.
+    pub fn status(&self) -> Option<String> {
+        match self {
+            Market::Selling { seller, .. } => {
+                let earned = seller.earned();
+                (earned > 0).then(|| format!("earned {}", btt(earned)))
+            }
+            Market::Buying(buyer) => {
+                let spent = format!("spent {}", btt(buyer.spent()));
+                match buyer.price() {
+                    Some(price) => Some(format!("{} {spent}", format_price(price))),
+                    None => (buyer.spent() > 0).then_some(spent),
                 }
             }
         }

@@ -525,6 +525,7 @@ async fn seed_one(
         deadline,
         stall_timeout: None,
         on_complete: None,
+        market: market.as_ref(),
     };
     let outcome = torrent_run::drive(&torrent, &data, &session, events, &control).await;
     let stopped = session.stop().await.context("could not save resume state");

@@ -357,6 +357,8 @@ pub struct RunControl<'a> {
     pub stall_timeout: Option<Duration>,
     /// A shell command to run on completion.
     pub on_complete: Option<&'a str>,
+    /// The torrent's market, whose price and spend the progress bar shows.
+    pub market: Option<&'a super::market_run::Market>,
 }
 
 /// Runs `session` until a stop condition, printing its events; returns why it stopped.
@@ -389,6 +391,9 @@ pub async fn drive(
             message = session.wait_failure() => return Err(anyhow::anyhow!(message)),
             () = interrupt::interrupted() => break StopReason::Interrupted,
             _ = ticker.tick() => {
+                if let Some(status) = control.market.and_then(|market| market.status()) {
+                    bar.set_message(format!("{} ({status})", torrent.info.name));
+                }
                 if let Some(reason) = check_limits(control, session, completed_at, &mut last_received) {
                     break reason;
                 }

@@ -134,6 +134,11 @@ impl Buyer {
         self.0.totals(&state)
     }
 
+    /// The highest price a seller charges us now, if any slot is paid.
+    pub fn price(&self) -> Option<PricePerMib> {
+        self.0.lock().sellers.values().filter_map(|s| s.price).max()
+    }
+
     /// Everything signed so far, in base units.
     pub fn spent(&self) -> u128 {
         self.0.lock().sellers.values().map(|s| s.signed).sum()

@@ -117,6 +117,16 @@ impl Seller {
         Extension::new(self.clone())
     }
 
+    /// What payers of this torrent paid in this run, in base units.
+    pub fn earned(&self) -> u128 {
+        self.0
+            .book
+            .lock()
+            .values()
+            .map(|account| account.earned)
+            .sum()
+    }
+
     /// Closes the channel of every payer of this torrent on the ledger with
     /// its last voucher and returns what this run earned.
     pub async fn finish(&self) -> MarketTotals {
