@@ -253,10 +253,11 @@ impl Market {
                 (earned > 0).then(|| format!("earned {}", btt(earned)))
             }
             Market::Buying(buyer) => {
-                let spent = format!("spent {}", btt(buyer.spent()));
-                match buyer.price() {
+                let status = buyer.status();
+                let spent = format!("spent {}", btt(status.spent));
+                match status.price {
                     Some(price) => Some(format!("{} {spent}", format_price(price))),
-                    None => (buyer.spent() > 0).then_some(spent),
+                    None => (status.spent > 0).then_some(spent),
                 }
             }
         }

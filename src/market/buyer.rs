@@ -34,9 +34,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// How a payer trades.
 pub struct BuyerConfig {
-    /// What it offers per MiB.
+    /// What it offers per MiB at first.
     pub bid: PricePerMib,
-    /// The most it may lock (and so pay) in this run, in base units.
+    /// The most it may lock (and so pay) in this run at first, in base units.
     pub budget: u128,
     /// The wallet's key, which signs channels and vouchers.
     pub key: SigningKey,
@@ -78,6 +78,8 @@ struct SellerAccount {
     signed: u128,
     /// Verified pieces it sent data of at a paid price.
     pieces: u64,
+    /// What it asks per MiB.
+    ask: PricePerMib,
     /// Whether we told it we are done.
     closed: bool,
     messenger: Option<Messenger>,
@@ -90,12 +92,27 @@ impl SellerAccount {
     }
 }
 
-#[derive(Default)]
 struct BuyerState {
+    /// What we offer per MiB now; `None`: we stopped paying.
+    bid: Option<PricePerMib>,
+    /// The most this run may lock and sign, in base units.
+    budget: u128,
     /// Σ deposits of channels opened or being opened.
     reserved: u128,
     sellers: HashMap<PeerKey, SellerAccount>,
     said_other_ledger: bool,
+}
+
+impl BuyerState {
+    /// Everything signed to every seller so far.
+    fn spent(&self) -> u128 {
+        self.sellers.values().map(|seller| seller.signed).sum()
+    }
+
+    /// What the budget allows beyond what was signed.
+    fn spendable(&self) -> u128 {
+        self.budget.saturating_sub(self.spent())
+    }
 }
 
 struct BuyerShared {
@@ -112,10 +129,17 @@ impl Buyer {
     /// A payer trading as `config` says.
     pub fn new(config: BuyerConfig) -> Buyer {
         let wallet = Address::from_public_key(config.key.verifying_key());
+        let state = BuyerState {
+            bid: Some(config.bid),
+            budget: config.budget,
+            reserved: 0,
+            sellers: HashMap::new(),
+            said_other_ledger: false,
+        };
         Buyer(Arc::new(BuyerShared {
             config,
             wallet,
-            state: Mutex::new(BuyerState::default()),
+            state: Mutex::new(state),
         }))
     }
 
@@ -134,14 +158,48 @@ impl Buyer {
         self.0.totals(&state)
     }
 
-    /// The highest price a seller charges us now, if any slot is paid.
-    pub fn price(&self) -> Option<PricePerMib> {
-        self.0.lock().sellers.values().filter_map(|s| s.price).max()
-    }
-
     /// Everything signed so far, in base units.
     pub fn spent(&self) -> u128 {
-        self.0.lock().sellers.values().map(|s| s.signed).sum()
+        self.0.lock().spent()
+    }
+
+    /// Offers `bid` to every seller from now on (sellers whose ask it
+    /// meets); `None` stops paying: the bid is withdrawn and every open
+    /// channel is closed by its seller, so the download goes on free.
+    pub fn set_bid(&self, bid: Option<PricePerMib>) {
+        let mut state = self.0.lock();
+        state.bid = bid;
+        for seller in state.sellers.values_mut() {
+            if bid.is_none() && matches!(seller.channel, Channel::Open(_)) && !seller.closed {
+                seller.closed = true;
+                if let Some(messenger) = &seller.messenger {
+                    messenger.send(MarketMessage::Close.to_payload());
+                }
+            }
+            self.0.offer(seller, bid);
+        }
+    }
+
+    /// Sets the budget of this run; refused below what is already signed.
+    pub fn set_budget(&self, budget: u128) -> Result<(), BudgetBelowSpent> {
+        let mut state = self.0.lock();
+        let spent = state.spent();
+        if budget < spent {
+            return Err(BudgetBelowSpent { budget, spent });
+        }
+        state.budget = budget;
+        Ok(())
+    }
+
+    /// The bid, the budget and what was signed, now.
+    pub fn status(&self) -> BuyerStatus {
+        let state = self.0.lock();
+        BuyerStatus {
+            bid: state.bid,
+            budget: state.budget,
+            spent: state.spent(),
+            price: state.sellers.values().filter_map(|s| s.price).max(),
+        }
     }
 }
 
@@ -194,29 +252,40 @@ impl BuyerShared {
         let Some(ask) = theirs.ask else { return };
         let record = MarketPeerRecord::new(peer.addr(), theirs.wallet, Some(ask));
         self.config.events.send(MarketEvent::Peer(record));
-        if ask > self.config.bid || theirs.version != PROTOCOL_VERSION {
+        if theirs.version != PROTOCOL_VERSION {
             return;
         }
-        state.sellers.insert(
-            peer.key(),
-            SellerAccount {
-                addr: peer.addr(),
-                wallet: theirs.wallet,
-                price: None,
-                channel: Channel::None,
-                owed_value: 0,
-                signed: 0,
-                pieces: 0,
-                closed: false,
-                messenger: peer.messenger(),
-            },
-        );
-        let bid = MarketMessage::Bid {
-            price: self.config.bid,
+        let seller = SellerAccount {
+            addr: peer.addr(),
+            wallet: theirs.wallet,
+            price: None,
+            channel: Channel::None,
+            owed_value: 0,
+            signed: 0,
+            pieces: 0,
+            ask,
+            closed: false,
+            messenger: peer.messenger(),
         };
-        peer.send(bid.to_payload());
-        let record = BidRecord::new(peer.addr(), self.config.bid);
-        self.config.events.send(MarketEvent::Bid(record));
+        let bid = state.bid;
+        self.offer(&seller, bid);
+        state.sellers.insert(peer.key(), seller);
+    }
+
+    /// Sends `seller` our bid when it meets its ask (a bid of 0, which no
+    /// ask meets, withdraws an earlier one), and reports it.
+    fn offer(&self, seller: &SellerAccount, bid: Option<PricePerMib>) {
+        let price = bid.filter(|bid| *bid >= seller.ask && !seller.closed);
+        let sent = MarketMessage::Bid {
+            price: price.unwrap_or(PricePerMib(0)),
+        };
+        if let Some(messenger) = &seller.messenger {
+            messenger.send(sent.to_payload());
+        }
+        if let Some(price) = price {
+            let record = BidRecord::new(seller.addr, price);
+            self.config.events.send(MarketEvent::Bid(record));
+        }
     }
 
     /// The seller's clearing price: open a channel on the first paid one,
@@ -228,16 +297,21 @@ impl BuyerShared {
         length: u64,
     ) -> Result<(), Refusal> {
         let mut state = self.lock();
-        let room = self.config.budget.saturating_sub(state.reserved);
+        let room = state.budget.saturating_sub(state.reserved);
+        let bid = state.bid.unwrap_or(PricePerMib(0));
         let Some(seller) = state.sellers.get_mut(&key) else {
             return Ok(());
         };
-        if price > self.config.bid {
-            return Err(Refusal(format!(
-                "it asked {} for its slot, above our bid of {}",
+        if price > bid {
+            seller.price = None;
+            let line = format!(
+                "{} asked {} for its slot, above our bid of {}; not paying it",
+                seller.addr,
                 format_price(price),
-                format_price(self.config.bid)
-            )));
+                format_price(bid)
+            );
+            self.config.events.send(MarketEvent::Notice(line));
+            return Ok(());
         }
         seller.price = (price.0 > 0).then_some(price);
         if seller.price.is_none() {
@@ -285,6 +359,7 @@ impl BuyerShared {
         let signed = Signed::sign(request, &self.config.key, &self.config.ledger_id);
         let opened = self.config.ledger.open_channel(signed).await;
         let mut state = self.lock();
+        let spendable = state.spendable();
         let BuyerState {
             reserved, sellers, ..
         } = &mut *state;
@@ -298,7 +373,7 @@ impl BuyerShared {
                 if let Some(messenger) = &seller.messenger {
                     messenger.send(MarketMessage::Channel { id }.to_payload());
                 }
-                if let Some((payload, record)) = self.pay(seller) {
+                if let Some((payload, record)) = self.pay(seller, spendable) {
                     if let Some(messenger) = &seller.messenger {
                         messenger.send(payload);
                     }
@@ -318,11 +393,19 @@ impl BuyerShared {
 
     /// A voucher for everything `seller` is owed, when that is more than
     /// was signed; never past the channel's deposit.
-    fn pay(&self, seller: &mut SellerAccount) -> Option<(bytes::Bytes, PaymentRecord)> {
+    /// `spendable` is what the budget has left beyond everything signed.
+    fn pay(
+        &self,
+        seller: &mut SellerAccount,
+        spendable: u128,
+    ) -> Option<(bytes::Bytes, PaymentRecord)> {
         let Channel::Open(channel) = &seller.channel else {
             return None;
         };
-        let cumulative = seller.owed().min(channel.amount.base_units);
+        let cumulative = seller
+            .owed()
+            .min(channel.amount.base_units)
+            .min(seller.signed.saturating_add(spendable));
         if cumulative <= seller.signed {
             return None;
         }
@@ -353,23 +436,25 @@ impl BuyerShared {
     /// its slot is paid now; give up its slot once the deposit is used up.
     fn on_piece_verified(&self, peer: &mut ExtensionPeer<'_>, bytes: u64) {
         let mut state = self.lock();
+        let spendable = state.spendable();
         let Some(seller) = state.sellers.get_mut(&peer.key()) else {
             return;
         };
         let Some(price) = seller.price else { return };
         seller.owed_value += u128::from(bytes) * u128::from(price.0);
         seller.pieces += 1;
-        if let Some((payload, record)) = self.pay(seller) {
+        if let Some((payload, record)) = self.pay(seller, spendable) {
             peer.send(payload);
             self.config.events.send(MarketEvent::Payment(record));
         }
-        if let Channel::Open(channel) = &seller.channel {
-            if seller.owed() > channel.amount.base_units && !seller.closed {
+        // What is owed and can't be signed: the deposit or the budget is used up.
+        if matches!(seller.channel, Channel::Open(_)) && seller.owed() > seller.signed {
+            if !seller.closed {
                 seller.closed = true;
                 peer.send(MarketMessage::Close.to_payload());
                 peer.set_offer(None);
                 let line = format!(
-                    "channel to {} is used up; trading as a free peer",
+                    "the channel to {} or the budget is used up; trading as a free peer",
                     seller.addr
                 );
                 self.config.events.send(MarketEvent::Notice(line));
@@ -397,6 +482,29 @@ impl BuyerShared {
 
 /// Why a seller is dropped from the market.
 struct Refusal(String);
+
+/// A budget lower than what a run has already signed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a budget of {budget} base units is below the {spent} already paid")]
+pub struct BudgetBelowSpent {
+    /// The budget asked for.
+    pub budget: u128,
+    /// What was signed.
+    pub spent: u128,
+}
+
+/// A payer's state at one moment, for `btt-bid status` and the progress bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuyerStatus {
+    /// The bid now; `None` once paying stopped.
+    pub bid: Option<PricePerMib>,
+    /// The budget now, in base units.
+    pub budget: u128,
+    /// Everything signed, in base units.
+    pub spent: u128,
+    /// The highest price a seller charges now, if any slot is paid.
+    pub price: Option<PricePerMib>,
+}
 
 impl SessionExtension for Buyer {
     type Peer = ();

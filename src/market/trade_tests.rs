@@ -568,3 +568,47 @@ async fn a_winner_that_ignores_need_payment_falls_back_to_a_free_slot_at_the_nex
     );
     assert_eq!(world.events.earnings(), Vec::<u128>::new());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_payer_changes_its_bid_keeps_its_budget_above_what_it_paid_and_stops_paying() {
+    let world = BuyerWorld::start(1_000_000_000).await;
+    let (mut peer, _channel, asked) = world.seller(ASK).await;
+    world.send_piece(&peer, asked[0], false);
+    let mut sent = Vec::new();
+    collect(&mut peer, &mut sent, |sent| !cumulatives(sent).is_empty()).await;
+    let spent = world.buyer.spent();
+    assert!(
+        world.buyer.set_budget(spent - 1).is_err(),
+        "below what was paid"
+    );
+    world.buyer.set_budget(spent).unwrap();
+    world.buyer.set_bid(Some(PricePerMib(3 * ASK.0)));
+    let raised = market_messages(&peer.messages());
+    assert_eq!(
+        raised,
+        [MarketMessage::Bid {
+            price: PricePerMib(3 * ASK.0)
+        }]
+    );
+    world.send_piece(&peer, asked[1], false);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let capped = market_messages(&peer.messages());
+    assert!(
+        cumulatives(&capped).is_empty(),
+        "the budget is spent: {capped:?}"
+    );
+    assert!(capped.contains(&MarketMessage::Close), "{capped:?}");
+    world.buyer.set_bid(None);
+    let status = world.buyer.status();
+    assert_eq!(
+        (status.bid, status.spent, status.budget),
+        (None, spent, spent)
+    );
+    let withdrawn = market_messages(&peer.messages());
+    assert_eq!(
+        withdrawn,
+        [MarketMessage::Bid {
+            price: PricePerMib(0)
+        }]
+    );
+}
