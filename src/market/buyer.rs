@@ -448,17 +448,16 @@ impl BuyerShared {
             self.config.events.send(MarketEvent::Payment(record));
         }
         // What is owed and can't be signed: the deposit or the budget is used up.
-        if matches!(seller.channel, Channel::Open(_)) && seller.owed() > seller.signed {
-            if !seller.closed {
-                seller.closed = true;
-                peer.send(MarketMessage::Close.to_payload());
-                peer.set_offer(None);
-                let line = format!(
-                    "the channel to {} or the budget is used up; trading as a free peer",
-                    seller.addr
-                );
-                self.config.events.send(MarketEvent::Notice(line));
-            }
+        let open = matches!(seller.channel, Channel::Open(_));
+        if open && seller.owed() > seller.signed && !seller.closed {
+            seller.closed = true;
+            peer.send(MarketMessage::Close.to_payload());
+            peer.set_offer(None);
+            let line = format!(
+                "the channel to {} or the budget is used up; trading as a free peer",
+                seller.addr
+            );
+            self.config.events.send(MarketEvent::Notice(line));
         }
     }
 
