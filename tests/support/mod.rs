@@ -35,6 +35,7 @@ mod env;
 mod fast_peer;
 mod fixture;
 mod libtorrent;
+pub mod market;
 mod metadata_liar;
 mod peer;
 mod port;

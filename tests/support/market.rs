@@ -1,0 +1,249 @@
+//! The bandwidth market's test world (`tests/market.rs`, `tests/bid_control.rs`):
+//! a torrent, wallets for two payers (alice, bob) and a seller (carol) on
+//! the embedded ledger or a `btt-wallet node`, and the processes that trade.
+
+use super::{assert_trees_equal, Child, Fixture, Seeder, TestEnv};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+/// How long a download of the test's content may take.
+pub const DOWNLOAD: Duration = Duration::from_secs(120);
+/// How long a short command may take.
+pub const COMMAND: Duration = Duration::from_secs(30);
+/// The content: 24 MiB in 256 KiB pieces, 12 s at the seeder's 2 MiB/s.
+pub const CONTENT: &[(&str, u64)] = &[("album.bin", 24 << 20)];
+/// What each payer's wallet starts with, in base units (100 BTT).
+pub const FUNDS: u128 = 100_000_000;
+
+pub const ALICE_KEY: &str = "da146374a75310b9666e834ee4ad0866d6f4035967bfc76217c5a495fff9f0d0";
+pub const BOB_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
+pub const CAROL_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000002";
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Backend {
+    /// The embedded ledger of the shared data directory.
+    Embedded,
+    /// A `btt-wallet node --dev`.
+    Node,
+}
+
+/// A torrent, wallets for two payers (alice, bob) and a seller (carol),
+/// and the ledger they trade on.
+pub struct Market {
+    /// The torrent, its data and the environment.
+    pub fixture: Fixture,
+    node: Option<(Child, String)>,
+}
+
+impl Market {
+    pub fn new(backend: Backend) -> Market {
+        let env = TestEnv::new();
+        std::fs::write(env.path().join("password"), "correct horse\n").unwrap();
+        let fixture = Fixture::of(CONTENT)
+            .args(&["--piece-length", "256KiB"])
+            .env(env)
+            .create();
+        let mut market = Market {
+            fixture,
+            node: None,
+        };
+        if backend == Backend::Node {
+            market.start_node();
+        }
+        for (name, key) in [("alice", ALICE_KEY), ("bob", BOB_KEY), ("carol", CAROL_KEY)] {
+            let file = market.env().path().join(format!("{name}.key"));
+            std::fs::write(&file, key).unwrap();
+            let mut import = market.command("btt-wallet");
+            import.args(["import", "--name", name, "--private-key-file"]);
+            import.arg(&file);
+            market.finish("btt-wallet import", import);
+        }
+        for payer in ["alice", "bob"] {
+            market.wallet(&["faucet", payer, "100BTT"]);
+        }
+        market
+    }
+
+    pub fn env(&self) -> &TestEnv {
+        &self.fixture.env
+    }
+
+    fn start_node(&mut self) {
+        let mut command = self.env().btt("btt-wallet");
+        command
+            .args(["node", "--listen", "127.0.0.1:0", "--dev"])
+            .env("BTT_HOME", self.env().path().join("node-home"));
+        let mut child = self.env().spawn("btt-wallet node", command);
+        let record = child.read_record(COMMAND, "listening");
+        let url = format!("http://{}", record["addr"].as_str().unwrap_or_default());
+        self.node = Some((child, url));
+    }
+
+    /// A btt command on this market's ledger, with the wallets' password.
+    pub fn command(&self, program: &str) -> Command {
+        let mut command = self.env().btt(program);
+        command
+            .env("BTT_PASSWORD_FILE", self.env().path().join("password"))
+            .env("BTT_INSECURE_FAST_KDF", "1");
+        match &self.node {
+            Some((_, url)) => command.env("BTT_LEDGER", url),
+            None => command.env("BTT_DEV_LEDGER", "1"),
+        };
+        command
+    }
+
+    pub fn finish(&self, label: &str, command: Command) -> Vec<Value> {
+        let mut child = self.env().spawn(label, command);
+        child.wait_success(COMMAND);
+        child.json_records()
+    }
+
+    pub fn wallet(&self, args: &[&str]) -> Vec<Value> {
+        let mut command = self.command("btt-wallet");
+        command.args(args);
+        self.finish("btt-wallet", command)
+    }
+
+    /// A wallet's BTT balance in base units, from the ledger.
+    pub fn balance(&self, name: &str) -> u128 {
+        let records = self.wallet(&["balance", name]);
+        let record = records.last().expect("a balance record");
+        units(&record["btt_base_units"])
+    }
+
+    /// `btt-seed run` selling as carol at `ask`, with `extra` flags.
+    pub fn seed(&self, ask: &str, extra: &[&str]) -> Seeder {
+        let mut command = self.command("btt-seed");
+        command
+            .args(["run", "--no-dht", "--no-tracker", "--listen", "127.0.0.1:0"])
+            .arg("--data")
+            .arg(&self.fixture.data)
+            .args(["--wallet", "carol", "--ask", ask])
+            .args(extra)
+            .arg(&self.fixture.torrent);
+        self.listening("btt-seed run", command)
+    }
+
+    /// Starts `command` and waits for its `listening` record.
+    pub fn listening(&self, label: &str, command: Command) -> Seeder {
+        let mut child = self.env().spawn(label, command);
+        let record = child.read_record(COMMAND, "listening");
+        let port = record["addr"]
+            .as_str()
+            .and_then(|addr| addr.parse::<std::net::SocketAddr>().ok())
+            .map(|addr| addr.port())
+            .expect("a listening record");
+        Seeder { child, port }
+    }
+
+    /// `btt-seed run` selling nothing.
+    pub fn seed_plain(&self) -> Seeder {
+        let mut command = self.command("btt-seed");
+        command
+            .args(["run", "--no-dht", "--no-tracker", "--listen", "127.0.0.1:0"])
+            .arg("--data")
+            .arg(&self.fixture.data)
+            .arg(&self.fixture.torrent);
+        self.listening("btt-seed run (plain)", command)
+    }
+
+    /// `btt-get` of the torrent from `seeder` into `out-NAME`, with `extra` flags.
+    pub fn get(&self, name: &str, seeder: &Seeder, extra: &[&str]) -> (Child, PathBuf) {
+        let out = self.env().path().join(format!("out-{name}"));
+        let mut command = self.command("btt-get");
+        command
+            .arg(&self.fixture.torrent)
+            .arg("-o")
+            .arg(&out)
+            .args(["--no-tracker", "--peer", &seeder.addr()])
+            .args(extra);
+        (self.env().spawn(&format!("btt-get {name}"), command), out)
+    }
+
+    /// A payer's `btt-get` bidding `bid` with `budget`.
+    pub fn buy(&self, name: &str, seeder: &Seeder, bid: &str, budget: &str) -> (Child, PathBuf) {
+        self.get(
+            name,
+            seeder,
+            &["--wallet", name, "--bid", bid, "--budget", budget],
+        )
+    }
+
+    pub fn assert_complete(&self, out: &std::path::Path) {
+        assert_trees_equal(&self.fixture.data, out);
+    }
+}
+
+/// A base-units field (a string of digits).
+pub fn units(value: &Value) -> u128 {
+    value
+        .as_str()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or_else(|| panic!("not base units: {value}"))
+}
+
+pub fn records<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    records.iter().filter(|r| r["type"] == kind).collect()
+}
+
+pub fn summary(child: &Child) -> Value {
+    let records = child.json_records();
+    let found = records.iter().rev().find(|r| r["type"] == "summary");
+    found
+        .cloned()
+        .unwrap_or_else(|| panic!("no summary\n{}", child.diagnostics()))
+}
+
+/// Waits until the seller reports the channel of `payer` closed.
+pub fn wait_closed(seller: &mut Child, payer: &str) -> Value {
+    let deadline = std::time::Instant::now() + COMMAND;
+    while std::time::Instant::now() < deadline {
+        let closed = seller.json_records().into_iter().find(|record| {
+            record["type"] == "settlement" && record["payer"] == payer && record["closed"] == true
+        });
+        if let Some(closed) = closed {
+            return closed;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{payer}'s channel was not closed\n{}", seller.diagnostics());
+}
+
+pub const ALICE: &str = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY";
+pub const BOB: &str = "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC";
+
+/// Polls until `child` printed `count` records of `kind`; returns them.
+pub fn wait_records(child: &Child, kind: &str, count: usize) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + DOWNLOAD;
+    while std::time::Instant::now() < deadline {
+        let found: Vec<Value> = child
+            .json_records()
+            .into_iter()
+            .filter(|record| record["type"] == kind)
+            .collect();
+        if found.len() >= count {
+            return found;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("fewer than {count} {kind} records\n{}", child.diagnostics());
+}
+
+/// Kills `child` with SIGKILL and reaps it.
+pub fn kill_9(child: &mut Child) {
+    child.signal(libc::SIGKILL);
+    child.wait_timeout(COMMAND);
+    assert!(child.killed_by(libc::SIGKILL), "{}", child.label());
+}
+
+/// The highest `field` of the `kind` records of `child`.
+pub fn max_units(child: &Child, kind: &str, field: &str) -> u128 {
+    let records = child.json_records();
+    let of_kind = records.iter().filter(|record| record["type"] == kind);
+    of_kind
+        .map(|record| units(&record[field]))
+        .max()
+        .unwrap_or(0)
+}
