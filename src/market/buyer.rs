@@ -165,29 +165,40 @@ impl Buyer {
 
     /// Offers `bid` to every seller from now on (sellers whose ask it
     /// meets); `None` stops paying: the bid is withdrawn and every open
-    /// channel is closed by its seller, so the download goes on free.
+    /// channel is closed by its seller, so the download goes on free. A
+    /// change is reported as a `bid` record without a peer.
     pub fn set_bid(&self, bid: Option<PricePerMib>) {
         let mut state = self.0.lock();
+        if state.bid == bid {
+            return;
+        }
         state.bid = bid;
+        let budget = state.budget;
+        self.0.report_bid(bid, budget);
         for seller in state.sellers.values_mut() {
             if bid.is_none() && matches!(seller.channel, Channel::Open(_)) && !seller.closed {
                 seller.closed = true;
+                seller.price = None;
                 if let Some(messenger) = &seller.messenger {
                     messenger.send(MarketMessage::Close.to_payload());
                 }
             }
-            self.0.offer(seller, bid);
+            self.0.offer(seller, bid, budget);
         }
     }
 
     /// Sets the budget of this run; refused below what is already signed.
+    /// A change is reported as a `bid` record without a peer.
     pub fn set_budget(&self, budget: u128) -> Result<(), BudgetBelowSpent> {
         let mut state = self.0.lock();
         let spent = state.spent();
         if budget < spent {
             return Err(BudgetBelowSpent { budget, spent });
         }
-        state.budget = budget;
+        if state.budget != budget {
+            state.budget = budget;
+            self.0.report_bid(state.bid, budget);
+        }
         Ok(())
     }
 
@@ -267,14 +278,14 @@ impl BuyerShared {
             closed: false,
             messenger: peer.messenger(),
         };
-        let bid = state.bid;
-        self.offer(&seller, bid);
+        let (bid, budget) = (state.bid, state.budget);
+        self.offer(&seller, bid, budget);
         state.sellers.insert(peer.key(), seller);
     }
 
     /// Sends `seller` our bid when it meets its ask (a bid of 0, which no
     /// ask meets, withdraws an earlier one), and reports it.
-    fn offer(&self, seller: &SellerAccount, bid: Option<PricePerMib>) {
+    fn offer(&self, seller: &SellerAccount, bid: Option<PricePerMib>, budget: u128) {
         let price = bid.filter(|bid| *bid >= seller.ask && !seller.closed);
         let sent = MarketMessage::Bid {
             price: price.unwrap_or(PricePerMib(0)),
@@ -283,9 +294,15 @@ impl BuyerShared {
             messenger.send(sent.to_payload());
         }
         if let Some(price) = price {
-            let record = BidRecord::new(seller.addr, price);
+            let record = BidRecord::new(Some(seller.addr), Some(price), budget);
             self.config.events.send(MarketEvent::Bid(record));
         }
+    }
+
+    /// Reports the download's own bid and budget, just changed.
+    fn report_bid(&self, bid: Option<PricePerMib>, budget: u128) {
+        let record = BidRecord::new(None, bid, budget);
+        self.config.events.send(MarketEvent::Bid(record));
     }
 
     /// The seller's clearing price: open a channel on the first paid one,
@@ -440,6 +457,10 @@ impl BuyerShared {
         let Some(seller) = state.sellers.get_mut(&peer.key()) else {
             return;
         };
+        // After `close` the seller settles with the last voucher: nothing more is owed.
+        if seller.closed {
+            return;
+        }
         let Some(price) = seller.price else { return };
         seller.owed_value += u128::from(bytes) * u128::from(price.0);
         seller.pieces += 1;
@@ -484,7 +505,11 @@ struct Refusal(String);
 
 /// A budget lower than what a run has already signed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a budget of {budget} base units is below the {spent} already paid")]
+#[error(
+    "a budget of {} is below the {} already paid",
+    super::events::btt_text(*.budget),
+    super::events::btt_text(*.spent)
+)]
 pub struct BudgetBelowSpent {
     /// The budget asked for.
     pub budget: u128,

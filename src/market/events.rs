@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 pub enum MarketEvent {
     /// A peer speaks the market on our ledger.
     Peer(MarketPeerRecord),
-    /// We bid to a seller.
+    /// We bid to a seller, or our bid or budget changed.
     Bid(BidRecord),
     /// A seller gave us a paid slot.
     Won(WonRecord),
@@ -93,24 +93,33 @@ impl Record for MarketPeerRecord {
     }
 }
 
-/// A bid sent (`bid`).
+/// A bid sent to a seller, or a change of the download's own bid (`bid`).
 #[derive(Debug, Clone, Serialize)]
 pub struct BidRecord {
-    /// The seller.
-    pub peer: SocketAddr,
-    /// The price offered per MiB.
-    pub price: String,
+    /// The seller bid to; `None` when the download's bid or budget changed
+    /// (by `btt-bid set`, `btt-bid stop` or auto-bid).
+    pub peer: Option<SocketAddr>,
+    /// The price offered per MiB; `None`: paying stopped.
+    pub price: Option<String>,
     /// The price in base units per MiB.
-    pub price_base_units: u64,
+    pub price_base_units: Option<u64>,
+    /// The budget of the run now.
+    pub budget: String,
+    /// The same in base units.
+    #[serde(serialize_with = "units")]
+    pub budget_base_units: u128,
 }
 
 impl BidRecord {
-    /// The record of a bid of `price` to `peer`.
-    pub fn new(peer: SocketAddr, price: PricePerMib) -> BidRecord {
+    /// The record of a bid of `price` to `peer` (`None`: the download's
+    /// own bid), under `budget`.
+    pub fn new(peer: Option<SocketAddr>, price: Option<PricePerMib>, budget: u128) -> BidRecord {
         BidRecord {
             peer,
-            price: format_price(price),
-            price_base_units: price.0,
+            price: price.map(format_price),
+            price_base_units: price.map(|price| price.0),
+            budget: btt_text(budget),
+            budget_base_units: budget,
         }
     }
 }
