@@ -10,6 +10,7 @@ use std::path::PathBuf;
 pub fn all_commands() -> Vec<Command> {
     use clap::CommandFactory;
     vec![
+        super::bid::command(),
         super::get::command(),
         super::seed::command(),
         super::tip::TipCli::command(),

@@ -11,6 +11,7 @@ use super::torrent_run::{self, PeerArgs, RunControl, StatePaths};
 use super::values::{parse_duration, parse_ratio, parse_selection, parse_size, FileSelection};
 use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::{worker_threads, Dirs};
+use crate::control::server::{ControlServer, Controlled};
 use crate::magnet::Magnet;
 use crate::market::events::MarketEvents;
 use crate::metainfo::Torrent;
@@ -151,19 +152,53 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     }
     let added = client.add_torrent(Arc::clone(&torrent), prepared, options);
     client.accept_peers();
+    let control = listen_for_control(&market, &dirs, &torrent, &added, output);
     output.record(&torrent_run::started_record(
         &torrent,
         &added.session,
         &args.output,
     ))?;
-    let trade = Trade { market, printer };
+    let trade = Trade {
+        market,
+        printer,
+        _control: control,
+    };
     download(&args, &torrent, client, added, trade, output).await
 }
 
-/// The download's market, if it buys, and the printer of its events.
+/// The download's market, if it buys, the printer of its events, and the
+/// control socket `btt-bid` changes its bid through (removed when dropped).
 struct Trade {
     market: Option<Market>,
     printer: MarketPrinter,
+    _control: Option<ControlServer>,
+}
+
+/// The control socket of a download that buys; a socket that can't be
+/// set up is a warning, since the download works without it.
+fn listen_for_control(
+    market: &Option<Market>,
+    dirs: &Dirs,
+    torrent: &Arc<Torrent>,
+    added: &AddedTorrent,
+    output: &Output,
+) -> Option<ControlServer> {
+    let buyer = market.as_ref()?.buying()?.clone();
+    let controlled = Controlled {
+        torrent: Arc::clone(torrent),
+        session: Arc::clone(&added.session),
+        buyer,
+    };
+    match ControlServer::start(&dirs.runtime, controlled) {
+        Ok(server) => {
+            output.debug(format!("control socket {}", server.path().display()));
+            Some(server)
+        }
+        Err(error) => {
+            output.warn(format!("btt-bid can't control this download: {error}"));
+            None
+        }
+    }
 }
 
 /// A magnet link's torrent, and the peers found while fetching it.

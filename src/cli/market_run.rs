@@ -74,11 +74,13 @@ pub struct BuyArgs {
     pub password: PasswordArgs,
 }
 
-fn parse_price_flag(text: &str) -> Result<PricePerMib, String> {
+/// Parses a `--bid` or `--ask` price for clap.
+pub fn parse_price_flag(text: &str) -> Result<PricePerMib, String> {
     parse_price(text).map_err(|error| error.to_string())
 }
 
-fn parse_budget(text: &str) -> Result<u128, String> {
+/// Parses a `--budget` amount in BTT for clap, to base units.
+pub fn parse_budget(text: &str) -> Result<u128, String> {
     let amount = Amount::parse(text, Token::Btt).map_err(|error| error.to_string())?;
     if amount.token != Token::Btt {
         return Err("the market is paid in BTT".to_string());
@@ -219,6 +221,14 @@ impl Market {
             events,
         });
         Ok(Some(Market::Buying(buyer)))
+    }
+
+    /// The payer, when this market buys.
+    pub fn buying(&self) -> Option<&Buyer> {
+        match self {
+            Market::Buying(buyer) => Some(buyer),
+            Market::Selling { .. } => None,
+        }
     }
 
     /// `options` with this market plugged in.

@@ -2,6 +2,7 @@
 //! options every binary shares, and the run loop that turns a result into an
 //! exit status and one line of error.
 
+pub mod bid;
 pub mod exit;
 pub mod generated;
 pub mod get;

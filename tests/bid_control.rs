@@ -1,0 +1,220 @@
+//! `btt-bid status|set|stop` against running `btt-get --bid` processes on
+//! loopback: `set` changes the price a download pays (its `bid` record, the
+//! `won` price, the seller's earnings), `stop` makes it free, `status`
+//! lists concurrent downloads and skips the socket of a dead process.
+
+mod support;
+
+use btt::control::protocol::DownloadStatus;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::Duration;
+use support::market::*;
+use support::{Child, Seeder};
+
+/// The seller's flags: one slot, a slow line, so downloads last a while.
+const SELLER: &[&str] = &["--slots", "1", "--up-limit", "512KiB"];
+/// A leecher's upload limit, so leechers don't just swap the data.
+const LEECHER: &[&str] = &["--up-limit", "64KiB"];
+
+/// What one `btt-bid` run printed and how it ended.
+struct BidRun {
+    code: Option<i32>,
+    records: Vec<Value>,
+    stderr: String,
+}
+
+fn btt_bid(market: &Market, args: &[&str]) -> BidRun {
+    let mut command = market.command("btt-bid");
+    command.args(args);
+    let mut child = market.env().spawn("btt-bid", command);
+    let status = child.wait_timeout(COMMAND);
+    assert!(
+        status.is_some(),
+        "btt-bid {args:?} hung\n{}",
+        child.diagnostics()
+    );
+    BidRun {
+        code: status.and_then(|status| status.code()),
+        records: child.json_records(),
+        stderr: child.stderr(),
+    }
+}
+
+/// The `download` records of a `btt-bid` run that succeeded, read back.
+fn downloads(run: &BidRun) -> Vec<DownloadStatus> {
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let of_type = run.records.iter().filter(|r| r["type"] == "download");
+    of_type
+        .map(|record| {
+            let mut fields = record.clone();
+            fields.as_object_mut().unwrap().remove("type");
+            serde_json::from_value(fields).expect("a download record")
+        })
+        .collect()
+}
+
+/// A payer bidding `bid` with a 5 BTT budget and a slow upload; its info-hash.
+fn buy(market: &Market, name: &str, seeder: &Seeder, bid: &str) -> (Child, String) {
+    let flags = [
+        &["--wallet", name, "--bid", bid, "--budget", "5BTT"],
+        LEECHER,
+    ]
+    .concat();
+    let (mut child, _) = market.get(name, seeder, &flags);
+    let started = child.read_record(COMMAND, "started");
+    let info_hash = started["info_hash"].as_str().unwrap().to_string();
+    (child, info_hash)
+}
+
+/// `bid` records of `child` without a peer: changes of its own bid.
+fn own_bids(child: &Child) -> Vec<Value> {
+    let records = child.json_records();
+    let own = records
+        .iter()
+        .filter(|r| r["type"] == "bid" && r["peer"].is_null());
+    own.cloned().collect()
+}
+
+fn wait_for(child: &Child, what: &str, found: impl Fn(&[Value]) -> bool) {
+    let deadline = std::time::Instant::now() + DOWNLOAD;
+    while std::time::Instant::now() < deadline {
+        if found(&child.json_records()) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{}: no {what}\n{}", child.label(), child.diagnostics());
+}
+
+fn won_at(records: &[Value], price: u64) -> bool {
+    records
+        .iter()
+        .any(|r| r["type"] == "won" && r["price_base_units"] == price)
+}
+
+fn earned_from(seller: &Child, payer: &str) -> u128 {
+    let records = seller.json_records();
+    let from = records
+        .iter()
+        .filter(|r| r["type"] == "earning" && r["payer"] == payer);
+    from.map(|r| units(&r["cumulative_base_units"]))
+        .max()
+        .unwrap_or(0)
+}
+
+/// Alice loses the one slot to bob's higher bid; `set` raises her bid over
+/// his, and she wins it at the next rechoke, paying his bid.
+#[test]
+fn set_raises_the_bid_of_a_running_download_and_it_wins_and_pays_more() {
+    let market = Market::new(Backend::Embedded);
+    let seller = market.seed("0.01BTT/MiB", SELLER);
+    let (alice, hash) = buy(&market, "alice", &seller, "0.02BTT/MiB");
+    let (bob, _) = buy(&market, "bob", &seller, "0.03BTT/MiB");
+    wait_for(&bob, "won at alice's bid", |r| won_at(r, 20_000));
+    let before = earned_from(&seller.child, ALICE);
+
+    let pid = alice.pid().to_string();
+    let set = btt_bid(&market, &["set", &hash[..8], "--pid", &pid, "0.05BTT/MiB"]);
+    let status = downloads(&set);
+    assert_eq!(status.len(), 1);
+    assert_eq!(status[0].bid_base_units, Some(50_000));
+    assert_eq!(status[0].pid, alice.pid());
+    let changed = own_bids(&alice);
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0]["price_base_units"], 50_000);
+
+    wait_for(&alice, "won at bob's bid", |r| won_at(r, 30_000));
+    wait_for(&seller.child, "earnings from alice", |_| {
+        earned_from(&seller.child, ALICE) > before
+    });
+}
+
+/// `stop` withdraws the bid: the seller closes alice's channel while she
+/// still downloads, and she completes free, having paid what it redeemed.
+/// A budget below what she paid is refused with one line.
+#[test]
+fn stop_makes_a_running_download_free_and_a_budget_below_spent_is_refused() {
+    let market = Market::new(Backend::Embedded);
+    let mut seller = market.seed("0.01BTT/MiB", SELLER);
+    let (mut alice, hash) = buy(&market, "alice", &seller, "0.02BTT/MiB");
+    wait_records(&alice, "payment", 1);
+
+    let refused = btt_bid(&market, &["set", &hash, "--budget", "0.000001BTT"]);
+    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    assert_eq!(refused.stderr.lines().count(), 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("is below the"),
+        "{}",
+        refused.stderr
+    );
+
+    let stopped = downloads(&btt_bid(&market, &["stop", &hash]));
+    assert_eq!(stopped[0].bid, None);
+    let changed = own_bids(&alice);
+    assert!(changed.iter().any(|r| r["price"].is_null()), "{changed:?}");
+    let closed = wait_closed(&mut seller.child, ALICE);
+    assert!(alice.try_wait().is_none(), "closed while still downloading");
+    alice.wait_success(DOWNLOAD);
+    let spent = units(&summary(&alice)["spent_base_units"]);
+    assert_eq!(units(&closed["redeemed_base_units"]), spent);
+}
+
+/// `status` lists both running downloads of one torrent with their bids,
+/// and removes the socket a killed process left; an ambiguous prefix and
+/// a bad one are one-line errors.
+#[test]
+fn status_lists_two_concurrent_downloads_and_skips_a_stale_socket() {
+    let market = Market::new(Backend::Embedded);
+    let seller = market.seed("0.01BTT/MiB", SELLER);
+    let (alice, hash) = buy(&market, "alice", &seller, "0.02BTT/MiB");
+    let (bob, _) = buy(&market, "bob", &seller, "0.03BTT/MiB");
+    let stale = stale_socket(&market, &hash);
+
+    let mut listed = downloads(&btt_bid(&market, &["status"]));
+    listed.sort_by_key(|download| download.bid_base_units);
+    let seen: Vec<(u32, Option<u64>)> = listed.iter().map(|d| (d.pid, d.bid_base_units)).collect();
+    assert_eq!(
+        seen,
+        [(alice.pid(), Some(20_000)), (bob.pid(), Some(30_000))]
+    );
+    assert!(listed
+        .iter()
+        .all(|d| d.info_hash == hash && d.budget == "5BTT"));
+    assert!(!stale.exists(), "the stale socket is removed");
+
+    let ambiguous = btt_bid(&market, &["set", &hash[..6], "0.05BTT/MiB"]);
+    assert_eq!(ambiguous.code, Some(1));
+    assert!(
+        ambiguous.stderr.contains("matches 2 running downloads"),
+        "{}",
+        ambiguous.stderr
+    );
+    let bad = btt_bid(&market, &["stop", "not-a-hash"]);
+    assert_eq!(bad.code, Some(3));
+    assert_eq!(bad.stderr.lines().count(), 1, "{}", bad.stderr);
+}
+
+/// The socket a `kill -9`ed download of `hash` would have left.
+fn stale_socket(market: &Market, hash: &str) -> PathBuf {
+    let path = market
+        .env()
+        .path()
+        .join(format!("btt-home/run/{hash}-4000000.sock"));
+    drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+    assert!(path.exists());
+    path
+}
+
+#[test]
+fn nothing_running_is_an_empty_list_and_nothing_to_stop() {
+    let market = Market::new(Backend::Embedded);
+    assert!(downloads(&btt_bid(&market, &["status"])).is_empty());
+    let stop = btt_bid(&market, &["stop", "abcd"]);
+    assert_eq!(stop.code, Some(1));
+    assert!(
+        stop.stderr.contains("no running download"),
+        "{}",
+        stop.stderr
+    );
+}
