@@ -1,8 +1,10 @@
-//! `btt-bid`: the bidding engine's front end. `status`, `set` and `stop`
+//! `btt-bid`: the bidding engine's front end. `quote` hears a swarm's
+//! asks without trading; `status`, `set` and `stop`
 //! talk to running `btt-get --bid` downloads over their control sockets
 //! (see [`crate::control`]).
 
 mod control;
+mod quote;
 
 use super::market_run::{parse_budget, parse_price_flag};
 use super::{exit_status_help, finish, GlobalArgs};
@@ -23,6 +25,8 @@ pub struct BidCli {
 /// The subcommands of `btt-bid`.
 #[derive(Debug, Subcommand)]
 pub enum BidCommand {
+    /// Hear a swarm's sellers for a while and print their asks: lowest, median, how many sell
+    Quote(Box<quote::QuoteArgs>),
     /// List every running btt-get that buys on this machine: speed, progress, price, spent, budget, ETA
     Status,
     /// Change the bid or the budget of a running download
@@ -78,6 +82,7 @@ pub fn main() -> ExitCode {
     let result = super::runtime().and_then(|runtime| {
         runtime.block_on(async {
             match args.command {
+                BidCommand::Quote(quote_args) => quote::quote(*quote_args, &output).await,
                 BidCommand::Status => control::status(&output).await,
                 BidCommand::Set(set) => control::set(set, &output).await,
                 BidCommand::Stop(target) => control::stop(target, &output).await,

@@ -15,6 +15,7 @@
 //!   its accounts of each payer, shared with the auction.
 //! - [`journal`]: the seeder's durable record of the vouchers it accepted.
 //! - [`settle`]: redeeming and closing the journal's channels on the ledger.
+//! - [`quote`]: the asks of a swarm, recorded without trading (`btt-bid quote`).
 
 pub mod auction;
 pub mod buyer;
@@ -22,6 +23,7 @@ pub mod credit;
 pub mod events;
 pub mod journal;
 pub mod price;
+pub mod quote;
 pub mod seller;
 pub mod seller_book;
 pub mod settle;

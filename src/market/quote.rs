@@ -1,0 +1,154 @@
+//! What a swarm's market asks, seen without trading: a [`Quoter`] is a
+//! [`SessionExtension`] that records the market handshake of every peer
+//! that sells (`btt-bid quote`), and [`QuoteSummary`] sums the asks up.
+//! It sends no market field of its own, so no seller takes it for a buyer.
+
+use super::price::{format_price, PricePerMib};
+use super::wire::{MarketHandshake, BTT_MARKET, HANDSHAKE_KEY};
+use crate::peer::ExtendedHandshake;
+use crate::swarm::{ExtensionPeer, PeerError, SessionExtension};
+use crate::tron::Address;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// One seller's ask (`quote`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quote {
+    /// Its address.
+    pub peer: SocketAddr,
+    /// Its wallet.
+    pub wallet: Address,
+    /// The ledger it is paid on, in hex.
+    pub ledger: String,
+    /// What it asks per MiB.
+    pub ask: String,
+    /// The same in base units per MiB.
+    pub ask_base_units: u64,
+}
+
+impl Quote {
+    /// The ask as a price.
+    pub fn price(&self) -> PricePerMib {
+        PricePerMib(self.ask_base_units)
+    }
+}
+
+/// The asks of a swarm, summed up (the `summary` of `btt-bid quote`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuoteSummary {
+    /// How many peers sell.
+    pub sellers: usize,
+    /// The lowest ask per MiB.
+    pub lowest_ask: String,
+    /// The same in base units.
+    pub lowest_ask_base_units: u64,
+    /// The median ask per MiB (the lower middle one of an even count).
+    pub median_ask: String,
+    /// The same in base units.
+    pub median_ask_base_units: u64,
+}
+
+impl QuoteSummary {
+    /// The summary of `quotes`; `None` when nobody sells.
+    pub fn of(quotes: &[Quote]) -> Option<QuoteSummary> {
+        let mut asks: Vec<u64> = quotes.iter().map(|quote| quote.ask_base_units).collect();
+        asks.sort_unstable();
+        let lowest = *asks.first()?;
+        let median = asks[(asks.len() - 1) / 2];
+        Some(QuoteSummary {
+            sellers: asks.len(),
+            lowest_ask: format_price(PricePerMib(lowest)),
+            lowest_ask_base_units: lowest,
+            median_ask: format_price(PricePerMib(median)),
+            median_ask_base_units: median,
+        })
+    }
+}
+
+/// Records the ask of every seller a session meets.
+#[derive(Clone, Default)]
+pub struct Quoter(Arc<Mutex<BTreeMap<SocketAddr, Quote>>>);
+
+impl Quoter {
+    /// The asks seen so far, by address.
+    pub fn quotes(&self) -> Vec<Quote> {
+        self.lock().values().cloned().collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<SocketAddr, Quote>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl SessionExtension for Quoter {
+    type Peer = ();
+
+    fn name(&self) -> &'static str {
+        BTT_MARKET
+    }
+
+    fn new_peer(&self, _peer: &ExtensionPeer<'_>, _now: Instant) {}
+
+    fn on_handshake(
+        &self,
+        peer: &mut ExtensionPeer<'_>,
+        _: &mut (),
+        handshake: &ExtendedHandshake,
+    ) {
+        let Some(value) = handshake.extra.get(HANDSHAKE_KEY) else {
+            return;
+        };
+        let Ok(theirs) = MarketHandshake::from_bencode(value) else {
+            return;
+        };
+        let Some(ask) = theirs.ask else { return };
+        let quote = Quote {
+            peer: peer.addr(),
+            wallet: theirs.wallet,
+            ledger: hex::encode(theirs.ledger.0),
+            ask: format_price(ask),
+            ask_base_units: ask.0,
+        };
+        self.lock().insert(quote.peer, quote);
+    }
+
+    fn on_message(&self, _: &mut ExtensionPeer<'_>, _: &mut (), _: &[u8]) -> Result<(), PeerError> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quote(port: u16, ask: u64) -> Quote {
+        Quote {
+            peer: SocketAddr::from(([127, 0, 0, 1], port)),
+            wallet: "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY".parse().unwrap(),
+            ledger: String::new(),
+            ask: format_price(PricePerMib(ask)),
+            ask_base_units: ask,
+        }
+    }
+
+    #[test]
+    fn the_summary_has_the_lowest_and_the_median_ask() {
+        assert_eq!(QuoteSummary::of(&[]), None);
+        let quotes = [
+            quote(1, 30_000),
+            quote(2, 10_000),
+            quote(3, 20_000),
+            quote(4, 50_000),
+        ];
+        let summary = QuoteSummary::of(&quotes).unwrap();
+        assert_eq!(summary.sellers, 4);
+        assert_eq!(summary.lowest_ask_base_units, 10_000);
+        assert_eq!(summary.median_ask_base_units, 20_000);
+        assert_eq!(summary.lowest_ask, "0.01BTT/MiB");
+    }
+}
