@@ -19,6 +19,9 @@ _btt__bid() {
             btt__bid,help)
                 cmd="btt__bid__subcmd__help"
                 ;;
+            btt__bid,plan)
+                cmd="btt__bid__subcmd__plan"
+                ;;
             btt__bid,quote)
                 cmd="btt__bid__subcmd__quote"
                 ;;
@@ -33,6 +36,9 @@ _btt__bid() {
                 ;;
             btt__bid__subcmd__help,help)
                 cmd="btt__bid__subcmd__help__subcmd__help"
+                ;;
+            btt__bid__subcmd__help,plan)
+                cmd="btt__bid__subcmd__help__subcmd__plan"
                 ;;
             btt__bid__subcmd__help,quote)
                 cmd="btt__bid__subcmd__help__subcmd__quote"
@@ -53,7 +59,7 @@ _btt__bid() {
 
     case "${cmd}" in
         btt__bid)
-            opts="-q -v -h -V --json --quiet --verbose --help --version quote status set stop help"
+            opts="-q -v -h -V --json --quiet --verbose --help --version quote plan status set stop help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -67,7 +73,7 @@ _btt__bid() {
             return 0
             ;;
         btt__subcmd__bid__subcmd__help)
-            opts="quote status set stop help"
+            opts="quote plan status set stop help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -81,6 +87,20 @@ _btt__bid() {
             return 0
             ;;
         btt__subcmd__bid__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__bid__subcmd__help__subcmd__plan)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -143,6 +163,60 @@ _btt__bid() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__bid__subcmd__plan)
+            opts="-q -v -h --budget --deadline --timeout --peer --listen --no-tracker --max-peers --max-connections --encryption --dht --no-dht --dht-listen --dht-bootstrap --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --peer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-peers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption)
+                    COMPREPLY=($(compgen -W "require prefer off" -- "${cur}"))
+                    return 0
+                    ;;
+                --dht-listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dht-bootstrap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

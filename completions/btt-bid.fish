@@ -30,6 +30,7 @@ complete -c btt-bid -n "__fish_btt_bid_needs_command" -s v -l verbose -d 'Print 
 complete -c btt-bid -n "__fish_btt_bid_needs_command" -s h -l help -d 'Print help'
 complete -c btt-bid -n "__fish_btt_bid_needs_command" -s V -l version -d 'Print version'
 complete -c btt-bid -n "__fish_btt_bid_needs_command" -f -a "quote" -d 'Hear a swarm\'s sellers for a while and print their asks: lowest, median, how many sell'
+complete -c btt-bid -n "__fish_btt_bid_needs_command" -f -a "plan" -d 'Plan a bid from a budget and a deadline at the asks quoted, as a record btt-get - takes'
 complete -c btt-bid -n "__fish_btt_bid_needs_command" -f -a "status" -d 'List every running btt-get that buys on this machine: speed, progress, price, spent, budget, ETA'
 complete -c btt-bid -n "__fish_btt_bid_needs_command" -f -a "set" -d 'Change the bid or the budget of a running download'
 complete -c btt-bid -n "__fish_btt_bid_needs_command" -f -a "stop" -d 'Stop paying for a running download; it goes on free'
@@ -51,6 +52,25 @@ complete -c btt-bid -n "__fish_btt_bid_using_subcommand quote" -l json -d 'Print
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand quote" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand quote" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand quote" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l budget -d 'The most the download may cost, e.g. 20BTT' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l deadline -d 'When the download must be done, from its start, e.g. 30m' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l timeout -d 'How long to listen to the swarm\'s peers (not with -)' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l peer -d 'Connect to this peer as well (repeatable)' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l listen -d 'Address to accept peers on [default: 0.0.0.0:6881, or the next free port]' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l max-peers -d 'The most peers connected at once, per torrent' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l max-connections -d 'The most peer connections of the whole process, over every torrent' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l encryption -d 'Encryption of peer connections (MSE/PE): `prefer` dials encrypted and falls back to plain, and accepts both; `require` refuses plain peers; `off` speaks plain only' -r -f -a "require\t'RC4-encrypted connections only'
+prefer\t'Encrypted when the peer can, else plain'
+off\t'Plain BitTorrent only'"
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l dht-listen -d 'UDP address of the DHT node, answering queries at once; implies --dht [default: the --listen address]' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l dht-bootstrap -d 'Join the DHT through this node (repeatable; implies --dht); `none` starts a new network without the public routers, which are used only when neither this nor a saved routing table exists' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l no-tracker -d 'Do not announce to the torrent\'s trackers'
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l dht -d 'Find and announce peers through the DHT (the default; never for private torrents)'
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l no-dht -d 'Do not use the DHT'
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand status" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand status" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand status" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -66,8 +86,9 @@ complete -c btt-bid -n "__fish_btt_bid_using_subcommand stop" -l json -d 'Print 
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand stop" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand stop" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand stop" -s h -l help -d 'Print help'
-complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote status set stop help" -f -a "quote" -d 'Hear a swarm\'s sellers for a while and print their asks: lowest, median, how many sell'
-complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote status set stop help" -f -a "status" -d 'List every running btt-get that buys on this machine: speed, progress, price, spent, budget, ETA'
-complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote status set stop help" -f -a "set" -d 'Change the bid or the budget of a running download'
-complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote status set stop help" -f -a "stop" -d 'Stop paying for a running download; it goes on free'
-complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote status set stop help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote plan status set stop help" -f -a "quote" -d 'Hear a swarm\'s sellers for a while and print their asks: lowest, median, how many sell'
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote plan status set stop help" -f -a "plan" -d 'Plan a bid from a budget and a deadline at the asks quoted, as a record btt-get - takes'
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote plan status set stop help" -f -a "status" -d 'List every running btt-get that buys on this machine: speed, progress, price, spent, budget, ETA'
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote plan status set stop help" -f -a "set" -d 'Change the bid or the budget of a running download'
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote plan status set stop help" -f -a "stop" -d 'Stop paying for a running download; it goes on free'
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote plan status set stop help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

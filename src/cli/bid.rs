@@ -1,9 +1,11 @@
 //! `btt-bid`: the bidding engine's front end. `quote` hears a swarm's
-//! asks without trading; `status`, `set` and `stop`
+//! asks without trading; `plan` prices a bid from a budget and a
+//! deadline; `status`, `set` and `stop`
 //! talk to running `btt-get --bid` downloads over their control sockets
 //! (see [`crate::control`]).
 
 mod control;
+mod plan;
 mod quote;
 
 use super::market_run::{parse_budget, parse_price_flag};
@@ -27,6 +29,8 @@ pub struct BidCli {
 pub enum BidCommand {
     /// Hear a swarm's sellers for a while and print their asks: lowest, median, how many sell
     Quote(Box<quote::QuoteArgs>),
+    /// Plan a bid from a budget and a deadline at the asks quoted, as a record btt-get - takes
+    Plan(Box<plan::PlanArgs>),
     /// List every running btt-get that buys on this machine: speed, progress, price, spent, budget, ETA
     Status,
     /// Change the bid or the budget of a running download
@@ -83,6 +87,7 @@ pub fn main() -> ExitCode {
         runtime.block_on(async {
             match args.command {
                 BidCommand::Quote(quote_args) => quote::quote(*quote_args, &output).await,
+                BidCommand::Plan(plan_args) => plan::run(*plan_args, &output).await,
                 BidCommand::Status => control::status(&output).await,
                 BidCommand::Set(set) => control::set(set, &output).await,
                 BidCommand::Stop(target) => control::stop(target, &output).await,

@@ -14,6 +14,7 @@ use crate::config::{worker_threads, Dirs};
 use crate::control::server::{ControlServer, Controlled};
 use crate::magnet::Magnet;
 use crate::market::events::MarketEvents;
+use crate::market::plan::Plan;
 use crate::metainfo::Torrent;
 use crate::output::Output;
 use crate::swarm::client::{AddedTorrent, TorrentOptions};
@@ -30,7 +31,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Parser)]
 #[command(name = "btt-get", version, about, after_help = exit_status_help())]
 pub struct GetArgs {
-    /// The .torrent file or magnet link to download, or - to read a .torrent from standard input
+    /// The .torrent file or magnet link to download, or - to read a .torrent, or a `plan` record of btt-bid plan, from standard input
     pub torrent: String,
     /// Directory to download into (the content goes under the torrent's name); with --metadata-only, the .torrent file to write
     #[arg(short, long, default_value = ".")]
@@ -103,12 +104,9 @@ enum Input {
     Magnet(Magnet),
 }
 
-async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
+async fn run(mut args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     interrupt::listen_for_interruptions();
-    let input = match magnet_metadata::parse_if_magnet(&args.torrent)? {
-        Some(magnet) => Input::Magnet(magnet),
-        None => Input::File(torrent_run::load_torrent(&args.torrent)?),
-    };
+    let input = read_input(&mut args)?;
     let dirs = Dirs::from_env();
     let (events, market_events) = MarketEvents::channel();
     let printer = MarketPrinter::start(output.clone(), market_events);
@@ -164,6 +162,64 @@ async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         _control: control,
     };
     download(&args, &torrent, client, added, trade, output).await
+}
+
+/// What the torrent argument names; a `plan` on standard input names the
+/// torrent and sets the bid and budget the command line did not give.
+fn read_input(args: &mut GetArgs) -> anyhow::Result<Input> {
+    if let Some(magnet) = magnet_metadata::parse_if_magnet(&args.torrent)? {
+        return Ok(Input::Magnet(magnet));
+    }
+    let bytes = torrent_run::read_input(&args.torrent)?;
+    if args.torrent != "-" || bytes.trim_ascii_start().first() != Some(&b'{') {
+        return Ok(Input::File(torrent_run::parse_torrent(
+            &args.torrent,
+            &bytes,
+        )?));
+    }
+    let plan = read_plan(&bytes)?;
+    if args.market.wallet.is_none() {
+        let error = anyhow::anyhow!("a plan on standard input pays: give --wallet");
+        return Err(with_status(ExitStatus::Usage, error));
+    }
+    args.market.bid = args.market.bid.or(Some(plan.bid()));
+    args.market.budget = args.market.budget.or(Some(plan.budget_base_units));
+    args.torrent = plan.torrent;
+    if args.torrent == "-" {
+        let error =
+            anyhow::anyhow!("the plan names no torrent file (it was planned from standard input)");
+        return Err(with_status(ExitStatus::BadInput, error));
+    }
+    match magnet_metadata::parse_if_magnet(&args.torrent)? {
+        Some(magnet) => Ok(Input::Magnet(magnet)),
+        None => Ok(Input::File(torrent_run::load_torrent(&args.torrent)?)),
+    }
+}
+
+/// The last `plan` record in NDJSON `bytes`.
+fn read_plan(bytes: &[u8]) -> anyhow::Result<Plan> {
+    let bad = |why: String| {
+        with_status(
+            ExitStatus::BadInput,
+            anyhow::anyhow!("standard input: {why}"),
+        )
+    };
+    let text = std::str::from_utf8(bytes).map_err(|_| bad("not UTF-8 JSON".to_string()))?;
+    let mut found = None;
+    for line in text.lines().filter(|line| !line.trim().is_empty()) {
+        let mut record: serde_json::Value =
+            serde_json::from_str(line).map_err(|error| bad(format!("not JSON: {error}")))?;
+        if record["type"] == "plan" {
+            if let Some(fields) = record.as_object_mut() {
+                fields.remove("type");
+            }
+            found = Some(
+                serde_json::from_value(record)
+                    .map_err(|error| bad(format!("not a plan record: {error}")))?,
+            );
+        }
+    }
+    found.ok_or_else(|| bad("no plan record (from btt-bid plan) and not a .torrent".to_string()))
 }
 
 /// The download's market, if it buys, the printer of its events, and the

@@ -16,12 +16,14 @@
 //! - [`journal`]: the seeder's durable record of the vouchers it accepted.
 //! - [`settle`]: redeeming and closing the journal's channels on the ledger.
 //! - [`quote`]: the asks of a swarm, recorded without trading (`btt-bid quote`).
+//! - [`plan`]: a bid from a budget, a deadline and the asks quoted.
 
 pub mod auction;
 pub mod buyer;
 pub mod credit;
 pub mod events;
 pub mod journal;
+pub mod plan;
 pub mod price;
 pub mod quote;
 pub mod seller;

@@ -39,6 +39,10 @@ impl Quote {
 /// The asks of a swarm, summed up (the `summary` of `btt-bid quote`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct QuoteSummary {
+    /// The torrent quoted, as given: a path or a magnet link.
+    pub torrent: String,
+    /// Its size in bytes.
+    pub total_length: u64,
     /// How many peers sell.
     pub sellers: usize,
     /// The lowest ask per MiB.
@@ -52,13 +56,15 @@ pub struct QuoteSummary {
 }
 
 impl QuoteSummary {
-    /// The summary of `quotes`; `None` when nobody sells.
-    pub fn of(quotes: &[Quote]) -> Option<QuoteSummary> {
+    /// The summary of `quotes` of `torrent` (`total_length` bytes); `None` when nobody sells.
+    pub fn of(torrent: &str, total_length: u64, quotes: &[Quote]) -> Option<QuoteSummary> {
         let mut asks: Vec<u64> = quotes.iter().map(|quote| quote.ask_base_units).collect();
         asks.sort_unstable();
         let lowest = *asks.first()?;
         let median = asks[(asks.len() - 1) / 2];
         Some(QuoteSummary {
+            torrent: torrent.to_string(),
+            total_length,
             sellers: asks.len(),
             lowest_ask: format_price(PricePerMib(lowest)),
             lowest_ask_base_units: lowest,
@@ -138,14 +144,14 @@ mod tests {
 
     #[test]
     fn the_summary_has_the_lowest_and_the_median_ask() {
-        assert_eq!(QuoteSummary::of(&[]), None);
+        assert_eq!(QuoteSummary::of("x", 1, &[]), None);
         let quotes = [
             quote(1, 30_000),
             quote(2, 10_000),
             quote(3, 20_000),
             quote(4, 50_000),
         ];
-        let summary = QuoteSummary::of(&quotes).unwrap();
+        let summary = QuoteSummary::of("x", 1, &quotes).unwrap();
         assert_eq!(summary.sellers, 4);
         assert_eq!(summary.lowest_ask_base_units, 10_000);
         assert_eq!(summary.median_ask_base_units, 20_000);

@@ -56,8 +56,8 @@ impl Record for QuoteSummary {
 /// Runs `btt-bid quote`.
 pub async fn quote(args: QuoteArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     interrupt::listen_for_interruptions();
-    let quotes = listen(&args, output).await?;
-    let Some(summary) = QuoteSummary::of(&quotes) else {
+    let (total_length, quotes) = listen(&args, output).await?;
+    let Some(summary) = QuoteSummary::of(&args.torrent, total_length, &quotes) else {
         return Err(with_status(
             ExitStatus::Unreachable,
             anyhow::anyhow!(
@@ -74,13 +74,14 @@ pub async fn quote(args: QuoteArgs, output: &Output) -> anyhow::Result<ExitStatu
     Ok(ExitStatus::Success)
 }
 
-/// The asks heard from the torrent's swarm within the timeout.
-async fn listen(args: &QuoteArgs, output: &Output) -> anyhow::Result<Vec<Quote>> {
+/// The torrent's size and the asks heard from its swarm within the timeout.
+pub async fn listen(args: &QuoteArgs, output: &Output) -> anyhow::Result<(u64, Vec<Quote>)> {
     let dirs = Dirs::from_env();
     let mut client = Client::start(args.network.client_options(None, None)).await?;
     let (torrent, found_peers) = find_torrent(args, &mut client, &dirs, output).await?;
     let scratch = Scratch::create(&dirs)?;
     let prepared = nothing_wanted(&torrent, &scratch.0)?;
+    let total_length = torrent.info.total_length;
     let quoter = Quoter::default();
     let mut options = args.network.torrent_options(scratch.0.join("resume.json"));
     options.found_peers = found_peers;
@@ -94,7 +95,7 @@ async fn listen(args: &QuoteArgs, output: &Output) -> anyhow::Result<Vec<Quote>>
     // What the session would save lives in the scratch directory, removed next.
     let _ = client.stop().await;
     drop(added);
-    Ok(quoter.quotes())
+    Ok((total_length, quoter.quotes()))
 }
 
 /// The torrent (a magnet link's fetched from peers) and the peers found on the way.

@@ -1,0 +1,179 @@
+//! Pricing a download from a budget, a deadline and the asks a swarm's
+//! sellers quoted (`btt-bid plan`; auto-bid reuses it). The rule is the
+//! one BitTorrent Speed starts from: spread what is left of the budget
+//! over what is left to download, so the bid is the most per MiB the budget
+//! still pays for every remaining byte. A budget below what the remaining
+//! bytes cost at the lowest ask can not buy a paid slot for the whole
+//! download, so it can not promise the deadline: that is refused, plainly.
+//!
+//! Invariant: the planned price never asks for more than the budget, since
+//! `cost_of(left, price) <= budget` for the price chosen.
+
+use super::events::btt_text;
+use super::price::{cost_of, format_price, PricePerMib, MIB};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::time::Duration;
+
+/// What a plan is made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanInput {
+    /// The torrent as `btt-get` takes it: a path or a magnet link.
+    pub torrent: String,
+    /// Bytes left to download.
+    pub left: u64,
+    /// The most to pay for them, in base units.
+    pub budget: u128,
+    /// When the download must be done, from now.
+    pub deadline: Duration,
+    /// The asks the sellers quoted.
+    pub asks: Vec<PricePerMib>,
+}
+
+/// Why no plan meets the deadline within the budget.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// Nobody sells.
+    #[error("no seller quoted an ask; a bid buys nothing in this swarm")]
+    NoSeller,
+    /// The budget can't pay for the rest at the lowest ask.
+    #[error(
+        "a budget of {} can't meet the deadline: the {} left cost {} at the lowest ask, {}",
+        btt_text(*.budget),
+        mib_text(*.left),
+        btt_text(*.needed),
+        format_price(*.lowest_ask)
+    )]
+    BudgetTooSmall {
+        budget: u128,
+        left: u64,
+        needed: u128,
+        lowest_ask: PricePerMib,
+    },
+}
+
+/// A plan (`plan` record): `btt-get -` reads it and bids `price` with `budget`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// The torrent: a path or a magnet link.
+    pub torrent: String,
+    /// The bid per MiB.
+    pub price: String,
+    /// The same in base units per MiB.
+    pub price_base_units: u64,
+    /// The most to pay.
+    pub budget: String,
+    /// The same in base units.
+    #[serde(serialize_with = "units", deserialize_with = "parse_units")]
+    pub budget_base_units: u128,
+    /// When the download must be done, in seconds from its start.
+    pub deadline_seconds: u64,
+    /// Bytes left to download when planned.
+    pub left: u64,
+    /// The download rate the deadline needs, bytes per second.
+    pub needed_rate: u64,
+    /// How many sellers ask no more than the price.
+    pub sellers: usize,
+    /// What the rest costs at the lowest ask, in base units: the least the plan pays.
+    #[serde(serialize_with = "units", deserialize_with = "parse_units")]
+    pub lowest_cost_base_units: u128,
+}
+
+impl Plan {
+    /// The bid as a price.
+    pub fn bid(&self) -> PricePerMib {
+        PricePerMib(self.price_base_units)
+    }
+}
+
+/// The price the budget pays for every remaining byte, rounded down.
+pub fn affordable_price(budget: u128, left: u64) -> PricePerMib {
+    if left == 0 {
+        return PricePerMib(u64::MAX);
+    }
+    let per_mib = budget.saturating_mul(MIB) / u128::from(left);
+    PricePerMib(u64::try_from(per_mib).unwrap_or(u64::MAX))
+}
+
+/// The plan for `input`, or why there is none.
+pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
+    let lowest_ask = *input.asks.iter().min().ok_or(PlanError::NoSeller)?;
+    let needed = cost_of(input.left, lowest_ask);
+    if needed > input.budget {
+        return Err(PlanError::BudgetTooSmall {
+            budget: input.budget,
+            left: input.left,
+            needed,
+            lowest_ask,
+        });
+    }
+    let price = affordable_price(input.budget, input.left);
+    let seconds = input.deadline.as_secs().max(1);
+    Ok(Plan {
+        torrent: input.torrent.clone(),
+        price: format_price(price),
+        price_base_units: price.0,
+        budget: btt_text(input.budget),
+        budget_base_units: input.budget,
+        deadline_seconds: input.deadline.as_secs(),
+        left: input.left,
+        needed_rate: input.left.div_ceil(seconds),
+        sellers: input.asks.iter().filter(|ask| **ask <= price).count(),
+        lowest_cost_base_units: needed,
+    })
+}
+
+fn mib_text(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / MIB as f64)
+}
+
+fn units<S: Serializer>(base_units: &u128, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(base_units)
+}
+
+fn parse_units<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u128, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    text.parse()
+        .map_err(|_| serde::de::Error::custom(format!("not base units: {text:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(budget: u128, asks: &[u64]) -> PlanInput {
+        PlanInput {
+            torrent: "album.torrent".into(),
+            left: 24 << 20,
+            budget,
+            deadline: Duration::from_secs(60),
+            asks: asks.iter().copied().map(PricePerMib).collect(),
+        }
+    }
+
+    #[test]
+    fn the_price_spreads_the_budget_over_what_is_left_and_never_costs_more() {
+        let plan = plan(&input(1_000_000, &[10_000, 50_000])).unwrap();
+        assert_eq!(plan.price_base_units, 1_000_000 / 24);
+        assert!(cost_of(24 << 20, plan.bid()) <= 1_000_000);
+        assert_eq!((plan.sellers, plan.lowest_cost_base_units), (1, 240_000));
+        assert_eq!(plan.needed_rate, (24u64 << 20).div_ceil(60));
+    }
+
+    #[test]
+    fn a_budget_below_the_cost_at_the_lowest_ask_is_refused_plainly() {
+        let error = plan(&input(200_000, &[10_000])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "a budget of 0.2BTT can't meet the deadline: the 24.0 MiB left cost 0.24BTT at the lowest ask, 0.01BTT/MiB"
+        );
+        assert_eq!(plan(&input(1, &[])).unwrap_err(), PlanError::NoSeller);
+    }
+
+    #[test]
+    fn a_plan_reads_back() {
+        let plan = plan(&input(1_000_000, &[10_000])).unwrap();
+        let line = serde_json::to_string(&plan).unwrap();
+        assert_eq!(serde_json::from_str::<Plan>(&line).unwrap(), plan);
+    }
+}

@@ -1,0 +1,133 @@
+//! `btt-bid plan` on loopback: a plan from a live quote (or from a quote
+//! on standard input) is a `plan` record that `btt-get -` downloads with,
+//! paying at most its budget; a budget that can't pay for the download at
+//! the lowest ask is one line and exit 7.
+
+mod support;
+
+use serde_json::Value;
+use std::process::Stdio;
+use support::market::*;
+use support::{Child, Seeder};
+
+/// `btt-bid` with `args` (and `input` on stdin); its exit code, records and stderr.
+fn btt_bid(market: &Market, args: &[&str], input: Option<&str>) -> (Option<i32>, String, String) {
+    let mut command = market.command("btt-bid");
+    command.args(args);
+    let mut child = match input {
+        Some(text) => {
+            let mut child = Child::spawn_with_input("btt-bid", command, Stdio::piped());
+            child.write_stdin(text.as_bytes());
+            child
+        }
+        None => market.env().spawn("btt-bid", command),
+    };
+    let status = child.wait_timeout(COMMAND);
+    assert!(
+        status.is_some(),
+        "btt-bid {args:?} hung\n{}",
+        child.diagnostics()
+    );
+    (
+        status.and_then(|s| s.code()),
+        child.stdout(),
+        child.stderr(),
+    )
+}
+
+fn quote_args<'a>(market: &'a Market, seller: &'a Seeder) -> Vec<String> {
+    let torrent = market.fixture.torrent.display().to_string();
+    let flags = [
+        "--no-dht",
+        "--no-tracker",
+        "--timeout",
+        "3s",
+        "--peer",
+        &seller.addr(),
+    ];
+    std::iter::once(torrent)
+        .chain(flags.iter().map(|f| f.to_string()))
+        .collect()
+}
+
+fn plan_record(stdout: &str) -> Value {
+    let records: Vec<Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let plan = records.iter().find(|r| r["type"] == "plan");
+    plan.cloned()
+        .unwrap_or_else(|| panic!("no plan in {stdout}"))
+}
+
+#[test]
+fn a_plan_piped_into_btt_get_downloads_within_its_budget() {
+    let market = Market::new(Backend::Embedded);
+    let seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "1MiB"]);
+    let quoting = quote_args(&market, &seller);
+    let mut args = vec!["plan", "--budget", "1BTT", "--deadline", "10m"];
+    args.extend(quoting.iter().map(String::as_str));
+    let (code, stdout, stderr) = btt_bid(&market, &args, None);
+    assert_eq!(code, Some(0), "{stderr}");
+    let plan = plan_record(&stdout);
+    assert_eq!(plan["budget_base_units"], "1000000");
+    assert_eq!(plan["price_base_units"], 1_000_000u64 / 24);
+    assert_eq!(plan["sellers"], 1);
+
+    let out = market.env().path().join("out-plan");
+    let mut get = market.command("btt-get");
+    get.arg("-").arg("-o").arg(&out);
+    get.args([
+        "--wallet",
+        "alice",
+        "--no-tracker",
+        "--peer",
+        &seller.addr(),
+    ]);
+    let mut payer = Child::spawn_with_input("btt-get -", get, Stdio::piped());
+    payer.write_stdin(stdout.as_bytes());
+    payer.wait_success(DOWNLOAD);
+    market.assert_complete(&out);
+    assert!(
+        !records(&payer.json_records(), "won").is_empty(),
+        "{}",
+        payer.diagnostics()
+    );
+    let spent = units(&summary(&payer)["spent_base_units"]);
+    assert!(spent > 0 && spent <= 1_000_000, "spent {spent}");
+}
+
+#[test]
+fn a_plan_reads_a_quote_on_standard_input_and_refuses_a_budget_too_small() {
+    let market = Market::new(Backend::Embedded);
+    let seller = market.seed("0.01BTT/MiB", &[]);
+    let quoting = quote_args(&market, &seller);
+    let mut args = vec!["quote"];
+    args.extend(quoting.iter().map(String::as_str));
+    let (code, quote, stderr) = btt_bid(&market, &args, None);
+    assert_eq!(code, Some(0), "{stderr}");
+
+    let plan = ["plan", "-", "--budget", "2BTT", "--deadline", "1h"];
+    let (code, stdout, stderr) = btt_bid(&market, &plan, Some(&quote));
+    assert_eq!(code, Some(0), "{stderr}");
+    let planned = plan_record(&stdout);
+    assert_eq!(
+        planned["torrent"],
+        market.fixture.torrent.display().to_string()
+    );
+    assert_eq!(planned["deadline_seconds"], 3600);
+
+    let small = ["plan", "-", "--budget", "0.1BTT", "--deadline", "1h"];
+    let (code, stdout, stderr) = btt_bid(&market, &small, Some(&quote));
+    assert_eq!(code, Some(7), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("can't meet the deadline"), "{stderr}");
+    assert!(!stdout.contains("\"plan\""));
+
+    let (code, _, stderr) = btt_bid(
+        &market,
+        &["plan", "-", "--budget", "1BTT", "--deadline", "1h"],
+        Some("{}\n"),
+    );
+    assert_eq!(code, Some(3), "{stderr}");
+}
