@@ -19,6 +19,7 @@ complete -c btt-get -l down-limit -d 'Download limit per second, e.g. 10MiB' -r
 complete -c btt-get -l on-complete -d 'Run this shell command on completion, with BTT_NAME, BTT_INFO_HASH and BTT_PATH set' -r
 complete -c btt-get -l bid -d 'Bid this price for sellers\' upload slots, e.g. 0.05BTT/MiB (needs --wallet and --budget)' -r
 complete -c btt-get -l budget -d 'The most to pay in this run, e.g. 20BTT' -r
+complete -c btt-get -l deadline -d 'Auto-bid to finish within this long of the start, e.g. 30m: re-bid every rechoke from progress, never past --budget (needs --wallet and --budget; --bid is the first bid)' -r
 complete -c btt-get -l wallet -d 'The wallet that pays' -r
 complete -c btt-get -l channel-timeout -d 'How long a channel\'s deposit stays locked if a seller never closes it' -r
 complete -c btt-get -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r

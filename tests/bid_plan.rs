@@ -65,7 +65,7 @@ fn a_plan_piped_into_btt_get_downloads_within_its_budget() {
     let market = Market::new(Backend::Embedded);
     let seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "1MiB"]);
     let quoting = quote_args(&market, &seller);
-    let mut args = vec!["plan", "--budget", "1BTT", "--deadline", "10m"];
+    let mut args = vec!["plan", "--budget", "1BTT", "--deadline", "20s"];
     args.extend(quoting.iter().map(String::as_str));
     let (code, stdout, stderr) = btt_bid(&market, &args, None);
     assert_eq!(code, Some(0), "{stderr}");
@@ -83,6 +83,8 @@ fn a_plan_piped_into_btt_get_downloads_within_its_budget() {
         "--no-tracker",
         "--peer",
         &seller.addr(),
+        "--listen",
+        "127.0.0.1:0",
     ]);
     let mut payer = Child::spawn_with_input("btt-get -", get, Stdio::piped());
     payer.write_stdin(stdout.as_bytes());

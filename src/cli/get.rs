@@ -13,6 +13,7 @@ use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::{worker_threads, Dirs};
 use crate::control::server::{ControlServer, Controlled};
 use crate::magnet::Magnet;
+use crate::market::auto_bid::AutoBidder;
 use crate::market::events::MarketEvents;
 use crate::market::plan::Plan;
 use crate::metainfo::Torrent;
@@ -151,6 +152,14 @@ async fn run(mut args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let added = client.add_torrent(Arc::clone(&torrent), prepared, options);
     client.accept_peers();
     let control = listen_for_control(&market, &dirs, &torrent, &added, output);
+    let auto_bid = market
+        .as_ref()
+        .and_then(Market::buying)
+        .zip(args.market.deadline)
+        .map(|(buyer, deadline)| {
+            let until = Instant::now() + deadline;
+            AutoBidder::start(buyer.clone(), Arc::clone(&added.session), until)
+        });
     output.record(&torrent_run::started_record(
         &torrent,
         &added.session,
@@ -160,6 +169,7 @@ async fn run(mut args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         market,
         printer,
         _control: control,
+        _auto_bid: auto_bid,
     };
     download(&args, &torrent, client, added, trade, output).await
 }
@@ -184,6 +194,8 @@ fn read_input(args: &mut GetArgs) -> anyhow::Result<Input> {
     }
     args.market.bid = args.market.bid.or(Some(plan.bid()));
     args.market.budget = args.market.budget.or(Some(plan.budget_base_units));
+    let planned_deadline = Duration::from_secs(plan.deadline_seconds);
+    args.market.deadline = args.market.deadline.or(Some(planned_deadline));
     args.torrent = plan.torrent;
     if args.torrent == "-" {
         let error =
@@ -222,12 +234,14 @@ fn read_plan(bytes: &[u8]) -> anyhow::Result<Plan> {
     found.ok_or_else(|| bad("no plan record (from btt-bid plan) and not a .torrent".to_string()))
 }
 
-/// The download's market, if it buys, the printer of its events, and the
-/// control socket `btt-bid` changes its bid through (removed when dropped).
+/// The download's market, if it buys, the printer of its events, the
+/// control socket `btt-bid` changes its bid through (removed when dropped),
+/// and the auto-bidder of `--deadline` (stopped when dropped).
 struct Trade {
     market: Option<Market>,
     printer: MarketPrinter,
     _control: Option<ControlServer>,
+    _auto_bid: Option<AutoBidder>,
 }
 
 /// The control socket of a download that buys; a socket that can't be

@@ -55,13 +55,18 @@ pub struct SellArgs {
 
 /// How `btt-get` buys upload slots.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("pricing").multiple(true).args(["bid", "deadline"]))]
 pub struct BuyArgs {
     /// Bid this price for sellers' upload slots, e.g. 0.05BTT/MiB (needs --wallet and --budget)
     #[arg(long, value_name = "PRICE", value_parser = parse_price_flag, requires_all = ["wallet", "budget"])]
     pub bid: Option<PricePerMib>,
     /// The most to pay in this run, e.g. 20BTT
-    #[arg(long, value_name = "AMOUNT", value_parser = parse_budget, requires = "bid")]
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_budget, requires = "pricing")]
     pub budget: Option<u128>,
+    /// Auto-bid to finish within this long of the start, e.g. 30m: re-bid every rechoke from
+    /// progress, never past --budget (needs --wallet and --budget; --bid is the first bid)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires_all = ["wallet", "budget"])]
+    pub deadline: Option<Duration>,
     /// The wallet that pays
     #[arg(long, value_name = "NAME")]
     pub wallet: Option<String>,
@@ -203,8 +208,10 @@ pub enum Market {
 impl Market {
     /// The buyer `args` ask for, if any.
     pub async fn buyer(args: &BuyArgs, events: MarketEvents) -> anyhow::Result<Option<Market>> {
+        // Auto-bid without a first bid sets one as soon as the download starts.
+        let first_bid = args.bid.or(args.deadline.map(|_| PricePerMib(0)));
         let (Some(bid), Some(budget), Some(wallet)) =
-            (args.bid, args.budget, args.wallet.as_deref())
+            (first_bid, args.budget, args.wallet.as_deref())
         else {
             return Ok(None);
         };

@@ -17,8 +17,10 @@
 //! - [`settle`]: redeeming and closing the journal's channels on the ledger.
 //! - [`quote`]: the asks of a swarm, recorded without trading (`btt-bid quote`).
 //! - [`plan`]: a bid from a budget, a deadline and the asks quoted.
+//! - [`auto_bid`]: re-bidding a running download to meet its deadline.
 
 pub mod auction;
+pub mod auto_bid;
 pub mod buyer;
 pub mod credit;
 pub mod events;

@@ -149,7 +149,9 @@ impl Market {
         self.listening("btt-seed run (plain)", command)
     }
 
-    /// `btt-get` of the torrent from `seeder` into `out-NAME`, with `extra` flags.
+    /// `btt-get` of the torrent from `seeder` into `out-NAME`, with `extra` flags; it
+    /// listens on an ephemeral port, so leechers of tests running side by side
+    /// (one torrent, other ledgers) do not meet on a reused default port.
     pub fn get(&self, name: &str, seeder: &Seeder, extra: &[&str]) -> (Child, PathBuf) {
         let out = self.env().path().join(format!("out-{name}"));
         let mut command = self.command("btt-get");
@@ -158,6 +160,7 @@ impl Market {
             .arg("-o")
             .arg(&out)
             .args(["--no-tracker", "--peer", &seeder.addr()])
+            .args(["--listen", "127.0.0.1:0"])
             .args(extra);
         (self.env().spawn(&format!("btt-get {name}"), command), out)
     }
