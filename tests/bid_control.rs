@@ -182,6 +182,7 @@ fn status_lists_two_concurrent_downloads_and_skips_a_stale_socket() {
         .iter()
         .all(|d| d.info_hash == hash && d.budget == "5BTT"));
     assert!(!stale.exists(), "the stale socket is removed");
+    assert_private(&stale, &[alice.pid(), bob.pid()], &hash);
 
     let ambiguous = btt_bid(&market, &["set", &hash[..6], "0.05BTT/MiB"]);
     assert_eq!(ambiguous.code, Some(1));
@@ -193,6 +194,18 @@ fn status_lists_two_concurrent_downloads_and_skips_a_stale_socket() {
     let bad = btt_bid(&market, &["stop", "not-a-hash"]);
     assert_eq!(bad.code, Some(3));
     assert_eq!(bad.stderr.lines().count(), 1, "{}", bad.stderr);
+}
+
+/// The sockets of `pids` beside `stale` are the owner's only, in a 0700 directory.
+fn assert_private(stale: &std::path::Path, pids: &[u32], hash: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let runtime = stale.parent().unwrap();
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(runtime), 0o700);
+    for pid in pids {
+        assert_eq!(mode(&runtime.join(format!("{hash}-{pid}.sock"))), 0o600);
+    }
 }
 
 /// The socket a `kill -9`ed download of `hash` would have left.
