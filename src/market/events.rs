@@ -93,27 +93,32 @@ impl Record for MarketPeerRecord {
     }
 }
 
-/// A bid sent (`bid`).
+/// A seller and a price per MiB, the body of `bid` and `won`.
 #[derive(Debug, Clone, Serialize)]
-pub struct BidRecord {
+pub struct PeerPrice {
     /// The seller.
     pub peer: SocketAddr,
-    /// The price offered per MiB.
+    /// The price per MiB.
     pub price: String,
     /// The price in base units per MiB.
     pub price_base_units: u64,
 }
 
-impl BidRecord {
-    /// The record of a bid of `price` to `peer`.
-    pub fn new(peer: SocketAddr, price: PricePerMib) -> BidRecord {
-        BidRecord {
+impl PeerPrice {
+    /// `price` at `peer`.
+    pub fn new(peer: SocketAddr, price: PricePerMib) -> PeerPrice {
+        PeerPrice {
             peer,
             price: format_price(price),
             price_base_units: price.0,
         }
     }
 }
+
+/// A bid sent (`bid`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct BidRecord(pub PeerPrice);
 
 impl Record for BidRecord {
     const TYPE: &'static str = "bid";
@@ -123,16 +128,10 @@ impl Record for BidRecord {
     }
 }
 
-/// A paid slot won (`won`).
+/// A paid slot won at its clearing price (`won`).
 #[derive(Debug, Clone, Serialize)]
-pub struct WonRecord {
-    /// The seller.
-    pub peer: SocketAddr,
-    /// The clearing price paid per MiB.
-    pub price: String,
-    /// The price in base units per MiB.
-    pub price_base_units: u64,
-}
+#[serde(transparent)]
+pub struct WonRecord(pub PeerPrice);
 
 impl Record for WonRecord {
     const TYPE: &'static str = "won";

@@ -331,13 +331,7 @@ impl SessionExtension for Seller {
         _: &mut (),
         handshake: &ExtendedHandshake,
     ) {
-        let Some(value) = handshake.extra.get(HANDSHAKE_KEY) else {
-            return;
-        };
-        if !peer.supported() {
-            return;
-        }
-        if let Ok(theirs) = MarketHandshake::from_bencode(value) {
+        if let Some(theirs) = MarketHandshake::of_peer(handshake) {
             self.0.meet(peer, theirs);
         }
     }
