@@ -17,6 +17,13 @@
 //! connection is the youngest idle one, and is evicted only after `capacity`
 //! newer connections have arrived before its request head. Until it is
 //! evicted, an idle connection lives by its server's own time limits.
+//!
+//! An evicted connection that never sent a request is kept open, unread and
+//! uncounted, for [`LINGER`] before it is closed ([`Slot::linger`]), unless
+//! `capacity` others already linger. A client that reopens each connection
+//! as soon as it is closed thus churns at most about `capacity` connections
+//! per `LINGER`, not as many as the machine can accept, and a prompt client's
+//! connection keeps its place long enough for its request head to be read.
 
 use std::collections::HashMap;
 use std::io;
@@ -30,6 +37,9 @@ use tokio::sync::Notify;
 /// How long accepting pauses after an error that may pass (no descriptors
 /// left, a connection reset before it was accepted).
 const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
+
+/// How long an evicted connection that never sent a request stays open.
+pub const LINGER: Duration = Duration::from_secs(1);
 
 /// The open connections of one server.
 #[derive(Debug)]
@@ -64,8 +74,10 @@ struct Entry {
 enum State {
     Idle(Instant),
     Busy,
-    /// Told to close; no longer counted.
-    Evicting,
+    /// Told to close, after lingering or not; no longer counted.
+    Evicting {
+        linger: bool,
+    },
 }
 
 impl ConnectionSlots {
@@ -111,7 +123,7 @@ impl ConnectionSlots {
     fn try_admit(&self) -> Option<Slot> {
         let mut table = self.shared.table();
         if table.counted() >= self.shared.capacity {
-            table.evict_one()?;
+            table.evict_one(self.shared.capacity)?;
         }
         let (id, evict) = table.insert();
         Some(Slot {
@@ -139,23 +151,33 @@ impl Table {
     fn counted(&self) -> usize {
         self.entries
             .values()
-            .filter(|entry| entry.state != State::Evicting)
+            .filter(|entry| !matches!(entry.state, State::Evicting { .. }))
+            .count()
+    }
+
+    fn lingering(&self) -> usize {
+        self.entries
+            .values()
+            .filter(|entry| entry.state == State::Evicting { linger: true })
             .count()
     }
 
     /// Tells the idle connection to close that should go first; `None` when
     /// every counted connection is busy.
-    fn evict_one(&mut self) -> Option<()> {
+    fn evict_one(&mut self, capacity: usize) -> Option<()> {
+        let room_to_linger = self.lingering() < capacity;
         let entry = self
             .entries
             .iter_mut()
             .filter_map(|(id, entry)| match entry.state {
                 State::Idle(since) => Some(((entry.served, since, *id), entry)),
-                State::Busy | State::Evicting => None,
+                State::Busy | State::Evicting { .. } => None,
             })
             .min_by_key(|(order, _)| *order)
             .map(|(_, entry)| entry)?;
-        entry.state = State::Evicting;
+        entry.state = State::Evicting {
+            linger: room_to_linger && !entry.served,
+        };
         entry.evict.notify_one();
         Some(())
     }
@@ -188,7 +210,7 @@ impl Slot {
     pub fn busy(&self) -> Busy {
         if let Some(entry) = self.shared.table().entries.get_mut(&self.id) {
             entry.served = true;
-            if entry.state != State::Evicting {
+            if !matches!(entry.state, State::Evicting { .. }) {
                 entry.state = State::Busy;
             }
         }
@@ -202,6 +224,21 @@ impl Slot {
     /// one: the connection should close.
     pub async fn evicted(&self) {
         self.evict.notified().await;
+    }
+
+    /// How long an evicted connection should stay open before it closes:
+    /// [`LINGER`] or nothing.
+    pub fn linger(&self) -> Duration {
+        let entry = self
+            .shared
+            .table()
+            .entries
+            .get(&self.id)
+            .map(|entry| entry.state);
+        match entry {
+            Some(State::Evicting { linger: true }) => LINGER,
+            _ => Duration::ZERO,
+        }
     }
 
     /// Whether a complete request head has arrived on this connection.
@@ -301,6 +338,7 @@ mod tests {
         let younger = ready_now(slots.admit()).unwrap();
         let newcomer = ready_now(slots.admit()).expect("admitted at once");
         assert!(ready_now(oldest.evicted()).is_some());
+        assert_eq!(oldest.linger(), LINGER);
         assert!(ready_now(younger.evicted()).is_none());
         assert!(ready_now(served.evicted()).is_none());
         let next = ready_now(slots.admit()).expect("admitted at once");
@@ -321,7 +359,19 @@ mod tests {
         assert!(first.has_served() && second.has_served());
         let _third = ready_now(slots.admit()).unwrap();
         assert!(ready_now(second.evicted()).is_some());
+        assert_eq!(second.linger(), Duration::ZERO, "it may be answering");
         assert!(ready_now(first.evicted()).is_none());
+    }
+
+    #[test]
+    fn at_most_capacity_evicted_connections_linger() {
+        let slots = slots(1);
+        let first = ready_now(slots.admit()).unwrap();
+        let second = ready_now(slots.admit()).unwrap();
+        let third = ready_now(slots.admit()).unwrap();
+        assert!(ready_now(second.evicted()).is_some());
+        assert_eq!((first.linger(), second.linger()), (LINGER, Duration::ZERO));
+        assert_eq!(third.linger(), Duration::ZERO, "not evicted");
     }
 
     #[tokio::test]

@@ -18,7 +18,8 @@
 //! accepted, and when the table is full a new one takes the place of the
 //! longest-idle connection, one that never sent a request first
 //! ([`crate::connection_slots`]). A connection that never sent a request is
-//! dropped when it loses its place; one in keep-alive is shut down
+//! dropped when it loses its place (after lingering unread for at most
+//! [`crate::connection_slots::LINGER`]); one in keep-alive is shut down
 //! gracefully, so that a request it was sending is still answered.
 
 mod blocks;
@@ -209,10 +210,13 @@ async fn serve_connection(
     tokio::pin!(connection);
     tokio::select! {
         _ = connection.as_mut() => {}
-        // One that never sent a request has nothing in flight: it is dropped.
+        // One that never sent a request has nothing in flight: it is
+        // dropped, after lingering unread.
         () = slot.evicted() => if slot.has_served() {
             connection.as_mut().graceful_shutdown();
             let _ = connection.await;
+        } else {
+            tokio::time::sleep(slot.linger()).await;
         },
         _ = stop_signal.changed() => {
             connection.as_mut().graceful_shutdown();

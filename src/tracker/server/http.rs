@@ -86,7 +86,7 @@ impl Reply {
 }
 
 /// Answers the one request of a connection; an evicted connection is
-/// closed while it still waits for its request head.
+/// closed (after lingering) while it still waits for its request head.
 async fn handle(
     mut stream: TcpStream,
     peer: SocketAddr,
@@ -95,7 +95,10 @@ async fn handle(
 ) -> io::Result<()> {
     let head = tokio::select! {
         head = tokio::time::timeout(shared.options.read_timeout, read_head(&mut stream)) => head,
-        () = slot.evicted() => return Ok(()),
+        () = slot.evicted() => {
+            tokio::time::sleep(slot.linger()).await;
+            return Ok(());
+        }
     };
     let _busy = slot.busy();
     let reply = match head {
