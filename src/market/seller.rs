@@ -208,6 +208,7 @@ impl SellerShared {
         match message {
             MarketMessage::Bid { price } => {
                 peer.set_offer(Some(price));
+                peer.request_rechoke();
                 Ok(())
             }
             MarketMessage::Channel { .. } if account.price_sent.is_none() => {
@@ -234,6 +235,11 @@ impl SellerShared {
                 Ok(())
             }
             MarketMessage::Close => {
+                // Done paying: a plain peer from now on, served free at once.
+                account.trading = false;
+                account.credit.set_price(None);
+                peer.set_offer(None);
+                peer.request_rechoke();
                 let _ = self.work.send(Settle::Close { peer: key });
                 Ok(())
             }
