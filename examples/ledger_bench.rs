@@ -13,7 +13,11 @@
 //!
 //! The last rows go through the ledger node: a node serving a fresh
 //! ledger on 127.0.0.1 and concurrent HTTP clients broadcasting signed
-//! transactions (clients and node share this machine's cores).
+//! transactions (clients and node share this machine's cores), with the
+//! latency of each broadcast (p50, p99). In the last row [`IDLE`] more
+//! connections are held open beside the clients, every other one with half
+//! a request head sent, and each is opened again as soon as the node closes
+//! it: the clients should not notice (target: p99 under 100 ms).
 //!
 //! Run with `bench/ledger` (a release build). Prints a Markdown table.
 //! `--transfers N` sets the transfers per run (default 4000, at most
@@ -38,12 +42,27 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// The most transfers one run signs against one head block.
 const MAX_TRANSFERS: u64 = 60_000;
 
+/// Idle connections held open during the last node row.
+const IDLE: usize = 1_000;
+
 /// One row of the table.
 struct Row {
     mode: &'static str,
     writers: String,
     transfers: u64,
     elapsed: Duration,
+    /// The p50 and p99 of one transfer, where each is timed.
+    latency: Option<(Duration, Duration)>,
+}
+
+/// What a run through the node measured.
+struct NodeRun {
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+    /// Broadcasts that got no answer (the transfer is not retried).
+    failed: usize,
+    /// How often the idle connections were closed by the node and reopened.
+    reopened: usize,
 }
 
 fn key(seed: u64) -> SigningKey {
@@ -174,12 +193,14 @@ fn grouped(
 
 /// Serves a fresh ledger with the node (in this process, on 127.0.0.1) and
 /// broadcasts every transfer through its HTTP API from `clients` concurrent
-/// clients, each waiting for its answer before sending the next.
+/// clients, each waiting for its answer before sending the next, while
+/// `idle` other connections are held open.
 fn through_node(
     path: &Path,
     transfers: Vec<SignedTransaction>,
     clients: usize,
-) -> Result<Duration, String> {
+    idle: usize,
+) -> Result<NodeRun, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -187,17 +208,14 @@ fn through_node(
         .map_err(|e| e.to_string())?;
     let ledger = LocalLedger::open(path, dev_options()).map_err(|e| e.to_string())?;
     runtime.block_on(async move {
-        let config = NodeConfig {
-            listen: "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?,
-            ..NodeConfig::default()
-        };
-        let listener = tokio::net::TcpListener::bind(config.listen)
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| e.to_string())?;
-        let url = format!(
-            "http://{}",
-            listener.local_addr().map_err(|e| e.to_string())?
-        );
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let config = NodeConfig {
+            listen: addr,
+            ..NodeConfig::default()
+        };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             serve(listener, ledger, &config, async {
@@ -205,33 +223,132 @@ fn through_node(
             })
             .await
         });
-        let client = NodeClient::new(&url).map_err(|e| e.to_string())?;
-        let chunk = transfers.len().div_ceil(clients.max(1)).max(1);
+        let holders = hold_idle(addr, idle).await?;
+        let client = NodeClient::new(&format!("http://{addr}")).map_err(|e| e.to_string())?;
         let start = Instant::now();
-        let handles: Vec<_> = transfers
-            .chunks(chunk)
-            .map(|batch| {
-                let client = client.clone();
-                let batch = batch.to_vec();
-                tokio::spawn(async move {
-                    for signed in &batch {
-                        client.broadcast(signed).await.map_err(|e| e.to_string())?;
-                    }
-                    Ok::<(), String>(())
-                })
-            })
-            .collect();
-        for handle in handles {
-            handle.await.map_err(|e| e.to_string())??;
-        }
+        let (latencies, failed) = broadcast_all(&client, transfers, clients).await?;
         let elapsed = start.elapsed();
+        let reopened = holders.stop().await;
         let _ = stop.send(());
         server
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
-        Ok(elapsed)
+        Ok(NodeRun {
+            elapsed,
+            latencies,
+            failed,
+            reopened,
+        })
     })
+}
+
+/// Broadcasts `transfers` from `clients` tasks: the time each answered one
+/// took, and how many got no answer (the first error goes to stderr).
+async fn broadcast_all(
+    client: &NodeClient,
+    transfers: Vec<SignedTransaction>,
+    clients: usize,
+) -> Result<(Vec<Duration>, usize), String> {
+    let chunk = transfers.len().div_ceil(clients.max(1)).max(1);
+    let handles: Vec<_> = transfers
+        .chunks(chunk)
+        .map(|batch| {
+            let client = client.clone();
+            let batch = batch.to_vec();
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(batch.len());
+                let mut errors = Vec::new();
+                for signed in &batch {
+                    let sent = Instant::now();
+                    match client.broadcast(signed).await {
+                        Ok(_) => latencies.push(sent.elapsed()),
+                        Err(error) => errors.push(error.to_string()),
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(transfers.len());
+    let mut errors = Vec::new();
+    for handle in handles {
+        let (answered, failed) = handle.await.map_err(|e| e.to_string())?;
+        latencies.extend(answered);
+        errors.extend(failed);
+    }
+    if let Some(first) = errors.first() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "ledger_bench: a broadcast failed: {first}"
+        );
+    }
+    Ok((latencies, errors.len()))
+}
+
+/// Connections held open against the node, each reopened when closed.
+struct IdleHolders {
+    tasks: tokio::task::JoinSet<()>,
+    reopened: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Opens `count` connections to `addr`, every other one with half a request
+/// head sent, and keeps each open (reopening it when the node closes it).
+async fn hold_idle(addr: std::net::SocketAddr, count: usize) -> Result<IdleHolders, String> {
+    let reopened = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for index in 0..count {
+        let first = connect_idle(addr, index).await.map_err(|e| e.to_string())?;
+        let reopened = std::sync::Arc::clone(&reopened);
+        tasks.spawn(async move {
+            let mut stream = Some(first);
+            loop {
+                if let Some(mut open) = stream.take() {
+                    let mut byte = [0; 1];
+                    let _ = tokio::io::AsyncReadExt::read(&mut open, &mut byte).await;
+                    reopened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                match connect_idle(addr, index).await {
+                    Ok(next) => stream = Some(next),
+                    Err(error) => {
+                        let _ = writeln!(std::io::stderr(), "ledger_bench: idle connect: {error}");
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                }
+            }
+        });
+    }
+    Ok(IdleHolders { tasks, reopened })
+}
+
+async fn connect_idle(
+    addr: std::net::SocketAddr,
+    index: usize,
+) -> std::io::Result<tokio::net::TcpStream> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    if index % 2 == 1 {
+        let half = b"POST /wallet/getnowblock HTTP/1.1\r\nHost: x\r\n";
+        tokio::io::AsyncWriteExt::write_all(&mut stream, half).await?;
+    }
+    Ok(stream)
+}
+
+impl IdleHolders {
+    /// Closes every held connection; how many times they were reopened.
+    async fn stop(mut self) -> usize {
+        self.tasks.shutdown().await;
+        self.reopened.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// The p50 and p99 of `latencies`.
+fn percentiles(mut latencies: Vec<Duration>) -> Option<(Duration, Duration)> {
+    latencies.sort_unstable();
+    let at = |fraction: f64| {
+        let index = ((latencies.len() as f64 * fraction).ceil() as usize).saturating_sub(1);
+        latencies.get(index).copied()
+    };
+    Some((at(0.50)?, at(0.99)?))
 }
 
 fn unix_ns() -> u128 {
@@ -354,6 +471,7 @@ fn run(count: u64) -> Result<Vec<Row>, String> {
         writers: "1 thread".into(),
         transfers: count,
         elapsed: start.elapsed(),
+        latency: None,
     });
 
     let elapsed = raw_sqlite_commits(&dir.join("raw.sqlite"), count)?;
@@ -362,6 +480,7 @@ fn run(count: u64) -> Result<Vec<Row>, String> {
         writers: "1 thread".into(),
         transfers: count,
         elapsed,
+        latency: None,
     });
 
     let path = fresh_ledger(dir, "sequential", &[1], count)?;
@@ -372,6 +491,7 @@ fn run(count: u64) -> Result<Vec<Row>, String> {
         writers: "1 thread".into(),
         transfers: count,
         elapsed,
+        latency: None,
     });
 
     let path = fresh_ledger(dir, "threads", &[1, 2], count / 2)?;
@@ -398,6 +518,7 @@ fn run(count: u64) -> Result<Vec<Row>, String> {
         writers: "2 threads, own connections".into(),
         transfers: count / 2 * 2,
         elapsed: start.elapsed(),
+        latency: None,
     });
 
     let path = fresh_ledger(dir, "processes", &[1, 2], count / 2)?;
@@ -407,6 +528,7 @@ fn run(count: u64) -> Result<Vec<Row>, String> {
         writers: "2 processes".into(),
         transfers: count / 2 * 2,
         elapsed,
+        latency: None,
     });
 
     let path = fresh_ledger(dir, "grouped", &[1], count)?;
@@ -417,6 +539,7 @@ fn run(count: u64) -> Result<Vec<Row>, String> {
         writers: "1 process, 64 tasks".into(),
         transfers: count,
         elapsed,
+        latency: None,
     });
 
     let path = fresh_ledger(dir, "grouped_processes", &[1, 2], count / 2)?;
@@ -426,17 +549,29 @@ fn run(count: u64) -> Result<Vec<Row>, String> {
         writers: "2 processes × 32 tasks".into(),
         transfers: count / 2 * 2,
         elapsed,
+        latency: None,
     });
 
-    for clients in [32, 64] {
-        let path = fresh_ledger(dir, &format!("node{clients}"), &[1], count)?;
+    for (clients, idle) in [(32, 0), (64, 0), (64, IDLE)] {
+        let path = fresh_ledger(dir, &format!("node{clients}_{idle}"), &[1], count)?;
         let transfers = signed_transfers(head_block(&path)?, 1, count);
-        let elapsed = through_node(&path, transfers, clients)?;
+        let run = through_node(&path, transfers, clients, idle)?;
+        let mut writers = match idle {
+            0 => format!("{clients} concurrent clients, same host"),
+            _ => format!(
+                "{clients} clients + {idle} idle connections (reopened {} times)",
+                run.reopened
+            ),
+        };
+        if run.failed > 0 {
+            writers.push_str(&format!(", {} broadcasts FAILED", run.failed));
+        }
         rows.push(Row {
             mode: "node HTTP API (/wallet/broadcasttransaction)",
-            writers: format!("{clients} concurrent clients, same host"),
+            writers,
             transfers: count,
-            elapsed,
+            elapsed: run.elapsed,
+            latency: percentiles(run.latencies),
         });
     }
     Ok(rows)
@@ -446,19 +581,27 @@ fn print_table(rows: &[Row]) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "| mode | writers | transfers | seconds | transfers/s |"
+        "| mode | writers | transfers | seconds | transfers/s | p50 ms | p99 ms |"
     )?;
-    writeln!(out, "|---|---|---:|---:|---:|")?;
+    writeln!(out, "|---|---|---:|---:|---:|---:|---:|")?;
     for row in rows {
         let seconds = row.elapsed.as_secs_f64();
         let rate = row.transfers as f64 / seconds.max(f64::EPSILON);
+        let (p50, p99) = match row.latency {
+            Some((p50, p99)) => (milliseconds(p50), milliseconds(p99)),
+            None => ("-".to_string(), "-".to_string()),
+        };
         writeln!(
             out,
-            "| {} | {} | {} | {seconds:.2} | {rate:.0} |",
+            "| {} | {} | {} | {seconds:.2} | {rate:.0} | {p50} | {p99} |",
             row.mode, row.writers, row.transfers
         )?;
     }
     Ok(())
+}
+
+fn milliseconds(duration: Duration) -> String {
+    format!("{:.1}", duration.as_secs_f64() * 1_000.0)
 }
 
 fn main() -> std::process::ExitCode {

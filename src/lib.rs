@@ -10,6 +10,7 @@ pub mod bencode;
 pub mod bitfield;
 pub mod cli;
 pub mod config;
+pub mod connection_slots;
 pub mod control;
 pub mod dht;
 pub mod ledger;

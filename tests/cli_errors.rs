@@ -441,3 +441,58 @@ fn btt_get_reads_the_torrent_from_standard_input() {
     assert!(summary.complete, "{summary:?}");
     assert_trees_equal(&data, &out);
 }
+
+/// Market flags a user can get wrong: each is one usage line naming the
+/// flag (exit 2), before anything is written or any wallet is opened.
+#[test]
+fn bad_market_flags_are_one_usage_line_each() {
+    let env = TestEnv::new();
+    let torrent = env.path().join("good.torrent");
+    std::fs::write(&torrent, good_torrent()).expect("write torrent");
+    let cases: [(&str, &[&str], &str); 6] = [
+        (
+            "btt-get",
+            &["--bid", "0.01BTT", "--budget", "1BTT", "--wallet", "a"],
+            "per MiB",
+        ),
+        (
+            "btt-get",
+            &["--bid", "0.01BTT/MiB", "--budget", "1TRX", "--wallet", "a"],
+            "paid in BTT",
+        ),
+        (
+            "btt-get",
+            &["--bid", "0.01BTT/MiB", "--wallet", "a"],
+            "--budget",
+        ),
+        ("btt-get", &["--budget", "1BTT"], "--bid"),
+        ("btt-seed", &["run", "--ask", "0.01BTT/MiB"], "--wallet"),
+        (
+            "btt-seed",
+            &[
+                "run",
+                "--wallet",
+                "c",
+                "--ask",
+                "1BTT/MiB",
+                "--free-share",
+                "120",
+            ],
+            "--free-share",
+        ),
+    ];
+    let before = snapshot(env.path());
+    for (program, flags, named) in cases {
+        let mut args: Vec<&std::ffi::OsStr> = flags.iter().map(|flag| flag.as_ref()).collect();
+        args.push(torrent.as_os_str());
+        let (code, child) = run(&env, program, &args);
+        assert_eq!(code, 2, "{flags:?}\n{}", child.diagnostics());
+        assert_one_error(&child, program, "usage");
+        assert!(
+            child.stderr().contains(named),
+            "{flags:?}\n{}",
+            child.diagnostics()
+        );
+    }
+    assert_eq!(snapshot(env.path()), before, "nothing written");
+}

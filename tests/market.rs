@@ -108,7 +108,16 @@ fn two_bidders_for_one_slot_the_higher_pays_the_lower_bid() {
 /// accepted is paid, once; a second restart pays nothing more.
 #[test]
 fn a_seller_killed_mid_download_is_paid_what_it_accepted_when_it_restarts() {
-    let market = Market::new(Backend::Embedded);
+    a_seller_killed_mid_download(Backend::Embedded);
+}
+
+#[test]
+fn a_seller_on_a_ledger_node_killed_mid_download_is_paid_what_it_accepted_when_it_restarts() {
+    a_seller_killed_mid_download(Backend::Node);
+}
+
+fn a_seller_killed_mid_download(backend: Backend) {
+    let market = Market::new(backend);
     let flags = ["--slots", "1", "--up-limit", "2MiB"];
     let mut seller = market.seed("0.01BTT/MiB", &flags);
     let (mut payer, _) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
@@ -141,7 +150,16 @@ fn a_seller_killed_mid_download_is_paid_what_it_accepted_when_it_restarts() {
 /// nothing to refund.
 #[test]
 fn a_payer_killed_mid_download_gets_the_rest_back_when_the_seller_closes() {
-    let market = Market::new(Backend::Embedded);
+    a_payer_killed_mid_download(Backend::Embedded);
+}
+
+#[test]
+fn a_payer_on_a_ledger_node_killed_mid_download_gets_the_rest_back_when_the_seller_closes() {
+    a_payer_killed_mid_download(Backend::Node);
+}
+
+fn a_payer_killed_mid_download(backend: Backend) {
+    let market = Market::new(backend);
     let mut seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "2MiB"]);
     let (mut payer, _) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
     wait_records(&seller.child, "earning", 2);

@@ -1,14 +1,24 @@
 //! btt-get on a real terminal: a tmux pane (its own server, on a socket in the
 //! test's directory) runs a download from a slow local seeder, and the pane's
 //! text shows what a person sees. The tmux server is stopped by PID when the
-//! test ends.
+//! test ends; a tracker stub, a thread of the test, gives up after
+//! [`STUB_LIMIT`].
 
 mod support;
 
+use std::io::{Read, Write};
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use support::*;
+
+/// How long the tracker stub waits for its announce and for its release.
+const STUB_LIMIT: Duration = Duration::from_secs(30);
+
+/// The start of the progress bar's line for the test's file.
+const BAR: &str = "slow.bin [";
 
 /// A tmux server of one detached session; killed by PID on drop.
 struct Tmux {
@@ -82,22 +92,104 @@ fn notices_are_printed_above_the_progress_bar_not_on_it() {
         .args(["--listen", "127.0.0.1:0", "--no-tracker", "--peer"])
         .arg(seeder.addr());
     let tmux = Tmux::start(fixture.env.path().join("tmux.sock"), &get);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let screen = loop {
-        let screen = tmux.screen();
-        let bar_drawn = screen.lines().any(|line| line.contains("slow.bin ["));
-        if bar_drawn && screen.contains("manual: 1 peers") {
-            break screen;
+    let notice = "manual: 1 peers";
+    let screen = screen_when(&tmux, "bar and notice", |screen| {
+        screen.contains(BAR) && screen.contains(notice)
+    });
+    assert_above_the_bar(&screen, notice);
+}
+
+/// An HTTP tracker on 127.0.0.1 that holds its first announce until it is
+/// released, then answers with one peer btt-get does not know yet.
+struct HeldTracker {
+    announce: String,
+    release: mpsc::Sender<()>,
+}
+
+impl HeldTracker {
+    fn start() -> HeldTracker {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the tracker stub");
+        let announce = format!("http://{}/announce", listener.local_addr().unwrap());
+        let (release, released) = mpsc::channel();
+        std::thread::spawn(move || answer_when_released(&listener, &released));
+        HeldTracker { announce, release }
+    }
+}
+
+/// Accepts one announce, waits for the release, answers `127.0.0.1:9`.
+fn answer_when_released(listener: &TcpListener, released: &mpsc::Receiver<()>) {
+    listener.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + STUB_LIMIT;
+    let mut stream = loop {
+        match listener.accept() {
+            Ok((stream, _)) => break stream,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            Err(_) => return,
         }
-        assert!(Instant::now() < deadline, "no bar and notice:\n{screen}");
-        std::thread::sleep(Duration::from_millis(100));
     };
-    let notice = screen
-        .lines()
-        .find(|line| line.contains("manual: 1 peers"))
-        .unwrap_or_default();
+    stream.set_nonblocking(false).unwrap();
+    stream.set_read_timeout(Some(STUB_LIMIT)).unwrap();
+    let _ = stream.read(&mut [0; 4096]);
+    if released.recv_timeout(STUB_LIMIT).is_err() {
+        return;
+    }
+    let body = b"d8:intervali1800e5:peers6:\x7f\x00\x00\x01\x00\x09e";
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(&[head.as_bytes(), body].concat());
+}
+
+/// Polls the pane until `ready` holds for its text, for at most 30 s.
+fn screen_when(tmux: &Tmux, what: &str, ready: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let screen = tmux.screen();
+        if ready(&screen) {
+            return screen;
+        }
+        assert!(Instant::now() < deadline, "no {what}:\n{screen}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_notice_while_the_bar_is_drawn_goes_above_it() {
+    let tracker = HeldTracker::start();
+    let fixture = Fixture::of(&[("slow.bin", 4 * 1024 * 1024)])
+        .args(&["--announce", &tracker.announce])
+        .create();
+    let seeder = fixture.seed("seeder", &["--no-tracker", "--up-limit", "512KiB"]);
+    let home = Home::new(&fixture.env, "leecher");
+    let mut get = home.command(&fixture.env, "btt-get");
+    get.arg(&fixture.torrent)
+        .arg("-o")
+        .arg(fixture.out("leecher"))
+        .args(["--listen", "127.0.0.1:0", "--peer"])
+        .arg(seeder.addr());
+    let tmux = Tmux::start(fixture.env.path().join("tmux.sock"), &get);
+    screen_when(&tmux, "bar", |screen| screen.contains(BAR));
+    tracker.release.send(()).unwrap();
+    let notice = "tracker: 1 peers";
+    let screen = screen_when(&tmux, "tracker notice", |screen| screen.contains(notice));
+    assert_above_the_bar(&screen, notice);
+}
+
+/// That the line with `notice` is its own, `btt-get: NOTICE...`, and the bar
+/// is drawn once, below it: a notice written over the bar shares its line
+/// or leaves a stale copy of the bar above itself.
+fn assert_above_the_bar(screen: &str, notice: &str) {
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = |text: &str| lines.iter().position(|line| line.contains(text));
+    let line = at(notice).map(|index| lines[index]).unwrap_or_default();
     assert!(
-        notice.starts_with("btt-get: manual: 1 peers") && !notice.contains('['),
+        line.starts_with(&format!("btt-get: {notice}")) && !line.contains('['),
         "the notice shares a line with the bar:\n{screen}"
+    );
+    let bars = lines.iter().filter(|line| line.contains(BAR)).count();
+    assert!(
+        bars == 1 && at(BAR) > at(notice),
+        "the bar is not drawn once, below the notice:\n{screen}"
     );
 }

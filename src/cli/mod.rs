@@ -82,13 +82,21 @@ pub fn parse_args<P: clap::Parser>(program: &'static str) -> Result<P, ExitCode>
                 ExitCode::SUCCESS
             };
         }
-        let rendered = error.to_string();
-        let first_line = rendered.lines().next().unwrap_or_default();
-        let message = first_line.strip_prefix("error: ").unwrap_or(first_line);
+        let message = usage_message(&error.to_string());
         let output = Output::new(program, false, Verbosity::Normal);
-        output.error(ExitStatus::Usage.name(), message);
+        output.error(ExitStatus::Usage.name(), &message);
         ExitStatus::Usage.into()
     })
+}
+
+/// clap's error as one line: its first paragraph (which for a missing
+/// argument names the argument on the lines after the first), without the
+/// usage and help hints that follow.
+fn usage_message(rendered: &str) -> String {
+    let paragraph = rendered.lines().take_while(|line| !line.trim().is_empty());
+    let words: Vec<&str> = paragraph.map(str::trim).collect();
+    let line = words.join(" ");
+    line.strip_prefix("error: ").unwrap_or(&line).to_string()
 }
 
 /// The EXIT STATUS section every man page carries.

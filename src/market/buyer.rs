@@ -14,8 +14,8 @@
 //!   verified data sent at a paid price, the same count the seller keeps.
 
 use super::events::{
-    BidRecord, MarketEvent, MarketEvents, MarketPeerRecord, MarketTotals, PaymentRecord, PeerTotal,
-    WonRecord,
+    BidRecord, MarketEvent, MarketEvents, MarketPeerRecord, MarketTotals, PaymentRecord, PeerPrice,
+    PeerTotal, WonRecord,
 };
 use super::price::{cost_of, format_price, PricePerMib, MIB};
 use super::wire::{MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY, PROTOCOL_VERSION};
@@ -334,11 +334,8 @@ impl BuyerShared {
         if seller.price.is_none() {
             return Ok(());
         }
-        self.config.events.send(MarketEvent::Won(WonRecord {
-            peer: seller.addr,
-            price: format_price(price),
-            price_base_units: price.0,
-        }));
+        let won = WonRecord(PeerPrice::new(seller.addr, price));
+        self.config.events.send(MarketEvent::Won(won));
         if !matches!(seller.channel, Channel::None) {
             return Ok(());
         }
@@ -554,13 +551,10 @@ impl SessionExtension for Buyer {
         _: &mut (),
         handshake: &ExtendedHandshake,
     ) {
-        let Some(value) = handshake.extra.get(HANDSHAKE_KEY) else {
+        let Some(theirs) = MarketHandshake::of_peer(handshake) else {
             return;
         };
-        if !peer.supported() || self.0.lock().sellers.contains_key(&peer.key()) {
-            return;
-        }
-        if let Ok(theirs) = MarketHandshake::from_bencode(value) {
+        if !self.0.lock().sellers.contains_key(&peer.key()) {
             self.0.meet(peer, theirs);
         }
     }

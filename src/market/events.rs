@@ -93,6 +93,28 @@ impl Record for MarketPeerRecord {
     }
 }
 
+/// A seller and a price per MiB, the body of `won`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerPrice {
+    /// The seller.
+    pub peer: SocketAddr,
+    /// The price per MiB.
+    pub price: String,
+    /// The price in base units per MiB.
+    pub price_base_units: u64,
+}
+
+impl PeerPrice {
+    /// `price` at `peer`.
+    pub fn new(peer: SocketAddr, price: PricePerMib) -> PeerPrice {
+        PeerPrice {
+            peer,
+            price: format_price(price),
+            price_base_units: price.0,
+        }
+    }
+}
+
 /// A bid sent to a seller, or a change of the download's own bid (`bid`).
 #[derive(Debug, Clone, Serialize)]
 pub struct BidRecord {
@@ -132,16 +154,10 @@ impl Record for BidRecord {
     }
 }
 
-/// A paid slot won (`won`).
+/// A paid slot won at its clearing price (`won`).
 #[derive(Debug, Clone, Serialize)]
-pub struct WonRecord {
-    /// The seller.
-    pub peer: SocketAddr,
-    /// The clearing price paid per MiB.
-    pub price: String,
-    /// The price in base units per MiB.
-    pub price_base_units: u64,
-}
+#[serde(transparent)]
+pub struct WonRecord(pub PeerPrice);
 
 impl Record for WonRecord {
     const TYPE: &'static str = "won";

@@ -208,6 +208,7 @@ impl SellerShared {
         match message {
             MarketMessage::Bid { price } => {
                 peer.set_offer(Some(price));
+                peer.request_rechoke();
                 Ok(())
             }
             MarketMessage::Channel { .. } if account.price_sent.is_none() => {
@@ -234,6 +235,11 @@ impl SellerShared {
                 Ok(())
             }
             MarketMessage::Close => {
+                // Done paying: a plain peer from now on, served free at once.
+                account.trading = false;
+                account.credit.set_price(None);
+                peer.set_offer(None);
+                peer.request_rechoke();
                 let _ = self.work.send(Settle::Close { peer: key });
                 Ok(())
             }
@@ -331,13 +337,7 @@ impl SessionExtension for Seller {
         _: &mut (),
         handshake: &ExtendedHandshake,
     ) {
-        let Some(value) = handshake.extra.get(HANDSHAKE_KEY) else {
-            return;
-        };
-        if !peer.supported() {
-            return;
-        }
-        if let Ok(theirs) = MarketHandshake::from_bencode(value) {
+        if let Some(theirs) = MarketHandshake::of_peer(handshake) {
             self.0.meet(peer, theirs);
         }
     }
@@ -374,12 +374,16 @@ impl SessionExtension for Seller {
 }
 
 /// The settlement task: every ledger call and journal write of one seller, in order.
-async fn settlement(shared: Arc<SellerShared>, mut jobs: mpsc::UnboundedReceiver<Settle>) {
+async fn settlement(shared: Arc<SellerShared>, jobs: mpsc::UnboundedReceiver<Settle>) {
     let mut redeem = tokio::time::interval(REDEEM_INTERVAL);
     redeem.tick().await;
+    let mut jobs = Jobs {
+        queue: jobs,
+        held: None,
+    };
     loop {
         tokio::select! {
-            job = jobs.recv() => match job {
+            job = jobs.next() => match job {
                 Some(Settle::Channel { peer, id }) => load_channel(&shared, peer, id).await,
                 Some(Settle::Voucher { peer, voucher }) => accept_voucher(&shared, peer, voucher).await,
                 Some(Settle::Close { peer }) => close_channel(&shared, peer).await,
@@ -392,6 +396,41 @@ async fn settlement(shared: Arc<SellerShared>, mut jobs: mpsc::UnboundedReceiver
             },
             _ = redeem.tick() => settle_journal(&shared, false).await,
         }
+    }
+}
+
+/// The settlement task's work in order, but for vouchers: of a run of
+/// queued vouchers from one payer only the last is checked and journaled
+/// (each is cumulative, so the later one carries the earlier), which keeps
+/// one fsync per batch when a fast payer sends many.
+struct Jobs {
+    queue: mpsc::UnboundedReceiver<Settle>,
+    /// A job taken from the queue while looking for a later voucher.
+    held: Option<Settle>,
+}
+
+impl Jobs {
+    async fn next(&mut self) -> Option<Settle> {
+        let job = match self.held.take() {
+            Some(job) => job,
+            None => self.queue.recv().await?,
+        };
+        let Settle::Voucher { peer, mut voucher } = job else {
+            return Some(job);
+        };
+        while let Ok(next) = self.queue.try_recv() {
+            match next {
+                Settle::Voucher {
+                    peer: from,
+                    voucher: later,
+                } if from == peer => voucher = later,
+                other => {
+                    self.held = Some(other);
+                    break;
+                }
+            }
+        }
+        Some(Settle::Voucher { peer, voucher })
     }
 }
 

@@ -612,3 +612,46 @@ async fn a_running_payer_changes_its_bid_keeps_its_budget_above_what_it_paid_and
         }]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payer_that_says_close_is_served_free_at_once_and_its_channel_closed() {
+    let world = SellerWorld::start().await;
+    let mut peer = world.winner("10.0.4.1:6881");
+    let channel = world.channel(&peer, 1_000_000, 1).await;
+    assert_eq!(
+        served(&world.swarm, &mut peer, 0, 3),
+        2,
+        "two blocks of credit"
+    );
+    let due = cost_of(2 * u64::from(PIECE), ASK);
+    world.voucher(&peer, &channel, due, PAYER);
+    world
+        .events
+        .until("earning", |e| {
+            e.iter().any(|e| matches!(e, MarketEvent::Earning(_)))
+        })
+        .await;
+    world
+        .swarm
+        .receive(&peer, market(&MarketMessage::Close))
+        .unwrap();
+    assert_eq!(
+        served(&world.swarm, &mut peer, 3, 4),
+        4,
+        "free from the close on"
+    );
+    let closed = |e: &[MarketEvent]| {
+        e.iter()
+            .any(|e| matches!(e, MarketEvent::Settlement(s) if s.closed))
+    };
+    world.events.until("close", closed).await;
+    world.swarm.rechoke();
+    let told = market_messages(&peer.messages());
+    assert_eq!(
+        told,
+        [MarketMessage::Price {
+            price: PricePerMib(0)
+        }]
+    );
+    assert_eq!(world.balance(SELLER).await, due);
+}

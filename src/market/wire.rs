@@ -13,6 +13,7 @@
 use super::price::PricePerMib;
 use crate::bencode::{self, Bencode, Dict, Value};
 use crate::ledger::{ChannelId, LedgerId, Signature};
+use crate::peer::ExtendedHandshake;
 use crate::tron::Address;
 use bytes::Bytes;
 use std::str::FromStr;
@@ -56,6 +57,18 @@ pub struct MarketHandshake {
 }
 
 impl MarketHandshake {
+    /// What a peer's extended handshake says of its market: `None` unless it
+    /// announces `btt_market` in `m` with a well-formed value under
+    /// [`HANDSHAKE_KEY`] (a malformed one makes it a plain peer).
+    pub fn of_peer(handshake: &ExtendedHandshake) -> Option<MarketHandshake> {
+        let announced = handshake
+            .extensions
+            .get(BTT_MARKET)
+            .is_some_and(|id| *id != 0);
+        let value = handshake.extra.get(HANDSHAKE_KEY).filter(|_| announced)?;
+        MarketHandshake::from_bencode(value).ok()
+    }
+
     /// The value to put under [`HANDSHAKE_KEY`].
     pub fn to_bencode(&self) -> Bencode {
         let mut fields = vec![

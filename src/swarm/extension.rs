@@ -112,6 +112,7 @@ pub(super) struct SwarmView<'a> {
     /// Every connected peer (filled for ticks; empty otherwise).
     pub(super) peers: &'a [PeerSummary],
     pub(super) new_peers: &'a mpsc::UnboundedSender<PeerBatch>,
+    pub(super) rechoke_soon: &'a std::sync::atomic::AtomicBool,
 }
 
 /// One peer, as an extension's hook sees it.
@@ -187,6 +188,15 @@ impl ExtensionPeer<'_> {
     /// Hands peer addresses to the session's dialer.
     pub fn learn(&self, source: PeerSource, addrs: Vec<SocketAddr>) {
         let _ = self.swarm.new_peers.send(PeerBatch::new(source, addrs));
+    }
+
+    /// Asks for a rechoke at the next tick (within a second) rather than at
+    /// the end of the period, because what the choker decides on changed (a
+    /// new bid, a payer that stopped).
+    pub fn request_rechoke(&self) {
+        self.swarm
+            .rechoke_soon
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Records what the peer offers for a regular upload slot; the choker
@@ -480,11 +490,13 @@ mod tests {
     use super::*;
     use crate::bencode::Bencode;
     use crate::peer::{Message, MetadataMessage, UT_METADATA, UT_PEX};
+    use std::sync::atomic::Ordering;
     use std::sync::Mutex;
 
     /// A test extension: announces a `price` handshake field, counts each
     /// peer's messages in its state, records an offer from the payload's
-    /// first byte, echoes each message back, and refuses an empty one.
+    /// first byte and asks for a rechoke, echoes each message back, and
+    /// refuses an empty one.
     struct Counter;
 
     impl SessionExtension for Counter {
@@ -513,6 +525,7 @@ mod tests {
             };
             *count += 1;
             peer.set_offer(Some(PricePerMib(u64::from(first))));
+            peer.request_rechoke();
             peer.send(Bytes::from(count.to_be_bytes().to_vec()));
             Ok(())
         }
@@ -606,6 +619,8 @@ mod tests {
         swarm
             .receive(&first, peer_handshake(&[("x_counter", 9)]))
             .unwrap();
+        let asked = || swarm.shared.rechoke_soon.load(Ordering::Relaxed);
+        assert!(!asked());
         for _ in 0..2 {
             let message = Message::Extended {
                 id: 3,
@@ -613,6 +628,7 @@ mod tests {
             };
             swarm.receive(&first, message).unwrap();
         }
+        assert!(asked(), "a new offer asks for an early rechoke");
         let echoes: Vec<Message> = first.messages();
         assert_eq!(
             echoes.last(),

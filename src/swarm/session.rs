@@ -231,7 +231,8 @@ async fn tick_loop(shared: Arc<Shared>) {
         }
         let now = Instant::now();
         shared.tick(now);
-        if now.duration_since(last_rechoke) >= RECHOKE_INTERVAL {
+        let asked = shared.rechoke_soon.swap(false, Ordering::Relaxed);
+        if asked || now.duration_since(last_rechoke) >= RECHOKE_INTERVAL {
             shared.rechoke();
             last_rechoke = now;
         }

@@ -59,6 +59,8 @@ pub(super) struct Shared {
     pub(super) failure: watch::Sender<Option<String>>,
     pub(super) shutdown: CancellationToken,
     pub(super) resume_dirty: AtomicBool,
+    /// An extension asked for a rechoke before the period is over (a new bid).
+    pub(super) rechoke_soon: AtomicBool,
     pub(super) new_peers: mpsc::UnboundedSender<PeerBatch>,
     pub(super) extensions: ExtensionSet,
     verify_queue: VerifyQueue,
@@ -93,6 +95,7 @@ impl Shared {
             failure: watch::channel(None).0,
             shutdown: CancellationToken::new(),
             resume_dirty: AtomicBool::new(false),
+            rechoke_soon: AtomicBool::new(false),
             new_peers,
             extensions: ExtensionSet::for_torrent(&torrent, &offered),
             downloaded: AtomicU64::new(0),
@@ -126,6 +129,7 @@ impl Shared {
             seeding,
             peers,
             new_peers: &self.new_peers,
+            rechoke_soon: &self.rechoke_soon,
         }
     }
 

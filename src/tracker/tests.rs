@@ -316,6 +316,23 @@ async fn server_drops_slow_and_oversized_requests() {
     .await;
 }
 
+#[tokio::test]
+async fn idle_connections_do_not_shut_out_an_announce() {
+    bounded(async {
+        let server = RunningServer::start("127.0.0.1:0", options()).await;
+        let idle = crate::connection_slots::hold_idle(server.addr, 300).await;
+        let leecher = request(1, 6001, 100, AnnounceEvent::Started);
+        let announce = tokio::time::timeout(
+            Duration::from_secs(2),
+            client().announce(&server.http_url(), &leecher),
+        )
+        .await;
+        assert!(matches!(announce, Ok(Ok(_))), "{announce:?}");
+        drop(idle);
+    })
+    .await;
+}
+
 /// A raw HTTP server that answers every connection with `reply` and counts
 /// connections. It stops with the test's runtime.
 async fn raw_tracker(reply: Vec<u8>) -> (String, Arc<AtomicUsize>) {

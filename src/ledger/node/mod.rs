@@ -13,6 +13,14 @@
 //! [`NodeConfig::header_timeout`], answers 408 to a request (body included)
 //! that takes longer than [`NodeConfig::request_timeout`], and serves at
 //! most [`NodeConfig::max_connections`] connections at once.
+//!
+//! Idle connections do not keep a prompt client waiting: every connection is
+//! accepted, and when the table is full a new one takes the place of the
+//! longest-idle connection, one that never sent a request first
+//! ([`crate::connection_slots`]). A connection that never sent a request is
+//! dropped when it loses its place (after lingering unread for at most
+//! [`crate::connection_slots::LINGER`]); one in keep-alive is shut down
+//! gracefully, so that a request it was sending is still answered.
 
 mod blocks;
 mod btt_routes;
@@ -21,17 +29,20 @@ mod routes;
 pub mod tron_builders;
 pub mod tron_json;
 
+use crate::connection_slots::{ConnectionSlots, Slot};
 use crate::ledger::LocalLedger;
 use axum::routing::{get, post};
 use axum::Router;
+use hyper::body::Incoming;
+use hyper::service::{service_fn, Service};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -46,7 +57,8 @@ pub struct NodeConfig {
     pub header_timeout: Duration,
     /// The longest a request may take, body and answer included.
     pub request_timeout: Duration,
-    /// Connections served at once; more wait to be accepted.
+    /// Connections served at once. When all are taken, a new one takes
+    /// the place of the longest-idle; it waits only while all are busy.
     pub max_connections: usize,
 }
 
@@ -157,45 +169,84 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let app = router(ledger, config);
-    let capacity = config.max_connections.max(1);
-    let slots = Arc::new(Semaphore::new(capacity));
+    let slots = ConnectionSlots::new(config.max_connections);
     let (stopping, stop_signal) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
-        let permit = tokio::select! {
-            permit = Arc::clone(&slots).acquire_owned() => permit,
+        let (stream, _, slot) = tokio::select! {
+            accepted = slots.accept(&listener) => accepted?,
             () = &mut shutdown => break,
         };
-        let Ok(permit) = permit else { break };
-        let (stream, _) = tokio::select! {
-            accepted = listener.accept() => accepted?,
-            () = &mut shutdown => break,
-        };
-        let service = TowerToHyperService::new(app.clone());
         let header_timeout = config.header_timeout;
-        let mut stop_signal = stop_signal.clone();
-        tokio::spawn(async move {
-            let connection = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout)
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(connection);
-            // A client that misbehaves only loses its own connection.
-            tokio::select! {
-                _ = connection.as_mut() => {}
-                _ = stop_signal.changed() => {
-                    connection.as_mut().graceful_shutdown();
-                    let _ = connection.await;
-                }
-            }
-            drop(permit);
-        });
+        let connection = serve_connection(
+            stream,
+            slot,
+            app.clone(),
+            header_timeout,
+            stop_signal.clone(),
+        );
+        tokio::spawn(connection);
     }
     drop(listener);
     let _ = stopping.send(true);
-    let all_closed = slots.acquire_many(u32::try_from(capacity).unwrap_or(u32::MAX));
-    let _ = tokio::time::timeout(config.request_timeout, all_closed).await;
+    let _ = tokio::time::timeout(config.request_timeout, slots.all_released()).await;
     Ok(())
+}
+
+/// Serves HTTP/1.1 on one connection until the client closes it, the
+/// connection is evicted, or the node stops. A client that misbehaves only
+/// loses its own connection.
+async fn serve_connection(
+    stream: TcpStream,
+    slot: Slot,
+    app: Router,
+    header_timeout: Duration,
+    mut stop_signal: watch::Receiver<bool>,
+) {
+    let slot = Arc::new(slot);
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .serve_connection(TokioIo::new(stream), busy_while_answering(app, &slot));
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        // One that never sent a request has nothing in flight: it is
+        // dropped, after lingering unread.
+        () = slot.evicted() => if slot.has_served() {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        } else {
+            tokio::time::sleep(slot.linger()).await;
+        },
+        _ = stop_signal.changed() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
+}
+
+/// `app` as a hyper service that marks `slot` busy while it answers.
+fn busy_while_answering(
+    app: Router,
+    slot: &Arc<Slot>,
+) -> impl hyper::service::Service<
+    axum::extract::Request<Incoming>,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future: Send,
+> {
+    let app = TowerToHyperService::new(app);
+    let slot = Arc::clone(slot);
+    service_fn(move |request| {
+        let busy = slot.busy();
+        let answer = app.call(request);
+        async move {
+            let response = answer.await;
+            drop(busy);
+            response
+        }
+    })
 }
 
 #[cfg(test)]
@@ -518,6 +569,23 @@ mod tests {
         let read =
             tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut buffer)).await;
         assert!(read.is_ok(), "the node kept a slow client for 5 s");
+        node.stop().await;
+    }
+
+    #[tokio::test]
+    async fn idle_connections_do_not_delay_a_prompt_request() {
+        let node = Node::start(NodeConfig::default()).await;
+        let address = node.url.trim_start_matches("http://").parse().unwrap();
+        let idle = crate::connection_slots::hold_idle(address, 300).await;
+        let started = std::time::Instant::now();
+        let block = tokio::time::timeout(
+            Duration::from_secs(2),
+            node.post("/wallet/getnowblock", json!({})),
+        )
+        .await;
+        let waited = started.elapsed();
+        assert!(block.is_ok(), "behind 300 idle connections for {waited:?}");
+        drop(idle);
         node.stop().await;
     }
 

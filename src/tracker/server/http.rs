@@ -14,12 +14,12 @@ use std::time::{Duration, Instant};
 use percent_encoding::percent_decode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::registry::{Announce, Families};
-use super::{is_passing, Shared};
+use super::Shared;
 use crate::bencode::Bencode;
+use crate::connection_slots::{ConnectionSlots, Slot};
 use crate::tracker::announce::AnnounceEvent;
 use crate::tracker::peers::{encode_compact, encode_dictionary};
 
@@ -29,28 +29,20 @@ pub const MAX_REQUEST: usize = 8 * 1024;
 /// How long writing a reply may take.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Accepts connections until the listener fails for good.
+/// Accepts connections until the listener fails for good. When
+/// [`ServerOptions::max_connections`](super::ServerOptions) are open, a new
+/// one takes the place of the longest-idle connection still waiting for its
+/// request head ([`crate::connection_slots`]).
 pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
-    let slots = Arc::new(Semaphore::new(shared.options.max_connections));
+    let slots = ConnectionSlots::new(shared.options.max_connections);
     let mut connections = JoinSet::new();
     loop {
         while connections.try_join_next().is_some() {}
-        let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(error) if is_passing(&error) => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-            Err(error) => return Err(error),
-        };
-        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-            continue;
-        };
+        let (stream, peer, slot) = slots.accept(&listener).await?;
         let shared = Arc::clone(&shared);
         connections.spawn(async move {
             // A failed connection concerns that client only.
-            let _ = handle(stream, peer, &shared).await;
-            drop(slot);
+            let _ = handle(stream, peer, &slot, &shared).await;
         });
     }
 }
@@ -93,8 +85,22 @@ impl Reply {
     }
 }
 
-async fn handle(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) -> io::Result<()> {
-    let head = tokio::time::timeout(shared.options.read_timeout, read_head(&mut stream)).await;
+/// Answers the one request of a connection; an evicted connection is
+/// closed (after lingering) while it still waits for its request head.
+async fn handle(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    slot: &Slot,
+    shared: &Shared,
+) -> io::Result<()> {
+    let head = tokio::select! {
+        head = tokio::time::timeout(shared.options.read_timeout, read_head(&mut stream)) => head,
+        () = slot.evicted() => {
+            tokio::time::sleep(slot.linger()).await;
+            return Ok(());
+        }
+    };
+    let _busy = slot.busy();
     let reply = match head {
         Err(_) => Reply::error("408 Request Timeout"),
         Ok(Err(error)) => return Err(error),

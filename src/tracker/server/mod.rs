@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 
 use tokio::net::{TcpListener, UdpSocket};
 
+use crate::connection_slots::is_passing;
+
 use registry::{Limits, Registry};
 
 /// How many times `bind` looks for a port free for both TCP and UDP.
@@ -32,7 +34,8 @@ pub struct ServerOptions {
     pub interval: Duration,
     /// How long an HTTP client may take to send its request.
     pub read_timeout: Duration,
-    /// The most HTTP connections served at once; more are closed at once.
+    /// The most HTTP connections open at once; a new one beyond it takes
+    /// the place of the longest-idle one still waiting for its request.
     pub max_connections: usize,
     /// The most torrents tracked; announces for more are refused.
     pub max_swarms: usize,
@@ -148,23 +151,6 @@ async fn sweep(shared: Arc<Shared>) -> std::convert::Infallible {
         ticks.tick().await;
         shared.registry().sweep(Instant::now());
     }
-}
-
-/// Whether an accept or receive error concerns one client only, or a
-/// resource shortage that may pass: the server keeps going after these.
-fn is_passing(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::Interrupted
-            | io::ErrorKind::WouldBlock
-            | io::ErrorKind::TimedOut
-    ) || matches!(
-        error.raw_os_error(),
-        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
-    )
 }
 
 /// A tracker running on a test runtime, stopped when dropped.
