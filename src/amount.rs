@@ -183,6 +183,25 @@ impl fmt::Display for Amount {
     }
 }
 
+/// Serde for base units written as a string of digits, as every btt
+/// record writes them (JSON readers that hold numbers as doubles read them
+/// exactly): `#[serde(with = "crate::amount::units_text")]`.
+pub mod units_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes `base_units` as its decimal digits.
+    pub fn serialize<S: Serializer>(base_units: &u128, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(base_units)
+    }
+
+    /// Reads base units from a string of decimal digits.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u128, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse()
+            .map_err(|_| serde::de::Error::custom(format!("not base units: {text:?}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

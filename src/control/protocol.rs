@@ -7,7 +7,7 @@
 use crate::market::buyer::BuyerStatus;
 use crate::market::events::btt_text;
 use crate::market::price::{format_price, PricePerMib};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 /// What a client asks a running download.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,7 +23,7 @@ pub enum Request {
     /// Set the budget of the run (refused below what it has paid).
     SetBudget {
         /// Base units.
-        #[serde(serialize_with = "units", deserialize_with = "parse_units")]
+        #[serde(with = "crate::amount::units_text")]
         budget_base_units: u128,
     },
     /// Stop paying; the download goes on free.
@@ -71,12 +71,12 @@ pub struct DownloadStatus {
     /// The budget of the run.
     pub budget: String,
     /// The same in base units.
-    #[serde(serialize_with = "units", deserialize_with = "parse_units")]
+    #[serde(with = "crate::amount::units_text")]
     pub budget_base_units: u128,
     /// Everything paid so far.
     pub spent: String,
     /// The same in base units.
-    #[serde(serialize_with = "units", deserialize_with = "parse_units")]
+    #[serde(with = "crate::amount::units_text")]
     pub spent_base_units: u128,
 }
 
@@ -127,16 +127,6 @@ impl DownloadStatus {
     pub fn bid_price(&self) -> Option<PricePerMib> {
         self.bid_base_units.map(PricePerMib)
     }
-}
-
-fn units<S: Serializer>(base_units: &u128, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(base_units)
-}
-
-fn parse_units<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u128, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    text.parse()
-        .map_err(|_| serde::de::Error::custom(format!("not base units: {text:?}")))
 }
 
 #[cfg(test)]

@@ -128,7 +128,7 @@ pub struct BidRecord {
     /// The budget of the run now.
     pub budget: String,
     /// The same in base units.
-    #[serde(serialize_with = "units")]
+    #[serde(serialize_with = "crate::amount::units_text::serialize")]
     pub budget_base_units: u128,
 }
 
@@ -177,10 +177,10 @@ pub struct PaymentRecord {
     /// Everything paid through it so far.
     pub cumulative: String,
     /// The same in base units.
-    #[serde(serialize_with = "units")]
+    #[serde(serialize_with = "crate::amount::units_text::serialize")]
     pub cumulative_base_units: u128,
     /// What this voucher added, in base units.
-    #[serde(serialize_with = "units")]
+    #[serde(serialize_with = "crate::amount::units_text::serialize")]
     pub increment_base_units: u128,
     /// Verified pieces (wholly or partly from this seller) paid for so far.
     pub pieces: u64,
@@ -206,10 +206,10 @@ pub struct EarningRecord {
     /// Everything accepted through it so far.
     pub cumulative: String,
     /// The same in base units.
-    #[serde(serialize_with = "units")]
+    #[serde(serialize_with = "crate::amount::units_text::serialize")]
     pub cumulative_base_units: u128,
     /// What this voucher added, in base units.
-    #[serde(serialize_with = "units")]
+    #[serde(serialize_with = "crate::amount::units_text::serialize")]
     pub increment_base_units: u128,
 }
 
@@ -231,7 +231,7 @@ pub struct SettlementRecord {
     /// What the ledger has paid us through it in all.
     pub redeemed: String,
     /// The same in base units.
-    #[serde(serialize_with = "units")]
+    #[serde(serialize_with = "crate::amount::units_text::serialize")]
     pub redeemed_base_units: u128,
     /// Whether it is closed now.
     pub closed: bool,
@@ -261,7 +261,7 @@ pub struct RefundRecord {
     /// What came back.
     pub refunded: String,
     /// The same in base units.
-    #[serde(serialize_with = "units")]
+    #[serde(serialize_with = "crate::amount::units_text::serialize")]
     pub refunded_base_units: u128,
 }
 
@@ -284,7 +284,7 @@ pub struct PeerTotal {
     /// Its wallet.
     pub wallet: Address,
     /// What we paid it (payer) or it paid us (seller), in base units.
-    #[serde(serialize_with = "units")]
+    #[serde(serialize_with = "crate::amount::units_text::serialize")]
     pub base_units: u128,
 }
 
@@ -299,10 +299,6 @@ pub struct MarketTotals {
     pub earned_base_units: Option<u128>,
     /// The same, per market peer.
     pub market_peers: Vec<PeerTotal>,
-}
-
-fn units<S: Serializer>(base_units: &u128, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(base_units)
 }
 
 fn some_units<S: Serializer>(base_units: &Option<u128>, serializer: S) -> Result<S::Ok, S::Error> {

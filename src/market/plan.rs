@@ -11,7 +11,7 @@
 
 use super::events::btt_text;
 use super::price::{cost_of, format_price, PricePerMib, MIB};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// What a plan is made from.
@@ -64,7 +64,7 @@ pub struct Plan {
     /// The most to pay.
     pub budget: String,
     /// The same in base units.
-    #[serde(serialize_with = "units", deserialize_with = "parse_units")]
+    #[serde(with = "crate::amount::units_text")]
     pub budget_base_units: u128,
     /// When the download must be done, in seconds from its start.
     pub deadline_seconds: u64,
@@ -75,7 +75,7 @@ pub struct Plan {
     /// How many sellers ask no more than the price.
     pub sellers: usize,
     /// What the rest costs at the lowest ask, in base units: the least the plan pays.
-    #[serde(serialize_with = "units", deserialize_with = "parse_units")]
+    #[serde(with = "crate::amount::units_text")]
     pub lowest_cost_base_units: u128,
 }
 
@@ -125,16 +125,6 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
 
 fn mib_text(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / MIB as f64)
-}
-
-fn units<S: Serializer>(base_units: &u128, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(base_units)
-}
-
-fn parse_units<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u128, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    text.parse()
-        .map_err(|_| serde::de::Error::custom(format!("not base units: {text:?}")))
 }
 
 #[cfg(test)]
