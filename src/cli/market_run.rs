@@ -148,7 +148,7 @@ impl SellerDesk {
             journal: Arc::new(journal),
             events,
         };
-        settle_leftovers(config.clone()).await;
+        settle_leftovers(&config).await;
         Ok(Some(SellerDesk {
             config,
             free_share: args.free_share,
@@ -172,14 +172,7 @@ pub fn plain_choker(args: &SellArgs) -> ChokerFactory {
 /// Takes back what channels of an earlier run hold after their timeout
 /// (a crash, or a seller that never closed); a failure is a warning.
 async fn refund_expired_channels(trader: &Trader, events: &MarketEvents) {
-    let now_ms = i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_millis(),
-    )
-    .unwrap_or(i64::MAX);
-    match refund_expired(&*trader.ledger, &trader.key, now_ms).await {
+    match refund_expired(&*trader.ledger, &trader.key, super::tip::when::now_ms()).await {
         Ok(refunded) => {
             for channel in refunded {
                 let back = channel.amount.base_units.saturating_sub(channel.redeemed);

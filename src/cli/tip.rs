@@ -11,7 +11,7 @@ mod fund;
 mod pay;
 mod records;
 mod watch;
-mod when;
+pub mod when;
 
 pub use fund::{FundArgs, FundCommand};
 pub use records::{CampaignRecord, IncomingRecord, LineError, SummaryRecord, TipReceipt};

@@ -20,7 +20,7 @@ use super::events::{MarketTotals, PeerTotal, SettlementRecord};
 use super::journal::VoucherJournal;
 use super::price::PricePerMib;
 use super::seller_book::{BuyerAccount, SellerBook};
-use super::settle::settle;
+use super::settle::{mark, settle};
 use super::wire::{MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY, PROTOCOL_VERSION};
 use crate::amount::{Amount, Token};
 use crate::ledger::{ChannelId, ChannelState, LedgerId, Signature, Signed, Voucher};
@@ -394,7 +394,7 @@ async fn settlement(shared: Arc<SellerShared>, jobs: mpsc::UnboundedReceiver<Set
                 }
                 None => return,
             },
-            _ = redeem.tick() => settle_journal(&shared, false).await,
+            _ = redeem.tick() => settle_journal(&shared.config, false).await,
         }
     }
 }
@@ -540,7 +540,16 @@ async fn close_channel(shared: &SellerShared, peer: PeerKey) {
         }
     };
     match shared.config.ledger.close_channel(request).await {
-        Ok(state) => settled(shared, &state),
+        Ok(state) => {
+            if let Err(error) = mark(&shared.config.journal, &state).await {
+                let line = format!(
+                    "could not record the close of channel {}: {error}",
+                    state.id
+                );
+                shared.config.events.send(MarketEvent::Warning(line));
+            }
+            report_settlement(&shared.config, &state);
+        }
         Err(error) => {
             let line = format!("could not close the channel of {addr} yet: {error}");
             shared.config.events.send(MarketEvent::Warning(line));
@@ -548,22 +557,11 @@ async fn close_channel(shared: &SellerShared, peer: PeerKey) {
     }
 }
 
-/// Records on the journal and reports what the ledger says a channel paid.
-fn settled(shared: &SellerShared, state: &ChannelState) {
+/// Reports what the ledger says a channel paid (the journal is marked
+/// already, by [`settle`] or by [`close_channel`]).
+fn report_settlement(config: &SellerConfig, state: &ChannelState) {
     let closed = state.status == crate::ledger::ChannelStatus::Closed;
-    if let Err(error) = shared
-        .config
-        .journal
-        .mark_settled(&state.id, state.redeemed, closed)
-    {
-        let line = format!(
-            "could not record the settlement of channel {}: {error}",
-            state.id
-        );
-        shared.config.events.send(MarketEvent::Warning(line));
-    }
-    shared
-        .config
+    config
         .events
         .send(MarketEvent::Settlement(SettlementRecord {
             channel: state.id,
@@ -575,13 +573,12 @@ fn settled(shared: &SellerShared, state: &ChannelState) {
 }
 
 /// Redeems (or, with `close`, closes) every channel the journal holds
-/// unsettled vouchers of.
-async fn settle_journal(shared: &SellerShared, close: bool) {
-    let config = &shared.config;
+/// unsettled vouchers of; [`settle`] marks each in the journal.
+async fn settle_journal(config: &SellerConfig, close: bool) {
     match settle(&config.journal, &*config.ledger, &config.key, close).await {
         Ok(states) => {
             for state in &states {
-                settled(shared, state);
+                report_settlement(config, state);
             }
         }
         Err(error) => {
@@ -598,19 +595,11 @@ async fn finish(shared: &SellerShared) {
     for peer in peers {
         close_channel(shared, peer).await;
     }
-    settle_journal(shared, false).await;
+    settle_journal(&shared.config, false).await;
 }
 
 /// Before any torrent trades: closes every channel an earlier run left in
 /// the journal (its payers are gone), so a crash loses no earnings.
-pub async fn settle_leftovers(config: SellerConfig) {
-    let (work, _jobs) = mpsc::unbounded_channel();
-    let shared = SellerShared {
-        wallet: Address::from_public_key(config.key.verifying_key()),
-        config,
-        book: Arc::new(SellerBook::default()),
-        work,
-        said_other_ledger: Mutex::new(false),
-    };
-    settle_journal(&shared, true).await;
+pub async fn settle_leftovers(config: &SellerConfig) {
+    settle_journal(config, true).await;
 }

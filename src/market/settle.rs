@@ -139,7 +139,9 @@ fn is_settled(kind: ErrorKind) -> bool {
     matches!(kind, ErrorKind::ChannelClosed | ErrorKind::VoucherNotAbove)
 }
 
-async fn mark(journal: &Arc<VoucherJournal>, state: &ChannelState) -> Result<(), SettleError> {
+/// Records in `journal`, off the async threads, what the ledger says
+/// `state`'s channel has paid out and whether it is closed.
+pub async fn mark(journal: &Arc<VoucherJournal>, state: &ChannelState) -> Result<(), SettleError> {
     let (id, redeemed) = (state.id, state.redeemed);
     let closed = state.status == ChannelStatus::Closed;
     blocking(journal, move |journal| {
