@@ -18,6 +18,9 @@
 //! have sent in the last second, free peers also pass a bucket of their own
 //! at `--free-share` of the limit, so paid slots get the rest and free peers
 //! keep that floor; with no paid traffic, free peers have the whole limit.
+//! The paid part is split in proportion to price: each paid slot that sent
+//! in the last second also passes a bucket of its own at
+//! `paid part × its price ÷ Σ prices of those slots` ([`PaidSlots`]).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -105,8 +108,8 @@ const PAID_ACTIVE: Duration = Duration::from_secs(1);
 /// Which share of an upload limit bytes come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Share {
-    /// A paid slot.
-    Paid,
+    /// A paid slot: the peer (its swarm key) and the price it pays per MiB.
+    Paid { peer: u64, price: u64 },
     /// Everyone else: free regular slots, the optimistic slot, allowed-fast pieces.
     Free,
 }
@@ -129,12 +132,80 @@ impl FreeFloor {
     }
 }
 
+/// The paid part of a limit, split between the paid slots that sent in
+/// the last second in proportion to their prices.
+#[derive(Debug)]
+pub struct PaidSlots {
+    rate: u64,
+    slots: Mutex<Vec<PaidSlot>>,
+}
+
+/// One paid slot's bucket, refilled at its share of the paid part.
+#[derive(Debug)]
+struct PaidSlot {
+    peer: u64,
+    price: u64,
+    sent_at: Instant,
+    tokens: f64,
+    refilled_at: Instant,
+}
+
+impl PaidSlots {
+    /// The paid part: `rate` bytes per second.
+    pub fn new(rate: u64) -> PaidSlots {
+        PaidSlots {
+            rate: rate.max(1),
+            slots: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// How long `peer`, paying `price`, waits before `bytes` pass its share;
+    /// takes its tokens either way.
+    pub fn reserve(&self, peer: u64, price: u64, bytes: u64, now: Instant) -> Duration {
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots.retain(|slot| now.saturating_duration_since(slot.sent_at) < PAID_ACTIVE);
+        let index = match slots.iter().position(|slot| slot.peer == peer) {
+            Some(index) => index,
+            None => {
+                slots.push(PaidSlot {
+                    peer,
+                    price,
+                    sent_at: now,
+                    // Capped to one burst below, as a new bucket starts.
+                    tokens: f64::INFINITY,
+                    refilled_at: now,
+                });
+                slots.len() - 1
+            }
+        };
+        let prices: u128 = slots.iter().map(|slot| u128::from(slot.price.max(1))).sum();
+        let slot = &mut slots[index];
+        slot.price = price;
+        slot.sent_at = now;
+        let share = (u128::from(self.rate) * u128::from(price.max(1)) / prices.max(1)).max(1);
+        let rate = share as f64;
+        let elapsed = now
+            .saturating_duration_since(slot.refilled_at)
+            .as_secs_f64();
+        let burst = rate * BURST.as_secs_f64();
+        slot.tokens = (slot.tokens + elapsed * rate).min(burst);
+        slot.refilled_at = slot.refilled_at.max(now);
+        slot.tokens -= bytes as f64;
+        if slot.tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-slot.tokens / rate)
+        }
+    }
+}
+
 /// One direction's limits for a torrent: its own bucket, then the process's.
 #[derive(Debug, Clone)]
 pub struct Limits {
     torrent: Arc<RateLimiter>,
     global: Arc<RateLimiter>,
     free: Option<Arc<FreeFloor>>,
+    paid: Option<Arc<PaidSlots>>,
 }
 
 impl Limits {
@@ -144,11 +215,13 @@ impl Limits {
             torrent: Arc::new(RateLimiter::new(torrent)),
             global,
             free: None,
+            paid: None,
         }
     }
 
     /// These limits with free peers held to `percent` of the tighter limit
-    /// while paid slots send (no change without a limit, or at 100%).
+    /// while paid slots send, and paid slots sharing the rest in proportion
+    /// to price (no change without a limit, or at 100%).
     pub fn with_free_share(self, percent: u8) -> Limits {
         let rate = [self.torrent.rate, self.global.rate]
             .into_iter()
@@ -163,18 +236,25 @@ impl Limits {
                 bucket: RateLimiter::new(Some(floor)),
                 paid_at: Mutex::new(None),
             })),
+            paid: Some(Arc::new(PaidSlots::new(rate - floor.min(rate)))),
             ..self
         }
     }
 
     /// Waits until `bytes` of `share` may pass.
     pub async fn acquire_share(&self, bytes: u64, share: Share) {
-        if let Some(free) = &self.free {
+        if let (Some(free), Some(paid)) = (&self.free, &self.paid) {
             let now = Instant::now();
-            match share {
-                Share::Paid => free.mark_paid(now),
-                Share::Free if free.paid_recently(now) => free.bucket.acquire(bytes).await,
-                Share::Free => {}
+            let wait = match share {
+                Share::Paid { peer, price } => {
+                    free.mark_paid(now);
+                    paid.reserve(peer, price, bytes, now)
+                }
+                Share::Free if free.paid_recently(now) => free.bucket.reserve(bytes, now),
+                Share::Free => Duration::ZERO,
+            };
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
             }
         }
         self.acquire(bytes).await;
@@ -351,6 +431,56 @@ mod tests {
         simulation.run_until(Duration::from_secs(30));
         let total = simulation.total();
         assert!(total >= rate * 30 * 97 / 100, "{total} B in 30 s");
+    }
+
+    /// Greedy paid senders on a simulated clock, as [`Simulation`] does for
+    /// one bucket: `(price, stops after)` each; returns the bytes each sent.
+    fn paid_run(rate: u64, senders: &[(u64, Duration)], until: Duration) -> Vec<u64> {
+        let start = Instant::now();
+        let slots = PaidSlots::new(rate);
+        let grant = 64 * 1024;
+        let mut next = vec![start; senders.len()];
+        let mut sent = vec![0; senders.len()];
+        loop {
+            let asking = (0..senders.len())
+                .filter(|&i| next[i] < start + senders[i].1.min(until))
+                .min_by_key(|&i| next[i]);
+            let Some(i) = asking else { break };
+            let passes = next[i] + slots.reserve(i as u64, senders[i].0, grant, next[i]);
+            if passes < start + until {
+                sent[i] += grant;
+            }
+            next[i] = passes;
+        }
+        sent
+    }
+
+    #[test]
+    fn paid_slots_share_in_proportion_to_price() {
+        let rate = 8 * MIB;
+        let forever = Duration::from_secs(3600);
+        let sent = paid_run(rate, &[(2000, forever), (1000, forever)], WINDOW);
+        let (high, low) = (sent[0] as f64, sent[1] as f64);
+        assert!((high / low - 2.0).abs() < 0.05, "{sent:?}");
+        let total: u64 = sent.iter().sum();
+        assert!(total <= window_bound(rate), "{total} B in 10 s");
+        assert!(total >= rate * 10 * 97 / 100, "{total} B in 10 s");
+    }
+
+    #[test]
+    fn a_paid_slot_alone_or_left_alone_gets_the_whole_paid_part() {
+        let rate = 8 * MIB;
+        let sent = paid_run(rate, &[(1000, Duration::from_secs(3600))], WINDOW);
+        assert!(sent[0] >= rate * 10 * 97 / 100, "{sent:?}");
+        let senders = [
+            (1000, Duration::from_secs(3600)),
+            (9000, Duration::from_secs(2)),
+        ];
+        let sent = paid_run(rate, &senders, WINDOW);
+        let total: u64 = sent.iter().sum();
+        // The dearer slot stopped at 2 s; a second later the other has it all.
+        assert!(total >= rate * 9 * 97 / 100, "{sent:?}");
+        assert!(sent[0] >= rate * 7, "{sent:?}");
     }
 
     #[test]

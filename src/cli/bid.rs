@@ -33,9 +33,9 @@ pub enum BidCommand {
     Plan(Box<plan::PlanArgs>),
     /// List every running btt-get that buys on this machine: speed, progress, price, spent, budget, ETA
     Status,
-    /// Change the bid or the budget of a running download
+    /// Change the bid or the budget of a running download (a bid set by hand turns its auto-bid off)
     Set(SetArgs),
-    /// Stop paying for a running download; it goes on free
+    /// Stop paying for a running download; it goes on free (a later set pays again)
     Stop(Target),
 }
 

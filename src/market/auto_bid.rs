@@ -5,7 +5,9 @@
 //! falls in proportion when it is ahead, and drops to 0 (no seller's ask
 //! is met: free) when no slot is paid and the free rate alone meets the
 //! deadline. A new bid goes out only when the wanted price differs by more
-//! than [`REBID_CHANGE_PERCENT`].
+//! than [`REBID_CHANGE_PERCENT`]. A bid set by hand (`btt-bid set` or
+//! `stop`) ends auto-bid for the rest of the run; a budget set by hand is
+//! the one it spends from.
 //!
 //! Invariant: the price never asks for more than the budget has left, since
 //! it is at most `affordable_price(budget - spent, left)`; and the
@@ -103,8 +105,8 @@ async fn drive(buyer: Buyer, session: Arc<Session>, deadline: Instant) {
             paid_slot: status.price.is_some(),
         };
         let wanted = wanted_price(&standing);
-        if worth_rebidding(status.bid, wanted) {
-            buyer.set_bid(Some(wanted));
+        if worth_rebidding(status.bid, wanted) && !buyer.auto_bid(wanted) {
+            return;
         }
     }
 }

@@ -12,6 +12,12 @@
 //!   reported to extensions) nor for data sent while the slot was free;
 //! - what a voucher promises is `floor(Σ bytes × price / MiB)` over the
 //!   verified data sent at a paid price, the same count the seller keeps.
+//!
+//! A voucher costs a signature here and a check and an fsync at the seller,
+//! so one covers every piece verified since the last: it is signed once a
+//! quarter of the seller's credit window (its handshake's `credit`) is owed,
+//! when the seller asks with `need_payment`, at the next tick (a second)
+//! and before `close`. A seller that names no window is paid piece by piece.
 
 use super::events::{
     BidRecord, MarketEvent, MarketEvents, MarketPeerRecord, MarketTotals, PaymentRecord, PeerPrice,
@@ -74,14 +80,22 @@ struct SellerAccount {
     channel: Channel,
     /// Σ bytes × price of the verified data it sent at a paid price.
     owed_value: u128,
-    /// The highest cumulative amount signed to it.
+    /// The highest cumulative amount signed on its channel now.
     signed: u128,
+    /// What was signed to it on channels closed before this one.
+    paid_before: u128,
     /// Verified pieces it sent data of at a paid price.
     pieces: u64,
+    /// Verified paid bytes not yet covered by a voucher.
+    unsigned_bytes: u64,
+    /// How many such bytes make a voucher (a quarter of its credit window).
+    pay_every: u64,
     /// What it asks per MiB.
     ask: PricePerMib,
-    /// Whether we told it we are done.
+    /// Whether we told it we are done (with this channel).
     closed: bool,
+    /// Whether it broke the protocol: a plain peer for the rest of the connection.
+    plain: bool,
     messenger: Option<Messenger>,
 }
 
@@ -89,6 +103,29 @@ impl SellerAccount {
     /// What is owed in base units, rounded down as the seller counts.
     fn owed(&self) -> u128 {
         self.owed_value / MIB
+    }
+
+    /// Everything signed to it in this run.
+    fn paid(&self) -> u128 {
+        self.paid_before + self.signed
+    }
+
+    /// After a `close`, a new bid starts over: what the closed channel did
+    /// not use goes back to the budget's room (`reserved`), and the next
+    /// paid price opens a new channel.
+    fn start_over(&mut self, reserved: &mut u128) {
+        if let Channel::Open(channel) = &self.channel {
+            let unused = channel.amount.base_units.saturating_sub(self.signed);
+            *reserved = reserved.saturating_sub(unused);
+        }
+        if !matches!(self.channel, Channel::Opening) {
+            self.channel = Channel::None;
+        }
+        self.paid_before += self.signed;
+        self.signed = 0;
+        self.owed_value = 0;
+        self.unsigned_bytes = 0;
+        self.closed = false;
     }
 }
 
@@ -99,6 +136,9 @@ struct BuyerState {
     budget: u128,
     /// Σ deposits of channels opened or being opened.
     reserved: u128,
+    /// Whether the bid was set by hand (`btt-bid set` or `stop`): auto-bid
+    /// leaves it alone from then on.
+    bid_by_hand: bool,
     sellers: HashMap<PeerKey, SellerAccount>,
     said_other_ledger: bool,
 }
@@ -106,7 +146,7 @@ struct BuyerState {
 impl BuyerState {
     /// Everything signed to every seller so far.
     fn spent(&self) -> u128 {
-        self.sellers.values().map(|seller| seller.signed).sum()
+        self.sellers.values().map(SellerAccount::paid).sum()
     }
 
     /// What the budget allows beyond what was signed.
@@ -133,6 +173,7 @@ impl Buyer {
             bid: Some(config.bid),
             budget: config.budget,
             reserved: 0,
+            bid_by_hand: false,
             sellers: HashMap::new(),
             said_other_ledger: false,
         };
@@ -147,7 +188,15 @@ impl Buyer {
     /// channel and the rest of the deposit comes back; returns the totals.
     pub fn finish(&self) -> MarketTotals {
         let mut state = self.0.lock();
-        for seller in state.sellers.values_mut() {
+        let keys: Vec<PeerKey> = state.sellers.keys().copied().collect();
+        for key in keys {
+            let voucher = self.0.settle_owed(&mut state, key);
+            let Some(seller) = state.sellers.get_mut(&key) else {
+                continue;
+            };
+            if let (Some(voucher), Some(messenger)) = (voucher, &seller.messenger) {
+                messenger.send(voucher);
+            }
             if matches!(seller.channel, Channel::Open(_)) && !seller.closed {
                 seller.closed = true;
                 if let Some(messenger) = &seller.messenger {
@@ -165,39 +214,55 @@ impl Buyer {
 
     /// Offers `bid` to every seller from now on (sellers whose ask it
     /// meets); `None` stops paying: the bid is withdrawn and every open
-    /// channel is closed by its seller, so the download goes on free. A
-    /// change is reported as a `bid` record without a peer.
+    /// channel is closed by its seller, so the download goes on free. A bid
+    /// after that starts over, with a new channel to each seller that gives
+    /// it a paid slot. A change is reported as a `bid` record without a peer.
     pub fn set_bid(&self, bid: Option<PricePerMib>) {
         let mut state = self.0.lock();
-        if state.bid == bid {
-            return;
+        state.bid_by_hand = true;
+        self.0.change_bid(&mut state, bid);
+    }
+
+    /// Auto-bid's [`Buyer::set_bid`]: refused (false) once the bid was set by hand.
+    pub fn auto_bid(&self, bid: PricePerMib) -> bool {
+        let mut state = self.0.lock();
+        if state.bid_by_hand {
+            let line = "the bid was set by hand: auto-bid is off for the rest of this download";
+            self.0
+                .config
+                .events
+                .send(MarketEvent::Notice(line.to_string()));
+            return false;
         }
-        state.bid = bid;
-        let budget = state.budget;
-        self.0.report_bid(bid, budget);
-        for seller in state.sellers.values_mut() {
-            if bid.is_none() && matches!(seller.channel, Channel::Open(_)) && !seller.closed {
-                seller.closed = true;
-                seller.price = None;
-                if let Some(messenger) = &seller.messenger {
-                    messenger.send(MarketMessage::Close.to_payload());
-                }
-            }
-            self.0.offer(seller, bid, budget);
-        }
+        self.0.change_bid(&mut state, Some(bid));
+        true
     }
 
     /// Sets the budget of this run; refused below what is already signed.
-    /// A change is reported as a `bid` record without a peer.
+    /// A raise lets sellers whose channel the old budget closed be paid
+    /// again. A change is reported as a `bid` record without a peer.
     pub fn set_budget(&self, budget: u128) -> Result<(), BudgetBelowSpent> {
         let mut state = self.0.lock();
         let spent = state.spent();
         if budget < spent {
             return Err(BudgetBelowSpent { budget, spent });
         }
-        if state.budget != budget {
-            state.budget = budget;
-            self.0.report_bid(state.bid, budget);
+        if state.budget == budget {
+            return Ok(());
+        }
+        let raised = budget > state.budget;
+        state.budget = budget;
+        self.0.report_bid(state.bid, budget);
+        let Some(bid) = state.bid.filter(|_| raised) else {
+            return Ok(());
+        };
+        // Channels closed because the budget ran out trade again.
+        let BuyerState {
+            reserved, sellers, ..
+        } = &mut *state;
+        for seller in sellers.values_mut().filter(|s| s.closed && !s.plain) {
+            seller.start_over(reserved);
+            self.0.offer(seller, Some(bid), budget);
         }
         Ok(())
     }
@@ -215,6 +280,32 @@ impl Buyer {
 }
 
 impl BuyerShared {
+    /// Sets the bid (see [`Buyer::set_bid`]).
+    fn change_bid(&self, state: &mut BuyerState, bid: Option<PricePerMib>) {
+        if state.bid == bid {
+            return;
+        }
+        state.bid = bid;
+        let budget = state.budget;
+        self.report_bid(bid, budget);
+        let BuyerState {
+            reserved, sellers, ..
+        } = state;
+        for seller in sellers.values_mut() {
+            if bid.is_none() && matches!(seller.channel, Channel::Open(_)) && !seller.closed {
+                seller.closed = true;
+                seller.price = None;
+                if let Some(messenger) = &seller.messenger {
+                    messenger.send(MarketMessage::Close.to_payload());
+                }
+            }
+            if bid.is_some() && seller.closed && !seller.plain {
+                seller.start_over(reserved);
+            }
+            self.offer(seller, bid, budget);
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, BuyerState> {
         self.state
             .lock()
@@ -228,7 +319,7 @@ impl BuyerShared {
             .map(|seller| PeerTotal {
                 peer: seller.addr,
                 wallet: seller.wallet,
-                base_units: seller.signed,
+                base_units: seller.paid(),
             })
             .collect();
         MarketTotals {
@@ -244,6 +335,7 @@ impl BuyerShared {
             wallet: self.wallet,
             ledger: self.config.ledger_id,
             ask: None,
+            credit: None,
         }
     }
 
@@ -273,9 +365,13 @@ impl BuyerShared {
             channel: Channel::None,
             owed_value: 0,
             signed: 0,
+            paid_before: 0,
             pieces: 0,
+            unsigned_bytes: 0,
+            pay_every: theirs.credit.unwrap_or(0) / 4,
             ask,
             closed: false,
+            plain: false,
             messenger: peer.messenger(),
         };
         let (bid, budget) = (state.bid, state.budget);
@@ -405,6 +501,16 @@ impl BuyerShared {
         }
     }
 
+    /// The most that may be signed to `seller` now: its channel's deposit,
+    /// and no more than the budget has left; `None` without an open channel.
+    fn payable(seller: &SellerAccount, spendable: u128) -> Option<u128> {
+        let Channel::Open(channel) = &seller.channel else {
+            return None;
+        };
+        let cap = channel.amount.base_units;
+        Some(cap.min(seller.signed.saturating_add(spendable)))
+    }
+
     /// A voucher for everything `seller` is owed, when that is more than
     /// was signed; never past the channel's deposit.
     /// `spendable` is what the budget has left beyond everything signed.
@@ -413,13 +519,10 @@ impl BuyerShared {
         seller: &mut SellerAccount,
         spendable: u128,
     ) -> Option<(bytes::Bytes, PaymentRecord)> {
+        let cumulative = seller.owed().min(Self::payable(seller, spendable)?);
         let Channel::Open(channel) = &seller.channel else {
             return None;
         };
-        let cumulative = seller
-            .owed()
-            .min(channel.amount.base_units)
-            .min(seller.signed.saturating_add(spendable));
         if cumulative <= seller.signed {
             return None;
         }
@@ -443,11 +546,23 @@ impl BuyerShared {
             pieces: seller.pieces,
         };
         seller.signed = cumulative;
+        seller.unsigned_bytes = 0;
         Some((message.to_payload(), record))
     }
 
-    /// A verified piece of which `bytes` came from the peer: pay for them if
-    /// its slot is paid now; give up its slot once the deposit is used up.
+    /// The voucher for what the seller `key` is owed now, if any, reported
+    /// as a payment; the caller sends it.
+    fn settle_owed(&self, state: &mut BuyerState, key: PeerKey) -> Option<bytes::Bytes> {
+        let spendable = state.spendable();
+        let seller = state.sellers.get_mut(&key).filter(|s| !s.closed)?;
+        let (payload, record) = self.pay(seller, spendable)?;
+        self.config.events.send(MarketEvent::Payment(record));
+        Some(payload)
+    }
+
+    /// A verified piece of which `bytes` came from the peer: count them if
+    /// its slot is paid now, and pay once a quarter window is owed; give up
+    /// its slot once the deposit or the budget can't cover what is owed.
     fn on_piece_verified(&self, peer: &mut ExtensionPeer<'_>, bytes: u64) {
         let mut state = self.lock();
         let spendable = state.spendable();
@@ -461,13 +576,19 @@ impl BuyerShared {
         let Some(price) = seller.price else { return };
         seller.owed_value += u128::from(bytes) * u128::from(price.0);
         seller.pieces += 1;
+        seller.unsigned_bytes = seller.unsigned_bytes.saturating_add(bytes);
+        let Some(payable) = Self::payable(seller, spendable) else {
+            return;
+        };
+        let capped = seller.owed() > payable;
+        if seller.unsigned_bytes < seller.pay_every && !capped {
+            return;
+        }
         if let Some((payload, record)) = self.pay(seller, spendable) {
             peer.send(payload);
             self.config.events.send(MarketEvent::Payment(record));
         }
-        // What is owed and can't be signed: the deposit or the budget is used up.
-        let open = matches!(seller.channel, Channel::Open(_));
-        if open && seller.owed() > seller.signed && !seller.closed {
+        if capped {
             seller.closed = true;
             peer.send(MarketMessage::Close.to_payload());
             peer.set_offer(None);
@@ -479,12 +600,36 @@ impl BuyerShared {
         }
     }
 
+    /// Pays the peer what it is owed now (its `need_payment`, or a tick).
+    fn pay_now(&self, peer: &mut ExtensionPeer<'_>) {
+        let mut state = self.lock();
+        if let Some(payload) = self.settle_owed(&mut state, peer.key()) {
+            peer.send(payload);
+        }
+    }
+
+    /// Once a second: pay what was verified since the last voucher.
+    fn on_tick(&self, peer: &mut ExtensionPeer<'_>) {
+        let mut state = self.lock();
+        let key = peer.key();
+        if state
+            .sellers
+            .get(&key)
+            .is_some_and(|s| s.unsigned_bytes > 0)
+        {
+            if let Some(payload) = self.settle_owed(&mut state, key) {
+                peer.send(payload);
+            }
+        }
+    }
+
     /// Stops trading with a seller that broke the protocol.
     fn refuse(&self, peer: &mut ExtensionPeer<'_>, why: &str) {
         let mut state = self.lock();
         if let Some(seller) = state.sellers.get_mut(&peer.key()) {
             seller.price = None;
             seller.closed = true;
+            seller.plain = true;
             if matches!(seller.channel, Channel::None) {
                 seller.channel = Channel::Refused;
             }
@@ -570,7 +715,11 @@ impl SessionExtension for Buyer {
                 let length = peer.torrent().info.total_length;
                 self.0.on_price(peer.key(), price, length)
             }
-            Ok(MarketMessage::NeedPayment { .. } | MarketMessage::Close) => Ok(()),
+            Ok(MarketMessage::NeedPayment { .. }) => {
+                self.0.pay_now(peer);
+                Ok(())
+            }
+            Ok(MarketMessage::Close) => Ok(()),
             Ok(other) => Err(Refusal(format!("it sent {} to a payer", other.name()))),
             Err(error) => Err(Refusal(error.to_string())),
         };
@@ -578,6 +727,10 @@ impl SessionExtension for Buyer {
             self.0.refuse(peer, &why);
         }
         Ok(())
+    }
+
+    fn on_tick(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), _now: Instant) {
+        self.0.on_tick(peer);
     }
 
     fn on_piece_verified(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), _index: u32, bytes: u64) {

@@ -15,6 +15,7 @@
 //! when the next run starts).
 
 use super::auction::Auction;
+use super::credit::CreditWindow;
 use super::events::{btt_text, EarningRecord, MarketEvent, MarketEvents, MarketPeerRecord};
 use super::events::{MarketTotals, PeerTotal, SettlementRecord};
 use super::journal::VoucherJournal;
@@ -158,6 +159,7 @@ impl SellerShared {
             wallet: self.wallet,
             ledger: self.config.ledger_id,
             ask: Some(self.config.ask),
+            credit: Some(self.config.credit),
         }
     }
 
@@ -235,9 +237,13 @@ impl SellerShared {
                 Ok(())
             }
             MarketMessage::Close => {
-                // Done paying: a plain peer from now on, served free at once.
-                account.trading = false;
-                account.credit.set_price(None);
+                // Done paying: served free at once and its channel closed; a
+                // later `bid` and `channel` start over with a new channel.
+                account.channel = None;
+                account.credit = CreditWindow::new(self.config.credit);
+                account.refused_since = None;
+                account.asked_to_pay = false;
+                account.closed_in_slot = account.price_sent.is_some_and(|p| p.0 > 0);
                 peer.set_offer(None);
                 peer.request_rechoke();
                 let _ = self.work.send(Settle::Close { peer: key });
@@ -291,6 +297,10 @@ impl SellerShared {
             UploadSlot::Regular { price: Some(price) } if account.trading => Some(price),
             _ => None,
         };
+        if price.is_none() && std::mem::take(&mut account.closed_in_slot) {
+            // Its bid, if it made a new one, counts from the next rechoke.
+            peer.request_rechoke();
+        }
         account.credit.set_price(price);
         let told = match (slot, price) {
             (_, Some(price)) => Some(price),

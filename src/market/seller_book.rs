@@ -40,6 +40,9 @@ pub struct BuyerAccount {
     pub refused_since: Option<Instant>,
     /// Whether `need_payment` went out for that refusal.
     pub asked_to_pay: bool,
+    /// It said `close` while holding a paid slot: it bids nothing until it
+    /// leaves that slot, so a new bid always gets a new `price`.
+    pub closed_in_slot: bool,
     /// What it paid in this run (base units accepted).
     pub earned: u128,
     /// Reaches the peer from the settlement task.
@@ -64,6 +67,7 @@ impl BuyerAccount {
             check: None,
             refused_since: None,
             asked_to_pay: false,
+            closed_in_slot: false,
             earned: 0,
             messenger,
         }
@@ -104,10 +108,11 @@ impl SellerBook {
     }
 
     /// Whether `peer`'s offer counts at a rechoke: not once it stopped
-    /// trading, nor while it leaves a `need_payment` unanswered.
+    /// trading, nor while it leaves a `need_payment` unanswered, nor while
+    /// it still holds the paid slot it said `close` in.
     pub fn may_bid(&self, peer: PeerKey, now: Instant) -> bool {
-        self.lock()
-            .get(&peer)
-            .is_none_or(|account| account.trading && !account.behind(now))
+        self.lock().get(&peer).is_none_or(|account| {
+            account.trading && !account.behind(now) && !account.closed_in_slot
+        })
     }
 }

@@ -45,11 +45,22 @@ async fn ledger(dir: &tempfile::TempDir) -> Arc<LocalLedger> {
 
 /// The test peer's extended handshake: it speaks the market as `wallet`.
 fn handshake(wallet: u8, ledger: LedgerId, ask: Option<PricePerMib>) -> Message {
+    selling_handshake(wallet, ledger, ask, None)
+}
+
+/// The handshake of a test peer that sells at `ask` with a `credit` window.
+fn selling_handshake(
+    wallet: u8,
+    ledger: LedgerId,
+    ask: Option<PricePerMib>,
+    credit: Option<u64>,
+) -> Message {
     let market = MarketHandshake {
         version: PROTOCOL_VERSION,
         wallet: address(wallet),
         ledger,
         ask,
+        credit,
     };
     let mut handshake = ExtendedHandshake::default();
     handshake
@@ -411,11 +422,19 @@ impl BuyerWorld {
     /// A seller peer that got our bid, gave us the slot at `ask`, and saw
     /// the channel we opened; with the pieces we asked it for.
     async fn seller(&self, ask: PricePerMib) -> (TestPeer, crate::ledger::ChannelId, Vec<u32>) {
+        self.seller_with_window(ask, None).await
+    }
+
+    /// [`BuyerWorld::seller`], when the seller names its credit window.
+    async fn seller_with_window(
+        &self,
+        ask: PricePerMib,
+        credit: Option<u64>,
+    ) -> (TestPeer, crate::ledger::ChannelId, Vec<u32>) {
         let mut peer = self.swarm.connect("10.0.2.1:6881", 2, true);
         let swarm = &self.swarm;
-        swarm
-            .receive(&peer, handshake(SELLER, self.ledger_id, Some(ask)))
-            .unwrap();
+        let theirs = selling_handshake(SELLER, self.ledger_id, Some(ask), credit);
+        swarm.receive(&peer, theirs).unwrap();
         swarm.receive(&peer, Message::HaveAll).unwrap();
         let bids = market_messages(&peer.messages());
         assert!(
@@ -510,6 +529,40 @@ async fn a_payer_pays_for_verified_pieces_only() {
     );
     assert_eq!(world.buyer.spent(), u128::from(2 * one_piece));
     let _ = (&world.ledger, &world.events);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payer_signs_a_voucher_a_quarter_window_and_what_is_owed_when_asked_or_at_a_tick() {
+    let world = BuyerWorld::start(1_000_000_000).await;
+    let window = 8 * u64::from(PIECE);
+    let (mut peer, _channel, asked) = world.seller_with_window(ASK, Some(window)).await;
+    assert!(asked.len() >= 4, "{asked:?}");
+    let one_piece = cost_of(u64::from(PIECE), ASK) as u64;
+    for index in &asked[..3] {
+        world.send_piece(&peer, *index, false);
+    }
+    let mut sent = Vec::new();
+    collect(&mut peer, &mut sent, |sent| !cumulatives(sent).is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    collect(&mut peer, &mut sent, |_| true).await;
+    assert_eq!(
+        cumulatives(&sent),
+        [2 * one_piece],
+        "one voucher for the first quarter window, none yet for the third piece"
+    );
+    let asks = MarketMessage::NeedPayment { amount: one_piece };
+    world.swarm.receive(&peer, market(&asks)).unwrap();
+    collect(&mut peer, &mut sent, |sent| cumulatives(sent).len() >= 2).await;
+    world.send_piece(&peer, asked[3], false);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    world.swarm.tick();
+    collect(&mut peer, &mut sent, |sent| cumulatives(sent).len() >= 3).await;
+    assert_eq!(
+        cumulatives(&sent),
+        [2 * one_piece, 3 * one_piece, 4 * one_piece],
+        "need_payment and then a tick pay what was verified since"
+    );
+    assert_eq!(world.buyer.spent(), u128::from(4 * one_piece));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -654,4 +707,98 @@ async fn a_payer_that_says_close_is_served_free_at_once_and_its_channel_closed()
         }]
     );
     assert_eq!(world.balance(SELLER).await, due);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payer_that_closed_and_bids_again_pays_through_a_new_channel() {
+    let world = SellerWorld::start().await;
+    let mut peer = world.winner("10.0.5.1:6881");
+    let first = world.channel(&peer, 1_000_000, 1).await;
+    assert_eq!(served(&world.swarm, &mut peer, 0, 2), 2);
+    let due = cost_of(2 * u64::from(PIECE), ASK);
+    world.voucher(&peer, &first, due, PAYER);
+    let earnings = |count: usize| {
+        move |e: &[MarketEvent]| {
+            e.iter()
+                .filter(|e| matches!(e, MarketEvent::Earning(_)))
+                .count()
+                >= count
+        }
+    };
+    world.events.until("earning", earnings(1)).await;
+    let close = market(&MarketMessage::Close);
+    world.swarm.receive(&peer, close).unwrap();
+    let bid = market(&MarketMessage::Bid {
+        price: PricePerMib(2 * ASK.0),
+    });
+    world.swarm.receive(&peer, bid.clone()).unwrap();
+    world.swarm.rechoke();
+    assert_eq!(
+        market_messages(&peer.messages()),
+        [MarketMessage::Price {
+            price: PricePerMib(0)
+        }],
+        "a bid made in the slot it closed counts only once it left that slot"
+    );
+    world.swarm.rechoke();
+    assert_eq!(
+        market_messages(&peer.messages()),
+        [MarketMessage::Price { price: ASK }],
+        "paid again"
+    );
+    let second = world.channel(&peer, 1_000_000, 2).await;
+    assert_eq!(
+        served(&world.swarm, &mut peer, 2, 3),
+        2,
+        "a new window of two blocks on the new channel"
+    );
+    world.voucher(&peer, &second, due, PAYER);
+    world.events.until("second earning", earnings(2)).await;
+    assert_eq!(world.seller.earned(), 2 * due);
+    assert_eq!(world.events.warnings(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payer_that_stopped_and_bids_again_opens_a_new_channel() {
+    let world = BuyerWorld::start(1_000_000_000).await;
+    let (mut peer, first, asked) = world.seller(ASK).await;
+    world.send_piece(&peer, asked[0], false);
+    let mut sent = Vec::new();
+    collect(&mut peer, &mut sent, |sent| !cumulatives(sent).is_empty()).await;
+    world.buyer.set_bid(None);
+    collect(&mut peer, &mut sent, |sent| {
+        sent.contains(&MarketMessage::Close)
+    })
+    .await;
+    world.buyer.set_bid(Some(PricePerMib(2 * ASK.0)));
+    let bid = MarketMessage::Bid {
+        price: PricePerMib(2 * ASK.0),
+    };
+    collect(&mut peer, &mut sent, |sent| sent.ends_with(&[bid.clone()])).await;
+    let price = market(&MarketMessage::Price { price: ASK });
+    world.swarm.receive(&peer, price).unwrap();
+    let mut again = Vec::new();
+    let named = |sent: &[MarketMessage]| {
+        sent.iter().find_map(|message| match message {
+            MarketMessage::Channel { id } => Some(*id),
+            _ => None,
+        })
+    };
+    collect(&mut peer, &mut again, |sent| named(sent).is_some()).await;
+    let second = named(&again).unwrap();
+    assert_ne!(second, first, "a new channel");
+    world.send_piece(&peer, asked[1], false);
+    collect(&mut peer, &mut again, |sent| !cumulatives(sent).is_empty()).await;
+    let one_piece = cost_of(u64::from(PIECE), ASK) as u64;
+    assert_eq!(
+        cumulatives(&again),
+        [one_piece],
+        "the new channel counts from 0"
+    );
+    assert_eq!(world.buyer.spent(), u128::from(2 * one_piece));
+    let state = PaymentLedger::channel(&*world.ledger, second)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.payer, address(PAYER));
 }

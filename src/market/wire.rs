@@ -54,6 +54,9 @@ pub struct MarketHandshake {
     pub ledger: LedgerId,
     /// What it asks per MiB it uploads, when it sells (`ask`).
     pub ask: Option<PricePerMib>,
+    /// How many bytes a seller serves a winner beyond what it was paid
+    /// (`credit`); a payer signs a voucher at least every quarter of it.
+    pub credit: Option<u64>,
 }
 
 impl MarketHandshake {
@@ -79,6 +82,9 @@ impl MarketHandshake {
         if let Some(ask) = self.ask {
             fields.push(("ask", price_value(ask)));
         }
+        if let Some(credit) = self.credit {
+            fields.push(("credit", amount_value(credit)));
+        }
         Bencode::dict(fields)
     }
 
@@ -93,6 +99,7 @@ impl MarketHandshake {
             wallet: Address::from_str(wallet).map_err(|_| WireError::BadField("wallet"))?,
             ledger: LedgerId(fixed_field(&dict, "ledger")?),
             ask: optional(&dict, "ask", price_field)?,
+            credit: optional(&dict, "credit", amount_field)?,
         })
     }
 }
@@ -335,13 +342,15 @@ mod tests {
     }
 
     #[test]
-    fn handshakes_round_trip_with_and_without_an_ask() {
-        for ask in [None, Some(PricePerMib(20_000))] {
+    fn handshakes_round_trip_with_and_without_an_ask_and_a_credit_window() {
+        let offers = [(None, None), (Some(PricePerMib(20_000)), Some(4 << 20))];
+        for (ask, credit) in offers {
             let handshake = MarketHandshake {
                 version: PROTOCOL_VERSION,
                 wallet: address(),
                 ledger: LedgerId([3; 32]),
                 ask,
+                credit,
             };
             let read = MarketHandshake::from_bencode(&handshake.to_bencode());
             assert_eq!(read, Ok(handshake));

@@ -125,7 +125,10 @@ impl Shared {
     /// regular slot's, or the free peers'.
     pub(super) fn upload_share(&self, key: PeerKey) -> Share {
         match self.lock().peers.get(&key).map(|peer| peer.slot) {
-            Some(UploadSlot::Regular { price: Some(_) }) => Share::Paid,
+            Some(UploadSlot::Regular { price: Some(price) }) => Share::Paid {
+                peer: key,
+                price: price.0,
+            },
             _ => Share::Free,
         }
     }
