@@ -160,6 +160,52 @@ fn stop_makes_a_running_download_free_and_a_budget_below_spent_is_refused() {
     assert_eq!(units(&closed["redeemed_base_units"]), spent);
 }
 
+/// `set` after `stop` pays again, through a new channel to the same seller;
+/// the two channels' redeemed amounts add up to what the payer spent.
+#[test]
+fn set_after_stop_pays_again_through_a_new_channel() {
+    let market = Market::new(Backend::Embedded);
+    let seller = market.seed("0.01BTT/MiB", SELLER);
+    let (mut alice, hash) = buy(&market, "alice", &seller, "0.02BTT/MiB");
+    wait_records(&alice, "payment", 1);
+    downloads(&btt_bid(&market, &["stop", &hash]));
+    let first = closed_channels(&seller.child, 1).remove(0);
+    let resumed = downloads(&btt_bid(&market, &["set", &hash, "0.02BTT/MiB"]));
+    assert_eq!(resumed[0].bid_base_units, Some(20_000));
+    let paid_before = wait_records(&alice, "payment", 1).len();
+    wait_records(&alice, "payment", paid_before + 1);
+    alice.wait_success(DOWNLOAD);
+    let closed = closed_channels(&seller.child, 2);
+    assert_ne!(closed[0]["channel"], closed[1]["channel"], "a new channel");
+    let redeemed: u128 = closed
+        .iter()
+        .map(|c| units(&c["redeemed_base_units"]))
+        .sum();
+    assert!(units(&closed[1]["redeemed_base_units"]) > 0, "paid again");
+    assert_eq!(redeemed, units(&summary(&alice)["spent_base_units"]));
+    assert_eq!(first, closed[0]);
+}
+
+/// Polls until the seller printed `count` closed settlements of alice's channels.
+fn closed_channels(seller: &Child, count: usize) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + DOWNLOAD;
+    while std::time::Instant::now() < deadline {
+        let closed: Vec<Value> = seller
+            .json_records()
+            .into_iter()
+            .filter(|r| r["type"] == "settlement" && r["payer"] == ALICE && r["closed"] == true)
+            .collect();
+        if closed.len() >= count {
+            return closed;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!(
+        "fewer than {count} closed channels\n{}",
+        seller.diagnostics()
+    );
+}
+
 /// `status` lists both running downloads of one torrent with their bids,
 /// and removes the socket a killed process left; an ambiguous prefix and
 /// a bad one are one-line errors.
