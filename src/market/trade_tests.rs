@@ -774,7 +774,10 @@ async fn a_payer_that_stopped_and_bids_again_opens_a_new_channel() {
     let bid = MarketMessage::Bid {
         price: PricePerMib(2 * ASK.0),
     };
-    collect(&mut peer, &mut sent, |sent| sent.ends_with(&[bid.clone()])).await;
+    collect(&mut peer, &mut sent, |sent| {
+        sent.ends_with(std::slice::from_ref(&bid))
+    })
+    .await;
     let price = market(&MarketMessage::Price { price: ASK });
     world.swarm.receive(&peer, price).unwrap();
     let mut again = Vec::new();
