@@ -32,8 +32,8 @@ complete -c btt-bid -n "__fish_btt_bid_needs_command" -s V -l version -d 'Print 
 complete -c btt-bid -n "__fish_btt_bid_needs_command" -f -a "quote" -d 'Hear a swarm\'s sellers for a while and print their asks: lowest, median, how many sell'
 complete -c btt-bid -n "__fish_btt_bid_needs_command" -f -a "plan" -d 'Plan a bid from a budget and a deadline at the asks quoted, as a record btt-get - takes'
 complete -c btt-bid -n "__fish_btt_bid_needs_command" -f -a "status" -d 'List every running btt-get that buys on this machine: speed, progress, price, spent, budget, ETA'
-complete -c btt-bid -n "__fish_btt_bid_needs_command" -f -a "set" -d 'Change the bid or the budget of a running download'
-complete -c btt-bid -n "__fish_btt_bid_needs_command" -f -a "stop" -d 'Stop paying for a running download; it goes on free'
+complete -c btt-bid -n "__fish_btt_bid_needs_command" -f -a "set" -d 'Change the bid or the budget of a running download (a bid set by hand turns its auto-bid off)'
+complete -c btt-bid -n "__fish_btt_bid_needs_command" -f -a "stop" -d 'Stop paying for a running download; it goes on free (a later set pays again)'
 complete -c btt-bid -n "__fish_btt_bid_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand quote" -l timeout -d 'How long to listen to the swarm\'s peers (and to fetch a magnet link\'s metadata)' -r
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand quote" -l peer -d 'Connect to this peer as well (repeatable)' -r
@@ -89,6 +89,6 @@ complete -c btt-bid -n "__fish_btt_bid_using_subcommand stop" -s h -l help -d 'P
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote plan status set stop help" -f -a "quote" -d 'Hear a swarm\'s sellers for a while and print their asks: lowest, median, how many sell'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote plan status set stop help" -f -a "plan" -d 'Plan a bid from a budget and a deadline at the asks quoted, as a record btt-get - takes'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote plan status set stop help" -f -a "status" -d 'List every running btt-get that buys on this machine: speed, progress, price, spent, budget, ETA'
-complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote plan status set stop help" -f -a "set" -d 'Change the bid or the budget of a running download'
-complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote plan status set stop help" -f -a "stop" -d 'Stop paying for a running download; it goes on free'
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote plan status set stop help" -f -a "set" -d 'Change the bid or the budget of a running download (a bid set by hand turns its auto-bid off)'
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote plan status set stop help" -f -a "stop" -d 'Stop paying for a running download; it goes on free (a later set pays again)'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand help; and not __fish_seen_subcommand_from quote plan status set stop help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
