@@ -42,6 +42,32 @@ struct Bucket {
     refilled_at: Instant,
 }
 
+impl Bucket {
+    /// A bucket holding one burst at `rate` at `now`.
+    fn full(rate: u64, now: Instant) -> Bucket {
+        Bucket {
+            tokens: burst_of(rate),
+            refilled_at: now,
+        }
+    }
+
+    /// Refills at `rate` up to one burst, takes `bytes`, and says how long
+    /// to wait for a debt to be paid back.
+    fn take(&mut self, rate: u64, bytes: u64, now: Instant) -> Duration {
+        let elapsed = now
+            .saturating_duration_since(self.refilled_at)
+            .as_secs_f64();
+        self.tokens = (self.tokens + elapsed * rate as f64).min(burst_of(rate));
+        self.refilled_at = self.refilled_at.max(now);
+        self.tokens -= bytes as f64;
+        if self.tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-self.tokens / rate as f64)
+        }
+    }
+}
+
 impl RateLimiter {
     /// A limiter of `rate` bytes per second, or none.
     pub fn new(rate: Option<u64>) -> RateLimiter {
@@ -53,10 +79,7 @@ impl RateLimiter {
         let rate = rate.filter(|rate| *rate > 0);
         RateLimiter {
             rate,
-            state: Mutex::new(Bucket {
-                tokens: rate.map_or(0.0, burst_of),
-                refilled_at: now,
-            }),
+            state: Mutex::new(Bucket::full(rate.unwrap_or(0), now)),
         }
     }
 
@@ -75,17 +98,7 @@ impl RateLimiter {
             .state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let elapsed = now
-            .saturating_duration_since(bucket.refilled_at)
-            .as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * rate as f64).min(burst_of(rate));
-        bucket.refilled_at = bucket.refilled_at.max(now);
-        bucket.tokens -= bytes as f64;
-        if bucket.tokens >= 0.0 {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64(-bucket.tokens / rate as f64)
-        }
+        bucket.take(rate, bytes, now)
     }
 
     /// Waits until `bytes` may pass.
@@ -146,8 +159,7 @@ struct PaidSlot {
     peer: u64,
     price: u64,
     sent_at: Instant,
-    tokens: f64,
-    refilled_at: Instant,
+    bucket: Bucket,
 }
 
 impl PaidSlots {
@@ -164,6 +176,14 @@ impl PaidSlots {
     pub fn reserve(&self, peer: u64, price: u64, bytes: u64, now: Instant) -> Duration {
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         slots.retain(|slot| now.saturating_duration_since(slot.sent_at) < PAID_ACTIVE);
+        let others: u128 = slots
+            .iter()
+            .filter(|slot| slot.peer != peer)
+            .map(|slot| u128::from(slot.price.max(1)))
+            .sum();
+        let weight = u128::from(price.max(1));
+        let share = (u128::from(self.rate) * weight / (others + weight)).max(1);
+        let share = u64::try_from(share).unwrap_or(self.rate);
         let index = match slots.iter().position(|slot| slot.peer == peer) {
             Some(index) => index,
             None => {
@@ -171,31 +191,15 @@ impl PaidSlots {
                     peer,
                     price,
                     sent_at: now,
-                    // Capped to one burst below, as a new bucket starts.
-                    tokens: f64::INFINITY,
-                    refilled_at: now,
+                    bucket: Bucket::full(share, now),
                 });
                 slots.len() - 1
             }
         };
-        let prices: u128 = slots.iter().map(|slot| u128::from(slot.price.max(1))).sum();
         let slot = &mut slots[index];
         slot.price = price;
         slot.sent_at = now;
-        let share = (u128::from(self.rate) * u128::from(price.max(1)) / prices.max(1)).max(1);
-        let rate = share as f64;
-        let elapsed = now
-            .saturating_duration_since(slot.refilled_at)
-            .as_secs_f64();
-        let burst = rate * BURST.as_secs_f64();
-        slot.tokens = (slot.tokens + elapsed * rate).min(burst);
-        slot.refilled_at = slot.refilled_at.max(now);
-        slot.tokens -= bytes as f64;
-        if slot.tokens >= 0.0 {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64(-slot.tokens / rate)
-        }
+        slot.bucket.take(share, bytes, now)
     }
 }
 

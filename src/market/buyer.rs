@@ -600,26 +600,12 @@ impl BuyerShared {
         }
     }
 
-    /// Pays the peer what it is owed now (its `need_payment`, or a tick).
+    /// Pays the peer what it is owed now: at its `need_payment`, and once a
+    /// second for what was verified since the last voucher.
     fn pay_now(&self, peer: &mut ExtensionPeer<'_>) {
         let mut state = self.lock();
         if let Some(payload) = self.settle_owed(&mut state, peer.key()) {
             peer.send(payload);
-        }
-    }
-
-    /// Once a second: pay what was verified since the last voucher.
-    fn on_tick(&self, peer: &mut ExtensionPeer<'_>) {
-        let mut state = self.lock();
-        let key = peer.key();
-        if state
-            .sellers
-            .get(&key)
-            .is_some_and(|s| s.unsigned_bytes > 0)
-        {
-            if let Some(payload) = self.settle_owed(&mut state, key) {
-                peer.send(payload);
-            }
         }
     }
 
@@ -730,7 +716,7 @@ impl SessionExtension for Buyer {
     }
 
     fn on_tick(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), _now: Instant) {
-        self.0.on_tick(peer);
+        self.0.pay_now(peer);
     }
 
     fn on_piece_verified(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), _index: u32, bytes: u64) {
