@@ -381,8 +381,14 @@ fn offer_bait(private: bool, wait: Duration) -> (bool, bool) {
         let bait_addr = bait.local_addr().expect("the bait's address");
         let mut peer = HandMadePeer::connect(seeder_addr, info_hash).await;
         let advertised = peer.theirs.extensions.get(UT_PEX).copied();
-        // Without an advertised id, try the ids another extension might hold.
-        let ids = advertised.map_or(vec![1, 2, 3], |id| vec![id]);
+        // Without an advertised id, try the low ids no other extension of
+        // the seeder's holds: malformed messages to one it does hold (say
+        // ut_metadata) rightly end the connection.
+        let taken: Vec<u8> = peer.theirs.extensions.values().copied().collect();
+        let ids = advertised.map_or_else(
+            || (1..=4).filter(|id| !taken.contains(id)).collect(),
+            |id| vec![id],
+        );
         for id in ids {
             peer.offer(id, bait_addr).await;
         }
