@@ -2,8 +2,10 @@
 //! libtorrent (python3-libtorrent, `lt.create_torrent`; the version is in
 //! each test's failure message): btt shows both info-hashes as libtorrent
 //! computes them and marks the pad files, verifies data that has no pad
-//! files on disk, downloads from libtorrent without writing pad files, and
-//! seeds such data to libtorrent. Every swarm is on 127.0.0.1 with btt's
+//! files on disk, downloads from libtorrent without writing pad files (from
+//! the .torrent, and from v2 magnet links: `urn:btmh:` alone, whose swarm is
+//! reached through the truncated v2 hash, and beside `urn:btih:`), and seeds
+//! such data to libtorrent. Every swarm is on 127.0.0.1 with btt's
 //! embedded tracker; every download is compared byte for byte.
 
 mod support;
@@ -12,6 +14,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use btt::cli::magnet_metadata::MetadataReady;
 use btt::cli::seed::Verified;
 use btt::metainfo::TorrentSummary;
 use support::*;
@@ -37,8 +40,8 @@ const EXECUTABLE: &str = "multi/bin/tool";
 /// A libtorrent-made hybrid torrent of [`HYBRID`] and its data directory.
 struct Hybrid {
     env: TestEnv,
-    /// Kept running for the torrent's announce URL.
-    _tracker: BttTracker,
+    /// The tracker in the torrent's announce URL.
+    tracker: BttTracker,
     data: PathBuf,
     torrent: PathBuf,
     libtorrent: LtTorrent,
@@ -61,7 +64,7 @@ impl Hybrid {
         );
         Hybrid {
             env,
-            _tracker: tracker,
+            tracker,
             data,
             torrent,
             libtorrent,
@@ -168,4 +171,51 @@ fn libtorrent_downloads_a_hybrid_from_btt_seed() {
     let out = hybrid.env.dir("out");
     Libtorrent::leech(&hybrid.env, &hybrid.torrent, &out, &[&seeder.addr()]).finish(DOWNLOAD);
     assert_trees_equal(&hybrid.data, &out);
+}
+
+/// libtorrent seeds the hybrid; btt-get fetches `magnet` (with the
+/// tracker and a hint at the seeder appended) and downloads it all.
+fn btt_get_downloads_a_hybrid_magnet(magnet: impl Fn(&LtTorrent) -> String) {
+    let hybrid = Hybrid::new();
+    let seeder = Libtorrent::seed_with_metadata(&hybrid.env, &hybrid.torrent, &hybrid.data);
+    let magnet = format!(
+        "{}&tr={}&x.pe={}",
+        magnet(&hybrid.libtorrent),
+        hybrid.tracker.announce,
+        seeder.addr()
+    );
+    let out = hybrid.env.dir("out");
+    let mut command = hybrid.env.btt("btt-get");
+    command.arg(&magnet).arg("-o").arg(&out);
+    let mut get = hybrid.env.spawn("btt-get", command);
+    get.wait_success(DOWNLOAD);
+    let ready: Vec<MetadataReady> = records_of(&get, "metadata");
+    assert_eq!(
+        ready.last().map(|ready| ready.info_hash.clone()),
+        hybrid.libtorrent.v1.clone(),
+        "the v1 swarm (libtorrent {})",
+        hybrid.libtorrent.version
+    );
+    assert_trees_equal(&hybrid.data, &out);
+}
+
+#[test]
+fn btt_get_downloads_a_hybrid_from_a_v2_only_magnet() {
+    btt_get_downloads_a_hybrid_magnet(|libtorrent| {
+        format!(
+            "magnet:?xt=urn:btmh:1220{}",
+            libtorrent.v2.clone().unwrap_or_default()
+        )
+    });
+}
+
+#[test]
+fn btt_get_downloads_a_hybrid_from_a_magnet_with_both_hashes() {
+    btt_get_downloads_a_hybrid_magnet(|libtorrent| {
+        format!(
+            "magnet:?xt=urn:btih:{}&xt=urn:btmh:1220{}",
+            libtorrent.v1.clone().unwrap_or_default(),
+            libtorrent.v2.clone().unwrap_or_default()
+        )
+    });
 }

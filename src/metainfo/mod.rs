@@ -17,6 +17,7 @@ mod file_entry;
 mod info;
 mod info_hash;
 mod info_hash_v2;
+mod info_hashes;
 mod path_component;
 mod piece_length;
 mod summary;
@@ -30,6 +31,7 @@ pub use file_entry::FileEntry;
 pub use info::{Info, MAX_FILES};
 pub use info_hash::{InfoHash, InfoHashParseError};
 pub use info_hash_v2::{InfoHashV2, InfoHashV2ParseError};
+pub use info_hashes::InfoHashes;
 pub use piece_length::{
     piece_length_for, MAX_AUTO_PIECE_LENGTH, MAX_PIECE_LENGTH, MIN_AUTO_PIECE_LENGTH,
 };

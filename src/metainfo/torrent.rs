@@ -17,6 +17,7 @@ use super::fields::Fields;
 use super::info::Info;
 use super::info_hash::InfoHash;
 use super::info_hash_v2::InfoHashV2;
+use super::info_hashes::InfoHashes;
 use super::summary::TorrentSummary;
 use super::trackers::{parse_trackers, tracker_entries};
 
@@ -101,16 +102,22 @@ impl Torrent {
         Bencode::Dict(root).encode()
     }
 
-    /// A magnet link: the info-hash, the name and every tracker.
+    /// A magnet link: the info-hash (both, for a hybrid), the name and every
+    /// tracker.
     pub fn magnet(&self) -> Magnet {
         Magnet {
-            info_hash: self.info_hash,
+            info_hashes: self.info_hashes(),
             name: Some(self.info.name.clone()),
             trackers: self.trackers.iter().flatten().cloned().collect(),
             peers: Vec::new(),
             select_only: None,
             ignored: Vec::new(),
         }
+    }
+
+    /// The v1 info-hash, and the v2 one of a hybrid.
+    pub fn info_hashes(&self) -> InfoHashes {
+        InfoHashes::from_v1(self.info_hash, self.info_hash_v2)
     }
 
     /// What a person (or a script) wants to know about the torrent.

@@ -115,6 +115,12 @@ impl Libtorrent {
         Self::seed_with(env, torrent, data_dir, &dht_args(bootstrap))
     }
 
+    /// Seeds like [`Libtorrent::seed`] with `ut_metadata` on, so magnet
+    /// links can fetch the info dictionary from it.
+    pub fn seed_with_metadata(env: &TestEnv, torrent: &Path, data_dir: &Path) -> Seeder {
+        Self::seed_with(env, torrent, data_dir, &["--metadata".into()])
+    }
+
     /// Seeds like [`Libtorrent::seed`] with encryption forced: every
     /// connection, dialled or accepted, is MSE with RC4, and plain peers are refused.
     pub fn seed_encrypted(env: &TestEnv, torrent: &Path, data_dir: &Path) -> Seeder {
