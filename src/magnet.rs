@@ -1,12 +1,13 @@
-//! Magnet links (BEP 9, with BEP 53's `so=` file selection): parse and format.
+//! Magnet links (BEP 9, with BEP 53's `so=` file selection and BEP 52's v2
+//! `urn:btmh:` hashes): parse and format.
 //!
 //! Parsing is liberal where it is safe: unknown parameters are ignored (and
 //! named in [`Magnet::ignored`] so a caller can warn), `+`
 //! means a space, hex or base32 `urn:btih:` hashes are accepted, and only the
-//! first v1 hash counts. It is strict where a mistake would matter: a missing
+//! first v1 and the first v2 hash count; a link needs at least one. It is strict where a mistake would matter: a missing
 //! or malformed info-hash, a bad `so=` range or text that is not UTF-8 after
 //! percent-decoding is an error. [`Display`](std::fmt::Display) writes the
-//! canonical form: hex hash, then `dn`, `tr`, `x.pe` and `so`, each value
+//! canonical form: hex hashes (v1, then v2), then `dn`, `tr`, `x.pe` and `so`, each value
 //! percent-encoded.
 
 use std::fmt;
@@ -15,7 +16,7 @@ use std::str::FromStr;
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use crate::metainfo::{InfoHash, InfoHashParseError};
+use crate::metainfo::{InfoHash, InfoHashParseError, InfoHashV2, InfoHashes};
 
 /// Everything but RFC 3986 unreserved characters is escaped in values.
 const VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -27,8 +28,9 @@ const VALUE: &AsciiSet = &NON_ALPHANUMERIC
 /// A parsed magnet link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Magnet {
-    /// The v1 info-hash (`xt=urn:btih:`).
-    pub info_hash: InfoHash,
+    /// The v1 info-hash (`xt=urn:btih:`) and the v2 one
+    /// (`xt=urn:btmh:1220...`), at least one of them.
+    pub info_hashes: InfoHashes,
     /// The display name (`dn`).
     pub name: Option<String>,
     /// Tracker URLs (`tr`, `tr.1`, ...), in order.
@@ -51,8 +53,8 @@ pub enum MagnetError {
         /// The rejected text.
         input: String,
     },
-    /// No `xt=urn:btih:` parameter.
-    #[error("magnet link has no v1 info-hash (xt=urn:btih:...): {input:?}")]
+    /// Neither an `xt=urn:btih:` nor an `xt=urn:btmh:` parameter.
+    #[error("magnet link has no info-hash (xt=urn:btih:... or xt=urn:btmh:1220...): {input:?}")]
     MissingInfoHash {
         /// The rejected text.
         input: String,
@@ -60,6 +62,13 @@ pub enum MagnetError {
     /// A `urn:btih:` value that is not a hash.
     #[error("magnet link: {0}")]
     InvalidInfoHash(#[from] InfoHashParseError),
+    /// A `urn:btmh:` value that is not a SHA-256 multihash (`1220` and 64
+    /// hex digits).
+    #[error("magnet link: invalid v2 info-hash {input:?}: expected 1220 and 64 hex digits")]
+    InvalidInfoHashV2 {
+        /// The rejected value, after `urn:btmh:`.
+        input: String,
+    },
     /// A parameter value that is not UTF-8 once percent-decoded.
     #[error("magnet parameter {key:?} is not valid UTF-8 once percent-decoded")]
     InvalidUtf8 {
@@ -81,7 +90,7 @@ impl FromStr for Magnet {
         let query = strip_scheme(input).ok_or_else(|| MagnetError::NotAMagnet {
             input: input.to_owned(),
         })?;
-        let mut info_hash = None;
+        let (mut v1, mut v2) = (None, None);
         let (mut name, mut select_only) = (None, None);
         let (mut trackers, mut peers, mut ignored) = (Vec::new(), Vec::new(), Vec::new());
         for pair in query.split('&').filter(|pair| !pair.is_empty()) {
@@ -89,8 +98,11 @@ impl FromStr for Magnet {
             let value = decode_value(key, raw_value)?;
             match key {
                 "xt" => {
-                    if let (None, Some(hash)) = (info_hash, strip_btih(&value)) {
-                        info_hash = Some(hash.parse::<InfoHash>()?);
+                    if let (None, Some(hash)) = (v1, strip_urn(&value, "urn:btih:")) {
+                        v1 = Some(hash.parse::<InfoHash>()?);
+                    }
+                    if let (None, Some(multihash)) = (v2, strip_urn(&value, "urn:btmh:")) {
+                        v2 = Some(parse_btmh(multihash)?);
                     }
                 }
                 "dn" => name = Some(value),
@@ -100,11 +112,11 @@ impl FromStr for Magnet {
                 _ => ignored.push(key.to_owned()),
             }
         }
-        let info_hash = info_hash.ok_or_else(|| MagnetError::MissingInfoHash {
+        let info_hashes = InfoHashes::new(v1, v2).ok_or_else(|| MagnetError::MissingInfoHash {
             input: input.to_owned(),
         })?;
         Ok(Magnet {
-            info_hash,
+            info_hashes,
             name,
             trackers,
             peers,
@@ -122,12 +134,26 @@ fn strip_scheme(input: &str) -> Option<&str> {
         .flatten()
 }
 
-fn strip_btih(value: &str) -> Option<&str> {
-    let prefix = value.get(..9)?;
+/// What follows `urn` (`urn:btih:` or `urn:btmh:`, in any case) in `value`.
+fn strip_urn<'a>(value: &'a str, urn: &str) -> Option<&'a str> {
+    let prefix = value.get(..urn.len())?;
     prefix
-        .eq_ignore_ascii_case("urn:btih:")
-        .then(|| value.get(9..))
+        .eq_ignore_ascii_case(urn)
+        .then(|| value.get(urn.len()..))
         .flatten()
+}
+
+/// A v2 info-hash from a multihash: `12` (SHA-256), `20` (32 bytes), then
+/// the digest, in hex.
+fn parse_btmh(multihash: &str) -> Result<InfoHashV2, MagnetError> {
+    multihash
+        .get(..4)
+        .filter(|code| *code == "1220")
+        .and_then(|_| multihash.get(4..))
+        .and_then(|digest| digest.parse::<InfoHashV2>().ok())
+        .ok_or_else(|| MagnetError::InvalidInfoHashV2 {
+            input: multihash.to_owned(),
+        })
 }
 
 /// `tr`, or `tr.N` as some clients number them.
@@ -165,7 +191,17 @@ fn parse_select_only(value: &str) -> Result<Vec<RangeInclusive<usize>>, MagnetEr
 
 impl fmt::Display for Magnet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "magnet:?xt=urn:btih:{}", self.info_hash)?;
+        let mut separator = "?";
+        if let Some(v1) = self.info_hashes.v1() {
+            write!(f, "magnet:?xt=urn:btih:{v1}")?;
+            separator = "&";
+        }
+        if let Some(v2) = self.info_hashes.v2() {
+            if separator == "?" {
+                f.write_str("magnet:")?;
+            }
+            write!(f, "{separator}xt=urn:btmh:1220{v2}")?;
+        }
         if let Some(name) = &self.name {
             write!(f, "&dn={}", utf8_percent_encode(name, VALUE))?;
         }
@@ -210,7 +246,7 @@ mod tests {
         assert_eq!(
             magnet,
             Ok(Magnet {
-                info_hash: HEX.parse().expect("valid hash"),
+                info_hashes: InfoHashes::from_v1(HEX.parse().expect("valid hash"), None),
                 name: Some("Cosmos Laundromat (2015)".into()),
                 trackers: vec![
                     "udp://tracker.example:1337".into(),
@@ -227,16 +263,43 @@ mod tests {
     fn accepts_base32_and_uppercase_scheme() {
         let base32 = data_encoding::BASE32.encode(&hex::decode(HEX).unwrap_or_default());
         let magnet = parse(&format!("MAGNET:?xt=URN:BTIH:{base32}"));
-        assert_eq!(magnet.map(|m| m.info_hash.to_string()), Ok(HEX.to_owned()));
+        assert_eq!(
+            magnet.map(|m| m.info_hashes.swarm().to_string()),
+            Ok(HEX.to_owned())
+        );
     }
 
     #[test]
-    fn keeps_the_first_v1_hash_and_ignores_v2() {
+    fn keeps_the_first_v1_and_the_first_v2_hash() {
         let other = "0".repeat(40);
-        let link = format!("magnet:?xt=urn:btmh:1220abcd&xt=urn:btih:{HEX}&xt=urn:btih:{other}");
+        let v2 = "ab".repeat(32);
+        let link = format!(
+            "magnet:?xt=urn:btmh:1220{v2}&xt=urn:btih:{HEX}&xt=urn:btih:{other}&xt=urn:btmh:1220{}",
+            "cd".repeat(32)
+        );
+        let hashes = parse(&link).map(|m| m.info_hashes);
         assert_eq!(
-            parse(&link).map(|m| m.info_hash.to_string()),
-            Ok(HEX.to_owned())
+            hashes.map(|h| (h.swarm().to_string(), h.v2().map(|v2| v2.to_string()))),
+            Ok((HEX.to_owned(), Some(v2)))
+        );
+    }
+
+    #[test]
+    fn a_v2_only_link_names_its_swarm_by_the_truncated_hash() {
+        let v2 = "ab".repeat(32);
+        let magnet = parse(&format!(
+            "magnet:?xt=URN:BTMH:1220{}&dn=x",
+            v2.to_uppercase()
+        ));
+        let hashes = magnet.as_ref().map(|m| m.info_hashes);
+        assert_eq!(hashes.map(|h| h.v1()), Ok(None));
+        assert_eq!(
+            hashes.map(|h| h.swarm().to_string()),
+            Ok(v2[..40].to_owned())
+        );
+        assert_eq!(
+            magnet.map(|m| m.to_string()),
+            Ok(format!("magnet:?xt=urn:btmh:1220{v2}&dn=x"))
         );
     }
 
@@ -250,9 +313,16 @@ mod tests {
             parse("magnet:?dn=x"),
             Err(MagnetError::MissingInfoHash { .. })
         ));
-        assert!(matches!(
+        assert_eq!(
             parse("magnet:?xt=urn:btmh:1220ab"),
-            Err(MagnetError::MissingInfoHash { .. })
+            Err(MagnetError::InvalidInfoHashV2 {
+                input: "1220ab".into()
+            })
+        );
+        let sha1_multihash = format!("1114{HEX}");
+        assert!(matches!(
+            parse(&format!("magnet:?xt=urn:btmh:{sha1_multihash}")),
+            Err(MagnetError::InvalidInfoHashV2 { .. })
         ));
         assert_eq!(
             parse("magnet:?xt=urn:btih:xyz"),
@@ -288,14 +358,18 @@ mod tests {
     proptest! {
         #[test]
         fn display_then_parse_round_trips(
-            hash in any::<[u8; 20]>(),
+            v1 in proptest::option::of(any::<[u8; 20]>()),
+            v2 in proptest::option::of(any::<[u8; 32]>()),
             name in proptest::option::of("[ -~éü]{0,20}"),
             trackers in proptest::collection::vec("[ -~éü]{0,20}", 0..3),
             peers in proptest::collection::vec("[ -~éü]{0,20}", 0..3),
             select_only in proptest::option::of(proptest::collection::vec((0usize..100, 0usize..5), 1..4)),
         ) {
+            let Some(info_hashes) = InfoHashes::new(v1.map(InfoHash), v2.map(InfoHashV2)) else {
+                return Ok(());
+            };
             let magnet = Magnet {
-                info_hash: InfoHash(hash),
+                info_hashes,
                 name,
                 trackers,
                 peers,

@@ -146,6 +146,24 @@ fn bad_torrents() -> Vec<(&'static str, Vec<u8>)> {
             "fewer piece hashes than the files need",
             with_info(&set("pieces", Bencode::Bytes(vec![7u8; 20]))),
         ),
+        ("a v2-only torrent", v2_only_torrent()),
+        (
+            "an unknown meta version",
+            with_info(&set("meta version", Bencode::Int(3))),
+        ),
+        (
+            "a symlink that holds bytes",
+            with_info(&|info| {
+                let link = dict(vec![
+                    ("attr", Bencode::text("l")),
+                    ("length", Bencode::Int(5)),
+                    ("path", Bencode::List(vec![Bencode::text("link")])),
+                    ("symlink path", Bencode::List(vec![Bencode::text("a.bin")])),
+                ]);
+                info.retain(|(k, _)| *k != "files");
+                info.push(("files", Bencode::List(vec![link])));
+            }),
+        ),
         (
             "a single-file name of ..",
             with_info(&|info| {
@@ -155,6 +173,36 @@ fn bad_torrents() -> Vec<(&'static str, Vec<u8>)> {
             }),
         ),
     ]
+}
+
+/// A BEP 52 torrent with only v2 keys: `meta version` 2 and a `file tree`,
+/// no `pieces`.
+fn v2_only_torrent() -> Vec<u8> {
+    let leaf = dict(vec![
+        ("length", Bencode::Int(5)),
+        ("pieces root", Bencode::Bytes(vec![7u8; 32])),
+    ]);
+    let file_tree = dict(vec![("a.bin", dict(vec![("", leaf)]))]);
+    torrent_bytes(Some(vec![
+        ("name", Bencode::text("a.bin")),
+        ("piece length", Bencode::Int(16_384)),
+        ("meta version", Bencode::Int(2)),
+        ("file tree", file_tree),
+    ]))
+}
+
+#[test]
+fn a_v2_only_torrent_is_refused_as_not_supported_yet() {
+    let env = TestEnv::new();
+    let torrent = env.path().join("v2.torrent");
+    std::fs::write(&torrent, v2_only_torrent()).expect("write torrent");
+    let (code, child) = run(&env, "btt-seed", &["show".as_ref(), torrent.as_os_str()]);
+    assert_eq!(code, 3, "{}", child.diagnostics());
+    let error = assert_one_error(&child, "btt-seed", "bad_input");
+    assert!(
+        error.message.contains("v2-only torrents") && error.message.contains("not supported yet"),
+        "{error:?}"
+    );
 }
 
 /// Every path under `root`, relative, for "nothing was written" checks.

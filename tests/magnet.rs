@@ -361,7 +361,8 @@ fn malformed_magnets_exit_3_with_one_line() {
     let out = env.path().join("out");
     for (magnet, says) in [
         ("magnet:?xt=urn:btih:1234", "1234"),
-        ("magnet:?dn=x&tr=http://t/a", "no v1 info-hash"),
+        ("magnet:?dn=x&tr=http://t/a", "no info-hash"),
+        ("magnet:?xt=urn:btmh:1220abcd", "invalid v2 info-hash"),
         (
             "magnet:xt=urn:btih:c9e15763f722f23e98a29decdfae341b98d53056",
             "not a magnet link",

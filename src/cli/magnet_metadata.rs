@@ -14,7 +14,7 @@ use super::torrent_run;
 use crate::config::Dirs;
 use crate::dht::LookupRequest;
 use crate::magnet::Magnet;
-use crate::metainfo::{InfoHash, Torrent, TorrentSummary};
+use crate::metainfo::{InfoHash, InfoHashes, Torrent, TorrentSummary};
 use crate::output::{Output, Record};
 use crate::swarm::metadata_fetch::{fetch_metadata, FetchOptions};
 use crate::swarm::tracker_source::TrackerSource;
@@ -126,8 +126,8 @@ pub async fn resolve(
         PeerSource::MagnetHint,
         hint_addrs(&magnet.peers, output).await,
     );
-    let cache = cache_path(dirs, magnet.info_hash);
-    let (info_bytes, source, mut peers) = match read_cache(&cache, magnet.info_hash) {
+    let cache = cache_path(dirs, magnet.info_hashes.swarm());
+    let (info_bytes, source, mut peers) = match read_cache(&cache, magnet.info_hashes) {
         Some(info_bytes) => (info_bytes, "cache", vec![hints]),
         None => {
             let (info_bytes, peers) = fetch(magnet, &trackers, hints, phase, output).await?;
@@ -142,7 +142,7 @@ pub async fn resolve(
             ExitStatus::BadInput,
             anyhow::anyhow!(
                 "the metadata of {} is not a valid torrent: {error}",
-                magnet.info_hash
+                magnet.info_hashes.swarm()
             ),
         )
     })?;
@@ -190,7 +190,7 @@ async fn fetch(
         magnet
             .name
             .as_deref()
-            .unwrap_or(&magnet.info_hash.to_string())
+            .unwrap_or(&magnet.info_hashes.swarm().to_string())
     ));
     let (peers, peers_receiver) = mpsc::unbounded_channel();
     let (events, mut events_receiver) = mpsc::unbounded_channel();
@@ -202,7 +202,7 @@ async fn fetch(
     }
     let announcer = phase.use_trackers.then(|| {
         let source = TrackerSource {
-            info_hash: magnet.info_hash,
+            info_hash: magnet.info_hashes.swarm(),
             peer_id: phase.client.peer_id(),
             port: phase.client.listen_addr().port(),
             trackers: trackers.to_vec(),
@@ -213,7 +213,7 @@ async fn fetch(
     let dht_lookup = CancellationToken::new();
     if let Some(dht) = phase.client.dht() {
         let request = LookupRequest {
-            info_hash: magnet.info_hash.0,
+            info_hash: magnet.info_hashes.swarm().0,
             announce_port: None,
         };
         dht.lookup(request, peers.clone(), dht_lookup.clone());
@@ -223,7 +223,7 @@ async fn fetch(
     // and no known peer is left to try.
     drop(peers);
     let options = FetchOptions {
-        info_hash: magnet.info_hash,
+        info_hashes: magnet.info_hashes,
         peer_id: phase.client.peer_id(),
         listen_port: phase.client.listen_addr().port(),
         timeout: phase.timeout,
@@ -280,9 +280,9 @@ fn cache_path(dirs: &Dirs, info_hash: InfoHash) -> PathBuf {
 }
 
 /// The cached info dictionary of `info_hash`, if present and intact.
-fn read_cache(path: &Path, info_hash: InfoHash) -> Option<Vec<u8>> {
+fn read_cache(path: &Path, info_hashes: InfoHashes) -> Option<Vec<u8>> {
     let bytes = std::fs::read(path).ok()?;
-    (InfoHash::of_info_bytes(&bytes) == info_hash).then_some(bytes)
+    info_hashes.matches(&bytes).then_some(bytes)
 }
 
 fn write_cache(path: &Path, info_bytes: &[u8]) -> anyhow::Result<()> {
@@ -355,10 +355,13 @@ mod tests {
         let info = b"d4:name1:xe".to_vec();
         let hash = InfoHash::of_info_bytes(&info);
         let path = cache_path(&dirs, hash);
-        assert_eq!(read_cache(&path, hash), None);
+        assert_eq!(read_cache(&path, InfoHashes::from_v1(hash, None)), None);
         write_cache(&path, &info).expect("cache written");
-        assert_eq!(read_cache(&path, hash), Some(info));
+        assert_eq!(
+            read_cache(&path, InfoHashes::from_v1(hash, None)),
+            Some(info)
+        );
         std::fs::write(&path, b"d4:name1:ye").expect("damage the cache");
-        assert_eq!(read_cache(&path, hash), None);
+        assert_eq!(read_cache(&path, InfoHashes::from_v1(hash, None)), None);
     }
 }

@@ -205,8 +205,12 @@ impl Record for Created {
 impl Record for TorrentSummary {
     const TYPE: &'static str = "torrent";
     fn human(&self) -> Option<String> {
+        let v2 = self
+            .info_hash_v2
+            .map(|hash| format!("info-hash v2: {hash} (hybrid)\n"))
+            .unwrap_or_default();
         let mut text = format!(
-            "name:       {}\ninfo-hash:  {}\nsize:       {} ({} bytes)\npieces:     {} x {}\nprivate:    {}\n",
+            "name:       {}\ninfo-hash:  {}\n{v2}size:       {} ({} bytes)\npieces:     {} x {}\nprivate:    {}\n",
             self.name,
             self.info_hash,
             bytes(self.total_length),
@@ -224,12 +228,18 @@ impl Record for TorrentSummary {
         text.push_str(&format!("magnet:     {}\n", self.magnet));
         let mut table = comfy_table::Table::new();
         table.load_preset(comfy_table::presets::NOTHING);
-        table.set_header(["#", "size", "path"]);
+        table.set_header(["#", "size", "attr", "path"]);
         for (index, file) in self.files.iter().enumerate() {
+            let path = match &file.symlink {
+                Some(target) => format!("{} -> {target}", file.path),
+                None if file.attr.contains('p') => format!("{} (padding, not stored)", file.path),
+                None => file.path.clone(),
+            };
             table.add_row([
                 (index + 1).to_string(),
                 bytes(file.length),
-                file.path.clone(),
+                file.attr.clone(),
+                path,
             ]);
         }
         text.push_str(&table.to_string());

@@ -1,4 +1,4 @@
-//! [`MetainfoError`]: why bytes are not a valid v1 torrent. Each variant names
+//! [`MetainfoError`]: why bytes are not a usable v1 or hybrid torrent. Each variant names
 //! the key involved as a dotted path (`info.files[3].path`) so the message fits
 //! on one line and points at the culprit.
 
@@ -120,5 +120,24 @@ pub enum MetainfoError {
         first: PathBuf,
         /// The path equal to it or under it.
         second: PathBuf,
+    },
+    /// A BEP 52 torrent with no v1 keys, which this version cannot download.
+    #[error(
+        "v2-only torrents (BEP 52, \"meta version\" 2 without \"pieces\") are not supported yet"
+    )]
+    V2Only,
+    /// A `meta version` other than 1 or 2.
+    #[error("\"info.meta version\" is {value}; only versions 1 and 2 are known")]
+    UnknownMetaVersion {
+        /// The version found.
+        value: i64,
+    },
+    /// A BEP 47 symlink that claims to hold bytes.
+    #[error("{key:?} is {length} but the file is a symlink (attr \"l\"), which holds no data")]
+    SymlinkWithData {
+        /// The dotted path of the length.
+        key: String,
+        /// The length found.
+        length: u64,
     },
 }

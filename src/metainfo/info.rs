@@ -1,12 +1,15 @@
-//! [`Info`]: the parsed info dictionary of a v1 torrent, the part the
-//! info-hash covers.
+//! [`Info`]: the parsed info dictionary of a v1 or hybrid (v1 + v2, BEP 52)
+//! torrent, the part the info-hash covers.
 //!
 //! The parser reads the raw bencode (not serde), so unknown keys are simply
 //! ignored and never change anything. Everything a download relies on is
 //! checked here: a valid name and paths that stay inside the download
 //! directory, lengths that add up without overflow, and exactly one 20-byte
 //! hash per piece. At most [`MAX_FILES`] files are accepted, which bounds the
-//! memory a hostile torrent can make us use.
+//! memory a hostile torrent can make us use. BEP 47 attributes are read into
+//! each [`FileEntry`]; pad files take part in the piece arithmetic but not in
+//! the path checks, since they are never stored. A v2-only torrent is refused
+//! with [`MetainfoError::V2Only`].
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +17,7 @@ use crate::bencode::{List, Value};
 
 use super::error::MetainfoError;
 use super::fields::{expect_int, expect_list, expect_str, Fields};
+use super::file_attributes::FileAttributes;
 use super::file_entry::FileEntry;
 use super::path_component::check_component;
 use super::piece_length::MAX_PIECE_LENGTH;
@@ -21,7 +25,7 @@ use super::piece_length::MAX_PIECE_LENGTH;
 /// The most files a torrent may hold: 2^20 (1,048,576).
 pub const MAX_FILES: usize = 1 << 20;
 
-/// The parsed info dictionary of a v1 torrent.
+/// The parsed info dictionary of a v1 or hybrid torrent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Info {
     /// The suggested name: the file name (single file) or the top directory.
@@ -36,6 +40,9 @@ pub struct Info {
     pub private: bool,
     /// The sum of the file lengths.
     pub total_length: u64,
+    /// Whether the dictionary also holds the BEP 52 v2 keys (`meta version`
+    /// 2, `file tree`): a hybrid torrent, downloaded here through its v1 keys.
+    pub hybrid: bool,
 }
 
 impl Info {
@@ -68,6 +75,7 @@ impl Info {
 
 fn parse_info(value: Value<'_>, max_files: usize) -> Result<Info, MetainfoError> {
     let fields = Fields::new(value, "info".to_owned())?;
+    let hybrid = parse_meta_version(&fields)?;
     let name = parse_name(&fields)?;
     let piece_length = parse_piece_length(&fields)?;
     let pieces = parse_pieces(&fields)?;
@@ -75,7 +83,7 @@ fn parse_info(value: Value<'_>, max_files: usize) -> Result<Info, MetainfoError>
     let files = match (fields.optional("length"), fields.list("files")?) {
         (Some(_), Some(_)) => return Err(MetainfoError::BothLengthAndFiles),
         (None, None) => return Err(MetainfoError::NeitherLengthNorFiles),
-        (Some(length), None) => vec![single_file(&name, length)?],
+        (Some(length), None) => vec![single_file(&name, length, &fields)?],
         (None, Some(files)) => multi_file(&name, files, max_files)?,
     };
     let total_length = files.last().map_or(0, FileEntry::end);
@@ -87,7 +95,22 @@ fn parse_info(value: Value<'_>, max_files: usize) -> Result<Info, MetainfoError>
         files,
         private,
         total_length,
+        hybrid,
     })
+}
+
+/// Whether the torrent is hybrid: `meta version` 2 beside the v1 `pieces`.
+/// Without `pieces` it is v2-only, which is refused, as is any other version.
+fn parse_meta_version(fields: &Fields<'_>) -> Result<bool, MetainfoError> {
+    match fields.int("meta version")? {
+        None | Some(1) => Ok(false),
+        Some(2) if fields.optional("pieces").is_some() => {
+            fields.required("file tree")?;
+            Ok(true)
+        }
+        Some(2) => Err(MetainfoError::V2Only),
+        Some(value) => Err(MetainfoError::UnknownMetaVersion { value }),
+    }
 }
 
 fn parse_name(fields: &Fields<'_>) -> Result<String, MetainfoError> {
@@ -125,11 +148,23 @@ fn parse_pieces(fields: &Fields<'_>) -> Result<Vec<[u8; 20]>, MetainfoError> {
     Ok(hashes.to_vec())
 }
 
-fn single_file(name: &str, length: Value<'_>) -> Result<FileEntry, MetainfoError> {
+/// The one file of a single-file torrent; of its `attr` only `x` and `h`
+/// mean anything (a lone pad file or symlink would hold no data).
+fn single_file(
+    name: &str,
+    length: Value<'_>,
+    fields: &Fields<'_>,
+) -> Result<FileEntry, MetainfoError> {
+    let letters = fields.bytes("attr")?.unwrap_or_default();
     Ok(FileEntry {
         path: PathBuf::from(name),
         length: file_length(length, "info.length".to_owned())?,
         offset: 0,
+        attributes: FileAttributes {
+            executable: letters.contains(&b'x'),
+            hidden: letters.contains(&b'h'),
+            ..FileAttributes::default()
+        },
     })
 }
 
@@ -157,12 +192,25 @@ fn multi_file(
     let mut offset = 0u64;
     for (index, item) in list.iter().enumerate() {
         let fields = Fields::new(item, format!("info.files[{index}]"))?;
-        let length = file_length(fields.required("length")?, fields.key("length"))?;
+        let attributes = file_attributes(name, &fields)?;
+        let length = match fields.optional("length") {
+            Some(length) => file_length(length, fields.key("length"))?,
+            // BEP 47: a symlink's length may be left out.
+            None if attributes.symlink.is_some() => 0,
+            None => fields.required("length").map(|_| 0)?,
+        };
+        if attributes.symlink.is_some() && length != 0 {
+            return Err(MetainfoError::SymlinkWithData {
+                key: fields.key("length"),
+                length,
+            });
+        }
         let path = file_path(name, &fields)?;
         files.push(FileEntry {
             path,
             length,
             offset,
+            attributes,
         });
         offset = offset
             .checked_add(length)
@@ -174,6 +222,25 @@ fn multi_file(
     Ok(files)
 }
 
+/// The BEP 47 `attr` letters (unknown ones ignored) and, for a symlink that
+/// is not also a pad file, its `symlink path`.
+fn file_attributes(name: &str, fields: &Fields<'_>) -> Result<FileAttributes, MetainfoError> {
+    let letters = fields.bytes("attr")?.unwrap_or_default();
+    let has = |letter: u8| letters.contains(&letter);
+    let pad = has(b'p');
+    let symlink = if has(b'l') && !pad {
+        Some(path_under(name, fields, "symlink path")?)
+    } else {
+        None
+    };
+    Ok(FileAttributes {
+        pad,
+        executable: has(b'x'),
+        hidden: has(b'h'),
+        symlink,
+    })
+}
+
 /// `name/component/...`, from `path.utf-8` when present, else `path`.
 fn file_path(name: &str, fields: &Fields<'_>) -> Result<PathBuf, MetainfoError> {
     let key_name = if fields.optional("path.utf-8").is_some() {
@@ -181,6 +248,11 @@ fn file_path(name: &str, fields: &Fields<'_>) -> Result<PathBuf, MetainfoError> 
     } else {
         "path"
     };
+    path_under(name, fields, key_name)
+}
+
+/// `name/component/...` from the list of path components in `key_name`.
+fn path_under(name: &str, fields: &Fields<'_>, key_name: &str) -> Result<PathBuf, MetainfoError> {
     let key = fields.key(key_name);
     let components = expect_list(fields.required(key_name)?, key.clone())?;
     if components.is_empty() {
@@ -193,7 +265,9 @@ fn file_path(name: &str, fields: &Fields<'_>) -> Result<PathBuf, MetainfoError> 
     Ok(path)
 }
 
-/// Refuses two files at one path, and a file whose path is another's directory.
+/// Refuses two files at one path, and a file whose path is another's
+/// directory. Pad files are left out: they are never stored, and libtorrent
+/// names every pad of one size alike (`.pad/262143`).
 ///
 /// Paths are sorted with the separator ranking below every other byte (NUL
 /// never occurs in a checked component), which keeps a path right before the
@@ -202,6 +276,7 @@ fn check_collisions(files: &[FileEntry]) -> Result<(), MetainfoError> {
     let separator_first = |byte: &u8| if *byte == b'/' { 0 } else { *byte };
     let mut paths: Vec<&[u8]> = files
         .iter()
+        .filter(|file| !file.is_pad())
         .map(|file| file.path.as_os_str().as_encoded_bytes())
         .collect();
     paths.sort_unstable_by(|a, b| {
@@ -314,7 +389,8 @@ mod tests {
             [FileEntry {
                 path: "a.txt".into(),
                 length: 40_000,
-                offset: 0
+                offset: 0,
+                attributes: FileAttributes::default(),
             }]
         );
         assert!(!info.is_multi_file());
@@ -568,6 +644,146 @@ mod tests {
             started.elapsed().as_secs() < 60,
             "took {:?}",
             started.elapsed()
+        );
+    }
+
+    fn with_keys(entry: Bencode, keys: &[(&str, Bencode)]) -> Bencode {
+        let Bencode::Dict(mut dict) = entry else {
+            return entry;
+        };
+        for (key, value) in keys {
+            set(&mut dict, key, value.clone());
+        }
+        Bencode::Dict(dict)
+    }
+
+    /// A libtorrent-style pad file of `length` bytes: `.pad/LENGTH`, attr `p`.
+    fn pad(length: i64) -> Bencode {
+        with_keys(
+            file(length, &[".pad", &length.to_string()]),
+            &[("attr", Bencode::text("p"))],
+        )
+    }
+
+    #[test]
+    fn pad_files_of_one_size_do_not_collide() {
+        let files = vec![
+            file(100, &["a"]),
+            pad(16284),
+            file(100, &["b"]),
+            pad(16284),
+            file(7, &["c"]),
+        ];
+        let info = parse(multi(files, 2 * 16384 + 7)).expect("valid");
+        let pads: Vec<bool> = info.files.iter().map(FileEntry::is_pad).collect();
+        assert_eq!(pads, [false, true, false, true, false]);
+        assert_eq!(info.files[2].offset, 16384);
+        assert_eq!(info.files[4].offset, 2 * 16384);
+        assert_eq!(info.files[1].path, PathBuf::from("album/.pad/16284"));
+    }
+
+    #[test]
+    fn pad_files_still_need_safe_paths_and_real_files_still_collide() {
+        let unsafe_pad = with_keys(file(1, &[".."]), &[("attr", Bencode::text("p"))]);
+        assert!(matches!(
+            parse(multi(vec![file(1, &["a"]), unsafe_pad], 2)),
+            Err(MetainfoError::UnsafePathComponent { .. })
+        ));
+        let files = vec![file(1, &["a"]), pad(1), file(1, &["a"])];
+        assert!(matches!(
+            parse(multi(files, 3)),
+            Err(MetainfoError::PathCollision { .. })
+        ));
+    }
+
+    #[test]
+    fn reads_executable_hidden_and_symlink_attributes() {
+        let symlink_path = Bencode::List(vec![Bencode::text("bin"), Bencode::text("tool")]);
+        let mut symlink = Dict::new();
+        set(&mut symlink, "attr", Bencode::text("l"));
+        set(
+            &mut symlink,
+            "path",
+            Bencode::List(vec![Bencode::text("latest")]),
+        );
+        set(&mut symlink, "symlink path", symlink_path);
+        let files = vec![
+            with_keys(file(10, &["bin", "tool"]), &[("attr", Bencode::text("xq"))]),
+            with_keys(file(5, &[".hidden"]), &[("attr", Bencode::text("h"))]),
+            Bencode::Dict(symlink),
+        ];
+        let info = parse(multi(files, 15)).expect("valid");
+        let letters: Vec<String> = info
+            .files
+            .iter()
+            .map(|file| file.attributes.letters())
+            .collect();
+        assert_eq!(letters, ["x", "h", "l"]);
+        assert_eq!(
+            info.files[2].attributes.symlink,
+            Some(PathBuf::from("album/bin/tool"))
+        );
+        assert_eq!((info.files[2].length, info.files[2].offset), (0, 15));
+        let mut single_file = single(10, 16384);
+        set(&mut single_file, "attr", Bencode::text("xhpl"));
+        let info = parse(single_file).expect("valid");
+        assert_eq!(info.files[0].attributes.letters(), "xh");
+    }
+
+    #[test]
+    fn refuses_symlinks_with_data_or_unsafe_targets() {
+        let link = |length: i64, target: &str| {
+            with_keys(
+                file(length, &["link"]),
+                &[
+                    ("attr", Bencode::text("l")),
+                    ("symlink path", Bencode::List(vec![Bencode::text(target)])),
+                ],
+            )
+        };
+        assert_eq!(
+            parse(multi(vec![file(1, &["a"]), link(3, "a")], 4)),
+            Err(MetainfoError::SymlinkWithData {
+                key: "info.files[1].length".into(),
+                length: 3
+            })
+        );
+        assert!(matches!(
+            parse(multi(vec![file(1, &["a"]), link(0, "..")], 1)),
+            Err(MetainfoError::UnsafePathComponent { key, .. }) if key == "info.files[1].symlink path"
+        ));
+        let no_target = with_keys(file(0, &["link"]), &[("attr", Bencode::text("l"))]);
+        assert_eq!(
+            parse(multi(vec![file(1, &["a"]), no_target], 1)),
+            Err(MetainfoError::MissingKey {
+                key: "info.files[1].symlink path".into()
+            })
+        );
+    }
+
+    #[test]
+    fn knows_hybrids_and_refuses_v2_only_and_unknown_versions() {
+        assert!(!parse(single(10, 16384)).expect("v1").hybrid);
+        let mut hybrid = single(10, 16384);
+        set(&mut hybrid, "meta version", Bencode::Int(2));
+        set(&mut hybrid, "file tree", Bencode::Dict(Dict::new()));
+        assert!(parse(hybrid.clone()).expect("hybrid").hybrid);
+        hybrid.remove(&b"file tree"[..]);
+        assert_eq!(
+            parse(hybrid),
+            Err(MetainfoError::MissingKey {
+                key: "info.file tree".into()
+            })
+        );
+        let mut v2_only = single(10, 16384);
+        v2_only.remove(&b"pieces"[..]);
+        set(&mut v2_only, "meta version", Bencode::Int(2));
+        assert_eq!(parse(v2_only), Err(MetainfoError::V2Only));
+        let mut future = single(10, 16384);
+        set(&mut future, "meta version", Bencode::Int(3));
+        assert_eq!(
+            parse(future),
+            Err(MetainfoError::UnknownMetaVersion { value: 3 })
         );
     }
 }

@@ -1,18 +1,23 @@
-//! Torrent metainfo (BEP 3, v1): parsing .torrent files and info dictionaries
-//! fetched from peers, and creating new torrents with parallel hashing.
+//! Torrent metainfo (BEP 3, v1; BEP 52 hybrids through their v1 keys; BEP 47
+//! file attributes): parsing .torrent files and info dictionaries fetched
+//! from peers, and creating new torrents with parallel hashing.
 //!
 //! The info-hash is always SHA-1 of the info dictionary's exact original bytes
-//! (see [`crate::bencode`]); the info dictionary is read with the raw bencode
-//! parser rather than serde so unknown keys never matter. Everything a
+//! (see [`crate::bencode`]), and a hybrid's v2 info-hash the SHA-256 of the
+//! same bytes; the info dictionary is read with the raw bencode parser rather
+//! than serde so unknown keys never matter. Everything a
 //! download relies on is validated on parse (see [`Info`]), with one-line
 //! errors ([`MetainfoError`]) that name the key involved.
 
 mod create;
 mod error;
 mod fields;
+mod file_attributes;
 mod file_entry;
 mod info;
 mod info_hash;
+mod info_hash_v2;
+mod info_hashes;
 mod path_component;
 mod piece_length;
 mod summary;
@@ -21,9 +26,12 @@ mod trackers;
 
 pub use create::{create, CreateError, CreateOptions};
 pub use error::MetainfoError;
+pub use file_attributes::FileAttributes;
 pub use file_entry::FileEntry;
 pub use info::{Info, MAX_FILES};
 pub use info_hash::{InfoHash, InfoHashParseError};
+pub use info_hash_v2::{InfoHashV2, InfoHashV2ParseError};
+pub use info_hashes::InfoHashes;
 pub use piece_length::{
     piece_length_for, MAX_AUTO_PIECE_LENGTH, MAX_PIECE_LENGTH, MIN_AUTO_PIECE_LENGTH,
 };

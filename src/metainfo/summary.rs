@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::info_hash::InfoHash;
+use super::info_hash_v2::InfoHashV2;
 use super::torrent::Torrent;
 
 /// What is worth showing about a torrent.
@@ -15,6 +16,8 @@ pub struct TorrentSummary {
     pub name: String,
     /// The v1 info-hash.
     pub info_hash: InfoHash,
+    /// The v2 info-hash of a hybrid torrent; `null` for a v1 torrent.
+    pub info_hash_v2: Option<InfoHashV2>,
     /// Total bytes of data.
     pub total_length: u64,
     /// Bytes per piece.
@@ -45,6 +48,12 @@ pub struct SummaryFile {
     pub path: String,
     /// Length in bytes.
     pub length: u64,
+    /// BEP 47 attribute letters: `p` pad (never stored), `x` executable,
+    /// `h` hidden, `l` symlink; empty for a plain file.
+    pub attr: String,
+    /// A symlink's target, `/`-separated, starting with the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symlink: Option<String>,
 }
 
 impl TorrentSummary {
@@ -54,6 +63,7 @@ impl TorrentSummary {
         TorrentSummary {
             name: info.name.clone(),
             info_hash: torrent.info_hash,
+            info_hash_v2: torrent.info_hash_v2,
             total_length: info.total_length,
             piece_length: info.piece_length,
             piece_count: info.piece_count(),
@@ -64,6 +74,12 @@ impl TorrentSummary {
                 .map(|file| SummaryFile {
                     path: file.path.to_string_lossy().into_owned(),
                     length: file.length,
+                    attr: file.attributes.letters(),
+                    symlink: file
+                        .attributes
+                        .symlink
+                        .as_ref()
+                        .map(|target| target.to_string_lossy().into_owned()),
                 })
                 .collect(),
             trackers: torrent.trackers.clone(),

@@ -2,7 +2,8 @@
 //! peers) with its info-hash.
 //!
 //! Invariant: `info_bytes` are the exact bytes of the info dictionary as they
-//! appeared in the input and `info_hash` is their SHA-1, so unsorted or
+//! appeared in the input, `info_hash` is their SHA-1 and, for a hybrid,
+//! `info_hash_v2` their SHA-256, so unsorted or
 //! unknown keys never change the hash, and [`Torrent::to_bytes`] writes them
 //! back verbatim.
 
@@ -15,14 +16,18 @@ use super::error::MetainfoError;
 use super::fields::Fields;
 use super::info::Info;
 use super::info_hash::InfoHash;
+use super::info_hash_v2::InfoHashV2;
+use super::info_hashes::InfoHashes;
 use super::summary::TorrentSummary;
 use super::trackers::{parse_trackers, tracker_entries};
 
-/// A parsed v1 torrent.
+/// A parsed v1 or hybrid torrent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Torrent {
-    /// SHA-1 of `info_bytes`.
+    /// SHA-1 of `info_bytes`: the v1 swarm, the one btt joins.
     pub info_hash: InfoHash,
+    /// SHA-256 of `info_bytes` when the torrent is hybrid (BEP 52).
+    pub info_hash_v2: Option<InfoHashV2>,
     /// The parsed info dictionary.
     pub info: Info,
     /// The exact raw bytes of the info dictionary.
@@ -43,9 +48,11 @@ impl Torrent {
         let root = Fields::new(decode(bytes)?, String::new())?;
         let info_value = root.required("info")?;
         let info_bytes = info_value.raw();
+        let info = Info::from_value(info_value)?;
         Ok(Torrent {
             info_hash: InfoHash::of_info_bytes(info_bytes),
-            info: Info::from_value(info_value)?,
+            info_hash_v2: v2_hash(&info, info_bytes),
+            info,
             info_bytes: info_bytes.to_vec(),
             trackers: parse_trackers(&root)?,
             comment: root.lossy_text("comment")?,
@@ -63,6 +70,7 @@ impl Torrent {
         let info = Info::from_value(decode(info_bytes)?)?;
         Ok(Torrent {
             info_hash: InfoHash::of_info_bytes(info_bytes),
+            info_hash_v2: v2_hash(&info, info_bytes),
             info,
             info_bytes: info_bytes.to_vec(),
             trackers,
@@ -94,10 +102,11 @@ impl Torrent {
         Bencode::Dict(root).encode()
     }
 
-    /// A magnet link: the info-hash, the name and every tracker.
+    /// A magnet link: the info-hash (both, for a hybrid), the name and every
+    /// tracker.
     pub fn magnet(&self) -> Magnet {
         Magnet {
-            info_hash: self.info_hash,
+            info_hashes: self.info_hashes(),
             name: Some(self.info.name.clone()),
             trackers: self.trackers.iter().flatten().cloned().collect(),
             peers: Vec::new(),
@@ -106,10 +115,20 @@ impl Torrent {
         }
     }
 
+    /// The v1 info-hash, and the v2 one of a hybrid.
+    pub fn info_hashes(&self) -> InfoHashes {
+        InfoHashes::from_v1(self.info_hash, self.info_hash_v2)
+    }
+
     /// What a person (or a script) wants to know about the torrent.
     pub fn summary(&self) -> TorrentSummary {
         TorrentSummary::of(self)
     }
+}
+
+/// The v2 info-hash of a hybrid's info dictionary.
+fn v2_hash(info: &Info, info_bytes: &[u8]) -> Option<InfoHashV2> {
+    info.hybrid.then(|| InfoHashV2::of_info_bytes(info_bytes))
 }
 
 #[cfg(test)]

@@ -13,7 +13,11 @@
 //! - With [`Access::ReadWrite`] every handle is opened read-write, so one
 //!   cached handle serves reads and writes. Reads never create files;
 //!   writes create the file and its directories, and extend a new or short
-//!   file to its full length with `set_len` (sparse).
+//!   file to its full length with `set_len` (sparse). An executable file
+//!   (BEP 47 `x`) gets an execute bit wherever it has a read bit.
+//! - Pad files have no path and are never opened. Symlinks are created
+//!   (relative, so the tree can move) when the set is opened read-write, and
+//!   an existing entry at their path is left alone.
 //! - A file written since the last [`FileSet::sync_dirty`] is marked dirty
 //!   (after the write), so syncing covers it even if its handle was evicted
 //!   meanwhile.
@@ -25,7 +29,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::{Access, Layout, StorageError};
+use super::{Access, FileKind, Layout, StorageError};
 
 /// How many file handles one torrent keeps open at most.
 pub(crate) const MAX_OPEN_FILES: usize = 128;
@@ -38,6 +42,7 @@ struct FileEntry {
     /// Root joined with `relative`.
     path: PathBuf,
     length: u64,
+    kind: FileKind,
     dirty: AtomicBool,
 }
 
@@ -66,6 +71,7 @@ impl FileSet {
                 relative: file.path.clone(),
                 path: root.join(&file.path),
                 length: file.length,
+                kind: file.kind.clone(),
                 dirty: AtomicBool::new(false),
             })
             .collect();
@@ -76,7 +82,7 @@ impl FileSet {
             cache: Mutex::new(HandleCache::default()),
         };
         if access == Access::ReadWrite {
-            set.create_empty_files()?;
+            set.create_empty_files_and_symlinks()?;
         }
         Ok(set)
     }
@@ -86,9 +92,13 @@ impl FileSet {
         &self.root
     }
 
-    /// The full path of file `file`.
+    /// The full path of file `file`; `None` for a pad file, which is never
+    /// on disk.
     pub(crate) fn path(&self, file: usize) -> Option<&Path> {
-        self.files.get(file).map(|entry| entry.path.as_path())
+        self.files
+            .get(file)
+            .filter(|entry| entry.kind != FileKind::Pad)
+            .map(|entry| entry.path.as_path())
     }
 
     /// A handle to read `file`; `StorageError::Missing` if it does not exist.
@@ -155,16 +165,47 @@ impl FileSet {
     }
 
     fn entry(&self, file: usize) -> Result<&FileEntry, StorageError> {
-        self.files.get(file).ok_or(StorageError::BadLayout {
-            reason: "file index past the last file",
-        })
+        match self.files.get(file) {
+            Some(entry) if entry.kind == FileKind::Pad => Err(StorageError::BadLayout {
+                reason: "a pad file has no file on disk",
+            }),
+            Some(entry) => Ok(entry),
+            None => Err(StorageError::BadLayout {
+                reason: "file index past the last file",
+            }),
+        }
     }
 
-    fn create_empty_files(&self) -> Result<(), StorageError> {
-        for entry in self.files.iter().filter(|entry| entry.length == 0) {
-            self.create(entry)?;
+    fn create_empty_files_and_symlinks(&self) -> Result<(), StorageError> {
+        for entry in &self.files {
+            match &entry.kind {
+                FileKind::Data { .. } if entry.length == 0 => {
+                    self.create(entry)?;
+                }
+                FileKind::Symlink { target } => self.create_symlink(entry, target)?,
+                FileKind::Data { .. } | FileKind::Pad => {}
+            }
         }
         Ok(())
+    }
+
+    /// Links `entry` to `target` (a layout path) with a relative link,
+    /// unless something is at the link's path already.
+    fn create_symlink(&self, entry: &FileEntry, target: &Path) -> Result<(), StorageError> {
+        self.check_inside_root(entry)?;
+        if fs::symlink_metadata(&entry.path).is_ok() {
+            return Ok(());
+        }
+        if let Some(parent) = entry.path.parent() {
+            fs::create_dir_all(parent).map_err(|source| StorageError::io(parent, source))?;
+        }
+        let mut relative = PathBuf::new();
+        for _ in entry.relative.components().skip(1) {
+            relative.push("..");
+        }
+        relative.push(target);
+        std::os::unix::fs::symlink(&relative, &entry.path)
+            .map_err(|source| StorageError::io(&entry.path, source))
     }
 
     fn create(&self, entry: &FileEntry) -> Result<File, StorageError> {
@@ -185,6 +226,9 @@ impl FileSet {
             handle
                 .set_len(entry.length)
                 .map_err(|source| StorageError::io(&entry.path, source))?;
+        }
+        if entry.kind == (FileKind::Data { executable: true }) {
+            make_executable(&handle).map_err(|source| StorageError::io(&entry.path, source))?;
         }
         Ok(handle)
     }
@@ -244,6 +288,17 @@ fn resolve_root(root: &Path, access: Access) -> Result<PathBuf, StorageError> {
         }
         Err(source) => Err(StorageError::io(root, source)),
     }
+}
+
+/// Adds an execute bit for each read bit of the file's mode.
+fn make_executable(handle: &File) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = handle.metadata()?.permissions().mode();
+    let executable = mode | ((mode & 0o444) >> 2);
+    if executable != mode {
+        handle.set_permissions(fs::Permissions::from_mode(executable))?;
+    }
+    Ok(())
 }
 
 /// Open handles by file index, with a use counter for LRU eviction.

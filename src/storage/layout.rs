@@ -2,12 +2,16 @@
 //! one byte stream that is cut into pieces of `piece_length` bytes (the last
 //! piece may be shorter).
 //!
-//! Invariants kept by [`Layout::new`]: the piece length is not 0, the piece
-//! count fits in a `u32`, the total length fits in a `u64`, and every file
-//! path is relative, made only of normal components (no `..`, `.`, empty or
-//! NUL-containing components), unique, and not the parent directory of
-//! another file. Metainfo parsing checks paths too; this module checks again
-//! because it is the one that turns them into filesystem paths.
+//! A file is data, a BEP 47 pad (zeros in the stream that never reach the
+//! disk) or a symlink (no bytes; a link to another file of the torrent).
+//!
+//! Invariants kept by [`Layout::with_kinds`]: the piece length is not 0, the
+//! piece count fits in a `u32`, the total length fits in a `u64`, a symlink
+//! holds 0 bytes, and every path stored on disk (files and symlinks, their
+//! targets too; not pads) is relative, made only of normal components (no
+//! `..`, `.`, empty or NUL-containing components), unique, and not the parent
+//! directory of another file. Metainfo parsing checks paths too; this module
+//! checks again because it is the one that turns them into filesystem paths.
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -15,6 +19,28 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::StorageError;
+
+/// What one file of the layout is on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileKind {
+    /// A regular file holding its bytes, with the executable bits if asked.
+    Data {
+        /// Whether the file is created executable (BEP 47 `x`).
+        executable: bool,
+    },
+    /// BEP 47 padding: zeros in the byte stream, never stored on disk.
+    Pad,
+    /// A symlink (0 bytes) to another path of the layout (BEP 47 `l`).
+    Symlink {
+        /// The target, relative to the download root like every path.
+        target: PathBuf,
+    },
+}
+
+impl FileKind {
+    /// A regular, non-executable file.
+    pub const DATA: FileKind = FileKind::Data { executable: false };
+}
 
 /// One file of the torrent, placed in the byte stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +52,15 @@ pub struct LayoutFile {
     pub length: u64,
     /// Offset of the file's first byte in the torrent's byte stream.
     pub offset: u64,
+    /// Data, pad or symlink.
+    pub kind: FileKind,
+}
+
+impl LayoutFile {
+    /// Whether the file is padding, with no file on disk.
+    pub fn is_pad(&self) -> bool {
+        self.kind == FileKind::Pad
+    }
 }
 
 impl LayoutFile {
@@ -57,8 +92,20 @@ pub(crate) struct Span {
 
 impl Layout {
     /// Builds the layout of `files` (relative paths and lengths, in torrent
-    /// order) cut into pieces of `piece_length` bytes.
+    /// order, all regular files) cut into pieces of `piece_length` bytes.
     pub fn new(piece_length: u32, files: Vec<(PathBuf, u64)>) -> Result<Layout, StorageError> {
+        let files = files
+            .into_iter()
+            .map(|(path, length)| (path, length, FileKind::DATA))
+            .collect();
+        Layout::with_kinds(piece_length, files)
+    }
+
+    /// Like [`Layout::new`], with the kind of each file given.
+    pub fn with_kinds(
+        piece_length: u32,
+        files: Vec<(PathBuf, u64, FileKind)>,
+    ) -> Result<Layout, StorageError> {
         if piece_length == 0 {
             return Err(StorageError::BadLayout {
                 reason: "piece length is 0",
@@ -72,14 +119,18 @@ impl Layout {
         check_paths(&files)?;
         let mut placed = Vec::with_capacity(files.len());
         let mut offset = 0u64;
-        for (path, length) in files {
+        for (path, length, kind) in files {
             let end = offset.checked_add(length).ok_or(StorageError::BadLayout {
                 reason: "total length overflows 64 bits",
             })?;
+            if length > 0 && matches!(kind, FileKind::Symlink { .. }) {
+                return Err(bad_path(&path, "a symlink holds bytes"));
+            }
             placed.push(LayoutFile {
                 path,
                 length,
                 offset,
+                kind,
             });
             offset = end;
         }
@@ -126,6 +177,11 @@ impl Layout {
     /// The files, in torrent order.
     pub fn files(&self) -> &[LayoutFile] {
         &self.files
+    }
+
+    /// Whether file `file` is padding (false past the last file).
+    pub fn is_pad(&self, file: usize) -> bool {
+        self.files.get(file).is_some_and(LayoutFile::is_pad)
     }
 
     /// The pieces that hold at least one byte of file `file`: an empty range
@@ -194,17 +250,21 @@ impl Layout {
     }
 }
 
-/// Rejects unsafe components, duplicate paths, and a file that is also the
-/// parent directory of another file.
-fn check_paths(files: &[(PathBuf, u64)]) -> Result<(), StorageError> {
+/// Rejects unsafe components (symlink targets included), duplicate paths,
+/// and a file that is also the parent directory of another file. Pad files
+/// are left out: they never reach the disk.
+fn check_paths(files: &[(PathBuf, u64, FileKind)]) -> Result<(), StorageError> {
     let mut seen: HashSet<&Path> = HashSet::with_capacity(files.len());
-    for (path, _) in files {
+    for (path, _, kind) in files.iter().filter(|(_, _, kind)| *kind != FileKind::Pad) {
         check_components(path)?;
+        if let FileKind::Symlink { target } = kind {
+            check_components(target)?;
+        }
         if !seen.insert(path) {
             return Err(bad_path(path, "two files have this path"));
         }
     }
-    for (path, _) in files {
+    for path in &seen {
         if path.ancestors().skip(1).any(|parent| seen.contains(parent)) {
             return Err(bad_path(path, "a parent directory is also a file"));
         }

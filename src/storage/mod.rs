@@ -23,6 +23,6 @@ mod resume;
 mod store;
 
 pub use error::StorageError;
-pub use layout::{Layout, LayoutFile};
+pub use layout::{FileKind, Layout, LayoutFile};
 pub use resume::{FileStamp, ResumeState};
 pub use store::{Access, Storage};

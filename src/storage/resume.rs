@@ -191,13 +191,15 @@ impl ResumeState {
 
     /// Files whose length or mtime differ from their stamp (or whose count
     /// differs from the layout's): the pieces of these files must be
-    /// rechecked before they are trusted.
+    /// rechecked before they are trusted. Pad files, never on disk, are
+    /// never stale.
     pub fn stale_files(&self, storage: &Storage) -> Vec<usize> {
         let count = storage.layout().files().len();
         if self.files.len() != count {
             return (0..count).collect();
         }
         (0..count)
+            .filter(|&index| !storage.layout().is_pad(index))
             .filter(|&index| {
                 let saved = self.files.get(index);
                 let now = storage.file_path(index).map(FileStamp::of);

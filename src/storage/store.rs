@@ -2,7 +2,8 @@
 //!
 //! Every method does blocking I/O with positioned reads and writes
 //! (`pread`/`pwrite`), so one `Storage` is shared by reference between
-//! threads with no lock around the I/O; async callers run the methods on
+//! threads with no lock around the I/O; the bytes of pad files (BEP 47) are
+//! zeros that are never written to or read from the disk; async callers run the methods on
 //! `spawn_blocking`. Ranges are checked against the layout before any I/O,
 //! so a bad request from a peer is an error, never a panic.
 
@@ -74,12 +75,15 @@ impl Storage {
             .spans(self.layout.piece_offset(index), data.len())
         {
             let (chunk, tail) = rest.split_at(span.len);
+            rest = tail;
+            if self.layout.is_pad(span.file) {
+                continue;
+            }
             let handle = self.files.for_writing(span.file)?;
             handle
                 .write_all_at(chunk, span.file_offset)
                 .map_err(|source| self.io_error(span.file, source))?;
             self.files.mark_written(span.file);
-            rest = tail;
         }
         Ok(())
     }
@@ -142,9 +146,13 @@ impl Storage {
         let mut rest = buf;
         for span in self.layout.spans(offset, rest.len()) {
             let (chunk, tail) = rest.split_at_mut(span.len);
+            rest = tail;
+            if self.layout.is_pad(span.file) {
+                chunk.fill(0);
+                continue;
+            }
             let handle = self.files.for_reading(span.file)?;
             self.read_span(&handle, span.file, span.file_offset, chunk)?;
-            rest = tail;
         }
         Ok(())
     }
@@ -186,10 +194,13 @@ mod tests {
 
     use proptest::prelude::*;
 
+    use std::path::PathBuf;
+
     use super::*;
     use crate::storage::fixture::{
         content, layout, piece_hashes, spanning_layout, write_all, PIECE,
     };
+    use crate::storage::FileKind;
 
     fn written(root: &Path) -> (Storage, Vec<u8>) {
         let storage = Storage::open(root, spanning_layout(), Access::ReadWrite).unwrap();
@@ -458,6 +469,82 @@ mod tests {
         let hashes = piece_hashes(storage.layout(), &data);
         let have = storage.recheck(&hashes, None, 2, &|_| {}).unwrap();
         assert!(have.is_full());
+    }
+
+    /// `t/a` (5 bytes), a pad to the piece boundary, `t/b` (6 bytes), a
+    /// pad, an executable `t/x` (3 bytes), and a symlink to `t/a`.
+    fn padded_layout() -> Layout {
+        let data = |path: &str, length| (PathBuf::from(path), length, FileKind::DATA);
+        Layout::with_kinds(
+            8,
+            vec![
+                data("t/a", 5),
+                (PathBuf::from("t/.pad/3"), 3, FileKind::Pad),
+                data("t/b", 6),
+                (PathBuf::from("t/.pad/2"), 2, FileKind::Pad),
+                (PathBuf::from("t/x"), 3, FileKind::Data { executable: true }),
+                (
+                    PathBuf::from("t/sub/link"),
+                    0,
+                    FileKind::Symlink {
+                        target: PathBuf::from("t/a"),
+                    },
+                ),
+            ],
+        )
+        .unwrap()
+    }
+
+    /// The byte stream of [`padded_layout`]: data, with zeros for the pads.
+    fn padded_stream() -> Vec<u8> {
+        [&b"aaaaa"[..], &[0; 3], b"bbbbbb", &[0; 2], b"xxx"].concat()
+    }
+
+    #[test]
+    fn pad_files_are_zeros_that_never_reach_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path(), padded_layout(), Access::ReadWrite).unwrap();
+        let stream = padded_stream();
+        write_all(&storage, &stream);
+        storage.sync_all().unwrap();
+        assert!(!dir.path().join("t/.pad").exists());
+        assert_eq!(fs::read(dir.path().join("t/a")).unwrap(), b"aaaaa");
+        assert_eq!(fs::read(dir.path().join("t/b")).unwrap(), b"bbbbbb");
+        assert_eq!(storage.file_path(1), None);
+        let reader = Storage::open(dir.path(), padded_layout(), Access::ReadOnly).unwrap();
+        let hashes = piece_hashes(reader.layout(), &stream);
+        let have = reader.recheck(&hashes, None, 2, &|_| {}).unwrap();
+        assert!(have.is_full(), "the pads read back as zeros");
+        let mut block = [9; 4];
+        reader.read_block(0, 4, &mut block).unwrap();
+        assert_eq!(block, [b'a', 0, 0, 0]);
+    }
+
+    #[test]
+    fn executables_get_execute_bits_and_symlinks_point_inside_the_torrent() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path(), padded_layout(), Access::ReadWrite).unwrap();
+        let link = dir.path().join("t/sub/link");
+        assert_eq!(
+            fs::read_link(&link).unwrap(),
+            PathBuf::from("../../t/a"),
+            "a relative link"
+        );
+        write_all(&storage, &padded_stream());
+        assert_eq!(fs::read(&link).unwrap(), b"aaaaa");
+        let mode = |path: &str| {
+            fs::metadata(dir.path().join(path))
+                .unwrap()
+                .permissions()
+                .mode()
+        };
+        assert_eq!(mode("t/x") & 0o111, (mode("t/x") & 0o444) >> 2);
+        assert_ne!(mode("t/x") & 0o100, 0);
+        assert_eq!(mode("t/a") & 0o111, 0);
+        drop(storage);
+        Storage::open(dir.path(), padded_layout(), Access::ReadWrite).unwrap();
+        assert_eq!(fs::read_link(&link).unwrap(), PathBuf::from("../../t/a"));
     }
 
     /// Random file lengths (zeros included) and piece length.

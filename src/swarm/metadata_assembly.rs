@@ -1,5 +1,6 @@
 //! Putting an info dictionary together from 16 KiB `ut_metadata` pieces sent
-//! by several peers, and checking it against the info-hash.
+//! by several peers, and checking it against the info-hashes (SHA-1 for v1,
+//! SHA-256 for v2: every hash the magnet link gave).
 //!
 //! Pieces are handed out to peers as they ask ([`Assembly::next`]), each
 //! piece to one peer at a time; a peer that leaves gives its pieces back
@@ -16,7 +17,7 @@
 //! over); the size is forgotten whenever no slot holds anything, so a peer
 //! that announced a bogus size and left cannot block the others.
 
-use crate::metainfo::InfoHash;
+use crate::metainfo::InfoHashes;
 use crate::peer::ut_metadata::{piece_count, piece_length};
 use bytes::Bytes;
 use std::net::SocketAddr;
@@ -57,7 +58,7 @@ pub(super) enum Stored {
 /// The metadata being put together.
 #[derive(Debug)]
 pub(super) struct Assembly {
-    info_hash: InfoHash,
+    info_hashes: InfoHashes,
     size: Option<usize>,
     slots: Vec<Slot>,
     exclusive: bool,
@@ -65,10 +66,10 @@ pub(super) struct Assembly {
 }
 
 impl Assembly {
-    /// An empty assembly for the metadata of `info_hash`.
-    pub(super) fn new(info_hash: InfoHash) -> Assembly {
+    /// An empty assembly for the metadata named by `info_hashes`.
+    pub(super) fn new(info_hashes: InfoHashes) -> Assembly {
         Assembly {
-            info_hash,
+            info_hashes,
             size: None,
             slots: Vec::new(),
             exclusive: false,
@@ -148,7 +149,7 @@ impl Assembly {
                 contributors.push(*peer);
             }
         }
-        if InfoHash::of_info_bytes(&metadata) == self.info_hash {
+        if self.info_hashes.matches(&metadata) {
             return Stored::Complete(metadata);
         }
         self.exclusive = true;
@@ -171,6 +172,7 @@ impl Assembly {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metainfo::InfoHash;
     use crate::peer::ut_metadata::METADATA_PIECE_SIZE;
 
     const SIZE: usize = 2 * METADATA_PIECE_SIZE + 100;
@@ -180,7 +182,10 @@ mod tests {
     }
 
     fn assembly() -> Assembly {
-        Assembly::new(InfoHash::of_info_bytes(&metadata()))
+        Assembly::new(InfoHashes::from_v1(
+            InfoHash::of_info_bytes(&metadata()),
+            None,
+        ))
     }
 
     fn peer(n: u16) -> SocketAddr {

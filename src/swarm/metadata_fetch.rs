@@ -22,7 +22,7 @@
 use super::events::{PeerBanned, PeersFound, SwarmEvent};
 use super::metadata_peer::{fetch_from, FetchContext, PeerEnd};
 use super::{PeerBatch, PeerSource};
-use crate::metainfo::InfoHash;
+use crate::metainfo::{InfoHash, InfoHashes};
 use crate::peer::EncryptionPolicy;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -40,8 +40,9 @@ pub const RETRY_DELAY: Duration = Duration::from_secs(10);
 /// How to fetch one torrent's metadata.
 #[derive(Debug, Clone)]
 pub struct FetchOptions {
-    /// The torrent's info-hash, from the magnet link.
-    pub info_hash: InfoHash,
+    /// The torrent's info-hashes, from the magnet link; the metadata must
+    /// match each, and peers are found in the swarm they name.
+    pub info_hashes: InfoHashes,
     /// Our peer id (the session that follows should use the same one).
     pub peer_id: [u8; 20],
     /// The port we accept peers on, as announced in the extended handshake.
@@ -142,14 +143,15 @@ pub async fn fetch_metadata(
     mut peers: mpsc::UnboundedReceiver<PeerBatch>,
     events: mpsc::UnboundedSender<SwarmEvent>,
 ) -> Result<FetchedMetadata, FetchError> {
+    let info_hash = options.info_hashes.swarm();
     let context = Arc::new(FetchContext::new(
-        options.info_hash,
+        options.info_hashes,
         options.peer_id,
         options.listen_port,
         options.encryption,
     ));
     let mut phase = Phase {
-        info_hash: options.info_hash,
+        info_hash,
         known: HashMap::new(),
         order: Vec::new(),
         events,
@@ -163,14 +165,14 @@ pub async fn fetch_metadata(
         phase.dial_due(&context, &mut connections, options.max_connections);
         if !sources_open && connections.is_empty() && phase.all_done() {
             return Err(FetchError::NoPeersLeft {
-                info_hash: options.info_hash,
+                info_hash,
                 tried: phase.tried(),
             });
         }
         tokio::select! {
             () = &mut deadline => {
                 return Err(FetchError::TimedOut {
-                    info_hash: options.info_hash,
+                    info_hash,
                     timeout: options.timeout,
                     tried: phase.tried(),
                 });
@@ -339,7 +341,7 @@ mod tests {
         drop(sender);
         let (events, _reports) = mpsc::unbounded_channel();
         let options = FetchOptions {
-            info_hash: InfoHash([7; 20]),
+            info_hashes: InfoHashes::from_v1(InfoHash([7; 20]), None),
             peer_id: [1; 20],
             listen_port: 1,
             timeout: Duration::from_secs(600),
@@ -369,7 +371,7 @@ mod tests {
             .send(PeerBatch::new(PeerSource::Manual, vec![dead]))
             .unwrap();
         let options = FetchOptions {
-            info_hash: InfoHash([7; 20]),
+            info_hashes: InfoHashes::from_v1(InfoHash([7; 20]), None),
             peer_id: [1; 20],
             listen_port: 1,
             timeout: Duration::from_millis(500),

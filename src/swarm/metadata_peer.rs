@@ -10,7 +10,7 @@
 use super::connection::HANDSHAKE_TIMEOUT;
 use super::dialer;
 use super::metadata_assembly::{Assembly, Next, Stored};
-use crate::metainfo::InfoHash;
+use crate::metainfo::{InfoHash, InfoHashes};
 use crate::peer::ut_metadata::{MetadataMessage, MAX_METADATA_SIZE};
 use crate::peer::{
     read_handshake, write_handshake, EncryptionPolicy, ExtendedHandshake, ExtensionRegistry,
@@ -66,19 +66,20 @@ pub(super) struct FetchContext {
 }
 
 impl FetchContext {
-    /// A fresh context for `info_hash`.
+    /// A fresh context for the metadata named by `info_hashes`; peers are
+    /// asked for it in the swarm [`InfoHashes::swarm`] names.
     pub(super) fn new(
-        info_hash: InfoHash,
+        info_hashes: InfoHashes,
         peer_id: [u8; 20],
         listen_port: u16,
         encryption: EncryptionPolicy,
     ) -> FetchContext {
         FetchContext {
-            info_hash,
+            info_hash: info_hashes.swarm(),
             peer_id,
             listen_port,
             encryption,
-            assembly: Mutex::new(Assembly::new(info_hash)),
+            assembly: Mutex::new(Assembly::new(info_hashes)),
             bans: Mutex::new(HashMap::new()),
             changed: Notify::new(),
         }

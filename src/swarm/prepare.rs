@@ -4,8 +4,8 @@
 //! full recheck).
 
 use crate::bitfield::Bitfield;
-use crate::metainfo::Torrent;
-use crate::storage::{Access, Layout, ResumeState, Storage, StorageError};
+use crate::metainfo::{FileAttributes, Torrent};
+use crate::storage::{Access, FileKind, Layout, ResumeState, Storage, StorageError};
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -55,15 +55,28 @@ pub struct PrepareOptions {
     pub threads: usize,
 }
 
-/// The storage layout of a torrent's files.
+/// The storage layout of a torrent's files, with their BEP 47 kinds.
 pub fn layout_of(torrent: &Torrent) -> Result<Layout, StorageError> {
     let files = torrent
         .info
         .files
         .iter()
-        .map(|file| (file.path.clone(), file.length))
+        .map(|file| (file.path.clone(), file.length, file_kind(&file.attributes)))
         .collect();
-    Layout::new(torrent.info.piece_length, files)
+    Layout::with_kinds(torrent.info.piece_length, files)
+}
+
+/// What a file with these attributes is on disk.
+fn file_kind(attributes: &FileAttributes) -> FileKind {
+    match &attributes.symlink {
+        _ if attributes.pad => FileKind::Pad,
+        Some(target) => FileKind::Symlink {
+            target: target.clone(),
+        },
+        None => FileKind::Data {
+            executable: attributes.executable,
+        },
+    }
 }
 
 /// [`prepare`] on the blocking pool, for async callers.

@@ -6,12 +6,45 @@
 //! With the DHT on (`*_on_dht`), its node listens on the same port over UDP
 //! and joins only through the bootstrap nodes given.
 
-use super::{Child, Leecher, Seeder, TestEnv};
+use super::{typed, Child, Leecher, Seeder, TestEnv};
+use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The interpreter that has the libtorrent bindings.
 const PYTHON: &str = "/usr/bin/python3";
+
+/// How long `lt_torrent.py` may take on test-sized data.
+const TORRENT_TOOL: Duration = Duration::from_secs(60);
+
+/// What `lt_torrent.py` says of a torrent: libtorrent's version, its
+/// info-hashes (hex) and its files with their flags.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LtTorrent {
+    /// `lt.__version__`, e.g. `2.0.8.0`.
+    pub version: String,
+    /// The v1 info-hash, if the torrent has v1 keys.
+    pub v1: Option<String>,
+    /// The v2 info-hash, if the torrent has v2 keys.
+    pub v2: Option<String>,
+    /// The files, pad files included, in libtorrent's order.
+    pub files: Vec<LtFile>,
+}
+
+/// One file of an [`LtTorrent`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LtFile {
+    /// The path, starting with the torrent name.
+    pub path: String,
+    /// Length in bytes.
+    pub size: u64,
+    /// libtorrent's `flag_pad_file`.
+    pub pad: bool,
+    /// libtorrent's `flag_executable`.
+    pub executable: bool,
+}
 
 /// `lt_peer.py`'s flag for MSE with RC4 only, both ways.
 const FORCED_ENCRYPTION: &str = "--encryption=forced";
@@ -27,6 +60,38 @@ impl Libtorrent {
     /// The path of the peer script.
     pub fn script() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/lt_peer.py")
+    }
+
+    /// Makes a hybrid (v1 + v2) torrent of `content` with libtorrent's
+    /// `create_torrent`, pad files included, and returns what libtorrent
+    /// loads from it.
+    pub fn create_hybrid(
+        env: &TestEnv,
+        content: &Path,
+        out: &Path,
+        announce: &str,
+        piece_size: u32,
+    ) -> LtTorrent {
+        let mut command = env.command(PYTHON);
+        command
+            .arg(Self::torrent_script())
+            .arg("create")
+            .arg(content)
+            .arg(out)
+            .args(["--announce", announce])
+            .arg(format!("--piece-size={piece_size}"));
+        run_torrent_tool(env, command)
+    }
+
+    /// What libtorrent loads from the torrent file `torrent`.
+    pub fn show(env: &TestEnv, torrent: &Path) -> LtTorrent {
+        let mut command = env.command(PYTHON);
+        command.arg(Self::torrent_script()).arg("show").arg(torrent);
+        run_torrent_tool(env, command)
+    }
+
+    fn torrent_script() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/lt_torrent.py")
     }
 
     /// Seeds `torrent` from `data_dir` (which contains the content under the
@@ -48,6 +113,12 @@ impl Libtorrent {
         bootstrap: &[&str],
     ) -> Seeder {
         Self::seed_with(env, torrent, data_dir, &dht_args(bootstrap))
+    }
+
+    /// Seeds like [`Libtorrent::seed`] with `ut_metadata` on, so magnet
+    /// links can fetch the info dictionary from it.
+    pub fn seed_with_metadata(env: &TestEnv, torrent: &Path, data_dir: &Path) -> Seeder {
+        Self::seed_with(env, torrent, data_dir, &["--metadata".into()])
     }
 
     /// Seeds like [`Libtorrent::seed`] with encryption forced: every
@@ -119,6 +190,17 @@ impl Libtorrent {
         let port = listening_port(&mut child);
         Leecher::new(child, port, marker, true)
     }
+}
+
+/// Runs `lt_torrent.py` to completion and reads its one record.
+fn run_torrent_tool(env: &TestEnv, command: std::process::Command) -> LtTorrent {
+    let mut child = env.spawn("lt_torrent.py", command);
+    child.wait_success(TORRENT_TOOL);
+    let records = child.json_records();
+    let record = records
+        .last()
+        .unwrap_or_else(|| panic!("lt_torrent.py printed nothing: {}", child.diagnostics()));
+    typed(record)
 }
 
 /// `--dht-bootstrap NODE` for each node.

@@ -2,7 +2,8 @@
 """A libtorrent seeder or leecher on 127.0.0.1 for btt's tests and benchmarks.
 
 Run with Debian's /usr/bin/python3 (python3-libtorrent). DHT, LSD, UPnP,
-NAT-PMP, uTP and the default plugins are off (--pex turns on peer exchange,
+NAT-PMP, uTP and the default plugins are off (--metadata turns on
+ut_metadata, so magnet links can fetch the info dictionary; --pex turns on peer exchange,
 ut_pex); --download-limit caps the download rate; the session listens on
 127.0.0.1 on the port given (0: the kernel picks) and reports it. Several
 peers on 127.0.0.1 are allowed (every test peer has that address).
@@ -71,7 +72,7 @@ FORCED_ENCRYPTION = {
 }
 
 
-def make_session(port, pex, dht_bootstrap, encryption):
+def make_session(port, pex, dht_bootstrap, encryption, metadata=False):
     settings = {
         "listen_interfaces": "127.0.0.1:%d" % port,
         "outgoing_interfaces": "127.0.0.1",
@@ -97,6 +98,8 @@ def make_session(port, pex, dht_bootstrap, encryption):
     session = lt.session(settings, flags=0)
     if pex:
         session.add_extension("ut_pex")
+    if metadata:
+        session.add_extension("ut_metadata")
     return session
 
 
@@ -110,12 +113,13 @@ def main():
     parser.add_argument("--done-marker", help="file written with the time on completion")
     parser.add_argument("--exit-on-complete", action="store_true")
     parser.add_argument("--pex", action="store_true", help="exchange peers (ut_pex)")
+    parser.add_argument("--metadata", action="store_true", help="serve the info dictionary (ut_metadata)")
     parser.add_argument("--download-limit", type=int, default=0, help="bytes/s, 0: none")
     parser.add_argument("--dht-bootstrap", action="append", default=[], help="HOST:PORT or none")
     parser.add_argument("--encryption", choices=["default", "forced"], default="default")
     args = parser.parse_args()
 
-    session = make_session(args.port, args.pex, args.dht_bootstrap, args.encryption)
+    session = make_session(args.port, args.pex, args.dht_bootstrap, args.encryption, args.metadata)
     params = lt.add_torrent_params()
     params.ti = lt.torrent_info(args.torrent)
     params.save_path = args.dir

@@ -54,7 +54,7 @@ pub use dishonest::{Behaviour, DishonestPeer};
 pub use env::{bin, TestEnv};
 pub use fast_peer::{probe_allowed_fast, AllowedFastProbe, ChokingSeeder, SeededContent};
 pub use fixture::{Fixture, FixtureBuilder};
-pub use libtorrent::Libtorrent;
+pub use libtorrent::{Libtorrent, LtFile, LtTorrent};
 pub use metadata_liar::MetadataLiar;
 pub use peer::{Leecher, Seeder};
 pub use port::free_port;
