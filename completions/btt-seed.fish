@@ -30,7 +30,7 @@ complete -c btt-seed -n "__fish_btt_seed_needs_command" -s v -l verbose -d 'Prin
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -s h -l help -d 'Print help'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -s V -l version -d 'Print version'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "create" -d 'Create a .torrent from a file or directory'
-complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "show" -d 'Show a torrent\'s name, info-hash, size, files, pieces, trackers and magnet link'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "show" -d 'Show a torrent\'s name, info-hash, size, files, pieces, trackers, web seeds and magnet link'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "verify" -d 'Check the data of a torrent against its piece hashes'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "tracker" -d 'Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "run" -d 'Seed torrents from one process until stopped'
@@ -38,6 +38,7 @@ complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "earnings" -d 'Lis
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -s o -l output -d 'Where to write the .torrent [default: NAME.torrent]' -r -F
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -s a -l announce -d 'Tracker announce URL; repeat for more tiers, or comma-separate URLs of one tier' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l web-seed -d 'Web seed URL (BEP 19): an http(s) server holding the files; repeat for more' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l piece-length -d 'Piece length, e.g. 256KiB [default: chosen from the total size]' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l comment -d 'A comment to store in the torrent' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l creation-date -d 'Store this creation time (seconds since 1970); omitted by default so output is reproducible' -r
@@ -103,7 +104,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -s q -l quie
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -s h -l help -d 'Print help'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "create" -d 'Create a .torrent from a file or directory'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "show" -d 'Show a torrent\'s name, info-hash, size, files, pieces, trackers and magnet link'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "show" -d 'Show a torrent\'s name, info-hash, size, files, pieces, trackers, web seeds and magnet link'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "verify" -d 'Check the data of a torrent against its piece hashes'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "tracker" -d 'Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "run" -d 'Seed torrents from one process until stopped'

@@ -454,6 +454,43 @@ fn creating_onto_an_existing_file_needs_force() {
 }
 
 #[test]
+fn a_web_seed_that_is_not_an_http_url_is_a_usage_error_and_writes_nothing() {
+    let env = TestEnv::new();
+    let data = env.dir("data");
+    make_tree(&data, &[("content.bin", 100_000)]);
+    let content = data.join("content.bin");
+    let out = env.path().join("seeded.torrent");
+    for (url, named) in [
+        ("ftp://127.0.0.1/content.bin", "not http or https"),
+        ("127.0.0.1/content.bin", "invalid web seed URL"),
+    ] {
+        let before = snapshot(env.path());
+        let args: [&std::ffi::OsStr; 6] = [
+            "create".as_ref(),
+            content.as_os_str(),
+            "-o".as_ref(),
+            out.as_os_str(),
+            "--web-seed".as_ref(),
+            url.as_ref(),
+        ];
+        let (code, child) = run(&env, "btt-seed", &args);
+        assert_eq!(code, 2, "{url}\n{}", child.diagnostics());
+        let error = assert_one_error(&child, "btt-seed", "usage");
+        assert!(
+            error.message.contains(named),
+            "{url}\n{}",
+            child.diagnostics()
+        );
+        assert!(
+            error.message.contains(url),
+            "{url}\n{}",
+            child.diagnostics()
+        );
+        assert_eq!(snapshot(env.path()), before, "nothing written for {url}");
+    }
+}
+
+#[test]
 fn btt_get_reads_the_torrent_from_standard_input() {
     let env = TestEnv::new();
     let data = env.dir("data");

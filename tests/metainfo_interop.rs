@@ -202,6 +202,7 @@ fn btt_created_torrents_read_back_in_the_reference_tools() {
             source,
             piece_length: Some(16384),
             trackers: vec![vec![TRACKER.to_owned()]],
+            web_seeds: Vec::new(),
             comment: Some("made by btt".to_owned()),
             private: false,
             created_by: Some("btt test".to_owned()),

@@ -11,7 +11,7 @@ use super::interrupt;
 use super::market_run::{plain_choker, Market, MarketPrinter, MarketSummary, SellArgs, SellerDesk};
 use super::stop_policy::{SeedPolicy, StopReason};
 use super::torrent_run::{self, Listening, PeerArgs, RunControl, StatePaths};
-use super::values::{parse_duration, parse_ratio, parse_size};
+use super::values::{parse_duration, parse_ratio, parse_size, parse_web_seed};
 use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::{worker_threads, Dirs};
 use crate::market::events::MarketEvents;
@@ -47,7 +47,7 @@ pub struct SeedArgs {
 pub enum SeedCommand {
     /// Create a .torrent from a file or directory
     Create(CreateArgs),
-    /// Show a torrent's name, info-hash, size, files, pieces, trackers and magnet link
+    /// Show a torrent's name, info-hash, size, files, pieces, trackers, web seeds and magnet link
     Show(ShowArgs),
     /// Check the data of a torrent against its piece hashes
     Verify(VerifyArgs),
@@ -70,6 +70,9 @@ pub struct CreateArgs {
     /// Tracker announce URL; repeat for more tiers, or comma-separate URLs of one tier
     #[arg(short, long = "announce", value_name = "URL")]
     pub announce: Vec<String>,
+    /// Web seed URL (BEP 19): an http(s) server holding the files; repeat for more
+    #[arg(long = "web-seed", value_name = "URL", value_parser = parse_web_seed)]
+    pub web_seeds: Vec<String>,
     /// Piece length, e.g. 256KiB [default: chosen from the total size]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub piece_length: Option<u64>,
@@ -222,6 +225,9 @@ impl Record for TorrentSummary {
         for (tier, urls) in self.trackers.iter().enumerate() {
             text.push_str(&format!("tracker {}:  {}\n", tier + 1, urls.join(" ")));
         }
+        for url in &self.web_seeds {
+            text.push_str(&format!("web seed:   {url}\n"));
+        }
         if let Some(comment) = &self.comment {
             text.push_str(&format!("comment:    {comment}\n"));
         }
@@ -285,6 +291,7 @@ fn create_torrent(args: CreateArgs, output: &Output) -> anyhow::Result<ExitStatu
             .iter()
             .map(|tier| tier.split(',').map(str::to_string).collect())
             .collect(),
+        web_seeds: args.web_seeds.clone(),
         comment: args.comment.clone(),
         private: args.private,
         created_by: Some(format!("btt {}", env!("CARGO_PKG_VERSION"))),

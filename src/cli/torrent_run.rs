@@ -513,6 +513,17 @@ pub fn print_notice(output: &Output, event: SwarmEvent) -> std::io::Result<()> {
             output.warn(format!("tracker {}: {}", failed.url, failed.message));
             output.record(&failed)
         }
+        SwarmEvent::WebSeedFailed(failed) => {
+            let next = match failed.dropped {
+                true => "dropped".to_owned(),
+                false => format!("retrying in {} s", failed.retry_in_ms.div_ceil(1000)),
+            };
+            output.warn(format!(
+                "web seed {}: {}; {next}",
+                failed.url, failed.message
+            ));
+            output.record(&failed)
+        }
         SwarmEvent::PeersFound(found) => {
             let line = format!(
                 "{}: {} peers ({} new, {} known)",

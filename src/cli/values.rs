@@ -1,5 +1,6 @@
 //! Parsers for the value types flags take: byte sizes (`256KiB`), rates
-//! (`2MiB`, per second), durations (`6h`), file selections (`1,3-4`).
+//! (`2MiB`, per second), durations (`6h`), file selections (`1,3-4`), web
+//! seed URLs.
 
 use std::ops::RangeInclusive;
 use std::time::Duration;
@@ -25,6 +26,13 @@ pub fn parse_size(input: &str) -> Result<u64, String> {
     number
         .checked_mul(multiplier)
         .ok_or_else(|| format!("invalid size {input:?}: too large"))
+}
+
+/// Checks a web seed URL (`http://` or `https://` with a host) and keeps it as given.
+pub fn parse_web_seed(input: &str) -> Result<String, String> {
+    crate::swarm::web_seed::WebSeedUrl::parse(input)
+        .map(|url| url.as_str().to_owned())
+        .map_err(|error| error.to_string())
 }
 
 /// Parses a duration like `90s`, `30m`, `6h`, `1day`.

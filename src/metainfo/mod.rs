@@ -1,6 +1,7 @@
 //! Torrent metainfo (BEP 3, v1; BEP 52 hybrids through their v1 keys; BEP 47
-//! file attributes): parsing .torrent files and info dictionaries fetched
-//! from peers, and creating new torrents with parallel hashing.
+//! file attributes; BEP 19 web seeds): parsing .torrent files and info
+//! dictionaries fetched from peers, and creating new torrents with parallel
+//! hashing.
 //!
 //! The info-hash is always SHA-1 of the info dictionary's exact original bytes
 //! (see [`crate::bencode`]), and a hybrid's v2 info-hash the SHA-256 of the
@@ -23,6 +24,7 @@ mod piece_length;
 mod summary;
 mod torrent;
 mod trackers;
+mod web_seeds;
 
 pub use create::{create, CreateError, CreateOptions};
 pub use error::MetainfoError;

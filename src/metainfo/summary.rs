@@ -30,6 +30,8 @@ pub struct TorrentSummary {
     pub files: Vec<SummaryFile>,
     /// Tracker tiers.
     pub trackers: Vec<Vec<String>>,
+    /// Web seed URLs (BEP 19).
+    pub web_seeds: Vec<String>,
     /// The magnet link.
     pub magnet: String,
     /// The comment, if any.
@@ -83,6 +85,7 @@ impl TorrentSummary {
                 })
                 .collect(),
             trackers: torrent.trackers.clone(),
+            web_seeds: torrent.web_seeds.clone(),
             magnet: torrent.magnet().to_string(),
             comment: torrent.comment.clone(),
             created_by: torrent.created_by.clone(),

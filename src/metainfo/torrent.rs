@@ -20,6 +20,7 @@ use super::info_hash_v2::InfoHashV2;
 use super::info_hashes::InfoHashes;
 use super::summary::TorrentSummary;
 use super::trackers::{parse_trackers, tracker_entries};
+use super::web_seeds::{parse_web_seeds, web_seed_entry};
 
 /// A parsed v1 or hybrid torrent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,8 @@ pub struct Torrent {
     pub info_bytes: Vec<u8>,
     /// Tracker tiers (BEP 12); `[[announce]]` when there is no announce-list.
     pub trackers: Vec<Vec<String>>,
+    /// Web seed URLs (BEP 19 `url-list`).
+    pub web_seeds: Vec<String>,
     /// The free-text comment.
     pub comment: Option<String>,
     /// The program that created the torrent.
@@ -55,6 +58,7 @@ impl Torrent {
             info,
             info_bytes: info_bytes.to_vec(),
             trackers: parse_trackers(&root)?,
+            web_seeds: parse_web_seeds(&root),
             comment: root.lossy_text("comment")?,
             created_by: root.lossy_text("created by")?,
             creation_date: root.int("creation date")?,
@@ -74,6 +78,7 @@ impl Torrent {
             info,
             info_bytes: info_bytes.to_vec(),
             trackers,
+            web_seeds: Vec::new(),
             comment: None,
             created_by: None,
             creation_date: None,
@@ -81,14 +86,17 @@ impl Torrent {
     }
 
     /// A .torrent file for this torrent: the info dictionary verbatim, plus the
-    /// trackers, comment, creator and date. Other root keys of the original
-    /// file (web seeds, for example) are not kept.
+    /// trackers, web seeds, comment, creator and date. Other root keys of the
+    /// original file are not kept.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut root: BTreeMap<Vec<u8>, Bencode> = tracker_entries(&self.trackers)
             .into_iter()
             .map(|(key, value)| (key.as_bytes().to_vec(), value))
             .collect();
         let mut insert = |key: &str, value: Bencode| root.insert(key.as_bytes().to_vec(), value);
+        if let Some((key, value)) = web_seed_entry(&self.web_seeds) {
+            insert(key, value);
+        }
         if let Some(comment) = &self.comment {
             insert("comment", Bencode::text(comment));
         }
@@ -158,7 +166,7 @@ mod tests {
     #[test]
     fn reads_trackers_comment_and_dates() {
         let root = "8:announce3:u/113:announce-listll3:u/13:u/2el0:el3:u/3ee7:comment2:hi10:created by3:btt\
-                    13:creation datei1700000000e";
+                    13:creation datei1700000000e8:url-listl9:http://a/9:http://b/e";
         let torrent = Torrent::from_bytes(&torrent_bytes(root, INFO)).expect("valid");
         assert_eq!(
             torrent.trackers,
@@ -167,6 +175,7 @@ mod tests {
         assert_eq!(torrent.comment.as_deref(), Some("hi"));
         assert_eq!(torrent.created_by.as_deref(), Some("btt"));
         assert_eq!(torrent.creation_date, Some(1_700_000_000));
+        assert_eq!(torrent.web_seeds, ["http://a/", "http://b/"]);
         assert_eq!(Torrent::from_bytes(&torrent.to_bytes()), Ok(torrent));
     }
 

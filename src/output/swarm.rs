@@ -4,6 +4,7 @@
 use super::Record;
 use crate::swarm::events::{
     Completed, PeerBanned, PeersFound, PieceFailed, Progress, Started, Summary, TrackerFailed,
+    WebSeedFailed,
 };
 
 /// A human-readable byte count (binary units).
@@ -52,6 +53,13 @@ impl Record for PeerBanned {
 
 impl Record for TrackerFailed {
     const TYPE: &'static str = "tracker_failed";
+    fn human(&self) -> Option<String> {
+        None
+    }
+}
+
+impl Record for WebSeedFailed {
+    const TYPE: &'static str = "web_seed_failed";
     fn human(&self) -> Option<String> {
         None
     }

@@ -434,6 +434,7 @@ mod tests {
             source,
             piece_length: Some(16 * 1024),
             trackers: Vec::new(),
+            web_seeds: Vec::new(),
             comment: None,
             private: false,
             created_by: None,

@@ -82,6 +82,23 @@ pub struct TrackerFailed {
     pub message: String,
 }
 
+/// A web seed failed a request or sent a bad piece; it is backed off (or,
+/// after too many bad pieces, dropped) and the swarm goes on without it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WebSeedFailed {
+    /// Hex info-hash.
+    pub info_hash: String,
+    /// The web seed's URL.
+    pub url: String,
+    /// What went wrong.
+    pub message: String,
+    /// Milliseconds until it is asked again (0 when dropped).
+    pub retry_in_ms: u64,
+    /// Whether it is no longer asked at all.
+    pub dropped: bool,
+}
+
 /// A peer source returned addresses; `new` of them were not known before.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -151,6 +168,8 @@ pub enum SwarmEvent {
     PeerBanned(PeerBanned),
     /// See [`TrackerFailed`].
     TrackerFailed(TrackerFailed),
+    /// See [`WebSeedFailed`].
+    WebSeedFailed(WebSeedFailed),
     /// See [`PeersFound`].
     PeersFound(PeersFound),
     /// See [`Completed`].

@@ -10,7 +10,8 @@
 //! first fetches its info dictionary from peers ([`metadata_fetch`]), since
 //! a session needs a whole torrent. A process runs its sessions through one
 //! [`Client`] ([`client`]), which owns what they share: the listener, the DHT
-//! node, the connection slots and the process-wide rate limits.
+//! node, the connection slots and the process-wide rate limits. Web seeds
+//! (BEP 19) are fetched over HTTP beside peers ([`web_seed`]).
 
 mod admission;
 mod announce;
@@ -40,6 +41,7 @@ pub(crate) mod test_swarm;
 pub mod tracker_source;
 mod upload_slots;
 mod verifier;
+pub mod web_seed;
 
 pub use choker::{
     ChokeCandidate, Choker, ChokerFactory, PricePerMib, TitForTat, UnchokePlan, UploadSlot,

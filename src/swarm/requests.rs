@@ -254,7 +254,7 @@ pub(super) fn take_back_snubbed(state: &mut SwarmState, now: Instant) {
 }
 
 /// In endgame, withdraws the copies of `block` requested from other peers.
-fn cancel_duplicates(
+pub(super) fn cancel_duplicates(
     peers: &mut HashMap<PeerKey, PeerEntry>,
     arrived_from: PeerKey,
     block: &Block,

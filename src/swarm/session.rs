@@ -1,6 +1,6 @@
 //! A running torrent: starts the shared state, the once-a-second ticker
 //! (rates, progress, snubbing, extension ticks, rechoke every 10 s, resume saves), the
-//! announcer and the dialer, and stops them all cleanly.
+//! announcer, the dialer and the web seeds' workers, and stops them all cleanly.
 
 use super::announce::announce_loop;
 use super::choker::{ChokerFactory, RECHOKE_INTERVAL};
@@ -9,6 +9,7 @@ use super::events::{PeersFound, Progress, SwarmEvent};
 use super::extension::Extension;
 use super::picker::Picker;
 use super::shared::Shared;
+use super::web_seed::spawn_web_seeds;
 use super::{PeerBatch, PeerSource};
 use crate::bitfield::Bitfield;
 use crate::metainfo::Torrent;
@@ -116,6 +117,7 @@ impl Session {
         if shared.options.use_trackers {
             tasks.spawn(announce_loop(Arc::clone(&shared)));
         }
+        spawn_web_seeds(&shared, &mut tasks);
         Session {
             shared,
             tasks: std::sync::Mutex::new(Some(tasks)),
@@ -254,9 +256,11 @@ async fn tick_loop(shared: Arc<Shared>) {
 
 fn progress_of(shared: &Shared) -> Progress {
     let state = shared.lock();
-    let (download_rate, upload_rate) = state.peers.values().fold((0, 0), |(down, up), peer| {
+    let (peer_rate, upload_rate) = state.peers.values().fold((0, 0), |(down, up), peer| {
         (down + peer.download.rate(), up + peer.upload.rate())
     });
+    let web_seed_rate: u64 = state.web_seeds.values().map(|s| s.download.rate()).sum();
+    let download_rate = peer_rate + web_seed_rate;
     Progress {
         info_hash: shared.info_hash_hex.clone(),
         downloaded: shared.downloaded.load(Ordering::Relaxed),

@@ -19,6 +19,7 @@ use super::peer_entry::{Outgoing, PeerEntry, PeerError, PeerOrigin, MAX_PIPELINE
 use super::picker::{Contribution, PeerKey, Picker};
 use super::requests::{announce_piece, fill_all_requests, take_back_snubbed};
 use super::verifier::{self, CompletedPiece, VerifyQueue};
+use super::web_seed::WebSeed;
 use super::{PeerBatch, SessionOptions};
 use crate::bitfield::Bitfield;
 use crate::metainfo::Torrent;
@@ -41,7 +42,10 @@ pub(super) struct SwarmState {
     pub(super) peers: HashMap<PeerKey, PeerEntry>,
     pub(super) admission: Admission,
     pub(super) choker: Box<dyn Choker>,
-    next_key: PeerKey,
+    /// The web seeds, each under a key of its own (never one of a peer).
+    pub(super) web_seeds: HashMap<PeerKey, WebSeed>,
+    /// The key the next peer or web seed gets.
+    pub(super) next_key: PeerKey,
 }
 
 /// Everything the tasks of one torrent share.
@@ -89,6 +93,7 @@ impl Shared {
                 peers: HashMap::new(),
                 admission: Admission::default(),
                 choker: options.choker.build(),
+                web_seeds: HashMap::new(),
                 next_key: 1,
             }),
             complete: watch::channel(done).0,
@@ -363,7 +368,13 @@ impl Shared {
         }
         let addrs: Vec<String> = contributors
             .iter()
-            .filter_map(|c| state.peers.get(&c.peer).map(|peer| peer.addr.to_string()))
+            .filter_map(|c| match state.peers.get(&c.peer) {
+                Some(peer) => Some(peer.addr.to_string()),
+                None => state
+                    .web_seeds
+                    .get(&c.peer)
+                    .map(|seed| seed.url().to_owned()),
+            })
             .collect();
         self.emit(SwarmEvent::PieceFailed(PieceFailed {
             info_hash: self.info_hash_hex.clone(),
@@ -371,7 +382,7 @@ impl Shared {
             peers: addrs,
         }));
         if let [culprit] = contributors {
-            self.strike(&mut state, culprit.peer);
+            self.strike(&mut state, culprit.peer, index);
         }
         fill_all_requests(&mut state);
     }
@@ -393,10 +404,11 @@ impl Shared {
         }
     }
 
-    /// Strikes the peer that alone sent a bad piece; the ban ends its connection.
-    fn strike(&self, state: &mut SwarmState, key: PeerKey) {
+    /// Strikes the peer or web seed that alone sent bad piece `index`; a
+    /// peer's ban ends its connection.
+    fn strike(&self, state: &mut SwarmState, key: PeerKey, index: u32) {
         let Some(peer) = state.peers.get(&key) else {
-            return;
+            return self.web_seed_sent_bad_piece(state, key, index);
         };
         let Some(strikes) = state.admission.strike(peer.addr, peer.peer_id) else {
             return;
@@ -415,6 +427,9 @@ impl Shared {
         let mut state = self.lock();
         for peer in state.peers.values_mut() {
             peer.tick(now);
+        }
+        for seed in state.web_seeds.values_mut() {
+            seed.download.tick(now);
         }
         take_back_snubbed(&mut state, now);
         fill_all_requests(&mut state);

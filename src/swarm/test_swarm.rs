@@ -193,6 +193,7 @@ fn test_torrent(source: &std::path::Path, private: bool) -> Torrent {
         source: source.to_path_buf(),
         piece_length: Some(PIECE),
         trackers: Vec::new(),
+        web_seeds: Vec::new(),
         comment: None,
         private,
         created_by: None,

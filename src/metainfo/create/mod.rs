@@ -16,6 +16,7 @@ use crate::bencode::Bencode;
 
 use super::piece_length::{piece_length_for, MAX_PIECE_LENGTH};
 use super::trackers::tracker_entries;
+use super::web_seeds::web_seed_entry;
 pub use error::CreateError;
 use source_tree::{SourceFile, SourceTree};
 
@@ -28,6 +29,8 @@ pub struct CreateOptions {
     pub piece_length: Option<u32>,
     /// Tracker tiers (BEP 12).
     pub trackers: Vec<Vec<String>>,
+    /// Web seed URLs (BEP 19 `url-list`).
+    pub web_seeds: Vec<String>,
     /// A free-text comment.
     pub comment: Option<String>,
     /// Whether to set the private flag (BEP 27).
@@ -123,6 +126,9 @@ fn root_dict(options: &CreateOptions, info: Bencode) -> Bencode {
         .into_iter()
         .map(|(name, value)| (key(name), value))
         .collect();
+    if let Some((name, value)) = web_seed_entry(&options.web_seeds) {
+        root.insert(key(name), value);
+    }
     if let Some(comment) = &options.comment {
         root.insert(key("comment"), Bencode::text(comment));
     }
@@ -152,6 +158,7 @@ mod tests {
             source: source.to_path_buf(),
             piece_length: Some(16384),
             trackers: vec![vec!["http://127.0.0.1:6969/announce".into()]],
+            web_seeds: Vec::new(),
             comment: None,
             private: false,
             created_by: None,
