@@ -534,7 +534,7 @@ fn bad_market_flags_are_one_usage_line_each() {
     let env = TestEnv::new();
     let torrent = env.path().join("good.torrent");
     std::fs::write(&torrent, good_torrent()).expect("write torrent");
-    let cases: [(&str, &[&str], &str); 6] = [
+    let cases: [(&str, &[&str], &str); 7] = [
         (
             "btt-get",
             &["--bid", "0.01BTT", "--budget", "1BTT", "--wallet", "a"],
@@ -564,6 +564,19 @@ fn bad_market_flags_are_one_usage_line_each() {
                 "120",
             ],
             "--free-share",
+        ),
+        (
+            "btt-seed",
+            &[
+                "run",
+                "--wallet",
+                "c",
+                "--ask",
+                "1BTT/MiB",
+                "--redeem-every",
+                "100ms",
+            ],
+            "once a second",
         ),
     ];
     let before = snapshot(env.path());

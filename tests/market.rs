@@ -6,6 +6,7 @@
 
 mod support;
 
+use serde_json::Value;
 use std::time::Duration;
 use support::market::*;
 use support::Child;
@@ -143,6 +144,52 @@ fn a_seller_killed_mid_download(backend: Backend) {
     again.child.terminate();
     assert!(records(&again.child.json_records(), "settlement").is_empty());
     assert_eq!(market.balance("carol"), paid, "nothing is paid twice");
+}
+
+/// `kill -9` of the seller just after one of its redeems while trading:
+/// what the ledger paid stays paid, the restart closes with the best voucher
+/// journaled, and no voucher's increment is paid twice.
+#[test]
+fn a_seller_killed_after_a_redeem_mid_download_is_paid_each_voucher_once() {
+    let market = Market::new(Backend::Embedded);
+    let flags = ["--slots", "1", "--up-limit", "2MiB", "--redeem-every", "1s"];
+    let mut seller = market.seed("0.01BTT/MiB", &flags);
+    let (mut payer, _) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
+    let redeemed_while_trading =
+        |record: &&Value| record["closed"] == false && units(&record["redeemed_base_units"]) > 0;
+    let deadline = std::time::Instant::now() + DOWNLOAD;
+    let redeem = loop {
+        let settlements = seller.child.json_records();
+        let found = records(&settlements, "settlement")
+            .into_iter()
+            .find(redeemed_while_trading)
+            .cloned();
+        if let Some(found) = found {
+            break found;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no redeem while trading\n{}",
+            seller.child.diagnostics()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    kill_9(&mut seller.child);
+    let redeemed = units(&redeem["redeemed_base_units"]);
+    assert!(market.balance("carol") >= redeemed, "a redeem stays paid");
+    payer.terminate();
+    let signed = max_units(&payer, "payment", "cumulative_base_units");
+
+    let mut restarted = market.seed("0.01BTT/MiB", &flags);
+    let closed = wait_closed(&mut restarted.child, ALICE);
+    restarted.child.terminate();
+    let paid = units(&closed["redeemed_base_units"]);
+    assert!(
+        redeemed <= paid && paid <= signed,
+        "{redeemed} <= {paid} <= {signed}"
+    );
+    assert_eq!(market.balance("carol"), paid);
+    assert_eq!(market.balance("alice"), FUNDS - paid);
 }
 
 /// `kill -9` of a payer: the seller closes its channel when the connection

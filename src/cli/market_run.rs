@@ -47,10 +47,22 @@ pub struct SellArgs {
     #[arg(long, value_name = "PERCENT", default_value_t = 20,
           value_parser = clap::value_parser!(u8).range(0..=100))]
     pub free_share: u8,
+    /// How often accepted vouchers are redeemed on the ledger while trading (and always at exit)
+    #[arg(long, value_name = "DURATION", value_parser = parse_redeem_interval, default_value = "1m")]
+    pub redeem_every: Duration,
     #[command(flatten)]
     pub ledger: LedgerArgs,
     #[command(flatten)]
     pub password: PasswordArgs,
+}
+
+/// Parses `--redeem-every`: at least a second, so the seller does not flood the ledger.
+fn parse_redeem_interval(text: &str) -> Result<Duration, String> {
+    let interval = parse_duration(text)?;
+    if interval < Duration::from_secs(1) {
+        return Err("redeem at most once a second (e.g. 30s, 1m)".to_string());
+    }
+    Ok(interval)
 }
 
 /// How `btt-get` buys upload slots.
@@ -142,6 +154,7 @@ impl SellerDesk {
             ask,
             slots: args.slots,
             credit: args.credit,
+            redeem_every: args.redeem_every,
             key: trader.key,
             ledger: trader.ledger,
             ledger_id: trader.ledger_id,

@@ -37,9 +37,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
-/// How often the journal's vouchers are redeemed on the ledger.
-pub const REDEEM_INTERVAL: Duration = Duration::from_secs(60);
-
 /// How a seller trades (one config serves every torrent of a process).
 #[derive(Clone)]
 pub struct SellerConfig {
@@ -49,6 +46,8 @@ pub struct SellerConfig {
     pub slots: usize,
     /// Bytes served to a payer beyond what it paid.
     pub credit: u64,
+    /// How often accepted vouchers are redeemed while trading.
+    pub redeem_every: Duration,
     /// The wallet's key, which signs redemptions and closes.
     pub key: SigningKey,
     /// The ledger the channels are on.
@@ -385,7 +384,7 @@ impl SessionExtension for Seller {
 
 /// The settlement task: every ledger call and journal write of one seller, in order.
 async fn settlement(shared: Arc<SellerShared>, jobs: mpsc::UnboundedReceiver<Settle>) {
-    let mut redeem = tokio::time::interval(REDEEM_INTERVAL);
+    let mut redeem = tokio::time::interval(shared.config.redeem_every);
     redeem.tick().await;
     let mut jobs = Jobs {
         queue: jobs,

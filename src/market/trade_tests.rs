@@ -158,6 +158,7 @@ impl SellerWorld {
             ask: ASK,
             slots: 1,
             credit: 2 * u64::from(PIECE),
+            redeem_every: Duration::from_secs(60),
             key: key(SELLER),
             ledger: Arc::clone(&ledger) as Arc<dyn PaymentLedger>,
             ledger_id,
