@@ -79,7 +79,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__create)
-            opts="-o -a -q -v -h --output --announce --web-seed --piece-length --private --comment --creation-date --force --json --quiet --verbose --help"
+            opts="-o -a -q -v -h --output --announce --web-seed --piece-length --private --hybrid --comment --creation-date --force --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -43,6 +43,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l piece-lengt
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l comment -d 'A comment to store in the torrent' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l creation-date -d 'Store this creation time (seconds since 1970); omitted by default so output is reproducible' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l private -d 'Mark the torrent private (no DHT, no peer exchange)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l hybrid -d 'Make a hybrid torrent (BEP 52): v1 and v2 hashes, pad files between files; v1 clients use it as before'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l force -d 'Overwrite an existing output file'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -s q -l quiet -d 'Print nothing on stderr but fatal errors'

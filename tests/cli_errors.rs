@@ -427,6 +427,37 @@ fn creating_a_torrent_of_an_empty_directory_is_bad_input() {
 }
 
 #[test]
+fn a_hybrid_torrent_with_a_piece_length_v2_cannot_take_is_bad_input() {
+    let env = TestEnv::new();
+    let content = env.path().join("file.bin");
+    std::fs::write(&content, [7u8; 100_000]).expect("write");
+    let out = env.path().join("file.torrent");
+    for piece in ["20KiB", "8KiB"] {
+        let (code, child) = run(
+            &env,
+            "btt-seed",
+            &[
+                "create".as_ref(),
+                content.as_os_str(),
+                "-o".as_ref(),
+                out.as_os_str(),
+                "--hybrid".as_ref(),
+                "--piece-length".as_ref(),
+                piece.as_ref(),
+            ],
+        );
+        assert_eq!(code, 3, "{}", child.diagnostics());
+        assert_one_error(&child, "btt-seed", "bad_input");
+        assert!(
+            child.stderr().contains("power of two"),
+            "{}",
+            child.diagnostics()
+        );
+        assert!(!out.exists());
+    }
+}
+
+#[test]
 fn creating_onto_an_existing_file_needs_force() {
     let env = TestEnv::new();
     let data = env.dir("data");

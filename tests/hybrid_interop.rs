@@ -5,8 +5,11 @@
 //! files on disk, downloads from libtorrent without writing pad files (from
 //! the .torrent, and from v2 magnet links: `urn:btmh:` alone, whose swarm is
 //! reached through the truncated v2 hash, and beside `urn:btih:`), and seeds
-//! such data to libtorrent. Every swarm is on 127.0.0.1 with btt's
-//! embedded tracker; every download is compared byte for byte.
+//! such data to libtorrent. `btt-seed create --hybrid` makes the torrent
+//! libtorrent makes of the same files (both info-hashes equal), which
+//! libtorrent downloads from btt-seed checking v1 and v2 hashes. Every swarm
+//! is on 127.0.0.1 with btt's embedded tracker; every download is compared
+//! byte for byte.
 
 mod support;
 
@@ -218,4 +221,80 @@ fn btt_get_downloads_a_hybrid_from_a_magnet_with_both_hashes() {
             libtorrent.v2.clone().unwrap_or_default()
         )
     });
+}
+
+/// `btt-seed create --hybrid` of `content` (under the test's data
+/// directory) with pieces of `piece` bytes; returns the torrent's path.
+fn btt_create_hybrid(env: &TestEnv, content: &Path, announce: &str, piece: u32) -> PathBuf {
+    let torrent = env.path().join("btt-hybrid.torrent");
+    let mut command = env.btt("btt-seed");
+    command
+        .arg("create")
+        .arg(content)
+        .arg("-o")
+        .arg(&torrent)
+        .args(["--hybrid", "--piece-length", &piece.to_string()])
+        .args(["--announce", announce, "--force"]);
+    env.spawn("btt-seed create", command)
+        .wait_success(Duration::from_secs(60));
+    torrent
+}
+
+/// Content shapes btt and libtorrent must lay out and hash alike: files
+/// that end mid-piece (pads of one size twice), an executable, nested
+/// directories, an empty file, a file of exactly one piece, a single file.
+#[test]
+fn btt_seed_create_hybrid_gives_the_info_hashes_libtorrent_gives_the_same_files() {
+    let env = TestEnv::new();
+    let data = env.dir("data");
+    make_tree(&data, HYBRID);
+    set_executable(&data.join(EXECUTABLE));
+    make_tree(
+        &data,
+        &[
+            ("nested/empty", 0),
+            ("nested/a/b/c.bin", 70_000),
+            ("nested/a/one-piece", 32_768),
+            ("nested/z", 5),
+            ("single.bin", 1_000_003),
+        ],
+    );
+    let shapes = [
+        ("multi", PIECE),
+        ("nested", 32 * 1024),
+        ("single.bin", 64 * 1024),
+    ];
+    for (content, piece) in shapes {
+        let announce = "http://127.0.0.1:1/announce";
+        let theirs_path = env.path().join("lt.torrent");
+        let theirs =
+            Libtorrent::create_hybrid(&env, &data.join(content), &theirs_path, announce, piece);
+        let ours_path = btt_create_hybrid(&env, &data.join(content), announce, piece);
+        let ours = Libtorrent::show(&env, &ours_path);
+        assert!(
+            theirs.v1.is_some() && theirs.v2.is_some(),
+            "{content}: hybrid"
+        );
+        assert_eq!(
+            (ours.v1, ours.v2),
+            (theirs.v1, theirs.v2),
+            "{content} (libtorrent {})",
+            theirs.version
+        );
+    }
+}
+
+/// libtorrent checks the v2 piece layers and merkle roots of a hybrid as it
+/// downloads; btt-seed seeds its own hybrid to it.
+#[test]
+fn libtorrent_downloads_a_btt_made_hybrid_from_btt_seed() {
+    let env = TestEnv::new();
+    let tracker = BttTracker::start(&env);
+    let data = env.dir("data");
+    make_tree(&data, HYBRID);
+    let torrent = btt_create_hybrid(&env, &data.join("multi"), &tracker.announce, PIECE);
+    let seeder = BttSeed::run(&env, &torrent, &data);
+    let out = env.dir("out");
+    Libtorrent::leech(&env, &torrent, &out, &[&seeder.addr()]).finish(DOWNLOAD);
+    assert_trees_equal(&data, &out);
 }

@@ -208,6 +208,7 @@ fn btt_created_torrents_read_back_in_the_reference_tools() {
             created_by: Some("btt test".to_owned()),
             creation_date: None,
             threads: 2,
+            hybrid: false,
         };
         let torrent_path = dir.path().join(output);
         fs::write(&torrent_path, create(&options, &|_| {}).expect("created")).expect("write");

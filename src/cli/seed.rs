@@ -79,6 +79,9 @@ pub struct CreateArgs {
     /// Mark the torrent private (no DHT, no peer exchange)
     #[arg(long)]
     pub private: bool,
+    /// Make a hybrid torrent (BEP 52): v1 and v2 hashes, pad files between files; v1 clients use it as before
+    #[arg(long)]
+    pub hybrid: bool,
     /// A comment to store in the torrent
     #[arg(long)]
     pub comment: Option<String>,
@@ -297,6 +300,7 @@ fn create_torrent(args: CreateArgs, output: &Output) -> anyhow::Result<ExitStatu
         created_by: Some(format!("btt {}", env!("CARGO_PKG_VERSION"))),
         creation_date: args.creation_date,
         threads: worker_threads(),
+        hybrid: args.hybrid,
     };
     let bar = output.progress(0, "hashing");
     let bytes_written = create(&options, &|done| bar.set_position(done))

@@ -440,6 +440,7 @@ mod tests {
             created_by: None,
             creation_date: None,
             threads: 1,
+            hybrid: false,
         };
         Arc::new(Torrent::from_bytes(&create(&options, &|_| {}).unwrap()).unwrap())
     }

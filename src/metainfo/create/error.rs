@@ -70,6 +70,14 @@ pub enum CreateError {
         /// The largest piece length accepted.
         max: u32,
     },
+    /// A hybrid torrent's piece length must be a power of two of at least 16 KiB.
+    #[error(
+        "piece length {value} is not a power of two of at least 16 KiB, as v2 (--hybrid) needs"
+    )]
+    NotV2PieceLength {
+        /// The requested piece length.
+        value: u32,
+    },
     /// A file that became shorter while it was being hashed.
     #[error("{path:?} changed while it was being hashed")]
     FileChanged {

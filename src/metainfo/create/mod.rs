@@ -3,8 +3,14 @@
 //! The output is deterministic: the same files and options give the same
 //! bytes (files sorted by path, dictionary keys sorted, no creation date
 //! unless one is given). Hashing runs on all cores (see `piece_hasher`).
+//! A hybrid torrent (BEP 52 v1 + v2) adds the v2 `file tree`, `meta version`
+//! and `piece layers` (see `merkle`), and in its v1 file list a BEP 47 pad
+//! file after every file that does not end on a piece boundary, so that v1
+//! and v2 pieces line up; its info-hashes are those libtorrent gives the
+//! same files (tests/hybrid_interop.rs).
 
 mod error;
+mod merkle;
 mod piece_hasher;
 
 mod source_tree;
@@ -41,6 +47,8 @@ pub struct CreateOptions {
     pub creation_date: Option<i64>,
     /// Hashing threads; 0 means one per available core.
     pub threads: usize,
+    /// Whether to make a hybrid torrent (BEP 52: v1 and v2 in one).
+    pub hybrid: bool,
 }
 
 /// Creates a torrent and returns the .torrent bytes. `progress` is called
@@ -66,14 +74,95 @@ pub fn create(
             max: MAX_PIECE_LENGTH,
         });
     }
-    let pieces = piece_hasher::hash_pieces(
-        &tree.files,
-        piece_length,
-        thread_count(options.threads),
-        progress,
-    )?;
-    let info = info_dict(&tree, piece_length, &pieces, options.private);
-    Ok(root_dict(options, info).encode())
+    let threads = thread_count(options.threads);
+    if !options.hybrid {
+        let pieces = piece_hasher::hash_pieces(&tree.files, piece_length, threads, progress)?;
+        let info = info_dict(&tree, piece_length, &pieces, options.private);
+        return Ok(root_dict(options, info, None).encode());
+    }
+    if !piece_length.is_power_of_two() || u64::from(piece_length) < merkle::BLOCK {
+        return Err(CreateError::NotV2PieceLength {
+            value: piece_length,
+        });
+    }
+    let laid = with_pad_files(&tree, u64::from(piece_length));
+    let half = |done: u64| progress(done / 2);
+    let pieces = piece_hasher::hash_pieces(&laid, piece_length, threads, &half)?;
+    let second_half = |done: u64| progress(total_length / 2 + done / 2);
+    let v2 = merkle::hash_files(&tree.files, u64::from(piece_length), threads, &second_half)?;
+    let laid_tree = SourceTree {
+        files: laid,
+        ..tree.clone()
+    };
+    let mut info = info_dict(&laid_tree, piece_length, &pieces, options.private);
+    if let Bencode::Dict(entries) = &mut info {
+        entries.insert(key("meta version"), Bencode::Int(2));
+        entries.insert(key("file tree"), file_tree(&tree, &v2));
+    }
+    Ok(root_dict(options, info, Some(piece_layers(&v2))).encode())
+}
+
+/// The files of `tree` with a pad file after each one that ends inside a
+/// piece, the last one too, as libtorrent lays out hybrids (a single-file
+/// torrent has no file list to pad).
+fn with_pad_files(tree: &SourceTree, piece_length: u64) -> Vec<SourceFile> {
+    if !tree.is_directory {
+        return tree.files.clone();
+    }
+    let mut laid = Vec::with_capacity(tree.files.len() * 2);
+    for file in &tree.files {
+        laid.push(file.clone());
+        let into_piece = file.length % piece_length;
+        if into_piece != 0 {
+            laid.push(SourceFile::pad(piece_length - into_piece));
+        }
+    }
+    laid
+}
+
+/// The v2 `file tree`: nested dictionaries of path components, each file a
+/// dictionary under the empty key with its length, root and attributes.
+fn file_tree(tree: &SourceTree, hashes: &[Option<merkle::FileHashes>]) -> Bencode {
+    let mut root = BTreeMap::new();
+    for (file, hashes) in tree.files.iter().zip(hashes) {
+        let mut leaf = BTreeMap::from([(key("length"), length(file))]);
+        if let Some(hashes) = hashes {
+            leaf.insert(key("pieces root"), Bencode::Bytes(hashes.root.to_vec()));
+        }
+        if file.executable {
+            leaf.insert(key("attr"), Bencode::text("x"));
+        }
+        let path: Vec<&str> = match tree.is_directory {
+            true => file.components.iter().map(String::as_str).collect(),
+            false => vec![tree.name.as_str()],
+        };
+        insert_leaf(&mut root, &path, Bencode::Dict(leaf));
+    }
+    Bencode::Dict(root)
+}
+
+fn insert_leaf(directory: &mut BTreeMap<Vec<u8>, Bencode>, path: &[&str], leaf: Bencode) {
+    let Some((first, rest)) = path.split_first() else {
+        directory.insert(Vec::new(), leaf);
+        return;
+    };
+    let entry = directory
+        .entry(key(first))
+        .or_insert_with(|| Bencode::Dict(BTreeMap::new()));
+    if let Bencode::Dict(child) = entry {
+        insert_leaf(child, rest, leaf);
+    }
+}
+
+/// The root's `piece layers`: each file longer than a piece, by its root.
+fn piece_layers(hashes: &[Option<merkle::FileHashes>]) -> Bencode {
+    let layers = hashes
+        .iter()
+        .flatten()
+        .filter(|hashes| !hashes.layer.is_empty())
+        .map(|hashes| (hashes.root.to_vec(), Bencode::Bytes(hashes.layer.concat())))
+        .collect();
+    Bencode::Dict(layers)
 }
 
 fn thread_count(requested: usize) -> usize {
@@ -115,13 +204,19 @@ fn file_dict(file: &SourceFile) -> Bencode {
         .iter()
         .map(|component| Bencode::text(component))
         .collect();
-    Bencode::Dict(BTreeMap::from([
+    let mut entry = BTreeMap::from([
         (key("length"), length(file)),
         (key("path"), Bencode::List(path)),
-    ]))
+    ]);
+    match (file.pad, file.executable) {
+        (true, _) => entry.insert(key("attr"), Bencode::text("p")),
+        (false, true) => entry.insert(key("attr"), Bencode::text("x")),
+        (false, false) => None,
+    };
+    Bencode::Dict(entry)
 }
 
-fn root_dict(options: &CreateOptions, info: Bencode) -> Bencode {
+fn root_dict(options: &CreateOptions, info: Bencode, piece_layers: Option<Bencode>) -> Bencode {
     let mut root: BTreeMap<Vec<u8>, Bencode> = tracker_entries(&options.trackers)
         .into_iter()
         .map(|(name, value)| (key(name), value))
@@ -139,6 +234,9 @@ fn root_dict(options: &CreateOptions, info: Bencode) -> Bencode {
         root.insert(key("creation date"), Bencode::Int(date));
     }
     root.insert(key("info"), info);
+    if let Some(layers) = piece_layers {
+        root.insert(key("piece layers"), layers);
+    }
     Bencode::Dict(root)
 }
 
@@ -164,6 +262,7 @@ mod tests {
             created_by: None,
             creation_date: None,
             threads: 2,
+            hybrid: false,
         }
     }
 

@@ -298,6 +298,10 @@ impl OpenFile {
         target: &mut [u8],
         position: u64,
     ) -> Result<(), CreateError> {
+        if placed.file.pad {
+            target.fill(0);
+            return Ok(());
+        }
         let path = placed.file.disk_path.as_path();
         if self
             .0

@@ -25,6 +25,24 @@ pub(super) struct SourceFile {
     pub(super) components: Vec<String>,
     /// Its length when the tree was walked.
     pub(super) length: u64,
+    /// Whether its owner may execute it (BEP 47 `x`).
+    pub(super) executable: bool,
+    /// Whether it is BEP 47 padding: zeros, not on disk (`disk_path` is empty).
+    pub(super) pad: bool,
+}
+
+impl SourceFile {
+    /// A pad file of `length` zeros, named `.pad/LENGTH` below the torrent
+    /// name as other clients name theirs.
+    pub(super) fn pad(length: u64) -> SourceFile {
+        SourceFile {
+            disk_path: PathBuf::new(),
+            components: vec![".pad".to_owned(), length.to_string()],
+            length,
+            executable: false,
+            pad: true,
+        }
+    }
 }
 
 /// The files under a source path.
@@ -49,6 +67,8 @@ impl SourceTree {
                 disk_path: source.to_path_buf(),
                 components: Vec::new(),
                 length: metadata.len(),
+                executable: is_executable(&metadata),
+                pad: false,
             });
         } else if metadata.is_dir() {
             let mut walk = Walk {
@@ -132,7 +152,7 @@ impl Walk<'_> {
         let components = [prefix, &[name]].concat();
         let metadata = fs::metadata(path).map_err(CreateError::io(path))?;
         if metadata.is_file() {
-            self.file(path, components, metadata.len())
+            self.file(path, components, &metadata)
         } else if metadata.is_dir() {
             let identity = (metadata.dev(), metadata.ino());
             if self.ancestors.contains(&identity) {
@@ -155,7 +175,7 @@ impl Walk<'_> {
         &mut self,
         path: &Path,
         components: Vec<String>,
-        length: u64,
+        metadata: &fs::Metadata,
     ) -> Result<(), CreateError> {
         if self.files.len() >= MAX_FILES {
             return Err(CreateError::TooManyFiles {
@@ -166,8 +186,15 @@ impl Walk<'_> {
         self.files.push(SourceFile {
             disk_path: path.to_path_buf(),
             components,
-            length,
+            length: metadata.len(),
+            executable: is_executable(metadata),
+            pad: false,
         });
         Ok(())
     }
+}
+
+/// Whether the owner's execute bit is set.
+fn is_executable(metadata: &fs::Metadata) -> bool {
+    metadata.mode() & 0o100 != 0
 }
