@@ -4,8 +4,10 @@
 //! ([`RangeServer`]), alone and beside a btt peer; a web seed that serves
 //! wrong bytes is reported, backed off and dropped while every byte of the
 //! download still verifies; a web seed that answers 404 is backed off and
-//! the download completes from the peer. Every download is compared byte for
-//! byte with its source.
+//! the download completes from the peer. Interop: aria2 downloads a
+//! btt-made torrent from its web seed alone, and btt-get one made by
+//! mktorrent `-w` (run against Debian 12's aria2 1.36.0 and mktorrent 1.1). Every download is
+//! compared byte for byte with its source.
 
 mod support;
 
@@ -202,4 +204,35 @@ fn a_web_seed_that_answers_404_is_backed_off_and_the_peer_completes() {
             .all(|pair| pair[1] == (pair[0] * 2).min(60_000)),
         "each backoff doubles: {pauses:?}"
     );
+}
+
+#[test]
+fn aria2_downloads_a_btt_made_torrent_from_its_web_seed_alone() {
+    let env = TestEnv::new();
+    let server = RangeServer::serve(&data_dir(&env));
+    let fixture = fixture_with_web_seeds(env, MULTI_FILE, &[server.url("")]);
+    let out = fixture.env.dir("aria2-out");
+    Aria2::leech(&fixture.env, &fixture.torrent, &out).finish(DOWNLOAD);
+    assert_trees_equal(&fixture.data, &out);
+    assert!(
+        server.partial_answers() > 0,
+        "aria2 asked the web seed for no range"
+    );
+}
+
+#[test]
+fn btt_get_downloads_a_mktorrent_torrent_from_its_web_seed_alone() {
+    let env = TestEnv::new();
+    let data = data_dir(&env);
+    let server = RangeServer::serve(&data);
+    make_tree(&data, MULTI_FILE);
+    let top = MULTI_FILE[0].0.split('/').next().expect("a top directory");
+    let torrent = env.path().join("mktorrent.torrent");
+    let url = server.url("");
+    mktorrent_with(&env, &data.join(top), &torrent, 16, &["-w", &url]);
+    let out = env.dir("out");
+    let mut get = btt_get(&env, &torrent, &out, &["--no-tracker"]);
+    finishes_complete(&mut get);
+    assert_trees_equal(&data, &out);
+    assert!(server.partial_answers() > 0, "no range was served");
 }

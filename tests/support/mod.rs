@@ -63,7 +63,7 @@ pub use pulsed_seeder::PulsedSeeder;
 pub use range_server::RangeServer;
 pub use run::{Run, COMMAND_TIMEOUT};
 pub use swarm::{exit_code, get_in, last_record, listening_port, records_of, seed_in, typed, Home};
-pub use torrent_tools::{info_hash, mktorrent, transmission_create};
+pub use torrent_tools::{info_hash, mktorrent, mktorrent_with, transmission_create};
 pub use transmission::Transmission;
 pub use tree::{
     assert_trees_equal, make_tree, tree_diff, tree_size, without_empty_files, MULTI_FILE,

@@ -19,17 +19,22 @@ pub fn mktorrent(
     announce: &str,
     piece_log2: u8,
 ) -> PathBuf {
+    mktorrent_with(env, content, out, piece_log2, &["-a", announce])
+}
+
+/// Runs `mktorrent -t 2` with `flags` (e.g. `-w URL` for a web seed).
+pub fn mktorrent_with(
+    env: &TestEnv,
+    content: &Path,
+    out: &Path,
+    piece_log2: u8,
+    flags: &[&str],
+) -> PathBuf {
     let mut command = env.command("mktorrent");
     command
-        .args([
-            "-t",
-            "2",
-            "-l",
-            &piece_log2.to_string(),
-            "-a",
-            announce,
-            "-o",
-        ])
+        .args(["-t", "2", "-l", &piece_log2.to_string()])
+        .args(flags)
+        .arg("-o")
         .arg(out)
         .arg(content);
     env.spawn("mktorrent", command).wait_success(TOOL_TIMEOUT);
