@@ -1,7 +1,8 @@
 //! `btt-bid plan` on loopback: a plan from a live quote (or from a quote
 //! on standard input) is a `plan` record that `btt-get -` downloads with,
-//! paying at most its budget; a budget that can't pay for the download at
-//! the lowest ask is one line and exit 7.
+//! paying at most its budget; the time it expects comes from the seller's
+//! slot rate, and a deadline that rate misses is said on stderr; a budget
+//! that can't pay for the download at the lowest ask is one line and exit 7.
 
 mod support;
 
@@ -73,6 +74,17 @@ fn a_plan_piped_into_btt_get_downloads_within_its_budget() {
     assert_eq!(plan["budget_base_units"], "1000000");
     assert_eq!(plan["price_base_units"], 1_000_000u64 / 24);
     assert_eq!(plan["sellers"], 1);
+    let slot_rate = (1u64 << 20) * 80 / 100;
+    assert_eq!(
+        plan["expected_rate"], slot_rate,
+        "1 MiB/s less the free share"
+    );
+    let expected = (24u64 << 20).div_ceil(slot_rate);
+    assert_eq!(plan["expected_seconds"], expected);
+    assert!(
+        stderr.contains("past the deadline of 20 s"),
+        "{expected} s misses 20 s: {stderr}"
+    );
 
     let out = market.env().path().join("out-plan");
     let mut get = market.command("btt-get");
@@ -118,6 +130,11 @@ fn a_plan_reads_a_quote_on_standard_input_and_refuses_a_budget_too_small() {
         market.fixture.torrent.display().to_string()
     );
     assert_eq!(planned["deadline_seconds"], 3600);
+    assert!(
+        planned["expected_rate"].is_null(),
+        "an unlimited seller gives no rate"
+    );
+    assert!(!stderr.contains("deadline"), "{stderr}");
 
     let small = ["plan", "-", "--budget", "0.1BTT", "--deadline", "1h"];
     let (code, stdout, stderr) = btt_bid(&market, &small, Some(&quote));

@@ -65,6 +65,14 @@ fn parse_redeem_interval(text: &str) -> Result<Duration, String> {
     Ok(interval)
 }
 
+/// What each of `slots` paid slots gets at most of an upload `limit` when
+/// free peers keep `free_share` percent of it.
+fn paid_slot_rate(limit: u64, free_share: u8, slots: usize) -> u64 {
+    let paid = u128::from(limit) * u128::from(100 - free_share.min(100)) / 100;
+    let slots = u128::try_from(slots.max(1)).unwrap_or(u128::MAX);
+    u64::try_from(paid / slots).unwrap_or(u64::MAX)
+}
+
 /// How `btt-get` buys upload slots.
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("pricing").multiple(true).args(["bid", "deadline"]))]
@@ -137,8 +145,13 @@ pub struct SellerDesk {
 
 impl SellerDesk {
     /// The desk `args` ask for (none without `--ask`), after closing every
-    /// channel a crashed run left in the journal.
-    pub async fn open(args: &SellArgs, events: MarketEvents) -> anyhow::Result<Option<SellerDesk>> {
+    /// channel a crashed run left in the journal. `upload_limit` is the
+    /// process's, in bytes per second.
+    pub async fn open(
+        args: &SellArgs,
+        upload_limit: Option<u64>,
+        events: MarketEvents,
+    ) -> anyhow::Result<Option<SellerDesk>> {
         let (Some(ask), Some(wallet)) = (args.ask, args.wallet.as_deref()) else {
             return Ok(None);
         };
@@ -155,6 +168,7 @@ impl SellerDesk {
             slots: args.slots,
             credit: args.credit,
             redeem_every: args.redeem_every,
+            slot_rate: upload_limit.map(|limit| paid_slot_rate(limit, args.free_share, args.slots)),
             key: trader.key,
             ledger: trader.ledger,
             ledger_id: trader.ledger_id,

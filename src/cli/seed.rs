@@ -429,7 +429,7 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let dirs = Dirs::from_env();
     let (events, market_events) = MarketEvents::channel();
     let printer = MarketPrinter::start(output.clone(), market_events);
-    let desk = SellerDesk::open(&args.market, events).await?;
+    let desk = SellerDesk::open(&args.market, args.up_limit, events).await?;
     let options = args.network.client_options(args.up_limit, args.down_limit);
     let mut client = Client::start(options).await?;
     let started = Instant::now();

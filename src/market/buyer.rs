@@ -336,6 +336,7 @@ impl BuyerShared {
             ledger: self.config.ledger_id,
             ask: None,
             credit: None,
+            slot_rate: None,
         }
     }
 

@@ -5,6 +5,8 @@
 //! still pays for every remaining byte. A budget below what the remaining
 //! bytes cost at the lowest ask can not buy a paid slot for the whole
 //! download, so it can not promise the deadline: that is refused, plainly.
+//! Sellers with a limited upload say how fast each paid slot goes; from
+//! those rates the plan expects a time, and says when it misses the deadline.
 //!
 //! Invariant: the planned price never asks for more than the budget, since
 //! `cost_of(left, price) <= budget` for the price chosen.
@@ -25,8 +27,17 @@ pub struct PlanInput {
     pub budget: u128,
     /// When the download must be done, from now.
     pub deadline: Duration,
-    /// The asks the sellers quoted.
-    pub asks: Vec<PricePerMib>,
+    /// What the sellers quoted.
+    pub offers: Vec<Offer>,
+}
+
+/// One seller's quote as a plan uses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offer {
+    /// Its ask per MiB.
+    pub ask: PricePerMib,
+    /// The most bytes per second a paid slot of it gets; `None`: not limited, or not said.
+    pub slot_rate: Option<u64>,
 }
 
 /// Why no plan meets the deadline within the budget.
@@ -77,6 +88,16 @@ pub struct Plan {
     /// What the rest costs at the lowest ask, in base units: the least the plan pays.
     #[serde(with = "crate::amount::units_text")]
     pub lowest_cost_base_units: u128,
+    /// What the rest costs at the bid, in base units: the most the plan pays.
+    #[serde(with = "crate::amount::units_text", default)]
+    pub most_cost_base_units: u128,
+    /// Bytes per second the paid slots of the sellers it wins give, when
+    /// every such seller said; free peers come on top.
+    #[serde(default)]
+    pub expected_rate: Option<u64>,
+    /// The seconds the rest takes at `expected_rate`.
+    #[serde(default)]
+    pub expected_seconds: Option<u64>,
 }
 
 impl Plan {
@@ -97,7 +118,12 @@ pub fn affordable_price(budget: u128, left: u64) -> PricePerMib {
 
 /// The plan for `input`, or why there is none.
 pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
-    let lowest_ask = *input.asks.iter().min().ok_or(PlanError::NoSeller)?;
+    let lowest_ask = input
+        .offers
+        .iter()
+        .map(|offer| offer.ask)
+        .min()
+        .ok_or(PlanError::NoSeller)?;
     let needed = cost_of(input.left, lowest_ask);
     if needed > input.budget {
         return Err(PlanError::BudgetTooSmall {
@@ -109,6 +135,12 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
     }
     let price = affordable_price(input.budget, input.left);
     let seconds = input.deadline.as_secs().max(1);
+    let won: Vec<&Offer> = input.offers.iter().filter(|o| o.ask <= price).collect();
+    let expected_rate = won
+        .iter()
+        .map(|offer| offer.slot_rate)
+        .sum::<Option<u64>>()
+        .filter(|rate| *rate > 0);
     Ok(Plan {
         torrent: input.torrent.clone(),
         price: format_price(price),
@@ -118,9 +150,20 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
         deadline_seconds: input.deadline.as_secs(),
         left: input.left,
         needed_rate: input.left.div_ceil(seconds),
-        sellers: input.asks.iter().filter(|ask| **ask <= price).count(),
+        sellers: won.len(),
         lowest_cost_base_units: needed,
+        most_cost_base_units: cost_of(input.left, price).min(input.budget),
+        expected_rate,
+        expected_seconds: expected_rate.map(|rate| input.left.div_ceil(rate)),
     })
+}
+
+impl Plan {
+    /// Whether the sellers' rates are known to be too slow for the deadline.
+    pub fn misses_deadline(&self) -> bool {
+        self.expected_seconds
+            .is_some_and(|seconds| seconds > self.deadline_seconds)
+    }
 }
 
 fn mib_text(bytes: u64) -> String {
@@ -137,7 +180,13 @@ mod tests {
             left: 24 << 20,
             budget,
             deadline: Duration::from_secs(60),
-            asks: asks.iter().copied().map(PricePerMib).collect(),
+            offers: asks
+                .iter()
+                .map(|&ask| Offer {
+                    ask: PricePerMib(ask),
+                    slot_rate: None,
+                })
+                .collect(),
         }
     }
 
@@ -158,6 +207,43 @@ mod tests {
             "a budget of 0.2BTT can't meet the deadline: the 24.0 MiB left cost 0.24BTT at the lowest ask, 0.01BTT/MiB"
         );
         assert_eq!(plan(&input(1, &[])).unwrap_err(), PlanError::NoSeller);
+    }
+
+    #[test]
+    fn the_expected_time_comes_from_the_slot_rates_of_the_sellers_the_bid_wins() {
+        let mut input = input(1_000_000, &[10_000, 20_000, 900_000]);
+        input.offers[0].slot_rate = Some(1 << 20);
+        input.offers[1].slot_rate = Some(1 << 19);
+        let planned = plan(&input).unwrap();
+        assert_eq!(planned.sellers, 2, "the 0.9BTT/MiB seller is not won");
+        assert_eq!(planned.expected_rate, Some(3 << 19));
+        assert_eq!(
+            planned.expected_seconds,
+            Some((24u64 << 20).div_ceil(3 << 19))
+        );
+        assert!(!planned.misses_deadline(), "16 s against 60 s");
+        input.deadline = Duration::from_secs(10);
+        assert!(plan(&input).unwrap().misses_deadline());
+        input.offers[1].slot_rate = None;
+        let unknown = plan(&input).unwrap();
+        assert_eq!(
+            (unknown.expected_rate, unknown.expected_seconds),
+            (None, None)
+        );
+        assert!(
+            !unknown.misses_deadline(),
+            "an unlimited seller may be fast enough"
+        );
+    }
+
+    #[test]
+    fn the_most_a_plan_pays_is_the_rest_at_the_bid_within_the_budget() {
+        let planned = plan(&input(1_000_000, &[10_000])).unwrap();
+        assert_eq!(
+            planned.most_cost_base_units,
+            cost_of(24 << 20, planned.bid())
+        );
+        assert!(planned.most_cost_base_units <= 1_000_000);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! that sells (`btt-bid quote`), and [`QuoteSummary`] sums the asks up.
 //! It sends no market field of its own, so no seller takes it for a buyer.
 
+use super::plan::Offer;
 use super::price::{format_price, PricePerMib};
 use super::wire::{MarketHandshake, BTT_MARKET, HANDSHAKE_KEY};
 use crate::peer::ExtendedHandshake;
@@ -27,12 +28,18 @@ pub struct Quote {
     pub ask: String,
     /// The same in base units per MiB.
     pub ask_base_units: u64,
+    /// The most bytes per second it sends each paid slot; `None`: it did
+    /// not say (its upload is not limited).
+    pub slot_rate: Option<u64>,
 }
 
 impl Quote {
-    /// The ask as a price.
-    pub fn price(&self) -> PricePerMib {
-        PricePerMib(self.ask_base_units)
+    /// The ask and the slot rate, as a plan takes them.
+    pub fn offer(&self) -> Offer {
+        Offer {
+            ask: PricePerMib(self.ask_base_units),
+            slot_rate: self.slot_rate,
+        }
     }
 }
 
@@ -119,6 +126,7 @@ impl SessionExtension for Quoter {
             ledger: hex::encode(theirs.ledger.0),
             ask: format_price(ask),
             ask_base_units: ask.0,
+            slot_rate: theirs.slot_rate,
         };
         self.lock().insert(quote.peer, quote);
     }
@@ -139,6 +147,7 @@ mod tests {
             ledger: String::new(),
             ask: format_price(PricePerMib(ask)),
             ask_base_units: ask,
+            slot_rate: None,
         }
     }
 

@@ -48,6 +48,9 @@ pub struct SellerConfig {
     pub credit: u64,
     /// How often accepted vouchers are redeemed while trading.
     pub redeem_every: Duration,
+    /// The most bytes per second each paid slot gets (from the upload
+    /// limit), told to buyers; `None` when the upload is not limited.
+    pub slot_rate: Option<u64>,
     /// The wallet's key, which signs redemptions and closes.
     pub key: SigningKey,
     /// The ledger the channels are on.
@@ -159,6 +162,7 @@ impl SellerShared {
             ledger: self.config.ledger_id,
             ask: Some(self.config.ask),
             credit: Some(self.config.credit),
+            slot_rate: self.config.slot_rate,
         }
     }
 

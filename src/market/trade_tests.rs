@@ -61,6 +61,7 @@ fn selling_handshake(
         ledger,
         ask,
         credit,
+        slot_rate: None,
     };
     let mut handshake = ExtendedHandshake::default();
     handshake
@@ -159,6 +160,7 @@ impl SellerWorld {
             slots: 1,
             credit: 2 * u64::from(PIECE),
             redeem_every: Duration::from_secs(60),
+            slot_rate: None,
             key: key(SELLER),
             ledger: Arc::clone(&ledger) as Arc<dyn PaymentLedger>,
             ledger_id,

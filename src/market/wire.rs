@@ -57,6 +57,9 @@ pub struct MarketHandshake {
     /// How many bytes a seller serves a winner beyond what it was paid
     /// (`credit`); a payer signs a voucher at least every quarter of it.
     pub credit: Option<u64>,
+    /// The most bytes per second a seller sends each paid slot (`rate`),
+    /// when its upload is limited; what `btt-bid plan` expects a slot to give.
+    pub slot_rate: Option<u64>,
 }
 
 impl MarketHandshake {
@@ -85,6 +88,9 @@ impl MarketHandshake {
         if let Some(credit) = self.credit {
             fields.push(("credit", amount_value(credit)));
         }
+        if let Some(rate) = self.slot_rate {
+            fields.push(("rate", amount_value(rate)));
+        }
         Bencode::dict(fields)
     }
 
@@ -100,6 +106,7 @@ impl MarketHandshake {
             ledger: LedgerId(fixed_field(&dict, "ledger")?),
             ask: optional(&dict, "ask", price_field)?,
             credit: optional(&dict, "credit", amount_field)?,
+            slot_rate: optional(&dict, "rate", amount_field)?,
         })
     }
 }
@@ -342,15 +349,20 @@ mod tests {
     }
 
     #[test]
-    fn handshakes_round_trip_with_and_without_an_ask_and_a_credit_window() {
-        let offers = [(None, None), (Some(PricePerMib(20_000)), Some(4 << 20))];
-        for (ask, credit) in offers {
+    fn handshakes_round_trip_with_and_without_an_ask_a_credit_window_and_a_rate() {
+        let offers = [
+            (None, None, None),
+            (Some(PricePerMib(20_000)), Some(4 << 20), None),
+            (Some(PricePerMib(20_000)), Some(4 << 20), Some(3 << 20)),
+        ];
+        for (ask, credit, slot_rate) in offers {
             let handshake = MarketHandshake {
                 version: PROTOCOL_VERSION,
                 wallet: address(),
                 ledger: LedgerId([3; 32]),
                 ask,
                 credit,
+                slot_rate,
             };
             let read = MarketHandshake::from_bencode(&handshake.to_bencode());
             assert_eq!(read, Ok(handshake));

@@ -9,7 +9,7 @@ use crate::cli::market_run::parse_budget;
 use crate::cli::torrent_run::PeerArgs;
 use crate::cli::values::parse_duration;
 use crate::market::events::btt_text;
-use crate::market::plan::{plan, Plan, PlanError, PlanInput};
+use crate::market::plan::{plan, Offer, Plan, PlanError, PlanInput};
 use crate::market::price::PricePerMib;
 use crate::output::swarm::bytes;
 use crate::output::{Output, Record};
@@ -41,12 +41,21 @@ impl Record for Plan {
     const TYPE: &'static str = "plan";
 
     fn human(&self) -> Option<String> {
+        let expected = match (self.expected_rate, self.expected_seconds) {
+            (Some(rate), Some(seconds)) => format!(
+                "; the sellers' paid slots give {}/s, about {}",
+                bytes(rate),
+                humantime::format_duration(Duration::from_secs(seconds))
+            ),
+            _ => String::new(),
+        };
         Some(format!(
-            "bid {} with a budget of {}: the {} left cost at least {}; the deadline needs {}/s",
+            "bid {} with a budget of {}: the {} left cost {} to {}; the deadline needs {}/s{expected}",
             self.price,
             self.budget,
             bytes(self.left),
             btt_text(self.lowest_cost_base_units),
+            btt_text(self.most_cost_base_units),
             bytes(self.needed_rate)
         ))
     }
@@ -54,7 +63,7 @@ impl Record for Plan {
 
 /// Runs `btt-bid plan`.
 pub async fn run(args: PlanArgs, output: &Output) -> anyhow::Result<ExitStatus> {
-    let (torrent, left, asks) = if args.torrent == "-" {
+    let (torrent, left, offers) = if args.torrent == "-" {
         read_quote(std::io::stdin().lock())?
     } else {
         let quote_args = QuoteArgs {
@@ -63,15 +72,15 @@ pub async fn run(args: PlanArgs, output: &Output) -> anyhow::Result<ExitStatus> 
             network: args.network.clone(),
         };
         let (left, quotes) = quote::listen(&quote_args, output).await?;
-        let asks = quotes.iter().map(|quote| quote.price()).collect();
-        (args.torrent.clone(), left, asks)
+        let offers = quotes.iter().map(|quote| quote.offer()).collect();
+        (args.torrent.clone(), left, offers)
     };
     let input = PlanInput {
         torrent,
         left,
         budget: args.budget,
         deadline: args.deadline,
-        asks,
+        offers,
     };
     let planned = plan(&input).map_err(|error| {
         let status = match error {
@@ -80,13 +89,22 @@ pub async fn run(args: PlanArgs, output: &Output) -> anyhow::Result<ExitStatus> 
         };
         with_status(status, error)
     })?;
+    if planned.misses_deadline() {
+        output.warn(format!(
+            "the sellers' paid slots give {}/s: about {} s for the {} left, past the deadline of {} s (free peers may make up the rest)",
+            bytes(planned.expected_rate.unwrap_or_default()),
+            planned.expected_seconds.unwrap_or_default(),
+            bytes(planned.left),
+            planned.deadline_seconds
+        ));
+    }
     output.record(&planned)?;
     Ok(ExitStatus::Success)
 }
 
-/// The torrent, its size and the asks in the records of `btt-bid quote`.
-fn read_quote(input: impl BufRead) -> anyhow::Result<(String, u64, Vec<PricePerMib>)> {
-    let mut asks = Vec::new();
+/// The torrent, its size and the offers in the records of `btt-bid quote`.
+fn read_quote(input: impl BufRead) -> anyhow::Result<(String, u64, Vec<Offer>)> {
+    let mut offers = Vec::new();
     let mut summary = None;
     for line in input.lines() {
         let line = line.context("could not read the quote from standard input")?;
@@ -97,10 +115,13 @@ fn read_quote(input: impl BufRead) -> anyhow::Result<(String, u64, Vec<PricePerM
             serde_json::from_str(&line).map_err(|error| bad_quote(&error.to_string()))?;
         match record["type"].as_str() {
             Some("quote") => {
-                let ask = record["ask_base_units"].as_u64();
-                asks.push(PricePerMib(
-                    ask.ok_or_else(|| bad_quote("a quote has no ask_base_units"))?,
-                ));
+                let ask = record["ask_base_units"]
+                    .as_u64()
+                    .ok_or_else(|| bad_quote("a quote has no ask_base_units"))?;
+                offers.push(Offer {
+                    ask: PricePerMib(ask),
+                    slot_rate: record["slot_rate"].as_u64(),
+                });
             }
             Some("summary") => summary = Some(record),
             _ => {}
@@ -114,7 +135,7 @@ fn read_quote(input: impl BufRead) -> anyhow::Result<(String, u64, Vec<PricePerM
     let left = summary["total_length"]
         .as_u64()
         .ok_or_else(|| bad_quote("the summary has no total_length"))?;
-    Ok((torrent.to_string(), left, asks))
+    Ok((torrent.to_string(), left, offers))
 }
 
 fn bad_quote(why: &str) -> anyhow::Error {
@@ -131,15 +152,25 @@ mod tests {
     #[test]
     fn a_quote_is_read_from_its_records() {
         let text = concat!(
-            r#"{"type":"quote","peer":"127.0.0.1:1","wallet":"T","ledger":"","ask":"0.01BTT/MiB","ask_base_units":10000}"#,
+            r#"{"type":"quote","peer":"127.0.0.1:1","wallet":"T","ledger":"","ask":"0.01BTT/MiB","ask_base_units":10000,"slot_rate":null}"#,
             "\n",
-            r#"{"type":"summary","torrent":"a.torrent","total_length":42,"sellers":1}"#,
+            r#"{"type":"quote","peer":"127.0.0.1:2","wallet":"T","ledger":"","ask":"0.02BTT/MiB","ask_base_units":20000,"slot_rate":1048576}"#,
+            "\n",
+            r#"{"type":"summary","torrent":"a.torrent","total_length":42,"sellers":2}"#,
             "\n"
         );
-        let (torrent, left, asks) = read_quote(text.as_bytes()).unwrap();
+        let (torrent, left, offers) = read_quote(text.as_bytes()).unwrap();
+        let offer = |ask, slot_rate| Offer {
+            ask: PricePerMib(ask),
+            slot_rate,
+        };
         assert_eq!(
-            (torrent.as_str(), left, asks),
-            ("a.torrent", 42, vec![PricePerMib(10_000)])
+            (torrent.as_str(), left, offers),
+            (
+                "a.torrent",
+                42,
+                vec![offer(10_000, None), offer(20_000, Some(1 << 20))]
+            )
         );
         let error = read_quote("not json\n".as_bytes()).unwrap_err();
         assert!(format!("{error:#}").starts_with("standard input is not a quote"));
