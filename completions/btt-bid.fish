@@ -36,8 +36,8 @@ complete -c btt-bid -n "__fish_btt_bid_needs_command" -f -a "set" -d 'Change the
 complete -c btt-bid -n "__fish_btt_bid_needs_command" -f -a "stop" -d 'Stop paying for a running download; it goes on free (a later set pays again)'
 complete -c btt-bid -n "__fish_btt_bid_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand quote" -l timeout -d 'How long to listen to the swarm\'s peers (and to fetch a magnet link\'s metadata)' -r
-complete -c btt-bid -n "__fish_btt_bid_using_subcommand quote" -l peer -d 'Connect to this peer as well (repeatable)' -r
-complete -c btt-bid -n "__fish_btt_bid_using_subcommand quote" -l listen -d 'Address to accept peers on [default: 0.0.0.0:6881, or the next free port]' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand quote" -l peer -d 'Connect to this peer as well (repeatable): `IP:PORT`, an IPv6 address in brackets (`[::1]:6881`)' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand quote" -l listen -d 'Address to accept peers on, IPv4 or IPv6 (`[::1]:6881`) [default: port 6881, or the next free one, on every IPv4 and every IPv6 address]' -r
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand quote" -l max-peers -d 'The most peers connected at once, per torrent' -r
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand quote" -l max-connections -d 'The most peer connections of the whole process, over every torrent' -r
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand quote" -l encryption -d 'Encryption of peer connections (MSE/PE): `prefer` dials encrypted and falls back to plain, and accepts both; `require` refuses plain peers; `off` speaks plain only' -r -f -a "require\t'RC4-encrypted connections only'
@@ -55,8 +55,8 @@ complete -c btt-bid -n "__fish_btt_bid_using_subcommand quote" -s h -l help -d '
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l budget -d 'The most the download may cost, e.g. 20BTT' -r
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l deadline -d 'When the download must be done, from its start, e.g. 30m' -r
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l timeout -d 'How long to listen to the swarm\'s peers (not with -)' -r
-complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l peer -d 'Connect to this peer as well (repeatable)' -r
-complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l listen -d 'Address to accept peers on [default: 0.0.0.0:6881, or the next free port]' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l peer -d 'Connect to this peer as well (repeatable): `IP:PORT`, an IPv6 address in brackets (`[::1]:6881`)' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l listen -d 'Address to accept peers on, IPv4 or IPv6 (`[::1]:6881`) [default: port 6881, or the next free one, on every IPv4 and every IPv6 address]' -r
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l max-peers -d 'The most peers connected at once, per torrent' -r
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l max-connections -d 'The most peer connections of the whole process, over every torrent' -r
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l encryption -d 'Encryption of peer connections (MSE/PE): `prefer` dials encrypted and falls back to plain, and accepts both; `require` refuses plain peers; `off` speaks plain only' -r -f -a "require\t'RC4-encrypted connections only'

@@ -1,7 +1,7 @@
 complete -c btt-get -s o -l output -d 'Directory to download into (the content goes under the torrent\'s name); with --metadata-only, the .torrent file to write' -r -F
 complete -c btt-get -l metadata-timeout -d 'Give up (exit 4) when a magnet link\'s metadata does not arrive within this long' -r
-complete -c btt-get -l peer -d 'Connect to this peer as well (repeatable)' -r
-complete -c btt-get -l listen -d 'Address to accept peers on [default: 0.0.0.0:6881, or the next free port]' -r
+complete -c btt-get -l peer -d 'Connect to this peer as well (repeatable): `IP:PORT`, an IPv6 address in brackets (`[::1]:6881`)' -r
+complete -c btt-get -l listen -d 'Address to accept peers on, IPv4 or IPv6 (`[::1]:6881`) [default: port 6881, or the next free one, on every IPv4 and every IPv6 address]' -r
 complete -c btt-get -l max-peers -d 'The most peers connected at once, per torrent' -r
 complete -c btt-get -l max-connections -d 'The most peer connections of the whole process, over every torrent' -r
 complete -c btt-get -l encryption -d 'Encryption of peer connections (MSE/PE): `prefer` dials encrypted and falls back to plain, and accepts both; `require` refuses plain peers; `off` speaks plain only' -r -f -a "require\t'RC4-encrypted connections only'

@@ -58,15 +58,15 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand verify" -l json -d 'Pr
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand verify" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand verify" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand verify" -s h -l help -d 'Print help'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -l listen -d 'Address for HTTP and UDP (the same port for both)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -l listen -d 'Address for HTTP and UDP (the same port for both), IPv4 or IPv6 (`[::1]:6969`)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -l interval -d 'Announce interval told to clients' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -s h -l help -d 'Print help'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l data -d 'The directory that holds each torrent\'s content under the torrent\'s name' -r -F
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l peer -d 'Connect to this peer as well (repeatable)' -r
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l listen -d 'Address to accept peers on [default: 0.0.0.0:6881, or the next free port]' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l peer -d 'Connect to this peer as well (repeatable): `IP:PORT`, an IPv6 address in brackets (`[::1]:6881`)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l listen -d 'Address to accept peers on, IPv4 or IPv6 (`[::1]:6881`) [default: port 6881, or the next free one, on every IPv4 and every IPv6 address]' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l max-peers -d 'The most peers connected at once, per torrent' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l max-connections -d 'The most peer connections of the whole process, over every torrent' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l encryption -d 'Encryption of peer connections (MSE/PE): `prefer` dials encrypted and falls back to plain, and accepts both; `require` refuses plain peers; `off` speaks plain only' -r -f -a "require\t'RC4-encrypted connections only'

@@ -625,3 +625,34 @@ fn bad_market_flags_are_one_usage_line_each() {
     }
     assert_eq!(snapshot(env.path()), before, "nothing written");
 }
+
+/// An IPv6 address without its brackets or its port, as `--peer` or
+/// `--listen`: one usage line that shows the bracketed form (exit 2).
+#[test]
+fn ipv6_addresses_without_brackets_or_port_are_one_usage_line_each() {
+    let env = TestEnv::new();
+    let torrent = env.path().join("good.torrent");
+    std::fs::write(&torrent, good_torrent()).expect("write torrent");
+    let cases: [(&str, &[&str]); 4] = [
+        ("btt-get", &["--peer", "[::1"]),
+        ("btt-get", &["--peer", "::1:80"]),
+        ("btt-get", &["--listen", "[::1]"]),
+        ("btt-seed", &["run", "--peer", "::1:80"]),
+    ];
+    let before = snapshot(env.path());
+    for (program, flags) in cases {
+        let mut args: Vec<&std::ffi::OsStr> = flags.iter().map(|flag| flag.as_ref()).collect();
+        args.push(torrent.as_os_str());
+        let (code, child) = run(&env, program, &args);
+        assert_eq!(code, 2, "{flags:?}\n{}", child.diagnostics());
+        let error = assert_one_error(&child, program, "usage");
+        assert!(
+            error
+                .message
+                .contains("in brackets with a port, as [::1]:6881"),
+            "{flags:?}\n{}",
+            child.diagnostics()
+        );
+    }
+    assert_eq!(snapshot(env.path()), before, "nothing written");
+}

@@ -1,5 +1,6 @@
 //! Peer exchange (`ut_pex`, BEP 11) between real btt processes, and with
-//! libtorrent and aria2, on 127.0.0.1.
+//! libtorrent and aria2, on 127.0.0.1, and between btt processes on `::1`
+//! (`added6`).
 //!
 //! The swarm tests are built so that only PEX can make them pass: the
 //! leecher is told of one peer, S1, which knows the two seeders but is held
@@ -96,19 +97,28 @@ fn wait_for_first_pex(seeders: &mut [Seeder; 2]) {
 /// S1 as btt: a `btt-get` that knows the seeders but takes in one byte a
 /// second, so it never verifies a piece; returns it and its address.
 fn btt_middle(fixture: &Fixture, seeders: &[Seeder; 2]) -> (Child, String) {
-    let (mut middle, _) = fixture.get(
-        "s1",
-        &[
-            "--no-tracker",
-            "--peer",
-            &seeders[0].addr(),
-            "--peer",
-            &seeders[1].addr(),
-            "--down-limit",
-            "1",
-        ],
-    );
-    let addr = format!("127.0.0.1:{}", listening_port(&mut middle));
+    btt_middle_on(
+        fixture,
+        [&seeders[0].addr(), &seeders[1].addr()],
+        "127.0.0.1",
+    )
+}
+
+/// [`btt_middle`] listening on `ip` (`::1` or `127.0.0.1`), dialing `seeders`.
+fn btt_middle_on(fixture: &Fixture, seeders: [&str; 2], ip: &str) -> (Child, String) {
+    let ip: std::net::IpAddr = ip.parse().unwrap();
+    let extra = [
+        "--no-tracker",
+        "--peer",
+        seeders[0],
+        "--peer",
+        seeders[1],
+        "--down-limit",
+        "1",
+    ];
+    let listen = SocketAddr::new(ip, 0).to_string();
+    let (mut middle, _) = fixture.get_on("s1", &listen, &extra);
+    let addr = SocketAddr::new(ip, listening_port(&mut middle)).to_string();
     (middle, addr)
 }
 
@@ -185,6 +195,24 @@ fn a_leecher_that_knows_one_peer_learns_the_others_through_pex_and_downloads_fro
     wait_for_first_pex(&mut seeders);
 
     let (mut leecher, out) = fixture.get("leecher", &["--no-tracker", "--peer", &middle_addr]);
+    completed_through_pex(&fixture, &mut leecher, &out);
+    gave_nothing(&mut middle);
+    seeders_uploaded_everything(&mut seeders);
+}
+
+/// The same swarm on `::1`: S1 knows the seeders only as IPv6 peers, so
+/// the leecher can learn them only from `added6`.
+#[test]
+fn btt_peers_on_ipv6_loopback_learn_each_other_through_added6() {
+    let fixture = fixture(false);
+    let mut seeders = ["s2", "s3"].map(|home| fixture.seed_on(home, "[::1]:0", &["--no-tracker"]));
+    let seeder_addrs = [seeders[0].addr6(), seeders[1].addr6()];
+    let (mut middle, middle_addr) =
+        btt_middle_on(&fixture, [&seeder_addrs[0], &seeder_addrs[1]], "::1");
+    wait_for_first_pex(&mut seeders);
+
+    let extra = ["--no-tracker", "--peer", &middle_addr];
+    let (mut leecher, out) = fixture.get_on("leecher", "[::1]:0", &extra);
     completed_through_pex(&fixture, &mut leecher, &out);
     gave_nothing(&mut middle);
     seeders_uploaded_everything(&mut seeders);

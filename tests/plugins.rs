@@ -268,7 +268,7 @@ fn a_peer_that_speaks_the_extension_gets_a_priced_regular_slot() {
         let registry = Registry::default();
         registry.insert(Arc::clone(&leecher));
         tokio::spawn(listener::serve(
-            listener,
+            vec![listener],
             registry,
             EncryptionPolicy::Prefer,
         ));

@@ -11,7 +11,7 @@ use super::interrupt;
 use super::market_run::{plain_choker, Market, MarketPrinter, MarketSummary, SellArgs, SellerDesk};
 use super::stop_policy::{SeedPolicy, StopReason};
 use super::torrent_run::{self, Listening, PeerArgs, RunControl, StatePaths};
-use super::values::{parse_duration, parse_ratio, parse_size, parse_web_seed};
+use super::values::{parse_duration, parse_ratio, parse_size, parse_socket_addr, parse_web_seed};
 use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::{worker_threads, Dirs};
 use crate::market::events::MarketEvents;
@@ -113,8 +113,8 @@ pub struct VerifyArgs {
 /// `btt-seed tracker`.
 #[derive(Debug, Args)]
 pub struct TrackerArgs {
-    /// Address for HTTP and UDP (the same port for both)
-    #[arg(long, default_value = "127.0.0.1:6969")]
+    /// Address for HTTP and UDP (the same port for both), IPv4 or IPv6 (`[::1]:6969`)
+    #[arg(long, default_value = "127.0.0.1:6969", value_parser = parse_socket_addr)]
     pub listen: SocketAddr,
     /// Announce interval told to clients
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "30m")]

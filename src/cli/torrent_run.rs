@@ -6,6 +6,7 @@
 use super::exit::{with_status, ExitStatus};
 use super::interrupt;
 use super::stop_policy::{SeedPolicy, StopReason};
+use super::values::parse_socket_addr;
 use crate::config::{worker_threads, Dirs};
 use crate::dht::bootstrap::parse_bootstrap_node;
 use crate::dht::DhtError;
@@ -28,11 +29,12 @@ use tokio::sync::mpsc;
 /// How a torrent finds and accepts peers (`btt-get`, `btt-seed run`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct PeerArgs {
-    /// Connect to this peer as well (repeatable)
-    #[arg(long = "peer", value_name = "ADDR")]
+    /// Connect to this peer as well (repeatable): `IP:PORT`, an IPv6 address in brackets (`[::1]:6881`)
+    #[arg(long = "peer", value_name = "ADDR", value_parser = parse_socket_addr)]
     pub peers: Vec<SocketAddr>,
-    /// Address to accept peers on [default: 0.0.0.0:6881, or the next free port]
-    #[arg(long, value_name = "ADDR")]
+    /// Address to accept peers on, IPv4 or IPv6 (`[::1]:6881`) [default: port 6881, or the next
+    /// free one, on every IPv4 and every IPv6 address]
+    #[arg(long, value_name = "ADDR", value_parser = parse_socket_addr)]
     pub listen: Option<SocketAddr>,
     /// Do not announce to the torrent's trackers
     #[arg(long)]
@@ -172,9 +174,7 @@ impl DhtArgs {
 }
 
 fn parse_dht_listen(input: &str) -> Result<SocketAddr, String> {
-    let addr: SocketAddr = input
-        .parse()
-        .map_err(|_| format!("{input:?} is not an IP address and port"))?;
+    let addr = parse_socket_addr(input)?;
     if addr.is_ipv6() {
         return Err(DhtError::Ipv6Listen { addr }.to_string());
     }

@@ -1,7 +1,8 @@
 //! Parsers for the value types flags take: byte sizes (`256KiB`), rates
 //! (`2MiB`, per second), durations (`6h`), file selections (`1,3-4`), web
-//! seed URLs.
+//! seed URLs, socket addresses (`127.0.0.1:6881`, `[::1]:6881`).
 
+use std::net::{Ipv6Addr, SocketAddr};
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
@@ -33,6 +34,21 @@ pub fn parse_web_seed(input: &str) -> Result<String, String> {
     crate::swarm::web_seed::WebSeedUrl::parse(input)
         .map(|url| url.as_str().to_owned())
         .map_err(|error| error.to_string())
+}
+
+/// Parses `IP:PORT`, with an IPv6 address in brackets (`[::1]:6881`), and
+/// says what is missing when the brackets or the port are.
+pub fn parse_socket_addr(input: &str) -> Result<SocketAddr, String> {
+    let text = input.trim();
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let bare_ipv6 = text.parse::<Ipv6Addr>().is_ok();
+    Err(if bare_ipv6 || text.starts_with('[') {
+        format!("invalid address {input:?}: write an IPv6 address in brackets with a port, as [::1]:6881")
+    } else {
+        format!("invalid address {input:?}: expected IP:PORT, as 127.0.0.1:6881 or [::1]:6881")
+    })
 }
 
 /// Parses a duration like `90s`, `30m`, `6h`, `1day`.
@@ -100,6 +116,24 @@ mod tests {
         assert!(parse_selection("0").is_err());
         assert!(parse_selection("4-3").is_err());
         assert!(parse_selection("a").is_err());
+    }
+
+    #[test]
+    fn socket_addresses_take_both_families_and_explain_missing_brackets() {
+        assert_eq!(
+            parse_socket_addr("[::1]:80"),
+            Ok("[::1]:80".parse().unwrap())
+        );
+        assert_eq!(
+            parse_socket_addr("127.0.0.1:80"),
+            Ok("127.0.0.1:80".parse().unwrap())
+        );
+        for bad in ["[::1", "::1:80", "[::1]", "[::1]:port"] {
+            let error = parse_socket_addr(bad).unwrap_err();
+            assert!(error.contains("in brackets"), "{bad}: {error}");
+        }
+        let error = parse_socket_addr("localhost:80").unwrap_err();
+        assert!(error.contains("expected IP:PORT"), "{error}");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! A process's swarm client: the one TCP listener, the DHT node, the
+//! A process's swarm client: the TCP listeners (one address, or one IPv4
+//! and one IPv6 listener on the same port), the DHT node, the
 //! connection slots and the process-wide rate limits that its torrents
 //! share, and the sessions it runs. `btt-get`, `btt-seed run` and (later)
 //! `btt-bid quote` each build one [`Client`] and add torrents to it. The
@@ -28,8 +29,9 @@ use crate::metainfo::Torrent;
 use crate::peer::EncryptionPolicy;
 use crate::rate::{Limits, RateLimiter};
 use crate::storage::StorageError;
+use socket2::{Domain, Protocol, Socket, Type};
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use thiserror::Error;
@@ -41,6 +43,9 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 /// The port tried first when no listen address is given, and how many after it.
 const DEFAULT_PORT: u16 = 6881;
 const DEFAULT_PORT_TRIES: u16 = 9;
+
+/// Connections waiting in each listener's queue until they are accepted.
+const LISTEN_BACKLOG: i32 = 1024;
 
 /// Why a client could not start or join the DHT.
 #[derive(Debug, Error)]
@@ -74,7 +79,8 @@ pub enum ClientError {
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
     /// Where to accept peers; `None` takes the first free port from 6881
-    /// on every address, else any free port.
+    /// on every IPv4 and every IPv6 address (IPv4 only on a host without
+    /// IPv6), else any free port.
     pub listen: Option<SocketAddr>,
     /// Our peer id, the same for every torrent.
     pub peer_id: [u8; 20],
@@ -159,7 +165,7 @@ struct Entry {
 pub struct Client {
     options: ClientOptions,
     listen_addr: SocketAddr,
-    listener: Option<TcpListener>,
+    listeners: Vec<TcpListener>,
     server: Option<JoinHandle<()>>,
     registry: Registry,
     torrents: HashMap<[u8; 20], Entry>,
@@ -170,15 +176,15 @@ pub struct Client {
 }
 
 impl Client {
-    /// Binds the peer listener; peers are accepted from [`Client::accept_peers`] on.
+    /// Binds the peer listeners; peers are accepted from [`Client::accept_peers`] on.
     pub async fn start(options: ClientOptions) -> Result<Client, ClientError> {
-        let listener = bind_listener(options.listen).await?;
-        let listen_addr = listener
+        let listeners = bind_listeners(options.listen).await?;
+        let listen_addr = listeners[0]
             .local_addr()
             .map_err(|source| ClientError::LocalAddr { source })?;
         Ok(Client {
             listen_addr,
-            listener: Some(listener),
+            listeners,
             server: None,
             registry: Registry::default(),
             torrents: HashMap::new(),
@@ -190,7 +196,8 @@ impl Client {
         })
     }
 
-    /// The bound peer listener's address.
+    /// The first bound peer listener's address (the IPv4 one when there
+    /// are two); every listener has its port.
     pub fn listen_addr(&self) -> SocketAddr {
         self.listen_addr
     }
@@ -269,11 +276,12 @@ impl Client {
     /// Starts handing incoming connections to the added torrents (a second
     /// call does nothing).
     pub fn accept_peers(&mut self) {
-        if let Some(listener) = self.listener.take() {
+        if self.server.is_none() {
+            let listeners = std::mem::take(&mut self.listeners);
             let registry = self.registry.clone();
             let encryption = self.options.encryption;
             self.server = Some(tokio::spawn(listener::serve(
-                listener, registry, encryption,
+                listeners, registry, encryption,
             )));
         }
     }
@@ -339,21 +347,49 @@ impl Drop for Client {
     }
 }
 
-/// Binds the peer listener: `addr` if given, else the first free port from 6881.
-async fn bind_listener(addr: Option<SocketAddr>) -> Result<TcpListener, ClientError> {
+/// Binds the peer listeners: `addr` alone if given, else the first port
+/// from 6881 free on both families, else any free port.
+async fn bind_listeners(addr: Option<SocketAddr>) -> Result<Vec<TcpListener>, ClientError> {
     if let Some(addr) = addr {
         return TcpListener::bind(addr)
             .await
+            .map(|listener| vec![listener])
             .map_err(|source| ClientError::Listen { addr, source });
     }
     for port in DEFAULT_PORT..DEFAULT_PORT + DEFAULT_PORT_TRIES {
-        if let Ok(listener) = TcpListener::bind(("0.0.0.0", port)).await {
-            return Ok(listener);
+        if let Ok(listeners) = bind_both_families(port).await {
+            return Ok(listeners);
         }
     }
-    TcpListener::bind(("0.0.0.0", 0))
+    bind_both_families(0)
         .await
         .map_err(|source| ClientError::ListenAnyPort { source })
+}
+
+/// An IPv4 listener on `port` (any free one for 0) and an IPv6 listener on
+/// the same port. Without IPv6 on the host, the IPv4 listener alone; with
+/// the IPv6 port taken, an error.
+async fn bind_both_families(port: u16) -> std::io::Result<Vec<TcpListener>> {
+    let ipv4 = TcpListener::bind((Ipv4Addr::UNSPECIFIED, port)).await?;
+    let port = ipv4.local_addr()?.port();
+    match bind_ipv6_only(port) {
+        Ok(ipv6) => Ok(vec![ipv4, ipv6]),
+        Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => Err(error),
+        Err(_) => Ok(vec![ipv4]),
+    }
+}
+
+/// A listener on every IPv6 address at `port` that takes IPv6 connections
+/// only, so that it shares the port with the IPv4 listener and IPv4 peers
+/// keep their plain addresses.
+fn bind_ipv6_only(port: u16) -> std::io::Result<TcpListener> {
+    let socket = Socket::new(Domain::IPV6, Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_only_v6(true)?;
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&SocketAddr::from((Ipv6Addr::UNSPECIFIED, port)).into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    TcpListener::from_std(socket.into())
 }
 
 /// Starts a DHT node. Without a listen address of its own it takes the peer
@@ -488,7 +524,12 @@ mod tests {
 
     /// Whether a peer that says hello for `torrent` gets a handshake back.
     async fn answers_handshake(client: &Client, torrent: &Torrent) -> bool {
-        let mut stream = TcpStream::connect(client.listen_addr()).await.unwrap();
+        answers_handshake_at(client.listen_addr(), torrent).await
+    }
+
+    /// Whether a peer that says hello for `torrent` at `addr` gets a handshake back.
+    async fn answers_handshake_at(addr: SocketAddr, torrent: &Torrent) -> bool {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
         let ours = Handshake::new(torrent.info_hash.0, generate_peer_id());
         write_handshake(&mut stream, &ours).await.unwrap();
         let theirs = tokio::time::timeout(PATIENCE, read_handshake(&mut stream))
@@ -549,6 +590,25 @@ mod tests {
         assert!(!answers_handshake(&client, &torrent).await);
         removed.stop().await.unwrap();
         assert!(client.stop().await.resume_saves.is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn by_default_a_client_accepts_peers_on_ipv4_and_ipv6_at_one_port() {
+        let root = tempfile::tempdir().unwrap();
+        let torrent = torrent_in(root.path());
+        let options = ClientOptions {
+            listen: None,
+            ..loopback_client_options()
+        };
+        let mut client = Client::start(options).await.unwrap();
+        let port = client.listen_addr().port();
+        add(&mut client, &torrent, root.path(), Vec::new());
+        client.accept_peers();
+        for ip in ["127.0.0.1", "::1"] {
+            let addr = SocketAddr::new(ip.parse().unwrap(), port);
+            assert!(answers_handshake_at(addr, &torrent).await, "{addr}");
+        }
+        client.stop().await;
     }
 
     #[tokio::test]

@@ -1,4 +1,5 @@
-//! The TCP listener one process shares among all its torrents: it answers
+//! The TCP listeners one process shares among all its torrents (one per
+//! address family by default): each answers
 //! each incoming connection's MSE negotiation or plain handshake, as the
 //! encryption policy allows, reads the BitTorrent handshake and hands the
 //! connection to the torrent it names. An encrypted connection must name
@@ -12,6 +13,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
 
 /// The torrents this process serves, by info-hash.
 #[derive(Default, Clone)]
@@ -55,8 +57,17 @@ impl Registry {
     }
 }
 
-/// Accepts peers until the future is dropped.
-pub async fn serve(listener: TcpListener, registry: Registry, encryption: EncryptionPolicy) {
+/// Accepts peers on every listener until the future is dropped.
+pub async fn serve(listeners: Vec<TcpListener>, registry: Registry, encryption: EncryptionPolicy) {
+    let mut accepting = JoinSet::new();
+    for listener in listeners {
+        accepting.spawn(accept(listener, registry.clone(), encryption));
+    }
+    accepting.join_all().await;
+}
+
+/// Accepts peers on one listener, forever.
+async fn accept(listener: TcpListener, registry: Registry, encryption: EncryptionPolicy) {
     loop {
         let Ok((stream, addr)) = listener.accept().await else {
             continue;

@@ -97,6 +97,29 @@ async fn two_peers_see_each_other_over_both_transports() {
 }
 
 #[tokio::test]
+async fn an_ipv6_announcer_gets_two_ipv6_peers_over_both_transports() {
+    bounded(async {
+        let server = RunningServer::start("[::1]:0", options()).await;
+        let client = client();
+        for url in urls(&server) {
+            for (peer, port) in [(1, 6001), (2, 6002)] {
+                let started = request(peer, port, 0, AnnounceEvent::Started);
+                client.announce(&url, &started).await.unwrap();
+            }
+            let third = request(3, 6003, 100, AnnounceEvent::Started);
+            let mut peers = client.announce(&url, &third).await.unwrap().peers;
+            peers.sort();
+            assert_eq!(peers, vec![addr("::1", 6001), addr("::1", 6002)], "{url}");
+            for (peer, port) in [(1, 6001), (2, 6002), (3, 6003)] {
+                let stopped = request(peer, port, 0, AnnounceEvent::Stopped);
+                client.announce(&url, &stopped).await.unwrap();
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn stopped_removes_the_peer() {
     bounded(async {
         let server = RunningServer::start("127.0.0.1:0", options()).await;

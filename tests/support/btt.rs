@@ -18,6 +18,8 @@ pub struct BttTracker {
     pub child: Child,
     /// `http://127.0.0.1:PORT/announce`.
     pub announce: String,
+    /// The address its HTTP and UDP sides listen on.
+    pub addr: std::net::SocketAddr,
 }
 
 impl BttTracker {
@@ -25,14 +27,25 @@ impl BttTracker {
     /// interval so a seeder learns of leechers that arrive after it (the
     /// Transmission tests need this: Transmission never dials 127.x peers).
     pub fn start(env: &TestEnv) -> BttTracker {
+        Self::start_on(env, "127.0.0.1:0")
+    }
+
+    /// [`BttTracker::start`] on `listen` (`[::1]:0`).
+    pub fn start_on(env: &TestEnv, listen: &str) -> BttTracker {
         let mut command = env.btt("btt-seed");
-        command.args(["tracker", "--listen", "127.0.0.1:0", "--interval", "5s"]);
+        command.args(["tracker", "--listen", listen, "--interval", "5s"]);
         let mut child = env.spawn("btt-seed tracker", command);
         let addr = listening_addr(&mut child);
         BttTracker {
             child,
             announce: format!("http://{addr}/announce"),
+            addr,
         }
+    }
+
+    /// `udp://ADDR`, its BEP 15 side.
+    pub fn udp_announce(&self) -> String {
+        format!("udp://{}", self.addr)
     }
 }
 

@@ -8,7 +8,7 @@
 //! let (mut get, out) = fixture.get("leecher", &["--peer", &seeder.addr()]);
 //! ```
 
-use super::{get_in, make_tree, seed_in, BttTracker, Child, Home, Seeder, TestEnv};
+use super::{get_on, make_tree, seed_on, BttTracker, Child, Home, Seeder, TestEnv};
 use btt::metainfo::Torrent;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -124,15 +124,26 @@ impl Fixture {
 
     /// `btt-seed run` from `data/` in the home `home`; `extra` before the torrent.
     pub fn seed(&self, home: &str, extra: &[&str]) -> Seeder {
+        self.seed_on(home, "127.0.0.1:0", extra)
+    }
+
+    /// [`Fixture::seed`] listening on `listen` (`[::1]:0`).
+    pub fn seed_on(&self, home: &str, listen: &str, extra: &[&str]) -> Seeder {
         let home = Home::new(&self.env, home);
-        seed_in(&self.env, &home, &self.torrent, &self.data, extra)
+        seed_on(&self.env, &home, &self.torrent, &self.data, listen, extra)
     }
 
     /// `btt-get` into `out-NAME/` with the home `NAME`.
     pub fn get(&self, name: &str, extra: &[&str]) -> (Child, PathBuf) {
+        self.get_on(name, "127.0.0.1:0", extra)
+    }
+
+    /// [`Fixture::get`] listening on `listen` (`[::1]:0`).
+    pub fn get_on(&self, name: &str, listen: &str, extra: &[&str]) -> (Child, PathBuf) {
         let out = self.out(name);
         let home = Home::new(&self.env, name);
-        (get_in(&self.env, &home, &self.torrent, &out, extra), out)
+        let child = get_on(&self.env, &home, &self.torrent, &out, listen, extra);
+        (child, out)
     }
 
     /// Where [`Fixture::get`] with `name` downloads to.

@@ -62,7 +62,10 @@ pub use port::free_port;
 pub use pulsed_seeder::PulsedSeeder;
 pub use range_server::RangeServer;
 pub use run::{Run, COMMAND_TIMEOUT};
-pub use swarm::{exit_code, get_in, last_record, listening_port, records_of, seed_in, typed, Home};
+pub use swarm::{
+    exit_code, get_in, get_on, last_record, listening_port, records_of, seed_in, seed_on, typed,
+    Home,
+};
 pub use torrent_tools::{info_hash, mktorrent, mktorrent_with, transmission_create};
 pub use transmission::Transmission;
 pub use tree::{

@@ -105,6 +105,11 @@ impl Seeder {
     pub fn addr(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
+
+    /// `[::1]:PORT`, for a seeder started listening on `[::1]:0`.
+    pub fn addr6(&self) -> String {
+        format!("[::1]:{}", self.port)
+    }
 }
 
 fn marker_exists(path: &Path) -> bool {

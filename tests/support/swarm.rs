@@ -4,7 +4,8 @@
 //! Every process that holds a torrent takes a lock named after its
 //! info-hash under `BTT_HOME/run`, so a seeder and a leecher of the same
 //! torrent must not share a home: [`Home`] gives each node its own.
-//! Every node listens on `127.0.0.1:0` (never the default `0.0.0.0:6881`).
+//! Every node listens on `127.0.0.1:0` (never the default port 6881), or
+//! `[::1]:0` through [`seed_on`] and [`get_on`].
 
 use super::{Child, Seeder, TestEnv};
 use serde::de::DeserializeOwned;
@@ -50,12 +51,24 @@ impl Home {
 /// Starts `btt-seed run --data DATA --listen 127.0.0.1:0 EXTRA... TORRENT`
 /// in `home` and returns once it is listening.
 pub fn seed_in(env: &TestEnv, home: &Home, torrent: &Path, data: &Path, extra: &[&str]) -> Seeder {
+    seed_on(env, home, torrent, data, "127.0.0.1:0", extra)
+}
+
+/// [`seed_in`] listening on `listen` (`[::1]:0`) instead.
+pub fn seed_on(
+    env: &TestEnv,
+    home: &Home,
+    torrent: &Path,
+    data: &Path,
+    listen: &str,
+    extra: &[&str],
+) -> Seeder {
     let mut command = home.command(env, "btt-seed");
     command
         .args(["run", "--no-dht"])
         .arg("--data")
         .arg(data)
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", listen])
         .args(extra)
         .arg(torrent);
     let mut child = env.spawn("btt-seed run", command);
@@ -65,12 +78,24 @@ pub fn seed_in(env: &TestEnv, home: &Home, torrent: &Path, data: &Path, extra: &
 
 /// Starts `btt-get TORRENT -o OUT --listen 127.0.0.1:0 EXTRA...` in `home`.
 pub fn get_in(env: &TestEnv, home: &Home, torrent: &Path, out: &Path, extra: &[&str]) -> Child {
+    get_on(env, home, torrent, out, "127.0.0.1:0", extra)
+}
+
+/// [`get_in`] listening on `listen` (`[::1]:0`) instead.
+pub fn get_on(
+    env: &TestEnv,
+    home: &Home,
+    torrent: &Path,
+    out: &Path,
+    listen: &str,
+    extra: &[&str],
+) -> Child {
     let mut command = home.command(env, "btt-get");
     command
         .arg(torrent)
         .arg("-o")
         .arg(out)
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", listen])
         .args(extra);
     env.spawn("btt-get", command)
 }
