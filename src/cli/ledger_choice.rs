@@ -166,6 +166,13 @@ pub fn ledger_status(error: &LedgerError) -> ExitStatus {
         | ErrorKind::PledgeAfterDeadline
         | ErrorKind::SettleBeforeDeadline
         | ErrorKind::CampaignSettled
+        | ErrorKind::UnknownPurchase
+        | ErrorKind::PurchaseConflict
+        | ErrorKind::BuyerKeyMismatch
+        | ErrorKind::SealedKeyLength
+        | ErrorKind::DeliverAfterDeadline
+        | ErrorKind::PurchaseRefundBeforeDeadline
+        | ErrorKind::PurchaseSettled
         | ErrorKind::Refused => ExitStatus::BadInput,
     }
 }

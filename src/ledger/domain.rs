@@ -36,6 +36,10 @@ pub enum Purpose {
     CampaignCreate,
     /// A pledger locks funds in a campaign.
     Pledge,
+    /// A buyer locks a listing's price in a purchase escrow.
+    PurchaseOpen,
+    /// A seller delivers a sealed key and is paid the escrowed price.
+    PurchaseDeliver,
 }
 
 impl Purpose {
@@ -49,6 +53,8 @@ impl Purpose {
             Purpose::ChannelRefund => "btt-channel-refund-v1",
             Purpose::CampaignCreate => "btt-campaign-create-v1",
             Purpose::Pledge => "btt-pledge-v1",
+            Purpose::PurchaseOpen => "btt-purchase-open-v1",
+            Purpose::PurchaseDeliver => "btt-purchase-deliver-v1",
         }
     }
 }

@@ -2,7 +2,8 @@
 //! anything is written: an error means no balance, lock or record changed.
 
 use super::error_kind::ErrorKind;
-use super::id::{CampaignId, ChannelId};
+use super::id::{CampaignId, ChannelId, PurchaseId};
+use super::purchase::PurchaseStatus;
 use crate::amount::Token;
 use crate::tron::{Address, SignatureError};
 use std::path::PathBuf;
@@ -164,6 +165,38 @@ pub enum LedgerError {
     /// The campaign was settled already.
     #[error("campaign {id} is already settled")]
     CampaignSettled { id: CampaignId },
+    /// No such purchase.
+    #[error("unknown purchase {id}")]
+    UnknownPurchase { id: PurchaseId },
+    /// The purchase id exists with other fields (same buyer, listing and nonce).
+    #[error("purchase {id} already exists with other terms")]
+    PurchaseConflict { id: PurchaseId },
+    /// The buyer's public key is not the key of the buyer's address.
+    #[error("the buyer key is not the compressed public key of {buyer}")]
+    BuyerKeyMismatch { buyer: Address },
+    /// A sealed key that is empty or too long.
+    #[error("sealed key of {length} bytes: expected 1 to {max}")]
+    SealedKeyLength { length: usize, max: usize },
+    /// A delivery at or after the deadline.
+    #[error("purchase {id} closed for delivery at {deadline_ms} (now {now_ms})")]
+    DeliverAfterDeadline {
+        id: PurchaseId,
+        deadline_ms: i64,
+        now_ms: i64,
+    },
+    /// A refund before the delivery deadline.
+    #[error("purchase {id} can be refunded from {deadline_ms} on (now {now_ms})")]
+    PurchaseRefundBeforeDeadline {
+        id: PurchaseId,
+        deadline_ms: i64,
+        now_ms: i64,
+    },
+    /// The purchase was delivered or refunded already.
+    #[error("purchase {id} is already {status:?}")]
+    PurchaseSettled {
+        id: PurchaseId,
+        status: PurchaseStatus,
+    },
     /// The data directory or file could not be created or opened.
     #[error("could not open ledger {path}: {source}")]
     Open {
@@ -231,6 +264,15 @@ impl LedgerError {
             LedgerError::PledgeAfterDeadline { .. } => ErrorKind::PledgeAfterDeadline,
             LedgerError::SettleBeforeDeadline { .. } => ErrorKind::SettleBeforeDeadline,
             LedgerError::CampaignSettled { .. } => ErrorKind::CampaignSettled,
+            LedgerError::UnknownPurchase { .. } => ErrorKind::UnknownPurchase,
+            LedgerError::PurchaseConflict { .. } => ErrorKind::PurchaseConflict,
+            LedgerError::BuyerKeyMismatch { .. } => ErrorKind::BuyerKeyMismatch,
+            LedgerError::SealedKeyLength { .. } => ErrorKind::SealedKeyLength,
+            LedgerError::DeliverAfterDeadline { .. } => ErrorKind::DeliverAfterDeadline,
+            LedgerError::PurchaseRefundBeforeDeadline { .. } => {
+                ErrorKind::PurchaseRefundBeforeDeadline
+            }
+            LedgerError::PurchaseSettled { .. } => ErrorKind::PurchaseSettled,
             LedgerError::Open { .. } => ErrorKind::Open,
             LedgerError::Storage { .. } => ErrorKind::Storage,
             LedgerError::CommitFailed { .. } => ErrorKind::CommitFailed,

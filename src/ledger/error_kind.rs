@@ -98,6 +98,20 @@ error_kinds! {
     SettleBeforeDeadline => "settle_before_deadline",
     /// The campaign is settled.
     CampaignSettled => "campaign_settled",
+    /// No such purchase.
+    UnknownPurchase => "unknown_purchase",
+    /// The purchase id exists with other terms.
+    PurchaseConflict => "purchase_conflict",
+    /// The buyer key is not the buyer's.
+    BuyerKeyMismatch => "buyer_key_mismatch",
+    /// A sealed key empty or too long.
+    SealedKeyLength => "sealed_key_length",
+    /// A delivery after the deadline.
+    DeliverAfterDeadline => "deliver_after_deadline",
+    /// A purchase refund before the deadline.
+    PurchaseRefundBeforeDeadline => "purchase_refund_before_deadline",
+    /// The purchase is delivered or refunded.
+    PurchaseSettled => "purchase_settled",
     /// The ledger file could not be opened.
     Open => "open",
     /// SQLite failed.

@@ -1,5 +1,5 @@
-//! 32-byte identifiers the ledger hands out: the ledger's own id, channel and
-//! campaign ids. Each is its own type so one can never be passed for another;
+//! 32-byte identifiers the ledger hands out: the ledger's own id, channel,
+//! campaign and purchase ids. Each is its own type so one can never be passed for another;
 //! all print and parse as 64 hex digits.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -83,6 +83,10 @@ hash_id!(
 hash_id!(
     /// A crowdfunding campaign: the SHA-256 of the creator's signed create message.
     CampaignId
+);
+hash_id!(
+    /// A purchase escrow: derived from the buyer, the listing and the buyer's nonce.
+    PurchaseId
 );
 
 /// Serde for byte strings as hex text (`#[serde(with = "hex_bytes")]`).

@@ -1,5 +1,5 @@
 //! The ledger: balances of TRON addresses per token, transfers, payment
-//! channels and crowdfunding escrow, behind one [`Ledger`] trait.
+//! channels, crowdfunding and purchase escrow, behind one [`Ledger`] trait.
 //!
 //! # Backends and the shape of the trait
 //!
@@ -26,7 +26,7 @@
 //!   ([`tapos`]), never for zero, and never beyond the payer's balance.
 //! - Every applied change gets the next sequence number (the node exposes it
 //!   as the block number), so followers can read changes in order.
-//! - Funds in channels and campaigns are locked: they leave the owner's
+//! - Funds in channels, campaigns and purchases are locked: they leave the owner's
 //!   balance when locked, and return to someone exactly once on settlement.
 //!   The total supply (balances plus locked funds) changes only by minting.
 //! - Every refusal leaves the ledger unchanged.
@@ -40,6 +40,7 @@ pub mod escrow;
 pub mod id;
 pub mod local;
 pub mod node;
+pub mod purchase;
 pub mod tapos;
 pub mod tron_client;
 
@@ -52,8 +53,11 @@ pub use domain::{Authorise, DomainMessage, Purpose, Signature, Signed};
 pub use error::LedgerError;
 pub use error_kind::ErrorKind;
 pub use escrow::{CampaignState, CampaignStatus, CreateCampaign, Pledge, PledgerTotal};
-pub use id::{CampaignId, ChannelId, LedgerId};
+pub use id::{CampaignId, ChannelId, LedgerId, PurchaseId};
 pub use local::{Clock, LocalLedger, OpenOptions};
+pub use purchase::{
+    BuyerKey, DeliverPurchase, OpenPurchase, PurchaseRole, PurchaseState, PurchaseStatus,
+};
 
 use crate::amount::{Amount, Token};
 use crate::tron::{Address, BlockReference, SignedTransaction};
@@ -104,6 +108,12 @@ pub enum MovementKind {
     CampaignRelease,
     /// A pledge returned to its pledger.
     CampaignRefund,
+    /// A buyer's price locked in a purchase escrow.
+    PurchaseLock,
+    /// A purchase's price paid to the seller on delivery.
+    PurchaseRelease,
+    /// A purchase's price returned to the buyer after the deadline.
+    PurchaseRefund,
 }
 
 /// One applied change, as history and lookups return it.
@@ -268,4 +278,40 @@ pub trait Ledger: Send + Sync {
         &self,
         id: CampaignId,
     ) -> impl Future<Output = Result<Option<CampaignState>, LedgerError>> + Send;
+
+    /// Locks a purchase's price, signed by its buyer. Opening an id that
+    /// exists returns the existing purchase if every field matches, and is
+    /// refused otherwise: one purchase id is charged once.
+    fn open_purchase(
+        &self,
+        request: Signed<OpenPurchase>,
+    ) -> impl Future<Output = Result<PurchaseState, LedgerError>> + Send;
+
+    /// Stores the seller-signed sealed key and pays the price to the seller,
+    /// in one change; before the deadline only. Repeating the same delivery
+    /// returns the delivered purchase.
+    fn deliver_purchase(
+        &self,
+        request: Signed<DeliverPurchase>,
+    ) -> impl Future<Output = Result<PurchaseState, LedgerError>> + Send;
+
+    /// From the deadline on, by anyone: returns an undelivered purchase's
+    /// price to its buyer, once.
+    fn refund_purchase(
+        &self,
+        id: PurchaseId,
+    ) -> impl Future<Output = Result<PurchaseState, LedgerError>> + Send;
+
+    /// A purchase's current state.
+    fn purchase(
+        &self,
+        id: PurchaseId,
+    ) -> impl Future<Output = Result<Option<PurchaseState>, LedgerError>> + Send;
+
+    /// Every purchase in which `address` has `role`, by deadline and then id.
+    fn purchases(
+        &self,
+        address: Address,
+        role: PurchaseRole,
+    ) -> impl Future<Output = Result<Vec<PurchaseState>, LedgerError>> + Send;
 }

@@ -21,7 +21,8 @@ use super::domain::Signed;
 use super::error::LedgerError;
 use super::error_kind::ErrorKind;
 use super::escrow::{CampaignState, CreateCampaign, Pledge};
-use super::id::{CampaignId, ChannelId, LedgerId};
+use super::id::{CampaignId, ChannelId, LedgerId, PurchaseId};
+use super::purchase::{DeliverPurchase, OpenPurchase, PurchaseRole, PurchaseState};
 use super::{Ledger, MovementKind, TransferRecord};
 use crate::amount::{Amount, Token};
 use crate::tron::contract::BTT_TOKEN_ID;
@@ -334,6 +335,33 @@ impl Ledger for TronClient {
 
     async fn campaign(&self, _: CampaignId) -> Result<Option<CampaignState>, LedgerError> {
         Err(unsupported("campaigns"))
+    }
+
+    async fn open_purchase(&self, _: Signed<OpenPurchase>) -> Result<PurchaseState, LedgerError> {
+        Err(unsupported("purchase escrow"))
+    }
+
+    async fn deliver_purchase(
+        &self,
+        _: Signed<DeliverPurchase>,
+    ) -> Result<PurchaseState, LedgerError> {
+        Err(unsupported("purchase escrow"))
+    }
+
+    async fn refund_purchase(&self, _: PurchaseId) -> Result<PurchaseState, LedgerError> {
+        Err(unsupported("purchase escrow"))
+    }
+
+    async fn purchase(&self, _: PurchaseId) -> Result<Option<PurchaseState>, LedgerError> {
+        Err(unsupported("purchase escrow"))
+    }
+
+    async fn purchases(
+        &self,
+        _: Address,
+        _: PurchaseRole,
+    ) -> Result<Vec<PurchaseState>, LedgerError> {
+        Err(unsupported("purchase escrow"))
     }
 }
 

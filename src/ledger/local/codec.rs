@@ -37,6 +37,9 @@ pub fn kind_name(kind: MovementKind) -> &'static str {
         MovementKind::Pledge => "pledge",
         MovementKind::CampaignRelease => "campaign_release",
         MovementKind::CampaignRefund => "campaign_refund",
+        MovementKind::PurchaseLock => "purchase_lock",
+        MovementKind::PurchaseRelease => "purchase_release",
+        MovementKind::PurchaseRefund => "purchase_refund",
     }
 }
 
@@ -51,6 +54,9 @@ pub fn parse_kind(text: &str) -> Result<MovementKind, LedgerError> {
         MovementKind::Pledge,
         MovementKind::CampaignRelease,
         MovementKind::CampaignRefund,
+        MovementKind::PurchaseLock,
+        MovementKind::PurchaseRelease,
+        MovementKind::PurchaseRefund,
     ];
     kinds
         .into_iter()

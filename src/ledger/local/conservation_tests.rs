@@ -1,5 +1,5 @@
-//! Property test over random sequences of transfers, channel and campaign
-//! operations on a real ledger file: the total supply (balances plus locked
+//! Property test over random sequences of transfers, channel, campaign and
+//! purchase operations on a real ledger file: the total supply (balances plus locked
 //! funds) always equals what was minted, every refusal leaves the sequence
 //! number where it was, and no operation fails for a reason other than a
 //! refusal.
@@ -10,21 +10,57 @@ use crate::ledger::channel::{CloseChannel, OpenChannel, RedeemVoucher, RefundCha
 use crate::ledger::domain::Signed;
 use crate::ledger::error::LedgerError;
 use crate::ledger::escrow::{CreateCampaign, Pledge};
-use crate::ledger::id::{CampaignId, ChannelId};
+use crate::ledger::id::{CampaignId, ChannelId, PurchaseId};
+use crate::ledger::purchase::{BuyerKey, DeliverPurchase, OpenPurchase};
 use proptest::prelude::*;
 
 const ACTORS: u8 = 4;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Transfer { from: u8, to: u8, units: u128 },
-    Open { payer: u8, payee: u8, units: u128 },
-    Redeem { channel: usize, units: u128 },
-    Close { channel: usize, units: Option<u128> },
-    Refund { channel: usize, signer: u8 },
-    Pledge { pledger: u8, units: u128 },
+    Transfer {
+        from: u8,
+        to: u8,
+        units: u128,
+    },
+    Open {
+        payer: u8,
+        payee: u8,
+        units: u128,
+    },
+    Redeem {
+        channel: usize,
+        units: u128,
+    },
+    Close {
+        channel: usize,
+        units: Option<u128>,
+    },
+    Refund {
+        channel: usize,
+        signer: u8,
+    },
+    Pledge {
+        pledger: u8,
+        units: u128,
+    },
     Settle,
-    Advance { ms: i64 },
+    Buy {
+        buyer: u8,
+        seller: u8,
+        units: u128,
+        nonce: u64,
+    },
+    Deliver {
+        purchase: usize,
+        signer: u8,
+    },
+    RefundPurchase {
+        purchase: usize,
+    },
+    Advance {
+        ms: i64,
+    },
 }
 
 fn actor() -> impl Strategy<Value = u8> {
@@ -49,6 +85,16 @@ fn op() -> impl Strategy<Value = Op> {
         (0usize..8, actor()).prop_map(|(channel, signer)| Op::Refund { channel, signer }),
         (actor(), 0u128..400).prop_map(|(pledger, units)| Op::Pledge { pledger, units }),
         Just(Op::Settle),
+        (actor(), actor(), 0u128..400, 0u64..3).prop_map(|(buyer, seller, units, nonce)| {
+            Op::Buy {
+                buyer,
+                seller,
+                units,
+                nonce,
+            }
+        }),
+        (0usize..8, actor()).prop_map(|(purchase, signer)| Op::Deliver { purchase, signer }),
+        (0usize..8).prop_map(|purchase| Op::RefundPurchase { purchase }),
         (0i64..400_000).prop_map(|ms| Op::Advance { ms }),
     ]
 }
@@ -56,6 +102,7 @@ fn op() -> impl Strategy<Value = Op> {
 struct World {
     fixture: Fixture,
     channels: Vec<ChannelId>,
+    purchases: Vec<PurchaseId>,
     campaign: CampaignId,
     counter: u64,
 }
@@ -82,6 +129,7 @@ impl World {
         World {
             fixture,
             channels: Vec::new(),
+            purchases: Vec::new(),
             campaign: campaign.id,
             counter: 0,
         }
@@ -92,6 +140,13 @@ impl World {
             .get(index % self.channels.len().max(1))
             .copied()
             .unwrap_or(ChannelId([0; 32]))
+    }
+
+    fn purchase(&self, index: usize) -> PurchaseId {
+        self.purchases
+            .get(index % self.purchases.len().max(1))
+            .copied()
+            .unwrap_or(PurchaseId([0; 32]))
     }
 
     fn voucher(&self, channel: ChannelId, units: u128) -> Option<Signed<Voucher>> {
@@ -195,6 +250,37 @@ impl World {
                     .map(drop)
             }
             Op::Settle => store.settle_campaign(self.campaign).map(drop),
+            Op::Buy {
+                buyer,
+                seller,
+                units,
+                nonce,
+            } => {
+                let open = OpenPurchase {
+                    buyer: address(*buyer),
+                    seller: address(*seller),
+                    listing: [*seller; 32],
+                    buyer_key: BuyerKey::from_verifying_key(key(*buyer).verifying_key()),
+                    price: btt(*units),
+                    deadline_ms: START_MS + 300_000,
+                    nonce: *nonce,
+                };
+                let state = store.open_purchase(&Signed::sign(open, &key(*buyer), &ledger))?;
+                self.purchases.push(state.id);
+                Ok(())
+            }
+            Op::Deliver { purchase, signer } => {
+                let delivery = DeliverPurchase {
+                    purchase: self.purchase(*purchase),
+                    sealed_key: vec![*signer; 48],
+                };
+                let request = Signed::sign(delivery, &key(*signer), &ledger);
+                self.fixture.store.deliver_purchase(&request).map(drop)
+            }
+            Op::RefundPurchase { purchase } => {
+                let id = self.purchase(*purchase);
+                self.fixture.store.refund_purchase(id).map(drop)
+            }
             Op::Advance { ms } => {
                 self.fixture.advance(*ms);
                 Ok(())

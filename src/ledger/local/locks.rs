@@ -1,4 +1,4 @@
-//! The lock table that channels and campaigns share: funds held under an id,
+//! The lock table that channels, campaigns and purchases share: funds held under an id,
 //! a deadline, and a settled-once mark. Funds enter a lock by a debit of
 //! the owner and leave it by a credit of the recipient, each recorded as a
 //! movement to or from the lock's escrow address; a lock's `held` amount is
@@ -21,6 +21,8 @@ pub enum LockKind {
     Channel,
     /// A crowdfunding campaign.
     Campaign,
+    /// A purchase escrow.
+    Purchase,
 }
 
 impl LockKind {
@@ -28,6 +30,7 @@ impl LockKind {
         match self {
             LockKind::Channel => "channel",
             LockKind::Campaign => "campaign",
+            LockKind::Purchase => "purchase",
         }
     }
 }

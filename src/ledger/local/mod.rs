@@ -25,6 +25,7 @@ mod conservation_tests;
 pub(crate) mod fixtures;
 mod journal;
 mod locks;
+mod purchases;
 pub mod schema;
 pub mod store;
 
@@ -36,7 +37,8 @@ use super::channel::{
 use super::domain::Signed;
 use super::error::LedgerError;
 use super::escrow::{CampaignState, CreateCampaign, Pledge};
-use super::id::{CampaignId, ChannelId, LedgerId};
+use super::id::{CampaignId, ChannelId, LedgerId, PurchaseId};
+use super::purchase::{DeliverPurchase, OpenPurchase, PurchaseRole, PurchaseState};
 use super::{admit, Ledger, Transfer, TransferRecord};
 use crate::amount::{Amount, Token};
 use crate::config::Dirs;
@@ -282,6 +284,39 @@ impl Ledger for LocalLedger {
 
     async fn campaign(&self, id: CampaignId) -> Result<Option<CampaignState>, LedgerError> {
         self.blocking(move |store| store.campaign(id)).await
+    }
+
+    async fn open_purchase(
+        &self,
+        request: Signed<OpenPurchase>,
+    ) -> Result<PurchaseState, LedgerError> {
+        self.blocking(move |store| store.open_purchase(&request))
+            .await
+    }
+
+    async fn deliver_purchase(
+        &self,
+        request: Signed<DeliverPurchase>,
+    ) -> Result<PurchaseState, LedgerError> {
+        self.blocking(move |store| store.deliver_purchase(&request))
+            .await
+    }
+
+    async fn refund_purchase(&self, id: PurchaseId) -> Result<PurchaseState, LedgerError> {
+        self.blocking(move |store| store.refund_purchase(id)).await
+    }
+
+    async fn purchase(&self, id: PurchaseId) -> Result<Option<PurchaseState>, LedgerError> {
+        self.blocking(move |store| store.purchase(id)).await
+    }
+
+    async fn purchases(
+        &self,
+        address: Address,
+        role: PurchaseRole,
+    ) -> Result<Vec<PurchaseState>, LedgerError> {
+        self.blocking(move |store| store.purchases_of(&address, role))
+            .await
     }
 }
 

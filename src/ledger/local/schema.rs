@@ -18,8 +18,14 @@
 //! (address, token), `movements` (every applied change with its sequence
 //! number: transfers, mints and the movements in and out of locks), `locks`
 //! (funds held by a channel or campaign, with a deadline and a settled-once
-//! mark), `channels` (indexed by payer and by payee), `campaigns` and
-//! `pledges`.
+//! mark), `channels` (indexed by payer and by payee), `campaigns`,
+//! `pledges` and `purchases` (indexed by buyer and by seller).
+//!
+//! Upgrades happen in place on opening: every version so far only added
+//! tables (version 2 `signed_transactions`, version 3 `purchases`), which
+//! the `CREATE TABLE IF NOT EXISTS` batch creates, so an older file is
+//! brought to [`SCHEMA_VERSION`] in the same transaction. A newer file is
+//! refused.
 //!
 //! An index is not a change of format: a file without one gets it on its
 //! next opening (`CREATE INDEX IF NOT EXISTS`), and an older btt reads a
@@ -32,7 +38,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// The schema version this code reads and writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// How long a writer waits for another process's transaction.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -96,6 +102,19 @@ CREATE TABLE IF NOT EXISTS pledges (
     sequence INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS pledges_campaign ON pledges (campaign, sequence);
+CREATE TABLE IF NOT EXISTS purchases (
+    id BLOB PRIMARY KEY REFERENCES locks (id),
+    buyer BLOB NOT NULL,
+    seller BLOB NOT NULL,
+    listing BLOB NOT NULL,
+    buyer_key BLOB NOT NULL,
+    price TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    outcome TEXT,
+    sealed_key BLOB
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS purchases_buyer ON purchases (buyer);
+CREATE INDEX IF NOT EXISTS purchases_seller ON purchases (seller);
 CREATE TABLE IF NOT EXISTS signed_transactions (
     txid BLOB PRIMARY KEY REFERENCES movements (txid),
     raw_data BLOB NOT NULL,
@@ -154,7 +173,7 @@ fn create_schema(connection: &mut Connection) -> Result<LedgerId, LedgerError> {
         .map_err(LedgerError::storage("writing the ledger id"))?;
     transaction
         .execute(
-            "UPDATE meta SET value = ?1 WHERE key = 'schema_version' AND value = 1",
+            "UPDATE meta SET value = ?1 WHERE key = 'schema_version' AND value IN (1, 2)",
             [SCHEMA_VERSION],
         )
         .map_err(LedgerError::storage("upgrading the schema"))?;
@@ -217,12 +236,41 @@ mod tests {
     }
 
     #[test]
+    fn a_version_2_file_is_upgraded_in_place_and_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        let (connection, id) = open(&path).unwrap();
+        connection
+            .execute_batch(
+                "DROP TABLE purchases;
+                 INSERT INTO balances (address, token, amount) VALUES (x'41', 'btt', '5');
+                 UPDATE meta SET value = 2 WHERE key = 'schema_version';",
+            )
+            .unwrap();
+        drop(connection);
+        let (connection, reopened) = open(&path).unwrap();
+        assert_eq!(reopened, id);
+        let version: i64 = meta(&connection, "schema_version").unwrap();
+        assert_eq!(version, 3);
+        let purchases: i64 = connection
+            .query_row("SELECT COUNT(*) FROM purchases", [], |row| row.get(0))
+            .unwrap();
+        let kept: String = connection
+            .query_row("SELECT amount FROM balances", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!((purchases, kept.as_str()), (0, "5"));
+    }
+
+    #[test]
     fn a_newer_file_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ledger.sqlite");
         let (connection, _) = open(&path).unwrap();
         connection
-            .execute("UPDATE meta SET value = 3 WHERE key = 'schema_version'", [])
+            .execute(
+                "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+                [SCHEMA_VERSION + 1],
+            )
             .unwrap();
         drop(connection);
         assert!(matches!(open(&path), Err(LedgerError::Corrupt { .. })));

@@ -1,5 +1,6 @@
 //! The node's `/btt/...` endpoints: what TRON's API has no words for
-//! (balances of any token, history, the dev faucet, channels and escrow).
+//! (balances of any token, history, the dev faucet, channels, crowdfunding
+//! and purchase escrow).
 //! Bodies are JSON; every answer is status 200 with the result, `{}` for
 //! something unknown, or `{"Error": message, "code": name}` where `code` is
 //! [`LedgerError::code`], so a client can tell the refusals apart.
@@ -14,7 +15,8 @@ use crate::ledger::channel::{
 use crate::ledger::domain::Signed;
 use crate::ledger::error::LedgerError;
 use crate::ledger::escrow::{CreateCampaign, Pledge};
-use crate::ledger::id::{CampaignId, ChannelId};
+use crate::ledger::id::{CampaignId, ChannelId, PurchaseId};
+use crate::ledger::purchase::{DeliverPurchase, OpenPurchase, PurchaseRole};
 use crate::ledger::{Ledger, LocalLedger};
 use crate::tron::Address;
 use axum::body::Bytes;
@@ -211,6 +213,58 @@ pub async fn campaign(State(ledger): State<LocalLedger>, bytes: Bytes) -> Json<V
             .campaign(query.id)
             .await?
             .map_or(json!({}), |state| json!(state)))
+    })
+    .await
+}
+
+/// `POST /btt/purchase/open` with a buyer-signed [`OpenPurchase`]; an
+/// identical reopen answers the existing purchase.
+pub async fn open_purchase(State(ledger): State<LocalLedger>, bytes: Bytes) -> Json<Value> {
+    run(&bytes, |request: Signed<OpenPurchase>| async move {
+        ledger.open_purchase(request).await
+    })
+    .await
+}
+
+/// `POST /btt/purchase/deliver` with a seller-signed [`DeliverPurchase`].
+pub async fn deliver_purchase(State(ledger): State<LocalLedger>, bytes: Bytes) -> Json<Value> {
+    run(&bytes, |request: Signed<DeliverPurchase>| async move {
+        ledger.deliver_purchase(request).await
+    })
+    .await
+}
+
+/// `POST /btt/purchase/refund {"id"}`: by anyone, from the deadline on.
+pub async fn refund_purchase(State(ledger): State<LocalLedger>, bytes: Bytes) -> Json<Value> {
+    run(&bytes, |query: ById<PurchaseId>| async move {
+        ledger.refund_purchase(query.id).await
+    })
+    .await
+}
+
+/// `POST /btt/purchase {"id"}`: the purchase, or `{}`.
+pub async fn purchase(State(ledger): State<LocalLedger>, bytes: Bytes) -> Json<Value> {
+    run(&bytes, |query: ById<PurchaseId>| async move {
+        Ok(ledger
+            .purchase(query.id)
+            .await?
+            .map_or(json!({}), |state| json!(state)))
+    })
+    .await
+}
+
+/// `/btt/purchases` body.
+#[derive(Debug, Deserialize)]
+struct PurchasesQuery {
+    address: Address,
+    role: PurchaseRole,
+}
+
+/// `POST /btt/purchases {"address", "role": "buyer" | "seller"}`: every
+/// purchase in which the address has the role, as an array.
+pub async fn purchases(State(ledger): State<LocalLedger>, bytes: Bytes) -> Json<Value> {
+    run(&bytes, |query: PurchasesQuery| async move {
+        ledger.purchases(query.address, query.role).await
     })
     .await
 }

@@ -17,7 +17,8 @@ use crate::ledger::domain::Signed;
 use crate::ledger::error::LedgerError;
 use crate::ledger::error_kind::ErrorKind;
 use crate::ledger::escrow::{CampaignState, CreateCampaign, Pledge};
-use crate::ledger::id::{CampaignId, ChannelId, LedgerId};
+use crate::ledger::id::{CampaignId, ChannelId, LedgerId, PurchaseId};
+use crate::ledger::purchase::{DeliverPurchase, OpenPurchase, PurchaseRole, PurchaseState};
 use crate::ledger::Ledger;
 use crate::ledger::TransferRecord;
 use crate::tron::{Address, BlockReference, SignedTransaction, TxId};
@@ -280,6 +281,43 @@ impl NodeClient {
     pub async fn campaign(&self, id: CampaignId) -> Result<Option<CampaignState>, LedgerError> {
         self.post("/btt/campaign", &json!({ "id": id })).await
     }
+
+    /// Locks a buyer-signed purchase (an identical reopen answers the existing one).
+    pub async fn open_purchase(
+        &self,
+        request: &Signed<OpenPurchase>,
+    ) -> Result<PurchaseState, LedgerError> {
+        self.post_required("/btt/purchase/open", request).await
+    }
+
+    /// Delivers a seller-signed sealed key, which pays the seller.
+    pub async fn deliver_purchase(
+        &self,
+        request: &Signed<DeliverPurchase>,
+    ) -> Result<PurchaseState, LedgerError> {
+        self.post_required("/btt/purchase/deliver", request).await
+    }
+
+    /// Refunds an undelivered purchase after its deadline.
+    pub async fn refund_purchase(&self, id: PurchaseId) -> Result<PurchaseState, LedgerError> {
+        self.post_required("/btt/purchase/refund", &json!({ "id": id }))
+            .await
+    }
+
+    /// A purchase's state.
+    pub async fn purchase(&self, id: PurchaseId) -> Result<Option<PurchaseState>, LedgerError> {
+        self.post("/btt/purchase", &json!({ "id": id })).await
+    }
+
+    /// Every purchase in which `address` has `role`.
+    pub async fn purchases(
+        &self,
+        address: Address,
+        role: PurchaseRole,
+    ) -> Result<Vec<PurchaseState>, LedgerError> {
+        let body = json!({ "address": address, "role": role });
+        self.post_required("/btt/purchases", &body).await
+    }
 }
 
 impl Ledger for NodeClient {
@@ -391,6 +429,36 @@ impl Ledger for NodeClient {
 
     async fn campaign(&self, id: CampaignId) -> Result<Option<CampaignState>, LedgerError> {
         NodeClient::campaign(self, id).await
+    }
+
+    async fn open_purchase(
+        &self,
+        request: Signed<OpenPurchase>,
+    ) -> Result<PurchaseState, LedgerError> {
+        NodeClient::open_purchase(self, &request).await
+    }
+
+    async fn deliver_purchase(
+        &self,
+        request: Signed<DeliverPurchase>,
+    ) -> Result<PurchaseState, LedgerError> {
+        NodeClient::deliver_purchase(self, &request).await
+    }
+
+    async fn refund_purchase(&self, id: PurchaseId) -> Result<PurchaseState, LedgerError> {
+        NodeClient::refund_purchase(self, id).await
+    }
+
+    async fn purchase(&self, id: PurchaseId) -> Result<Option<PurchaseState>, LedgerError> {
+        NodeClient::purchase(self, id).await
+    }
+
+    async fn purchases(
+        &self,
+        address: Address,
+        role: PurchaseRole,
+    ) -> Result<Vec<PurchaseState>, LedgerError> {
+        NodeClient::purchases(self, address, role).await
     }
 }
 

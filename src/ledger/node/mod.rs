@@ -112,6 +112,11 @@ pub fn router(ledger: LocalLedger, config: &NodeConfig) -> Router {
         .route("/btt/campaign/create", post(btt_routes::create_campaign))
         .route("/btt/campaign/pledge", post(btt_routes::pledge))
         .route("/btt/campaign/settle", post(btt_routes::settle_campaign))
+        .route("/btt/purchase", post(btt_routes::purchase))
+        .route("/btt/purchases", post(btt_routes::purchases))
+        .route("/btt/purchase/open", post(btt_routes::open_purchase))
+        .route("/btt/purchase/deliver", post(btt_routes::deliver_purchase))
+        .route("/btt/purchase/refund", post(btt_routes::refund_purchase))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -941,6 +946,101 @@ mod tests {
             )
             .await;
         assert!(zero["Error"].is_string());
+        node.stop().await;
+    }
+
+    /// A purchase delivered and another refunded, through any backend; the
+    /// clock is `now`. Returns nothing: every step asserts.
+    async fn purchase_sequence<L: Ledger>(ledger: &L, now: &AtomicI64) {
+        use crate::ledger::domain::Signed;
+        use crate::ledger::local::fixtures::key;
+        use crate::ledger::purchase::{
+            BuyerKey, DeliverPurchase, OpenPurchase, PurchaseRole, PurchaseStatus,
+        };
+        let id = ledger.ledger_id().await.unwrap();
+        let (buyer, seller) = (address(5), address(6));
+        ledger.mint(buyer, btt(3_000_001)).await.unwrap();
+        let open = |nonce| OpenPurchase {
+            buyer,
+            seller,
+            listing: [9; 32],
+            buyer_key: BuyerKey::from_verifying_key(key(5).verifying_key()),
+            price: btt(1_000_000),
+            deadline_ms: START_MS + 5_000,
+            nonce,
+        };
+        let first = ledger
+            .open_purchase(Signed::sign(open(1), &key(5), &id))
+            .await
+            .unwrap();
+        let again = ledger
+            .open_purchase(Signed::sign(open(1), &key(5), &id))
+            .await
+            .unwrap();
+        assert_eq!(again, first);
+        let second = ledger
+            .open_purchase(Signed::sign(open(2), &key(5), &id))
+            .await
+            .unwrap();
+        assert_eq!(ledger.balance(buyer, Token::Btt).await.unwrap(), 1_000_001);
+        let delivery = DeliverPurchase {
+            purchase: first.id,
+            sealed_key: vec![0x5a; 97],
+        };
+        let forged = Signed::sign(delivery.clone(), &key(5), &id);
+        let refused = ledger.deliver_purchase(forged).await.unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::WrongSigner, "{refused}");
+        let delivered = ledger
+            .deliver_purchase(Signed::sign(delivery, &key(6), &id))
+            .await
+            .unwrap();
+        assert_eq!(delivered.status, PurchaseStatus::Delivered);
+        let early = ledger.refund_purchase(second.id).await.unwrap_err();
+        assert_eq!(early.kind(), ErrorKind::PurchaseRefundBeforeDeadline);
+        now.fetch_add(5_000, std::sync::atomic::Ordering::SeqCst);
+        let refunded = ledger.refund_purchase(second.id).await.unwrap();
+        assert_eq!(refunded.status, PurchaseStatus::Refunded);
+        let twice = ledger.refund_purchase(second.id).await.unwrap_err();
+        assert_eq!(twice.kind(), ErrorKind::PurchaseSettled);
+        assert_eq!(ledger.balance(buyer, Token::Btt).await.unwrap(), 2_000_001);
+        assert_eq!(ledger.balance(seller, Token::Btt).await.unwrap(), 1_000_000);
+        assert_eq!(ledger.purchase(first.id).await.unwrap(), Some(delivered));
+        assert_eq!(
+            ledger
+                .purchase(crate::ledger::PurchaseId([0; 32]))
+                .await
+                .unwrap(),
+            None
+        );
+        let sold = ledger
+            .purchases(seller, PurchaseRole::Seller)
+            .await
+            .unwrap();
+        assert_eq!(sold.len(), 2);
+        let kinds: Vec<_> = ledger
+            .history_after(buyer, 0, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|record| record.kind)
+            .collect();
+        use crate::ledger::MovementKind::{Mint, PurchaseLock, PurchaseRefund};
+        assert_eq!(kinds, [Mint, PurchaseLock, PurchaseLock, PurchaseRefund]);
+    }
+
+    #[tokio::test]
+    async fn a_purchase_runs_the_same_embedded_and_through_the_node() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Arc::new(AtomicI64::new(START_MS));
+        let embedded = LocalLedger::open(
+            &dir.path().join("ledger.sqlite"),
+            fixtures::options(&now, true),
+        )
+        .unwrap();
+        purchase_sequence(&embedded, &now).await;
+        let node = Node::start(NodeConfig::default()).await;
+        let client = client::NodeClient::new(&node.url).unwrap();
+        purchase_sequence(&client, &node.now).await;
         node.stop().await;
     }
 }
