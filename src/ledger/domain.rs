@@ -36,6 +36,8 @@ pub enum Purpose {
     CampaignCreate,
     /// A pledger locks funds in a campaign.
     Pledge,
+    /// A seller offers content for sale (a purchase listing).
+    Listing,
 }
 
 impl Purpose {
@@ -49,6 +51,7 @@ impl Purpose {
             Purpose::ChannelRefund => "btt-channel-refund-v1",
             Purpose::CampaignCreate => "btt-campaign-create-v1",
             Purpose::Pledge => "btt-pledge-v1",
+            Purpose::Listing => "btt-listing-v1",
         }
     }
 }
