@@ -34,18 +34,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     decrypt_to(&encrypted, &key, &out)?;
     let decrypt = started.elapsed();
     let download = download(work.path(), &encrypted)?;
-    println!("| {size_mib} MiB | seconds | MiB/s |");
-    println!("|---|---:|---:|");
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "| {size_mib} MiB | seconds | MiB/s |")?;
+    writeln!(stdout, "|---|---:|---:|")?;
     for (what, took) in [
         ("encrypt (btt-seed sell)", encrypt),
         ("decrypt and verify every chunk", decrypt),
         ("btt-get download of the .age over loopback", download),
     ] {
         let seconds = took.as_secs_f64();
-        println!(
+        writeln!(
+            stdout,
             "| {what} | {seconds:.2} | {:.0} |",
             size_mib as f64 / seconds
-        );
+        )?;
     }
     Ok(())
 }
