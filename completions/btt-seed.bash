@@ -28,6 +28,9 @@ _btt__seed() {
             btt__seed,run)
                 cmd="btt__seed__subcmd__run"
                 ;;
+            btt__seed,sell)
+                cmd="btt__seed__subcmd__sell"
+                ;;
             btt__seed,show)
                 cmd="btt__seed__subcmd__show"
                 ;;
@@ -49,6 +52,9 @@ _btt__seed() {
             btt__seed__subcmd__help,run)
                 cmd="btt__seed__subcmd__help__subcmd__run"
                 ;;
+            btt__seed__subcmd__help,sell)
+                cmd="btt__seed__subcmd__help__subcmd__sell"
+                ;;
             btt__seed__subcmd__help,show)
                 cmd="btt__seed__subcmd__help__subcmd__show"
                 ;;
@@ -65,7 +71,7 @@ _btt__seed() {
 
     case "${cmd}" in
         btt__seed)
-            opts="-q -v -h -V --json --quiet --verbose --help --version create show verify tracker run earnings help"
+            opts="-q -v -h -V --json --quiet --verbose --help --version create show verify tracker run earnings sell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -147,7 +153,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__help)
-            opts="create show verify tracker run earnings help"
+            opts="create show verify tracker run earnings sell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,6 +209,20 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__seed__subcmd__help__subcmd__sell)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -342,6 +362,68 @@ _btt__seed() {
                     return 0
                     ;;
                 --redeem-every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__seed__subcmd__sell)
+            opts="-o -a -q -v -h --price --wallet --output --expiry --announce --web-seed --piece-length --private --hybrid --force --ledger --dev --password-file --unsafe-password --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wallet)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expiry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --announce)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --web-seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --piece-length)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

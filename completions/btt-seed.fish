@@ -35,6 +35,7 @@ complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "verify" -d 'Check
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "tracker" -d 'Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "run" -d 'Seed torrents from one process until stopped'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "earnings" -d 'List the payment channels paying a wallet: deposit, earned, pending, status'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "sell" -d 'Encrypt a file or directory for sale: NAME.age, its torrent, and a signed listing'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -s o -l output -d 'Where to write the .torrent [default: NAME.torrent]' -r -F
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -s a -l announce -d 'Tracker announce URL; repeat for more tiers, or comma-separate URLs of one tier' -r
@@ -105,10 +106,29 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l json -d '
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -s h -l help -d 'Print help'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "create" -d 'Create a .torrent from a file or directory'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "show" -d 'Show a torrent\'s name, info-hash, size, files, pieces, trackers, web seeds and magnet link'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "verify" -d 'Check the data of a torrent against its piece hashes'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "tracker" -d 'Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "run" -d 'Seed torrents from one process until stopped'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "earnings" -d 'List the payment channels paying a wallet: deposit, earned, pending, status'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l price -d 'The price a buyer pays, e.g. 10BTT' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l wallet -d 'The wallet that is paid and signs the listing' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -s o -l output -d 'Where to write the listing' -r -F
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l expiry -d 'How long the listing stays on offer, e.g. 30d' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -s a -l announce -d 'Tracker announce URL; repeat for more tiers, or comma-separate URLs of one tier' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l web-seed -d 'Web seed URL (BEP 19): an http(s) server holding the files; repeat for more' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l piece-length -d 'Piece length, e.g. 256KiB [default: chosen from the total size]' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l private -d 'Mark the torrent private (no DHT, no peer exchange)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l hybrid -d 'Make a hybrid torrent (BEP 52): v1 and v2 hashes, pad files between files; v1 clients use it as before'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l force -d 'Overwrite existing outputs'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -s h -l help -d 'Print help'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell help" -f -a "create" -d 'Create a .torrent from a file or directory'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell help" -f -a "show" -d 'Show a torrent\'s name, info-hash, size, files, pieces, trackers, web seeds and magnet link'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell help" -f -a "verify" -d 'Check the data of a torrent against its piece hashes'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell help" -f -a "tracker" -d 'Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell help" -f -a "run" -d 'Seed torrents from one process until stopped'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell help" -f -a "earnings" -d 'List the payment channels paying a wallet: deposit, earned, pending, status'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell help" -f -a "sell" -d 'Encrypt a file or directory for sale: NAME.age, its torrent, and a signed listing'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

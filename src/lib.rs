@@ -20,6 +20,7 @@ pub mod metainfo;
 pub mod output;
 pub mod payment;
 pub mod peer;
+pub mod purchase;
 pub mod rate;
 pub(crate) mod sha1_pair;
 pub mod storage;

@@ -656,3 +656,45 @@ fn ipv6_addresses_without_brackets_or_port_are_one_usage_line_each() {
     }
     assert_eq!(snapshot(env.path()), before, "nothing written");
 }
+
+#[test]
+fn selling_bad_input_is_one_line_and_writes_nothing() {
+    let env = TestEnv::new();
+    let data = env.dir("data");
+    make_tree(&data, &[("album/track.flac", 10_000)]);
+    let album = data.join("album");
+    let missing = data.join("missing");
+    let cases: [(&str, &std::path::Path, &str, &str, i32, &str); 3] = [
+        ("no content", &missing, "10BTT", "carol", 3, "bad_input"),
+        ("a bad price", &album, "ten", "carol", 2, "usage"),
+        (
+            "an unknown wallet",
+            &album,
+            "10BTT",
+            "nobody",
+            3,
+            "bad_input",
+        ),
+    ];
+    for (what, content, price, wallet, status, code) in cases {
+        let before = snapshot(env.path());
+        let args: [&std::ffi::OsStr; 8] = [
+            "sell".as_ref(),
+            content.as_os_str(),
+            "--price".as_ref(),
+            price.as_ref(),
+            "--wallet".as_ref(),
+            wallet.as_ref(),
+            "-o".as_ref(),
+            "album.listing".as_ref(),
+        ];
+        let (exit, child) = run(&env, "btt-seed", &args);
+        assert_eq!(exit, status, "{what}: {}", child.diagnostics());
+        assert_one_error(&child, "btt-seed", code);
+        assert_eq!(
+            snapshot(env.path()),
+            before,
+            "{what}: btt-seed sell wrote something"
+        );
+    }
+}

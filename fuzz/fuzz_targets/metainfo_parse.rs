@@ -9,7 +9,10 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     if let Ok(torrent) = Torrent::from_bytes(data) {
         let info = &torrent.info;
-        assert_eq!(info.files.iter().map(|file| file.length).sum::<u64>(), info.total_length);
+        assert_eq!(
+            info.files.iter().map(|file| file.length).sum::<u64>(),
+            info.total_length
+        );
         assert!(info.piece_count() > 0);
         let last = u32::try_from(info.piece_count() - 1).unwrap_or(u32::MAX);
         assert!(info.piece_size(last) > 0);

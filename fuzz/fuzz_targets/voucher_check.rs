@@ -37,8 +37,16 @@ fuzz_target!(|input: &[u8]| {
     let (amount, signature) = rest.split_at(8);
     let mut signature_bytes = [0u8; 65];
     signature_bytes.copy_from_slice(&signature[..65]);
-    let channel_id = if flags[0] & 1 == 0 { state.id } else { ChannelId([flags[0]; 32]) };
-    let payee: Address = if flags[0] & 2 == 0 { state.payee } else { state.payer };
+    let channel_id = if flags[0] & 1 == 0 {
+        state.id
+    } else {
+        ChannelId([flags[0]; 32])
+    };
+    let payee: Address = if flags[0] & 2 == 0 {
+        state.payee
+    } else {
+        state.payer
+    };
     let cumulative = u128::from(u64::from_be_bytes(amount.try_into().unwrap()));
     let voucher = Signed {
         request: Voucher {

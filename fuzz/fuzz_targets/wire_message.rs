@@ -16,7 +16,9 @@ fuzz_target!(|data: &[u8]| {
     while let Ok(Some(message)) = codec.decode(&mut buffer) {
         let length = message.wire_length();
         let mut encoded = BytesMut::new();
-        codec.encode(message, &mut encoded).expect("a decoded message encodes");
+        codec
+            .encode(message, &mut encoded)
+            .expect("a decoded message encodes");
         assert_eq!(&encoded[..], &data[consumed..consumed + length]);
         consumed += length;
     }

@@ -3,8 +3,10 @@
 //! list what the channels paying a wallet have earned (`earnings`).
 
 mod earnings;
+mod sell;
 
 pub use earnings::{Earning, EarningsArgs, EarningsSummary, TokenTotal};
+pub use sell::{Listed, SellContentArgs};
 
 use super::exit::{with_status, ExitStatus};
 use super::interrupt;
@@ -57,6 +59,8 @@ pub enum SeedCommand {
     Run(Box<RunArgs>),
     /// List the payment channels paying a wallet: deposit, earned, pending, status
     Earnings(EarningsArgs),
+    /// Encrypt a file or directory for sale: NAME.age, its torrent, and a signed listing
+    Sell(Box<SellContentArgs>),
 }
 
 /// `btt-seed create`.
@@ -67,6 +71,22 @@ pub struct CreateArgs {
     /// Where to write the .torrent [default: NAME.torrent]
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub torrent: TorrentFlags,
+    /// A comment to store in the torrent
+    #[arg(long)]
+    pub comment: Option<String>,
+    /// Store this creation time (seconds since 1970); omitted by default so output is reproducible
+    #[arg(long, value_name = "SECONDS")]
+    pub creation_date: Option<i64>,
+    /// Overwrite an existing output file
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The torrent flags `create` and `sell` share.
+#[derive(Debug, Args)]
+pub struct TorrentFlags {
     /// Tracker announce URL; repeat for more tiers, or comma-separate URLs of one tier
     #[arg(short, long = "announce", value_name = "URL")]
     pub announce: Vec<String>,
@@ -82,15 +102,6 @@ pub struct CreateArgs {
     /// Make a hybrid torrent (BEP 52): v1 and v2 hashes, pad files between files; v1 clients use it as before
     #[arg(long)]
     pub hybrid: bool,
-    /// A comment to store in the torrent
-    #[arg(long)]
-    pub comment: Option<String>,
-    /// Store this creation time (seconds since 1970); omitted by default so output is reproducible
-    #[arg(long, value_name = "SECONDS")]
-    pub creation_date: Option<i64>,
-    /// Overwrite an existing output file
-    #[arg(long)]
-    pub force: bool,
 }
 
 /// `btt-seed show`.
@@ -180,6 +191,7 @@ pub fn main() -> ExitCode {
             super::runtime().and_then(|runtime| runtime.block_on(run(*run_args, &output)))
         }
         SeedCommand::Earnings(earnings_args) => earnings::run(earnings_args, &output),
+        SeedCommand::Sell(sell_args) => sell::run(*sell_args, &output),
     };
     finish(&output, result)
 }
@@ -280,39 +292,67 @@ fn create_torrent(args: CreateArgs, output: &Output) -> anyhow::Result<ExitStatu
             ),
         ));
     }
-    let piece_length = args
+    let torrent = make_torrent(
+        &args.path,
+        &args.torrent,
+        TorrentText {
+            comment: args.comment.clone(),
+            creation_date: args.creation_date,
+        },
+        &destination,
+        output,
+    )?;
+    output.record(&Created {
+        path: destination.display().to_string(),
+        torrent: torrent.summary(),
+    })?;
+    Ok(ExitStatus::Success)
+}
+
+/// What a created torrent says beside its content and flags.
+#[derive(Debug, Default)]
+struct TorrentText {
+    comment: Option<String>,
+    creation_date: Option<i64>,
+}
+
+/// Hashes `source` into a torrent with `flags`, writes it to `destination`
+/// and returns it.
+fn make_torrent(
+    source: &Path,
+    flags: &TorrentFlags,
+    text: TorrentText,
+    destination: &Path,
+    output: &Output,
+) -> anyhow::Result<Torrent> {
+    let piece_length = flags
         .piece_length
         .map(|length| {
             u32::try_from(length).map_err(|_| anyhow::anyhow!("piece length {length} is too large"))
         })
         .transpose()?;
     let options = CreateOptions {
-        source: args.path.clone(),
+        source: source.to_path_buf(),
         piece_length,
-        trackers: args
+        trackers: flags
             .announce
             .iter()
             .map(|tier| tier.split(',').map(str::to_string).collect())
             .collect(),
-        web_seeds: args.web_seeds.clone(),
-        comment: args.comment.clone(),
-        private: args.private,
+        web_seeds: flags.web_seeds.clone(),
+        comment: text.comment,
+        private: flags.private,
         created_by: Some(format!("btt {}", env!("CARGO_PKG_VERSION"))),
-        creation_date: args.creation_date,
+        creation_date: text.creation_date,
         threads: worker_threads(),
-        hybrid: args.hybrid,
+        hybrid: flags.hybrid,
     };
     let bar = output.progress(0, "hashing");
     let bytes_written = create(&options, &|done| bar.set_position(done))
         .map_err(|error| with_status(ExitStatus::BadInput, anyhow::Error::new(error)))?;
     bar.finish();
-    write_atomically(&destination, &bytes_written)?;
-    let torrent = Torrent::from_bytes(&bytes_written).context("created torrent does not parse")?;
-    output.record(&Created {
-        path: destination.display().to_string(),
-        torrent: torrent.summary(),
-    })?;
-    Ok(ExitStatus::Success)
+    write_atomically(destination, &bytes_written)?;
+    Torrent::from_bytes(&bytes_written).context("created torrent does not parse")
 }
 
 /// Writes a file so that a crash leaves either the old file or the new one.

@@ -40,6 +40,8 @@ pub enum Purpose {
     PurchaseOpen,
     /// A seller delivers a sealed key and is paid the escrowed price.
     PurchaseDeliver,
+    /// A seller offers content for sale (a purchase listing).
+    Listing,
 }
 
 impl Purpose {
@@ -55,6 +57,7 @@ impl Purpose {
             Purpose::Pledge => "btt-pledge-v1",
             Purpose::PurchaseOpen => "btt-purchase-open-v1",
             Purpose::PurchaseDeliver => "btt-purchase-deliver-v1",
+            Purpose::Listing => "btt-listing-v1",
         }
     }
 }

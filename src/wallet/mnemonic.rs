@@ -85,7 +85,7 @@ impl Mnemonic {
             .parse()
             .map_err(|error: bip32::Error| derivation_error(error.to_string()))?;
         let seed = Zeroizing::new(self.inner.to_seed(passphrase));
-        let extended = XPrv::derive_from_path(seed.as_ref(), &path)
+        let extended = XPrv::derive_from_path(&seed[..], &path)
             .map_err(|error| derivation_error(error.to_string()))?;
         Ok(PrivateKey::from_signing_key(extended.private_key().clone()))
     }

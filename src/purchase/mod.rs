@@ -1,0 +1,21 @@
+//! Selling content: the content key and its commitment, the encrypted file
+//! (age v1 over a tar stream), the seller's signed listing, the content key
+//! sealed to one buyer, and the seller's store of content keys.
+//!
+//! The torrent of a sale is of the encrypted file, so any client can seed it;
+//! only a buyer who unseals the key can read it, after checking the key
+//! against the listing's commitment. See `docs/purchases.md` for the formats.
+
+pub mod content;
+pub mod content_key;
+pub mod key_store;
+pub mod listing;
+pub mod seal;
+
+pub use content::{
+    decrypt_to, decrypt_with_progress, encrypt_to, ContentError, Decrypted, Encrypted,
+};
+pub use content_key::{ContentKey, ContentKeyError};
+pub use key_store::{KeyStore, KeyStoreError};
+pub use listing::{Listing, ListingError, SignedListing};
+pub use seal::{seal, unseal, SealContext, SealError, SealedKey};
