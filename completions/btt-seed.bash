@@ -19,6 +19,9 @@ _btt__seed() {
             btt__seed,create)
                 cmd="btt__seed__subcmd__create"
                 ;;
+            btt__seed,deliver)
+                cmd="btt__seed__subcmd__deliver"
+                ;;
             btt__seed,earnings)
                 cmd="btt__seed__subcmd__earnings"
                 ;;
@@ -42,6 +45,9 @@ _btt__seed() {
                 ;;
             btt__seed__subcmd__help,create)
                 cmd="btt__seed__subcmd__help__subcmd__create"
+                ;;
+            btt__seed__subcmd__help,deliver)
+                cmd="btt__seed__subcmd__help__subcmd__deliver"
                 ;;
             btt__seed__subcmd__help,earnings)
                 cmd="btt__seed__subcmd__help__subcmd__earnings"
@@ -71,7 +77,7 @@ _btt__seed() {
 
     case "${cmd}" in
         btt__seed)
-            opts="-q -v -h -V --json --quiet --verbose --help --version create show verify tracker run earnings sell help"
+            opts="-q -v -h -V --json --quiet --verbose --help --version create show verify tracker run earnings sell deliver help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -130,6 +136,36 @@ _btt__seed() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        btt__subcmd__seed__subcmd__deliver)
+            opts="-q -v -h --wallet --ledger --dev --password-file --unsafe-password --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --wallet)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         btt__subcmd__seed__subcmd__earnings)
             opts="-q -v -h --wallet --ledger --dev --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -153,7 +189,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__help)
-            opts="create show verify tracker run earnings sell help"
+            opts="create show verify tracker run earnings sell deliver help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -167,6 +203,20 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__seed__subcmd__help__subcmd__deliver)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

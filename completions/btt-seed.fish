@@ -36,6 +36,7 @@ complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "tracker" -d 'Run 
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "run" -d 'Seed torrents from one process until stopped'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "earnings" -d 'List the payment channels paying a wallet: deposit, earned, pending, status'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "sell" -d 'Encrypt a file or directory for sale: NAME.age, its torrent, and a signed listing'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "deliver" -d 'Deliver the content key to every buyer who paid for a listing sold here; the ledger pays on delivery'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -s o -l output -d 'Where to write the .torrent [default: NAME.torrent]' -r -F
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -s a -l announce -d 'Tracker announce URL; repeat for more tiers, or comma-separate URLs of one tier' -r
@@ -124,11 +125,21 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l json -d 'Prin
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -s h -l help -d 'Print help'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell help" -f -a "create" -d 'Create a .torrent from a file or directory'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell help" -f -a "show" -d 'Show a torrent\'s name, info-hash, size, files, pieces, trackers, web seeds and magnet link'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell help" -f -a "verify" -d 'Check the data of a torrent against its piece hashes'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell help" -f -a "tracker" -d 'Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell help" -f -a "run" -d 'Seed torrents from one process until stopped'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell help" -f -a "earnings" -d 'List the payment channels paying a wallet: deposit, earned, pending, status'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell help" -f -a "sell" -d 'Encrypt a file or directory for sale: NAME.age, its torrent, and a signed listing'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l wallet -d 'The wallet that sold (it is paid, and signs each delivery)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -s h -l help -d 'Print help'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver help" -f -a "create" -d 'Create a .torrent from a file or directory'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver help" -f -a "show" -d 'Show a torrent\'s name, info-hash, size, files, pieces, trackers, web seeds and magnet link'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver help" -f -a "verify" -d 'Check the data of a torrent against its piece hashes'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver help" -f -a "tracker" -d 'Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver help" -f -a "run" -d 'Seed torrents from one process until stopped'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver help" -f -a "earnings" -d 'List the payment channels paying a wallet: deposit, earned, pending, status'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver help" -f -a "sell" -d 'Encrypt a file or directory for sale: NAME.age, its torrent, and a signed listing'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver help" -f -a "deliver" -d 'Deliver the content key to every buyer who paid for a listing sold here; the ledger pays on delivery'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -117,6 +117,15 @@ fn a_seller_on_a_ledger_node_killed_mid_download_is_paid_what_it_accepted_when_i
     a_seller_killed_mid_download(Backend::Node);
 }
 
+/// A seller restarted with `flags` after a crash: what it closed alice's
+/// channel with from its journal.
+fn restarted_seller_closes(market: &Market, flags: &[&str]) -> u128 {
+    let mut restarted = market.seed("0.01BTT/MiB", flags);
+    let closed = wait_closed(&mut restarted.child, ALICE);
+    restarted.child.terminate();
+    units(&closed["redeemed_base_units"])
+}
+
 fn a_seller_killed_mid_download(backend: Backend) {
     let market = Market::new(backend);
     let flags = ["--slots", "1", "--up-limit", "2MiB"];
@@ -128,10 +137,7 @@ fn a_seller_killed_mid_download(backend: Backend) {
     payer.terminate();
     let signed = max_units(&payer, "payment", "cumulative_base_units");
 
-    let mut restarted = market.seed("0.01BTT/MiB", &flags);
-    let closed = wait_closed(&mut restarted.child, ALICE);
-    restarted.child.terminate();
-    let paid = units(&closed["redeemed_base_units"]);
+    let paid = restarted_seller_closes(&market, &flags);
     assert!(
         paid >= printed && paid <= signed,
         "{printed} <= {paid} <= {signed}"
@@ -180,10 +186,7 @@ fn a_seller_killed_after_a_redeem_mid_download_is_paid_each_voucher_once() {
     payer.terminate();
     let signed = max_units(&payer, "payment", "cumulative_base_units");
 
-    let mut restarted = market.seed("0.01BTT/MiB", &flags);
-    let closed = wait_closed(&mut restarted.child, ALICE);
-    restarted.child.terminate();
-    let paid = units(&closed["redeemed_base_units"]);
+    let paid = restarted_seller_closes(&market, &flags);
     assert!(
         redeemed <= paid && paid <= signed,
         "{redeemed} <= {paid} <= {signed}"

@@ -1,10 +1,13 @@
 //! `btt-seed`: create torrents, show and verify them, run the embedded
-//! tracker, seed many torrents from one process (foreground or cron), and
-//! list what the channels paying a wallet have earned (`earnings`).
+//! tracker, seed many torrents from one process (foreground or cron), list
+//! what the channels paying a wallet have earned (`earnings`), and sell
+//! content (`sell`, then `deliver` to the buyers who paid).
 
+mod deliver;
 mod earnings;
 mod sell;
 
+pub use deliver::{DeliverArgs, Delivered};
 pub use earnings::{Earning, EarningsArgs, EarningsSummary, TokenTotal};
 pub use sell::{Listed, SellContentArgs};
 
@@ -61,6 +64,8 @@ pub enum SeedCommand {
     Earnings(EarningsArgs),
     /// Encrypt a file or directory for sale: NAME.age, its torrent, and a signed listing
     Sell(Box<SellContentArgs>),
+    /// Deliver the content key to every buyer who paid for a listing sold here; the ledger pays on delivery
+    Deliver(DeliverArgs),
 }
 
 /// `btt-seed create`.
@@ -192,6 +197,7 @@ pub fn main() -> ExitCode {
         }
         SeedCommand::Earnings(earnings_args) => earnings::run(earnings_args, &output),
         SeedCommand::Sell(sell_args) => sell::run(*sell_args, &output),
+        SeedCommand::Deliver(deliver_args) => deliver::run(deliver_args, &output),
     };
     finish(&output, result)
 }

@@ -81,6 +81,23 @@ impl Market {
         self.node = Some((child, url));
     }
 
+    /// The `btt-wallet node` URL (a market on [`Backend::Node`]).
+    pub fn node_url(&self) -> &str {
+        self.node
+            .as_ref()
+            .map(|(_, url)| url.as_str())
+            .expect("a ledger node")
+    }
+
+    /// `kill -9` of the ledger node, then a new node on the same data
+    /// (its URL changes: the port is the system's choice).
+    pub fn kill_and_restart_node(&mut self) {
+        if let Some((mut child, _)) = self.node.take() {
+            kill_9(&mut child);
+        }
+        self.start_node();
+    }
+
     /// A btt command on this market's ledger, with the wallets' password.
     pub fn command(&self, program: &str) -> Command {
         let mut command = self.env().btt(program);

@@ -92,4 +92,18 @@ impl CreateError {
         let path = path.into();
         move |source| CreateError::Io { path, source }
     }
+
+    /// A failed positioned read of `path`: running out of file means it
+    /// shrank after it was walked.
+    pub(super) fn read_at(path: &std::path::Path, error: io::Error) -> CreateError {
+        match error.kind() {
+            io::ErrorKind::UnexpectedEof => CreateError::FileChanged {
+                path: path.to_path_buf(),
+            },
+            _ => CreateError::Io {
+                path: path.to_path_buf(),
+                source: error,
+            },
+        }
+    }
 }

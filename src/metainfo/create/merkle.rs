@@ -174,15 +174,7 @@ fn block_hashes(
             usize::try_from(end - position).map_or(buffer.len(), |left| left.min(buffer.len()));
         let chunk = &mut buffer[..take];
         open.read_exact_at(chunk, position)
-            .map_err(|error| match error.kind() {
-                std::io::ErrorKind::UnexpectedEof => CreateError::FileChanged {
-                    path: path.to_path_buf(),
-                },
-                _ => CreateError::Io {
-                    path: path.to_path_buf(),
-                    source: error,
-                },
-            })?;
+            .map_err(|error| CreateError::read_at(path, error))?;
         leaves.extend(
             chunk
                 .chunks(BLOCK as usize)

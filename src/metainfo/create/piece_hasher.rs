@@ -319,14 +319,6 @@ impl OpenFile {
             }
         };
         file.read_exact_at(target, position)
-            .map_err(|error| match error.kind() {
-                std::io::ErrorKind::UnexpectedEof => CreateError::FileChanged {
-                    path: path.to_path_buf(),
-                },
-                _ => CreateError::Io {
-                    path: path.to_path_buf(),
-                    source: error,
-                },
-            })
+            .map_err(|error| CreateError::read_at(path, error))
     }
 }
