@@ -15,28 +15,12 @@ use btt::ledger::{
     BuyerKey, Ledger, LedgerId, OpenPurchase, PurchaseId, PurchaseState, PurchaseStatus, Signed,
 };
 use btt::purchase::{decrypt_to, unseal, SealContext, SealedKey, SignedListing};
-use btt::tron::Address;
-use k256::ecdsa::SigningKey;
 use serde_json::Value;
-use std::time::{SystemTime, UNIX_EPOCH};
 use support::market::*;
 use support::{assert_trees_equal, make_tree};
 
 /// The price of the listing: 10 BTT.
 const PRICE: u128 = 10_000_000;
-
-fn key(hex_key: &str) -> SigningKey {
-    SigningKey::from_slice(&hex::decode(hex_key).expect("hex")).expect("a key")
-}
-
-fn address(key: &SigningKey) -> Address {
-    Address::from_public_key(key.verifying_key())
-}
-
-fn now_ms() -> i64 {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock");
-    i64::try_from(since.as_millis()).expect("ms")
-}
 
 /// The library's client of the market's node, and a runtime to drive it.
 struct Buyer {
@@ -61,10 +45,10 @@ impl Buyer {
 
     /// alice locks the price of the listing named by `digest`.
     fn buy(&self, digest: [u8; 32], nonce: u64) -> PurchaseId {
-        let alice = key(ALICE_KEY);
+        let alice = signing_key(ALICE_KEY);
         let order = OpenPurchase {
-            buyer: address(&alice),
-            seller: address(&key(CAROL_KEY)),
+            buyer: address_of(&alice),
+            seller: address_of(&signing_key(CAROL_KEY)),
             listing: digest,
             buyer_key: BuyerKey::from_verifying_key(alice.verifying_key()),
             price: Amount {
@@ -140,7 +124,7 @@ fn a_paid_purchase_is_delivered_once_and_its_key_opens_the_content() {
         listing_digest: listing.digest(),
         purchase_id: id.0,
     };
-    let content_key = unseal(&sealed, &key(ALICE_KEY), &context).expect("alice unseals it");
+    let content_key = unseal(&sealed, &signing_key(ALICE_KEY), &context).expect("alice unseals it");
     assert!(content_key.matches(&listing.listing.key_commitment));
     let out = market.env().dir("bought");
     decrypt_to(&shop.join("album.age"), &content_key, &out).expect("decrypts");

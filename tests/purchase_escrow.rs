@@ -13,33 +13,18 @@ use btt::ledger::{
     BuyerKey, DeliverPurchase, ErrorKind, Ledger, LedgerError, OpenPurchase, PurchaseState,
     PurchaseStatus, Signed,
 };
-use btt::tron::Address;
-use k256::ecdsa::SigningKey;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use support::market::*;
 
 /// What the purchases cost: 10 BTT.
 const PRICE: u128 = 10_000_000;
 
-fn key(hex_key: &str) -> SigningKey {
-    SigningKey::from_slice(&hex::decode(hex_key).expect("hex")).expect("a key")
-}
-
-fn address(key: &SigningKey) -> Address {
-    Address::from_public_key(key.verifying_key())
-}
-
-fn now_ms() -> i64 {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock");
-    i64::try_from(since.as_millis()).expect("ms")
-}
-
 /// alice's order of a listing from carol, delivered before `deadline_ms`.
 fn order(nonce: u64, deadline_ms: i64) -> OpenPurchase {
-    let alice = key(ALICE_KEY);
+    let alice = signing_key(ALICE_KEY);
     OpenPurchase {
-        buyer: address(&alice),
-        seller: address(&key(CAROL_KEY)),
+        buyer: address_of(&alice),
+        seller: address_of(&signing_key(CAROL_KEY)),
         listing: [7; 32],
         buyer_key: BuyerKey::from_verifying_key(alice.verifying_key()),
         price: Amount {
@@ -69,6 +54,14 @@ where
     runtime.block_on(step(client)).expect("the repeated step")
 }
 
+/// `open` sent, the node killed and restarted, and `open` sent again.
+fn opened_across_a_crash(market: &mut Market, open: Signed<OpenPurchase>) -> PurchaseState {
+    step_killed_and_repeated(market, move |client| {
+        let open = open.clone();
+        async move { Ledger::open_purchase(&client, open).await }
+    })
+}
+
 fn ledger_id(market: &Market) -> btt::ledger::LedgerId {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let client = NodeClient::new(market.node_url()).expect("client");
@@ -81,12 +74,13 @@ fn ledger_id(market: &Market) -> btt::ledger::LedgerId {
 fn a_purchase_opened_and_delivered_across_node_crashes_pays_the_seller_once() {
     let mut market = Market::new(Backend::Node);
     let ledger = ledger_id(&market);
-    let open = Signed::sign(order(1, now_ms() + 120_000), &key(ALICE_KEY), &ledger);
+    let open = Signed::sign(
+        order(1, now_ms() + 120_000),
+        &signing_key(ALICE_KEY),
+        &ledger,
+    );
     let id = open.request.id(&ledger);
-    let opened = step_killed_and_repeated(&mut market, move |client| {
-        let open = open.clone();
-        async move { Ledger::open_purchase(&client, open).await }
-    });
+    let opened = opened_across_a_crash(&mut market, open);
     assert_eq!((opened.id, opened.status), (id, PurchaseStatus::Open));
     assert_eq!(market.balance("alice"), FUNDS - PRICE, "locked once");
 
@@ -94,7 +88,7 @@ fn a_purchase_opened_and_delivered_across_node_crashes_pays_the_seller_once() {
         purchase: id,
         sealed_key: vec![9; 82],
     };
-    let deliver = Signed::sign(deliver, &key(CAROL_KEY), &ledger);
+    let deliver = Signed::sign(deliver, &signing_key(CAROL_KEY), &ledger);
     let delivered = step_killed_and_repeated(&mut market, move |client| {
         let deliver = deliver.clone();
         async move { Ledger::deliver_purchase(&client, deliver).await }
@@ -109,15 +103,16 @@ fn a_purchase_opened_and_delivered_across_node_crashes_pays_the_seller_once() {
 fn a_purchase_refunded_across_a_node_crash_pays_the_buyer_back_once() {
     let mut market = Market::new(Backend::Node);
     let ledger = ledger_id(&market);
-    let open = Signed::sign(order(2, now_ms() + 1_500), &key(ALICE_KEY), &ledger);
+    // Long enough for the open to be repeated on a restarted node before it.
+    let deadline_ms = now_ms() + 8_000;
+    let open = Signed::sign(order(2, deadline_ms), &signing_key(ALICE_KEY), &ledger);
     let id = open.request.id(&ledger);
-    let opened = step_killed_and_repeated(&mut market, move |client| {
-        let open = open.clone();
-        async move { Ledger::open_purchase(&client, open).await }
-    });
+    let opened = opened_across_a_crash(&mut market, open);
     assert_eq!(opened.status, PurchaseStatus::Open);
     assert_eq!(market.balance("alice"), FUNDS - PRICE);
-    std::thread::sleep(Duration::from_millis(2_000));
+    while now_ms() <= deadline_ms {
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let refunded = step_killed_and_repeated(&mut market, move |client| async move {
         match Ledger::refund_purchase(&client, id).await {
             Err(error) if error.kind() == ErrorKind::PurchaseSettled => client

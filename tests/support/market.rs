@@ -197,6 +197,25 @@ impl Market {
 }
 
 /// A base-units field (a string of digits).
+/// The signing key of one of the test wallets' hex keys.
+pub fn signing_key(hex_key: &str) -> k256::ecdsa::SigningKey {
+    let bytes = hex::decode(hex_key).expect("a hex key");
+    k256::ecdsa::SigningKey::from_slice(&bytes).expect("a secp256k1 key")
+}
+
+/// The TRON address of `key`.
+pub fn address_of(key: &k256::ecdsa::SigningKey) -> btt::tron::Address {
+    btt::tron::Address::from_public_key(key.verifying_key())
+}
+
+/// Milliseconds since the Unix epoch, as ledger deadlines are written.
+pub fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970");
+    i64::try_from(since.as_millis()).expect("ms fit an i64")
+}
+
 pub fn units(value: &Value) -> u128 {
     value
         .as_str()
