@@ -91,7 +91,7 @@ fn download(work: &Path, encrypted: &Path) -> Result<Duration, Box<dyn std::erro
         .spawn()?;
     let addr = listening_addr(seeder.stdout.take().expect("piped stdout"))?;
     let started = Instant::now();
-    let status = Command::new(binary("btt-get"))
+    let mut leecher = Command::new(binary("btt-get"))
         .env("BTT_HOME", work.join("leech-home"))
         .arg(&torrent)
         .arg("-o")
@@ -99,19 +99,46 @@ fn download(work: &Path, encrypted: &Path) -> Result<Duration, Box<dyn std::erro
         .args(["--no-dht", "--peer", &addr])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .status()?;
+        .spawn()?;
+    let status = wait_bounded(&mut leecher, DOWNLOAD_BOUND);
     let took = started.elapsed();
     let _ = seeder.kill();
     let _ = seeder.wait();
-    assert!(status.success(), "btt-get failed");
+    assert!(
+        status.is_some_and(|status| status.success()),
+        "btt-get failed or timed out"
+    );
     Ok(took)
 }
 
-/// The address in the seeder's first `listening` record.
+/// The most a download may take before the bench stops it.
+const DOWNLOAD_BOUND: Duration = Duration::from_secs(600);
+
+/// `child`'s exit status, or `None` after killing it once `bound` passed.
+fn wait_bounded(
+    child: &mut std::process::Child,
+    bound: Duration,
+) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + bound;
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// The address in the seeder's first `listening` record; the rest of its
+/// output is drained by a thread, so the seeder never writes to a closed pipe.
 fn listening_addr(stdout: std::process::ChildStdout) -> Result<String, Box<dyn std::error::Error>> {
-    for line in BufReader::new(stdout).lines() {
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
         let record: serde_json::Value = serde_json::from_str(&line?)?;
         if record["type"] == "listening" {
+            std::thread::spawn(move || lines.for_each(drop));
             return Ok(record["addr"].as_str().unwrap_or_default().to_string());
         }
     }
