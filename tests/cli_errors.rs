@@ -610,15 +610,21 @@ fn bad_market_flags_are_one_usage_line_each() {
             "once a second",
         ),
     ];
+    assert_usage_errors(&env, &torrent, &cases);
+}
+
+/// Each `(program, flags, named)` run on `torrent` exits 2 with one usage
+/// error whose message contains `named`, and writes nothing.
+fn assert_usage_errors(env: &TestEnv, torrent: &Path, cases: &[(&str, &[&str], &str)]) {
     let before = snapshot(env.path());
     for (program, flags, named) in cases {
         let mut args: Vec<&std::ffi::OsStr> = flags.iter().map(|flag| flag.as_ref()).collect();
         args.push(torrent.as_os_str());
-        let (code, child) = run(&env, program, &args);
+        let (code, child) = run(env, program, &args);
         assert_eq!(code, 2, "{flags:?}\n{}", child.diagnostics());
-        assert_one_error(&child, program, "usage");
+        let error = assert_one_error(&child, program, "usage");
         assert!(
-            child.stderr().contains(named),
+            error.message.contains(named),
             "{flags:?}\n{}",
             child.diagnostics()
         );
@@ -633,28 +639,14 @@ fn ipv6_addresses_without_brackets_or_port_are_one_usage_line_each() {
     let env = TestEnv::new();
     let torrent = env.path().join("good.torrent");
     std::fs::write(&torrent, good_torrent()).expect("write torrent");
-    let cases: [(&str, &[&str]); 4] = [
-        ("btt-get", &["--peer", "[::1"]),
-        ("btt-get", &["--peer", "::1:80"]),
-        ("btt-get", &["--listen", "[::1]"]),
-        ("btt-seed", &["run", "--peer", "::1:80"]),
+    let brackets = "in brackets with a port, as [::1]:6881";
+    let cases: [(&str, &[&str], &str); 4] = [
+        ("btt-get", &["--peer", "[::1"], brackets),
+        ("btt-get", &["--peer", "::1:80"], brackets),
+        ("btt-get", &["--listen", "[::1]"], brackets),
+        ("btt-seed", &["run", "--peer", "::1:80"], brackets),
     ];
-    let before = snapshot(env.path());
-    for (program, flags) in cases {
-        let mut args: Vec<&std::ffi::OsStr> = flags.iter().map(|flag| flag.as_ref()).collect();
-        args.push(torrent.as_os_str());
-        let (code, child) = run(&env, program, &args);
-        assert_eq!(code, 2, "{flags:?}\n{}", child.diagnostics());
-        let error = assert_one_error(&child, program, "usage");
-        assert!(
-            error
-                .message
-                .contains("in brackets with a port, as [::1]:6881"),
-            "{flags:?}\n{}",
-            child.diagnostics()
-        );
-    }
-    assert_eq!(snapshot(env.path()), before, "nothing written");
+    assert_usage_errors(&env, &torrent, &cases);
 }
 
 #[test]
