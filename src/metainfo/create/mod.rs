@@ -91,8 +91,9 @@ pub fn create(
     let second_half = |done: u64| progress(total_length / 2 + done / 2);
     let v2 = merkle::hash_files(&tree.files, u64::from(piece_length), threads, &second_half)?;
     let laid_tree = SourceTree {
+        name: tree.name.clone(),
+        is_directory: tree.is_directory,
         files: laid,
-        ..tree.clone()
     };
     let mut info = info_dict(&laid_tree, piece_length, &pieces, options.private);
     if let Bencode::Dict(entries) = &mut info {
