@@ -105,7 +105,21 @@ enum Input {
     Magnet(Magnet),
 }
 
-async fn run(mut args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
+async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
+    fetch(args, output).await.map(|fetched| fetched.status)
+}
+
+/// What a finished `btt-get` run fetched.
+pub struct Fetched {
+    /// How the run ended.
+    pub status: ExitStatus,
+    /// The torrent it ran (a magnet's, once its metadata arrived).
+    pub torrent: Arc<Torrent>,
+}
+
+/// Runs `btt-get` with `args`: the download, and the seeding after it that
+/// they ask for. `btt-tip buy` fetches a listing's encrypted file through it.
+pub async fn fetch(mut args: GetArgs, output: &Output) -> anyhow::Result<Fetched> {
     interrupt::listen_for_interruptions();
     let input = read_input(&mut args)?;
     let dirs = Dirs::from_env();
@@ -129,11 +143,14 @@ async fn run(mut args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
             (torrent, peers, Some(magnet))
         }
     };
+    let torrent = Arc::new(torrent);
     if args.metadata_only {
         magnet_metadata::save_torrent(&torrent, &args.output, output)?;
-        return Ok(ExitStatus::Success);
+        return Ok(Fetched {
+            status: ExitStatus::Success,
+            torrent,
+        });
     }
-    let torrent = Arc::new(torrent);
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("could not create {}", args.output.display()))?;
     let state = StatePaths::new(&dirs, &torrent, &args.output)?;
@@ -171,7 +188,8 @@ async fn run(mut args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         _control: control,
         _auto_bid: auto_bid,
     };
-    download(&args, &torrent, client, added, trade, output).await
+    let status = download(&args, &torrent, client, added, trade, output).await?;
+    Ok(Fetched { status, torrent })
 }
 
 /// What the torrent argument names; a `plan` on standard input names the

@@ -48,7 +48,7 @@ pub struct SellArgs {
           value_parser = clap::value_parser!(u8).range(0..=100))]
     pub free_share: u8,
     /// How often accepted vouchers are redeemed on the ledger while trading (and always at exit)
-    #[arg(long, value_name = "DURATION", value_parser = parse_redeem_interval, default_value = "1m")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_ledger_interval, default_value = "1m")]
     pub redeem_every: Duration,
     #[command(flatten)]
     pub ledger: LedgerArgs,
@@ -56,11 +56,12 @@ pub struct SellArgs {
     pub password: PasswordArgs,
 }
 
-/// Parses `--redeem-every`: at least a second, so the seller does not flood the ledger.
-fn parse_redeem_interval(text: &str) -> Result<Duration, String> {
+/// Parses `--redeem-every` and `--deliver-every`: at least a second, so
+/// the seller does not flood the ledger.
+pub fn parse_ledger_interval(text: &str) -> Result<Duration, String> {
     let interval = parse_duration(text)?;
     if interval < Duration::from_secs(1) {
-        return Err("redeem at most once a second (e.g. 30s, 1m)".to_string());
+        return Err("ask the ledger at most once a second (e.g. 5s, 1m)".to_string());
     }
     Ok(interval)
 }
@@ -97,6 +98,24 @@ pub struct BuyArgs {
     pub ledger: LedgerArgs,
     #[command(flatten)]
     pub password: PasswordArgs,
+}
+
+impl BuyArgs {
+    /// A download that buys no upload slots (`btt-tip buy` fetches its file so).
+    pub fn none(ledger: LedgerArgs) -> BuyArgs {
+        BuyArgs {
+            bid: None,
+            budget: None,
+            deadline: None,
+            wallet: None,
+            channel_timeout: Duration::from_secs(3600),
+            ledger,
+            password: PasswordArgs {
+                password_file: None,
+                unsafe_password: None,
+            },
+        }
+    }
 }
 
 /// Parses a `--bid` or `--ask` price for clap.

@@ -4,6 +4,7 @@
 //! content (`sell`, then `deliver` to the buyers who paid).
 
 mod deliver;
+mod delivering;
 mod earnings;
 mod sell;
 
@@ -13,7 +14,9 @@ pub use sell::{Listed, SellContentArgs};
 
 use super::exit::{with_status, ExitStatus};
 use super::interrupt;
-use super::market_run::{plain_choker, Market, MarketPrinter, MarketSummary, SellArgs, SellerDesk};
+use super::market_run::{
+    parse_ledger_interval, plain_choker, Market, MarketPrinter, MarketSummary, SellArgs, SellerDesk,
+};
 use super::stop_policy::{SeedPolicy, StopReason};
 use super::torrent_run::{self, Listening, PeerArgs, RunControl, StatePaths};
 use super::values::{parse_duration, parse_ratio, parse_size, parse_socket_addr, parse_web_seed};
@@ -171,6 +174,12 @@ pub struct RunArgs {
     pub torrent_down_limit: Option<u64>,
     #[command(flatten)]
     pub market: SellArgs,
+    /// Deliver the content key of this listing (of btt-seed sell; repeatable) to every buyer who paid for it (needs --wallet)
+    #[arg(long = "sell", value_name = "LISTING", requires = "wallet")]
+    pub sell: Vec<PathBuf>,
+    /// How often --sell looks on the ledger for paid purchases to deliver
+    #[arg(long, value_name = "DURATION", value_parser = parse_ledger_interval, default_value = "5s")]
+    pub deliver_every: Duration,
 }
 
 /// The clap definition, for man pages and completions.
@@ -476,6 +485,7 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let (events, market_events) = MarketEvents::channel();
     let printer = MarketPrinter::start(output.clone(), market_events);
     let desk = SellerDesk::open(&args.market, args.up_limit, events).await?;
+    let _delivering = start_delivering(&args, output).await?;
     let options = args.network.client_options(args.up_limit, args.down_limit);
     let mut client = Client::start(options).await?;
     let started = Instant::now();
@@ -526,6 +536,29 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     torrent_run::check_stopped(client.stop().await, output)?;
     printer.finish().await;
     Ok(status)
+}
+
+/// The delivery rounds of `--sell`, if any listing is given.
+async fn start_delivering(
+    args: &RunArgs,
+    output: &Output,
+) -> anyhow::Result<Option<delivering::Delivering>> {
+    let Some(wallet) = args
+        .market
+        .wallet
+        .as_deref()
+        .filter(|_| !args.sell.is_empty())
+    else {
+        return Ok(None);
+    };
+    let flags = delivering::SellFlags {
+        listings: &args.sell,
+        wallet,
+        ledger: &args.market.ledger,
+        password: &args.market.password,
+        every: args.deliver_every,
+    };
+    delivering::Delivering::start(flags, output).await.map(Some)
 }
 
 /// Prepares a torrent's data and adds it to the client.

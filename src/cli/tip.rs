@@ -1,19 +1,27 @@
 //! `btt-tip`: BTT with a memo. One tip (`btt-tip ADDRESS 5BTT --from alice`),
 //! a stream of NDJSON tip requests from stdin (`btt-tip - --from alice`),
 //! `watch` for the tips an address receives, and `fund` for crowdfunding
-//! campaigns held in the ledger's escrow.
+//! campaigns held in the ledger's escrow; `buy` for a creator's content
+//! (escrow, download, delivered key, decryption) and `purchases` for what a
+//! wallet bought.
 //!
 //! Every tip with a client id (`--id`, or `"id"` in a stream line) goes
 //! through the journal (`DATA/tips.sqlite`, see [`crate::tip::journal`]),
 //! so running the same input again after a crash never pays an id twice.
 
+mod buy;
 mod fund;
 mod pay;
+mod purchase_records;
+mod purchases;
 mod records;
 mod watch;
 pub mod when;
 
+pub use buy::BuyListingArgs;
 pub use fund::{FundArgs, FundCommand};
+pub use purchase_records::{PurchaseProof, PurchaseRecord};
+pub use purchases::PurchasesArgs;
 pub use records::{CampaignRecord, IncomingRecord, LineError, SummaryRecord, TipReceipt};
 pub use watch::WatchArgs;
 
@@ -32,9 +40,9 @@ use std::path::PathBuf;
 #[command(
     name = "btt-tip",
     version,
-    about = "Send BTT with a memo: tips, tip streams read from stdin, and crowdfunding with escrow",
+    about = "Send BTT with a memo: tips, tip streams read from stdin, crowdfunding with escrow, and purchases of content",
     after_help = after_help(),
-    override_usage = "btt-tip [OPTIONS] --from <WALLET> <TO> <AMOUNT>\n       btt-tip [OPTIONS] --from <WALLET> -\n       btt-tip [OPTIONS] <watch|fund> ...",
+    override_usage = "btt-tip [OPTIONS] --from <WALLET> <TO> <AMOUNT>\n       btt-tip [OPTIONS] --from <WALLET> -\n       btt-tip [OPTIONS] <watch|fund|buy|purchases> ...",
     args_conflicts_with_subcommands = true
 )]
 pub struct TipCli {
@@ -86,6 +94,10 @@ pub enum TipCommand {
     Watch(WatchArgs),
     /// Crowdfunding: create a campaign, pledge, show it, settle it after the deadline
     Fund(FundArgs),
+    /// Buy a listing: pay into escrow, download the encrypted file, get the seller's key, decrypt
+    Buy(Box<BuyListingArgs>),
+    /// What a wallet bought: each purchase from the ledger, with its files where known here
+    Purchases(PurchasesArgs),
 }
 
 fn after_help() -> String {
@@ -101,6 +113,8 @@ pub fn run(cli: TipCli, output: &Output) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Some(TipCommand::Watch(args)) => watch::run(&keys, &cli.ledger, &args, output),
         Some(TipCommand::Fund(args)) => fund::run(&keys, &cli.ledger, args, output),
+        Some(TipCommand::Buy(args)) => buy::run(&keys, &cli.ledger, &cli.global, *args, output),
+        Some(TipCommand::Purchases(args)) => purchases::run(&keys, &cli.ledger, args, output),
         None => pay::run(&keys, &cli.ledger, cli.tip, output),
     }
 }

@@ -1,5 +1,5 @@
-//! [`PaymentLedger`]: the payment operations of a ledger as an object-safe
-//! trait, so that a backend chosen at run time (the embedded SQLite ledger,
+//! [`PaymentLedger`]: the payment operations of a ledger (channels and
+//! purchase escrows) as an object-safe trait, so that a backend chosen at run time (the embedded SQLite ledger,
 //! a `btt-wallet node`, a TRON full node) can sit behind one
 //! `Arc<dyn PaymentLedger>` that a swarm session holds and shares with its
 //! peer tasks.
@@ -18,8 +18,9 @@
 
 use crate::amount::Token;
 use crate::ledger::{
-    ChannelId, ChannelRole, ChannelState, CloseChannel, Ledger, LedgerError, LedgerId, OpenChannel,
-    RedeemVoucher, RefundChannel, Signed,
+    ChannelId, ChannelRole, ChannelState, CloseChannel, DeliverPurchase, Ledger, LedgerError,
+    LedgerId, OpenChannel, OpenPurchase, PurchaseId, PurchaseRole, PurchaseState, RedeemVoucher,
+    RefundChannel, Signed,
 };
 use crate::tron::Address;
 use std::future::Future;
@@ -54,6 +55,26 @@ pub trait PaymentLedger: Send + Sync {
 
     /// Returns a channel's unredeemed funds to its payer after the timeout.
     fn refund_channel(&self, request: Signed<RefundChannel>) -> LedgerFuture<'_, ChannelState>;
+
+    /// Locks a purchase's price, signed by its buyer; an existing id with the same fields is returned as it is.
+    fn open_purchase(&self, request: Signed<OpenPurchase>) -> LedgerFuture<'_, PurchaseState>;
+
+    /// Stores a seller-signed sealed key and pays the seller, in one change.
+    fn deliver_purchase(&self, request: Signed<DeliverPurchase>)
+        -> LedgerFuture<'_, PurchaseState>;
+
+    /// Returns an undelivered purchase's price to its buyer, from the deadline on.
+    fn refund_purchase(&self, id: PurchaseId) -> LedgerFuture<'_, PurchaseState>;
+
+    /// A purchase's current state, `None` when the ledger has no such purchase.
+    fn purchase(&self, id: PurchaseId) -> LedgerFuture<'_, Option<PurchaseState>>;
+
+    /// Every purchase in which `address` has `role`.
+    fn purchases(
+        &self,
+        address: Address,
+        role: PurchaseRole,
+    ) -> LedgerFuture<'_, Vec<PurchaseState>>;
 }
 
 impl<L: Ledger> PaymentLedger for L {
@@ -87,6 +108,33 @@ impl<L: Ledger> PaymentLedger for L {
 
     fn refund_channel(&self, request: Signed<RefundChannel>) -> LedgerFuture<'_, ChannelState> {
         Box::pin(Ledger::refund_channel(self, request))
+    }
+
+    fn open_purchase(&self, request: Signed<OpenPurchase>) -> LedgerFuture<'_, PurchaseState> {
+        Box::pin(Ledger::open_purchase(self, request))
+    }
+
+    fn deliver_purchase(
+        &self,
+        request: Signed<DeliverPurchase>,
+    ) -> LedgerFuture<'_, PurchaseState> {
+        Box::pin(Ledger::deliver_purchase(self, request))
+    }
+
+    fn refund_purchase(&self, id: PurchaseId) -> LedgerFuture<'_, PurchaseState> {
+        Box::pin(Ledger::refund_purchase(self, id))
+    }
+
+    fn purchase(&self, id: PurchaseId) -> LedgerFuture<'_, Option<PurchaseState>> {
+        Box::pin(Ledger::purchase(self, id))
+    }
+
+    fn purchases(
+        &self,
+        address: Address,
+        role: PurchaseRole,
+    ) -> LedgerFuture<'_, Vec<PurchaseState>> {
+        Box::pin(Ledger::purchases(self, address, role))
     }
 }
 

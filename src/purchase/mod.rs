@@ -1,13 +1,17 @@
-//! Selling content: the content key and its commitment, the encrypted file
-//! (age v1 over a tar stream), the seller's signed listing, the content key
-//! sealed to one buyer, and the seller's store of content keys.
+//! Selling and buying content: the content key and its commitment, the
+//! encrypted file (age v1 over a tar stream), the seller's signed listing,
+//! the content key sealed to one buyer, the seller's store of content keys
+//! and delivery rounds, and the buyer's order, key check and journal.
 //!
 //! The torrent of a sale is of the encrypted file, so any client can seed it;
 //! only a buyer who unseals the key can read it, after checking the key
 //! against the listing's commitment. See `docs/purchases.md` for the formats.
 
+pub mod buyer;
 pub mod content;
 pub mod content_key;
+pub mod delivery;
+pub mod journal;
 pub mod key_store;
 pub mod listing;
 pub mod seal;

@@ -1,27 +1,23 @@
-//! `btt-seed deliver`: the seller's side of a purchase. Every open purchase
-//! on the ledger that pays the wallet, for a listing whose content key is in
-//! this data directory's key store, gets that key sealed to its buyer's
-//! public key and posted; the ledger releases the escrowed price to the
-//! seller in the same operation. A purchase past its deadline is left to be
-//! refunded; one of a listing whose key is not here is named on stderr and
-//! left open (another machine of the seller's may hold the key).
-//!
-//! Rerunning is safe: a delivered purchase is no longer open, and a
-//! delivery the ledger applied before a crash is found delivered.
+//! `btt-seed deliver`: one delivery round ([`crate::purchase::delivery`])
+//! for every listing whose content key is in this data directory's key
+//! store: each open purchase paying the wallet gets its key sealed to the
+//! buyer and posted, and the ledger pays the seller in the same operation.
+//! A purchase whose key is not here is named on stderr and left open.
+//! Rerunning is safe: a delivered purchase is no longer open.
 
 use crate::amount::{format_units, Token};
 use crate::cli::exit::ExitStatus;
 use crate::cli::keys::{Keys, PasswordArgs};
-use crate::cli::ledger_choice::{ledger_error, run_on_ledger, LedgerArgs, LedgerTask};
+use crate::cli::ledger_choice::{ledger_error, LedgerArgs};
+use crate::cli::tip::when::now_ms;
 use crate::config::Dirs;
-use crate::ledger::{DeliverPurchase, Ledger, PurchaseRole, PurchaseState, PurchaseStatus, Signed};
+use crate::ledger::PurchaseState;
 use crate::output::{Output, Record};
-use crate::purchase::{seal, KeyStore, SealContext};
+use crate::purchase::delivery::{ListingFilter, Round, Seller};
+use crate::purchase::KeyStore;
 use crate::tron::Address;
 use clap::Args;
-use k256::ecdsa::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// `btt-seed deliver`.
 #[derive(Debug, Args)]
@@ -53,7 +49,8 @@ pub struct Delivered {
 }
 
 impl Delivered {
-    fn of(state: &PurchaseState) -> Delivered {
+    /// The record of a delivered purchase.
+    pub fn of(state: &PurchaseState) -> Delivered {
         Delivered {
             purchase: hex::encode(state.id.0),
             buyer: state.buyer,
@@ -81,81 +78,32 @@ impl Record for Delivered {
 /// Runs `btt-seed deliver`.
 pub fn run(args: DeliverArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let seller = Keys::from_env(args.password.clone()).unlock_named(&args.wallet)?;
-    let task = DeliverTask {
-        seller: seller.signing_key().clone(),
-        keys: KeyStore::new(&Dirs::from_env()),
-        output,
+    let ledger = args.ledger.payment_ledger()?;
+    let keys = KeyStore::new(&Dirs::from_env());
+    let seller = Seller {
+        key: seller.signing_key(),
+        keys: &keys,
+        listings: &ListingFilter::All,
     };
-    run_on_ledger(&args.ledger, task)
+    let runtime = crate::cli::runtime()?;
+    let round = runtime
+        .block_on(seller.deliver_round(&*ledger, now_ms()))
+        .map_err(ledger_error)?;
+    print_round(&round, output)?;
+    Ok(ExitStatus::Success)
 }
 
-struct DeliverTask<'a> {
-    seller: SigningKey,
-    keys: KeyStore,
-    output: &'a Output,
-}
-
-impl LedgerTask for DeliverTask<'_> {
-    async fn run<L: Ledger>(self, ledger: &L) -> anyhow::Result<ExitStatus> {
-        let ledger_id = ledger.ledger_id().await.map_err(ledger_error)?;
-        let address = Address::from_public_key(self.seller.verifying_key());
-        let sold = ledger
-            .purchases(address, PurchaseRole::Seller)
-            .await
-            .map_err(ledger_error)?;
-        let now = now_ms();
-        let open = sold
-            .iter()
-            .filter(|state| state.status == PurchaseStatus::Open && state.deadline_ms > now);
-        for state in open {
-            let Some(request) = self.delivery(state) else {
-                continue;
-            };
-            let signed = Signed::sign(request, &self.seller, &ledger_id);
-            let delivered = ledger
-                .deliver_purchase(signed)
-                .await
-                .map_err(ledger_error)?;
-            self.output.record(&Delivered::of(&delivered))?;
-        }
-        Ok(ExitStatus::Success)
+/// Prints a round's deliveries as records and its skipped purchases on stderr.
+pub fn print_round(round: &Round, output: &Output) -> std::io::Result<()> {
+    for skipped in &round.skipped {
+        output.warn(format!(
+            "purchase {} left open: {}",
+            hex::encode(skipped.purchase.0),
+            skipped.reason
+        ));
     }
-}
-
-impl DeliverTask<'_> {
-    /// The delivery of `state`: its listing's key sealed to its buyer, or
-    /// `None` (said on stderr) when that can't be made here.
-    fn delivery(&self, state: &PurchaseState) -> Option<DeliverPurchase> {
-        let id = hex::encode(state.id.0);
-        let key = match self.keys.load(&state.listing) {
-            Ok(key) => key,
-            Err(error) => {
-                self.output
-                    .warn(format!("purchase {id} left open: {error}"));
-                return None;
-            }
-        };
-        let Ok(buyer) = VerifyingKey::from_sec1_bytes(&state.buyer_key.0) else {
-            self.output.warn(format!(
-                "purchase {id} left open: its buyer key is no curve point"
-            ));
-            return None;
-        };
-        let context = SealContext {
-            listing_digest: state.listing,
-            purchase_id: state.id.0,
-        };
-        let sealed = seal(&key, &buyer, &context);
-        Some(DeliverPurchase {
-            purchase: state.id,
-            sealed_key: sealed.as_bytes().to_vec(),
-        })
+    for state in &round.delivered {
+        output.record(&Delivered::of(state))?;
     }
-}
-
-fn now_ms() -> i64 {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+    Ok(())
 }

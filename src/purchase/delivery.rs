@@ -1,0 +1,116 @@
+//! The seller's delivery round: every open purchase on the ledger that pays
+//! the seller, for a listing whose content key is in the seller's key store,
+//! gets that key sealed to its buyer's public key and posted; the ledger
+//! releases the escrowed price to the seller in the same operation.
+//!
+//! A purchase past its deadline is left to be refunded. One whose key can't
+//! be sealed here (no key in this store: another machine of the seller's may
+//! hold it; or a buyer key that is no curve point) is returned as skipped,
+//! with why, and left open. A round is safe to repeat: a delivered purchase
+//! is no longer open, and a delivery the ledger applied before a crash is
+//! found delivered.
+
+use super::{seal, KeyStore, SealContext};
+use crate::ledger::{
+    DeliverPurchase, LedgerError, PurchaseId, PurchaseRole, PurchaseState, PurchaseStatus, Signed,
+};
+use crate::payment::PaymentLedger;
+use crate::tron::Address;
+use k256::ecdsa::{SigningKey, VerifyingKey};
+use std::collections::HashSet;
+
+/// Which of the seller's listings a round delivers.
+#[derive(Debug, Clone)]
+pub enum ListingFilter {
+    /// Every listing whose key is in the store (`btt-seed deliver`).
+    All,
+    /// Only these listing digests (`btt-seed run --sell`).
+    Only(HashSet<[u8; 32]>),
+}
+
+impl ListingFilter {
+    fn admits(&self, digest: &[u8; 32]) -> bool {
+        match self {
+            ListingFilter::All => true,
+            ListingFilter::Only(digests) => digests.contains(digest),
+        }
+    }
+}
+
+/// A purchase a round could not deliver, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The purchase left open.
+    pub purchase: PurchaseId,
+    /// Why, in one line.
+    pub reason: String,
+}
+
+/// What one round did.
+#[derive(Debug, Default)]
+pub struct Round {
+    /// The purchases delivered (and so paid), as the ledger now holds them.
+    pub delivered: Vec<PurchaseState>,
+    /// The open purchases left open.
+    pub skipped: Vec<Skipped>,
+}
+
+/// The seller's side of every purchase: its key, its key store, what it delivers.
+pub struct Seller<'a> {
+    /// The seller's wallet key, which signs each delivery.
+    pub key: &'a SigningKey,
+    /// Where the content keys of its listings are.
+    pub keys: &'a KeyStore,
+    /// Which listings it delivers.
+    pub listings: &'a ListingFilter,
+}
+
+impl Seller<'_> {
+    /// Delivers every open, unexpired purchase of the seller at `now_ms`.
+    pub async fn deliver_round(
+        &self,
+        ledger: &dyn PaymentLedger,
+        now_ms: i64,
+    ) -> Result<Round, LedgerError> {
+        let ledger_id = ledger.ledger_id().await?;
+        let address = Address::from_public_key(self.key.verifying_key());
+        let sold = ledger.purchases(address, PurchaseRole::Seller).await?;
+        let mut round = Round::default();
+        let open = sold.iter().filter(|state| {
+            state.status == PurchaseStatus::Open
+                && state.deadline_ms > now_ms
+                && self.listings.admits(&state.listing)
+        });
+        for state in open {
+            match self.delivery(state) {
+                Ok(request) => {
+                    let signed = Signed::sign(request, self.key, &ledger_id);
+                    round.delivered.push(ledger.deliver_purchase(signed).await?);
+                }
+                Err(reason) => round.skipped.push(Skipped {
+                    purchase: state.id,
+                    reason,
+                }),
+            }
+        }
+        Ok(round)
+    }
+
+    /// The delivery of `state`: its listing's key sealed to its buyer, or why not.
+    fn delivery(&self, state: &PurchaseState) -> Result<DeliverPurchase, String> {
+        let key = self
+            .keys
+            .load(&state.listing)
+            .map_err(|error| error.to_string())?;
+        let buyer = VerifyingKey::from_sec1_bytes(&state.buyer_key.0)
+            .map_err(|_| "its buyer key is no curve point".to_string())?;
+        let context = SealContext {
+            listing_digest: state.listing,
+            purchase_id: state.id.0,
+        };
+        Ok(DeliverPurchase {
+            purchase: state.id,
+            sealed_key: seal(&key, &buyer, &context).as_bytes().to_vec(),
+        })
+    }
+}

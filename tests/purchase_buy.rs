@@ -1,0 +1,433 @@
+//! `btt-tip buy` with real processes on 127.0.0.1: carol sells an album
+//! (`btt-seed sell`) and seeds it with `btt-seed run --sell`, which delivers
+//! the key to each paying buyer; alice buys it in one command. On the
+//! embedded ledger and on a `btt-wallet node`: the plain files equal the
+//! creator's byte for byte, the price moves once, a rerun charges nothing
+//! (also after `kill -9` of the buyer or of the seller), a damaged download
+//! is fetched again on rerun; a seller that never delivers is refunded at
+//! the deadline; a tampered or other-ledger listing is refused before
+//! anything is paid; a wrong key is reported with its proof and nothing is
+//! decrypted; aria2 seeds the encrypted torrent to a buyer.
+
+mod support;
+
+use btt::ledger::node::client::NodeClient;
+use btt::ledger::{DeliverPurchase, Ledger, LedgerId, PurchaseRole, PurchaseStatus, Signed};
+use btt::purchase::{seal, ContentKey, Listing, SealContext, SignedListing};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+use support::market::*;
+use support::{assert_trees_equal, make_tree, Aria2, Child, Seeder};
+
+/// The listing's price: 10 BTT.
+const PRICE: u128 = 10_000_000;
+
+/// A shop: carol's album, sold, with its listing and torrent.
+struct Shop {
+    market: Market,
+    /// The directory holding `album/`, `album.age` and `album.torrent`.
+    dir: PathBuf,
+    listing: PathBuf,
+}
+
+impl Shop {
+    fn open(backend: Backend) -> Shop {
+        let market = Market::new(backend);
+        let dir = market.env().dir("shop");
+        make_tree(
+            &dir,
+            &[
+                ("album/01.flac", 700_000),
+                ("album/02.flac", 123_457),
+                ("album/art/cover.jpg", 5_000),
+            ],
+        );
+        let listing = market.env().path().join("album.listing");
+        let mut sell = market.command("btt-seed");
+        sell.arg("sell")
+            .arg(dir.join("album"))
+            .args(["--price", "10BTT", "--wallet", "carol", "-o"])
+            .arg(&listing);
+        market.finish("btt-seed sell", sell);
+        Shop {
+            market,
+            dir,
+            listing,
+        }
+    }
+
+    fn torrent(&self) -> PathBuf {
+        self.dir.join("album.torrent")
+    }
+
+    /// `btt-seed run` of the encrypted torrent, delivering keys with `--sell` when `sell`.
+    fn seed(&self, sell: bool) -> Seeder {
+        let mut command = self.market.command("btt-seed");
+        command
+            .args(["run", "--no-dht", "--no-tracker", "--listen", "127.0.0.1:0"])
+            .arg("--data")
+            .arg(&self.dir)
+            .arg(self.torrent());
+        if sell {
+            command
+                .args(["--wallet", "carol", "--deliver-every", "1s", "--sell"])
+                .arg(&self.listing);
+        }
+        self.market.listening("btt-seed run", command)
+    }
+
+    /// `btt-tip buy` of `listing` by alice into `out`, from the peer `peer`.
+    fn buy_command(&self, listing: &Path, out: &Path, peer: &str, extra: &[&str]) -> Command {
+        let mut command = self.market.command("btt-tip");
+        command
+            .arg("buy")
+            .arg(listing)
+            .args(["--from", "alice", "-o"])
+            .arg(out)
+            .args(["--no-dht", "--no-tracker", "--listen", "127.0.0.1:0"])
+            .args(["--peer", peer])
+            .args(extra);
+        command
+    }
+
+    fn buy(&self, out: &Path, peer: &str, extra: &[&str]) -> Child {
+        let command = self.buy_command(&self.listing, out, peer, extra);
+        self.market.env().spawn("btt-tip buy", command)
+    }
+
+    fn signed_listing(&self) -> SignedListing {
+        SignedListing::parse(&std::fs::read(&self.listing).expect("listing")).expect("signed")
+    }
+
+    /// Fails unless `out` holds the creator's album and the encrypted file beside it.
+    fn assert_bought(&self, out: &Path) {
+        assert_trees_equal(&self.dir.join("album"), &out.join("album"));
+        assert_eq!(
+            std::fs::read(out.join("album.age")).expect("the download stays"),
+            std::fs::read(self.dir.join("album.age")).expect("the sold file")
+        );
+    }
+
+    fn tip(&self, args: &[&str]) -> Vec<Value> {
+        let mut command = self.market.command("btt-tip");
+        command.args(args);
+        self.market.finish("btt-tip", command)
+    }
+
+    fn status(&self) -> Value {
+        let listing = self.listing.display().to_string();
+        let records = self.tip(&["buy", &listing, "--from", "alice", "--status"]);
+        records.last().cloned().expect("a purchase record")
+    }
+}
+
+fn last_purchase(child: &Child) -> Value {
+    child
+        .json_records()
+        .into_iter()
+        .filter(|record| record["type"] == "purchase")
+        .last()
+        .unwrap_or_else(|| panic!("no purchase record\n{}", child.diagnostics()))
+}
+
+fn exit_code(child: &mut Child, timeout: Duration) -> i32 {
+    child
+        .wait_timeout(timeout)
+        .and_then(|status| status.code())
+        .unwrap_or_else(|| panic!("{} did not exit\n{}", child.label(), child.diagnostics()))
+}
+
+/// A sale end to end, a rerun that charges nothing, and a damaged
+/// download fetched again by a rerun without paying twice.
+fn a_sale(backend: Backend) {
+    let shop = Shop::open(backend);
+    let mut seller = shop.seed(true);
+    let out = shop.market.env().path().join("bought");
+    let mut buyer = shop.buy(&out, &seller.addr(), &[]);
+    buyer.wait_success(DOWNLOAD);
+    let receipt = last_purchase(&buyer);
+    assert_eq!(receipt["status"], "delivered", "{receipt}");
+    assert_eq!(receipt["name"], "album");
+    assert_eq!(receipt["plain_size"], 700_000 + 123_457 + 5_000);
+    shop.assert_bought(&out);
+    assert_eq!(shop.market.balance("alice"), FUNDS - PRICE);
+    assert_eq!(shop.market.balance("carol"), PRICE);
+
+    let listed = shop.tip(&["purchases", "--from", "alice"]);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["purchase"], receipt["purchase"]);
+    assert_eq!(listed[0]["status"], "delivered");
+    assert_eq!(listed[0]["path"], receipt["path"]);
+    assert_eq!(shop.status()["status"], "delivered");
+
+    let mut again = shop.buy(&out, &seller.addr(), &[]);
+    again.wait_success(COMMAND);
+    assert_eq!(last_purchase(&again)["purchase"], receipt["purchase"]);
+
+    damage(&out.join("album.age"), backend);
+    std::fs::remove_dir_all(out.join("album")).expect("rm album");
+    let mut repaired = shop.buy(&out, &seller.addr(), &[]);
+    repaired.wait_success(DOWNLOAD);
+    shop.assert_bought(&out);
+    assert_eq!(shop.market.balance("alice"), FUNDS - PRICE, "paid once");
+    assert_eq!(shop.market.balance("carol"), PRICE);
+    seller.child.terminate();
+    let deliveries = records_of(&seller.child, "delivery");
+    assert_eq!(deliveries.len(), 1, "{deliveries:?}");
+}
+
+/// Truncates the file on one backend's run and flips bytes inside it on the other's.
+fn damage(path: &Path, backend: Backend) {
+    let mut bytes = std::fs::read(path).expect("read");
+    match backend {
+        Backend::Embedded => bytes.truncate(bytes.len() / 2),
+        Backend::Node => {
+            let middle = bytes.len() / 2;
+            for byte in &mut bytes[middle..middle + 100] {
+                *byte ^= 0x5a;
+            }
+        }
+    }
+    std::fs::write(path, bytes).expect("write");
+}
+
+fn records_of(child: &Child, kind: &str) -> Vec<Value> {
+    child
+        .json_records()
+        .into_iter()
+        .filter(|record| record["type"] == kind)
+        .collect()
+}
+
+#[test]
+fn a_sale_on_the_embedded_ledger() {
+    a_sale(Backend::Embedded);
+}
+
+#[test]
+fn a_sale_on_a_ledger_node() {
+    a_sale(Backend::Node);
+}
+
+#[test]
+fn a_seller_that_never_delivers_is_refunded_at_the_deadline() {
+    let shop = Shop::open(Backend::Embedded);
+    let mut seller = shop.seed(false);
+    let out = shop.market.env().path().join("bought");
+    let mut buyer = shop.buy(&out, &seller.addr(), &["--deadline", "4s"]);
+    assert_eq!(
+        exit_code(&mut buyer, DOWNLOAD),
+        4,
+        "{}",
+        buyer.diagnostics()
+    );
+    assert!(
+        buyer.stderr().contains("did not deliver"),
+        "{}",
+        buyer.stderr()
+    );
+    assert!(
+        out.join("album.age").exists(),
+        "the encrypted file downloaded"
+    );
+    assert!(
+        !out.join("album").exists(),
+        "nothing to decrypt without a key"
+    );
+    assert_eq!(
+        shop.market.balance("alice"),
+        FUNDS,
+        "refunded to the base unit"
+    );
+    assert_eq!(shop.market.balance("carol"), 0);
+    assert_eq!(shop.status()["status"], "refunded");
+    seller.child.terminate();
+}
+
+/// A listing like the shop's, with `change` made, signed by carol, in `NAME.listing`.
+fn resigned(shop: &Shop, name: &str, change: impl FnOnce(&mut Listing)) -> PathBuf {
+    let mut listing = shop.signed_listing().listing;
+    change(&mut listing);
+    let path = shop.market.env().path().join(format!("{name}.listing"));
+    let json = listing.sign(&signing_key(CAROL_KEY)).to_json();
+    std::fs::write(&path, json).expect("write listing");
+    path
+}
+
+#[test]
+fn listings_that_do_not_check_are_refused_before_anything_is_paid() {
+    let shop = Shop::open(Backend::Embedded);
+    let out = shop.market.env().path().join("bought");
+    let text = std::fs::read_to_string(&shop.listing).expect("listing");
+    let cheaper = text.replace("\"price\":\"10000000\"", "\"price\":\"1\"");
+    assert_ne!(cheaper, text, "the price is in the listing");
+    let tampered = shop.market.env().path().join("tampered.listing");
+    std::fs::write(&tampered, cheaper).expect("write");
+    let other_ledger = resigned(&shop, "other-ledger", |listing| {
+        listing.ledger = LedgerId([9; 32])
+    });
+    let expired = resigned(&shop, "expired", |listing| listing.expires = 1_000_000);
+    let wrong_magnet = resigned(&shop, "wrong-magnet", |listing| {
+        listing.magnet = "magnet:?xt=urn:btih:0101010101010101010101010101010101010101".into()
+    });
+    for (listing, message) in [
+        (&tampered, "not signed by its seller"),
+        (&other_ledger, "is for ledger"),
+        (&expired, "expired"),
+        (&wrong_magnet, "magnet is not of its info-hash"),
+    ] {
+        let command = shop.buy_command(listing, &out, "127.0.0.1:9", &[]);
+        let mut buyer = shop.market.env().spawn("btt-tip buy", command);
+        assert_eq!(exit_code(&mut buyer, COMMAND), 3, "{}", buyer.diagnostics());
+        assert!(buyer.stderr().contains(message), "{}", buyer.stderr());
+    }
+    assert_eq!(shop.market.balance("alice"), FUNDS);
+    assert!(shop.tip(&["purchases", "--from", "alice"]).is_empty());
+}
+
+#[test]
+fn a_wrong_key_is_reported_with_its_proof_and_nothing_is_decrypted() {
+    let shop = Shop::open(Backend::Node);
+    let mut seller = shop.seed(false);
+    let out = shop.market.env().path().join("bought");
+    let mut buyer = shop.buy(&out, &seller.addr(), &["--deadline", "2m"]);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let node = NodeClient::new(shop.market.node_url()).expect("client");
+    let ledger = runtime.block_on(Ledger::ledger_id(&node)).expect("id");
+    let carol = signing_key(CAROL_KEY);
+    let open = wait_for_open_purchase(&runtime, &node, &carol);
+    let listing = shop.signed_listing();
+    let wrong = ContentKey::generate();
+    let buyer_key = k256::ecdsa::VerifyingKey::from_sec1_bytes(&open.buyer_key.0).expect("key");
+    let context = SealContext {
+        listing_digest: listing.digest(),
+        purchase_id: open.id.0,
+    };
+    let sealed = seal(&wrong, &buyer_key, &context).as_bytes().to_vec();
+    let delivery = DeliverPurchase {
+        purchase: open.id,
+        sealed_key: sealed.clone(),
+    };
+    runtime
+        .block_on(Ledger::deliver_purchase(
+            &node,
+            Signed::sign(delivery, &carol, &ledger),
+        ))
+        .expect("delivered");
+    assert_eq!(
+        exit_code(&mut buyer, DOWNLOAD),
+        1,
+        "{}",
+        buyer.diagnostics()
+    );
+    let proofs = records_of(&buyer, "purchase_proof");
+    assert_eq!(proofs.len(), 1, "{}", buyer.diagnostics());
+    assert_eq!(proofs[0]["escrow"]["sealed_key"], hex::encode(&sealed));
+    assert_eq!(
+        proofs[0]["listing"]["signature"],
+        serde_json::to_value(&listing).unwrap()["signature"]
+    );
+    assert!(
+        buyer
+            .stderr()
+            .contains("does not match the listing's key commitment"),
+        "{}",
+        buyer.stderr()
+    );
+    assert!(!out.join("album").exists(), "nothing decrypted");
+    seller.child.terminate();
+}
+
+/// The first open purchase paying `seller`, once the buyer has opened it.
+fn wait_for_open_purchase(
+    runtime: &tokio::runtime::Runtime,
+    node: &NodeClient,
+    seller: &k256::ecdsa::SigningKey,
+) -> btt::ledger::PurchaseState {
+    let deadline = Instant::now() + COMMAND;
+    loop {
+        let sold = runtime
+            .block_on(Ledger::purchases(
+                node,
+                address_of(seller),
+                PurchaseRole::Seller,
+            ))
+            .expect("purchases");
+        if let Some(open) = sold
+            .into_iter()
+            .find(|state| state.status == PurchaseStatus::Open)
+        {
+            return open;
+        }
+        assert!(Instant::now() < deadline, "no purchase was opened");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn kill_9_of_the_buyer_after_paying_then_a_rerun_charges_once() {
+    let shop = Shop::open(Backend::Embedded);
+    let mut seller = shop.seed(false);
+    let out = shop.market.env().path().join("bought");
+    let mut first = shop.buy(&out, &seller.addr(), &[]);
+    let opened = first.read_record(COMMAND, "purchase");
+    assert_eq!(opened["status"], "open");
+    kill_9(&mut first);
+    assert_eq!(shop.market.balance("alice"), FUNDS - PRICE);
+    seller.child.terminate();
+
+    let mut seller = shop.seed(true);
+    let mut rerun = shop.buy(&out, &seller.addr(), &[]);
+    rerun.wait_success(DOWNLOAD);
+    assert_eq!(last_purchase(&rerun)["purchase"], opened["purchase"]);
+    shop.assert_bought(&out);
+    assert_eq!(shop.market.balance("alice"), FUNDS - PRICE, "charged once");
+    assert_eq!(shop.market.balance("carol"), PRICE);
+    seller.child.terminate();
+}
+
+#[test]
+fn kill_9_of_the_seller_after_delivering_then_a_restart_delivers_nothing_twice() {
+    let shop = Shop::open(Backend::Node);
+    let mut seller = shop.seed(true);
+    let out = shop.market.env().path().join("bought");
+    let mut buyer = shop.buy(&out, &seller.addr(), &[]);
+    let delivered = seller.child.read_record(DOWNLOAD, "delivery");
+    kill_9(&mut seller.child);
+    assert_eq!(shop.market.balance("carol"), PRICE);
+
+    let mut restarted = shop.seed(true);
+    let mut rerun_buyer = None;
+    if exit_code(&mut buyer, DOWNLOAD) != 0 {
+        // The buyer may have lost its seeder mid-download: continue from the restarted one.
+        let mut rerun = shop.buy(&out, &restarted.addr(), &[]);
+        rerun.wait_success(DOWNLOAD);
+        rerun_buyer = Some(rerun);
+    }
+    let receipt = last_purchase(rerun_buyer.as_ref().unwrap_or(&buyer));
+    assert_eq!(receipt["purchase"], delivered["purchase"]);
+    shop.assert_bought(&out);
+    std::thread::sleep(Duration::from_secs(3));
+    restarted.child.terminate();
+    assert!(records_of(&restarted.child, "delivery").is_empty());
+    assert_eq!(shop.market.balance("carol"), PRICE, "paid once");
+    assert_eq!(shop.market.balance("alice"), FUNDS - PRICE);
+}
+
+/// aria2 1.36.0 seeds the encrypted torrent; carol only delivers the key.
+#[test]
+fn aria2_seeds_the_encrypted_torrent_to_a_buyer() {
+    let shop = Shop::open(Backend::Embedded);
+    let mut aria2 = Aria2::seed(shop.market.env(), &shop.torrent(), &shop.dir);
+    let mut deliverer = shop.seed(true);
+    let out = shop.market.env().path().join("bought");
+    let torrent = shop.torrent().display().to_string();
+    let mut buyer = shop.buy(&out, &aria2.addr(), &["--torrent", &torrent]);
+    buyer.wait_success(DOWNLOAD);
+    shop.assert_bought(&out);
+    assert_eq!(shop.market.balance("carol"), PRICE);
+    deliverer.child.terminate();
+    aria2.child.terminate();
+}
