@@ -91,6 +91,8 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l redeem-every -
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l sell -d 'Deliver the content key of this listing (of btt-seed sell; repeatable) to every buyer who paid for it (needs --wallet)' -r -F
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l deliver-every -d 'How often --sell looks on the ledger for paid purchases to deliver' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l no-tracker -d 'Do not announce to the torrent\'s trackers'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l dht -d 'Find and announce peers through the DHT (the default; never for private torrents)'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l no-dht -d 'Do not use the DHT'

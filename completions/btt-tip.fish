@@ -41,6 +41,8 @@ complete -c btt-tip -n "__fish_btt_tip_needs_command" -s h -l help -d 'Print hel
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -s V -l version -d 'Print version'
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -a "watch" -d 'Print each transfer ADDRESS receives, once and in order, and follow new ones'
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -a "fund" -d 'Crowdfunding: create a campaign, pledge, show it, settle it after the deadline'
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -a "buy" -d 'Buy a listing: pay into escrow, download the encrypted file, get the seller\'s key, decrypt'
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -a "purchases" -d 'What a wallet bought: each purchase from the ledger, with its files where known here'
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l since -d 'Start from this long ago (1h, 30m) or this time (2026-05-01T12:00:00Z); default: now' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l interval -d 'How often to ask the ledger for new transfers' -r
@@ -109,9 +111,50 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show a campaign: raised, goal, deadline, pledgers'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from help" -f -a "settle" -d 'After the deadline: pay the beneficiary if the goal was met, else refund every pledger'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and not __fish_seen_subcommand_from watch fund help" -f -a "watch" -d 'Print each transfer ADDRESS receives, once and in order, and follow new ones'
-complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and not __fish_seen_subcommand_from watch fund help" -f -a "fund" -d 'Crowdfunding: create a campaign, pledge, show it, settle it after the deadline'
-complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and not __fish_seen_subcommand_from watch fund help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l from -d 'Wallet that pays' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -s o -l output -d 'Directory for the encrypted download and the plain files' -r -F
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l torrent -d 'The listing\'s .torrent file, instead of fetching its metadata from peers by the magnet' -r -F
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l deadline -d 'How long the seller has to deliver the key; after it the price is refunded' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l journal -d 'The purchase journal (default: DATA/purchases.sqlite)' -r -F
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l peer -d 'Connect to this peer as well (repeatable): `IP:PORT`, an IPv6 address in brackets (`[::1]:6881`)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l listen -d 'Address to accept peers on, IPv4 or IPv6 (`[::1]:6881`) [default: port 6881, or the next free one, on every IPv4 and every IPv6 address]' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l max-peers -d 'The most peers connected at once, per torrent' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l max-connections -d 'The most peer connections of the whole process, over every torrent' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l encryption -d 'Encryption of peer connections (MSE/PE): `prefer` dials encrypted and falls back to plain, and accepts both; `require` refuses plain peers; `off` speaks plain only' -r -f -a "require\t'RC4-encrypted connections only'
+prefer\t'Encrypted when the peer can, else plain'
+off\t'Plain BitTorrent only'"
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l dht-listen -d 'UDP address of the DHT node, answering queries at once; implies --dht [default: the --listen address]' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l dht-bootstrap -d 'Join the DHT through this node (repeatable; implies --dht); `none` starts a new network without the public routers, which are used only when neither this nor a saved routing table exists' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l up-limit -d 'Upload limit per second while downloading, e.g. 2MiB' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l down-limit -d 'Download limit per second, e.g. 10MiB' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l stall-timeout -d 'Give up the download (exit 4; the purchase stands, rerun to continue) when no data arrives for this long' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l status -d 'Only say where this listing\'s purchase stands (refunding it when the deadline passed undelivered)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l no-tracker -d 'Do not announce to the torrent\'s trackers'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l dht -d 'Find and announce peers through the DHT (the default; never for private torrents)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l no-dht -d 'Do not use the DHT'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l from -d 'Wallet whose purchases to list' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l journal -d 'The purchase journal (default: DATA/purchases.sqlite)' -r -F
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -s h -l help -d 'Print help'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and not __fish_seen_subcommand_from watch fund buy purchases help" -f -a "watch" -d 'Print each transfer ADDRESS receives, once and in order, and follow new ones'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and not __fish_seen_subcommand_from watch fund buy purchases help" -f -a "fund" -d 'Crowdfunding: create a campaign, pledge, show it, settle it after the deadline'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and not __fish_seen_subcommand_from watch fund buy purchases help" -f -a "buy" -d 'Buy a listing: pay into escrow, download the encrypted file, get the seller\'s key, decrypt'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and not __fish_seen_subcommand_from watch fund buy purchases help" -f -a "purchases" -d 'What a wallet bought: each purchase from the ledger, with its files where known here'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and not __fish_seen_subcommand_from watch fund buy purchases help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and __fish_seen_subcommand_from fund" -f -a "create" -d 'Start a campaign: pledges are locked until it is settled after the deadline'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and __fish_seen_subcommand_from fund" -f -a "pledge" -d 'Lock an amount in a campaign until it is settled'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and __fish_seen_subcommand_from fund" -f -a "status" -d 'Show a campaign: raised, goal, deadline, pledgers'

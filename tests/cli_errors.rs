@@ -565,7 +565,7 @@ fn bad_market_flags_are_one_usage_line_each() {
     let env = TestEnv::new();
     let torrent = env.path().join("good.torrent");
     std::fs::write(&torrent, good_torrent()).expect("write torrent");
-    let cases: [(&str, &[&str], &str); 7] = [
+    let cases: [(&str, &[&str], &str); 10] = [
         (
             "btt-get",
             &["--bid", "0.01BTT", "--budget", "1BTT", "--wallet", "a"],
@@ -608,6 +608,25 @@ fn bad_market_flags_are_one_usage_line_each() {
                 "100ms",
             ],
             "once a second",
+        ),
+        (
+            "btt-seed",
+            &[
+                "run",
+                "--wallet",
+                "c",
+                "--sell",
+                "album.listing",
+                "--deliver-every",
+                "100ms",
+            ],
+            "once a second",
+        ),
+        ("btt-seed", &["run", "--sell", "album.listing"], "--wallet"),
+        (
+            "btt-tip",
+            &["buy", "--from", "a", "--deadline", "soon"],
+            "--deadline",
         ),
     ];
     assert_usage_errors(&env, &torrent, &cases);

@@ -127,8 +127,7 @@ fn last_purchase(child: &Child) -> Value {
     child
         .json_records()
         .into_iter()
-        .filter(|record| record["type"] == "purchase")
-        .last()
+        .rfind(|record| record["type"] == "purchase")
         .unwrap_or_else(|| panic!("no purchase record\n{}", child.diagnostics()))
 }
 

@@ -89,8 +89,8 @@ pub fn run(
     args: BuyListingArgs,
     output: &Output,
 ) -> anyhow::Result<ExitStatus> {
-    let buyer = keys.unlock_named(&args.from)?.signing_key().clone();
     let listing = read_listing(&args.listing)?;
+    let buyer = keys.unlock_named(&args.from)?.signing_key().clone();
     let payment_ledger = ledger.payment_ledger()?;
     let journal_path = args
         .journal
