@@ -13,7 +13,7 @@ mod support;
 
 use btt::ledger::node::client::NodeClient;
 use btt::ledger::{DeliverPurchase, Ledger, LedgerId, PurchaseRole, PurchaseStatus, Signed};
-use btt::purchase::{seal, ContentKey, Listing, SealContext, SignedListing};
+use btt::purchase::{seal, ContentKey, KeyStore, Listing, SealContext, SignedListing};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -336,6 +336,66 @@ fn a_wrong_key_is_reported_with_its_proof_and_nothing_is_decrypted() {
         buyer.stderr()
     );
     assert!(!out.join("album").exists(), "nothing decrypted");
+    seller.child.terminate();
+}
+
+/// A seller whose listed file is truncated (the torrent and the listing
+/// made of the bad file, with the true key): the key checks, the download
+/// verifies, and decryption fails on the missing last chunk; the buyer gets
+/// a clear error and the proof, and no partial plain files.
+#[test]
+fn a_listed_file_that_is_truncated_is_reported_with_its_proof() {
+    let shop = Shop::open(Backend::Embedded);
+    let age = shop.dir.join("album.age");
+    let bytes = std::fs::read(&age).expect("age");
+    std::fs::write(&age, &bytes[..bytes.len() - 1000]).expect("truncate");
+    let mut create = shop.market.command("btt-seed");
+    create
+        .arg("create")
+        .arg(&age)
+        .args(["--force", "-o"])
+        .arg(shop.torrent());
+    let created = shop.market.finish("btt-seed create", create);
+    let magnet = created[0]["torrent"]["magnet"]
+        .as_str()
+        .expect("magnet")
+        .to_string();
+    let info_hash = created[0]["torrent"]["info_hash"].clone();
+    let sold = shop.signed_listing().digest();
+    let listing = resigned(&shop, "album", |listing| {
+        listing.info_hash = serde_json::from_value(info_hash).expect("info-hash");
+        listing.magnet = magnet;
+    });
+    std::fs::rename(&listing, &shop.listing).expect("replace the listing");
+    let keys = KeyStore::at(shop.market.env().path().join("btt-home/listing-keys"));
+    let key = keys.load(&sold).expect("the sold key");
+    keys.save(&shop.signed_listing().digest(), &key)
+        .expect("the same key for the new listing");
+    let mut seller = shop.seed(true);
+    let out = shop.market.env().path().join("bought");
+    let mut buyer = shop.buy(&out, &seller.addr(), &[]);
+    assert_eq!(
+        exit_code(&mut buyer, DOWNLOAD),
+        1,
+        "{}",
+        buyer.diagnostics()
+    );
+    assert!(
+        buyer
+            .stderr()
+            .contains("does not decrypt with the listing's key"),
+        "{}",
+        buyer.stderr()
+    );
+    let proofs = records_of(&buyer, "purchase_proof");
+    assert_eq!(proofs.len(), 1, "{}", buyer.diagnostics());
+    assert_eq!(proofs[0]["escrow"]["status"], "delivered");
+    assert!(!out.join("album").exists(), "no partial plain files");
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .expect("out")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "only album.age: {leftovers:?}");
     seller.child.terminate();
 }
 

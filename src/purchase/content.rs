@@ -68,6 +68,22 @@ pub enum ContentError {
     Exists { path: PathBuf },
 }
 
+impl ContentError {
+    /// Whether the encrypted file itself is bad (not the disk, nor the
+    /// output directory): its header, a chunk, or the archive inside.
+    pub fn is_bad_content(&self) -> bool {
+        matches!(
+            self,
+            ContentError::Header { .. }
+                | ContentError::Truncated { .. }
+                | ContentError::Corrupted { .. }
+                | ContentError::Archive { .. }
+                | ContentError::UnsafeEntry { .. }
+                | ContentError::Empty { .. }
+        )
+    }
+}
+
 /// What [`encrypt_to`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Encrypted {

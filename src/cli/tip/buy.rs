@@ -381,20 +381,28 @@ impl Purchase<'_> {
 
     /// The delivered key, or the proof that it is not the listing's.
     fn content_key(&self, state: &PurchaseState) -> anyhow::Result<ContentKey> {
-        open_delivery(state, &self.listing, &self.buyer).or_else(|problem| {
-            self.output.record(&PurchaseProof {
-                purchase: hex::encode(state.id.0),
-                problem: problem.to_string(),
-                listing: serde_json::from_str(&self.listing.to_json())
-                    .expect("a listing is JSON"),
-                escrow: state.clone(),
-            })?;
-            let error = anyhow::anyhow!(
-                "purchase {}: {problem} (the purchase_proof record holds the signed listing and the sealed key)",
-                hex::encode(state.id.0)
-            );
-            Err(with_status(ExitStatus::Failure, error))
-        })
+        open_delivery(state, &self.listing, &self.buyer)
+            .or_else(|problem| Err(self.proven(state, &problem)?))
+    }
+
+    /// Prints the proof that the seller's delivery is not what the listing
+    /// promised, and the error (exit 1) that says so.
+    fn proven(
+        &self,
+        state: &PurchaseState,
+        problem: &dyn std::fmt::Display,
+    ) -> anyhow::Result<anyhow::Error> {
+        self.output.record(&PurchaseProof {
+            purchase: hex::encode(state.id.0),
+            problem: problem.to_string(),
+            listing: serde_json::from_str(&self.listing.to_json()).expect("a listing is JSON"),
+            escrow: state.clone(),
+        })?;
+        let error = anyhow::anyhow!(
+            "purchase {}: {problem} (the purchase_proof record holds the signed listing and the sealed key)",
+            hex::encode(state.id.0)
+        );
+        Ok(with_status(ExitStatus::Failure, error))
     }
 
     /// Decrypts `encrypted` into `-o` and prints the receipt.
@@ -410,9 +418,17 @@ impl Purchase<'_> {
             .progress(self.listing.listing.size, "decrypting");
         let decrypted = decrypt_with_progress(encrypted, key, &self.args.output, &|done| {
             progress.set_position(done)
-        })
-        .map_err(failure)?;
+        });
         progress.finish();
+        let decrypted = match decrypted {
+            Ok(decrypted) => decrypted,
+            Err(error) if error.is_bad_content() => {
+                let problem =
+                    format!("the listed file does not decrypt with the listing's key: {error}");
+                return Err(self.proven(state, &problem)?);
+            }
+            Err(error) => return Err(failure(error)),
+        };
         self.journal
             .mark_decrypted(&entry.purchase, &decrypted.path)
             .map_err(failure)?;
