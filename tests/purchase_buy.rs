@@ -6,8 +6,9 @@
 //! (also after `kill -9` of the buyer or of the seller), a damaged download
 //! is fetched again on rerun; a seller that never delivers is refunded at
 //! the deadline; a tampered or other-ledger listing is refused before
-//! anything is paid; a wrong key is reported with its proof and nothing is
-//! decrypted; aria2 seeds the encrypted torrent to a buyer.
+//! anything is paid; a wrong key, and a listed file that does not decrypt,
+//! are reported with the proof and nothing is decrypted; aria2 seeds the
+//! encrypted torrent to a buyer.
 
 mod support;
 
