@@ -18,15 +18,12 @@
 //!   the journal ([`lock_file`]), so two processes paying from one wallet
 //!   take turns per tip instead of racing on one id.
 
+use crate::journal_file;
 use crate::ledger::LedgerId;
 use crate::tron::{Address, SignedTransaction, TxError};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use thiserror::Error;
-
-/// How long a write waits for another process holding the journal.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS tips (
@@ -158,30 +155,12 @@ impl Journal {
 
     /// Opens (creating if needed) the journal at `path`.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
-        if let Some(parent) = path
-            .parent()
-            .filter(|parent| !parent.as_os_str().is_empty())
-        {
-            crate::config::Dirs::create_private(parent).map_err(|error| {
-                JournalError::Directory {
-                    path: parent.to_path_buf(),
-                    error,
-                }
-            })?;
-        }
-        let open_error = |error| JournalError::Open {
-            path: path.to_path_buf(),
-            error,
-        };
-        let connection = Connection::open(path).map_err(open_error)?;
-        connection.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
-        connection
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(open_error)?;
-        connection
-            .pragma_update(None, "synchronous", "FULL")
-            .map_err(open_error)?;
-        connection.execute_batch(SCHEMA).map_err(open_error)?;
+        let connection = journal_file::open(path, SCHEMA).map_err(|error| match error {
+            journal_file::OpenError::Directory { path, error } => {
+                JournalError::Directory { path, error }
+            }
+            journal_file::OpenError::Open { path, error } => JournalError::Open { path, error },
+        })?;
         Ok(Journal {
             connection,
             path: path.to_path_buf(),
@@ -195,13 +174,7 @@ impl Journal {
 
     /// The lock file of `sender`'s entries: `JOURNAL.ADDRESS.lock`.
     pub fn lock_path(&self, sender: &Address) -> PathBuf {
-        let mut name = self
-            .path
-            .file_name()
-            .map(std::ffi::OsStr::to_os_string)
-            .unwrap_or_default();
-        name.push(format!(".{sender}.lock"));
-        self.path.with_file_name(name)
+        journal_file::lock_path(&self.path, sender)
     }
 
     /// The entry of `id`, if any.
