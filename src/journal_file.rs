@@ -9,37 +9,45 @@ use crate::tron::Address;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use thiserror::Error;
 
 /// How long a write waits for another process holding the file.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why a journal file could not be opened.
-#[derive(Debug)]
+#[derive(Debug, Error)]
 pub enum OpenError {
     /// Its directory could not be created.
+    #[error("cannot create the directory of the {what} {path}: {error}")]
     Directory {
+        what: &'static str,
         path: PathBuf,
         error: std::io::Error,
     },
     /// The file could not be opened or set up.
+    #[error("cannot open the {what} {path}: {error}")]
     Open {
+        what: &'static str,
         path: PathBuf,
         error: rusqlite::Error,
     },
 }
 
-/// Opens (creating if needed) the journal file at `path` with `schema`.
-pub fn open(path: &Path, schema: &str) -> Result<Connection, OpenError> {
+/// Opens (creating if needed) the journal file at `path` with `schema`;
+/// `what` names it in errors ("tip journal").
+pub fn open(path: &Path, schema: &str, what: &'static str) -> Result<Connection, OpenError> {
     if let Some(parent) = path
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())
     {
         crate::config::Dirs::create_private(parent).map_err(|error| OpenError::Directory {
+            what,
             path: parent.to_path_buf(),
             error,
         })?;
     }
     let open_error = |error| OpenError::Open {
+        what,
         path: path.to_path_buf(),
         error,
     };

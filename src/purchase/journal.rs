@@ -42,18 +42,9 @@ CREATE INDEX IF NOT EXISTS purchases_by_id ON purchases (purchase);
 /// Why the journal could not be read or written.
 #[derive(Debug, Error)]
 pub enum JournalError {
-    /// The file could not be opened or set up.
-    #[error("cannot open the purchase journal {path}: {error}")]
-    Open {
-        path: PathBuf,
-        error: rusqlite::Error,
-    },
-    /// Its directory could not be created.
-    #[error("cannot create the directory of the purchase journal {path}: {error}")]
-    Directory {
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    /// The file or its directory could not be opened or set up.
+    #[error(transparent)]
+    Open(#[from] journal_file::OpenError),
     /// A read or write failed.
     #[error("purchase journal {path}: {doing} failed: {error}")]
     Storage {
@@ -107,12 +98,7 @@ impl Journal {
 
     /// Opens (creating if needed) the journal at `path`.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
-        let connection = journal_file::open(path, SCHEMA).map_err(|error| match error {
-            journal_file::OpenError::Directory { path, error } => {
-                JournalError::Directory { path, error }
-            }
-            journal_file::OpenError::Open { path, error } => JournalError::Open { path, error },
-        })?;
+        let connection = journal_file::open(path, SCHEMA, "purchase journal")?;
         Ok(Journal {
             connection,
             path: path.to_path_buf(),
