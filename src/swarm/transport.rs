@@ -182,13 +182,13 @@ async fn bind_utp(addr: SocketAddr) -> io::Result<Arc<UtpSocketUdp>> {
 /// The crate's bind error as the `io::Error` inside it, so a taken port
 /// stays `AddrInUse`.
 fn utp_bind_error(error: librqbit_utp::Error) -> io::Error {
-    let kind = std::iter::successors(
-        Some(&error as &(dyn std::error::Error + 'static)),
-        |error| error.source(),
-    )
-    .find_map(|error| error.downcast_ref::<io::Error>())
-    .map_or(io::ErrorKind::Other, io::Error::kind);
-    io::Error::new(kind, error.to_string())
+    match error {
+        librqbit_utp::Error::Dualstack(inner) => match *inner {
+            librqbit_dualstack_sockets::Error::Bind(error) => error,
+            other => io::Error::other(other),
+        },
+        other => io::Error::other(other),
+    }
 }
 
 /// One peer connection's byte stream, over TCP or uTP.
