@@ -65,19 +65,49 @@ fn the_listening_record_names_the_utp_port_beside_tcp_and_none_with_utp_off() {
     assert_eq!(listening.utp, None);
 }
 
-#[test]
-fn btt_get_with_utp_off_does_not_reach_a_utp_only_seeder() {
-    let fixture = Fixture::new(CONTENT, &[]);
-    let seeder = fixture.seed("seeder", &["--no-tracker", "--utp", "only"]);
-    let peer = seeder.addr();
-    let extra = ["--no-tracker", "--utp", "off", "--peer", &peer];
-    let (mut leecher, _out) = fixture.get("leecher", &extra);
-    // No TCP listener there: every dial is refused, and nothing arrives.
-    std::thread::sleep(Duration::from_secs(3));
+/// Runs btt-get with `--utp off` against `peer` for a few seconds and
+/// asserts that nothing arrived.
+fn nothing_arrives_over_tcp_from(fixture: &Fixture, peer: &str) {
+    let extra = ["--no-tracker", "--utp", "off", "--peer", peer];
+    let (mut leecher, _out) = fixture.get("tcp-only", &extra);
+    std::thread::sleep(Duration::from_secs(4));
     leecher.terminate();
     let summary: Summary = last_record(&leecher, "summary");
     assert!(!summary.complete);
     assert_eq!(summary.downloaded, 0, "{}", leecher.diagnostics());
+}
+
+#[test]
+fn btt_get_with_utp_off_does_not_reach_a_utp_only_seeder() {
+    let fixture = Fixture::new(CONTENT, &[]);
+    let seeder = fixture.seed("seeder", &["--no-tracker", "--utp", "only"]);
+    nothing_arrives_over_tcp_from(&fixture, &seeder.addr());
+}
+
+/// The control for the libtorrent tests: with TCP off, libtorrent serves
+/// nothing over TCP, so what btt gets from it came over uTP.
+#[test]
+fn btt_get_with_utp_off_gets_nothing_from_libtorrent_with_tcp_off() {
+    let fixture = Fixture::new(CONTENT, &["--piece-length", "64KiB"]);
+    let seeder = Libtorrent::seed_over_utp(&fixture.env, &fixture.torrent, &fixture.data);
+    nothing_arrives_over_tcp_from(&fixture, &seeder.addr());
+}
+
+/// The control the other way: libtorrent with TCP off gets nothing from a
+/// btt-seed that has uTP off.
+#[test]
+fn libtorrent_with_tcp_off_gets_nothing_from_btt_seed_with_utp_off() {
+    let fixture = Fixture::new(CONTENT, &["--piece-length", "64KiB"]);
+    let seeder = fixture.seed("seeder", &["--no-tracker", "--utp", "off"]);
+    let out = fixture.out("libtorrent");
+    let mut leecher =
+        Libtorrent::leech_over_utp(&fixture.env, &fixture.torrent, &out, &[&seeder.addr()]);
+    std::thread::sleep(Duration::from_secs(4));
+    leecher.child.terminate();
+    let got: u64 = std::fs::read_dir(&out)
+        .map(|entries| entries.count() as u64)
+        .unwrap_or(0);
+    assert_eq!(got, 0, "libtorrent wrote into {}", out.display());
 }
 
 #[test]
