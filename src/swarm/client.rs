@@ -13,9 +13,10 @@
 //!   built here only;
 //! - a torrent is in the listener's registry, and has a DHT lookup (a public
 //!   torrent added while the node runs), exactly while it is added;
-//! - the TCP listeners and the uTP socket share one port number; the DHT
-//!   node, which binds its own UDP socket, takes that port only when uTP
-//!   is off (else any free port, unless `--dht-listen` names one);
+//! - the TCP listeners and the uTP socket share one port number, and the
+//!   DHT node shares the uTP socket ([`super::udp_port`]) unless
+//!   `--dht-listen` names an address of its own (or uTP is off, or the
+//!   socket has no IPv4 side: then it binds the listen port itself);
 //! - incoming connections wait in the listen backlog until
 //!   [`Client::accept_peers`], so a peer that arrives while a torrent is
 //!   still being prepared is served once it is added, not turned away;
@@ -241,7 +242,7 @@ impl Client {
     pub async fn start_dht(&mut self, settings: &DhtSettings) -> Result<&DhtNode, ClientError> {
         let node = match self.dht.take() {
             Some(node) => node,
-            None => start_dht_node(settings, self.listen_addr).await?,
+            None => start_dht_node(settings, self.listen_addr, &self.transport).await?,
         };
         Ok(self.dht.insert(node))
     }
@@ -470,21 +471,32 @@ fn bind_ipv6_only(port: u16) -> std::io::Result<TcpListener> {
     TcpListener::from_std(socket.into())
 }
 
-/// Starts a DHT node. Without a listen address of its own it takes the peer
-/// listener's address and port, or any free port on that address.
+/// Starts a DHT node. Without a listen address of its own it shares the
+/// uTP socket, or else takes the peer listener's address and port, or any
+/// free port on that address.
 async fn start_dht_node(
     settings: &DhtSettings,
     peer_listen: SocketAddr,
+    transport: &PeerTransport,
 ) -> Result<DhtNode, DhtError> {
-    let listen = settings.listen.unwrap_or_else(|| match peer_listen {
-        SocketAddr::V4(_) => peer_listen,
-        SocketAddr::V6(_) => SocketAddr::from(([0, 0, 0, 0], peer_listen.port())),
-    });
+    let shared_socket = match settings.listen {
+        None => transport.udp_port().and_then(|port| port.share_with_dht()),
+        Some(_) => None,
+    };
+    let listen = match (&shared_socket, settings.listen) {
+        (Some(shared), _) => SocketAddr::V4(shared.local_addr),
+        (None, Some(listen)) => listen,
+        (None, None) => match peer_listen {
+            SocketAddr::V4(_) => peer_listen,
+            SocketAddr::V6(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, peer_listen.port())),
+        },
+    };
     let options = DhtOptions {
         listen,
         bootstrap: settings.bootstrap.clone(),
         routing_table_path: Some(settings.routing_table_path.clone()),
         server_mode: settings.listen.is_some(),
+        shared_socket,
     };
     match DhtNode::start(options.clone()).await {
         Err(DhtError::Bind { .. }) if settings.listen.is_none() => {
@@ -633,7 +645,7 @@ mod tests {
             routing_table_path: leecher_root.path().join("dht-nodes.json"),
         };
         let dht_addr = leecher.start_dht(&settings).await.unwrap().local_addr();
-        assert_eq!(dht_addr.ip(), leecher.listen_addr().ip());
+        assert_eq!(dht_addr, leecher.listen_addr(), "the DHT does not share the uTP port");
         let again = leecher.start_dht(&settings).await.unwrap().local_addr();
         assert_eq!(again, dht_addr, "a second start_dht started another node");
         let peers = vec![seeder.listen_addr()];

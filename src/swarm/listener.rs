@@ -8,10 +8,9 @@
 
 use super::connection::HANDSHAKE_TIMEOUT;
 use super::session::Session;
-use super::transport::PeerSocket;
+use super::transport::{PeerSocket, Utp};
 use crate::peer::mse::{self, keys};
 use crate::peer::{read_handshake, EncryptionPolicy, Handshake, PeerStream};
-use librqbit_utp::UtpSocketUdp;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -63,7 +62,7 @@ impl Registry {
 /// Accepts peers on every listener and on the uTP socket until the future is dropped.
 pub async fn serve(
     listeners: Vec<TcpListener>,
-    utp: Option<Arc<UtpSocketUdp>>,
+    utp: Option<Arc<Utp>>,
     registry: Registry,
     encryption: EncryptionPolicy,
 ) {
@@ -89,7 +88,7 @@ async fn accept_tcp(listener: TcpListener, registry: Registry, encryption: Encry
 }
 
 /// Accepts peers on the uTP socket until it stops.
-async fn accept_utp(socket: Arc<UtpSocketUdp>, registry: Registry, encryption: EncryptionPolicy) {
+async fn accept_utp(socket: Arc<Utp>, registry: Registry, encryption: EncryptionPolicy) {
     while let Ok(stream) = socket.accept().await {
         let addr = stream.remote_addr();
         let socket = PeerSocket::Utp(stream);

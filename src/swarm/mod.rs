@@ -42,6 +42,7 @@ mod shared;
 pub(crate) mod test_swarm;
 pub mod tracker_source;
 pub mod transport;
+mod udp_port;
 mod upload_slots;
 mod verifier;
 pub mod web_seed;

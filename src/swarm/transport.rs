@@ -22,8 +22,11 @@
 //!   IPv6 peers share it, and IPv4 peers keep their plain addresses.
 
 use super::peer_entry::PeerError;
+use super::udp_port::UdpPort;
 use crate::peer::Split;
-use librqbit_utp::{SocketOpts, UtpSocketUdp, UtpStream, UtpStreamReadHalf, UtpStreamWriteHalf};
+use librqbit_utp::{
+    SocketOpts, UtpSocket, UtpSocketUdp, UtpStream, UtpStreamReadHalf, UtpStreamWriteHalf,
+};
 use std::io;
 use std::net::{Ipv6Addr, SocketAddr};
 use std::pin::Pin;
@@ -39,6 +42,20 @@ use tokio::time::timeout;
 const UTP_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a TCP connect may take.
 const TCP_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The crate's clock and randomness, a type it names only in
+/// [`UtpSocketUdp`]: its socket type over our [`UdpPort`] needs it.
+pub trait Environment {
+    /// The environment type of a uTP socket type.
+    type Of;
+}
+
+impl<T, E> Environment for UtpSocket<T, E> {
+    type Of = E;
+}
+
+/// The uTP socket over the shared UDP port.
+pub type Utp = UtpSocket<UdpPort, <UtpSocketUdp as Environment>::Of>;
 
 /// Which transports peer connections use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -77,7 +94,7 @@ pub enum TransportKind {
 #[derive(Clone, Default)]
 pub struct PeerTransport {
     mode: UtpMode,
-    utp: Option<Arc<UtpSocketUdp>>,
+    utp: Option<(Arc<Utp>, UdpPort)>,
 }
 
 impl std::fmt::Debug for PeerTransport {
@@ -126,12 +143,17 @@ impl PeerTransport {
 
     /// The bound uTP address, if uTP is on.
     pub fn utp_addr(&self) -> Option<SocketAddr> {
-        self.utp.as_ref().map(|socket| socket.bind_addr())
+        self.utp.as_ref().map(|(_, port)| port.local_addr())
     }
 
     /// The uTP socket, for the listener.
-    pub(super) fn utp_socket(&self) -> Option<Arc<UtpSocketUdp>> {
-        self.utp.clone()
+    pub fn utp_socket(&self) -> Option<Arc<Utp>> {
+        self.utp.as_ref().map(|(socket, _)| Arc::clone(socket))
+    }
+
+    /// The UDP port uTP runs on, which the DHT node may share.
+    pub(super) fn udp_port(&self) -> Option<&UdpPort> {
+        self.utp.as_ref().map(|(_, port)| port)
     }
 
     /// The transports to try, in order, when dialling.
@@ -150,7 +172,7 @@ impl PeerTransport {
         addr: SocketAddr,
     ) -> Result<PeerSocket, PeerError> {
         match (kind, &self.utp) {
-            (TransportKind::Utp, Some(socket)) => {
+            (TransportKind::Utp, Some((socket, _))) => {
                 let stream = timeout(UTP_CONNECT_TIMEOUT, socket.connect(addr))
                     .await
                     .map_err(|_| PeerError::Timeout)?
@@ -169,26 +191,15 @@ impl PeerTransport {
     }
 }
 
-async fn bind_utp(addr: SocketAddr) -> io::Result<Arc<UtpSocketUdp>> {
+async fn bind_utp(addr: SocketAddr) -> io::Result<(Arc<Utp>, UdpPort)> {
+    let port = UdpPort::bind(addr)?;
     let options = SocketOpts {
         disable_nagle: true,
         ..SocketOpts::default()
     };
-    UtpSocketUdp::new_udp_with_opts(addr, options, Default::default())
-        .await
-        .map_err(utp_bind_error)
-}
-
-/// The crate's bind error as the `io::Error` inside it, so a taken port
-/// stays `AddrInUse`.
-fn utp_bind_error(error: librqbit_utp::Error) -> io::Error {
-    match error {
-        librqbit_utp::Error::Dualstack(inner) => match *inner {
-            librqbit_dualstack_sockets::Error::Bind(error) => error,
-            other => io::Error::other(other),
-        },
-        other => io::Error::other(other),
-    }
+    let socket =
+        Utp::new_with_opts(port.clone(), Default::default(), options).map_err(io::Error::other)?;
+    Ok((socket, port))
 }
 
 /// One peer connection's byte stream, over TCP or uTP.
