@@ -1,6 +1,6 @@
 //! How peer connections travel: TCP, uTP (BEP 29) or both. A process binds
-//! one uTP socket (UDP, on the TCP listener's port number) beside its TCP
-//! listeners, and every connection, dialled or accepted, becomes a
+//! one UDP socket for uTP (on the TCP listener's port number, shared with
+//! the DHT node: see `udp_port`) beside its TCP listeners, and every connection, dialled or accepted, becomes a
 //! [`PeerSocket`], over which the MSE negotiation, the BitTorrent handshake
 //! and the message codec run unchanged.
 //!
