@@ -645,7 +645,11 @@ mod tests {
             routing_table_path: leecher_root.path().join("dht-nodes.json"),
         };
         let dht_addr = leecher.start_dht(&settings).await.unwrap().local_addr();
-        assert_eq!(dht_addr, leecher.listen_addr(), "the DHT does not share the uTP port");
+        assert_eq!(
+            dht_addr,
+            leecher.listen_addr(),
+            "the DHT does not share the uTP port"
+        );
         let again = leecher.start_dht(&settings).await.unwrap().local_addr();
         assert_eq!(again, dht_addr, "a second start_dht started another node");
         let peers = vec![seeder.listen_addr()];

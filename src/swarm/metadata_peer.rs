@@ -138,7 +138,7 @@ async fn open(context: &FetchContext, addr: SocketAddr) -> Result<MetadataPeer, 
     let (stream, theirs) = dialer::open(addr, &dial)
         .await
         .map_err(|error| match error {
-            PeerError::Protocol(_) => PeerEnd::Unusable("answered for another torrent".into()),
+            PeerError::Protocol(reason) => PeerEnd::Unusable(reason),
             error => PeerEnd::Failed(format!("connect: {error}")),
         })?;
     if !theirs.supports_extensions() {

@@ -137,16 +137,11 @@ impl PollSendToVectored for UdpPort {
 }
 
 impl librqbit_utp::Transport for UdpPort {
-    fn recv_from<'a>(
-        &'a self,
-        buf: &'a mut [u8],
-    ) -> impl Future<Output = io::Result<(usize, SocketAddr)>> + Send + Sync + 'a {
-        async move {
-            loop {
-                let (length, from) = self.0.socket.recv_from(buf).await?;
-                if !self.route_to_dht(&buf[..length], from) {
-                    return Ok((length, from));
-                }
+    async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        loop {
+            let (length, from) = self.0.socket.recv_from(buf).await?;
+            if !self.route_to_dht(&buf[..length], from) {
+                return Ok((length, from));
             }
         }
     }
