@@ -171,7 +171,7 @@ _btt__bid() {
             return 0
             ;;
         btt__subcmd__bid__subcmd__plan)
-            opts="-q -v -h --budget --deadline --timeout --peer --listen --no-tracker --max-peers --max-connections --encryption --dht --no-dht --dht-listen --dht-bootstrap --json --quiet --verbose --help"
+            opts="-q -v -h --budget --deadline --timeout --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -209,6 +209,10 @@ _btt__bid() {
                     COMPREPLY=($(compgen -W "require prefer off" -- "${cur}"))
                     return 0
                     ;;
+                --utp)
+                    COMPREPLY=($(compgen -W "on off only" -- "${cur}"))
+                    return 0
+                    ;;
                 --dht-listen)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -225,7 +229,7 @@ _btt__bid() {
             return 0
             ;;
         btt__subcmd__bid__subcmd__quote)
-            opts="-q -v -h --timeout --peer --listen --no-tracker --max-peers --max-connections --encryption --dht --no-dht --dht-listen --dht-bootstrap --json --quiet --verbose --help"
+            opts="-q -v -h --timeout --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -253,6 +257,10 @@ _btt__bid() {
                     ;;
                 --encryption)
                     COMPREPLY=($(compgen -W "require prefer off" -- "${cur}"))
+                    return 0
+                    ;;
+                --utp)
+                    COMPREPLY=($(compgen -W "on off only" -- "${cur}"))
                     return 0
                     ;;
                 --dht-listen)

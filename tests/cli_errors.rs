@@ -668,6 +668,23 @@ fn ipv6_addresses_without_brackets_or_port_are_one_usage_line_each() {
     assert_usage_errors(&env, &torrent, &cases);
 }
 
+/// A `--utp` mode that is not `on`, `off` or `only`: one usage line
+/// naming the flag and its values (exit 2).
+#[test]
+fn a_bad_utp_mode_is_one_usage_line_naming_its_values() {
+    let env = TestEnv::new();
+    let torrent = env.path().join("good.torrent");
+    std::fs::write(&torrent, good_torrent()).expect("write torrent");
+    let values = "possible values: on, off, only";
+    let cases: [(&str, &[&str], &str); 4] = [
+        ("btt-get", &["--utp", "both"], values),
+        ("btt-get", &["--utp", ""], "--utp"),
+        ("btt-seed", &["run", "--utp", "yes"], values),
+        ("btt-seed", &["run", "--utp"], "--utp"),
+    ];
+    assert_usage_errors(&env, &torrent, &cases);
+}
+
 #[test]
 fn selling_bad_input_is_one_line_and_writes_nothing() {
     let env = TestEnv::new();

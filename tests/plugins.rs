@@ -16,7 +16,7 @@ use btt::swarm::{
     ChokeCandidate, Choker, ChokerFactory, Extension, ExtensionPeer, OptimisticSlot, PeerError,
     PricePerMib, SessionExtension, SessionOptions, UnchokePlan, UploadSlot,
 };
-use btt::swarm::{Session, SessionStats};
+use btt::swarm::{PeerTransport, Session, SessionStats};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -145,6 +145,7 @@ fn seeding_session(
         choker,
         extensions,
         encryption: EncryptionPolicy::Prefer,
+        transport: PeerTransport::tcp(),
     };
     let (events, _) = mpsc::unbounded_channel();
     Session::start(
@@ -269,6 +270,7 @@ fn a_peer_that_speaks_the_extension_gets_a_priced_regular_slot() {
         registry.insert(Arc::clone(&leecher));
         tokio::spawn(listener::serve(
             vec![listener],
+            None,
             registry,
             EncryptionPolicy::Prefer,
         ));

@@ -229,6 +229,7 @@ async fn fetch(
         timeout: phase.timeout,
         max_connections: MAX_METADATA_CONNECTIONS,
         encryption: phase.client.encryption(),
+        transport: phase.client.transport().clone(),
     };
     let fetching = fetch_metadata(options, peers_receiver, events);
     tokio::pin!(fetching);

@@ -470,6 +470,7 @@ async fn tracker(args: TrackerArgs, output: &Output) -> anyhow::Result<ExitStatu
         .with_context(|| format!("could not listen on {}", args.listen))?;
     output.record(&Listening {
         addr: server.local_addr().to_string(),
+        utp: None,
     })?;
     output.info(format!("tracker at {}", server.http_announce_url()));
     tokio::select! {

@@ -15,7 +15,7 @@ use crate::output::{Output, Progress as ProgressBar, Record};
 use crate::peer::{generate_peer_id, EncryptionPolicy};
 use crate::swarm::client::{ClientOptions, DhtSettings, Stopped, TorrentOptions};
 use crate::swarm::events::{Completed, Started, Summary, SwarmEvent};
-use crate::swarm::{ChokerFactory, Client, Session};
+use crate::swarm::{ChokerFactory, Client, Session, UtpMode};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
@@ -50,8 +50,33 @@ pub struct PeerArgs {
     /// plain, and accepts both; `require` refuses plain peers; `off` speaks plain only
     #[arg(long, value_name = "POLICY", value_enum, default_value_t = Encryption::Prefer)]
     pub encryption: Encryption,
+    /// uTP (BEP 29) beside TCP: `on` accepts both and dials TCP first, then uTP; `off` is TCP
+    /// only; `only` is uTP only (no TCP listener). uTP listens on UDP at the --listen port
+    #[arg(long, value_name = "MODE", value_enum, default_value_t = Utp::On)]
+    pub utp: Utp,
     #[command(flatten)]
     pub dht: DhtArgs,
+}
+
+/// The values of `--utp`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Utp {
+    /// TCP and uTP, both ways
+    On,
+    /// TCP only
+    Off,
+    /// uTP only
+    Only,
+}
+
+impl From<Utp> for UtpMode {
+    fn from(utp: Utp) -> UtpMode {
+        match utp {
+            Utp::On => UtpMode::On,
+            Utp::Off => UtpMode::Off,
+            Utp::Only => UtpMode::Only,
+        }
+    }
 }
 
 /// The values of `--encryption`.
@@ -90,6 +115,7 @@ impl PeerArgs {
             max_connections: self.max_connections,
             hash_threads: worker_threads(),
             encryption: self.encryption.into(),
+            utp: self.utp.into(),
         }
     }
 
@@ -189,8 +215,11 @@ fn parse_dht_bootstrap(input: &str) -> Result<String, String> {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Listening {
-    /// The bound TCP address.
+    /// The bound TCP address (the uTP one under `--utp only`).
     pub addr: String,
+    /// The bound uTP (UDP) address, unless `--utp off`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utp: Option<String>,
 }
 
 impl Record for Listening {
@@ -219,6 +248,7 @@ impl Record for DhtListening {
 pub fn print_listening(client: &Client, output: &Output) -> std::io::Result<()> {
     output.record(&Listening {
         addr: client.listen_addr().to_string(),
+        utp: client.transport().utp_addr().map(|addr| addr.to_string()),
     })
 }
 

@@ -31,7 +31,9 @@
 //! is echoed as it came. A second patch makes a node answer `get_peers` with
 //! what it announces itself (8.0.1 only announces to other nodes), so the
 //! first node of a private DHT, a seeder that a leecher bootstraps from, can
-//! be found through its own node: a DHT of two processes works. The
+//! be found through its own node: a DHT of two processes works. A third
+//! lets a node use a UDP socket it shares with uTP (`swarm::udp_port`), so
+//! that both run on the listen port, as in libtorrent. The
 //! alternatives, measured against what btt needs:
 //!
 //! - A newer mainline: there is none (`cargo info mainline`: 8.0.1), and

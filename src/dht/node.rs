@@ -6,7 +6,7 @@ use super::bootstrap::{choose_bootstrap, resolve};
 use super::lookup::{self, LookupRequest, PeerSink};
 use super::{routing_table_file, DhtError};
 use mainline::async_dht::AsyncDht;
-use mainline::Dht;
+use mainline::{Dht, SharedSocket};
 use std::net::{SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -31,6 +31,9 @@ pub struct DhtOptions {
     /// reachable seeder); otherwise the crate answers only once it has seen
     /// that it is reachable.
     pub server_mode: bool,
+    /// A UDP socket shared with uTP, used instead of binding `listen`
+    /// (whose port it has).
+    pub shared_socket: Option<SharedSocket>,
 }
 
 /// A running DHT node. Cheap lookups share it; it stops when [`DhtNode::stop`]
@@ -148,6 +151,9 @@ fn build(listen: SocketAddrV4, options: &DhtOptions) -> Result<Built, DhtError> 
         .bootstrap(&bootstrap)
         .bind_address(*listen.ip())
         .port(listen.port());
+    if let Some(shared) = options.shared_socket.clone() {
+        builder.shared_socket(shared);
+    }
     if options.server_mode {
         builder.server_mode();
     }
@@ -212,6 +218,7 @@ mod tests {
             bootstrap: bootstrap.to_vec(),
             routing_table_path: table.map(Path::to_path_buf),
             server_mode,
+            shared_socket: None,
         }
     }
 

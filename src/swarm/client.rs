@@ -1,5 +1,6 @@
 //! A process's swarm client: the TCP listeners (one address, or one IPv4
-//! and one IPv6 listener on the same port), the DHT node, the
+//! and one IPv6 listener on the same port) and the uTP socket on the same
+//! port number ([`super::transport`]), the DHT node, the
 //! connection slots and the process-wide rate limits that its torrents
 //! share, and the sessions it runs. `btt-get`, `btt-seed run` and (later)
 //! `btt-bid quote` each build one [`Client`] and add torrents to it. The
@@ -12,6 +13,10 @@
 //!   built here only;
 //! - a torrent is in the listener's registry, and has a DHT lookup (a public
 //!   torrent added while the node runs), exactly while it is added;
+//! - the TCP listeners and the uTP socket share one port number, and the
+//!   DHT node shares the uTP socket ([`super::udp_port`]) unless
+//!   `--dht-listen` names an address of its own (or uTP is off, or the
+//!   socket has no IPv4 side: then it binds the listen port itself);
 //! - incoming connections wait in the listen backlog until
 //!   [`Client::accept_peers`], so a peer that arrives while a torrent is
 //!   still being prepared is served once it is added, not turned away;
@@ -22,6 +27,7 @@
 use super::events::SwarmEvent;
 use super::listener::{self, Registry};
 use super::prepare::Prepared;
+use super::transport::{PeerTransport, UtpMode};
 use super::{ChokerFactory, Extension, PeerBatch, Session, SessionOptions};
 use crate::bitfield::Bitfield;
 use crate::dht::{DhtError, DhtNode, DhtOptions, LookupRequest};
@@ -94,6 +100,8 @@ pub struct ClientOptions {
     pub hash_threads: usize,
     /// Encryption of the connections we dial and accept (MSE/PE).
     pub encryption: EncryptionPolicy,
+    /// Whether connections run over uTP as well as TCP, or only.
+    pub utp: UtpMode,
 }
 
 /// How the client's DHT node starts.
@@ -166,6 +174,7 @@ pub struct Client {
     options: ClientOptions,
     listen_addr: SocketAddr,
     listeners: Vec<TcpListener>,
+    transport: PeerTransport,
     server: Option<JoinHandle<()>>,
     registry: Registry,
     torrents: HashMap<[u8; 20], Entry>,
@@ -176,15 +185,20 @@ pub struct Client {
 }
 
 impl Client {
-    /// Binds the peer listeners; peers are accepted from [`Client::accept_peers`] on.
+    /// Binds the peer listeners and the uTP socket; peers are accepted
+    /// from [`Client::accept_peers`] on.
     pub async fn start(options: ClientOptions) -> Result<Client, ClientError> {
-        let listeners = bind_listeners(options.listen).await?;
-        let listen_addr = listeners[0]
-            .local_addr()
-            .map_err(|source| ClientError::LocalAddr { source })?;
+        let (listeners, transport) = bind_peer_sockets(options.listen, options.utp).await?;
+        let listen_addr = match (listeners.first(), transport.utp_addr()) {
+            (Some(listener), _) => listener.local_addr(),
+            (None, Some(utp)) => Ok(as_ipv4_if_every_address(utp)),
+            (None, None) => Err(std::io::ErrorKind::NotConnected.into()),
+        }
+        .map_err(|source| ClientError::LocalAddr { source })?;
         Ok(Client {
             listen_addr,
             listeners,
+            transport,
             server: None,
             registry: Registry::default(),
             torrents: HashMap::new(),
@@ -197,9 +211,15 @@ impl Client {
     }
 
     /// The first bound peer listener's address (the IPv4 one when there
-    /// are two); every listener has its port.
+    /// are two; the uTP socket's under `--utp only`); every listener and
+    /// the uTP socket have its port.
     pub fn listen_addr(&self) -> SocketAddr {
         self.listen_addr
+    }
+
+    /// How connections are dialled and accepted: the uTP mode and socket.
+    pub fn transport(&self) -> &PeerTransport {
+        &self.transport
     }
 
     /// Our peer id.
@@ -222,7 +242,7 @@ impl Client {
     pub async fn start_dht(&mut self, settings: &DhtSettings) -> Result<&DhtNode, ClientError> {
         let node = match self.dht.take() {
             Some(node) => node,
-            None => start_dht_node(settings, self.listen_addr).await?,
+            None => start_dht_node(settings, self.listen_addr, &self.transport).await?,
         };
         Ok(self.dht.insert(node))
     }
@@ -280,8 +300,9 @@ impl Client {
             let listeners = std::mem::take(&mut self.listeners);
             let registry = self.registry.clone();
             let encryption = self.options.encryption;
+            let utp = self.transport.utp_socket();
             self.server = Some(tokio::spawn(listener::serve(
-                listeners, registry, encryption,
+                listeners, utp, registry, encryption,
             )));
         }
     }
@@ -334,6 +355,7 @@ impl Client {
             choker: options.choker,
             extensions: options.extensions,
             encryption: self.options.encryption,
+            transport: self.transport.clone(),
         }
     }
 }
@@ -347,23 +369,80 @@ impl Drop for Client {
     }
 }
 
-/// Binds the peer listeners: `addr` alone if given, else the first port
-/// from 6881 free on both families, else any free port.
-async fn bind_listeners(addr: Option<SocketAddr>) -> Result<Vec<TcpListener>, ClientError> {
+/// How many times a port the kernel picked for TCP is tried again when its
+/// UDP twin is taken.
+const ANY_PORT_TRIES: usize = 5;
+
+/// Binds the peer listeners and the uTP socket `mode` asks for: at `addr`
+/// alone if given, else at the first port from 6881 free on both families
+/// (TCP and UDP), else at any free port.
+async fn bind_peer_sockets(
+    addr: Option<SocketAddr>,
+    mode: UtpMode,
+) -> Result<(Vec<TcpListener>, PeerTransport), ClientError> {
     if let Some(addr) = addr {
-        return TcpListener::bind(addr)
+        return bind_any_port_at(addr, mode, false)
             .await
-            .map(|listener| vec![listener])
             .map_err(|source| ClientError::Listen { addr, source });
     }
     for port in DEFAULT_PORT..DEFAULT_PORT + DEFAULT_PORT_TRIES {
-        if let Ok(listeners) = bind_both_families(port).await {
-            return Ok(listeners);
+        let every_address = SocketAddr::from((Ipv4Addr::UNSPECIFIED, port));
+        if let Ok(bound) = bind_peer_sockets_at(every_address, mode, true).await {
+            return Ok(bound);
         }
     }
-    bind_both_families(0)
+    let any_port = SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0));
+    bind_any_port_at(any_port, mode, true)
         .await
         .map_err(|source| ClientError::ListenAnyPort { source })
+}
+
+/// [`bind_peer_sockets_at`], tried again for port 0 while the UDP port of
+/// the TCP port the kernel picked is taken.
+async fn bind_any_port_at(
+    addr: SocketAddr,
+    mode: UtpMode,
+    both_families: bool,
+) -> std::io::Result<(Vec<TcpListener>, PeerTransport)> {
+    let tries = if addr.port() == 0 { ANY_PORT_TRIES } else { 1 };
+    let mut outcome = bind_peer_sockets_at(addr, mode, both_families).await;
+    for _ in 1..tries {
+        match &outcome {
+            Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => {
+                outcome = bind_peer_sockets_at(addr, mode, both_families).await;
+            }
+            _ => break,
+        }
+    }
+    outcome
+}
+
+/// The TCP listeners (at `addr`, or on both families) and the uTP socket on
+/// the same port.
+async fn bind_peer_sockets_at(
+    addr: SocketAddr,
+    mode: UtpMode,
+    both_families: bool,
+) -> std::io::Result<(Vec<TcpListener>, PeerTransport)> {
+    let listeners = match (mode.uses_tcp(), both_families) {
+        (false, _) => Vec::new(),
+        (true, true) => bind_both_families(addr.port()).await?,
+        (true, false) => vec![TcpListener::bind(addr).await?],
+    };
+    let port = match listeners.first() {
+        Some(listener) => listener.local_addr()?.port(),
+        None => addr.port(),
+    };
+    let transport = PeerTransport::bind(mode, SocketAddr::new(addr.ip(), port)).await?;
+    Ok((listeners, transport))
+}
+
+/// A dual-stack socket's address as the IPv4 address every peer can use.
+fn as_ipv4_if_every_address(addr: SocketAddr) -> SocketAddr {
+    match addr.ip().is_unspecified() {
+        true => SocketAddr::from((Ipv4Addr::UNSPECIFIED, addr.port())),
+        false => addr,
+    }
 }
 
 /// An IPv4 listener on `port` (any free one for 0) and an IPv6 listener on
@@ -392,21 +471,32 @@ fn bind_ipv6_only(port: u16) -> std::io::Result<TcpListener> {
     TcpListener::from_std(socket.into())
 }
 
-/// Starts a DHT node. Without a listen address of its own it takes the peer
-/// listener's address and port, or any free port on that address.
+/// Starts a DHT node. Without a listen address of its own it shares the
+/// uTP socket, or else takes the peer listener's address and port, or any
+/// free port on that address.
 async fn start_dht_node(
     settings: &DhtSettings,
     peer_listen: SocketAddr,
+    transport: &PeerTransport,
 ) -> Result<DhtNode, DhtError> {
-    let listen = settings.listen.unwrap_or_else(|| match peer_listen {
-        SocketAddr::V4(_) => peer_listen,
-        SocketAddr::V6(_) => SocketAddr::from(([0, 0, 0, 0], peer_listen.port())),
-    });
+    let shared_socket = match settings.listen {
+        None => transport.udp_port().and_then(|port| port.share_with_dht()),
+        Some(_) => None,
+    };
+    let listen = match (&shared_socket, settings.listen) {
+        (Some(shared), _) => SocketAddr::V4(shared.local_addr),
+        (None, Some(listen)) => listen,
+        (None, None) => match peer_listen {
+            SocketAddr::V4(_) => peer_listen,
+            SocketAddr::V6(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, peer_listen.port())),
+        },
+    };
     let options = DhtOptions {
         listen,
         bootstrap: settings.bootstrap.clone(),
         routing_table_path: Some(settings.routing_table_path.clone()),
         server_mode: settings.listen.is_some(),
+        shared_socket,
     };
     match DhtNode::start(options.clone()).await {
         Err(DhtError::Bind { .. }) if settings.listen.is_none() => {
@@ -458,6 +548,7 @@ mod tests {
             max_connections: 10,
             hash_threads: 1,
             encryption: EncryptionPolicy::Prefer,
+            utp: UtpMode::On,
         }
     }
 
@@ -554,7 +645,11 @@ mod tests {
             routing_table_path: leecher_root.path().join("dht-nodes.json"),
         };
         let dht_addr = leecher.start_dht(&settings).await.unwrap().local_addr();
-        assert_eq!(dht_addr.ip(), leecher.listen_addr().ip());
+        assert_eq!(
+            dht_addr,
+            leecher.listen_addr(),
+            "the DHT does not share the uTP port"
+        );
         let again = leecher.start_dht(&settings).await.unwrap().local_addr();
         assert_eq!(again, dht_addr, "a second start_dht started another node");
         let peers = vec![seeder.listen_addr()];
@@ -622,6 +717,56 @@ mod tests {
         let error = Client::start(options).await.err().expect("bound twice");
         assert!(matches!(error, ClientError::Listen { .. }), "{error:?}");
         assert_eq!(error.to_string(), format!("could not listen on {addr}"));
+    }
+
+    #[tokio::test]
+    async fn a_taken_utp_port_is_an_error_naming_the_listen_address() {
+        let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = taken.local_addr().unwrap();
+        let options = ClientOptions {
+            listen: Some(addr),
+            ..loopback_client_options()
+        };
+        let error = Client::start(options).await.err().expect("bound twice");
+        assert!(matches!(error, ClientError::Listen { .. }), "{error:?}");
+        let off = ClientOptions {
+            listen: Some(addr),
+            utp: UtpMode::Off,
+            ..loopback_client_options()
+        };
+        let client = Client::start(off).await.unwrap();
+        assert_eq!(client.listen_addr(), addr);
+        assert_eq!(client.transport().utp_addr(), None);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_utp_only_client_downloads_from_a_utp_only_seeder() {
+        let seeder_root = tempfile::tempdir().unwrap();
+        let leecher_root = tempfile::tempdir().unwrap();
+        let torrent = torrent_in(seeder_root.path());
+        let utp_only = || ClientOptions {
+            utp: UtpMode::Only,
+            ..loopback_client_options()
+        };
+        let mut seeder = Client::start(utp_only()).await.unwrap();
+        add(&mut seeder, &torrent, seeder_root.path(), Vec::new());
+        seeder.accept_peers();
+        assert_eq!(seeder.transport().utp_addr(), Some(seeder.listen_addr()));
+        let tcp = TcpStream::connect(seeder.listen_addr()).await;
+        assert!(tcp.is_err(), "a uTP-only client listens on TCP");
+        let mut leecher = Client::start(utp_only()).await.unwrap();
+        let peers = vec![seeder.listen_addr()];
+        let leeching = add(&mut leecher, &torrent, leecher_root.path(), peers);
+        tokio::time::timeout(PATIENCE, leeching.session.wait_complete())
+            .await
+            .expect("the download over uTP did not complete");
+        leecher.stop().await;
+        seeder.stop().await;
+        let downloaded = std::fs::read(leecher_root.path().join("data.bin")).unwrap();
+        assert_eq!(
+            downloaded,
+            std::fs::read(seeder_root.path().join("data.bin")).unwrap()
+        );
     }
 
     /// Unchokes nobody and serves no request, allowed-fast pieces included.

@@ -2,14 +2,14 @@
 //! message to the shared state, and a writer task that batches outgoing
 //! messages and serves uploads with positioned reads on the blocking pool.
 
-use super::dialer;
-use super::peer_entry::{Outgoing, PeerError, PeerOrigin};
+use super::dialer::{self, Dial};
+use super::peer_entry::{Outgoing, PeerOrigin};
 use super::picker::PeerKey;
 use super::shared::Shared;
+use super::transport::{PeerSocket, PeerSocketWriter};
 use super::upload_slots::MAX_SERVED_BLOCK;
 use crate::peer::{
-    read_handshake, write_handshake, BlockRequest, Handshake, Message, MessageCodec, PeerStream,
-    WireLimits,
+    write_handshake, BlockRequest, Handshake, Message, MessageCodec, PeerStream, WireLimits,
 };
 use bytes::{BufMut, BytesMut};
 use futures_util::StreamExt;
@@ -18,14 +18,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::timeout;
 use tokio_util::codec::{Encoder, FramedRead};
 
-/// How long a handshake or a TCP connect may take.
+/// How long the encryption negotiation or the BitTorrent handshake may take.
 pub(super) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// A peer that sends nothing at all for this long is dropped (keep-alives count).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(150);
@@ -42,21 +40,13 @@ pub(super) const MAX_QUEUED_UPLOADS: usize = 2048;
 /// Dials `addr`, exchanges handshakes and runs the connection to its end,
 /// holding one of the process's connection slots throughout.
 pub(super) async fn dial(shared: Arc<Shared>, addr: SocketAddr, _slot: OwnedSemaphorePermit) {
-    let outcome = async {
-        let mut stream = dialer::connect(addr, shared.info_hash, shared.options.encryption).await?;
-        let ours = Handshake::new(shared.info_hash, shared.options.peer_id);
-        write_handshake(&mut stream, &ours).await?;
-        let theirs = timeout(HANDSHAKE_TIMEOUT, read_handshake(&mut stream))
-            .await
-            .map_err(|_| PeerError::Timeout)??;
-        if theirs.info_hash != shared.info_hash {
-            return Err(PeerError::Protocol(
-                "peer answered for another torrent".into(),
-            ));
-        }
-        Ok((stream, theirs))
-    }
-    .await;
+    let dial = Dial {
+        info_hash: shared.info_hash,
+        peer_id: shared.options.peer_id,
+        policy: shared.options.encryption,
+        transport: &shared.options.transport,
+    };
+    let outcome = dialer::open(addr, &dial).await;
     shared.dialling(addr, true);
     if let Ok((stream, theirs)) = outcome {
         run(shared, stream, addr, true, theirs).await;
@@ -66,7 +56,7 @@ pub(super) async fn dial(shared: Arc<Shared>, addr: SocketAddr, _slot: OwnedSema
 /// Answers an incoming connection whose handshake was read by the listener.
 pub(super) async fn accept(
     shared: Arc<Shared>,
-    mut stream: PeerStream<TcpStream>,
+    mut stream: PeerStream<PeerSocket>,
     addr: SocketAddr,
     theirs: Handshake,
     _slot: OwnedSemaphorePermit,
@@ -80,7 +70,7 @@ pub(super) async fn accept(
 /// Runs a handshaken connection (`dialled` by us, or accepted) until either side ends it.
 async fn run(
     shared: Arc<Shared>,
-    stream: PeerStream<TcpStream>,
+    stream: PeerStream<PeerSocket>,
     addr: SocketAddr,
     dialled: bool,
     theirs: Handshake,
@@ -196,7 +186,7 @@ impl Writer {
 async fn write_loop(
     shared: Arc<Shared>,
     key: PeerKey,
-    mut socket: PeerStream<OwnedWriteHalf>,
+    mut socket: PeerStream<PeerSocketWriter>,
     mut outbox: mpsc::UnboundedReceiver<Outgoing>,
     fast: bool,
     allowed_fast: Vec<u32>,

@@ -1,18 +1,20 @@
 //! The TCP listeners one process shares among all its torrents (one per
-//! address family by default): each answers
+//! address family by default) and its uTP socket: each answers
 //! each incoming connection's MSE negotiation or plain handshake, as the
 //! encryption policy allows, reads the BitTorrent handshake and hands the
 //! connection to the torrent it names. An encrypted connection must name
-//! the same torrent in both.
+//! the same torrent in both. TCP and uTP connections take the same path
+//! from the first byte on.
 
 use super::connection::HANDSHAKE_TIMEOUT;
 use super::session::Session;
+use super::transport::{PeerSocket, Utp};
 use crate::peer::mse::{self, keys};
 use crate::peer::{read_handshake, EncryptionPolicy, Handshake, PeerStream};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 /// The torrents this process serves, by info-hash.
@@ -57,27 +59,44 @@ impl Registry {
     }
 }
 
-/// Accepts peers on every listener until the future is dropped.
-pub async fn serve(listeners: Vec<TcpListener>, registry: Registry, encryption: EncryptionPolicy) {
+/// Accepts peers on every listener and on the uTP socket until the future is dropped.
+pub async fn serve(
+    listeners: Vec<TcpListener>,
+    utp: Option<Arc<Utp>>,
+    registry: Registry,
+    encryption: EncryptionPolicy,
+) {
     let mut accepting = JoinSet::new();
     for listener in listeners {
-        accepting.spawn(accept(listener, registry.clone(), encryption));
+        accepting.spawn(accept_tcp(listener, registry.clone(), encryption));
+    }
+    if let Some(socket) = utp {
+        accepting.spawn(accept_utp(socket, registry, encryption));
     }
     accepting.join_all().await;
 }
 
 /// Accepts peers on one listener, forever.
-async fn accept(listener: TcpListener, registry: Registry, encryption: EncryptionPolicy) {
+async fn accept_tcp(listener: TcpListener, registry: Registry, encryption: EncryptionPolicy) {
     loop {
         let Ok((stream, addr)) = listener.accept().await else {
             continue;
         };
-        tokio::spawn(route(stream, addr, registry.clone(), encryption));
+        let socket = PeerSocket::tcp(stream);
+        tokio::spawn(route(socket, addr, registry.clone(), encryption));
     }
 }
 
-async fn route(stream: TcpStream, addr: SocketAddr, registry: Registry, policy: EncryptionPolicy) {
-    let _ = stream.set_nodelay(true);
+/// Accepts peers on the uTP socket until it stops.
+async fn accept_utp(socket: Arc<Utp>, registry: Registry, encryption: EncryptionPolicy) {
+    while let Ok(stream) = socket.accept().await {
+        let addr = stream.remote_addr();
+        let socket = PeerSocket::Utp(stream);
+        tokio::spawn(route(socket, addr, registry.clone(), encryption));
+    }
+}
+
+async fn route(stream: PeerSocket, addr: SocketAddr, registry: Registry, policy: EncryptionPolicy) {
     let opened = tokio::time::timeout(HANDSHAKE_TIMEOUT, open(stream, &registry, policy)).await;
     let Ok(Some((stream, theirs))) = opened else {
         return;
@@ -89,10 +108,10 @@ async fn route(stream: TcpStream, addr: SocketAddr, registry: Registry, policy: 
 
 /// The negotiated stream and the peer's handshake, if both are acceptable.
 async fn open(
-    stream: TcpStream,
+    stream: PeerSocket,
     registry: &Registry,
     policy: EncryptionPolicy,
-) -> Option<(PeerStream<TcpStream>, Handshake)> {
+) -> Option<(PeerStream<PeerSocket>, Handshake)> {
     let accepted = mse::respond(stream, policy, |named| registry.skey_for(named))
         .await
         .ok()?;

@@ -21,6 +21,7 @@
 
 use super::events::{PeerBanned, PeersFound, SwarmEvent};
 use super::metadata_peer::{fetch_from, FetchContext, PeerEnd};
+use super::transport::PeerTransport;
 use super::{PeerBatch, PeerSource};
 use crate::metainfo::{InfoHash, InfoHashes};
 use crate::peer::EncryptionPolicy;
@@ -53,6 +54,8 @@ pub struct FetchOptions {
     pub max_connections: usize,
     /// Whether peers are offered encryption, or required to take it.
     pub encryption: EncryptionPolicy,
+    /// The transports peers are dialled over.
+    pub transport: PeerTransport,
 }
 
 /// The metadata and what was learned while fetching it.
@@ -149,6 +152,7 @@ pub async fn fetch_metadata(
         options.peer_id,
         options.listen_port,
         options.encryption,
+        options.transport,
     ));
     let mut phase = Phase {
         info_hash,
@@ -347,6 +351,7 @@ mod tests {
             timeout: Duration::from_secs(600),
             max_connections: 4,
             encryption: EncryptionPolicy::Prefer,
+            transport: PeerTransport::tcp(),
         };
         let outcome = tokio::time::timeout(
             Duration::from_secs(10),
@@ -377,6 +382,7 @@ mod tests {
             timeout: Duration::from_millis(500),
             max_connections: 4,
             encryption: EncryptionPolicy::Prefer,
+            transport: PeerTransport::tcp(),
         };
         let outcome = fetch_metadata(options, receiver, events).await;
         let Err(FetchError::TimedOut { tried, .. }) = outcome else {

@@ -7,21 +7,21 @@
 //! wait is bounded, so a silent peer ends in [`PeerEnd::Failed`] and gives
 //! its pieces back to the others.
 
-use super::connection::HANDSHAKE_TIMEOUT;
-use super::dialer;
+use super::dialer::{self, Dial};
 use super::metadata_assembly::{Assembly, Next, Stored};
+use super::peer_entry::PeerError;
+use super::transport::{PeerSocket, PeerTransport};
 use crate::metainfo::{InfoHash, InfoHashes};
 use crate::peer::ut_metadata::{MetadataMessage, MAX_METADATA_SIZE};
 use crate::peer::{
-    read_handshake, write_handshake, EncryptionPolicy, ExtendedHandshake, ExtensionRegistry,
-    Handshake, IncomingExtension, Message, MessageCodec, PeerStream, WireLimits, UT_METADATA,
+    EncryptionPolicy, ExtendedHandshake, ExtensionRegistry, Handshake, IncomingExtension, Message,
+    MessageCodec, PeerStream, WireLimits, UT_METADATA,
 };
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio::time::timeout;
 use tokio_util::codec::Framed;
@@ -59,6 +59,8 @@ pub(super) struct FetchContext {
     pub(super) listen_port: u16,
     /// Whether peers are offered encryption, or required to take it.
     pub(super) encryption: EncryptionPolicy,
+    /// The transports peers are dialled over.
+    pub(super) transport: PeerTransport,
     assembly: Mutex<Assembly>,
     /// Peers found to have lied, with why; their connections end.
     bans: Mutex<HashMap<SocketAddr, String>>,
@@ -73,12 +75,14 @@ impl FetchContext {
         peer_id: [u8; 20],
         listen_port: u16,
         encryption: EncryptionPolicy,
+        transport: PeerTransport,
     ) -> FetchContext {
         FetchContext {
             info_hash: info_hashes.swarm(),
             peer_id,
             listen_port,
             encryption,
+            transport,
             assembly: Mutex::new(Assembly::new(info_hashes)),
             bans: Mutex::new(HashMap::new()),
             changed: Notify::new(),
@@ -106,7 +110,7 @@ impl FetchContext {
 /// A handshaken connection that can ask for metadata.
 struct MetadataPeer {
     addr: SocketAddr,
-    frames: Framed<PeerStream<TcpStream>, MessageCodec>,
+    frames: Framed<PeerStream<PeerSocket>, MessageCodec>,
     extensions: ExtensionRegistry,
     size: usize,
 }
@@ -125,20 +129,18 @@ pub(super) async fn fetch_from(context: &FetchContext, addr: SocketAddr) -> Peer
 
 async fn open(context: &FetchContext, addr: SocketAddr) -> Result<MetadataPeer, PeerEnd> {
     let failed = |what: &str| PeerEnd::Failed(what.to_owned());
-    let mut stream = dialer::connect(addr, context.info_hash.0, context.encryption)
+    let dial = Dial {
+        info_hash: context.info_hash.0,
+        peer_id: context.peer_id,
+        policy: context.encryption,
+        transport: &context.transport,
+    };
+    let (stream, theirs) = dialer::open(addr, &dial)
         .await
-        .map_err(|error| PeerEnd::Failed(format!("connect: {error}")))?;
-    let ours = Handshake::new(context.info_hash.0, context.peer_id);
-    let theirs = timeout(HANDSHAKE_TIMEOUT, async {
-        write_handshake(&mut stream, &ours).await?;
-        read_handshake(&mut stream).await
-    })
-    .await
-    .map_err(|_| failed("handshake timed out"))?
-    .map_err(|error| PeerEnd::Failed(format!("handshake: {error}")))?;
-    if theirs.info_hash != context.info_hash.0 {
-        return Err(PeerEnd::Unusable("answered for another torrent".into()));
-    }
+        .map_err(|error| match error {
+            PeerError::Protocol(reason) => PeerEnd::Unusable(reason),
+            error => PeerEnd::Failed(format!("connect: {error}")),
+        })?;
     if !theirs.supports_extensions() {
         return Err(PeerEnd::Unusable(
             "does not support the extension protocol".into(),
@@ -165,7 +167,7 @@ async fn open(context: &FetchContext, addr: SocketAddr) -> Result<MetadataPeer, 
 /// Have-none (the fast extension requires a first word about our pieces)
 /// and our extended handshake.
 async fn send_opening(
-    frames: &mut Framed<PeerStream<TcpStream>, MessageCodec>,
+    frames: &mut Framed<PeerStream<PeerSocket>, MessageCodec>,
     extensions: &ExtensionRegistry,
     listen_port: u16,
     theirs: Handshake,
@@ -182,7 +184,7 @@ async fn send_opening(
 }
 
 async fn send(
-    frames: &mut Framed<PeerStream<TcpStream>, MessageCodec>,
+    frames: &mut Framed<PeerStream<PeerSocket>, MessageCodec>,
     message: Message,
 ) -> Result<(), PeerEnd> {
     frames
@@ -193,7 +195,7 @@ async fn send(
 
 /// Reads messages until the peer's extended handshake.
 async fn extended_handshake(
-    frames: &mut Framed<PeerStream<TcpStream>, MessageCodec>,
+    frames: &mut Framed<PeerStream<PeerSocket>, MessageCodec>,
 ) -> Result<ExtendedHandshake, PeerEnd> {
     loop {
         match next_message(frames).await? {
@@ -207,7 +209,7 @@ async fn extended_handshake(
 }
 
 async fn next_message(
-    frames: &mut Framed<PeerStream<TcpStream>, MessageCodec>,
+    frames: &mut Framed<PeerStream<PeerSocket>, MessageCodec>,
 ) -> Result<Message, PeerEnd> {
     match frames.next().await {
         Some(Ok(message)) => Ok(message),

@@ -11,7 +11,9 @@
 //! a session needs a whole torrent. A process runs its sessions through one
 //! [`Client`] ([`client`]), which owns what they share: the listener, the DHT
 //! node, the connection slots and the process-wide rate limits. Web seeds
-//! (BEP 19) are fetched over HTTP beside peers ([`web_seed`]).
+//! (BEP 19) are fetched over HTTP beside peers ([`web_seed`]). Connections
+//! run over TCP or uTP ([`transport`]); everything above the byte stream is
+//! the same for both.
 
 mod admission;
 mod announce;
@@ -39,6 +41,8 @@ mod shared;
 #[cfg(test)]
 pub(crate) mod test_swarm;
 pub mod tracker_source;
+pub mod transport;
+mod udp_port;
 mod upload_slots;
 mod verifier;
 pub mod web_seed;
@@ -52,6 +56,7 @@ pub use optimistic::OptimisticSlot;
 pub use peer_entry::PeerError;
 pub use peer_source::{PeerBatch, PeerSource};
 pub use session::{Session, SessionOptions, SessionStats};
+pub use transport::{PeerTransport, UtpMode};
 
 /// The extensions every session offers before those of its options:
 /// `ut_pex` for public torrents, then `ut_metadata` (so their ids stay 1

@@ -9,6 +9,7 @@ use super::events::{PeersFound, Progress, SwarmEvent};
 use super::extension::Extension;
 use super::picker::Picker;
 use super::shared::Shared;
+use super::transport::{PeerSocket, PeerTransport};
 use super::web_seed::spawn_web_seeds;
 use super::{PeerBatch, PeerSource};
 use crate::bitfield::Bitfield;
@@ -22,7 +23,6 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
@@ -67,6 +67,8 @@ pub struct SessionOptions {
     pub extensions: Vec<Extension>,
     /// Whether peers we dial are offered encryption, or required to take it.
     pub encryption: EncryptionPolicy,
+    /// The transports peers are dialled over (TCP, uTP).
+    pub transport: PeerTransport,
 }
 
 /// Counters of a running torrent.
@@ -132,7 +134,7 @@ impl Session {
     }
 
     /// Hands over an incoming connection whose handshake named this torrent.
-    pub fn accept(&self, stream: PeerStream<TcpStream>, addr: SocketAddr, theirs: Handshake) {
+    pub fn accept(&self, stream: PeerStream<PeerSocket>, addr: SocketAddr, theirs: Handshake) {
         if !self.shared.may_connect(addr) {
             return;
         }

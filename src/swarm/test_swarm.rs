@@ -226,6 +226,7 @@ fn options(
         choker,
         extensions,
         encryption: crate::peer::EncryptionPolicy::Prefer,
+        transport: super::PeerTransport::tcp(),
     }
 }
 

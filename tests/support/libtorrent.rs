@@ -46,6 +46,9 @@ pub struct LtFile {
     pub executable: bool,
 }
 
+/// `lt_peer.py`'s flag for uTP only, both ways (TCP off).
+const UTP_ONLY: &str = "--transport=utp";
+
 /// `lt_peer.py`'s flag for MSE with RC4 only, both ways.
 const FORCED_ENCRYPTION: &str = "--encryption=forced";
 
@@ -127,6 +130,12 @@ impl Libtorrent {
         Self::seed_with(env, torrent, data_dir, &[FORCED_ENCRYPTION.into()])
     }
 
+    /// Seeds like [`Libtorrent::seed`] over uTP only: TCP is off both
+    /// ways, so every peer must reach it over uTP at its port.
+    pub fn seed_over_utp(env: &TestEnv, torrent: &Path, data_dir: &Path) -> Seeder {
+        Self::seed_with(env, torrent, data_dir, &[UTP_ONLY.into()])
+    }
+
     fn seed_with(env: &TestEnv, torrent: &Path, data_dir: &Path, extra: &[String]) -> Seeder {
         let mut command = env.command(PYTHON);
         command
@@ -158,6 +167,19 @@ impl Libtorrent {
     ) -> Leecher {
         let mut extra: Vec<String> = peers.iter().map(|peer| format!("--peer={peer}")).collect();
         extra.push(FORCED_ENCRYPTION.into());
+        Self::leech_with(env, torrent, out_dir, &extra)
+    }
+
+    /// Downloads like [`Libtorrent::leech`] over uTP only (see
+    /// [`Libtorrent::seed_over_utp`]).
+    pub fn leech_over_utp(
+        env: &TestEnv,
+        torrent: &Path,
+        out_dir: &Path,
+        peers: &[&str],
+    ) -> Leecher {
+        let mut extra: Vec<String> = peers.iter().map(|peer| format!("--peer={peer}")).collect();
+        extra.push(UTP_ONLY.into());
         Self::leech_with(env, torrent, out_dir, &extra)
     }
 

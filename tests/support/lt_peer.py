@@ -2,7 +2,7 @@
 """A libtorrent seeder or leecher on 127.0.0.1 for btt's tests and benchmarks.
 
 Run with Debian's /usr/bin/python3 (python3-libtorrent). DHT, LSD, UPnP,
-NAT-PMP, uTP and the default plugins are off (--metadata turns on
+NAT-PMP, uTP (unless --transport utp) and the default plugins are off (--metadata turns on
 ut_metadata, so magnet links can fetch the info dictionary; --pex turns on peer exchange,
 ut_pex); --download-limit caps the download rate; the session listens on
 127.0.0.1 on the port given (0: the kernel picks) and reports it. Several
@@ -12,6 +12,11 @@ peers on 127.0.0.1 are allowed (every test peer has that address).
 DHT on, on the same port over UDP, bootstrapped from those nodes only, with
 the settings a DHT of nodes that all share 127.0.0.1 needs (DHT_SETTINGS);
 the torrent is announced on it as soon as the node has bootstrapped.
+
+--transport utp turns TCP off and uTP on, both ways (enable_outgoing_tcp and
+enable_incoming_tcp false, enable_outgoing_utp and enable_incoming_utp
+true): every connection is uTP, on UDP at the listening port. --transport both
+turns uTP on beside TCP (libtorrent's defaults).
 
 --encryption forced makes every connection, dialled or accepted, use MSE
 with RC4 (out_enc_policy and in_enc_policy pe_forced, allowed_enc_level
@@ -63,6 +68,15 @@ DHT_SETTINGS = {
 }
 
 
+# libtorrent's settings for --transport utp.
+UTP_ONLY = {
+    "enable_outgoing_tcp": False,
+    "enable_incoming_tcp": False,
+    "enable_outgoing_utp": True,
+    "enable_incoming_utp": True,
+}
+
+
 # libtorrent's settings for --encryption forced.
 FORCED_ENCRYPTION = {
     "out_enc_policy": int(lt.enc_policy.pe_forced),
@@ -72,7 +86,7 @@ FORCED_ENCRYPTION = {
 }
 
 
-def make_session(port, pex, dht_bootstrap, encryption, metadata=False):
+def make_session(port, pex, dht_bootstrap, encryption, metadata=False, transport="tcp"):
     settings = {
         "listen_interfaces": "127.0.0.1:%d" % port,
         "outgoing_interfaces": "127.0.0.1",
@@ -95,6 +109,10 @@ def make_session(port, pex, dht_bootstrap, encryption, metadata=False):
         settings["alert_mask"] |= lt.alert.category_t.dht_notification
     if encryption == "forced":
         settings.update(FORCED_ENCRYPTION)
+    if transport == "utp":
+        settings.update(UTP_ONLY)
+    elif transport == "both":
+        settings.update(enable_outgoing_utp=True, enable_incoming_utp=True)
     session = lt.session(settings, flags=0)
     if pex:
         session.add_extension("ut_pex")
@@ -117,9 +135,12 @@ def main():
     parser.add_argument("--download-limit", type=int, default=0, help="bytes/s, 0: none")
     parser.add_argument("--dht-bootstrap", action="append", default=[], help="HOST:PORT or none")
     parser.add_argument("--encryption", choices=["default", "forced"], default="default")
+    parser.add_argument("--transport", choices=["tcp", "utp", "both"], default="tcp")
     args = parser.parse_args()
 
-    session = make_session(args.port, args.pex, args.dht_bootstrap, args.encryption, args.metadata)
+    session = make_session(
+        args.port, args.pex, args.dht_bootstrap, args.encryption, args.metadata, args.transport
+    )
     params = lt.add_torrent_params()
     params.ti = lt.torrent_info(args.torrent)
     params.save_path = args.dir

@@ -20,7 +20,7 @@ mod negotiation;
 mod stream;
 
 pub use negotiation::{initiate, respond, Accepted};
-pub use stream::PeerStream;
+pub use stream::{PeerStream, Split};
 
 use thiserror::Error;
 

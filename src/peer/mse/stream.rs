@@ -20,6 +20,27 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
+/// A connection that splits into owned read and write halves (TCP, and the
+/// swarm's transport over TCP or uTP), so the two halves of a
+/// [`PeerStream`] can run in separate tasks.
+pub trait Split {
+    /// The read half.
+    type Read;
+    /// The write half.
+    type Write;
+    /// Splits the connection.
+    fn split(self) -> (Self::Read, Self::Write);
+}
+
+impl Split for TcpStream {
+    type Read = OwnedReadHalf;
+    type Write = OwnedWriteHalf;
+
+    fn split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        self.into_split()
+    }
+}
+
 /// The most bytes one write takes in (and holds encrypted until sent).
 const MAX_WRITE_CHUNK: usize = 256 * 1024;
 
@@ -63,10 +84,10 @@ impl<S> PeerStream<S> {
     }
 }
 
-impl PeerStream<TcpStream> {
+impl<S: Split> PeerStream<S> {
     /// Splits into a read half and a write half, each keeping its own cipher.
-    pub fn into_split(self) -> (PeerStream<OwnedReadHalf>, PeerStream<OwnedWriteHalf>) {
-        let (read, write) = self.inner.into_split();
+    pub fn into_split(self) -> (PeerStream<S::Read>, PeerStream<S::Write>) {
+        let (read, write) = self.inner.split();
         let reader = PeerStream {
             read_cipher: self.read_cipher,
             ..PeerStream::plain(read, self.buffered)

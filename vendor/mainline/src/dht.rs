@@ -118,6 +118,14 @@ impl DhtBuilder {
         self
     }
 
+    /// btt patch: use a socket shared with another protocol instead of
+    /// binding one (see [crate::SharedSocket]).
+    pub fn shared_socket(&mut self, shared_socket: crate::SharedSocket) -> &mut Self {
+        self.0.shared_socket = Some(shared_socket);
+
+        self
+    }
+
     /// Create a Dht node.
     pub fn build(&self) -> Result<Dht, std::io::Error> {
         Dht::new(self.0.clone())

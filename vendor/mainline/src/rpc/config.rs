@@ -3,7 +3,7 @@ use std::{
     time::Duration,
 };
 
-use super::{ServerSettings, DEFAULT_REQUEST_TIMEOUT};
+use super::{ServerSettings, SharedSocket, DEFAULT_REQUEST_TIMEOUT};
 
 #[derive(Debug, Clone)]
 /// Dht Configurations
@@ -39,6 +39,11 @@ pub struct Config {
     ///
     /// Defaults to 0.0.0.0 (all interfaces)
     pub bind_address: Option<Ipv4Addr>,
+    /// btt patch: a socket shared with another protocol, used instead of
+    /// binding one (`port` and `bind_address` are then ignored).
+    ///
+    /// Defaults to None
+    pub shared_socket: Option<SharedSocket>,
 }
 
 impl Default for Config {
@@ -51,6 +56,7 @@ impl Default for Config {
             server_mode: false,
             public_ip: None,
             bind_address: None,
+            shared_socket: None,
         }
     }
 }

@@ -7,6 +7,8 @@ use crate::common::{
 use inflight_requests::InflightRequests;
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tracing::{debug, trace, warn};
 
@@ -24,11 +26,70 @@ pub const READ_TIMEOUT: Duration = Duration::from_millis(50);
 /// Cleanup interval for expired inflight requests to avoid overhead on every recv
 const INFLIGHT_CLEANUP_INTERVAL: Duration = Duration::from_millis(200);
 
+/// btt patch: a UDP socket the node shares with another protocol (uTP) of
+/// the same process, which reads every datagram and hands the node those
+/// that are its own (KRPC messages are bencoded dictionaries, starting with `d`).
+#[derive(Clone)]
+pub struct SharedSocket {
+    /// The address the socket is bound to, as other nodes reach it.
+    pub local_addr: SocketAddrV4,
+    /// Sends one datagram.
+    pub send: Arc<dyn Fn(&[u8], SocketAddrV4) -> std::io::Result<usize> + Send + Sync>,
+    /// The datagrams for the node, with their sources.
+    pub inbox: Arc<Mutex<Receiver<(Vec<u8>, SocketAddrV4)>>>,
+}
+
+impl std::fmt::Debug for SharedSocket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedSocket")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+/// btt patch: the node's own socket, or one it shares.
+#[derive(Debug)]
+enum Udp {
+    Own(UdpSocket),
+    Shared(SharedSocket),
+}
+
+impl Udp {
+    fn recv_from(&self, buf: &mut [u8]) -> std::io::Result<(usize, SocketAddr)> {
+        match self {
+            Udp::Own(socket) => socket.recv_from(buf),
+            Udp::Shared(shared) => {
+                let inbox = shared.inbox.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                match inbox.recv_timeout(READ_TIMEOUT) {
+                    Ok((bytes, from)) => {
+                        let amt = bytes.len().min(buf.len());
+                        buf[..amt].copy_from_slice(&bytes[..amt]);
+                        Ok((amt, SocketAddr::V4(from)))
+                    }
+                    Err(RecvTimeoutError::Timeout) => Err(ErrorKind::WouldBlock.into()),
+                    Err(RecvTimeoutError::Disconnected) => {
+                        // The sharing protocol stopped: idle like a quiet socket.
+                        std::thread::sleep(READ_TIMEOUT);
+                        Err(ErrorKind::WouldBlock.into())
+                    }
+                }
+            }
+        }
+    }
+
+    fn send_to(&self, bytes: &[u8], address: SocketAddrV4) -> std::io::Result<usize> {
+        match self {
+            Udp::Own(socket) => socket.send_to(bytes, address),
+            Udp::Shared(shared) => (shared.send)(bytes, address),
+        }
+    }
+}
+
 /// A UdpSocket wrapper that formats and correlates DHT requests and responses.
 #[derive(Debug)]
 pub struct KrpcSocket {
     next_tid: u32,
-    socket: UdpSocket,
+    socket: Udp,
     pub(crate) server_mode: bool,
     inflight_requests: InflightRequests,
     last_cleanup: Instant,
@@ -39,6 +100,22 @@ pub struct KrpcSocket {
 impl KrpcSocket {
     pub(crate) fn new(config: &Config) -> Result<Self, std::io::Error> {
         let request_timeout = config.request_timeout;
+        let (socket, local_addr) = match &config.shared_socket {
+            Some(shared) => (Udp::Shared(shared.clone()), shared.local_addr),
+            None => Self::bind(config)?,
+        };
+        Ok(Self {
+            socket,
+            next_tid: 0,
+            server_mode: config.server_mode,
+            inflight_requests: InflightRequests::new(request_timeout),
+            last_cleanup: Instant::now(),
+            local_addr,
+        })
+    }
+
+    /// The node's own socket, bound as `config` says.
+    fn bind(config: &Config) -> Result<(Udp, SocketAddrV4), std::io::Error> {
         let port = config.port;
         let bind_addr = config.bind_address.unwrap_or(Ipv4Addr::UNSPECIFIED);
 
@@ -57,15 +134,7 @@ impl KrpcSocket {
         };
 
         socket.set_read_timeout(Some(READ_TIMEOUT))?;
-
-        Ok(Self {
-            socket,
-            next_tid: 0,
-            server_mode: config.server_mode,
-            inflight_requests: InflightRequests::new(request_timeout),
-            last_cleanup: Instant::now(),
-            local_addr,
-        })
+        Ok((Udp::Own(socket), local_addr))
     }
 
     #[cfg(test)]
