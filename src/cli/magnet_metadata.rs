@@ -14,7 +14,7 @@ use super::torrent_run;
 use crate::config::Dirs;
 use crate::dht::LookupRequest;
 use crate::magnet::Magnet;
-use crate::metainfo::{InfoHash, InfoHashes, Torrent, TorrentSummary};
+use crate::metainfo::{InfoHash, InfoHashes, PieceHashes, Torrent, TorrentSummary};
 use crate::output::{Output, Record};
 use crate::swarm::metadata_fetch::{fetch_metadata, FetchOptions};
 use crate::swarm::tracker_source::TrackerSource;
@@ -146,6 +146,19 @@ pub async fn resolve(
             ),
         )
     })?;
+    if let PieceHashes::Merkle(merkle) = &torrent.info.pieces {
+        if !merkle.is_complete() {
+            return Err(with_status(
+                ExitStatus::BadInput,
+                anyhow::anyhow!(
+                    "{} is a v2-only torrent: its piece layers are not in the metadata, and \
+                     fetching them from peers (BEP 52 hash requests) is not supported yet; \
+                     use its .torrent file",
+                    torrent.info.name
+                ),
+            ));
+        }
+    }
     peers.retain(|batch| batch.source != PeerSource::Manual && !batch.addrs.is_empty());
     output.info(format!(
         "metadata of {} ({} bytes) from {source}",

@@ -72,13 +72,36 @@ impl Libtorrent {
         announce: &str,
         piece_size: u32,
     ) -> LtTorrent {
+        Self::create(env, content, out, &["--announce", announce], piece_size)
+    }
+
+    /// Makes a v2-only (BEP 52) torrent of `content` with libtorrent's
+    /// `create_torrent`, and returns what libtorrent loads from it.
+    pub fn create_v2(
+        env: &TestEnv,
+        content: &Path,
+        out: &Path,
+        announce: &str,
+        piece_size: u32,
+    ) -> LtTorrent {
+        let extra = ["--announce", announce, "--v2-only"];
+        Self::create(env, content, out, &extra, piece_size)
+    }
+
+    fn create(
+        env: &TestEnv,
+        content: &Path,
+        out: &Path,
+        extra: &[&str],
+        piece_size: u32,
+    ) -> LtTorrent {
         let mut command = env.command(PYTHON);
         command
             .arg(Self::torrent_script())
             .arg("create")
             .arg(content)
             .arg(out)
-            .args(["--announce", announce])
+            .args(extra)
             .arg(format!("--piece-size={piece_size}"));
         run_torrent_tool(env, command)
     }
