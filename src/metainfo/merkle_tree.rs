@@ -41,6 +41,27 @@ pub fn root_of(mut layer: Vec<Hash>, width: usize, pad: Hash) -> Hash {
     layer[0]
 }
 
+/// Every layer of the tree over `layer` padded with `pad` to `width` (a
+/// power of two at least as wide), from that layer up to the root.
+pub fn layers_above(layer: &[Hash], width: usize, pad: Hash) -> Vec<Vec<Hash>> {
+    let mut current = layer.to_vec();
+    current.resize(width.max(layer.len()).next_power_of_two(), pad);
+    let mut layers = vec![current];
+    while let Some(below) = layers.last().filter(|below| below.len() > 1) {
+        let above = below
+            .chunks(2)
+            .map(|pair| {
+                let mut hasher = Sha256::new();
+                hasher.update(pair[0]);
+                hasher.update(pair[1]);
+                hasher.finalize().into()
+            })
+            .collect();
+        layers.push(above);
+    }
+    layers
+}
+
 /// Leaves under one piece of `piece_length` bytes (at least one).
 pub fn leaves_per_piece(piece_length: u64) -> usize {
     usize::try_from(piece_length / BLOCK)
@@ -100,6 +121,14 @@ mod tests {
         assert_eq!(piece_root(&data, 4 * BLOCK, false), whole_piece);
         assert_eq!(piece_root(&data, 4 * BLOCK, true), pair(blocks.0, blocks.1));
         assert_eq!(piece_root(b"x", BLOCK, true), sha256(b"x"));
+    }
+
+    #[test]
+    fn layers_above_end_at_the_root() {
+        let layers = layers_above(&[[1; 32], [2; 32], [3; 32]], 4, [0; 32]);
+        let widths: Vec<usize> = layers.iter().map(Vec::len).collect();
+        assert_eq!(widths, [4, 2, 1]);
+        assert_eq!(layers[2][0], root_of(layers[0].clone(), 4, [0; 32]));
     }
 
     #[test]

@@ -9,11 +9,19 @@
 //! `pieces root` for a file of at most one piece. A layer comes from the
 //! .torrent's `piece layers` and is checked against its file's root before
 //! it is kept; until a file's layer is known its pieces match nothing.
+//! The layers known are served to peers that ask for them (BEP 52 hash
+//! requests, [`MerklePieces::hashes_for`]): piece-layer hashes and the
+//! uncle hashes that prove them against the file's root.
 
 use sha1::{Digest, Sha1};
 
 use super::error::MetainfoError;
-use super::merkle_tree::{piece_root, root_of_layer, Hash};
+use super::merkle_tree::{
+    layers_above, leaves_per_piece, piece_root, root_of_layer, zero_piece, Hash, BLOCK,
+};
+
+/// The most hashes one hash request may ask for (libtorrent's limit too).
+const MAX_HASHES_PER_REQUEST: u32 = 8192;
 
 /// The hashes a torrent's pieces are checked against.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,6 +156,46 @@ impl MerklePieces {
             .filter_map(|file| file.layer.as_deref().map(|layer| (&file.root, layer)))
     }
 
+    /// The answer to a BEP 52 hash request for the file whose root is
+    /// `root`: `length` hashes of layer `base_layer` from `index`, then the
+    /// uncle hashes from the range's own subtree up to `proof_layers`
+    /// layers above the base (never the root itself). Only the piece layer
+    /// is known here (no block hashes); `None` for anything else, which the
+    /// caller rejects.
+    pub fn hashes_for(
+        &self,
+        root: &Hash,
+        base_layer: u32,
+        index: u32,
+        length: u32,
+        proof_layers: u32,
+    ) -> Option<Vec<Hash>> {
+        let file = self.files.iter().find(|file| &file.root == root)?;
+        let layer = file.layer.as_deref()?;
+        let piece_layer = leaves_per_piece(self.piece_length).trailing_zeros();
+        let blocks = usize::try_from(file.length.div_ceil(BLOCK)).ok()?;
+        let width = blocks.next_power_of_two() >> piece_layer;
+        let tree = layers_above(layer, width, zero_piece(self.piece_length));
+        let above_base = u32::try_from(tree.len() - 1).ok()?;
+        let in_range = base_layer == piece_layer
+            && (1..=MAX_HASHES_PER_REQUEST).contains(&length)
+            && index.checked_add(length)? as usize <= width
+            && proof_layers < above_base;
+        if !in_range {
+            return None;
+        }
+        let (start, end) = (index as usize, (index + length) as usize);
+        let mut hashes = tree[0][start..end].to_vec();
+        let mut layer_index = length.next_power_of_two().trailing_zeros();
+        let mut position = start >> layer_index;
+        while layer_index <= proof_layers {
+            hashes.push(*tree.get(layer_index as usize)?.get(position ^ 1)?);
+            layer_index += 1;
+            position /= 2;
+        }
+        Some(hashes)
+    }
+
     fn matches(&self, index: u32, piece: &[u8]) -> bool {
         let Some(file) = self.file_of(index) else {
             return false;
@@ -275,6 +323,59 @@ mod tests {
         assert_eq!(
             merkle.attach_layers(|_| Some(&[0; 96][..])),
             Err(MetainfoError::PieceLayerMismatch { root })
+        );
+    }
+
+    /// Hash of two children.
+    fn parent(left: Hash, right: Hash) -> Hash {
+        use sha2::{Digest as _, Sha256};
+        Sha256::digest([left, right].concat()).into()
+    }
+
+    #[test]
+    fn serves_piece_layer_hashes_with_their_uncles() {
+        let (_, big, mut merkle) = two_files();
+        let piece = u64::from(PIECE);
+        let layer: Vec<Hash> = big
+            .chunks(PIECE as usize)
+            .map(|chunk| piece_root(chunk, piece, false))
+            .collect();
+        let root = merkle.files[1].root;
+        let bytes = layer.concat();
+        merkle
+            .attach_layers(|_| Some(&bytes[..]))
+            .expect("valid layer");
+        // 3 pieces, padded to 4: [p0 p1 | p2 zero], then two parents, the root.
+        let zero = zero_piece(piece);
+        let right = parent(layer[2], zero);
+        assert_eq!(
+            merkle.hashes_for(&root, 1, 0, 4, 0),
+            Some(vec![layer[0], layer[1], layer[2], zero])
+        );
+        assert_eq!(
+            merkle.hashes_for(&root, 1, 0, 2, 1),
+            Some(vec![layer[0], layer[1], right])
+        );
+        assert_eq!(
+            merkle.hashes_for(&root, 1, 2, 1, 1),
+            Some(vec![layer[2], zero, parent(layer[0], layer[1])])
+        );
+        assert_eq!(
+            merkle.hashes_for(&root, 1, 0, 2, 2),
+            None,
+            "the root is never sent"
+        );
+        assert_eq!(
+            merkle.hashes_for(&root, 0, 0, 2, 0),
+            None,
+            "no block hashes here"
+        );
+        assert_eq!(merkle.hashes_for(&root, 1, 3, 2, 0), None, "past the layer");
+        assert_eq!(merkle.hashes_for(&root, 1, 0, 0, 0), None);
+        assert_eq!(
+            merkle.hashes_for(&[9; 32], 1, 0, 1, 0),
+            None,
+            "no such file"
         );
     }
 
