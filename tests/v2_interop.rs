@@ -6,7 +6,12 @@
 //! libtorrent found through the embedded tracker by the truncated v2 hash;
 //! `btt-seed create --v2` makes the torrent libtorrent makes of the same
 //! files (equal v2 info-hashes), and libtorrent downloads it from btt-seed,
-//! checking every piece against its piece layer. Every swarm is on
+//! checking every piece against its piece layer, and from the torrent's
+//! v2 magnet link alone, fetching the info dictionary (ut_metadata) and
+//! asking btt-seed for the piece layers (BEP 52 hash requests), which
+//! btt-seed answers with hashes (libtorrent's peer log shows both); btt-get
+//! refuses a v2-only magnet with a one-line reason (it does not request
+//! hashes yet). Every swarm is on
 //! 127.0.0.1; every download is compared byte for byte.
 
 mod support;
@@ -215,4 +220,69 @@ fn libtorrent_downloads_a_btt_made_v2_only_torrent_from_btt_seed() {
     let out = env.dir("out");
     Libtorrent::leech(&env, &torrent, &out, &[&seeder.addr()]).finish(DOWNLOAD);
     assert_trees_equal(&data, &out);
+}
+
+#[test]
+fn libtorrent_downloads_a_v2_magnet_from_btt_seed_which_answers_its_hash_requests() {
+    let env = TestEnv::new();
+    let tracker = BttTracker::start(&env);
+    let data = env.dir("data");
+    make_tree(&data, CONTENT);
+    let torrent = btt_create_v2(&env, &data.join("v2"), &tracker.announce, PIECE);
+    let seeder = BttSeed::run(&env, &torrent, &data);
+    let summary = Libtorrent::show(&env, &torrent);
+    let magnet = format!(
+        "magnet:?xt=urn:btmh:1220{}",
+        summary.v2.clone().unwrap_or_default()
+    );
+    let out = env.dir("out");
+    let mut leecher = Libtorrent::leech_magnet(&env, &magnet, &out, &[&seeder.addr()]);
+    leecher.finish(DOWNLOAD);
+    assert_trees_equal(&data, &out);
+    let hash_messages: Vec<String> = leecher
+        .child
+        .json_records()
+        .iter()
+        .filter(|record| record["type"] == "hash_message")
+        .map(|record| record["log"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let answered = |file: &str| {
+        hash_messages
+            .iter()
+            .any(|line| line.contains("<== HASHES") && line.contains(&format!("file: {file} ")))
+    };
+    // Files 6 (sub/big.bin) and 8 (sub/mid.bin), counting libtorrent's pads.
+    assert!(
+        answered("6") && answered("8"),
+        "libtorrent {} asks for both piece layers and btt-seed answers: {hash_messages:#?}",
+        summary.version
+    );
+}
+
+#[test]
+fn btt_get_refuses_a_v2_only_magnet_with_a_reason() {
+    let (v2, tracker) = V2::new();
+    let seeder = Libtorrent::seed_with_metadata(&v2.env, &v2.torrent, &v2.data);
+    let magnet = format!(
+        "magnet:?xt=urn:btmh:1220{}&tr={}&x.pe={}",
+        v2.libtorrent.v2.clone().unwrap_or_default(),
+        tracker.announce,
+        seeder.addr()
+    );
+    let out = v2.env.dir("out");
+    let mut command = v2.env.btt("btt-get");
+    command.arg(&magnet).arg("-o").arg(&out);
+    let mut get = v2.env.spawn("btt-get", command);
+    let status = get.wait_timeout(DOWNLOAD);
+    assert_eq!(
+        status.and_then(|status| status.code()),
+        Some(3),
+        "bad input"
+    );
+    let error: serde_json::Value = last_record(&get, "error");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("v2-only") && message.contains("hash requests"),
+        "{message}"
+    );
 }

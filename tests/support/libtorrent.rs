@@ -171,6 +171,16 @@ impl Libtorrent {
         Self::leech_with(env, torrent, out_dir, &peers)
     }
 
+    /// Downloads the torrent of `magnet` into `out_dir` from `peers`: the
+    /// info dictionary through ut_metadata, then, for a v2-only torrent,
+    /// its piece layers through BEP 52 hash requests, reporting each hash
+    /// message (`hash_message` records); exits after completion.
+    pub fn leech_magnet(env: &TestEnv, magnet: &str, out_dir: &Path, peers: &[&str]) -> Leecher {
+        let mut extra: Vec<String> = peers.iter().map(|peer| format!("--peer={peer}")).collect();
+        extra.extend(["--metadata".into(), "--log-hash-messages".into()]);
+        Self::leech_with(env, Path::new(magnet), out_dir, &extra)
+    }
+
     /// Downloads like [`Libtorrent::leech`] with encryption forced (see
     /// [`Libtorrent::seed_encrypted`]).
     pub fn leech_encrypted(

@@ -17,12 +17,17 @@ the torrent is announced on it as soon as the node has bootstrapped.
 with RC4 (out_enc_policy and in_enc_policy pe_forced, allowed_enc_level
 pe_rc4): a plain peer is refused.
 
+--log-hash-messages reports each BEP 52 hash message (hash request,
+hashes, hash reject) the session sends or receives, from libtorrent's peer
+log.
+
 stdout is NDJSON, one record per line, flushed:
   {"type":"listening","addr":"127.0.0.1:PORT"}   first
   {"type":"seeding"}                             data checked, seeding
   {"type":"complete","elapsed":SECONDS}          download finished (leech)
   {"type":"dht_bootstrapped"}                    the DHT node has joined (--dht-bootstrap)
   {"type":"dht_announce","info_hash":HEX,"port":N}  a node announced a peer to ours
+  {"type":"hash_message","log":TEXT}             a hash message (--log-hash-messages)
 stdin takes commands, one per line: "connect IP:PORT" dials a peer.
 A leecher with --exit-on-complete exits 0 after "complete".
 """
@@ -72,7 +77,7 @@ FORCED_ENCRYPTION = {
 }
 
 
-def make_session(port, pex, dht_bootstrap, encryption, metadata=False):
+def make_session(port, pex, dht_bootstrap, encryption, metadata=False, log_hashes=False):
     settings = {
         "listen_interfaces": "127.0.0.1:%d" % port,
         "outgoing_interfaces": "127.0.0.1",
@@ -95,6 +100,8 @@ def make_session(port, pex, dht_bootstrap, encryption, metadata=False):
         settings["alert_mask"] |= lt.alert.category_t.dht_notification
     if encryption == "forced":
         settings.update(FORCED_ENCRYPTION)
+    if log_hashes:
+        settings["alert_mask"] |= lt.alert.category_t.peer_log_notification
     session = lt.session(settings, flags=0)
     if pex:
         session.add_extension("ut_pex")
@@ -106,7 +113,7 @@ def make_session(port, pex, dht_bootstrap, encryption, metadata=False):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("mode", choices=["seed", "leech"])
-    parser.add_argument("torrent")
+    parser.add_argument("torrent", help="a .torrent file, or a magnet link (leech, with --metadata)")
     parser.add_argument("dir", help="directory that holds (or will hold) the content")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--peer", action="append", default=[], help="IP:PORT to dial")
@@ -117,11 +124,17 @@ def main():
     parser.add_argument("--download-limit", type=int, default=0, help="bytes/s, 0: none")
     parser.add_argument("--dht-bootstrap", action="append", default=[], help="HOST:PORT or none")
     parser.add_argument("--encryption", choices=["default", "forced"], default="default")
+    parser.add_argument("--log-hash-messages", action="store_true", help="report BEP 52 hash messages")
     args = parser.parse_args()
 
-    session = make_session(args.port, args.pex, args.dht_bootstrap, args.encryption, args.metadata)
-    params = lt.add_torrent_params()
-    params.ti = lt.torrent_info(args.torrent)
+    session = make_session(
+        args.port, args.pex, args.dht_bootstrap, args.encryption, args.metadata, args.log_hash_messages
+    )
+    if args.torrent.startswith("magnet:"):
+        params = lt.parse_magnet_uri(args.torrent)
+    else:
+        params = lt.add_torrent_params()
+        params.ti = lt.torrent_info(args.torrent)
     params.save_path = args.dir
     params.flags &= ~lt.torrent_flags.auto_managed
     params.flags &= ~lt.torrent_flags.paused
@@ -143,6 +156,8 @@ def main():
                 handle.force_dht_announce()
             elif isinstance(alert, lt.dht_announce_alert):
                 emit({"type": "dht_announce", "info_hash": str(alert.info_hash), "port": alert.port})
+            elif isinstance(alert, lt.peer_log_alert) and "HASH" in alert.message():
+                emit({"type": "hash_message", "log": alert.message()})
             elif isinstance(alert, lt.listen_failed_alert):
                 sys.stderr.write("listen failed: %s\n" % alert.message())
                 return 1
