@@ -10,8 +10,8 @@
 //! v2 magnet link alone, fetching the info dictionary (ut_metadata) and
 //! asking btt-seed for the piece layers (BEP 52 hash requests), which
 //! btt-seed answers with hashes (libtorrent's peer log shows both); btt-get
-//! refuses a v2-only magnet with a one-line reason (it does not request
-//! hashes yet). Every swarm is on
+//! downloads a v2-only magnet from libtorrent and from btt-seed, asking
+//! each for the piece layers the metadata lacks. Every swarm is on
 //! 127.0.0.1; every download is compared byte for byte.
 
 mod support;
@@ -260,7 +260,7 @@ fn libtorrent_downloads_a_v2_magnet_from_btt_seed_which_answers_its_hash_request
 }
 
 #[test]
-fn btt_get_refuses_a_v2_only_magnet_with_a_reason() {
+fn btt_get_downloads_a_v2_only_magnet_from_libtorrent_asking_it_for_the_piece_layers() {
     let (v2, tracker) = V2::new();
     let seeder = Libtorrent::seed_with_metadata(&v2.env, &v2.torrent, &v2.data);
     let magnet = format!(
@@ -273,16 +273,30 @@ fn btt_get_refuses_a_v2_only_magnet_with_a_reason() {
     let mut command = v2.env.btt("btt-get");
     command.arg(&magnet).arg("-o").arg(&out);
     let mut get = v2.env.spawn("btt-get", command);
-    let status = get.wait_timeout(DOWNLOAD);
-    assert_eq!(
-        status.and_then(|status| status.code()),
-        Some(3),
-        "bad input"
-    );
-    let error: serde_json::Value = last_record(&get, "error");
-    let message = error["message"].as_str().unwrap_or_default();
+    get.wait_success(DOWNLOAD);
+    assert_trees_equal(&v2.data, &out);
     assert!(
-        message.contains("v2-only") && message.contains("hash requests"),
-        "{message}"
+        get.stderr().contains("fetching the piece layers of v2"),
+        "the layers came from peers (libtorrent {})",
+        v2.libtorrent.version
     );
+}
+
+#[test]
+fn btt_get_downloads_a_v2_only_magnet_from_btt_seed_which_serves_the_piece_layers() {
+    let env = TestEnv::new();
+    let tracker = BttTracker::start(&env);
+    let data = env.dir("data");
+    make_tree(&data, CONTENT);
+    let torrent = btt_create_v2(&env, &data.join("v2"), &tracker.announce, PIECE);
+    let seeder = BttSeed::run(&env, &torrent, &data);
+    let v2_hash = Libtorrent::show(&env, &torrent).v2.unwrap_or_default();
+    let magnet = format!("magnet:?xt=urn:btmh:1220{v2_hash}&x.pe={}", seeder.addr());
+    let out = env.dir("out");
+    let mut command = env.btt("btt-get");
+    command.arg(&magnet).arg("-o").arg(&out).arg("--no-tracker");
+    let mut get = env.spawn("btt-get", command);
+    get.wait_success(DOWNLOAD);
+    assert_trees_equal(&data, &out);
+    assert!(get.stderr().contains("fetching the piece layers of v2"));
 }

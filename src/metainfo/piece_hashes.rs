@@ -142,6 +142,39 @@ impl MerklePieces {
         Ok(())
     }
 
+    /// Takes the piece layer of the file whose root is `root`, as a peer
+    /// sent it (the whole layer, padded to a power of two with zero-piece
+    /// hashes or not): it must hash to that root.
+    pub fn attach_layer(&mut self, root: &Hash, bytes: &[u8]) -> Result<(), MetainfoError> {
+        let piece_length = self.piece_length;
+        let Some(file) = self.files.iter_mut().find(|file| &file.root == root) else {
+            return Err(MetainfoError::MissingPieceLayer {
+                root: hex::encode(root),
+            });
+        };
+        let pieces = usize::try_from(file.piece_count(piece_length)).unwrap_or(usize::MAX);
+        let bytes = bytes.get(..pieces.saturating_mul(32)).unwrap_or(bytes);
+        let layer = checked_layer(file, bytes, piece_length)?;
+        file.layer = Some(layer);
+        Ok(())
+    }
+
+    /// The files whose layer is missing: each root with its piece count.
+    pub fn missing_layers(&self) -> impl Iterator<Item = (Hash, u32)> + '_ {
+        self.files
+            .iter()
+            .filter(|file| file.needs_layer(self.piece_length) && file.layer.is_none())
+            .map(|file| {
+                let pieces = file.piece_count(self.piece_length);
+                (file.root, u32::try_from(pieces).unwrap_or(u32::MAX))
+            })
+    }
+
+    /// The piece layer's height above the 16 KiB blocks.
+    pub fn piece_layer(&self) -> u32 {
+        leaves_per_piece(self.piece_length).trailing_zeros()
+    }
+
     /// Whether every file's layer is known, so every piece can be checked.
     pub fn is_complete(&self) -> bool {
         self.files
@@ -172,7 +205,7 @@ impl MerklePieces {
     ) -> Option<Vec<Hash>> {
         let file = self.files.iter().find(|file| &file.root == root)?;
         let layer = file.layer.as_deref()?;
-        let piece_layer = leaves_per_piece(self.piece_length).trailing_zeros();
+        let piece_layer = self.piece_layer();
         let blocks = usize::try_from(file.length.div_ceil(BLOCK)).ok()?;
         let width = blocks.next_power_of_two() >> piece_layer;
         let tree = layers_above(layer, width, zero_piece(self.piece_length));
