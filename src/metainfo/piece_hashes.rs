@@ -413,6 +413,38 @@ mod tests {
     }
 
     #[test]
+    fn takes_a_layer_from_a_peer_padded_or_not_once_it_hashes_to_the_root() {
+        let (_, big, mut merkle) = two_files();
+        let piece = u64::from(PIECE);
+        let root = merkle.files[1].root;
+        assert_eq!(merkle.missing_layers().collect::<Vec<_>>(), [(root, 3)]);
+        assert_eq!(merkle.piece_layer(), 1);
+        let mut padded: Vec<u8> = big
+            .chunks(PIECE as usize)
+            .flat_map(|chunk| piece_root(chunk, piece, false))
+            .collect();
+        padded.extend_from_slice(&zero_piece(piece));
+        let mut wrong = padded.clone();
+        wrong[0] ^= 1;
+        assert_eq!(
+            merkle.attach_layer(&root, &wrong),
+            Err(MetainfoError::PieceLayerMismatch {
+                root: hex::encode(root)
+            })
+        );
+        assert!(
+            merkle.attach_layer(&[7; 32], &padded).is_err(),
+            "no such file"
+        );
+        assert!(!merkle.is_complete());
+        merkle
+            .attach_layer(&root, &padded)
+            .expect("the layer checks out");
+        assert!(merkle.is_complete());
+        assert_eq!(merkle.missing_layers().count(), 0);
+    }
+
+    #[test]
     fn v1_pieces_check_their_sha1() {
         let hashes = PieceHashes::Sha1(vec![Sha1::digest(b"abc").into()]);
         assert!(hashes.matches(0, b"abc"));
