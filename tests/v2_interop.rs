@@ -2,8 +2,9 @@
 //! `lt.create_torrent` with `v2_only`; the version is in each test's
 //! failure message): btt shows a libtorrent-made v2-only torrent with
 //! libtorrent's v2 info-hash and its piece-aligned layout (libtorrent's pad
-//! files), verifies its data by merkle root, and downloads it from
-//! libtorrent found through the embedded tracker by the truncated v2 hash;
+//! files), verifies its data by merkle root, and downloads it (and a
+//! single-file one) from libtorrent, found through the embedded tracker by
+//! the truncated v2 hash;
 //! `btt-seed create --v2` makes the torrent libtorrent makes of the same
 //! files (equal v2 info-hashes), and libtorrent downloads it from btt-seed,
 //! checking every piece against its piece layer, and from the torrent's
@@ -299,4 +300,26 @@ fn btt_get_downloads_a_v2_only_magnet_from_btt_seed_which_serves_the_piece_layer
     get.wait_success(DOWNLOAD);
     assert_trees_equal(&data, &out);
     assert!(get.stderr().contains("fetching the piece layers of v2"));
+}
+
+/// A single file has a pad after it too (libtorrent's layout), under its
+/// own name: never on disk, as in a multi-file torrent.
+#[test]
+fn libtorrent_seeds_a_single_file_v2_torrent_to_btt_get() {
+    let env = TestEnv::new();
+    let tracker = BttTracker::start(&env);
+    let data = env.dir("data");
+    make_tree(&data, &[("single.bin", 300_001)]);
+    let torrent = env.path().join("single.torrent");
+    Libtorrent::create_v2(
+        &env,
+        &data.join("single.bin"),
+        &torrent,
+        &tracker.announce,
+        PIECE,
+    );
+    let seeder = Libtorrent::seed(&env, &torrent, &data);
+    let out = env.dir("out");
+    btt_get(&env, &torrent, &out, &["--peer", &seeder.addr()]).wait_success(DOWNLOAD);
+    assert_trees_equal(&data, &out);
 }
