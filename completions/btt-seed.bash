@@ -91,7 +91,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__create)
-            opts="-o -a -q -v -h --output --announce --web-seed --piece-length --private --hybrid --comment --creation-date --force --json --quiet --verbose --help"
+            opts="-o -a -q -v -h --output --announce --web-seed --piece-length --private --hybrid --v2 --comment --creation-date --force --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -443,7 +443,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__sell)
-            opts="-o -a -q -v -h --price --wallet --output --expiry --announce --web-seed --piece-length --private --hybrid --force --ledger --dev --password-file --unsafe-password --json --quiet --verbose --help"
+            opts="-o -a -q -v -h --price --wallet --output --expiry --announce --web-seed --piece-length --private --hybrid --v2 --force --ledger --dev --password-file --unsafe-password --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -46,6 +46,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l comment -d 
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l creation-date -d 'Store this creation time (seconds since 1970); omitted by default so output is reproducible' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l private -d 'Mark the torrent private (no DHT, no peer exchange)'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l hybrid -d 'Make a hybrid torrent (BEP 52): v1 and v2 hashes, pad files between files; v1 clients use it as before'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l v2 -d 'Make a v2-only torrent (BEP 52): SHA-256 merkle hashes, no v1 keys; clients without v2 can\'t use it'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l force -d 'Overwrite an existing output file'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand create" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -124,6 +125,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l password-file
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l private -d 'Mark the torrent private (no DHT, no peer exchange)'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l hybrid -d 'Make a hybrid torrent (BEP 52): v1 and v2 hashes, pad files between files; v1 clients use it as before'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l v2 -d 'Make a v2-only torrent (BEP 52): SHA-256 merkle hashes, no v1 keys; clients without v2 can\'t use it'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l force -d 'Overwrite existing outputs'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l json -d 'Print NDJSON records on stdout even on a terminal'

@@ -427,12 +427,17 @@ fn creating_a_torrent_of_an_empty_directory_is_bad_input() {
 }
 
 #[test]
-fn a_hybrid_torrent_with_a_piece_length_v2_cannot_take_is_bad_input() {
+fn a_hybrid_or_v2_torrent_with_a_piece_length_v2_cannot_take_is_bad_input() {
     let env = TestEnv::new();
     let content = env.path().join("file.bin");
     std::fs::write(&content, [7u8; 100_000]).expect("write");
     let out = env.path().join("file.torrent");
-    for piece in ["20KiB", "8KiB"] {
+    let cases = [
+        ("--hybrid", "20KiB"),
+        ("--hybrid", "8KiB"),
+        ("--v2", "48KiB"),
+    ];
+    for (version, piece) in cases {
         let (code, child) = run(
             &env,
             "btt-seed",
@@ -441,7 +446,7 @@ fn a_hybrid_torrent_with_a_piece_length_v2_cannot_take_is_bad_input() {
                 content.as_os_str(),
                 "-o".as_ref(),
                 out.as_os_str(),
-                "--hybrid".as_ref(),
+                version.as_ref(),
                 "--piece-length".as_ref(),
                 piece.as_ref(),
             ],

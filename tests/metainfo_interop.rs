@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use btt::metainfo::{create, CreateOptions, InfoHash, Torrent};
+use btt::metainfo::{create, CreateOptions, InfoHash, MetaVersion, PieceHashes, Torrent};
 use sha1::{Digest, Sha1};
 
 const TRACKER: &str = "http://127.0.0.1:6969/announce";
@@ -132,7 +132,7 @@ fn assert_pieces_match_files(torrent: &Torrent, download_dir: &Path) {
         .chunks(piece_length)
         .map(|piece| Sha1::digest(piece).into())
         .collect();
-    assert_eq!(pieces, torrent.info.pieces);
+    assert_eq!(PieceHashes::Sha1(pieces), torrent.info.pieces);
 }
 
 fn parse_file(path: &Path) -> Torrent {
@@ -208,7 +208,7 @@ fn btt_created_torrents_read_back_in_the_reference_tools() {
             created_by: Some("btt test".to_owned()),
             creation_date: None,
             threads: 2,
-            hybrid: false,
+            version: MetaVersion::V1,
         };
         let torrent_path = dir.path().join(output);
         fs::write(&torrent_path, create(&options, &|_| {}).expect("created")).expect("write");

@@ -14,9 +14,10 @@ use super::torrent_run;
 use crate::config::Dirs;
 use crate::dht::LookupRequest;
 use crate::magnet::Magnet;
-use crate::metainfo::{InfoHash, InfoHashes, Torrent, TorrentSummary};
+use crate::metainfo::{InfoHash, InfoHashes, PieceHashes, Torrent, TorrentSummary};
 use crate::output::{Output, Record};
 use crate::swarm::metadata_fetch::{fetch_metadata, FetchOptions};
+use crate::swarm::piece_layer_fetch::{fetch_piece_layers, LayerFetch};
 use crate::swarm::tracker_source::TrackerSource;
 use crate::swarm::Client;
 use crate::swarm::{PeerBatch, PeerSource};
@@ -137,7 +138,7 @@ pub async fn resolve(
             (info_bytes, "peers", peers)
         }
     };
-    let torrent = Torrent::from_info_bytes(&info_bytes, trackers).map_err(|error| {
+    let mut torrent = Torrent::from_info_bytes(&info_bytes, trackers).map_err(|error| {
         with_status(
             ExitStatus::BadInput,
             anyhow::anyhow!(
@@ -146,6 +147,9 @@ pub async fn resolve(
             ),
         )
     })?;
+    if !has_every_piece_layer(&torrent) {
+        fetch_layers(&mut torrent, &peers, phase, output).await?;
+    }
     peers.retain(|batch| batch.source != PeerSource::Manual && !batch.addrs.is_empty());
     output.info(format!(
         "metadata of {} ({} bytes) from {source}",
@@ -159,6 +163,48 @@ pub async fn resolve(
         source: source.to_owned(),
     })?;
     Ok((torrent, peers))
+}
+
+/// Whether every piece of `torrent` can be checked: always for v1 and
+/// hybrids, for a v2-only torrent once its piece layers are known.
+fn has_every_piece_layer(torrent: &Torrent) -> bool {
+    match &torrent.info.pieces {
+        PieceHashes::Merkle(merkle) => merkle.is_complete(),
+        PieceHashes::Sha1(_) => true,
+    }
+}
+
+/// Asks the peers found (and `--peer`) for the piece layers of a v2-only
+/// torrent (BEP 52 hash requests), which its metadata lacks.
+async fn fetch_layers(
+    torrent: &mut Torrent,
+    peers: &[PeerBatch],
+    phase: &MetadataPhase<'_>,
+    output: &Output,
+) -> anyhow::Result<()> {
+    output.info(format!(
+        "fetching the piece layers of {} from peers",
+        torrent.info.name
+    ));
+    let mut addrs: Vec<SocketAddr> = peers.iter().flat_map(|batch| batch.addrs.clone()).collect();
+    addrs.extend(&phase.manual_peers);
+    addrs.sort_unstable();
+    addrs.dedup();
+    let fetch = LayerFetch {
+        peer_id: phase.client.peer_id(),
+        encryption: phase.client.encryption(),
+    };
+    fetch_piece_layers(torrent, &addrs, fetch)
+        .await
+        .map_err(|why| {
+            with_status(
+                ExitStatus::Unreachable,
+                anyhow::anyhow!(
+                    "no peer sent the piece layers of {} (v2-only): {why}",
+                    torrent.info.name
+                ),
+            )
+        })
 }
 
 /// Writes `torrent` as a .torrent file: to `destination`, or into it as

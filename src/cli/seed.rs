@@ -23,7 +23,7 @@ use super::values::{parse_duration, parse_ratio, parse_size, parse_socket_addr, 
 use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::{worker_threads, Dirs};
 use crate::market::events::MarketEvents;
-use crate::metainfo::{create, CreateOptions, Torrent, TorrentSummary};
+use crate::metainfo::{create, CreateOptions, MetaVersion, Torrent, TorrentSummary};
 use crate::output::swarm::bytes;
 use crate::output::{Output, Record};
 use crate::storage::{Access, Storage};
@@ -108,8 +108,11 @@ pub struct TorrentFlags {
     #[arg(long)]
     pub private: bool,
     /// Make a hybrid torrent (BEP 52): v1 and v2 hashes, pad files between files; v1 clients use it as before
-    #[arg(long)]
+    #[arg(long, conflicts_with = "v2")]
     pub hybrid: bool,
+    /// Make a v2-only torrent (BEP 52): SHA-256 merkle hashes, no v1 keys; clients without v2 can't use it
+    #[arg(long)]
+    pub v2: bool,
 }
 
 /// `btt-seed show`.
@@ -235,15 +238,28 @@ impl Record for Created {
     }
 }
 
+/// How `btt-seed show` names a BEP 52 torrent's kind.
+fn version_name(version: MetaVersion) -> &'static str {
+    match version {
+        MetaVersion::V1 => "v1",
+        MetaVersion::Hybrid => "hybrid",
+        MetaVersion::V2 => "v2-only",
+    }
+}
+
 impl Record for TorrentSummary {
     const TYPE: &'static str = "torrent";
     fn human(&self) -> Option<String> {
         let v2 = self
             .info_hash_v2
-            .map(|hash| format!("info-hash v2: {hash} (hybrid)\n"))
+            .map(|hash| format!("info-hash v2: {hash} ({})\n", version_name(self.version)))
             .unwrap_or_default();
+        let swarm_note = match self.version {
+            MetaVersion::V2 => " (the v2 info-hash truncated: the swarm)",
+            MetaVersion::V1 | MetaVersion::Hybrid => "",
+        };
         let mut text = format!(
-            "name:       {}\ninfo-hash:  {}\n{v2}size:       {} ({} bytes)\npieces:     {} x {}\nprivate:    {}\n",
+            "name:       {}\ninfo-hash:  {}{swarm_note}\n{v2}size:       {} ({} bytes)\npieces:     {} x {}\nprivate:    {}\n",
             self.name,
             self.info_hash,
             bytes(self.total_length),
@@ -360,7 +376,11 @@ fn make_torrent(
         created_by: Some(format!("btt {}", env!("CARGO_PKG_VERSION"))),
         creation_date: text.creation_date,
         threads: worker_threads(),
-        hybrid: flags.hybrid,
+        version: match (flags.hybrid, flags.v2) {
+            (true, _) => MetaVersion::Hybrid,
+            (false, true) => MetaVersion::V2,
+            (false, false) => MetaVersion::V1,
+        },
     };
     let bar = output.progress(0, "hashing");
     let bytes_written = create(&options, &|done| bar.set_position(done))

@@ -1,4 +1,4 @@
-//! [`MetainfoError`]: why bytes are not a usable v1 or hybrid torrent. Each variant names
+//! [`MetainfoError`]: why bytes are not a usable v1, hybrid or v2 torrent. Each variant names
 //! the key involved as a dotted path (`info.files[3].path`) so the message fits
 //! on one line and points at the culprit.
 
@@ -121,11 +121,48 @@ pub enum MetainfoError {
         /// The path equal to it or under it.
         second: PathBuf,
     },
-    /// A BEP 52 torrent with no v1 keys, which this version cannot download.
-    #[error(
-        "v2-only torrents (BEP 52, \"meta version\" 2 without \"pieces\") are not supported yet"
-    )]
-    V2Only,
+    /// A v2 piece length that is not a power of two of at least 16 KiB.
+    #[error("piece length {value} is not a power of two of at least 16384 bytes, as BEP 52 needs")]
+    NotV2PieceLength {
+        /// The piece length found.
+        value: u32,
+    },
+    /// A `file tree` node that is a file and a directory at once.
+    #[error("{key:?} is both a file (an \"\" key) and a directory")]
+    FileAndDirectory {
+        /// The dotted path of the node.
+        key: String,
+    },
+    /// A `pieces root` that is not 32 bytes.
+    #[error("{key:?} is {length} bytes long, not 32")]
+    BadPiecesRoot {
+        /// The dotted path of the key.
+        key: String,
+        /// Its length.
+        length: usize,
+    },
+    /// A file longer than one piece whose piece layer the .torrent lacks.
+    #[error("\"piece layers\" has no layer for the file whose pieces root is {root}")]
+    MissingPieceLayer {
+        /// The file's pieces root, in hex.
+        root: String,
+    },
+    /// A piece layer of the wrong length for its file.
+    #[error("the piece layer of pieces root {root} is {length} bytes long, not {expected}")]
+    PieceLayerLength {
+        /// The file's pieces root, in hex.
+        root: String,
+        /// The layer's length.
+        length: usize,
+        /// 32 bytes per piece of the file.
+        expected: u64,
+    },
+    /// A piece layer whose merkle root is not its file's `pieces root`.
+    #[error("the piece layer of pieces root {root} does not hash to that root")]
+    PieceLayerMismatch {
+        /// The file's pieces root, in hex.
+        root: String,
+    },
     /// A `meta version` other than 1 or 2.
     #[error("\"info.meta version\" is {value}; only versions 1 and 2 are known")]
     UnknownMetaVersion {

@@ -1,5 +1,5 @@
-//! [`Info`]: the parsed info dictionary of a v1 or hybrid (v1 + v2, BEP 52)
-//! torrent, the part the info-hash covers.
+//! [`Info`]: the parsed info dictionary of a v1, hybrid (v1 + v2, BEP 52)
+//! or v2-only torrent, the part the info-hash covers.
 //!
 //! The parser reads the raw bencode (not serde), so unknown keys are simply
 //! ignored and never change anything. Everything a download relies on is
@@ -8,8 +8,10 @@
 //! hash per piece. At most [`MAX_FILES`] files are accepted, which bounds the
 //! memory a hostile torrent can make us use. BEP 47 attributes are read into
 //! each [`FileEntry`]; pad files take part in the piece arithmetic but not in
-//! the path checks, since they are never stored. A v2-only torrent is refused
-//! with [`MetainfoError::V2Only`].
+//! the path checks, since they are never stored. A v2-only torrent's files
+//! come from its `file tree` (see `file_tree`), laid out like a hybrid's
+//! with pad files, and its pieces are checked by merkle root
+//! ([`PieceHashes::Merkle`]); v1 and hybrid pieces by SHA-1.
 
 use std::path::{Path, PathBuf};
 
@@ -19,30 +21,45 @@ use super::error::MetainfoError;
 use super::fields::{expect_int, expect_list, expect_str, Fields};
 use super::file_attributes::FileAttributes;
 use super::file_entry::FileEntry;
+use super::file_tree::parse_file_tree;
+use super::merkle_tree::BLOCK;
 use super::path_component::check_component;
+use super::piece_hashes::PieceHashes;
 use super::piece_length::MAX_PIECE_LENGTH;
 
 /// The most files a torrent may hold: 2^20 (1,048,576).
 pub const MAX_FILES: usize = 1 << 20;
 
-/// The parsed info dictionary of a v1 or hybrid torrent.
+/// Which BitTorrent versions a torrent speaks (BEP 52 `meta version`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MetaVersion {
+    /// v1 only: SHA-1 pieces, the v1 info-hash.
+    V1,
+    /// v1 and v2 keys in one dictionary; btt joins the v1 swarm.
+    Hybrid,
+    /// v2 only: merkle pieces; the swarm is named by the truncated v2 hash.
+    V2,
+}
+
+/// The parsed info dictionary of a v1, hybrid or v2-only torrent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Info {
     /// The suggested name: the file name (single file) or the top directory.
     pub name: String,
     /// The length of every piece but the last.
     pub piece_length: u32,
-    /// The SHA-1 of every piece, in order.
-    pub pieces: Vec<[u8; 20]>,
-    /// The files, in torrent order, with their offsets.
+    /// What every piece is checked against.
+    pub pieces: PieceHashes,
+    /// The files, in torrent order, with their offsets (a v2-only torrent's
+    /// pad files included).
     pub files: Vec<FileEntry>,
     /// Whether the torrent is private (BEP 27): no DHT, no PEX.
     pub private: bool,
     /// The sum of the file lengths.
     pub total_length: u64,
-    /// Whether the dictionary also holds the BEP 52 v2 keys (`meta version`
-    /// 2, `file tree`): a hybrid torrent, downloaded here through its v1 keys.
-    pub hybrid: bool,
+    /// v1, hybrid (downloaded here through its v1 keys) or v2-only.
+    pub version: MetaVersion,
 }
 
 impl Info {
@@ -75,16 +92,23 @@ impl Info {
 
 fn parse_info(value: Value<'_>, max_files: usize) -> Result<Info, MetainfoError> {
     let fields = Fields::new(value, "info".to_owned())?;
-    let hybrid = parse_meta_version(&fields)?;
+    let version = parse_meta_version(&fields)?;
     let name = parse_name(&fields)?;
     let piece_length = parse_piece_length(&fields)?;
-    let pieces = parse_pieces(&fields)?;
     let private = fields.int("private")? == Some(1);
-    let files = match (fields.optional("length"), fields.list("files")?) {
-        (Some(_), Some(_)) => return Err(MetainfoError::BothLengthAndFiles),
-        (None, None) => return Err(MetainfoError::NeitherLengthNorFiles),
-        (Some(length), None) => vec![single_file(&name, length, &fields)?],
-        (None, Some(files)) => multi_file(&name, files, max_files)?,
+    let (files, pieces) = match version {
+        MetaVersion::V2 => {
+            check_v2_piece_length(piece_length)?;
+            let tree = parse_file_tree(&name, &fields, piece_length, max_files)?;
+            (tree.files, PieceHashes::Merkle(tree.pieces))
+        }
+        MetaVersion::V1 | MetaVersion::Hybrid => {
+            let pieces = parse_pieces(&fields)?;
+            (
+                v1_files(&name, &fields, max_files)?,
+                PieceHashes::Sha1(pieces),
+            )
+        }
     };
     let total_length = files.last().map_or(0, FileEntry::end);
     check_piece_count(total_length, piece_length, pieces.len())?;
@@ -95,21 +119,48 @@ fn parse_info(value: Value<'_>, max_files: usize) -> Result<Info, MetainfoError>
         files,
         private,
         total_length,
-        hybrid,
+        version,
     })
 }
 
-/// Whether the torrent is hybrid: `meta version` 2 beside the v1 `pieces`.
-/// Without `pieces` it is v2-only, which is refused, as is any other version.
-fn parse_meta_version(fields: &Fields<'_>) -> Result<bool, MetainfoError> {
+/// The files of a v1 or hybrid info dictionary: `length` or `files`.
+fn v1_files(
+    name: &str,
+    fields: &Fields<'_>,
+    max_files: usize,
+) -> Result<Vec<FileEntry>, MetainfoError> {
+    Ok(match (fields.optional("length"), fields.list("files")?) {
+        (Some(_), Some(_)) => return Err(MetainfoError::BothLengthAndFiles),
+        (None, None) => return Err(MetainfoError::NeitherLengthNorFiles),
+        (Some(length), None) => vec![single_file(name, length, fields)?],
+        (None, Some(files)) => multi_file(name, files, max_files)?,
+    })
+}
+
+/// The version: hybrid when `meta version` 2 sits beside the v1 `pieces`,
+/// v2-only without them; any version but 1 and 2 is refused.
+fn parse_meta_version(fields: &Fields<'_>) -> Result<MetaVersion, MetainfoError> {
     match fields.int("meta version")? {
-        None | Some(1) => Ok(false),
-        Some(2) if fields.optional("pieces").is_some() => {
+        None | Some(1) => Ok(MetaVersion::V1),
+        Some(2) => {
             fields.required("file tree")?;
-            Ok(true)
+            Ok(match fields.optional("pieces") {
+                Some(_) => MetaVersion::Hybrid,
+                None => MetaVersion::V2,
+            })
         }
-        Some(2) => Err(MetainfoError::V2Only),
         Some(value) => Err(MetainfoError::UnknownMetaVersion { value }),
+    }
+}
+
+/// BEP 52 pieces are a power of two of at least one 16 KiB block.
+fn check_v2_piece_length(piece_length: u32) -> Result<(), MetainfoError> {
+    if piece_length.is_power_of_two() && u64::from(piece_length) >= BLOCK {
+        Ok(())
+    } else {
+        Err(MetainfoError::NotV2PieceLength {
+            value: piece_length,
+        })
     }
 }
 
@@ -224,7 +275,10 @@ fn multi_file(
 
 /// The BEP 47 `attr` letters (unknown ones ignored) and, for a symlink that
 /// is not also a pad file, its `symlink path`.
-fn file_attributes(name: &str, fields: &Fields<'_>) -> Result<FileAttributes, MetainfoError> {
+pub(super) fn file_attributes(
+    name: &str,
+    fields: &Fields<'_>,
+) -> Result<FileAttributes, MetainfoError> {
     let letters = fields.bytes("attr")?.unwrap_or_default();
     let has = |letter: u8| letters.contains(&letter);
     let pad = has(b'p');
@@ -272,7 +326,7 @@ fn path_under(name: &str, fields: &Fields<'_>, key_name: &str) -> Result<PathBuf
 /// Paths are sorted with the separator ranking below every other byte (NUL
 /// never occurs in a checked component), which keeps a path right before the
 /// paths under it, so comparing neighbours finds every collision.
-fn check_collisions(files: &[FileEntry]) -> Result<(), MetainfoError> {
+pub(super) fn check_collisions(files: &[FileEntry]) -> Result<(), MetainfoError> {
     let separator_first = |byte: &u8| if *byte == b'/' { 0 } else { *byte };
     let mut paths: Vec<&[u8]> = files
         .iter()
@@ -762,12 +816,18 @@ mod tests {
     }
 
     #[test]
-    fn knows_hybrids_and_refuses_v2_only_and_unknown_versions() {
-        assert!(!parse(single(10, 16384)).expect("v1").hybrid);
+    fn knows_hybrids_and_v2_only_and_refuses_unknown_versions() {
+        assert_eq!(
+            parse(single(10, 16384)).expect("v1").version,
+            MetaVersion::V1
+        );
         let mut hybrid = single(10, 16384);
         set(&mut hybrid, "meta version", Bencode::Int(2));
         set(&mut hybrid, "file tree", Bencode::Dict(Dict::new()));
-        assert!(parse(hybrid.clone()).expect("hybrid").hybrid);
+        assert_eq!(
+            parse(hybrid.clone()).expect("hybrid").version,
+            MetaVersion::Hybrid
+        );
         hybrid.remove(&b"file tree"[..]);
         assert_eq!(
             parse(hybrid),
@@ -775,15 +835,138 @@ mod tests {
                 key: "info.file tree".into()
             })
         );
-        let mut v2_only = single(10, 16384);
-        v2_only.remove(&b"pieces"[..]);
-        set(&mut v2_only, "meta version", Bencode::Int(2));
-        assert_eq!(parse(v2_only), Err(MetainfoError::V2Only));
         let mut future = single(10, 16384);
         set(&mut future, "meta version", Bencode::Int(3));
         assert_eq!(
             parse(future),
             Err(MetainfoError::UnknownMetaVersion { value: 3 })
+        );
+    }
+
+    /// A v2 file-tree leaf of `length` bytes with a made-up root.
+    fn leaf(length: i64, root: u8) -> Bencode {
+        let mut file = Dict::new();
+        set(&mut file, "length", Bencode::Int(length));
+        if length > 0 {
+            set(&mut file, "pieces root", Bencode::Bytes(vec![root; 32]));
+        }
+        let mut node = Dict::new();
+        set(&mut node, "", Bencode::Dict(file));
+        Bencode::Dict(node)
+    }
+
+    fn directory(entries: Vec<(&str, Bencode)>) -> Bencode {
+        let mut dict = Dict::new();
+        for (name, node) in entries {
+            set(&mut dict, name, node);
+        }
+        Bencode::Dict(dict)
+    }
+
+    fn v2_only(name: &str, tree: Bencode, piece_length: i64) -> Dict {
+        let mut info = Dict::new();
+        set(&mut info, "name", Bencode::text(name));
+        set(&mut info, "piece length", Bencode::Int(piece_length));
+        set(&mut info, "meta version", Bencode::Int(2));
+        set(&mut info, "file tree", tree);
+        info
+    }
+
+    #[test]
+    fn lays_out_a_v2_file_tree_piece_aligned_with_pads() {
+        let tree = directory(vec![
+            ("a.txt", leaf(1, 1)),
+            ("big.bin", leaf(40_000, 2)),
+            ("empty", leaf(0, 0)),
+            ("sub", directory(vec![("z", leaf(16384, 3))])),
+        ]);
+        let info = parse(v2_only("multi", tree, 16384)).expect("valid");
+        let layout: Vec<(String, u64, u64, bool)> = info
+            .files
+            .iter()
+            .map(|f| (f.path.display().to_string(), f.length, f.offset, f.is_pad()))
+            .collect();
+        assert_eq!(
+            layout,
+            [
+                ("multi/a.txt".to_owned(), 1, 0, false),
+                ("multi/.pad/16383".into(), 16383, 1, true),
+                ("multi/big.bin".into(), 40_000, 16384, false),
+                ("multi/.pad/9152".into(), 9152, 56_384, true),
+                ("multi/empty".into(), 0, 65_536, false),
+                ("multi/sub/z".into(), 16384, 65_536, false),
+            ]
+        );
+        assert_eq!(info.version, MetaVersion::V2);
+        assert_eq!((info.piece_count(), info.total_length), (5, 5 * 16384));
+        assert!(info.is_multi_file());
+        assert!(matches!(info.pieces, PieceHashes::Merkle(_)));
+    }
+
+    #[test]
+    fn a_v2_tree_of_one_file_named_like_the_torrent_is_a_single_file() {
+        let tree = directory(vec![("f.bin", leaf(20_000, 1))]);
+        let info = parse(v2_only("f.bin", tree, 16384)).expect("valid");
+        let paths: Vec<PathBuf> = info.files.iter().map(|f| f.path.clone()).collect();
+        assert_eq!(paths, [PathBuf::from("f.bin"), "f.bin/.pad/12768".into()]);
+        assert!(!info.is_multi_file());
+    }
+
+    #[test]
+    fn refuses_bad_v2_trees() {
+        let tree = || directory(vec![("a", leaf(5, 1))]);
+        assert_eq!(
+            parse(v2_only("t", tree(), 3 * 16384)),
+            Err(MetainfoError::NotV2PieceLength { value: 3 * 16384 })
+        );
+        assert_eq!(
+            parse(v2_only("t", tree(), 8192)),
+            Err(MetainfoError::NotV2PieceLength { value: 8192 })
+        );
+        let both = directory(vec![("a", with_keys(leaf(5, 1), &[("b", leaf(1, 2))]))]);
+        assert_eq!(
+            parse(v2_only("t", both, 16384)),
+            Err(MetainfoError::FileAndDirectory {
+                key: "info.file tree.a".into()
+            })
+        );
+        let unsafe_name = directory(vec![("..", leaf(5, 1))]);
+        assert!(matches!(
+            parse(v2_only("t", unsafe_name, 16384)),
+            Err(MetainfoError::UnsafePathComponent { .. })
+        ));
+        let mut no_root = Dict::new();
+        set(&mut no_root, "length", Bencode::Int(5));
+        let no_root = directory(vec![("a", directory(vec![("", Bencode::Dict(no_root))]))]);
+        assert_eq!(
+            parse(v2_only("t", no_root, 16384)),
+            Err(MetainfoError::MissingKey {
+                key: "info.file tree.a..pieces root".into()
+            })
+        );
+        let mut short_root = Dict::new();
+        set(&mut short_root, "length", Bencode::Int(5));
+        set(&mut short_root, "pieces root", Bencode::Bytes(vec![1; 31]));
+        let short_root = directory(vec![(
+            "a",
+            directory(vec![("", Bencode::Dict(short_root))]),
+        )]);
+        assert_eq!(
+            parse(v2_only("t", short_root, 16384)),
+            Err(MetainfoError::BadPiecesRoot {
+                key: "info.file tree.a..pieces root".into(),
+                length: 31
+            })
+        );
+        assert_eq!(
+            parse(v2_only("t", directory(vec![("e", leaf(0, 0))]), 16384)),
+            Err(MetainfoError::Empty)
+        );
+        let many = directory(vec![("x", leaf(1, 1)), ("y", leaf(1, 1))]);
+        let bytes = Bencode::Dict(v2_only("t", many, 16384)).encode();
+        assert_eq!(
+            parse_info(decode(&bytes).expect("valid"), 1),
+            Err(MetainfoError::TooManyFiles { count: 2, limit: 1 })
         );
     }
 }

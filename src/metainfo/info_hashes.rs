@@ -27,6 +27,14 @@ impl InfoHashes {
         InfoHashes { v1: Some(v1), v2 }
     }
 
+    /// The v2 info-hash of a v2-only torrent.
+    pub fn from_v2(v2: InfoHashV2) -> InfoHashes {
+        InfoHashes {
+            v1: None,
+            v2: Some(v2),
+        }
+    }
+
     /// The v1 info-hash, if known.
     pub fn v1(&self) -> Option<InfoHash> {
         self.v1

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::info::MetaVersion;
 use super::info_hash::InfoHash;
 use super::info_hash_v2::InfoHashV2;
 use super::torrent::Torrent;
@@ -14,9 +15,12 @@ use super::torrent::Torrent;
 pub struct TorrentSummary {
     /// The torrent name.
     pub name: String,
-    /// The v1 info-hash.
+    /// `v1`, `hybrid` or `v2` (v2-only).
+    pub version: MetaVersion,
+    /// The v1 info-hash; for a v2-only torrent, the truncated v2 info-hash
+    /// that names its swarm on trackers and in the handshake.
     pub info_hash: InfoHash,
-    /// The v2 info-hash of a hybrid torrent; `null` for a v1 torrent.
+    /// The v2 info-hash of a hybrid or v2-only torrent; `null` for v1.
     pub info_hash_v2: Option<InfoHashV2>,
     /// Total bytes of data.
     pub total_length: u64,
@@ -64,6 +68,7 @@ impl TorrentSummary {
         let info = &torrent.info;
         TorrentSummary {
             name: info.name.clone(),
+            version: info.version,
             info_hash: torrent.info_hash,
             info_hash_v2: torrent.info_hash_v2,
             total_length: info.total_length,

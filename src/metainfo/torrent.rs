@@ -2,10 +2,12 @@
 //! peers) with its info-hash.
 //!
 //! Invariant: `info_bytes` are the exact bytes of the info dictionary as they
-//! appeared in the input, `info_hash` is their SHA-1 and, for a hybrid,
-//! `info_hash_v2` their SHA-256, so unsorted or
+//! appeared in the input, `info_hash` is their SHA-1 (for a v2-only torrent,
+//! which has no v1 swarm, the first 20 bytes of their SHA-256) and, for a
+//! hybrid or v2-only torrent, `info_hash_v2` their SHA-256, so unsorted or
 //! unknown keys never change the hash, and [`Torrent::to_bytes`] writes them
-//! back verbatim.
+//! back verbatim. A v2-only torrent read from a .torrent file has every
+//! piece layer it needs, each checked against its file's root.
 
 use std::collections::BTreeMap;
 
@@ -13,21 +15,23 @@ use crate::bencode::{decode, Bencode};
 use crate::magnet::Magnet;
 
 use super::error::MetainfoError;
-use super::fields::Fields;
-use super::info::Info;
+use super::fields::{wrong_type, Fields};
+use super::info::{Info, MetaVersion};
 use super::info_hash::InfoHash;
 use super::info_hash_v2::InfoHashV2;
 use super::info_hashes::InfoHashes;
+use super::piece_hashes::PieceHashes;
 use super::summary::TorrentSummary;
 use super::trackers::{parse_trackers, tracker_entries};
 use super::web_seeds::{parse_web_seeds, web_seed_entry};
 
-/// A parsed v1 or hybrid torrent.
+/// A parsed v1, hybrid or v2-only torrent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Torrent {
-    /// SHA-1 of `info_bytes`: the v1 swarm, the one btt joins.
+    /// The 20 bytes that name the swarm btt joins: SHA-1 of `info_bytes`
+    /// (the v1 swarm), or for a v2-only torrent the truncated v2 info-hash.
     pub info_hash: InfoHash,
-    /// SHA-256 of `info_bytes` when the torrent is hybrid (BEP 52).
+    /// SHA-256 of `info_bytes` when the torrent is hybrid or v2-only (BEP 52).
     pub info_hash_v2: Option<InfoHashV2>,
     /// The parsed info dictionary.
     pub info: Info,
@@ -51,9 +55,16 @@ impl Torrent {
         let root = Fields::new(decode(bytes)?, String::new())?;
         let info_value = root.required("info")?;
         let info_bytes = info_value.raw();
-        let info = Info::from_value(info_value)?;
+        let mut info = Info::from_value(info_value)?;
+        if let PieceHashes::Merkle(merkle) = &mut info.pieces {
+            let layers = root.required("piece layers")?;
+            let layers = layers
+                .as_dict()
+                .ok_or_else(|| wrong_type("piece layers".into(), "dictionary", layers))?;
+            merkle.attach_layers(|root| layers.get(root).and_then(|value| value.as_bytes()))?;
+        }
         Ok(Torrent {
-            info_hash: InfoHash::of_info_bytes(info_bytes),
+            info_hash: swarm_hash(&info, info_bytes),
             info_hash_v2: v2_hash(&info, info_bytes),
             info,
             info_bytes: info_bytes.to_vec(),
@@ -66,14 +77,15 @@ impl Torrent {
     }
 
     /// A torrent from a bare info dictionary (as fetched from peers for a
-    /// magnet link) and the trackers known from elsewhere.
+    /// magnet link) and the trackers known from elsewhere. A v2-only
+    /// torrent's piece layers are then still unknown.
     pub fn from_info_bytes(
         info_bytes: &[u8],
         trackers: Vec<Vec<String>>,
     ) -> Result<Torrent, MetainfoError> {
         let info = Info::from_value(decode(info_bytes)?)?;
         Ok(Torrent {
-            info_hash: InfoHash::of_info_bytes(info_bytes),
+            info_hash: swarm_hash(&info, info_bytes),
             info_hash_v2: v2_hash(&info, info_bytes),
             info,
             info_bytes: info_bytes.to_vec(),
@@ -86,8 +98,8 @@ impl Torrent {
     }
 
     /// A .torrent file for this torrent: the info dictionary verbatim, plus the
-    /// trackers, web seeds, comment, creator and date. Other root keys of the
-    /// original file are not kept.
+    /// trackers, web seeds, comment, creator, date and the v2 piece layers
+    /// known. Other root keys of the original file are not kept.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut root: BTreeMap<Vec<u8>, Bencode> = tracker_entries(&self.trackers)
             .into_iter()
@@ -106,12 +118,19 @@ impl Torrent {
         if let Some(date) = self.creation_date {
             insert("creation date", Bencode::Int(date));
         }
+        if let PieceHashes::Merkle(merkle) = &self.info.pieces {
+            let layers = merkle
+                .layers()
+                .map(|(root, layer)| (root.to_vec(), Bencode::Bytes(layer.concat())))
+                .collect();
+            insert("piece layers", Bencode::Dict(layers));
+        }
         insert("info", Bencode::Raw(self.info_bytes.clone()));
         Bencode::Dict(root).encode()
     }
 
-    /// A magnet link: the info-hash (both, for a hybrid), the name and every
-    /// tracker.
+    /// A magnet link: the info-hashes (both, for a hybrid), the name and
+    /// every tracker.
     pub fn magnet(&self) -> Magnet {
         Magnet {
             info_hashes: self.info_hashes(),
@@ -123,9 +142,12 @@ impl Torrent {
         }
     }
 
-    /// The v1 info-hash, and the v2 one of a hybrid.
+    /// The v1 info-hash, the v2 one, or both (a hybrid).
     pub fn info_hashes(&self) -> InfoHashes {
-        InfoHashes::from_v1(self.info_hash, self.info_hash_v2)
+        match (self.info.version, self.info_hash_v2) {
+            (MetaVersion::V2, Some(v2)) => InfoHashes::from_v2(v2),
+            _ => InfoHashes::from_v1(self.info_hash, self.info_hash_v2),
+        }
     }
 
     /// What a person (or a script) wants to know about the torrent.
@@ -134,9 +156,17 @@ impl Torrent {
     }
 }
 
-/// The v2 info-hash of a hybrid's info dictionary.
+/// The v2 info-hash of a hybrid's or v2-only torrent's info dictionary.
 fn v2_hash(info: &Info, info_bytes: &[u8]) -> Option<InfoHashV2> {
-    info.hybrid.then(|| InfoHashV2::of_info_bytes(info_bytes))
+    (info.version != MetaVersion::V1).then(|| InfoHashV2::of_info_bytes(info_bytes))
+}
+
+/// The 20 bytes that name the torrent's swarm.
+fn swarm_hash(info: &Info, info_bytes: &[u8]) -> InfoHash {
+    match info.version {
+        MetaVersion::V2 => InfoHashV2::of_info_bytes(info_bytes).truncated(),
+        MetaVersion::V1 | MetaVersion::Hybrid => InfoHash::of_info_bytes(info_bytes),
+    }
 }
 
 #[cfg(test)]

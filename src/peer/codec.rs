@@ -12,7 +12,7 @@ use bytes::{Buf, BufMut, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
 use super::error::WireError;
-use super::message::{id, BlockRequest, Message};
+use super::message::{id, BlockRequest, HashRange, Message, HASH_RANGE_LENGTH};
 
 /// The block size every client requests and serves (16 KiB).
 pub const STANDARD_BLOCK_LENGTH: u32 = 16 * 1024;
@@ -90,6 +90,9 @@ impl MessageCodec {
             id::BITFIELD => Ok(Message::Bitfield(payload.bytes.freeze())),
             id::PIECE => self.piece(payload),
             id::EXTENDED => payload.extended(),
+            id::HASH_REQUEST => payload.hash_range().map(Message::HashRequest),
+            id::HASH_REJECT => payload.hash_range().map(Message::HashReject),
+            id::HASHES => payload.hashes(),
             _ => Err(WireError::UnknownMessage { id: message_id }),
         }
     }
@@ -160,6 +163,28 @@ impl Payload {
             .map(|mut bytes| Message::Port(bytes.get_u16()))
     }
 
+    fn hash_range(self) -> Result<HashRange, WireError> {
+        let mut bytes = self.exactly(HASH_RANGE_LENGTH)?;
+        Ok(take_hash_range(&mut bytes))
+    }
+
+    /// A hashes message: the range, then whole 32-byte hashes.
+    fn hashes(self) -> Result<Message, WireError> {
+        let id = self.id;
+        let mut bytes = self.at_least(HASH_RANGE_LENGTH)?;
+        let range = take_hash_range(&mut bytes);
+        if bytes.len() % 32 != 0 {
+            return Err(WireError::BadPayloadLength {
+                id,
+                length: wire_u32(bytes.len() + HASH_RANGE_LENGTH),
+            });
+        }
+        Ok(Message::Hashes {
+            range,
+            hashes: bytes.freeze(),
+        })
+    }
+
     fn extended(self) -> Result<Message, WireError> {
         let mut bytes = self.at_least(1)?;
         let id = bytes.get_u8();
@@ -168,6 +193,28 @@ impl Payload {
             payload: bytes.freeze(),
         })
     }
+}
+
+/// Reads a [`HashRange`] off the front of `bytes`, which hold at least
+/// [`HASH_RANGE_LENGTH`] bytes.
+fn take_hash_range(bytes: &mut BytesMut) -> HashRange {
+    let mut pieces_root = [0; 32];
+    bytes.copy_to_slice(&mut pieces_root);
+    HashRange {
+        pieces_root,
+        base_layer: bytes.get_u32(),
+        index: bytes.get_u32(),
+        length: bytes.get_u32(),
+        proof_layers: bytes.get_u32(),
+    }
+}
+
+fn put_hash_range(range: &HashRange, dst: &mut BytesMut) {
+    dst.put_slice(&range.pieces_root);
+    dst.put_u32(range.base_layer);
+    dst.put_u32(range.index);
+    dst.put_u32(range.length);
+    dst.put_u32(range.proof_layers);
 }
 
 /// A length that is known to fit the wire's `u32` (it came from a `u32`
@@ -246,6 +293,11 @@ fn put_payload(message: Message, dst: &mut BytesMut) {
             dst.put_u8(id);
             dst.put(payload);
         }
+        Message::HashRequest(range) | Message::HashReject(range) => put_hash_range(&range, dst),
+        Message::Hashes { range, hashes } => {
+            put_hash_range(&range, dst);
+            dst.put(hashes);
+        }
     }
 }
 
@@ -323,7 +375,27 @@ mod tests {
             block_request().prop_map(Message::Reject),
             any::<u32>().prop_map(Message::AllowedFast),
             (any::<u8>(), bytes(100)).prop_map(|(id, payload)| Message::Extended { id, payload }),
+            hash_range().prop_map(Message::HashRequest),
+            hash_range().prop_map(Message::HashReject),
+            (hash_range(), prop::collection::vec(any::<[u8; 32]>(), 0..5)).prop_map(
+                |(range, hashes)| Message::Hashes {
+                    range,
+                    hashes: Bytes::from(hashes.concat()),
+                }
+            ),
         ]
+    }
+
+    fn hash_range() -> impl Strategy<Value = HashRange> {
+        (any::<[u8; 32]>(), any::<[u32; 4]>()).prop_map(
+            |(pieces_root, [base_layer, index, length, proof_layers])| HashRange {
+                pieces_root,
+                base_layer,
+                index,
+                length,
+                proof_layers,
+            },
+        )
     }
 
     proptest! {
@@ -425,7 +497,7 @@ mod tests {
 
     #[test]
     fn fixed_size_messages_with_wrong_lengths_are_errors() {
-        let fixed: [(u8, u32); 14] = [
+        let fixed: [(u8, u32); 17] = [
             (id::CHOKE, 0),
             (id::UNCHOKE, 0),
             (id::INTERESTED, 0),
@@ -440,6 +512,9 @@ mod tests {
             (id::CANCEL, 12),
             (id::REJECT, 12),
             (id::PIECE, 8),
+            (id::HASH_REQUEST, 48),
+            (id::HASH_REJECT, 48),
+            (id::HASHES, 48),
         ];
         for (message_id, right) in fixed {
             let shorter = right.checked_sub(1);

@@ -1,6 +1,6 @@
 //! The messages peers exchange after the handshake (BEP 3), with the fast
-//! extension (BEP 6), the DHT port (BEP 5) and the extension protocol
-//! (BEP 10). Payloads that carry data (`Bitfield`, `Piece`, `Extended`) hold
+//! extension (BEP 6), the DHT port (BEP 5), the extension protocol
+//! (BEP 10) and the v2 hash messages (BEP 52). Payloads that carry data (`Bitfield`, `Piece`, `Extended`) hold
 //! [`Bytes`] so a decoded message shares the receive buffer instead of
 //! copying it.
 
@@ -18,6 +18,24 @@ pub struct BlockRequest {
     pub begin: u32,
     /// The number of bytes.
     pub length: u32,
+}
+
+/// A range of one file's merkle tree (BEP 52): `length` hashes of layer
+/// `base_layer` (0: the 16 KiB blocks) from `index`, with the uncle hashes
+/// that prove them up to `proof_layers` layers above the base. Used by the
+/// hash request, hashes and hash reject messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HashRange {
+    /// The file's `pieces root`.
+    pub pieces_root: [u8; 32],
+    /// The layer the hashes are of, counted from the blocks.
+    pub base_layer: u32,
+    /// The first hash's index in its layer.
+    pub index: u32,
+    /// The number of hashes of the base layer.
+    pub length: u32,
+    /// How many layers above the base the proof reaches.
+    pub proof_layers: u32,
 }
 
 /// A peer wire message.
@@ -63,6 +81,17 @@ pub enum Message {
     Reject(BlockRequest),
     /// The receiver may request this piece even while choked (BEP 6).
     AllowedFast(u32),
+    /// Asks for hashes of a file's merkle tree (BEP 52).
+    HashRequest(HashRange),
+    /// Carries the hashes of a range, then its uncle hashes (BEP 52).
+    Hashes {
+        /// The range the hashes are of.
+        range: HashRange,
+        /// 32-byte hashes, concatenated.
+        hashes: Bytes,
+    },
+    /// The sender will not serve this hash request (BEP 52).
+    HashReject(HashRange),
     /// An extension protocol message (BEP 10): `id` 0 is the extended
     /// handshake, other ids are the ones the receiver assigned.
     Extended {
@@ -107,7 +136,16 @@ pub mod id {
     pub const ALLOWED_FAST: u8 = 0x11;
     /// `extended` (BEP 10)
     pub const EXTENDED: u8 = 20;
+    /// `hash request` (BEP 52)
+    pub const HASH_REQUEST: u8 = 21;
+    /// `hashes` (BEP 52)
+    pub const HASHES: u8 = 22;
+    /// `hash reject` (BEP 52)
+    pub const HASH_REJECT: u8 = 23;
 }
+
+/// The bytes of a [`HashRange`] on the wire.
+pub(crate) const HASH_RANGE_LENGTH: usize = 48;
 
 impl Message {
     /// The bitfield message announcing `bitfield`.
@@ -135,6 +173,9 @@ impl Message {
             Message::Reject(_) => id::REJECT,
             Message::AllowedFast(_) => id::ALLOWED_FAST,
             Message::Extended { .. } => id::EXTENDED,
+            Message::HashRequest(_) => id::HASH_REQUEST,
+            Message::Hashes { .. } => id::HASHES,
+            Message::HashReject(_) => id::HASH_REJECT,
         })
     }
 
@@ -159,6 +200,8 @@ impl Message {
             Message::Bitfield(bytes) => 1 + bytes.len(),
             Message::Piece { data, .. } => 9 + data.len(),
             Message::Extended { payload, .. } => 2 + payload.len(),
+            Message::HashRequest(_) | Message::HashReject(_) => 1 + HASH_RANGE_LENGTH,
+            Message::Hashes { hashes, .. } => 1 + HASH_RANGE_LENGTH + hashes.len(),
         }
     }
 }

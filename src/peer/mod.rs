@@ -34,7 +34,7 @@ pub use extension::ExtendedHandshake;
 pub use extension_registry::{ExtensionRegistry, IncomingExtension, EXTENDED_HANDSHAKE_ID};
 pub use fast::allowed_fast_set;
 pub use handshake::{read_handshake, write_handshake, Handshake, PROTOCOL_HEADER};
-pub use message::{BlockRequest, Message};
+pub use message::{BlockRequest, HashRange, Message};
 pub use mse::{EncryptionPolicy, MseError, PeerStream, Split};
 pub use peer_id::{generate_peer_id, PEER_ID_PREFIX};
 pub use pex::{PexError, PexFlags, PexMessage, PexPeer, UT_PEX};

@@ -1,5 +1,5 @@
-//! Verifying what is on disk against the torrent's piece hashes, in
-//! parallel, at disk speed.
+//! Verifying what is on disk against the torrent's piece hashes (v1 SHA-1
+//! or v2 merkle roots, [`PieceHashes`]), in parallel, at disk speed.
 //!
 //! Workers take pieces in index order from a shared counter, so reads stay
 //! close to sequential, and each reuses one piece-sized buffer. A piece
@@ -11,11 +11,12 @@ use std::thread;
 
 use super::{Storage, StorageError};
 use crate::bitfield::Bitfield;
+use crate::metainfo::PieceHashes;
 
 /// What the workers share.
 struct Job<'a> {
     storage: &'a Storage,
-    hashes: &'a [[u8; 20]],
+    hashes: &'a PieceHashes,
     pieces: Vec<u32>,
     next: AtomicUsize,
     stop: AtomicBool,
@@ -29,7 +30,7 @@ impl Storage {
     /// calls sum to the size of the pieces checked).
     pub fn recheck(
         &self,
-        hashes: &[[u8; 20]],
+        hashes: &PieceHashes,
         wanted: Option<&Bitfield>,
         threads: usize,
         progress: &(dyn Fn(u64) + Sync),
@@ -103,9 +104,9 @@ impl Job<'_> {
             let Some(&index) = self.pieces.get(self.next.fetch_add(1, Ordering::Relaxed)) else {
                 break;
             };
-            match self.storage.hash_piece_with(index, &mut buf) {
-                Ok(hash) if self.hashes.get(index as usize) == Some(&hash) => verified.push(index),
-                Ok(_) | Err(StorageError::Missing { .. } | StorageError::Short { .. }) => {}
+            match self.storage.read_piece_with(index, &mut buf) {
+                Ok(()) if self.hashes.matches(index, &buf) => verified.push(index),
+                Ok(()) | Err(StorageError::Missing { .. } | StorageError::Short { .. }) => {}
                 Err(error) => {
                     self.stop.store(true, Ordering::Relaxed);
                     return Err(error);
@@ -141,15 +142,15 @@ mod tests {
     use crate::storage::Access;
 
     /// A written torrent and its piece hashes.
-    fn written(root: &Path) -> (Storage, Vec<[u8; 20]>) {
+    fn written(root: &Path) -> (Storage, PieceHashes) {
         let storage = Storage::open(root, spanning_layout(), Access::ReadWrite).unwrap();
         let data = content(storage.layout().total_length());
         write_all(&storage, &data);
         let hashes = piece_hashes(storage.layout(), &data);
-        (storage, hashes)
+        (storage, PieceHashes::Sha1(hashes))
     }
 
-    fn recheck(storage: &Storage, hashes: &[[u8; 20]], threads: usize) -> Vec<usize> {
+    fn recheck(storage: &Storage, hashes: &PieceHashes, threads: usize) -> Vec<usize> {
         let have = storage.recheck(hashes, None, threads, &|_| {}).unwrap();
         have.iter_ones().collect()
     }
@@ -209,12 +210,20 @@ mod tests {
         assert_eq!(bytes.into_inner(), 16 + 13);
     }
 
+    /// All of `hashes` but the last.
+    fn truncated(hashes: &PieceHashes) -> PieceHashes {
+        let PieceHashes::Sha1(hashes) = hashes else {
+            return hashes.clone();
+        };
+        PieceHashes::Sha1(hashes[..hashes.len() - 1].to_vec())
+    }
+
     #[test]
     fn counts_must_match_the_layout() {
         let dir = tempfile::tempdir().unwrap();
         let (storage, hashes) = written(dir.path());
         assert!(matches!(
-            storage.recheck(&hashes[..3], None, 1, &|_| {}),
+            storage.recheck(&truncated(&hashes), None, 1, &|_| {}),
             Err(StorageError::WrongCount {
                 expected: 4,
                 got: 3,

@@ -117,16 +117,22 @@ impl Storage {
 
     /// [`Storage::hash_piece`] reading through `buf`, which is resized to
     /// the piece and can be reused for the next piece.
-    pub(crate) fn hash_piece_with(
+    fn hash_piece_with(&self, index: u32, buf: &mut Vec<u8>) -> Result<[u8; 20], StorageError> {
+        self.read_piece_with(index, buf)?;
+        Ok(Sha1::digest(&buf[..]).into())
+    }
+
+    /// Reads piece `index` as it is on disk into `buf`, which is resized to
+    /// the piece and can be reused for the next piece.
+    pub(crate) fn read_piece_with(
         &self,
         index: u32,
         buf: &mut Vec<u8>,
-    ) -> Result<[u8; 20], StorageError> {
+    ) -> Result<(), StorageError> {
         let size = self.layout.piece_size(index);
         self.check_piece(index, size as usize)?;
         buf.resize(size as usize, 0);
-        self.read_at(self.layout.piece_offset(index), buf)?;
-        Ok(Sha1::digest(&buf[..]).into())
+        self.read_at(self.layout.piece_offset(index), buf)
     }
 
     fn check_piece(&self, index: u32, length: usize) -> Result<(), StorageError> {
@@ -197,6 +203,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
+    use crate::metainfo::PieceHashes;
     use crate::storage::fixture::{
         content, layout, piece_hashes, spanning_layout, write_all, PIECE,
     };
@@ -467,7 +474,9 @@ mod tests {
         });
         storage.sync_all().unwrap();
         let hashes = piece_hashes(storage.layout(), &data);
-        let have = storage.recheck(&hashes, None, 2, &|_| {}).unwrap();
+        let have = storage
+            .recheck(&PieceHashes::Sha1(hashes), None, 2, &|_| {})
+            .unwrap();
         assert!(have.is_full());
     }
 
@@ -513,7 +522,9 @@ mod tests {
         assert_eq!(storage.file_path(1), None);
         let reader = Storage::open(dir.path(), padded_layout(), Access::ReadOnly).unwrap();
         let hashes = piece_hashes(reader.layout(), &stream);
-        let have = reader.recheck(&hashes, None, 2, &|_| {}).unwrap();
+        let have = reader
+            .recheck(&PieceHashes::Sha1(hashes), None, 2, &|_| {})
+            .unwrap();
         assert!(have.is_full(), "the pads read back as zeros");
         let mut block = [9; 4];
         reader.read_block(0, 4, &mut block).unwrap();

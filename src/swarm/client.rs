@@ -567,7 +567,7 @@ mod tests {
             created_by: None,
             creation_date: None,
             threads: 1,
-            hybrid: false,
+            version: crate::metainfo::MetaVersion::V1,
         };
         Arc::new(Torrent::from_bytes(&create(&options, &|_| {}).unwrap()).unwrap())
     }

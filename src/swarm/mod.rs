@@ -34,6 +34,7 @@ mod peer_entry;
 pub mod peer_source;
 mod pex_exchange;
 pub mod picker;
+pub mod piece_layer_fetch;
 pub mod prepare;
 mod requests;
 pub mod session;

@@ -22,9 +22,10 @@ use super::verifier::{self, CompletedPiece, VerifyQueue};
 use super::web_seed::WebSeed;
 use super::{PeerBatch, SessionOptions};
 use crate::bitfield::Bitfield;
-use crate::metainfo::Torrent;
-use crate::peer::{allowed_fast_set, ExtendedHandshake, Message, EXTENDED_HANDSHAKE_ID};
+use crate::metainfo::{PieceHashes, Torrent};
+use crate::peer::{allowed_fast_set, ExtendedHandshake, HashRange, Message, EXTENDED_HANDSHAKE_ID};
 use crate::storage::Storage;
+use bytes::Bytes;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -271,8 +272,34 @@ impl Shared {
             Message::Cancel(request) => self.send_to(key, Outgoing::WithdrawUpload(request)),
             Message::Reject(request) => self.on_reject(key, request),
             Message::Extended { id, payload } => return self.on_extension(key, id, &payload),
+            Message::HashRequest(range) => self.on_hash_request(key, range),
+            // btt asks for no hashes (a .torrent carries every piece layer).
+            Message::Hashes { .. } | Message::HashReject(_) => {}
         }
         Ok(())
+    }
+
+    /// A BEP 52 hash request: the hashes from the torrent's piece layers,
+    /// or a reject when they are not known here (or the torrent is not v2).
+    fn on_hash_request(&self, key: PeerKey, range: HashRange) {
+        let hashes = match &self.torrent.info.pieces {
+            PieceHashes::Merkle(merkle) => merkle.hashes_for(
+                &range.pieces_root,
+                range.base_layer,
+                range.index,
+                range.length,
+                range.proof_layers,
+            ),
+            PieceHashes::Sha1(_) => None,
+        };
+        let reply = match hashes {
+            Some(hashes) => Message::Hashes {
+                range,
+                hashes: Bytes::from(hashes.concat()),
+            },
+            None => Message::HashReject(range),
+        };
+        self.send_to(key, Outgoing::Message(reply));
     }
 
     /// An extension message, dispatched by the extension our id names.

@@ -199,7 +199,7 @@ fn test_torrent(source: &std::path::Path, private: bool) -> Torrent {
         created_by: None,
         creation_date: None,
         threads: 1,
-        hybrid: false,
+        version: crate::metainfo::MetaVersion::V1,
     };
     Torrent::from_bytes(&create(&options, &|_| {}).unwrap()).unwrap()
 }

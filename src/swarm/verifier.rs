@@ -1,13 +1,14 @@
-//! Checking completed pieces before they count: SHA-1 against the torrent's
-//! piece hash, then the write to storage, on the blocking pool. Completed
+//! Checking completed pieces before they count, against the torrent's
+//! [`PieceHashes`] (SHA-1 for v1 and hybrid torrents, merkle roots for
+//! v2-only ones), then the write to storage, on the blocking pool. Completed
 //! pieces wait in a queue; a worker takes two of the same length when it can
-//! and hashes them together with the interleaved SHA-NI pair
+//! and, for SHA-1, hashes them together with the interleaved SHA-NI pair
 //! ([`crate::sha1_pair`]), nearly twice the bytes per core of one stream.
 
 use super::picker::Contribution;
+use crate::metainfo::PieceHashes;
 use crate::sha1_pair::digest_pair;
 use crate::storage::{Storage, StorageError};
-use sha1::{Digest, Sha1};
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use tokio::sync::Semaphore;
@@ -70,38 +71,41 @@ impl VerifyQueue {
 /// `Ok(true)` written, `Ok(false)` hash mismatch, `Err` the write failed.
 pub(super) fn check(
     batch: &[CompletedPiece],
-    hashes: &[[u8; 20]],
+    hashes: &PieceHashes,
     storage: &Storage,
 ) -> Vec<Result<bool, StorageError>> {
-    let digests: Vec<[u8; 20]> = match batch {
-        [first, second] => digest_pair(&first.data, &second.data)
-            .map(Vec::from)
-            .unwrap_or_else(|| {
-                batch
-                    .iter()
-                    .map(|piece| Sha1::digest(&piece.data).into())
-                    .collect()
-            }),
-        _ => batch
-            .iter()
-            .map(|piece| Sha1::digest(&piece.data).into())
-            .collect(),
+    let valid: Vec<bool> = match (hashes, batch) {
+        (PieceHashes::Sha1(_), [first, second]) => match digest_pair(&first.data, &second.data) {
+            Some(digests) => batch
+                .iter()
+                .zip(digests)
+                .map(|(piece, digest)| hashes.sha1(piece.index) == Some(&digest))
+                .collect(),
+            None => one_by_one(batch, hashes),
+        },
+        _ => one_by_one(batch, hashes),
     };
     batch
         .iter()
-        .zip(digests)
-        .map(|(piece, digest)| {
-            if hashes.get(piece.index as usize) != Some(&digest) {
-                return Ok(false);
-            }
-            storage.write_piece(piece.index, &piece.data).map(|()| true)
+        .zip(valid)
+        .map(|(piece, valid)| match valid {
+            true => storage.write_piece(piece.index, &piece.data).map(|()| true),
+            false => Ok(false),
         })
+        .collect()
+}
+
+fn one_by_one(batch: &[CompletedPiece], hashes: &PieceHashes) -> Vec<bool> {
+    batch
+        .iter()
+        .map(|piece| hashes.matches(piece.index, &piece.data))
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha1::{Digest, Sha1};
 
     fn piece(index: u32, length: usize) -> CompletedPiece {
         CompletedPiece {
@@ -132,7 +136,7 @@ mod tests {
         let storage = Storage::open(dir.path(), layout, Access::ReadWrite).unwrap();
         let batch = [piece(0, 64), piece(1, 64)];
         let good: [u8; 20] = Sha1::digest(&batch[0].data).into();
-        let verdicts = check(&batch, &[good, [0; 20]], &storage);
+        let verdicts = check(&batch, &PieceHashes::Sha1(vec![good, [0; 20]]), &storage);
         assert!(
             matches!(verdicts[..], [Ok(true), Ok(false)]),
             "{verdicts:?}"

@@ -75,13 +75,36 @@ impl Libtorrent {
         announce: &str,
         piece_size: u32,
     ) -> LtTorrent {
+        Self::create(env, content, out, &["--announce", announce], piece_size)
+    }
+
+    /// Makes a v2-only (BEP 52) torrent of `content` with libtorrent's
+    /// `create_torrent`, and returns what libtorrent loads from it.
+    pub fn create_v2(
+        env: &TestEnv,
+        content: &Path,
+        out: &Path,
+        announce: &str,
+        piece_size: u32,
+    ) -> LtTorrent {
+        let extra = ["--announce", announce, "--v2-only"];
+        Self::create(env, content, out, &extra, piece_size)
+    }
+
+    fn create(
+        env: &TestEnv,
+        content: &Path,
+        out: &Path,
+        extra: &[&str],
+        piece_size: u32,
+    ) -> LtTorrent {
         let mut command = env.command(PYTHON);
         command
             .arg(Self::torrent_script())
             .arg("create")
             .arg(content)
             .arg(out)
-            .args(["--announce", announce])
+            .args(extra)
             .arg(format!("--piece-size={piece_size}"));
         run_torrent_tool(env, command)
     }
@@ -155,6 +178,16 @@ impl Libtorrent {
     pub fn leech(env: &TestEnv, torrent: &Path, out_dir: &Path, peers: &[&str]) -> Leecher {
         let peers: Vec<String> = peers.iter().map(|peer| format!("--peer={peer}")).collect();
         Self::leech_with(env, torrent, out_dir, &peers)
+    }
+
+    /// Downloads the torrent of `magnet` into `out_dir` from `peers`: the
+    /// info dictionary through ut_metadata, then, for a v2-only torrent,
+    /// its piece layers through BEP 52 hash requests, reporting each hash
+    /// message (`hash_message` records); exits after completion.
+    pub fn leech_magnet(env: &TestEnv, magnet: &str, out_dir: &Path, peers: &[&str]) -> Leecher {
+        let mut extra: Vec<String> = peers.iter().map(|peer| format!("--peer={peer}")).collect();
+        extra.extend(["--metadata".into(), "--log-hash-messages".into()]);
+        Self::leech_with(env, Path::new(magnet), out_dir, &extra)
     }
 
     /// Downloads like [`Libtorrent::leech`] with encryption forced (see

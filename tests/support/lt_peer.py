@@ -22,12 +22,17 @@ turns uTP on beside TCP (libtorrent's defaults).
 with RC4 (out_enc_policy and in_enc_policy pe_forced, allowed_enc_level
 pe_rc4): a plain peer is refused.
 
+--log-hash-messages reports each BEP 52 hash message (hash request,
+hashes, hash reject) the session sends or receives, from libtorrent's peer
+log.
+
 stdout is NDJSON, one record per line, flushed:
   {"type":"listening","addr":"127.0.0.1:PORT"}   first
   {"type":"seeding"}                             data checked, seeding
   {"type":"complete","elapsed":SECONDS}          download finished (leech)
   {"type":"dht_bootstrapped"}                    the DHT node has joined (--dht-bootstrap)
   {"type":"dht_announce","info_hash":HEX,"port":N}  a node announced a peer to ours
+  {"type":"hash_message","log":TEXT}             a hash message (--log-hash-messages)
 stdin takes commands, one per line: "connect IP:PORT" dials a peer.
 A leecher with --exit-on-complete exits 0 after "complete".
 """
@@ -86,7 +91,8 @@ FORCED_ENCRYPTION = {
 }
 
 
-def make_session(port, pex, dht_bootstrap, encryption, metadata=False, transport="tcp"):
+def make_session(port, pex, dht_bootstrap, encryption, metadata=False, transport="tcp",
+                 log_hashes=False):
     settings = {
         "listen_interfaces": "127.0.0.1:%d" % port,
         "outgoing_interfaces": "127.0.0.1",
@@ -113,6 +119,8 @@ def make_session(port, pex, dht_bootstrap, encryption, metadata=False, transport
         settings.update(UTP_ONLY)
     elif transport == "both":
         settings.update(enable_outgoing_utp=True, enable_incoming_utp=True)
+    if log_hashes:
+        settings["alert_mask"] |= lt.alert.category_t.peer_log_notification
     session = lt.session(settings, flags=0)
     if pex:
         session.add_extension("ut_pex")
@@ -124,7 +132,7 @@ def make_session(port, pex, dht_bootstrap, encryption, metadata=False, transport
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("mode", choices=["seed", "leech"])
-    parser.add_argument("torrent")
+    parser.add_argument("torrent", help="a .torrent file, or a magnet link (leech, with --metadata)")
     parser.add_argument("dir", help="directory that holds (or will hold) the content")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--peer", action="append", default=[], help="IP:PORT to dial")
@@ -136,13 +144,18 @@ def main():
     parser.add_argument("--dht-bootstrap", action="append", default=[], help="HOST:PORT or none")
     parser.add_argument("--encryption", choices=["default", "forced"], default="default")
     parser.add_argument("--transport", choices=["tcp", "utp", "both"], default="tcp")
+    parser.add_argument("--log-hash-messages", action="store_true", help="report BEP 52 hash messages")
     args = parser.parse_args()
 
     session = make_session(
-        args.port, args.pex, args.dht_bootstrap, args.encryption, args.metadata, args.transport
+        args.port, args.pex, args.dht_bootstrap, args.encryption, args.metadata, args.transport,
+        args.log_hash_messages,
     )
-    params = lt.add_torrent_params()
-    params.ti = lt.torrent_info(args.torrent)
+    if args.torrent.startswith("magnet:"):
+        params = lt.parse_magnet_uri(args.torrent)
+    else:
+        params = lt.add_torrent_params()
+        params.ti = lt.torrent_info(args.torrent)
     params.save_path = args.dir
     params.flags &= ~lt.torrent_flags.auto_managed
     params.flags &= ~lt.torrent_flags.paused
@@ -164,6 +177,8 @@ def main():
                 handle.force_dht_announce()
             elif isinstance(alert, lt.dht_announce_alert):
                 emit({"type": "dht_announce", "info_hash": str(alert.info_hash), "port": alert.port})
+            elif isinstance(alert, lt.peer_log_alert) and "HASH" in alert.message():
+                emit({"type": "hash_message", "log": alert.message()})
             elif isinstance(alert, lt.listen_failed_alert):
                 sys.stderr.write("listen failed: %s\n" % alert.message())
                 return 1

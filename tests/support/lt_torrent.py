@@ -3,9 +3,10 @@
 
 Run with Debian's /usr/bin/python3 (python3-libtorrent).
 
-  lt_torrent.py create CONTENT OUT --announce URL --piece-size BYTES [--v1-only]
+  lt_torrent.py create CONTENT OUT --announce URL --piece-size BYTES [--v1-only|--v2-only]
       writes a torrent of CONTENT (a file or a directory) with
       lt.create_torrent: hybrid (v1 + v2, with pad files) unless --v1-only
+      or --v2-only
   lt_torrent.py show TORRENT
       loads TORRENT with lt.torrent_info
 
@@ -48,7 +49,11 @@ def record(info):
 def create(args):
     storage = lt.file_storage()
     lt.add_files(storage, args.content)
-    flags = lt.create_torrent.v1_only if args.v1_only else 0
+    flags = 0
+    if args.v1_only:
+        flags = lt.create_torrent.v1_only
+    elif args.v2_only:
+        flags = lt.create_torrent.v2_only
     torrent = lt.create_torrent(storage, args.piece_size, flags=flags)
     torrent.add_tracker(args.announce)
     lt.set_piece_hashes(torrent, os.path.dirname(os.path.abspath(args.content)))
@@ -65,7 +70,9 @@ def main():
     make.add_argument("out")
     make.add_argument("--announce", required=True)
     make.add_argument("--piece-size", type=int, required=True)
-    make.add_argument("--v1-only", action="store_true")
+    only = make.add_mutually_exclusive_group()
+    only.add_argument("--v1-only", action="store_true")
+    only.add_argument("--v2-only", action="store_true")
     show = commands.add_parser("show")
     show.add_argument("torrent")
     args = parser.parse_args()

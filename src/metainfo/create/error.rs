@@ -70,9 +70,9 @@ pub enum CreateError {
         /// The largest piece length accepted.
         max: u32,
     },
-    /// A hybrid torrent's piece length must be a power of two of at least 16 KiB.
+    /// A hybrid or v2-only torrent's piece length must be a power of two of at least 16 KiB.
     #[error(
-        "piece length {value} is not a power of two of at least 16 KiB, as v2 (--hybrid) needs"
+        "piece length {value} is not a power of two of at least 16 KiB, as v2 (--hybrid, --v2) needs"
     )]
     NotV2PieceLength {
         /// The requested piece length.

@@ -17,16 +17,11 @@ use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use sha2::{Digest, Sha256};
-
+use super::super::merkle_tree::{
+    leaves_per_piece, push_block_hashes, root_of, root_of_layer, Hash, BLOCK,
+};
 use super::error::CreateError;
 use super::source_tree::SourceFile;
-
-/// The v2 block: the leaves of every merkle tree hash 16 KiB each.
-pub(super) const BLOCK: u64 = 16 * 1024;
-
-/// A SHA-256 hash.
-pub(super) type Hash = [u8; 32];
 
 /// Bytes read at a time: whole blocks.
 const CHUNK: usize = 4 * BLOCK as usize;
@@ -111,7 +106,6 @@ fn assemble(
     tasks: &[Task],
     hashes: &[(usize, Hash)],
 ) -> Vec<Option<FileHashes>> {
-    let pad_piece = root_of(Vec::new(), leaves_per_piece(piece_length), [0; 32]);
     let mut per_file: Vec<Vec<Hash>> = vec![Vec::new(); files.len()];
     for (index, hash) in hashes {
         per_file[tasks[*index].file].push(*hash);
@@ -126,16 +120,11 @@ fn assemble(
                 layer: Vec::new(),
             }),
             _ => Some(FileHashes {
-                root: root_of(layer.clone(), layer.len().next_power_of_two(), pad_piece),
+                root: root_of_layer(&layer, piece_length),
                 layer,
             }),
         })
         .collect()
-}
-
-/// Leaves under one piece.
-fn leaves_per_piece(piece_length: u64) -> usize {
-    usize::try_from(piece_length / BLOCK).unwrap_or(usize::MAX)
 }
 
 /// The hash of piece `piece` of `file` and the bytes it covers: the root
@@ -175,32 +164,10 @@ fn block_hashes(
         let chunk = &mut buffer[..take];
         open.read_exact_at(chunk, position)
             .map_err(|error| CreateError::read_at(path, error))?;
-        leaves.extend(
-            chunk
-                .chunks(BLOCK as usize)
-                .map(|block| Hash::from(Sha256::digest(block))),
-        );
+        push_block_hashes(chunk, &mut leaves);
         position += take as u64;
     }
     Ok(leaves)
-}
-
-/// The root of a tree of `width` leaves (a power of two): `leaves`, then
-/// `pad` for the rest.
-fn root_of(mut layer: Vec<Hash>, width: usize, pad: Hash) -> Hash {
-    layer.resize(width.max(1), pad);
-    while layer.len() > 1 {
-        layer = layer
-            .chunks(2)
-            .map(|pair| {
-                let mut hasher = Sha256::new();
-                hasher.update(pair[0]);
-                hasher.update(pair[1]);
-                hasher.finalize().into()
-            })
-            .collect();
-    }
-    layer[0]
 }
 
 /// Locks a mutex whose data stays valid even if a holder panicked.
@@ -217,6 +184,7 @@ fn into_inner<T>(mutex: Mutex<T>) -> T {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
     use std::path::Path;
 
     fn sha256(data: &[u8]) -> Hash {

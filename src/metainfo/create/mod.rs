@@ -7,7 +7,9 @@
 //! and `piece layers` (see `merkle`), and in its v1 file list a BEP 47 pad
 //! file after every file that does not end on a piece boundary, so that v1
 //! and v2 pieces line up; its info-hashes are those libtorrent gives the
-//! same files (tests/hybrid_interop.rs).
+//! same files (tests/hybrid_interop.rs). A v2-only torrent has only the v2
+//! keys and `piece layers`; its info-hash is libtorrent's too
+//! (tests/v2_interop.rs).
 
 mod error;
 mod merkle;
@@ -20,6 +22,8 @@ use std::path::PathBuf;
 
 use crate::bencode::Bencode;
 
+use super::info::MetaVersion;
+use super::merkle_tree::BLOCK;
 use super::piece_length::{piece_length_for, MAX_PIECE_LENGTH};
 use super::trackers::tracker_entries;
 use super::web_seeds::web_seed_entry;
@@ -47,8 +51,8 @@ pub struct CreateOptions {
     pub creation_date: Option<i64>,
     /// Hashing threads; 0 means one per available core.
     pub threads: usize,
-    /// Whether to make a hybrid torrent (BEP 52: v1 and v2 in one).
-    pub hybrid: bool,
+    /// v1, hybrid (BEP 52: v1 and v2 in one) or v2-only.
+    pub version: MetaVersion,
 }
 
 /// Creates a torrent and returns the .torrent bytes. `progress` is called
@@ -75,17 +79,38 @@ pub fn create(
         });
     }
     let threads = thread_count(options.threads);
-    if !options.hybrid {
+    if options.version == MetaVersion::V1 {
         let pieces = piece_hasher::hash_pieces(&tree.files, piece_length, threads, progress)?;
         let info = info_dict(&tree, piece_length, &pieces, options.private);
         return Ok(root_dict(options, info, None).encode());
     }
-    if !piece_length.is_power_of_two() || u64::from(piece_length) < merkle::BLOCK {
+    if !piece_length.is_power_of_two() || u64::from(piece_length) < BLOCK {
         return Err(CreateError::NotV2PieceLength {
             value: piece_length,
         });
     }
-    let laid = with_pad_files(&tree, u64::from(piece_length));
+    let info = match options.version {
+        MetaVersion::Hybrid => hybrid_info(&tree, piece_length, threads, options, progress)?,
+        _ => {
+            let v2 = merkle::hash_files(&tree.files, u64::from(piece_length), threads, progress)?;
+            (v2_info(&tree, piece_length, &v2, options.private), v2)
+        }
+    };
+    let (info, v2) = info;
+    Ok(root_dict(options, info, Some(piece_layers(&v2))).encode())
+}
+
+/// The info dictionary of a hybrid: the v1 keys over the files with pad
+/// files, then the v2 keys; and the v2 hashes.
+fn hybrid_info(
+    tree: &SourceTree,
+    piece_length: u32,
+    threads: usize,
+    options: &CreateOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Bencode, Vec<Option<merkle::FileHashes>>), CreateError> {
+    let total_length = tree.total_length();
+    let laid = with_pad_files(tree, u64::from(piece_length));
     let half = |done: u64| progress(done / 2);
     let pieces = piece_hasher::hash_pieces(&laid, piece_length, threads, &half)?;
     let second_half = |done: u64| progress(total_length / 2 + done / 2);
@@ -98,9 +123,29 @@ pub fn create(
     let mut info = info_dict(&laid_tree, piece_length, &pieces, options.private);
     if let Bencode::Dict(entries) = &mut info {
         entries.insert(key("meta version"), Bencode::Int(2));
-        entries.insert(key("file tree"), file_tree(&tree, &v2));
+        entries.insert(key("file tree"), file_tree(tree, &v2));
     }
-    Ok(root_dict(options, info, Some(piece_layers(&v2))).encode())
+    Ok((info, v2))
+}
+
+/// The info dictionary of a v2-only torrent: name, piece length, `meta
+/// version` 2 and the file tree.
+fn v2_info(
+    tree: &SourceTree,
+    piece_length: u32,
+    hashes: &[Option<merkle::FileHashes>],
+    private: bool,
+) -> Bencode {
+    let mut info = BTreeMap::from([
+        (key("name"), Bencode::text(&tree.name)),
+        (key("piece length"), Bencode::Int(i64::from(piece_length))),
+        (key("meta version"), Bencode::Int(2)),
+        (key("file tree"), file_tree(tree, hashes)),
+    ]);
+    if private {
+        info.insert(key("private"), Bencode::Int(1));
+    }
+    Bencode::Dict(info)
 }
 
 /// The files of `tree` with a pad file after each one that ends inside a
@@ -250,7 +295,7 @@ mod tests {
     use sha1::{Digest, Sha1};
 
     use super::*;
-    use crate::metainfo::Torrent;
+    use crate::metainfo::{PieceHashes, Torrent};
 
     fn options(source: &Path) -> CreateOptions {
         CreateOptions {
@@ -263,7 +308,7 @@ mod tests {
             created_by: None,
             creation_date: None,
             threads: 2,
-            hybrid: false,
+            version: MetaVersion::V1,
         }
     }
 
@@ -279,10 +324,12 @@ mod tests {
             .collect()
     }
 
-    fn expected_pieces(data: &[u8], piece_length: usize) -> Vec<[u8; 20]> {
-        data.chunks(piece_length)
-            .map(|piece| Sha1::digest(piece).into())
-            .collect()
+    fn expected_pieces(data: &[u8], piece_length: usize) -> PieceHashes {
+        PieceHashes::Sha1(
+            data.chunks(piece_length)
+                .map(|piece| Sha1::digest(piece).into())
+                .collect(),
+        )
     }
 
     #[test]
@@ -319,6 +366,39 @@ mod tests {
         assert_eq!(torrent.info.pieces, expected_pieces(&data, 16384));
         assert_eq!(torrent.info.total_length, 50_006);
         assert!(torrent.info.is_multi_file());
+    }
+
+    #[test]
+    fn creates_v2_only_torrents_whose_pieces_check_by_merkle_root() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("album");
+        fs::create_dir_all(&root).expect("mkdir");
+        let big = content(1, 3 * 16384 + 10);
+        let small = content(2, 7);
+        fs::write(root.join("big.bin"), &big).expect("write");
+        fs::write(root.join("small"), &small).expect("write");
+        let mut options = options(&root);
+        options.version = MetaVersion::V2;
+        options.piece_length = Some(32768);
+        let torrent = create_torrent(&options).expect("created");
+        assert_eq!(torrent.info.version, MetaVersion::V2);
+        assert_eq!(torrent.info_hashes().v1(), None);
+        let v2 = torrent.info_hash_v2.expect("a v2 hash");
+        assert_eq!(torrent.info_hash, v2.truncated());
+        let mut stream = big.clone();
+        stream.resize(2 * 32768, 0);
+        stream.extend_from_slice(&small);
+        stream.resize(3 * 32768, 0);
+        assert_eq!(torrent.info.total_length, stream.len() as u64);
+        let hashes = &torrent.info.pieces;
+        for (index, piece) in stream.chunks(32768).enumerate() {
+            assert!(hashes.matches(index as u32, piece), "piece {index}");
+        }
+        let mut bad = stream[..32768].to_vec();
+        bad[5] ^= 1;
+        assert!(!hashes.matches(0, &bad));
+        let back = Torrent::from_bytes(&torrent.to_bytes()).expect("round trip");
+        assert_eq!(back, torrent, "the piece layers are written back");
     }
 
     #[test]
