@@ -329,7 +329,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__run)
-            opts="-q -v -h --data --peer --listen --no-tracker --max-peers --max-connections --encryption --dht --no-dht --dht-listen --dht-bootstrap --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --ask --wallet --slots --credit --free-share --redeem-every --ledger --dev --password-file --unsafe-password --sell --deliver-every --json --quiet --verbose --help"
+            opts="-q -v -h --data --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --ask --wallet --slots --credit --free-share --redeem-every --ledger --dev --password-file --unsafe-password --sell --deliver-every --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -357,6 +357,10 @@ _btt__seed() {
                     ;;
                 --encryption)
                     COMPREPLY=($(compgen -W "require prefer off" -- "${cur}"))
+                    return 0
+                    ;;
+                --utp)
+                    COMPREPLY=($(compgen -W "on off only" -- "${cur}"))
                     return 0
                     ;;
                 --dht-listen)

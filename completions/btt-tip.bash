@@ -145,7 +145,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__buy)
-            opts="-o -q -v -h --from --output --torrent --deadline --status --journal --peer --listen --no-tracker --max-peers --max-connections --encryption --dht --no-dht --dht-listen --dht-bootstrap --up-limit --down-limit --stall-timeout --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-o -q -v -h --from --output --torrent --deadline --status --journal --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --up-limit --down-limit --stall-timeout --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -193,6 +193,10 @@ _btt__tip() {
                     ;;
                 --encryption)
                     COMPREPLY=($(compgen -W "require prefer off" -- "${cur}"))
+                    return 0
+                    ;;
+                --utp)
+                    COMPREPLY=($(compgen -W "on off only" -- "${cur}"))
                     return 0
                     ;;
                 --dht-listen)

@@ -123,6 +123,9 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l max-connections 
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l encryption -d 'Encryption of peer connections (MSE/PE): `prefer` dials encrypted and falls back to plain, and accepts both; `require` refuses plain peers; `off` speaks plain only' -r -f -a "require\t'RC4-encrypted connections only'
 prefer\t'Encrypted when the peer can, else plain'
 off\t'Plain BitTorrent only'"
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l utp -d 'uTP (BEP 29) beside TCP: `on` accepts both and dials TCP first, then uTP; `off` is TCP only; `only` is uTP only (no TCP listener). uTP listens on UDP at the --listen port' -r -f -a "on\t'TCP and uTP, both ways'
+off\t'TCP only'
+only\t'uTP only'"
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l dht-listen -d 'UDP address of the DHT node, answering queries at once; implies --dht [default: the --listen address]' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l dht-bootstrap -d 'Join the DHT through this node (repeatable; implies --dht); `none` starts a new network without the public routers, which are used only when neither this nor a saved routing table exists' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l up-limit -d 'Upload limit per second while downloading, e.g. 2MiB' -r

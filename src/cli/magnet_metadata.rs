@@ -193,6 +193,7 @@ async fn fetch_layers(
     let fetch = LayerFetch {
         peer_id: phase.client.peer_id(),
         encryption: phase.client.encryption(),
+        transport: phase.client.transport().clone(),
     };
     fetch_piece_layers(torrent, &addrs, fetch)
         .await

@@ -15,28 +15,26 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
 use tokio::time::{timeout, Instant};
 use tokio_util::codec::Framed;
 
-use super::connection::HANDSHAKE_TIMEOUT;
-use super::dialer;
+use super::dialer::{self, Dial};
+use super::transport::{PeerSocket, PeerTransport};
 use crate::metainfo::{MerklePieces, PieceHashes, Torrent};
-use crate::peer::{
-    read_handshake, write_handshake, EncryptionPolicy, Handshake, HashRange, Message, MessageCodec,
-    PeerStream, WireLimits,
-};
+use crate::peer::{EncryptionPolicy, HashRange, Message, MessageCodec, PeerStream, WireLimits};
 
 /// How long one peer may take to answer every request.
 const PEER_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Who we are to the peers asked.
-#[derive(Debug, Clone, Copy)]
+/// Who we are to the peers asked, and how they are dialled.
+#[derive(Clone)]
 pub struct LayerFetch {
     /// Our peer id.
     pub peer_id: [u8; 20],
     /// Whether peers are offered encryption, or required to take it.
     pub encryption: EncryptionPolicy,
+    /// The transports peers are dialled over.
+    pub transport: PeerTransport,
 }
 
 /// Asks `peers` in turn for the piece layers `torrent` lacks, until it has
@@ -55,7 +53,7 @@ pub async fn fetch_piece_layers(
         if merkle.is_complete() {
             break;
         }
-        if let Err(why) = ask(merkle, addr, info_hash, fetch).await {
+        if let Err(why) = ask(merkle, addr, info_hash, &fetch).await {
             tried.push(format!("{addr}: {why}"));
         }
     }
@@ -71,7 +69,7 @@ async fn ask(
     merkle: &mut MerklePieces,
     addr: SocketAddr,
     info_hash: [u8; 20],
-    fetch: LayerFetch,
+    fetch: &LayerFetch,
 ) -> Result<(), String> {
     let mut frames = open(addr, info_hash, fetch).await?;
     let requests: Vec<HashRange> = merkle
@@ -118,22 +116,17 @@ async fn ask(
 async fn open(
     addr: SocketAddr,
     info_hash: [u8; 20],
-    fetch: LayerFetch,
-) -> Result<Framed<PeerStream<TcpStream>, MessageCodec>, String> {
-    let mut stream = dialer::connect(addr, info_hash, fetch.encryption)
+    fetch: &LayerFetch,
+) -> Result<Framed<PeerStream<PeerSocket>, MessageCodec>, String> {
+    let dial = Dial {
+        info_hash,
+        peer_id: fetch.peer_id,
+        policy: fetch.encryption,
+        transport: &fetch.transport,
+    };
+    let (stream, theirs) = dialer::open(addr, &dial)
         .await
         .map_err(|error| format!("connect: {error}"))?;
-    let ours = Handshake::new(info_hash, fetch.peer_id);
-    let theirs = timeout(HANDSHAKE_TIMEOUT, async {
-        write_handshake(&mut stream, &ours).await?;
-        read_handshake(&mut stream).await
-    })
-    .await
-    .map_err(|_| "handshake timed out".to_owned())?
-    .map_err(|error| format!("handshake: {error}"))?;
-    if theirs.info_hash != info_hash {
-        return Err("answered for another torrent".to_owned());
-    }
     let mut frames = Framed::new(stream, MessageCodec::new(WireLimits::default()));
     if theirs.supports_fast() {
         send(&mut frames, Message::HaveNone).await?;
@@ -142,7 +135,7 @@ async fn open(
 }
 
 async fn send(
-    frames: &mut Framed<PeerStream<TcpStream>, MessageCodec>,
+    frames: &mut Framed<PeerStream<PeerSocket>, MessageCodec>,
     message: Message,
 ) -> Result<(), String> {
     frames
