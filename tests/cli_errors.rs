@@ -175,8 +175,8 @@ fn bad_torrents() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-/// A BEP 52 torrent with only v2 keys: `meta version` 2 and a `file tree`,
-/// no `pieces`.
+/// A BEP 52 torrent with only v2 info keys: `meta version` 2 and a `file tree`,
+/// no `pieces`, and no top-level `piece layers` (which BEP 52 requires).
 fn v2_only_torrent() -> Vec<u8> {
     let leaf = dict(vec![
         ("length", Bencode::Int(5)),
@@ -192,7 +192,7 @@ fn v2_only_torrent() -> Vec<u8> {
 }
 
 #[test]
-fn a_v2_only_torrent_is_refused_as_not_supported_yet() {
+fn a_v2_only_torrent_without_its_piece_layers_is_refused() {
     let env = TestEnv::new();
     let torrent = env.path().join("v2.torrent");
     std::fs::write(&torrent, v2_only_torrent()).expect("write torrent");
@@ -200,7 +200,7 @@ fn a_v2_only_torrent_is_refused_as_not_supported_yet() {
     assert_eq!(code, 3, "{}", child.diagnostics());
     let error = assert_one_error(&child, "btt-seed", "bad_input");
     assert!(
-        error.message.contains("v2-only torrents") && error.message.contains("not supported yet"),
+        error.message.contains("missing key \"piece layers\""),
         "{error:?}"
     );
 }
