@@ -359,11 +359,16 @@ async fn download(
         market: trade.market.as_ref(),
     };
     let outcome = torrent_run::drive(torrent, &args.output, &session, events, &control).await;
-    let market = match &trade.market {
+    let finished = match &trade.market {
         Some(market) => Some(market.finish().await),
         None => None,
     };
     torrent_run::check_stopped(client.stop().await, output)?;
+    // Peer tasks may sign a last voucher between the finish and the stop.
+    let market = match trade.market.as_ref().and_then(Market::buying) {
+        Some(buyer) => Some(buyer.totals()),
+        None => finished,
+    };
     trade.printer.finish().await;
     let reason = outcome?;
     let summary =

@@ -207,6 +207,13 @@ impl Buyer {
         self.0.totals(&state)
     }
 
+    /// The totals now: after the client stopped, everything this run signed,
+    /// including a voucher a peer task signed after [`Buyer::finish`].
+    pub fn totals(&self) -> MarketTotals {
+        let state = self.0.lock();
+        self.0.totals(&state)
+    }
+
     /// Everything signed so far, in base units.
     pub fn spent(&self) -> u128 {
         self.0.lock().spent()
