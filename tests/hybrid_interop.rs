@@ -223,23 +223,6 @@ fn btt_get_downloads_a_hybrid_from_a_magnet_with_both_hashes() {
     });
 }
 
-/// `btt-seed create --hybrid` of `content` (under the test's data
-/// directory) with pieces of `piece` bytes; returns the torrent's path.
-fn btt_create_hybrid(env: &TestEnv, content: &Path, announce: &str, piece: u32) -> PathBuf {
-    let torrent = env.path().join("btt-hybrid.torrent");
-    let mut command = env.btt("btt-seed");
-    command
-        .arg("create")
-        .arg(content)
-        .arg("-o")
-        .arg(&torrent)
-        .args(["--hybrid", "--piece-length", &piece.to_string()])
-        .args(["--announce", announce, "--force"]);
-    env.spawn("btt-seed create", command)
-        .wait_success(Duration::from_secs(60));
-    torrent
-}
-
 /// Content shapes btt and libtorrent must lay out and hash alike: files
 /// that end mid-piece (pads of one size twice), an executable, nested
 /// directories, an empty file, a file of exactly one piece, a single file.
@@ -269,7 +252,7 @@ fn btt_seed_create_hybrid_gives_the_info_hashes_libtorrent_gives_the_same_files(
         let theirs_path = env.path().join("lt.torrent");
         let theirs =
             Libtorrent::create_hybrid(&env, &data.join(content), &theirs_path, announce, piece);
-        let ours_path = btt_create_hybrid(&env, &data.join(content), announce, piece);
+        let ours_path = btt_create(&env, &data.join(content), "--hybrid", announce, piece);
         let ours = Libtorrent::show(&env, &ours_path);
         assert!(
             theirs.v1.is_some() && theirs.v2.is_some(),
@@ -292,7 +275,13 @@ fn libtorrent_downloads_a_btt_made_hybrid_from_btt_seed() {
     let tracker = BttTracker::start(&env);
     let data = env.dir("data");
     make_tree(&data, HYBRID);
-    let torrent = btt_create_hybrid(&env, &data.join("multi"), &tracker.announce, PIECE);
+    let torrent = btt_create(
+        &env,
+        &data.join("multi"),
+        "--hybrid",
+        &tracker.announce,
+        PIECE,
+    );
     let seeder = BttSeed::run(&env, &torrent, &data);
     let out = env.dir("out");
     Libtorrent::leech(&env, &torrent, &out, &[&seeder.addr()]).finish(DOWNLOAD);

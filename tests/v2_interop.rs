@@ -17,7 +17,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use btt::cli::seed::Verified;
@@ -160,22 +160,6 @@ fn btt_get_downloads_a_v2_only_torrent_from_libtorrent_found_by_the_tracker() {
     assert!(!out.join("v2/.pad").exists(), "pad files are never written");
 }
 
-/// `btt-seed create --v2` of `content` with pieces of `piece` bytes.
-fn btt_create_v2(env: &TestEnv, content: &Path, announce: &str, piece: u32) -> PathBuf {
-    let torrent = env.path().join("btt-v2.torrent");
-    let mut command = env.btt("btt-seed");
-    command
-        .arg("create")
-        .arg(content)
-        .arg("-o")
-        .arg(&torrent)
-        .args(["--v2", "--piece-length", &piece.to_string()])
-        .args(["--announce", announce, "--force"]);
-    env.spawn("btt-seed create", command)
-        .wait_success(Duration::from_secs(60));
-    torrent
-}
-
 #[test]
 fn btt_seed_create_v2_gives_the_info_hash_libtorrent_gives_the_same_files() {
     let env = TestEnv::new();
@@ -195,7 +179,7 @@ fn btt_seed_create_v2_gives_the_info_hash_libtorrent_gives_the_same_files() {
             Libtorrent::create_v2(&env, &data.join(content), &theirs_path, announce, piece);
         let ours = Libtorrent::show(
             &env,
-            &btt_create_v2(&env, &data.join(content), announce, piece),
+            &btt_create(&env, &data.join(content), "--v2", announce, piece),
         );
         assert!(
             theirs.v2.is_some() && theirs.v1.is_none(),
@@ -216,7 +200,7 @@ fn libtorrent_downloads_a_btt_made_v2_only_torrent_from_btt_seed() {
     let tracker = BttTracker::start(&env);
     let data = env.dir("data");
     make_tree(&data, CONTENT);
-    let torrent = btt_create_v2(&env, &data.join("v2"), &tracker.announce, PIECE);
+    let torrent = btt_create(&env, &data.join("v2"), "--v2", &tracker.announce, PIECE);
     let seeder = BttSeed::run(&env, &torrent, &data);
     let out = env.dir("out");
     Libtorrent::leech(&env, &torrent, &out, &[&seeder.addr()]).finish(DOWNLOAD);
@@ -229,7 +213,7 @@ fn libtorrent_downloads_a_v2_magnet_from_btt_seed_which_answers_its_hash_request
     let tracker = BttTracker::start(&env);
     let data = env.dir("data");
     make_tree(&data, CONTENT);
-    let torrent = btt_create_v2(&env, &data.join("v2"), &tracker.announce, PIECE);
+    let torrent = btt_create(&env, &data.join("v2"), "--v2", &tracker.announce, PIECE);
     let seeder = BttSeed::run(&env, &torrent, &data);
     let summary = Libtorrent::show(&env, &torrent);
     let magnet = format!(
@@ -289,7 +273,7 @@ fn btt_get_downloads_a_v2_only_magnet_from_btt_seed_which_serves_the_piece_layer
     let tracker = BttTracker::start(&env);
     let data = env.dir("data");
     make_tree(&data, CONTENT);
-    let torrent = btt_create_v2(&env, &data.join("v2"), &tracker.announce, PIECE);
+    let torrent = btt_create(&env, &data.join("v2"), "--v2", &tracker.announce, PIECE);
     let seeder = BttSeed::run(&env, &torrent, &data);
     let v2_hash = Libtorrent::show(&env, &torrent).v2.unwrap_or_default();
     let magnet = format!("magnet:?xt=urn:btmh:1220{v2_hash}&x.pe={}", seeder.addr());

@@ -1,5 +1,5 @@
 //! Torrent files made by other programs (`mktorrent`, `transmission-create`)
-//! and the info-hash of a torrent file, computed as the spec says: SHA-1 of
+//! or by `btt-seed create` with a format flag, and the info-hash of a torrent file, computed as the spec says: SHA-1 of
 //! the info dictionary's bytes exactly as they are in the file.
 
 use super::TestEnv;
@@ -108,4 +108,29 @@ fn skip(bytes: &[u8], at: usize) -> Option<usize> {
         }
         _ => None,
     }
+}
+
+/// `btt-seed create FORMAT` (`--hybrid`, `--v2`) of `content` announcing to
+/// `announce`, with pieces of `piece` bytes, into `NAME.torrent` in the
+/// test's directory; returns its path.
+pub fn btt_create(
+    env: &TestEnv,
+    content: &Path,
+    format: &str,
+    announce: &str,
+    piece: u32,
+) -> PathBuf {
+    let name = format!("btt-{}.torrent", format.trim_start_matches('-'));
+    let torrent = env.path().join(name);
+    let mut command = env.btt("btt-seed");
+    command
+        .arg("create")
+        .arg(content)
+        .arg("-o")
+        .arg(&torrent)
+        .args([format, "--piece-length", &piece.to_string()])
+        .args(["--announce", announce, "--force"]);
+    env.spawn("btt-seed create", command)
+        .wait_success(TOOL_TIMEOUT);
+    torrent
 }
