@@ -15,7 +15,6 @@
 //!   journal ([`Journal::lock_path`]), so two `buy` runs of one wallet take
 //!   turns instead of opening two orders for one listing.
 
-use crate::amount::Amount;
 use crate::journal_file;
 use crate::ledger::{LedgerId, OpenPurchase, PurchaseId};
 use crate::tron::Address;
@@ -74,13 +73,6 @@ pub struct Entry {
     pub created_ms: i64,
     /// Where the plain files were put, once decrypted.
     pub decrypted: Option<PathBuf>,
-}
-
-impl Entry {
-    /// The price of the order.
-    pub fn price(&self) -> Amount {
-        self.order.price
-    }
 }
 
 /// An open journal file.
@@ -237,7 +229,7 @@ impl RawEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::amount::Token;
+    use crate::amount::{Amount, Token};
     use crate::ledger::BuyerKey;
     use k256::ecdsa::SigningKey;
 

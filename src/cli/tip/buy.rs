@@ -130,7 +130,9 @@ impl Purchase<'_> {
         self.listing
             .check_offer(&ledger_id, now_ms() / 1000)
             .or_else(|error| match error {
-                crate::purchase::ListingError::Expired { .. } if self.args.status => Ok(()),
+                // Expiry ends new orders only (checked in `new_order`): a
+                // journaled purchase is continued or shown after it.
+                crate::purchase::ListingError::Expired { .. } => Ok(()),
                 other => Err(other),
             })
             .map_err(bad_input)?;
