@@ -7,7 +7,8 @@
 //! is fetched again on rerun; a seller that never delivers is refunded at
 //! the deadline; a tampered or other-ledger listing is refused before
 //! anything is paid; a wrong key, and a listed file that does not decrypt,
-//! are reported with the proof and nothing is decrypted; aria2 seeds the
+//! are reported with the proof and nothing is decrypted; a purchase opened
+//! before its listing expired is continued after it; aria2 seeds the
 //! encrypted torrent to a buyer.
 
 mod support;
@@ -35,6 +36,11 @@ struct Shop {
 
 impl Shop {
     fn open(backend: Backend) -> Shop {
+        Shop::open_for(backend, "30d")
+    }
+
+    /// A shop whose listing is on offer for `expiry` (`btt-seed sell --expiry`).
+    fn open_for(backend: Backend, expiry: &str) -> Shop {
         let market = Market::new(backend);
         let dir = market.env().dir("shop");
         make_tree(
@@ -49,7 +55,9 @@ impl Shop {
         let mut sell = market.command("btt-seed");
         sell.arg("sell")
             .arg(dir.join("album"))
-            .args(["--price", "10BTT", "--wallet", "carol", "-o"])
+            .args([
+                "--price", "10BTT", "--wallet", "carol", "--expiry", expiry, "-o",
+            ])
             .arg(&listing);
         market.finish("btt-seed sell", sell);
         Shop {
@@ -474,6 +482,56 @@ fn kill_9_of_the_seller_after_delivering_then_a_restart_delivers_nothing_twice()
     assert!(records_of(&restarted.child, "delivery").is_empty());
     assert_eq!(shop.market.balance("carol"), PRICE, "paid once");
     assert_eq!(shop.market.balance("alice"), FUNDS - PRICE);
+}
+
+/// A listing's expiry ends new orders, not the purchases opened before it:
+/// alice pays, is killed before the key comes, and her rerun after the
+/// expiry continues the journaled purchase to the plain files, charged
+/// once; an order with an empty journal is refused as expired.
+#[test]
+fn a_purchase_opened_before_its_listing_expired_is_continued_after_it() {
+    let shop = Shop::open_for(Backend::Embedded, "15s");
+    let expires = shop.signed_listing().listing.expires;
+    let mut seller = shop.seed(false);
+    let out = shop.market.env().path().join("bought");
+    let mut first = shop.buy(&out, &seller.addr(), &[]);
+    let opened = first.read_record(COMMAND, "purchase");
+    assert_eq!(opened["status"], "open", "{}", first.diagnostics());
+    kill_9(&mut first);
+    seller.child.terminate();
+    while now_ms() / 1000 <= expires {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    let fresh_journal = shop.market.env().path().join("fresh.sqlite");
+    let fresh_journal = fresh_journal.display().to_string();
+    let command = shop.buy_command(
+        &shop.listing,
+        &out,
+        "127.0.0.1:9",
+        &["--journal", &fresh_journal],
+    );
+    let mut new_order = shop.market.env().spawn("btt-tip buy", command);
+    assert_eq!(
+        exit_code(&mut new_order, COMMAND),
+        3,
+        "{}",
+        new_order.diagnostics()
+    );
+    assert!(
+        new_order.stderr().contains("expired"),
+        "{}",
+        new_order.stderr()
+    );
+
+    let mut seller = shop.seed(true);
+    let mut rerun = shop.buy(&out, &seller.addr(), &[]);
+    rerun.wait_success(DOWNLOAD);
+    assert_eq!(last_purchase(&rerun)["purchase"], opened["purchase"]);
+    shop.assert_bought(&out);
+    assert_eq!(shop.market.balance("alice"), FUNDS - PRICE, "charged once");
+    assert_eq!(shop.market.balance("carol"), PRICE);
+    seller.child.terminate();
 }
 
 /// aria2 1.36.0 seeds the encrypted torrent; carol only delivers the key.
