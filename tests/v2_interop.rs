@@ -339,7 +339,8 @@ fn btt_get_magnet(env: &TestEnv, magnet: &str, out: &Path) -> bool {
     command.arg(magnet).arg("-o").arg(out).arg("--no-tracker");
     let mut get = env.spawn("btt-get", command);
     get.wait_success(LONG_DOWNLOAD);
-    get.stderr().contains("fetching the piece layers of v2")
+    get.stderr()
+        .contains("fetching the piece layers of long.bin from peers")
 }
 
 /// The bound on one download of [`LONG_FILE`], start-up included.
