@@ -12,7 +12,11 @@
 //! asking btt-seed for the piece layers (BEP 52 hash requests), which
 //! btt-seed answers with hashes (libtorrent's peer log shows both); btt-get
 //! downloads a v2-only magnet from libtorrent and from btt-seed, asking
-//! each for the piece layers the metadata lacks. Every swarm is on
+//! each for the piece layers the metadata lacks. A file of more pieces than
+//! one hash request may ask for (8193 of 16 KiB) has its layer asked for in
+//! chunks of 512 hashes with their uncle hashes: by btt-get of btt-seed and
+//! of libtorrent, and by libtorrent of btt-seed (its log shows the first
+//! chunk and the last, of one hash, answered). Every swarm is on
 //! 127.0.0.1; every download is compared byte for byte.
 
 mod support;
