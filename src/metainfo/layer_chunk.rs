@@ -15,7 +15,7 @@ use super::error::MetainfoError;
 use super::merkle_tree::{root_of, root_with_uncles, Hash};
 
 /// Piece-layer hashes asked for in one request.
-pub const CHUNK_HASHES: u32 = 512;
+const CHUNK_HASHES: u32 = 512;
 
 /// One hash request's worth of a file's piece layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
