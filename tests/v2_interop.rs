@@ -12,12 +12,16 @@
 //! asking btt-seed for the piece layers (BEP 52 hash requests), which
 //! btt-seed answers with hashes (libtorrent's peer log shows both); btt-get
 //! downloads a v2-only magnet from libtorrent and from btt-seed, asking
-//! each for the piece layers the metadata lacks. Every swarm is on
+//! each for the piece layers the metadata lacks. A file of more pieces than
+//! one hash request may ask for (8193 of 16 KiB) has its layer asked for in
+//! chunks of 512 hashes with their uncle hashes: by btt-get of btt-seed and
+//! of libtorrent, and by libtorrent of btt-seed (its log shows the first
+//! chunk and the last, of one hash, answered). Every swarm is on
 //! 127.0.0.1; every download is compared byte for byte.
 
 mod support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use btt::cli::seed::Verified;
@@ -305,5 +309,97 @@ fn libtorrent_seeds_a_single_file_v2_torrent_to_btt_get() {
     let seeder = Libtorrent::seed(&env, &torrent, &data);
     let out = env.dir("out");
     btt_get(&env, &torrent, &out, &["--peer", &seeder.addr()]).wait_success(DOWNLOAD);
+    assert_trees_equal(&data, &out);
+}
+
+/// The smallest v2 piece: the piece layer is the block layer.
+const SMALLEST_PIECE: u32 = 16 * 1024;
+
+/// One piece more than one hash request may ask for (8192): the layer is
+/// asked for in chunks, 16 of 512 hashes and one of a single piece (about
+/// 128 MiB).
+const LONG_FILE: u64 = 8192 * SMALLEST_PIECE as u64 + 1;
+
+/// A btt-made v2-only torrent of one file of [`LONG_FILE`] bytes in `data`,
+/// and what libtorrent loads from it.
+fn long_layer(env: &TestEnv, data: &Path) -> (PathBuf, LtTorrent) {
+    make_tree(data, &[("long.bin", LONG_FILE)]);
+    let announce = "http://127.0.0.1:1/announce";
+    let torrent = btt_create(
+        env,
+        &data.join("long.bin"),
+        "--v2",
+        announce,
+        SMALLEST_PIECE,
+    );
+    let libtorrent = Libtorrent::show(env, &torrent);
+    (torrent, libtorrent)
+}
+
+/// `btt-get MAGNET -o OUT --no-tracker` run to completion; whether it
+/// fetched the piece layers from the magnet's peer.
+fn btt_get_magnet(env: &TestEnv, magnet: &str, out: &Path) -> bool {
+    let mut command = env.btt("btt-get");
+    command.arg(magnet).arg("-o").arg(out).arg("--no-tracker");
+    let mut get = env.spawn("btt-get", command);
+    get.wait_success(LONG_DOWNLOAD);
+    get.stderr()
+        .contains("fetching the piece layers of long.bin from peers")
+}
+
+/// The bound on one download of [`LONG_FILE`], start-up included.
+const LONG_DOWNLOAD: Duration = Duration::from_secs(300);
+
+#[test]
+fn btt_seed_answers_btt_get_and_libtorrent_asking_for_a_long_piece_layer_in_chunks() {
+    let env = TestEnv::new();
+    let data = env.dir("data");
+    let (torrent, libtorrent) = long_layer(&env, &data);
+    let seeder = BttSeed::run(&env, &torrent, &data);
+    let v2_hash = libtorrent.v2.clone().unwrap_or_default();
+    let magnet = format!("magnet:?xt=urn:btmh:1220{v2_hash}");
+    let from_btt = env.dir("from-btt");
+    let from_peer = btt_get_magnet(&env, &format!("{magnet}&x.pe={}", seeder.addr()), &from_btt);
+    assert!(from_peer, "the layers came from btt-seed");
+    assert_trees_equal(&data, &from_btt);
+    let from_libtorrent = env.dir("from-libtorrent");
+    let mut leecher = Libtorrent::leech_magnet(&env, &magnet, &from_libtorrent, &[&seeder.addr()]);
+    leecher.finish(LONG_DOWNLOAD);
+    assert_trees_equal(&data, &from_libtorrent);
+    let answers: Vec<String> = leecher
+        .child
+        .json_records()
+        .iter()
+        .filter(|record| record["type"] == "hash_message")
+        .filter_map(|record| record["log"].as_str())
+        .filter(|line| line.contains("<== HASHES"))
+        .map(str::to_owned)
+        .collect();
+    let answered = |chunk: &str| answers.iter().any(|line| line.contains(chunk));
+    assert!(
+        answered("idx: 0 cnt: 512 ") && answered("idx: 8192 cnt: 1 "),
+        "libtorrent {} asks for the layer in chunks and btt-seed answers: {answers:#?}",
+        libtorrent.version
+    );
+}
+
+#[test]
+fn btt_get_asks_libtorrent_for_a_long_piece_layer_in_chunks() {
+    let env = TestEnv::new();
+    let data = env.dir("data");
+    let (torrent, libtorrent) = long_layer(&env, &data);
+    let seeder = Libtorrent::seed_with_metadata(&env, &torrent, &data);
+    let magnet = format!(
+        "magnet:?xt=urn:btmh:1220{}&x.pe={}",
+        libtorrent.v2.clone().unwrap_or_default(),
+        seeder.addr()
+    );
+    let out = env.dir("out");
+    let from_peer = btt_get_magnet(&env, &magnet, &out);
+    assert!(
+        from_peer,
+        "the layers came from libtorrent {}",
+        libtorrent.version
+    );
     assert_trees_equal(&data, &out);
 }

@@ -163,6 +163,45 @@ pub enum MetainfoError {
         /// The file's pieces root, in hex.
         root: String,
     },
+    /// A peer's answer to a piece-layer chunk request with the wrong number
+    /// of hashes for the chunk and its uncles.
+    #[error(
+        "the piece-layer hashes from {index} of pieces root {root} are {length} bytes long, not {expected}"
+    )]
+    PieceLayerChunkLength {
+        /// The file's pieces root, in hex.
+        root: String,
+        /// The chunk's first hash in the piece layer.
+        index: u32,
+        /// The answer's length.
+        length: usize,
+        /// 32 bytes per hash of the chunk and per uncle hash.
+        expected: usize,
+    },
+    /// A peer's piece-layer chunk that, with its uncle hashes, does not
+    /// hash to its file's `pieces root`.
+    #[error(
+        "the piece-layer hashes from {index} of pieces root {root} do not hash to that root with their uncles"
+    )]
+    PieceLayerChunkMismatch {
+        /// The file's pieces root, in hex.
+        root: String,
+        /// The chunk's first hash in the piece layer.
+        index: u32,
+    },
+    /// A piece-layer chunk that is not one the torrent's layers are asked
+    /// for in.
+    #[error(
+        "no file with pieces root {root} has a piece-layer chunk of {length} hashes from {index}"
+    )]
+    UnknownPieceLayerChunk {
+        /// The pieces root named, in hex.
+        root: String,
+        /// The chunk's first hash in the piece layer.
+        index: u32,
+        /// The chunk's number of hashes.
+        length: u32,
+    },
     /// A `meta version` other than 1 or 2.
     #[error("\"info.meta version\" is {value}; only versions 1 and 2 are known")]
     UnknownMetaVersion {

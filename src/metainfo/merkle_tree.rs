@@ -7,6 +7,9 @@
 //! root of its own blocks padded to a whole piece; a file's root is the root
 //! of its piece hashes padded with the hash of an all-zero-leaf piece.
 
+use std::fmt;
+use std::sync::OnceLock;
+
 use sha2::{Digest, Sha256};
 
 /// The v2 block: the leaves of every merkle tree hash 16 KiB each.
@@ -30,12 +33,7 @@ pub fn root_of(mut layer: Vec<Hash>, width: usize, pad: Hash) -> Hash {
     while layer.len() > 1 {
         layer = layer
             .chunks(2)
-            .map(|pair| {
-                let mut hasher = Sha256::new();
-                hasher.update(pair[0]);
-                hasher.update(pair[1]);
-                hasher.finalize().into()
-            })
+            .map(|pair| parent(&pair[0], &pair[1]))
             .collect();
     }
     layer[0]
@@ -50,16 +48,72 @@ pub fn layers_above(layer: &[Hash], width: usize, pad: Hash) -> Vec<Vec<Hash>> {
     while let Some(below) = layers.last().filter(|below| below.len() > 1) {
         let above = below
             .chunks(2)
-            .map(|pair| {
-                let mut hasher = Sha256::new();
-                hasher.update(pair[0]);
-                hasher.update(pair[1]);
-                hasher.finalize().into()
-            })
+            .map(|pair| parent(&pair[0], &pair[1]))
             .collect();
         layers.push(above);
     }
     layers
+}
+
+/// The hash of a node from its two children.
+fn parent(left: &Hash, right: &Hash) -> Hash {
+    let mut hasher = Sha256::new();
+    hasher.update(left);
+    hasher.update(right);
+    hasher.finalize().into()
+}
+
+/// The root that `node`, at `position` in its layer, proves with `uncles`:
+/// the sibling of `node`, then of its parent, and so on up to a child of
+/// the root.
+pub fn root_with_uncles(node: Hash, position: usize, uncles: &[Hash]) -> Hash {
+    let (root, _) = uncles
+        .iter()
+        .fold((node, position), |(node, position), uncle| {
+            let above = match position % 2 {
+                0 => parent(&node, uncle),
+                _ => parent(uncle, &node),
+            };
+            (above, position / 2)
+        });
+    root
+}
+
+/// Every layer of one file's tree above its piece layer ([`layers_above`]),
+/// built on first use and kept: what hash requests are answered from. A
+/// cache, so it takes no part in comparisons.
+#[derive(Clone, Default)]
+pub struct TreeCache(OnceLock<Vec<Vec<Hash>>>);
+
+impl TreeCache {
+    /// The layers, built by `build` if this is the first use.
+    pub fn get_or_build(&self, build: impl FnOnce() -> Vec<Vec<Hash>>) -> &[Vec<Hash>] {
+        self.0.get_or_init(build)
+    }
+
+    /// Whether the layers have been built.
+    pub fn is_built(&self) -> bool {
+        self.0.get().is_some()
+    }
+}
+
+impl PartialEq for TreeCache {
+    fn eq(&self, _: &TreeCache) -> bool {
+        true
+    }
+}
+
+impl Eq for TreeCache {}
+
+impl fmt::Debug for TreeCache {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.is_built() {
+            "built"
+        } else {
+            "not built"
+        };
+        write!(formatter, "TreeCache({state})")
+    }
 }
 
 /// Leaves under one piece of `piece_length` bytes (at least one).
@@ -129,6 +183,23 @@ mod tests {
         let widths: Vec<usize> = layers.iter().map(Vec::len).collect();
         assert_eq!(widths, [4, 2, 1]);
         assert_eq!(layers[2][0], root_of(layers[0].clone(), 4, [0; 32]));
+    }
+
+    #[test]
+    fn uncles_prove_a_node_to_the_root() {
+        let leaves = [[1; 32], [2; 32], [3; 32], [4; 32]];
+        let layers = layers_above(&leaves, 4, [0; 32]);
+        let root = layers[2][0];
+        assert_eq!(
+            root_with_uncles(leaves[2], 2, &[leaves[3], layers[1][0]]),
+            root
+        );
+        assert_eq!(root_with_uncles(layers[1][0], 0, &[layers[1][1]]), root);
+        assert_ne!(
+            root_with_uncles(leaves[2], 3, &[leaves[3], layers[1][0]]),
+            root
+        );
+        assert_eq!(root_with_uncles(root, 0, &[]), root);
     }
 
     #[test]

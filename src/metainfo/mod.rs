@@ -20,6 +20,7 @@ mod info;
 mod info_hash;
 mod info_hash_v2;
 mod info_hashes;
+mod layer_chunk;
 mod merkle_tree;
 mod path_component;
 mod piece_hashes;
@@ -37,6 +38,7 @@ pub use info::{Info, MetaVersion, MAX_FILES};
 pub use info_hash::{InfoHash, InfoHashParseError};
 pub use info_hash_v2::{InfoHashV2, InfoHashV2ParseError};
 pub use info_hashes::InfoHashes;
+pub use layer_chunk::LayerChunk;
 pub use piece_hashes::{MerklePieces, PieceHashes};
 pub use piece_length::{
     piece_length_for, MAX_AUTO_PIECE_LENGTH, MAX_PIECE_LENGTH, MIN_AUTO_PIECE_LENGTH,

@@ -7,17 +7,23 @@
 //! blocks, of the bytes of its one file only (the pad bytes after a file's
 //! end take no part), against the file's piece layer, or against the file's
 //! `pieces root` for a file of at most one piece. A layer comes from the
-//! .torrent's `piece layers` and is checked against its file's root before
-//! it is kept; until a file's layer is known its pieces match nothing.
-//! The layers known are served to peers that ask for them (BEP 52 hash
-//! requests, [`MerklePieces::hashes_for`]): piece-layer hashes and the
-//! uncle hashes that prove them against the file's root.
+//! .torrent's `piece layers`, checked against its file's root before it is
+//! kept, or, for a torrent from a magnet link, from peers in chunks
+//! ([`LayerChunk`], [`MerklePieces::attach_chunk`]), each checked against
+//! the root with its uncle hashes; until a file's whole layer is known its
+//! pieces match nothing. The layers known are served to peers that ask for
+//! them (BEP 52 hash requests, [`MerklePieces::hashes_for`]): piece-layer
+//! hashes and the uncle hashes that prove them against the file's root,
+//! from each file's tree, built once on the first request for it.
+
+use std::collections::BTreeMap;
 
 use sha1::{Digest, Sha1};
 
 use super::error::MetainfoError;
+use super::layer_chunk::LayerChunk;
 use super::merkle_tree::{
-    layers_above, leaves_per_piece, piece_root, root_of_layer, zero_piece, Hash, BLOCK,
+    layers_above, leaves_per_piece, piece_root, root_of_layer, zero_piece, Hash, TreeCache,
 };
 
 /// The most hashes one hash request may ask for (libtorrent's limit too).
@@ -87,6 +93,11 @@ pub struct MerkleFile {
     /// The hash of each piece, once known; only for a file longer than one
     /// piece, whose root is checked against it.
     layer: Option<Vec<Hash>>,
+    /// The chunks of the layer checked so far, by chunk number, while it
+    /// comes from peers; empty once the layer is known.
+    chunks: BTreeMap<u32, Vec<Hash>>,
+    /// The file's tree above its layer, for answering hash requests.
+    tree: TreeCache,
 }
 
 impl MerkleFile {
@@ -97,11 +108,31 @@ impl MerkleFile {
             first_piece,
             length,
             layer: None,
+            chunks: BTreeMap::new(),
+            tree: TreeCache::default(),
         }
     }
 
     fn piece_count(&self, piece_length: u64) -> u64 {
         self.length.div_ceil(piece_length)
+    }
+
+    /// The piece count as a piece index is held (every piece of a parsed
+    /// torrent has one).
+    fn pieces(&self, piece_length: u64) -> u32 {
+        u32::try_from(self.piece_count(piece_length)).unwrap_or(u32::MAX)
+    }
+
+    /// The chunks of the layer not yet known.
+    fn missing_chunks(&self, piece_length: u64) -> impl Iterator<Item = LayerChunk> + '_ {
+        let pieces = self.pieces(piece_length);
+        let count = match self.needs_layer(piece_length) && self.layer.is_none() {
+            true => LayerChunk::count(pieces),
+            false => 0,
+        };
+        (0..count)
+            .filter(|number| !self.chunks.contains_key(number))
+            .map(move |number| LayerChunk::new(self.root, pieces, number))
     }
 
     /// Whether the file needs a piece layer: it is longer than one piece.
@@ -142,32 +173,45 @@ impl MerklePieces {
         Ok(())
     }
 
-    /// Takes the piece layer of the file whose root is `root`, as a peer
-    /// sent it (the whole layer, padded to a power of two with zero-piece
-    /// hashes or not): it must hash to that root.
-    pub fn attach_layer(&mut self, root: &Hash, bytes: &[u8]) -> Result<(), MetainfoError> {
-        let piece_length = self.piece_length;
-        let Some(file) = self.files.iter_mut().find(|file| &file.root == root) else {
-            return Err(MetainfoError::MissingPieceLayer {
-                root: hex::encode(root),
-            });
-        };
-        let pieces = usize::try_from(file.piece_count(piece_length)).unwrap_or(usize::MAX);
-        let bytes = bytes.get(..pieces.saturating_mul(32)).unwrap_or(bytes);
-        let layer = checked_layer(file, bytes, piece_length)?;
-        file.layer = Some(layer);
-        Ok(())
-    }
-
-    /// The files whose layer is missing: each root with its piece count.
-    pub fn missing_layers(&self) -> impl Iterator<Item = (Hash, u32)> + '_ {
+    /// The chunks of the piece layers still missing, file by file: what to
+    /// ask peers for.
+    pub fn missing_chunks(&self) -> impl Iterator<Item = LayerChunk> + '_ {
         self.files
             .iter()
-            .filter(|file| file.needs_layer(self.piece_length) && file.layer.is_none())
-            .map(|file| {
-                let pieces = file.piece_count(self.piece_length);
-                (file.root, u32::try_from(pieces).unwrap_or(u32::MAX))
+            .flat_map(|file| file.missing_chunks(self.piece_length))
+    }
+
+    /// Takes `bytes`, a peer's answer to `chunk` (one of
+    /// [`MerklePieces::missing_chunks`]): the chunk's hashes are kept once
+    /// they hash to their file's root with the uncle hashes after them, and
+    /// the file's layer is known once every chunk of it is.
+    pub fn attach_chunk(&mut self, chunk: &LayerChunk, bytes: &[u8]) -> Result<(), MetainfoError> {
+        let piece_length = self.piece_length;
+        let file = self
+            .files
+            .iter_mut()
+            .find(|file| file.root == chunk.root && file.needs_layer(piece_length))
+            .filter(|file| {
+                let pieces = file.pieces(piece_length);
+                chunk.number() < LayerChunk::count(pieces)
+                    && LayerChunk::new(file.root, pieces, chunk.number()) == *chunk
             })
+            .ok_or_else(|| MetainfoError::UnknownPieceLayerChunk {
+                root: hex::encode(chunk.root),
+                index: chunk.index,
+                length: chunk.length,
+            })?;
+        let pieces = file.pieces(piece_length);
+        let hashes = chunk.checked_hashes(bytes, pieces)?;
+        if file.layer.is_some() {
+            return Ok(());
+        }
+        file.chunks.insert(chunk.number(), hashes);
+        if file.chunks.len() as u32 == LayerChunk::count(pieces) {
+            let chunks = std::mem::take(&mut file.chunks);
+            file.layer = Some(chunks.into_values().flatten().collect());
+        }
+        Ok(())
     }
 
     /// The piece layer's height above the 16 KiB blocks.
@@ -206,9 +250,10 @@ impl MerklePieces {
         let file = self.files.iter().find(|file| &file.root == root)?;
         let layer = file.layer.as_deref()?;
         let piece_layer = self.piece_layer();
-        let blocks = usize::try_from(file.length.div_ceil(BLOCK)).ok()?;
-        let width = blocks.next_power_of_two() >> piece_layer;
-        let tree = layers_above(layer, width, zero_piece(self.piece_length));
+        let width = layer.len().next_power_of_two();
+        let tree = file
+            .tree
+            .get_or_build(|| layers_above(layer, width, zero_piece(self.piece_length)));
         let above_base = u32::try_from(tree.len() - 1).ok()?;
         let in_range = base_layer == piece_layer
             && (1..=MAX_HASHES_PER_REQUEST).contains(&length)
@@ -413,12 +458,18 @@ mod tests {
     }
 
     #[test]
-    fn takes_a_layer_from_a_peer_padded_or_not_once_it_hashes_to_the_root() {
+    fn takes_a_short_layer_from_a_peer_as_one_chunk() {
         let (_, big, mut merkle) = two_files();
         let piece = u64::from(PIECE);
         let root = merkle.files[1].root;
-        assert_eq!(merkle.missing_layers().collect::<Vec<_>>(), [(root, 3)]);
         assert_eq!(merkle.piece_layer(), 1);
+        let whole = LayerChunk {
+            root,
+            index: 0,
+            length: 4,
+            proof_layers: 1,
+        };
+        assert_eq!(merkle.missing_chunks().collect::<Vec<_>>(), [whole]);
         let mut padded: Vec<u8> = big
             .chunks(PIECE as usize)
             .flat_map(|chunk| piece_root(chunk, piece, false))
@@ -427,21 +478,154 @@ mod tests {
         let mut wrong = padded.clone();
         wrong[0] ^= 1;
         assert_eq!(
-            merkle.attach_layer(&root, &wrong),
-            Err(MetainfoError::PieceLayerMismatch {
-                root: hex::encode(root)
+            merkle.attach_chunk(&whole, &wrong),
+            Err(MetainfoError::PieceLayerChunkMismatch {
+                root: hex::encode(root),
+                index: 0
             })
-        );
-        assert!(
-            merkle.attach_layer(&[7; 32], &padded).is_err(),
-            "no such file"
         );
         assert!(!merkle.is_complete());
         merkle
-            .attach_layer(&root, &padded)
+            .attach_chunk(&whole, &padded)
             .expect("the layer checks out");
         assert!(merkle.is_complete());
-        assert_eq!(merkle.missing_layers().count(), 0);
+        assert_eq!(merkle.missing_chunks().count(), 0);
+        assert!(PieceHashes::Merkle(merkle).matches(1, &big[..PIECE as usize]));
+    }
+
+    /// Pieces in the long file of [`long_file`]: three chunks, the last of
+    /// 8 hashes (5 pieces, 3 pad hashes).
+    const LONG: u32 = 1029;
+
+    /// A one-piece file, then a file of [`LONG`] pieces: as a .torrent
+    /// gives them, with every layer, and as a magnet link does, without.
+    fn long_file() -> (MerklePieces, MerklePieces) {
+        let piece = u64::from(PIECE);
+        let layer: Vec<Hash> = (0..LONG)
+            .map(|index| {
+                let mut hash = [7; 32];
+                hash[..4].copy_from_slice(&index.to_le_bytes());
+                hash
+            })
+            .collect();
+        let files = vec![
+            MerkleFile::new(piece_root(b"hello", piece, true), 0, 5),
+            MerkleFile::new(
+                root_of_layer(&layer, piece),
+                1,
+                u64::from(LONG) * piece - 100,
+            ),
+        ];
+        let magnet = MerklePieces::new(PIECE, 1 + LONG as usize, files);
+        let mut torrent = magnet.clone();
+        let bytes = layer.concat();
+        torrent
+            .attach_layers(|_| Some(&bytes[..]))
+            .expect("the layer hashes to the root");
+        (torrent, magnet)
+    }
+
+    /// What `seeder` answers to the hash request for `chunk`.
+    fn answer(seeder: &MerklePieces, chunk: &LayerChunk) -> Vec<u8> {
+        seeder
+            .hashes_for(
+                &chunk.root,
+                seeder.piece_layer(),
+                chunk.index,
+                chunk.length,
+                chunk.proof_layers,
+            )
+            .expect("the seeder has the layer")
+            .concat()
+    }
+
+    #[test]
+    fn chunks_in_any_order_assemble_the_layer_the_torrent_has() {
+        let (torrent, mut magnet) = long_file();
+        let chunks: Vec<LayerChunk> = magnet.missing_chunks().collect();
+        let shapes: Vec<(u32, u32)> = chunks.iter().map(|c| (c.index, c.length)).collect();
+        assert_eq!(shapes, [(0, 512), (512, 512), (1024, 8)]);
+        assert!(!torrent.files[1].tree.is_built());
+        for chunk in [chunks[2], chunks[0], chunks[1]] {
+            assert!(!magnet.is_complete());
+            let bytes = answer(&torrent, &chunk);
+            magnet.attach_chunk(&chunk, &bytes).expect("a true chunk");
+        }
+        assert!(torrent.files[1].tree.is_built(), "built once, then kept");
+        assert!(magnet.is_complete());
+        assert_eq!(magnet.missing_chunks().count(), 0);
+        assert!(magnet.layers().eq(torrent.layers()));
+        assert_eq!(magnet, torrent);
+    }
+
+    #[test]
+    fn refuses_a_chunk_with_a_forged_hash_or_uncle() {
+        let (torrent, mut magnet) = long_file();
+        let chunks: Vec<LayerChunk> = magnet.missing_chunks().collect();
+        let (middle, last) = (chunks[1], chunks[2]);
+        let root = hex::encode(middle.root);
+        let true_middle = answer(&torrent, &middle);
+        // 512 hashes, then the uncles at layers 9 and 10 above the pieces.
+        assert_eq!(true_middle.len(), (512 + 2) * 32);
+        let mismatch = |index| {
+            Err(MetainfoError::PieceLayerChunkMismatch {
+                root: root.clone(),
+                index,
+            })
+        };
+        let forged = |bytes: &[u8], hash: usize| {
+            let mut forged = bytes.to_vec();
+            forged[hash * 32 + 5] ^= 1;
+            forged
+        };
+        let forged_hash = forged(&true_middle, 3);
+        assert_eq!(magnet.attach_chunk(&middle, &forged_hash), mismatch(512));
+        let forged_uncle = forged(&true_middle, 513);
+        assert_eq!(magnet.attach_chunk(&middle, &forged_uncle), mismatch(512));
+        let true_last = answer(&torrent, &last);
+        let forged_pad = forged(&true_last, 6);
+        assert_eq!(magnet.attach_chunk(&last, &forged_pad), mismatch(1024));
+        assert_eq!(
+            magnet.attach_chunk(&middle, &true_middle[32..]),
+            Err(MetainfoError::PieceLayerChunkLength {
+                root: root.clone(),
+                index: 512,
+                length: 513 * 32,
+                expected: 514 * 32
+            })
+        );
+        let unasked = [
+            LayerChunk {
+                proof_layers: 0,
+                ..middle
+            },
+            LayerChunk {
+                root: [9; 32],
+                ..middle
+            },
+            LayerChunk {
+                index: 1536,
+                ..middle
+            },
+        ];
+        for chunk in unasked {
+            assert_eq!(
+                magnet.attach_chunk(&chunk, &true_middle),
+                Err(MetainfoError::UnknownPieceLayerChunk {
+                    root: hex::encode(chunk.root),
+                    index: chunk.index,
+                    length: chunk.length
+                })
+            );
+        }
+        assert_eq!(magnet.missing_chunks().count(), 3, "nothing kept");
+        magnet
+            .attach_chunk(&middle, &true_middle)
+            .expect("the true chunk");
+        assert_eq!(
+            magnet.missing_chunks().collect::<Vec<_>>(),
+            [chunks[0], last]
+        );
     }
 
     #[test]

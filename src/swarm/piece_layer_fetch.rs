@@ -5,26 +5,32 @@
 //!
 //! Peers are tried one at a time: the handshake in the torrent's swarm (the
 //! truncated v2 hash), have-none when the peer speaks the fast extension,
-//! then one hash request per missing layer for the whole layer (proof
-//! layers 0), each answer checked against its file's `pieces root` before
-//! it is kept (see [`MerklePieces::attach_layer`]). A peer that rejects a
+//! then one hash request per missing chunk of a layer ([`LayerChunk`]: 512
+//! hashes, with the uncle hashes up to the file's root), a few at a time.
+//! Each answer is checked against its file's `pieces root` before it is
+//! kept (see [`MerklePieces::attach_chunk`]), so the chunks a peer sent
+//! before it failed are not asked of the next. A peer that rejects a
 //! request, lies, goes silent or closes is left for the next. Every wait is
 //! bounded.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::{timeout, Instant};
 use tokio_util::codec::Framed;
 
 use super::dialer::{self, Dial};
 use super::transport::{PeerSocket, PeerTransport};
-use crate::metainfo::{MerklePieces, PieceHashes, Torrent};
+use crate::metainfo::{LayerChunk, MerklePieces, PieceHashes, Torrent};
 use crate::peer::{EncryptionPolicy, HashRange, Message, MessageCodec, PeerStream, WireLimits};
 
-/// How long one peer may take to answer every request.
-const PEER_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a peer may take to answer one chunk.
+const CHUNK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Hash requests outstanding at once on one connection.
+const IN_FLIGHT: usize = 4;
 
 /// Who we are to the peers asked, and how they are dialled.
 #[derive(Clone)]
@@ -64,7 +70,7 @@ pub async fn fetch_piece_layers(
     }
 }
 
-/// Asks the peer at `addr` for every missing layer.
+/// Asks the peer at `addr` for every missing chunk.
 async fn ask(
     merkle: &mut MerklePieces,
     addr: SocketAddr,
@@ -72,22 +78,56 @@ async fn ask(
     fetch: &LayerFetch,
 ) -> Result<(), String> {
     let mut frames = open(addr, info_hash, fetch).await?;
-    let requests: Vec<HashRange> = merkle
-        .missing_layers()
-        .map(|(pieces_root, length)| HashRange {
-            pieces_root,
-            base_layer: merkle.piece_layer(),
-            index: 0,
-            length,
-            proof_layers: 0,
-        })
-        .collect();
-    for request in &requests {
-        send(&mut frames, Message::HashRequest(*request)).await?;
+    let base_layer = merkle.piece_layer();
+    let mut to_ask = merkle.missing_chunks().collect::<Vec<_>>().into_iter();
+    let mut asked = Vec::new();
+    loop {
+        while asked.len() < IN_FLIGHT {
+            let Some(chunk) = to_ask.next() else { break };
+            send(
+                &mut frames,
+                Message::HashRequest(request_for(&chunk, base_layer)),
+            )
+            .await?;
+            asked.push(chunk);
+        }
+        if asked.is_empty() {
+            return Ok(());
+        }
+        let (chunk, hashes) = answer(&mut frames, &asked, base_layer).await?;
+        asked.retain(|asked| asked != &chunk);
+        merkle
+            .attach_chunk(&chunk, &hashes)
+            .map_err(|error| format!("sent bad piece-layer hashes: {error}"))?;
     }
-    let deadline = Instant::now() + PEER_TIMEOUT;
-    let mut waiting = requests.len();
-    while waiting > 0 {
+}
+
+/// The hash request for `chunk`, whose hashes are of layer `base_layer`.
+fn request_for(chunk: &LayerChunk, base_layer: u32) -> HashRange {
+    HashRange {
+        pieces_root: chunk.root,
+        base_layer,
+        index: chunk.index,
+        length: chunk.length,
+        proof_layers: chunk.proof_layers,
+    }
+}
+
+/// The next answer to one of the chunks `asked` (of layer `base_layer`),
+/// skipping other messages, within [`CHUNK_TIMEOUT`].
+async fn answer(
+    frames: &mut Framed<PeerStream<PeerSocket>, MessageCodec>,
+    asked: &[LayerChunk],
+    base_layer: u32,
+) -> Result<(LayerChunk, Bytes), String> {
+    let deadline = Instant::now() + CHUNK_TIMEOUT;
+    let asked_for = |range: &HashRange| {
+        asked
+            .iter()
+            .find(|chunk| request_for(chunk, base_layer) == *range)
+            .copied()
+    };
+    loop {
         let message = timeout(
             deadline.saturating_duration_since(Instant::now()),
             frames.next(),
@@ -95,13 +135,12 @@ async fn ask(
         .await
         .map_err(|_| "did not answer the hash requests in time".to_owned())?;
         match message {
-            Some(Ok(Message::Hashes { range, hashes })) if requests.contains(&range) => {
-                merkle
-                    .attach_layer(&range.pieces_root, &hashes)
-                    .map_err(|error| format!("sent a bad piece layer: {error}"))?;
-                waiting -= 1;
+            Some(Ok(Message::Hashes { range, hashes })) => {
+                if let Some(chunk) = asked_for(&range) {
+                    return Ok((chunk, hashes));
+                }
             }
-            Some(Ok(Message::HashReject(range))) if requests.contains(&range) => {
+            Some(Ok(Message::HashReject(range))) if asked_for(&range).is_some() => {
                 return Err("rejected a hash request".to_owned());
             }
             Some(Ok(_)) => {}
@@ -109,7 +148,6 @@ async fn ask(
             None => return Err("closed the connection".to_owned()),
         }
     }
-    Ok(())
 }
 
 /// A handshaken connection to `addr` in the swarm `info_hash`.
