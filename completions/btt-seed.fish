@@ -89,7 +89,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l torrent-down-l
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l ask -d 'Sell the regular upload slots at no less than this price, e.g. 0.05BTT/MiB (needs --wallet)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l wallet -d 'The wallet that is paid (and signs redemptions)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l slots -d 'Regular upload slots (sold with --ask, given by tit-for-tat without)' -r
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l credit -d 'What a payer may be served beyond what it has paid, e.g. 4MiB' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l credit -d 'What a payer may be served beyond what it has paid, e.g. 16MiB' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l free-share -d 'The percentage of the upload limit free peers keep while paid slots send' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l redeem-every -d 'How often accepted vouchers are redeemed on the ledger while trading (and always at exit)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r

@@ -40,8 +40,8 @@ pub struct SellArgs {
     /// Regular upload slots (sold with --ask, given by tit-for-tat without)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SLOTS)]
     pub slots: usize,
-    /// What a payer may be served beyond what it has paid, e.g. 4MiB
-    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "4MiB")]
+    /// What a payer may be served beyond what it has paid, e.g. 16MiB
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "16MiB")]
     pub credit: u64,
     /// The percentage of the upload limit free peers keep while paid slots send
     #[arg(long, value_name = "PERCENT", default_value_t = 20,

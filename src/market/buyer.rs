@@ -90,6 +90,9 @@ struct SellerAccount {
     unsigned_bytes: u64,
     /// How many such bytes make a voucher (a quarter of its credit window).
     pay_every: u64,
+    /// It sent `need_payment` when nothing verified was unpaid: the next
+    /// verified piece is paid at once, not at a quarter window.
+    payment_asked: bool,
     /// What it asks per MiB.
     ask: PricePerMib,
     /// Whether we told it we are done (with this channel).
@@ -377,6 +380,7 @@ impl BuyerShared {
             pieces: 0,
             unsigned_bytes: 0,
             pay_every: theirs.credit.unwrap_or(0) / 4,
+            payment_asked: false,
             ask,
             closed: false,
             plain: false,
@@ -555,6 +559,7 @@ impl BuyerShared {
         };
         seller.signed = cumulative;
         seller.unsigned_bytes = 0;
+        seller.payment_asked = false;
         Some((message.to_payload(), record))
     }
 
@@ -589,7 +594,7 @@ impl BuyerShared {
             return;
         };
         let capped = seller.owed() > payable;
-        if seller.unsigned_bytes < seller.pay_every && !capped {
+        if seller.unsigned_bytes < seller.pay_every && !capped && !seller.payment_asked {
             return;
         }
         if let Some((payload, record)) = self.pay(seller, spendable) {
@@ -608,12 +613,29 @@ impl BuyerShared {
         }
     }
 
-    /// Pays the peer what it is owed now: at its `need_payment`, and once a
-    /// second for what was verified since the last voucher.
+    /// Pays the peer what it is owed now, once a second for what was
+    /// verified since the last voucher.
     fn pay_now(&self, peer: &mut ExtensionPeer<'_>) {
         let mut state = self.lock();
         if let Some(payload) = self.settle_owed(&mut state, peer.key()) {
             peer.send(payload);
+        }
+    }
+
+    /// The seller's window is used up: pay what is owed now, or, when every
+    /// verified byte is paid (the rest is still on its way), the next
+    /// verified piece as soon as it verifies.
+    fn on_need_payment(&self, peer: &mut ExtensionPeer<'_>) {
+        let mut state = self.lock();
+        match self.settle_owed(&mut state, peer.key()) {
+            Some(payload) => {
+                peer.send(payload);
+            }
+            None => {
+                if let Some(seller) = state.sellers.get_mut(&peer.key()) {
+                    seller.payment_asked = true;
+                }
+            }
         }
     }
 
@@ -710,7 +732,7 @@ impl SessionExtension for Buyer {
                 self.0.on_price(peer.key(), price, length)
             }
             Ok(MarketMessage::NeedPayment { .. }) => {
-                self.0.pay_now(peer);
+                self.0.on_need_payment(peer);
                 Ok(())
             }
             Ok(MarketMessage::Close) => Ok(()),

@@ -316,16 +316,15 @@ impl SellerShared {
         }
     }
 
-    /// Once a second: ask a payer whose window is used up for what is due.
+    /// Once a second: ask a payer whose window is used up for what is due,
+    /// unless that went out at the refusal.
     fn on_tick(&self, peer: &ExtensionPeer<'_>) {
         let mut peers = self.book.lock();
         let Some(account) = peers.get_mut(&peer.key()) else {
             return;
         };
-        if account.refused_since.is_some() && !account.asked_to_pay {
-            account.asked_to_pay = true;
-            let amount = u64::try_from(account.credit.due()).unwrap_or(u64::MAX);
-            peer.send(MarketMessage::NeedPayment { amount }.to_payload());
+        if let Some(payload) = account.payment_request() {
+            peer.send(payload);
         }
     }
 }

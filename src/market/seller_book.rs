@@ -6,11 +6,13 @@
 
 use super::credit::CreditWindow;
 use super::price::PricePerMib;
+use super::wire::MarketMessage;
 use crate::ledger::ChannelId;
 use crate::payment::VoucherCheck;
 use crate::swarm::picker::PeerKey;
 use crate::swarm::Messenger;
 use crate::tron::Address;
+use bytes::Bytes;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard};
@@ -73,6 +75,17 @@ impl BuyerAccount {
         }
     }
 
+    /// The `need_payment` for the refusal it is behind on: once per
+    /// refusal, asking for what is due now.
+    pub fn payment_request(&mut self) -> Option<Bytes> {
+        if self.refused_since.is_none() || self.asked_to_pay {
+            return None;
+        }
+        self.asked_to_pay = true;
+        let amount = u64::try_from(self.credit.due()).unwrap_or(u64::MAX);
+        Some(MarketMessage::NeedPayment { amount }.to_payload())
+    }
+
     /// Whether it left `need_payment` unanswered past the grace.
     fn behind(&self, now: Instant) -> bool {
         self.refused_since
@@ -94,7 +107,10 @@ impl SellerBook {
 
     /// Whether to serve `bytes` to `peer`: always for plain peers and free
     /// slots; within the credit window for a paid slot. A refusal starts
-    /// the clock of the `need_payment` it calls for.
+    /// the clock of the `need_payment` it calls for, which goes out at once
+    /// (a payer pays a verified piece only, so a payer short of its next
+    /// quarter window would otherwise wait for a tick with its requests
+    /// refused).
     pub fn admit(&self, peer: PeerKey, bytes: u64) -> bool {
         let mut peers = self.lock();
         let Some(account) = peers.get_mut(&peer) else {
@@ -104,6 +120,13 @@ impl SellerBook {
             return true;
         }
         account.refused_since.get_or_insert_with(Instant::now);
+        if account.messenger.is_some() {
+            if let (Some(payload), Some(messenger)) =
+                (account.payment_request(), &account.messenger)
+            {
+                messenger.send(payload);
+            }
+        }
         false
     }
 

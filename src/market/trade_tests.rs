@@ -255,12 +255,24 @@ impl SellerWorld {
 
 /// Requests `blocks` blocks and returns how many were queued for upload.
 fn served(swarm: &TestSwarm, peer: &mut TestPeer, first: u32, blocks: u32) -> usize {
+    served_and_told(swarm, peer, first, blocks).0
+}
+
+/// Requests `blocks` blocks: how many were queued for upload, and the
+/// market messages that went out meanwhile.
+fn served_and_told(
+    swarm: &TestSwarm,
+    peer: &mut TestPeer,
+    first: u32,
+    blocks: u32,
+) -> (usize, Vec<MarketMessage>) {
     for index in first..first + blocks {
         swarm
             .receive(peer, Message::Request(request(index, 0)))
             .unwrap();
     }
-    peer.uploads().len()
+    let (uploads, messages) = peer.uploads_and_messages();
+    (uploads.len(), market_messages(&messages))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -268,17 +280,18 @@ async fn a_winner_is_served_one_credit_window_then_asked_to_pay_and_resumed_once
     let world = SellerWorld::start().await;
     let mut peer = world.winner("10.0.0.1:6881");
     let channel = world.channel(&peer, 1_000_000, 1).await;
+    let (queued, asked) = served_and_told(&world.swarm, &mut peer, 0, 3);
+    assert_eq!(queued, 2, "two blocks of credit");
+    let due = cost_of(2 * u64::from(PIECE), ASK) as u64;
     assert_eq!(
-        served(&world.swarm, &mut peer, 0, 3),
-        2,
-        "two blocks of credit"
+        asked,
+        [MarketMessage::NeedPayment { amount: due }],
+        "asked at the refusal"
     );
     world.swarm.tick();
-    let asked = market_messages(&peer.messages());
-    let due = cost_of(2 * u64::from(PIECE), ASK) as u64;
     assert!(
-        asked.contains(&MarketMessage::NeedPayment { amount: due }),
-        "{asked:?}"
+        market_messages(&peer.messages()).is_empty(),
+        "asked once, not again at the tick"
     );
     world.voucher(&peer, &channel, due as u128, PAYER);
     world
@@ -569,6 +582,32 @@ async fn a_payer_signs_a_voucher_a_quarter_window_and_what_is_owed_when_asked_or
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_need_payment_with_nothing_owed_has_the_next_verified_piece_paid_at_once() {
+    let world = BuyerWorld::start(1_000_000_000).await;
+    let window = 8 * u64::from(PIECE);
+    let (mut peer, _channel, asked) = world.seller_with_window(ASK, Some(window)).await;
+    assert!(asked.len() >= 4, "{asked:?}");
+    let one_piece = cost_of(u64::from(PIECE), ASK) as u64;
+    for index in &asked[..2] {
+        world.send_piece(&peer, *index, false);
+    }
+    let mut sent = Vec::new();
+    collect(&mut peer, &mut sent, |sent| !cumulatives(sent).is_empty()).await;
+    let asks = MarketMessage::NeedPayment { amount: 0 };
+    world.swarm.receive(&peer, market(&asks)).unwrap();
+    world.send_piece(&peer, asked[2], false);
+    collect(&mut peer, &mut sent, |sent| cumulatives(sent).len() >= 2).await;
+    world.send_piece(&peer, asked[3], false);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    collect(&mut peer, &mut sent, |_| true).await;
+    assert_eq!(
+        cumulatives(&sent),
+        [2 * one_piece, 3 * one_piece],
+        "the piece after the ask is paid without waiting for a tick, the next one by the quarter rule"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payer_never_signs_past_its_budget() {
     let one_piece = cost_of(u64::from(PIECE), ASK);
     let budget = one_piece + one_piece / 2;
@@ -599,14 +638,10 @@ async fn a_winner_that_ignores_need_payment_falls_back_to_a_free_slot_at_the_nex
     let world = SellerWorld::start().await;
     let mut peer = world.winner("10.0.3.1:6881");
     world.channel(&peer, 1_000_000, 1).await;
-    assert_eq!(
-        served(&world.swarm, &mut peer, 0, 4),
-        2,
-        "no more than the window unpaid"
-    );
-    world.swarm.tick();
+    let (queued, asked) = served_and_told(&world.swarm, &mut peer, 0, 4);
+    assert_eq!(queued, 2, "no more than the window unpaid");
     let due = cost_of(2 * u64::from(PIECE), ASK) as u64;
-    assert!(market_messages(&peer.messages()).contains(&MarketMessage::NeedPayment { amount: due }));
+    assert_eq!(asked, [MarketMessage::NeedPayment { amount: due }]);
     tokio::time::sleep(super::seller_book::PAYMENT_GRACE + Duration::from_millis(100)).await;
     world.swarm.rechoke();
     let told = market_messages(&peer.messages());

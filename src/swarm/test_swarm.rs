@@ -179,6 +179,20 @@ impl TestPeer {
             .collect()
     }
 
+    /// The uploads and the messages queued for this peer since the last call.
+    pub(crate) fn uploads_and_messages(&mut self) -> (Vec<BlockRequest>, Vec<Message>) {
+        let mut uploads = Vec::new();
+        let mut messages = Vec::new();
+        for item in self.drain() {
+            match item {
+                Outgoing::Upload(request) => uploads.push(request),
+                Outgoing::Message(message) => messages.push(message),
+                _ => {}
+            }
+        }
+        (uploads, messages)
+    }
+
     fn drain(&mut self) -> Vec<Outgoing> {
         let mut items = Vec::new();
         while let Ok(item) = self.outbox.try_recv() {
