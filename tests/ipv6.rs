@@ -1,7 +1,10 @@
 //! IPv6 on `::1`: `btt-seed run` and `btt-get` as peers listening on
 //! `[::1]`, and a leecher that finds its seeder only through the embedded
 //! tracker on `[::1]`, over HTTP (`peers6`, BEP 7) and UDP (18-byte peers,
-//! BEP 15). PEX `added6` between btt peers on `::1` is in `tests/pex.rs`.
+//! BEP 15). aria2 1.36 both ways on `::1`, through the same tracker: it
+//! leeches from `btt-seed` and seeds to `btt-get`, every socket of either
+//! side on `::1` only. PEX `added6` between btt peers on `::1` is in
+//! `tests/pex.rs`.
 
 mod support;
 
@@ -80,4 +83,36 @@ fn btt_get_finds_a_seeder_through_the_http_tracker_on_ipv6_loopback() {
 #[test]
 fn btt_get_finds_a_seeder_through_the_udp_tracker_on_ipv6_loopback() {
     found_through_tracker(BttTracker::udp_announce);
+}
+
+/// A fixture announcing to an embedded HTTP tracker on `[::1]`.
+fn on_ipv6_tracker() -> (Fixture, BttTracker) {
+    let env = TestEnv::new();
+    let tracker = BttTracker::start_on(&env, LOOPBACK6);
+    let fixture = Fixture::of(CONTENT)
+        .args(&["--piece-length", "64KiB", "--announce", &tracker.announce])
+        .env(env)
+        .create();
+    (fixture, tracker)
+}
+
+#[test]
+fn aria2_downloads_from_btt_seed_found_through_the_tracker_on_ipv6_loopback() {
+    let (fixture, _tracker) = on_ipv6_tracker();
+    let mut seeder = fixture.seed_on("seeder", LOOPBACK6, &[]);
+    let out = fixture.out("aria2");
+    Aria2::leech_v6(&fixture.env, &fixture.torrent, &out).finish(DOWNLOAD);
+    assert_trees_equal(&fixture.data, &out);
+    seeder.child.terminate();
+}
+
+#[test]
+fn btt_get_downloads_from_aria2_found_through_the_tracker_on_ipv6_loopback() {
+    let (fixture, _tracker) = on_ipv6_tracker();
+    let mut seeder = Aria2::seed_v6(&fixture.env, &fixture.torrent, &fixture.data);
+    let (mut leecher, out) = fixture.get_on("leecher", LOOPBACK6, &[]);
+    // aria2 is the only seeder and listens on [::1] only; whichever of the
+    // two announced second dialled the other.
+    downloaded(&fixture, &mut leecher, &out);
+    seeder.child.terminate();
 }

@@ -1,7 +1,9 @@
-//! aria2 (`aria2c`) as a seeder or a leecher on 127.0.0.1.
+//! aria2 (`aria2c`) as a seeder or a leecher on 127.0.0.1, or on `::1`
+//! ([`Aria2::seed_v6`], [`Aria2::leech_v6`]).
 //!
-//! DHT, LPD and PEX are off, IPv6 is disabled and every socket is bound to
-//! 127.0.0.1 (`--interface`; without it aria2 listens on 0.0.0.0). aria2
+//! DHT, LPD and PEX are off and every socket is bound to the loopback
+//! address (`--interface`; without it aria2 listens on 0.0.0.0); on
+//! 127.0.0.1 IPv6 is disabled, on `::1` it is the only family. aria2
 //! learns peers only from the torrent's tracker (it cannot be given a peer
 //! address) or from peers that dial it. Completion
 //! is detected from `--on-bt-download-complete`, which fires when the last
@@ -16,20 +18,19 @@ use std::time::Duration;
 #[derive(Debug)]
 pub struct Aria2;
 
+/// The loopback address an aria2 process binds to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Loopback {
+    V4,
+    V6,
+}
+
 impl Aria2 {
     /// Seeds `torrent` from `data_dir` (the directory that contains the
     /// torrent's content under its own name) after checking every piece;
     /// returns once aria2 accepts connections.
     pub fn seed(env: &TestEnv, torrent: &Path, data_dir: &Path) -> Seeder {
-        let port = free_port();
-        let mut command = base_command(env, port, data_dir);
-        command
-            .arg("--check-integrity=true")
-            .arg("--seed-ratio=0.0")
-            .arg(torrent);
-        let child = Child::spawn("aria2c seed", command);
-        let child = wait_listening(child, port, Duration::from_secs(30));
-        Seeder { child, port }
+        seed_on(Loopback::V4, env, torrent, data_dir)
     }
 
     /// Downloads `torrent` into `out_dir`; aria2 exits after completion
@@ -40,29 +41,69 @@ impl Aria2 {
 
     /// Downloads like [`Aria2::leech`] with `extra` options.
     pub fn leech_with(env: &TestEnv, torrent: &Path, out_dir: &Path, extra: &[&str]) -> Leecher {
-        let port = free_port();
-        let marker = env.path().join(format!("aria2-{port}.complete"));
-        let hook = write_completion_hook(&env.path().join(format!("aria2-{port}.hook")), &marker);
-        let mut command = base_command(env, port, out_dir);
-        command
-            .arg("--seed-time=0")
-            .arg(format!("--on-bt-download-complete={}", hook.display()))
-            .args(extra)
-            .arg(torrent);
-        Leecher::new(Child::spawn("aria2c leech", command), port, marker, true)
+        leech_on(Loopback::V4, env, torrent, out_dir, extra)
+    }
+
+    /// [`Aria2::seed`] on `[::1]`.
+    pub fn seed_v6(env: &TestEnv, torrent: &Path, data_dir: &Path) -> Seeder {
+        seed_on(Loopback::V6, env, torrent, data_dir)
+    }
+
+    /// [`Aria2::leech`] on `[::1]`.
+    pub fn leech_v6(env: &TestEnv, torrent: &Path, out_dir: &Path) -> Leecher {
+        leech_on(Loopback::V6, env, torrent, out_dir, &[])
     }
 }
 
+fn seed_on(loopback: Loopback, env: &TestEnv, torrent: &Path, data_dir: &Path) -> Seeder {
+    let port = free_port();
+    let mut command = base_command_on(loopback, env, port, data_dir);
+    command
+        .arg("--check-integrity=true")
+        .arg("--seed-ratio=0.0")
+        .arg(torrent);
+    let child = Child::spawn("aria2c seed", command);
+    let child = wait_listening(child, port, Duration::from_secs(30));
+    Seeder { child, port }
+}
+
+fn leech_on(
+    loopback: Loopback,
+    env: &TestEnv,
+    torrent: &Path,
+    out_dir: &Path,
+    extra: &[&str],
+) -> Leecher {
+    let port = free_port();
+    let marker = env.path().join(format!("aria2-{port}.complete"));
+    let hook = write_completion_hook(&env.path().join(format!("aria2-{port}.hook")), &marker);
+    let mut command = base_command_on(loopback, env, port, out_dir);
+    command
+        .arg("--seed-time=0")
+        .arg(format!("--on-bt-download-complete={}", hook.display()))
+        .args(extra)
+        .arg(torrent);
+    Leecher::new(Child::spawn("aria2c leech", command), port, marker, true)
+}
+
+/// aria2's loopback-only options on 127.0.0.1.
 pub(super) fn base_command(env: &TestEnv, port: u16, dir: &Path) -> Command {
+    base_command_on(Loopback::V4, env, port, dir)
+}
+
+fn base_command_on(loopback: Loopback, env: &TestEnv, port: u16, dir: &Path) -> Command {
+    let family: &[&str] = match loopback {
+        Loopback::V4 => &["--disable-ipv6=true", "--interface=127.0.0.1"],
+        Loopback::V6 => &["--disable-ipv6=false", "--interface=::1"],
+    };
     let mut command = env.command("aria2c");
+    command.args(family);
     command.args([
         "--no-conf=true",
         "--enable-dht=false",
         "--enable-dht6=false",
         "--bt-enable-lpd=false",
         "--enable-peer-exchange=false",
-        "--disable-ipv6=true",
-        "--interface=127.0.0.1",
         "--bt-tracker-interval=2",
         "--bt-tracker-connect-timeout=5",
         "--bt-tracker-timeout=5",

@@ -158,14 +158,17 @@ pub(super) fn wait_listening(mut child: Child, port: u16, timeout: Duration) -> 
     child
 }
 
-/// Whether `/proc/net/tcp` has a socket in state LISTEN on `port`.
+/// Whether `/proc/net/tcp` or `/proc/net/tcp6` has a socket in state
+/// LISTEN on `port`.
 fn is_listening(port: u16) -> bool {
     const LISTEN: &str = "0A";
-    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
     let wanted = format!(":{port:04X}");
-    table.lines().skip(1).any(|line| {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        matches!(fields.get(1), Some(local) if local.ends_with(&wanted))
-            && fields.get(3) == Some(&LISTEN)
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|path| {
+        let table = std::fs::read_to_string(path).unwrap_or_default();
+        table.lines().skip(1).any(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            matches!(fields.get(1), Some(local) if local.ends_with(&wanted))
+                && fields.get(3) == Some(&LISTEN)
+        })
     })
 }
