@@ -106,6 +106,31 @@ impl Shop {
         self.market.env().spawn("btt-tip buy", command)
     }
 
+    /// Alice pays into `out` from a seller that does not deliver, and is
+    /// killed with `-9` once her purchase is open: its `purchase` record.
+    fn paid_then_killed(&self, out: &Path) -> Value {
+        let mut seller = self.seed(false);
+        let mut first = self.buy(out, &seller.addr(), &[]);
+        let opened = first.read_record(COMMAND, "purchase");
+        assert_eq!(opened["status"], "open", "{}", first.diagnostics());
+        kill_9(&mut first);
+        seller.child.terminate();
+        opened
+    }
+
+    /// Alice's rerun into `out` against a delivering seller: it continues
+    /// the `opened` purchase to the plain files, charged once.
+    fn rerun_continues(&self, out: &Path, opened: &Value) {
+        let mut seller = self.seed(true);
+        let mut rerun = self.buy(out, &seller.addr(), &[]);
+        rerun.wait_success(DOWNLOAD);
+        assert_eq!(last_purchase(&rerun)["purchase"], opened["purchase"]);
+        self.assert_bought(out);
+        assert_eq!(self.market.balance("alice"), FUNDS - PRICE, "charged once");
+        assert_eq!(self.market.balance("carol"), PRICE);
+        seller.child.terminate();
+    }
+
     fn signed_listing(&self) -> SignedListing {
         SignedListing::parse(&std::fs::read(&self.listing).expect("listing")).expect("signed")
     }
@@ -418,23 +443,10 @@ fn wait_for_open_purchase(
 #[test]
 fn kill_9_of_the_buyer_after_paying_then_a_rerun_charges_once() {
     let shop = Shop::open(Backend::Embedded);
-    let mut seller = shop.seed(false);
     let out = shop.market.env().path().join("bought");
-    let mut first = shop.buy(&out, &seller.addr(), &[]);
-    let opened = first.read_record(COMMAND, "purchase");
-    assert_eq!(opened["status"], "open");
-    kill_9(&mut first);
+    let opened = shop.paid_then_killed(&out);
     assert_eq!(shop.market.balance("alice"), FUNDS - PRICE);
-    seller.child.terminate();
-
-    let mut seller = shop.seed(true);
-    let mut rerun = shop.buy(&out, &seller.addr(), &[]);
-    rerun.wait_success(DOWNLOAD);
-    assert_eq!(last_purchase(&rerun)["purchase"], opened["purchase"]);
-    shop.assert_bought(&out);
-    assert_eq!(shop.market.balance("alice"), FUNDS - PRICE, "charged once");
-    assert_eq!(shop.market.balance("carol"), PRICE);
-    seller.child.terminate();
+    shop.rerun_continues(&out, &opened);
 }
 
 #[test]
@@ -473,13 +485,8 @@ fn kill_9_of_the_seller_after_delivering_then_a_restart_delivers_nothing_twice()
 fn a_purchase_opened_before_its_listing_expired_is_continued_after_it() {
     let shop = Shop::open_for(Backend::Embedded, "15s");
     let expires = shop.signed_listing().listing.expires;
-    let mut seller = shop.seed(false);
     let out = shop.market.env().path().join("bought");
-    let mut first = shop.buy(&out, &seller.addr(), &[]);
-    let opened = first.read_record(COMMAND, "purchase");
-    assert_eq!(opened["status"], "open", "{}", first.diagnostics());
-    kill_9(&mut first);
-    seller.child.terminate();
+    let opened = shop.paid_then_killed(&out);
     while now_ms() / 1000 <= expires {
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -494,15 +501,7 @@ fn a_purchase_opened_before_its_listing_expired_is_continued_after_it() {
     );
     let mut new_order = shop.market.env().spawn("btt-tip buy", command);
     assert_fails(&mut new_order, COMMAND, 3, "expired");
-
-    let mut seller = shop.seed(true);
-    let mut rerun = shop.buy(&out, &seller.addr(), &[]);
-    rerun.wait_success(DOWNLOAD);
-    assert_eq!(last_purchase(&rerun)["purchase"], opened["purchase"]);
-    shop.assert_bought(&out);
-    assert_eq!(shop.market.balance("alice"), FUNDS - PRICE, "charged once");
-    assert_eq!(shop.market.balance("carol"), PRICE);
-    seller.child.terminate();
+    shop.rerun_continues(&out, &opened);
 }
 
 /// aria2 1.36.0 seeds the encrypted torrent; carol only delivers the key.
