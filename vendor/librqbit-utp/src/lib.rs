@@ -6,7 +6,7 @@
 //
 // rfc8985 (draft, 2021) - RACK algorithm
 
-// TODO: LEDBAT congestion control
+// LEDBAT congestion control: congestion/ledbat.rs (btt patch)
 
 #[macro_use]
 mod macros;
@@ -34,6 +34,7 @@ mod test_util;
 mod traits;
 mod utils;
 
+pub use congestion::ledbat::Ledbat;
 pub use error::{Error, Result};
 pub use librqbit_dualstack_sockets::BindDevice;
 pub use socket::{

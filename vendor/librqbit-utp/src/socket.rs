@@ -50,6 +50,8 @@ type StreamRecvKey = (SocketAddr, ConnectionId);
 pub enum CongestionControllerKind {
     #[default]
     Cubic,
+    /// btt patch: LEDBAT (RFC 6817), as BEP 29 describes for uTP.
+    Ledbat,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -61,6 +63,7 @@ pub struct CongestionConfig {
 impl CongestionConfig {
     pub(crate) fn create(&self, now: Instant, rmss: usize) -> Box<dyn CongestionController> {
         use crate::congestion::cubic::Cubic;
+        use crate::congestion::ledbat::Ledbat;
         use crate::congestion::tracing::TracingController;
 
         match (self.kind, self.tracing) {
@@ -69,6 +72,10 @@ impl CongestionConfig {
                 Box::new(TracingController::new(Cubic::new(now, rmss)))
             }
             (CongestionControllerKind::Cubic, false) => Box::new(Cubic::new(now, rmss)),
+            (CongestionControllerKind::Ledbat, true) => {
+                Box::new(TracingController::new(Ledbat::new(rmss)))
+            }
+            (CongestionControllerKind::Ledbat, false) => Box::new(Ledbat::new(rmss)),
         }
     }
 }
@@ -436,7 +443,8 @@ impl<T: Transport, E: UtpEnvironment> Dispatcher<T, E> {
                 let header = UtpHeader {
                     htype: Type::ST_SYN,
                     connection_id: conn_id,
-                    timestamp_microseconds: (self.env.now() - self.socket.created).as_millis()
+                    // btt patch: microseconds, as every other packet's (was milliseconds).
+                    timestamp_microseconds: (self.env.now() - self.socket.created).as_micros()
                         as u32,
                     timestamp_difference_microseconds: 0,
                     wnd_size: 0,

@@ -140,8 +140,9 @@ struct VirtualSocket<T, Env> {
     // Triggers delay-based operations
     timers: Timers,
 
-    // The last seen value of uTP's "last_remote_timestamp"
-    last_remote_timestamp: u32,
+    // btt patch: BEP 29's timestamp_difference, taken when the last packet came
+    // (our clock then minus its timestamp), not when ours is sent.
+    last_remote_delay: u32,
     last_remote_window: u32,
 
     // The seq_nr to use in outgoing packets. It gets incremented AFTER the
@@ -259,9 +260,7 @@ macro_rules! send_data {
             $header.seq_nr = $segment_iter_item.seq_nr();
             $header.timestamp_microseconds =
                 ($self.env.now() - $self.socket_created).as_micros() as u32;
-            $header.timestamp_difference_microseconds = $header
-                .timestamp_microseconds
-                .wrapping_sub($self.last_remote_timestamp);
+            $header.timestamp_difference_microseconds = $self.last_remote_delay;
 
             let mut h = [0u8; UTP_HEADER as usize];
             let hlen = $header.serialize(&mut h)?;
@@ -339,9 +338,7 @@ impl<T: Transport, Env: UtpEnvironment> VirtualSocket<T, Env> {
         let mut header = UtpHeader::default();
         header.connection_id = self.conn_id_send;
         header.timestamp_microseconds = self.timestamp_microseconds();
-        header.timestamp_difference_microseconds = header
-            .timestamp_microseconds
-            .wrapping_sub(self.last_remote_timestamp);
+        header.timestamp_difference_microseconds = self.last_remote_delay;
         header.seq_nr = self.seq_nr;
         header.ack_nr = self.last_consumed_remote_seq_nr;
         header.wnd_size = self.rx_window();
@@ -1195,6 +1192,13 @@ impl<T: Transport, Env: UtpEnvironment> VirtualSocket<T, Env> {
                 |s| s.rtte.sample(rtt)
             );
         }
+        // btt patch: LEDBAT's one-way delay sample; 0 means the peer has none yet.
+        if msg.header.timestamp_difference_microseconds != 0 {
+            self.congestion_controller.on_delay_sample(
+                self.this_poll.now,
+                msg.header.timestamp_difference_microseconds,
+            );
+        }
         self.congestion_controller
             .set_remote_window(msg.header.wnd_size as usize);
         self.congestion_controller.on_ack(
@@ -1202,7 +1206,9 @@ impl<T: Transport, Env: UtpEnvironment> VirtualSocket<T, Env> {
             result.on_ack_result.acked_bytes,
             &self.rtte,
         );
-        self.last_remote_timestamp = msg.header.timestamp_microseconds;
+        self.last_remote_delay = self
+            .timestamp_microseconds()
+            .wrapping_sub(msg.header.timestamp_microseconds);
         self.last_remote_window = msg.header.wnd_size;
         #[cfg(feature = "per-connection-metrics")]
         {
@@ -1739,7 +1745,8 @@ impl<T: Transport, E: UtpEnvironment> UtpStreamStarter<T, E> {
                     timer
                 },
             },
-            last_remote_timestamp,
+            last_remote_delay: ((now - socket.created).as_micros() as u32)
+                .wrapping_sub(last_remote_timestamp),
             last_remote_window: remote_window,
             seq_nr,
             last_sent_seq_nr,

@@ -1,4 +1,5 @@
 pub mod cubic;
+pub mod ledbat;
 pub mod tracing;
 
 use std::time::Instant;
@@ -28,4 +29,8 @@ pub trait CongestionController: Send + Sync + core::fmt::Debug {
     fn on_enter_recovery(&mut self, now: Instant);
 
     fn set_remote_window(&mut self, win: usize);
+
+    /// btt patch: a one-way delay sample, the `timestamp_difference_microseconds`
+    /// of a received packet (BEP 29). Only delay-based controllers use it.
+    fn on_delay_sample(&mut self, now: Instant, one_way_delay_us: u32) {}
 }

@@ -63,6 +63,10 @@ where
         self.inner.set_remote_window(win);
     }
 
+    fn on_delay_sample(&mut self, now: Instant, one_way_delay_us: u32) {
+        self.inner.on_delay_sample(now, one_way_delay_us);
+    }
+
     fn sshthresh(&self) -> usize {
         self.inner.sshthresh()
     }
