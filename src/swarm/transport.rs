@@ -4,9 +4,14 @@
 //! [`PeerSocket`], over which the MSE negotiation, the BitTorrent handshake
 //! and the message codec run unchanged.
 //!
-//! uTP comes from `librqbit-utp` 0.7 (rqbit's, pure Rust, tokio): its
-//! congestion control is Cubic over uTP's delay-measuring headers, not
-//! LEDBAT (the crate has no LEDBAT controller); `libutp-rs2` wraps
+//! uTP comes from `librqbit-utp` 0.7 (rqbit's, pure Rust, tokio), vendored
+//! with a LEDBAT controller (RFC 6817, as BEP 29 describes; see
+//! vendor/librqbit-utp/BTT-PATCHES.md) that btt's sockets use instead of the
+//! crate's default Cubic: each ACK's one-way delay (the peer's
+//! `timestamp_difference_microseconds`) less the lowest of the last ten
+//! minutes is the queuing delay, and the window grows while it is under
+//! 100 ms and shrinks above, so uTP yields to other traffic on the path.
+//! `libutp-rs2` wraps
 //! BitTorrent's C libutp, which has LEDBAT, but leaves `flush` and
 //! `shutdown` unimplemented and its streams unsplittable, and `utp-rs`
 //! (ethereum's) is an alpha with 1 KiB packets.
@@ -15,9 +20,8 @@
 //! - under [`UtpMode::Off`] there is no uTP socket; under [`UtpMode::Only`]
 //!   no TCP listener is bound and nothing is dialled over TCP;
 //! - under [`UtpMode::On`] a peer is dialled over TCP first and over uTP
-//!   when the TCP opening fails (see `dialer`): uTP here has no LEDBAT to
-//!   make it yield to other traffic, the reason libtorrent prefers it, and
-//!   a peer without uTP (aria2) would cost a uTP connect timeout.
+//!   when the TCP opening fails (see `dialer`): a peer without uTP (aria2)
+//!   would cost a uTP connect timeout.
 //! - the uTP socket is dual-stack when bound to every address, so IPv4 and
 //!   IPv6 peers share it, and IPv4 peers keep their plain addresses.
 
@@ -25,7 +29,8 @@ use super::peer_entry::PeerError;
 use super::udp_port::UdpPort;
 use crate::peer::Split;
 use librqbit_utp::{
-    SocketOpts, UtpSocket, UtpSocketUdp, UtpStream, UtpStreamReadHalf, UtpStreamWriteHalf,
+    CongestionConfig, CongestionControllerKind, SocketOpts, UtpSocket, UtpSocketUdp, UtpStream,
+    UtpStreamReadHalf, UtpStreamWriteHalf,
 };
 use std::io;
 use std::net::{Ipv6Addr, SocketAddr};
@@ -195,6 +200,10 @@ async fn bind_utp(addr: SocketAddr) -> io::Result<(Arc<Utp>, UdpPort)> {
     let port = UdpPort::bind(addr)?;
     let options = SocketOpts {
         disable_nagle: true,
+        congestion: CongestionConfig {
+            kind: CongestionControllerKind::Ledbat,
+            tracing: false,
+        },
         ..SocketOpts::default()
     };
     let socket =
