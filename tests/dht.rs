@@ -110,16 +110,7 @@ impl DhtSwarm {
 
 /// `btt-seed create CONTENT -o NAME` without a tracker.
 fn create(env: &TestEnv, content: &Path, name: &str, extra: &[&str]) -> PathBuf {
-    let torrent = env.path().join(name);
-    let mut command = env.btt("btt-seed");
-    command
-        .arg("create")
-        .arg(content)
-        .arg("-o")
-        .arg(&torrent)
-        .args(extra);
-    env.spawn("btt-seed create", command).wait_success(START);
-    torrent
+    btt_seed_create(env, content, &env.path().join(name), extra)
 }
 
 /// `btt-seed run` with a DHT node on 127.0.0.1 that joins through `bootstrap`.

@@ -120,10 +120,8 @@ impl SellerBook {
             return true;
         }
         account.refused_since.get_or_insert_with(Instant::now);
-        if account.messenger.is_some() {
-            if let (Some(payload), Some(messenger)) =
-                (account.payment_request(), &account.messenger)
-            {
+        if let Some(messenger) = account.messenger.clone() {
+            if let Some(payload) = account.payment_request() {
                 messenger.send(payload);
             }
         }

@@ -66,7 +66,9 @@ pub use swarm::{
     exit_code, get_in, get_on, last_record, listening_port, records_of, seed_in, seed_on, typed,
     Home,
 };
-pub use torrent_tools::{btt_create, info_hash, mktorrent, mktorrent_with, transmission_create};
+pub use torrent_tools::{
+    btt_create, btt_seed_create, info_hash, mktorrent, mktorrent_with, transmission_create,
+};
 pub use transmission::Transmission;
 pub use tree::{
     assert_trees_equal, make_tree, tree_diff, tree_size, without_empty_files, MULTI_FILE,

@@ -121,16 +121,22 @@ pub fn btt_create(
     piece: u32,
 ) -> PathBuf {
     let name = format!("btt-{}.torrent", format.trim_start_matches('-'));
-    let torrent = env.path().join(name);
+    let piece = piece.to_string();
+    let extra = [format, "--piece-length", &piece, "--announce", announce];
+    btt_seed_create(env, content, &env.path().join(name), &extra)
+}
+
+/// `btt-seed create CONTENT -o TORRENT --force EXTRA...`; returns `torrent`.
+pub fn btt_seed_create(env: &TestEnv, content: &Path, torrent: &Path, extra: &[&str]) -> PathBuf {
     let mut command = env.btt("btt-seed");
     command
         .arg("create")
         .arg(content)
         .arg("-o")
-        .arg(&torrent)
-        .args([format, "--piece-length", &piece.to_string()])
-        .args(["--announce", announce, "--force"]);
+        .arg(torrent)
+        .arg("--force")
+        .args(extra);
     env.spawn("btt-seed create", command)
         .wait_success(TOOL_TIMEOUT);
-    torrent
+    torrent.to_path_buf()
 }
