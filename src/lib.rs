@@ -26,6 +26,7 @@ pub mod rate;
 pub(crate) mod sha1_pair;
 pub mod storage;
 pub mod swarm;
+pub mod sync;
 pub mod tip;
 pub mod tracker;
 pub mod tron;

@@ -10,11 +10,11 @@ use super::values::{parse_duration, parse_size};
 use crate::amount::{Amount, Token};
 use crate::config::Dirs;
 use crate::market::buyer::{Buyer, BuyerConfig};
-use crate::market::credit::DEFAULT_CREDIT;
 use crate::market::events::{MarketEvent, MarketEvents, MarketTotals, RefundRecord};
 use crate::market::journal::VoucherJournal;
+use crate::market::payer_accounts::DEFAULT_CREDIT;
 use crate::market::price::{format_price, parse_price, PricePerMib};
-use crate::market::seller::{settle_leftovers, Seller, SellerConfig};
+use crate::market::seller::{payer_accounts, settle_leftovers, Seller, SellerConfig};
 use crate::output::{Output, Record};
 use crate::payment::{refund_expired, PaymentLedger};
 use crate::swarm::choker::DEFAULT_SLOTS;
@@ -192,6 +192,11 @@ impl SellerDesk {
             ledger: trader.ledger,
             ledger_id: trader.ledger_id,
             journal: Arc::new(journal),
+            accounts: Arc::new(payer_accounts(
+                args.credit,
+                args.redeem_every,
+                Arc::new(super::tip::when::now_ms),
+            )),
             events,
         };
         settle_leftovers(&config).await;

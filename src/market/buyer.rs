@@ -6,12 +6,17 @@
 //! optimistic slot keep downloading beside it; nothing here touches them.
 //!
 //! Invariants, each tested:
-//! - never over budget: the deposits of every channel this run opens add
-//!   up to at most the budget, and no voucher passes its channel's deposit;
-//! - never paid for a piece that failed its hash (a failed piece is never
-//!   reported to extensions) nor for data sent while the slot was free;
-//! - what a voucher promises is `floor(Σ bytes × price / MiB)` over the
-//!   verified data sent at a paid price, the same count the seller keeps.
+//! - never over budget: the deposits of every channel this run locks add
+//!   up to at most the budget (a closed channel's unused deposit comes back
+//!   to the budget only once the ledger says it is closed), and no voucher
+//!   passes its channel's deposit;
+//! - never paid for a piece that failed its hash, nor for a block that came
+//!   while the seller choked us or on a free slot: each block is billed at
+//!   the price of the slot it arrived on, and the bill is owed once its
+//!   piece verifies;
+//! - what is owed is `floor(Σ bytes × price / MiB)` over the verified
+//!   billed blocks of the whole run, the same count the seller keeps per
+//!   wallet: what a closed channel did not cover is paid on the next one.
 //!
 //! A voucher costs a signature here and a check and an fsync at the seller,
 //! so one covers every piece verified since the last: it is signed once a
@@ -26,7 +31,7 @@ use super::events::{
 use super::price::{cost_of, format_price, PricePerMib, MIB};
 use super::wire::{MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY, PROTOCOL_VERSION};
 use crate::amount::{Amount, Token};
-use crate::ledger::{ChannelState, LedgerId, OpenChannel, Signed};
+use crate::ledger::{ChannelState, ChannelStatus, LedgerId, OpenChannel, Signed};
 use crate::payment::{sign_voucher, PaymentLedger};
 use crate::peer::ExtendedHandshake;
 use crate::swarm::picker::PeerKey;
@@ -78,7 +83,9 @@ struct SellerAccount {
     /// The price of its slot now, as the seller last said (`None`: free).
     price: Option<PricePerMib>,
     channel: Channel,
-    /// Σ bytes × price of the verified data it sent at a paid price.
+    /// Σ bytes × price of the blocks of each unverified piece it sent on a paid slot.
+    bills: HashMap<u32, u128>,
+    /// Σ bytes × price of the verified data it sent at a paid price, in this run.
     owed_value: u128,
     /// The highest cumulative amount signed on its channel now.
     signed: u128,
@@ -113,20 +120,25 @@ impl SellerAccount {
         self.paid_before + self.signed
     }
 
-    /// After a `close`, a new bid starts over: what the closed channel did
-    /// not use goes back to the budget's room (`reserved`), and the next
-    /// paid price opens a new channel.
-    fn start_over(&mut self, reserved: &mut u128) {
+    /// What is owed beyond what earlier channels paid: what this
+    /// channel's vouchers must cover.
+    fn owed_on_channel(&self) -> u128 {
+        self.owed().saturating_sub(self.paid_before)
+    }
+
+    /// After a `close`, a new bid starts over: the closed channel waits in
+    /// `closing` until the ledger says it is closed (its unused deposit
+    /// stays locked until then), and the next paid price opens a new
+    /// channel, whose vouchers also cover what the last one did not.
+    fn start_over(&mut self, closing: &mut Vec<ChannelState>) {
         if let Channel::Open(channel) = &self.channel {
-            let unused = channel.amount.base_units.saturating_sub(self.signed);
-            *reserved = reserved.saturating_sub(unused);
+            closing.push(channel.clone());
         }
         if !matches!(self.channel, Channel::Opening) {
             self.channel = Channel::None;
         }
         self.paid_before += self.signed;
         self.signed = 0;
-        self.owed_value = 0;
         self.unsigned_bytes = 0;
         self.closed = false;
     }
@@ -137,8 +149,11 @@ struct BuyerState {
     bid: Option<PricePerMib>,
     /// The most this run may lock and sign, in base units.
     budget: u128,
-    /// Σ deposits of channels opened or being opened.
+    /// Σ deposits of channels opened or being opened, until the ledger
+    /// shows them closed (less what they paid out).
     reserved: u128,
+    /// Channels we are done with that the ledger may not have closed yet.
+    closing: Vec<ChannelState>,
     /// Whether the bid was set by hand (`btt-bid set` or `stop`): auto-bid
     /// leaves it alone from then on.
     bid_by_hand: bool,
@@ -176,6 +191,7 @@ impl Buyer {
             bid: Some(config.bid),
             budget: config.budget,
             reserved: 0,
+            closing: Vec::new(),
             bid_by_hand: false,
             sellers: HashMap::new(),
             said_other_ledger: false,
@@ -268,10 +284,10 @@ impl Buyer {
         };
         // Channels closed because the budget ran out trade again.
         let BuyerState {
-            reserved, sellers, ..
+            closing, sellers, ..
         } = &mut *state;
         for seller in sellers.values_mut().filter(|s| s.closed && !s.plain) {
-            seller.start_over(reserved);
+            seller.start_over(closing);
             self.0.offer(seller, Some(bid), budget);
         }
         Ok(())
@@ -299,7 +315,7 @@ impl BuyerShared {
         let budget = state.budget;
         self.report_bid(bid, budget);
         let BuyerState {
-            reserved, sellers, ..
+            closing, sellers, ..
         } = state;
         for seller in sellers.values_mut() {
             if bid.is_none() && matches!(seller.channel, Channel::Open(_)) && !seller.closed {
@@ -310,7 +326,7 @@ impl BuyerShared {
                 }
             }
             if bid.is_some() && seller.closed && !seller.plain {
-                seller.start_over(reserved);
+                seller.start_over(closing);
             }
             self.offer(seller, bid, budget);
         }
@@ -374,6 +390,7 @@ impl BuyerShared {
             wallet: theirs.wallet,
             price: None,
             channel: Channel::None,
+            bills: HashMap::new(),
             owed_value: 0,
             signed: 0,
             paid_before: 0,
@@ -422,7 +439,6 @@ impl BuyerShared {
         length: u64,
     ) -> Result<(), Refusal> {
         let mut state = self.lock();
-        let room = state.budget.saturating_sub(state.reserved);
         let bid = state.bid.unwrap_or(PricePerMib(0));
         let Some(seller) = state.sellers.get_mut(&key) else {
             return Ok(());
@@ -447,8 +463,40 @@ impl BuyerShared {
         if !matches!(seller.channel, Channel::None) {
             return Ok(());
         }
+        seller.channel = Channel::Opening;
         let wanted = cost_of(length.saturating_add(self.config.credit), price).max(1);
-        let deposit = wanted.min(room);
+        let payee = seller.wallet;
+        tokio::spawn(Arc::clone(self).open_channel(key, payee, wanted));
+        Ok(())
+    }
+
+    /// Gives back to the budget what the channels we are done with did not
+    /// pay out, once the ledger shows them closed.
+    async fn release_closed_channels(&self) {
+        let closing = self.lock().closing.clone();
+        let mut released = Vec::new();
+        for channel in closing {
+            let Ok(Some(state)) = self.config.ledger.channel(channel.id).await else {
+                continue;
+            };
+            if state.status == ChannelStatus::Closed {
+                released.push(state);
+            }
+        }
+        let mut state = self.lock();
+        for closed in released {
+            state.closing.retain(|channel| channel.id != closed.id);
+            let unused = closed.amount.base_units.saturating_sub(closed.redeemed);
+            state.reserved = state.reserved.saturating_sub(unused);
+        }
+    }
+
+    /// Locks up to `wanted` of the budget's room for a new channel to
+    /// seller `key`; `None` (and the seller serves us free) when none is left.
+    fn reserve_deposit(&self, key: PeerKey, wanted: u128) -> Option<u128> {
+        let mut state = self.lock();
+        let deposit = wanted.min(state.budget.saturating_sub(state.reserved));
+        let seller = state.sellers.get_mut(&key)?;
         if deposit == 0 {
             seller.channel = Channel::Refused;
             let line = format!(
@@ -456,18 +504,19 @@ impl BuyerShared {
                 seller.addr
             );
             self.config.events.send(MarketEvent::Notice(line));
-            return Ok(());
+            return None;
         }
-        seller.channel = Channel::Opening;
-        let payee = seller.wallet;
         state.reserved += deposit;
-        tokio::spawn(Arc::clone(self).open_channel(key, payee, deposit));
-        Ok(())
+        Some(deposit)
     }
 
-    /// Opens a channel of `deposit` to `payee` on the ledger, then tells
-    /// the seller and pays what its verified data already owes.
-    async fn open_channel(self: Arc<Self>, key: PeerKey, payee: Address, deposit: u128) {
+    /// Opens a channel of up to `wanted` to `payee` on the ledger, then
+    /// tells the seller and pays what its verified data already owes.
+    async fn open_channel(self: Arc<Self>, key: PeerKey, payee: Address, wanted: u128) {
+        self.release_closed_channels().await;
+        let Some(deposit) = self.reserve_deposit(key, wanted) else {
+            return;
+        };
         let request = OpenChannel {
             payer: self.wallet,
             payee,
@@ -531,7 +580,9 @@ impl BuyerShared {
         seller: &mut SellerAccount,
         spendable: u128,
     ) -> Option<(bytes::Bytes, PaymentRecord)> {
-        let cumulative = seller.owed().min(Self::payable(seller, spendable)?);
+        let cumulative = seller
+            .owed_on_channel()
+            .min(Self::payable(seller, spendable)?);
         let Channel::Open(channel) = &seller.channel else {
             return None;
         };
@@ -573,27 +624,51 @@ impl BuyerShared {
         Some(payload)
     }
 
-    /// A verified piece of which `bytes` came from the peer: count them if
-    /// its slot is paid now, and pay once a quarter window is owed; give up
-    /// its slot once the deposit or the budget can't cover what is owed.
-    fn on_piece_verified(&self, peer: &mut ExtensionPeer<'_>, bytes: u64) {
+    /// A block of piece `index` arrived from the peer: billed at the price
+    /// of its slot now, or free while the peer chokes us or the slot is free.
+    fn on_block(&self, peer: &ExtensionPeer<'_>, index: u32, bytes: u64) {
+        if peer.choking_us() {
+            return;
+        }
+        let mut state = self.lock();
+        let Some(seller) = state.sellers.get_mut(&peer.key()) else {
+            return;
+        };
+        if let Some(price) = seller.price {
+            *seller.bills.entry(index).or_default() += u128::from(bytes) * u128::from(price.0);
+        }
+    }
+
+    /// Piece `index` failed its hash check: what the peer sent of it is never paid.
+    fn on_piece_failed(&self, peer: &ExtensionPeer<'_>, index: u32) {
+        if let Some(seller) = self.lock().sellers.get_mut(&peer.key()) {
+            seller.bills.remove(&index);
+        }
+    }
+
+    /// A verified piece of which `bytes` came from the peer: its bill is
+    /// owed now, and paid once a quarter window is owed; give up the slot
+    /// once the deposit or the budget can't cover what is owed.
+    fn on_piece_verified(&self, peer: &mut ExtensionPeer<'_>, index: u32, bytes: u64) {
         let mut state = self.lock();
         let spendable = state.spendable();
         let Some(seller) = state.sellers.get_mut(&peer.key()) else {
             return;
         };
-        // After `close` the seller settles with the last voucher: nothing more is owed.
+        let Some(bill) = seller.bills.remove(&index) else {
+            return;
+        };
+        seller.owed_value += bill;
+        seller.pieces += 1;
+        seller.unsigned_bytes = seller.unsigned_bytes.saturating_add(bytes);
+        // After `close`, what is owed waits for the next channel, if any.
         if seller.closed {
             return;
         }
-        let Some(price) = seller.price else { return };
-        seller.owed_value += u128::from(bytes) * u128::from(price.0);
-        seller.pieces += 1;
-        seller.unsigned_bytes = seller.unsigned_bytes.saturating_add(bytes);
         let Some(payable) = Self::payable(seller, spendable) else {
             return;
         };
-        let capped = seller.owed() > payable;
+        let capped = seller.owed_on_channel() > payable;
         if seller.unsigned_bytes < seller.pay_every && !capped && !seller.payment_asked {
             return;
         }
@@ -749,8 +824,16 @@ impl SessionExtension for Buyer {
         self.0.pay_now(peer);
     }
 
-    fn on_piece_verified(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), _index: u32, bytes: u64) {
-        self.0.on_piece_verified(peer, bytes);
+    fn on_block(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), index: u32, bytes: u64) {
+        self.0.on_block(peer, index, bytes);
+    }
+
+    fn on_piece_failed(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), index: u32) {
+        self.0.on_piece_failed(peer, index);
+    }
+
+    fn on_piece_verified(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), index: u32, bytes: u64) {
+        self.0.on_piece_verified(peer, index, bytes);
     }
 }
 

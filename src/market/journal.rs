@@ -187,6 +187,15 @@ impl VoucherJournal {
         })
     }
 
+    /// Whether the journal holds any voucher of `channel` on `ledger`: a
+    /// channel traded on before, which a seller never takes again.
+    pub fn knows(&self, ledger: &LedgerId, channel: &ChannelId) -> Result<bool, JournalError> {
+        let connection = self.connection();
+        Ok(self
+            .best_cumulative(&connection, ledger, channel)?
+            .is_some())
+    }
+
     /// Notes that the ledger has paid out `redeemed` on `channel` and, when
     /// `closed`, that the channel is closed. Neither ever goes back.
     pub fn mark_settled(

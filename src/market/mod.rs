@@ -8,7 +8,8 @@
 //! - [`wire`]: the handshake fields and messages.
 //! - [`auction`]: the seeder's uniform-price auction of regular slots, a
 //!   [`Choker`](crate::swarm::Choker).
-//! - [`credit`]: the seeder's credit window for one paying peer.
+//! - [`payer_accounts`]: what every payer owes a selling process, by
+//!   wallet and source address: the credit window and the channels that fund it.
 //! - [`buyer`]: the payer's extension: bids, channels, a voucher per verified piece.
 //! - [`events`]: the records and lines the market reports.
 //! - [`seller`]: the seller's extension and settlement task; [`seller_book`]
@@ -22,9 +23,9 @@
 pub mod auction;
 pub mod auto_bid;
 pub mod buyer;
-pub mod credit;
 pub mod events;
 pub mod journal;
+pub mod payer_accounts;
 pub mod plan;
 pub mod price;
 pub mod quote;

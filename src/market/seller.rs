@@ -15,18 +15,18 @@
 //! when the next run starts).
 
 use super::auction::Auction;
-use super::credit::CreditWindow;
 use super::events::{btt_text, EarningRecord, MarketEvent, MarketEvents, MarketPeerRecord};
 use super::events::{MarketTotals, PeerTotal, SettlementRecord};
 use super::journal::VoucherJournal;
+use super::payer_accounts::{Clock, PayerAccounts};
 use super::price::PricePerMib;
-use super::seller_book::{BuyerAccount, SellerBook};
+use super::seller_book::{PeerSession, SellerBook, Standing};
 use super::settle::{mark, settle};
 use super::wire::{MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY, PROTOCOL_VERSION};
 use crate::amount::{Amount, Token};
 use crate::ledger::{ChannelId, ChannelState, LedgerId, Signature, Signed, Voucher};
 use crate::metainfo::Torrent;
-use crate::payment::{close_with, PaymentLedger, VoucherCheck};
+use crate::payment::{close_with, PaymentLedger};
 use crate::peer::ExtendedHandshake;
 use crate::swarm::picker::PeerKey;
 use crate::swarm::UploadSlot;
@@ -59,21 +59,43 @@ pub struct SellerConfig {
     pub ledger_id: LedgerId,
     /// Where accepted vouchers are kept.
     pub journal: Arc<VoucherJournal>,
+    /// What every payer owes the process (shared by all its torrents).
+    pub accounts: Arc<PayerAccounts>,
     /// Where events go.
     pub events: MarketEvents,
+}
+
+/// How long before a channel's expiry, beyond two redeem intervals, its
+/// seller stops giving credit against it and closes it: the payer may
+/// refund an expired channel, so the seller's close must land first.
+pub const EXPIRY_LEEWAY: Duration = Duration::from_secs(5);
+
+/// The accounts of a seller that redeems every `redeem_every` with a credit
+/// window of `credit` bytes: channels are used until two redeem intervals
+/// and [`EXPIRY_LEEWAY`] before they expire.
+/// Expiries are compared with `clock`.
+pub fn payer_accounts(credit: u64, redeem_every: Duration, clock: Clock) -> PayerAccounts {
+    let margin = redeem_every.saturating_mul(2).saturating_add(EXPIRY_LEEWAY);
+    let margin_ms = i64::try_from(margin.as_millis()).unwrap_or(i64::MAX);
+    PayerAccounts::new(credit, margin_ms, clock)
 }
 
 /// Work for the settlement task.
 enum Settle {
     /// The payer named its channel.
-    Channel { peer: PeerKey, id: ChannelId },
+    Channel {
+        peer: PeerKey,
+        wallet: Address,
+        id: ChannelId,
+    },
     /// The payer sent a voucher.
     Voucher {
         peer: PeerKey,
+        wallet: Address,
         voucher: Signed<Voucher>,
     },
-    /// The payer is done or gone: close its channel.
-    Close { peer: PeerKey },
+    /// The payer is done with the channel, or gone: close it.
+    Close { id: ChannelId },
     /// Close everything and stop.
     Finish(oneshot::Sender<()>),
 }
@@ -94,10 +116,11 @@ impl Seller {
     /// A seller trading as `config` says; starts its settlement task.
     pub fn start(config: SellerConfig) -> Seller {
         let (work, jobs) = mpsc::unbounded_channel();
+        let book = Arc::new(SellerBook::new(Arc::clone(&config.accounts)));
         let shared = Arc::new(SellerShared {
             wallet: Address::from_public_key(config.key.verifying_key()),
             config,
-            book: Arc::new(SellerBook::default()),
+            book,
             work,
             said_other_ledger: Mutex::new(false),
         });
@@ -120,13 +143,18 @@ impl Seller {
         Extension::new(self.clone())
     }
 
+    /// What every payer owes the process.
+    pub fn accounts(&self) -> &PayerAccounts {
+        &self.0.config.accounts
+    }
+
     /// What payers of this torrent paid in this run, in base units.
     pub fn earned(&self) -> u128 {
         self.0
             .book
             .lock()
             .values()
-            .map(|account| account.earned)
+            .map(|session| session.earned)
             .sum()
     }
 
@@ -140,10 +168,10 @@ impl Seller {
         let peers = self.0.book.lock();
         let market_peers: Vec<PeerTotal> = peers
             .values()
-            .map(|account| PeerTotal {
-                peer: account.addr,
-                wallet: account.wallet,
-                base_units: account.earned,
+            .map(|session| PeerTotal {
+                peer: session.addr,
+                wallet: session.wallet,
+                base_units: session.earned,
             })
             .collect();
         MarketTotals {
@@ -190,13 +218,8 @@ impl SellerShared {
         }
         let record = MarketPeerRecord::new(peer.addr(), theirs.wallet, theirs.ask);
         self.config.events.send(MarketEvent::Peer(record));
-        let account = BuyerAccount::new(
-            peer.addr(),
-            theirs.wallet,
-            self.config.credit,
-            peer.messenger(),
-        );
-        self.book.lock().entry(peer.key()).or_insert(account);
+        let session = PeerSession::new(peer.addr(), theirs.wallet, peer.messenger());
+        self.book.lock().entry(peer.key()).or_insert(session);
     }
 
     /// One market message from a payer; a refusal makes it a plain peer.
@@ -207,24 +230,29 @@ impl SellerShared {
     ) -> Result<(), String> {
         let key = peer.key();
         let mut peers = self.book.lock();
-        let Some(account) = peers.get_mut(&key).filter(|account| account.trading) else {
+        let Some(session) = peers.get_mut(&key).filter(|s| s.standing.trading()) else {
             return Ok(());
         };
+        let wallet = session.wallet;
         match message {
             MarketMessage::Bid { price } => {
                 peer.set_offer(Some(price));
                 peer.request_rechoke();
                 Ok(())
             }
-            MarketMessage::Channel { .. } if account.price_sent.is_none() => {
+            MarketMessage::Channel { .. } if session.price_sent.is_none() => {
                 Err("it named a channel before any price".to_string())
             }
-            MarketMessage::Channel { .. } if account.channel.is_some() => {
+            MarketMessage::Channel { .. } if session.channel.is_some() => {
                 Err("it named a second channel".to_string())
             }
             MarketMessage::Channel { id } => {
-                account.channel = Some(id);
-                let _ = self.work.send(Settle::Channel { peer: key, id });
+                session.channel = Some(id);
+                let _ = self.work.send(Settle::Channel {
+                    peer: key,
+                    wallet,
+                    id,
+                });
                 Ok(())
             }
             MarketMessage::Voucher {
@@ -232,24 +260,27 @@ impl SellerShared {
                 cumulative,
                 signature,
             } => {
-                if account.channel != Some(channel) {
+                if session.channel != Some(channel) {
                     return Err("it sent a voucher for a channel it did not name".to_string());
                 }
                 let voucher = self.voucher(channel, cumulative, signature);
-                let _ = self.work.send(Settle::Voucher { peer: key, voucher });
+                let _ = self.work.send(Settle::Voucher {
+                    peer: key,
+                    wallet,
+                    voucher,
+                });
                 Ok(())
             }
             MarketMessage::Close => {
-                // Done paying: served free at once and its channel closed; a
-                // later `bid` and `channel` start over with a new channel.
-                account.channel = None;
-                account.credit = CreditWindow::new(self.config.credit);
-                account.refused_since = None;
-                account.asked_to_pay = false;
-                account.closed_in_slot = account.price_sent.is_some_and(|p| p.0 > 0);
+                // Done paying on this channel: it is closed with its last
+                // voucher; what the wallet owes stays owed, and a paid slot
+                // it still holds is still charged until the next rechoke.
+                session.standing = session.standing.closed();
+                if let Some(id) = session.channel.take() {
+                    let _ = self.work.send(Settle::Close { id });
+                }
                 peer.set_offer(None);
                 peer.request_rechoke();
-                let _ = self.work.send(Settle::Close { peer: key });
                 Ok(())
             }
             other => Err(format!("it sent {} to a seller", other.name())),
@@ -278,10 +309,11 @@ impl SellerShared {
 
     /// Makes a peer that broke the protocol a plain peer.
     fn refuse(&self, peer: &mut ExtensionPeer<'_>, why: &str) {
-        if let Some(account) = self.book.lock().get_mut(&peer.key()) {
-            account.trading = false;
+        if let Some(session) = self.book.lock().get_mut(&peer.key()) {
+            session.standing = session.standing.broke();
         }
         peer.set_offer(None);
+        peer.request_rechoke();
         let line = format!(
             "market peer {}: {why}; serving it as a plain peer",
             peer.addr()
@@ -293,38 +325,53 @@ impl SellerShared {
     /// the price before the unchoke goes out.
     fn on_slot(&self, peer: &ExtensionPeer<'_>, slot: UploadSlot) {
         let mut peers = self.book.lock();
-        let Some(account) = peers.get_mut(&peer.key()) else {
+        let Some(session) = peers.get_mut(&peer.key()) else {
             return;
         };
         let price = match slot {
-            UploadSlot::Regular { price: Some(price) } if account.trading => Some(price),
+            UploadSlot::Regular { price: Some(price) } if session.standing.trading() => {
+                Some(price).filter(|price| price.0 > 0)
+            }
             _ => None,
         };
-        if price.is_none() && std::mem::take(&mut account.closed_in_slot) {
+        let before = session.standing;
+        session.standing = before.slot_changed(price);
+        if price.is_none() && matches!(before, Standing::ClosedInSlot(_)) {
             // Its bid, if it made a new one, counts from the next rechoke.
             peer.request_rechoke();
         }
-        account.credit.set_price(price);
         let told = match (slot, price) {
             (_, Some(price)) => Some(price),
             (UploadSlot::Choked, None) => return,
-            (_, None) => account.price_sent.map(|_| PricePerMib(0)),
+            (_, None) => session.price_sent.map(|_| PricePerMib(0)),
         };
-        if let Some(told) = told.filter(|told| account.price_sent != Some(*told)) {
-            account.price_sent = Some(told);
+        if let Some(told) = told.filter(|told| session.price_sent != Some(*told)) {
+            session.price_sent = Some(told);
             peer.send(MarketMessage::Price { price: told }.to_payload());
         }
     }
 
-    /// Once a second: ask a payer whose window is used up for what is due,
+    /// Once a second: ask a payer whose credit is used up for what is due,
     /// unless that went out at the refusal.
     fn on_tick(&self, peer: &ExtensionPeer<'_>) {
         let mut peers = self.book.lock();
-        let Some(account) = peers.get_mut(&peer.key()) else {
+        let Some(session) = peers.get_mut(&peer.key()) else {
             return;
         };
-        if let Some(payload) = account.payment_request() {
+        if let Some(payload) = session.payment_request(self.book.accounts()) {
             peer.send(payload);
+        }
+    }
+
+    /// The peer left: the channel it named is closed.
+    fn on_disconnect(&self, peer: &ExtensionPeer<'_>) {
+        let mut peers = self.book.lock();
+        let Some(session) = peers.get_mut(&peer.key()) else {
+            return;
+        };
+        session.standing = session.standing.slot_changed(None);
+        if let Some(id) = session.channel.take() {
+            let _ = self.work.send(Settle::Close { id });
         }
     }
 }
@@ -379,9 +426,7 @@ impl SessionExtension for Seller {
     }
 
     fn on_disconnect(&self, peer: &mut ExtensionPeer<'_>, _: &mut ()) {
-        if self.0.book.lock().contains_key(&peer.key()) {
-            let _ = self.0.work.send(Settle::Close { peer: peer.key() });
-        }
+        self.0.on_disconnect(peer);
     }
 }
 
@@ -396,9 +441,13 @@ async fn settlement(shared: Arc<SellerShared>, jobs: mpsc::UnboundedReceiver<Set
     loop {
         tokio::select! {
             job = jobs.next() => match job {
-                Some(Settle::Channel { peer, id }) => load_channel(&shared, peer, id).await,
-                Some(Settle::Voucher { peer, voucher }) => accept_voucher(&shared, peer, voucher).await,
-                Some(Settle::Close { peer }) => close_channel(&shared, peer).await,
+                Some(Settle::Channel { peer, wallet, id }) => {
+                    load_channel(&shared, peer, wallet, id).await
+                }
+                Some(Settle::Voucher { peer, wallet, voucher }) => {
+                    accept_voucher(&shared, peer, wallet, voucher).await
+                }
+                Some(Settle::Close { id }) => close_channel(&shared, id).await,
                 Some(Settle::Finish(done)) => {
                     finish(&shared).await;
                     let _ = done.send(());
@@ -406,7 +455,7 @@ async fn settlement(shared: Arc<SellerShared>, jobs: mpsc::UnboundedReceiver<Set
                 }
                 None => return,
             },
-            _ = redeem.tick() => settle_journal(&shared.config, false).await,
+            _ = redeem.tick() => redeem_and_close_expiring(&shared).await,
         }
     }
 }
@@ -427,7 +476,12 @@ impl Jobs {
             Some(job) => job,
             None => self.queue.recv().await?,
         };
-        let Settle::Voucher { peer, mut voucher } = job else {
+        let Settle::Voucher {
+            peer,
+            wallet,
+            mut voucher,
+        } = job
+        else {
             return Some(job);
         };
         while let Ok(next) = self.queue.try_recv() {
@@ -435,6 +489,7 @@ impl Jobs {
                 Settle::Voucher {
                     peer: from,
                     voucher: later,
+                    ..
                 } if from == peer => voucher = later,
                 other => {
                     self.held = Some(other);
@@ -442,68 +497,90 @@ impl Jobs {
                 }
             }
         }
-        Some(Settle::Voucher { peer, voucher })
+        Some(Settle::Voucher {
+            peer,
+            wallet,
+            voucher,
+        })
     }
 }
 
-/// Loads the channel a payer named; one we can't use makes it a plain peer.
-async fn load_channel(shared: &SellerShared, peer: PeerKey, id: ChannelId) {
-    let loaded = VoucherCheck::load(&*shared.config.ledger, id, shared.wallet).await;
+/// Binds the channel a payer named to its wallet's account, so its
+/// requests are served on credit; one we can't use makes it a plain peer.
+async fn load_channel(shared: &SellerShared, peer: PeerKey, wallet: Address, id: ChannelId) {
+    let bound = bind_channel(shared, wallet, id).await;
     let mut peers = shared.book.lock();
-    let Some(account) = peers.get_mut(&peer) else {
+    let Some(session) = peers.get_mut(&peer) else {
         return;
     };
-    match loaded {
-        Ok(check) => account.check = Some(check),
+    match bound {
+        Ok(()) => session.paid_up(),
         Err(error) => {
-            account.trading = false;
-            let line = format!("market peer {}: channel {id}: {error}", account.addr);
+            session.standing = session.standing.broke();
+            session.channel = None;
+            let line = format!("market peer {}: channel {id}: {error}", session.addr);
             shared.config.events.send(MarketEvent::Warning(line));
         }
     }
 }
 
-/// Checks a voucher, stores it durably, and only then counts it as paid
-/// (and lets the payer request again if its window had filled).
-async fn accept_voucher(shared: &SellerShared, peer: PeerKey, voucher: Signed<Voucher>) {
-    let checked = {
-        let peers = shared.book.lock();
-        let Some(mut check) = peers.get(&peer).and_then(|a| a.check.clone()) else {
-            return;
-        };
-        check
-            .accept(voucher.clone())
-            .map(|increment| (check, increment))
-    };
-    let (check, increment) = match checked {
-        Ok(checked) => checked,
+/// Reads channel `id` from the ledger and binds it to `wallet`'s account.
+async fn bind_channel(shared: &SellerShared, wallet: Address, id: ChannelId) -> Result<(), String> {
+    let ledger = shared.config.ledger_id;
+    let channel = shared
+        .config
+        .ledger
+        .channel(id)
+        .await
+        .map_err(|error| error.to_string())?
+        .ok_or_else(|| "no such channel on the ledger".to_string())?;
+    let journal = Arc::clone(&shared.config.journal);
+    let known = tokio::task::spawn_blocking(move || journal.knows(&ledger, &id))
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(|error| error.to_string())?;
+    let accounts = &shared.config.accounts;
+    accounts
+        .bind(wallet, channel, ledger, shared.wallet, known)
+        .map_err(|error| error.to_string())
+}
+
+/// Checks a voucher (once in the process: the channel's one check moves
+/// on), stores it durably, and only then credits it to the wallet (and
+/// lets the payer request again if its credit had run out).
+async fn accept_voucher(
+    shared: &SellerShared,
+    peer: PeerKey,
+    wallet: Address,
+    voucher: Signed<Voucher>,
+) {
+    let accounts = &shared.config.accounts;
+    let increment = match accounts.accept(wallet, voucher.clone()) {
+        Ok(increment) => increment,
         Err(error) => return refuse_voucher(shared, peer, &error.to_string()),
     };
+    let (channel, cumulative) = (
+        voucher.request.channel,
+        voucher.request.cumulative.base_units,
+    );
     if let Err(error) = record(shared, voucher).await {
         let line = format!("could not store a voucher, so it is not counted: {error}");
         return shared.config.events.send(MarketEvent::Warning(line));
     }
+    accounts.credit(wallet, increment);
     let mut peers = shared.book.lock();
-    let Some(account) = peers.get_mut(&peer) else {
+    let Some(session) = peers.get_mut(&peer) else {
         return;
     };
-    let cumulative = check.accepted();
-    account.check = Some(check);
-    account.credit.paid(cumulative);
-    account.earned += increment;
-    if account.refused_since.take().is_some() && account.credit.price().is_some() {
-        if let Some(messenger) = &account.messenger {
-            messenger.resume_requests();
-        }
-    }
-    account.asked_to_pay = false;
+    session.earned += increment;
+    session.paid_up();
     shared
         .config
         .events
         .send(MarketEvent::Earning(EarningRecord {
-            peer: account.addr,
-            payer: account.wallet,
-            channel: account.channel.unwrap_or(ChannelId([0; 32])),
+            peer: session.addr,
+            payer: wallet,
+            channel,
             cumulative: btt_text(cumulative),
             cumulative_base_units: cumulative,
             increment_base_units: increment,
@@ -512,9 +589,9 @@ async fn accept_voucher(shared: &SellerShared, peer: PeerKey, voucher: Signed<Vo
 
 fn refuse_voucher(shared: &SellerShared, peer: PeerKey, why: &str) {
     let mut peers = shared.book.lock();
-    if let Some(account) = peers.get_mut(&peer) {
-        account.trading = false;
-        let line = format!("market peer {}: voucher refused: {why}", account.addr);
+    if let Some(session) = peers.get_mut(&peer) {
+        session.standing = session.standing.broke();
+        let line = format!("market peer {}: voucher refused: {why}", session.addr);
         shared.config.events.send(MarketEvent::Warning(line));
     }
 }
@@ -530,22 +607,18 @@ async fn record(shared: &SellerShared, voucher: Signed<Voucher>) -> Result<(), S
     .map_err(|e| e.to_string())?
 }
 
-/// Closes a payer's channel with its last voucher (or none, returning it all).
-async fn close_channel(shared: &SellerShared, peer: PeerKey) {
-    let (check, addr) = {
-        let mut peers = shared.book.lock();
-        let Some(account) = peers.get_mut(&peer) else {
-            return;
-        };
-        (account.check.take(), account.addr)
+/// Takes channel `id` out of use and closes it on the ledger with its
+/// last voucher (or none, returning it all); nothing when it was closed already.
+async fn close_channel(shared: &SellerShared, id: ChannelId) {
+    let Some(check) = shared.config.accounts.retire(id) else {
+        return;
     };
-    let Some(check) = check else { return };
     let ledger = shared.config.ledger_id;
     let request = match check.best() {
         Some(best) => close_with(best.clone(), &shared.config.key, &ledger),
         None => {
             let close = crate::ledger::CloseChannel {
-                channel: check.channel_id(),
+                channel: id,
                 voucher: None,
             };
             Signed::sign(close, &shared.config.key, &ledger)
@@ -563,7 +636,7 @@ async fn close_channel(shared: &SellerShared, peer: PeerKey) {
             report_settlement(&shared.config, &state);
         }
         Err(error) => {
-            let line = format!("could not close the channel of {addr} yet: {error}");
+            let line = format!("could not close channel {id} yet: {error}");
             shared.config.events.send(MarketEvent::Warning(line));
         }
     }
@@ -584,12 +657,25 @@ fn report_settlement(config: &SellerConfig, state: &ChannelState) {
         }));
 }
 
+/// The redeem tick: redeems the journal's vouchers, and closes every
+/// channel whose credit ended before its expiry.
+async fn redeem_and_close_expiring(shared: &SellerShared) {
+    settle_journal(&shared.config, false).await;
+    for id in shared.config.accounts.expiring() {
+        close_channel(shared, id).await;
+    }
+}
+
 /// Redeems (or, with `close`, closes) every channel the journal holds
-/// unsettled vouchers of; [`settle`] marks each in the journal.
+/// unsettled vouchers of; [`settle`] marks each in the journal. A channel
+/// the ledger reports closed (by a refund, say) gives no more credit.
 async fn settle_journal(config: &SellerConfig, close: bool) {
     match settle(&config.journal, &*config.ledger, &config.key, close).await {
         Ok(states) => {
             for state in &states {
+                if state.status == crate::ledger::ChannelStatus::Closed {
+                    config.accounts.retire(state.id);
+                }
                 report_settlement(config, state);
             }
         }
@@ -603,9 +689,14 @@ async fn settle_journal(config: &SellerConfig, close: bool) {
 /// The end of a run: close every payer's channel, then redeem what the
 /// journal still holds (other torrents' payers may still be trading).
 async fn finish(shared: &SellerShared) {
-    let peers: Vec<PeerKey> = shared.book.lock().keys().copied().collect();
-    for peer in peers {
-        close_channel(shared, peer).await;
+    let channels: Vec<ChannelId> = shared
+        .book
+        .lock()
+        .values_mut()
+        .filter_map(|session| session.channel.take())
+        .collect();
+    for id in channels {
+        close_channel(shared, id).await;
     }
     settle_journal(&shared.config, false).await;
 }

@@ -8,7 +8,7 @@ use super::buyer::{Buyer, BuyerConfig};
 use super::events::{MarketEvent, MarketEvents};
 use super::journal::VoucherJournal;
 use super::price::{cost_of, PricePerMib};
-use super::seller::{Seller, SellerConfig};
+use super::seller::{payer_accounts, Seller, SellerConfig};
 use super::wire::{MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY, PROTOCOL_VERSION};
 use crate::amount::Token;
 use crate::ledger::local::fixtures::{self, address, btt, key, START_MS};
@@ -165,6 +165,11 @@ impl SellerWorld {
             ledger: Arc::clone(&ledger) as Arc<dyn PaymentLedger>,
             ledger_id,
             journal: Arc::new(journal),
+            accounts: Arc::new(payer_accounts(
+                2 * u64::from(PIECE),
+                Duration::from_secs(60),
+                Arc::new(|| START_MS),
+            )),
             events,
         });
         let swarm = TestSwarm::start(SwarmSetup {
@@ -228,7 +233,19 @@ impl SellerWorld {
         let channel = Ledger::open_channel(&*self.ledger, signed).await.unwrap();
         let named = MarketMessage::Channel { id: channel.id };
         self.swarm.receive(peer, market(&named)).unwrap();
+        self.until_funding(&channel).await;
         channel
+    }
+
+    /// Waits until the seller gives credit against `channel`, or 10 s.
+    async fn until_funding(&self, channel: &ChannelState) {
+        for _ in 0..1000 {
+            if self.seller.accounts().funds(channel.id) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("channel {} never funded the payer", channel.id);
     }
 
     fn voucher(&self, peer: &TestPeer, channel: &ChannelState, units: u128, signer: u8) {
@@ -705,7 +722,7 @@ async fn a_running_payer_changes_its_bid_keeps_its_budget_above_what_it_paid_and
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_payer_that_says_close_is_served_free_at_once_and_its_channel_closed() {
+async fn a_payer_that_says_close_stays_charged_in_its_slot_and_its_channel_is_closed() {
     let world = SellerWorld::start().await;
     let mut peer = world.winner("10.0.4.1:6881");
     let channel = world.channel(&peer, 1_000_000, 1).await;
@@ -726,16 +743,16 @@ async fn a_payer_that_says_close_is_served_free_at_once_and_its_channel_closed()
         .swarm
         .receive(&peer, market(&MarketMessage::Close))
         .unwrap();
-    assert_eq!(
-        served(&world.swarm, &mut peer, 3, 4),
-        4,
-        "free from the close on"
-    );
     let closed = |e: &[MarketEvent]| {
         e.iter()
             .any(|e| matches!(e, MarketEvent::Settlement(s) if s.closed))
     };
     world.events.until("close", closed).await;
+    assert_eq!(
+        served(&world.swarm, &mut peer, 3, 4),
+        0,
+        "still charged in the paid slot, and no channel funds it now"
+    );
     world.swarm.rechoke();
     let told = market_messages(&peer.messages());
     assert_eq!(
@@ -743,6 +760,11 @@ async fn a_payer_that_says_close_is_served_free_at_once_and_its_channel_closed()
         [MarketMessage::Price {
             price: PricePerMib(0)
         }]
+    );
+    assert_eq!(
+        served(&world.swarm, &mut peer, 7, 4),
+        4,
+        "free once it left the paid slot"
     );
     assert_eq!(world.balance(SELLER).await, due);
 }
@@ -842,4 +864,59 @@ async fn a_payer_that_stopped_and_bids_again_opens_a_new_channel() {
         .unwrap()
         .unwrap();
     assert_eq!(state.payer, address(PAYER));
+}
+
+/// Waits for the swarm's requests to `peer` and returns the piece indexes asked.
+async fn requested(peer: &mut TestPeer, wanted: impl Fn(&[u32]) -> bool) -> Vec<u32> {
+    let mut asked = Vec::new();
+    for _ in 0..1000 {
+        asked.extend(peer.messages().iter().filter_map(|message| match message {
+            Message::Request(request) => Some(request.index),
+            _ => None,
+        }));
+        if wanted(&asked) {
+            return asked;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("not requested: {asked:?}");
+}
+
+/// A hostile seller sends an allowed-fast piece while it chokes us, then a
+/// price and the unchoke, then later moves us to a free slot (`price` 0) and
+/// sends more: the payer pays for the one piece that came on the paid slot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payer_is_billed_nothing_for_blocks_sent_while_choked_or_on_a_free_slot() {
+    let world = BuyerWorld::start(1_000_000_000).await;
+    let mut peer = world.swarm.connect("10.0.2.1:6881", 2, true);
+    let swarm = &world.swarm;
+    let theirs = selling_handshake(SELLER, world.ledger_id, Some(ASK), None);
+    swarm.receive(&peer, theirs).unwrap();
+    swarm.receive(&peer, Message::HaveAll).unwrap();
+    swarm.receive(&peer, Message::AllowedFast(0)).unwrap();
+    requested(&mut peer, |asked| asked.contains(&0)).await;
+    world.send_piece(&peer, 0, false);
+    swarm
+        .receive(&peer, market(&MarketMessage::Price { price: ASK }))
+        .unwrap();
+    swarm.receive(&peer, Message::Unchoke).unwrap();
+    let asked = requested(&mut peer, |asked| {
+        asked.iter().filter(|i| **i != 0).count() >= 2
+    })
+    .await;
+    let mut unchoked_asks = asked.into_iter().filter(|i| *i != 0);
+    let (paid_piece, free_piece) = (unchoked_asks.next().unwrap(), unchoked_asks.next().unwrap());
+    world.send_piece(&peer, paid_piece, false);
+    let mut sent = Vec::new();
+    collect(&mut peer, &mut sent, |sent| !cumulatives(sent).is_empty()).await;
+    let free = market(&MarketMessage::Price {
+        price: PricePerMib(0),
+    });
+    swarm.receive(&peer, free).unwrap();
+    world.send_piece(&peer, free_piece, false);
+    swarm.tick();
+    collect(&mut peer, &mut sent, |_| true).await;
+    let one_piece = cost_of(u64::from(PIECE), ASK) as u64;
+    assert_eq!(cumulatives(&sent), [one_piece], "only the paid-slot piece");
+    assert_eq!(world.buyer.spent(), u128::from(one_piece));
 }

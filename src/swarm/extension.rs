@@ -76,8 +76,25 @@ pub trait SessionExtension: Send + Sync + 'static {
     /// unchoke goes out, so what the extension sends arrives first.
     fn on_slot(&self, _peer: &mut ExtensionPeer<'_>, _state: &mut Self::Peer, _slot: UploadSlot) {}
 
+    /// A block of `bytes` of piece `index` we asked the peer for was stored
+    /// (a duplicate is not reported); [`ExtensionPeer::choking_us`] says
+    /// whether it came while the peer choked us (an allowed-fast block).
+    fn on_block(
+        &self,
+        _peer: &mut ExtensionPeer<'_>,
+        _state: &mut Self::Peer,
+        _index: u32,
+        _bytes: u64,
+    ) {
+    }
+
+    /// Piece `index`, of which the peer sent some blocks, failed its hash
+    /// check: those blocks are thrown away.
+    fn on_piece_failed(&self, _peer: &mut ExtensionPeer<'_>, _state: &mut Self::Peer, _index: u32) {
+    }
+
     /// Piece `index` passed its hash check, and `bytes` of it came from this
-    /// peer (a piece that fails its check is never reported).
+    /// peer (a piece that fails its check is never reported here).
     fn on_piece_verified(
         &self,
         _peer: &mut ExtensionPeer<'_>,
@@ -137,6 +154,11 @@ impl ExtensionPeer<'_> {
     /// Where the peer accepts connections, when known.
     pub fn listen_addr(&self) -> Option<SocketAddr> {
         self.entry.listen_addr()
+    }
+
+    /// Whether the peer chokes us now.
+    pub fn choking_us(&self) -> bool {
+        self.entry.peer_choking
     }
 
     /// Whether the peer has every piece.
@@ -253,6 +275,8 @@ enum Hook<'a> {
     Message(&'a [u8]),
     Tick(Instant),
     Slot(UploadSlot),
+    Block { index: u32, bytes: u64 },
+    PieceFailed { index: u32 },
     PieceVerified { index: u32, bytes: u64 },
     Disconnect,
 }
@@ -290,6 +314,8 @@ impl<E: SessionExtension> ErasedExtension for E {
             Hook::Message(payload) => return self.on_message(peer, state, payload),
             Hook::Tick(now) => self.on_tick(peer, state, now),
             Hook::Slot(slot) => self.on_slot(peer, state, slot),
+            Hook::Block { index, bytes } => self.on_block(peer, state, index, bytes),
+            Hook::PieceFailed { index } => self.on_piece_failed(peer, state, index),
             Hook::PieceVerified { index, bytes } => {
                 self.on_piece_verified(peer, state, index, bytes)
             }
@@ -430,6 +456,29 @@ impl ExtensionSet {
         slot: UploadSlot,
     ) {
         self.call_all(key, entry, swarm, Hook::Slot(slot));
+    }
+
+    /// A stored block of piece `index` from the peer, for every extension.
+    pub(super) fn on_block(
+        &self,
+        key: PeerKey,
+        entry: &mut PeerEntry,
+        swarm: &SwarmView<'_>,
+        index: u32,
+        bytes: u64,
+    ) {
+        self.call_all(key, entry, swarm, Hook::Block { index, bytes });
+    }
+
+    /// A failed piece `index` the peer sent some of, for every extension.
+    pub(super) fn on_piece_failed(
+        &self,
+        key: PeerKey,
+        entry: &mut PeerEntry,
+        swarm: &SwarmView<'_>,
+        index: u32,
+    ) {
+        self.call_all(key, entry, swarm, Hook::PieceFailed { index });
     }
 
     /// A verified piece `index`, of which the peer sent `bytes`, for every extension.

@@ -168,7 +168,12 @@ impl Shared {
         }
         peer.block_received(data.len() as u64, Instant::now());
         let endgame = picker.in_endgame();
-        match picker.block_arrived(key, index, begin, &data) {
+        let arrival = picker.block_arrived(key, index, begin, &data);
+        if !matches!(arrival, Arrival::Unexpected) {
+            let view = self.view(picker.have().is_full(), &[]);
+            (self.extensions).on_block(key, peer, &view, index, data.len() as u64);
+        }
+        match arrival {
             Arrival::PieceComplete { data, contributors } => self.verify(CompletedPiece {
                 index,
                 data,

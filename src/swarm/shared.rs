@@ -5,10 +5,24 @@
 //! [`extension`](super::extension) for BEP 10 extensions, and here for
 //! verification of completed pieces.
 //!
-//! Lock order: there is one lock, `Shared::state`; it is never held across an
-//! `.await`, and nothing else is locked while it is held (sending on a peer's
-//! unbounded outbox does not block). Peer tasks call the `on_*` methods; the
-//! session's ticker calls `tick` and `rechoke`.
+//! Peer tasks call the `on_*` methods; the session's ticker calls `tick`
+//! and `rechoke`.
+//!
+//! Lock order, for the whole crate (this is the one place it is written):
+//! 1. `Shared::state`, the swarm lock of one torrent. Never held across an
+//!    `.await`; sending on a peer's unbounded outbox does not block.
+//! 2. An extension's own locks, taken inside its hooks and by the choker
+//!    while the swarm lock is held: the market seller's
+//!    [`SellerBook`](crate::market::seller_book::SellerBook) (one per
+//!    torrent), then inside it the process's
+//!    [`PayerAccounts`](crate::market::payer_accounts::PayerAccounts); the
+//!    market payer's state; the other extensions' per-session state. An
+//!    extension never takes a swarm lock (it reaches the swarm only through
+//!    [`ExtensionPeer`](super::ExtensionPeer) and [`Messenger`](super::Messenger),
+//!    which queue messages), takes no second extension's lock, and holds
+//!    its lock across no `.await`, ledger call or disk write.
+//! 3. Leaf locks (the voucher journal's connection, a ledger's own), taken
+//!    by tasks that hold none of the above.
 
 use super::admission::Admission;
 use super::choker::Choker;
@@ -393,6 +407,7 @@ impl Shared {
             fill_all_requests(&mut state);
             return;
         }
+        self.discredit_contributors(&mut state, index, contributors);
         let addrs: Vec<String> = contributors
             .iter()
             .filter_map(|c| match state.peers.get(&c.peer) {
@@ -427,6 +442,22 @@ impl Shared {
                 let bytes = contribution.bytes;
                 self.extensions
                     .on_piece_verified(contribution.peer, peer, &view, index, bytes);
+            }
+        }
+    }
+
+    /// Tells each contributor's extensions that piece `index` failed.
+    fn discredit_contributors(
+        &self,
+        state: &mut SwarmState,
+        index: u32,
+        contributors: &[Contribution],
+    ) {
+        let view = self.view(state.picker.have().is_full(), &[]);
+        for contribution in contributors {
+            if let Some(peer) = state.peers.get_mut(&contribution.peer) {
+                self.extensions
+                    .on_piece_failed(contribution.peer, peer, &view, index);
             }
         }
     }

@@ -36,6 +36,7 @@ mod fast_peer;
 mod fixture;
 mod libtorrent;
 pub mod market;
+pub mod market_peer;
 mod metadata_liar;
 mod peer;
 mod port;

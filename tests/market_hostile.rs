@@ -1,0 +1,215 @@
+//! The market against a hostile leecher: [`MarketPeer`] speaks `btt_market`
+//! from the protocol page to a real `btt-seed run --ask`, on the embedded
+//! ledger and on a `btt-wallet node`, and tries to take paid-slot data it
+//! does not pay for. Channels and vouchers are made with `btt-wallet`, as
+//! any payer could. Every assertion is in bytes served on a paid slot and
+//! base units on the ledger.
+
+mod support;
+
+use serde_json::Value;
+use std::time::Duration;
+use support::market::*;
+use support::market_peer::MarketPeer;
+
+/// The seller's credit window in these tests (`--credit`).
+const CREDIT: u64 = 1 << 20;
+/// The content's piece length (see `support::market::CONTENT`).
+const PIECE: u32 = 256 << 10;
+/// The seller's ask, in base units per MiB (0.01 BTT).
+const ASK: u64 = 10_000;
+/// How long a refused or unanswered request is waited for.
+const QUIET: Duration = Duration::from_secs(3);
+/// How long a rechoke that gives the hostile peer the paid slot may take.
+const RECHOKE: Duration = Duration::from_secs(15);
+
+fn seller(market: &Market) -> support::Seeder {
+    market.seed("0.01BTT/MiB", &["--slots", "1", "--credit", "1MiB"])
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+/// A peer id of its own for each connection (a new identity to the seller).
+fn peer_id(round: u8) -> [u8; 20] {
+    let mut id = *b"-HX0001-hostile00000";
+    id[19] = b'a' + round;
+    id
+}
+
+/// Opens a channel of `deposit` from `payer` to carol for `timeout`; its id.
+fn open_channel(market: &Market, payer: &str, deposit: &str, timeout: &str) -> [u8; 32] {
+    let carol = address_of(&signing_key(CAROL_KEY)).to_string();
+    let records = market.wallet(&[
+        "channel",
+        "open",
+        &carol,
+        deposit,
+        "--from",
+        payer,
+        "--timeout",
+        timeout,
+    ]);
+    let channel = records
+        .iter()
+        .find(|r| r["type"] == "channel")
+        .expect("a channel record");
+    bytes_of(&channel["id"])
+}
+
+/// `payer`'s signature of a voucher for `cumulative` base units on `channel`.
+fn sign_voucher(market: &Market, payer: &str, channel: &[u8; 32], cumulative: u128) -> [u8; 65] {
+    let id = hex::encode(channel);
+    let records = market.wallet(&["voucher", &id, &cumulative.to_string(), "--from", payer]);
+    let voucher = records
+        .iter()
+        .find(|r| r["type"] == "voucher")
+        .expect("a voucher record");
+    bytes_of(&voucher["signature"])
+}
+
+fn bytes_of<const N: usize>(value: &Value) -> [u8; N] {
+    let text = value.as_str().unwrap_or_else(|| panic!("not hex: {value}"));
+    let bytes = hex::decode(text.trim_start_matches("0x")).expect("hex");
+    bytes
+        .try_into()
+        .unwrap_or_else(|_| panic!("not {N} bytes: {value}"))
+}
+
+/// A connection that bid and holds the paid slot.
+async fn paid_slot(seeder: &str, market: &Market, round: u8, wallet: &str) -> MarketPeer {
+    let info_hash = market.fixture.info_hash();
+    let mut peer = MarketPeer::connect(seeder, info_hash, peer_id(round), wallet).await;
+    peer.bid(2 * ASK).await;
+    assert!(
+        peer.wait_paid_slot(RECHOKE).await,
+        "round {round}: no paid slot"
+    );
+    peer
+}
+
+/// close, re-bid, reconnect under a new peer id, a new funded channel each
+/// time, never a voucher: all of it together is served one window at most.
+fn close_and_rebid_never_pays(backend: Backend) {
+    let market = Market::new(backend);
+    let seeder = seller(&market);
+    let addr = seeder.addr();
+    let mut served = 0;
+    runtime().block_on(async {
+        for round in 0..4u8 {
+            let channel = open_channel(&market, "alice", "1BTT", "1h");
+            let mut peer = paid_slot(&addr, &market, round, ALICE).await;
+            peer.name_channel(&channel).await;
+            served += peer.take(u32::from(round) * 8, 8, PIECE, QUIET).await;
+            peer.close().await;
+            peer.bid(2 * ASK).await;
+            served += peer.take(u32::from(round) * 8 + 8, 4, PIECE, QUIET).await;
+        }
+    });
+    assert!(
+        served <= CREDIT,
+        "served {served} bytes unpaid, window {CREDIT}"
+    );
+    assert!(served > 0, "a funded channel gets its window on credit");
+}
+
+#[test]
+fn close_rebid_and_reconnect_get_one_window_unpaid_in_all_on_the_embedded_ledger() {
+    close_and_rebid_never_pays(Backend::Embedded);
+}
+
+#[test]
+fn close_rebid_and_reconnect_get_one_window_unpaid_in_all_on_a_ledger_node() {
+    close_and_rebid_never_pays(Backend::Node);
+}
+
+/// A wallet of its own for each attempt and no channel: nothing on credit.
+#[test]
+fn a_new_wallet_each_time_without_a_channel_gets_nothing_on_credit() {
+    let market = Market::new(Backend::Embedded);
+    let seeder = seller(&market);
+    let addr = seeder.addr();
+    let served = runtime().block_on(async {
+        let mut served = 0;
+        for round in 0..3u8 {
+            let key = k256::ecdsa::SigningKey::random(&mut rand::thread_rng());
+            let wallet = address_of(&key).to_string();
+            let mut peer = paid_slot(&addr, &market, round, &wallet).await;
+            served += peer.take(0, 4, PIECE, QUIET).await;
+            assert!(peer.refused > 0, "round {round}: its requests are refused");
+        }
+        served
+    });
+    assert_eq!(served, 0, "no byte on credit without a funded channel");
+}
+
+/// One voucher sent on two connections that both name the channel: it is
+/// credited once, and what both take is what it covers plus one window.
+fn one_voucher_on_two_connections(backend: Backend) {
+    let market = Market::new(backend);
+    let mut seeder = seller(&market);
+    let addr = seeder.addr();
+    let channel = open_channel(&market, "alice", "1BTT", "1h");
+    let paid = u128::from(ASK); // one MiB at the ask
+    let signature = sign_voucher(&market, "alice", &channel, paid);
+    let served = runtime().block_on(async {
+        let mut first = paid_slot(&addr, &market, 0, ALICE).await;
+        first.name_channel(&channel).await;
+        let mut served = first.take(0, 2, PIECE, QUIET).await;
+        let mut second =
+            MarketPeer::connect(&addr, market.fixture.info_hash(), peer_id(1), ALICE).await;
+        second.bid(2 * ASK).await;
+        second.name_channel(&channel).await;
+        for peer in [&mut first, &mut second] {
+            peer.voucher(&channel, paid, &signature).await;
+        }
+        for round in 0..3 {
+            served += first.take(2 + round * 8, 8, PIECE, QUIET).await;
+            served += second.take(30 + round * 8, 8, PIECE, QUIET).await;
+        }
+        served
+    });
+    let covered = 1 << 20;
+    assert!(
+        served <= covered + CREDIT,
+        "served {served}, paid for {covered}"
+    );
+    seeder.child.terminate();
+    let earned = units(&summary(&seeder.child)["earned_base_units"]);
+    assert_eq!(earned, paid, "{}", seeder.child.diagnostics());
+    assert_eq!(
+        market.balance("carol"),
+        paid,
+        "the voucher is redeemed once"
+    );
+    assert_eq!(market.balance("alice"), FUNDS - paid);
+}
+
+#[test]
+fn one_voucher_on_two_connections_is_credited_once_on_the_embedded_ledger() {
+    one_voucher_on_two_connections(Backend::Embedded);
+}
+
+#[test]
+fn one_voucher_on_two_connections_is_credited_once_on_a_ledger_node() {
+    one_voucher_on_two_connections(Backend::Node);
+}
+
+/// A channel that expires before the seller could redeem it funds nothing.
+#[test]
+fn a_channel_that_expires_too_soon_gets_nothing_on_credit() {
+    let market = Market::new(Backend::Embedded);
+    let seeder = seller(&market);
+    let addr = seeder.addr();
+    let channel = open_channel(&market, "alice", "1BTT", "3s");
+    let served = runtime().block_on(async {
+        let mut peer = paid_slot(&addr, &market, 0, ALICE).await;
+        peer.name_channel(&channel).await;
+        peer.take(0, 4, PIECE, QUIET).await
+    });
+    assert_eq!(served, 0, "an expiring channel is no funding");
+}
