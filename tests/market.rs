@@ -233,7 +233,8 @@ fn a_payer_killed_mid_download(backend: Backend) {
 fn a_channel_nobody_closed_is_refunded_to_the_payer_after_its_timeout() {
     let market = Market::new(Backend::Embedded);
     // A seller takes a channel only when it outlives two redeem intervals
-    // and a 5 s leeway: 7 s here, so a 10 s channel is taken.
+    // and a 5 s leeway (7 s here), and closes it that long before it
+    // expires: a 20 s channel is taken, and the kill comes before its close.
     let flags = ["--slots", "1", "--up-limit", "2MiB", "--redeem-every", "1s"];
     let mut seller = market.seed("0.01BTT/MiB", &flags);
     let bid = [
@@ -244,16 +245,16 @@ fn a_channel_nobody_closed_is_refunded_to_the_payer_after_its_timeout() {
         "--budget",
         "5BTT",
     ];
-    let timeout = ["--channel-timeout", "10s"];
-    let opened = std::time::Instant::now();
+    let timeout = ["--channel-timeout", "20s"];
     let (mut payer, _) = market.get("alice", &seller, &[&bid[..], &timeout[..]].concat());
     wait_records(&payer, "payment", 1);
+    let opened_before = std::time::Instant::now();
     kill_9(&mut seller.child);
     kill_9(&mut payer);
     let locked = FUNDS - market.balance("alice");
     assert!(locked > 0, "the deposit is locked");
     // The refund waits for the channel's timeout: time, not an event.
-    let expired = opened + Duration::from_secs(11);
+    let expired = opened_before + Duration::from_secs(21);
     std::thread::sleep(expired.saturating_duration_since(std::time::Instant::now()));
 
     let mut plain = market.seed_plain();
