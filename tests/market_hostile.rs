@@ -213,3 +213,54 @@ fn a_channel_that_expires_too_soon_gets_nothing_on_credit() {
     });
     assert_eq!(served, 0, "an expiring channel is no funding");
 }
+
+/// A second torrent sold by the same process: `extra.bin` beside the
+/// market's content, 4 MiB in 256 KiB pieces; its path and info-hash.
+fn second_torrent(market: &Market) -> (std::path::PathBuf, [u8; 20]) {
+    let content = market.fixture.data.join("extra.bin");
+    let bytes: Vec<u8> = (0..4u32 << 20).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&content, bytes).expect("write the second torrent's content");
+    let torrent = market.env().path().join("extra.torrent");
+    support::btt_seed_create(
+        market.env(),
+        &content,
+        &torrent,
+        &["--piece-length", "256KiB"],
+    );
+    let info_hash = bytes_of(&Value::String(support::info_hash(&torrent)));
+    (torrent, info_hash)
+}
+
+/// The same wallet on two torrents of one seller, a funded channel on
+/// each, paying nothing: both torrents together serve it one window.
+#[test]
+fn two_torrents_of_one_seller_share_the_wallets_window() {
+    let market = Market::new(Backend::Embedded);
+    let (extra, extra_hash) = second_torrent(&market);
+    let extra = extra.to_str().expect("a UTF-8 path");
+    let seeder = market.seed("0.01BTT/MiB", &["--slots", "1", "--credit", "1MiB", extra]);
+    let addr = seeder.addr();
+    let served = runtime().block_on(async {
+        let mut served = 0;
+        for (round, info_hash) in [market.fixture.info_hash(), extra_hash]
+            .into_iter()
+            .enumerate()
+        {
+            let channel = open_channel(&market, "alice", "1BTT", "1h");
+            let mut peer = MarketPeer::connect(&addr, info_hash, peer_id(round as u8), ALICE).await;
+            peer.bid(2 * ASK).await;
+            assert!(
+                peer.wait_paid_slot(RECHOKE).await,
+                "torrent {round}: no paid slot"
+            );
+            peer.name_channel(&channel).await;
+            served += peer.take(0, 8, PIECE, QUIET).await;
+        }
+        served
+    });
+    assert!(
+        served <= CREDIT,
+        "served {served} bytes unpaid, window {CREDIT}"
+    );
+    assert!(served > 0, "a funded channel gets its window on credit");
+}
