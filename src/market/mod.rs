@@ -35,4 +35,6 @@ pub mod settle;
 pub mod wire;
 
 #[cfg(test)]
+mod trade_properties;
+#[cfg(test)]
 mod trade_tests;

@@ -22,10 +22,10 @@ use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const PAYER: u8 = 1;
-const SELLER: u8 = 2;
+pub(super) const PAYER: u8 = 1;
+pub(super) const SELLER: u8 = 2;
 const STRANGER: u8 = 3;
-const ASK: PricePerMib = PricePerMib(1_000_000);
+pub(super) const ASK: PricePerMib = PricePerMib(1_000_000);
 /// The test peer's id for `btt_market` in its handshake.
 const PEER_MARKET_ID: u8 = 7;
 /// The swarm's id for it: after the built-in ut_pex (1) and ut_metadata (2).
@@ -49,7 +49,7 @@ fn handshake(wallet: u8, ledger: LedgerId, ask: Option<PricePerMib>) -> Message 
 }
 
 /// The handshake of a test peer that sells at `ask` with a `credit` window.
-fn selling_handshake(
+pub(super) fn selling_handshake(
     wallet: u8,
     ledger: LedgerId,
     ask: Option<PricePerMib>,
@@ -73,7 +73,7 @@ fn selling_handshake(
     handshake.to_message()
 }
 
-fn market(message: &MarketMessage) -> Message {
+pub(super) fn market(message: &MarketMessage) -> Message {
     Message::Extended {
         id: OUR_MARKET_ID,
         payload: message.to_payload(),
@@ -81,7 +81,7 @@ fn market(message: &MarketMessage) -> Message {
 }
 
 /// The market messages among `messages`, in order.
-fn market_messages(messages: &[Message]) -> Vec<MarketMessage> {
+pub(super) fn market_messages(messages: &[Message]) -> Vec<MarketMessage> {
     messages
         .iter()
         .filter_map(|message| match message {
@@ -412,17 +412,17 @@ impl SellerWorld {
 }
 
 /// A leeching swarm that buys with a budget, and one seller peer.
-struct BuyerWorld {
-    swarm: TestSwarm,
-    ledger: Arc<LocalLedger>,
-    ledger_id: LedgerId,
-    buyer: Buyer,
+pub(super) struct BuyerWorld {
+    pub(super) swarm: TestSwarm,
+    pub(super) ledger: Arc<LocalLedger>,
+    pub(super) ledger_id: LedgerId,
+    pub(super) buyer: Buyer,
     events: Recorded,
     _dir: tempfile::TempDir,
 }
 
 impl BuyerWorld {
-    async fn start(budget: u128) -> BuyerWorld {
+    pub(super) async fn start(budget: u128) -> BuyerWorld {
         let dir = tempfile::tempdir().unwrap();
         let ledger = ledger(&dir).await;
         let ledger_id = Ledger::ledger_id(&*ledger).await.unwrap();
@@ -502,7 +502,7 @@ impl BuyerWorld {
     }
 
     /// Sends the whole of piece `index` (one block), corrupted when `corrupt`.
-    fn send_piece(&self, peer: &TestPeer, index: u32, corrupt: bool) {
+    pub(super) fn send_piece(&self, peer: &TestPeer, index: u32, corrupt: bool) {
         let start = (index * PIECE) as usize;
         let mut data = self.swarm.content[start..start + PIECE as usize].to_vec();
         if corrupt {
