@@ -4,13 +4,24 @@
 //! expense of one that is only holding its place.
 //!
 //! A connection is idle while it waits for a request head (it has sent none
-//! yet, or it sits in keep-alive between requests) and busy while a request
+//! yet, or it sits in keep-alive between requests), receiving from its
+//! request head until its body has arrived whole, and busy while a request
 //! is answered. When the table is full, a newly accepted connection takes the
-//! place of an idle one: one that never sent a complete request head before
-//! one that did, and among those the one idle the longest. The connection
-//! chosen learns it through [`Slot::evicted`] and closes; from that moment it
-//! no longer counts. Only when every counted connection is busy does a new
-//! one wait, and a busy one is bounded by its server's request timeout.
+//! place of another, in this order: an idle one that never sent a complete
+//! request head, then one receiving a body, then an idle one in keep-alive;
+//! within each, the one that has waited (or received) the longest. The
+//! connection chosen learns it through [`Slot::evicted`] and leaves
+//! ([`Slot::leave`]); from that moment it no longer counts. Only when every
+//! counted connection is busy does a new one wait, and a busy one is bounded
+//! by its server's request timeout.
+//!
+//! So a client that trickles a request body holds its place only until
+//! newer connections need it: a prompt client's body arrives in moments, so
+//! it is the youngest receiver, while the trickler has been receiving the
+//! longest and goes first. A receiving connection that is evicted is closed
+//! at once (nothing has been answered on it yet); one in keep-alive is shut
+//! down gracefully, after idle ones that never asked anything, so that a
+//! well-behaved client's pooled connection is the last to go.
 //!
 //! So idle and half-open connections, however many, cannot keep a client
 //! that sends its request promptly waiting for their header timeouts: its
@@ -18,12 +29,15 @@
 //! newer connections have arrived before its request head. Until it is
 //! evicted, an idle connection lives by its server's own time limits.
 //!
-//! An evicted connection that never sent a request is kept open, unread and
-//! uncounted, for [`LINGER`] before it is closed ([`Slot::linger`]), unless
-//! `capacity` others already linger. A client that reopens each connection
-//! as soon as it is closed thus churns at most about `capacity` connections
-//! per `LINGER`, not as many as the machine can accept, and a prompt client's
-//! connection keeps its place long enough for its request head to be read.
+//! An evicted connection that never sent a request is kept open, uncounted,
+//! for [`LINGER`] before it is closed ([`Slot::linger`]), unless `capacity`
+//! others already linger. A client that reopens each connection as soon as
+//! it is closed thus churns at most about `capacity` connections per
+//! `LINGER`, not as many as the machine can accept. A server may go on
+//! reading a lingering connection: if its request head arrives after all
+//! (a prompt client that lost its place to a burst of newer connections),
+//! [`Slot::receiving`] or [`Slot::busy`] takes it back into the table, at
+//! the expense of an idle one, so that client is answered, not reset.
 
 use std::collections::HashMap;
 use std::io;
@@ -72,12 +86,27 @@ struct Entry {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
+    /// Waiting for a request head, since then.
     Idle(Instant),
+    /// Reading a request body, since its head arrived.
+    Receiving(Instant),
+    /// Answering a request.
     Busy,
-    /// Told to close, after lingering or not; no longer counted.
-    Evicting {
-        linger: bool,
-    },
+    /// Told to leave, as said; no longer counted.
+    Evicting(Leave),
+}
+
+/// How an evicted connection leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leave {
+    /// Never sent a request: stays open unread for [`LINGER`], then closes.
+    Linger,
+    /// Closes at once: it never sent a request and `capacity` others
+    /// already linger, or it was receiving a body.
+    Close,
+    /// In keep-alive after answering: shuts down gracefully, answering a
+    /// request it was already sending.
+    Graceful,
 }
 
 impl ConnectionSlots {
@@ -151,33 +180,34 @@ impl Table {
     fn counted(&self) -> usize {
         self.entries
             .values()
-            .filter(|entry| !matches!(entry.state, State::Evicting { .. }))
+            .filter(|entry| !matches!(entry.state, State::Evicting(_)))
             .count()
     }
 
     fn lingering(&self) -> usize {
         self.entries
             .values()
-            .filter(|entry| entry.state == State::Evicting { linger: true })
+            .filter(|entry| entry.state == State::Evicting(Leave::Linger))
             .count()
     }
 
-    /// Tells the idle connection to close that should go first; `None` when
+    /// Tells the connection to leave that should go first; `None` when
     /// every counted connection is busy.
     fn evict_one(&mut self, capacity: usize) -> Option<()> {
         let room_to_linger = self.lingering() < capacity;
-        let entry = self
+        let (leave, entry) = self
             .entries
             .iter_mut()
-            .filter_map(|(id, entry)| match entry.state {
-                State::Idle(since) => Some(((entry.served, since, *id), entry)),
-                State::Busy | State::Evicting { .. } => None,
+            .filter_map(|(id, entry)| {
+                let (rank, since, leave) = eviction_order(entry)?;
+                Some(((rank, since, *id), leave, entry))
             })
-            .min_by_key(|(order, _)| *order)
-            .map(|(_, entry)| entry)?;
-        entry.state = State::Evicting {
-            linger: room_to_linger && !entry.served,
-        };
+            .min_by_key(|(order, _, _)| *order)
+            .map(|(_, leave, entry)| (leave, entry))?;
+        entry.state = State::Evicting(match leave {
+            Leave::Linger if !room_to_linger => Leave::Close,
+            leave => leave,
+        });
         entry.evict.notify_one();
         Some(())
     }
@@ -196,6 +226,18 @@ impl Table {
     }
 }
 
+/// Where `entry` stands in the eviction order (lowest rank first, then
+/// the longest waiting) and how it would leave; `None` if it may not be
+/// evicted (busy, or already leaving).
+fn eviction_order(entry: &Entry) -> Option<(u8, Instant, Leave)> {
+    match entry.state {
+        State::Idle(since) if !entry.served => Some((0, since, Leave::Linger)),
+        State::Receiving(since) => Some((1, since, Leave::Close)),
+        State::Idle(since) => Some((2, since, Leave::Graceful)),
+        State::Busy | State::Evicting(_) => None,
+    }
+}
+
 /// One connection's place in the table, released when dropped.
 #[derive(Debug)]
 pub struct Slot {
@@ -208,12 +250,34 @@ impl Slot {
     /// Marks the connection busy (a request head has arrived) until the
     /// guard is dropped; then it is idle again, from that moment.
     pub fn busy(&self) -> Busy {
-        if let Some(entry) = self.shared.table().entries.get_mut(&self.id) {
+        self.enter(State::Busy)
+    }
+
+    /// Marks the connection receiving a request body (its head has
+    /// arrived) until [`Busy::answering`] or the guard is dropped.
+    pub fn receiving(&self) -> Busy {
+        self.enter(State::Receiving(Instant::now()))
+    }
+
+    /// Moves the connection to `state`; one lingering after its eviction
+    /// (it had sent nothing) is counted again, and if that overfills the
+    /// table, another connection leaves in its place.
+    fn enter(&self, state: State) -> Busy {
+        let mut table = self.shared.table();
+        if let Some(entry) = table.entries.get_mut(&self.id) {
             entry.served = true;
-            if !matches!(entry.state, State::Evicting { .. }) {
-                entry.state = State::Busy;
+            match entry.state {
+                State::Evicting(Leave::Linger) => {
+                    entry.state = state;
+                    if table.counted() > self.shared.capacity {
+                        table.evict_one(self.shared.capacity);
+                    }
+                }
+                State::Evicting(_) => {}
+                _ => entry.state = state,
             }
         }
+        drop(table);
         Busy {
             id: self.id,
             shared: Arc::clone(&self.shared),
@@ -226,9 +290,17 @@ impl Slot {
         self.evict.notified().await;
     }
 
-    /// How long an evicted connection should stay open before it closes:
-    /// [`LINGER`] or nothing.
-    pub fn linger(&self) -> Duration {
+    /// Whether the connection has been told to leave and not taken back.
+    pub fn is_evicted(&self) -> bool {
+        self.shared
+            .table()
+            .entries
+            .get(&self.id)
+            .is_some_and(|entry| matches!(entry.state, State::Evicting(_)))
+    }
+
+    /// How an evicted connection leaves ([`Leave::Close`] if it was not evicted).
+    pub fn leave(&self) -> Leave {
         let entry = self
             .shared
             .table()
@@ -236,8 +308,17 @@ impl Slot {
             .get(&self.id)
             .map(|entry| entry.state);
         match entry {
-            Some(State::Evicting { linger: true }) => LINGER,
-            _ => Duration::ZERO,
+            Some(State::Evicting(leave)) => leave,
+            _ => Leave::Close,
+        }
+    }
+
+    /// How long an evicted connection should stay open before it closes:
+    /// [`LINGER`] or nothing.
+    pub fn linger(&self) -> Duration {
+        match self.leave() {
+            Leave::Linger => LINGER,
+            Leave::Close | Leave::Graceful => Duration::ZERO,
         }
     }
 
@@ -265,10 +346,21 @@ pub struct Busy {
     shared: Arc<Shared>,
 }
 
+impl Busy {
+    /// The request has arrived whole: the connection is answering it.
+    pub fn answering(&self) {
+        if let Some(entry) = self.shared.table().entries.get_mut(&self.id) {
+            if matches!(entry.state, State::Receiving(_)) {
+                entry.state = State::Busy;
+            }
+        }
+    }
+}
+
 impl Drop for Busy {
     fn drop(&mut self) {
         if let Some(entry) = self.shared.table().entries.get_mut(&self.id) {
-            if entry.state == State::Busy {
+            if matches!(entry.state, State::Busy | State::Receiving(_)) {
                 entry.state = State::Idle(Instant::now());
             }
         }
@@ -361,6 +453,44 @@ mod tests {
         assert!(ready_now(second.evicted()).is_some());
         assert_eq!(second.linger(), Duration::ZERO, "it may be answering");
         assert!(ready_now(first.evicted()).is_none());
+    }
+
+    #[test]
+    fn a_receiver_goes_after_idle_newcomers_and_before_keep_alive_ones() {
+        let slots = slots(3);
+        let kept_alive = ready_now(slots.admit()).unwrap();
+        drop(kept_alive.busy());
+        let trickler = ready_now(slots.admit()).unwrap();
+        let _receiving = trickler.receiving();
+        let silent = ready_now(slots.admit()).unwrap();
+        let _first = ready_now(slots.admit()).expect("admitted at once");
+        assert!(ready_now(silent.evicted()).is_some());
+        assert_eq!(silent.leave(), Leave::Linger);
+        let prompt = ready_now(slots.admit()).unwrap();
+        assert!(ready_now(trickler.evicted()).is_none(), "an idle one first");
+        let answering = prompt.receiving();
+        answering.answering();
+        let _second = ready_now(slots.admit()).expect("admitted at once");
+        assert!(ready_now(trickler.evicted()).is_some());
+        assert_eq!(trickler.leave(), Leave::Close, "nothing answered yet");
+        assert!(ready_now(kept_alive.evicted()).is_none());
+        assert!(ready_now(prompt.evicted()).is_none(), "busy");
+    }
+
+    #[test]
+    fn a_lingering_connection_whose_request_arrives_is_taken_back() {
+        let slots = slots(2);
+        let late = ready_now(slots.admit()).unwrap();
+        let silent = ready_now(slots.admit()).unwrap();
+        let _burst = ready_now(slots.admit()).unwrap();
+        assert!(ready_now(late.evicted()).is_some());
+        assert_eq!(late.leave(), Leave::Linger);
+        let answering = late.receiving();
+        assert!(!late.is_evicted(), "taken back");
+        assert!(ready_now(silent.evicted()).is_some(), "in its place");
+        answering.answering();
+        let _next = ready_now(slots.admit()).unwrap();
+        assert!(!late.is_evicted(), "busy, so never evicted");
     }
 
     #[test]

@@ -14,7 +14,11 @@
 //!
 //! The listing is an opaque 32-byte digest and the sealed key opaque bytes
 //! (1 to [`MAX_SEALED_KEY`]); what they mean is the buyer's and seller's
-//! business, not the ledger's.
+//! business, not the ledger's. So the ledger can not tell an order at the
+//! listed price from an underpriced one: the seller checks each order
+//! against its signed listing before it seals a key (`purchase::delivery`),
+//! and the ledger records when each purchase was opened so that the seller
+//! can check the listing's expiry at order time.
 
 use super::domain::{Authorise, DomainMessage, Purpose};
 use super::error::LedgerError;
@@ -206,6 +210,9 @@ pub struct PurchaseState {
     pub buyer_key: BuyerKey,
     /// The price locked.
     pub price: Amount,
+    /// When the ledger opened it (its clock, ms since the epoch): the order
+    /// time a seller checks the listing's expiry against.
+    pub opened_ms: i64,
     /// End of delivery, start of refund.
     pub deadline_ms: i64,
     /// The buyer's nonce.

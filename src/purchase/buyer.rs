@@ -112,6 +112,7 @@ mod tests {
             listing: order.listing,
             buyer_key: order.buyer_key,
             price: order.price,
+            opened_ms: order.deadline_ms - 60_000,
             deadline_ms: order.deadline_ms,
             nonce: order.nonce,
             status: PurchaseStatus::Delivered,

@@ -3,36 +3,54 @@
 //! gets that key sealed to its buyer's public key and posted; the ledger
 //! releases the escrowed price to the seller in the same operation.
 //!
-//! A purchase past its deadline is left to be refunded. One whose key can't
-//! be sealed here (no key in this store: another machine of the seller's may
-//! hold it; or a buyer key that is no curve point) is returned as skipped,
-//! with why, and left open. A round is safe to repeat: a delivered purchase
+//! Each order is checked against the seller's signed listing before its key
+//! is sealed ([`super::order_check`]): one at another price or token, or
+//! opened after the listing expired, is never delivered, however it was
+//! signed, while the other orders of the round still are.
+//!
+//! A purchase past its deadline is left to be refunded. One that is refused,
+//! or whose key can't be sealed here (no key or listing in this store:
+//! another machine of the seller's may hold it; or a buyer key that is no
+//! curve point) is returned as skipped, with why, and left open. A round is safe to repeat: a delivered purchase
 //! is no longer open, and a delivery the ledger applied before a crash is
 //! found delivered.
 
-use super::{seal, KeyStore, SealContext};
+use super::order_check::check_order;
+use super::{seal, KeyStore, SealContext, SignedListing};
 use crate::ledger::{
-    DeliverPurchase, LedgerError, PurchaseId, PurchaseRole, PurchaseState, PurchaseStatus, Signed,
+    DeliverPurchase, LedgerError, LedgerId, PurchaseId, PurchaseRole, PurchaseState,
+    PurchaseStatus, Signed,
 };
 use crate::payment::PaymentLedger;
 use crate::tron::Address;
 use k256::ecdsa::{SigningKey, VerifyingKey};
-use std::collections::HashSet;
+use std::collections::HashMap;
 
-/// Which of the seller's listings a round delivers.
+/// Which of the seller's listings a round delivers, and where their signed
+/// terms come from.
 #[derive(Debug, Clone)]
 pub enum ListingFilter {
-    /// Every listing whose key is in the store (`btt-seed deliver`).
+    /// Every listing whose key and signed listing are in the store (`btt-seed deliver`).
     All,
-    /// Only these listing digests (`btt-seed run --sell`).
-    Only(HashSet<[u8; 32]>),
+    /// Only these listings, by digest (`btt-seed run --sell`).
+    Only(HashMap<[u8; 32], SignedListing>),
 }
 
 impl ListingFilter {
     fn admits(&self, digest: &[u8; 32]) -> bool {
         match self {
             ListingFilter::All => true,
-            ListingFilter::Only(digests) => digests.contains(digest),
+            ListingFilter::Only(listings) => listings.contains_key(digest),
+        }
+    }
+
+    /// The signed listing with `digest`, from the filter or else the store.
+    fn listing(&self, digest: &[u8; 32], keys: &KeyStore) -> Result<SignedListing, String> {
+        match self {
+            ListingFilter::Only(listings) if listings.contains_key(digest) => {
+                Ok(listings[digest].clone())
+            }
+            _ => keys.load_listing(digest).map_err(|error| error.to_string()),
         }
     }
 }
@@ -82,7 +100,7 @@ impl Seller<'_> {
                 && self.listings.admits(&state.listing)
         });
         for state in open {
-            match self.delivery(state) {
+            match self.delivery(state, &ledger_id) {
                 Ok(request) => {
                     let signed = Signed::sign(request, self.key, &ledger_id);
                     round.delivered.push(ledger.deliver_purchase(signed).await?);
@@ -96,12 +114,19 @@ impl Seller<'_> {
         Ok(round)
     }
 
-    /// The delivery of `state`: its listing's key sealed to its buyer, or why not.
-    fn delivery(&self, state: &PurchaseState) -> Result<DeliverPurchase, String> {
+    /// The delivery of `state` on `ledger`: its listing's key sealed to its
+    /// buyer, only if it buys the listing on its terms; or why not.
+    fn delivery(
+        &self,
+        state: &PurchaseState,
+        ledger: &LedgerId,
+    ) -> Result<DeliverPurchase, String> {
         let key = self
             .keys
             .load(&state.listing)
             .map_err(|error| error.to_string())?;
+        let listing = self.listings.listing(&state.listing, self.keys)?;
+        check_order(&listing, state, ledger).map_err(|refusal| refusal.to_string())?;
         let buyer = VerifyingKey::from_sec1_bytes(&state.buyer_key.0)
             .map_err(|_| "its buyer key is no curve point".to_string())?;
         let context = SealContext {

@@ -1,14 +1,19 @@
-//! The seller's content keys, one file per listing under
-//! `DATA/listing-keys/`, named by the listing digest in hex.
+//! The seller's content keys and the signed listings they were sold under,
+//! two files per listing under `DATA/listing-keys/`, named by the listing
+//! digest in hex: `DIGEST.key` and `DIGEST.listing`.
 //!
-//! Each file holds the key as an age identity line (`AGE-SECRET-KEY-1...`),
+//! A key file holds the key as an age identity line (`AGE-SECRET-KEY-1...`),
 //! so `age -d -i DATA/listing-keys/DIGEST.key album.age` opens the content
-//! by hand. Invariants: the directory is 0700 and each file 0600 from the
-//! moment it exists; a key is written to a temporary file, synced, renamed
-//! into place and the directory synced, so a crash leaves the old state or
-//! the whole key, never part of one.
+//! by hand. A listing file holds the listing document; the seller checks
+//! every order against it before sealing the key, so a listing loads only if
+//! its seller's signature holds and its digest is the one it is filed under.
+//! Invariants: the directory is 0700 and each file 0600 from the moment it
+//! exists; a file is written to a temporary file, synced, renamed into place
+//! and the directory synced, so a crash leaves the old state or the whole
+//! file, never part of one.
 
 use super::content_key::{ContentKey, ContentKeyError};
+use super::listing::{ListingError, SignedListing};
 use crate::config::Dirs;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -33,6 +38,15 @@ pub enum KeyStoreError {
         path: PathBuf,
         source: ContentKeyError,
     },
+    /// No signed listing is stored for the digest.
+    #[error("no signed listing {digest} in {dir}; deliver it with `btt-seed run --sell LISTING`")]
+    ListingNotFound { digest: String, dir: PathBuf },
+    /// A listing file does not hold the seller's listing with its digest.
+    #[error("{path}: {source}")]
+    CorruptListing { path: PathBuf, source: ListingError },
+    /// A listing file holds a listing with another digest.
+    #[error("{path}: holds the listing {digest}, not the one it is named after")]
+    MisfiledListing { path: PathBuf, digest: String },
 }
 
 /// The content keys of the listings sold from one data directory.
@@ -57,25 +71,71 @@ impl KeyStore {
         self.dir.join(format!("{}.key", hex::encode(digest)))
     }
 
+    /// Where the signed listing with `digest` is kept.
+    pub fn listing_path(&self, digest: &[u8; 32]) -> PathBuf {
+        self.dir.join(format!("{}.listing", hex::encode(digest)))
+    }
+
     /// Stores `key` for the listing with `digest`, durably.
     pub fn save(&self, digest: &[u8; 32], key: &ContentKey) -> Result<PathBuf, KeyStoreError> {
+        let line = zeroize::Zeroizing::new(format!("{}\n", key.to_age_string().as_str()));
+        self.save_file(&self.path(digest), line.as_bytes())
+    }
+
+    /// Stores the seller's signed `listing` under its digest, durably.
+    pub fn save_listing(&self, listing: &SignedListing) -> Result<PathBuf, KeyStoreError> {
+        let document = format!("{}\n", listing.to_json());
+        self.save_file(&self.listing_path(&listing.digest()), document.as_bytes())
+    }
+
+    /// Writes `bytes` to `path` in the store: a private temporary file,
+    /// synced, renamed into place, and the directory synced.
+    fn save_file(&self, path: &Path, bytes: &[u8]) -> Result<PathBuf, KeyStoreError> {
         let io_error = |path: &Path| {
             let path = path.to_path_buf();
             move |source| KeyStoreError::Io { path, source }
         };
         Dirs::create_private(&self.dir).map_err(io_error(&self.dir))?;
-        let path = self.path(digest);
-        let temporary = path.with_extension(format!("key.{}.partial", std::process::id()));
-        let written = write_private(&temporary, key);
+        let mut temporary = path.as_os_str().to_owned();
+        temporary.push(format!(".{}.partial", std::process::id()));
+        let temporary = PathBuf::from(temporary);
+        let written = write_private(&temporary, bytes);
         if let Err(error) = written {
             let _ = fs::remove_file(&temporary);
             return Err(io_error(&temporary)(error));
         }
-        fs::rename(&temporary, &path).map_err(io_error(&path))?;
+        fs::rename(&temporary, path).map_err(io_error(path))?;
         File::open(&self.dir)
             .and_then(|dir| dir.sync_all())
             .map_err(io_error(&self.dir))?;
-        Ok(path)
+        Ok(path.to_path_buf())
+    }
+
+    /// The seller's signed listing with `digest`, its signature checked.
+    pub fn load_listing(&self, digest: &[u8; 32]) -> Result<SignedListing, KeyStoreError> {
+        let path = self.listing_path(digest);
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                return Err(KeyStoreError::ListingNotFound {
+                    digest: hex::encode(digest),
+                    dir: self.dir.clone(),
+                })
+            }
+            Err(source) => return Err(KeyStoreError::Io { path, source }),
+        };
+        let listing =
+            SignedListing::parse(&bytes).map_err(|source| KeyStoreError::CorruptListing {
+                path: path.clone(),
+                source,
+            })?;
+        if listing.digest() != *digest {
+            return Err(KeyStoreError::MisfiledListing {
+                path,
+                digest: hex::encode(listing.digest()),
+            });
+        }
+        Ok(listing)
     }
 
     /// The key of the listing with `digest`.
@@ -96,14 +156,13 @@ impl KeyStore {
     }
 }
 
-fn write_private(path: &Path, key: &ContentKey) -> io::Result<()> {
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(path)?;
-    file.write_all(key.to_age_string().as_bytes())?;
-    file.write_all(b"\n")?;
+    file.write_all(bytes)?;
     file.sync_all()
 }
 
@@ -128,6 +187,58 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn a_stored_listing_loads_back_only_under_its_own_digest() {
+        use crate::amount::{Amount, Token};
+        use crate::ledger::LedgerId;
+        use crate::purchase::Listing;
+        use crate::tron::Address;
+        let root = tempfile::tempdir().unwrap();
+        let store = KeyStore::at(root.path().join("listing-keys"));
+        let seller = k256::ecdsa::SigningKey::from_slice(&[2; 32]).unwrap();
+        let listing = |expires| {
+            Listing {
+                info_hash: crate::metainfo::InfoHash([3; 20]),
+                magnet: "magnet:?xt=urn:btih:0303030303030303030303030303030303030303".into(),
+                price: Amount {
+                    token: Token::Btt,
+                    base_units: 10_000_000,
+                },
+                seller: Address::from_public_key(seller.verifying_key()),
+                ledger: LedgerId([1; 32]),
+                key_commitment: [5; 32],
+                name: "album".into(),
+                size: 1234,
+                expires,
+            }
+            .sign(&seller)
+        };
+        let (sold, other) = (listing(2_000_000_000), listing(2_000_000_001));
+        let path = store.save_listing(&sold).unwrap();
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(store.load_listing(&sold.digest()).unwrap(), sold);
+        assert!(matches!(
+            store.load_listing(&other.digest()),
+            Err(KeyStoreError::ListingNotFound { .. })
+        ));
+        fs::copy(&path, store.listing_path(&other.digest())).unwrap();
+        assert!(matches!(
+            store.load_listing(&other.digest()),
+            Err(KeyStoreError::MisfiledListing { .. })
+        ));
+        let tampered = fs::read_to_string(&path)
+            .unwrap()
+            .replace(r#""price":"10000000""#, r#""price":"1""#);
+        fs::write(&path, tampered).unwrap();
+        assert!(matches!(
+            store.load_listing(&sold.digest()),
+            Err(KeyStoreError::CorruptListing { .. })
+        ));
     }
 
     #[test]

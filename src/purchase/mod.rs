@@ -1,7 +1,8 @@
 //! Selling and buying content: the content key and its commitment, the
 //! encrypted file (age v1 over a tar stream), the seller's signed listing,
 //! the content key sealed to one buyer, the seller's store of content keys
-//! and delivery rounds, and the buyer's order, key check and journal.
+//! and delivery rounds with the check of each order against its listing,
+//! and the buyer's order, key check and journal.
 //!
 //! The torrent of a sale is of the encrypted file, so any client can seed it;
 //! only a buyer who unseals the key can read it, after checking the key
@@ -14,6 +15,7 @@ pub mod delivery;
 pub mod journal;
 pub mod key_store;
 pub mod listing;
+pub mod order_check;
 pub mod seal;
 
 pub use content::{

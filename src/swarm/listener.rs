@@ -5,6 +5,14 @@
 //! connection to the torrent it names. An encrypted connection must name
 //! the same torrent in both. TCP and uTP connections take the same path
 //! from the first byte on.
+//!
+//! Accepting never spins and never gives up on an error that may pass: out
+//! of descriptors (`EMFILE`, `ENFILE`), of buffers (`ENOBUFS`, `ENOMEM`), or
+//! a connection that died before it was accepted, each pauses accepting for
+//! [`ACCEPT_PAUSE`] and then tries again, so a process at its descriptor
+//! limit waits for descriptors instead of burning a core, and accepts again
+//! once some are free. Only a uTP socket whose dispatcher has died stops its
+//! loop, since it can never accept again.
 
 use super::connection::HANDSHAKE_TIMEOUT;
 use super::session::Session;
@@ -14,8 +22,12 @@ use crate::peer::{read_handshake, EncryptionPolicy, Handshake, PeerStream};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
+
+/// How long accepting pauses after an accept error.
+pub const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
 
 /// The torrents this process serves, by info-hash.
 #[derive(Default, Clone)]
@@ -76,23 +88,32 @@ pub async fn serve(
     accepting.join_all().await;
 }
 
-/// Accepts peers on one listener, forever.
+/// Accepts peers on one listener, forever; pauses after each error.
 async fn accept_tcp(listener: TcpListener, registry: Registry, encryption: EncryptionPolicy) {
     loop {
-        let Ok((stream, addr)) = listener.accept().await else {
-            continue;
-        };
-        let socket = PeerSocket::tcp(stream);
-        tokio::spawn(route(socket, addr, registry.clone(), encryption));
+        match listener.accept().await {
+            Ok((stream, addr)) => {
+                let socket = PeerSocket::tcp(stream);
+                tokio::spawn(route(socket, addr, registry.clone(), encryption));
+            }
+            Err(_) => tokio::time::sleep(ACCEPT_PAUSE).await,
+        }
     }
 }
 
-/// Accepts peers on the uTP socket until it stops.
+/// Accepts peers on the uTP socket until its dispatcher dies; pauses after
+/// any other error.
 async fn accept_utp(socket: Arc<Utp>, registry: Registry, encryption: EncryptionPolicy) {
-    while let Ok(stream) = socket.accept().await {
-        let addr = stream.remote_addr();
-        let socket = PeerSocket::Utp(stream);
-        tokio::spawn(route(socket, addr, registry.clone(), encryption));
+    loop {
+        match socket.accept().await {
+            Ok(stream) => {
+                let addr = stream.remote_addr();
+                let socket = PeerSocket::Utp(stream);
+                tokio::spawn(route(socket, addr, registry.clone(), encryption));
+            }
+            Err(librqbit_utp::Error::DispatcherDead) => return,
+            Err(_) => tokio::time::sleep(ACCEPT_PAUSE).await,
+        }
     }
 }
 

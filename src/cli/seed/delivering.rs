@@ -22,7 +22,7 @@ use crate::purchase::delivery::{ListingFilter, Seller};
 use crate::purchase::{KeyStore, SignedListing};
 use crate::tron::Address;
 use k256::ecdsa::SigningKey;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,7 +64,7 @@ impl Delivering {
         let ledger_id = ledger.ledger_id().await.map_err(ledger_error)?;
         let seller = Address::from_public_key(key.verifying_key());
         let keys = KeyStore::new(&Dirs::from_env());
-        let mut digests = HashSet::new();
+        let mut listings = HashMap::new();
         for path in flags.listings {
             let listing = read_listing(path)?;
             let bad = |why: String| {
@@ -87,12 +87,12 @@ impl Delivering {
             }
             keys.load(&listing.digest())
                 .map_err(|error| bad(error.to_string()))?;
-            digests.insert(listing.digest());
+            listings.insert(listing.digest(), listing);
         }
         let rounds = Rounds {
             key,
             keys,
-            listings: ListingFilter::Only(digests),
+            listings: ListingFilter::Only(listings),
             ledger,
             every: flags.every,
             output: output.clone(),

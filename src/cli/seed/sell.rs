@@ -195,9 +195,11 @@ pub fn run(args: SellContentArgs, output: &Output) -> anyhow::Result<ExitStatus>
         expires: expiry_from_now(args.expiry)?,
     }
     .sign(seller.signing_key());
-    KeyStore::new(&Dirs::from_env())
-        .save(&listing.digest(), &key)
+    let keys = KeyStore::new(&Dirs::from_env());
+    keys.save(&listing.digest(), &key)
         .context("could not store the content key")?;
+    keys.save_listing(&listing)
+        .context("could not store the listing beside its key")?;
     write_atomically(
         &outputs.listing,
         format!("{}\n", listing.to_json()).as_bytes(),

@@ -4,13 +4,16 @@
 //! `purchases` row adds the parties, the listing, the buyer's key, the
 //! outcome and, once delivered, the sealed key. Delivery writes the sealed
 //! key and pays the seller in one transaction; a refund pays the buyer.
+//! When a purchase was opened is the time of its `purchase_lock` movement,
+//! so the record gets it without a column of its own.
 
 use super::codec::{parse_address, parse_amount, parse_hash};
 use super::locks::{self, LockKind};
 use super::store::{Store, Writer};
 use crate::ledger::domain::Signed;
 use crate::ledger::error::LedgerError;
-use crate::ledger::id::PurchaseId;
+use crate::ledger::escrow::escrow_address;
+use crate::ledger::id::{LedgerId, PurchaseId};
 use crate::ledger::purchase::{
     BuyerKey, DeliverPurchase, OpenPurchase, PurchaseRole, PurchaseState, PurchaseStatus,
 };
@@ -31,7 +34,7 @@ impl Store {
         open.check()?;
         let id = open.id(&ledger);
         self.write(|writer| {
-            if let Some(existing) = load_purchase(writer.connection, id)? {
+            if let Some(existing) = load_purchase(writer.connection, &ledger, id)? {
                 return if existing.matches(open) {
                     Ok(existing)
                 } else {
@@ -58,7 +61,7 @@ impl Store {
                 &open.price,
                 MovementKind::PurchaseLock,
             )?;
-            require_purchase(writer.connection, id)
+            require_purchase(writer.connection, &ledger, id)
         })
     }
 
@@ -71,7 +74,7 @@ impl Store {
         delivery.check()?;
         let id = delivery.purchase;
         self.write(|writer| {
-            let state = require_purchase(writer.connection, id)?;
+            let state = require_purchase(writer.connection, &writer.ledger, id)?;
             request.verify_signer(&writer.ledger, &state.seller)?;
             if state.is_delivered_with(delivery) {
                 return Ok(state);
@@ -85,14 +88,14 @@ impl Store {
                     params![id.0.as_slice(), delivery.sealed_key],
                 )
                 .map_err(LedgerError::storage("delivering a purchase"))?;
-            require_purchase(writer.connection, id)
+            require_purchase(writer.connection, &writer.ledger, id)
         })
     }
 
     /// Returns an undelivered purchase's price to its buyer, from the deadline on, once.
     pub fn refund_purchase(&mut self, id: PurchaseId) -> Result<PurchaseState, LedgerError> {
         self.write(|writer| {
-            let state = require_purchase(writer.connection, id)?;
+            let state = require_purchase(writer.connection, &writer.ledger, id)?;
             state.check_refund(writer.now_ms)?;
             settle(writer, &state, &state.buyer, MovementKind::PurchaseRefund)?;
             writer
@@ -102,13 +105,13 @@ impl Store {
                     [id.0.as_slice()],
                 )
                 .map_err(LedgerError::storage("refunding a purchase"))?;
-            require_purchase(writer.connection, id)
+            require_purchase(writer.connection, &writer.ledger, id)
         })
     }
 
     /// A purchase's state.
     pub fn purchase(&self, id: PurchaseId) -> Result<Option<PurchaseState>, LedgerError> {
-        load_purchase(self.connection(), id)
+        load_purchase(self.connection(), &self.ledger_id(), id)
     }
 
     /// Every purchase in which `address` has `role`, by deadline and then id.
@@ -117,7 +120,7 @@ impl Store {
         address: &Address,
         role: PurchaseRole,
     ) -> Result<Vec<PurchaseState>, LedgerError> {
-        load_purchases_of(self.connection(), address, role)
+        load_purchases_of(self.connection(), &self.ledger_id(), address, role)
     }
 }
 
@@ -155,8 +158,35 @@ fn settle(
     locks::settle(writer, &state.id.0)
 }
 
-fn require_purchase(connection: &Connection, id: PurchaseId) -> Result<PurchaseState, LedgerError> {
-    load_purchase(connection, id)?.ok_or(LedgerError::UnknownPurchase { id })
+fn require_purchase(
+    connection: &Connection,
+    ledger: &LedgerId,
+    id: PurchaseId,
+) -> Result<PurchaseState, LedgerError> {
+    load_purchase(connection, ledger, id)?.ok_or(LedgerError::UnknownPurchase { id })
+}
+
+/// When the purchase `id` was opened: the time of its `purchase_lock` movement.
+fn opened_ms(
+    connection: &Connection,
+    ledger: &LedgerId,
+    id: PurchaseId,
+) -> Result<i64, LedgerError> {
+    let escrow = escrow_address(ledger, &id.0);
+    let opened = connection
+        .prepare_cached(
+            "SELECT applied_at_ms FROM movements
+             WHERE to_address = ?1 AND kind = 'purchase_lock' ORDER BY sequence LIMIT 1",
+        )
+        .and_then(|mut statement| {
+            statement
+                .query_row([escrow.as_bytes().as_slice()], |row| row.get(0))
+                .optional()
+        })
+        .map_err(LedgerError::storage("reading when a purchase was opened"))?;
+    opened.ok_or_else(|| LedgerError::Corrupt {
+        what: format!("purchase {id} has no purchase_lock movement"),
+    })
 }
 
 /// The columns a purchase is read from, in [`RawPurchase::from_row`]'s order.
@@ -197,7 +227,7 @@ impl RawPurchase {
         })
     }
 
-    fn parse(self) -> Result<PurchaseState, LedgerError> {
+    fn parse(self, opened_ms: i64) -> Result<PurchaseState, LedgerError> {
         let corrupt = |what: String| LedgerError::Corrupt { what };
         let buyer_key: [u8; 33] = self
             .buyer_key
@@ -220,6 +250,7 @@ impl RawPurchase {
             listing: parse_hash(self.listing)?,
             buyer_key: BuyerKey(buyer_key),
             price: parse_amount(&self.token, &self.price)?,
+            opened_ms,
             deadline_ms: self.deadline_ms,
             nonce,
             status,
@@ -230,6 +261,7 @@ impl RawPurchase {
 
 fn load_purchase(
     connection: &Connection,
+    ledger: &LedgerId,
     id: PurchaseId,
 ) -> Result<Option<PurchaseState>, LedgerError> {
     let raw = connection
@@ -240,11 +272,23 @@ fn load_purchase(
                 .optional()
         })
         .map_err(LedgerError::storage("reading a purchase"))?;
-    raw.map(RawPurchase::parse).transpose()
+    raw.map(|raw| parse_with_time(connection, ledger, raw))
+        .transpose()
+}
+
+/// The purchase in `raw`, with when it was opened.
+fn parse_with_time(
+    connection: &Connection,
+    ledger: &LedgerId,
+    raw: RawPurchase,
+) -> Result<PurchaseState, LedgerError> {
+    let id = PurchaseId(parse_hash(raw.id.clone())?);
+    raw.parse(opened_ms(connection, ledger, id)?)
 }
 
 fn load_purchases_of(
     connection: &Connection,
+    ledger: &LedgerId,
     address: &Address,
     role: PurchaseRole,
 ) -> Result<Vec<PurchaseState>, LedgerError> {
@@ -262,7 +306,9 @@ fn load_purchases_of(
                 .collect::<rusqlite::Result<Vec<_>>>()
         })
         .map_err(LedgerError::storage("reading purchases"))?;
-    rows.into_iter().map(RawPurchase::parse).collect()
+    rows.into_iter()
+        .map(|raw| parse_with_time(connection, ledger, raw))
+        .collect()
 }
 
 #[cfg(test)]
@@ -316,6 +362,7 @@ mod tests {
         fixture.fund(&address(BUYER), PRICE + 5);
         let state = open(&mut fixture, request(1)).unwrap();
         assert_eq!(state.status, PurchaseStatus::Open);
+        assert_eq!(state.opened_ms, START_MS, "opened by the ledger's clock");
         assert_eq!(balance(&fixture, BUYER), 5);
         (fixture, state)
     }

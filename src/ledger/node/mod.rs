@@ -10,17 +10,24 @@
 //! Exposure is limited by default: it binds 127.0.0.1 unless told
 //! otherwise, refuses bodies over [`NodeConfig::max_body_bytes`], drops a
 //! connection whose request headers take longer than
-//! [`NodeConfig::header_timeout`], answers 408 to a request (body included)
-//! that takes longer than [`NodeConfig::request_timeout`], and serves at
-//! most [`NodeConfig::max_connections`] connections at once.
+//! [`NodeConfig::header_timeout`], answers 408 and closes a connection whose
+//! request body does not arrive whole within [`NodeConfig::body_timeout`]
+//! of its head, answers 408 to a request (body included) that takes longer
+//! than [`NodeConfig::request_timeout`], and serves at most
+//! [`NodeConfig::max_connections`] connections at once.
 //!
-//! Idle connections do not keep a prompt client waiting: every connection is
-//! accepted, and when the table is full a new one takes the place of the
-//! longest-idle connection, one that never sent a request first
-//! ([`crate::connection_slots`]). A connection that never sent a request is
-//! dropped when it loses its place (after lingering unread for at most
-//! [`crate::connection_slots::LINGER`]); one in keep-alive is shut down
-//! gracefully, so that a request it was sending is still answered.
+//! Idle and slow connections do not keep a prompt client waiting: every
+//! connection is accepted, and when the table is full a new one takes the
+//! place of an idle connection that never sent a request, then of the one
+//! that has been receiving a request body the longest, then of the
+//! longest-idle one in keep-alive ([`crate::connection_slots`]). The body is
+//! read whole before the request is routed, so a connection counts as busy
+//! (never evicted) only while its request is answered. A connection that
+//! never sent a request is dropped when it loses its place (after lingering
+//! for at most [`crate::connection_slots::LINGER`], during which a request
+//! head that arrives after all takes it back), one receiving a
+//! body is dropped at once, and one in keep-alive is shut down gracefully,
+//! so that a request it was sending is still answered.
 
 mod blocks;
 mod btt_routes;
@@ -29,8 +36,11 @@ mod routes;
 pub mod tron_builders;
 pub mod tron_json;
 
-use crate::connection_slots::{ConnectionSlots, Slot};
+use crate::connection_slots::{ConnectionSlots, Leave, Slot};
 use crate::ledger::LocalLedger;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use hyper::body::Incoming;
@@ -55,6 +65,8 @@ pub struct NodeConfig {
     pub max_body_bytes: usize,
     /// The longest a client may take to send its request headers.
     pub header_timeout: Duration,
+    /// The longest a client may take to send a request body, from its head.
+    pub body_timeout: Duration,
     /// The longest a request may take, body and answer included.
     pub request_timeout: Duration,
     /// Connections served at once. When all are taken, a new one takes
@@ -68,6 +80,7 @@ impl Default for NodeConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 8090)),
             max_body_bytes: 64 * 1024,
             header_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(15),
             max_connections: 256,
         }
@@ -182,12 +195,11 @@ pub async fn serve(
             accepted = slots.accept(&listener) => accepted?,
             () = &mut shutdown => break,
         };
-        let header_timeout = config.header_timeout;
         let connection = serve_connection(
             stream,
             slot,
             app.clone(),
-            header_timeout,
+            config.clone(),
             stop_signal.clone(),
         );
         tokio::spawn(connection);
@@ -205,53 +217,109 @@ async fn serve_connection(
     stream: TcpStream,
     slot: Slot,
     app: Router,
-    header_timeout: Duration,
+    config: NodeConfig,
     mut stop_signal: watch::Receiver<bool>,
 ) {
     let slot = Arc::new(slot);
+    let limits = BodyLimits {
+        max_bytes: config.max_body_bytes,
+        timeout: config.body_timeout,
+    };
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
-        .serve_connection(TokioIo::new(stream), busy_while_answering(app, &slot));
+        .header_read_timeout(config.header_timeout)
+        .serve_connection(
+            TokioIo::new(stream),
+            busy_while_answering(app, &slot, limits),
+        );
     tokio::pin!(connection);
-    tokio::select! {
-        _ = connection.as_mut() => {}
-        // One that never sent a request has nothing in flight: it is
-        // dropped, after lingering unread.
-        () = slot.evicted() => if slot.has_served() {
-            connection.as_mut().graceful_shutdown();
-            let _ = connection.await;
-        } else {
-            tokio::time::sleep(slot.linger()).await;
-        },
-        _ = stop_signal.changed() => {
-            connection.as_mut().graceful_shutdown();
-            let _ = connection.await;
+    loop {
+        tokio::select! {
+            _ = connection.as_mut() => return,
+            () = slot.evicted() => match slot.leave() {
+                // Nothing in flight: still read while it lingers, so a
+                // request arriving now takes it back; else dropped.
+                Leave::Linger => {
+                    let lingered = tokio::time::timeout(slot.linger(), connection.as_mut()).await;
+                    if lingered.is_ok() || slot.is_evicted() {
+                        return;
+                    }
+                }
+                // Nothing answered yet: dropped now.
+                Leave::Close => return,
+                Leave::Graceful => break,
+            },
+            _ = stop_signal.changed() => break,
         }
     }
+    connection.as_mut().graceful_shutdown();
+    let _ = connection.await;
 }
 
-/// `app` as a hyper service that marks `slot` busy while it answers.
+/// How much of a request body the node reads, and for how long.
+#[derive(Debug, Clone, Copy)]
+struct BodyLimits {
+    max_bytes: usize,
+    timeout: Duration,
+}
+
+/// `app` as a hyper service that reads each request body whole (the slot
+/// receiving) before it routes the request (the slot busy).
 fn busy_while_answering(
     app: Router,
     slot: &Arc<Slot>,
+    limits: BodyLimits,
 ) -> impl hyper::service::Service<
-    axum::extract::Request<Incoming>,
-    Response = axum::response::Response,
+    Request<Incoming>,
+    Response = Response,
     Error = std::convert::Infallible,
     Future: Send,
 > {
     let app = TowerToHyperService::new(app);
     let slot = Arc::clone(slot);
     service_fn(move |request| {
-        let busy = slot.busy();
-        let answer = app.call(request);
+        let active = slot.receiving();
+        let app = app.clone();
         async move {
-            let response = answer.await;
-            drop(busy);
-            response
+            let response = match read_whole(request, limits).await {
+                Ok(request) => {
+                    active.answering();
+                    app.call(request).await?
+                }
+                Err(refusal) => refusal,
+            };
+            drop(active);
+            Ok(response)
         }
     })
+}
+
+/// The request with its body read whole, or the answer that refuses it: 413
+/// when it declares or sends more than the limit, 408 (and the connection
+/// closed) when it does not arrive whole in time.
+async fn read_whole(
+    request: Request<Incoming>,
+    limits: BodyLimits,
+) -> Result<Request<Body>, Response> {
+    let (parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limits.max_bytes as u64) {
+        return Err(refusal(StatusCode::PAYLOAD_TOO_LARGE));
+    }
+    let read = axum::body::to_bytes(Body::new(body), limits.max_bytes);
+    match tokio::time::timeout(limits.timeout, read).await {
+        Ok(Ok(bytes)) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Ok(Err(_)) => Err(refusal(StatusCode::PAYLOAD_TOO_LARGE)),
+        Err(_) => Err(refusal(StatusCode::REQUEST_TIMEOUT)),
+    }
+}
+
+/// An empty answer with `status` that closes the connection.
+fn refusal(status: StatusCode) -> Response {
+    (status, [(header::CONNECTION, "close")]).into_response()
 }
 
 #[cfg(test)]
