@@ -27,9 +27,14 @@ struct Chain {
 
 impl Chain {
     fn start() -> Chain {
+        Chain::start_with(&[])
+    }
+
+    /// A chain whose anvil gets `extra` flags.
+    fn start_with(extra: &[&str]) -> Chain {
         let env = TestEnv::new();
         std::fs::write(env.path().join("password"), "correct horse\n").unwrap();
-        let anvil = Anvil::start(&env);
+        let anvil = Anvil::start_with(&env, extra);
         let chain = Chain { env, anvil };
         chain.import("alice", ALICE_KEY);
         chain.import("bob", BOB_KEY);
@@ -238,35 +243,50 @@ fn two_senders_of_one_key_use_each_nonce_once() {
     assert_eq!(quantity(&count), 2 * EACH as u128);
 }
 
-#[test]
-fn a_signed_transaction_decodes_with_eth_account_to_the_same_fields() {
-    let chain = Chain::start();
-    chain.fund("alice", "2BTT");
-    let receipt = chain
-        .wallet(&["send", "bob", "0.5BTT", "--from", "alice", "--memo", "gm"])
-        .ok()
-        .one();
-    let txid = format!("0x{}", receipt["txID"].as_str().unwrap());
+/// What eth-account reads in the raw transaction `txid` of `chain`.
+fn decoded_by_eth_account(chain: &Chain, txid: &str) -> Value {
     let raw = chain.rpc("eth_getRawTransactionByHash", json!([txid]));
     let script = r#"
 import json, sys
+import rlp
 from eth_account import Account
 from eth_account.typed_transactions import TypedTransaction
 from hexbytes import HexBytes
 raw = HexBytes(sys.argv[1])
-tx = TypedTransaction.from_bytes(raw).as_dict()
+if raw[0] < 0x80:
+    tx = TypedTransaction.from_bytes(raw).as_dict()
+    kind, chain_id = raw[0], tx["chainId"]
+    fields = (tx["nonce"], tx["to"], tx["value"], tx["data"], tx["gas"])
+else:
+    # Legacy: RLP [nonce, gasPrice, gas, to, value, data, v, r, s]; EIP-155 v = 35 + 2 * chainId + parity.
+    nonce, price, gas, to, value, data, v, r, s = rlp.decode(bytes(raw))
+    as_int = lambda b: int.from_bytes(b, "big")
+    kind, chain_id = 0, (as_int(v) - 35) // 2
+    fields = (as_int(nonce), to, as_int(value), data, as_int(gas))
+nonce, to, value, data, gas = fields
 print(json.dumps({
     "signer": Account.recover_transaction(raw),
-    "chain_id": tx["chainId"], "nonce": tx["nonce"], "to": HexBytes(tx["to"]).hex(),
-    "value": str(tx["value"]), "data": HexBytes(tx["data"]).hex(), "gas": tx["gas"],
-    "type": raw[0],
+    "chain_id": chain_id, "nonce": nonce, "to": HexBytes(to).hex(),
+    "value": str(value), "data": HexBytes(data).hex(), "gas": gas, "type": kind,
 }))
 "#;
     // The interpreter eth-account was installed into (as tests/tron_crosscheck.rs finds tronpy's).
     let python = std::env::var("BTT_PYTHON").unwrap_or_else(|_| "python3".into());
     let mut command = Command::new(python);
     command.args(["-c", script, raw.as_str().unwrap()]);
-    let decoded = Run::of("eth-account", command, "").ok().one();
+    Run::of("eth-account", command, "").ok().one()
+}
+
+/// Sends 0.5BTT with memo "gm" from alice to bob and checks what
+/// eth-account decodes from the chain's raw bytes; returns its type.
+fn send_and_decode(chain: &Chain) -> u64 {
+    chain.fund("alice", "2BTT");
+    let receipt = chain
+        .wallet(&["send", "bob", "0.5BTT", "--from", "alice", "--memo", "gm"])
+        .ok()
+        .one();
+    let txid = format!("0x{}", receipt["txID"].as_str().unwrap());
+    let decoded = decoded_by_eth_account(chain, &txid);
     assert_eq!(decoded["signer"], ALICE_EVM);
     assert_eq!(decoded["chain_id"], 199);
     assert_eq!(decoded["nonce"], 0);
@@ -279,13 +299,65 @@ print(json.dumps({
         decoded["data"].as_str().unwrap().trim_start_matches("0x"),
         hex_of("gm")
     );
-    // anvil has a base fee: btt signs EIP-1559 (type 2) there.
-    assert_eq!(decoded["type"], 2);
     let node_tx = chain.rpc("eth_getTransactionByHash", json!([txid]));
     assert_eq!(
         quantity(&node_tx["gas"]),
         decoded["gas"].as_u64().unwrap() as u128
     );
+    // Every wei is accounted for: alice paid the amount and the fee.
+    let fee = units(&receipt, "fee_base_units");
+    assert_eq!(chain.anvil.balance(BOB_EVM), WEI_PER_BTT / 2);
+    assert_eq!(
+        chain.anvil.balance(ALICE_EVM),
+        2 * WEI_PER_BTT - WEI_PER_BTT / 2 - fee
+    );
+    decoded["type"].as_u64().unwrap()
+}
+
+#[test]
+fn a_signed_transaction_decodes_with_eth_account_to_the_same_fields() {
+    // anvil's blocks have a base fee: btt signs EIP-1559 (type 2).
+    assert_eq!(send_and_decode(&Chain::start()), 2);
+}
+
+#[test]
+fn a_chain_without_a_base_fee_gets_a_legacy_eip155_transaction() {
+    let chain = Chain::start_with(&["--hardfork", "berlin"]);
+    assert_eq!(send_and_decode(&chain), 0);
+}
+
+#[test]
+fn a_transfer_is_reported_after_the_confirmations_asked_for() {
+    let chain = Chain::start();
+    chain.fund("alice", "1BTT");
+    let mut send = chain.env.spawn(
+        "btt-wallet send",
+        chain.command(&[
+            "--confirmations",
+            "2",
+            "send",
+            "bob",
+            "1000",
+            "--from",
+            "alice",
+        ]),
+    );
+    // Mined at once (anvil automines), but not reported before two blocks on top.
+    let deadline = std::time::Instant::now() + support::COMMAND_TIMEOUT;
+    while chain.anvil.balance(BOB_EVM) == 0 {
+        assert!(std::time::Instant::now() < deadline, "never mined");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mined_at = quantity(&chain.rpc("eth_blockNumber", json!([])));
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    assert!(send.try_wait().is_none(), "{}", send.diagnostics());
+    chain.rpc("evm_mine", json!([]));
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    assert!(send.try_wait().is_none(), "{}", send.diagnostics());
+    chain.rpc("evm_mine", json!([]));
+    let run = Run::finish(&mut send, support::COMMAND_TIMEOUT);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(run.one()["sequence"].as_u64().unwrap() as u128, mined_at);
 }
 
 fn hex_of(text: &str) -> String {

@@ -40,6 +40,11 @@ impl Anvil {
     /// Starts anvil with `--chain-id 199` on a loopback port it picks, and
     /// waits until it answers.
     pub fn start(env: &TestEnv) -> Anvil {
+        Anvil::start_with(env, &[])
+    }
+
+    /// [`Anvil::start`] with `extra` flags (`--hardfork berlin`: no base fee).
+    pub fn start_with(env: &TestEnv, extra: &[&str]) -> Anvil {
         let binary = Self::binary();
         assert!(
             binary.exists(),
@@ -55,6 +60,7 @@ impl Anvil {
             "--chain-id",
             &BTTC_CHAIN_ID.to_string(),
         ]);
+        command.args(extra);
         let mut child = env.spawn("anvil", command);
         let line = child.read_line_until(START, |line| line.starts_with("Listening on "));
         let addr = line.trim_start_matches("Listening on ").trim().to_string();

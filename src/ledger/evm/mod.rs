@@ -498,10 +498,10 @@ fn whole_blocks(records: Vec<TransferRecord>, limit: usize) -> Vec<TransferRecor
 fn node_error(url: &str, error: RpcError<TransportErrorKind>) -> LedgerError {
     match error.as_error_resp() {
         Some(payload) => {
-            let message = payload.message.to_string();
+            let message = one_line(&payload.message);
             LedgerError::Remote {
                 kind: refusal_kind(&message),
-                message: format!("the EVM node refused: {message}"),
+                message,
             }
         }
         None => unreachable(url, &error),
@@ -521,10 +521,24 @@ fn refusal_kind(message: &str) -> ErrorKind {
     }
 }
 
+/// The most of a node's message an error repeats.
+const MESSAGE_CHARS: usize = 300;
+
+/// A node's text as one printable line: control characters (newlines,
+/// terminal escapes) become spaces, runs of spaces one, and it is cut short.
+fn one_line(text: &str) -> String {
+    let printable: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let words: Vec<&str> = printable.split_whitespace().collect();
+    words.join(" ").chars().take(MESSAGE_CHARS).collect()
+}
+
 fn unreachable(url: &str, error: &dyn std::fmt::Display) -> LedgerError {
     LedgerError::Unreachable {
         url: url.to_string(),
-        message: error.to_string(),
+        message: one_line(&error.to_string()),
     }
 }
 
@@ -639,6 +653,16 @@ impl Ledger for EvmClient {
             .from(faucet)
             .to(alloy::primitives::Address::from(to.evm_bytes()))
             .value(U256::from(amount.base_units));
+        // The node would price it by its own rules, EIP-1559 even where the chain has none.
+        let request = match self.fee_plan().await? {
+            FeePlan::Eip1559 {
+                max_fee,
+                priority_fee,
+            } => request
+                .max_fee_per_gas(max_fee)
+                .max_priority_fee_per_gas(priority_fee),
+            FeePlan::Legacy { gas_price } => request.gas_price(gas_price),
+        };
         let pending = self
             .provider
             .send_transaction(request)
@@ -787,6 +811,12 @@ mod tests {
         assert_eq!(sequences(whole_blocks(records.clone(), 2)), [1, 2, 2, 2]);
         assert_eq!(sequences(whole_blocks(records.clone(), 1)), [1]);
         assert_eq!(sequences(whole_blocks(records, 10)), [1, 2, 2, 2, 3]);
+    }
+
+    #[test]
+    fn node_messages_become_one_printable_line() {
+        assert_eq!(one_line("a\n\nb\u{1b}[31m c\r\n"), "a b [31m c");
+        assert_eq!(one_line(&"x".repeat(1000)).len(), MESSAGE_CHARS);
     }
 
     #[test]
