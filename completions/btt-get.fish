@@ -25,7 +25,9 @@ complete -c btt-get -l budget -d 'The most to pay in this run, e.g. 20BTT' -r
 complete -c btt-get -l deadline -d 'Auto-bid to finish within this long of the start, e.g. 30m: re-bid every rechoke from progress, never past --budget (needs --wallet and --budget; --bid is the first bid)' -r
 complete -c btt-get -l wallet -d 'The wallet that pays' -r
 complete -c btt-get -l channel-timeout -d 'How long a channel\'s deposit stays locked if a seller never closes it' -r
-complete -c btt-get -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-get -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-get -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-get -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-get -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-get -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-get -l metadata-only -d 'Only fetch a magnet link\'s metadata and write it as a .torrent file (to -o, or NAME.torrent in it when it is a directory)'

@@ -137,7 +137,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__deliver)
-            opts="-q -v -h --wallet --ledger --dev --password-file --unsafe-password --json --quiet --verbose --help"
+            opts="-q -v -h --wallet --ledger --confirmations --gas-limit --dev --password-file --unsafe-password --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -148,6 +148,14 @@ _btt__seed() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -167,7 +175,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__earnings)
-            opts="-q -v -h --wallet --ledger --dev --json --quiet --verbose --help"
+            opts="-q -v -h --wallet --ledger --confirmations --gas-limit --dev --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -178,6 +186,14 @@ _btt__seed() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -329,7 +345,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__run)
-            opts="-q -v -h --data --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --ask --wallet --slots --credit --free-share --redeem-every --ledger --dev --password-file --unsafe-password --sell --deliver-every --json --quiet --verbose --help"
+            opts="-q -v -h --data --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --ask --wallet --slots --credit --free-share --redeem-every --ledger --confirmations --gas-limit --dev --password-file --unsafe-password --sell --deliver-every --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -423,6 +439,14 @@ _btt__seed() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -447,7 +471,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__sell)
-            opts="-o -a -q -v -h --price --wallet --output --expiry --announce --web-seed --piece-length --private --hybrid --v2 --force --ledger --dev --password-file --unsafe-password --json --quiet --verbose --help"
+            opts="-o -a -q -v -h --price --wallet --output --expiry --announce --web-seed --piece-length --private --hybrid --v2 --force --ledger --confirmations --gas-limit --dev --password-file --unsafe-password --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -490,6 +514,14 @@ _btt__seed() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -92,7 +92,9 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l slots -d 'Regu
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l credit -d 'What a payer may be served beyond what it has paid, e.g. 16MiB' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l free-share -d 'The percentage of the upload limit free peers keep while paid slots send' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l redeem-every -d 'How often accepted vouchers are redeemed on the ledger while trading (and always at exit)' -r
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l sell -d 'Deliver the content key of this listing (of btt-seed sell; repeatable) to every buyer who paid for it (needs --wallet)' -r -F
@@ -107,7 +109,9 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s q -l quiet -d 
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l wallet -d 'The wallet (or address) that was paid' -r
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -120,7 +124,9 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l expiry -d 'Ho
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -s a -l announce -d 'Tracker announce URL; repeat for more tiers, or comma-separate URLs of one tier' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l web-seed -d 'Web seed URL (BEP 19): an http(s) server holding the files; repeat for more' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l piece-length -d 'Piece length, e.g. 256KiB [default: chosen from the total size]' -r
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l private -d 'Mark the torrent private (no DHT, no peer exchange)'
@@ -133,7 +139,9 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -s q -l quiet -d
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -s h -l help -d 'Print help'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l wallet -d 'The wallet that sold (it is paid, and signs each delivery)' -r
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'

@@ -95,7 +95,7 @@ _btt__tip() {
 
     case "${cmd}" in
         btt__tip)
-            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --dev --from --memo --id --max-tip --budget --journal --help --version watch fund buy purchases help"
+            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --from --memo --id --max-tip --budget --journal --help --version watch fund buy purchases help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -110,6 +110,14 @@ _btt__tip() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -145,7 +153,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__buy)
-            opts="-o -q -v -h --from --output --torrent --deadline --status --journal --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --up-limit --down-limit --stall-timeout --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-o -q -v -h --from --output --torrent --deadline --status --journal --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --up-limit --down-limit --stall-timeout --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -231,6 +239,14 @@ _btt__tip() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -239,7 +255,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help create pledge status settle help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help create pledge status settle help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -257,6 +273,14 @@ _btt__tip() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -265,7 +289,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__create)
-            opts="-q -v -h --title --goal --deadline --beneficiary --from --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --title --goal --deadline --beneficiary --from --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -300,6 +324,14 @@ _btt__tip() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -395,7 +427,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__pledge)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -417,6 +449,14 @@ _btt__tip() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -425,7 +465,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__settle)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -440,6 +480,14 @@ _btt__tip() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -451,7 +499,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__status)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -466,6 +514,14 @@ _btt__tip() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -617,7 +673,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__purchases)
-            opts="-q -v -h --from --journal --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --from --journal --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -643,6 +699,14 @@ _btt__tip() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -651,7 +715,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__watch)
-            opts="-q -v -h --since --interval --no-follow --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --since --interval --no-follow --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -674,6 +738,14 @@ _btt__tip() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

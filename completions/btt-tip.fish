@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_btt_tip_global_optspecs
-    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= dev from= memo= id= max-tip= budget= journal= h/help V/version
+    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= confirmations= gas-limit= dev from= memo= id= max-tip= budget= journal= h/help V/version
 end
 
 function __fish_btt_tip_needs_command
@@ -26,7 +26,9 @@ end
 
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-tip -n "__fish_btt_tip_needs_command" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l from -d 'Wallet that pays' -r
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l memo -d 'Memo stored in the transaction (raw_data.data)' -r
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l id -d 'Client id: a tip with an id is paid at most once, however often it is run' -r
@@ -48,7 +50,9 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l since -d 'Star
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l interval -d 'How often to ask the ledger for new transfers' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l no-follow -d 'Print the transfers so far and exit instead of following'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -57,7 +61,9 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l dev -d 'Open t
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -s h -l help -d 'Print help'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -75,7 +81,9 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l from -d 'Wallet that signs as the creator (default: the beneficiary\'s wallet)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -84,7 +92,9 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l from -d 'Wallet that pledges' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -92,7 +102,9 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -s h -l help -d 'Print help'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -100,7 +112,9 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -133,7 +147,9 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l down-limit -d 'D
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l stall-timeout -d 'Give up the download (exit 4; the purchase stands, rerun to continue) when no data arrives for this long' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l status -d 'Only say where this listing\'s purchase stands (refunding it when the deadline passed undelivered)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l no-tracker -d 'Do not announce to the torrent\'s trackers'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l dht -d 'Find and announce peers through the DHT (the default; never for private torrents)'
@@ -147,7 +163,9 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l from -d 'W
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l journal -d 'The purchase journal (default: DATA/purchases.sqlite)' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -s v -l verbose -d 'Print debugging detail on stderr'

@@ -152,7 +152,7 @@ _btt__wallet() {
 
     case "${cmd}" in
         btt__wallet)
-            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help --version new import list address sign verify send balance faucet broadcast history tx node channel voucher help"
+            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help --version new import list address sign verify send balance faucet broadcast history tx node channel voucher help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -170,6 +170,14 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -178,7 +186,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__address)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -193,6 +201,14 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -204,7 +220,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__balance)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -219,6 +235,14 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -230,7 +254,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__broadcast)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -245,6 +269,14 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -256,7 +288,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__channel)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help open close refund help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help open close refund help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -274,6 +306,14 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -282,7 +322,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__channel__subcmd__close)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -301,6 +341,14 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -382,7 +430,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__channel__subcmd__open)
-            opts="-q -v -h --from --timeout --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --from --timeout --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -408,6 +456,14 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -416,7 +472,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__channel__subcmd__refund)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -438,6 +494,14 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -446,7 +510,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__faucet)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -461,6 +525,14 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -752,7 +824,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__history)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -770,6 +842,14 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -778,7 +858,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__import)
-            opts="-q -v -h --name --mnemonic-file --private-key-file --keystore-file --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --name --mnemonic-file --private-key-file --keystore-file --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -812,6 +892,14 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -820,7 +908,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__list)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -838,6 +926,14 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -846,7 +942,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__new)
-            opts="-q -v -h --name --show-mnemonic --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --name --show-mnemonic --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -868,6 +964,14 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -876,7 +980,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__node)
-            opts="-q -v -h --listen --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --listen --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -898,6 +1002,14 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -906,7 +1018,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__send)
-            opts="-q -v -h --from --memo --trc20 --fee-limit --sign-only --ref-block-bytes --ref-block-hash --timestamp --expiration --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --from --memo --trc20 --fee-limit --sign-only --ref-block-bytes --ref-block-hash --timestamp --expiration --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -952,6 +1064,14 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -960,7 +1080,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__sign)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -979,6 +1099,14 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -990,7 +1118,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__tx)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1005,6 +1133,14 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1016,7 +1152,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__verify)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1034,6 +1170,14 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1042,7 +1186,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__voucher)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --dev --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1061,6 +1205,14 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

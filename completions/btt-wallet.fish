@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_btt_wallet_global_optspecs
-    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= dev h/help V/version
+    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= confirmations= gas-limit= dev h/help V/version
 end
 
 function __fish_btt_wallet_needs_command
@@ -26,7 +26,9 @@ end
 
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -36,7 +38,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -s V -l version -d '
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "new" -d 'Create a wallet from a new 24-word mnemonic'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "import" -d 'Store an existing mnemonic or private key as a wallet'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "list" -d 'List wallets and their addresses'
-complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "address" -d 'Print the address of a wallet'
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "address" -d 'Print the TRON address and the EVM (0x, EIP-55) address of a wallet'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "sign" -d 'Sign a message (TRON signMessageV2)'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "verify" -d 'Check that ADDRESS signed MESSAGE (exit 0 if so, 1 if not)'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "send" -d 'Build, sign and send a transfer of BTT or TRX (or only print it with --sign-only)'
@@ -52,7 +54,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "help" -d 'Pri
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l name -d 'Name of the wallet (letters, digits, \'_\' and \'-\')' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l show-mnemonic -d 'Print the mnemonic on stdout (otherwise it is shown on stderr only when that is a terminal)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -65,7 +69,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l private
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l keystore-file -d 'A Web3 v3 keystore made by another wallet; it is opened with the password' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -73,7 +79,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l dev -d 
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -81,7 +89,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l dev -d 'O
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -90,7 +100,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -s h -l h
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l from -d 'Wallet that signs' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -98,7 +110,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l dev -d 'O
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -113,7 +127,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l timestamp
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l expiration -d 'Expiry time in milliseconds since the epoch (default: 60 s after the timestamp)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l trc20 -d 'Send the TRC-20 BTT (18 decimals) instead of the TRC-10 BTT'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l sign-only -d 'Print the signed transaction instead of sending it; it names the ledger\'s latest block, or the one the --ref-block flags give'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -123,7 +139,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l dev -d 'O
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -131,7 +149,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l dev -d
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -139,7 +159,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l dev -d 
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -147,7 +169,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l dev 
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -155,7 +179,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l dev -d
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -164,7 +190,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -s h -l help -
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l listen -d 'Address to listen on' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -172,7 +200,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l dev -d 'O
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -186,7 +216,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l timeout -d 'How long until the payer may take the funds back (e.g. 24h)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -195,7 +227,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l from -d 'Payee wallet (default: the wallet whose address the vouchers name)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -204,7 +238,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l from -d 'Wallet that paid' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -217,7 +253,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l from -d 'Wallet that paid into the channel' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l ledger -d 'Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -226,7 +264,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -s h -l h
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history tx node channel voucher help" -f -a "new" -d 'Create a wallet from a new 24-word mnemonic'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history tx node channel voucher help" -f -a "import" -d 'Store an existing mnemonic or private key as a wallet'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history tx node channel voucher help" -f -a "list" -d 'List wallets and their addresses'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history tx node channel voucher help" -f -a "address" -d 'Print the address of a wallet'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history tx node channel voucher help" -f -a "address" -d 'Print the TRON address and the EVM (0x, EIP-55) address of a wallet'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history tx node channel voucher help" -f -a "sign" -d 'Sign a message (TRON signMessageV2)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history tx node channel voucher help" -f -a "verify" -d 'Check that ADDRESS signed MESSAGE (exit 0 if so, 1 if not)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history tx node channel voucher help" -f -a "send" -d 'Build, sign and send a transfer of BTT or TRX (or only print it with --sign-only)'

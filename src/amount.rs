@@ -1,6 +1,10 @@
 //! Token amounts as exact integers of base units. `2.5BTT`, `0.1TRX` and bare
 //! base-unit integers are parsed without floats; more decimals than the token
-//! has, zero, negative and overflowing amounts are errors.
+//! has, zero, negative and overflowing amounts are errors. BTT has 6 decimals
+//! as the TRC-10 token and 18 as the TRC-20 token and on BitTorrent Chain, so
+//! `BTT` means the BTT of the ledger in use: the caller passes that token as
+//! the default (`1.000000000000000001BTT` is exact on an 18-decimal ledger and
+//! refused on a 6-decimal one).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -16,6 +20,9 @@ pub enum Token {
     Btt,
     /// The TRC-20 BTT (contract `TAFjULxiVgT4qWk6UZwjqwZXTSaGaqnVp4`), 18 decimals.
     BttTrc20,
+    /// BTT on BitTorrent Chain (BTTC, an EVM chain), its native coin: 18 decimals
+    /// (base unit: wei). Never a TRON contract's amount.
+    Bttc,
 }
 
 impl Token {
@@ -23,7 +30,7 @@ impl Token {
     pub fn decimals(self) -> u32 {
         match self {
             Token::Trx | Token::Btt => 6,
-            Token::BttTrc20 => 18,
+            Token::BttTrc20 | Token::Bttc => 18,
         }
     }
 
@@ -31,7 +38,7 @@ impl Token {
     pub fn symbol(self) -> &'static str {
         match self {
             Token::Trx => "TRX",
-            Token::Btt | Token::BttTrc20 => "BTT",
+            Token::Btt | Token::BttTrc20 | Token::Bttc => "BTT",
         }
     }
 }
@@ -75,6 +82,7 @@ pub enum AmountError {
 impl Amount {
     /// Parses `2.5BTT`, `2.5 TRX` or a bare integer of base units of `default`.
     /// A `BTT` suffix means `default` when that is a BTT token, else TRC-10 BTT.
+    /// On BTTC (`default` [`Token::Bttc`]) `TRX` is refused: there is none.
     pub fn parse(input: &str, default: Token) -> Result<Amount, AmountError> {
         let text = input.trim();
         let malformed = || AmountError::Malformed {
@@ -92,9 +100,15 @@ impl Amount {
         let unit = unit.trim();
         let token = match unit.to_ascii_uppercase().as_str() {
             "" => None,
+            "TRX" if default == Token::Bttc => {
+                return Err(AmountError::UnknownUnit {
+                    input: input.to_string(),
+                    unit: unit.to_string(),
+                })
+            }
             "TRX" => Some(Token::Trx),
-            "BTT" if default == Token::BttTrc20 => Some(Token::BttTrc20),
-            "BTT" => Some(Token::Btt),
+            "BTT" if default == Token::Trx => Some(Token::Btt),
+            "BTT" => Some(default),
             _ => {
                 return Err(AmountError::UnknownUnit {
                     input: input.to_string(),
@@ -255,6 +269,41 @@ mod tests {
     }
 
     #[test]
+    fn eighteen_decimals_are_exact_on_bttc() {
+        fn parse18(text: &str) -> Result<Amount, AmountError> {
+            Amount::parse(text, Token::Bttc)
+        }
+        let one_wei_over = parse18("1.000000000000000001BTT").unwrap();
+        assert_eq!(one_wei_over.token, Token::Bttc);
+        assert_eq!(one_wei_over.base_units, 1_000_000_000_000_000_001);
+        assert_eq!(
+            format_units(one_wei_over.base_units, Token::Bttc),
+            "1.000000000000000001"
+        );
+        assert_eq!(parse18("0.000000000000000001BTT").unwrap().base_units, 1);
+        assert_eq!(parse18("21000").unwrap().base_units, 21_000);
+        assert!(matches!(
+            parse18("1.0000000000000000001BTT"),
+            Err(AmountError::TooManyDecimals { decimals: 18, .. })
+        ));
+        assert!(matches!(
+            parse18("1TRX"),
+            Err(AmountError::UnknownUnit { .. })
+        ));
+        assert!(matches!(
+            parse("1.000000000000000001BTT"),
+            Err(AmountError::TooManyDecimals { decimals: 6, .. })
+        ));
+        // The largest u128 amount of whole BTT, and one more, on 18 decimals.
+        let most = u128::MAX / 10u128.pow(18);
+        assert!(parse18(&format!("{most}BTT")).is_ok());
+        assert!(matches!(
+            parse18(&format!("{}BTT", most + 1)),
+            Err(AmountError::Overflow { .. })
+        ));
+    }
+
+    #[test]
     fn display_trims_zeros() {
         assert_eq!(parse("2.50BTT").unwrap().to_string(), "2.5 BTT");
         assert_eq!(parse("3TRX").unwrap().to_string(), "3 TRX");
@@ -265,6 +314,12 @@ mod tests {
         fn format_then_parse_round_trips(units in 1u128..u64::MAX as u128) {
             let text = format!("{}BTT", format_units(units, Token::Btt));
             prop_assert_eq!(parse(&text).unwrap().base_units, units);
+        }
+
+        #[test]
+        fn eighteen_decimals_round_trip(units in 1u128..=u128::MAX) {
+            let text = format!("{}BTT", format_units(units, Token::Bttc));
+            prop_assert_eq!(Amount::parse(&text, Token::Bttc).unwrap().base_units, units);
         }
     }
 }

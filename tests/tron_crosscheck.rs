@@ -87,6 +87,7 @@ fn request(key_hex: &str, mnemonics: &[String]) -> Value {
                 Token::Trx => "trx",
                 Token::Btt => "trc10",
                 Token::BttTrc20 => "trc20",
+                Token::Bttc => unreachable!("the cases are TRON tokens"),
             };
             json!({
                 "kind": kind,

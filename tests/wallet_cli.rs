@@ -108,6 +108,7 @@ struct AddressLine {
     kind: String,
     name: String,
     address: String,
+    evm_address: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -287,6 +288,11 @@ fn an_existing_name_is_never_overwritten() {
     assert!(error_of(&run).message.contains("already exists"));
     let address: AddressLine = wallet.run(&["address", "carol"]).one_as();
     assert_eq!(address.address, KEY_ADDRESS);
+    // The same key's EVM address, as eth-account 0.14 derives it.
+    assert_eq!(
+        address.evm_address,
+        "0x928C9af0651632157ef27A2cf17Ca72c575a4d21"
+    );
 }
 
 #[test]

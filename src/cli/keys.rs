@@ -122,24 +122,32 @@ impl Keys {
         self.unlock(&entry.name)
     }
 
-    /// An account given as an address (`T...` or hex) or as a wallet's name.
+    /// An account given as an address (`T...`, `41...` hex or `0x...`) or as
+    /// a wallet's name.
     pub fn account(&self, text: &str) -> anyhow::Result<Address> {
-        if let Ok(address) = text.parse::<Address>() {
-            return Ok(address);
+        match text.parse::<Address>() {
+            Ok(address) => Ok(address),
+            // Shaped like an address: say what is wrong with it (a typo in a
+            // checksum), rather than that no wallet has that name.
+            Err(error) if looks_like_address(text.trim()) => {
+                Err(with_status(ExitStatus::BadInput, error))
+            }
+            Err(_) => self.wallet_address(&wallet_name(text)?),
         }
-        self.wallet_address(&wallet_name(text)?)
     }
+}
+
+/// True for text of an address's shape: `0x...`, 34 characters from `T`,
+/// or 42 hex digits.
+fn looks_like_address(text: &str) -> bool {
+    text.starts_with("0x")
+        || (text.len() == 34 && text.starts_with('T'))
+        || (text.len() == 42 && text.bytes().all(|byte| byte.is_ascii_hexdigit()))
 }
 
 /// A wallet name, or a bad-input error.
 pub fn wallet_name(text: &str) -> anyhow::Result<WalletName> {
     text.parse().map_err(store_error)
-}
-
-/// An address, or a bad-input error.
-pub fn parse_address(text: &str) -> anyhow::Result<Address> {
-    text.parse::<Address>()
-        .map_err(|error| with_status(ExitStatus::BadInput, error))
 }
 
 /// The exit status of a keystore directory error.

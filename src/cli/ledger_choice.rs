@@ -1,8 +1,9 @@
 //! Which ledger a command talks to, shared by `btt-wallet` and `btt-tip`:
 //! `--ledger` / `BTT_LEDGER` names `local` (the embedded SQLite ledger at
-//! `DATA/ledger.sqlite`, the default), a btt node URL, `tron-mainnet` /
-//! `tron-nile` (TronGrid), or `tron+http://...` (any TRON full node's HTTP
-//! API). A command that needs only payments holds the chosen backend as an
+//! `DATA/ledger.sqlite`, the default), `bttc` / `bttc-donau` (BitTorrent
+//! Chain and its testnet, EVM), an `http(s)://` URL (an EVM node when it
+//! answers `eth_chainId`, else a btt node), `tron-mainnet` / `tron-nile`
+//! (TronGrid), or `tron+http://...` (any TRON full node's HTTP API). A command that needs only payments holds the chosen backend as an
 //! `Arc<dyn PaymentLedger>` ([`LedgerArgs::payment_ledger`]); one that needs
 //! the rest of the ledger (transfers, history, the faucet, campaigns) is
 //! written once as a [`LedgerTask`], generic over [`Ledger`], and
@@ -15,20 +16,31 @@
 
 use super::exit::{with_status, ExitStatus};
 use crate::config::Dirs;
+use crate::ledger::evm::{chain, fees, EvmClient, EvmOptions};
 use crate::ledger::node::client::NodeClient;
 use crate::ledger::tron_client::{TronClient, MAINNET_URL, NILE_URL};
 use crate::ledger::{ErrorKind, Ledger, LedgerError, LocalLedger, OpenOptions};
 use crate::payment::{PaymentError, PaymentLedger};
 use clap::Args;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// How long the question "is this URL an EVM node?" may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Which ledger the commands use.
 #[derive(Debug, Clone, Args)]
 pub struct LedgerArgs {
-    /// Ledger: local (embedded, the default), a btt node URL, tron-mainnet, tron-nile, or tron+URL of a TRON full node
+    /// Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node
     #[arg(long, global = true, env = "BTT_LEDGER", value_name = "LEDGER")]
     pub ledger: Option<String>,
+    /// On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)
+    #[arg(long, global = true, env = "BTT_CONFIRMATIONS", value_name = "N")]
+    pub confirmations: Option<u64>,
+    /// On an EVM ledger: the most gas one transaction may use
+    #[arg(long, global = true, env = "BTT_GAS_LIMIT", value_name = "GAS", default_value_t = fees::DEFAULT_GAS_CAP)]
+    pub gas_limit: u64,
     /// Open the embedded ledger as a development ledger (the faucet mints)
     #[arg(
         long,
@@ -37,12 +49,48 @@ pub struct LedgerArgs {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub dev: bool,
+    /// The choice once made (a URL is probed once).
+    #[arg(skip)]
+    resolved: OnceLock<LedgerChoice>,
 }
 
 impl LedgerArgs {
-    /// The ledger these flags name.
+    /// The ledger these flags name; an `http(s)://` URL is asked once
+    /// whether it is an EVM node.
     pub fn choice(&self) -> anyhow::Result<LedgerChoice> {
-        LedgerChoice::parse(self.ledger.as_deref())
+        if let Some(choice) = self.resolved.get() {
+            return Ok(choice.clone());
+        }
+        let choice = match LedgerChoice::parse(self.ledger.as_deref())? {
+            LedgerChoice::Node(url) if probe_evm(&url) => LedgerChoice::Evm {
+                url,
+                chain_id: None,
+            },
+            choice => choice,
+        };
+        Ok(self.resolved.get_or_init(|| choice).clone())
+    }
+
+    /// The token `BTT` means on the chosen ledger (18-decimal BTT on an EVM chain).
+    pub fn native_token(&self) -> anyhow::Result<crate::amount::Token> {
+        Ok(match self.choice()? {
+            LedgerChoice::Evm { .. } => crate::amount::Token::Bttc,
+            _ => crate::amount::Token::Btt,
+        })
+    }
+
+    /// The EVM client of `url` with these flags.
+    fn evm(&self, url: &str, chain_id: Option<u64>) -> anyhow::Result<EvmClient> {
+        let options = EvmOptions {
+            url: url.to_string(),
+            expected_chain_id: chain_id,
+            confirmations: self
+                .confirmations
+                .unwrap_or_else(|| chain::default_confirmations(url)),
+            gas_cap: self.gas_limit,
+            lock_directory: Some(Dirs::from_env().runtime),
+        };
+        EvmClient::new(options).map_err(ledger_error)
     }
 
     /// The ledger these flags name, as the object-safe payment interface.
@@ -51,6 +99,7 @@ impl LedgerArgs {
             LedgerChoice::Local => Arc::new(self.open_local()?),
             LedgerChoice::Node(url) => Arc::new(NodeClient::new(&url).map_err(ledger_error)?),
             LedgerChoice::Tron(url) => Arc::new(TronClient::new(&url).map_err(ledger_error)?),
+            LedgerChoice::Evm { url, chain_id } => Arc::new(self.evm(&url, chain_id)?),
         })
     }
 
@@ -73,13 +122,23 @@ pub enum LedgerChoice {
     Node(String),
     /// A TRON full node's HTTP API (TronGrid for the named networks).
     Tron(String),
+    /// An EVM node's JSON-RPC, and the chain id a named chain must have.
+    Evm { url: String, chain_id: Option<u64> },
 }
 
 impl LedgerChoice {
-    /// Parses `local`, an `http(s)://` URL (a btt node), `tron-mainnet`,
-    /// `tron-nile`, or `tron+http(s)://` (any TRON full node).
+    /// Parses `local`, `bttc`, `bttc-donau`, an `http(s)://` URL (a btt
+    /// node until [`LedgerArgs::choice`] finds it is an EVM node),
+    /// `tron-mainnet`, `tron-nile`, or `tron+http(s)://` (any TRON full node).
     pub fn parse(text: Option<&str>) -> anyhow::Result<LedgerChoice> {
-        match text.map(str::trim) {
+        let text = text.map(str::trim);
+        if let Some(named) = text.and_then(chain::named) {
+            return Ok(LedgerChoice::Evm {
+                url: named.url.to_string(),
+                chain_id: Some(named.chain_id),
+            });
+        }
+        match text {
             None | Some("" | "local") => Ok(LedgerChoice::Local),
             Some("tron-mainnet") => Ok(LedgerChoice::Tron(MAINNET_URL.to_string())),
             Some("tron-nile") => Ok(LedgerChoice::Tron(NILE_URL.to_string())),
@@ -92,7 +151,7 @@ impl LedgerChoice {
             Some(other) => Err(with_status(
                 ExitStatus::BadInput,
                 anyhow::anyhow!(
-                    "ledger {other:?} is not local, an http(s):// URL, tron-mainnet or tron-nile"
+                    "ledger {other:?} is not local, bttc, bttc-donau, an http(s):// URL, tron-mainnet or tron-nile"
                 ),
             )),
         }
@@ -122,7 +181,52 @@ pub fn run_on_ledger<T: LedgerTask>(args: &LedgerArgs, task: T) -> anyhow::Resul
             let tron = TronClient::new(&url).map_err(ledger_error)?;
             runtime.block_on(task.run(&tron))
         }
+        LedgerChoice::Evm { url, chain_id } => {
+            let evm = args.evm(&url, chain_id)?;
+            runtime.block_on(task.run(&evm))
+        }
     }
+}
+
+/// True when `url` answers a JSON-RPC `eth_chainId` with a chain id. Asked on
+/// a thread of its own, so it works inside a runtime and out of one; any
+/// failure means "not an EVM node" (a btt node answers 404), and the node
+/// client reports an unreachable URL as it always has.
+fn probe_evm(url: &str) -> bool {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                runtime.block_on(ask_chain_id(url))
+            })
+            .join()
+            .ok()
+            .flatten()
+            .is_some()
+    })
+}
+
+/// The chain id `url` reports, if it speaks Ethereum JSON-RPC.
+async fn ask_chain_id(url: &str) -> Option<u64> {
+    let body =
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []});
+    let answer: serde_json::Value = reqwest::Client::builder()
+        .timeout(PROBE_TIMEOUT)
+        .build()
+        .ok()?
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()?;
+    let digits = answer.get("result")?.as_str()?.strip_prefix("0x")?;
+    u64::from_str_radix(digits, 16).ok()
 }
 
 /// The exit status a ledger refusal or failure maps to, by its kind (a
@@ -213,6 +317,20 @@ mod tests {
         assert_eq!(
             LedgerChoice::parse(Some("tron-nile")).unwrap(),
             LedgerChoice::Tron(NILE_URL.to_string())
+        );
+        assert_eq!(
+            LedgerChoice::parse(Some("bttc")).unwrap(),
+            LedgerChoice::Evm {
+                url: chain::BTTC_RPC_URL.to_string(),
+                chain_id: Some(199)
+            }
+        );
+        assert_eq!(
+            LedgerChoice::parse(Some("bttc-donau")).unwrap(),
+            LedgerChoice::Evm {
+                url: chain::DONAU_RPC_URL.to_string(),
+                chain_id: Some(1029)
+            }
         );
         assert_eq!(
             LedgerChoice::parse(Some("tron+http://127.0.0.1:8090")).unwrap(),

@@ -120,8 +120,8 @@ pub fn run(cli: TipCli, output: &Output) -> anyhow::Result<ExitStatus> {
 }
 
 /// Parses a BTT amount given to `flag`, or a bad-input error naming it.
-fn parse_btt(flag: &str, text: &str) -> anyhow::Result<u128> {
-    match parse_tip_amount(text) {
+fn parse_btt(flag: &str, text: &str, token: crate::amount::Token) -> anyhow::Result<u128> {
+    match parse_tip_amount(text, token) {
         Ok(amount) => Ok(amount.base_units),
         Err(TipAmountError::Parse(error)) => Err(with_status(
             ExitStatus::BadInput,

@@ -15,7 +15,7 @@ pub use ledger_commands::{
 };
 
 use super::exit::{with_status, ExitStatus};
-use super::keys::{parse_address, password_error, store_error, wallet_name, Keys};
+use super::keys::{password_error, store_error, wallet_name, Keys};
 use super::GlobalArgs;
 use crate::amount::{Amount, Token};
 use crate::output::{Output, Record};
@@ -68,7 +68,7 @@ pub enum WalletCommand {
     Import(ImportArgs),
     /// List wallets and their addresses
     List,
-    /// Print the address of a wallet
+    /// Print the TRON address and the EVM (0x, EIP-55) address of a wallet
     Address(AddressArgs),
     /// Sign a message (TRON signMessageV2)
     Sign(SignArgs),
@@ -161,7 +161,7 @@ pub struct VerifyArgs {
 /// `send`.
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    /// Recipient address (T... or 41... hex)
+    /// Recipient: an address (T..., 41... hex or 0x...) or a wallet name
     pub to: String,
     /// Amount: 2.5BTT, 0.1TRX, or base units of BTT
     pub amount: String,
@@ -349,7 +349,11 @@ impl Session<'_> {
     fn address(&self, args: AddressArgs) -> anyhow::Result<ExitStatus> {
         let name = wallet_name(&args.name)?;
         let address = self.keys.wallet_address(&name)?;
-        self.output.record(&AddressRecord { name, address })?;
+        self.output.record(&AddressRecord {
+            name,
+            address,
+            evm_address: address.to_evm(),
+        })?;
         Ok(ExitStatus::Success)
     }
 
@@ -366,7 +370,7 @@ impl Session<'_> {
     }
 
     fn verify(&self, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
-        let address = parse_address(&args.address)?;
+        let address = self.keys.account(&args.address)?;
         let digits = args.signature.trim();
         let digits = digits.strip_prefix("0x").unwrap_or(digits);
         let signature = hex::decode(digits).map_err(|_| {
@@ -391,7 +395,7 @@ impl Session<'_> {
     }
 
     fn send(&self, args: SendArgs) -> anyhow::Result<ExitStatus> {
-        let to = parse_address(&args.to)?;
+        let to = self.keys.account(&args.to)?;
         let amount = Amount::parse(&args.amount, args.default_token())
             .map_err(|error| with_status(ExitStatus::BadInput, error))?;
         let reference = BlockReference::from_hex(
@@ -543,15 +547,17 @@ impl Record for WalletListEntry {
 pub struct AddressRecord {
     /// The wallet's name.
     pub name: WalletName,
-    /// Its address.
+    /// Its TRON address.
     pub address: Address,
+    /// The same key's EVM address (EIP-55), for BTTC and other EVM ledgers.
+    pub evm_address: String,
 }
 
 impl Record for AddressRecord {
     const TYPE: &'static str = "address";
 
     fn human(&self) -> Option<String> {
-        Some(self.address.to_string())
+        Some(format!("{}\n{}", self.address, self.evm_address))
     }
 }
 

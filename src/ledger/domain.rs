@@ -68,6 +68,7 @@ pub fn token_code(token: Token) -> u8 {
         Token::Trx => 1,
         Token::Btt => 2,
         Token::BttTrc20 => 3,
+        Token::Bttc => 4,
     }
 }
 

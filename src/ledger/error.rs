@@ -12,6 +12,27 @@ use thiserror::Error;
 /// Why a ledger operation was refused or failed.
 #[derive(Debug, Error)]
 pub enum LedgerError {
+    /// An EVM transaction would need more gas than the user allows.
+    #[error(
+        "the node estimates {estimate} gas, above the cap of {cap} (raise it with --gas-limit)"
+    )]
+    GasAboveCap { estimate: u64, cap: u64 },
+
+    /// A node's answer that cannot be true (a hostile or broken node).
+    #[error("the {backend} node gave an unusable answer: {message}")]
+    BadAnswer {
+        backend: &'static str,
+        message: String,
+    },
+
+    /// The node at a URL is another chain than the one named.
+    #[error("{url} is chain {got}, not chain {expected}")]
+    WrongChain {
+        url: String,
+        expected: u64,
+        got: u64,
+    },
+
     /// The backend cannot do this (e.g. channels on TRON).
     #[error("the {backend} ledger does not support {operation}")]
     Unsupported {
@@ -236,6 +257,8 @@ impl LedgerError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             LedgerError::Unsupported { .. } => ErrorKind::Unsupported,
+            LedgerError::GasAboveCap { .. } | LedgerError::WrongChain { .. } => ErrorKind::Refused,
+            LedgerError::BadAnswer { .. } => ErrorKind::Unreachable,
             LedgerError::BadTransaction { .. } => ErrorKind::BadTransaction,
             LedgerError::TimestampInFuture { .. } => ErrorKind::TimestampInFuture,
             LedgerError::ExpirationTooFar { .. } => ErrorKind::ExpirationTooFar,

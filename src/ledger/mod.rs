@@ -3,10 +3,14 @@
 //!
 //! # Backends and the shape of the trait
 //!
-//! Three backends: `local` (an embedded SQLite file, [`local::LocalLedger`]),
-//! `node` (a btt ledger node, [`node::client::NodeClient`]) and `tron` (a
-//! TRON full node's HTTP API, [`tron_client::TronClient`]); the last two are
-//! HTTP clients. The trait's methods therefore return futures, and
+//! Four backends: `local` (an embedded SQLite file, [`local::LocalLedger`]),
+//! `node` (a btt ledger node, [`node::client::NodeClient`]), `tron` (a
+//! TRON full node's HTTP API, [`tron_client::TronClient`]) and `evm` (an EVM
+//! chain's JSON-RPC, BitTorrent Chain above all, [`evm::EvmClient`]); the
+//! last three are network clients. The first three take transfers as signed
+//! TRON transactions the caller builds ([`Ledger::transfer`]); on an EVM
+//! chain the backend builds and signs the transaction itself, because the
+//! nonce, gas and fees come from the chain ([`Ledger::send`]). The trait's methods therefore return futures, and
 //! are declared as `fn ... -> impl Future<Output = ...> + Send` (return
 //! position `impl Trait` in traits, stable Rust, no `async_trait` boxing):
 //! the SQLite backend runs its blocking work on tokio's blocking pool and an
@@ -37,6 +41,7 @@ pub mod domain;
 pub mod error;
 pub mod error_kind;
 pub mod escrow;
+pub mod evm;
 pub mod id;
 pub mod local;
 pub mod node;
@@ -61,6 +66,7 @@ pub use purchase::{
 
 use crate::amount::{Amount, Token};
 use crate::tron::{Address, BlockReference, SignedTransaction};
+use crate::wallet::PrivateKey;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
@@ -139,6 +145,10 @@ pub struct TransferRecord {
     pub sequence: u64,
     /// When the ledger applied it, by the ledger's clock.
     pub applied_at_ms: i64,
+    /// What the payer paid the chain for it, in base units of the ledger's
+    /// native token (gas on an EVM chain); `None` where there is no fee.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee: Option<u128>,
 }
 
 impl TransferRecord {
@@ -153,6 +163,38 @@ impl TransferRecord {
 pub trait Ledger: Send + Sync {
     /// This ledger's id, fixed at creation.
     fn ledger_id(&self) -> impl Future<Output = Result<LedgerId, LedgerError>> + Send;
+
+    /// The token `BTT` means on this ledger, in which amounts are parsed and
+    /// fees paid: the TRC-10 BTT on btt's ledgers and TRON, native BTT on BTTC.
+    fn native_token(&self) -> Token {
+        Token::Btt
+    }
+
+    /// True when transfers come as signed TRON transactions the caller builds
+    /// ([`Ledger::transfer`]); false when the backend builds them ([`Ledger::send`]).
+    fn takes_tron_transactions(&self) -> bool {
+        true
+    }
+
+    /// Builds, signs with `key` and sends a transfer of `amount` to `to` with
+    /// `memo`, and returns its record once applied; for ledgers that build
+    /// their own transactions. The others refuse it: build a TRON transaction
+    /// and call [`Ledger::transfer`].
+    fn send(
+        &self,
+        key: &PrivateKey,
+        to: Address,
+        amount: Amount,
+        memo: Vec<u8>,
+    ) -> impl Future<Output = Result<TransferRecord, LedgerError>> + Send {
+        let _ = (key, to, amount, memo);
+        async {
+            Err(LedgerError::Unsupported {
+                backend: "TRON-style",
+                operation: "sending without a signed TRON transaction",
+            })
+        }
+    }
 
     /// The sequence number of the latest applied change (0 when none).
     fn head(&self) -> impl Future<Output = Result<u64, LedgerError>> + Send;

@@ -156,6 +156,12 @@ pub fn account_balance(account: &Value, token: Token) -> Result<u128, LedgerErro
                 operation: "TRC-20 balances",
             })
         }
+        Token::Bttc => {
+            return Err(LedgerError::Unsupported {
+                backend: BACKEND,
+                operation: "BTT of BitTorrent Chain",
+            })
+        }
     };
     u128::try_from(units).map_err(|_| LedgerError::Remote {
         kind: ErrorKind::TronError,
@@ -187,6 +193,7 @@ pub fn transaction_record(answer: &Value) -> Result<Option<TransferRecord>, Ledg
         timestamp_ms: unsigned.timestamp(),
         sequence: answer["blockNumber"].as_u64().unwrap_or(0),
         applied_at_ms: unsigned.timestamp(),
+        fee: None,
     }))
 }
 
@@ -263,6 +270,7 @@ impl Ledger for TronClient {
             timestamp_ms: verified.timestamp,
             sequence: 0,
             applied_at_ms: now_ms(),
+            fee: None,
         })
     }
 

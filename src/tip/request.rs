@@ -95,6 +95,7 @@ impl TipRequest {
     /// one (a wallet name, say), or gives `None`.
     pub fn parse_line(
         line: &str,
+        token: Token,
         resolve: impl Fn(&str) -> Option<Address>,
     ) -> Result<TipRequest, RequestError> {
         let value: Value =
@@ -120,7 +121,7 @@ impl TipRequest {
             .ok_or_else(|| RequestError::UnknownAddress {
                 input: to_text.to_string(),
             })?;
-        let amount = parse_tip_amount(amount_text).map_err(|error| match error {
+        let amount = parse_tip_amount(amount_text, token).map_err(|error| match error {
             TipAmountError::Parse(error) => RequestError::BadAmount(error),
             TipAmountError::NotBtt => RequestError::NotBtt {
                 input: amount_text.to_string(),
@@ -147,10 +148,11 @@ pub enum TipAmountError {
     NotBtt,
 }
 
-/// Parses a tip amount: `5BTT`, `0.25BTT`, or base units of TRC-10 BTT.
-pub fn parse_tip_amount(text: &str) -> Result<Amount, TipAmountError> {
-    let amount = Amount::parse(text, Token::Btt).map_err(TipAmountError::Parse)?;
-    if amount.token != Token::Btt {
+/// Parses a tip amount in `token`, the ledger's BTT: `5BTT`, `0.25BTT`, or
+/// base units (of TRC-10 BTT, or wei on BTTC).
+pub fn parse_tip_amount(text: &str, token: Token) -> Result<Amount, TipAmountError> {
+    let amount = Amount::parse(text, token).map_err(TipAmountError::Parse)?;
+    if amount.token != token {
         return Err(TipAmountError::NotBtt);
     }
     Ok(amount)
@@ -207,7 +209,7 @@ mod tests {
     const ALICE: &str = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY";
 
     fn parse(line: &str) -> Result<TipRequest, RequestError> {
-        TipRequest::parse_line(line, |name| {
+        TipRequest::parse_line(line, Token::Btt, |name| {
             (name == "alice").then(|| ALICE.parse().unwrap())
         })
     }

@@ -91,6 +91,11 @@ impl<'a, L: Ledger> Tipper<'a, L> {
         self.scope.sender
     }
 
+    /// The token tips are paid in: the ledger's BTT.
+    pub fn token(&self) -> crate::amount::Token {
+        self.ledger.native_token()
+    }
+
     /// Settles every id an earlier run left `sending`: paid if the ledger
     /// holds its transaction or takes it now, else `failed`. Stops at the
     /// first fatal error.
@@ -117,6 +122,9 @@ impl<'a, L: Ledger> Tipper<'a, L> {
 
     /// Pays `request`, at most once per id.
     pub async fn pay(&self, request: &TipRequest) -> Result<Payment, TipError> {
+        if !self.ledger.takes_tron_transactions() {
+            return self.send_built(request).await;
+        }
         let intent = Intent {
             recipient: request.to,
             base_units: request.amount.base_units,
@@ -160,6 +168,38 @@ impl<'a, L: Ledger> Tipper<'a, L> {
                 error: std::io::Error::other(error.to_string()),
             })?
             .map_err(TipError::from)
+    }
+
+    /// Pays on a ledger that builds its own transactions (an EVM chain). The
+    /// journal holds TRON transactions only, so a tip with an id, which must
+    /// be journaled before it is sent, is refused there for now.
+    async fn send_built(&self, request: &TipRequest) -> Result<Payment, TipError> {
+        if request.id.is_some() {
+            return Err(TipError::Refused {
+                error: crate::ledger::LedgerError::Unsupported {
+                    backend: "evm",
+                    operation: "tips with an id yet (their journal holds TRON transactions)",
+                },
+            });
+        }
+        let amount = crate::amount::Amount {
+            token: self.token(),
+            base_units: request.amount.base_units,
+        };
+        let memo = request.memo.as_bytes().to_vec();
+        match self.ledger.send(self.key, request.to, amount, memo).await {
+            Ok(record) => Ok(Payment {
+                record,
+                replayed: false,
+            }),
+            Err(error) => match transfer_answer(&error) {
+                TransferAnswer::Uncertain => Err(TipError::Uncertain {
+                    txid: "(not known: the node did not answer)".to_string(),
+                    error,
+                }),
+                _ => Err(TipError::Refused { error }),
+            },
+        }
     }
 
     /// Sends a transaction no journal entry names (a tip without an id).

@@ -157,7 +157,7 @@ async fn pay_line<L: Ledger>(
     line: &str,
     resolve: &impl Fn(&str) -> Option<Address>,
 ) -> Result<Payment, TipError> {
-    let request = TipRequest::parse_line(line, resolve)?;
+    let request = TipRequest::parse_line(line, tipper.token(), resolve)?;
     limits.check(request.amount.base_units, summary.spent)?;
     tipper.pay(&request).await
 }

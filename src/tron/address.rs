@@ -1,5 +1,10 @@
 //! TRON addresses: `0x41 ‖ last 20 bytes of Keccak-256(uncompressed public key
 //! without its 0x04 prefix)`, written as base58check (`T...`) or as 42 hex digits.
+//!
+//! The same 20 bytes are the key's EVM address (BTTC, any EVM chain), written
+//! `0x` and 40 hex digits with the EIP-55 checksum in the letters' case. Every
+//! form parses to the same [`Address`]; a mixed-case `0x` form must carry a
+//! correct checksum (all-lower and all-upper carry none, as EIP-55 allows).
 
 use k256::ecdsa::VerifyingKey;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -30,6 +35,9 @@ pub enum AddressError {
     /// The first byte is not 0x41.
     #[error("invalid address {input:?}: prefix 0x{prefix:02x}, expected 0x41")]
     WrongPrefix { input: String, prefix: u8 },
+    /// A mixed-case `0x` address whose case is not its EIP-55 checksum (a typo).
+    #[error("invalid address {input:?}: bad EIP-55 checksum (expected {expected})")]
+    BadEip55Checksum { input: String, expected: String },
 }
 
 impl Address {
@@ -62,6 +70,61 @@ impl Address {
     /// The 21 raw bytes, prefix included.
     pub fn as_bytes(&self) -> &[u8; 21] {
         &self.0
+    }
+
+    /// The address of the 20-byte EVM account.
+    pub fn from_evm(bytes: [u8; 20]) -> Address {
+        let mut address = [0u8; 21];
+        address[0] = ADDRESS_PREFIX;
+        address[1..].copy_from_slice(&bytes);
+        Address(address)
+    }
+
+    /// The 20 bytes of the EVM account (the address without its prefix).
+    pub fn evm_bytes(&self) -> [u8; 20] {
+        let mut bytes = [0u8; 20];
+        bytes.copy_from_slice(&self.0[1..]);
+        bytes
+    }
+
+    /// The EIP-55 form, `0x` and 40 hex digits with checksummed case.
+    pub fn to_evm(&self) -> String {
+        let digits = hex::encode(self.evm_bytes());
+        let hash = Keccak256::digest(digits.as_bytes());
+        let checksummed: String = digits
+            .chars()
+            .enumerate()
+            .map(|(index, digit)| {
+                let nibble = (hash[index / 2] >> (4 * (1 - index % 2))) & 0x0f;
+                if nibble >= 8 {
+                    digit.to_ascii_uppercase()
+                } else {
+                    digit
+                }
+            })
+            .collect();
+        format!("0x{checksummed}")
+    }
+
+    fn parse_evm(input: &str, digits: &str) -> Result<Address, AddressError> {
+        let bytes: [u8; 20] = hex::decode(digits)
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(|| AddressError::WrongLength {
+                input: input.to_string(),
+                length: digits.len() / 2,
+            })?;
+        let address = Address::from_evm(bytes);
+        let mixed = digits.bytes().any(|b| b.is_ascii_lowercase())
+            && digits.bytes().any(|b| b.is_ascii_uppercase());
+        let expected = address.to_evm();
+        if mixed && expected[2..] != *digits {
+            return Err(AddressError::BadEip55Checksum {
+                input: input.to_string(),
+                expected,
+            });
+        }
+        Ok(address)
     }
 
     /// The 42-digit hex form (`41...`) TRON's HTTP API uses.
@@ -100,9 +163,18 @@ impl AddressError {
 impl FromStr for Address {
     type Err = AddressError;
 
-    /// Accepts base58check (`T...`) or 42 hex digits (`41...`).
+    /// Accepts base58check (`T...`), 42 hex digits (`41...`) or an EVM
+    /// address (`0x` and 40 hex digits, EIP-55 checked when mixed-case).
     fn from_str(input: &str) -> Result<Address, AddressError> {
         let input = input.trim();
+        if let Some(digits) = input.strip_prefix("0x") {
+            if digits.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+                return Address::parse_evm(input, digits);
+            }
+            return Err(AddressError::NotBase58 {
+                input: input.to_string(),
+            });
+        }
         if input.len() == 42 && input.bytes().all(|byte| byte.is_ascii_hexdigit()) {
             let bytes = hex::decode(input).map_err(|_| AddressError::NotBase58 {
                 input: input.to_string(),
@@ -192,6 +264,37 @@ mod tests {
             hex_error,
             AddressError::WrongPrefix { prefix: 0x42, .. }
         ));
+    }
+
+    #[test]
+    fn evm_forms_are_eip55_and_the_same_key() {
+        let alice: Address = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY".parse().unwrap();
+        // eth-account 0.14's addresses of the same private keys.
+        assert_eq!(alice.to_evm(), "0x928C9af0651632157ef27A2cf17Ca72c575a4d21");
+        let one = address_of(&format!("{:064x}", 1));
+        assert_eq!(one.to_evm(), "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf");
+        for form in [
+            "0x928C9af0651632157ef27A2cf17Ca72c575a4d21",
+            "0x928c9af0651632157ef27a2cf17ca72c575a4d21",
+            "0x928C9AF0651632157EF27A2CF17CA72C575A4D21",
+        ] {
+            assert_eq!(form.parse::<Address>().unwrap(), alice, "{form}");
+        }
+    }
+
+    #[test]
+    fn bad_evm_forms_are_named() {
+        let typo = "0x928C9af0651632157ef27A2cf17Ca72c575a4D21".parse::<Address>();
+        assert!(matches!(typo, Err(AddressError::BadEip55Checksum { .. })));
+        let short = "0x928C9af0651632157ef27A2cf17Ca72c575a4d".parse::<Address>();
+        assert!(matches!(
+            short,
+            Err(AddressError::WrongLength { length: 19, .. })
+        ));
+        let odd = "0x928C9af0651632157ef27A2cf17Ca72c575a4d2".parse::<Address>();
+        assert!(odd.is_err());
+        assert!("0x".parse::<Address>().is_err());
+        assert!("0xzz".parse::<Address>().is_err());
     }
 
     #[test]

@@ -40,6 +40,9 @@ pub fn btt_trc20_contract() -> Address {
 /// Why a contract is not a transfer btt can build or accept.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ContractError {
+    /// A token that lives on another chain (BTT of BitTorrent Chain).
+    #[error("{token:?} is not a TRON token: it moves on its own chain")]
+    NotTron { token: Token },
     /// TRC-10 and TRX amounts are protobuf int64.
     #[error("amount {base_units} does not fit a TRON int64 amount")]
     AmountOutOfRange { base_units: u128 },
@@ -143,17 +146,25 @@ pub struct ContractValueJson {
 }
 
 impl TransferCall {
-    /// The contract type that carries this transfer.
+    /// The contract type that carries this transfer. Panics for
+    /// [`Token::Bttc`], which [`TransferCall::to_proto`] (and so every
+    /// transaction built) refuses.
     pub fn contract_type(&self) -> ContractType {
         match self.amount.token {
             Token::Trx => ContractType::TransferContract,
             Token::Btt => ContractType::TransferAssetContract,
             Token::BttTrc20 => ContractType::TriggerSmartContract,
+            Token::Bttc => unreachable!("BTTC amounts are refused before a TRON contract is built"),
         }
     }
 
-    /// The `Transaction.Contract` message.
+    /// The `Transaction.Contract` message; refused for a token TRON does not hold.
     pub fn to_proto(&self) -> Result<proto::Contract, ContractError> {
+        if self.amount.token == Token::Bttc {
+            return Err(ContractError::NotTron {
+                token: self.amount.token,
+            });
+        }
         let owner_address = self.owner.as_bytes().to_vec();
         let to_address = self.to.as_bytes().to_vec();
         let value = match self.amount.token {
@@ -170,7 +181,7 @@ impl TransferCall {
                 amount: self.int64_amount()?,
             }
             .encode_to_vec(),
-            Token::BttTrc20 => proto::TriggerSmartContract {
+            Token::BttTrc20 | Token::Bttc => proto::TriggerSmartContract {
                 owner_address,
                 contract_address: btt_trc20_contract().as_bytes().to_vec(),
                 data: abi::encode_transfer(&self.to, self.amount.base_units),
@@ -188,7 +199,8 @@ impl TransferCall {
         })
     }
 
-    /// TRON's JSON of the contract.
+    /// TRON's JSON of the contract (panics for [`Token::Bttc`], as
+    /// [`TransferCall::contract_type`] does).
     pub fn to_json(&self) -> ContractJson {
         let contract_type = self.contract_type();
         let owner_address = self.owner.to_hex();
@@ -201,7 +213,7 @@ impl TransferCall {
                 owner_address,
                 to_address: Some(self.to.to_hex()),
             },
-            Token::BttTrc20 => ContractValueJson {
+            Token::BttTrc20 | Token::Bttc => ContractValueJson {
                 amount: None,
                 asset_name: None,
                 contract_address: Some(btt_trc20_contract().to_hex()),

@@ -251,7 +251,7 @@ impl UnsignedTransaction {
         }
         let fee_limit = match transfer.amount.token {
             Token::BttTrc20 => params.fee_limit,
-            Token::Trx | Token::Btt => 0,
+            Token::Trx | Token::Btt | Token::Bttc => 0,
         };
         let raw = proto::TransactionRaw {
             ref_block_bytes: params.reference.bytes.to_vec(),
@@ -809,6 +809,16 @@ mod tests {
         assert!(matches!(
             UnsignedTransaction::new(transfer(Token::BttTrc20), &params),
             Err(TxError::NegativeFeeLimit { fee_limit: -1 })
+        ));
+    }
+
+    #[test]
+    fn bttc_amounts_never_become_tron_transactions() {
+        assert!(matches!(
+            UnsignedTransaction::new(transfer(Token::Bttc), &params()),
+            Err(TxError::Contract(ContractError::NotTron {
+                token: Token::Bttc
+            }))
         ));
     }
 

@@ -198,6 +198,36 @@ impl Child {
         }
     }
 
+    /// Reads stdout lines until one satisfies `predicate` and returns it.
+    /// Panics with the process's output on timeout or when stdout closes first.
+    pub fn read_line_until(
+        &mut self,
+        timeout: Duration,
+        mut predicate: impl FnMut(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if predicate(&line) => return line,
+                Ok(_) => {}
+                Err(RecvTimeoutError::Timeout) => panic!(
+                    "{}: no matching line within {timeout:?}\n{}",
+                    self.label,
+                    self.diagnostics()
+                ),
+                Err(RecvTimeoutError::Disconnected) => {
+                    let status = self.wait_timeout(GRACE);
+                    panic!(
+                        "{}: stdout closed (exit: {status:?}) before a matching line\n{}",
+                        self.label,
+                        self.diagnostics()
+                    )
+                }
+            }
+        }
+    }
+
     /// Waits for the first `{"type": TYPE, ...}` record on stdout.
     pub fn read_record(&mut self, timeout: Duration, record_type: &str) -> Value {
         self.read_json_line_until(timeout, |value| value["type"] == record_type)

@@ -26,6 +26,7 @@
 //! are allowed for the whole module.
 #![allow(dead_code, unused_imports)]
 
+mod anvil;
 mod aria2;
 mod aria2_magnet;
 mod btt;
@@ -49,6 +50,7 @@ mod torrent_tools;
 mod transmission;
 mod tree;
 
+pub use anvil::{Anvil, BTTC_CHAIN_ID, DEV_KEY};
 pub use aria2::Aria2;
 pub use btt::{btt_get, BttSeed, BttTracker, BttWalletNode};
 pub use child::Child;

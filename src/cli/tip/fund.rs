@@ -116,7 +116,7 @@ pub fn run(
 }
 
 fn create_action(keys: &Keys, args: CreateArgs) -> anyhow::Result<Action> {
-    let goal = parse_btt("--goal", &args.goal)?;
+    let goal = parse_btt("--goal", &args.goal, Token::Btt)?;
     let deadline_ms = parse_when(&args.deadline, Direction::Future)?;
     let beneficiary = keys.account(&args.beneficiary)?;
     let creator = match &args.from {
@@ -190,7 +190,7 @@ async fn pledge<L: Ledger>(
     key: &PrivateKey,
 ) -> anyhow::Result<CampaignState> {
     let state = known_campaign(ledger, campaign).await?;
-    let base_units = parse_btt("amount", amount)?;
+    let base_units = parse_btt("amount", amount, Token::Btt)?;
     let request = Pledge {
         campaign,
         pledger: key.address(),

@@ -34,14 +34,15 @@ pub fn run(
     let from = args
         .from
         .ok_or_else(|| usage("give the paying wallet with --from"))?;
+    let token = ledger.native_token()?;
     let limits = Limits {
         max_tip: args
             .max_tip
-            .map(|text| parse_btt("--max-tip", &text))
+            .map(|text| parse_btt("--max-tip", &text, token))
             .transpose()?,
         budget: args
             .budget
-            .map(|text| parse_btt("--budget", &text))
+            .map(|text| parse_btt("--budget", &text, token))
             .transpose()?,
     };
     let order = if to == "-" {
@@ -55,7 +56,7 @@ pub fn run(
         let amount = args
             .amount
             .ok_or_else(|| usage("give the amount to tip, e.g. 5BTT"))?;
-        Order::One(one_request(keys, &to, &amount, args.memo, args.id)?)
+        Order::One(one_request(keys, &to, &amount, token, args.memo, args.id)?)
     };
     let key = keys.unlock_named(&from)?;
     let journal_path = args
@@ -66,6 +67,7 @@ pub fn run(
         ledger,
         PayTask {
             keys,
+            token,
             key: &key,
             journal: &journal,
             limits,
@@ -79,6 +81,7 @@ fn one_request(
     keys: &Keys,
     to: &str,
     amount: &str,
+    token: crate::amount::Token,
     memo: Option<String>,
     id: Option<String>,
 ) -> anyhow::Result<TipRequest> {
@@ -91,13 +94,10 @@ fn one_request(
             anyhow::anyhow!("--id must be 1 to {MAX_ID_BYTES} bytes"),
         ));
     }
-    let base_units = parse_btt("amount", amount)?;
+    let base_units = parse_btt("amount", amount, token)?;
     Ok(TipRequest {
         to: recipient(keys, to)?,
-        amount: crate::amount::Amount {
-            token: crate::amount::Token::Btt,
-            base_units,
-        },
+        amount: crate::amount::Amount { token, base_units },
         memo: memo.unwrap_or_default(),
         id,
     })
@@ -116,6 +116,7 @@ fn recipient(keys: &Keys, text: &str) -> anyhow::Result<crate::tron::Address> {
 
 struct PayTask<'a> {
     keys: &'a Keys,
+    token: crate::amount::Token,
     key: &'a PrivateKey,
     journal: &'a Journal,
     limits: Limits,
@@ -191,8 +192,11 @@ impl PayTask<'_> {
             }
             Err(error) => return Err(error.into()),
         };
-        self.output
-            .record(&SummaryRecord::new(&summary, self.limits.budget))?;
+        self.output.record(&SummaryRecord::new(
+            &summary,
+            self.limits.budget,
+            self.token,
+        ))?;
         Ok(first_refusal.unwrap_or(ExitStatus::Success))
     }
 

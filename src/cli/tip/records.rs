@@ -137,17 +137,17 @@ pub struct SummaryRecord {
 }
 
 impl SummaryRecord {
-    /// The record of `summary` under a budget of `budget` base units.
-    pub fn new(summary: &StreamSummary, budget: Option<u128>) -> SummaryRecord {
+    /// The record of `summary` under a budget of `budget` base units of `token`.
+    pub fn new(summary: &StreamSummary, budget: Option<u128>, token: Token) -> SummaryRecord {
         SummaryRecord {
             lines: summary.lines,
             paid: summary.paid,
             replayed: summary.replayed,
             refused: summary.refused,
-            spent: amount_text(summary.spent, Token::Btt),
+            spent: amount_text(summary.spent, token),
             spent_base_units: summary.spent.to_string(),
             budget_left: budget
-                .map(|budget| amount_text(budget.saturating_sub(summary.spent), Token::Btt)),
+                .map(|budget| amount_text(budget.saturating_sub(summary.spent), token)),
             stopped: match summary.stop {
                 StopReason::EndOfInput => "end_of_input",
                 StopReason::BudgetSpent => "budget_spent",

@@ -11,7 +11,7 @@ use super::ledger_commands::{amount_text, parse_amount, read_input};
 use super::Session;
 use crate::amount::{format_units, Amount};
 use crate::cli::exit::{with_status, ExitStatus};
-use crate::cli::keys::{parse_address, wallet_name};
+use crate::cli::keys::wallet_name;
 use crate::cli::ledger_choice::{ledger_error, payment_error, LedgerArgs};
 use crate::cli::values::parse_duration;
 use crate::ledger::{
@@ -153,7 +153,7 @@ impl Commands<'_> {
     }
 
     async fn open_channel(&self, args: &ChannelOpenArgs) -> anyhow::Result<ChannelState> {
-        let payee = parse_address(&args.payee)?;
+        let payee = self.session.keys.account(&args.payee)?;
         let amount = parse_amount(&args.amount)?;
         let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let timeout = i64::try_from(args.timeout.as_millis()).unwrap_or(i64::MAX);

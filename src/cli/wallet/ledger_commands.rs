@@ -14,7 +14,7 @@ use super::{Session, DEFAULT_LIFETIME_MS};
 use crate::amount::{format_units, Amount, Token};
 use crate::cli::exit::{with_status, ExitStatus};
 use crate::cli::interrupt;
-use crate::cli::keys::{parse_address, wallet_name};
+use crate::cli::keys::wallet_name;
 use crate::cli::ledger_choice::{ledger_error, run_on_ledger, LedgerTask};
 pub use crate::cli::ledger_choice::{ledger_status, LedgerArgs, LedgerChoice};
 use crate::config::Dirs;
@@ -205,29 +205,38 @@ impl<L: Ledger> Commands<'_, L> {
 
     async fn balance(&self, args: &BalanceArgs) -> anyhow::Result<ExitStatus> {
         let address = self.account(&args.account)?;
+        let token = self.ledger.native_token();
         let btt = self
             .ledger
-            .balance(address, Token::Btt)
+            .balance(address, token)
             .await
             .map_err(ledger_error)?;
-        let trx = self
-            .ledger
-            .balance(address, Token::Trx)
-            .await
-            .map_err(ledger_error)?;
+        let evm = !self.ledger.takes_tron_transactions();
+        let trx = if evm {
+            None
+        } else {
+            let trx = self
+                .ledger
+                .balance(address, Token::Trx)
+                .await
+                .map_err(ledger_error)?;
+            Some(trx)
+        };
         self.output().record(&BalanceRecord {
             address,
-            btt: format_units(btt, Token::Btt),
+            evm_address: evm.then(|| address.to_evm()),
+            btt: format_units(btt, token),
             btt_base_units: btt.to_string(),
-            trx: format_units(trx, Token::Trx),
-            trx_base_units: trx.to_string(),
+            trx: trx.map(|trx| format_units(trx, Token::Trx)),
+            trx_base_units: trx.map(|trx| trx.to_string()),
         })?;
         Ok(ExitStatus::Success)
     }
 
     async fn faucet(&self, args: &FaucetArgs) -> anyhow::Result<ExitStatus> {
         let address = self.account(&args.account)?;
-        let amount = parse_amount(&args.amount)?;
+        let amount = Amount::parse(&args.amount, self.ledger.native_token())
+            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
         let record = self
             .ledger
             .mint(address, amount)
@@ -238,7 +247,10 @@ impl<L: Ledger> Commands<'_, L> {
     }
 
     async fn send(&self, args: super::SendArgs) -> anyhow::Result<ExitStatus> {
-        let to = parse_address(&args.to)?;
+        if !self.ledger.takes_tron_transactions() {
+            return self.send_evm(args).await;
+        }
+        let to = self.account(&args.to)?;
         let amount = Amount::parse(&args.amount, args.default_token())
             .map_err(|error| with_status(ExitStatus::BadInput, error))?;
         let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
@@ -270,6 +282,28 @@ impl<L: Ledger> Commands<'_, L> {
             return Ok(ExitStatus::Success);
         }
         self.submit(signed).await
+    }
+
+    /// `send` on a ledger that builds its own transactions (an EVM chain).
+    async fn send_evm(&self, args: super::SendArgs) -> anyhow::Result<ExitStatus> {
+        if args.sign_only || args.trc20 {
+            return Err(with_status(
+                ExitStatus::Usage,
+                anyhow::anyhow!("--sign-only and --trc20 are for TRON ledgers; this ledger signs and sends its own transactions"),
+            ));
+        }
+        let to = self.account(&args.to)?;
+        let amount = Amount::parse(&args.amount, self.ledger.native_token())
+            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
+        let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
+        let memo = args.memo.unwrap_or_default().into_bytes();
+        let record = self
+            .ledger
+            .send(&key, to, amount, memo)
+            .await
+            .map_err(ledger_error)?;
+        self.output().record(&ReceiptRecord::from(&record))?;
+        Ok(ExitStatus::Success)
     }
 
     async fn submit(&self, signed: SignedTransaction) -> anyhow::Result<ExitStatus> {
@@ -311,7 +345,8 @@ impl<L: Ledger> Commands<'_, L> {
             args.txids.clone()
         };
         for text in texts {
-            let txid = crate::ledger::id::parse_hex32(&text).map_err(|error| {
+            let digits = text.trim().trim_start_matches("0x");
+            let txid = crate::ledger::id::parse_hex32(digits).map_err(|error| {
                 with_status(
                     ExitStatus::BadInput,
                     anyhow::anyhow!("txID {text:?}: {error}"),
@@ -400,24 +435,31 @@ impl Record for ListeningRecord {
 pub struct BalanceRecord {
     /// The account.
     pub address: Address,
-    /// TRC-10 BTT, in BTT.
+    /// The account's 0x form, on an EVM ledger.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evm_address: Option<String>,
+    /// The ledger's BTT (TRC-10 on btt's ledgers and TRON, native on BTTC), in BTT.
     pub btt: String,
-    /// TRC-10 BTT, in base units.
+    /// The same, in base units (wei on BTTC).
     pub btt_base_units: String,
-    /// TRX, in TRX.
-    pub trx: String,
+    /// TRX, in TRX (TRON-style ledgers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trx: Option<String>,
     /// TRX, in sun.
-    pub trx_base_units: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trx_base_units: Option<String>,
 }
 
 impl Record for BalanceRecord {
     const TYPE: &'static str = "balance";
 
     fn human(&self) -> Option<String> {
-        Some(format!(
-            "{}\n  BTT  {}\n  TRX  {}",
-            self.address, self.btt, self.trx
-        ))
+        let address = self.evm_address.clone().unwrap_or(self.address.to_string());
+        let mut text = format!("{address}\n  BTT  {}", self.btt);
+        if let Some(trx) = &self.trx {
+            text.push_str(&format!("\n  TRX  {trx}"));
+        }
+        Some(text)
     }
 }
 
@@ -450,6 +492,12 @@ pub struct ReceiptDetails {
     pub memo: Option<String>,
     /// The ledger's sequence number (block).
     pub sequence: u64,
+    /// What the payer paid the chain for it, e.g. `0.000021BTT` (EVM ledgers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fee: Option<String>,
+    /// The fee in base units.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fee_base_units: Option<String>,
 }
 
 impl From<&TransferRecord> for ReceiptRecord {
@@ -467,6 +515,14 @@ impl From<&TransferRecord> for ReceiptRecord {
                     .filter(|text| !text.is_empty())
                     .map(str::to_string),
                 sequence: record.sequence,
+                fee: record.fee.map(|fee| {
+                    format!(
+                        "{}{}",
+                        format_units(fee, record.amount.token),
+                        record.amount.token.symbol()
+                    )
+                }),
+                fee_base_units: record.fee.map(|fee| fee.to_string()),
             },
         }
     }

@@ -13,6 +13,7 @@ pub fn token_name(token: Token) -> &'static str {
         Token::Trx => "trx",
         Token::Btt => "btt",
         Token::BttTrc20 => "btt_trc20",
+        Token::Bttc => "bttc",
     }
 }
 
@@ -22,6 +23,7 @@ pub fn parse_token(text: &str) -> Result<Token, LedgerError> {
         "trx" => Ok(Token::Trx),
         "btt" => Ok(Token::Btt),
         "btt_trc20" => Ok(Token::BttTrc20),
+        "bttc" => Ok(Token::Bttc),
         _ => Err(corrupt(format!("unknown token {text:?}"))),
     }
 }
@@ -105,7 +107,7 @@ mod tests {
 
     #[test]
     fn tokens_and_kinds_round_trip() {
-        for token in [Token::Trx, Token::Btt, Token::BttTrc20] {
+        for token in [Token::Trx, Token::Btt, Token::BttTrc20, Token::Bttc] {
             assert_eq!(parse_token(token_name(token)).unwrap(), token);
         }
         assert_eq!(

@@ -176,6 +176,7 @@ pub fn record(
         timestamp_ms: movement.timestamp_ms,
         sequence,
         applied_at_ms: now_ms,
+        fee: None,
     })
 }
 
@@ -231,6 +232,7 @@ impl RawRecord {
             timestamp_ms: self.timestamp_ms,
             sequence: parse_sequence(self.sequence)?,
             applied_at_ms: self.applied_at_ms,
+            fee: None,
         })
     }
 }

@@ -149,6 +149,7 @@ fn contract(record: &TransferRecord, visible: bool) -> Result<(&'static str, Val
                 }),
             )
         }
+        Token::Bttc => return Err("BTT of BitTorrent Chain is not a TRON transfer".to_string()),
         Token::BttTrc20 => {
             let contract: Address = BTT_TRC20_CONTRACT
                 .parse()

@@ -1,0 +1,439 @@
+//! The `evm` ledger against a real EVM node: Foundry's anvil (pinned in
+//! tests/evm, chain id 199 as BTTC's, on a loopback port it picks, stopped
+//! by PID), driven through the real `btt-wallet` binary. Balances are read
+//! back from the node itself and asserted to the wei, fees included; one
+//! key's nonces stay gapless under concurrent senders; a transaction btt
+//! signed decodes with eth-account (Python) to the same fields.
+
+mod support;
+
+use serde_json::{json, Value};
+use std::process::Command;
+use support::{Anvil, Run, TestEnv};
+
+const ALICE_KEY: &str = "da146374a75310b9666e834ee4ad0866d6f4035967bfc76217c5a495fff9f0d0";
+const ALICE_EVM: &str = "0x928C9af0651632157ef27A2cf17Ca72c575a4d21";
+const ALICE_TRON: &str = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY";
+const BOB_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
+const BOB_EVM: &str = "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf";
+
+const WEI_PER_BTT: u128 = 1_000_000_000_000_000_000;
+
+/// A BTT_HOME with alice and bob imported, talking to one anvil.
+struct Chain {
+    env: TestEnv,
+    anvil: Anvil,
+}
+
+impl Chain {
+    fn start() -> Chain {
+        Chain::start_with(&[])
+    }
+
+    /// A chain whose anvil gets `extra` flags.
+    fn start_with(extra: &[&str]) -> Chain {
+        let env = TestEnv::new();
+        std::fs::write(env.path().join("password"), "correct horse\n").unwrap();
+        let anvil = Anvil::start_with(&env, extra);
+        let chain = Chain { env, anvil };
+        chain.import("alice", ALICE_KEY);
+        chain.import("bob", BOB_KEY);
+        chain
+    }
+
+    fn import(&self, name: &str, key: &str) {
+        let file = self.env.path().join(format!("{name}.key"));
+        std::fs::write(&file, key).unwrap();
+        let file = file.to_str().unwrap().to_string();
+        self.wallet(&["import", "--name", name, "--private-key-file", &file])
+            .ok();
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = self.env.btt("btt-wallet");
+        command.args(args);
+        self.pinned(command)
+    }
+
+    /// `command` with this chain as the ledger and the test wallets' password.
+    fn pinned(&self, mut command: Command) -> Command {
+        command
+            .env("BTT_LEDGER", &self.anvil.url)
+            .env("BTT_INSECURE_FAST_KDF", "1")
+            .env("BTT_PASSWORD_FILE", self.env.path().join("password"));
+        command
+    }
+
+    fn wallet(&self, args: &[&str]) -> Run {
+        Run::of("btt-wallet", self.command(args), "")
+    }
+
+    /// Funds `account` from anvil's unlocked dev account with `faucet`.
+    fn fund(&self, account: &str, amount: &str) -> Value {
+        self.wallet(&["faucet", account, amount]).ok().one()
+    }
+
+    fn rpc(&self, method: &str, params: Value) -> Value {
+        self.anvil
+            .rpc(method, params)
+            .unwrap_or_else(|error| panic!("{method}: {error}"))
+    }
+
+    fn nonce_of(&self, txid: &str) -> u64 {
+        let transaction = self.rpc("eth_getTransactionByHash", json!([format!("0x{txid}")]));
+        quantity(&transaction["nonce"]) as u64
+    }
+}
+
+fn quantity(value: &Value) -> u128 {
+    let digits = value.as_str().expect("a hex quantity");
+    u128::from_str_radix(digits.trim_start_matches("0x"), 16).expect("hex")
+}
+
+fn units(record: &Value, field: &str) -> u128 {
+    record[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {field} in {record}"))
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn address_prints_both_forms_of_one_key() {
+    let chain = Chain::start();
+    let record = chain.wallet(&["address", "alice"]).ok().one();
+    assert_eq!(record["address"], ALICE_TRON);
+    assert_eq!(record["evm_address"], ALICE_EVM);
+    // Either form, or the name, names the same account.
+    for account in [ALICE_EVM, ALICE_TRON, "alice", &ALICE_EVM.to_lowercase()] {
+        let balance = chain.wallet(&["balance", account]).ok().one();
+        assert_eq!(balance["address"], ALICE_TRON, "{account}");
+        assert_eq!(balance["evm_address"], ALICE_EVM, "{account}");
+    }
+    let typo = ALICE_EVM.replace("4d21", "4D21");
+    chain.wallet(&["balance", &typo]).refused(3, "EIP-55");
+}
+
+#[test]
+fn a_transfer_moves_exact_wei_and_the_payer_pays_its_fee() {
+    let chain = Chain::start();
+    let minted = chain.fund("alice", "100BTT");
+    assert_eq!(minted["kind"], "mint");
+    assert_eq!(chain.anvil.balance(ALICE_EVM), 100 * WEI_PER_BTT);
+
+    let amount = "1.000000000000000001BTT";
+    let receipt = chain
+        .wallet(&[
+            "send", BOB_EVM, amount, "--from", "alice", "--memo", "thanks",
+        ])
+        .ok()
+        .one();
+    assert_eq!(receipt["type"], "receipt");
+    assert_eq!(receipt["amount"], amount);
+    assert_eq!(receipt["memo"], "thanks");
+    let sent = units(&receipt, "base_units");
+    assert_eq!(sent, WEI_PER_BTT + 1);
+    let fee = units(&receipt, "fee_base_units");
+    assert!(fee >= 21_000, "fee {fee}");
+
+    // The node agrees, to the wei: alice paid the amount and the fee.
+    assert_eq!(chain.anvil.balance(BOB_EVM), sent);
+    assert_eq!(
+        chain.anvil.balance(ALICE_EVM),
+        100 * WEI_PER_BTT - sent - fee
+    );
+    // The fee is gas used times the effective price, as the node's receipt says.
+    let txid = receipt["txID"].as_str().unwrap();
+    let node_receipt = chain.rpc("eth_getTransactionReceipt", json!([format!("0x{txid}")]));
+    assert_eq!(
+        quantity(&node_receipt["gasUsed"]) * quantity(&node_receipt["effectiveGasPrice"]),
+        fee
+    );
+    let balance = chain.wallet(&["balance", "bob"]).ok().one();
+    assert_eq!(balance["btt"], "1.000000000000000001");
+    assert_eq!(units(&balance, "btt_base_units"), sent);
+    assert!(balance.get("trx").is_none());
+
+    // history and tx read the transfer back from the chain, memo included.
+    let history = chain.wallet(&["history", "bob"]).ok().records();
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0]["direction"], "in");
+    assert_eq!(history[0]["txID"], txid);
+    assert_eq!(history[0]["memo"], "thanks");
+    let looked_up = chain.wallet(&["tx", &format!("0x{txid}")]).ok().one();
+    assert_eq!(looked_up, receipt);
+}
+
+#[test]
+fn refusals_are_one_line_with_their_status() {
+    let chain = Chain::start();
+    chain
+        .wallet(&["send", BOB_EVM, "1BTT", "--from", "alice"])
+        .refused(7, "insufficient balance");
+    chain.fund("alice", "1BTT");
+    chain
+        .wallet(&[
+            "send",
+            BOB_EVM,
+            "1.0000000000000000001BTT",
+            "--from",
+            "alice",
+        ])
+        .refused(3, "18 decimals");
+    chain
+        .wallet(&["send", BOB_EVM, "1TRX", "--from", "alice"])
+        .refused(3, "unknown unit");
+    chain
+        .wallet(&[
+            "--gas-limit",
+            "21000",
+            "send",
+            BOB_EVM,
+            "0.1BTT",
+            "--from",
+            "alice",
+            "--memo",
+            "too long for the cap",
+        ])
+        .refused(3, "above the cap");
+    chain
+        .wallet(&["channel", "open", "bob", "1BTT", "--from", "alice"])
+        .refused(1, "not support");
+    // Nothing of the above moved a wei.
+    assert_eq!(chain.anvil.balance(ALICE_EVM), WEI_PER_BTT);
+}
+
+#[test]
+fn two_senders_of_one_key_use_each_nonce_once() {
+    let chain = Chain::start();
+    chain.fund("alice", "10BTT");
+    const EACH: usize = 4;
+    let wallet = support::bin("btt-wallet");
+    // Two processes at once, each sending EACH transfers (in wei) one after another.
+    let senders: Vec<_> = (0..2)
+        .map(|sender| {
+            let script = (0..EACH)
+                .map(|n| {
+                    format!(
+                        "{} send {BOB_EVM} {} --from alice --memo s{sender}n{n} || exit 1",
+                        wallet.display(),
+                        1_000 + 10 * sender + n
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let mut shell = chain.pinned(chain.env.command("sh"));
+            shell.args(["-c", &script]);
+            chain.env.spawn(&format!("sender {sender}"), shell)
+        })
+        .collect();
+    let mut txids = Vec::new();
+    for mut sender in senders {
+        let run = Run::finish(&mut sender, support::COMMAND_TIMEOUT * 2);
+        assert_eq!(run.code, 0, "{}", run.describe());
+        for record in run.records() {
+            txids.push(record["txID"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(txids.len(), 2 * EACH);
+    let mut nonces: Vec<u64> = txids.iter().map(|txid| chain.nonce_of(txid)).collect();
+    nonces.sort_unstable();
+    assert_eq!(nonces, (0..2 * EACH as u64).collect::<Vec<_>>());
+    let count = chain.rpc("eth_getTransactionCount", json!([ALICE_EVM, "latest"]));
+    assert_eq!(quantity(&count), 2 * EACH as u128);
+}
+
+/// What eth-account reads in the raw transaction `txid` of `chain`.
+fn decoded_by_eth_account(chain: &Chain, txid: &str) -> Value {
+    let raw = chain.rpc("eth_getRawTransactionByHash", json!([txid]));
+    let script = r#"
+import json, sys
+import rlp
+from eth_account import Account
+from eth_account.typed_transactions import TypedTransaction
+from hexbytes import HexBytes
+raw = HexBytes(sys.argv[1])
+if raw[0] < 0x80:
+    tx = TypedTransaction.from_bytes(raw).as_dict()
+    kind, chain_id = raw[0], tx["chainId"]
+    fields = (tx["nonce"], tx["to"], tx["value"], tx["data"], tx["gas"])
+else:
+    # Legacy: RLP [nonce, gasPrice, gas, to, value, data, v, r, s]; EIP-155 v = 35 + 2 * chainId + parity.
+    nonce, price, gas, to, value, data, v, r, s = rlp.decode(bytes(raw))
+    as_int = lambda b: int.from_bytes(b, "big")
+    kind, chain_id = 0, (as_int(v) - 35) // 2
+    fields = (as_int(nonce), to, as_int(value), data, as_int(gas))
+nonce, to, value, data, gas = fields
+print(json.dumps({
+    "signer": Account.recover_transaction(raw),
+    "chain_id": chain_id, "nonce": nonce, "to": HexBytes(to).hex(),
+    "value": str(value), "data": HexBytes(data).hex(), "gas": gas, "type": kind,
+}))
+"#;
+    // The interpreter eth-account was installed into (as tests/tron_crosscheck.rs finds tronpy's).
+    let python = std::env::var("BTT_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut command = Command::new(python);
+    command.args(["-c", script, raw.as_str().unwrap()]);
+    Run::of("eth-account", command, "").ok().one()
+}
+
+/// Sends 0.5BTT with memo "gm" from alice to bob and checks what
+/// eth-account decodes from the chain's raw bytes; returns its type.
+fn send_and_decode(chain: &Chain) -> u64 {
+    chain.fund("alice", "2BTT");
+    let receipt = chain
+        .wallet(&["send", "bob", "0.5BTT", "--from", "alice", "--memo", "gm"])
+        .ok()
+        .one();
+    let txid = format!("0x{}", receipt["txID"].as_str().unwrap());
+    let decoded = decoded_by_eth_account(chain, &txid);
+    assert_eq!(decoded["signer"], ALICE_EVM);
+    assert_eq!(decoded["chain_id"], 199);
+    assert_eq!(decoded["nonce"], 0);
+    assert_eq!(
+        decoded["to"].as_str().unwrap().trim_start_matches("0x"),
+        BOB_EVM[2..].to_lowercase()
+    );
+    assert_eq!(decoded["value"], (WEI_PER_BTT / 2).to_string());
+    assert_eq!(
+        decoded["data"].as_str().unwrap().trim_start_matches("0x"),
+        hex_of("gm")
+    );
+    let node_tx = chain.rpc("eth_getTransactionByHash", json!([txid]));
+    assert_eq!(
+        quantity(&node_tx["gas"]),
+        decoded["gas"].as_u64().unwrap() as u128
+    );
+    // Every wei is accounted for: alice paid the amount and the fee.
+    let fee = units(&receipt, "fee_base_units");
+    assert_eq!(chain.anvil.balance(BOB_EVM), WEI_PER_BTT / 2);
+    assert_eq!(
+        chain.anvil.balance(ALICE_EVM),
+        2 * WEI_PER_BTT - WEI_PER_BTT / 2 - fee
+    );
+    decoded["type"].as_u64().unwrap()
+}
+
+#[test]
+fn a_signed_transaction_decodes_with_eth_account_to_the_same_fields() {
+    // anvil's blocks have a base fee: btt signs EIP-1559 (type 2).
+    assert_eq!(send_and_decode(&Chain::start()), 2);
+}
+
+#[test]
+fn a_chain_without_a_base_fee_gets_a_legacy_eip155_transaction() {
+    let chain = Chain::start_with(&["--hardfork", "berlin"]);
+    assert_eq!(send_and_decode(&chain), 0);
+}
+
+#[test]
+fn a_transfer_is_reported_after_the_confirmations_asked_for() {
+    let chain = Chain::start();
+    chain.fund("alice", "1BTT");
+    let mut send = chain.env.spawn(
+        "btt-wallet send",
+        chain.command(&[
+            "--confirmations",
+            "2",
+            "send",
+            "bob",
+            "1000",
+            "--from",
+            "alice",
+        ]),
+    );
+    // Mined at once (anvil automines), but not reported before two blocks on top.
+    let deadline = std::time::Instant::now() + support::COMMAND_TIMEOUT;
+    while chain.anvil.balance(BOB_EVM) == 0 {
+        assert!(std::time::Instant::now() < deadline, "never mined");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mined_at = quantity(&chain.rpc("eth_blockNumber", json!([])));
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    assert!(send.try_wait().is_none(), "{}", send.diagnostics());
+    chain.rpc("evm_mine", json!([]));
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    assert!(send.try_wait().is_none(), "{}", send.diagnostics());
+    chain.rpc("evm_mine", json!([]));
+    let run = Run::finish(&mut send, support::COMMAND_TIMEOUT);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(run.one()["sequence"].as_u64().unwrap() as u128, mined_at);
+}
+
+fn hex_of(text: &str) -> String {
+    text.bytes().map(|byte| format!("{byte:02x}")).collect()
+}
+
+impl Chain {
+    fn tip_command(&self, args: &[&str]) -> Command {
+        let mut command = self.env.btt("btt-tip");
+        command.args(args);
+        self.pinned(command)
+    }
+
+    fn tip(&self, args: &[&str], input: &str) -> Run {
+        Run::of("btt-tip", self.tip_command(args), input)
+    }
+}
+
+#[test]
+fn tips_carry_their_memo_in_the_input_data_and_watch_reads_them_back() {
+    let chain = Chain::start();
+    chain.fund("alice", "20BTT");
+    let mut watch = chain.env.spawn(
+        "btt-tip watch",
+        chain.tip_command(&["watch", BOB_EVM, "--since", "1h", "--interval", "100ms"]),
+    );
+    let tip = chain
+        .tip(
+            &[BOB_EVM, "5BTT", "--from", "alice", "--memo", "great set"],
+            "",
+        )
+        .ok()
+        .one();
+    assert_eq!(tip["type"], "receipt");
+    assert_eq!(tip["memo"], "great set");
+    assert_eq!(tip["replayed"], false);
+    let txid = format!("0x{}", tip["txID"].as_str().unwrap());
+    let node_tx = chain.rpc("eth_getTransactionByHash", json!([txid]));
+    assert_eq!(node_tx["input"], format!("0x{}", hex_of("great set")));
+
+    // A stream from stdin: two tips, then the summary in the chain's BTT.
+    let lines = "{\"to\":\"bob\",\"amount\":\"1.5BTT\",\"memo\":\"a\"}\n\
+                 {\"to\":\"bob\",\"amount\":\"0.000000000000000001BTT\",\"memo\":\"b\"}\n";
+    let records = chain.tip(&["-", "--from", "alice"], lines).ok().records();
+    assert_eq!(records.len(), 3, "{records:?}");
+    assert_eq!(records[2]["type"], "summary");
+    assert_eq!(records[2]["spent"], "1.500000000000000001BTT");
+
+    let fees: u128 = [&tip, &records[0], &records[1]]
+        .iter()
+        .map(|record| units(record, "fee_base_units"))
+        .sum();
+    let tipped = 5 * WEI_PER_BTT + 3 * WEI_PER_BTT / 2 + 1;
+    assert_eq!(chain.anvil.balance(BOB_EVM), tipped);
+    assert_eq!(
+        chain.anvil.balance(ALICE_EVM),
+        20 * WEI_PER_BTT - tipped - fees
+    );
+
+    let last = watch.read_json_line_until(support::COMMAND_TIMEOUT, |record| record["memo"] == "b");
+    assert_eq!(last["type"], "incoming");
+    watch.terminate().expect("watch stops");
+    let memos: Vec<String> = watch
+        .json_records()
+        .iter()
+        .map(|record| record["memo"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(memos, ["great set", "a", "b"]);
+}
+
+#[test]
+fn a_tip_with_an_id_is_refused_until_the_journal_holds_evm_transactions() {
+    let chain = Chain::start();
+    chain.fund("alice", "1BTT");
+    chain
+        .tip(&[BOB_EVM, "0.5BTT", "--from", "alice", "--id", "t1"], "")
+        .refused(1, "tips with an id");
+    assert_eq!(chain.anvil.balance(BOB_EVM), 0);
+}
