@@ -63,17 +63,24 @@ pub struct BuyerConfig {
     pub events: MarketEvents,
 }
 
-/// A channel to one seller, as far as it got.
+/// Where a payer stands with one seller: one variant per state, the
+/// channel carried by the states that have one.
 #[derive(Debug, Clone)]
-enum Channel {
-    /// None asked for yet.
-    None,
-    /// Being opened on the ledger, with this deposit reserved.
+enum Standing {
+    /// Trading with no channel yet: its first paid price opens one.
+    Unfunded,
+    /// A channel is being opened on the ledger (its deposit is reserved).
     Opening,
-    /// Open: vouchers are signed on it.
-    Open(ChannelState),
-    /// No channel will be opened (the ledger refused, or the budget is spent).
-    Refused,
+    /// Paying on this open channel.
+    Paying(ChannelState),
+    /// Done with this channel (we said `close`, or its deposit or the
+    /// budget is used up): nothing more is signed on it; a new bid starts over.
+    Closed(ChannelState),
+    /// No channel will be opened (the ledger refused, or the budget is
+    /// spent): it serves us for free.
+    Free,
+    /// It broke the protocol: a plain peer for the rest of the connection.
+    Plain,
 }
 
 /// What a payer knows of one seller.
@@ -82,7 +89,7 @@ struct SellerAccount {
     wallet: Address,
     /// The price of its slot now, as the seller last said (`None`: free).
     price: Option<PricePerMib>,
-    channel: Channel,
+    standing: Standing,
     /// Σ bytes × price of the blocks of each unverified piece it sent on a paid slot.
     bills: HashMap<u32, u128>,
     /// Σ bytes × price of the verified data it sent at a paid price, in this run.
@@ -102,10 +109,6 @@ struct SellerAccount {
     payment_asked: bool,
     /// What it asks per MiB.
     ask: PricePerMib,
-    /// Whether we told it we are done (with this channel).
-    closed: bool,
-    /// Whether it broke the protocol: a plain peer for the rest of the connection.
-    plain: bool,
     messenger: Option<Messenger>,
 }
 
@@ -131,16 +134,34 @@ impl SellerAccount {
     /// stays locked until then), and the next paid price opens a new
     /// channel, whose vouchers also cover what the last one did not.
     fn start_over(&mut self, closing: &mut Vec<ChannelState>) {
-        if let Channel::Open(channel) = &self.channel {
-            closing.push(channel.clone());
-        }
-        if !matches!(self.channel, Channel::Opening) {
-            self.channel = Channel::None;
-        }
+        let Standing::Closed(channel) = &self.standing else {
+            return;
+        };
+        closing.push(channel.clone());
+        self.standing = Standing::Unfunded;
         self.paid_before += self.signed;
         self.signed = 0;
         self.unsigned_bytes = 0;
-        self.closed = false;
+    }
+
+    /// Whether we said we are done with its channel.
+    fn closed(&self) -> bool {
+        matches!(self.standing, Standing::Closed(_))
+    }
+
+    /// Stops paying on its channel, if it has one open: `close` goes out,
+    /// and the channel waits for a new bid to be put in `closing`.
+    fn close(&mut self) {
+        let standing = std::mem::replace(&mut self.standing, Standing::Unfunded);
+        self.standing = match standing {
+            Standing::Paying(channel) => {
+                if let Some(messenger) = &self.messenger {
+                    messenger.send(MarketMessage::Close.to_payload());
+                }
+                Standing::Closed(channel)
+            }
+            other => other,
+        };
     }
 }
 
@@ -216,12 +237,7 @@ impl Buyer {
             if let (Some(voucher), Some(messenger)) = (voucher, &seller.messenger) {
                 messenger.send(voucher);
             }
-            if matches!(seller.channel, Channel::Open(_)) && !seller.closed {
-                seller.closed = true;
-                if let Some(messenger) = &seller.messenger {
-                    messenger.send(MarketMessage::Close.to_payload());
-                }
-            }
+            seller.close();
         }
         self.0.totals(&state)
     }
@@ -286,7 +302,7 @@ impl Buyer {
         let BuyerState {
             closing, sellers, ..
         } = &mut *state;
-        for seller in sellers.values_mut().filter(|s| s.closed && !s.plain) {
+        for seller in sellers.values_mut().filter(|s| s.closed()) {
             seller.start_over(closing);
             self.0.offer(seller, Some(bid), budget);
         }
@@ -318,14 +334,11 @@ impl BuyerShared {
             closing, sellers, ..
         } = state;
         for seller in sellers.values_mut() {
-            if bid.is_none() && matches!(seller.channel, Channel::Open(_)) && !seller.closed {
-                seller.closed = true;
+            if bid.is_none() && matches!(seller.standing, Standing::Paying(_)) {
                 seller.price = None;
-                if let Some(messenger) = &seller.messenger {
-                    messenger.send(MarketMessage::Close.to_payload());
-                }
+                seller.close();
             }
-            if bid.is_some() && seller.closed && !seller.plain {
+            if bid.is_some() {
                 seller.start_over(closing);
             }
             self.offer(seller, bid, budget);
@@ -389,7 +402,7 @@ impl BuyerShared {
             addr: peer.addr(),
             wallet: theirs.wallet,
             price: None,
-            channel: Channel::None,
+            standing: Standing::Unfunded,
             bills: HashMap::new(),
             owed_value: 0,
             signed: 0,
@@ -399,8 +412,6 @@ impl BuyerShared {
             pay_every: theirs.credit.unwrap_or(0) / 4,
             payment_asked: false,
             ask,
-            closed: false,
-            plain: false,
             messenger: peer.messenger(),
         };
         let (bid, budget) = (state.bid, state.budget);
@@ -411,7 +422,8 @@ impl BuyerShared {
     /// Sends `seller` our bid when it meets its ask (a bid of 0, which no
     /// ask meets, withdraws an earlier one), and reports it.
     fn offer(&self, seller: &SellerAccount, bid: Option<PricePerMib>, budget: u128) {
-        let price = bid.filter(|bid| *bid >= seller.ask && !seller.closed);
+        let trading = !matches!(seller.standing, Standing::Closed(_) | Standing::Plain);
+        let price = bid.filter(|bid| *bid >= seller.ask && trading);
         let sent = MarketMessage::Bid {
             price: price.unwrap_or(PricePerMib(0)),
         };
@@ -460,10 +472,10 @@ impl BuyerShared {
         }
         let won = WonRecord(PeerPrice::new(seller.addr, price));
         self.config.events.send(MarketEvent::Won(won));
-        if !matches!(seller.channel, Channel::None) {
+        if !matches!(seller.standing, Standing::Unfunded) {
             return Ok(());
         }
-        seller.channel = Channel::Opening;
+        seller.standing = Standing::Opening;
         let wanted = cost_of(length.saturating_add(self.config.credit), price).max(1);
         let payee = seller.wallet;
         tokio::spawn(Arc::clone(self).open_channel(key, payee, wanted));
@@ -498,7 +510,7 @@ impl BuyerShared {
         let deposit = wanted.min(state.budget.saturating_sub(state.reserved));
         let seller = state.sellers.get_mut(&key)?;
         if deposit == 0 {
-            seller.channel = Channel::Refused;
+            seller.standing = Standing::Free;
             let line = format!(
                 "budget spent: {} serves us for free from now on",
                 seller.addr
@@ -537,10 +549,15 @@ impl BuyerShared {
         let Some(seller) = sellers.get_mut(&key) else {
             return;
         };
+        if !matches!(seller.standing, Standing::Opening) {
+            // It broke the protocol meanwhile: the channel is never named,
+            // and its deposit comes back by refund after its timeout.
+            return;
+        }
         match opened {
             Ok(channel) => {
                 let id = channel.id;
-                seller.channel = Channel::Open(channel);
+                seller.standing = Standing::Paying(channel);
                 if let Some(messenger) = &seller.messenger {
                     messenger.send(MarketMessage::Channel { id }.to_payload());
                 }
@@ -553,7 +570,7 @@ impl BuyerShared {
             }
             Err(error) => {
                 *reserved -= deposit;
-                seller.channel = Channel::Refused;
+                seller.standing = Standing::Free;
                 self.config.events.send(MarketEvent::Warning(format!(
                     "could not open a channel to {}: {error}; it serves us for free",
                     seller.addr
@@ -565,7 +582,7 @@ impl BuyerShared {
     /// The most that may be signed to `seller` now: its channel's deposit,
     /// and no more than the budget has left; `None` without an open channel.
     fn payable(seller: &SellerAccount, spendable: u128) -> Option<u128> {
-        let Channel::Open(channel) = &seller.channel else {
+        let Standing::Paying(channel) = &seller.standing else {
             return None;
         };
         let cap = channel.amount.base_units;
@@ -583,7 +600,7 @@ impl BuyerShared {
         let cumulative = seller
             .owed_on_channel()
             .min(Self::payable(seller, spendable)?);
-        let Channel::Open(channel) = &seller.channel else {
+        let Standing::Paying(channel) = &seller.standing else {
             return None;
         };
         if cumulative <= seller.signed {
@@ -618,7 +635,7 @@ impl BuyerShared {
     /// as a payment; the caller sends it.
     fn settle_owed(&self, state: &mut BuyerState, key: PeerKey) -> Option<bytes::Bytes> {
         let spendable = state.spendable();
-        let seller = state.sellers.get_mut(&key).filter(|s| !s.closed)?;
+        let seller = state.sellers.get_mut(&key)?;
         let (payload, record) = self.pay(seller, spendable)?;
         self.config.events.send(MarketEvent::Payment(record));
         Some(payload)
@@ -661,10 +678,8 @@ impl BuyerShared {
         seller.owed_value += bill;
         seller.pieces += 1;
         seller.unsigned_bytes = seller.unsigned_bytes.saturating_add(bytes);
-        // After `close`, what is owed waits for the next channel, if any.
-        if seller.closed {
-            return;
-        }
+        // Without a channel paying (after `close`, say), what is owed
+        // waits for the next channel, if any.
         let Some(payable) = Self::payable(seller, spendable) else {
             return;
         };
@@ -677,8 +692,7 @@ impl BuyerShared {
             self.config.events.send(MarketEvent::Payment(record));
         }
         if capped {
-            seller.closed = true;
-            peer.send(MarketMessage::Close.to_payload());
+            seller.close();
             peer.set_offer(None);
             let line = format!(
                 "the channel to {} or the budget is used up; trading as a free peer",
@@ -719,11 +733,7 @@ impl BuyerShared {
         let mut state = self.lock();
         if let Some(seller) = state.sellers.get_mut(&peer.key()) {
             seller.price = None;
-            seller.closed = true;
-            seller.plain = true;
-            if matches!(seller.channel, Channel::None) {
-                seller.channel = Channel::Refused;
-            }
+            seller.standing = Standing::Plain;
         }
         let line = format!(
             "market peer {}: {why}; trading as a plain peer",

@@ -399,7 +399,7 @@ impl Shared {
             let size = u64::from(state.picker.piece_size(index));
             self.downloaded.fetch_add(size, Ordering::Relaxed);
             self.resume_dirty.store(true, Ordering::Relaxed);
-            self.credit_contributors(&mut state, index, contributors);
+            self.tell_contributors(&mut state, index, true, contributors);
             announce_piece(&mut state, index);
             if state.picker.is_done() {
                 self.complete.send_replace(true);
@@ -407,7 +407,7 @@ impl Shared {
             fill_all_requests(&mut state);
             return;
         }
-        self.discredit_contributors(&mut state, index, contributors);
+        self.tell_contributors(&mut state, index, false, contributors);
         let addrs: Vec<String> = contributors
             .iter()
             .filter_map(|c| match state.peers.get(&c.peer) {
@@ -429,35 +429,26 @@ impl Shared {
         fill_all_requests(&mut state);
     }
 
-    /// Tells each contributor's extensions what it sent of verified piece `index`.
-    fn credit_contributors(
+    /// Tells each contributor's extensions how piece `index` checked: what
+    /// it sent of it when `valid`, that it failed otherwise.
+    fn tell_contributors(
         &self,
         state: &mut SwarmState,
         index: u32,
+        valid: bool,
         contributors: &[Contribution],
     ) {
         let view = self.view(state.picker.have().is_full(), &[]);
         for contribution in contributors {
-            if let Some(peer) = state.peers.get_mut(&contribution.peer) {
+            let key = contribution.peer;
+            let Some(peer) = state.peers.get_mut(&key) else {
+                continue;
+            };
+            if valid {
                 let bytes = contribution.bytes;
-                self.extensions
-                    .on_piece_verified(contribution.peer, peer, &view, index, bytes);
-            }
-        }
-    }
-
-    /// Tells each contributor's extensions that piece `index` failed.
-    fn discredit_contributors(
-        &self,
-        state: &mut SwarmState,
-        index: u32,
-        contributors: &[Contribution],
-    ) {
-        let view = self.view(state.picker.have().is_full(), &[]);
-        for contribution in contributors {
-            if let Some(peer) = state.peers.get_mut(&contribution.peer) {
-                self.extensions
-                    .on_piece_failed(contribution.peer, peer, &view, index);
+                (self.extensions).on_piece_verified(key, peer, &view, index, bytes);
+            } else {
+                (self.extensions).on_piece_failed(key, peer, &view, index);
             }
         }
     }
