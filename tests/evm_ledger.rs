@@ -437,3 +437,17 @@ fn a_tip_with_an_id_is_refused_until_the_journal_holds_evm_transactions() {
         .refused(1, "tips with an id");
     assert_eq!(chain.anvil.balance(BOB_EVM), 0);
 }
+
+#[test]
+fn a_named_chain_checks_the_chain_id_its_endpoint_reports() {
+    let chain = Chain::start();
+    let named = |name: &str| {
+        let mut command = chain.command(&["--ledger", name, "--rpc-url", &chain.anvil.url]);
+        command.args(["balance", "alice"]);
+        Run::of("btt-wallet", command, "")
+    };
+    // anvil runs with BTTC's chain id: it stands in for BTTC's endpoint...
+    assert_eq!(named("bttc").ok().one()["btt"], "0");
+    // ...and never for Donau's (1029): nothing is read or signed there.
+    named("bttc-donau").refused(3, "is chain 199, not chain 1029");
+}

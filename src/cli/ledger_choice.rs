@@ -35,6 +35,9 @@ pub struct LedgerArgs {
     /// Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node
     #[arg(long, global = true, env = "BTT_LEDGER", value_name = "LEDGER")]
     pub ledger: Option<String>,
+    /// With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)
+    #[arg(long, global = true, env = "BTT_RPC_URL", value_name = "URL")]
+    pub rpc_url: Option<String>,
     /// On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)
     #[arg(long, global = true, env = "BTT_CONFIRMATIONS", value_name = "N")]
     pub confirmations: Option<u64>,
@@ -65,6 +68,13 @@ impl LedgerArgs {
             LedgerChoice::Node(url) if probe_evm(&url) => LedgerChoice::Evm {
                 url,
                 chain_id: None,
+            },
+            LedgerChoice::Evm {
+                chain_id: Some(chain_id),
+                url,
+            } => LedgerChoice::Evm {
+                url: self.rpc_url.clone().unwrap_or(url),
+                chain_id: Some(chain_id),
             },
             choice => choice,
         };

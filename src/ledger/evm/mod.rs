@@ -11,7 +11,7 @@
 //! refused with [`LedgerError::Unsupported`], as on TRON.
 //!
 //! Invariants:
-//! - The chain id is asked of the node, once, before anything is signed, and
+//! - The chain id is asked of the node, once, before anything is read or signed, and
 //!   must be the named chain's; every transaction is signed for it.
 //! - One key's nonces are used in order without gaps or reuse by any number
 //!   of concurrent senders ([`nonce`]).
@@ -147,6 +147,12 @@ impl EvmClient {
             .copied()
     }
 
+    /// The node, once it has proved to be the chain asked for.
+    async fn node(&self) -> Result<&RootProvider, LedgerError> {
+        self.chain_id().await?;
+        Ok(&self.provider)
+    }
+
     fn rpc_error(&self, error: RpcError<TransportErrorKind>) -> LedgerError {
         node_error(&self.options.url, error)
     }
@@ -154,7 +160,8 @@ impl EvmClient {
     /// The fee plan for a transaction sent now.
     async fn fee_plan(&self) -> Result<FeePlan, LedgerError> {
         let latest = self
-            .provider
+            .node()
+            .await?
             .get_block_by_number(BlockNumberOrTag::Latest)
             .await
             .map_err(|e| self.rpc_error(e))?
@@ -164,7 +171,8 @@ impl EvmClient {
             Some(_) => Quote {
                 base_fee,
                 priority_fee: self
-                    .provider
+                    .node()
+                    .await?
                     .get_max_priority_fee_per_gas()
                     .await
                     .map_err(|e| self.rpc_error(e))?,
@@ -174,7 +182,8 @@ impl EvmClient {
                 base_fee,
                 priority_fee: 0,
                 gas_price: self
-                    .provider
+                    .node()
+                    .await?
                     .get_gas_price()
                     .await
                     .map_err(|e| self.rpc_error(e))?,
@@ -252,7 +261,8 @@ impl EvmClient {
             .input(input.clone().into());
         let _lock = self.nonces.lock(chain_id, &sender).await?;
         let estimate = self
-            .provider
+            .node()
+            .await?
             .estimate_gas(estimate_request)
             .await
             .map_err(|e| self.rpc_error(e))?;
@@ -260,7 +270,8 @@ impl EvmClient {
         let plan = self.fee_plan().await?;
         self.check_balance(sender, value, gas_limit, &plan).await?;
         let nonce = self
-            .provider
+            .node()
+            .await?
             .get_transaction_count(from)
             .pending()
             .await
@@ -276,7 +287,8 @@ impl EvmClient {
         let envelope = self.sign(key, unsigned, plan)?;
         let hash = *envelope.tx_hash();
         let pending = self
-            .provider
+            .node()
+            .await?
             .send_raw_transaction(&envelope.encoded_2718())
             .await
             .map_err(|e| self.rpc_error(e))?;
@@ -341,7 +353,8 @@ impl EvmClient {
     }
 
     async fn receipt(&self, hash: [u8; 32]) -> Result<Option<TransactionReceipt>, LedgerError> {
-        self.provider
+        self.node()
+            .await?
             .get_transaction_receipt(hash.into())
             .await
             .map_err(|e| self.rpc_error(e))
@@ -354,7 +367,8 @@ impl EvmClient {
         receipt: &TransactionReceipt,
     ) -> Result<Option<TransferRecord>, LedgerError> {
         let Some(transaction) = self
-            .provider
+            .node()
+            .await?
             .get_transaction_by_hash(hash.into())
             .await
             .map_err(|e| self.rpc_error(e))?
@@ -370,7 +384,8 @@ impl EvmClient {
 
     async fn block(&self, number: u64) -> Result<Block, LedgerError> {
         let block = self
-            .provider
+            .node()
+            .await?
             .get_block_by_number(BlockNumberOrTag::Number(number))
             .full()
             .await
@@ -606,7 +621,8 @@ impl Ledger for EvmClient {
     }
 
     async fn head(&self) -> Result<u64, LedgerError> {
-        self.provider
+        self.node()
+            .await?
             .get_block_number()
             .await
             .map_err(|e| self.rpc_error(e))
@@ -621,7 +637,8 @@ impl Ledger for EvmClient {
             return Err(unsupported("tokens other than the chain's BTT"));
         }
         let wei = self
-            .provider
+            .node()
+            .await?
             .get_balance(alloy::primitives::Address::from(address.evm_bytes()))
             .await
             .map_err(|e| self.rpc_error(e))?;
@@ -642,7 +659,8 @@ impl Ledger for EvmClient {
             });
         }
         let accounts = self
-            .provider
+            .node()
+            .await?
             .get_accounts()
             .await
             .map_err(|e| self.rpc_error(e))?;
@@ -664,7 +682,8 @@ impl Ledger for EvmClient {
             FeePlan::Legacy { gas_price } => request.gas_price(gas_price),
         };
         let pending = self
-            .provider
+            .node()
+            .await?
             .send_transaction(request)
             .await
             .map_err(|e| self.rpc_error(e))?;
