@@ -29,6 +29,7 @@ pub mod chain;
 pub mod fees;
 pub mod nonce;
 pub mod records;
+pub mod signed;
 
 use super::channel::{
     ChannelRole, ChannelState, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel,
@@ -54,9 +55,10 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::{RpcError, TransportErrorKind};
 use fees::{FeePlan, Quote};
 use futures_util::{stream, StreamExt, TryStreamExt};
-use nonce::NonceLocks;
+use nonce::{NonceLocks, SenderLock};
 use records::BlockStamp;
 use sha2::{Digest, Sha256};
+pub use signed::EvmTransaction;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
@@ -240,15 +242,16 @@ impl EvmClient {
         })
     }
 
-    /// Signs and hands a transfer to the node under the sender's nonce lock;
-    /// returns the transaction hash the node accepted.
-    pub async fn submit(
+    /// Signs a transfer with the sender's next nonce and returns it with the
+    /// sender's nonce lock, which the caller keeps until the node has taken
+    /// or refused the transaction.
+    pub async fn sign_locked(
         &self,
         key: &PrivateKey,
         to: Address,
         value: u128,
         memo: Vec<u8>,
-    ) -> Result<[u8; 32], LedgerError> {
+    ) -> Result<(EvmTransaction, SenderLock<'_>), LedgerError> {
         let chain_id = self.chain_id().await?;
         let sender = key.address();
         let from = alloy::primitives::Address::from(sender.evm_bytes());
@@ -259,7 +262,7 @@ impl EvmClient {
             .to(to_evm)
             .value(U256::from(value))
             .input(input.clone().into());
-        let _lock = self.nonces.lock(chain_id, &sender).await?;
+        let lock = self.nonces.lock(chain_id, &sender).await?;
         let estimate = self
             .node()
             .await?
@@ -285,20 +288,79 @@ impl EvmClient {
             input,
         };
         let envelope = self.sign(key, unsigned, plan)?;
-        let hash = *envelope.tx_hash();
+        Ok((EvmTransaction::from_raw(envelope.encoded_2718())?, lock))
+    }
+
+    /// Hands signed bytes to the node; returns once it has taken them.
+    async fn broadcast(&self, transaction: &EvmTransaction) -> Result<(), LedgerError> {
         let pending = self
             .node()
             .await?
-            .send_raw_transaction(&envelope.encoded_2718())
+            .send_raw_transaction(transaction.raw())
             .await
             .map_err(|e| self.rpc_error(e))?;
-        if *pending.tx_hash() != hash {
+        if pending.tx_hash().0 != transaction.hash() {
             return Err(bad(format!(
-                "the node took {hash} as {}",
+                "the node took 0x{} as {}",
+                hex::encode(transaction.hash()),
                 pending.tx_hash()
             )));
         }
-        Ok(hash.0)
+        Ok(())
+    }
+
+    /// Sends `transaction` unless the chain already has it, and returns its
+    /// record once confirmed. Refused as expired when its nonce went to
+    /// another transaction: then it can never be mined.
+    async fn settle(&self, transaction: &EvmTransaction) -> Result<TransferRecord, LedgerError> {
+        let hash = transaction.hash();
+        if self.receipt(hash).await?.is_none() {
+            match self.broadcast(transaction).await {
+                Ok(()) => {}
+                Err(error) if error.kind() == ErrorKind::Replay => {
+                    self.known_or_expired(transaction).await?;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        self.finish(hash).await
+    }
+
+    /// The record of the sent transaction `hash` once it is final.
+    async fn finish(&self, hash: [u8; 32]) -> Result<TransferRecord, LedgerError> {
+        let receipt = self.confirmed(hash).await?;
+        self.record_of(hash, &receipt)
+            .await?
+            .ok_or_else(|| LedgerError::Remote {
+                kind: ErrorKind::Refused,
+                message: format!(
+                    "transaction 0x{} was mined but reverted (its fee was paid)",
+                    hex::encode(hash)
+                ),
+            })
+    }
+
+    /// After a "known" or "nonce too low" answer: fine when the node holds
+    /// this very transaction, expired when its nonce went to another one.
+    async fn known_or_expired(&self, transaction: &EvmTransaction) -> Result<(), LedgerError> {
+        let hash = transaction.hash();
+        let held = self
+            .node()
+            .await?
+            .get_transaction_by_hash(hash.into())
+            .await
+            .map_err(|e| self.rpc_error(e))?;
+        match held {
+            Some(_) => Ok(()),
+            None => Err(LedgerError::Remote {
+                kind: ErrorKind::Expired,
+                message: format!(
+                    "nonce {} went to another transaction: 0x{} can never be mined",
+                    transaction.nonce(),
+                    hex::encode(hash)
+                ),
+            }),
+        }
     }
 
     /// Refuses a transfer its payer cannot cover, before it is signed.
@@ -493,6 +555,20 @@ fn stamp(block: &Block) -> BlockStamp {
     }
 }
 
+/// Refuses what this ledger cannot move: another token, or nothing.
+fn check_amount(amount: &Amount) -> Result<(), LedgerError> {
+    if amount.token != Token::Bttc {
+        return Err(LedgerError::TokenMismatch {
+            expected: Token::Bttc,
+            got: amount.token,
+        });
+    }
+    if amount.base_units == 0 {
+        return Err(LedgerError::ZeroAmount);
+    }
+    Ok(())
+}
+
 /// Keeps whole blocks of `records` (oldest first) until `limit` is reached.
 fn whole_blocks(records: Vec<TransferRecord>, limit: usize) -> Vec<TransferRecord> {
     let mut kept: Vec<TransferRecord> = Vec::new();
@@ -529,7 +605,10 @@ fn refusal_kind(message: &str) -> ErrorKind {
     let message = message.to_ascii_lowercase();
     if message.contains("insufficient funds") {
         ErrorKind::InsufficientBalance
-    } else if message.contains("already known") || message.contains("nonce too low") {
+    } else if message.contains("already known")
+        || message.contains("already imported")
+        || message.contains("nonce too low")
+    {
         ErrorKind::Replay
     } else {
         ErrorKind::Refused
@@ -598,26 +677,26 @@ impl Ledger for EvmClient {
         amount: Amount,
         memo: Vec<u8>,
     ) -> Result<TransferRecord, LedgerError> {
-        if amount.token != Token::Bttc {
-            return Err(LedgerError::TokenMismatch {
-                expected: Token::Bttc,
-                got: amount.token,
-            });
-        }
-        if amount.base_units == 0 {
-            return Err(LedgerError::ZeroAmount);
-        }
-        let hash = self.submit(key, to, amount.base_units, memo).await?;
-        let receipt = self.confirmed(hash).await?;
-        self.record_of(hash, &receipt)
-            .await?
-            .ok_or_else(|| LedgerError::Remote {
-                kind: ErrorKind::Refused,
-                message: format!(
-                    "transaction 0x{} was mined but reverted (its fee was paid)",
-                    hex::encode(hash)
-                ),
-            })
+        check_amount(&amount)?;
+        let (transaction, lock) = self.sign_locked(key, to, amount.base_units, memo).await?;
+        self.broadcast(&transaction).await?;
+        drop(lock);
+        self.finish(transaction.hash()).await
+    }
+
+    async fn sign_kept(
+        &self,
+        key: &PrivateKey,
+        to: Address,
+        amount: Amount,
+        memo: Vec<u8>,
+    ) -> Result<(EvmTransaction, SenderLock<'_>), LedgerError> {
+        check_amount(&amount)?;
+        self.sign_locked(key, to, amount.base_units, memo).await
+    }
+
+    async fn send_kept(&self, transaction: &EvmTransaction) -> Result<TransferRecord, LedgerError> {
+        self.settle(transaction).await
     }
 
     async fn head(&self) -> Result<u64, LedgerError> {
@@ -652,12 +731,7 @@ impl Ledger for EvmClient {
     /// On a dev chain whose node holds unlocked accounts (anvil): pays from
     /// the first of them. A public node holds none: minting is refused.
     async fn mint(&self, to: Address, amount: Amount) -> Result<TransferRecord, LedgerError> {
-        if amount.token != Token::Bttc {
-            return Err(LedgerError::TokenMismatch {
-                expected: Token::Bttc,
-                got: amount.token,
-            });
-        }
+        check_amount(&amount)?;
         let accounts = self
             .node()
             .await?
@@ -846,6 +920,10 @@ mod tests {
         );
         assert_eq!(refusal_kind("nonce too low"), ErrorKind::Replay);
         assert_eq!(refusal_kind("already known"), ErrorKind::Replay);
+        assert_eq!(
+            refusal_kind("transaction already imported"),
+            ErrorKind::Replay
+        );
         assert_eq!(refusal_kind("execution reverted"), ErrorKind::Refused);
     }
 }
