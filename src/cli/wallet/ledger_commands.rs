@@ -503,6 +503,12 @@ pub struct ReceiptDetails {
     pub from: Address,
     /// Who received.
     pub to: Address,
+    /// `from` as an EVM (EIP-55) address, on an EVM ledger.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_evm: Option<String>,
+    /// `to` as an EVM (EIP-55) address, on an EVM ledger.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_evm: Option<String>,
     /// The amount with its token, e.g. `2.5BTT`.
     pub amount: String,
     /// The amount in base units.
@@ -522,12 +528,15 @@ pub struct ReceiptDetails {
 
 impl From<&TransferRecord> for ReceiptRecord {
     fn from(record: &TransferRecord) -> ReceiptRecord {
+        let evm = record.amount.token == Token::Bttc;
         ReceiptRecord {
             txid: hex::encode(record.txid),
             details: ReceiptDetails {
                 kind: record.kind,
                 from: record.from,
                 to: record.to,
+                from_evm: evm.then(|| record.from.to_evm()),
+                to_evm: evm.then(|| record.to.to_evm()),
                 amount: amount_text(&record.amount),
                 base_units: record.amount.base_units.to_string(),
                 memo: record
@@ -556,6 +565,20 @@ pub(super) fn amount_text(amount: &Amount) -> String {
     )
 }
 
+impl ReceiptDetails {
+    /// The payer as a person reads it on this ledger (0x on an EVM chain).
+    pub fn shown_from(&self) -> String {
+        self.from_evm
+            .clone()
+            .unwrap_or_else(|| self.from.to_string())
+    }
+
+    /// The recipient as a person reads it on this ledger.
+    pub fn shown_to(&self) -> String {
+        self.to_evm.clone().unwrap_or_else(|| self.to.to_string())
+    }
+}
+
 impl Record for ReceiptRecord {
     const TYPE: &'static str = "receipt";
 
@@ -563,7 +586,11 @@ impl Record for ReceiptRecord {
         let details = &self.details;
         Some(format!(
             "{}  {} -> {}  {}  (block {})",
-            self.txid, details.from, details.to, details.amount, details.sequence
+            self.txid,
+            details.shown_from(),
+            details.shown_to(),
+            details.amount,
+            details.sequence
         ))
     }
 }
@@ -594,7 +621,11 @@ impl Record for HistoryRecord {
         let details = &self.receipt.details;
         Some(format!(
             "{:>6}  {:<3}  {:>24}  {} -> {}",
-            details.sequence, self.direction, details.amount, details.from, details.to
+            details.sequence,
+            self.direction,
+            details.amount,
+            details.shown_from(),
+            details.shown_to()
         ))
     }
 }
