@@ -437,6 +437,13 @@ impl EvmClient {
         else {
             return Ok(None);
         };
+        if transaction.inner.tx_hash().0 != hash {
+            return Err(bad(format!(
+                "asked for 0x{}, got {}",
+                hex::encode(hash),
+                transaction.inner.tx_hash()
+            )));
+        }
         let number = receipt
             .block_number
             .ok_or_else(|| bad(format!("receipt of 0x{} names no block", hex::encode(hash))))?;
