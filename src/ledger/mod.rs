@@ -203,8 +203,9 @@ pub trait Ledger: Send + Sync {
 
     /// Like [`Ledger::send`], but stops before sending: returns the signed
     /// transaction and the sender's nonce lock, so the caller can keep the
-    /// transaction durably (the tip journal) and then [`Ledger::send_kept`]
-    /// it before dropping the lock. For ledgers that build their own
+    /// transaction durably (the tip journal) and then hand both to
+    /// [`Ledger::send_kept`], which releases the lock once the node has the
+    /// transaction. For ledgers that build their own
     /// transactions; the others refuse it.
     fn sign_kept(
         &self,
@@ -218,13 +219,16 @@ pub trait Ledger: Send + Sync {
     }
 
     /// Sends a transaction [`Ledger::sign_kept`] made, or finds it already
-    /// applied, and returns its record once final. Sending it again is
+    /// applied, and returns its record once final; `lock`, the nonce lock it
+    /// was signed under (none when sent again after a restart), is released
+    /// as soon as the node has taken or refused it. Sending it again is
     /// harmless: refused as expired when it can never be applied.
     fn send_kept(
         &self,
         transaction: &EvmTransaction,
+        lock: Option<SenderLock<'_>>,
     ) -> impl Future<Output = Result<TransferRecord, LedgerError>> + Send {
-        let _ = transaction;
+        let _ = (transaction, lock);
         async { Err(self_built_only()) }
     }
 

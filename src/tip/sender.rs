@@ -25,8 +25,10 @@
 //!
 //! On an EVM chain the ledger builds the transaction ([`Ledger::sign_kept`]):
 //! T is signed with the sender's next nonce and journaled while the nonce
-//! lock is held, then sent; "expired" there means its nonce went to another
-//! transaction, so T can never be mined and a replacement pays at most once.
+//! lock is held, then sent, and the lock is released once the node has T
+//! (not after its confirmations, so other senders of the key wait only for
+//! that); "expired" there means its nonce went to another transaction, so T
+//! can never be mined and a replacement pays at most once.
 
 use super::error::{transfer_answer, TipError, TransferAnswer};
 use super::journal::{
@@ -234,11 +236,16 @@ impl<'a, L: Ledger> Tipper<'a, L> {
         }
     }
 
-    /// Sends a journaled transaction to its ledger.
-    async fn submit(&self, transaction: &Journaled) -> Result<TransferRecord, LedgerError> {
+    /// Sends a journaled transaction to its ledger, releasing the nonce
+    /// lock it was signed under once the ledger has it.
+    async fn submit(
+        &self,
+        transaction: &Journaled,
+        nonce: Option<NonceLock<'a>>,
+    ) -> Result<TransferRecord, LedgerError> {
         match transaction {
             Journaled::Tron(transaction) => self.ledger.transfer((**transaction).clone()).await,
-            Journaled::Evm(transaction) => self.ledger.send_kept(transaction).await,
+            Journaled::Evm(transaction) => self.ledger.send_kept(transaction, nonce).await,
         }
     }
 
@@ -256,8 +263,7 @@ impl<'a, L: Ledger> Tipper<'a, L> {
         } = fresh;
         loop {
             let txid = transaction.txid();
-            let sent = self.submit(&transaction).await;
-            drop(nonce.take());
+            let sent = self.submit(&transaction, nonce.take()).await;
             let error = match sent {
                 Ok(record) => return self.paid(id, record, false),
                 Err(error) => error,

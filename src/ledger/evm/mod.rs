@@ -312,10 +312,16 @@ impl EvmClient {
     /// Sends `transaction` unless the chain already has it, and returns its
     /// record once confirmed. Refused as expired when its nonce went to
     /// another transaction: then it can never be mined.
-    async fn settle(&self, transaction: &EvmTransaction) -> Result<TransferRecord, LedgerError> {
+    async fn settle(
+        &self,
+        transaction: &EvmTransaction,
+        lock: Option<SenderLock<'_>>,
+    ) -> Result<TransferRecord, LedgerError> {
         let hash = transaction.hash();
         if self.receipt(hash).await?.is_none() {
-            match self.broadcast(transaction).await {
+            let sent = self.broadcast(transaction).await;
+            drop(lock);
+            match sent {
                 Ok(()) => {}
                 Err(error) if error.kind() == ErrorKind::Replay => {
                     self.known_or_expired(transaction).await?;
@@ -702,8 +708,12 @@ impl Ledger for EvmClient {
         self.sign_locked(key, to, amount.base_units, memo).await
     }
 
-    async fn send_kept(&self, transaction: &EvmTransaction) -> Result<TransferRecord, LedgerError> {
-        self.settle(transaction).await
+    async fn send_kept(
+        &self,
+        transaction: &EvmTransaction,
+        lock: Option<SenderLock<'_>>,
+    ) -> Result<TransferRecord, LedgerError> {
+        self.settle(transaction, lock).await
     }
 
     async fn head(&self) -> Result<u64, LedgerError> {
