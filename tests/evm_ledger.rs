@@ -583,3 +583,11 @@ fn a_journaled_tip_whose_nonce_went_elsewhere_is_replaced_and_paid_once() {
     let sent = chain.rpc("eth_getTransactionCount", json!([ALICE_EVM, "latest"]));
     assert_eq!(quantity(&sent), 2, "the stale transaction was never mined");
 }
+
+#[test]
+fn a_node_without_dev_accounts_has_no_faucet() {
+    let chain = Chain::start_with(&["--accounts", "0"]);
+    chain
+        .wallet(&["faucet", "alice", "1BTT"])
+        .refused(1, "no unlocked dev account");
+}

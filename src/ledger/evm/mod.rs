@@ -756,7 +756,9 @@ impl Ledger for EvmClient {
             .await
             .map_err(|e| self.rpc_error(e))?;
         let Some(faucet) = accounts.first().copied() else {
-            return Err(LedgerError::MintDisabled);
+            return Err(unsupported(
+                "minting (its node holds no unlocked dev account to pay from)",
+            ));
         };
         let request = TransactionRequest::default()
             .from(faucet)
