@@ -11,13 +11,14 @@
 //! refused with [`LedgerError::Unsupported`], as on TRON.
 //!
 //! Invariants:
-//! - The chain id is asked of the node, once, before anything is read or signed, and
-//!   must be the named chain's; every transaction is signed for it.
+//! - The chain id is asked of the node, once, before anything is read or
+//!   signed, and must be the named chain's; every transaction is signed for it.
 //! - One key's nonces are used in order without gaps or reuse by any number
 //!   of concurrent senders ([`nonce`]).
 //! - Every answer is checked: amounts stay integers of wei (u128, refused
-//!   beyond), a receipt must be of the transaction asked about, a sent
-//!   transaction's hash must be the one signed.
+//!   beyond), a receipt must be of the transaction and block asked about, a
+//!   sent transaction's hash must be the one signed, a record's payer is the
+//!   signature's, and a node's message is shown as one printable line.
 //! - History: a node keeps no index of native transfers, so history scans
 //!   blocks: back from the head to the start time, at most
 //!   [`HISTORY_BLOCKS`] of them; forward from a block to the head for
@@ -194,7 +195,7 @@ impl EvmClient {
         FeePlan::from_quote(quote)
     }
 
-    /// Signs `request`'s transfer for `nonce` and returns the envelope.
+    /// Signs `unsigned` at the prices of `plan` with `key`, for its chain.
     fn sign(
         &self,
         key: &PrivateKey,
