@@ -3,7 +3,8 @@
 //! `DATA/ledger.sqlite`, the default), `bttc` / `bttc-donau` (BitTorrent
 //! Chain and its testnet, EVM), an `http(s)://` URL (an EVM node when it
 //! answers `eth_chainId`, else a btt node), `tron-mainnet` / `tron-nile`
-//! (TronGrid), or `tron+http://...` (any TRON full node's HTTP API). A command that needs only payments holds the chosen backend as an
+//! (TronGrid), or `tron+http://...` (any TRON full node's HTTP API). A
+//! command that needs only payments holds the chosen backend as an
 //! `Arc<dyn PaymentLedger>` ([`LedgerArgs::payment_ledger`]); one that needs
 //! the rest of the ledger (transfers, history, the faucet, campaigns) is
 //! written once as a [`LedgerTask`], generic over [`Ledger`], and
