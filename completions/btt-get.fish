@@ -26,6 +26,7 @@ complete -c btt-get -l deadline -d 'Auto-bid to finish within this long of the s
 complete -c btt-get -l wallet -d 'The wallet that pays' -r
 complete -c btt-get -l channel-timeout -d 'How long a channel\'s deposit stays locked if a seller never closes it' -r
 complete -c btt-get -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-get -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-get -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-get -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-get -l password-file -d 'Read the keystore password from the first line of FILE' -r -F

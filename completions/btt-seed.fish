@@ -93,6 +93,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l credit -d 'Wha
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l free-share -d 'The percentage of the upload limit free peers keep while paid slots send' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l redeem-every -d 'How often accepted vouchers are redeemed on the ledger while trading (and always at exit)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
@@ -110,6 +111,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s v -l verbose -
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l wallet -d 'The wallet (or address) that was paid' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
@@ -125,6 +127,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -s a -l announce
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l web-seed -d 'Web seed URL (BEP 19): an http(s) server holding the files; repeat for more' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l piece-length -d 'Piece length, e.g. 256KiB [default: chosen from the total size]' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
@@ -140,6 +143,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -s v -l verbose 
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -s h -l help -d 'Print help'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l wallet -d 'The wallet that sold (it is paid, and signs each delivery)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F

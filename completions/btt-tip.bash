@@ -95,7 +95,7 @@ _btt__tip() {
 
     case "${cmd}" in
         btt__tip)
-            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --from --memo --id --max-tip --budget --journal --help --version watch fund buy purchases help"
+            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --from --memo --id --max-tip --budget --journal --help --version watch fund buy purchases help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -110,6 +110,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -153,7 +157,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__buy)
-            opts="-o -q -v -h --from --output --torrent --deadline --status --journal --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --up-limit --down-limit --stall-timeout --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-o -q -v -h --from --output --torrent --deadline --status --journal --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --up-limit --down-limit --stall-timeout --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -239,6 +243,10 @@ _btt__tip() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --confirmations)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -255,7 +263,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help create pledge status settle help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help create pledge status settle help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -270,6 +278,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -289,7 +301,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__create)
-            opts="-q -v -h --title --goal --deadline --beneficiary --from --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --title --goal --deadline --beneficiary --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -324,6 +336,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -427,7 +443,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__pledge)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -449,6 +465,10 @@ _btt__tip() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --confirmations)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -465,7 +485,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__settle)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -480,6 +500,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -499,7 +523,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__status)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -514,6 +538,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -673,7 +701,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__purchases)
-            opts="-q -v -h --from --journal --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --from --journal --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -699,6 +727,10 @@ _btt__tip() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --confirmations)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -715,7 +747,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__watch)
-            opts="-q -v -h --since --interval --no-follow --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --since --interval --no-follow --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -738,6 +770,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_btt_tip_global_optspecs
-    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= confirmations= gas-limit= dev from= memo= id= max-tip= budget= journal= h/help V/version
+    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= rpc-url= confirmations= gas-limit= dev from= memo= id= max-tip= budget= journal= h/help V/version
 end
 
 function __fish_btt_tip_needs_command
@@ -27,6 +27,7 @@ end
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l from -d 'Wallet that pays' -r
@@ -51,6 +52,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l interval -d 'H
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l no-follow -d 'Print the transfers so far and exit instead of following'
@@ -62,6 +64,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -s h -l help -d '
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -82,6 +85,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -93,6 +97,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -103,6 +108,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -113,6 +119,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -148,6 +155,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l stall-timeout -d
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l status -d 'Only say where this listing\'s purchase stands (refunding it when the deadline passed undelivered)'
@@ -164,6 +172,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l journal -d
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l json -d 'Print NDJSON records on stdout even on a terminal'

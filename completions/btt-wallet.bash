@@ -152,7 +152,7 @@ _btt__wallet() {
 
     case "${cmd}" in
         btt__wallet)
-            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help --version new import list address sign verify send balance faucet broadcast history tx node channel voucher help"
+            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help --version new import list address sign verify send balance faucet broadcast history tx node channel voucher help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -167,6 +167,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -186,7 +190,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__address)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -201,6 +205,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -220,7 +228,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__balance)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -235,6 +243,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -254,7 +266,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__broadcast)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -269,6 +281,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -288,7 +304,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__channel)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help open close refund help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help open close refund help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -303,6 +319,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -322,7 +342,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__channel__subcmd__close)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -341,6 +361,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -430,7 +454,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__channel__subcmd__open)
-            opts="-q -v -h --from --timeout --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --from --timeout --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -456,6 +480,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --confirmations)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -472,7 +500,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__channel__subcmd__refund)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -494,6 +522,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --confirmations)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -510,7 +542,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__faucet)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -525,6 +557,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -824,7 +860,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__history)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -839,6 +875,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -858,7 +898,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__import)
-            opts="-q -v -h --name --mnemonic-file --private-key-file --keystore-file --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --name --mnemonic-file --private-key-file --keystore-file --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -892,6 +932,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --confirmations)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -908,7 +952,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__list)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -923,6 +967,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -942,7 +990,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__new)
-            opts="-q -v -h --name --show-mnemonic --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --name --show-mnemonic --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -964,6 +1012,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --confirmations)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -980,7 +1032,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__node)
-            opts="-q -v -h --listen --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --listen --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1002,6 +1054,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --confirmations)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1018,7 +1074,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__send)
-            opts="-q -v -h --from --memo --trc20 --fee-limit --sign-only --ref-block-bytes --ref-block-hash --timestamp --expiration --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --from --memo --trc20 --fee-limit --sign-only --ref-block-bytes --ref-block-hash --timestamp --expiration --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1064,6 +1120,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --confirmations)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1080,7 +1140,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__sign)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1099,6 +1159,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1118,7 +1182,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__tx)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1133,6 +1197,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1152,7 +1220,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__verify)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1167,6 +1235,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1186,7 +1258,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__voucher)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --confirmations --gas-limit --dev --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1205,6 +1277,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

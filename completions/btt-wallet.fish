@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_btt_wallet_global_optspecs
-    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= confirmations= gas-limit= dev h/help V/version
+    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= rpc-url= confirmations= gas-limit= dev h/help V/version
 end
 
 function __fish_btt_wallet_needs_command
@@ -27,6 +27,7 @@ end
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -55,6 +56,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l name -d 'N
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l show-mnemonic -d 'Print the mnemonic on stdout (otherwise it is shown on stderr only when that is a terminal)'
@@ -70,6 +72,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l keystor
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -80,6 +83,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -s h -l he
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -90,6 +94,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -s h -l help
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -101,6 +106,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l from -d '
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -111,6 +117,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -s h -l help
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -128,6 +135,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l expiratio
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l trc20 -d 'Send the TRC-20 BTT (18 decimals) instead of the TRC-10 BTT'
@@ -140,6 +148,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -s h -l help
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -150,6 +159,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -s h -l h
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -160,6 +170,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -s h -l he
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -170,6 +181,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -s h -l
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -180,6 +192,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -s h -l h
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -191,6 +204,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l listen -d
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -201,6 +215,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -s h -l help
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -217,6 +232,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -228,6 +244,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -239,6 +256,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -254,6 +272,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l from -
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l json -d 'Print NDJSON records on stdout even on a terminal'

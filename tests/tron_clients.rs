@@ -59,6 +59,7 @@ fn tronweb_reads_balances_sends_trc10_btt_and_reads_it_back() {
     let node = BttWalletNode::start_dev(&env);
     node.faucet(&env, PAYER, "10BTT");
     node.faucet(&env, PAYER, "5TRX");
+    mint_trc20(&node, PAYER, TRC20_UNITS);
     let script = tests_dir().join("js/tronweb_client.cjs");
     let report = report(&env, &interpreter("BTT_NODE", "node"), &script, &node);
 
@@ -85,7 +86,7 @@ fn tronweb_reads_balances_sends_trc10_btt_and_reads_it_back() {
 
     let info = &report["info"];
     assert_eq!(info["id"], txid);
-    assert_eq!(info["blockNumber"], 3, "two mints, then the transfer");
+    assert_eq!(info["blockNumber"], 4, "three mints, then the transfer");
     assert!(info["blockTimeStamp"].as_i64().unwrap() > 0, "{info}");
     assert_eq!(info["contractResult"], json!([""]));
     assert_eq!(report["unconfirmedInfo"], *info);
@@ -97,11 +98,11 @@ fn tronweb_reads_balances_sends_trc10_btt_and_reads_it_back() {
 
     for name in ["block", "confirmedBlock", "byNumber", "byHash"] {
         let block = &report[name];
-        assert_eq!(block["block_header"]["raw_data"]["number"], 3, "{name}");
+        assert_eq!(block["block_header"]["raw_data"]["number"], 4, "{name}");
         assert!(block["blockID"]
             .as_str()
             .unwrap()
-            .starts_with("0000000000000003"));
+            .starts_with("0000000000000004"));
         assert_eq!(block["transactions"][0]["txID"], txid, "{name}");
     }
 
@@ -115,6 +116,31 @@ fn tronweb_reads_balances_sends_trc10_btt_and_reads_it_back() {
             .contains("not one of this ledger's latest 65536 blocks"),
         "{tapos}"
     );
+
+    // TronWeb's balanceOf (its own ABI encoding of the address) reads the TRC-20 BTT, to the unit.
+    let trc20 = &report["trc20"];
+    assert_eq!(trc20["result"]["result"], true, "{trc20}");
+    assert_eq!(
+        trc20["constant_result"],
+        json!([format!("{TRC20_UNITS:064x}")]),
+        "{trc20}"
+    );
+}
+
+/// 1.000000000000000001 TRC-20 BTT (18 decimals).
+const TRC20_UNITS: u128 = 1_000_000_000_000_000_001;
+
+/// Credits `units` of the TRC-20 BTT to `address` through the dev node's faucet.
+fn mint_trc20(node: &BttWalletNode, address: &str, units: u128) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = btt::ledger::node::client::NodeClient::new(&node.url).unwrap();
+    let amount = btt::amount::Amount {
+        token: btt::amount::Token::BttTrc20,
+        base_units: units,
+    };
+    runtime
+        .block_on(client.mint(address.parse().unwrap(), amount))
+        .unwrap();
 }
 
 #[test]

@@ -496,4 +496,19 @@ fn the_tron_backend_reads_balances_and_broadcasts_through_a_node() {
         "{}",
         history.stderr
     );
+
+    // The TRC-20 BTT is asked of its contract (triggerconstantcontract balanceOf), 18 decimals exact.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = NodeClient::new(&node.url).unwrap();
+    let trc20 = btt::amount::Amount {
+        token: btt::amount::Token::BttTrc20,
+        base_units: 1_000_000_000_000_000_001,
+    };
+    runtime
+        .block_on(client.mint(ALICE.parse().unwrap(), trc20))
+        .unwrap();
+    let balance = home.run(&["balance", "alice"]).ok().one();
+    assert_eq!(balance["btt_trc20"], "1.000000000000000001", "{balance}");
+    assert_eq!(balance["btt_trc20_base_units"], "1000000000000000001");
+    assert_eq!(balance["btt"], "8", "the TRC-10 BTT is apart");
 }

@@ -3,7 +3,8 @@
 //! `DATA/ledger.sqlite`, the default), `bttc` / `bttc-donau` (BitTorrent
 //! Chain and its testnet, EVM), an `http(s)://` URL (an EVM node when it
 //! answers `eth_chainId`, else a btt node), `tron-mainnet` / `tron-nile`
-//! (TronGrid), or `tron+http://...` (any TRON full node's HTTP API). A command that needs only payments holds the chosen backend as an
+//! (TronGrid), or `tron+http://...` (any TRON full node's HTTP API). A
+//! command that needs only payments holds the chosen backend as an
 //! `Arc<dyn PaymentLedger>` ([`LedgerArgs::payment_ledger`]); one that needs
 //! the rest of the ledger (transfers, history, the faucet, campaigns) is
 //! written once as a [`LedgerTask`], generic over [`Ledger`], and
@@ -35,6 +36,9 @@ pub struct LedgerArgs {
     /// Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node
     #[arg(long, global = true, env = "BTT_LEDGER", value_name = "LEDGER")]
     pub ledger: Option<String>,
+    /// With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)
+    #[arg(long, global = true, env = "BTT_RPC_URL", value_name = "URL")]
+    pub rpc_url: Option<String>,
     /// On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)
     #[arg(long, global = true, env = "BTT_CONFIRMATIONS", value_name = "N")]
     pub confirmations: Option<u64>,
@@ -65,6 +69,13 @@ impl LedgerArgs {
             LedgerChoice::Node(url) if probe_evm(&url) => LedgerChoice::Evm {
                 url,
                 chain_id: None,
+            },
+            LedgerChoice::Evm {
+                chain_id: Some(chain_id),
+                url,
+            } => LedgerChoice::Evm {
+                url: self.rpc_url.clone().unwrap_or(url),
+                chain_id: Some(chain_id),
             },
             choice => choice,
         };

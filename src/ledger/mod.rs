@@ -67,6 +67,8 @@ pub use purchase::{
 use crate::amount::{Amount, Token};
 use crate::tron::{Address, BlockReference, SignedTransaction};
 use crate::wallet::PrivateKey;
+use evm::nonce::SenderLock;
+use evm::EvmTransaction;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
@@ -158,6 +160,14 @@ impl TransferRecord {
     }
 }
 
+/// What a TRON-style ledger answers when asked to build a transaction itself.
+fn self_built_only() -> LedgerError {
+    LedgerError::Unsupported {
+        backend: "TRON-style",
+        operation: "sending without a signed TRON transaction",
+    }
+}
+
 /// A ledger backend. See the module documentation for why the methods
 /// return `impl Future + Send`.
 pub trait Ledger: Send + Sync {
@@ -188,12 +198,38 @@ pub trait Ledger: Send + Sync {
         memo: Vec<u8>,
     ) -> impl Future<Output = Result<TransferRecord, LedgerError>> + Send {
         let _ = (key, to, amount, memo);
-        async {
-            Err(LedgerError::Unsupported {
-                backend: "TRON-style",
-                operation: "sending without a signed TRON transaction",
-            })
-        }
+        async { Err(self_built_only()) }
+    }
+
+    /// Like [`Ledger::send`], but stops before sending: returns the signed
+    /// transaction and the sender's nonce lock, so the caller can keep the
+    /// transaction durably (the tip journal) and then hand both to
+    /// [`Ledger::send_kept`], which releases the lock once the node has the
+    /// transaction. For ledgers that build their own
+    /// transactions; the others refuse it.
+    fn sign_kept(
+        &self,
+        key: &PrivateKey,
+        to: Address,
+        amount: Amount,
+        memo: Vec<u8>,
+    ) -> impl Future<Output = Result<(EvmTransaction, SenderLock<'_>), LedgerError>> + Send {
+        let _ = (key, to, amount, memo);
+        async { Err(self_built_only()) }
+    }
+
+    /// Sends a transaction [`Ledger::sign_kept`] made, or finds it already
+    /// applied, and returns its record once final; `lock`, the nonce lock it
+    /// was signed under (none when sent again after a restart), is released
+    /// as soon as the node has taken or refused it. Sending it again is
+    /// harmless: refused as expired when it can never be applied.
+    fn send_kept(
+        &self,
+        transaction: &EvmTransaction,
+        lock: Option<SenderLock<'_>>,
+    ) -> impl Future<Output = Result<TransferRecord, LedgerError>> + Send {
+        let _ = (transaction, lock);
+        async { Err(self_built_only()) }
     }
 
     /// The sequence number of the latest applied change (0 when none).

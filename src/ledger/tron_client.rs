@@ -1,7 +1,9 @@
 //! The `tron` backend: a client of a TRON full node's HTTP API
-//! (`/wallet/getaccount`, `/wallet/getnowblock`,
-//! `/wallet/broadcasttransaction`, `/wallet/gettransactionbyid`). It reads
-//! TRX and TRC-10 BTT balances and broadcasts signed transfers; TRON has
+//! (`/wallet/getaccount`, `/wallet/triggerconstantcontract`,
+//! `/wallet/getnowblock`, `/wallet/broadcasttransaction`,
+//! `/wallet/gettransactionbyid`). It reads TRX, TRC-10 BTT (BTTOLD since the
+//! 2021 redenomination) and TRC-20 BTT balances (`balanceOf`, its one word
+//! checked: exactly 32 bytes, at most 128 bits) and broadcasts signed transfers; TRON has
 //! no faucet, no btt channels or campaigns and no account history in the
 //! full-node API, so those are refused with [`LedgerError::Unsupported`]
 //! (minting with [`LedgerError::MintDisabled`]).
@@ -25,7 +27,8 @@ use super::id::{CampaignId, ChannelId, LedgerId, PurchaseId};
 use super::purchase::{DeliverPurchase, OpenPurchase, PurchaseRole, PurchaseState};
 use super::{Ledger, MovementKind, TransferRecord};
 use crate::amount::{Amount, Token};
-use crate::tron::contract::BTT_TOKEN_ID;
+use crate::tron::abi::{address_word, decode_amount_word, BALANCE_OF_SIGNATURE};
+use crate::tron::contract::{btt_trc20_contract, BTT_TOKEN_ID};
 use crate::tron::{Address, BlockReference, SignedTransaction};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -153,7 +156,7 @@ pub fn account_balance(account: &Value, token: Token) -> Result<u128, LedgerErro
         Token::BttTrc20 => {
             return Err(LedgerError::Unsupported {
                 backend: BACKEND,
-                operation: "TRC-20 balances",
+                operation: "TRC-20 balances in an account (they are asked of the contract)",
             })
         }
         Token::Bttc => {
@@ -167,6 +170,24 @@ pub fn account_balance(account: &Value, token: Token) -> Result<u128, LedgerErro
         kind: ErrorKind::TronError,
         message: format!("negative balance {units}"),
     })
+}
+
+/// The balance in a `balanceOf` answer: `constant_result` must be one
+/// 32-byte word that fits 128 bits, after `result.result` is true.
+pub fn trc20_balance(answer: &Value) -> Result<u128, LedgerError> {
+    let refused = |message: String| LedgerError::Remote {
+        kind: ErrorKind::TronError,
+        message,
+    };
+    if answer["result"]["result"] != json!(true) {
+        return Err(refused(format!("balanceOf was not answered: {answer}")));
+    }
+    let word = match answer["constant_result"].as_array().map(Vec::as_slice) {
+        Some([word]) => word.as_str().and_then(|digits| hex::decode(digits).ok()),
+        _ => None,
+    }
+    .ok_or_else(|| refused("balanceOf answered no single hex word".to_string()))?;
+    decode_amount_word(&word).map_err(|error| refused(format!("balanceOf: {error}")))
 }
 
 /// The record of a transaction TRON holds, from its raw bytes (`None` for `{}`).
@@ -247,6 +268,17 @@ impl Ledger for TronClient {
     }
 
     async fn balance(&self, address: Address, token: Token) -> Result<u128, LedgerError> {
+        if token == Token::BttTrc20 {
+            let body = json!({
+                "owner_address": address.to_string(),
+                "contract_address": btt_trc20_contract().to_string(),
+                "function_selector": BALANCE_OF_SIGNATURE,
+                "parameter": hex::encode(address_word(&address)),
+                "visible": true,
+            });
+            let answer = self.post("/wallet/triggerconstantcontract", &body).await?;
+            return trc20_balance(&answer);
+        }
         let body = json!({ "address": address.to_string(), "visible": true });
         let account = self.post("/wallet/getaccount", &body).await?;
         account_balance(&account, token)
@@ -426,6 +458,30 @@ mod tests {
             "message": hex::encode("Contract validate error : Validate TransferContract error, balance is not sufficient."),
         });
         assert!(broadcast_result(&poor).unwrap_err().is_insufficient_funds());
+    }
+
+    /// `triggerconstantcontract` for `balanceOf` as TRON's documentation
+    /// shows it (trimmed): 2.5 BTT of the 18-decimal TRC-20.
+    const BALANCE_OF: &str = r#"{
+        "result": {"result": true},
+        "energy_used": 529,
+        "constant_result": ["00000000000000000000000000000000000000000000000022b1c8c1227a0000"],
+        "transaction": {"ret": [{}], "visible": false, "txID": "00"}
+    }"#;
+
+    #[test]
+    fn balance_of_answers_are_read_and_checked() {
+        let answer: Value = serde_json::from_str(BALANCE_OF).unwrap();
+        assert_eq!(trc20_balance(&answer).unwrap(), 2_500_000_000_000_000_000);
+        let huge = json!({"result": {"result": true}, "constant_result": ["01".repeat(32)]});
+        assert!(trc20_balance(&huge).is_err());
+        let two = json!({"result": {"result": true}, "constant_result": ["00".repeat(32), "00".repeat(32)]});
+        assert!(trc20_balance(&two).is_err());
+        let short = json!({"result": {"result": true}, "constant_result": ["00".repeat(31)]});
+        assert!(trc20_balance(&short).is_err());
+        let failed =
+            json!({"result": {"code": "CONTRACT_EXE_ERROR"}, "constant_result": ["00".repeat(32)]});
+        assert!(trc20_balance(&failed).is_err());
     }
 
     #[test]

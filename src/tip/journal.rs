@@ -12,6 +12,10 @@
 //!   new one only once the ledger has refused the old one as expired and
 //!   does not hold it: then the old one can never be applied, so paying the
 //!   new one cannot pay twice (see [`super::sender`]).
+//! - The transaction is the ledger's kind: a TRON transaction (its JSON), or
+//!   on an EVM chain the signed EIP-2718 bytes (`{"evm_raw": HEX}`), which
+//!   name their nonce, so a replacement is only ever signed once the old
+//!   nonce went to another transaction.
 //! - `paid` is final. `failed` means the ledger refused the transaction it
 //!   names; it was not applied, and a later run may try again.
 //! - A sender's entries change only under that sender's lock file beside
@@ -19,8 +23,9 @@
 //!   take turns per tip instead of racing on one id.
 
 use crate::journal_file;
+use crate::ledger::evm::EvmTransaction;
 use crate::ledger::LedgerId;
-use crate::tron::{Address, SignedTransaction, TxError};
+use crate::tron::{Address, SignedTransaction, TxId};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -118,6 +123,53 @@ pub struct Intent {
     pub memo: String,
 }
 
+/// The signed transaction an entry names, as its ledger takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Journaled {
+    /// A TRON transaction (btt's ledgers, TRON), boxed: it is the larger.
+    Tron(Box<SignedTransaction>),
+    /// An EVM transaction (BTTC).
+    Evm(EvmTransaction),
+}
+
+impl Journaled {
+    /// Its id on the ledger (an EVM transaction's hash).
+    pub fn txid(&self) -> TxId {
+        match self {
+            Journaled::Tron(transaction) => transaction.txid(),
+            Journaled::Evm(transaction) => TxId(transaction.hash()),
+        }
+    }
+
+    fn to_text(&self) -> Result<String, serde_json::Error> {
+        match self {
+            Journaled::Tron(transaction) => serde_json::to_string(&transaction.to_json()),
+            Journaled::Evm(transaction) => serde_json::to_string(
+                &serde_json::json!({ "evm_raw": hex::encode(transaction.raw()) }),
+            ),
+        }
+    }
+
+    fn from_text(text: &str) -> Result<Journaled, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|error| error.to_string())?;
+        match value.get("evm_raw") {
+            Some(raw) => {
+                let bytes = raw
+                    .as_str()
+                    .and_then(|digits| hex::decode(digits).ok())
+                    .ok_or("evm_raw is not hex")?;
+                EvmTransaction::from_raw(bytes)
+                    .map(Journaled::Evm)
+                    .map_err(|error| error.to_string())
+            }
+            None => SignedTransaction::from_json(text)
+                .map(|transaction| Journaled::Tron(Box::new(transaction)))
+                .map_err(|error| error.to_string()),
+        }
+    }
+}
+
 /// One journal entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -128,7 +180,7 @@ pub struct Entry {
     /// Where it stands.
     pub state: EntryState,
     /// The signed transaction that pays it.
-    pub transaction: SignedTransaction,
+    pub transaction: Journaled,
 }
 
 /// An open journal file.
@@ -225,15 +277,15 @@ impl Journal {
         scope: &Scope,
         id: &str,
         intent: &Intent,
-        transaction: &SignedTransaction,
+        transaction: &Journaled,
     ) -> Result<(), JournalError> {
-        let json = serde_json::to_string(&transaction.to_json()).map_err(|error| {
-            JournalError::Corrupt {
+        let json = transaction
+            .to_text()
+            .map_err(|error| JournalError::Corrupt {
                 path: self.path.clone(),
                 id: id.to_string(),
                 what: error.to_string(),
-            }
-        })?;
+            })?;
         self.connection
             .prepare_cached(
                 "INSERT INTO tips (ledger, sender, id, recipient, base_units, memo, state, txid, transaction_json)
@@ -346,8 +398,7 @@ impl RawEntry {
             .map_err(|error| corrupt(format!("amount: {error}")))?;
         let state = EntryState::parse(&self.state)
             .ok_or_else(|| corrupt(format!("unknown state {:?}", self.state)))?;
-        let transaction = SignedTransaction::from_json(&self.transaction_json)
-            .map_err(|error: TxError| corrupt(error.to_string()))?;
+        let transaction = Journaled::from_text(&self.transaction_json).map_err(corrupt)?;
         Ok(Entry {
             id: self.id,
             intent: Intent {
@@ -373,7 +424,7 @@ mod tests {
             .unwrap()
     }
 
-    fn transaction(memo: &str) -> SignedTransaction {
+    fn transaction(memo: &str) -> Journaled {
         let key = key();
         let call = TransferCall {
             owner: key.address(),
@@ -390,7 +441,9 @@ mod tests {
             memo: memo.as_bytes().to_vec(),
             fee_limit: 0,
         };
-        UnsignedTransaction::new(call, &params).unwrap().sign(&key)
+        Journaled::Tron(Box::new(
+            UnsignedTransaction::new(call, &params).unwrap().sign(&key),
+        ))
     }
 
     fn intent() -> Intent {

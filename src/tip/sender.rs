@@ -22,10 +22,21 @@
 //! a transaction is only given up once the ledger has refused it. Steps 1
 //! and 2 run under the sender's journal lock, so two processes never race
 //! on one id.
+//!
+//! On an EVM chain the ledger builds the transaction ([`Ledger::sign_kept`]):
+//! T is signed with the sender's next nonce and journaled while the nonce
+//! lock is held, then sent, and the lock is released once the node has T
+//! (not after its confirmations, so other senders of the key wait only for
+//! that); "expired" there means its nonce went to another transaction, so T
+//! can never be mined and a replacement pays at most once.
 
 use super::error::{transfer_answer, TipError, TransferAnswer};
-use super::journal::{lock_file, EntryState, Intent, Journal, JournalError, Scope, SenderLock};
+use super::journal::{
+    lock_file, EntryState, Intent, Journal, JournalError, Journaled, Scope, SenderLock,
+};
 use super::request::TipRequest;
+use crate::ledger::evm::nonce::SenderLock as NonceLock;
+use crate::ledger::{ErrorKind, LedgerError};
 use crate::ledger::{Ledger, TransferRecord};
 use crate::tron::contract::DEFAULT_FEE_LIMIT;
 use crate::tron::{Address, SignedTransaction, TransactionParams, TransferCall};
@@ -55,6 +66,13 @@ pub struct Reconciled {
     pub txid: TxId,
     /// Paid, or why not (the id is then `failed` and its line retries it).
     pub outcome: Result<Payment, TipError>,
+}
+
+/// A freshly signed transaction, with the nonce lock an EVM ledger keeps
+/// until it is sent.
+struct Fresh<'l> {
+    transaction: Journaled,
+    nonce: Option<NonceLock<'l>>,
 }
 
 /// Pays tips from one key on one ledger, with one journal.
@@ -104,9 +122,11 @@ impl<'a, L: Ledger> Tipper<'a, L> {
         let mut settled = Vec::new();
         for entry in self.journal.sending(&self.scope)? {
             let txid = entry.transaction.txid();
-            let outcome = self
-                .settle(&entry.id, entry.transaction, &entry.intent, false)
-                .await;
+            let kept = Fresh {
+                transaction: entry.transaction,
+                nonce: None,
+            };
+            let outcome = self.settle(&entry.id, kept, &entry.intent, false).await;
             let outcome = match outcome {
                 Err(error) if error.is_fatal() => return Err(error),
                 outcome => outcome,
@@ -122,25 +142,25 @@ impl<'a, L: Ledger> Tipper<'a, L> {
 
     /// Pays `request`, at most once per id.
     pub async fn pay(&self, request: &TipRequest) -> Result<Payment, TipError> {
-        if !self.ledger.takes_tron_transactions() {
-            return self.send_built(request).await;
-        }
         let intent = Intent {
             recipient: request.to,
             base_units: request.amount.base_units,
             memo: request.memo.clone(),
         };
         let Some(id) = &request.id else {
-            let transaction = self.sign(&intent).await?;
+            if !self.ledger.takes_tron_transactions() {
+                return self.send_built(&intent).await;
+            }
+            let transaction = self.sign_tron(&intent).await?;
             return self.send_once(transaction).await;
         };
         let _lock = self.lock().await?;
         match self.journal.entry(&self.scope, id)? {
             None => {
-                let transaction = self.sign(&intent).await?;
+                let fresh = self.sign(&intent).await?;
                 self.journal
-                    .write_sending(&self.scope, id, &intent, &transaction)?;
-                self.settle(id, transaction, &intent, true).await
+                    .write_sending(&self.scope, id, &intent, &fresh.transaction)?;
+                self.settle(id, fresh, &intent, true).await
             }
             Some(entry) if entry.intent != intent => Err(TipError::IdReused {
                 id: id.clone(),
@@ -153,7 +173,13 @@ impl<'a, L: Ledger> Tipper<'a, L> {
                     replayed: true,
                 })
             }
-            Some(entry) => self.settle(id, entry.transaction, &intent, true).await,
+            Some(entry) => {
+                let kept = Fresh {
+                    transaction: entry.transaction,
+                    nonce: None,
+                };
+                self.settle(id, kept, &intent, true).await
+            }
         }
     }
 
@@ -170,24 +196,14 @@ impl<'a, L: Ledger> Tipper<'a, L> {
             .map_err(TipError::from)
     }
 
-    /// Pays on a ledger that builds its own transactions (an EVM chain). The
-    /// journal holds TRON transactions only, so a tip with an id, which must
-    /// be journaled before it is sent, is refused there for now.
-    async fn send_built(&self, request: &TipRequest) -> Result<Payment, TipError> {
-        if request.id.is_some() {
-            return Err(TipError::Refused {
-                error: crate::ledger::LedgerError::Unsupported {
-                    backend: "evm",
-                    operation: "tips with an id yet (their journal holds TRON transactions)",
-                },
-            });
-        }
-        let amount = crate::amount::Amount {
-            token: self.token(),
-            base_units: request.amount.base_units,
-        };
-        let memo = request.memo.as_bytes().to_vec();
-        match self.ledger.send(self.key, request.to, amount, memo).await {
+    /// Pays a tip without an id on a ledger that builds its own transactions.
+    async fn send_built(&self, intent: &Intent) -> Result<Payment, TipError> {
+        let memo = intent.memo.as_bytes().to_vec();
+        let sent = self
+            .ledger
+            .send(self.key, intent.recipient, self.amount(intent), memo)
+            .await;
+        match sent {
             Ok(record) => Ok(Payment {
                 record,
                 replayed: false,
@@ -220,17 +236,35 @@ impl<'a, L: Ledger> Tipper<'a, L> {
         }
     }
 
+    /// Sends a journaled transaction to its ledger, releasing the nonce
+    /// lock it was signed under once the ledger has it.
+    async fn submit(
+        &self,
+        transaction: &Journaled,
+        nonce: Option<NonceLock<'a>>,
+    ) -> Result<TransferRecord, LedgerError> {
+        match transaction {
+            Journaled::Tron(transaction) => self.ledger.transfer((**transaction).clone()).await,
+            Journaled::Evm(transaction) => self.ledger.send_kept(transaction, nonce).await,
+        }
+    }
+
     /// Step 2 of the module's rule for the journaled `id`.
     async fn settle(
         &self,
         id: &str,
-        mut transaction: SignedTransaction,
+        fresh: Fresh<'a>,
         intent: &Intent,
         mut may_replace: bool,
     ) -> Result<Payment, TipError> {
+        let Fresh {
+            mut transaction,
+            mut nonce,
+        } = fresh;
         loop {
             let txid = transaction.txid();
-            let error = match self.ledger.transfer(transaction).await {
+            let sent = self.submit(&transaction, nonce.take()).await;
+            let error = match sent {
                 Ok(record) => return self.paid(id, record, false),
                 Err(error) => error,
             };
@@ -249,9 +283,10 @@ impl<'a, L: Ledger> Tipper<'a, L> {
                         return Err(TipError::Refused { error });
                     }
                     may_replace = false;
-                    transaction = self.sign(intent).await?;
+                    let fresh = self.sign(intent).await?;
                     self.journal
-                        .write_sending(&self.scope, id, intent, &transaction)?;
+                        .write_sending(&self.scope, id, intent, &fresh.transaction)?;
+                    (transaction, nonce) = (fresh.transaction, fresh.nonce);
                 }
                 TransferAnswer::Refused => {
                     self.journal
@@ -286,9 +321,42 @@ impl<'a, L: Ledger> Tipper<'a, L> {
         })
     }
 
-    /// Signs a fresh transaction for `intent`. Timestamps strictly increase
+    /// What `intent` moves, in the ledger's BTT.
+    fn amount(&self, intent: &Intent) -> crate::amount::Amount {
+        crate::amount::Amount {
+            token: self.token(),
+            base_units: intent.base_units,
+        }
+    }
+
+    /// Signs a fresh transaction for `intent`, of the ledger's kind.
+    async fn sign(&self, intent: &Intent) -> Result<Fresh<'a>, TipError> {
+        if self.ledger.takes_tron_transactions() {
+            let transaction = Journaled::Tron(Box::new(self.sign_tron(intent).await?));
+            return Ok(Fresh {
+                transaction,
+                nonce: None,
+            });
+        }
+        let memo = intent.memo.as_bytes().to_vec();
+        let (transaction, nonce) = self
+            .ledger
+            .sign_kept(self.key, intent.recipient, self.amount(intent), memo)
+            .await
+            .map_err(|error| match error.kind() {
+                // Nothing was sent: a refusal is final, a silent node is not.
+                ErrorKind::Unreachable => TipError::Ledger(error),
+                _ => TipError::Refused { error },
+            })?;
+        Ok(Fresh {
+            transaction: Journaled::Evm(transaction),
+            nonce: Some(nonce),
+        })
+    }
+
+    /// Signs a fresh TRON transaction for `intent`. Timestamps strictly increase
     /// within one tipper, so two identical tips never share a txid.
-    async fn sign(&self, intent: &Intent) -> Result<SignedTransaction, TipError> {
+    async fn sign_tron(&self, intent: &Intent) -> Result<SignedTransaction, TipError> {
         let reference = self
             .ledger
             .reference_block()
@@ -444,10 +512,15 @@ mod tests {
             .await
             .unwrap();
         let tip = request("b", 7);
-        let transaction = tipper.sign(&intent(&tip)).await.unwrap();
+        let transaction = tipper.sign_tron(&intent(&tip)).await.unwrap();
         setup
             .journal
-            .write_sending(&tipper.scope, "b", &intent(&tip), &transaction)
+            .write_sending(
+                &tipper.scope,
+                "b",
+                &intent(&tip),
+                &Journaled::Tron(Box::new(transaction.clone())),
+            )
             .unwrap();
         setup.ledger.transfer(transaction.clone()).await.unwrap();
         // The process died here; the next run reconciles.
@@ -467,10 +540,15 @@ mod tests {
             .await
             .unwrap();
         let tip = request("c", 3);
-        let transaction = tipper.sign(&intent(&tip)).await.unwrap();
+        let transaction = tipper.sign_tron(&intent(&tip)).await.unwrap();
         setup
             .journal
-            .write_sending(&tipper.scope, "c", &intent(&tip), &transaction)
+            .write_sending(
+                &tipper.scope,
+                "c",
+                &intent(&tip),
+                &Journaled::Tron(Box::new(transaction.clone())),
+            )
             .unwrap();
         let payment = tipper.pay(&tip).await.unwrap();
         assert!(!payment.replayed);
@@ -503,7 +581,12 @@ mod tests {
         .sign(&setup.key);
         setup
             .journal
-            .write_sending(&tipper.scope, "d", &intent(&tip), &old)
+            .write_sending(
+                &tipper.scope,
+                "d",
+                &intent(&tip),
+                &Journaled::Tron(Box::new(old.clone())),
+            )
             .unwrap();
         let settled = tipper.reconcile().await.unwrap();
         assert_eq!(settled[0].outcome.as_ref().unwrap_err().reason(), "expired");

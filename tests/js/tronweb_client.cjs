@@ -2,7 +2,8 @@
 // tests/tronweb.rs asks: `node tronweb_client.cjs URL PAYER_KEY RECIPIENT`.
 // Reads balances and account assets, sends TRC-10 BTT with trx.sendToken
 // (built and signed by TronWeb), reads the transaction and its receipt back,
-// then broadcasts a transaction whose ref_block_hash is forged. Prints one
+// then broadcasts a transaction whose ref_block_hash is forged, and asks the
+// TRC-20 BTT's balanceOf(payer) with triggerConstantContract. Prints one
 // JSON object of what the node answered; the Rust test judges it. Any
 // exception from TronWeb exits 1 with its message on stderr.
 'use strict';
@@ -10,6 +11,7 @@
 const { TronWeb } = require('tronweb');
 
 const BTT = '1002000';
+const BTT_TRC20 = 'TAFjULxiVgT4qWk6UZwjqwZXTSaGaqnVp4';
 
 async function main() {
     const [url, payerKey, recipient] = process.argv.slice(2);
@@ -37,6 +39,8 @@ async function main() {
     const forged = await forgedReference(tronWeb, recipient, payer);
     const signedForged = await tronWeb.trx.sign(forged, payerKey);
     const tapos = await tronWeb.trx.sendRawTransaction(signedForged);
+    const trc20 = await tronWeb.transactionBuilder.triggerConstantContract(
+        BTT_TRC20, 'balanceOf(address)', {}, [{ type: 'address', value: payer }], payer);
     const report = {
         payer,
         before,
@@ -51,6 +55,7 @@ async function main() {
         byNumber,
         byHash,
         tapos: { result: tapos.result, code: tapos.code, message: decode(tronWeb, tapos.message) },
+        trc20: { result: trc20.result, constant_result: trc20.constant_result },
     };
     process.stdout.write(JSON.stringify(report) + '\n');
 }

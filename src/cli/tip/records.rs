@@ -67,13 +67,15 @@ impl Record for TipReceipt {
         if let Some(line) = self.line {
             return Some(format!(
                 "line {line}  {verb} {} to {}  txID {}",
-                details.amount, details.to, self.receipt.txid
+                details.amount,
+                details.shown_to(),
+                self.receipt.txid
             ));
         }
         let mut rows = vec![
             ("txID", self.receipt.txid.clone()),
-            ("from", details.from.to_string()),
-            ("to", details.to.to_string()),
+            ("from", details.shown_from()),
+            ("to", details.shown_to()),
             ("amount", details.amount.clone()),
             ("memo", details.memo.clone().unwrap_or_default()),
             ("time", self.time.clone()),
@@ -199,7 +201,7 @@ impl Record for IncomingRecord {
             "{}  {:>16}  from {}  {}",
             self.time,
             details.amount,
-            details.from,
+            details.shown_from(),
             details.memo.as_deref().unwrap_or("")
         ))
     }

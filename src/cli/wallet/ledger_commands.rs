@@ -212,15 +212,15 @@ impl<L: Ledger> Commands<'_, L> {
             .await
             .map_err(ledger_error)?;
         let evm = !self.ledger.takes_tron_transactions();
-        let trx = if evm {
-            None
+        let (trx, trc20) = if evm {
+            (None, None)
         } else {
             let trx = self
                 .ledger
                 .balance(address, Token::Trx)
                 .await
                 .map_err(ledger_error)?;
-            Some(trx)
+            (Some(trx), self.trc20_balance(address).await?)
         };
         self.output().record(&BalanceRecord {
             address,
@@ -229,8 +229,19 @@ impl<L: Ledger> Commands<'_, L> {
             btt_base_units: btt.to_string(),
             trx: trx.map(|trx| format_units(trx, Token::Trx)),
             trx_base_units: trx.map(|trx| trx.to_string()),
+            btt_trc20: trc20.map(|units| format_units(units, Token::BttTrc20)),
+            btt_trc20_base_units: trc20.map(|units| units.to_string()),
         })?;
         Ok(ExitStatus::Success)
+    }
+
+    /// The TRC-20 BTT balance, where the ledger has the token.
+    async fn trc20_balance(&self, address: Address) -> anyhow::Result<Option<u128>> {
+        match self.ledger.balance(address, Token::BttTrc20).await {
+            Ok(units) => Ok(Some(units)),
+            Err(LedgerError::Unsupported { .. }) => Ok(None),
+            Err(error) => Err(ledger_error(error)),
+        }
     }
 
     async fn faucet(&self, args: &FaucetArgs) -> anyhow::Result<ExitStatus> {
@@ -448,6 +459,12 @@ pub struct BalanceRecord {
     /// TRX, in sun.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trx_base_units: Option<String>,
+    /// The TRC-20 BTT (18 decimals), on TRON-style ledgers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub btt_trc20: Option<String>,
+    /// The same, in base units.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub btt_trc20_base_units: Option<String>,
 }
 
 impl Record for BalanceRecord {
@@ -458,6 +475,9 @@ impl Record for BalanceRecord {
         let mut text = format!("{address}\n  BTT  {}", self.btt);
         if let Some(trx) = &self.trx {
             text.push_str(&format!("\n  TRX  {trx}"));
+        }
+        if let Some(trc20) = &self.btt_trc20 {
+            text.push_str(&format!("\n  BTT (TRC-20)  {trc20}"));
         }
         Some(text)
     }
@@ -483,6 +503,12 @@ pub struct ReceiptDetails {
     pub from: Address,
     /// Who received.
     pub to: Address,
+    /// `from` as an EVM (EIP-55) address, on an EVM ledger.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_evm: Option<String>,
+    /// `to` as an EVM (EIP-55) address, on an EVM ledger.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_evm: Option<String>,
     /// The amount with its token, e.g. `2.5BTT`.
     pub amount: String,
     /// The amount in base units.
@@ -502,12 +528,15 @@ pub struct ReceiptDetails {
 
 impl From<&TransferRecord> for ReceiptRecord {
     fn from(record: &TransferRecord) -> ReceiptRecord {
+        let evm = record.amount.token == Token::Bttc;
         ReceiptRecord {
             txid: hex::encode(record.txid),
             details: ReceiptDetails {
                 kind: record.kind,
                 from: record.from,
                 to: record.to,
+                from_evm: evm.then(|| record.from.to_evm()),
+                to_evm: evm.then(|| record.to.to_evm()),
                 amount: amount_text(&record.amount),
                 base_units: record.amount.base_units.to_string(),
                 memo: record
@@ -536,6 +565,20 @@ pub(super) fn amount_text(amount: &Amount) -> String {
     )
 }
 
+impl ReceiptDetails {
+    /// The payer as a person reads it on this ledger (0x on an EVM chain).
+    pub fn shown_from(&self) -> String {
+        self.from_evm
+            .clone()
+            .unwrap_or_else(|| self.from.to_string())
+    }
+
+    /// The recipient as a person reads it on this ledger.
+    pub fn shown_to(&self) -> String {
+        self.to_evm.clone().unwrap_or_else(|| self.to.to_string())
+    }
+}
+
 impl Record for ReceiptRecord {
     const TYPE: &'static str = "receipt";
 
@@ -543,7 +586,11 @@ impl Record for ReceiptRecord {
         let details = &self.details;
         Some(format!(
             "{}  {} -> {}  {}  (block {})",
-            self.txid, details.from, details.to, details.amount, details.sequence
+            self.txid,
+            details.shown_from(),
+            details.shown_to(),
+            details.amount,
+            details.sequence
         ))
     }
 }
@@ -574,7 +621,11 @@ impl Record for HistoryRecord {
         let details = &self.receipt.details;
         Some(format!(
             "{:>6}  {:<3}  {:>24}  {} -> {}",
-            details.sequence, self.direction, details.amount, details.from, details.to
+            details.sequence,
+            self.direction,
+            details.amount,
+            details.shown_from(),
+            details.shown_to()
         ))
     }
 }

@@ -11,13 +11,14 @@
 //! refused with [`LedgerError::Unsupported`], as on TRON.
 //!
 //! Invariants:
-//! - The chain id is asked of the node, once, before anything is signed, and
-//!   must be the named chain's; every transaction is signed for it.
+//! - The chain id is asked of the node, once, before anything is read or
+//!   signed, and must be the named chain's; every transaction is signed for it.
 //! - One key's nonces are used in order without gaps or reuse by any number
 //!   of concurrent senders ([`nonce`]).
 //! - Every answer is checked: amounts stay integers of wei (u128, refused
-//!   beyond), a receipt must be of the transaction asked about, a sent
-//!   transaction's hash must be the one signed.
+//!   beyond), a receipt must be of the transaction and block asked about, a
+//!   sent transaction's hash must be the one signed, a record's payer is the
+//!   signature's, and a node's message is shown as one printable line.
 //! - History: a node keeps no index of native transfers, so history scans
 //!   blocks: back from the head to the start time, at most
 //!   [`HISTORY_BLOCKS`] of them; forward from a block to the head for
@@ -29,6 +30,7 @@ pub mod chain;
 pub mod fees;
 pub mod nonce;
 pub mod records;
+pub mod signed;
 
 use super::channel::{
     ChannelRole, ChannelState, CloseChannel, OpenChannel, RedeemVoucher, RefundChannel,
@@ -54,9 +56,10 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::{RpcError, TransportErrorKind};
 use fees::{FeePlan, Quote};
 use futures_util::{stream, StreamExt, TryStreamExt};
-use nonce::NonceLocks;
+use nonce::{NonceLocks, SenderLock};
 use records::BlockStamp;
 use sha2::{Digest, Sha256};
+pub use signed::EvmTransaction;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
@@ -147,6 +150,12 @@ impl EvmClient {
             .copied()
     }
 
+    /// The node, once it has proved to be the chain asked for.
+    async fn node(&self) -> Result<&RootProvider, LedgerError> {
+        self.chain_id().await?;
+        Ok(&self.provider)
+    }
+
     fn rpc_error(&self, error: RpcError<TransportErrorKind>) -> LedgerError {
         node_error(&self.options.url, error)
     }
@@ -154,7 +163,8 @@ impl EvmClient {
     /// The fee plan for a transaction sent now.
     async fn fee_plan(&self) -> Result<FeePlan, LedgerError> {
         let latest = self
-            .provider
+            .node()
+            .await?
             .get_block_by_number(BlockNumberOrTag::Latest)
             .await
             .map_err(|e| self.rpc_error(e))?
@@ -164,7 +174,8 @@ impl EvmClient {
             Some(_) => Quote {
                 base_fee,
                 priority_fee: self
-                    .provider
+                    .node()
+                    .await?
                     .get_max_priority_fee_per_gas()
                     .await
                     .map_err(|e| self.rpc_error(e))?,
@@ -174,7 +185,8 @@ impl EvmClient {
                 base_fee,
                 priority_fee: 0,
                 gas_price: self
-                    .provider
+                    .node()
+                    .await?
                     .get_gas_price()
                     .await
                     .map_err(|e| self.rpc_error(e))?,
@@ -183,7 +195,7 @@ impl EvmClient {
         FeePlan::from_quote(quote)
     }
 
-    /// Signs `request`'s transfer for `nonce` and returns the envelope.
+    /// Signs `unsigned` at the prices of `plan` with `key`, for its chain.
     fn sign(
         &self,
         key: &PrivateKey,
@@ -231,15 +243,16 @@ impl EvmClient {
         })
     }
 
-    /// Signs and hands a transfer to the node under the sender's nonce lock;
-    /// returns the transaction hash the node accepted.
-    pub async fn submit(
+    /// Signs a transfer with the sender's next nonce and returns it with the
+    /// sender's nonce lock, which the caller keeps until the node has taken
+    /// or refused the transaction.
+    pub async fn sign_locked(
         &self,
         key: &PrivateKey,
         to: Address,
         value: u128,
         memo: Vec<u8>,
-    ) -> Result<[u8; 32], LedgerError> {
+    ) -> Result<(EvmTransaction, SenderLock<'_>), LedgerError> {
         let chain_id = self.chain_id().await?;
         let sender = key.address();
         let from = alloy::primitives::Address::from(sender.evm_bytes());
@@ -250,9 +263,10 @@ impl EvmClient {
             .to(to_evm)
             .value(U256::from(value))
             .input(input.clone().into());
-        let _lock = self.nonces.lock(chain_id, &sender).await?;
+        let lock = self.nonces.lock(chain_id, &sender).await?;
         let estimate = self
-            .provider
+            .node()
+            .await?
             .estimate_gas(estimate_request)
             .await
             .map_err(|e| self.rpc_error(e))?;
@@ -260,7 +274,8 @@ impl EvmClient {
         let plan = self.fee_plan().await?;
         self.check_balance(sender, value, gas_limit, &plan).await?;
         let nonce = self
-            .provider
+            .node()
+            .await?
             .get_transaction_count(from)
             .pending()
             .await
@@ -274,19 +289,85 @@ impl EvmClient {
             input,
         };
         let envelope = self.sign(key, unsigned, plan)?;
-        let hash = *envelope.tx_hash();
+        Ok((EvmTransaction::from_raw(envelope.encoded_2718())?, lock))
+    }
+
+    /// Hands signed bytes to the node; returns once it has taken them.
+    async fn broadcast(&self, transaction: &EvmTransaction) -> Result<(), LedgerError> {
         let pending = self
-            .provider
-            .send_raw_transaction(&envelope.encoded_2718())
+            .node()
+            .await?
+            .send_raw_transaction(transaction.raw())
             .await
             .map_err(|e| self.rpc_error(e))?;
-        if *pending.tx_hash() != hash {
+        if pending.tx_hash().0 != transaction.hash() {
             return Err(bad(format!(
-                "the node took {hash} as {}",
+                "the node took 0x{} as {}",
+                hex::encode(transaction.hash()),
                 pending.tx_hash()
             )));
         }
-        Ok(hash.0)
+        Ok(())
+    }
+
+    /// Sends `transaction` unless the chain already has it, and returns its
+    /// record once confirmed. Refused as expired when its nonce went to
+    /// another transaction: then it can never be mined.
+    async fn settle(
+        &self,
+        transaction: &EvmTransaction,
+        lock: Option<SenderLock<'_>>,
+    ) -> Result<TransferRecord, LedgerError> {
+        let hash = transaction.hash();
+        if self.receipt(hash).await?.is_none() {
+            let sent = self.broadcast(transaction).await;
+            drop(lock);
+            match sent {
+                Ok(()) => {}
+                Err(error) if error.kind() == ErrorKind::Replay => {
+                    self.known_or_expired(transaction).await?;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        self.finish(hash).await
+    }
+
+    /// The record of the sent transaction `hash` once it is final.
+    async fn finish(&self, hash: [u8; 32]) -> Result<TransferRecord, LedgerError> {
+        let receipt = self.confirmed(hash).await?;
+        self.record_of(hash, &receipt)
+            .await?
+            .ok_or_else(|| LedgerError::Remote {
+                kind: ErrorKind::Refused,
+                message: format!(
+                    "transaction 0x{} was mined but reverted (its fee was paid)",
+                    hex::encode(hash)
+                ),
+            })
+    }
+
+    /// After a "known" or "nonce too low" answer: fine when the node holds
+    /// this very transaction, expired when its nonce went to another one.
+    async fn known_or_expired(&self, transaction: &EvmTransaction) -> Result<(), LedgerError> {
+        let hash = transaction.hash();
+        let held = self
+            .node()
+            .await?
+            .get_transaction_by_hash(hash.into())
+            .await
+            .map_err(|e| self.rpc_error(e))?;
+        match held {
+            Some(_) => Ok(()),
+            None => Err(LedgerError::Remote {
+                kind: ErrorKind::Expired,
+                message: format!(
+                    "nonce {} went to another transaction: 0x{} can never be mined",
+                    transaction.nonce(),
+                    hex::encode(hash)
+                ),
+            }),
+        }
     }
 
     /// Refuses a transfer its payer cannot cover, before it is signed.
@@ -341,7 +422,8 @@ impl EvmClient {
     }
 
     async fn receipt(&self, hash: [u8; 32]) -> Result<Option<TransactionReceipt>, LedgerError> {
-        self.provider
+        self.node()
+            .await?
             .get_transaction_receipt(hash.into())
             .await
             .map_err(|e| self.rpc_error(e))
@@ -354,13 +436,21 @@ impl EvmClient {
         receipt: &TransactionReceipt,
     ) -> Result<Option<TransferRecord>, LedgerError> {
         let Some(transaction) = self
-            .provider
+            .node()
+            .await?
             .get_transaction_by_hash(hash.into())
             .await
             .map_err(|e| self.rpc_error(e))?
         else {
             return Ok(None);
         };
+        if transaction.inner.tx_hash().0 != hash {
+            return Err(bad(format!(
+                "asked for 0x{}, got {}",
+                hex::encode(hash),
+                transaction.inner.tx_hash()
+            )));
+        }
         let number = receipt
             .block_number
             .ok_or_else(|| bad(format!("receipt of 0x{} names no block", hex::encode(hash))))?;
@@ -370,7 +460,8 @@ impl EvmClient {
 
     async fn block(&self, number: u64) -> Result<Block, LedgerError> {
         let block = self
-            .provider
+            .node()
+            .await?
             .get_block_by_number(BlockNumberOrTag::Number(number))
             .full()
             .await
@@ -478,6 +569,20 @@ fn stamp(block: &Block) -> BlockStamp {
     }
 }
 
+/// Refuses what this ledger cannot move: another token, or nothing.
+fn check_amount(amount: &Amount) -> Result<(), LedgerError> {
+    if amount.token != Token::Bttc {
+        return Err(LedgerError::TokenMismatch {
+            expected: Token::Bttc,
+            got: amount.token,
+        });
+    }
+    if amount.base_units == 0 {
+        return Err(LedgerError::ZeroAmount);
+    }
+    Ok(())
+}
+
 /// Keeps whole blocks of `records` (oldest first) until `limit` is reached.
 fn whole_blocks(records: Vec<TransferRecord>, limit: usize) -> Vec<TransferRecord> {
     let mut kept: Vec<TransferRecord> = Vec::new();
@@ -514,7 +619,10 @@ fn refusal_kind(message: &str) -> ErrorKind {
     let message = message.to_ascii_lowercase();
     if message.contains("insufficient funds") {
         ErrorKind::InsufficientBalance
-    } else if message.contains("already known") || message.contains("nonce too low") {
+    } else if message.contains("already known")
+        || message.contains("already imported")
+        || message.contains("nonce too low")
+    {
         ErrorKind::Replay
     } else {
         ErrorKind::Refused
@@ -583,30 +691,35 @@ impl Ledger for EvmClient {
         amount: Amount,
         memo: Vec<u8>,
     ) -> Result<TransferRecord, LedgerError> {
-        if amount.token != Token::Bttc {
-            return Err(LedgerError::TokenMismatch {
-                expected: Token::Bttc,
-                got: amount.token,
-            });
-        }
-        if amount.base_units == 0 {
-            return Err(LedgerError::ZeroAmount);
-        }
-        let hash = self.submit(key, to, amount.base_units, memo).await?;
-        let receipt = self.confirmed(hash).await?;
-        self.record_of(hash, &receipt)
-            .await?
-            .ok_or_else(|| LedgerError::Remote {
-                kind: ErrorKind::Refused,
-                message: format!(
-                    "transaction 0x{} was mined but reverted (its fee was paid)",
-                    hex::encode(hash)
-                ),
-            })
+        check_amount(&amount)?;
+        let (transaction, lock) = self.sign_locked(key, to, amount.base_units, memo).await?;
+        self.broadcast(&transaction).await?;
+        drop(lock);
+        self.finish(transaction.hash()).await
+    }
+
+    async fn sign_kept(
+        &self,
+        key: &PrivateKey,
+        to: Address,
+        amount: Amount,
+        memo: Vec<u8>,
+    ) -> Result<(EvmTransaction, SenderLock<'_>), LedgerError> {
+        check_amount(&amount)?;
+        self.sign_locked(key, to, amount.base_units, memo).await
+    }
+
+    async fn send_kept(
+        &self,
+        transaction: &EvmTransaction,
+        lock: Option<SenderLock<'_>>,
+    ) -> Result<TransferRecord, LedgerError> {
+        self.settle(transaction, lock).await
     }
 
     async fn head(&self) -> Result<u64, LedgerError> {
-        self.provider
+        self.node()
+            .await?
             .get_block_number()
             .await
             .map_err(|e| self.rpc_error(e))
@@ -621,7 +734,8 @@ impl Ledger for EvmClient {
             return Err(unsupported("tokens other than the chain's BTT"));
         }
         let wei = self
-            .provider
+            .node()
+            .await?
             .get_balance(alloy::primitives::Address::from(address.evm_bytes()))
             .await
             .map_err(|e| self.rpc_error(e))?;
@@ -635,19 +749,17 @@ impl Ledger for EvmClient {
     /// On a dev chain whose node holds unlocked accounts (anvil): pays from
     /// the first of them. A public node holds none: minting is refused.
     async fn mint(&self, to: Address, amount: Amount) -> Result<TransferRecord, LedgerError> {
-        if amount.token != Token::Bttc {
-            return Err(LedgerError::TokenMismatch {
-                expected: Token::Bttc,
-                got: amount.token,
-            });
-        }
+        check_amount(&amount)?;
         let accounts = self
-            .provider
+            .node()
+            .await?
             .get_accounts()
             .await
             .map_err(|e| self.rpc_error(e))?;
         let Some(faucet) = accounts.first().copied() else {
-            return Err(LedgerError::MintDisabled);
+            return Err(unsupported(
+                "minting (its node holds no unlocked dev account to pay from)",
+            ));
         };
         let request = TransactionRequest::default()
             .from(faucet)
@@ -664,7 +776,8 @@ impl Ledger for EvmClient {
             FeePlan::Legacy { gas_price } => request.gas_price(gas_price),
         };
         let pending = self
-            .provider
+            .node()
+            .await?
             .send_transaction(request)
             .await
             .map_err(|e| self.rpc_error(e))?;
@@ -827,6 +940,10 @@ mod tests {
         );
         assert_eq!(refusal_kind("nonce too low"), ErrorKind::Replay);
         assert_eq!(refusal_kind("already known"), ErrorKind::Replay);
+        assert_eq!(
+            refusal_kind("transaction already imported"),
+            ErrorKind::Replay
+        );
         assert_eq!(refusal_kind("execution reverted"), ErrorKind::Refused);
     }
 }

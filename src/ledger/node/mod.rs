@@ -158,6 +158,10 @@ fn reads(mut router: Router<LocalLedger>) -> Router<LocalLedger> {
                 post(routes::get_transaction_info_by_id).get(routes::get_transaction_info_by_id),
             )
             .route(
+                &at("triggerconstantcontract"),
+                post(tron_builders::trigger_constant_contract),
+            )
+            .route(
                 &at("getnowblock"),
                 post(blocks::get_now_block).get(blocks::get_now_block),
             )

@@ -13,6 +13,10 @@
 //! say the same, and is ignored when the request says `"visible": true`
 //! (base58 addresses).
 //!
+//! `/wallet/triggerconstantcontract` answers the one constant call of the
+//! TRC-20 BTT btt serves, `balanceOf(address)`, from the ledger's TRC-20
+//! balances, as `{"result": {"result": true}, "constant_result": [WORD]}`.
+//!
 //! `/wallet/getsignweight` answers the owner permission and the transaction
 //! with its `txID` for a `raw_data` (tronpy sends no `raw_data_hex`, and
 //! broadcast accepts that too).
@@ -27,7 +31,9 @@ use super::tron_json;
 use crate::amount::{Amount, Token};
 use crate::ledger::error::LedgerError;
 use crate::ledger::{Ledger, LocalLedger};
-use crate::tron::abi::{decode_transfer, TRANSFER_SELECTOR};
+use crate::tron::abi::{
+    amount_word, decode_address_word, decode_transfer, BALANCE_OF_SIGNATURE, TRANSFER_SELECTOR,
+};
 use crate::tron::contract::{btt_trc20_contract, BTT_TOKEN_ID};
 use crate::tron::{
     Address, BlockReference, SignedTransaction, TransactionParams, TransferCall,
@@ -69,6 +75,14 @@ struct TriggerRequest {
     fee_limit: i64,
     #[serde(default)]
     call_value: i64,
+}
+
+/// `/wallet/triggerconstantcontract` body (the fields a constant call needs).
+#[derive(Deserialize)]
+struct ConstantRequest {
+    contract_address: String,
+    function_selector: String,
+    parameter: String,
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> Result<T, Value> {
@@ -203,6 +217,40 @@ async fn trigger(ledger: &LocalLedger, bytes: &Bytes) -> Result<Value, Value> {
     };
     let built = build(ledger, call, Vec::new(), request.fee_limit).await?;
     Ok(json!({ "result": { "result": true }, "transaction": unsigned_json(&built) }))
+}
+
+/// `POST /wallet/triggerconstantcontract`: the TRC-20 BTT's `balanceOf(address)`.
+pub async fn trigger_constant_contract(
+    State(ledger): State<LocalLedger>,
+    bytes: Bytes,
+) -> Json<Value> {
+    Json(constant(&ledger, &bytes).await.unwrap_or_else(|e| e))
+}
+
+async fn constant(ledger: &LocalLedger, bytes: &Bytes) -> Result<Value, Value> {
+    let request: ConstantRequest = parse(bytes)?;
+    if address(&request.contract_address)? != btt_trc20_contract() {
+        return Err(tron_json::error(format!(
+            "contract {} is not served here; only the BTT TRC-20",
+            request.contract_address
+        )));
+    }
+    if request.function_selector.replace(' ', "") != BALANCE_OF_SIGNATURE {
+        return Err(tron_json::error(format!(
+            "only the constant call {BALANCE_OF_SIGNATURE} is served"
+        )));
+    }
+    let word =
+        hex::decode(&request.parameter).map_err(|_| tron_json::error("parameter is not hex"))?;
+    let owner = decode_address_word(&word).map_err(tron_json::error)?;
+    let balance = ledger
+        .balance(owner, Token::BttTrc20)
+        .await
+        .map_err(tron_json::error)?;
+    Ok(json!({
+        "result": { "result": true },
+        "constant_result": [hex::encode(amount_word(balance))],
+    }))
 }
 
 /// `POST /wallet/getsignweight`: what java-tron answers for a transaction of
