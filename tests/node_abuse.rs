@@ -45,6 +45,9 @@ const RECONNECT: Duration = Duration::from_millis(100);
 const IDLE_REOPENS: usize = 100;
 /// How often the abuser trickles a byte and reopens what was closed.
 const SWEEP: Duration = Duration::from_secs(1);
+/// A sweep is spread over this many even steps, each over every tenth
+/// connection, so that the abuse is steady rather than a burst a second.
+const SLICES: usize = 10;
 
 const SLOW_HEAD: &[u8] = b"POST /btt/balance HTTP/1.1\r\nHost: x\r\n\
 Content-Type: application/json\r\nContent-Length: 60000\r\n\r\n{";
@@ -109,32 +112,36 @@ impl Drop for Abuser {
     }
 }
 
-/// Every `SWEEP`: sends each slow body its next byte and reopens each slow
-/// body and up to `IDLE_REOPENS` idle connections the node closed, until
-/// `stop`.
+/// Every `SWEEP`, spread over `SLICES` steps: sends each slow body its next
+/// byte and reopens each slow body and up to `IDLE_REOPENS` idle connections
+/// the node closed, until `stop`.
 fn abuse(addr: SocketAddr, mut held: Vec<Held>, stop: &AtomicBool, sweeps: &AtomicUsize) {
-    loop {
+    let slice = SWEEP / SLICES as u32;
+    for tick in 0.. {
         let started = Instant::now();
-        while started.elapsed() < SWEEP {
+        while started.elapsed() < slice {
             if stop.load(Ordering::SeqCst) {
                 return;
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(10));
         }
         let mut idle_reopens = 0;
-        for connection in &mut held {
+        let in_slice = held.iter_mut().skip(tick % SLICES).step_by(SLICES);
+        for connection in in_slice {
             let slow = connection.abuse == Abuse::SlowBody;
             if connection.stream.as_mut().is_none_or(closed) {
-                if slow || idle_reopens < IDLE_REOPENS {
+                if slow || idle_reopens < IDLE_REOPENS / SLICES {
                     idle_reopens += usize::from(!slow);
                     connection.stream = open(addr, connection.abuse, RECONNECT);
                 }
-            } else if connection.abuse == Abuse::SlowBody {
+            } else if slow {
                 let stream = connection.stream.as_mut().expect("open");
                 let _ = stream.write(b" ");
             }
         }
-        sweeps.fetch_add(1, Ordering::SeqCst);
+        if tick % SLICES == SLICES - 1 {
+            sweeps.fetch_add(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -183,9 +190,9 @@ fn raise_descriptor_limit() {
 
 /// The time each of `REQUESTS` requests took, and the errors of those that
 /// failed. One starts every `PACE` (so they span two body timeouts, while
-/// the abuser reopens what the node closes), each timed on its own:
-/// alternately a fresh client asking the ledger id and a kept-alive one
-/// asking a balance.
+/// the abuser reopens what the node closes), each timed on its own from the
+/// moment it is sent: alternately a client made beforehand asking the
+/// ledger id on a new connection, and a kept-alive one asking a balance.
 fn normal_requests(url: &str) -> (Vec<Duration>, Vec<String>) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let kept = NodeClient::new(url).expect("client");
@@ -200,13 +207,11 @@ fn normal_requests(url: &str) -> (Vec<Duration>, Vec<String>) {
             let (url, kept) = (url.to_string(), kept.clone());
             let at = start + PACE * u32::try_from(index).expect("few requests");
             runtime.spawn(async move {
+                let fresh = NodeClient::new(&url).expect("client");
                 tokio::time::sleep_until(at).await;
                 let started = Instant::now();
                 let answer = if index % 2 == 0 {
-                    match NodeClient::new(&url) {
-                        Ok(fresh) => Ledger::ledger_id(&fresh).await.map(drop),
-                        Err(error) => Err(error),
-                    }
+                    Ledger::ledger_id(&fresh).await.map(drop)
                 } else {
                     Ledger::balance(&kept, nobody, btt::amount::Token::Btt)
                         .await
