@@ -386,7 +386,8 @@ impl Slot {
     }
 
     /// Whether a complete request head has arrived on this connection.
-    pub fn has_served(&self) -> bool {
+    #[cfg(test)]
+    fn has_served(&self) -> bool {
         self.shared
             .table()
             .entries
