@@ -41,9 +41,10 @@
 //! [`Slot::receiving`] or [`Slot::busy`] takes it back into the table, at
 //! the expense of an idle one, so that client is answered, not reset. And
 //! when an idle connection that never sent a request is to be evicted, or a
-//! lingering one closed, one with bytes waiting unread in its socket (a
-//! request the server has not got to yet) is passed over for the next in
-//! line, among the first [`UNREAD_CHECKS`].
+//! lingering one closed, one whose whole request head is waiting unread in
+//! its socket (a request the server has not got to yet; half a head does
+//! not count) is passed over for the next in line, among the first
+//! [`UNREAD_CHECKS`].
 
 use std::collections::HashMap;
 use std::io;
@@ -60,7 +61,7 @@ use tokio::sync::Notify;
 const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
 
 /// How many of the first candidates for eviction are checked for a request
-/// waiting unread (each check is one system call).
+/// waiting unread (each check is one `recv` with `MSG_PEEK`).
 const UNREAD_CHECKS: usize = 16;
 
 /// How long an evicted connection that never sent a request stays open.
@@ -221,7 +222,7 @@ impl Table {
             .collect();
         candidates.sort_unstable_by_key(|(order, _, _)| *order);
         let spoke = |(_, leave, socket): &&(_, Leave, Option<RawFd>)| {
-            *leave == Leave::Linger && socket.is_some_and(has_unread_bytes)
+            *leave == Leave::Linger && socket.is_some_and(has_waiting_request)
         };
         let chosen = candidates
             .iter()
@@ -242,7 +243,7 @@ impl Table {
     }
 
     /// Tells the connection lingering the longest to close now, passing
-    /// over one whose request is already waiting to be read.
+    /// over one whose request head is already waiting to be read.
     fn close_longest_lingering(&mut self) {
         let mut lingering: Vec<_> = self
             .entries
@@ -256,7 +257,7 @@ impl Table {
         let chosen = lingering
             .iter()
             .take(UNREAD_CHECKS)
-            .find(|(_, socket)| !socket.is_some_and(has_unread_bytes))
+            .find(|(_, socket)| !socket.is_some_and(has_waiting_request))
             .or(lingering.first());
         if let Some(entry) = chosen.and_then(|((_, id), _)| self.entries.get_mut(id)) {
             entry.state = State::Evicting(Leave::Close);
@@ -291,15 +292,27 @@ fn eviction_order(entry: &Entry) -> Option<(u8, Instant, Leave)> {
     }
 }
 
-/// Whether `socket` holds bytes its server has not read yet: a request a
-/// prompt client has sent, not yet read because a burst of newer
-/// connections kept the server busy.
-fn has_unread_bytes(socket: RawFd) -> bool {
-    let mut unread: libc::c_int = 0;
-    // SAFETY: FIONREAD writes one int; a descriptor closed meanwhile (or
-    // reused) only makes this preference wrong, never unsafe.
-    let asked = unsafe { libc::ioctl(socket, libc::FIONREAD, &mut unread) };
-    asked == 0 && unread > 0
+/// How far into the unread bytes a request head's end is looked for.
+const PEEK_BYTES: usize = 2_048;
+
+/// Whether `socket` holds a whole request head its server has not read
+/// yet: a request a prompt client has sent, not yet read because a burst
+/// of newer connections kept the server busy.
+fn has_waiting_request(socket: RawFd) -> bool {
+    let mut unread = [0u8; PEEK_BYTES];
+    // SAFETY: recv writes at most `unread.len()` bytes into `unread`; a
+    // descriptor closed meanwhile (or reused) only makes this preference
+    // wrong, never unsafe.
+    let peeked = unsafe {
+        libc::recv(
+            socket,
+            unread.as_mut_ptr().cast(),
+            unread.len(),
+            libc::MSG_PEEK | libc::MSG_DONTWAIT,
+        )
+    };
+    usize::try_from(peeked)
+        .is_ok_and(|length| unread[..length].windows(4).any(|end| end == b"\r\n\r\n"))
 }
 
 /// Whether a connection in `state` has been told to leave.
@@ -572,6 +585,27 @@ mod tests {
         assert_eq!((first.linger(), second.linger()), (Duration::ZERO, LINGER));
         assert_eq!(third.linger(), Duration::ZERO, "not evicted");
         assert_eq!(third.leave(), None);
+    }
+
+    #[test]
+    fn only_a_whole_request_head_waiting_unread_counts_as_a_request() {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        let socket = server.as_raw_fd();
+        assert!(!has_waiting_request(socket), "nothing sent");
+        client
+            .write_all(b"GET /btt/info HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(!has_waiting_request(socket), "half a head");
+        client.write_all(b"\r\n").unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !has_waiting_request(socket) {
+            assert!(Instant::now() < deadline, "the head never showed");
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     #[tokio::test]
