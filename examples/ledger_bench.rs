@@ -14,10 +14,16 @@
 //! The last rows go through the ledger node: a node serving a fresh
 //! ledger on 127.0.0.1 and concurrent HTTP clients broadcasting signed
 //! transactions (clients and node share this machine's cores), with the
-//! latency of each broadcast (p50, p99). In the last row [`IDLE`] more
+//! latency of each broadcast (p50, p99). In the last two rows [`IDLE`] more
 //! connections are held open beside the clients, every other one with half
 //! a request head sent, and each is opened again as soon as the node closes
-//! it: the clients should not notice (target: p99 under 100 ms).
+//! it; in the very last, [`SLOW_BODIES`] more send a request head with
+//! `Content-Length: 60000` and then a body byte a second, reopened as soon
+//! as they are closed. The targets: no broadcast fails, and p99 stays under
+//! 100 ms. The idle connections here are reopened in a tight loop in this
+//! same process (some 100,000 a second), so these rows also measure a
+//! machine saturated by a connection flood; `tests/node_abuse.rs` asserts
+//! the targets against a real node under a steady abuse of the same size.
 //!
 //! Run with `bench/ledger` (a release build). Prints a Markdown table.
 //! `--transfers N` sets the transfers per run (default 4000, at most
@@ -42,8 +48,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// The most transfers one run signs against one head block.
 const MAX_TRANSFERS: u64 = 60_000;
 
-/// Idle connections held open during the last node row.
+/// Idle connections held open during the last node rows.
 const IDLE: usize = 1_000;
+
+/// Connections trickling a request body during the last node row.
+const SLOW_BODIES: usize = 300;
+
+/// What a slow body sends before its trickle: a head promising 60,000 bytes.
+const SLOW_HEAD: &[u8] = b"POST /btt/balance HTTP/1.1\r\nHost: x\r\n\
+Content-Type: application/json\r\nContent-Length: 60000\r\n\r\n{";
 
 /// One row of the table.
 struct Row {
@@ -191,15 +204,24 @@ fn grouped(
     })
 }
 
+/// Connections held beside the clients of a node row.
+#[derive(Debug, Clone, Copy)]
+struct Abuse {
+    /// Idle connections, every other one with half a request head.
+    idle: usize,
+    /// Connections trickling a request body.
+    slow: usize,
+}
+
 /// Serves a fresh ledger with the node (in this process, on 127.0.0.1) and
 /// broadcasts every transfer through its HTTP API from `clients` concurrent
 /// clients, each waiting for its answer before sending the next, while
-/// `idle` other connections are held open.
+/// the `abuse` connections are held open.
 fn through_node(
     path: &Path,
     transfers: Vec<SignedTransaction>,
     clients: usize,
-    idle: usize,
+    abuse: Abuse,
 ) -> Result<NodeRun, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -223,12 +245,13 @@ fn through_node(
             })
             .await
         });
-        let holders = hold_idle(addr, idle).await?;
+        let holders = hold_idle(addr, abuse.idle).await?;
+        let tricklers = hold_slow(addr, abuse.slow).await?;
         let client = NodeClient::new(&format!("http://{addr}")).map_err(|e| e.to_string())?;
         let start = Instant::now();
         let (latencies, failed) = broadcast_all(&client, transfers, clients).await?;
         let elapsed = start.elapsed();
-        let reopened = holders.stop().await;
+        let reopened = holders.stop().await + tricklers.stop().await;
         let _ = stop.send(());
         server
             .await
@@ -319,6 +342,46 @@ async fn hold_idle(addr: std::net::SocketAddr, count: usize) -> Result<IdleHolde
         });
     }
     Ok(IdleHolders { tasks, reopened })
+}
+
+/// Opens `count` connections to `addr` that send a request head promising
+/// 60,000 body bytes and then one byte a second, each reopened as soon as
+/// the node closes it.
+async fn hold_slow(addr: std::net::SocketAddr, count: usize) -> Result<IdleHolders, String> {
+    let reopened = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..count {
+        let first = connect_slow(addr).await.map_err(|e| e.to_string())?;
+        let reopened = std::sync::Arc::clone(&reopened);
+        tasks.spawn(async move {
+            let mut stream = first;
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if tokio::io::AsyncWriteExt::write_all(&mut stream, b" ")
+                    .await
+                    .is_ok()
+                {
+                    continue;
+                }
+                match connect_slow(addr).await {
+                    Ok(next) => {
+                        stream = next;
+                        reopened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    Err(error) => {
+                        let _ = writeln!(std::io::stderr(), "ledger_bench: slow connect: {error}");
+                    }
+                }
+            }
+        });
+    }
+    Ok(IdleHolders { tasks, reopened })
+}
+
+async fn connect_slow(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpStream> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    tokio::io::AsyncWriteExt::write_all(&mut stream, SLOW_HEAD).await?;
+    Ok(stream)
 }
 
 async fn connect_idle(
@@ -552,14 +615,29 @@ fn run(count: u64) -> Result<Vec<Row>, String> {
         latency: None,
     });
 
-    for (clients, idle) in [(32, 0), (64, 0), (64, IDLE)] {
-        let path = fresh_ledger(dir, &format!("node{clients}_{idle}"), &[1], count)?;
+    let quiet = Abuse { idle: 0, slow: 0 };
+    let idle = Abuse {
+        idle: IDLE,
+        slow: 0,
+    };
+    let slow = Abuse {
+        idle: IDLE,
+        slow: SLOW_BODIES,
+    };
+    for (clients, abuse) in [(32, quiet), (64, quiet), (64, idle), (64, slow)] {
+        let name = format!("node{clients}_{}_{}", abuse.idle, abuse.slow);
+        let path = fresh_ledger(dir, &name, &[1], count)?;
         let transfers = signed_transfers(head_block(&path)?, 1, count);
-        let run = through_node(&path, transfers, clients, idle)?;
-        let mut writers = match idle {
-            0 => format!("{clients} concurrent clients, same host"),
-            _ => format!(
+        let run = through_node(&path, transfers, clients, abuse)?;
+        let mut writers = match (abuse.idle, abuse.slow) {
+            (0, 0) => format!("{clients} concurrent clients, same host"),
+            (idle, 0) => format!(
                 "{clients} clients + {idle} idle connections (reopened {} times)",
+                run.reopened
+            ),
+            (idle, slow) => format!(
+                "{clients} clients + {idle} idle + {slow} slow-body connections \
+                 (reopened {} times)",
                 run.reopened
             ),
         };

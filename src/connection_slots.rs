@@ -30,18 +30,26 @@
 //! evicted, an idle connection lives by its server's own time limits.
 //!
 //! An evicted connection that never sent a request is kept open, uncounted,
-//! for [`LINGER`] before it is closed ([`Slot::linger`]), unless `capacity`
-//! others already linger. A client that reopens each connection as soon as
-//! it is closed thus churns at most about `capacity` connections per
-//! `LINGER`, not as many as the machine can accept. A server may go on
+//! for [`LINGER`] before it is closed ([`Slot::linger`]); at most `capacity`
+//! linger at once, and when one more starts to, the one lingering the
+//! longest is told to close now (through [`Slot::evicted`] again). A client
+//! that reopens each connection as soon as it is closed is thus made to wait
+//! for its places to be needed, and a prompt client's connection lasts until
+//! `2 × capacity` newer ones have arrived before its request head. A server may go on
 //! reading a lingering connection: if its request head arrives after all
 //! (a prompt client that lost its place to a burst of newer connections),
 //! [`Slot::receiving`] or [`Slot::busy`] takes it back into the table, at
-//! the expense of an idle one, so that client is answered, not reset.
+//! the expense of an idle one, so that client is answered, not reset. And
+//! when an idle connection that never sent a request is to be evicted, or a
+//! lingering one closed, one whose whole request head is waiting unread in
+//! its socket (a request the server has not got to yet; half a head does
+//! not count) is passed over for the next in line, among the first
+//! [`UNREAD_CHECKS`].
 
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -51,6 +59,10 @@ use tokio::sync::Notify;
 /// How long accepting pauses after an error that may pass (no descriptors
 /// left, a connection reset before it was accepted).
 const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
+
+/// How many of the first candidates for eviction are checked for a request
+/// waiting unread (each check is one `recv` with `MSG_PEEK`).
+const UNREAD_CHECKS: usize = 16;
 
 /// How long an evicted connection that never sent a request stays open.
 pub const LINGER: Duration = Duration::from_secs(1);
@@ -79,6 +91,9 @@ struct Table {
 #[derive(Debug)]
 struct Entry {
     state: State,
+    /// The connection's socket, to see whether it has sent bytes the
+    /// server has not read yet (`None` in unit tests).
+    socket: Option<RawFd>,
     /// Whether a complete request head has arrived on the connection.
     served: bool,
     evict: Arc<Notify>,
@@ -92,7 +107,9 @@ enum State {
     Receiving(Instant),
     /// Answering a request.
     Busy,
-    /// Told to leave, as said; no longer counted.
+    /// Told to leave after lingering, since then; no longer counted.
+    Lingering(Instant),
+    /// Told to leave, as said (never [`Leave::Linger`]); no longer counted.
     Evicting(Leave),
 }
 
@@ -101,8 +118,8 @@ enum State {
 pub enum Leave {
     /// Never sent a request: stays open unread for [`LINGER`], then closes.
     Linger,
-    /// Closes at once: it never sent a request and `capacity` others
-    /// already linger, or it was receiving a body.
+    /// Closes at once: it was receiving a body, or it lingered while
+    /// `capacity` newer evicted connections came to linger.
     Close,
     /// In keep-alive after answering: shuts down gracefully, answering a
     /// request it was already sending.
@@ -135,26 +152,27 @@ impl ConnectionSlots {
                 Err(error) => return Err(error),
             }
         };
-        Ok((stream, peer, self.admit().await))
+        let socket = stream.as_raw_fd();
+        Ok((stream, peer, self.admit(Some(socket)).await))
     }
 
     /// A slot for a connection just accepted: a free one, or the place of
     /// an idle connection; waits only while every counted one is busy.
-    async fn admit(&self) -> Slot {
+    async fn admit(&self, socket: Option<RawFd>) -> Slot {
         loop {
-            if let Some(slot) = self.try_admit() {
+            if let Some(slot) = self.try_admit(socket) {
                 return slot;
             }
             self.shared.changed.notified().await;
         }
     }
 
-    fn try_admit(&self) -> Option<Slot> {
+    fn try_admit(&self, socket: Option<RawFd>) -> Option<Slot> {
         let mut table = self.shared.table();
         if table.counted() >= self.shared.capacity {
             table.evict_one(self.shared.capacity)?;
         }
-        let (id, evict) = table.insert();
+        let (id, evict) = table.insert(socket);
         Some(Slot {
             id,
             evict,
@@ -180,44 +198,80 @@ impl Table {
     fn counted(&self) -> usize {
         self.entries
             .values()
-            .filter(|entry| !matches!(entry.state, State::Evicting(_)))
+            .filter(|entry| !is_leaving(entry.state))
             .count()
     }
 
     fn lingering(&self) -> usize {
         self.entries
             .values()
-            .filter(|entry| entry.state == State::Evicting(Leave::Linger))
+            .filter(|entry| matches!(entry.state, State::Lingering(_)))
             .count()
     }
 
     /// Tells the connection to leave that should go first; `None` when
     /// every counted connection is busy.
     fn evict_one(&mut self, capacity: usize) -> Option<()> {
-        let room_to_linger = self.lingering() < capacity;
-        let (leave, entry) = self
+        let mut candidates: Vec<_> = self
             .entries
-            .iter_mut()
+            .iter()
             .filter_map(|(id, entry)| {
                 let (rank, since, leave) = eviction_order(entry)?;
-                Some(((rank, since, *id), leave, entry))
+                Some(((rank, since, *id), leave, entry.socket))
             })
-            .min_by_key(|(order, _, _)| *order)
-            .map(|(_, leave, entry)| (leave, entry))?;
-        entry.state = State::Evicting(match leave {
-            Leave::Linger if !room_to_linger => Leave::Close,
-            leave => leave,
-        });
+            .collect();
+        candidates.sort_unstable_by_key(|(order, _, _)| *order);
+        let spoke = |(_, leave, socket): &&(_, Leave, Option<RawFd>)| {
+            *leave == Leave::Linger && socket.is_some_and(has_waiting_request)
+        };
+        let chosen = candidates
+            .iter()
+            .take(UNREAD_CHECKS)
+            .find(|candidate| !spoke(candidate))
+            .or(candidates.first())?;
+        let ((_, _, id), leave, _) = *chosen;
+        let entry = self.entries.get_mut(&id)?;
+        entry.state = match leave {
+            Leave::Linger => State::Lingering(Instant::now()),
+            leave => State::Evicting(leave),
+        };
         entry.evict.notify_one();
+        if self.lingering() > capacity {
+            self.close_longest_lingering();
+        }
         Some(())
     }
 
-    fn insert(&mut self) -> (u64, Arc<Notify>) {
+    /// Tells the connection lingering the longest to close now, passing
+    /// over one whose request head is already waiting to be read.
+    fn close_longest_lingering(&mut self) {
+        let mut lingering: Vec<_> = self
+            .entries
+            .iter()
+            .filter_map(|(id, entry)| match entry.state {
+                State::Lingering(since) => Some(((since, *id), entry.socket)),
+                _ => None,
+            })
+            .collect();
+        lingering.sort_unstable_by_key(|(order, _)| *order);
+        let chosen = lingering
+            .iter()
+            .take(UNREAD_CHECKS)
+            .find(|(_, socket)| !socket.is_some_and(has_waiting_request))
+            .or(lingering.first());
+        if let Some(entry) = chosen.and_then(|((_, id), _)| self.entries.get_mut(id)) {
+            entry.state = State::Evicting(Leave::Close);
+            entry.evict.notify_one();
+        }
+    }
+
+    fn insert(&mut self, socket: Option<RawFd>) -> (u64, Arc<Notify>) {
         let id = self.next_id;
         self.next_id += 1;
         let evict = Arc::new(Notify::new());
         let entry = Entry {
             state: State::Idle(Instant::now()),
+            socket,
             served: false,
             evict: Arc::clone(&evict),
         };
@@ -234,8 +288,36 @@ fn eviction_order(entry: &Entry) -> Option<(u8, Instant, Leave)> {
         State::Idle(since) if !entry.served => Some((0, since, Leave::Linger)),
         State::Receiving(since) => Some((1, since, Leave::Close)),
         State::Idle(since) => Some((2, since, Leave::Graceful)),
-        State::Busy | State::Evicting(_) => None,
+        State::Busy | State::Lingering(_) | State::Evicting(_) => None,
     }
+}
+
+/// How far into the unread bytes a request head's end is looked for.
+const PEEK_BYTES: usize = 2_048;
+
+/// Whether `socket` holds a whole request head its server has not read
+/// yet: a request a prompt client has sent, not yet read because a burst
+/// of newer connections kept the server busy.
+fn has_waiting_request(socket: RawFd) -> bool {
+    let mut unread = [0u8; PEEK_BYTES];
+    // SAFETY: recv writes at most `unread.len()` bytes into `unread`; a
+    // descriptor closed meanwhile (or reused) only makes this preference
+    // wrong, never unsafe.
+    let peeked = unsafe {
+        libc::recv(
+            socket,
+            unread.as_mut_ptr().cast(),
+            unread.len(),
+            libc::MSG_PEEK | libc::MSG_DONTWAIT,
+        )
+    };
+    usize::try_from(peeked)
+        .is_ok_and(|length| unread[..length].windows(4).any(|end| end == b"\r\n\r\n"))
+}
+
+/// Whether a connection in `state` has been told to leave.
+fn is_leaving(state: State) -> bool {
+    matches!(state, State::Lingering(_) | State::Evicting(_))
 }
 
 /// One connection's place in the table, released when dropped.
@@ -267,7 +349,7 @@ impl Slot {
         if let Some(entry) = table.entries.get_mut(&self.id) {
             entry.served = true;
             match entry.state {
-                State::Evicting(Leave::Linger) => {
+                State::Lingering(_) => {
                     entry.state = state;
                     if table.counted() > self.shared.capacity {
                         table.evict_one(self.shared.capacity);
@@ -290,26 +372,20 @@ impl Slot {
         self.evict.notified().await;
     }
 
-    /// Whether the connection has been told to leave and not taken back.
-    pub fn is_evicted(&self) -> bool {
-        self.shared
-            .table()
-            .entries
-            .get(&self.id)
-            .is_some_and(|entry| matches!(entry.state, State::Evicting(_)))
-    }
-
-    /// How an evicted connection leaves ([`Leave::Close`] if it was not evicted).
-    pub fn leave(&self) -> Leave {
+    /// How the connection is to leave; `None` while it keeps its place
+    /// (never evicted, or taken back since: [`Slot::evicted`] may still
+    /// have a notice pending for it then).
+    pub fn leave(&self) -> Option<Leave> {
         let entry = self
             .shared
             .table()
             .entries
             .get(&self.id)
             .map(|entry| entry.state);
-        match entry {
-            Some(State::Evicting(leave)) => leave,
-            _ => Leave::Close,
+        match entry? {
+            State::Lingering(_) => Some(Leave::Linger),
+            State::Evicting(leave) => Some(leave),
+            State::Idle(_) | State::Receiving(_) | State::Busy => None,
         }
     }
 
@@ -317,13 +393,14 @@ impl Slot {
     /// [`LINGER`] or nothing.
     pub fn linger(&self) -> Duration {
         match self.leave() {
-            Leave::Linger => LINGER,
-            Leave::Close | Leave::Graceful => Duration::ZERO,
+            Some(Leave::Linger) => LINGER,
+            _ => Duration::ZERO,
         }
     }
 
     /// Whether a complete request head has arrived on this connection.
-    pub fn has_served(&self) -> bool {
+    #[cfg(test)]
+    fn has_served(&self) -> bool {
         self.shared
             .table()
             .entries
@@ -424,32 +501,32 @@ mod tests {
     #[test]
     fn a_full_table_evicts_the_longest_idle_that_never_sent_a_request() {
         let slots = slots(3);
-        let served = ready_now(slots.admit()).unwrap();
+        let served = ready_now(slots.admit(None)).unwrap();
         drop(served.busy());
-        let oldest = ready_now(slots.admit()).unwrap();
-        let younger = ready_now(slots.admit()).unwrap();
-        let newcomer = ready_now(slots.admit()).expect("admitted at once");
+        let oldest = ready_now(slots.admit(None)).unwrap();
+        let younger = ready_now(slots.admit(None)).unwrap();
+        let newcomer = ready_now(slots.admit(None)).expect("admitted at once");
         assert!(ready_now(oldest.evicted()).is_some());
         assert_eq!(oldest.linger(), LINGER);
         assert!(ready_now(younger.evicted()).is_none());
         assert!(ready_now(served.evicted()).is_none());
-        let next = ready_now(slots.admit()).expect("admitted at once");
+        let next = ready_now(slots.admit(None)).expect("admitted at once");
         assert!(ready_now(younger.evicted()).is_some());
         drop((newcomer, next));
-        ready_now(slots.admit()).expect("two places were freed");
+        ready_now(slots.admit(None)).expect("two places were freed");
         assert!(ready_now(served.evicted()).is_none());
     }
 
     #[test]
     fn served_connections_go_longest_idle_first_and_busy_ones_stay() {
         let slots = slots(2);
-        let first = ready_now(slots.admit()).unwrap();
-        let second = ready_now(slots.admit()).unwrap();
+        let first = ready_now(slots.admit(None)).unwrap();
+        let second = ready_now(slots.admit(None)).unwrap();
         let busy = first.busy();
         drop(second.busy());
         drop(busy);
         assert!(first.has_served() && second.has_served());
-        let _third = ready_now(slots.admit()).unwrap();
+        let _third = ready_now(slots.admit(None)).unwrap();
         assert!(ready_now(second.evicted()).is_some());
         assert_eq!(second.linger(), Duration::ZERO, "it may be answering");
         assert!(ready_now(first.evicted()).is_none());
@@ -458,21 +535,21 @@ mod tests {
     #[test]
     fn a_receiver_goes_after_idle_newcomers_and_before_keep_alive_ones() {
         let slots = slots(3);
-        let kept_alive = ready_now(slots.admit()).unwrap();
+        let kept_alive = ready_now(slots.admit(None)).unwrap();
         drop(kept_alive.busy());
-        let trickler = ready_now(slots.admit()).unwrap();
+        let trickler = ready_now(slots.admit(None)).unwrap();
         let _receiving = trickler.receiving();
-        let silent = ready_now(slots.admit()).unwrap();
-        let _first = ready_now(slots.admit()).expect("admitted at once");
+        let silent = ready_now(slots.admit(None)).unwrap();
+        let _first = ready_now(slots.admit(None)).expect("admitted at once");
         assert!(ready_now(silent.evicted()).is_some());
-        assert_eq!(silent.leave(), Leave::Linger);
-        let prompt = ready_now(slots.admit()).unwrap();
+        assert_eq!(silent.leave(), Some(Leave::Linger));
+        let prompt = ready_now(slots.admit(None)).unwrap();
         assert!(ready_now(trickler.evicted()).is_none(), "an idle one first");
         let answering = prompt.receiving();
         answering.answering();
-        let _second = ready_now(slots.admit()).expect("admitted at once");
+        let _second = ready_now(slots.admit(None)).expect("admitted at once");
         assert!(ready_now(trickler.evicted()).is_some());
-        assert_eq!(trickler.leave(), Leave::Close, "nothing answered yet");
+        assert_eq!(trickler.leave(), Some(Leave::Close), "nothing answered yet");
         assert!(ready_now(kept_alive.evicted()).is_none());
         assert!(ready_now(prompt.evicted()).is_none(), "busy");
     }
@@ -480,37 +557,64 @@ mod tests {
     #[test]
     fn a_lingering_connection_whose_request_arrives_is_taken_back() {
         let slots = slots(2);
-        let late = ready_now(slots.admit()).unwrap();
-        let silent = ready_now(slots.admit()).unwrap();
-        let _burst = ready_now(slots.admit()).unwrap();
+        let late = ready_now(slots.admit(None)).unwrap();
+        let silent = ready_now(slots.admit(None)).unwrap();
+        let _burst = ready_now(slots.admit(None)).unwrap();
         assert!(ready_now(late.evicted()).is_some());
-        assert_eq!(late.leave(), Leave::Linger);
+        assert_eq!(late.leave(), Some(Leave::Linger));
         let answering = late.receiving();
-        assert!(!late.is_evicted(), "taken back");
+        assert_eq!(late.leave(), None, "taken back");
         assert!(ready_now(silent.evicted()).is_some(), "in its place");
         answering.answering();
-        let _next = ready_now(slots.admit()).unwrap();
-        assert!(!late.is_evicted(), "busy, so never evicted");
+        let _next = ready_now(slots.admit(None)).unwrap();
+        assert_eq!(late.leave(), None, "busy, so never evicted");
     }
 
     #[test]
-    fn at_most_capacity_evicted_connections_linger() {
+    fn at_most_capacity_linger_and_the_longest_lingering_closes_first() {
         let slots = slots(1);
-        let first = ready_now(slots.admit()).unwrap();
-        let second = ready_now(slots.admit()).unwrap();
-        let third = ready_now(slots.admit()).unwrap();
+        let first = ready_now(slots.admit(None)).unwrap();
+        let second = ready_now(slots.admit(None)).unwrap();
+        let third = ready_now(slots.admit(None)).unwrap();
         assert!(ready_now(second.evicted()).is_some());
-        assert_eq!((first.linger(), second.linger()), (LINGER, Duration::ZERO));
+        assert!(ready_now(first.evicted()).is_some());
+        assert_eq!(
+            (first.leave(), second.leave()),
+            (Some(Leave::Close), Some(Leave::Linger))
+        );
+        assert_eq!((first.linger(), second.linger()), (Duration::ZERO, LINGER));
         assert_eq!(third.linger(), Duration::ZERO, "not evicted");
+        assert_eq!(third.leave(), None);
+    }
+
+    #[test]
+    fn only_a_whole_request_head_waiting_unread_counts_as_a_request() {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        let socket = server.as_raw_fd();
+        assert!(!has_waiting_request(socket), "nothing sent");
+        client
+            .write_all(b"GET /btt/info HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(!has_waiting_request(socket), "half a head");
+        client.write_all(b"\r\n").unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !has_waiting_request(socket) {
+            assert!(Instant::now() < deadline, "the head never showed");
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     #[tokio::test]
     async fn a_newcomer_waits_while_every_connection_is_busy() {
         let slots = slots(1);
-        let only = slots.admit().await;
+        let only = slots.admit(None).await;
         let busy = only.busy();
-        assert!(ready_now(slots.admit()).is_none());
-        let waiting = slots.admit();
+        assert!(ready_now(slots.admit(None)).is_none());
+        let waiting = slots.admit(None);
         tokio::pin!(waiting);
         let idle_soon = async {
             tokio::time::sleep(Duration::from_millis(20)).await;

@@ -241,17 +241,26 @@ async fn serve_connection(
         tokio::select! {
             _ = connection.as_mut() => return,
             () = slot.evicted() => match slot.leave() {
+                // Taken back (its request arrived) before this notice was read.
+                None => {}
                 // Nothing in flight: still read while it lingers, so a
                 // request arriving now takes it back; else dropped.
-                Leave::Linger => {
-                    let lingered = tokio::time::timeout(slot.linger(), connection.as_mut()).await;
-                    if lingered.is_ok() || slot.is_evicted() {
-                        return;
+                Some(Leave::Linger) => {
+                    tokio::select! {
+                        _ = connection.as_mut() => return,
+                        () = tokio::time::sleep(slot.linger()) => {}
+                        // Told to close sooner, or taken back and evicted again.
+                        () = slot.evicted() => {}
+                    }
+                    match slot.leave() {
+                        None => {}
+                        Some(Leave::Graceful) => break,
+                        Some(Leave::Linger | Leave::Close) => return,
                     }
                 }
                 // Nothing answered yet: dropped now.
-                Leave::Close => return,
-                Leave::Graceful => break,
+                Some(Leave::Close) => return,
+                Some(Leave::Graceful) => break,
             },
             _ = stop_signal.changed() => break,
         }

@@ -96,7 +96,11 @@ async fn handle(
     let head = tokio::select! {
         head = tokio::time::timeout(shared.options.read_timeout, read_head(&mut stream)) => head,
         () = slot.evicted() => {
-            tokio::time::sleep(slot.linger()).await;
+            // Lingers unread, unless told to close sooner.
+            tokio::select! {
+                () = tokio::time::sleep(slot.linger()) => {}
+                () = slot.evicted() => {}
+            }
             return Ok(());
         }
     };
