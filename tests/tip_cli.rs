@@ -354,6 +354,7 @@ fn stream_of_1000_tips(backend: Backend) {
             "10BTT",
             "--budget",
             &budget_arg,
+            "--base-units",
         ],
         &input,
     );
@@ -457,7 +458,7 @@ fn kill_9_mid_stream_then_rerun(backend: Backend) {
         })
         .collect();
     let input = world.input(&lines);
-    let args = ["-", "--from", "alice"];
+    let args = ["-", "--from", "alice", "--base-units"];
 
     let mut first = world.spawn_stream(&args, &input);
     let seen = first.read_json_line_until(STREAM, |record| record["line"] == 100);
@@ -551,7 +552,8 @@ fn campaigns_release_or_refund(backend: Backend) {
     pledge(&hit_id, "6BTT", "alice").ok();
     pledge(&hit_id, "4BTT", "bob").ok();
     pledge(&miss_id, "3.5BTT", "alice").ok();
-    let last = pledge(&miss_id, "1", "bob").ok().one();
+    pledge(&miss_id, "1", "bob").refused(2, "no unit; write 1BTT");
+    let last = pledge(&miss_id, "0.000001BTT", "bob").ok().one();
     assert_eq!(last["raised_base_units"], "3500001");
     assert_eq!(world.balance("alice"), 1_000 * BTT - 9 * BTT - BTT / 2);
     assert_eq!(world.balance("bob"), 46 * BTT - 1);
@@ -720,8 +722,16 @@ fn one_tip_and_its_refusals(backend: Backend) {
         .refused(3, "already used");
     assert_eq!(world.balance("bob"), 5 * BTT);
 
-    let by_name = world.tip(&["bob", "1", "--from", "alice"]).ok().one();
+    world.tip(&["bob", "1", "--from", "alice"]).refused(
+        2,
+        "amount: invalid amount \"1\": no unit; write 1BTT, or pass --base-units",
+    );
+    let by_name = world
+        .tip(&["bob", "1", "--from", "alice", "--base-units"])
+        .ok()
+        .one();
     assert_eq!(by_name["to"], BOB);
+    assert_eq!(by_name["amount"], "0.000001BTT");
     world
         .tip(&[NOT_AN_ADDRESS, "1BTT", "--from", "alice"])
         .refused(3, "not a TRON address");
@@ -762,7 +772,7 @@ fn node_killed_mid_stream_then_rerun() {
         .map(|i| format!("{{\"to\":\"{BOB}\",\"amount\":\"{i}\",\"memo\":\"n{i}\",\"id\":{i}}}"))
         .collect();
     let input = world.input(&lines);
-    let args = ["-", "--from", "alice"];
+    let args = ["-", "--from", "alice", "--base-units"];
     let mut stream = world.spawn_stream(&args, &input);
     stream.read_json_line_until(STREAM, |record| record["line"] == 50);
     if let Some((node, _)) = world.node.as_mut() {

@@ -512,3 +512,38 @@ fn the_tron_backend_reads_balances_and_broadcasts_through_a_node() {
     assert_eq!(balance["btt_trc20_base_units"], "1000000000000000001");
     assert_eq!(balance["btt"], "8", "the TRC-10 BTT is apart");
 }
+
+/// A bare number is refused (exit 2, one line, nothing moved) by every
+/// command that takes an amount; `--base-units` says it is base units.
+#[test]
+fn a_bare_number_needs_a_unit_or_base_units() {
+    let home = Home::new();
+    home.dev(&["faucet", "alice", "5"]).refused(
+        2,
+        "amount: invalid amount \"5\": no unit; write 5BTT, or pass --base-units",
+    );
+    home.dev(&["faucet", "alice", "10BTT"]).ok();
+    for args in [
+        &["send", BOB, "5", "--from", "alice"][..],
+        &["send", "bob", "5", "--from", "alice", "--sign-only"],
+        &["channel", "open", BOB, "5", "--from", "alice"],
+    ] {
+        home.run(args).refused(2, "no unit; write 5BTT");
+    }
+    assert_eq!(home.btt("alice"), "10");
+    assert_eq!(home.btt("bob"), "0");
+    let opened = home
+        .run(&["channel", "open", BOB, "1BTT", "--from", "alice"])
+        .ok()
+        .one();
+    let id = opened["id"].as_str().unwrap();
+    home.run(&["voucher", id, "5", "--from", "alice"])
+        .refused(2, "no unit");
+    let sent = home
+        .run(&["send", BOB, "5", "--from", "alice", "--base-units"])
+        .ok()
+        .one();
+    assert_eq!(sent["base_units"], "5");
+    assert_eq!(sent["amount"], "0.000005BTT");
+    assert_eq!(home.btt("bob"), "0.000005");
+}

@@ -4,7 +4,7 @@
 use super::error_kind::ErrorKind;
 use super::id::{CampaignId, ChannelId, PurchaseId};
 use super::purchase::PurchaseStatus;
-use crate::amount::Token;
+use crate::amount::{format_units, Token};
 use crate::tron::{Address, SignatureError};
 use std::path::PathBuf;
 use thiserror::Error;
@@ -85,7 +85,8 @@ pub enum LedgerError {
     ZeroAmount,
     /// The payer has too little (the CLI exits with status 7).
     #[error(
-        "insufficient balance: {address} has {available} base units of {token:?}, needs {needed}"
+        "insufficient balance: {address} has {}{}, needs {}{}",
+        format_units(*available, *token), token.symbol(), format_units(*needed, *token), token.symbol()
     )]
     InsufficientBalance {
         address: Address,

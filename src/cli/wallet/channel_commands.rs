@@ -7,9 +7,9 @@
 //! Exit statuses: too little balance is 7, a refused or malformed input 3,
 //! a wrong password 6, an unreachable node 4, a storage failure 1.
 
-use super::ledger_commands::{amount_text, parse_amount, read_input};
+use super::ledger_commands::{amount_text, read_input};
 use super::Session;
-use crate::amount::{format_units, Amount};
+use crate::amount::{format_units, Token};
 use crate::cli::exit::{with_status, ExitStatus};
 use crate::cli::keys::wallet_name;
 use crate::cli::ledger_choice::{ledger_error, payment_error, LedgerArgs};
@@ -48,7 +48,7 @@ pub enum ChannelCommand {
 pub struct ChannelOpenArgs {
     /// Payee address
     pub payee: String,
-    /// Amount to lock: 50BTT, or base units of BTT
+    /// Amount to lock: 50BTT, or base units with --base-units
     pub amount: String,
     /// Wallet that pays
     #[arg(long)]
@@ -83,7 +83,7 @@ pub struct ChannelRefundArgs {
 pub struct VoucherArgs {
     /// The channel id
     pub channel: String,
-    /// Cumulative amount the payee may redeem: 1.25BTT, or base units
+    /// Cumulative amount the payee may redeem: 1.25BTT, or base units with --base-units
     pub amount: String,
     /// Wallet that paid into the channel
     #[arg(long)]
@@ -154,7 +154,10 @@ impl Commands<'_> {
 
     async fn open_channel(&self, args: &ChannelOpenArgs) -> anyhow::Result<ChannelState> {
         let payee = self.session.keys.account(&args.payee)?;
-        let amount = parse_amount(&args.amount)?;
+        let amount = self
+            .session
+            .amounts
+            .parse("amount", &args.amount, Token::Btt)?;
         let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let timeout = i64::try_from(args.timeout.as_millis()).unwrap_or(i64::MAX);
         let open = OpenChannel {
@@ -187,8 +190,10 @@ impl Commands<'_> {
 
     async fn voucher(&self, args: &VoucherArgs) -> anyhow::Result<ExitStatus> {
         let channel = self.known_channel(&args.channel).await?;
-        let cumulative = Amount::parse(&args.amount, channel.token())
-            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
+        let cumulative = self
+            .session
+            .amounts
+            .parse("amount", &args.amount, channel.token())?;
         let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let ledger = self.ledger_id().await?;
         let signed =

@@ -47,7 +47,7 @@ pub struct BalanceArgs {
 pub struct FaucetArgs {
     /// Wallet name or address to credit
     pub account: String,
-    /// Amount: 1000BTT, 5TRX, or base units of BTT
+    /// Amount: 1000BTT, 5TRX, or base units with --base-units
     pub amount: String,
 }
 
@@ -198,6 +198,11 @@ impl<L: Ledger> Commands<'_, L> {
         self.session.output
     }
 
+    /// An amount as `--base-units` says to read it.
+    fn amount(&self, text: &str, default: Token) -> anyhow::Result<Amount> {
+        self.session.amounts.parse("amount", text, default)
+    }
+
     /// An address given as itself or as a wallet's name.
     fn account(&self, text: &str) -> anyhow::Result<Address> {
         self.session.keys.account(text)
@@ -246,8 +251,7 @@ impl<L: Ledger> Commands<'_, L> {
 
     async fn faucet(&self, args: &FaucetArgs) -> anyhow::Result<ExitStatus> {
         let address = self.account(&args.account)?;
-        let amount = Amount::parse(&args.amount, self.ledger.native_token())
-            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
+        let amount = self.amount(&args.amount, self.ledger.native_token())?;
         let record = self
             .ledger
             .mint(address, amount)
@@ -262,8 +266,7 @@ impl<L: Ledger> Commands<'_, L> {
             return self.send_evm(args).await;
         }
         let to = self.account(&args.to)?;
-        let amount = Amount::parse(&args.amount, args.default_token())
-            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
+        let amount = self.amount(&args.amount, args.default_token())?;
         let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let timestamp = args.timestamp.unwrap_or_else(super::now_ms);
         let reference = match self.ledger.reference_block().await {
@@ -304,8 +307,7 @@ impl<L: Ledger> Commands<'_, L> {
             ));
         }
         let to = self.account(&args.to)?;
-        let amount = Amount::parse(&args.amount, self.ledger.native_token())
-            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
+        let amount = self.amount(&args.amount, self.ledger.native_token())?;
         let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let memo = args.memo.unwrap_or_default().into_bytes();
         let record = self
@@ -373,11 +375,6 @@ impl<L: Ledger> Commands<'_, L> {
         }
         Ok(ExitStatus::Success)
     }
-}
-
-/// BTT unless the amount names its token.
-pub(super) fn parse_amount(text: &str) -> anyhow::Result<Amount> {
-    Amount::parse(text, Token::Btt).map_err(|error| with_status(ExitStatus::BadInput, error))
 }
 
 /// The txIDs in `text`: one a line, bare or as the `txID` field of a JSON
