@@ -70,6 +70,9 @@ _btt__wallet() {
             btt__wallet__subcmd__channel,help)
                 cmd="btt__wallet__subcmd__channel__subcmd__help"
                 ;;
+            btt__wallet__subcmd__channel,list)
+                cmd="btt__wallet__subcmd__channel__subcmd__list"
+                ;;
             btt__wallet__subcmd__channel,open)
                 cmd="btt__wallet__subcmd__channel__subcmd__open"
                 ;;
@@ -81,6 +84,9 @@ _btt__wallet() {
                 ;;
             btt__wallet__subcmd__channel__subcmd__help,help)
                 cmd="btt__wallet__subcmd__channel__subcmd__help__subcmd__help"
+                ;;
+            btt__wallet__subcmd__channel__subcmd__help,list)
+                cmd="btt__wallet__subcmd__channel__subcmd__help__subcmd__list"
                 ;;
             btt__wallet__subcmd__channel__subcmd__help,open)
                 cmd="btt__wallet__subcmd__channel__subcmd__help__subcmd__open"
@@ -138,6 +144,9 @@ _btt__wallet() {
                 ;;
             btt__wallet__subcmd__help__subcmd__channel,close)
                 cmd="btt__wallet__subcmd__help__subcmd__channel__subcmd__close"
+                ;;
+            btt__wallet__subcmd__help__subcmd__channel,list)
+                cmd="btt__wallet__subcmd__help__subcmd__channel__subcmd__list"
                 ;;
             btt__wallet__subcmd__help__subcmd__channel,open)
                 cmd="btt__wallet__subcmd__help__subcmd__channel__subcmd__open"
@@ -304,7 +313,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__channel)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help open close refund help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help open close refund list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -384,7 +393,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__channel__subcmd__help)
-            opts="open close refund help"
+            opts="open close refund list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -425,6 +434,20 @@ _btt__wallet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        btt__subcmd__wallet__subcmd__channel__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         btt__subcmd__wallet__subcmd__channel__subcmd__help__subcmd__open)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -446,6 +469,48 @@ _btt__wallet() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__channel__subcmd__list)
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -636,7 +701,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__help__subcmd__channel)
-            opts="open close refund"
+            opts="open close refund list"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -650,6 +715,20 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__help__subcmd__channel__subcmd__close)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__help__subcmd__channel__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -307,7 +307,8 @@ fn channel_round(home: &Home) {
         .run_with_input(&["channel", "close", "-"], &vouchers, &[])
         .ok()
         .one();
-    assert_eq!(closed["redeemed"], json!(30_000_000));
+    assert_eq!(closed["redeemed"], "30BTT");
+    assert_eq!(closed["redeemed_base_units"], "30000000");
     assert_eq!(home.btt("alice"), "966.5");
     assert_eq!(home.btt("bob"), "33.5");
 }
@@ -546,4 +547,109 @@ fn a_bare_number_needs_a_unit_or_base_units() {
     assert_eq!(sent["base_units"], "5");
     assert_eq!(sent["amount"], "0.000005BTT");
     assert_eq!(home.btt("bob"), "0.000005");
+}
+
+/// One line of `channel list` in a pipe; unknown fields fail the test.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListedChannel {
+    #[serde(rename = "type")]
+    kind: String,
+    id: String,
+    payer: String,
+    payee: String,
+    locked: String,
+    locked_base_units: String,
+    redeemed: String,
+    redeemed_base_units: String,
+    token: String,
+    status: String,
+    expires: String,
+    expires_at_ms: i64,
+}
+
+/// `channel list` shows the channels a wallet pays into and is paid
+/// through, on the embedded ledger and through a node.
+fn channels_are_listed(home: &Home) {
+    home.dev(&["faucet", "alice", "100BTT"]).ok();
+    let before = now_ms();
+    let open = |amount: &str| {
+        let record = home
+            .run(&[
+                "channel",
+                "open",
+                BOB,
+                amount,
+                "--from",
+                "alice",
+                "--timeout",
+                "24h",
+            ])
+            .ok()
+            .one();
+        record["id"].as_str().unwrap().to_string()
+    };
+    let first = open("50BTT");
+    let second = open("2.5BTT");
+    let voucher = home
+        .run(&["voucher", &first, "20BTT", "--from", "alice"])
+        .ok();
+    home.run_with_input(&["channel", "close", "-"], &voucher.stdout, &[])
+        .ok();
+    for who in ["alice", "bob", BOB] {
+        let listed: Vec<ListedChannel> = home.run(&["channel", "list", "--from", who]).ok().lines();
+        let ids: Vec<&str> = listed.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids.len(), 2, "{who}: {listed:?}");
+        assert!(ids.contains(&first.as_str()) && ids.contains(&second.as_str()));
+        let closed = listed.iter().find(|c| c.id == first).unwrap();
+        assert_eq!(closed.kind, "channel");
+        assert_eq!((closed.payer.as_str(), closed.payee.as_str()), (ALICE, BOB));
+        assert_eq!(
+            (closed.locked.as_str(), closed.locked_base_units.as_str()),
+            ("50BTT", "50000000")
+        );
+        assert_eq!(
+            (
+                closed.redeemed.as_str(),
+                closed.redeemed_base_units.as_str()
+            ),
+            ("20BTT", "20000000")
+        );
+        assert_eq!(
+            (closed.status.as_str(), closed.token.as_str()),
+            ("closed", "btt")
+        );
+        let open = listed.iter().find(|c| c.id == second).unwrap();
+        assert_eq!(
+            (open.status.as_str(), open.locked.as_str()),
+            ("open", "2.5BTT")
+        );
+        let day = 24 * 3600 * 1000;
+        assert!(open.expires_at_ms >= before + day && open.expires_at_ms < now_ms() + day + 1000);
+        assert!(
+            open.expires.ends_with('Z') && open.expires.starts_with("20"),
+            "{}",
+            open.expires
+        );
+    }
+    let all: Vec<ListedChannel> = home.run(&["channel", "list"]).ok().lines();
+    assert_eq!(all.len(), 2, "each channel once across wallets: {all:?}");
+    let nobody = "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8";
+    assert!(home
+        .run(&["channel", "list", "--from", nobody])
+        .ok()
+        .stdout
+        .is_empty());
+    home.run(&["channel", "list", "--from", "carol"])
+        .refused(3, "carol");
+}
+
+#[test]
+fn channel_list_on_the_embedded_ledger_and_a_node() {
+    let home = Home::new();
+    channels_are_listed(&home);
+    let mut home = Home::new();
+    let node = home.node(true);
+    home.ledger = Some(node.url.clone());
+    channels_are_listed(&home);
 }

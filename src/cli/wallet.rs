@@ -5,6 +5,7 @@
 //! stdout unless a flag asks for it by name.
 
 mod channel_commands;
+mod channel_list;
 mod ledger_commands;
 
 pub use super::keys::PasswordArgs;
@@ -264,6 +265,15 @@ struct Session<'a> {
 }
 
 impl Session<'_> {
+    /// The addresses of the wallets here whose keystores name one.
+    fn wallet_addresses(&self) -> anyhow::Result<Vec<crate::tron::Address>> {
+        let entries = self.keys.store.list().map_err(store_error)?;
+        Ok(entries
+            .into_iter()
+            .filter_map(|entry| entry.address.ok().flatten())
+            .collect())
+    }
+
     fn new_wallet(&self, args: NewArgs) -> anyhow::Result<ExitStatus> {
         let name = wallet_name(&args.name)?;
         let mnemonic = Mnemonic::generate();

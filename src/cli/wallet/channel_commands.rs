@@ -1,5 +1,5 @@
 //! `btt-wallet`'s payment channel commands: `channel open`, `channel
-//! close`, `channel refund` and `voucher`. They hold the chosen ledger as an
+//! close`, `channel refund`, `channel list` and `voucher`. They hold the chosen ledger as an
 //! `Arc<dyn PaymentLedger>` ([`crate::payment`]), not through the generic
 //! [`crate::cli::ledger_choice::LedgerTask`], and sign and pick vouchers with
 //! the library's voucher code, the same the market uses.
@@ -7,9 +7,10 @@
 //! Exit statuses: too little balance is 7, a refused or malformed input 3,
 //! a wrong password 6, an unreachable node 4, a storage failure 1.
 
-use super::ledger_commands::{amount_text, read_input};
+use super::channel_list::{self, ChannelListArgs, ChannelRecord};
+use super::ledger_commands::read_input;
 use super::Session;
-use crate::amount::{format_units, Token};
+use crate::amount::Token;
 use crate::cli::exit::{with_status, ExitStatus};
 use crate::cli::keys::wallet_name;
 use crate::cli::ledger_choice::{ledger_error, payment_error, LedgerArgs};
@@ -41,6 +42,8 @@ pub enum ChannelCommand {
     Close(ChannelCloseArgs),
     /// As the payer, take back the unredeemed funds after the timeout
     Refund(ChannelRefundArgs),
+    /// The channels a wallet pays into or is paid through
+    List(ChannelListArgs),
 }
 
 /// `channel open`.
@@ -126,9 +129,12 @@ impl Commands<'_> {
                 ChannelCommand::Open(args) => self.open_channel(&args).await?,
                 ChannelCommand::Close(args) => self.close_channel(&args).await?,
                 ChannelCommand::Refund(args) => self.refund_channel(&args).await?,
+                ChannelCommand::List(args) => {
+                    return channel_list::run(self.session, self.ledger, &args).await
+                }
             },
         };
-        self.output().record(&ChannelRecord(state))?;
+        self.output().record(&ChannelRecord::from(&state))?;
         Ok(ExitStatus::Success)
     }
 
@@ -266,28 +272,6 @@ fn highest_voucher(text: &str, source: &Path) -> anyhow::Result<Signed<Voucher>>
         });
     }
     best.ok_or_else(|| bad("no voucher".to_string()))
-}
-
-/// A channel's state after a channel command.
-#[derive(Debug, Serialize)]
-#[serde(transparent)]
-pub struct ChannelRecord(pub ChannelState);
-
-impl Record for ChannelRecord {
-    const TYPE: &'static str = "channel";
-
-    fn human(&self) -> Option<String> {
-        let state = &self.0;
-        Some(format!(
-            "channel {}  {:?}  {} -> {}  locked {}  redeemed {}",
-            state.id,
-            state.status,
-            state.payer,
-            state.payee,
-            amount_text(&state.amount),
-            format_units(state.redeemed, state.token()),
-        ))
-    }
 }
 
 /// A payer-signed voucher, as `channel close` reads it back.

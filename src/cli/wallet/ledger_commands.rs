@@ -554,7 +554,7 @@ impl From<&TransferRecord> for ReceiptRecord {
     }
 }
 
-pub(super) fn amount_text(amount: &Amount) -> String {
+fn amount_text(amount: &Amount) -> String {
     format!(
         "{}{}",
         format_units(amount.base_units, amount.token),
