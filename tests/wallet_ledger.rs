@@ -316,9 +316,11 @@ fn channel_round(home: &Home) {
 #[test]
 fn the_embedded_ledger_pays_broadcasts_and_runs_channels() {
     let home = Home::new();
-    let refused = home.run(&["faucet", "alice", "1BTT"]);
-    assert_eq!(refused.code, 3, "{}", refused.stderr);
-    assert!(refused.stderr.contains("dev"), "{}", refused.stderr);
+    home.run(&["faucet", "alice", "1BTT"]).refused(
+        3,
+        "the faucet mints only on a dev ledger: pass --dev (or set BTT_DEV_LEDGER=1) to open the embedded ledger as one",
+    );
+    assert_eq!(home.btt("alice"), "0");
     pay_and_check(&home);
     broadcast_and_refusals(&home);
     channel_round(&home);
@@ -330,8 +332,13 @@ fn a_node_serves_the_same_commands_and_a_plain_node_refuses_the_faucet() {
     {
         let plain = home.node(false);
         home.ledger = Some(plain.url.clone());
-        let refused = home.run(&["faucet", "alice", "1BTT"]);
-        assert_eq!(refused.code, 3, "{}", refused.stderr);
+        let said = format!(
+            "the faucet mints only on a dev ledger, and the node at {} was not started with --dev: start it as `btt-wallet node --dev`",
+            plain.url
+        );
+        home.run(&["faucet", "alice", "1BTT"]).refused(3, &said);
+        home.dev(&["faucet", "alice", "1BTT"]).refused(3, &said);
+        assert_eq!(home.btt("alice"), "0");
     }
     let node = home.node(true);
     home.ledger = Some(node.url.clone());

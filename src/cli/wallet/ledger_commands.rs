@@ -20,7 +20,7 @@ pub use crate::cli::ledger_choice::{ledger_status, LedgerArgs, LedgerChoice};
 use crate::config::Dirs;
 use crate::ledger::local::Store;
 use crate::ledger::node::{serve, NodeConfig};
-use crate::ledger::{Ledger, LedgerError, TransferRecord};
+use crate::ledger::{ErrorKind, Ledger, LedgerError, TransferRecord};
 use crate::output::{Output, Record};
 use crate::tron::{
     Address, SignedTransaction, TransactionParams, TransferCall, UnsignedTransaction,
@@ -117,7 +117,26 @@ pub fn run(
             return Err(no_reference_block(&missing));
         }
     }
-    run_on_ledger(ledger, WalletTask { session, command })
+    let choice = ledger.choice()?;
+    run_on_ledger(
+        ledger,
+        WalletTask {
+            session,
+            choice,
+            command,
+        },
+    )
+}
+
+/// The faucet was refused for want of a dev ledger: what to run instead.
+fn no_faucet(choice: &LedgerChoice) -> anyhow::Error {
+    let message = match choice {
+        LedgerChoice::Node(url) => format!(
+            "the faucet mints only on a dev ledger, and the node at {url} was not started with --dev: start it as `btt-wallet node --dev`"
+        ),
+        _ => "the faucet mints only on a dev ledger: pass --dev (or set BTT_DEV_LEDGER=1) to open the embedded ledger as one".to_string(),
+    };
+    with_status(ExitStatus::BadInput, anyhow::anyhow!(message))
 }
 
 /// `send --sign-only` found no ledger to take the reference block from.
@@ -132,6 +151,7 @@ fn no_reference_block(why: &str) -> anyhow::Error {
 
 struct WalletTask<'a> {
     session: &'a Session<'a>,
+    choice: LedgerChoice,
     command: LedgerCommand,
 }
 
@@ -139,6 +159,7 @@ impl LedgerTask for WalletTask<'_> {
     async fn run<L: Ledger>(self, ledger: &L) -> anyhow::Result<ExitStatus> {
         Commands {
             session: self.session,
+            choice: &self.choice,
             ledger,
         }
         .run(self.command)
@@ -179,6 +200,7 @@ pub fn run_node(
 
 struct Commands<'a, L> {
     session: &'a Session<'a>,
+    choice: &'a LedgerChoice,
     ledger: &'a L,
 }
 
@@ -252,11 +274,14 @@ impl<L: Ledger> Commands<'_, L> {
     async fn faucet(&self, args: &FaucetArgs) -> anyhow::Result<ExitStatus> {
         let address = self.account(&args.account)?;
         let amount = self.amount(&args.amount, self.ledger.native_token())?;
-        let record = self
-            .ledger
-            .mint(address, amount)
-            .await
-            .map_err(ledger_error)?;
+        let record =
+            self.ledger
+                .mint(address, amount)
+                .await
+                .map_err(|error| match error.kind() {
+                    ErrorKind::MintDisabled => no_faucet(self.choice),
+                    _ => ledger_error(error),
+                })?;
         self.output().record(&ReceiptRecord::from(&record))?;
         Ok(ExitStatus::Success)
     }
