@@ -529,10 +529,11 @@ fn campaigns_release_or_refund(backend: Backend) {
                 beneficiary,
             ])
             .ok()
-            .one()
     };
     let hit = create("Album 2", "10BTT", "carol");
-    let miss = create("Tour", "100BTT", "dave");
+    let signer = "signing as the creator with the beneficiary's wallet carol; --from names another";
+    assert!(hit.stderr.contains(signer), "{}", hit.describe());
+    let (hit, miss) = (hit.one(), create("Tour", "100BTT", "dave").one());
     let hit_id = hit["id"].as_str().unwrap().to_string();
     let miss_id = miss["id"].as_str().unwrap().to_string();
     assert_eq!(hit["status"], "open");
@@ -543,9 +544,22 @@ fn campaigns_release_or_refund(backend: Backend) {
 
     // Before the deadline (20 s from creation; seven commands on a busy
     // machine fit): settling is refused, pledges are taken.
-    world
-        .tip(&["fund", "settle", &hit_id])
-        .refused(3, "can be settled from");
+    let early = world.tip(&["fund", "settle", &hit_id]);
+    early.refused(3, "can be settled from 20");
+    let message = early.one()["message"].as_str().unwrap().to_string();
+    let (_, rest) = message.split_once("settled from ").unwrap();
+    assert!(
+        rest.contains("Z (in ") && rest.ends_with("s) on"),
+        "{message}"
+    );
+    let outlook = world.tip(&["fund", "status", &hit_id]).ok().one()["outlook"].clone();
+    assert!(
+        outlook
+            .as_str()
+            .unwrap()
+            .starts_with("pledging open until 20"),
+        "{outlook}"
+    );
     let pledge = |id: &str, amount: &str, from: &str| {
         world.tip(&["fund", "pledge", id, amount, "--from", from])
     };
@@ -579,6 +593,19 @@ fn campaigns_release_or_refund(backend: Backend) {
         std::thread::sleep(Duration::from_millis(wait.unsigned_abs()));
     }
     pledge(&hit_id, "1BTT", "alice").refused(3, "closed for pledges");
+    let outlook = |id: &str| {
+        let status = world.tip(&["fund", "status", id]).ok().one();
+        assert_eq!(status["status"], "open");
+        status["outlook"].as_str().unwrap().to_string()
+    };
+    let ended = outlook(&hit_id);
+    assert!(ended.starts_with("pledging ended 20"), "{ended}");
+    let will = format!(
+        "not settled yet: `btt-tip fund settle {hit_id}` pays the beneficiary 10BTT (goal met)"
+    );
+    assert!(ended.ends_with(&will), "{ended}");
+    let will = "refunds every pledge (3.500001BTT of 100BTT raised)";
+    assert!(outlook(&miss_id).ends_with(will));
 
     let released = world.tip(&["fund", "settle", &hit_id]).ok().one();
     assert_eq!(released["status"], "released");
@@ -598,6 +625,7 @@ fn campaigns_release_or_refund(backend: Backend) {
     pledge(&miss_id, "1BTT", "alice").refused(3, "already settled");
     let status = world.tip(&["fund", "status", &hit_id]).ok().one();
     assert_eq!(status["raised"], "10BTT");
+    assert_eq!(status["outlook"], "settled: the beneficiary was paid 10BTT");
     assert_eq!(status["pledgers"].as_array().map(Vec::len), Some(2));
 }
 

@@ -105,7 +105,7 @@ pub fn run(
     output: &Output,
 ) -> anyhow::Result<ExitStatus> {
     let action = match args.command {
-        FundCommand::Create(args) => create_action(keys, amounts, args)?,
+        FundCommand::Create(args) => create_action(keys, amounts, args, output)?,
         FundCommand::Pledge(args) => Action::Pledge {
             campaign: campaign_id(&args.campaign)?,
             base_units: parse_btt(amounts, "amount", &args.amount, Token::Btt)?,
@@ -117,13 +117,24 @@ pub fn run(
     run_on_ledger(ledger, FundTask { action, output })
 }
 
-fn create_action(keys: &Keys, amounts: &AmountArgs, args: CreateArgs) -> anyhow::Result<Action> {
+fn create_action(
+    keys: &Keys,
+    amounts: &AmountArgs,
+    args: CreateArgs,
+    output: &Output,
+) -> anyhow::Result<Action> {
     let goal = parse_btt(amounts, "--goal", &args.goal, Token::Btt)?;
     let deadline_ms = parse_when(&args.deadline, Direction::Future)?;
     let beneficiary = keys.account(&args.beneficiary)?;
     let creator = match &args.from {
         Some(name) => name.as_str(),
-        None if args.beneficiary.parse::<Address>().is_err() => args.beneficiary.as_str(),
+        None if args.beneficiary.parse::<Address>().is_err() => {
+            output.info(format!(
+                "signing as the creator with the beneficiary's wallet {}; --from names another",
+                args.beneficiary
+            ));
+            args.beneficiary.as_str()
+        }
         None => {
             return Err(with_status(
                 ExitStatus::Usage,
@@ -180,7 +191,8 @@ impl LedgerTask for FundTask<'_> {
                 ledger.settle_campaign(id).await.map_err(ledger_error)?
             }
         };
-        self.output.record(&CampaignRecord::from(&state))?;
+        self.output
+            .record(&CampaignRecord::at(&state, super::when::now_ms()))?;
         Ok(ExitStatus::Success)
     }
 }
