@@ -179,3 +179,38 @@ async fn channels_of(
     channels.dedup_by_key(|channel| channel.id);
     Ok(channels)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::amount::Amount;
+
+    #[test]
+    fn a_terminal_gets_a_table_with_amounts_in_btt_and_a_date() {
+        let state = ChannelState {
+            id: ChannelId([7; 32]),
+            payer: "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY".parse().unwrap(),
+            payee: "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC".parse().unwrap(),
+            amount: Amount {
+                token: Token::Btt,
+                base_units: 50_000_000,
+            },
+            redeemed: 20_500_000,
+            expires_at_ms: 1_796_000_000_000,
+            status: ChannelStatus::Open,
+        };
+        let records = [ChannelRecord::from(&state)];
+        let table = ChannelTable(&records).human().unwrap();
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 2, "{table}");
+        for header in [
+            "channel", "payer", "payee", "locked", "redeemed", "status", "expires",
+        ] {
+            assert!(lines[0].contains(header), "{table}");
+        }
+        for cell in ["50BTT", "20.5BTT", "open", "2026-11-30T00:53:20Z"] {
+            assert!(lines[1].contains(cell), "{table}");
+        }
+        assert_eq!(ChannelTable(&[]).human().unwrap(), "no channels");
+    }
+}
