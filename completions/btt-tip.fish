@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_btt_tip_global_optspecs
-    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= rpc-url= confirmations= gas-limit= dev from= memo= id= max-tip= budget= journal= h/help V/version
+    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= rpc-url= confirmations= gas-limit= dev base-units from= memo= id= max-tip= budget= journal= h/help V/version
 end
 
 function __fish_btt_tip_needs_command
@@ -40,6 +40,7 @@ complete -c btt-tip -n "__fish_btt_tip_needs_command" -l json -d 'Print NDJSON r
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -s h -l help -d 'Print help'
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -s V -l version -d 'Print version'
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -a "watch" -d 'Print each transfer ADDRESS receives, once and in order, and follow new ones'
@@ -60,6 +61,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l json -d 'Print
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -s h -l help -d 'Print help'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
@@ -71,6 +73,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_see
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -s h -l help -d 'Print help'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -f -a "create" -d 'Start a campaign: pledges are locked until it is settled after the deadline'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -f -a "pledge" -d 'Lock an amount in a campaign until it is settled'
@@ -92,6 +95,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l from -d 'Wallet that pledges' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
@@ -104,6 +108,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -s h -l help -d 'Print help'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
@@ -115,6 +120,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
@@ -126,6 +132,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -s h -l help -d 'Print help'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from help" -f -a "create" -d 'Start a campaign: pledges are locked until it is settled after the deadline'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from help" -f -a "pledge" -d 'Lock an amount in a campaign until it is settled'
@@ -166,6 +173,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l json -d 'Print N
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l from -d 'Wallet whose purchases to list' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l journal -d 'The purchase journal (default: DATA/purchases.sqlite)' -r -F
@@ -179,6 +187,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l json -d 'P
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -s h -l help -d 'Print help'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and not __fish_seen_subcommand_from watch fund buy purchases help" -f -a "watch" -d 'Print each transfer ADDRESS receives, once and in order, and follow new ones'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and not __fish_seen_subcommand_from watch fund buy purchases help" -f -a "fund" -d 'Crowdfunding: create a campaign, pledge, show it, settle it after the deadline'

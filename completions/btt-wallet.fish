@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_btt_wallet_global_optspecs
-    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= rpc-url= confirmations= gas-limit= dev h/help V/version
+    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= rpc-url= confirmations= gas-limit= dev base-units h/help V/version
 end
 
 function __fish_btt_wallet_needs_command
@@ -34,6 +34,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l json -d 'Print ND
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -s V -l version -d 'Print version'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -f -a "new" -d 'Create a wallet from a new 24-word mnemonic'
@@ -64,6 +65,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l json -d 'P
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l name -d 'Name of the wallet (letters, digits, \'_\' and \'-\')' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l mnemonic-file -d 'File holding a BIP39 mnemonic (- for stdin); the key is m/44\'/195\'/0\'/0/0' -r -F
@@ -79,6 +81,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l json -d
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
@@ -90,6 +93,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l json -d '
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
@@ -101,6 +105,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l json -
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l from -d 'Wallet that signs' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
@@ -113,6 +118,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l json -d '
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
@@ -124,6 +130,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l json -d
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l from -d 'Wallet that pays' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l memo -d 'Memo stored in the transaction (raw_data.data)' -r
@@ -144,6 +151,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l json -d '
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
@@ -155,6 +163,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l json -
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
@@ -166,6 +175,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l json -d
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
@@ -177,6 +187,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l json
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
@@ -188,6 +199,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l json -
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
@@ -199,6 +211,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l json -d 'Pr
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l listen -d 'Address to listen on' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
@@ -211,22 +224,25 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l json -d '
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -s h -l help -d 'Print help'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l json -d 'Print NDJSON records on stdout even on a terminal'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -s v -l verbose -d 'Print debugging detail on stderr'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -s h -l help -d 'Print help'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -f -a "open" -d 'Lock an amount for a payee until a timeout'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -f -a "close" -d 'As the payee, redeem the highest voucher read from FILE (- for stdin) and close'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -f -a "refund" -d 'As the payer, take back the unredeemed funds after the timeout'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -s h -l help -d 'Print help'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -f -a "open" -d 'Lock an amount for a payee until a timeout'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -f -a "close" -d 'As the payee, redeem the highest voucher read from FILE (- for stdin) and close'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -f -a "refund" -d 'As the payer, take back the unredeemed funds after the timeout'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -f -a "list" -d 'The channels a wallet pays into or is paid through'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l from -d 'Wallet that pays' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l timeout -d 'How long until the payer may take the funds back (e.g. 24h)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
@@ -239,6 +255,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l from -d 'Payee wallet (default: the wallet whose address the vouchers name)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
@@ -251,6 +268,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l from -d 'Wallet that paid' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
@@ -263,10 +281,25 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -s h -l help -d 'Print help'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l from -d 'Wallet name or address (default: every wallet here)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "open" -d 'Lock an amount for a payee until a timeout'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "close" -d 'As the payee, redeem the highest voucher read from FILE (- for stdin) and close'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "refund" -d 'As the payer, take back the unredeemed funds after the timeout'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "list" -d 'The channels a wallet pays into or is paid through'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l from -d 'Wallet that paid into the channel' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
@@ -279,6 +312,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l json -
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -s h -l help -d 'Print help'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history tx node channel voucher help" -f -a "new" -d 'Create a wallet from a new 24-word mnemonic'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fish_seen_subcommand_from new import list address sign verify send balance faucet broadcast history tx node channel voucher help" -f -a "import" -d 'Store an existing mnemonic or private key as a wallet'
@@ -299,3 +333,4 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and not __fi
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "open" -d 'Lock an amount for a payee until a timeout'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "close" -d 'As the payee, redeem the highest voucher read from FILE (- for stdin) and close'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "refund" -d 'As the payer, take back the unredeemed funds after the timeout'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand help; and __fish_seen_subcommand_from channel" -f -a "list" -d 'The channels a wallet pays into or is paid through'

@@ -1,6 +1,7 @@
-//! Token amounts as exact integers of base units. `2.5BTT`, `0.1TRX` and bare
-//! base-unit integers are parsed without floats; more decimals than the token
-//! has, zero, negative and overflowing amounts are errors. BTT has 6 decimals
+//! Token amounts as exact integers of base units. `2.5BTT` and `0.1TRX` are
+//! parsed without floats; more decimals than the token has, zero, negative and
+//! overflowing amounts are errors. A bare number is refused unless the caller
+//! says it means base units ([`BareNumber`]): `send X 5` must not move 5 sun. BTT has 6 decimals
 //! as the TRC-10 token and 18 as the TRC-20 token and on BitTorrent Chain, so
 //! `BTT` means the BTT of the ledger in use: the caller passes that token as
 //! the default (`1.000000000000000001BTT` is exact on an 18-decimal ledger and
@@ -43,6 +44,16 @@ impl Token {
     }
 }
 
+/// What a number written without a unit means.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BareNumber {
+    /// An error: the unit is required (the default everywhere).
+    #[default]
+    Refused,
+    /// Base units of the default token (`--base-units`).
+    BaseUnits,
+}
+
 /// A positive amount of one token, in base units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Amount {
@@ -71,6 +82,9 @@ pub enum AmountError {
         token: &'static str,
         decimals: u32,
     },
+    /// A number with no unit where base units were not asked for.
+    #[error("invalid amount {input:?}: no unit; write {input}BTT")]
+    NoUnit { input: String },
     /// Larger than can be represented.
     #[error("invalid amount {input:?}: too large")]
     Overflow { input: String },
@@ -80,10 +94,19 @@ pub enum AmountError {
 }
 
 impl Amount {
-    /// Parses `2.5BTT`, `2.5 TRX` or a bare integer of base units of `default`.
+    /// Parses `2.5BTT` or `2.5 TRX`; a bare number is refused.
+    pub fn parse(input: &str, default: Token) -> Result<Amount, AmountError> {
+        Amount::parse_with(input, default, BareNumber::Refused)
+    }
+
+    /// Parses `2.5BTT`, `2.5 TRX`, or a bare integer as `bare` says.
     /// A `BTT` suffix means `default` when that is a BTT token, else TRC-10 BTT.
     /// On BTTC (`default` [`Token::Bttc`]) `TRX` is refused: there is none.
-    pub fn parse(input: &str, default: Token) -> Result<Amount, AmountError> {
+    pub fn parse_with(
+        input: &str,
+        default: Token,
+        bare: BareNumber,
+    ) -> Result<Amount, AmountError> {
         let text = input.trim();
         let malformed = || AmountError::Malformed {
             input: input.to_string(),
@@ -122,6 +145,11 @@ impl Amount {
         }
         let base_units = match token {
             None if number.contains('.') => return Err(malformed()),
+            None if bare == BareNumber::Refused => {
+                return Err(AmountError::NoUnit {
+                    input: text.to_string(),
+                })
+            }
             None => number.parse::<u128>().map_err(|_| AmountError::Overflow {
                 input: input.to_string(),
             })?,
@@ -190,7 +218,7 @@ impl fmt::Display for Amount {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             formatter,
-            "{} {}",
+            "{}{}",
             format_units(self.base_units, self.token),
             self.token.symbol()
         )
@@ -237,8 +265,13 @@ mod tests {
     }
 
     #[test]
-    fn bare_integers_are_base_units_of_the_default() {
-        let amount = parse("2500000").unwrap();
+    fn bare_integers_need_a_unit_or_base_units() {
+        assert!(matches!(parse("5"), Err(AmountError::NoUnit { .. })));
+        assert_eq!(
+            parse("5").unwrap_err().to_string(),
+            "invalid amount \"5\": no unit; write 5BTT"
+        );
+        let amount = Amount::parse_with("2500000", Token::Btt, BareNumber::BaseUnits).unwrap();
         assert_eq!((amount.token, amount.base_units), (Token::Btt, 2_500_000));
         assert!(matches!(parse("2.5"), Err(AmountError::Malformed { .. })));
     }
@@ -281,7 +314,8 @@ mod tests {
             "1.000000000000000001"
         );
         assert_eq!(parse18("0.000000000000000001BTT").unwrap().base_units, 1);
-        assert_eq!(parse18("21000").unwrap().base_units, 21_000);
+        let wei = Amount::parse_with("21000", Token::Bttc, BareNumber::BaseUnits);
+        assert_eq!(wei.unwrap().base_units, 21_000);
         assert!(matches!(
             parse18("1.0000000000000000001BTT"),
             Err(AmountError::TooManyDecimals { decimals: 18, .. })
@@ -305,8 +339,8 @@ mod tests {
 
     #[test]
     fn display_trims_zeros() {
-        assert_eq!(parse("2.50BTT").unwrap().to_string(), "2.5 BTT");
-        assert_eq!(parse("3TRX").unwrap().to_string(), "3 TRX");
+        assert_eq!(parse("2.50BTT").unwrap().to_string(), "2.5BTT");
+        assert_eq!(parse("3TRX").unwrap().to_string(), "3TRX");
     }
 
     proptest! {

@@ -731,3 +731,55 @@ fn selling_bad_input_is_one_line_and_writes_nothing() {
         );
     }
 }
+
+/// A price or budget written without a unit is a usage error (exit 2, one
+/// line naming the flag) in every binary that takes one, before any work.
+#[test]
+fn market_amounts_without_a_unit_are_usage_errors() {
+    let env = TestEnv::new();
+    let torrent = env.path().join("good.torrent");
+    std::fs::write(&torrent, good_torrent()).expect("write torrent");
+    let out = env.path().join("out");
+    let cases: [(&str, Vec<&std::ffi::OsStr>, &str); 3] = [
+        (
+            "btt-get",
+            vec![
+                torrent.as_os_str(),
+                "-o".as_ref(),
+                out.as_os_str(),
+                "--wallet".as_ref(),
+                "alice".as_ref(),
+                "--bid".as_ref(),
+                "7/MiB".as_ref(),
+            ],
+            "--bid <PRICE>': invalid price \"7/MiB\": invalid amount \"7\": no unit; write 7BTT",
+        ),
+        (
+            "btt-bid",
+            vec![
+                "plan".as_ref(),
+                torrent.as_os_str(),
+                "--budget".as_ref(),
+                "5".as_ref(),
+            ],
+            "--budget <AMOUNT>': invalid amount \"5\": no unit; write 5BTT",
+        ),
+        (
+            "btt-seed",
+            vec![
+                "sell".as_ref(),
+                torrent.as_os_str(),
+                "--price".as_ref(),
+                "10".as_ref(),
+            ],
+            "--price <AMOUNT>': invalid amount \"10\": no unit; write 10BTT",
+        ),
+    ];
+    for (program, args, said) in cases {
+        let (code, child) = run(&env, program, &args);
+        assert_eq!(code, 2, "{}", child.diagnostics());
+        let error = assert_one_error(&child, program, "usage");
+        assert!(error.message.ends_with(said), "{}", child.diagnostics());
+    }
+    assert!(!out.exists());
+}

@@ -338,6 +338,7 @@ fn a_transfer_is_reported_after_the_confirmations_asked_for() {
         chain.command(&[
             "--confirmations",
             "2",
+            "--base-units",
             "send",
             "bob",
             "1000",

@@ -354,6 +354,7 @@ fn stream_of_1000_tips(backend: Backend) {
             "10BTT",
             "--budget",
             &budget_arg,
+            "--base-units",
         ],
         &input,
     );
@@ -457,7 +458,7 @@ fn kill_9_mid_stream_then_rerun(backend: Backend) {
         })
         .collect();
     let input = world.input(&lines);
-    let args = ["-", "--from", "alice"];
+    let args = ["-", "--from", "alice", "--base-units"];
 
     let mut first = world.spawn_stream(&args, &input);
     let seen = first.read_json_line_until(STREAM, |record| record["line"] == 100);
@@ -528,10 +529,11 @@ fn campaigns_release_or_refund(backend: Backend) {
                 beneficiary,
             ])
             .ok()
-            .one()
     };
     let hit = create("Album 2", "10BTT", "carol");
-    let miss = create("Tour", "100BTT", "dave");
+    let signer = "signing as the creator with the beneficiary's wallet carol; --from names another";
+    assert!(hit.stderr.contains(signer), "{}", hit.describe());
+    let (hit, miss) = (hit.one(), create("Tour", "100BTT", "dave").one());
     let hit_id = hit["id"].as_str().unwrap().to_string();
     let miss_id = miss["id"].as_str().unwrap().to_string();
     assert_eq!(hit["status"], "open");
@@ -542,16 +544,30 @@ fn campaigns_release_or_refund(backend: Backend) {
 
     // Before the deadline (20 s from creation; seven commands on a busy
     // machine fit): settling is refused, pledges are taken.
-    world
-        .tip(&["fund", "settle", &hit_id])
-        .refused(3, "can be settled from");
+    let early = world.tip(&["fund", "settle", &hit_id]);
+    early.refused(3, "can be settled from 20");
+    let message = early.one()["message"].as_str().unwrap().to_string();
+    let (_, rest) = message.split_once("settled from ").unwrap();
+    assert!(
+        rest.contains("Z (in ") && rest.ends_with("s) on"),
+        "{message}"
+    );
+    let outlook = world.tip(&["fund", "status", &hit_id]).ok().one()["outlook"].clone();
+    assert!(
+        outlook
+            .as_str()
+            .unwrap()
+            .starts_with("pledging open until 20"),
+        "{outlook}"
+    );
     let pledge = |id: &str, amount: &str, from: &str| {
         world.tip(&["fund", "pledge", id, amount, "--from", from])
     };
     pledge(&hit_id, "6BTT", "alice").ok();
     pledge(&hit_id, "4BTT", "bob").ok();
     pledge(&miss_id, "3.5BTT", "alice").ok();
-    let last = pledge(&miss_id, "1", "bob").ok().one();
+    pledge(&miss_id, "1", "bob").refused(2, "no unit; write 1BTT");
+    let last = pledge(&miss_id, "0.000001BTT", "bob").ok().one();
     assert_eq!(last["raised_base_units"], "3500001");
     assert_eq!(world.balance("alice"), 1_000 * BTT - 9 * BTT - BTT / 2);
     assert_eq!(world.balance("bob"), 46 * BTT - 1);
@@ -577,6 +593,19 @@ fn campaigns_release_or_refund(backend: Backend) {
         std::thread::sleep(Duration::from_millis(wait.unsigned_abs()));
     }
     pledge(&hit_id, "1BTT", "alice").refused(3, "closed for pledges");
+    let outlook = |id: &str| {
+        let status = world.tip(&["fund", "status", id]).ok().one();
+        assert_eq!(status["status"], "open");
+        status["outlook"].as_str().unwrap().to_string()
+    };
+    let ended = outlook(&hit_id);
+    assert!(ended.starts_with("pledging ended 20"), "{ended}");
+    let will = format!(
+        "not settled yet: `btt-tip fund settle {hit_id}` pays the beneficiary 10BTT (goal met)"
+    );
+    assert!(ended.ends_with(&will), "{ended}");
+    let will = "refunds every pledge (3.500001BTT of 100BTT raised)";
+    assert!(outlook(&miss_id).ends_with(will));
 
     let released = world.tip(&["fund", "settle", &hit_id]).ok().one();
     assert_eq!(released["status"], "released");
@@ -596,6 +625,7 @@ fn campaigns_release_or_refund(backend: Backend) {
     pledge(&miss_id, "1BTT", "alice").refused(3, "already settled");
     let status = world.tip(&["fund", "status", &hit_id]).ok().one();
     assert_eq!(status["raised"], "10BTT");
+    assert_eq!(status["outlook"], "settled: the beneficiary was paid 10BTT");
     assert_eq!(status["pledgers"].as_array().map(Vec::len), Some(2));
 }
 
@@ -720,8 +750,16 @@ fn one_tip_and_its_refusals(backend: Backend) {
         .refused(3, "already used");
     assert_eq!(world.balance("bob"), 5 * BTT);
 
-    let by_name = world.tip(&["bob", "1", "--from", "alice"]).ok().one();
+    world.tip(&["bob", "1", "--from", "alice"]).refused(
+        2,
+        "amount: invalid amount \"1\": no unit; write 1BTT, or pass --base-units",
+    );
+    let by_name = world
+        .tip(&["bob", "1", "--from", "alice", "--base-units"])
+        .ok()
+        .one();
     assert_eq!(by_name["to"], BOB);
+    assert_eq!(by_name["amount"], "0.000001BTT");
     world
         .tip(&[NOT_AN_ADDRESS, "1BTT", "--from", "alice"])
         .refused(3, "not a TRON address");
@@ -762,7 +800,7 @@ fn node_killed_mid_stream_then_rerun() {
         .map(|i| format!("{{\"to\":\"{BOB}\",\"amount\":\"{i}\",\"memo\":\"n{i}\",\"id\":{i}}}"))
         .collect();
     let input = world.input(&lines);
-    let args = ["-", "--from", "alice"];
+    let args = ["-", "--from", "alice", "--base-units"];
     let mut stream = world.spawn_stream(&args, &input);
     stream.read_json_line_until(STREAM, |record| record["line"] == 50);
     if let Some((node, _)) = world.node.as_mut() {

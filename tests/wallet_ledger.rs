@@ -307,7 +307,8 @@ fn channel_round(home: &Home) {
         .run_with_input(&["channel", "close", "-"], &vouchers, &[])
         .ok()
         .one();
-    assert_eq!(closed["redeemed"], json!(30_000_000));
+    assert_eq!(closed["redeemed"], "30BTT");
+    assert_eq!(closed["redeemed_base_units"], "30000000");
     assert_eq!(home.btt("alice"), "966.5");
     assert_eq!(home.btt("bob"), "33.5");
 }
@@ -315,9 +316,11 @@ fn channel_round(home: &Home) {
 #[test]
 fn the_embedded_ledger_pays_broadcasts_and_runs_channels() {
     let home = Home::new();
-    let refused = home.run(&["faucet", "alice", "1BTT"]);
-    assert_eq!(refused.code, 3, "{}", refused.stderr);
-    assert!(refused.stderr.contains("dev"), "{}", refused.stderr);
+    home.run(&["faucet", "alice", "1BTT"]).refused(
+        3,
+        "the faucet mints only on a dev ledger: pass --dev (or set BTT_DEV_LEDGER=1) to open the embedded ledger as one",
+    );
+    assert_eq!(home.btt("alice"), "0");
     pay_and_check(&home);
     broadcast_and_refusals(&home);
     channel_round(&home);
@@ -329,8 +332,13 @@ fn a_node_serves_the_same_commands_and_a_plain_node_refuses_the_faucet() {
     {
         let plain = home.node(false);
         home.ledger = Some(plain.url.clone());
-        let refused = home.run(&["faucet", "alice", "1BTT"]);
-        assert_eq!(refused.code, 3, "{}", refused.stderr);
+        let said = format!(
+            "the faucet mints only on a dev ledger, and the node at {} was not started with --dev: start it as `btt-wallet node --dev`",
+            plain.url
+        );
+        home.run(&["faucet", "alice", "1BTT"]).refused(3, &said);
+        home.dev(&["faucet", "alice", "1BTT"]).refused(3, &said);
+        assert_eq!(home.btt("alice"), "0");
     }
     let node = home.node(true);
     home.ledger = Some(node.url.clone());
@@ -511,4 +519,144 @@ fn the_tron_backend_reads_balances_and_broadcasts_through_a_node() {
     assert_eq!(balance["btt_trc20"], "1.000000000000000001", "{balance}");
     assert_eq!(balance["btt_trc20_base_units"], "1000000000000000001");
     assert_eq!(balance["btt"], "8", "the TRC-10 BTT is apart");
+}
+
+/// A bare number is refused (exit 2, one line, nothing moved) by every
+/// command that takes an amount; `--base-units` says it is base units.
+#[test]
+fn a_bare_number_needs_a_unit_or_base_units() {
+    let home = Home::new();
+    home.dev(&["faucet", "alice", "5"]).refused(
+        2,
+        "amount: invalid amount \"5\": no unit; write 5BTT, or pass --base-units",
+    );
+    home.dev(&["faucet", "alice", "10BTT"]).ok();
+    for args in [
+        &["send", BOB, "5", "--from", "alice"][..],
+        &["send", "bob", "5", "--from", "alice", "--sign-only"],
+        &["channel", "open", BOB, "5", "--from", "alice"],
+    ] {
+        home.run(args).refused(2, "no unit; write 5BTT");
+    }
+    assert_eq!(home.btt("alice"), "10");
+    assert_eq!(home.btt("bob"), "0");
+    let opened = home
+        .run(&["channel", "open", BOB, "1BTT", "--from", "alice"])
+        .ok()
+        .one();
+    let id = opened["id"].as_str().unwrap();
+    home.run(&["voucher", id, "5", "--from", "alice"])
+        .refused(2, "no unit");
+    let sent = home
+        .run(&["send", BOB, "5", "--from", "alice", "--base-units"])
+        .ok()
+        .one();
+    assert_eq!(sent["base_units"], "5");
+    assert_eq!(sent["amount"], "0.000005BTT");
+    assert_eq!(home.btt("bob"), "0.000005");
+}
+
+/// One line of `channel list` in a pipe; unknown fields fail the test.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListedChannel {
+    #[serde(rename = "type")]
+    kind: String,
+    id: String,
+    payer: String,
+    payee: String,
+    locked: String,
+    locked_base_units: String,
+    redeemed: String,
+    redeemed_base_units: String,
+    token: String,
+    status: String,
+    expires: String,
+    expires_at_ms: i64,
+}
+
+/// `channel list` shows the channels a wallet pays into and is paid
+/// through, on the embedded ledger and through a node.
+fn channels_are_listed(home: &Home) {
+    home.dev(&["faucet", "alice", "100BTT"]).ok();
+    let before = now_ms();
+    let open = |amount: &str| {
+        let record = home
+            .run(&[
+                "channel",
+                "open",
+                BOB,
+                amount,
+                "--from",
+                "alice",
+                "--timeout",
+                "24h",
+            ])
+            .ok()
+            .one();
+        record["id"].as_str().unwrap().to_string()
+    };
+    let first = open("50BTT");
+    let second = open("2.5BTT");
+    let voucher = home
+        .run(&["voucher", &first, "20BTT", "--from", "alice"])
+        .ok();
+    home.run_with_input(&["channel", "close", "-"], &voucher.stdout, &[])
+        .ok();
+    for who in ["alice", "bob", BOB] {
+        let listed: Vec<ListedChannel> = home.run(&["channel", "list", "--from", who]).ok().lines();
+        let ids: Vec<&str> = listed.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids.len(), 2, "{who}: {listed:?}");
+        assert!(ids.contains(&first.as_str()) && ids.contains(&second.as_str()));
+        let closed = listed.iter().find(|c| c.id == first).unwrap();
+        assert_eq!(closed.kind, "channel");
+        assert_eq!((closed.payer.as_str(), closed.payee.as_str()), (ALICE, BOB));
+        assert_eq!(
+            (closed.locked.as_str(), closed.locked_base_units.as_str()),
+            ("50BTT", "50000000")
+        );
+        assert_eq!(
+            (
+                closed.redeemed.as_str(),
+                closed.redeemed_base_units.as_str()
+            ),
+            ("20BTT", "20000000")
+        );
+        assert_eq!(
+            (closed.status.as_str(), closed.token.as_str()),
+            ("closed", "btt")
+        );
+        let open = listed.iter().find(|c| c.id == second).unwrap();
+        assert_eq!(
+            (open.status.as_str(), open.locked.as_str()),
+            ("open", "2.5BTT")
+        );
+        let day = 24 * 3600 * 1000;
+        assert!(open.expires_at_ms >= before + day && open.expires_at_ms < now_ms() + day + 1000);
+        assert!(
+            open.expires.ends_with('Z') && open.expires.starts_with("20"),
+            "{}",
+            open.expires
+        );
+    }
+    let all: Vec<ListedChannel> = home.run(&["channel", "list"]).ok().lines();
+    assert_eq!(all.len(), 2, "each channel once across wallets: {all:?}");
+    let nobody = "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8";
+    assert!(home
+        .run(&["channel", "list", "--from", nobody])
+        .ok()
+        .stdout
+        .is_empty());
+    home.run(&["channel", "list", "--from", "carol"])
+        .refused(3, "carol");
+}
+
+#[test]
+fn channel_list_on_the_embedded_ledger_and_a_node() {
+    let home = Home::new();
+    channels_are_listed(&home);
+    let mut home = Home::new();
+    let node = home.node(true);
+    home.ledger = Some(node.url.clone());
+    channels_are_listed(&home);
 }

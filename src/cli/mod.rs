@@ -18,6 +18,7 @@ pub mod torrent_run;
 pub mod values;
 pub mod wallet;
 
+use crate::amount::{Amount, AmountError, BareNumber, Token};
 use crate::output::{Output, Verbosity};
 use clap::Args;
 use exit::ExitStatus;
@@ -46,6 +47,40 @@ impl GlobalArgs {
             (false, false) => Verbosity::Normal,
         };
         Output::new(program, self.json, verbosity)
+    }
+}
+
+/// `--base-units`, on the binaries that move money: whether a bare number
+/// given as an amount is base units or an error.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct AmountArgs {
+    /// Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)
+    #[arg(long, global = true)]
+    pub base_units: bool,
+}
+
+impl AmountArgs {
+    /// What a bare number means.
+    pub fn bare(&self) -> BareNumber {
+        match self.base_units {
+            true => BareNumber::BaseUnits,
+            false => BareNumber::Refused,
+        }
+    }
+
+    /// Parses an amount given to `what`, or an error naming it: a usage error
+    /// (exit 2) for a number without a unit, else bad input (exit 3).
+    pub fn parse(&self, what: &str, text: &str, default: Token) -> anyhow::Result<Amount> {
+        Amount::parse_with(text, default, self.bare()).map_err(|error| {
+            let (status, hint) = match error {
+                AmountError::NoUnit { .. } => (
+                    ExitStatus::Usage,
+                    ", or pass --base-units if it is base units",
+                ),
+                _ => (ExitStatus::BadInput, ""),
+            };
+            exit::with_status(status, anyhow::anyhow!("{what}: {error}{hint}"))
+        })
     }
 }
 

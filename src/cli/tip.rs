@@ -28,9 +28,8 @@ pub use watch::WatchArgs;
 use super::exit::{with_status, ExitStatus};
 use super::keys::{Keys, PasswordArgs};
 use super::ledger_choice::{ledger_status, LedgerArgs};
-use super::GlobalArgs;
+use super::{AmountArgs, GlobalArgs};
 use crate::output::Output;
-use crate::tip::request::{parse_tip_amount, TipAmountError};
 use crate::tip::TipError;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -53,6 +52,8 @@ pub struct TipCli {
     #[command(flatten)]
     pub ledger: LedgerArgs,
     #[command(flatten)]
+    pub amounts: AmountArgs,
+    #[command(flatten)]
     pub tip: TipArgs,
     #[command(subcommand)]
     pub command: Option<TipCommand>,
@@ -64,7 +65,7 @@ pub struct TipArgs {
     /// Recipient address or wallet name, or - to read NDJSON tip requests from stdin
     #[arg(value_name = "TO")]
     pub to: Option<String>,
-    /// Amount: 5BTT, 0.25BTT, or base units of BTT (not with -)
+    /// Amount: 5BTT, 0.25BTT, or base units of BTT with --base-units (not with -)
     #[arg(value_name = "AMOUNT")]
     pub amount: Option<String>,
     /// Wallet that pays
@@ -112,26 +113,28 @@ pub fn run(cli: TipCli, output: &Output) -> anyhow::Result<ExitStatus> {
     let keys = Keys::from_env(cli.password);
     match cli.command {
         Some(TipCommand::Watch(args)) => watch::run(&keys, &cli.ledger, &args, output),
-        Some(TipCommand::Fund(args)) => fund::run(&keys, &cli.ledger, args, output),
+        Some(TipCommand::Fund(args)) => fund::run(&keys, &cli.ledger, &cli.amounts, args, output),
         Some(TipCommand::Buy(args)) => buy::run(&keys, &cli.ledger, &cli.global, *args, output),
         Some(TipCommand::Purchases(args)) => purchases::run(&keys, &cli.ledger, args, output),
-        None => pay::run(&keys, &cli.ledger, cli.tip, output),
+        None => pay::run(&keys, &cli.ledger, &cli.amounts, cli.tip, output),
     }
 }
 
 /// Parses a BTT amount given to `flag`, or a bad-input error naming it.
-fn parse_btt(flag: &str, text: &str, token: crate::amount::Token) -> anyhow::Result<u128> {
-    match parse_tip_amount(text, token) {
-        Ok(amount) => Ok(amount.base_units),
-        Err(TipAmountError::Parse(error)) => Err(with_status(
-            ExitStatus::BadInput,
-            anyhow::anyhow!("{flag}: {error}"),
-        )),
-        Err(TipAmountError::NotBtt) => Err(with_status(
+fn parse_btt(
+    amounts: &AmountArgs,
+    flag: &str,
+    text: &str,
+    token: crate::amount::Token,
+) -> anyhow::Result<u128> {
+    let amount = amounts.parse(flag, text, token)?;
+    if amount.token != token {
+        return Err(with_status(
             ExitStatus::BadInput,
             anyhow::anyhow!("{flag}: {text:?} is not in BTT"),
-        )),
+        ));
     }
+    Ok(amount.base_units)
 }
 
 /// The exit status a tip error maps to.

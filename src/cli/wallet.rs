@@ -5,6 +5,7 @@
 //! stdout unless a flag asks for it by name.
 
 mod channel_commands;
+mod channel_list;
 mod ledger_commands;
 
 pub use super::keys::PasswordArgs;
@@ -16,8 +17,8 @@ pub use ledger_commands::{
 
 use super::exit::{with_status, ExitStatus};
 use super::keys::{password_error, store_error, wallet_name, Keys};
-use super::GlobalArgs;
-use crate::amount::{Amount, Token};
+use super::{AmountArgs, GlobalArgs};
+use crate::amount::Token;
 use crate::output::{Output, Record};
 use crate::tron::contract::DEFAULT_FEE_LIMIT;
 use crate::tron::message::{recover_message_signer, sign_message};
@@ -55,6 +56,8 @@ pub struct WalletCli {
     pub password: PasswordArgs,
     #[command(flatten)]
     pub ledger: LedgerArgs,
+    #[command(flatten)]
+    pub amounts: AmountArgs,
     #[command(subcommand)]
     pub command: WalletCommand,
 }
@@ -163,7 +166,7 @@ pub struct VerifyArgs {
 pub struct SendArgs {
     /// Recipient: an address (T..., 41... hex or 0x...) or a wallet name
     pub to: String,
-    /// Amount: 2.5BTT, 0.1TRX, or base units of BTT
+    /// Amount: 2.5BTT, 0.1TRX, or base units of BTT with --base-units
     pub amount: String,
     /// Wallet that pays
     #[arg(long)]
@@ -217,6 +220,7 @@ pub fn run(cli: WalletCli, output: &Output) -> anyhow::Result<ExitStatus> {
     let session = Session {
         keys: Keys::from_env(cli.password),
         output,
+        amounts: cli.amounts,
     };
     match cli.command {
         WalletCommand::New(args) => session.new_wallet(args),
@@ -257,9 +261,19 @@ pub fn run(cli: WalletCli, output: &Output) -> anyhow::Result<ExitStatus> {
 struct Session<'a> {
     keys: Keys,
     output: &'a Output,
+    amounts: AmountArgs,
 }
 
 impl Session<'_> {
+    /// The addresses of the wallets here whose keystores name one.
+    fn wallet_addresses(&self) -> anyhow::Result<Vec<crate::tron::Address>> {
+        let entries = self.keys.store.list().map_err(store_error)?;
+        Ok(entries
+            .into_iter()
+            .filter_map(|entry| entry.address.ok().flatten())
+            .collect())
+    }
+
     fn new_wallet(&self, args: NewArgs) -> anyhow::Result<ExitStatus> {
         let name = wallet_name(&args.name)?;
         let mnemonic = Mnemonic::generate();
@@ -396,8 +410,9 @@ impl Session<'_> {
 
     fn send(&self, args: SendArgs) -> anyhow::Result<ExitStatus> {
         let to = self.keys.account(&args.to)?;
-        let amount = Amount::parse(&args.amount, args.default_token())
-            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
+        let amount = self
+            .amounts
+            .parse("amount", &args.amount, args.default_token())?;
         let reference = BlockReference::from_hex(
             args.ref_block_bytes.as_deref().unwrap_or_default(),
             args.ref_block_hash.as_deref().unwrap_or_default(),

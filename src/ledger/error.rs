@@ -4,9 +4,10 @@
 use super::error_kind::ErrorKind;
 use super::id::{CampaignId, ChannelId, PurchaseId};
 use super::purchase::PurchaseStatus;
-use crate::amount::Token;
+use crate::amount::{format_units, Token};
 use crate::tron::{Address, SignatureError};
 use std::path::PathBuf;
+use std::time::{Duration, UNIX_EPOCH};
 use thiserror::Error;
 
 /// Why a ledger operation was refused or failed.
@@ -85,7 +86,8 @@ pub enum LedgerError {
     ZeroAmount,
     /// The payer has too little (the CLI exits with status 7).
     #[error(
-        "insufficient balance: {address} has {available} base units of {token:?}, needs {needed}"
+        "insufficient balance: {address} has {}{}, needs {}{}",
+        format_units(*available, *token), token.symbol(), format_units(*needed, *token), token.symbol()
     )]
     InsufficientBalance {
         address: Address,
@@ -113,7 +115,7 @@ pub enum LedgerError {
     #[error("token mismatch: expected {expected:?}, got {got:?}")]
     TokenMismatch { expected: Token, got: Token },
     /// A deadline or timeout that is already past when creating.
-    #[error("deadline {deadline_ms} is not in the future (now {now_ms})")]
+    #[error("deadline {} is not in the future", when(*deadline_ms, *now_ms))]
     DeadlineInPast { deadline_ms: i64, now_ms: i64 },
     /// No such channel.
     #[error("unknown channel {id}")]
@@ -154,7 +156,7 @@ pub enum LedgerError {
         redeemed: u128,
     },
     /// A refund before the channel's timeout.
-    #[error("channel {id} can be refunded from {expires_at_ms} on (now {now_ms})")]
+    #[error("channel {id} can be refunded from {} on", when(*expires_at_ms, *now_ms))]
     RefundBeforeTimeout {
         id: ChannelId,
         expires_at_ms: i64,
@@ -170,14 +172,14 @@ pub enum LedgerError {
     #[error("pledge {pledge} to campaign {id} was already applied")]
     PledgeReplay { id: CampaignId, pledge: String },
     /// A pledge at or after the deadline.
-    #[error("campaign {id} closed for pledges at {deadline_ms} (now {now_ms})")]
+    #[error("campaign {id} closed for pledges at {}", when(*deadline_ms, *now_ms))]
     PledgeAfterDeadline {
         id: CampaignId,
         deadline_ms: i64,
         now_ms: i64,
     },
     /// A settlement before the deadline.
-    #[error("campaign {id} can be settled from {deadline_ms} on (now {now_ms})")]
+    #[error("campaign {id} can be settled from {} on", when(*deadline_ms, *now_ms))]
     SettleBeforeDeadline {
         id: CampaignId,
         deadline_ms: i64,
@@ -199,14 +201,14 @@ pub enum LedgerError {
     #[error("sealed key of {length} bytes: expected 1 to {max}")]
     SealedKeyLength { length: usize, max: usize },
     /// A delivery at or after the deadline.
-    #[error("purchase {id} closed for delivery at {deadline_ms} (now {now_ms})")]
+    #[error("purchase {id} closed for delivery at {}", when(*deadline_ms, *now_ms))]
     DeliverAfterDeadline {
         id: PurchaseId,
         deadline_ms: i64,
         now_ms: i64,
     },
     /// A refund before the delivery deadline.
-    #[error("purchase {id} can be refunded from {deadline_ms} on (now {now_ms})")]
+    #[error("purchase {id} can be refunded from {} on", when(*deadline_ms, *now_ms))]
     PurchaseRefundBeforeDeadline {
         id: PurchaseId,
         deadline_ms: i64,
@@ -245,6 +247,19 @@ pub enum LedgerError {
     /// The blocking worker that ran the operation died.
     #[error("ledger worker stopped: {message}")]
     Worker { message: String },
+}
+
+/// `ms` as a UTC time and how far it is from `now_ms`, for a person:
+/// `2026-12-07T15:40:00Z (in 4m 12s)` or `... (3s ago)`.
+pub fn when(ms: i64, now_ms: i64) -> String {
+    let time = UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or_default());
+    let apart = Duration::from_secs(ms.abs_diff(now_ms).div_ceil(1000));
+    let apart = humantime::format_duration(apart);
+    let at = humantime::format_rfc3339_seconds(time);
+    match ms >= now_ms {
+        true => format!("{at} (in {apart})"),
+        false => format!("{at} ({apart} ago)"),
+    }
 }
 
 impl LedgerError {
@@ -321,6 +336,27 @@ impl LedgerError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_read_as_dates_and_how_far_away() {
+        let deadline = 1_796_000_000_000; // 2026-11-30T00:53:20Z
+        assert_eq!(
+            when(deadline, deadline - 252_500),
+            "2026-11-30T00:53:20Z (in 4m 13s)"
+        );
+        assert_eq!(
+            when(deadline, deadline + 3_000),
+            "2026-11-30T00:53:20Z (3s ago)"
+        );
+        let error = LedgerError::SettleBeforeDeadline {
+            id: CampaignId([1; 32]),
+            deadline_ms: deadline,
+            now_ms: deadline - 60_000,
+        };
+        assert!(error
+            .to_string()
+            .ends_with("can be settled from 2026-11-30T00:53:20Z (in 1m) on"));
+    }
 
     #[test]
     fn a_node_report_has_the_kind_and_code_of_the_refusal() {

@@ -29,7 +29,7 @@ pub enum PriceError {
     TooLarge { input: String },
 }
 
-/// Parses `0.05BTT/MiB`, `50000/MiB` (base units) or `0.05BTT/mib`.
+/// Parses `0.05BTT/MiB` or `0.05BTT/mib`; a number without a unit is refused.
 pub fn parse_price(input: &str) -> Result<PricePerMib, PriceError> {
     let text = input.trim();
     let amount = text
@@ -84,7 +84,7 @@ mod tests {
     fn prices_parse_exactly() {
         assert_eq!(parse_price("0.05BTT/MiB"), Ok(PricePerMib(50_000)));
         assert_eq!(parse_price(" 2BTT/mib "), Ok(PricePerMib(2_000_000)));
-        assert_eq!(parse_price("7/MiB"), Ok(PricePerMib(7)));
+        assert_eq!(parse_price("0.000007BTT/MiB"), Ok(PricePerMib(7)));
         assert_eq!(format_price(PricePerMib(50_000)), "0.05BTT/MiB");
     }
 
@@ -95,7 +95,8 @@ mod tests {
         assert!(message("0.1TRX/MiB").contains("paid in BTT"));
         assert!(message("-1BTT/MiB").contains("negative"));
         assert!(message("0.0000001BTT/MiB").contains("decimals"));
-        assert!(message("99999999999999999999/MiB").contains("too large"));
+        assert!(message("7/MiB").contains("no unit; write 7BTT"));
+        assert!(message("99999999999999999999BTT/MiB").contains("too large"));
     }
 
     #[test]

@@ -16,13 +16,13 @@ pub enum TipError {
     #[error(transparent)]
     Request(#[from] RequestError),
     /// More than `--max-tip`.
-    #[error("{} BTT is over the most one tip may be ({} BTT)", btt(*amount), btt(*max))]
+    #[error("{}BTT is over the most one tip may be ({}BTT)", btt(*amount), btt(*max))]
     OverMaxTip { amount: u128, max: u128 },
     /// More than what is left of `--budget`.
-    #[error("{} BTT is over the {} BTT left of the budget", btt(*amount), btt(*left))]
+    #[error("{}BTT is over the {}BTT left of the budget", btt(*amount), btt(*left))]
     OverBudget { amount: u128, left: u128 },
     /// The id was journaled for a different tip.
-    #[error("id {id:?} was already used for {} BTT to {} (memo {:?})", btt(was.base_units), was.recipient, was.memo)]
+    #[error("id {id:?} was already used for {}BTT to {} (memo {:?})", btt(was.base_units), was.recipient, was.memo)]
     IdReused { id: String, was: Intent },
     /// The ledger refused the transfer; nothing moved.
     #[error("refused by the ledger: {error}")]
@@ -159,7 +159,7 @@ mod tests {
         };
         assert_eq!(
             error.to_string(),
-            "2.5 BTT is over the 1 BTT left of the budget"
+            "2.5BTT is over the 1BTT left of the budget"
         );
         assert!(!error.is_fatal());
     }

@@ -7,7 +7,7 @@
 //! that the journal uses so one id is never paid twice. Other fields are
 //! ignored, so records another tool printed can be piped in.
 
-use crate::amount::{Amount, AmountError, Token};
+use crate::amount::{Amount, AmountError, BareNumber, Token};
 use crate::tron::Address;
 use serde_json::Value;
 use thiserror::Error;
@@ -96,6 +96,7 @@ impl TipRequest {
     pub fn parse_line(
         line: &str,
         token: Token,
+        bare: BareNumber,
         resolve: impl Fn(&str) -> Option<Address>,
     ) -> Result<TipRequest, RequestError> {
         let value: Value =
@@ -121,7 +122,7 @@ impl TipRequest {
             .ok_or_else(|| RequestError::UnknownAddress {
                 input: to_text.to_string(),
             })?;
-        let amount = parse_tip_amount(amount_text, token).map_err(|error| match error {
+        let amount = parse_tip_amount(amount_text, token, bare).map_err(|error| match error {
             TipAmountError::Parse(error) => RequestError::BadAmount(error),
             TipAmountError::NotBtt => RequestError::NotBtt {
                 input: amount_text.to_string(),
@@ -149,9 +150,13 @@ pub enum TipAmountError {
 }
 
 /// Parses a tip amount in `token`, the ledger's BTT: `5BTT`, `0.25BTT`, or
-/// base units (of TRC-10 BTT, or wei on BTTC).
-pub fn parse_tip_amount(text: &str, token: Token) -> Result<Amount, TipAmountError> {
-    let amount = Amount::parse(text, token).map_err(TipAmountError::Parse)?;
+/// base units (of TRC-10 BTT, or wei on BTTC) when `bare` says so.
+pub fn parse_tip_amount(
+    text: &str,
+    token: Token,
+    bare: BareNumber,
+) -> Result<Amount, TipAmountError> {
+    let amount = Amount::parse_with(text, token, bare).map_err(TipAmountError::Parse)?;
     if amount.token != token {
         return Err(TipAmountError::NotBtt);
     }
@@ -209,7 +214,7 @@ mod tests {
     const ALICE: &str = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY";
 
     fn parse(line: &str) -> Result<TipRequest, RequestError> {
-        TipRequest::parse_line(line, Token::Btt, |name| {
+        TipRequest::parse_line(line, Token::Btt, BareNumber::Refused, |name| {
             (name == "alice").then(|| ALICE.parse().unwrap())
         })
     }
@@ -228,8 +233,8 @@ mod tests {
 
     #[test]
     fn names_resolve_and_optional_fields_default() {
-        let request = parse(r#"{"to":"alice","amount":"3","type":"whatever"}"#).unwrap();
-        assert_eq!(request.amount.base_units, 3);
+        let request = parse(r#"{"to":"alice","amount":"3BTT","type":"whatever"}"#).unwrap();
+        assert_eq!(request.amount.base_units, 3_000_000);
         assert_eq!(request.memo, "");
         assert_eq!(request.id, None);
     }
@@ -249,6 +254,7 @@ mod tests {
             (r#"{"to":"bob","amount":"1BTT"}"#, "unknown_address"),
             (r#"{"to":"alice","amount":"-1BTT"}"#, "bad_amount"),
             (r#"{"to":"alice","amount":"0BTT"}"#, "bad_amount"),
+            (r#"{"to":"alice","amount":"5"}"#, "bad_amount"),
             (r#"{"to":"alice","amount":"1TRX"}"#, "not_btt"),
             (r#"{"to":"alice","amount":"1BTT","id":""}"#, "bad_id"),
             (r#"{"to":"alice","amount":"1BTT","id":1.5}"#, "wrong_type"),

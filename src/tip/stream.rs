@@ -13,14 +13,18 @@
 use super::error::TipError;
 use super::request::{line_id, TipRequest};
 use super::sender::{Payment, Tipper};
+use crate::amount::BareNumber;
 use crate::ledger::Ledger;
 use crate::tron::Address;
 use std::io::BufRead;
 use thiserror::Error;
 
-/// Spending caps, in base units of TRC-10 BTT.
+/// What a stream's lines may ask for: spending caps, in base units of the
+/// ledger's BTT, and whether an amount without a unit is read as base units.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Limits {
+    /// What an amount without a unit means.
+    pub bare: BareNumber,
     /// The most one tip may be.
     pub max_tip: Option<u128>,
     /// The most the whole stream may pay.
@@ -157,7 +161,7 @@ async fn pay_line<L: Ledger>(
     line: &str,
     resolve: &impl Fn(&str) -> Option<Address>,
 ) -> Result<Payment, TipError> {
-    let request = TipRequest::parse_line(line, tipper.token(), resolve)?;
+    let request = TipRequest::parse_line(line, tipper.token(), limits.bare, resolve)?;
     limits.check(request.amount.base_units, summary.spent)?;
     tipper.pay(&request).await
 }
@@ -253,6 +257,7 @@ mod tests {
         ]
         .join("\n");
         let limits = Limits {
+            bare: BareNumber::BaseUnits,
             max_tip: Some(5),
             budget: Some(10),
         };

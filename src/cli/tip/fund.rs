@@ -13,6 +13,7 @@ use crate::amount::{Amount, Token};
 use crate::cli::exit::{with_status, ExitStatus};
 use crate::cli::keys::{wallet_name, Keys};
 use crate::cli::ledger_choice::{ledger_error, run_on_ledger, LedgerArgs, LedgerTask};
+use crate::cli::AmountArgs;
 use crate::ledger::{
     Authorise, CampaignId, CampaignState, CreateCampaign, Ledger, LedgerError, Pledge, Signed,
 };
@@ -88,7 +89,7 @@ enum Action {
     },
     Pledge {
         campaign: CampaignId,
-        amount: String,
+        base_units: u128,
         key: PrivateKey,
     },
     Status(CampaignId),
@@ -99,14 +100,15 @@ enum Action {
 pub fn run(
     keys: &Keys,
     ledger: &LedgerArgs,
+    amounts: &AmountArgs,
     args: FundArgs,
     output: &Output,
 ) -> anyhow::Result<ExitStatus> {
     let action = match args.command {
-        FundCommand::Create(args) => create_action(keys, args)?,
+        FundCommand::Create(args) => create_action(keys, amounts, args, output)?,
         FundCommand::Pledge(args) => Action::Pledge {
             campaign: campaign_id(&args.campaign)?,
-            amount: args.amount,
+            base_units: parse_btt(amounts, "amount", &args.amount, Token::Btt)?,
             key: keys.unlock_named(&args.from)?,
         },
         FundCommand::Status(args) => Action::Status(campaign_id(&args.campaign)?),
@@ -115,13 +117,24 @@ pub fn run(
     run_on_ledger(ledger, FundTask { action, output })
 }
 
-fn create_action(keys: &Keys, args: CreateArgs) -> anyhow::Result<Action> {
-    let goal = parse_btt("--goal", &args.goal, Token::Btt)?;
+fn create_action(
+    keys: &Keys,
+    amounts: &AmountArgs,
+    args: CreateArgs,
+    output: &Output,
+) -> anyhow::Result<Action> {
+    let goal = parse_btt(amounts, "--goal", &args.goal, Token::Btt)?;
     let deadline_ms = parse_when(&args.deadline, Direction::Future)?;
     let beneficiary = keys.account(&args.beneficiary)?;
     let creator = match &args.from {
         Some(name) => name.as_str(),
-        None if args.beneficiary.parse::<Address>().is_err() => args.beneficiary.as_str(),
+        None if args.beneficiary.parse::<Address>().is_err() => {
+            output.info(format!(
+                "signing as the creator with the beneficiary's wallet {}; --from names another",
+                args.beneficiary
+            ));
+            args.beneficiary.as_str()
+        }
         None => {
             return Err(with_status(
                 ExitStatus::Usage,
@@ -169,16 +182,17 @@ impl LedgerTask for FundTask<'_> {
             }
             Action::Pledge {
                 campaign,
-                amount,
+                base_units,
                 key,
-            } => pledge(ledger, campaign, &amount, &key).await?,
+            } => pledge(ledger, campaign, base_units, &key).await?,
             Action::Status(id) => known_campaign(ledger, id).await?,
             Action::Settle(id) => {
                 known_campaign(ledger, id).await?;
                 ledger.settle_campaign(id).await.map_err(ledger_error)?
             }
         };
-        self.output.record(&CampaignRecord::from(&state))?;
+        self.output
+            .record(&CampaignRecord::at(&state, super::when::now_ms()))?;
         Ok(ExitStatus::Success)
     }
 }
@@ -186,11 +200,10 @@ impl LedgerTask for FundTask<'_> {
 async fn pledge<L: Ledger>(
     ledger: &L,
     campaign: CampaignId,
-    amount: &str,
+    base_units: u128,
     key: &PrivateKey,
 ) -> anyhow::Result<CampaignState> {
     let state = known_campaign(ledger, campaign).await?;
-    let base_units = parse_btt("amount", amount, Token::Btt)?;
     let request = Pledge {
         campaign,
         pledger: key.address(),

@@ -7,6 +7,7 @@ use super::{parse_btt, tip_error, tip_status, TipArgs};
 use crate::cli::exit::{classify, with_status, ExitStatus};
 use crate::cli::keys::Keys;
 use crate::cli::ledger_choice::{run_on_ledger, LedgerArgs, LedgerTask};
+use crate::cli::AmountArgs;
 use crate::config::Dirs;
 use crate::ledger::Ledger;
 use crate::output::Output;
@@ -24,6 +25,7 @@ enum Order {
 pub fn run(
     keys: &Keys,
     ledger: &LedgerArgs,
+    amounts: &AmountArgs,
     args: TipArgs,
     output: &Output,
 ) -> anyhow::Result<ExitStatus> {
@@ -36,13 +38,14 @@ pub fn run(
         .ok_or_else(|| usage("give the paying wallet with --from"))?;
     let token = ledger.native_token()?;
     let limits = Limits {
+        bare: amounts.bare(),
         max_tip: args
             .max_tip
-            .map(|text| parse_btt("--max-tip", &text, token))
+            .map(|text| parse_btt(amounts, "--max-tip", &text, token))
             .transpose()?,
         budget: args
             .budget
-            .map(|text| parse_btt("--budget", &text, token))
+            .map(|text| parse_btt(amounts, "--budget", &text, token))
             .transpose()?,
     };
     let order = if to == "-" {
@@ -56,7 +59,11 @@ pub fn run(
         let amount = args
             .amount
             .ok_or_else(|| usage("give the amount to tip, e.g. 5BTT"))?;
-        Order::One(one_request(keys, &to, &amount, token, args.memo, args.id)?)
+        let amount = crate::amount::Amount {
+            token,
+            base_units: parse_btt(amounts, "amount", &amount, token)?,
+        };
+        Order::One(one_request(keys, &to, amount, args.memo, args.id)?)
     };
     let key = keys.unlock_named(&from)?;
     let journal_path = args
@@ -80,8 +87,7 @@ pub fn run(
 fn one_request(
     keys: &Keys,
     to: &str,
-    amount: &str,
-    token: crate::amount::Token,
+    amount: crate::amount::Amount,
     memo: Option<String>,
     id: Option<String>,
 ) -> anyhow::Result<TipRequest> {
@@ -94,10 +100,9 @@ fn one_request(
             anyhow::anyhow!("--id must be 1 to {MAX_ID_BYTES} bytes"),
         ));
     }
-    let base_units = parse_btt("amount", amount, token)?;
     Ok(TipRequest {
         to: recipient(keys, to)?,
-        amount: crate::amount::Amount { token, base_units },
+        amount,
         memo: memo.unwrap_or_default(),
         id,
     })

@@ -243,12 +243,15 @@ pub struct CampaignRecord {
     pub deadline_ms: i64,
     /// `open`, `released` or `refunded`.
     pub status: CampaignStatus,
+    /// Where the campaign stands as of now, and what `fund settle` will do.
+    pub outlook: String,
     /// Each pledger's total.
     pub pledgers: Vec<PledgerRecord>,
 }
 
-impl From<&CampaignState> for CampaignRecord {
-    fn from(state: &CampaignState) -> CampaignRecord {
+impl CampaignRecord {
+    /// The record of `state` as of `now_ms`.
+    pub fn at(state: &CampaignState, now_ms: i64) -> CampaignRecord {
         let token = state.goal.token;
         CampaignRecord {
             id: state.id.to_string(),
@@ -262,6 +265,7 @@ impl From<&CampaignState> for CampaignRecord {
             deadline: rfc3339(state.deadline_ms),
             deadline_ms: state.deadline_ms,
             status: state.status,
+            outlook: outlook(state, now_ms),
             pledgers: state
                 .pledgers
                 .iter()
@@ -275,15 +279,41 @@ impl From<&CampaignState> for CampaignRecord {
     }
 }
 
+/// What a person wants to know of a campaign now: whether pledging is open,
+/// and once it ended, what settling does (or did).
+fn outlook(state: &CampaignState, now_ms: i64) -> String {
+    let token = state.goal.token;
+    let (raised, goal) = (
+        amount_text(state.raised, token),
+        amount_text(state.goal.base_units, token),
+    );
+    let deadline = crate::ledger::error::when(state.deadline_ms, now_ms);
+    let outcome = match state.raised >= state.goal.base_units {
+        true => format!("pays the beneficiary {raised} (goal met)"),
+        false => format!("refunds every pledge ({raised} of {goal} raised)"),
+    };
+    match state.status {
+        CampaignStatus::Released => format!("settled: the beneficiary was paid {raised}"),
+        CampaignStatus::Refunded => "settled: every pledge was refunded".to_string(),
+        CampaignStatus::Open if now_ms < state.deadline_ms => {
+            format!("pledging open until {deadline}; settling then {outcome} as it stands")
+        }
+        CampaignStatus::Open => format!(
+            "pledging ended {deadline}; not settled yet: `btt-tip fund settle {}` {outcome}",
+            state.id
+        ),
+    }
+}
+
 impl Record for CampaignRecord {
     const TYPE: &'static str = "campaign";
 
     fn human(&self) -> Option<String> {
         let mut text = format!(
-            "campaign {}\n  title        {}\n  status       {:?}\n  raised       {} of {}\n  deadline     {}\n  beneficiary  {}\n  pledgers     {}",
+            "campaign {}\n  title        {}\n  status       {}\n  raised       {} of {}\n  deadline     {}\n  beneficiary  {}\n  pledgers     {}",
             self.id,
             self.title,
-            self.status,
+            self.outlook,
             self.raised,
             self.goal,
             self.deadline,

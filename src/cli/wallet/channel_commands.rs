@@ -1,5 +1,5 @@
 //! `btt-wallet`'s payment channel commands: `channel open`, `channel
-//! close`, `channel refund` and `voucher`. They hold the chosen ledger as an
+//! close`, `channel refund`, `channel list` and `voucher`. They hold the chosen ledger as an
 //! `Arc<dyn PaymentLedger>` ([`crate::payment`]), not through the generic
 //! [`crate::cli::ledger_choice::LedgerTask`], and sign and pick vouchers with
 //! the library's voucher code, the same the market uses.
@@ -7,9 +7,10 @@
 //! Exit statuses: too little balance is 7, a refused or malformed input 3,
 //! a wrong password 6, an unreachable node 4, a storage failure 1.
 
-use super::ledger_commands::{amount_text, parse_amount, read_input};
+use super::channel_list::{self, ChannelListArgs, ChannelRecord};
+use super::ledger_commands::read_input;
 use super::Session;
-use crate::amount::{format_units, Amount};
+use crate::amount::Token;
 use crate::cli::exit::{with_status, ExitStatus};
 use crate::cli::keys::wallet_name;
 use crate::cli::ledger_choice::{ledger_error, payment_error, LedgerArgs};
@@ -41,6 +42,8 @@ pub enum ChannelCommand {
     Close(ChannelCloseArgs),
     /// As the payer, take back the unredeemed funds after the timeout
     Refund(ChannelRefundArgs),
+    /// The channels a wallet pays into or is paid through
+    List(ChannelListArgs),
 }
 
 /// `channel open`.
@@ -48,7 +51,7 @@ pub enum ChannelCommand {
 pub struct ChannelOpenArgs {
     /// Payee address
     pub payee: String,
-    /// Amount to lock: 50BTT, or base units of BTT
+    /// Amount to lock: 50BTT, or base units with --base-units
     pub amount: String,
     /// Wallet that pays
     #[arg(long)]
@@ -83,7 +86,7 @@ pub struct ChannelRefundArgs {
 pub struct VoucherArgs {
     /// The channel id
     pub channel: String,
-    /// Cumulative amount the payee may redeem: 1.25BTT, or base units
+    /// Cumulative amount the payee may redeem: 1.25BTT, or base units with --base-units
     pub amount: String,
     /// Wallet that paid into the channel
     #[arg(long)]
@@ -126,9 +129,12 @@ impl Commands<'_> {
                 ChannelCommand::Open(args) => self.open_channel(&args).await?,
                 ChannelCommand::Close(args) => self.close_channel(&args).await?,
                 ChannelCommand::Refund(args) => self.refund_channel(&args).await?,
+                ChannelCommand::List(args) => {
+                    return channel_list::run(self.session, self.ledger, &args).await
+                }
             },
         };
-        self.output().record(&ChannelRecord(state))?;
+        self.output().record(&ChannelRecord::from(&state))?;
         Ok(ExitStatus::Success)
     }
 
@@ -154,7 +160,10 @@ impl Commands<'_> {
 
     async fn open_channel(&self, args: &ChannelOpenArgs) -> anyhow::Result<ChannelState> {
         let payee = self.session.keys.account(&args.payee)?;
-        let amount = parse_amount(&args.amount)?;
+        let amount = self
+            .session
+            .amounts
+            .parse("amount", &args.amount, Token::Btt)?;
         let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let timeout = i64::try_from(args.timeout.as_millis()).unwrap_or(i64::MAX);
         let open = OpenChannel {
@@ -187,8 +196,10 @@ impl Commands<'_> {
 
     async fn voucher(&self, args: &VoucherArgs) -> anyhow::Result<ExitStatus> {
         let channel = self.known_channel(&args.channel).await?;
-        let cumulative = Amount::parse(&args.amount, channel.token())
-            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
+        let cumulative = self
+            .session
+            .amounts
+            .parse("amount", &args.amount, channel.token())?;
         let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let ledger = self.ledger_id().await?;
         let signed =
@@ -261,28 +272,6 @@ fn highest_voucher(text: &str, source: &Path) -> anyhow::Result<Signed<Voucher>>
         });
     }
     best.ok_or_else(|| bad("no voucher".to_string()))
-}
-
-/// A channel's state after a channel command.
-#[derive(Debug, Serialize)]
-#[serde(transparent)]
-pub struct ChannelRecord(pub ChannelState);
-
-impl Record for ChannelRecord {
-    const TYPE: &'static str = "channel";
-
-    fn human(&self) -> Option<String> {
-        let state = &self.0;
-        Some(format!(
-            "channel {}  {:?}  {} -> {}  locked {}  redeemed {}",
-            state.id,
-            state.status,
-            state.payer,
-            state.payee,
-            amount_text(&state.amount),
-            format_units(state.redeemed, state.token()),
-        ))
-    }
 }
 
 /// A payer-signed voucher, as `channel close` reads it back.

@@ -20,7 +20,7 @@ pub use crate::cli::ledger_choice::{ledger_status, LedgerArgs, LedgerChoice};
 use crate::config::Dirs;
 use crate::ledger::local::Store;
 use crate::ledger::node::{serve, NodeConfig};
-use crate::ledger::{Ledger, LedgerError, TransferRecord};
+use crate::ledger::{ErrorKind, Ledger, LedgerError, TransferRecord};
 use crate::output::{Output, Record};
 use crate::tron::{
     Address, SignedTransaction, TransactionParams, TransferCall, UnsignedTransaction,
@@ -47,7 +47,7 @@ pub struct BalanceArgs {
 pub struct FaucetArgs {
     /// Wallet name or address to credit
     pub account: String,
-    /// Amount: 1000BTT, 5TRX, or base units of BTT
+    /// Amount: 1000BTT, 5TRX, or base units with --base-units
     pub amount: String,
 }
 
@@ -117,7 +117,26 @@ pub fn run(
             return Err(no_reference_block(&missing));
         }
     }
-    run_on_ledger(ledger, WalletTask { session, command })
+    let choice = ledger.choice()?;
+    run_on_ledger(
+        ledger,
+        WalletTask {
+            session,
+            choice,
+            command,
+        },
+    )
+}
+
+/// The faucet was refused for want of a dev ledger: what to run instead.
+fn no_faucet(choice: &LedgerChoice) -> anyhow::Error {
+    let message = match choice {
+        LedgerChoice::Node(url) => format!(
+            "the faucet mints only on a dev ledger, and the node at {url} was not started with --dev: start it as `btt-wallet node --dev`"
+        ),
+        _ => "the faucet mints only on a dev ledger: pass --dev (or set BTT_DEV_LEDGER=1) to open the embedded ledger as one".to_string(),
+    };
+    with_status(ExitStatus::BadInput, anyhow::anyhow!(message))
 }
 
 /// `send --sign-only` found no ledger to take the reference block from.
@@ -132,6 +151,7 @@ fn no_reference_block(why: &str) -> anyhow::Error {
 
 struct WalletTask<'a> {
     session: &'a Session<'a>,
+    choice: LedgerChoice,
     command: LedgerCommand,
 }
 
@@ -139,6 +159,7 @@ impl LedgerTask for WalletTask<'_> {
     async fn run<L: Ledger>(self, ledger: &L) -> anyhow::Result<ExitStatus> {
         Commands {
             session: self.session,
+            choice: &self.choice,
             ledger,
         }
         .run(self.command)
@@ -179,6 +200,7 @@ pub fn run_node(
 
 struct Commands<'a, L> {
     session: &'a Session<'a>,
+    choice: &'a LedgerChoice,
     ledger: &'a L,
 }
 
@@ -196,6 +218,11 @@ impl<L: Ledger> Commands<'_, L> {
 
     fn output(&self) -> &Output {
         self.session.output
+    }
+
+    /// An amount as `--base-units` says to read it.
+    fn amount(&self, text: &str, default: Token) -> anyhow::Result<Amount> {
+        self.session.amounts.parse("amount", text, default)
     }
 
     /// An address given as itself or as a wallet's name.
@@ -246,13 +273,15 @@ impl<L: Ledger> Commands<'_, L> {
 
     async fn faucet(&self, args: &FaucetArgs) -> anyhow::Result<ExitStatus> {
         let address = self.account(&args.account)?;
-        let amount = Amount::parse(&args.amount, self.ledger.native_token())
-            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
-        let record = self
-            .ledger
-            .mint(address, amount)
-            .await
-            .map_err(ledger_error)?;
+        let amount = self.amount(&args.amount, self.ledger.native_token())?;
+        let record =
+            self.ledger
+                .mint(address, amount)
+                .await
+                .map_err(|error| match error.kind() {
+                    ErrorKind::MintDisabled => no_faucet(self.choice),
+                    _ => ledger_error(error),
+                })?;
         self.output().record(&ReceiptRecord::from(&record))?;
         Ok(ExitStatus::Success)
     }
@@ -262,8 +291,7 @@ impl<L: Ledger> Commands<'_, L> {
             return self.send_evm(args).await;
         }
         let to = self.account(&args.to)?;
-        let amount = Amount::parse(&args.amount, args.default_token())
-            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
+        let amount = self.amount(&args.amount, args.default_token())?;
         let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let timestamp = args.timestamp.unwrap_or_else(super::now_ms);
         let reference = match self.ledger.reference_block().await {
@@ -304,8 +332,7 @@ impl<L: Ledger> Commands<'_, L> {
             ));
         }
         let to = self.account(&args.to)?;
-        let amount = Amount::parse(&args.amount, self.ledger.native_token())
-            .map_err(|error| with_status(ExitStatus::BadInput, error))?;
+        let amount = self.amount(&args.amount, self.ledger.native_token())?;
         let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let memo = args.memo.unwrap_or_default().into_bytes();
         let record = self
@@ -373,11 +400,6 @@ impl<L: Ledger> Commands<'_, L> {
         }
         Ok(ExitStatus::Success)
     }
-}
-
-/// BTT unless the amount names its token.
-pub(super) fn parse_amount(text: &str) -> anyhow::Result<Amount> {
-    Amount::parse(text, Token::Btt).map_err(|error| with_status(ExitStatus::BadInput, error))
 }
 
 /// The txIDs in `text`: one a line, bare or as the `txID` field of a JSON
@@ -557,7 +579,7 @@ impl From<&TransferRecord> for ReceiptRecord {
     }
 }
 
-pub(super) fn amount_text(amount: &Amount) -> String {
+fn amount_text(amount: &Amount) -> String {
     format!(
         "{}{}",
         format_units(amount.base_units, amount.token),
