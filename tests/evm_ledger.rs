@@ -218,7 +218,7 @@ fn two_senders_of_one_key_use_each_nonce_once() {
             let script = (0..EACH)
                 .map(|n| {
                     format!(
-                        "{} send {BOB_EVM} {} --from alice --memo s{sender}n{n} || exit 1",
+                        "{} send {BOB_EVM} {} --base-units --from alice --memo s{sender}n{n} || exit 1",
                         wallet.display(),
                         1_000 + 10 * sender + n
                     )
@@ -463,7 +463,7 @@ fn kill_9_mid_stream_then_rerun_pays_every_id_once() {
     let input = chain.env.path().join("tips.ndjson");
     std::fs::write(&input, lines).unwrap();
     let stdin = || std::process::Stdio::from(std::fs::File::open(&input).unwrap());
-    let args = ["-", "--from", "alice"];
+    let args = ["-", "--from", "alice", "--base-units"];
 
     let mut first =
         support::Child::spawn_with_input("btt-tip -", chain.tip_command(&args), stdin());
