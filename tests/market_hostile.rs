@@ -64,7 +64,8 @@ fn open_channel(market: &Market, payer: &str, deposit: &str, timeout: &str) -> [
 /// `payer`'s signature of a voucher for `cumulative` base units on `channel`.
 fn sign_voucher(market: &Market, payer: &str, channel: &[u8; 32], cumulative: u128) -> [u8; 65] {
     let id = hex::encode(channel);
-    let records = market.wallet(&["voucher", &id, &cumulative.to_string(), "--from", payer]);
+    let amount = cumulative.to_string();
+    let records = market.wallet(&["voucher", &id, &amount, "--base-units", "--from", payer]);
     let voucher = records
         .iter()
         .find(|r| r["type"] == "voucher")
