@@ -56,6 +56,7 @@ impl World {
             0 => {
                 let source = IpAddr::from([10, 0, 0, arg >> 6]);
                 let price = self.standing.charged().unwrap_or(PRICE);
+                self.accounts.met(wallet, source);
                 for _ in 0..=(arg >> 2) {
                     self.accounts.admit(wallet, source, 16 << 10, price);
                 }

@@ -181,7 +181,6 @@ impl PayerAccounts {
         let value = u128::from(bytes) * price;
         let window_value = u128::from(self.window) * price;
         let mut accounts = self.lock();
-        accounts.sources.entry(source).or_default().insert(wallet);
         if accounts.unpaid_at(source) + value > SOURCE_WINDOWS * window_value {
             return false;
         }
@@ -192,6 +191,16 @@ impl PayerAccounts {
         }
         account.served += value;
         true
+    }
+
+    /// Notes that `wallet` trades from `source`, so what it owes counts
+    /// against that address too (once per connection, not per block).
+    pub fn met(&self, wallet: Address, source: IpAddr) {
+        self.lock()
+            .sources
+            .entry(source)
+            .or_default()
+            .insert(wallet);
     }
 
     /// Takes `channel` (as the ledger holds it now) as `wallet`'s funding
@@ -416,6 +425,7 @@ mod tests {
         /// Serves `bytes` in blocks of 16 KiB to `payer` from `from`: the bytes admitted.
         fn take(&self, payer: u8, from: u8, bytes: u64) -> u64 {
             let wallet = address(payer);
+            self.accounts.met(wallet, source(from));
             let blocks = bytes / (16 << 10);
             (0..blocks)
                 .filter(|_| self.accounts.admit(wallet, source(from), 16 << 10, PRICE))

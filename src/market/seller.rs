@@ -218,6 +218,7 @@ impl SellerShared {
         }
         let record = MarketPeerRecord::new(peer.addr(), theirs.wallet, theirs.ask);
         self.config.events.send(MarketEvent::Peer(record));
+        self.config.accounts.met(theirs.wallet, peer.addr().ip());
         let session = PeerSession::new(peer.addr(), theirs.wallet, peer.messenger());
         self.book.lock().entry(peer.key()).or_insert(session);
     }
