@@ -721,7 +721,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_taken_utp_port_is_an_error_naming_the_listen_address() {
-        let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        // A loopback address of its own, so that no other test's TCP socket can hold the same
+        // port number when the uTP-less client binds it.
+        let taken = std::net::UdpSocket::bind("127.0.0.42:0").unwrap();
         let addr = taken.local_addr().unwrap();
         let options = ClientOptions {
             listen: Some(addr),
