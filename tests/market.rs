@@ -272,3 +272,35 @@ fn a_channel_nobody_closed_is_refunded_to_the_payer_after_its_timeout() {
     assert_eq!(market.balance("alice"), FUNDS - redeemed);
     plain.child.terminate();
 }
+
+/// The payer's wallet unlocks while the download starts (free): a wrong
+/// password still ends the run with the wallet-locked status and its line,
+/// having bid and paid nothing.
+#[test]
+fn a_payer_whose_wallet_does_not_unlock_ends_with_status_6_and_pays_nothing() {
+    let market = Market::new(Backend::Embedded);
+    let mut seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "1MiB"]);
+    let extra = [
+        "--wallet",
+        "alice",
+        "--bid",
+        "0.02BTT/MiB",
+        "--budget",
+        "5BTT",
+        "--unsafe-password",
+        "not the password",
+    ];
+    let (mut payer, _) = market.get("alice", &seller, &extra);
+    let status = payer.wait_timeout(DOWNLOAD).expect("the payer ends");
+    assert_eq!(status.code(), Some(6), "{}", payer.diagnostics());
+    let stderr = payer.stderr();
+    assert!(
+        stderr.contains("cannot unlock wallet alice: wrong password"),
+        "{stderr}"
+    );
+    let lines = payer.json_records();
+    assert!(records(&lines, "bid").is_empty(), "{lines:?}");
+    assert!(records(&lines, "won").is_empty(), "{lines:?}");
+    seller.child.terminate();
+    assert_eq!(market.balance("alice"), FUNDS);
+}

@@ -27,6 +27,35 @@ pub struct PasswordArgs {
     pub unsafe_password: Option<String>,
 }
 
+/// A wallet being unlocked on a blocking thread ([`Keys::unlock_in_background`]).
+#[derive(Debug)]
+pub struct Unlocking {
+    /// Its address, from its keystore.
+    pub address: Address,
+    /// Its key, once derived and checked against that address.
+    pub key: tokio::task::JoinHandle<anyhow::Result<PrivateKey>>,
+}
+
+/// Decrypts `keystore` with `password`. A wrong password is "cannot ACTION:
+/// wrong password" with the wallet-locked status; any other failure is what
+/// `broken` makes of it.
+fn open_keystore(
+    keystore: &Keystore,
+    password: &str,
+    action: &str,
+    broken: impl FnOnce(KeystoreError) -> anyhow::Error,
+) -> anyhow::Result<PrivateKey> {
+    keystore
+        .decrypt(password.as_bytes())
+        .map_err(|error| match error {
+            KeystoreError::WrongPassword => with_status(
+                ExitStatus::WalletLocked,
+                anyhow::anyhow!("cannot {action}: wrong password"),
+            ),
+            other => broken(other),
+        })
+}
+
 /// The keystores of the data directory and the password that opens them.
 #[derive(Debug)]
 pub struct Keys {
@@ -72,15 +101,34 @@ impl Keys {
         broken: impl FnOnce(KeystoreError) -> anyhow::Error,
     ) -> anyhow::Result<PrivateKey> {
         let password = self.password.read(prompt).map_err(password_error)?;
-        keystore
-            .decrypt(password.as_bytes())
-            .map_err(|error| match error {
-                KeystoreError::WrongPassword => with_status(
-                    ExitStatus::WalletLocked,
-                    anyhow::anyhow!("cannot {action}: wrong password"),
-                ),
-                other => broken(other),
-            })
+        open_keystore(keystore, &password, action, broken)
+    }
+
+    /// Starts unlocking the wallet `name` on a blocking thread (a standard
+    /// keystore takes about half a second of key derivation), after asking
+    /// for its password now; its address is known at once from its keystore.
+    pub fn unlock_in_background(&self, name: &WalletName) -> anyhow::Result<Unlocking> {
+        let keystore = self.store.load(name).map_err(store_error)?;
+        let path = self.store.file(name);
+        let corrupt = move |source| anyhow::Error::new(StoreError::Corrupt { path, source });
+        let named = keystore.address().map_err(|source| StoreError::Corrupt {
+            path: self.store.file(name),
+            source,
+        });
+        let Some(address) = named.map_err(store_error)? else {
+            let key = self.unlock(name)?;
+            let address = key.address();
+            let key = tokio::spawn(std::future::ready(Ok(key)));
+            return Ok(Unlocking { address, key });
+        };
+        let prompt = format!("Password for wallet {name}: ");
+        let password = self.password.read(&prompt).map_err(password_error)?;
+        let action = format!("unlock wallet {name}");
+        // Decrypting checks the key against the address the keystore names.
+        let key = tokio::task::spawn_blocking(move || {
+            open_keystore(&keystore, &password, &action, corrupt)
+        });
+        Ok(Unlocking { address, key })
     }
 
     /// Opens the keystore of the wallet named by `text`.

@@ -4,12 +4,13 @@
 //! market reports: its records on stdout, its lines on stderr, and its
 //! totals in the run's `summary`.
 
-use super::keys::{wallet_name, Keys, PasswordArgs};
+use super::exit::{classify, with_status, ExitStatus};
+use super::keys::{wallet_name, Keys, PasswordArgs, Unlocking};
 use super::ledger_choice::{ledger_error, LedgerArgs};
 use super::values::{parse_duration, parse_size};
 use crate::amount::{Amount, Token};
 use crate::config::Dirs;
-use crate::market::buyer::{Buyer, BuyerConfig};
+use crate::market::buyer::{Buyer, BuyerConfig, PayerKey};
 use crate::market::events::{MarketEvent, MarketEvents, MarketTotals, RefundRecord};
 use crate::market::journal::VoucherJournal;
 use crate::market::payer_accounts::DEFAULT_CREDIT;
@@ -26,7 +27,7 @@ use k256::ecdsa::SigningKey;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// How `btt-seed run` sells its upload slots.
 #[derive(Debug, Args)]
@@ -222,8 +223,12 @@ pub fn plain_choker(args: &SellArgs) -> ChokerFactory {
 
 /// Takes back what channels of an earlier run hold after their timeout
 /// (a crash, or a seller that never closed); a failure is a warning.
-async fn refund_expired_channels(trader: &Trader, events: &MarketEvents) {
-    match refund_expired(&*trader.ledger, &trader.key, super::tip::when::now_ms()).await {
+async fn refund_expired_channels(
+    ledger: &dyn PaymentLedger,
+    key: &SigningKey,
+    events: &MarketEvents,
+) {
+    match refund_expired(ledger, key, super::tip::when::now_ms()).await {
         Ok(refunded) => {
             for channel in refunded {
                 let back = channel.amount.base_units.saturating_sub(channel.redeemed);
@@ -241,16 +246,38 @@ async fn refund_expired_channels(trader: &Trader, events: &MarketEvents) {
     }
 }
 
+/// The key of a wallet being unlocked, once it is.
+async fn unlocked_key(unlocking: Unlocking) -> anyhow::Result<SigningKey> {
+    let key = unlocking
+        .key
+        .await
+        .map_err(|error| anyhow::anyhow!("could not unlock the wallet: {error}"))??;
+    Ok(key.signing_key().clone())
+}
+
 /// One torrent's side of the market, while it runs.
 pub enum Market {
     /// `btt-seed run --ask`, with the free peers' share of the upload limit.
     Selling { seller: Seller, free_share: u8 },
-    /// `btt-get --bid`.
-    Buying(Buyer),
+    /// `btt-get --bid`, and why its wallet could not be unlocked, if it could not.
+    Buying {
+        buyer: Buyer,
+        unlock_failure: watch::Receiver<Option<UnlockFailure>>,
+    },
+}
+
+/// Why the paying wallet could not be unlocked, kept to end the run with.
+#[derive(Debug, Clone)]
+pub struct UnlockFailure {
+    status: ExitStatus,
+    message: String,
 }
 
 impl Market {
-    /// The buyer `args` ask for, if any.
+    /// The buyer `args` ask for, if any. Its wallet unlocks in the
+    /// background: the download starts free and the buyer bids once it can
+    /// sign; a wallet that does not unlock ends the run
+    /// ([`Market::unlock_failure`]).
     pub async fn buyer(args: &BuyArgs, events: MarketEvents) -> anyhow::Result<Option<Market>> {
         // Auto-bid without a first bid sets one as soon as the download starts.
         let first_bid = args.bid.or(args.deadline.map(|_| PricePerMib(0)));
@@ -259,25 +286,60 @@ impl Market {
         else {
             return Ok(None);
         };
-        let trader = trader(wallet, &args.ledger, args.password.clone()).await?;
-        refund_expired_channels(&trader, &events).await;
+        let keys = Keys::from_env(args.password.clone());
+        let unlocking = keys.unlock_in_background(&wallet_name(wallet)?)?;
+        let ledger = args.ledger.payment_ledger()?;
+        let ledger_id = ledger.ledger_id().await.map_err(ledger_error)?;
         let buyer = Buyer::new(BuyerConfig {
             bid,
             budget,
-            key: trader.key,
-            ledger: trader.ledger,
-            ledger_id: trader.ledger_id,
+            wallet: unlocking.address,
+            key: PayerKey::default(),
+            ledger: Arc::clone(&ledger),
+            ledger_id,
             channel_timeout: args.channel_timeout,
             credit: DEFAULT_CREDIT,
-            events,
+            events: events.clone(),
         });
-        Ok(Some(Market::Buying(buyer)))
+        let (failed, unlock_failure) = watch::channel(None);
+        let unlocked = buyer.clone();
+        tokio::spawn(async move {
+            match unlocked_key(unlocking).await {
+                Ok(key) => {
+                    unlocked.unlocked(key.clone());
+                    refund_expired_channels(&*ledger, &key, &events).await;
+                }
+                Err(error) => {
+                    failed.send_replace(Some(UnlockFailure::of(&error)));
+                }
+            }
+        });
+        Ok(Some(Market::Buying {
+            buyer,
+            unlock_failure,
+        }))
+    }
+
+    /// Waits until the paying wallet is known not to unlock, and says why;
+    /// never for a seller or a wallet that unlocked.
+    pub async fn unlock_failure(&self) -> anyhow::Error {
+        if let Market::Buying { unlock_failure, .. } = self {
+            let mut watching = unlock_failure.clone();
+            let failure = match watching.wait_for(Option::is_some).await {
+                Ok(failure) => failure.clone(),
+                Err(_) => None,
+            };
+            if let Some(failure) = failure {
+                return with_status(failure.status, anyhow::anyhow!(failure.message));
+            }
+        }
+        std::future::pending().await
     }
 
     /// The payer, when this market buys.
     pub fn buying(&self) -> Option<&Buyer> {
         match self {
-            Market::Buying(buyer) => Some(buyer),
+            Market::Buying { buyer, .. } => Some(buyer),
             Market::Selling { .. } => None,
         }
     }
@@ -295,7 +357,7 @@ impl Market {
                     ..options
                 }
             }
-            Market::Buying(buyer) => {
+            Market::Buying { buyer, .. } => {
                 extensions.push(Extension::new(buyer.clone()));
                 TorrentOptions {
                     extensions,
@@ -313,7 +375,7 @@ impl Market {
                 let earned = seller.earned();
                 (earned > 0).then(|| format!("earned {}", btt(earned)))
             }
-            Market::Buying(buyer) => {
+            Market::Buying { buyer, .. } => {
                 let status = buyer.status();
                 let spent = format!("spent {}", btt(status.spent));
                 match status.price {
@@ -329,7 +391,7 @@ impl Market {
     pub async fn finish(&self) -> MarketTotals {
         match self {
             Market::Selling { seller, .. } => seller.finish().await,
-            Market::Buying(buyer) => buyer.finish(),
+            Market::Buying { buyer, .. } => buyer.finish(),
         }
     }
 }
@@ -343,6 +405,15 @@ pub struct MarketSummary {
     /// What the market spent or earned.
     #[serde(flatten)]
     pub market: Option<MarketTotals>,
+}
+
+impl UnlockFailure {
+    fn of(error: &anyhow::Error) -> UnlockFailure {
+        UnlockFailure {
+            status: classify(error),
+            message: format!("{error:#}"),
+        }
+    }
 }
 
 impl Record for MarketSummary {

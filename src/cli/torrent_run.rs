@@ -427,6 +427,7 @@ pub async fn drive(
                 }
             }
             message = session.wait_failure() => return Err(anyhow::anyhow!(message)),
+            error = unlock_failure(control.market) => return Err(error),
             () = interrupt::interrupted() => break StopReason::Interrupted,
             _ = ticker.tick() => {
                 if let Some(status) = control.market.and_then(|market| market.status()) {
@@ -440,6 +441,14 @@ pub async fn drive(
     };
     bar.finish();
     Ok(reason)
+}
+
+/// Why the market's paying wallet did not unlock; pending while it may.
+async fn unlock_failure(market: Option<&super::market_run::Market>) -> anyhow::Error {
+    match market {
+        Some(market) => market.unlock_failure().await,
+        None => std::future::pending().await,
+    }
 }
 
 fn check_limits(

@@ -23,6 +23,9 @@
 //! quarter of the seller's credit window (its handshake's `credit`) is owed,
 //! when the seller asks with `need_payment`, at the next tick (a second)
 //! and before `close`. A seller that names no window is paid piece by piece.
+//! At most a quarter of the window is requested from a seller at once (see
+//! [`requests_within`]), so that its window does not fill before the
+//! voucher for the data already sent can come.
 
 use super::events::{
     BidRecord, MarketEvent, MarketEvents, MarketPeerRecord, MarketTotals, PaymentRecord, PeerPrice,
@@ -34,13 +37,13 @@ use crate::amount::{Amount, Token};
 use crate::ledger::{ChannelState, ChannelStatus, LedgerId, OpenChannel, Signed};
 use crate::payment::{sign_voucher, PaymentLedger};
 use crate::peer::ExtendedHandshake;
-use crate::swarm::picker::PeerKey;
+use crate::swarm::picker::{PeerKey, BLOCK_SIZE};
 use crate::swarm::{ExtensionPeer, Messenger, PeerError, SessionExtension};
 use crate::tron::Address;
 use k256::ecdsa::SigningKey;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// How a payer trades.
@@ -49,8 +52,10 @@ pub struct BuyerConfig {
     pub bid: PricePerMib,
     /// The most it may lock (and so pay) in this run at first, in base units.
     pub budget: u128,
-    /// The wallet's key, which signs channels and vouchers.
-    pub key: SigningKey,
+    /// The paying wallet's address (its handshake names it).
+    pub wallet: Address,
+    /// The wallet's key, which signs channels and vouchers, once unlocked.
+    pub key: PayerKey,
     /// The ledger the channels are on.
     pub ledger: Arc<dyn PaymentLedger>,
     /// Its id.
@@ -61,6 +66,27 @@ pub struct BuyerConfig {
     pub credit: u64,
     /// Where events go.
     pub events: MarketEvents,
+}
+
+/// The payer's signing key, which may still be unlocking when the download
+/// starts: a standard keystore costs half a second of key derivation, and
+/// the download goes on as a free one meanwhile. The payer bids only once
+/// it can sign ([`Buyer::unlocked`]).
+#[derive(Clone, Default)]
+pub struct PayerKey(Arc<OnceLock<SigningKey>>);
+
+impl PayerKey {
+    /// A key that is there already.
+    pub fn ready(key: SigningKey) -> PayerKey {
+        let cell = OnceLock::new();
+        let _ = cell.set(key);
+        PayerKey(Arc::new(cell))
+    }
+
+    /// The key, once unlocked.
+    fn get(&self) -> Option<&SigningKey> {
+        self.0.get()
+    }
 }
 
 /// Where a payer stands with one seller: one variant per state, the
@@ -207,7 +233,7 @@ pub struct Buyer(Arc<BuyerShared>);
 impl Buyer {
     /// A payer trading as `config` says.
     pub fn new(config: BuyerConfig) -> Buyer {
-        let wallet = Address::from_public_key(config.key.verifying_key());
+        let wallet = config.wallet;
         let state = BuyerState {
             bid: Some(config.bid),
             budget: config.budget,
@@ -277,6 +303,24 @@ impl Buyer {
             return false;
         }
         self.0.change_bid(&mut state, Some(bid));
+        true
+    }
+
+    /// The wallet is unlocked: bid to every seller met so far. A key of
+    /// another wallet than the handshake named is refused (false), and the
+    /// download stays free.
+    pub fn unlocked(&self, key: SigningKey) -> bool {
+        if Address::from_public_key(key.verifying_key()) != self.0.wallet {
+            return false;
+        }
+        if self.0.config.key.0.set(key).is_err() {
+            return true;
+        }
+        let state = self.0.lock();
+        let (bid, budget) = (state.bid, state.budget);
+        for seller in state.sellers.values() {
+            self.0.offer(seller, bid, budget);
+        }
         true
     }
 
@@ -414,6 +458,9 @@ impl BuyerShared {
             ask,
             messenger: peer.messenger(),
         };
+        if let Some(credit) = theirs.credit {
+            peer.limit_requests(Some(requests_within(credit)));
+        }
         let (bid, budget) = (state.bid, state.budget);
         self.offer(&seller, bid, budget);
         state.sellers.insert(peer.key(), seller);
@@ -423,7 +470,8 @@ impl BuyerShared {
     /// ask meets, withdraws an earlier one), and reports it.
     fn offer(&self, seller: &SellerAccount, bid: Option<PricePerMib>, budget: u128) {
         let trading = !matches!(seller.standing, Standing::Closed(_) | Standing::Plain);
-        let price = bid.filter(|bid| *bid >= seller.ask && trading);
+        let can_sign = self.config.key.get().is_some();
+        let price = bid.filter(|bid| *bid >= seller.ask && trading && can_sign);
         let sent = MarketMessage::Bid {
             price: price.unwrap_or(PricePerMib(0)),
         };
@@ -455,6 +503,11 @@ impl BuyerShared {
         let Some(seller) = state.sellers.get_mut(&key) else {
             return Ok(());
         };
+        if self.config.key.get().is_none() {
+            // We have not bid yet: a price now is for a slot we never asked for.
+            seller.price = None;
+            return Ok(());
+        }
         if price > bid {
             seller.price = None;
             let line = format!(
@@ -525,6 +578,10 @@ impl BuyerShared {
     /// Opens a channel of up to `wanted` to `payee` on the ledger, then
     /// tells the seller and pays what its verified data already owes.
     async fn open_channel(self: Arc<Self>, key: PeerKey, payee: Address, wanted: u128) {
+        // A price comes only for a bid, and a bid only once we can sign.
+        let Some(signer) = self.config.key.get() else {
+            return;
+        };
         self.release_closed_channels().await;
         let Some(deposit) = self.reserve_deposit(key, wanted) else {
             return;
@@ -539,7 +596,7 @@ impl BuyerShared {
             expires_at_ms: now_ms().saturating_add(millis(self.config.channel_timeout)),
             nonce: rand::random(),
         };
-        let signed = Signed::sign(request, &self.config.key, &self.config.ledger_id);
+        let signed = Signed::sign(request, signer, &self.config.ledger_id);
         let opened = self.config.ledger.open_channel(signed).await;
         let mut state = self.lock();
         let spendable = state.spendable();
@@ -611,7 +668,7 @@ impl BuyerShared {
             base_units: cumulative,
         };
         let ledger = &self.config.ledger_id;
-        let voucher = sign_voucher(channel, amount, &self.config.key, ledger).ok()?;
+        let voucher = sign_voucher(channel, amount, self.config.key.get()?, ledger).ok()?;
         let message = MarketMessage::Voucher {
             channel: channel.id,
             cumulative: u64::try_from(cumulative).ok()?,
@@ -845,6 +902,20 @@ impl SessionExtension for Buyer {
     fn on_piece_verified(&self, peer: &mut ExtensionPeer<'_>, _: &mut (), index: u32, bytes: u64) {
         self.0.on_piece_verified(peer, index, bytes);
     }
+}
+
+/// How many block requests to keep outstanding at a seller whose credit
+/// window is `credit` bytes: a quarter of it. The seller counts a block
+/// when it takes the request, and we pay once its piece verifies, so
+/// requests in flight, pieces being verified, the quarter window a
+/// voucher waits for and the time the voucher takes to be checked must
+/// fit in the window together; a payer that asks for more is refused
+/// until its voucher comes, and waits a round trip each time. (4 MiB of
+/// the default window in flight is a second of 4 MiB/s at a round trip of
+/// a second, far more than a loopback or a LAN needs.)
+fn requests_within(credit: u64) -> usize {
+    let blocks = credit / 4 / u64::from(BLOCK_SIZE);
+    usize::try_from(blocks).unwrap_or(usize::MAX)
 }
 
 fn now_ms() -> i64 {

@@ -221,6 +221,13 @@ impl ExtensionPeer<'_> {
             .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Keeps at most `blocks` of our requests outstanding at the peer (at
+    /// least one), or lifts the limit with `None`: a seller serves a paid
+    /// slot only within its credit window and refuses what is asked beyond.
+    pub fn limit_requests(&mut self, blocks: Option<usize>) {
+        self.entry.request_limit = blocks;
+    }
+
     /// Records what the peer offers for a regular upload slot; the choker
     /// sees it at the next rechoke ([`ChokeCandidate::offer`](super::ChokeCandidate)).
     pub fn set_offer(&mut self, offer: Option<PricePerMib>) {

@@ -108,6 +108,9 @@ pub(super) struct PeerEntry {
     pub(super) requested: HashSet<Block>,
     /// How many requests it accepts (`reqq`).
     pub(super) request_queue: usize,
+    /// The most requests an extension lets us keep outstanding at it (a
+    /// seller serves a paid slot only within its credit window).
+    pub(super) request_limit: Option<usize>,
     pipeline: Pipeline,
     pub(super) download: RateMeter,
     pub(super) upload: RateMeter,
@@ -147,6 +150,7 @@ impl PeerEntry {
             am_interested: false,
             requested: HashSet::new(),
             request_queue: DEFAULT_REQUEST_QUEUE,
+            request_limit: None,
             pipeline: Pipeline::new(),
             download: RateMeter::new(now),
             upload: RateMeter::new(now),
@@ -223,12 +227,14 @@ impl PeerEntry {
     }
 
     /// How many requests to keep outstanding: its [`Pipeline`], within
-    /// the pipeline bounds and what the peer accepts.
+    /// the pipeline bounds and what the peer accepts, and never above an
+    /// extension's limit (at least one).
     pub(super) fn pipeline_target(&self) -> usize {
-        self.pipeline.size.clamp(
-            MIN_PIPELINE,
-            MAX_PIPELINE.min(self.request_queue.max(MIN_PIPELINE)),
-        )
+        let accepted = MAX_PIPELINE.min(self.request_queue.max(MIN_PIPELINE));
+        let most = self
+            .request_limit
+            .map_or(accepted, |limit| accepted.min(limit.max(1)));
+        self.pipeline.size.clamp(MIN_PIPELINE.min(most), most)
     }
 }
 
@@ -417,5 +423,17 @@ mod tests {
             peer.tick(start + Duration::from_secs(second));
         }
         assert_eq!(peer.pipeline_target(), MAX_PIPELINE, "never above the cap");
+        peer.request_limit = Some(512);
+        assert_eq!(peer.pipeline_target(), 512, "an extension's limit");
+        peer.request_limit = Some(8);
+        assert_eq!(
+            peer.pipeline_target(),
+            8,
+            "an extension's limit below the floor"
+        );
+        peer.request_limit = Some(0);
+        assert_eq!(peer.pipeline_target(), 1, "one request at least");
+        peer.request_limit = None;
+        assert_eq!(peer.pipeline_target(), MAX_PIPELINE);
     }
 }

@@ -58,6 +58,8 @@ pub(crate) struct TestSwarm {
 pub(crate) struct TestPeer {
     pub(crate) key: PeerKey,
     outbox: mpsc::UnboundedReceiver<Outgoing>,
+    /// Every piece the session asked this peer for, first request first.
+    requested: Vec<u32>,
 }
 
 impl TestSwarm {
@@ -120,6 +122,7 @@ impl TestSwarm {
         TestPeer {
             key,
             outbox: outbox_rx,
+            requested: Vec::new(),
         }
     }
 
@@ -196,9 +199,20 @@ impl TestPeer {
     fn drain(&mut self) -> Vec<Outgoing> {
         let mut items = Vec::new();
         while let Ok(item) = self.outbox.try_recv() {
+            if let Outgoing::Message(Message::Request(request)) = &item {
+                if !self.requested.contains(&request.index) {
+                    self.requested.push(request.index);
+                }
+            }
             items.push(item);
         }
         items
+    }
+
+    /// Every piece asked of this peer so far, in the order first asked
+    /// (as far as its messages were read).
+    pub(crate) fn requested(&self) -> Vec<u32> {
+        self.requested.clone()
     }
 }
 

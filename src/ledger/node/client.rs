@@ -38,6 +38,28 @@ pub struct NodeInfo {
     pub dev: bool,
 }
 
+/// Whether a request may go out a second time (see [`NodeClient::send`]).
+#[derive(Debug, Clone, Copy)]
+enum Resend {
+    /// A lookup, or a signed transaction the node applies once by its txid.
+    Safe,
+    /// A change whose second attempt would be refused if the first was applied.
+    Never,
+}
+
+/// A node's answer, and whether it came to a second attempt.
+struct Answer {
+    value: Value,
+    resent: bool,
+}
+
+/// Whether `error` left the request unanswered without a verdict: the
+/// connection failed or closed before any response, not a timeout (a
+/// second wait as long helps nobody) and not a bad answer.
+fn got_no_answer(error: &reqwest::Error) -> bool {
+    (error.is_request() || error.is_connect()) && !error.is_timeout()
+}
+
 /// A client of one ledger node.
 #[derive(Debug, Clone)]
 pub struct NodeClient {
@@ -63,15 +85,29 @@ impl NodeClient {
         })
     }
 
+    /// The node's answer to `request`. A request that `resend` allows goes
+    /// out once more, on a new connection, when the first attempt got no
+    /// answer at all: the node may close a pooled keep-alive connection
+    /// just as a request goes out on it (it sheds idle connections when
+    /// others need their places), and a client that does its part must not
+    /// fail for that.
     async fn send(
         &self,
         request: reqwest::RequestBuilder,
         url: &str,
-    ) -> Result<Value, LedgerError> {
-        let response = request
-            .send()
-            .await
-            .map_err(|error| unreachable(url, &error))?;
+        resend: Resend,
+    ) -> Result<Answer, LedgerError> {
+        let again = matches!(resend, Resend::Safe)
+            .then(|| request.try_clone())
+            .flatten();
+        let (response, resent) = match (request.send().await, again) {
+            (Ok(response), _) => (response, false),
+            (Err(error), Some(again)) if got_no_answer(&error) => {
+                let response = again.send().await;
+                (response.map_err(|error| unreachable(url, &error))?, true)
+            }
+            (Err(error), _) => return Err(unreachable(url, &error)),
+        };
         let status = response.status();
         if !status.is_success() {
             return Err(LedgerError::Unreachable {
@@ -90,7 +126,7 @@ impl NodeClient {
                     .as_str()
                     .map_or_else(|| message.to_string(), str::to_string),
             }),
-            None => Ok(value),
+            None => Ok(Answer { value, resent }),
         }
     }
 
@@ -99,9 +135,11 @@ impl NodeClient {
         &self,
         path: &str,
         body: &impl Serialize,
+        resend: Resend,
     ) -> Result<Option<R>, LedgerError> {
         let url = format!("{}{path}", self.base);
-        let value = self.send(self.http.post(&url).json(body), &url).await?;
+        let request = self.http.post(&url).json(body);
+        let value = self.send(request, &url, resend).await?.value;
         if value.as_object().is_some_and(serde_json::Map::is_empty) {
             return Ok(None);
         }
@@ -110,30 +148,53 @@ impl NodeClient {
             .map_err(|error| unreachable(&url, &error))
     }
 
-    async fn post_required<R: DeserializeOwned>(
+    /// A lookup at `path`, which answers `{}` for nothing found.
+    async fn read<R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<Option<R>, LedgerError> {
+        self.post(path, body, Resend::Safe).await
+    }
+
+    /// A lookup at `path` that always answers something.
+    async fn read_required<R: DeserializeOwned>(
         &self,
         path: &str,
         body: &impl Serialize,
     ) -> Result<R, LedgerError> {
-        self.post(path, body)
-            .await?
-            .ok_or_else(|| LedgerError::Unreachable {
-                url: format!("{}{path}", self.base),
-                message: "empty answer".to_string(),
-            })
+        self.required(path, self.read(path, body).await?)
+    }
+
+    /// A change at `path`, sent once: a second attempt of a change that was
+    /// applied would come back as a refusal and hide that it was.
+    async fn apply<R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<R, LedgerError> {
+        let answer = self.post(path, body, Resend::Never).await?;
+        self.required(path, answer)
+    }
+
+    fn required<R>(&self, path: &str, answer: Option<R>) -> Result<R, LedgerError> {
+        answer.ok_or_else(|| LedgerError::Unreachable {
+            url: format!("{}{path}", self.base),
+            message: "empty answer".to_string(),
+        })
     }
 
     /// The node's ledger id, head and dev flag.
     pub async fn info(&self) -> Result<NodeInfo, LedgerError> {
         let url = format!("{}/btt/info", self.base);
-        let value = self.send(self.http.get(&url), &url).await?;
-        serde_json::from_value(value).map_err(|error| unreachable(&url, &error))
+        let value = self.send(self.http.get(&url), &url, Resend::Safe).await?;
+        serde_json::from_value(value.value).map_err(|error| unreachable(&url, &error))
     }
 
     /// The balance of `address` in `token`, in base units.
     pub async fn balance(&self, address: Address, token: Token) -> Result<u128, LedgerError> {
         let body = json!({ "address": address, "token": token });
-        let answer: BalanceAnswer = self.post_required("/btt/balance", &body).await?;
+        let answer: BalanceAnswer = self.read_required("/btt/balance", &body).await?;
         Ok(answer.base_units)
     }
 
@@ -145,7 +206,7 @@ impl NodeClient {
         limit: usize,
     ) -> Result<Vec<TransferRecord>, LedgerError> {
         let body = json!({ "address": address, "since_ms": since_ms, "limit": limit });
-        Ok(self.post("/btt/history", &body).await?.unwrap_or_default())
+        Ok(self.read("/btt/history", &body).await?.unwrap_or_default())
     }
 
     /// Changes touching `address` after sequence `after`.
@@ -156,7 +217,7 @@ impl NodeClient {
         limit: usize,
     ) -> Result<Vec<TransferRecord>, LedgerError> {
         let body = json!({ "address": address, "after": after, "limit": limit });
-        Ok(self.post("/btt/history", &body).await?.unwrap_or_default())
+        Ok(self.read("/btt/history", &body).await?.unwrap_or_default())
     }
 
     /// The change with this txid, from `/wallet/gettransactionbyid`.
@@ -166,7 +227,7 @@ impl NodeClient {
             btt: TransferRecord,
         }
         let body = json!({ "value": hex::encode(txid), "visible": true });
-        let answer: Option<WithRecord> = self.post("/wallet/gettransactionbyid", &body).await?;
+        let answer: Option<WithRecord> = self.read("/wallet/gettransactionbyid", &body).await?;
         Ok(answer.map(|answer| answer.btt))
     }
 
@@ -176,15 +237,24 @@ impl NodeClient {
         let mut body = serde_json::to_value(transaction.to_json())
             .map_err(|error| unreachable(&url, &error))?;
         body["visible"] = json!(true);
-        let answer = self.send(self.http.post(&url).json(&body), &url).await?;
+        let request = self.http.post(&url).json(&body);
+        let Answer {
+            value: answer,
+            resent,
+        } = self.send(request, &url, Resend::Safe).await?;
         if answer["result"] == json!(true) {
             return Ok(transaction.txid());
         }
         let code = answer["btt_code"]
             .as_str()
             .or_else(|| answer["code"].as_str());
+        let kind = ErrorKind::from_remote_code(code);
+        if resent && kind == ErrorKind::Replay {
+            // The first attempt was applied; the node applies a txid once.
+            return Ok(transaction.txid());
+        }
         Err(LedgerError::Remote {
-            kind: ErrorKind::from_remote_code(code),
+            kind,
             message: answer["message"]
                 .as_str()
                 .map_or_else(|| answer.to_string(), str::to_string),
@@ -194,9 +264,8 @@ impl NodeClient {
     /// The reference of the node's latest block, for building transactions.
     pub async fn reference_block(&self) -> Result<BlockReference, LedgerError> {
         let url = format!("{}/wallet/getnowblock", self.base);
-        let answer = self
-            .send(self.http.post(&url).json(&json!({})), &url)
-            .await?;
+        let request = self.http.post(&url).json(&json!({}));
+        let answer = self.send(request, &url, Resend::Safe).await?.value;
         let id = answer["blockID"]
             .as_str()
             .and_then(|text| hex::decode(text).ok())
@@ -207,7 +276,7 @@ impl NodeClient {
 
     /// The dev faucet.
     pub async fn mint(&self, to: Address, amount: Amount) -> Result<TransferRecord, LedgerError> {
-        self.post_required("/btt/mint", &json!({ "address": to, "amount": amount }))
+        self.apply("/btt/mint", &json!({ "address": to, "amount": amount }))
             .await
     }
 
@@ -216,7 +285,7 @@ impl NodeClient {
         &self,
         request: &Signed<OpenChannel>,
     ) -> Result<ChannelState, LedgerError> {
-        self.post_required("/btt/channel/open", request).await
+        self.apply("/btt/channel/open", request).await
     }
 
     /// Redeems a voucher (payee-signed).
@@ -224,7 +293,7 @@ impl NodeClient {
         &self,
         request: &Signed<RedeemVoucher>,
     ) -> Result<ChannelState, LedgerError> {
-        self.post_required("/btt/channel/redeem", request).await
+        self.apply("/btt/channel/redeem", request).await
     }
 
     /// Closes a channel (payee-signed).
@@ -232,7 +301,7 @@ impl NodeClient {
         &self,
         request: &Signed<CloseChannel>,
     ) -> Result<ChannelState, LedgerError> {
-        self.post_required("/btt/channel/close", request).await
+        self.apply("/btt/channel/close", request).await
     }
 
     /// Refunds a channel after its timeout (payer-signed).
@@ -240,12 +309,12 @@ impl NodeClient {
         &self,
         request: &Signed<RefundChannel>,
     ) -> Result<ChannelState, LedgerError> {
-        self.post_required("/btt/channel/refund", request).await
+        self.apply("/btt/channel/refund", request).await
     }
 
     /// A channel's state.
     pub async fn channel(&self, id: ChannelId) -> Result<Option<ChannelState>, LedgerError> {
-        self.post("/btt/channel", &json!({ "id": id })).await
+        self.read("/btt/channel", &json!({ "id": id })).await
     }
 
     /// Every channel in which `address` has `role`.
@@ -255,7 +324,7 @@ impl NodeClient {
         role: ChannelRole,
     ) -> Result<Vec<ChannelState>, LedgerError> {
         let body = json!({ "address": address, "role": role });
-        self.post_required("/btt/channels", &body).await
+        self.read_required("/btt/channels", &body).await
     }
 
     /// Starts a creator-signed campaign.
@@ -263,23 +332,23 @@ impl NodeClient {
         &self,
         request: &Signed<CreateCampaign>,
     ) -> Result<CampaignState, LedgerError> {
-        self.post_required("/btt/campaign/create", request).await
+        self.apply("/btt/campaign/create", request).await
     }
 
     /// Pledges (pledger-signed).
     pub async fn pledge(&self, request: &Signed<Pledge>) -> Result<CampaignState, LedgerError> {
-        self.post_required("/btt/campaign/pledge", request).await
+        self.apply("/btt/campaign/pledge", request).await
     }
 
     /// Settles a campaign after its deadline.
     pub async fn settle_campaign(&self, id: CampaignId) -> Result<CampaignState, LedgerError> {
-        self.post_required("/btt/campaign/settle", &json!({ "id": id }))
+        self.apply("/btt/campaign/settle", &json!({ "id": id }))
             .await
     }
 
     /// A campaign's state.
     pub async fn campaign(&self, id: CampaignId) -> Result<Option<CampaignState>, LedgerError> {
-        self.post("/btt/campaign", &json!({ "id": id })).await
+        self.read("/btt/campaign", &json!({ "id": id })).await
     }
 
     /// Locks a buyer-signed purchase (an identical reopen answers the existing one).
@@ -287,7 +356,7 @@ impl NodeClient {
         &self,
         request: &Signed<OpenPurchase>,
     ) -> Result<PurchaseState, LedgerError> {
-        self.post_required("/btt/purchase/open", request).await
+        self.apply("/btt/purchase/open", request).await
     }
 
     /// Delivers a seller-signed sealed key, which pays the seller.
@@ -295,18 +364,18 @@ impl NodeClient {
         &self,
         request: &Signed<DeliverPurchase>,
     ) -> Result<PurchaseState, LedgerError> {
-        self.post_required("/btt/purchase/deliver", request).await
+        self.apply("/btt/purchase/deliver", request).await
     }
 
     /// Refunds an undelivered purchase after its deadline.
     pub async fn refund_purchase(&self, id: PurchaseId) -> Result<PurchaseState, LedgerError> {
-        self.post_required("/btt/purchase/refund", &json!({ "id": id }))
+        self.apply("/btt/purchase/refund", &json!({ "id": id }))
             .await
     }
 
     /// A purchase's state.
     pub async fn purchase(&self, id: PurchaseId) -> Result<Option<PurchaseState>, LedgerError> {
-        self.post("/btt/purchase", &json!({ "id": id })).await
+        self.read("/btt/purchase", &json!({ "id": id })).await
     }
 
     /// Every purchase in which `address` has `role`.
@@ -316,7 +385,7 @@ impl NodeClient {
         role: PurchaseRole,
     ) -> Result<Vec<PurchaseState>, LedgerError> {
         let body = json!({ "address": address, "role": role });
-        self.post_required("/btt/purchases", &body).await
+        self.read_required("/btt/purchases", &body).await
     }
 }
 

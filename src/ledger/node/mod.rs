@@ -341,6 +341,7 @@ mod tests {
     use crate::amount::Token;
     use crate::ledger::local::fixtures::{self, address, btt, signed_for, START_MS};
     use crate::ledger::{ErrorKind, Ledger, LedgerError};
+    use client::NodeClient;
     use serde_json::{json, Value};
     use std::sync::atomic::AtomicI64;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -819,7 +820,6 @@ mod tests {
         use crate::ledger::domain::Signed;
         use crate::ledger::escrow::{CampaignStatus, CreateCampaign, Pledge};
         use crate::ledger::local::fixtures::key;
-        use client::NodeClient;
         let node = Node::start(NodeConfig::default()).await;
         let client = NodeClient::new(&node.url).unwrap();
         let info = client.info().await.unwrap();
@@ -1107,6 +1107,83 @@ mod tests {
             .collect();
         use crate::ledger::MovementKind::{Mint, PurchaseLock, PurchaseRefund};
         assert_eq!(kinds, [Mint, PurchaseLock, PurchaseLock, PurchaseRefund]);
+    }
+
+    /// A go-between to `node` that hangs up on the client, on each of its
+    /// first `cut` connections, once the node has begun to answer: the
+    /// request was applied and the client got no answer (as when the node
+    /// sheds a pooled keep-alive connection just as a request goes out).
+    async fn cutting_proxy(node: std::net::SocketAddr, cut: usize) -> String {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            for index in 0.. {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut upstream = tokio::net::TcpStream::connect(node).await.unwrap();
+                if index >= cut {
+                    tokio::spawn(async move {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                    });
+                    continue;
+                }
+                let request = read_request(&mut client).await;
+                upstream.write_all(&request).await.unwrap();
+                let mut first = [0; 1];
+                let _ = upstream.read(&mut first).await;
+            }
+        });
+        url
+    }
+
+    /// One whole HTTP request (head and `Content-Length` body) from `stream`.
+    async fn read_request(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+        let mut request = Vec::new();
+        let mut chunk = [0; 4096];
+        loop {
+            let read = stream.read(&mut chunk).await.unwrap();
+            assert!(read > 0, "the client hung up first");
+            request.extend_from_slice(&chunk[..read]);
+            let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+            let Some(end) = text.find("\r\n\r\n") else {
+                continue;
+            };
+            let length = text
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .map_or(0, |value| value.trim().parse::<usize>().unwrap());
+            if request.len() >= end + 4 + length {
+                return request;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_broadcast_whose_answer_was_cut_off_is_sent_again_and_applied_once() {
+        let node = Node::start(NodeConfig::default()).await;
+        let node_addr = node.url.trim_start_matches("http://").parse().unwrap();
+        let (alice, bob) = (address(1), address(2));
+        node.ledger.mint(alice, btt(5_000_000)).await.unwrap();
+        let client = NodeClient::new(&cutting_proxy(node_addr, 1).await).unwrap();
+        let transaction = signed_for(&node.ledger.id(), 1, &bob, 1_500_000, 1);
+        let txid = client.broadcast(&transaction).await.unwrap();
+        assert_eq!(txid, transaction.txid());
+        assert_eq!(
+            node.ledger.balance(bob, Token::Btt).await.unwrap(),
+            1_500_000
+        );
+        assert_eq!(
+            node.ledger.balance(alice, Token::Btt).await.unwrap(),
+            3_500_000
+        );
+
+        let once = NodeClient::new(&cutting_proxy(node_addr, 1).await).unwrap();
+        let error = once.mint(bob, btt(7)).await.unwrap_err();
+        assert!(matches!(error, LedgerError::Unreachable { .. }), "{error}");
+        let minted = node.ledger.balance(bob, Token::Btt).await.unwrap();
+        assert_eq!(minted, 1_500_007, "a change is sent once, applied once");
+        node.stop().await;
     }
 
     #[tokio::test]
