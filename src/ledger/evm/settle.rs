@@ -1,7 +1,8 @@
 //! A signed transfer from the node's hands to its final record: broadcast
 //! (or found already there after a crash), mined, confirmed by the number of
-//! blocks asked for, and read back with its fee. Waiting is polled with a
-//! bound ([`CONFIRM_TIMEOUT`]), never open-ended.
+//! blocks asked for, and read back with its fee. Waiting is polled, with
+//! pauses that grow from [`FIRST_POLL`] to [`POLL`], within a bound
+//! ([`CONFIRM_TIMEOUT`]), never open-ended.
 //!
 //! Invariants: the node must take a transaction under the hash that was
 //! signed; a transaction whose nonce went to another one is reported as
@@ -21,7 +22,11 @@ use std::time::{Duration, Instant};
 /// How long a sent transfer may take to be mined and confirmed.
 const CONFIRM_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// How often the receipt and the head are polled while waiting.
+/// The first pause between polls of the receipt and the head: a dev chain
+/// mines within milliseconds of taking a transaction.
+const FIRST_POLL: Duration = Duration::from_millis(5);
+
+/// The longest pause between polls (the pause doubles up to it).
 const POLL: Duration = Duration::from_millis(200);
 
 impl EvmClient {
@@ -110,6 +115,7 @@ impl EvmClient {
         hash: [u8; 32],
     ) -> Result<TransactionReceipt, LedgerError> {
         let deadline = Instant::now() + CONFIRM_TIMEOUT;
+        let mut pause = FIRST_POLL;
         loop {
             if let Some(receipt) = self.receipt(hash).await? {
                 if self.has_confirmations(&receipt).await? {
@@ -119,7 +125,8 @@ impl EvmClient {
             if Instant::now() >= deadline {
                 return Err(self.not_confirmed(hash));
             }
-            tokio::time::sleep(POLL).await;
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(POLL);
         }
     }
 
