@@ -5,7 +5,10 @@
 //! as the TRC-10 token and 18 as the TRC-20 token and on BitTorrent Chain, so
 //! `BTT` means the BTT of the ledger in use: the caller passes that token as
 //! the default (`1.000000000000000001BTT` is exact on an 18-decimal ledger and
-//! refused on a 6-decimal one).
+//! refused on a 6-decimal one). Where `BTT` means the TRC-20 token (TRON), the
+//! TRC-10 token `1002000` is `BTTOLD`, its name since the 2021
+//! redenomination (1 BTT = 1,000 BTTOLD), in what is parsed and what is shown
+//! ([`Naming`]).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -35,11 +38,40 @@ impl Token {
         }
     }
 
-    /// The unit written after an amount.
+    /// The unit written after an amount on btt's own ledgers.
     pub fn symbol(self) -> &'static str {
-        match self {
-            Token::Trx => "TRX",
-            Token::Btt | Token::BttTrc20 | Token::Bttc => "BTT",
+        self.symbol_on(Naming::BttLedger)
+    }
+
+    /// The unit written after an amount on a ledger that names tokens so.
+    pub fn symbol_on(self, naming: Naming) -> &'static str {
+        match (self, naming) {
+            (Token::Trx, _) => "TRX",
+            (Token::Btt, Naming::Tron) => "BTTOLD",
+            (Token::Btt | Token::BttTrc20 | Token::Bttc, _) => "BTT",
+        }
+    }
+}
+
+/// How a ledger names its BTT tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Naming {
+    /// btt's own ledgers (embedded, a node), whose BTT has the TRC-10 shape,
+    /// and BTTC: the ledger's BTT is `BTT`.
+    #[default]
+    BttLedger,
+    /// TRON since the redenomination: the TRC-20 is `BTT`, the TRC-10
+    /// `1002000` is `BTTOLD`.
+    Tron,
+}
+
+impl Naming {
+    /// How a ledger whose `BTT` is `default` names its tokens.
+    pub fn of(default: Token) -> Naming {
+        if default == Token::BttTrc20 {
+            Naming::Tron
+        } else {
+            Naming::BttLedger
         }
     }
 }
@@ -102,6 +134,8 @@ impl Amount {
     /// Parses `2.5BTT`, `2.5 TRX`, or a bare integer as `bare` says.
     /// A `BTT` suffix means `default` when that is a BTT token, else TRC-10 BTT.
     /// On BTTC (`default` [`Token::Bttc`]) `TRX` is refused: there is none.
+    /// Where `BTT` is the TRC-20 (`default` [`Token::BttTrc20`]), `BTTOLD`
+    /// is the TRC-10; elsewhere it is refused.
     pub fn parse_with(
         input: &str,
         default: Token,
@@ -130,6 +164,7 @@ impl Amount {
                 })
             }
             "TRX" => Some(Token::Trx),
+            "BTTOLD" if default == Token::BttTrc20 => Some(Token::Btt),
             "BTT" if default == Token::Trx => Some(Token::Btt),
             "BTT" => Some(default),
             _ => {
@@ -262,6 +297,19 @@ mod tests {
         assert_eq!((trx.token, trx.base_units), (Token::Trx, 100_000));
         let trc20 = Amount::parse("1.000000000000000001BTT", Token::BttTrc20).unwrap();
         assert_eq!(trc20.base_units, 1_000_000_000_000_000_001);
+        let old = Amount::parse("1000.5bttold", Token::BttTrc20).unwrap();
+        assert_eq!((old.token, old.base_units), (Token::Btt, 1_000_500_000));
+        assert!(matches!(
+            Amount::parse("1BTTOLD", Token::Btt),
+            Err(AmountError::UnknownUnit { .. })
+        ));
+        assert!(matches!(
+            Amount::parse("1BTTOLD", Token::Bttc),
+            Err(AmountError::UnknownUnit { .. })
+        ));
+        assert_eq!(Token::Btt.symbol_on(Naming::of(Token::BttTrc20)), "BTTOLD");
+        assert_eq!(Token::BttTrc20.symbol_on(Naming::Tron), "BTT");
+        assert_eq!(Token::Btt.symbol_on(Naming::of(Token::Btt)), "BTT");
     }
 
     #[test]

@@ -479,21 +479,30 @@ print(json.dumps(post("/wallet/broadcasttransaction", tx)))
 }
 
 /// The `tron` backend speaks TRON's full-node API; `btt-wallet node` serves it.
+/// On TRON, BTT is the TRC-20 token (sent with `TriggerSmartContract`), and
+/// the TRC-10 token 1002000 is BTTOLD in what is typed and what is shown.
 #[test]
-fn the_tron_backend_reads_balances_and_broadcasts_through_a_node() {
+fn the_tron_backend_sends_trc20_btt_and_names_the_trc10_bttold() {
     let mut home = Home::new();
     let node = home.node(true);
     home.ledger = Some(node.url.clone());
     home.dev(&["faucet", "alice", "10BTT"]).ok();
     home.ledger = Some(format!("tron+{}", node.url));
-    assert_eq!(home.btt("alice"), "10");
+    let balance = home.run(&["balance", "alice"]).ok().one();
+    assert_eq!(balance["btt"], "0", "{balance}");
+    assert_eq!(balance["bttold"], "10", "{balance}");
+    assert_eq!(balance["bttold_base_units"], "10000000", "{balance}");
+    assert!(balance.get("btt_trc20").is_none(), "{balance}");
     let sent = home
-        .run(&["send", BOB, "2BTT", "--from", "alice", "--memo", "via tron"])
+        .run(&[
+            "send", BOB, "2BTTOLD", "--from", "alice", "--memo", "via tron",
+        ])
         .ok()
         .one();
     assert_eq!(sent["sequence"], 0, "{sent}");
-    assert_eq!(home.btt("bob"), "2");
-    let poor = home.run(&["send", ALICE, "5BTT", "--from", "bob"]);
+    assert_eq!(sent["amount"], "2BTTOLD", "{sent}");
+    assert_eq!(home.run(&["balance", "bob"]).ok().one()["bttold"], "2");
+    let poor = home.run(&["send", ALICE, "5BTTOLD", "--from", "bob"]);
     assert_eq!(poor.code, 7, "{}", poor.stderr);
     let faucet = home.run(&["faucet", "alice", "1BTT"]);
     assert_eq!(faucet.code, 3, "{}", faucet.stderr);
@@ -516,9 +525,33 @@ fn the_tron_backend_reads_balances_and_broadcasts_through_a_node() {
         .block_on(client.mint(ALICE.parse().unwrap(), trc20))
         .unwrap();
     let balance = home.run(&["balance", "alice"]).ok().one();
-    assert_eq!(balance["btt_trc20"], "1.000000000000000001", "{balance}");
-    assert_eq!(balance["btt_trc20_base_units"], "1000000000000000001");
-    assert_eq!(balance["btt"], "8", "the TRC-10 BTT is apart");
+    assert_eq!(balance["btt"], "1.000000000000000001", "{balance}");
+    assert_eq!(balance["btt_base_units"], "1000000000000000001");
+    assert_eq!(balance["bttold"], "8", "the TRC-10 is apart");
+
+    // `BTT` sends the TRC-20: a TriggerSmartContract calling transfer(address,uint256).
+    let built = home
+        .run(&["send", BOB, "0.5BTT", "--from", "alice", "--sign-only"])
+        .ok()
+        .stdout;
+    let signed = SignedTransaction::from_json(built.trim()).unwrap();
+    let call = signed.unsigned().transfer();
+    assert_eq!(call.amount.token, btt::amount::Token::BttTrc20);
+    assert_eq!(call.amount.base_units, 500_000_000_000_000_000);
+    let json: Value = serde_json::from_str(built.trim()).unwrap();
+    let contract = &json["raw_data"]["contract"][0];
+    assert_eq!(contract["type"], "TriggerSmartContract", "{contract}");
+    let applied = home
+        .run_with_input(&["broadcast", "-"], &built, &[])
+        .ok()
+        .one();
+    assert_eq!(applied["amount"], "0.5BTT", "{applied}");
+    let alice = home.run(&["balance", "alice"]).ok().one();
+    assert_eq!(alice["btt_base_units"], "500000000000000001", "{alice}");
+    assert_eq!(alice["bttold"], "8");
+    let bob = home.run(&["balance", "bob"]).ok().one();
+    assert_eq!(bob["btt"], "0.5", "{bob}");
+    assert_eq!(bob["bttold"], "2", "{bob}");
 }
 
 /// A bare number is refused (exit 2, one line, nothing moved) by every

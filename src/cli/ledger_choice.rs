@@ -82,10 +82,21 @@ impl LedgerArgs {
         Ok(self.resolved.get_or_init(|| choice).clone())
     }
 
-    /// The token `BTT` means on the chosen ledger (18-decimal BTT on an EVM chain).
+    /// The token `BTT` means on the chosen ledger: 18-decimal BTT on an EVM
+    /// chain, the TRC-20 BTT on TRON, the TRC-10-shaped BTT on btt's ledgers.
     pub fn native_token(&self) -> anyhow::Result<crate::amount::Token> {
         Ok(match self.choice()? {
             LedgerChoice::Evm { .. } => crate::amount::Token::Bttc,
+            LedgerChoice::Tron(_) => crate::amount::Token::BttTrc20,
+            LedgerChoice::Local | LedgerChoice::Node(_) => crate::amount::Token::Btt,
+        })
+    }
+
+    /// The token `BTT` means in a TRON transaction signed offline: the
+    /// TRC-20 on TRON, the TRC-10 elsewhere. The ledger is not asked.
+    pub fn offline_token(&self) -> anyhow::Result<crate::amount::Token> {
+        Ok(match LedgerChoice::parse(self.ledger.as_deref())? {
+            LedgerChoice::Tron(_) => crate::amount::Token::BttTrc20,
             _ => crate::amount::Token::Btt,
         })
     }
