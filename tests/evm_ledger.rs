@@ -3,7 +3,9 @@
 //! by PID), driven through the real `btt-wallet` binary. Balances are read
 //! back from the node itself and asserted to the wei, fees included; one
 //! key's nonces stay gapless under concurrent senders; a transaction btt
-//! signed decodes with eth-account (Python) to the same fields.
+//! signed decodes with eth-account (Python) to the same fields. The wallet,
+//! tip, tip-stream (with its kill -9 rerun) and watch scenarios of the other
+//! ledgers run on anvil too, in tests/wallet_ledger.rs and tests/tip_cli.rs.
 
 mod support;
 
@@ -430,70 +432,6 @@ fn tips_carry_their_memo_in_the_input_data_and_watch_reads_them_back() {
         .map(|record| record["memo"].as_str().unwrap_or_default().to_string())
         .collect();
     assert_eq!(memos, ["great set", "a", "b"]);
-}
-
-#[test]
-fn a_tip_with_an_id_is_paid_once() {
-    let chain = Chain::start();
-    chain.fund("alice", "1BTT");
-    let args = [BOB_EVM, "0.5BTT", "--from", "alice", "--id", "t1"];
-    let first = chain.tip(&args, "").ok().one();
-    assert_eq!(first["replayed"], false);
-    let again = chain.tip(&args, "").ok().one();
-    assert_eq!(again["replayed"], true);
-    assert_eq!(again["txID"], first["txID"]);
-    assert_eq!(chain.anvil.balance(BOB_EVM), WEI_PER_BTT / 2);
-    let sent = chain.rpc("eth_getTransactionCount", json!([ALICE_EVM, "latest"]));
-    assert_eq!(quantity(&sent), 1);
-}
-
-#[test]
-fn kill_9_mid_stream_then_rerun_pays_every_id_once() {
-    let chain = Chain::start();
-    chain.fund("alice", "100BTT");
-    const TIPS: u128 = 40;
-    let lines: String = (1..=TIPS)
-        .map(|i| {
-            format!(
-                "{{\"to\":\"bob\",\"amount\":\"{}\",\"memo\":\"k{i}\",\"id\":\"k{i}\"}}\n",
-                1_000 + i
-            )
-        })
-        .collect();
-    let input = chain.env.path().join("tips.ndjson");
-    std::fs::write(&input, lines).unwrap();
-    let stdin = || std::process::Stdio::from(std::fs::File::open(&input).unwrap());
-    let args = ["-", "--from", "alice", "--base-units"];
-
-    let mut first =
-        support::Child::spawn_with_input("btt-tip -", chain.tip_command(&args), stdin());
-    let seen = first.read_json_line_until(support::COMMAND_TIMEOUT, |record| record["line"] == 10);
-    assert_eq!(seen["type"], "receipt", "{seen}");
-    first.signal(libc::SIGKILL);
-    assert!(first.wait_timeout(support::COMMAND_TIMEOUT).is_some());
-    assert!(first.killed_by(libc::SIGKILL));
-
-    let mut second =
-        support::Child::spawn_with_input("btt-tip -", chain.tip_command(&args), stdin());
-    let rerun = Run::finish(&mut second, support::COMMAND_TIMEOUT);
-    assert_eq!(rerun.code, 0, "{}", rerun.describe());
-    let records = rerun.records();
-    let (summary, receipts) = records.split_last().unwrap();
-    assert_eq!(summary["type"], "summary");
-    assert_eq!(receipts.len() as u128, TIPS, "{}", rerun.describe());
-    let replayed = receipts.iter().filter(|r| r["replayed"] == true).count();
-    assert!(replayed >= 10, "{replayed} replayed");
-
-    // Every id paid exactly once: as many transactions as tips, and the sums to the wei.
-    let sent = chain.rpc("eth_getTransactionCount", json!([ALICE_EVM, "latest"]));
-    assert_eq!(quantity(&sent), TIPS);
-    let expected: u128 = (1..=TIPS).map(|i| 1_000 + i).sum();
-    assert_eq!(chain.anvil.balance(BOB_EVM), expected);
-    let fees: u128 = receipts.iter().map(|r| units(r, "fee_base_units")).sum();
-    assert_eq!(
-        chain.anvil.balance(ALICE_EVM),
-        100 * WEI_PER_BTT - expected - fees
-    );
 }
 
 #[test]
