@@ -21,6 +21,15 @@ const BOB_EVM: &str = "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf";
 
 const WEI_PER_BTT: u128 = 1_000_000_000_000_000_000;
 
+/// WBTT's contract on BTTC mainnet, the default of `--ledger bttc`.
+const BTTC_WBTT: &str = "0x23181F21DEa5936e24163FFABa4Ea3B316B57f3C";
+
+/// The test contracts as the pinned solc compiles them (tests/evm/compile.cjs).
+fn contracts() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/evm/contracts.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 /// A BTT_HOME with alice and bob imported, talking to one anvil.
 struct Chain {
     env: TestEnv,
@@ -442,8 +451,12 @@ fn a_named_chain_checks_the_chain_id_its_endpoint_reports() {
         command.args(["balance", "alice"]);
         Run::of("btt-wallet", command, "")
     };
-    // anvil runs with BTTC's chain id: it stands in for BTTC's endpoint...
-    assert_eq!(named("bttc").ok().one()["btt"], "0");
+    // anvil runs with BTTC's chain id: it stands in for BTTC's endpoint,
+    // with the test WBTT's code at BTTC's WBTT address...
+    chain.set_wbtt_code(BTTC_WBTT);
+    let balance = named("bttc").ok().one();
+    assert_eq!(balance["btt"], "0");
+    assert_eq!(balance["wbtt"], "0", "{balance}");
     // ...and never for Donau's (1029): nothing is read or signed there.
     named("bttc-donau").refused(3, "is chain 199, not chain 1029");
 }
@@ -469,6 +482,7 @@ fn a_journaled_tip_whose_nonce_went_elsewhere_is_replaced_and_paid_once() {
         confirmations: 0,
         gas_cap: 200_000,
         lock_directory: None,
+        wbtt: None,
     })
     .unwrap();
     let alice = btt::wallet::PrivateKey::from_hex(ALICE_KEY).unwrap();
@@ -529,4 +543,92 @@ fn a_node_without_dev_accounts_has_no_faucet() {
     chain
         .wallet(&["faucet", "alice", "1BTT"])
         .refused(1, "no unlocked dev account");
+}
+
+impl Chain {
+    /// Deploys the test WBTT from anvil's first dev account; its address.
+    fn deploy_wbtt(&self) -> String {
+        let accounts = self.rpc("eth_accounts", json!([]));
+        let bytecode = contracts()["contracts"]["WBTT"]["bytecode"].clone();
+        let deploy =
+            json!({"from": accounts[0], "data": format!("0x{}", bytecode.as_str().unwrap())});
+        let hash = self.rpc("eth_sendTransaction", json!([deploy]));
+        let receipt = self.rpc("eth_getTransactionReceipt", json!([hash]));
+        assert_eq!(receipt["status"], "0x1", "{receipt}");
+        receipt["contractAddress"].as_str().unwrap().to_string()
+    }
+
+    /// Puts the test WBTT's runtime code at `address`.
+    fn set_wbtt_code(&self, address: &str) {
+        let runtime = contracts()["contracts"]["WBTT"]["runtime"].clone();
+        let code = format!("0x{}", runtime.as_str().unwrap());
+        self.rpc("anvil_setCode", json!([address, code]));
+    }
+}
+
+/// The checked-in bytecode is what the pinned solc (npm's solcjs, offline)
+/// compiles from the checked-in source; a change to either without the other fails.
+#[test]
+fn the_checked_in_contracts_are_what_the_pinned_solc_compiles() {
+    let env = TestEnv::new();
+    let mut node = env.command("node");
+    node.arg(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/evm/compile.cjs"
+    ));
+    let compiled = Run::of("node compile.cjs", node, "").ok();
+    let compiled: Value = serde_json::from_str(&compiled.stdout).unwrap();
+    assert_eq!(
+        compiled,
+        contracts(),
+        "tests/evm/contracts.json is stale: run node tests/evm/compile.cjs > tests/evm/contracts.json"
+    );
+    assert!(compiled["solc"].as_str().unwrap().starts_with("0.8.37+"));
+}
+
+/// `balance` shows WBTT, to the wei, from the contract `--wbtt` names (or the
+/// chain's); a `--wbtt` that is not an ERC-20 is one line and exit 4.
+#[test]
+fn balance_shows_wbtt_from_its_contract() {
+    let chain = Chain::start();
+    chain.fund("alice", "10BTT");
+    let wbtt = chain.deploy_wbtt();
+    // WBTT's receive() wraps what it is sent.
+    let wrapped = chain
+        .wallet(&["send", &wbtt, "2.000000000000000001BTT", "--from", "alice"])
+        .ok()
+        .one();
+    let fee = units(&wrapped, "fee_base_units");
+    assert!(
+        fee > 21_000,
+        "a deposit costs more than a plain transfer: {fee}"
+    );
+    let balance = chain
+        .wallet(&["--wbtt", &wbtt, "balance", "alice"])
+        .ok()
+        .one();
+    assert_eq!(balance["wbtt"], "2.000000000000000001", "{balance}");
+    assert_eq!(balance["wbtt_base_units"], "2000000000000000001");
+    assert_eq!(
+        units(&balance, "btt_base_units"),
+        10 * WEI_PER_BTT - (2 * WEI_PER_BTT + 1) - fee
+    );
+    assert_eq!(chain.anvil.balance(&wbtt), 2 * WEI_PER_BTT + 1);
+    let bob = chain
+        .wallet(&["--wbtt", &wbtt, "balance", "bob"])
+        .ok()
+        .one();
+    assert_eq!(bob["wbtt"], "0");
+
+    // An EVM node by URL knows no WBTT unless told.
+    let plain = chain.wallet(&["balance", "alice"]).ok().one();
+    assert!(plain.get("wbtt").is_none(), "{plain}");
+
+    // Not an ERC-20: no code there, so eth_call answers no word.
+    chain
+        .wallet(&["--wbtt", BOB_EVM, "balance", "alice"])
+        .refused(4, "not one 32-byte word");
+    chain
+        .wallet(&["--wbtt", "0x1234", "balance", "alice"])
+        .refused(2, "--wbtt");
 }

@@ -261,6 +261,11 @@ impl<L: Ledger> Commands<'_, L> {
         } else {
             None
         };
+        let wbtt = self
+            .ledger
+            .wrapped_balance(address)
+            .await
+            .map_err(ledger_error)?;
         self.output().record(&BalanceRecord {
             address,
             evm_address: evm.then(|| address.to_evm()),
@@ -272,6 +277,8 @@ impl<L: Ledger> Commands<'_, L> {
             btt_trc20_base_units: trc20.map(|units| units.to_string()),
             bttold: bttold.map(|units| format_units(units, Token::Btt)),
             bttold_base_units: bttold.map(|units| units.to_string()),
+            wbtt: wbtt.map(|units| format_units(units, Token::Bttc)),
+            wbtt_base_units: wbtt.map(|units| units.to_string()),
         })?;
         Ok(ExitStatus::Success)
     }
@@ -515,6 +522,12 @@ pub struct BalanceRecord {
     /// The same, in base units (6 decimals).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bttold_base_units: Option<String>,
+    /// Wrapped BTT (WBTT, an ERC-20, 18 decimals), on an EVM ledger that knows its contract.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wbtt: Option<String>,
+    /// The same, in wei.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wbtt_base_units: Option<String>,
 }
 
 impl Record for BalanceRecord {
@@ -531,6 +544,9 @@ impl Record for BalanceRecord {
         }
         if let Some(old) = &self.bttold {
             text.push_str(&format!("\n  BTTOLD (TRC-10 1002000)  {old}"));
+        }
+        if let Some(wbtt) = &self.wbtt {
+            text.push_str(&format!("\n  WBTT  {wbtt}"));
         }
         Some(text)
     }

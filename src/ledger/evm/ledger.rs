@@ -100,6 +100,10 @@ impl Ledger for EvmClient {
         u128::try_from(wei).map_err(|_| bad(format!("balance of {address} is beyond u128")))
     }
 
+    async fn wrapped_balance(&self, address: Address) -> Result<Option<u128>, LedgerError> {
+        self.wbtt_balance_of(address).await
+    }
+
     async fn transfer(&self, _: SignedTransaction) -> Result<TransferRecord, LedgerError> {
         Err(unsupported("TRON transactions"))
     }

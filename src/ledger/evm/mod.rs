@@ -5,8 +5,8 @@
 //! itself with the wallet's secp256k1 key ([`transfer`]); the record of a
 //! transfer once it is in a block and has the confirmations asked for, with
 //! the fee it paid ([`settle`]); history and `watch` read from the chain's
-//! blocks ([`scan`]). Channels, campaigns and purchases need btt's
-//! contracts (not yet deployed): they are refused with
+//! blocks ([`scan`]); WBTT balances ([`wbtt`]). Channels, campaigns and
+//! purchases need btt's contracts (not yet deployed): they are refused with
 //! [`LedgerError::Unsupported`], as on TRON ([`ledger`]).
 //!
 //! This file holds the client and its one connection. Invariants:
@@ -32,6 +32,7 @@ mod scan;
 mod settle;
 pub mod signed;
 mod transfer;
+pub mod wbtt;
 
 use super::error::LedgerError;
 use alloy::providers::{Provider, RootProvider};
@@ -61,6 +62,8 @@ pub struct EvmOptions {
     pub gas_cap: u64,
     /// Where the per-key nonce lock files live (`None`: this process only).
     pub lock_directory: Option<PathBuf>,
+    /// The WBTT contract whose balances `balance` shows, if any ([`wbtt`]).
+    pub wbtt: Option<crate::tron::Address>,
 }
 
 /// A client of one EVM JSON-RPC endpoint.
