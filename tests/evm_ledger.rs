@@ -628,6 +628,15 @@ fn balance_shows_wbtt_from_its_contract() {
     chain
         .wallet(&["--wbtt", BOB_EVM, "balance", "alice"])
         .refused(4, "not one 32-byte word");
+    // A contract that reverts every call: the node's refusal, naming the contract.
+    let reverts = "0x000000000000000000000000000000000000bEEF";
+    chain.rpc("anvil_setCode", json!([reverts, "0x60006000fd"]));
+    chain
+        .wallet(&["--wbtt", reverts, "balance", "alice"])
+        .refused(
+            3,
+            &format!("WBTT contract {reverts}: balanceOf: execution reverted"),
+        );
     chain
         .wallet(&["--wbtt", "0x1234", "balance", "alice"])
         .refused(2, "--wbtt");

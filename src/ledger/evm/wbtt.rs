@@ -44,6 +44,17 @@ pub fn balance_of_answer(token: &Address, answer: &[u8]) -> Result<u128, LedgerE
     })
 }
 
+/// A node's refusal of the call (a revert, say), with the contract named.
+fn naming_the_contract(token: &Address, error: LedgerError) -> LedgerError {
+    match error {
+        LedgerError::Remote { kind, message } => LedgerError::Remote {
+            kind,
+            message: format!("WBTT contract {}: balanceOf: {message}", token.to_evm()),
+        },
+        other => other,
+    }
+}
+
 impl EvmClient {
     /// The WBTT `owner` holds, when this client knows a WBTT contract.
     pub(super) async fn wbtt_balance_of(
@@ -62,7 +73,7 @@ impl EvmClient {
             .await?
             .call(request)
             .await
-            .map_err(|e| self.rpc_error(e))?;
+            .map_err(|e| naming_the_contract(&token, self.rpc_error(e)))?;
         balance_of_answer(&token, &answer).map(Some)
     }
 }
