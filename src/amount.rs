@@ -188,7 +188,7 @@ impl Amount {
             None => number.parse::<u128>().map_err(|_| AmountError::Overflow {
                 input: input.to_string(),
             })?,
-            Some(token) => whole_to_base_units(input, &number, token)?,
+            Some(token) => whole_to_base_units(input, &number, token, Naming::of(default))?,
         };
         if base_units == 0 {
             return Err(AmountError::Zero {
@@ -203,7 +203,12 @@ impl Amount {
 }
 
 /// `"2.5"` of a 6-decimal token is 2_500_000 base units, exactly.
-fn whole_to_base_units(input: &str, number: &str, token: Token) -> Result<u128, AmountError> {
+fn whole_to_base_units(
+    input: &str,
+    number: &str,
+    token: Token,
+    naming: Naming,
+) -> Result<u128, AmountError> {
     let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
     if fraction.contains('.') {
         return Err(AmountError::Malformed {
@@ -214,7 +219,7 @@ fn whole_to_base_units(input: &str, number: &str, token: Token) -> Result<u128, 
     if fraction.len() > decimals as usize {
         return Err(AmountError::TooManyDecimals {
             input: input.to_string(),
-            token: token.symbol(),
+            token: token.symbol_on(naming),
             decimals,
         });
     }
@@ -308,6 +313,11 @@ mod tests {
             Err(AmountError::UnknownUnit { .. })
         ));
         assert_eq!(Token::Btt.symbol_on(Naming::of(Token::BttTrc20)), "BTTOLD");
+        let too_fine = Amount::parse("1.0000001BTTOLD", Token::BttTrc20).unwrap_err();
+        assert_eq!(
+            too_fine.to_string(),
+            "invalid amount \"1.0000001BTTOLD\": BTTOLD has 6 decimals"
+        );
         assert_eq!(Token::BttTrc20.symbol_on(Naming::Tron), "BTT");
         assert_eq!(Token::Btt.symbol_on(Naming::of(Token::Btt)), "BTT");
     }
