@@ -137,7 +137,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__deliver)
-            opts="-q -v -h --wallet --ledger --rpc-url --confirmations --gas-limit --dev --password-file --unsafe-password --json --quiet --verbose --help"
+            opts="-q -v -h --wallet --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --password-file --unsafe-password --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -156,6 +156,10 @@ _btt__seed() {
                     return 0
                     ;;
                 --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -179,7 +183,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__earnings)
-            opts="-q -v -h --wallet --ledger --rpc-url --confirmations --gas-limit --dev --json --quiet --verbose --help"
+            opts="-q -v -h --wallet --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -198,6 +202,10 @@ _btt__seed() {
                     return 0
                     ;;
                 --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -353,7 +361,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__run)
-            opts="-q -v -h --data --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --ask --wallet --slots --credit --free-share --redeem-every --ledger --rpc-url --confirmations --gas-limit --dev --password-file --unsafe-password --sell --deliver-every --json --quiet --verbose --help"
+            opts="-q -v -h --data --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --ask --wallet --slots --credit --free-share --redeem-every --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --password-file --unsafe-password --sell --deliver-every --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -455,6 +463,10 @@ _btt__seed() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -483,7 +495,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__sell)
-            opts="-o -a -q -v -h --price --wallet --output --expiry --announce --web-seed --piece-length --private --hybrid --v2 --force --ledger --rpc-url --confirmations --gas-limit --dev --password-file --unsafe-password --json --quiet --verbose --help"
+            opts="-o -a -q -v -h --price --wallet --output --expiry --announce --web-seed --piece-length --private --hybrid --v2 --force --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --password-file --unsafe-password --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -534,6 +546,10 @@ _btt__seed() {
                     return 0
                     ;;
                 --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

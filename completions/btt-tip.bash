@@ -95,7 +95,7 @@ _btt__tip() {
 
     case "${cmd}" in
         btt__tip)
-            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --from --memo --id --max-tip --budget --journal --help --version watch fund buy purchases help"
+            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --from --memo --id --max-tip --budget --journal --help --version watch fund buy purchases help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -118,6 +118,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -157,7 +161,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__buy)
-            opts="-o -q -v -h --from --output --torrent --deadline --status --journal --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --up-limit --down-limit --stall-timeout --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-o -q -v -h --from --output --torrent --deadline --status --journal --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --up-limit --down-limit --stall-timeout --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -251,6 +255,10 @@ _btt__tip() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -263,7 +271,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help create pledge status settle help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help create pledge status settle help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -289,6 +297,10 @@ _btt__tip() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -301,7 +313,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__create)
-            opts="-q -v -h --title --goal --deadline --beneficiary --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --title --goal --deadline --beneficiary --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -344,6 +356,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -443,7 +459,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__pledge)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -473,6 +489,10 @@ _btt__tip() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -485,7 +505,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__settle)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -508,6 +528,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -523,7 +547,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__status)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -546,6 +570,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -701,7 +729,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__purchases)
-            opts="-q -v -h --from --journal --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --from --journal --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -735,6 +763,10 @@ _btt__tip() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -747,7 +779,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__watch)
-            opts="-q -v -h --since --interval --no-follow --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --since --interval --no-follow --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -778,6 +810,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

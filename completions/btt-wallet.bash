@@ -161,7 +161,7 @@ _btt__wallet() {
 
     case "${cmd}" in
         btt__wallet)
-            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help --version new import list address sign verify send balance faucet broadcast history tx node channel voucher help"
+            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help --version new import list address sign verify send balance faucet broadcast history tx node channel voucher help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -187,6 +187,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -199,7 +203,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__address)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -222,6 +226,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -237,7 +245,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__balance)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -260,6 +268,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -275,7 +287,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__broadcast)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -298,6 +310,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -313,7 +329,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__channel)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help open close refund list help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help open close refund list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -339,6 +355,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -351,7 +371,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__channel__subcmd__close)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -378,6 +398,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -477,7 +501,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__channel__subcmd__list)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -507,6 +531,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -519,7 +547,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__channel__subcmd__open)
-            opts="-q -v -h --from --timeout --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --from --timeout --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -553,6 +581,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -565,7 +597,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__channel__subcmd__refund)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -595,6 +627,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -607,7 +643,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__faucet)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -630,6 +666,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -939,7 +979,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__history)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -965,6 +1005,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -977,7 +1021,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__import)
-            opts="-q -v -h --name --mnemonic-file --private-key-file --keystore-file --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --name --mnemonic-file --private-key-file --keystore-file --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1019,6 +1063,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1031,7 +1079,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__list)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1057,6 +1105,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1069,7 +1121,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__new)
-            opts="-q -v -h --name --show-mnemonic --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --name --show-mnemonic --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1099,6 +1151,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1111,7 +1167,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__node)
-            opts="-q -v -h --listen --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --listen --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1141,6 +1197,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1153,7 +1213,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__send)
-            opts="-q -v -h --from --memo --trc20 --fee-limit --sign-only --ref-block-bytes --ref-block-hash --timestamp --expiration --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --from --memo --trc20 --fee-limit --sign-only --ref-block-bytes --ref-block-hash --timestamp --expiration --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1207,6 +1267,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1219,7 +1283,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__sign)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1246,6 +1310,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1261,7 +1329,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__tx)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1284,6 +1352,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1299,7 +1371,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__verify)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1325,6 +1397,10 @@ _btt__wallet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1337,7 +1413,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__voucher)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --gas-limit --dev --base-units --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1364,6 +1440,10 @@ _btt__wallet() {
                     return 0
                     ;;
                 --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_btt_wallet_global_optspecs
-    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= rpc-url= confirmations= gas-limit= dev base-units h/help V/version
+    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= rpc-url= confirmations= wbtt= gas-limit= dev base-units h/help V/version
 end
 
 function __fish_btt_wallet_needs_command
@@ -29,6 +29,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l unsafe-password -
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -59,6 +60,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l unsafe-pas
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l show-mnemonic -d 'Print the mnemonic on stdout (otherwise it is shown on stderr only when that is a terminal)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -76,6 +78,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l unsafe-
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -88,6 +91,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l unsafe-pa
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -100,6 +104,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l unsafe
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -113,6 +118,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l unsafe-pa
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -125,6 +131,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l unsafe-
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -144,8 +151,9 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l unsafe-pa
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l trc20 -d 'Send the TRC-20 BTT (18 decimals) instead of the TRC-10 BTT'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l trc20 -d 'On btt\'s ledgers: send the TRC-20 BTT (18 decimals) instead of the ledger\'s TRC-10-shaped BTT (on TRON, BTT is the TRC-20 already)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l sign-only -d 'Print the signed transaction instead of sending it; it names the ledger\'s latest block, or the one the --ref-block flags give'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -158,6 +166,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l unsafe
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -170,6 +179,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l unsafe-
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -182,6 +192,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l unsa
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -194,6 +205,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l unsafe
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -206,6 +218,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l unsafe-pass
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -219,6 +232,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l unsafe-pa
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -231,6 +245,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not _
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -250,6 +265,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -263,6 +279,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -276,6 +293,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -289,6 +307,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -307,6 +326,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l unsafe
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -s q -l quiet -d 'Print nothing on stderr but fatal errors'

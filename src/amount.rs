@@ -5,7 +5,10 @@
 //! as the TRC-10 token and 18 as the TRC-20 token and on BitTorrent Chain, so
 //! `BTT` means the BTT of the ledger in use: the caller passes that token as
 //! the default (`1.000000000000000001BTT` is exact on an 18-decimal ledger and
-//! refused on a 6-decimal one).
+//! refused on a 6-decimal one). Where `BTT` means the TRC-20 token (TRON), the
+//! TRC-10 token `1002000` is `BTTOLD`, its name since the 2021
+//! redenomination (1 BTT = 1,000 BTTOLD), in what is parsed and what is shown
+//! ([`Naming`]).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -35,11 +38,40 @@ impl Token {
         }
     }
 
-    /// The unit written after an amount.
+    /// The unit written after an amount on btt's own ledgers.
     pub fn symbol(self) -> &'static str {
-        match self {
-            Token::Trx => "TRX",
-            Token::Btt | Token::BttTrc20 | Token::Bttc => "BTT",
+        self.symbol_on(Naming::BttLedger)
+    }
+
+    /// The unit written after an amount on a ledger that names tokens so.
+    pub fn symbol_on(self, naming: Naming) -> &'static str {
+        match (self, naming) {
+            (Token::Trx, _) => "TRX",
+            (Token::Btt, Naming::Tron) => "BTTOLD",
+            (Token::Btt | Token::BttTrc20 | Token::Bttc, _) => "BTT",
+        }
+    }
+}
+
+/// How a ledger names its BTT tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Naming {
+    /// btt's own ledgers (embedded, a node), whose BTT has the TRC-10 shape,
+    /// and BTTC: the ledger's BTT is `BTT`.
+    #[default]
+    BttLedger,
+    /// TRON since the redenomination: the TRC-20 is `BTT`, the TRC-10
+    /// `1002000` is `BTTOLD`.
+    Tron,
+}
+
+impl Naming {
+    /// How a ledger whose `BTT` is `default` names its tokens.
+    pub fn of(default: Token) -> Naming {
+        if default == Token::BttTrc20 {
+            Naming::Tron
+        } else {
+            Naming::BttLedger
         }
     }
 }
@@ -102,6 +134,8 @@ impl Amount {
     /// Parses `2.5BTT`, `2.5 TRX`, or a bare integer as `bare` says.
     /// A `BTT` suffix means `default` when that is a BTT token, else TRC-10 BTT.
     /// On BTTC (`default` [`Token::Bttc`]) `TRX` is refused: there is none.
+    /// Where `BTT` is the TRC-20 (`default` [`Token::BttTrc20`]), `BTTOLD`
+    /// is the TRC-10; elsewhere it is refused.
     pub fn parse_with(
         input: &str,
         default: Token,
@@ -130,6 +164,7 @@ impl Amount {
                 })
             }
             "TRX" => Some(Token::Trx),
+            "BTTOLD" if default == Token::BttTrc20 => Some(Token::Btt),
             "BTT" if default == Token::Trx => Some(Token::Btt),
             "BTT" => Some(default),
             _ => {
@@ -153,7 +188,7 @@ impl Amount {
             None => number.parse::<u128>().map_err(|_| AmountError::Overflow {
                 input: input.to_string(),
             })?,
-            Some(token) => whole_to_base_units(input, &number, token)?,
+            Some(token) => whole_to_base_units(input, &number, token, Naming::of(default))?,
         };
         if base_units == 0 {
             return Err(AmountError::Zero {
@@ -168,7 +203,12 @@ impl Amount {
 }
 
 /// `"2.5"` of a 6-decimal token is 2_500_000 base units, exactly.
-fn whole_to_base_units(input: &str, number: &str, token: Token) -> Result<u128, AmountError> {
+fn whole_to_base_units(
+    input: &str,
+    number: &str,
+    token: Token,
+    naming: Naming,
+) -> Result<u128, AmountError> {
     let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
     if fraction.contains('.') {
         return Err(AmountError::Malformed {
@@ -179,7 +219,7 @@ fn whole_to_base_units(input: &str, number: &str, token: Token) -> Result<u128, 
     if fraction.len() > decimals as usize {
         return Err(AmountError::TooManyDecimals {
             input: input.to_string(),
-            token: token.symbol(),
+            token: token.symbol_on(naming),
             decimals,
         });
     }
@@ -262,6 +302,24 @@ mod tests {
         assert_eq!((trx.token, trx.base_units), (Token::Trx, 100_000));
         let trc20 = Amount::parse("1.000000000000000001BTT", Token::BttTrc20).unwrap();
         assert_eq!(trc20.base_units, 1_000_000_000_000_000_001);
+        let old = Amount::parse("1000.5bttold", Token::BttTrc20).unwrap();
+        assert_eq!((old.token, old.base_units), (Token::Btt, 1_000_500_000));
+        assert!(matches!(
+            Amount::parse("1BTTOLD", Token::Btt),
+            Err(AmountError::UnknownUnit { .. })
+        ));
+        assert!(matches!(
+            Amount::parse("1BTTOLD", Token::Bttc),
+            Err(AmountError::UnknownUnit { .. })
+        ));
+        assert_eq!(Token::Btt.symbol_on(Naming::of(Token::BttTrc20)), "BTTOLD");
+        let too_fine = Amount::parse("1.0000001BTTOLD", Token::BttTrc20).unwrap_err();
+        assert_eq!(
+            too_fine.to_string(),
+            "invalid amount \"1.0000001BTTOLD\": BTTOLD has 6 decimals"
+        );
+        assert_eq!(Token::BttTrc20.symbol_on(Naming::Tron), "BTT");
+        assert_eq!(Token::Btt.symbol_on(Naming::of(Token::Btt)), "BTT");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! by PID), driven through the real `btt-wallet` binary. Balances are read
 //! back from the node itself and asserted to the wei, fees included; one
 //! key's nonces stay gapless under concurrent senders; a transaction btt
-//! signed decodes with eth-account (Python) to the same fields.
+//! signed decodes with eth-account (Python) to the same fields. The wallet,
+//! tip, tip-stream (with its kill -9 rerun) and watch scenarios of the other
+//! ledgers run on anvil too, in tests/wallet_ledger.rs and tests/tip_cli.rs.
 
 mod support;
 
@@ -18,6 +20,15 @@ const BOB_KEY: &str = "000000000000000000000000000000000000000000000000000000000
 const BOB_EVM: &str = "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf";
 
 const WEI_PER_BTT: u128 = 1_000_000_000_000_000_000;
+
+/// WBTT's contract on BTTC mainnet, the default of `--ledger bttc`.
+const BTTC_WBTT: &str = "0x23181F21DEa5936e24163FFABa4Ea3B316B57f3C";
+
+/// The test contracts as the pinned solc compiles them (tests/evm/compile.cjs).
+fn contracts() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/evm/contracts.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
 
 /// A BTT_HOME with alice and bob imported, talking to one anvil.
 struct Chain {
@@ -433,70 +444,6 @@ fn tips_carry_their_memo_in_the_input_data_and_watch_reads_them_back() {
 }
 
 #[test]
-fn a_tip_with_an_id_is_paid_once() {
-    let chain = Chain::start();
-    chain.fund("alice", "1BTT");
-    let args = [BOB_EVM, "0.5BTT", "--from", "alice", "--id", "t1"];
-    let first = chain.tip(&args, "").ok().one();
-    assert_eq!(first["replayed"], false);
-    let again = chain.tip(&args, "").ok().one();
-    assert_eq!(again["replayed"], true);
-    assert_eq!(again["txID"], first["txID"]);
-    assert_eq!(chain.anvil.balance(BOB_EVM), WEI_PER_BTT / 2);
-    let sent = chain.rpc("eth_getTransactionCount", json!([ALICE_EVM, "latest"]));
-    assert_eq!(quantity(&sent), 1);
-}
-
-#[test]
-fn kill_9_mid_stream_then_rerun_pays_every_id_once() {
-    let chain = Chain::start();
-    chain.fund("alice", "100BTT");
-    const TIPS: u128 = 40;
-    let lines: String = (1..=TIPS)
-        .map(|i| {
-            format!(
-                "{{\"to\":\"bob\",\"amount\":\"{}\",\"memo\":\"k{i}\",\"id\":\"k{i}\"}}\n",
-                1_000 + i
-            )
-        })
-        .collect();
-    let input = chain.env.path().join("tips.ndjson");
-    std::fs::write(&input, lines).unwrap();
-    let stdin = || std::process::Stdio::from(std::fs::File::open(&input).unwrap());
-    let args = ["-", "--from", "alice", "--base-units"];
-
-    let mut first =
-        support::Child::spawn_with_input("btt-tip -", chain.tip_command(&args), stdin());
-    let seen = first.read_json_line_until(support::COMMAND_TIMEOUT, |record| record["line"] == 10);
-    assert_eq!(seen["type"], "receipt", "{seen}");
-    first.signal(libc::SIGKILL);
-    assert!(first.wait_timeout(support::COMMAND_TIMEOUT).is_some());
-    assert!(first.killed_by(libc::SIGKILL));
-
-    let mut second =
-        support::Child::spawn_with_input("btt-tip -", chain.tip_command(&args), stdin());
-    let rerun = Run::finish(&mut second, support::COMMAND_TIMEOUT);
-    assert_eq!(rerun.code, 0, "{}", rerun.describe());
-    let records = rerun.records();
-    let (summary, receipts) = records.split_last().unwrap();
-    assert_eq!(summary["type"], "summary");
-    assert_eq!(receipts.len() as u128, TIPS, "{}", rerun.describe());
-    let replayed = receipts.iter().filter(|r| r["replayed"] == true).count();
-    assert!(replayed >= 10, "{replayed} replayed");
-
-    // Every id paid exactly once: as many transactions as tips, and the sums to the wei.
-    let sent = chain.rpc("eth_getTransactionCount", json!([ALICE_EVM, "latest"]));
-    assert_eq!(quantity(&sent), TIPS);
-    let expected: u128 = (1..=TIPS).map(|i| 1_000 + i).sum();
-    assert_eq!(chain.anvil.balance(BOB_EVM), expected);
-    let fees: u128 = receipts.iter().map(|r| units(r, "fee_base_units")).sum();
-    assert_eq!(
-        chain.anvil.balance(ALICE_EVM),
-        100 * WEI_PER_BTT - expected - fees
-    );
-}
-
-#[test]
 fn a_named_chain_checks_the_chain_id_its_endpoint_reports() {
     let chain = Chain::start();
     let named = |name: &str| {
@@ -504,8 +451,12 @@ fn a_named_chain_checks_the_chain_id_its_endpoint_reports() {
         command.args(["balance", "alice"]);
         Run::of("btt-wallet", command, "")
     };
-    // anvil runs with BTTC's chain id: it stands in for BTTC's endpoint...
-    assert_eq!(named("bttc").ok().one()["btt"], "0");
+    // anvil runs with BTTC's chain id: it stands in for BTTC's endpoint,
+    // with the test WBTT's code at BTTC's WBTT address...
+    chain.set_wbtt_code(BTTC_WBTT);
+    let balance = named("bttc").ok().one();
+    assert_eq!(balance["btt"], "0");
+    assert_eq!(balance["wbtt"], "0", "{balance}");
     // ...and never for Donau's (1029): nothing is read or signed there.
     named("bttc-donau").refused(3, "is chain 199, not chain 1029");
 }
@@ -531,6 +482,7 @@ fn a_journaled_tip_whose_nonce_went_elsewhere_is_replaced_and_paid_once() {
         confirmations: 0,
         gas_cap: 200_000,
         lock_directory: None,
+        wbtt: None,
     })
     .unwrap();
     let alice = btt::wallet::PrivateKey::from_hex(ALICE_KEY).unwrap();
@@ -591,4 +543,101 @@ fn a_node_without_dev_accounts_has_no_faucet() {
     chain
         .wallet(&["faucet", "alice", "1BTT"])
         .refused(1, "no unlocked dev account");
+}
+
+impl Chain {
+    /// Deploys the test WBTT from anvil's first dev account; its address.
+    fn deploy_wbtt(&self) -> String {
+        let accounts = self.rpc("eth_accounts", json!([]));
+        let bytecode = contracts()["contracts"]["WBTT"]["bytecode"].clone();
+        let deploy =
+            json!({"from": accounts[0], "data": format!("0x{}", bytecode.as_str().unwrap())});
+        let hash = self.rpc("eth_sendTransaction", json!([deploy]));
+        let receipt = self.rpc("eth_getTransactionReceipt", json!([hash]));
+        assert_eq!(receipt["status"], "0x1", "{receipt}");
+        receipt["contractAddress"].as_str().unwrap().to_string()
+    }
+
+    /// Puts the test WBTT's runtime code at `address`.
+    fn set_wbtt_code(&self, address: &str) {
+        let runtime = contracts()["contracts"]["WBTT"]["runtime"].clone();
+        let code = format!("0x{}", runtime.as_str().unwrap());
+        self.rpc("anvil_setCode", json!([address, code]));
+    }
+}
+
+/// The checked-in bytecode is what the pinned solc (npm's solcjs, offline)
+/// compiles from the checked-in source; a change to either without the other fails.
+#[test]
+fn the_checked_in_contracts_are_what_the_pinned_solc_compiles() {
+    let env = TestEnv::new();
+    let mut node = env.command("node");
+    node.arg(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/evm/compile.cjs"
+    ));
+    let compiled = Run::of("node compile.cjs", node, "").ok();
+    let compiled: Value = serde_json::from_str(&compiled.stdout).unwrap();
+    assert_eq!(
+        compiled,
+        contracts(),
+        "tests/evm/contracts.json is stale: run node tests/evm/compile.cjs > tests/evm/contracts.json"
+    );
+    assert!(compiled["solc"].as_str().unwrap().starts_with("0.8.37+"));
+}
+
+/// `balance` shows WBTT, to the wei, from the contract `--wbtt` names (or the
+/// chain's); a `--wbtt` that is not an ERC-20 is one line and exit 4.
+#[test]
+fn balance_shows_wbtt_from_its_contract() {
+    let chain = Chain::start();
+    chain.fund("alice", "10BTT");
+    let wbtt = chain.deploy_wbtt();
+    // WBTT's receive() wraps what it is sent.
+    let wrapped = chain
+        .wallet(&["send", &wbtt, "2.000000000000000001BTT", "--from", "alice"])
+        .ok()
+        .one();
+    let fee = units(&wrapped, "fee_base_units");
+    assert!(
+        fee > 21_000,
+        "a deposit costs more than a plain transfer: {fee}"
+    );
+    let balance = chain
+        .wallet(&["--wbtt", &wbtt, "balance", "alice"])
+        .ok()
+        .one();
+    assert_eq!(balance["wbtt"], "2.000000000000000001", "{balance}");
+    assert_eq!(balance["wbtt_base_units"], "2000000000000000001");
+    assert_eq!(
+        units(&balance, "btt_base_units"),
+        10 * WEI_PER_BTT - (2 * WEI_PER_BTT + 1) - fee
+    );
+    assert_eq!(chain.anvil.balance(&wbtt), 2 * WEI_PER_BTT + 1);
+    let bob = chain
+        .wallet(&["--wbtt", &wbtt, "balance", "bob"])
+        .ok()
+        .one();
+    assert_eq!(bob["wbtt"], "0");
+
+    // An EVM node by URL knows no WBTT unless told.
+    let plain = chain.wallet(&["balance", "alice"]).ok().one();
+    assert!(plain.get("wbtt").is_none(), "{plain}");
+
+    // Not an ERC-20: no code there, so eth_call answers no word.
+    chain
+        .wallet(&["--wbtt", BOB_EVM, "balance", "alice"])
+        .refused(4, "not one 32-byte word");
+    // A contract that reverts every call: the node's refusal, naming the contract.
+    let reverts = "0x000000000000000000000000000000000000bEEF";
+    chain.rpc("anvil_setCode", json!([reverts, "0x60006000fd"]));
+    chain
+        .wallet(&["--wbtt", reverts, "balance", "alice"])
+        .refused(
+            3,
+            &format!("WBTT contract {reverts}: balanceOf: execution reverted"),
+        );
+    chain
+        .wallet(&["--wbtt", "0x1234", "balance", "alice"])
+        .refused(2, "--wbtt");
 }

@@ -1,11 +1,15 @@
 //! Drives the real `btt-tip` (with `btt-wallet` for wallets, the faucet,
-//! balances and history) over both ledgers a user can pick: the embedded
-//! SQLite ledger and a `btt-wallet node` child serving it over HTTP on
-//! 127.0.0.1 (its address read from its first record, stopped by PID).
-//! Every scenario runs once per ledger (`embedded::...` and `node::...`).
+//! balances and history) over the ledgers a user can pick: the embedded
+//! SQLite ledger, a `btt-wallet node` child serving it over HTTP on
+//! 127.0.0.1 (its address read from its first record, stopped by PID), and
+//! an EVM chain (anvil with BTTC's chain id, 18 decimals, stopped by PID).
+//! Every scenario runs once per ledger (`embedded::...`, `node::...`,
+//! `anvil::...`); campaigns need btt's contracts, so not on anvil yet.
 //!
 //! Money is checked to the base unit through the ledger itself (balances and
-//! history), never only through what btt-tip says it did.
+//! history), never only through what btt-tip says it did; on anvil every
+//! transfer a wallet sent carries its fee, and balances are asserted with
+//! the fees taken off, to the wei.
 
 mod support;
 
@@ -15,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use support::{Child, Run, TestEnv};
+use support::{Anvil, Child, Run, TestEnv};
 
 const ALICE_KEY: &str = "da146374a75310b9666e834ee4ad0866d6f4035967bfc76217c5a495fff9f0d0";
 const ALICE: &str = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY";
@@ -30,20 +34,38 @@ const NOT_AN_ADDRESS: &str = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZX";
 const COMMAND: Duration = Duration::from_secs(60);
 /// How long a whole stream may take.
 const STREAM: Duration = Duration::from_secs(240);
-/// One BTT in base units.
-const BTT: u128 = 1_000_000;
-
 /// Which ledger the commands use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Backend {
     Embedded,
     Node,
+    Anvil,
 }
+
+impl Backend {
+    /// Digits after the point of this ledger's BTT.
+    fn decimals(self) -> usize {
+        match self {
+            Backend::Embedded | Backend::Node => 6,
+            Backend::Anvil => 18,
+        }
+    }
+
+    /// One BTT in base units.
+    fn btt(self) -> u128 {
+        10u128.pow(self.decimals() as u32)
+    }
+}
+
+/// What anvil's dev accounts hold, in BTT: the faucet pays from the first.
+const ANVIL_DEV_BALANCE: &str = "1000000";
 
 /// A test directory with alice, bob, carol and dave imported, and a ledger.
 struct World {
     env: TestEnv,
+    backend: Backend,
     node: Option<(Child, String)>,
+    anvil: Option<Anvil>,
     inputs: u32,
 }
 
@@ -52,9 +74,13 @@ impl World {
         let env = TestEnv::new();
         std::fs::write(env.path().join("password"), "correct horse\n").unwrap();
         std::fs::write(env.path().join("wrong-password"), "wrong horse\n").unwrap();
+        let anvil = (backend == Backend::Anvil)
+            .then(|| Anvil::start_with(&env, &["--balance", ANVIL_DEV_BALANCE]));
         let mut world = World {
             env,
+            backend,
             node: None,
+            anvil,
             inputs: 0,
         };
         for (name, key) in [
@@ -94,14 +120,22 @@ impl World {
         command
             .env("BTT_PASSWORD_FILE", self.env.path().join("password"))
             .env("BTT_INSECURE_FAST_KDF", "1");
-        match &self.node {
-            Some((_, url)) => {
+        match (&self.node, &self.anvil) {
+            (Some((_, url)), _) => {
                 command.env("BTT_LEDGER", url);
             }
-            None => {
+            (None, Some(anvil)) => {
+                command.env("BTT_LEDGER", &anvil.url);
+            }
+            (None, None) => {
                 command.env("BTT_DEV_LEDGER", "1");
             }
         }
+    }
+
+    /// One BTT in base units on this world's ledger.
+    fn btt(&self) -> u128 {
+        self.backend.btt()
     }
 
     fn wallet(&self, args: &[&str]) -> std::process::Command {
@@ -159,7 +193,8 @@ impl World {
         self.wallet_run(&["faucet", account, amount]).ok();
     }
 
-    /// The TRC-10 BTT balance of `account`, in base units, from the ledger.
+    /// The BTT balance of `account` (TRC-10 on btt's ledgers, native on
+    /// anvil), in base units, from the ledger.
     fn balance(&self, account: &str) -> u128 {
         let record = self.wallet_run(&["balance", account]).ok().one();
         record["btt_base_units"]
@@ -176,6 +211,58 @@ impl World {
             .into_iter()
             .filter(|record| record["kind"] == "transfer" && record["to"] == address)
             .collect()
+    }
+
+    /// What `account` paid the ledger in fees, from its history: on anvil
+    /// every transfer it sent names its fee (gas used times the price paid),
+    /// on btt's ledgers none does and transfers are free.
+    fn fees_paid(&self, account: &str) -> u128 {
+        let records = self.wallet_run(&["history", account]).ok().records();
+        let sent = records.iter().filter(|record| record["direction"] == "out");
+        sent.map(|record| match record.get("fee_base_units") {
+            Some(fee) => {
+                assert_eq!(
+                    self.backend,
+                    Backend::Anvil,
+                    "a fee on btt's ledger: {record}"
+                );
+                let fee: u128 = fee.as_str().and_then(|text| text.parse().ok()).unwrap();
+                assert!(
+                    fee >= 21_000,
+                    "a transfer burns at least 21000 gas: {record}"
+                );
+                fee
+            }
+            None => {
+                assert_ne!(self.backend, Backend::Anvil, "no fee in {record}");
+                0
+            }
+        })
+        .sum()
+    }
+
+    /// A time to watch from that every later transfer is at or after, and
+    /// none before is: a chain's blocks carry whole seconds, so on anvil the
+    /// chain's clock is moved on one second and the time is that second.
+    fn since_now(&self) -> String {
+        let Some(anvil) = &self.anvil else {
+            std::thread::sleep(Duration::from_millis(50));
+            let since = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+            std::thread::sleep(Duration::from_millis(5));
+            return since;
+        };
+        let latest = anvil
+            .rpc("eth_getBlockByNumber", serde_json::json!(["latest", false]))
+            .unwrap();
+        let digits = latest["timestamp"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x");
+        let seconds = u64::from_str_radix(digits, 16).unwrap() + 1;
+        anvil
+            .rpc("evm_increaseTime", serde_json::json!([1]))
+            .unwrap();
+        humantime::format_rfc3339(UNIX_EPOCH + Duration::from_secs(seconds)).to_string()
     }
 
     /// `btt-wallet tx -` with `records` (another command's stdout) as stdin.
@@ -228,6 +315,10 @@ struct Receipt {
     sequence: u64,
     time: String,
     replayed: bool,
+    from_evm: Option<String>,
+    to_evm: Option<String>,
+    fee: Option<String>,
+    fee_base_units: Option<String>,
 }
 
 /// A stream's error record: every field, and no others.
@@ -261,7 +352,8 @@ enum Expect {
 /// malformed JSON, missing fields, unknown addresses and tips over
 /// `--max-tip` scattered through, then a tip over what is left of the
 /// budget, a tip that spends the budget exactly, and a line never read.
-fn big_stream(recipients: &[String; 3]) -> (Vec<String>, Vec<Expect>, u128) {
+fn big_stream(recipients: &[String; 3], backend: Backend) -> (Vec<String>, Vec<Expect>, u128) {
+    let btt = backend.btt();
     let mut lines = Vec::new();
     let mut expect = Vec::new();
     let mut total = 0u128;
@@ -286,7 +378,7 @@ fn big_stream(recipients: &[String; 3]) -> (Vec<String>, Vec<Expect>, u128) {
             ),
             _ => {
                 let (amount, units) = if i % 10 == 0 {
-                    (format!("{}.5BTT", i % 4), u128::from(i % 4) * BTT + BTT / 2)
+                    (format!("{}.5BTT", i % 4), u128::from(i % 4) * btt + btt / 2)
                 } else {
                     (format!("{}", 1_000 + i), u128::from(1_000 + i))
                 };
@@ -311,7 +403,7 @@ fn big_stream(recipients: &[String; 3]) -> (Vec<String>, Vec<Expect>, u128) {
         lines.push(line);
         expect.push(outcome);
     }
-    let budget = total + 5 * BTT;
+    let budget = total + 5 * btt;
     let to = &recipients[0];
     lines.push(format!(
         "{{\"to\":\"{to}\",\"amount\":\"5.000001BTT\",\"id\":\"over\"}}"
@@ -322,7 +414,7 @@ fn big_stream(recipients: &[String; 3]) -> (Vec<String>, Vec<Expect>, u128) {
     ));
     expect.push(Expect::Paid {
         to: to.clone(),
-        units: 5 * BTT,
+        units: 5 * btt,
         memo: "last".into(),
         id: "last".into(),
     });
@@ -341,7 +433,7 @@ fn stream_of_1000_tips(backend: Backend) {
         world.address("carol"),
         world.address("dave"),
     ];
-    let (lines, expect, budget) = big_stream(&recipients);
+    let (lines, expect, budget) = big_stream(&recipients, backend);
     assert_eq!(lines.len(), 1_000);
     let input = world.input(&lines);
     let budget_arg = format!("{budget}");
@@ -397,6 +489,7 @@ fn stream_of_1000_tips(backend: Backend) {
                 assert_eq!(receipt.base_units, units.to_string());
                 assert_eq!(receipt.memo.as_deref(), Some(memo.as_str()));
                 assert!(!receipt.replayed);
+                assert_eq!(receipt.fee_base_units.is_some(), backend == Backend::Anvil);
                 assert!(txids.insert(receipt.txid), "txID repeated at line {line}");
                 *paid_to.entry(to.clone()).or_default() += units;
             }
@@ -427,7 +520,8 @@ fn stream_of_1000_tips(backend: Backend) {
 
     let spent: u128 = paid_to.values().sum();
     assert_eq!(spent, budget);
-    assert_eq!(world.balance("alice"), 100_000 * BTT - spent);
+    let fees = world.fees_paid("alice");
+    assert_eq!(world.balance("alice"), 100_000 * world.btt() - spent - fees);
     for (name, address) in ["bob", "carol", "dave"].iter().zip(&recipients) {
         assert_eq!(world.balance(name), paid_to[address], "{name}");
         let received = world.received(name, address);
@@ -499,7 +593,11 @@ fn kill_9_mid_stream_then_rerun(backend: Backend) {
     assert_eq!(memos.len(), TIPS as usize, "none lost");
     let expected: u128 = (1..=TIPS).map(|i| u128::from(1_000 + i)).sum();
     assert_eq!(world.balance("bob"), expected);
-    assert_eq!(world.balance("alice"), 1_000 * BTT - expected);
+    let fees = world.fees_paid("alice");
+    assert_eq!(
+        world.balance("alice"),
+        1_000 * world.btt() - expected - fees
+    );
 
     let third = world.stream(&args, &input).ok();
     let summary = third.records().pop().unwrap();
@@ -512,6 +610,7 @@ fn kill_9_mid_stream_then_rerun(backend: Backend) {
 
 fn campaigns_release_or_refund(backend: Backend) {
     let world = World::new(backend);
+    let btt = world.btt();
     world.faucet("alice", "1000BTT");
     world.faucet("bob", "50BTT");
     let create = |title: &str, goal: &str, beneficiary: &str| {
@@ -569,8 +668,8 @@ fn campaigns_release_or_refund(backend: Backend) {
     pledge(&miss_id, "1", "bob").refused(2, "no unit; write 1BTT");
     let last = pledge(&miss_id, "0.000001BTT", "bob").ok().one();
     assert_eq!(last["raised_base_units"], "3500001");
-    assert_eq!(world.balance("alice"), 1_000 * BTT - 9 * BTT - BTT / 2);
-    assert_eq!(world.balance("bob"), 46 * BTT - 1);
+    assert_eq!(world.balance("alice"), 1_000 * btt - 9 * btt - btt / 2);
+    assert_eq!(world.balance("bob"), 46 * btt - 1);
     let unknown = "00".repeat(32);
     world
         .tip(&["fund", "status", &unknown])
@@ -609,12 +708,12 @@ fn campaigns_release_or_refund(backend: Backend) {
 
     let released = world.tip(&["fund", "settle", &hit_id]).ok().one();
     assert_eq!(released["status"], "released");
-    assert_eq!(world.balance("carol"), 10 * BTT);
+    assert_eq!(world.balance("carol"), 10 * btt);
     let refunded = world.tip(&["fund", "settle", &miss_id]).ok().one();
     assert_eq!(refunded["status"], "refunded");
     assert_eq!(world.balance("dave"), 0);
-    assert_eq!(world.balance("alice"), 1_000 * BTT - 6 * BTT);
-    assert_eq!(world.balance("bob"), 46 * BTT);
+    assert_eq!(world.balance("alice"), 1_000 * btt - 6 * btt);
+    assert_eq!(world.balance("bob"), 46 * btt);
 
     world
         .tip(&["fund", "settle", &hit_id])
@@ -636,12 +735,10 @@ fn watch_prints_incoming_tips_once_in_order(backend: Backend) {
     world
         .tip(&[BOB, "1BTT", "--from", "alice", "--memo", "before"])
         .ok();
-    std::thread::sleep(Duration::from_millis(50));
 
     // From a time taken here, not when the watcher gets going: a slow start
     // must not miss the first tip.
-    let since = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
-    std::thread::sleep(Duration::from_millis(5));
+    let since = world.since_now();
     let mut watch = world.env.spawn(
         "btt-tip watch",
         world.tip_command(&["watch", "bob", "--since", &since, "--interval", "100ms"]),
@@ -702,6 +799,7 @@ fn watch_prints_incoming_tips_once_in_order(backend: Backend) {
 
 fn one_tip_and_its_refusals(backend: Backend) {
     let mut world = World::new(backend);
+    let btt = world.btt();
     world.faucet("alice", "20BTT");
     let run = world
         .tip(&[
@@ -748,7 +846,7 @@ fn one_tip_and_its_refusals(backend: Backend) {
     world
         .tip(&[BOB, "6BTT", "--from", "alice", "--id", "t1"])
         .refused(3, "already used");
-    assert_eq!(world.balance("bob"), 5 * BTT);
+    assert_eq!(world.balance("bob"), 5 * btt);
 
     world.tip(&["bob", "1", "--from", "alice"]).refused(
         2,
@@ -759,16 +857,22 @@ fn one_tip_and_its_refusals(backend: Backend) {
         .ok()
         .one();
     assert_eq!(by_name["to"], BOB);
-    assert_eq!(by_name["amount"], "0.000001BTT");
+    let one_unit = format!("0.{}1BTT", "0".repeat(backend.decimals() - 1));
+    assert_eq!(by_name["amount"], one_unit);
     world
         .tip(&[NOT_AN_ADDRESS, "1BTT", "--from", "alice"])
         .refused(3, "not a TRON address");
+    let too_fine = format!("1.{}1BTT", "0".repeat(backend.decimals()));
     world
-        .tip(&[BOB, "1.0000001BTT", "--from", "alice"])
+        .tip(&[BOB, &too_fine, "--from", "alice"])
         .refused(3, "decimals");
+    let no_trx = match backend {
+        Backend::Anvil => "unknown unit",
+        Backend::Embedded | Backend::Node => "not in BTT",
+    };
     world
         .tip(&[BOB, "1TRX", "--from", "alice"])
-        .refused(3, "not in BTT");
+        .refused(3, no_trx);
     world
         .tip(&[BOB, "11BTT", "--from", "alice", "--max-tip", "10BTT"])
         .refused(3, "over the most");
@@ -784,7 +888,9 @@ fn one_tip_and_its_refusals(backend: Backend) {
         .run_command("btt-tip", locked)
         .refused(6, "wrong password");
     world.tip(&[BOB, "--from", "alice"]).refused(2, "amount");
-    assert_eq!(world.balance("bob"), 5 * BTT + 1);
+    assert_eq!(world.balance("bob"), 5 * btt + 1);
+    let fees = world.fees_paid("alice");
+    assert_eq!(world.balance("alice"), 20 * btt - 5 * btt - 1 - fees);
 }
 
 /// The ledger node dies (`kill -9`) under a stream: btt-tip stops with
@@ -832,32 +938,52 @@ fn node_killed_mid_stream_then_rerun() {
     assert_eq!(world.balance("bob"), expected);
 }
 
-/// Runs each scenario once per ledger backend.
-macro_rules! on_both_ledgers {
-    ($($scenario:ident),* $(,)?) => {
-        mod embedded {
+/// Runs each scenario on one ledger backend, in a module named after it.
+macro_rules! on_ledger {
+    ($module:ident, $backend:ident, [$($scenario:ident),* $(,)?]) => {
+        mod $module {
             $(
                 #[test]
                 fn $scenario() {
-                    super::$scenario(super::Backend::Embedded);
-                }
-            )*
-        }
-        mod node {
-            $(
-                #[test]
-                fn $scenario() {
-                    super::$scenario(super::Backend::Node);
+                    super::$scenario(super::Backend::$backend);
                 }
             )*
         }
     };
 }
 
-on_both_ledgers!(
-    stream_of_1000_tips,
-    kill_9_mid_stream_then_rerun,
-    campaigns_release_or_refund,
-    watch_prints_incoming_tips_once_in_order,
-    one_tip_and_its_refusals,
+on_ledger!(
+    embedded,
+    Embedded,
+    [
+        stream_of_1000_tips,
+        kill_9_mid_stream_then_rerun,
+        campaigns_release_or_refund,
+        watch_prints_incoming_tips_once_in_order,
+        one_tip_and_its_refusals,
+    ]
+);
+
+on_ledger!(
+    node,
+    Node,
+    [
+        stream_of_1000_tips,
+        kill_9_mid_stream_then_rerun,
+        campaigns_release_or_refund,
+        watch_prints_incoming_tips_once_in_order,
+        one_tip_and_its_refusals,
+    ]
+);
+
+// Campaigns need btt's contracts on an EVM chain: not on anvil yet.
+on_ledger!(
+    anvil,
+    Anvil,
+    [
+        stream_of_1000_tips,
+        kill_9_mid_stream_then_rerun,
+        watch_prints_incoming_tips_once_in_order,
+        one_tip_and_its_refusals,
+    ]
 );

@@ -9,6 +9,8 @@
 //! Needs `pip install 'tronpy[offline,mnemonic]==0.6.2' 'eth-keyfile==0.10.0'`;
 //! `BTT_PYTHON` names the interpreter (default `python3`).
 
+mod support;
+
 use btt::amount::{Amount, Token};
 use btt::tron::{BlockReference, TransactionParams, TransferCall, UnsignedTransaction};
 use btt::wallet::{KdfStrength, Keystore, Mnemonic, PrivateKey};
@@ -287,5 +289,94 @@ fn keystores_open_in_eth_keyfile_and_back() {
             theirs["crypto"]["kdf"]
         );
         assert!(keystore.decrypt(b"pass wore").is_err());
+    }
+}
+
+/// What `btt-wallet --ledger tron-mainnet send` signs offline (the
+/// reference block given, nothing asked of a node) is byte for byte what
+/// tronpy builds: `BTT` is the TRC-20 (`TriggerSmartContract` calling
+/// `transfer`), `BTTOLD` the TRC-10 token 1002000.
+#[test]
+fn the_tron_ledger_signs_trc20_btt_and_bttold_as_tronpy_does() {
+    const KEY: &str = "da146374a75310b9666e834ee4ad0866d6f4035967bfc76217c5a495fff9f0d0";
+    let env = support::TestEnv::new();
+    let password = env.path().join("password");
+    std::fs::write(&password, "correct horse\n").unwrap();
+    let key_file = env.path().join("alice.key");
+    std::fs::write(&key_file, KEY).unwrap();
+    let wallet = |args: &[&str]| {
+        let mut command = env.btt("btt-wallet");
+        command
+            .args(["--ledger", "tron-mainnet"])
+            .args(args)
+            .env("BTT_INSECURE_FAST_KDF", "1")
+            .env("BTT_PASSWORD_FILE", &password);
+        support::Run::of("btt-wallet", command, "").ok()
+    };
+    wallet(&[
+        "import",
+        "--name",
+        "alice",
+        "--private-key-file",
+        key_file.to_str().unwrap(),
+    ]);
+    let to = "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC";
+    let (timestamp, expiration, fee_limit) = (
+        TIMESTAMP.to_string(),
+        EXPIRATION.to_string(),
+        FEE_LIMIT.to_string(),
+    );
+    let signed = |amount: &str, memo: &str| -> Value {
+        let run = wallet(&[
+            "send",
+            to,
+            amount,
+            "--from",
+            "alice",
+            "--memo",
+            memo,
+            "--sign-only",
+            "--ref-block-bytes",
+            REF_BLOCK_BYTES,
+            "--ref-block-hash",
+            REF_BLOCK_HASH,
+            "--timestamp",
+            &timestamp,
+            "--expiration",
+            &expiration,
+            "--fee-limit",
+            &fee_limit,
+        ]);
+        serde_json::from_str(run.stdout.trim()).unwrap()
+    };
+    let ours = [signed("2.5BTT", "thanks"), signed("1000BTTOLD", "old")];
+    let theirs = reference(&json!({
+        "key": KEY,
+        "ref_block_bytes": REF_BLOCK_BYTES,
+        "ref_block_hash": REF_BLOCK_HASH,
+        "timestamp": TIMESTAMP,
+        "expiration": EXPIRATION,
+        "cases": [
+            {"kind": "trc20", "to": to, "amount": "2500000000000000000", "memo": "thanks", "fee_limit": FEE_LIMIT},
+            {"kind": "trc10", "to": to, "amount": "1000000000", "memo": "old", "fee_limit": FEE_LIMIT},
+        ],
+        "messages": [],
+        "mnemonics": [],
+    }));
+    let theirs = theirs["transactions"].as_array().unwrap();
+    for ((ours, theirs), kind) in ours
+        .iter()
+        .zip(theirs)
+        .zip(["TriggerSmartContract", "TransferAssetContract"])
+    {
+        assert_eq!(ours["raw_data"]["contract"][0]["type"], kind, "{ours}");
+        assert_eq!(ours["raw_data_hex"], theirs["raw_data_hex"], "{kind}");
+        assert_eq!(ours["txID"], theirs["txID"], "{kind}");
+        assert_eq!(
+            ours["raw_data"], theirs["raw_data"],
+            "{kind}: raw_data JSON"
+        );
+        let signature = hex::decode(ours["signature"][0].as_str().unwrap()).unwrap();
+        assert_same_signature(&signature.try_into().unwrap(), &theirs["signature"], kind);
     }
 }

@@ -1,8 +1,10 @@
 //! Drives the real `btt-wallet` binary against ledgers: the embedded one
-//! (in a temporary `BTT_HOME`) and a `btt-wallet node` child serving it over
+//! (in a temporary `BTT_HOME`), a `btt-wallet node` child serving it over
 //! HTTP on 127.0.0.1 (spawned on port 0, its address read from its first
-//! record, stopped by PID). Every command runs with a password file and the
-//! fast test KDF; results are read back as NDJSON records.
+//! record, stopped by PID), and for payments an EVM chain (anvil with BTTC's
+//! chain id, where the payer also pays a fee, asserted to the wei). Every
+//! command runs with a password file and the fast test KDF; results are read
+//! back as NDJSON records.
 
 mod support;
 
@@ -13,7 +15,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use support::Run;
+use support::{Anvil, Run, TestEnv};
 
 const ALICE_KEY: &str = "da146374a75310b9666e834ee4ad0866d6f4035967bfc76217c5a495fff9f0d0";
 const ALICE: &str = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY";
@@ -24,6 +26,8 @@ const BOB: &str = "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC";
 struct Home {
     temp: tempfile::TempDir,
     ledger: Option<String>,
+    /// True when the ledger is an EVM chain (18 decimals, fees).
+    evm: bool,
 }
 
 impl Home {
@@ -31,6 +35,7 @@ impl Home {
         let home = Home {
             temp: tempfile::tempdir().unwrap(),
             ledger: None,
+            evm: false,
         };
         std::fs::write(home.path("password"), "correct horse\n").unwrap();
         std::fs::write(home.path("wrong-password"), "wrong horse\n").unwrap();
@@ -95,6 +100,38 @@ impl Home {
         balance["btt"].as_str().unwrap().to_string()
     }
 
+    /// The BTT balance of `account` in base units.
+    fn units(&self, account: &str) -> u128 {
+        let balance = self.run(&["balance", account]).ok().one();
+        balance["btt_base_units"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// One BTT in base units on this ledger.
+    fn one_btt(&self) -> u128 {
+        if self.evm {
+            1_000_000_000_000_000_000
+        } else {
+            1_000_000
+        }
+    }
+
+    /// The fee a receipt says its payer paid: present on an EVM chain, at
+    /// least a plain transfer's 21000 gas; absent on btt's ledgers.
+    fn fee_of(&self, receipt: &Value) -> u128 {
+        match receipt.get("fee_base_units") {
+            Some(fee) => {
+                assert!(self.evm, "a fee on btt's ledger: {receipt}");
+                let fee: u128 = fee.as_str().unwrap().parse().unwrap();
+                assert!(fee >= 21_000, "{receipt}");
+                fee
+            }
+            None => {
+                assert!(!self.evm, "no fee in {receipt}");
+                0
+            }
+        }
+    }
+
     /// Starts `btt-wallet node` on a free loopback port.
     fn node(&self, dev: bool) -> NodeChild {
         let mut args = vec!["node", "--listen", "127.0.0.1:0"];
@@ -151,12 +188,15 @@ fn now_ms() -> i64 {
     .unwrap()
 }
 
-/// faucet → balance → send → history → balance, and the refusals.
+/// faucet → balance → send → history → balance, and the refusals; every
+/// balance to the base unit, with the fee the payer paid on an EVM chain.
 fn pay_and_check(home: &Home) {
+    let btt = home.one_btt();
     let minted = home.dev(&["faucet", "alice", "1000BTT"]).ok().one();
     assert_eq!(minted["type"], "receipt");
     assert_eq!(minted["kind"], "mint");
     assert_eq!(home.btt("alice"), "1000");
+    assert_eq!(home.units("alice"), 1000 * btt);
     assert_eq!(home.btt(BOB), "0");
 
     let sent = home
@@ -167,9 +207,10 @@ fn pay_and_check(home: &Home) {
     assert_eq!(sent["kind"], "transfer");
     assert_eq!(sent["from"], ALICE);
     assert_eq!(sent["to"], BOB);
-    assert_eq!(sent["base_units"], "2500000");
+    assert_eq!(sent["base_units"], (5 * btt / 2).to_string());
     assert_eq!(sent["memo"], "thanks");
     assert_eq!(sent["txID"].as_str().unwrap().len(), 64);
+    let fee = home.fee_of(&sent);
 
     let history = home.run(&["history", "alice"]).ok().records();
     let kinds: Vec<(&str, &str)> = history
@@ -181,10 +222,14 @@ fn pay_and_check(home: &Home) {
             )
         })
         .collect();
-    assert_eq!(kinds, [("mint", "in"), ("transfer", "out")]);
+    // On a chain the faucet is a transfer from a dev account like any other.
+    let minting = if home.evm { "transfer" } else { "mint" };
+    assert_eq!(kinds, [(minting, "in"), ("transfer", "out")]);
     assert_eq!(history[1]["txID"], sent["txID"]);
-    assert_eq!(home.btt("alice"), "997.5");
+    assert_eq!(home.fee_of(&history[1]), fee);
+    assert_eq!(home.units("alice"), 1000 * btt - 5 * btt / 2 - fee);
     assert_eq!(home.btt("bob"), "2.5");
+    assert_eq!(home.units("bob"), 5 * btt / 2);
 
     let poor = home.run(&["send", ALICE, "5BTT", "--from", "bob"]);
     assert_eq!(poor.code, 7, "{}", poor.stderr);
@@ -198,7 +243,7 @@ fn pay_and_check(home: &Home) {
         home.path("wrong-password").to_str().unwrap(),
     ]);
     assert_eq!(locked.code, 6, "{}", locked.stderr);
-    assert_eq!(home.btt("alice"), "997.5");
+    assert_eq!(home.units("alice"), 1000 * btt - 5 * btt / 2 - fee);
 }
 
 /// `send --sign-only` (the reference block from the ledger) then
@@ -350,6 +395,18 @@ fn a_node_serves_the_same_commands_and_a_plain_node_refuses_the_faucet() {
     assert_eq!(down.code, 4, "{}", down.stderr);
 }
 
+/// The payments of the other ledgers on an EVM chain: anvil with BTTC's
+/// chain id, 18 decimals, the fee of each transfer taken from its payer.
+#[test]
+fn an_evm_chain_pays_the_same_way_with_fees() {
+    let env = TestEnv::new();
+    let anvil = Anvil::start(&env);
+    let mut home = Home::new();
+    home.ledger = Some(anvil.url.clone());
+    home.evm = true;
+    pay_and_check(&home);
+}
+
 /// Signs with alice's key a BTT transfer of 1 base unit tagged `tag`, naming `reference`.
 fn signed_transfer(reference: btt::tron::BlockReference, tag: u64) -> SignedTransaction {
     use btt::amount::{Amount, Token};
@@ -479,21 +536,30 @@ print(json.dumps(post("/wallet/broadcasttransaction", tx)))
 }
 
 /// The `tron` backend speaks TRON's full-node API; `btt-wallet node` serves it.
+/// On TRON, BTT is the TRC-20 token (sent with `TriggerSmartContract`), and
+/// the TRC-10 token 1002000 is BTTOLD in what is typed and what is shown.
 #[test]
-fn the_tron_backend_reads_balances_and_broadcasts_through_a_node() {
+fn the_tron_backend_sends_trc20_btt_and_names_the_trc10_bttold() {
     let mut home = Home::new();
     let node = home.node(true);
     home.ledger = Some(node.url.clone());
     home.dev(&["faucet", "alice", "10BTT"]).ok();
     home.ledger = Some(format!("tron+{}", node.url));
-    assert_eq!(home.btt("alice"), "10");
+    let balance = home.run(&["balance", "alice"]).ok().one();
+    assert_eq!(balance["btt"], "0", "{balance}");
+    assert_eq!(balance["bttold"], "10", "{balance}");
+    assert_eq!(balance["bttold_base_units"], "10000000", "{balance}");
+    assert!(balance.get("btt_trc20").is_none(), "{balance}");
     let sent = home
-        .run(&["send", BOB, "2BTT", "--from", "alice", "--memo", "via tron"])
+        .run(&[
+            "send", BOB, "2BTTOLD", "--from", "alice", "--memo", "via tron",
+        ])
         .ok()
         .one();
     assert_eq!(sent["sequence"], 0, "{sent}");
-    assert_eq!(home.btt("bob"), "2");
-    let poor = home.run(&["send", ALICE, "5BTT", "--from", "bob"]);
+    assert_eq!(sent["amount"], "2BTTOLD", "{sent}");
+    assert_eq!(home.run(&["balance", "bob"]).ok().one()["bttold"], "2");
+    let poor = home.run(&["send", ALICE, "5BTTOLD", "--from", "bob"]);
     assert_eq!(poor.code, 7, "{}", poor.stderr);
     let faucet = home.run(&["faucet", "alice", "1BTT"]);
     assert_eq!(faucet.code, 3, "{}", faucet.stderr);
@@ -516,9 +582,33 @@ fn the_tron_backend_reads_balances_and_broadcasts_through_a_node() {
         .block_on(client.mint(ALICE.parse().unwrap(), trc20))
         .unwrap();
     let balance = home.run(&["balance", "alice"]).ok().one();
-    assert_eq!(balance["btt_trc20"], "1.000000000000000001", "{balance}");
-    assert_eq!(balance["btt_trc20_base_units"], "1000000000000000001");
-    assert_eq!(balance["btt"], "8", "the TRC-10 BTT is apart");
+    assert_eq!(balance["btt"], "1.000000000000000001", "{balance}");
+    assert_eq!(balance["btt_base_units"], "1000000000000000001");
+    assert_eq!(balance["bttold"], "8", "the TRC-10 is apart");
+
+    // `BTT` sends the TRC-20: a TriggerSmartContract calling transfer(address,uint256).
+    let built = home
+        .run(&["send", BOB, "0.5BTT", "--from", "alice", "--sign-only"])
+        .ok()
+        .stdout;
+    let signed = SignedTransaction::from_json(built.trim()).unwrap();
+    let call = signed.unsigned().transfer();
+    assert_eq!(call.amount.token, btt::amount::Token::BttTrc20);
+    assert_eq!(call.amount.base_units, 500_000_000_000_000_000);
+    let json: Value = serde_json::from_str(built.trim()).unwrap();
+    let contract = &json["raw_data"]["contract"][0];
+    assert_eq!(contract["type"], "TriggerSmartContract", "{contract}");
+    let applied = home
+        .run_with_input(&["broadcast", "-"], &built, &[])
+        .ok()
+        .one();
+    assert_eq!(applied["amount"], "0.5BTT", "{applied}");
+    let alice = home.run(&["balance", "alice"]).ok().one();
+    assert_eq!(alice["btt_base_units"], "500000000000000001", "{alice}");
+    assert_eq!(alice["bttold"], "8");
+    let bob = home.run(&["balance", "bob"]).ok().one();
+    assert_eq!(bob["btt"], "0.5", "{bob}");
+    assert_eq!(bob["bttold"], "2", "{bob}");
 }
 
 /// A bare number is refused (exit 2, one line, nothing moved) by every

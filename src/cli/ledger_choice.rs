@@ -42,6 +42,9 @@ pub struct LedgerArgs {
     /// On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)
     #[arg(long, global = true, env = "BTT_CONFIRMATIONS", value_name = "N")]
     pub confirmations: Option<u64>,
+    /// On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet's on --ledger bttc)
+    #[arg(long, global = true, env = "BTT_WBTT", value_name = "ADDRESS")]
+    pub wbtt: Option<String>,
     /// On an EVM ledger: the most gas one transaction may use
     #[arg(long, global = true, env = "BTT_GAS_LIMIT", value_name = "GAS", default_value_t = fees::DEFAULT_GAS_CAP)]
     pub gas_limit: u64,
@@ -82,10 +85,21 @@ impl LedgerArgs {
         Ok(self.resolved.get_or_init(|| choice).clone())
     }
 
-    /// The token `BTT` means on the chosen ledger (18-decimal BTT on an EVM chain).
+    /// The token `BTT` means on the chosen ledger: 18-decimal BTT on an EVM
+    /// chain, the TRC-20 BTT on TRON, the TRC-10-shaped BTT on btt's ledgers.
     pub fn native_token(&self) -> anyhow::Result<crate::amount::Token> {
         Ok(match self.choice()? {
             LedgerChoice::Evm { .. } => crate::amount::Token::Bttc,
+            LedgerChoice::Tron(_) => crate::amount::Token::BttTrc20,
+            LedgerChoice::Local | LedgerChoice::Node(_) => crate::amount::Token::Btt,
+        })
+    }
+
+    /// The token `BTT` means in a TRON transaction signed offline: the
+    /// TRC-20 on TRON, the TRC-10 elsewhere. The ledger is not asked.
+    pub fn offline_token(&self) -> anyhow::Result<crate::amount::Token> {
+        Ok(match LedgerChoice::parse(self.ledger.as_deref())? {
+            LedgerChoice::Tron(_) => crate::amount::Token::BttTrc20,
             _ => crate::amount::Token::Btt,
         })
     }
@@ -100,8 +114,26 @@ impl LedgerArgs {
                 .unwrap_or_else(|| chain::default_confirmations(url)),
             gas_cap: self.gas_limit,
             lock_directory: Some(Dirs::from_env().runtime),
+            wbtt: self.wbtt(chain_id)?,
         };
         EvmClient::new(options).map_err(ledger_error)
+    }
+
+    /// The WBTT contract: `--wbtt`, else the named chain's.
+    fn wbtt(&self, chain_id: Option<u64>) -> anyhow::Result<Option<crate::tron::Address>> {
+        let text = match &self.wbtt {
+            Some(text) => text.as_str(),
+            None => match chain_id.and_then(chain::by_id).and_then(|named| named.wbtt) {
+                Some(default) => default,
+                None => return Ok(None),
+            },
+        };
+        text.trim().parse().map(Some).map_err(|error| {
+            with_status(
+                ExitStatus::Usage,
+                anyhow::anyhow!("--wbtt {text:?}: {error}"),
+            )
+        })
     }
 
     /// The ledger these flags name, as the object-safe payment interface.

@@ -166,7 +166,7 @@ pub struct VerifyArgs {
 pub struct SendArgs {
     /// Recipient: an address (T..., 41... hex or 0x...) or a wallet name
     pub to: String,
-    /// Amount: 2.5BTT, 0.1TRX, or base units of BTT with --base-units
+    /// Amount: 2.5BTT, 0.1TRX, or base units of BTT with --base-units; on TRON, BTT is the TRC-20 and 1000BTTOLD the TRC-10 token 1002000
     pub amount: String,
     /// Wallet that pays
     #[arg(long)]
@@ -174,7 +174,7 @@ pub struct SendArgs {
     /// Memo stored in the transaction (raw_data.data)
     #[arg(long)]
     pub memo: Option<String>,
-    /// Send the TRC-20 BTT (18 decimals) instead of the TRC-10 BTT
+    /// On btt's ledgers: send the TRC-20 BTT (18 decimals) instead of the ledger's TRC-10-shaped BTT (on TRON, BTT is the TRC-20 already)
     #[arg(long)]
     pub trc20: bool,
     /// Most sun a TRC-20 transfer may burn
@@ -198,12 +198,12 @@ pub struct SendArgs {
 }
 
 impl SendArgs {
-    /// The token of an amount given without one.
-    fn default_token(&self) -> Token {
+    /// The token `BTT` means in this transfer, on a ledger whose BTT is `native`.
+    fn default_token(&self, native: Token) -> Token {
         if self.trc20 {
             Token::BttTrc20
         } else {
-            Token::Btt
+            native
         }
     }
 }
@@ -229,7 +229,9 @@ pub fn run(cli: WalletCli, output: &Output) -> anyhow::Result<ExitStatus> {
         WalletCommand::Address(args) => session.address(args),
         WalletCommand::Sign(args) => session.sign(args),
         WalletCommand::Verify(args) => session.verify(args),
-        WalletCommand::Send(args) if args.ref_block_bytes.is_some() => session.send(args),
+        WalletCommand::Send(args) if args.ref_block_bytes.is_some() => {
+            session.send(args, cli.ledger.offline_token()?)
+        }
         WalletCommand::Send(args) => {
             ledger_commands::run(&session, &cli.ledger, LedgerCommand::Send(args))
         }
@@ -408,11 +410,11 @@ impl Session<'_> {
         })
     }
 
-    fn send(&self, args: SendArgs) -> anyhow::Result<ExitStatus> {
+    fn send(&self, args: SendArgs, native: Token) -> anyhow::Result<ExitStatus> {
         let to = self.keys.account(&args.to)?;
         let amount = self
             .amounts
-            .parse("amount", &args.amount, args.default_token())?;
+            .parse("amount", &args.amount, args.default_token(native))?;
         let reference = BlockReference::from_hex(
             args.ref_block_bytes.as_deref().unwrap_or_default(),
             args.ref_block_hash.as_deref().unwrap_or_default(),

@@ -255,6 +255,16 @@ pub trait Ledger: Send + Sync {
         token: Token,
     ) -> impl Future<Output = Result<u128, LedgerError>> + Send;
 
+    /// The wrapped BTT (WBTT, an ERC-20 on BTTC) `address` holds, in base
+    /// units, where the ledger knows a WBTT contract; `None` elsewhere.
+    fn wrapped_balance(
+        &self,
+        address: Address,
+    ) -> impl Future<Output = Result<Option<u128>, LedgerError>> + Send {
+        let _ = address;
+        async { Ok(None) }
+    }
+
     /// Verifies a signed TRON transaction (owner's signature, times by the
     /// ledger's clock) and applies its transfer, or refuses it with nothing
     /// applied.

@@ -1,8 +1,10 @@
 //! The `tron` backend: a client of a TRON full node's HTTP API
 //! (`/wallet/getaccount`, `/wallet/triggerconstantcontract`,
 //! `/wallet/getnowblock`, `/wallet/broadcasttransaction`,
-//! `/wallet/gettransactionbyid`). It reads TRX, TRC-10 BTT (BTTOLD since the
-//! 2021 redenomination) and TRC-20 BTT balances (`balanceOf`, its one word
+//! `/wallet/gettransactionbyid`). Its BTT is the TRC-20 token (18 decimals,
+//! `TriggerSmartContract` calling `transfer`); the TRC-10 `1002000` is
+//! BTTOLD since the 2021 redenomination. It reads TRX, BTTOLD and BTT
+//! balances (`balanceOf`, its one word
 //! checked: exactly 32 bytes, at most 128 bits) and broadcasts signed transfers; TRON has
 //! no faucet, no btt channels or campaigns and no account history in the
 //! full-node API, so those are refused with [`LedgerError::Unsupported`]
@@ -248,6 +250,12 @@ impl Ledger for TronClient {
         hasher.update(b"btt-tron-ledger-v1");
         hasher.update(self.base.as_bytes());
         Ok(LedgerId(hasher.finalize().into()))
+    }
+
+    /// BTT on TRON is the TRC-20 since the 2021 redenomination; the TRC-10
+    /// `1002000` is BTTOLD.
+    fn native_token(&self) -> Token {
+        Token::BttTrc20
     }
 
     async fn head(&self) -> Result<u64, LedgerError> {

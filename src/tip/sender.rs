@@ -374,7 +374,7 @@ impl<'a, L: Ledger> Tipper<'a, L> {
             owner: self.key.address(),
             to: intent.recipient,
             amount: crate::amount::Amount {
-                token: crate::amount::Token::Btt,
+                token: self.token(),
                 base_units: intent.base_units,
             },
         };

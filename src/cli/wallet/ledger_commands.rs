@@ -11,7 +11,7 @@
 //! a wrong password 6, an unreachable node 4, a storage failure 1.
 
 use super::{Session, DEFAULT_LIFETIME_MS};
-use crate::amount::{format_units, Amount, Token};
+use crate::amount::{format_units, Amount, Naming, Token};
 use crate::cli::exit::{with_status, ExitStatus};
 use crate::cli::interrupt;
 use crate::cli::keys::wallet_name;
@@ -220,6 +220,16 @@ impl<L: Ledger> Commands<'_, L> {
         self.session.output
     }
 
+    /// How this ledger names its BTT tokens (BTTOLD for the TRC-10 on TRON).
+    fn naming(&self) -> Naming {
+        Naming::of(self.ledger.native_token())
+    }
+
+    /// `record` as this ledger names its tokens.
+    fn receipt(&self, record: &TransferRecord) -> ReceiptRecord {
+        ReceiptRecord::named(record, self.naming())
+    }
+
     /// An amount as `--base-units` says to read it.
     fn amount(&self, text: &str, default: Token) -> anyhow::Result<Amount> {
         self.session.amounts.parse("amount", text, default)
@@ -233,22 +243,29 @@ impl<L: Ledger> Commands<'_, L> {
     async fn balance(&self, args: &BalanceArgs) -> anyhow::Result<ExitStatus> {
         let address = self.account(&args.account)?;
         let token = self.ledger.native_token();
-        let btt = self
+        let btt = self.units(address, token).await?;
+        let evm = !self.ledger.takes_tron_transactions();
+        let tron = self.naming() == Naming::Tron;
+        let trx = if evm {
+            None
+        } else {
+            Some(self.units(address, Token::Trx).await?)
+        };
+        let trc20 = if evm || tron {
+            None
+        } else {
+            self.trc20_balance(address).await?
+        };
+        let bttold = if tron {
+            Some(self.units(address, Token::Btt).await?)
+        } else {
+            None
+        };
+        let wbtt = self
             .ledger
-            .balance(address, token)
+            .wrapped_balance(address)
             .await
             .map_err(ledger_error)?;
-        let evm = !self.ledger.takes_tron_transactions();
-        let (trx, trc20) = if evm {
-            (None, None)
-        } else {
-            let trx = self
-                .ledger
-                .balance(address, Token::Trx)
-                .await
-                .map_err(ledger_error)?;
-            (Some(trx), self.trc20_balance(address).await?)
-        };
         self.output().record(&BalanceRecord {
             address,
             evm_address: evm.then(|| address.to_evm()),
@@ -258,8 +275,20 @@ impl<L: Ledger> Commands<'_, L> {
             trx_base_units: trx.map(|trx| trx.to_string()),
             btt_trc20: trc20.map(|units| format_units(units, Token::BttTrc20)),
             btt_trc20_base_units: trc20.map(|units| units.to_string()),
+            bttold: bttold.map(|units| format_units(units, Token::Btt)),
+            bttold_base_units: bttold.map(|units| units.to_string()),
+            wbtt: wbtt.map(|units| format_units(units, Token::Bttc)),
+            wbtt_base_units: wbtt.map(|units| units.to_string()),
         })?;
         Ok(ExitStatus::Success)
+    }
+
+    /// The balance of `token` held by `address`, in base units.
+    async fn units(&self, address: Address, token: Token) -> anyhow::Result<u128> {
+        self.ledger
+            .balance(address, token)
+            .await
+            .map_err(ledger_error)
     }
 
     /// The TRC-20 BTT balance, where the ledger has the token.
@@ -282,7 +311,7 @@ impl<L: Ledger> Commands<'_, L> {
                     ErrorKind::MintDisabled => no_faucet(self.choice),
                     _ => ledger_error(error),
                 })?;
-        self.output().record(&ReceiptRecord::from(&record))?;
+        self.output().record(&self.receipt(&record))?;
         Ok(ExitStatus::Success)
     }
 
@@ -291,7 +320,7 @@ impl<L: Ledger> Commands<'_, L> {
             return self.send_evm(args).await;
         }
         let to = self.account(&args.to)?;
-        let amount = self.amount(&args.amount, args.default_token())?;
+        let amount = self.amount(&args.amount, args.default_token(self.ledger.native_token()))?;
         let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let timestamp = args.timestamp.unwrap_or_else(super::now_ms);
         let reference = match self.ledger.reference_block().await {
@@ -340,13 +369,13 @@ impl<L: Ledger> Commands<'_, L> {
             .send(&key, to, amount, memo)
             .await
             .map_err(ledger_error)?;
-        self.output().record(&ReceiptRecord::from(&record))?;
+        self.output().record(&self.receipt(&record))?;
         Ok(ExitStatus::Success)
     }
 
     async fn submit(&self, signed: SignedTransaction) -> anyhow::Result<ExitStatus> {
         let record = self.ledger.transfer(signed).await.map_err(ledger_error)?;
-        self.output().record(&ReceiptRecord::from(&record))?;
+        self.output().record(&self.receipt(&record))?;
         Ok(ExitStatus::Success)
     }
 
@@ -370,7 +399,7 @@ impl<L: Ledger> Commands<'_, L> {
             .map_err(ledger_error)?;
         for record in &records {
             self.output()
-                .record(&HistoryRecord::new(record, &address))?;
+                .record(&HistoryRecord::new(record, &address, self.naming()))?;
         }
         Ok(ExitStatus::Success)
     }
@@ -396,7 +425,7 @@ impl<L: Ledger> Commands<'_, L> {
                 .await
                 .map_err(ledger_error)?
                 .ok_or_else(|| anyhow::anyhow!("transaction {text} is not on this ledger"))?;
-            self.output().record(&ReceiptRecord::from(&record))?;
+            self.output().record(&self.receipt(&record))?;
         }
         Ok(ExitStatus::Success)
     }
@@ -471,7 +500,7 @@ pub struct BalanceRecord {
     /// The account's 0x form, on an EVM ledger.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evm_address: Option<String>,
-    /// The ledger's BTT (TRC-10 on btt's ledgers and TRON, native on BTTC), in BTT.
+    /// The ledger's BTT (TRC-10-shaped on btt's ledgers, TRC-20 on TRON, native on BTTC), in BTT.
     pub btt: String,
     /// The same, in base units (wei on BTTC).
     pub btt_base_units: String,
@@ -481,12 +510,24 @@ pub struct BalanceRecord {
     /// TRX, in sun.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trx_base_units: Option<String>,
-    /// The TRC-20 BTT (18 decimals), on TRON-style ledgers.
+    /// The TRC-20 BTT (18 decimals), on btt's TRON-style ledgers (a node).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub btt_trc20: Option<String>,
     /// The same, in base units.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub btt_trc20_base_units: Option<String>,
+    /// The TRC-10 token 1002000, BTTOLD since the redenomination (TRON only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bttold: Option<String>,
+    /// The same, in base units (6 decimals).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bttold_base_units: Option<String>,
+    /// Wrapped BTT (WBTT, an ERC-20, 18 decimals), on an EVM ledger that knows its contract.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wbtt: Option<String>,
+    /// The same, in wei.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wbtt_base_units: Option<String>,
 }
 
 impl Record for BalanceRecord {
@@ -500,6 +541,12 @@ impl Record for BalanceRecord {
         }
         if let Some(trc20) = &self.btt_trc20 {
             text.push_str(&format!("\n  BTT (TRC-20)  {trc20}"));
+        }
+        if let Some(old) = &self.bttold {
+            text.push_str(&format!("\n  BTTOLD (TRC-10 1002000)  {old}"));
+        }
+        if let Some(wbtt) = &self.wbtt {
+            text.push_str(&format!("\n  WBTT  {wbtt}"));
         }
         Some(text)
     }
@@ -550,7 +597,15 @@ pub struct ReceiptDetails {
 
 impl From<&TransferRecord> for ReceiptRecord {
     fn from(record: &TransferRecord) -> ReceiptRecord {
+        ReceiptRecord::named(record, Naming::BttLedger)
+    }
+}
+
+impl ReceiptRecord {
+    /// `record` with its tokens named as `naming` says.
+    pub fn named(record: &TransferRecord, naming: Naming) -> ReceiptRecord {
         let evm = record.amount.token == Token::Bttc;
+        let symbol = record.amount.token.symbol_on(naming);
         ReceiptRecord {
             txid: hex::encode(record.txid),
             details: ReceiptDetails {
@@ -559,32 +614,23 @@ impl From<&TransferRecord> for ReceiptRecord {
                 to: record.to,
                 from_evm: evm.then(|| record.from.to_evm()),
                 to_evm: evm.then(|| record.to.to_evm()),
-                amount: amount_text(&record.amount),
+                amount: format!(
+                    "{}{symbol}",
+                    format_units(record.amount.base_units, record.amount.token)
+                ),
                 base_units: record.amount.base_units.to_string(),
                 memo: record
                     .memo_text()
                     .filter(|text| !text.is_empty())
                     .map(str::to_string),
                 sequence: record.sequence,
-                fee: record.fee.map(|fee| {
-                    format!(
-                        "{}{}",
-                        format_units(fee, record.amount.token),
-                        record.amount.token.symbol()
-                    )
-                }),
+                fee: record
+                    .fee
+                    .map(|fee| format!("{}{symbol}", format_units(fee, record.amount.token))),
                 fee_base_units: record.fee.map(|fee| fee.to_string()),
             },
         }
     }
-}
-
-fn amount_text(amount: &Amount) -> String {
-    format!(
-        "{}{}",
-        format_units(amount.base_units, amount.token),
-        amount.token.symbol()
-    )
 }
 
 impl ReceiptDetails {
@@ -628,10 +674,10 @@ pub struct HistoryRecord {
 }
 
 impl HistoryRecord {
-    fn new(record: &TransferRecord, account: &Address) -> HistoryRecord {
+    fn new(record: &TransferRecord, account: &Address, naming: Naming) -> HistoryRecord {
         HistoryRecord {
             direction: if record.to == *account { "in" } else { "out" },
-            receipt: ReceiptRecord::from(record),
+            receipt: ReceiptRecord::named(record, naming),
         }
     }
 }

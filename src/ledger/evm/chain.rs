@@ -25,6 +25,8 @@ pub struct NamedChain {
     pub chain_id: u64,
     /// The default endpoint.
     pub url: &'static str,
+    /// Its WBTT contract, where known.
+    pub wbtt: Option<&'static str>,
 }
 
 /// The chains `--ledger` names.
@@ -33,17 +35,26 @@ pub const NAMED_CHAINS: [NamedChain; 2] = [
         name: "bttc",
         chain_id: BTTC_CHAIN_ID,
         url: BTTC_RPC_URL,
+        wbtt: Some(super::wbtt::BTTC_WBTT),
     },
     NamedChain {
         name: "bttc-donau",
         chain_id: DONAU_CHAIN_ID,
         url: DONAU_RPC_URL,
+        wbtt: None,
     },
 ];
 
 /// The named chain called `name`.
 pub fn named(name: &str) -> Option<NamedChain> {
     NAMED_CHAINS.into_iter().find(|chain| chain.name == name)
+}
+
+/// The named chain whose id is `chain_id`.
+pub fn by_id(chain_id: u64) -> Option<NamedChain> {
+    NAMED_CHAINS
+        .into_iter()
+        .find(|chain| chain.chain_id == chain_id)
 }
 
 /// Confirmations a transfer waits for unless the user says otherwise: none
