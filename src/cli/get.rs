@@ -61,7 +61,8 @@ pub struct GetArgs {
     /// Re-hash every piece on disk before starting
     #[arg(long)]
     pub recheck: bool,
-    /// After completing, seed until this upload/download ratio
+    /// After completing, seed until this upload/download ratio, counted over every run on this
+    /// data here (the summary's lifetime_ratio)
     #[arg(long, value_name = "RATIO", value_parser = parse_ratio)]
     pub seed_ratio: Option<f64>,
     /// After completing, seed for this long (e.g. 30m)

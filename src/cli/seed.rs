@@ -157,7 +157,8 @@ pub struct RunArgs {
     /// Stop after this long (e.g. 6h); without it, run until interrupted
     #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
     pub run_for: Option<Duration>,
-    /// Stop seeding a torrent once its upload/download ratio reaches this
+    /// Stop seeding a torrent once its upload/download ratio, counted over every run on this data
+    /// here (the summary's lifetime_ratio), reaches this
     #[arg(long, value_name = "RATIO", value_parser = parse_ratio)]
     pub ratio: Option<f64>,
     /// Re-hash every piece before seeding
