@@ -13,10 +13,10 @@ only\t'uTP only'"
 complete -c btt-get -l dht-listen -d 'UDP address of the DHT node, answering queries at once; implies --dht [default: the --listen address]' -r
 complete -c btt-get -l dht-bootstrap -d 'Join the DHT through this node (repeatable; implies --dht); `none` starts a new network without the public routers, which are used only when neither this nor a saved routing table exists' -r
 complete -c btt-get -l select -d 'Download only these files (1-based, as listed by btt-seed show), e.g. 1,3-4' -r
-complete -c btt-get -l seed-ratio -d 'After completing, seed until this upload/download ratio' -r
+complete -c btt-get -l seed-ratio -d 'After completing, seed until this upload/download ratio, counted over every run on this data here (the summary\'s lifetime_ratio)' -r
 complete -c btt-get -l seed-time -d 'After completing, seed for this long (e.g. 30m)' -r
 complete -c btt-get -l for -d 'Stop after this long in all, complete or not (e.g. 6h)' -r
-complete -c btt-get -l stall-timeout -d 'Give up (exit 4) when no data arrives for this long' -r
+complete -c btt-get -l stall-timeout -d 'Give up (exit 4) when no verified data arrives for this long while downloading, so an unattended run ends; 0 waits forever' -r
 complete -c btt-get -l up-limit -d 'Upload limit per second, e.g. 2MiB' -r
 complete -c btt-get -l down-limit -d 'Download limit per second, e.g. 10MiB' -r
 complete -c btt-get -l on-complete -d 'Run this shell command on completion, with BTT_NAME, BTT_INFO_HASH and BTT_PATH set' -r

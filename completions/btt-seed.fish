@@ -81,7 +81,7 @@ only\t'uTP only'"
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l dht-listen -d 'UDP address of the DHT node, answering queries at once; implies --dht [default: the --listen address]' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l dht-bootstrap -d 'Join the DHT through this node (repeatable; implies --dht); `none` starts a new network without the public routers, which are used only when neither this nor a saved routing table exists' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l for -d 'Stop after this long (e.g. 6h); without it, run until interrupted' -r
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l ratio -d 'Stop seeding a torrent once its upload/download ratio reaches this' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l ratio -d 'Stop seeding a torrent once its upload/download ratio, counted over every run on this data here (the summary\'s lifetime_ratio), reaches this' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l up-limit -d 'Upload limit per second for all torrents together, e.g. 10MiB' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l torrent-up-limit -d 'Upload limit per second for each torrent, e.g. 2MiB' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l down-limit -d 'Download limit per second for all torrents together (for data still missing)' -r

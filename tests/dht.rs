@@ -401,3 +401,77 @@ fn bad_dht_flags_get_one_clear_error() {
         "{line}"
     );
 }
+
+#[test]
+fn bootstrap_nodes_that_do_not_resolve_are_one_warning_line() {
+    let env = TestEnv::new();
+    let data = env.dir("data");
+    make_tree(&data, CONTENT);
+    let torrent = create(&env, &data.join("trackerless.bin"), "x.torrent", &[]);
+    let mut command = env.btt_with_dht("btt-get");
+    command
+        .arg(&torrent)
+        .arg("-o")
+        .arg(env.path().join("out"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--no-tracker",
+            "--stall-timeout",
+            "1s",
+        ])
+        .args(["--dht-bootstrap", "nowhere.invalid:6881"])
+        .args(["--dht-bootstrap", "elsewhere.invalid:6881"]);
+    let mut get = env.spawn("btt-get", command);
+    assert_eq!(exit_code(&mut get, DOWNLOAD), 4, "{}", get.diagnostics());
+    let stderr = get.stderr();
+    let about_the_dht: Vec<&str> = stderr.lines().filter(|line| line.contains("DHT")).collect();
+    assert_eq!(about_the_dht.len(), 1, "{stderr}");
+    assert!(
+        about_the_dht[0].contains("nowhere.invalid:6881, elsewhere.invalid:6881")
+            && about_the_dht[0].contains("offline?"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn two_processes_on_the_default_ports_both_start_and_a_taken_dht_port_falls_back() {
+    // 6881 is free in the test's network namespace; hold its UDP side, so
+    // the first process's TCP port has no UDP twin for its DHT node.
+    let taken = std::net::UdpSocket::bind("0.0.0.0:6881")
+        .expect("UDP port 6881 is free (run the tests in a network namespace)");
+    let env = TestEnv::new();
+    let data = env.dir("data");
+    make_tree(&data, CONTENT);
+    let torrent = create(&env, &data.join("trackerless.bin"), "x.torrent", &[]);
+    let start = |name: &str, program: &str, args: &[&str]| {
+        let mut command = env.btt_with_dht(program);
+        command
+            .env("BTT_HOME", Home::new(&env, name).0)
+            .args(args)
+            .args(["--no-tracker", "--dht-bootstrap", "none"]);
+        command.arg(&torrent);
+        env.spawn(name, command)
+    };
+    let mut get = start("get", "btt-get", &["--utp", "off", "-o", "out"]);
+    let mut seed = start("seed", "btt-seed", &["run", "--data", "data"]);
+    let get_dht = dht_addr_any(&mut get);
+    let seed_dht = dht_addr_any(&mut seed);
+    assert_ne!(get_dht.port(), 6881, "{}", get.diagnostics());
+    assert_ne!(get_dht.port(), seed_dht.port());
+    for child in [&mut get, &mut seed] {
+        assert!(child.try_wait().is_none(), "{}", child.diagnostics());
+        assert!(
+            !child.stderr().contains("panicked"),
+            "{}",
+            child.diagnostics()
+        );
+    }
+    drop(taken);
+}
+
+/// The address of a process's `dht_listening` record, whatever its IP.
+fn dht_addr_any(child: &mut Child) -> std::net::SocketAddr {
+    let record: DhtListening = typed(&child.read_record(START, "dht_listening"));
+    record.addr.parse().expect("a socket address")
+}

@@ -2,7 +2,8 @@
 //! downloads, and every download is compared byte for byte with its source.
 //! Also: file selection, a small swarm, `verify`, the state lock, resume
 //! after `kill -9` and after SIGTERM, the completion hook, `--seed-time`,
-//! `--encryption`, and a dishonest peer that serves random bytes.
+//! `--encryption`, the default stall timeout, what the summary's rate and
+//! ratios count, and a dishonest peer that serves random bytes.
 //!
 //! Each btt process gets its own `BTT_HOME` ([`Home`]): the per-torrent lock
 //! lives there, and a seeder and a leecher of one torrent are two owners.
@@ -404,6 +405,126 @@ fn seed_time_keeps_seeding_after_completion_then_exits_0() {
         get.diagnostics()
     );
     assert_eq!(summary.stopped_by, "seed_time");
+}
+
+#[test]
+fn the_summary_rates_the_download_over_its_own_time_and_a_ratio_over_its_run() {
+    let fixture = Fixture::new(SINGLE_FILE, &[]);
+    let mut seeder = fixture.seed("seeder", &["--no-tracker"]);
+    let peer = seeder.addr();
+    let flags = ["--peer", &peer, "--no-tracker", "--seed-time", "3s"];
+    let (mut get, _out) = fixture.get("leecher", &flags);
+    let completed: Completed = typed(&get.read_record(DOWNLOAD, "completed"));
+    get.wait_success(Duration::from_secs(20));
+    let summary: Summary = last_record(&get, "summary");
+    let over_download = summary.downloaded as f64 / completed.seconds;
+    let rate = summary.download_rate as f64;
+    assert!(
+        (0.8 * over_download..1.25 * over_download).contains(&rate),
+        "download_rate {rate} is not downloaded over the {} s of the download\n{}",
+        completed.seconds,
+        get.diagnostics()
+    );
+    assert_eq!((summary.ratio, summary.lifetime_ratio), (0.0, 0.0));
+
+    // The seeder served one copy in its first run, and none in its second.
+    let first = stopped_seeder_summary(&mut seeder);
+    assert!((0.99..1.01).contains(&first.ratio), "{first:?}");
+    let mut again = fixture.seed("seeder", &["--no-tracker"]);
+    let second = stopped_seeder_summary(&mut again);
+    assert_eq!((second.uploaded, second.ratio), (0, 0.0), "{second:?}");
+    assert!((0.99..1.01).contains(&second.lifetime_ratio), "{second:?}");
+    assert_eq!(second.download_rate, 0);
+}
+
+/// The summary a seeder prints when it is stopped with SIGTERM.
+fn stopped_seeder_summary(seeder: &mut Seeder) -> Summary {
+    seeder.child.terminate();
+    let summaries: Vec<Summary> = records_of(&seeder.child, "summary");
+    summaries
+        .last()
+        .cloned()
+        .unwrap_or_else(|| panic!("no summary\n{}", seeder.child.diagnostics()))
+}
+
+#[test]
+fn btt_get_gives_up_on_a_stalled_download_by_default_and_0_waits_forever() {
+    let env = TestEnv::new();
+    let mut command = env.btt("btt-get");
+    command.arg("--help");
+    let help = Run::of("btt-get --help", command, "");
+    assert!(
+        help.stdout.contains("[default: 10m]"),
+        "no default stall timeout in --help\n{}",
+        help.stdout
+    );
+    let fixture = Fixture::new(SINGLE_FILE, &[]);
+    let (mut forever, _out) = fixture.get("forever", &["--no-tracker", "--stall-timeout", "0"]);
+    let (mut soon, _out) = fixture.get("soon", &["--no-tracker", "--stall-timeout", "2s"]);
+    assert_eq!(exit_code(&mut soon, Duration::from_secs(30)), 4);
+    assert!(forever.try_wait().is_none(), "{}", forever.diagnostics());
+}
+
+#[test]
+fn btt_get_takes_several_torrents_and_lines_of_them_on_standard_input() {
+    let fixture = Fixture::new(&[("one.bin", 300_000), ("two.bin", 200_000)], &[]);
+    let two = fixture.env.path().join("two.torrent");
+    btt_seed_create(&fixture.env, &fixture.data.join("two.bin"), &two, &[]);
+    let two = two.to_str().expect("UTF-8 path");
+    let seeder = fixture.seed("seeder", &["--no-tracker", two]);
+    let peer = seeder.addr();
+
+    let (mut both, out) = fixture.get("both", &[two, "--peer", &peer, "--no-tracker"]);
+    both.wait_success(DOWNLOAD);
+    let summaries: Vec<Summary> = records_of(&both, "summary");
+    let names: Vec<(&str, bool)> = summaries
+        .iter()
+        .map(|summary| (summary.name.as_str(), summary.complete))
+        .collect();
+    assert_eq!(names, [("one.bin", true), ("two.bin", true)]);
+    assert_trees_equal(&fixture.data, &out);
+
+    let magnet = format!(
+        "magnet:?xt=urn:btih:{}&x.pe={peer}",
+        fixture.info_hash_hex()
+    );
+    let home = Home::new(&fixture.env, "piped");
+    let mut command = home.command(&fixture.env, "btt-get");
+    let piped = fixture.out("piped");
+    command.arg("-").arg("-o").arg(&piped).args([
+        "--listen",
+        "127.0.0.1:0",
+        "--no-tracker",
+        "--peer",
+        &peer,
+    ]);
+    let input = format!("# to fetch\n{magnet}\n\n  {two}\n");
+    let run = Run::of("btt-get -", command, &input).ok();
+    let complete = run
+        .records()
+        .iter()
+        .filter(|record| record["type"] == "summary" && record["complete"] == true)
+        .count();
+    assert_eq!(complete, 2, "{}", run.describe());
+    assert_trees_equal(&fixture.data, &piped);
+
+    // A torrent that fails does not stop the next; the run exits with its status.
+    let out = fixture.out("one-bad");
+    let home = Home::new(&fixture.env, "one-bad");
+    let mut command = home.command(&fixture.env, "btt-get");
+    command
+        .args(["missing.torrent", two, "-o"])
+        .arg(&out)
+        .args(["--listen", "127.0.0.1:0", "--no-tracker", "--peer", &peer]);
+    let run = Run::of("btt-get missing two", command, "");
+    assert_eq!(run.code, 1, "{}", run.describe());
+    let types: Vec<String> = run
+        .records()
+        .iter()
+        .map(|record| record["type"].as_str().unwrap_or_default().to_owned())
+        .filter(|kind| kind == "error" || kind == "summary")
+        .collect();
+    assert_eq!(types, ["error", "summary"], "{}", run.describe());
 }
 
 #[test]

@@ -8,7 +8,9 @@
 //! Transmission never dials 127.x peers from a tracker, so `btt-seed` must
 //! dial it after learning its address from its own announce, and it waits
 //! about 10 s before it unchokes; Transmission accepts one connection per IP
-//! and creates no 0-byte files.
+//! and creates no 0-byte files. A `btt-get` that announced before a
+//! Transmission seeder finds it by announcing again soon while it has no
+//! peer, not after the tracker's interval.
 
 mod support;
 
@@ -153,4 +155,50 @@ fn libtorrent_downloads_a_multi_file_torrent_from_btt_seed() {
 #[test]
 fn btt_get_downloads_a_multi_file_torrent_from_libtorrent() {
     btt_get_downloads_from(MULTI_FILE, Libtorrent::seed);
+}
+
+/// Leechers the embedded tracker at `announce` knows for `info_hash`.
+fn scraped_leechers(announce: &str, info_hash: [u8; 20]) -> u32 {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let client = btt::tracker::TrackerClient::new(Duration::from_secs(5));
+    let stats = runtime
+        .block_on(client.scrape(announce, &[info_hash]))
+        .expect("scrape the embedded tracker");
+    stats.first().map_or(0, |stats| stats.leechers)
+}
+
+#[test]
+fn btt_get_that_announced_before_a_transmission_seeder_finds_it_by_announcing_again_soon() {
+    // Transmission never dials the 127.x leecher it hears of: btt-get,
+    // which has no peer, must announce again soon, not after the
+    // tracker's 30 minutes.
+    let env = TestEnv::new();
+    let tracker = BttTracker::start_with(&env, "127.0.0.1:0", "30m");
+    let (data, content) = data(&env, SINGLE_FILE);
+    let torrent = mktorrent(
+        &env,
+        &content,
+        &env.path().join("x.torrent"),
+        &tracker.announce,
+        18,
+    );
+    let mut hash = [0; 20];
+    hex::decode_to_slice(info_hash(&torrent), &mut hash).expect("a hex info-hash");
+    let out = env.dir("out");
+    let mut get = btt_get(&env, &torrent, &out, &["--listen", "127.0.0.1:0"]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while scraped_leechers(&tracker.announce, hash) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "btt-get never announced\n{}",
+            get.diagnostics()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _seeder = Transmission::seed(&env, &torrent, &data);
+    get.wait_success(DOWNLOAD);
+    assert_trees_equal(&data, &out);
 }

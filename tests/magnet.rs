@@ -7,7 +7,10 @@
 //! downloading serves metadata too, of a private torrent as well. Also: a magnet nobody has times
 //! out with exit 4 (at once when it names no tracker or peer), metadata that does not hash to the info-hash is refused
 //! (and fetched from an honest peer when there is one), and malformed magnet
-//! links exit 3.
+//! links exit 3. A leecher that announced before its seeder is reached by
+//! it (and announces again soon), not after the tracker's interval; a
+//! hybrid is found and fetched by its v2 magnet, on the tracker and from a
+//! peer.
 //!
 //! Each btt process gets its own `BTT_HOME` ([`Home`]).
 
@@ -242,6 +245,63 @@ fn a_downloading_btt_get_serves_the_metadata_of_a_private_torrent() {
         "the slow download should still run\n{}",
         slow.diagnostics()
     );
+}
+
+/// The bound on a download whose leecher announced before its seeder: a
+/// real tracker's interval (30 minutes here) must not be waited out.
+const RACE: Duration = Duration::from_secs(25);
+
+#[test]
+fn a_magnet_leecher_that_announced_before_its_seeder_gets_the_metadata_at_once() {
+    let env = TestEnv::new();
+    let tracker = BttTracker::start_with(&env, "127.0.0.1:0", "30m");
+    let fixture = fixture(env, TWO_METADATA_PIECES, &["--announce", &tracker.announce]);
+    let magnet = magnet(&fixture, &format!("&tr={}", tracker.announce));
+    let home = Home::new(&fixture.env, "leecher");
+    let out = fixture.env.path().join("out");
+    let mut download = get(&fixture.env, &home, &magnet, &out, &[]);
+    // The tracker has answered the leecher with no peer.
+    download.read_json_line_until(DOWNLOAD, |record| {
+        record["type"] == "peers_found" && record["source"] == "tracker"
+    });
+    let _seeder = fixture.seed("seeder", &[]);
+    download.wait_success(RACE);
+    assert_trees_equal(&fixture.data, &out);
+    assert_eq!(metadata_record(&download).source, "peers");
+}
+
+/// A hybrid torrent's magnet by its v2 info-hash alone.
+fn v2_magnet(fixture: &Fixture, extra: &str) -> String {
+    let v2 = fixture.parsed().info_hash_v2.expect("a hybrid");
+    format!("magnet:?xt=urn:btmh:1220{v2}&dn=big{extra}")
+}
+
+#[test]
+fn a_hybrid_is_fetched_by_its_v2_magnet_through_the_tracker_and_from_a_peer() {
+    let env = TestEnv::new();
+    let tracker = BttTracker::start(&env);
+    let create = ["--announce", tracker.announce.as_str(), "--hybrid"];
+    let fixture = fixture(env, TWO_METADATA_PIECES, &create);
+    let seeder = fixture.seed("seeder", &[]);
+    let through_tracker = v2_magnet(&fixture, &format!("&tr={}", tracker.announce));
+    let from_peer = v2_magnet(&fixture, "");
+    let peer = seeder.addr();
+    for (name, magnet, extra) in [
+        ("tracker", through_tracker, vec![]),
+        (
+            "peer",
+            from_peer,
+            vec!["--no-tracker", "--peer", peer.as_str()],
+        ),
+    ] {
+        let home = Home::new(&fixture.env, name);
+        let out = fixture.env.path().join(name);
+        let mut download = get(&fixture.env, &home, &magnet, &out, &extra);
+        download.wait_success(DOWNLOAD);
+        assert_trees_equal(&fixture.data, &out);
+        let summary: Summary = last_record(&download, "summary");
+        assert!(summary.complete, "{}", download.diagnostics());
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! btt-get on a real terminal: a tmux pane (its own server, on a socket in the
 //! test's directory) runs a download from a slow local seeder, and the pane's
-//! text shows what a person sees. The tmux server is stopped by PID when the
+//! text shows what a person sees: notices above the bar, the peers beside
+//! it, a stalled download said as such, and `btt-seed run`'s seeding rows. The tmux server is stopped by PID when the
 //! test ends; a tracker stub, a thread of the test, gives up after
 //! [`STUB_LIMIT`].
 
@@ -97,6 +98,83 @@ fn notices_are_printed_above_the_progress_bar_not_on_it() {
         screen.contains(BAR) && screen.contains(notice)
     });
     assert_above_the_bar(&screen, notice);
+}
+
+#[test]
+fn the_bar_shows_peers_and_says_stalled_when_the_only_seeder_stops() {
+    let fixture = Fixture::new(&[("slow.bin", 8 * 1024 * 1024)], &[]);
+    let mut seeder = fixture.seed("seeder", &["--no-tracker", "--up-limit", "256KiB"]);
+    let home = Home::new(&fixture.env, "leecher");
+    let mut get = home.command(&fixture.env, "btt-get");
+    get.arg(&fixture.torrent)
+        .arg("-o")
+        .arg(fixture.out("leecher"))
+        .args(["--listen", "127.0.0.1:0", "--no-tracker", "--peer"])
+        .arg(seeder.addr());
+    let tmux = Tmux::start(fixture.env.path().join("tmux.sock"), &get);
+    screen_when(&tmux, "a bar with its peer", |screen| {
+        bar_line(screen).is_some_and(|bar| bar.contains("1 peer") && bar.contains("eta"))
+    });
+    seeder.child.terminate();
+    let screen = screen_when(&tmux, "a stalled bar", |screen| {
+        bar_line(screen).is_some_and(|bar| bar.contains("stalled"))
+    });
+    let bar = bar_line(&screen).unwrap_or_default();
+    assert!(
+        bar.contains("0 peers, waiting for peers") && !bar.contains("eta"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn btt_seed_run_shows_a_seeding_row_per_torrent_and_tells_alike_names_apart() {
+    let fixture = Fixture::new(&[("slow.bin", 1024 * 1024)], &["--piece-length", "16KiB"]);
+    let second = fixture.env.path().join("second.torrent");
+    let content = fixture.data.join("slow.bin");
+    btt_seed_create(
+        &fixture.env,
+        &content,
+        &second,
+        &["--piece-length", "32KiB"],
+    );
+    let hashes = [fixture.info_hash_hex(), info_hash(&second)];
+    let home = Home::new(&fixture.env, "seeder");
+    let mut seed = home.command(&fixture.env, "btt-seed");
+    seed.args([
+        "run",
+        "--no-dht",
+        "--no-tracker",
+        "--listen",
+        "127.0.0.1:0",
+        "--data",
+    ])
+    .arg(&fixture.data)
+    .arg(&fixture.torrent)
+    .arg(&second);
+    let tmux = Tmux::start(fixture.env.path().join("tmux.sock"), &seed);
+    let rows = |screen: &str| -> Vec<String> {
+        screen
+            .lines()
+            .filter(|line| line.contains("seeding to"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let screen = screen_when(&tmux, "two seeding rows", |screen| rows(screen).len() == 2);
+    for hash in &hashes {
+        let row = rows(&screen)
+            .into_iter()
+            .find(|row| row.starts_with(&format!("slow.bin ({})", &hash[..8])));
+        let row = row.unwrap_or_else(|| panic!("no row for {hash}:\n{screen}"));
+        assert!(
+            row.contains("0 peers, up 0 B/s, 0 B up") && !row.contains('['),
+            "{screen}"
+        );
+    }
+}
+
+/// The progress bar's line on the screen.
+fn bar_line(screen: &str) -> Option<&str> {
+    screen.lines().find(|line| line.contains(BAR))
 }
 
 /// An HTTP tracker on 127.0.0.1 that holds its first announce until it is

@@ -4,7 +4,10 @@
 //! ([`RangeServer`]), alone and beside a btt peer; a web seed that serves
 //! wrong bytes is reported, backed off and dropped while every byte of the
 //! download still verifies; a web seed that answers 404 is backed off and
-//! the download completes from the peer. Interop: aria2 downloads a
+//! the download completes from the peer. A server that serves no byte
+//! ranges (Python's `http.server`) serves a single-file torrent from its
+//! whole-file answers, and is dropped with one line for a multi-file one.
+//! Interop: aria2 downloads a
 //! btt-made torrent from its web seed alone, and btt-get one made by
 //! mktorrent `-w` (run against Debian 12's aria2 1.36.0 and mktorrent 1.1). Every download is
 //! compared byte for byte with its source.
@@ -204,6 +207,44 @@ fn a_web_seed_that_answers_404_is_backed_off_and_the_peer_completes() {
             .all(|pair| pair[1] == (pair[0] * 2).min(60_000)),
         "each backoff doubles: {pauses:?}"
     );
+}
+
+#[test]
+fn a_single_file_downloads_from_a_web_seed_that_serves_no_ranges() {
+    let env = TestEnv::new();
+    let server = PlainHttpServer::serve(&env, &env.dir("data"));
+    let fixture = fixture_with_web_seeds(env, SINGLE_FILE, &[server.url("")]);
+    let (mut get, out) = fixture.get("leecher", &["--no-tracker"]);
+    let summary = finishes_complete(&mut get);
+    assert_trees_equal(&fixture.data, &out);
+    assert_eq!(summary.downloaded, SINGLE_FILE[0].1);
+    let failed: Vec<WebSeedFailed> = records_of(&get, "web_seed_failed");
+    assert!(failed.is_empty(), "{failed:?}");
+}
+
+#[test]
+fn a_web_seed_that_serves_no_ranges_to_a_multi_file_torrent_is_dropped_once() {
+    let env = TestEnv::new();
+    let server = PlainHttpServer::serve(&env, &env.dir("data"));
+    let fixture = fixture_with_web_seeds(env, MULTI_FILE, &[server.url("")]);
+    let seeder = fixture.seed("seeder", &["--no-tracker", "--up-limit", "1MiB"]);
+    let (mut get, out) = fixture.get("leecher", &["--no-tracker", "--peer", &seeder.addr()]);
+    finishes_complete(&mut get);
+    assert_trees_equal(&fixture.data, &out);
+    let setbacks: Vec<WebSeedFailed> = records_of(&get, "web_seed_failed");
+    assert_eq!(setbacks.len(), 1, "{setbacks:?}");
+    assert!(setbacks[0].dropped, "{setbacks:?}");
+    assert!(
+        setbacks[0].message.contains("can't serve byte ranges"),
+        "{setbacks:?}"
+    );
+    let said: Vec<String> = get
+        .stderr()
+        .lines()
+        .filter(|line| line.contains("byte ranges"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(said.len(), 1, "{}", get.stderr());
 }
 
 #[test]

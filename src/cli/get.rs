@@ -1,6 +1,7 @@
-//! `btt-get`: download one torrent (a .torrent or a magnet link), verify
-//! every piece, optionally seed it for a while, and exit with a status a
-//! script can act on.
+//! `btt-get`: download torrents (.torrent files or magnet links, or lines
+//! of them on standard input) one after another, verify every piece,
+//! optionally seed each for a while, and exit with a status a script can
+//! act on: the first failure's, when one of several failed.
 
 use super::exit::{with_status, ExitStatus};
 use super::interrupt;
@@ -28,12 +29,18 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The default `--stall-timeout`: long enough for a slow swarm to verify a
+/// piece, short enough that a cron job whose swarm is gone ends.
+pub const STALL_TIMEOUT: &str = "10m";
+
 /// Download a torrent, verify it, and optionally keep seeding it.
 #[derive(Debug, Parser)]
 #[command(name = "btt-get", version, about, after_help = exit_status_help())]
 pub struct GetArgs {
-    /// The .torrent file or magnet link to download, or - to read a .torrent, or a `plan` record of btt-bid plan, from standard input
-    pub torrent: String,
+    /// The .torrent files or magnet links to download, one after another; - reads standard input:
+    /// a .torrent, a `plan` record of btt-bid plan, or lines of magnet links and .torrent paths
+    #[arg(required = true, value_name = "TORRENT")]
+    pub torrents: Vec<String>,
     /// Directory to download into (the content goes under the torrent's name); with --metadata-only, the .torrent file to write
     #[arg(short, long, default_value = ".")]
     pub output: PathBuf,
@@ -54,7 +61,8 @@ pub struct GetArgs {
     /// Re-hash every piece on disk before starting
     #[arg(long)]
     pub recheck: bool,
-    /// After completing, seed until this upload/download ratio
+    /// After completing, seed until this upload/download ratio, counted over every run on this
+    /// data here (the summary's lifetime_ratio)
     #[arg(long, value_name = "RATIO", value_parser = parse_ratio)]
     pub seed_ratio: Option<f64>,
     /// After completing, seed for this long (e.g. 30m)
@@ -63,9 +71,10 @@ pub struct GetArgs {
     /// Stop after this long in all, complete or not (e.g. 6h)
     #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
     pub run_for: Option<Duration>,
-    /// Give up (exit 4) when no data arrives for this long
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub stall_timeout: Option<Duration>,
+    /// Give up (exit 4) when no verified data arrives for this long while downloading, so an
+    /// unattended run ends; 0 waits forever
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = STALL_TIMEOUT)]
+    pub stall_timeout: Duration,
     /// Upload limit per second, e.g. 2MiB
     #[arg(long, value_name = "RATE", value_parser = parse_size)]
     pub up_limit: Option<u64>,
@@ -79,6 +88,37 @@ pub struct GetArgs {
     pub market: BuyArgs,
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// Standard input, when `-` named a .torrent or a plan there and it was
+    /// read already (looking for lines of torrents).
+    #[arg(skip)]
+    pub stdin: Option<Vec<u8>>,
+}
+
+impl GetArgs {
+    /// These arguments for `torrent` alone (buying nothing: a download
+    /// that buys takes one torrent).
+    fn for_one(&self, torrent: &str) -> GetArgs {
+        GetArgs {
+            torrents: vec![torrent.to_owned()],
+            output: self.output.clone(),
+            metadata_only: self.metadata_only,
+            metadata_timeout: self.metadata_timeout,
+            network: self.network.clone(),
+            select: self.select.clone(),
+            sequential: self.sequential,
+            recheck: self.recheck,
+            seed_ratio: self.seed_ratio,
+            seed_time: self.seed_time,
+            run_for: self.run_for,
+            stall_timeout: self.stall_timeout,
+            up_limit: self.up_limit,
+            down_limit: self.down_limit,
+            on_complete: self.on_complete.clone(),
+            market: BuyArgs::none(self.market.ledger.clone()),
+            global: self.global.clone(),
+            stdin: self.stdin.clone().filter(|_| torrent == "-"),
+        }
+    }
 }
 
 /// The clap definition, for man pages and completions.
@@ -105,8 +145,83 @@ enum Input {
     Magnet(Magnet),
 }
 
-async fn run(args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
-    fetch(args, output).await.map(|fetched| fetched.status)
+async fn run(mut args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
+    let stdin_lines = args.torrents.iter().any(|torrent| torrent == "-");
+    if stdin_lines {
+        let (torrents, stdin) = expand_stdin(&args.torrents)?;
+        args.torrents = torrents;
+        args.stdin = stdin;
+    }
+    if args.torrents.len() == 1 {
+        return fetch(args, output).await.map(|fetched| fetched.status);
+    }
+    if args.market.wallet.is_some() {
+        let error = anyhow::anyhow!("a download that buys slots takes one torrent");
+        return Err(with_status(ExitStatus::Usage, error));
+    }
+    fetch_each(&args, output).await
+}
+
+/// Fetches the torrents of `args` one after another; a failure is printed
+/// and the next one fetched, and the first failure's status is the run's.
+/// An interruption stops the run.
+async fn fetch_each(args: &GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
+    let mut status = ExitStatus::Success;
+    for torrent in &args.torrents {
+        let this = match fetch(args.for_one(torrent), output).await {
+            Ok(fetched) => fetched.status,
+            Err(error) if super::exit::is_broken_pipe(&error) => return Err(error),
+            Err(error) => {
+                let failed = super::exit::classify(&error);
+                output.error(failed.name(), &format!("{error:#}"));
+                failed
+            }
+        };
+        if status == ExitStatus::Success {
+            status = this;
+        }
+        if this == ExitStatus::Interrupted {
+            break;
+        }
+    }
+    Ok(status)
+}
+
+/// `torrents` with each `-` replaced by the lines of standard input (magnet
+/// links and .torrent paths; blank lines and `#` comments skipped), unless
+/// standard input is a .torrent or a plan: then it is returned, for the one `-`.
+fn expand_stdin(torrents: &[String]) -> anyhow::Result<(Vec<String>, Option<Vec<u8>>)> {
+    let bytes = torrent_run::read_input("-")?;
+    let first = bytes.trim_ascii_start().first();
+    if first == Some(&b'{') || Torrent::from_bytes(&bytes).is_ok() {
+        return Ok((torrents.to_vec(), Some(bytes)));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        let error = anyhow::anyhow!("standard input is neither a .torrent nor lines of text");
+        with_status(ExitStatus::BadInput, error)
+    })?;
+    let lines: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    if lines.is_empty() {
+        let error = anyhow::anyhow!("standard input names no torrent");
+        return Err(with_status(ExitStatus::BadInput, error));
+    }
+    if lines.iter().any(|line| line == "-") {
+        let error = anyhow::anyhow!("a line of standard input is -: name a file or a magnet link");
+        return Err(with_status(ExitStatus::BadInput, error));
+    }
+    let mut expanded = Vec::new();
+    for torrent in torrents {
+        match torrent.as_str() {
+            "-" => expanded.extend(lines.iter().cloned()),
+            _ => expanded.push(torrent.clone()),
+        }
+    }
+    Ok((expanded, None))
 }
 
 /// What a finished `btt-get` run fetched.
@@ -117,8 +232,9 @@ pub struct Fetched {
     pub torrent: Arc<Torrent>,
 }
 
-/// Runs `btt-get` with `args`: the download, and the seeding after it that
-/// they ask for. `btt-tip buy` fetches a listing's encrypted file through it.
+/// Runs `btt-get` with `args` for their first torrent: the download, and
+/// the seeding after it that they ask for. `btt-tip buy` fetches a
+/// listing's encrypted file through it.
 pub async fn fetch(mut args: GetArgs, output: &Output) -> anyhow::Result<Fetched> {
     interrupt::listen_for_interruptions();
     let input = read_input(&mut args)?;
@@ -139,6 +255,8 @@ pub async fn fetch(mut args: GetArgs, output: &Output) -> anyhow::Result<Fetched
     let (torrent, found_peers, magnet) = match input {
         Input::File(torrent) => (torrent, Vec::new(), None),
         Input::Magnet(magnet) => {
+            // A seeder that learns of us from a tracker dials us: take it.
+            client.accept_peers();
             let (torrent, peers) = fetch_metadata(&magnet, &client, &args, &dirs, output).await?;
             (torrent, peers, Some(magnet))
         }
@@ -195,15 +313,16 @@ pub async fn fetch(mut args: GetArgs, output: &Output) -> anyhow::Result<Fetched
 /// What the torrent argument names; a `plan` on standard input names the
 /// torrent and sets the bid and budget the command line did not give.
 fn read_input(args: &mut GetArgs) -> anyhow::Result<Input> {
-    if let Some(magnet) = magnet_metadata::parse_if_magnet(&args.torrent)? {
+    let torrent = args.torrents.first().cloned().unwrap_or_default();
+    if let Some(magnet) = magnet_metadata::parse_if_magnet(&torrent)? {
         return Ok(Input::Magnet(magnet));
     }
-    let bytes = torrent_run::read_input(&args.torrent)?;
-    if args.torrent != "-" || bytes.trim_ascii_start().first() != Some(&b'{') {
-        return Ok(Input::File(torrent_run::parse_torrent(
-            &args.torrent,
-            &bytes,
-        )?));
+    let bytes = match args.stdin.take().filter(|_| torrent == "-") {
+        Some(bytes) => bytes,
+        None => torrent_run::read_input(&torrent)?,
+    };
+    if torrent != "-" || bytes.trim_ascii_start().first() != Some(&b'{') {
+        return Ok(Input::File(torrent_run::parse_torrent(&torrent, &bytes)?));
     }
     let plan = read_plan(&bytes)?;
     if args.market.wallet.is_none() {
@@ -214,15 +333,14 @@ fn read_input(args: &mut GetArgs) -> anyhow::Result<Input> {
     args.market.budget = args.market.budget.or(Some(plan.budget_base_units));
     let planned_deadline = Duration::from_secs(plan.deadline_seconds);
     args.market.deadline = args.market.deadline.or(Some(planned_deadline));
-    args.torrent = plan.torrent;
-    if args.torrent == "-" {
+    if plan.torrent == "-" {
         let error =
             anyhow::anyhow!("the plan names no torrent file (it was planned from standard input)");
         return Err(with_status(ExitStatus::BadInput, error));
     }
-    match magnet_metadata::parse_if_magnet(&args.torrent)? {
+    match magnet_metadata::parse_if_magnet(&plan.torrent)? {
         Some(magnet) => Ok(Input::Magnet(magnet)),
-        None => Ok(Input::File(torrent_run::load_torrent(&args.torrent)?)),
+        None => Ok(Input::File(torrent_run::load_torrent(&plan.torrent)?)),
     }
 }
 
@@ -354,9 +472,10 @@ async fn download(
         output,
         seed: SeedPolicy::after_download(args.seed_ratio, args.seed_time),
         deadline: args.run_for.map(|limit| started + limit),
-        stall_timeout: args.stall_timeout,
+        stall_timeout: Some(args.stall_timeout).filter(|timeout| !timeout.is_zero()),
         on_complete: args.on_complete.as_deref(),
         market: trade.market.as_ref(),
+        label: None,
     };
     let outcome = torrent_run::drive(torrent, &args.output, &session, events, &control).await;
     let finished = match &trade.market {
@@ -370,12 +489,12 @@ async fn download(
         None => finished,
     };
     trade.printer.finish().await;
-    let reason = outcome?;
+    let ran = outcome?;
     let summary =
-        torrent_run::summary_record(torrent, &session, started.elapsed().as_secs_f64(), reason);
+        torrent_run::summary_record(torrent, &session, started.elapsed().as_secs_f64(), ran);
     let complete = summary.complete;
     output.record(&MarketSummary { summary, market })?;
-    let status = torrent_run::exit_status(reason, complete);
+    let status = torrent_run::exit_status(ran.reason, complete);
     if status == ExitStatus::Unreachable {
         return Err(with_status(
             status,

@@ -1,7 +1,9 @@
 //! `btt-get MAGNET`: turning a magnet link into a torrent. The info
 //! dictionary comes from the metadata cache in the data directory when an
 //! earlier run fetched it, else from peers ([`fetch_metadata`]) found
-//! through the magnet's trackers, its `x.pe` hints and `--peer`. Its
+//! through the magnet's trackers, its `x.pe` hints and `--peer`, and from
+//! peers that connect to us (the client accepts peers from the start of
+//! the phase). A hybrid's magnet is looked up under both its hashes. Its
 //! `peers_found` records show where peers came from while it runs.
 //!
 //! The cache holds info dictionaries verbatim, one file per info-hash, and
@@ -247,9 +249,11 @@ async fn fetch(
             let _ = peers.send(batch);
         }
     }
+    let swarm_hashes = magnet.info_hashes.swarm_hashes();
+    let incoming = phase.client.incoming_peers(&swarm_hashes);
     let announcer = phase.use_trackers.then(|| {
         let source = TrackerSource {
-            info_hash: magnet.info_hashes.swarm(),
+            info_hashes: swarm_hashes.clone(),
             peer_id: phase.client.peer_id(),
             port: phase.client.listen_addr().port(),
             trackers: trackers.to_vec(),
@@ -259,11 +263,13 @@ async fn fetch(
     // Nothing to announce yet: the session announces once it has the metadata.
     let dht_lookup = CancellationToken::new();
     if let Some(dht) = phase.client.dht() {
-        let request = LookupRequest {
-            info_hash: magnet.info_hashes.swarm().0,
-            announce_port: None,
-        };
-        dht.lookup(request, peers.clone(), dht_lookup.clone());
+        for hash in &swarm_hashes {
+            let request = LookupRequest {
+                info_hash: hash.0,
+                announce_port: None,
+            };
+            dht.lookup(request, peers.clone(), dht_lookup.clone());
+        }
     }
     let _stop_dht_lookup = dht_lookup.drop_guard();
     // The phase ends early, as unreachable, once every peer source is gone
@@ -278,7 +284,7 @@ async fn fetch(
         encryption: phase.client.encryption(),
         transport: phase.client.transport().clone(),
     };
-    let fetching = fetch_metadata(options, peers_receiver, events);
+    let fetching = fetch_metadata(options, peers_receiver, incoming, events);
     tokio::pin!(fetching);
     let outcome = loop {
         tokio::select! {

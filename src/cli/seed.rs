@@ -157,7 +157,8 @@ pub struct RunArgs {
     /// Stop after this long (e.g. 6h); without it, run until interrupted
     #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
     pub run_for: Option<Duration>,
-    /// Stop seeding a torrent once its upload/download ratio reaches this
+    /// Stop seeding a torrent once its upload/download ratio, counted over every run on this data
+    /// here (the summary's lifetime_ratio), reaches this
     #[arg(long, value_name = "RATIO", value_parser = parse_ratio)]
     pub ratio: Option<f64>,
     /// Re-hash every piece before seeding
@@ -513,8 +514,13 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let mut runs = tokio::task::JoinSet::new();
     let mut locks = Vec::new();
     torrent_run::print_listening(&client, output)?;
-    for input in &args.torrents {
-        let torrent = Arc::new(torrent_run::load_torrent(input)?);
+    let torrents = args
+        .torrents
+        .iter()
+        .map(|input| torrent_run::load_torrent(input).map(Arc::new))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let labels = row_labels(&torrents);
+    for (torrent, label) in torrents.into_iter().zip(labels) {
         let state = StatePaths::new(&dirs, &torrent, &args.data)?;
         locks.push(state.lock(&torrent)?);
         if args.network.dht.enabled_for(&torrent, output) && client.dht().is_none() {
@@ -530,15 +536,15 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
             output,
         )
         .await?;
-        runs.spawn(seed_one(
-            torrent,
-            added,
+        let seeding = Seeding {
             market,
-            args.data.clone(),
-            output.clone(),
-            args.ratio,
-            args.run_for.map(|limit| started + limit),
-        ));
+            data: args.data.clone(),
+            output: output.clone(),
+            ratio: args.ratio,
+            deadline: args.run_for.map(|limit| started + limit),
+            label,
+        };
+        runs.spawn(seed_one(torrent, added, seeding));
     }
     client.accept_peers();
     let mut status = ExitStatus::Success;
@@ -628,17 +634,49 @@ async fn start_seeding(
     Ok(added)
 }
 
-/// Runs one torrent until it stops and stops its session; returns its
-/// info-hash with why it stopped.
-async fn seed_one(
-    torrent: Arc<Torrent>,
-    AddedTorrent { session, events }: AddedTorrent,
+/// How one torrent of `btt-seed run` is seeded.
+struct Seeding {
     market: Option<Market>,
     data: PathBuf,
     output: Output,
     ratio: Option<f64>,
     deadline: Option<Instant>,
+    /// The name of its row on a terminal, when its own is shared.
+    label: Option<String>,
+}
+
+/// The row names of torrents whose names are alike: the name and the
+/// start of the info-hash, so three `album`s are three rows a person can
+/// tell apart; `None` for a torrent whose name is its own.
+fn row_labels(torrents: &[Arc<Torrent>]) -> Vec<Option<String>> {
+    torrents
+        .iter()
+        .map(|torrent| {
+            let name = &torrent.info.name;
+            let alike = torrents.iter().filter(|other| other.info.name == *name);
+            (alike.count() > 1).then(|| {
+                let hash = torrent.info_hash.to_string();
+                format!("{name} ({})", &hash[..8])
+            })
+        })
+        .collect()
+}
+
+/// Runs one torrent until it stops and stops its session; returns its
+/// info-hash with why it stopped.
+async fn seed_one(
+    torrent: Arc<Torrent>,
+    AddedTorrent { session, events }: AddedTorrent,
+    seeding: Seeding,
 ) -> ([u8; 20], anyhow::Result<StopReason>) {
+    let Seeding {
+        market,
+        data,
+        output,
+        ratio,
+        deadline,
+        label,
+    } = seeding;
     let started = Instant::now();
     let control = RunControl {
         output: &output,
@@ -647,6 +685,7 @@ async fn seed_one(
         stall_timeout: None,
         on_complete: None,
         market: market.as_ref(),
+        label: label.as_deref(),
     };
     let outcome = torrent_run::drive(&torrent, &data, &session, events, &control).await;
     let stopped = session.stop().await.context("could not save resume state");
@@ -654,15 +693,41 @@ async fn seed_one(
         Some(market) => Some(market.finish().await),
         None => None,
     };
-    let reason = stopped.and(outcome).and_then(|reason| {
-        let summary = torrent_run::summary_record(
-            &torrent,
-            &session,
-            started.elapsed().as_secs_f64(),
-            reason,
-        );
+    let reason = stopped.and(outcome).and_then(|ran| {
+        let summary =
+            torrent_run::summary_record(&torrent, &session, started.elapsed().as_secs_f64(), ran);
         output.record(&MarketSummary { summary, market })?;
-        Ok(reason)
+        Ok(ran.reason)
     });
     (session.info_hash(), reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn torrent(name: &str, length: u64) -> Arc<Torrent> {
+        let info = format!(
+            "d6:lengthi{length}e4:name{}:{name}12:piece lengthi16384e6:pieces20:{}e",
+            name.len(),
+            "x".repeat(20)
+        );
+        Arc::new(Torrent::from_info_bytes(info.as_bytes(), Vec::new()).unwrap())
+    }
+
+    #[test]
+    fn torrents_named_alike_get_rows_that_tell_them_apart() {
+        let torrents = [torrent("album", 1), torrent("album", 2), torrent("solo", 3)];
+        let labels = row_labels(&torrents);
+        let hash = |index: usize| torrents[index].info_hash.to_string()[..8].to_owned();
+        assert_eq!(
+            labels,
+            [
+                Some(format!("album ({})", hash(0))),
+                Some(format!("album ({})", hash(1))),
+                None
+            ]
+        );
+        assert_ne!(labels[0], labels[1]);
+    }
 }

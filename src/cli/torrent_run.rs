@@ -11,11 +11,11 @@ use crate::config::{worker_threads, Dirs};
 use crate::dht::bootstrap::parse_bootstrap_node;
 use crate::dht::DhtError;
 use crate::metainfo::Torrent;
-use crate::output::{Output, Progress as ProgressBar, Record};
+use crate::output::{BarMode, Output, Progress as ProgressBar, Record};
 use crate::peer::{generate_peer_id, EncryptionPolicy};
 use crate::swarm::client::{ClientOptions, DhtSettings, Stopped, TorrentOptions};
 use crate::swarm::events::{Completed, Started, Summary, SwarmEvent};
-use crate::swarm::{ChokerFactory, Client, Session, UtpMode};
+use crate::swarm::{ChokerFactory, Client, Session, SessionStats, UtpMode};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
@@ -397,28 +397,50 @@ pub struct RunControl<'a> {
     pub on_complete: Option<&'a str>,
     /// The torrent's market, whose price and spend the progress bar shows.
     pub market: Option<&'a super::market_run::Market>,
+    /// The name its row shows, when not the torrent's own (two torrents
+    /// of one process named alike).
+    pub label: Option<&'a str>,
 }
 
-/// Runs `session` until a stop condition, printing its events; returns why it stopped.
+/// How a torrent's run ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ran {
+    /// Why it stopped.
+    pub reason: StopReason,
+    /// How long it downloaded: from its start to its completion, or to its
+    /// stop when it did not complete; zero when it started complete.
+    pub downloading: Duration,
+}
+
+/// A download that has had no data for this long shows as stalled.
+const STALLED_AFTER: Duration = Duration::from_secs(5);
+
+/// Runs `session` until a stop condition, printing its events; returns how it ended.
 pub async fn drive(
     torrent: &Torrent,
     root: &Path,
     session: &Session,
     mut events: mpsc::UnboundedReceiver<SwarmEvent>,
     control: &RunControl<'_>,
-) -> anyhow::Result<StopReason> {
+) -> anyhow::Result<Ran> {
     let started = Instant::now();
-    let bar = control
-        .output
-        .progress(torrent.info.total_length, &torrent.info.name);
+    let label = control.label.unwrap_or(&torrent.info.name);
+    let bar = control.output.progress(torrent.info.total_length, label);
     // A seeder that starts complete is not "completing"; a download that
     // finds its data already complete reports completion once and stops.
     let mut completed_at = (session.stats().complete && control.seed.seeds()).then(Instant::now);
+    let started_complete = completed_at.is_some();
     let mut last_received = (Instant::now(), session.stats().downloaded);
+    let mut upload_rate = 0;
     let mut ticker = tokio::time::interval(Duration::from_millis(500));
     let reason = loop {
         tokio::select! {
-            Some(event) = events.recv() => print_event(control.output, &bar, torrent, event)?,
+            Some(event) = events.recv() => {
+                if let SwarmEvent::Progress(progress) = &event {
+                    upload_rate = progress.upload_rate;
+                }
+                print_event(control.output, &bar, torrent, event)?;
+            }
             () = session.wait_complete(), if completed_at.is_none() => {
                 completed_at = Some(Instant::now());
                 on_completed(control, torrent, root, session, started).await?;
@@ -431,16 +453,36 @@ pub async fn drive(
             () = interrupt::interrupted() => break StopReason::Interrupted,
             _ = ticker.tick() => {
                 if let Some(status) = control.market.and_then(|market| market.status()) {
-                    bar.set_message(format!("{} ({status})", torrent.info.name));
+                    bar.set_message(format!("{label} ({status})"));
                 }
-                if let Some(reason) = check_limits(control, session, completed_at, &mut last_received) {
+                let stats = session.stats();
+                if stats.downloaded != last_received.1 {
+                    last_received = (Instant::now(), stats.downloaded);
+                }
+                let quiet = completed_at.is_none().then(|| last_received.0.elapsed());
+                match quiet {
+                    Some(quiet) => {
+                        let mode = if is_stalled(Some(quiet)) { BarMode::Stalled } else { BarMode::Downloading };
+                        bar.set_status(&swarm_status(stats.peers, Some(quiet)), mode);
+                    }
+                    None => bar.set_status(&seeding_status(&stats, upload_rate), BarMode::Seeding),
+                }
+                if let Some(reason) = check_limits(control, session, completed_at, quiet) {
                     break reason;
                 }
             }
         }
     };
     bar.finish();
-    Ok(reason)
+    let downloading = match (started_complete, completed_at) {
+        (true, _) => Duration::ZERO,
+        (false, Some(completed)) => completed.duration_since(started),
+        (false, None) => started.elapsed(),
+    };
+    Ok(Ran {
+        reason,
+        downloading,
+    })
 }
 
 /// Why the market's paying wallet did not unlock; pending while it may.
@@ -451,11 +493,52 @@ async fn unlock_failure(market: Option<&super::market_run::Market>) -> anyhow::E
     }
 }
 
+/// Whether a download that has had no data for `quiet` (`None`: complete)
+/// shows as stalled.
+fn is_stalled(quiet: Option<Duration>) -> bool {
+    quiet.is_some_and(|quiet| quiet >= STALLED_AFTER)
+}
+
+/// The words after the bar: the peers, and for a stalled download how long
+/// it has had no data and what it waits for.
+pub fn swarm_status(peers: usize, quiet: Option<Duration>) -> String {
+    let connected = match peers {
+        1 => "1 peer".to_owned(),
+        count => format!("{count} peers"),
+    };
+    match quiet.filter(|_| is_stalled(quiet)) {
+        Some(quiet) => {
+            let waiting = match peers {
+                0 => "waiting for peers",
+                _ => "waiting for data",
+            };
+            format!("stalled {}s, {connected}, {waiting}", quiet.as_secs())
+        }
+        None => connected,
+    }
+}
+
+/// The row of a complete torrent: its peers, upload rate and what it
+/// uploaded this run.
+pub fn seeding_status(stats: &SessionStats, upload_rate: u64) -> String {
+    let peers = match stats.peers {
+        1 => "1 peer".to_owned(),
+        count => format!("{count} peers"),
+    };
+    format!(
+        "seeding to {peers}, up {}/s, {} up",
+        crate::output::swarm::bytes(upload_rate),
+        crate::output::swarm::bytes(stats.uploaded)
+    )
+}
+
+/// Why the run should stop now, if it should; `quiet` is how long a
+/// download has had no data (`None` once complete).
 fn check_limits(
     control: &RunControl<'_>,
     session: &Session,
     completed_at: Option<Instant>,
-    last_received: &mut (Instant, u64),
+    quiet: Option<Duration>,
 ) -> Option<StopReason> {
     if control
         .deadline
@@ -466,13 +549,10 @@ fn check_limits(
     if let Some(since) = completed_at {
         return control.seed.reached(session.ratio(), since.elapsed());
     }
-    let downloaded = session.stats().downloaded;
-    if downloaded != last_received.1 {
-        *last_received = (Instant::now(), downloaded);
-    }
     control
         .stall_timeout
-        .filter(|timeout| last_received.0.elapsed() >= *timeout)
+        .zip(quiet)
+        .filter(|(timeout, quiet)| quiet >= timeout)
         .map(|_| StopReason::Stalled)
 }
 
@@ -584,14 +664,10 @@ pub fn print_notice(output: &Output, event: SwarmEvent) -> std::io::Result<()> {
     }
 }
 
-/// The `summary` record of a finished run.
-pub fn summary_record(
-    torrent: &Torrent,
-    session: &Session,
-    seconds: f64,
-    reason: StopReason,
-) -> Summary {
+/// The `summary` record of a finished run of `seconds`.
+pub fn summary_record(torrent: &Torrent, session: &Session, seconds: f64, ran: Ran) -> Summary {
     let stats = session.stats();
+    let downloading = ran.downloading.as_secs_f64();
     Summary {
         name: torrent.info.name.clone(),
         info_hash: torrent.info_hash.to_string(),
@@ -599,10 +675,21 @@ pub fn summary_record(
         downloaded: stats.downloaded,
         uploaded: stats.uploaded,
         seconds,
-        download_rate: (stats.downloaded as f64 / seconds.max(0.001)) as u64,
-        ratio: session.ratio(),
-        stopped_by: reason.name().to_string(),
+        download_rate: match stats.downloaded {
+            0 => 0,
+            downloaded => (downloaded as f64 / downloading.max(0.001)) as u64,
+        },
+        ratio: run_ratio(stats.uploaded, stats.downloaded, torrent.info.total_length),
+        lifetime_ratio: session.ratio(),
+        stopped_by: ran.reason.name().to_string(),
     }
+}
+
+/// The ratio of one run: what it uploaded over what it downloaded, or
+/// over the torrent's size when it downloaded less (a seeding run: how
+/// many copies it served).
+fn run_ratio(uploaded: u64, downloaded: u64, total_length: u64) -> f64 {
+    uploaded as f64 / downloaded.max(total_length).max(1) as f64
 }
 
 /// The exit status of a run that ended for `reason`.
@@ -630,6 +717,29 @@ mod tests {
         Command::try_parse_from(std::iter::once("btt").chain(args.iter().copied()))
             .unwrap()
             .dht
+    }
+
+    #[test]
+    fn a_runs_ratio_counts_only_that_run() {
+        assert_eq!(run_ratio(0, 0, 1000), 0.0);
+        assert_eq!(run_ratio(500, 0, 1000), 0.5);
+        assert_eq!(run_ratio(3000, 1000, 1000), 3.0);
+        assert_eq!(run_ratio(10, 0, 0), 10.0);
+    }
+
+    #[test]
+    fn the_bar_says_peers_and_what_a_stalled_download_waits_for() {
+        let second = Duration::from_secs(1);
+        assert_eq!(swarm_status(3, None), "3 peers");
+        assert_eq!(swarm_status(1, Some(second)), "1 peer");
+        assert_eq!(
+            swarm_status(0, Some(40 * second)),
+            "stalled 40s, 0 peers, waiting for peers"
+        );
+        assert_eq!(
+            swarm_status(2, Some(STALLED_AFTER)),
+            "stalled 5s, 2 peers, waiting for data"
+        );
     }
 
     #[test]

@@ -64,8 +64,9 @@ pub const RESOLVE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Resolves each node to its IPv4 addresses, all at once on their own
 /// threads (the system resolver blocks) and within [`RESOLVE_TIMEOUT`], so a
 /// dead DNS server delays a start by seconds, not minutes. Nodes that do not
-/// resolve in time are returned as errors beside the addresses of those that did.
-pub fn resolve(nodes: &[String]) -> (Vec<SocketAddrV4>, Vec<DhtError>) {
+/// resolve in time are named in one error (offline, every public router
+/// fails: one line, not one per router) beside the addresses of those that did.
+pub fn resolve(nodes: &[String]) -> (Vec<SocketAddrV4>, Option<DhtError>) {
     let (sender, answers) = std::sync::mpsc::channel();
     for (index, node) in nodes.iter().enumerate() {
         let (sender, node) = (sender.clone(), node.clone());
@@ -91,7 +92,7 @@ pub fn resolve(nodes: &[String]) -> (Vec<SocketAddrV4>, Vec<DhtError>) {
     let mut failures = Vec::new();
     for (node, found) in nodes.iter().zip(resolved) {
         if found.is_empty() {
-            failures.push(DhtError::Unresolved { node: node.clone() });
+            failures.push(node.clone());
         }
         for addr in found {
             if !addrs.contains(&addr) {
@@ -99,7 +100,12 @@ pub fn resolve(nodes: &[String]) -> (Vec<SocketAddrV4>, Vec<DhtError>) {
             }
         }
     }
-    (addrs, failures)
+    let none_resolved = addrs.is_empty();
+    let failure = (!failures.is_empty()).then_some(DhtError::Unresolved {
+        nodes: failures,
+        none_resolved,
+    });
+    (addrs, failure)
 }
 
 fn ipv4(addr: SocketAddr) -> Option<SocketAddrV4> {
@@ -166,9 +172,17 @@ mod tests {
             "127.0.0.1:7000".to_string(),
             "[::1]:7001".to_string(),
         ];
-        let (addrs, failures) = resolve(&nodes);
+        let (addrs, failure) = resolve(&nodes);
         assert_eq!(addrs, ["127.0.0.1:7000".parse::<SocketAddrV4>().unwrap()]);
-        assert_eq!(failures.len(), 1);
-        assert!(failures[0].to_string().contains("[::1]:7001"));
+        let failure = failure.expect("[::1]:7001 failed").to_string();
+        assert!(failure.contains("[::1]:7001"), "{failure}");
+        let both = ["[::1]:7001".to_string(), "[::1]:7002".to_string()];
+        let failure = resolve(&both).1.expect("both failed").to_string();
+        assert_eq!(
+            failure,
+            "no DHT bootstrap node resolved to an IPv4 address ([::1]:7001, [::1]:7002); \
+             the DHT finds no peers until one does (offline?)"
+        );
+        assert_eq!(resolve(&nodes[..1]).1.map(|e| e.to_string()), None);
     }
 }

@@ -26,11 +26,14 @@ pub enum DhtError {
         /// What was given.
         input: String,
     },
-    /// A bootstrap node's name did not resolve to an IPv4 address.
-    #[error("DHT bootstrap node {node} did not resolve to an IPv4 address")]
+    /// Bootstrap nodes whose names did not resolve to an IPv4 address (all
+    /// of them, offline): one error for them all.
+    #[error("{}", unresolved_message(nodes, *none_resolved))]
     Unresolved {
-        /// The `HOST:PORT` given.
-        node: String,
+        /// The `HOST:PORT`s that did not resolve.
+        nodes: Vec<String>,
+        /// Whether no bootstrap node resolved at all.
+        none_resolved: bool,
     },
     /// The saved routing table could not be read.
     #[error("could not read the DHT routing table {}: {source}", path.display())]
@@ -56,4 +59,17 @@ pub enum DhtError {
         /// Why.
         source: std::io::Error,
     },
+}
+
+/// One line for the bootstrap nodes that did not resolve.
+fn unresolved_message(nodes: &[String], none_resolved: bool) -> String {
+    let list = nodes.join(", ");
+    match (none_resolved, nodes.len()) {
+        (true, _) => format!(
+            "no DHT bootstrap node resolved to an IPv4 address ({list}); \
+             the DHT finds no peers until one does (offline?)"
+        ),
+        (false, 1) => format!("DHT bootstrap node {list} did not resolve to an IPv4 address"),
+        (false, _) => format!("DHT bootstrap nodes {list} did not resolve to an IPv4 address"),
+    }
 }

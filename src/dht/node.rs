@@ -483,4 +483,21 @@ mod tests {
         assert!(matches!(error, DhtError::Bind { .. }), "{error}");
         assert!(error.to_string().contains("could not listen"));
     }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_taken_port_is_an_error_every_time_never_a_panic() {
+        // The crate's actor thread used to race its start-up check and
+        // panic ("actor thread unexpectedly shutdown") now and then.
+        let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        for _ in 0..200 {
+            let busy = DhtOptions {
+                listen: taken.local_addr().unwrap(),
+                bootstrap: vec![NO_BOOTSTRAP.to_string()],
+                ..options(&[], None, false)
+            };
+            let started = tokio::spawn(DhtNode::start(busy)).await;
+            let error = started.expect("no panic").unwrap_err();
+            assert!(matches!(error, DhtError::Bind { .. }), "{error}");
+        }
+    }
 }

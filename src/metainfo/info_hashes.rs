@@ -56,6 +56,18 @@ impl InfoHashes {
         }
     }
 
+    /// Every 20 bytes a peer, a tracker or the DHT may name the swarm by:
+    /// the v1 hash and the truncated v2 hash of a hybrid (its v1 and v2
+    /// peers each know only one), the one hash otherwise. The first is
+    /// [`InfoHashes::swarm`].
+    pub fn swarm_hashes(&self) -> Vec<InfoHash> {
+        let mut hashes = vec![self.swarm()];
+        if let (Some(_), Some(v2)) = (self.v1, self.v2) {
+            hashes.push(v2.truncated());
+        }
+        hashes
+    }
+
     /// Whether `info_bytes` hash to every hash present.
     pub fn matches(&self, info_bytes: &[u8]) -> bool {
         self.v1
@@ -82,6 +94,18 @@ mod tests {
         let v2_only = InfoHashes::new(None, Some(v2));
         assert_eq!(v2_only.map(|hashes| hashes.swarm()), Some(v2.truncated()));
         assert_eq!(InfoHashes::from_v1(v1, None).swarm(), v1);
+    }
+
+    #[test]
+    fn a_hybrid_is_named_by_both_hashes_and_the_others_by_one() {
+        let v1 = InfoHash::of_info_bytes(INFO);
+        let v2 = InfoHashV2::of_info_bytes(INFO);
+        assert_eq!(
+            InfoHashes::from_v1(v1, Some(v2)).swarm_hashes(),
+            [v1, v2.truncated()]
+        );
+        assert_eq!(InfoHashes::from_v1(v1, None).swarm_hashes(), [v1]);
+        assert_eq!(InfoHashes::from_v2(v2).swarm_hashes(), [v2.truncated()]);
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod record;
 pub mod swarm;
 
 use progress::ActiveBar;
-pub use progress::Progress;
+pub use progress::{BarMode, Progress};
 pub use record::{ErrorRecord, Record};
 
 use std::io::{self, IsTerminal, Write};
@@ -145,9 +145,7 @@ impl Output {
     /// A progress bar on stderr for a person, or a hidden one otherwise.
     pub fn progress(&self, total: u64, message: &str) -> Progress {
         let visible = self.stderr_is_terminal && self.verbosity >= Verbosity::Normal;
-        let progress = Progress::new(visible, total, message);
-        self.bar.set(&progress);
-        progress
+        Progress::new(visible.then_some(&self.bar), total, message)
     }
 
     fn stderr_line(&self, level: &str, message: &dyn std::fmt::Display) {

@@ -1,14 +1,16 @@
-//! A progress bar on stderr for a person at a terminal; invisible otherwise,
-//! so callers never branch on where output goes. Other lines for the terminal
-//! are written through [`ActiveBar`], which lifts the bar out of their way.
+//! Progress bars on stderr for a person at a terminal; invisible otherwise,
+//! so callers never branch on where output goes. The bars of one process
+//! (one per torrent of `btt-seed run`) are rows of one stack, each on its
+//! own line. Other lines for the terminal are written through
+//! [`ActiveBar`], which lifts the rows out of their way.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, WeakProgressBar};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::sync::{Arc, Mutex};
 
-/// The bar being drawn, if any, shared by the clones of one `Output`: a line
-/// written while it is drawn goes above it, never onto its line.
+/// The rows being drawn, if any, shared by the clones of one `Output`: a
+/// line written while they are drawn goes above them, never onto one.
 #[derive(Clone, Default)]
-pub(super) struct ActiveBar(Arc<Mutex<Option<WeakProgressBar>>>);
+pub(super) struct ActiveBar(Arc<Mutex<Option<MultiProgress>>>);
 
 impl std::fmt::Debug for ActiveBar {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -17,26 +19,41 @@ impl std::fmt::Debug for ActiveBar {
 }
 
 impl ActiveBar {
-    /// Makes `progress` the bar that lines are written above.
-    pub(super) fn set(&self, progress: &Progress) {
-        *self.lock() = Some(progress.bar.downgrade());
+    /// Draws `progress` as a row below those drawn already.
+    pub(super) fn add(&self, progress: &Progress) {
+        let mut rows = self.lock();
+        let rows = rows.get_or_insert_with(|| {
+            MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(4))
+        });
+        rows.add(progress.bar.clone());
     }
 
-    /// Runs `write` with the bar, if one is drawn, cleared from the terminal,
-    /// and draws it again after.
+    /// Runs `write` with the rows, if any are drawn, cleared from the
+    /// terminal, and draws them again after.
     pub(super) fn above<R>(&self, write: impl FnOnce() -> R) -> R {
-        let bar = self.lock().as_ref().and_then(WeakProgressBar::upgrade);
-        match bar {
-            Some(bar) if !bar.is_finished() => bar.suspend(write),
-            _ => write(),
+        let rows = self.lock().clone();
+        match rows {
+            Some(rows) => rows.suspend(write),
+            None => write(),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<WeakProgressBar>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<MultiProgress>> {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// What a torrent's row shows after its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BarMode {
+    /// The bar, bytes, rate and eta, then the status.
+    Downloading,
+    /// The bar and bytes, then the status (no rate or eta that would lie).
+    Stalled,
+    /// The status alone: a complete torrent has no bar to fill.
+    Seeding,
 }
 
 /// A byte-count progress bar (indicatif), drawn at most a few times a second.
@@ -46,19 +63,36 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub(super) fn new(visible: bool, total: u64, message: &str) -> Progress {
-        let target = if visible {
-            ProgressDrawTarget::stderr_with_hz(4)
-        } else {
-            ProgressDrawTarget::hidden()
-        };
-        let bar = ProgressBar::with_draw_target(Some(total), target);
-        let template = "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}";
-        if let Ok(style) = ProgressStyle::with_template(template) {
-            bar.set_style(style.progress_chars("=> "));
-        }
+    /// A bar of `total` bytes named `message`: a row of `rows` when given
+    /// (a person at a terminal), hidden otherwise.
+    pub(super) fn new(rows: Option<&ActiveBar>, total: u64, message: &str) -> Progress {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
         bar.set_message(message.to_string());
-        Progress { bar }
+        let progress = Progress { bar };
+        progress.set_status("", BarMode::Downloading);
+        if let Some(rows) = rows {
+            rows.add(&progress);
+        }
+        progress
+    }
+
+    /// Sets the words after the bar (peers, what a stalled download waits
+    /// for, a seeder's upload) and what else the row shows.
+    pub fn set_status(&self, status: &str, mode: BarMode) {
+        let template = match (mode, status.is_empty()) {
+            (BarMode::Downloading, true) => {
+                "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}"
+            }
+            (BarMode::Downloading, false) => {
+                "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}, {prefix}"
+            }
+            (BarMode::Stalled, _) => "{msg} [{bar:30}] {bytes}/{total_bytes} {prefix}",
+            (BarMode::Seeding, _) => "{msg}  {prefix}",
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            self.bar.set_style(style.progress_chars("=> "));
+        }
+        self.bar.set_prefix(status.to_string());
     }
 
     /// Sets how many bytes are done.

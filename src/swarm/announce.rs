@@ -1,11 +1,17 @@
 //! Announcing to the torrent's trackers (BEP 3, 12, 15): `started` at once,
 //! regular announces at the tracker's interval, `completed` when the last
-//! piece is verified, `stopped` on shutdown. Peers it learns go to the dialer.
+//! piece is verified, `stopped` on shutdown. A hybrid torrent is announced
+//! under both its v1 and its truncated v2 info-hash, so peers that know it
+//! by either find it. While an incomplete torrent has no peer, announces
+//! come sooner ([`LonelyBackoff`]). Peers it learns go to the dialer.
 
+use super::announce_backoff::LonelyBackoff;
 use super::events::{SwarmEvent, TrackerFailed};
 use super::shared::Shared;
 use super::{PeerBatch, PeerSource};
-use crate::tracker::{announce_key, AnnounceEvent, AnnounceRequest, Tiers, TrackerClient};
+use crate::tracker::{
+    announce_key, AnnounceEvent, AnnounceRequest, AnnounceResponse, Tiers, TrackerClient,
+};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,8 +35,15 @@ pub(super) async fn announce_loop(shared: Arc<Shared>) {
     let mut complete = shared.complete.subscribe();
     let mut reported_complete = *complete.borrow();
     let mut event = AnnounceEvent::Started;
+    let mut backoff = LonelyBackoff::default();
     loop {
-        let wait = announce_once(&shared, &client, &mut tiers, event).await;
+        let wait = match announce_once(&shared, &client, &mut tiers, event).await {
+            Some(response) => {
+                let interval = response.interval.max(MIN_INTERVAL);
+                backoff.wait(interval, response.min_interval, is_lonely(&shared))
+            }
+            None => RETRY_AFTER_FAILURE,
+        };
         event = AnnounceEvent::None;
         tokio::select! {
             _ = shared.shutdown.cancelled() => break,
@@ -45,40 +58,47 @@ pub(super) async fn announce_loop(shared: Arc<Shared>) {
     let _ = tokio::time::timeout(STOPPED_TIMEOUT, stopped).await;
 }
 
-/// One announce; returns how long to wait for the next.
+/// Whether the torrent still wants data and has no peer to get it from.
+fn is_lonely(shared: &Shared) -> bool {
+    let state = shared.lock();
+    !state.picker.is_done() && state.peers.is_empty()
+}
+
+/// One announce under each of the torrent's swarm hashes; the answer of
+/// the first that got one, after its peers went to the dialer.
 async fn announce_once(
     shared: &Arc<Shared>,
     client: &TrackerClient,
     tiers: &mut Tiers,
     event: AnnounceEvent,
-) -> Duration {
-    let request = AnnounceRequest {
-        info_hash: shared.info_hash,
-        peer_id: shared.options.peer_id,
-        port: shared.options.listen_port,
-        uploaded: shared.uploaded.load(Ordering::Relaxed),
-        downloaded: shared.downloaded.load(Ordering::Relaxed),
-        left: shared.lock().picker.bytes_left(),
-        event,
-        num_want: (event != AnnounceEvent::Stopped).then_some(80),
-        key: announce_key(&shared.options.peer_id),
-    };
-    match tiers.announce(client, &request).await {
-        Ok((_, response)) => {
-            if !response.peers.is_empty() {
-                let _ = shared
-                    .new_peers
-                    .send(PeerBatch::new(PeerSource::Tracker, response.peers));
+) -> Option<AnnounceResponse> {
+    let mut answer = None;
+    for hash in shared.torrent.info_hashes().swarm_hashes() {
+        let request = AnnounceRequest {
+            info_hash: hash.0,
+            peer_id: shared.options.peer_id,
+            port: shared.options.listen_port,
+            uploaded: shared.uploaded.load(Ordering::Relaxed),
+            downloaded: shared.downloaded.load(Ordering::Relaxed),
+            left: shared.lock().picker.bytes_left(),
+            event,
+            num_want: (event != AnnounceEvent::Stopped).then_some(80),
+            key: announce_key(&shared.options.peer_id),
+        };
+        match tiers.announce(client, &request).await {
+            Ok((_, response)) => {
+                if !response.peers.is_empty() {
+                    let batch = PeerBatch::new(PeerSource::Tracker, response.peers.clone());
+                    let _ = shared.new_peers.send(batch);
+                }
+                answer.get_or_insert(response);
             }
-            response.interval.max(MIN_INTERVAL)
-        }
-        Err(error) => {
-            shared.emit(SwarmEvent::TrackerFailed(TrackerFailed {
-                info_hash: shared.info_hash_hex.clone(),
+            Err(error) => shared.emit(SwarmEvent::TrackerFailed(TrackerFailed {
+                info_hash: hash.to_string(),
                 url: tiers.first_url(),
                 message: error.to_string(),
-            }));
-            RETRY_AFTER_FAILURE
+            })),
         }
     }
+    answer
 }

@@ -11,27 +11,30 @@
 //! - every session of a client has the same peer id, listen port,
 //!   connection slots and process-wide limiters, and [`SessionOptions`] are
 //!   built here only;
-//! - a torrent is in the listener's registry, and has a DHT lookup (a public
-//!   torrent added while the node runs), exactly while it is added;
+//! - a torrent is in the listener's registry (under both hashes of a
+//!   hybrid), and has DHT lookups (a public torrent added while the node
+//!   runs; one per swarm hash), exactly while it is added;
 //! - the TCP listeners and the uTP socket share one port number, and the
 //!   DHT node shares the uTP socket ([`super::udp_port`]) unless
 //!   `--dht-listen` names an address of its own (or uTP is off, or the
 //!   socket has no IPv4 side: then it binds the listen port itself);
 //! - incoming connections wait in the listen backlog until
 //!   [`Client::accept_peers`], so a peer that arrives while a torrent is
-//!   still being prepared is served once it is added, not turned away;
+//!   still being prepared is served once it is added, not turned away (a
+//!   magnet download accepts from the start of its metadata phase, whose
+//!   connections go to [`Client::incoming_peers`]);
 //! - [`Client::stop`] stops every session and the DHT node at once: saving
 //!   the routing table waits on the DHT crate's actor poll, and the
 //!   sessions' stopped announces and resume saves need not wait for it.
 
 use super::events::SwarmEvent;
-use super::listener::{self, Registry};
+use super::listener::{self, IncomingPeer, Registry};
 use super::prepare::Prepared;
 use super::transport::{PeerTransport, UtpMode};
 use super::{ChokerFactory, Extension, PeerBatch, Session, SessionOptions};
 use crate::bitfield::Bitfield;
 use crate::dht::{DhtError, DhtNode, DhtOptions, LookupRequest};
-use crate::metainfo::Torrent;
+use crate::metainfo::{InfoHash, Torrent};
 use crate::peer::EncryptionPolicy;
 use crate::rate::{Limits, RateLimiter};
 use crate::storage::StorageError;
@@ -163,10 +166,11 @@ pub struct Stopped {
     pub dht: Option<DhtError>,
 }
 
-/// One added torrent: its session, and its DHT lookup while the guard lives.
+/// One added torrent: its session, and its DHT lookups (one per swarm
+/// hash: two for a hybrid) while the guards live.
 struct Entry {
     session: Arc<Session>,
-    dht_lookup: Option<DropGuard>,
+    dht_lookups: Vec<DropGuard>,
 }
 
 /// The listener, the DHT node, the shared limits and the sessions of one process.
@@ -281,14 +285,17 @@ impl Client {
     /// Puts a new session in the listener's registry and starts its DHT lookup.
     fn register(&mut self, session: &Arc<Session>, private: bool) {
         self.registry.insert(Arc::clone(session));
-        let dht_lookup = self
-            .dht
-            .as_ref()
-            .filter(|_| !private)
-            .map(|dht| look_up(dht, session, self.listen_addr.port()));
+        let dht_lookups = match self.dht.as_ref().filter(|_| !private) {
+            Some(dht) => session
+                .swarm_hashes()
+                .into_iter()
+                .map(|hash| look_up(dht, session, hash, self.listen_addr.port()))
+                .collect(),
+            None => Vec::new(),
+        };
         let entry = Entry {
             session: Arc::clone(session),
-            dht_lookup,
+            dht_lookups,
         };
         self.torrents.insert(session.info_hash(), entry);
     }
@@ -307,7 +314,14 @@ impl Client {
         }
     }
 
-    /// Stops serving a torrent to incoming peers and ends its DHT lookup;
+    /// Hands incoming connections that name one of `hashes` (a magnet's,
+    /// while its metadata is fetched) to the returned receiver, once
+    /// [`Client::accept_peers`] runs, until it is dropped or the torrent is added.
+    pub fn incoming_peers(&self, hashes: &[InfoHash]) -> mpsc::UnboundedReceiver<IncomingPeer> {
+        self.registry.wait_for_peers(hashes)
+    }
+
+    /// Stops serving a torrent to incoming peers and ends its DHT lookups;
     /// the caller stops its session. Returns it, if it was added.
     pub fn remove_torrent(&mut self, info_hash: &[u8; 20]) -> Option<Arc<Session>> {
         self.registry.remove(info_hash);
@@ -322,7 +336,7 @@ impl Client {
         }
         let mut sessions = JoinSet::new();
         for (info_hash, entry) in self.torrents.drain() {
-            drop(entry.dht_lookup);
+            drop(entry.dht_lookups);
             self.registry.remove(&info_hash);
             sessions.spawn(async move { entry.session.stop().await });
         }
@@ -511,12 +525,12 @@ async fn start_dht_node(
     }
 }
 
-/// Looks up `session`'s peers on the DHT and announces `port` until the
-/// returned guard is dropped.
-fn look_up(dht: &DhtNode, session: &Arc<Session>, port: u16) -> DropGuard {
+/// Looks up `session`'s peers on the DHT under `info_hash` (one of its
+/// swarm hashes) and announces `port` until the returned guard is dropped.
+fn look_up(dht: &DhtNode, session: &Arc<Session>, info_hash: [u8; 20], port: u16) -> DropGuard {
     let cancel = CancellationToken::new();
     let request = LookupRequest {
-        info_hash: session.info_hash(),
+        info_hash,
         announce_port: Some(port),
     };
     dht.lookup(request, Arc::clone(session), cancel.clone());

@@ -61,7 +61,8 @@ pub(super) async fn accept(
     theirs: Handshake,
     _slot: OwnedSemaphorePermit,
 ) {
-    let ours = Handshake::new(shared.info_hash, shared.options.peer_id);
+    // The listener routed the hash they named here: either of a hybrid's.
+    let ours = Handshake::new(theirs.info_hash, shared.options.peer_id);
     if write_handshake(&mut stream, &ours).await.is_ok() {
         run(shared, stream, addr, false, theirs).await;
     }

@@ -147,10 +147,15 @@ pub struct Summary {
     pub uploaded: u64,
     /// Seconds the torrent ran.
     pub seconds: f64,
-    /// Average download speed in bytes per second over the run.
+    /// Average download speed in bytes per second over the time it
+    /// downloaded (to its completion, not over the seeding after it).
     pub download_rate: u64,
-    /// Upload over download, over the whole life of the torrent's data here.
+    /// This run's upload over this run's download, or over the torrent's
+    /// size when it downloaded less (a seeding run: the copies it served).
     pub ratio: f64,
+    /// Upload over download over every run on this data here (what
+    /// `--seed-ratio` counts).
+    pub lifetime_ratio: f64,
     /// Why it stopped: `complete`, `ratio`, `seed_time`, `time_limit`, `interrupted`.
     pub stopped_by: String,
 }

@@ -4,7 +4,10 @@
 //! encryption policy allows, reads the BitTorrent handshake and hands the
 //! connection to the torrent it names. An encrypted connection must name
 //! the same torrent in both. TCP and uTP connections take the same path
-//! from the first byte on.
+//! from the first byte on. A hybrid torrent is found under both its v1
+//! and its truncated v2 info-hash; a magnet whose metadata is being
+//! fetched gets the connections that name it ([`Registry::wait_for_peers`]),
+//! so a seeder that learns of us first from a tracker can reach us.
 //!
 //! Accepting never spins and never gives up on an error that may pass: out
 //! of descriptors (`EMFILE`, `ENFILE`), of buffers (`ENOBUFS`, `ENOMEM`), or
@@ -17,57 +20,102 @@
 use super::connection::HANDSHAKE_TIMEOUT;
 use super::session::Session;
 use super::transport::{PeerSocket, Utp};
+use crate::metainfo::InfoHash;
 use crate::peer::mse::{self, keys};
 use crate::peer::{read_handshake, EncryptionPolicy, Handshake, PeerStream};
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 /// How long accepting pauses after an accept error.
 pub const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
 
-/// The torrents this process serves, by info-hash.
+/// An incoming connection for a torrent whose metadata is still being
+/// fetched: the negotiated stream, the peer's address and its handshake,
+/// read already (ours is not sent yet).
+pub struct IncomingPeer {
+    /// The stream, past the encryption negotiation and the peer's handshake.
+    pub stream: PeerStream<PeerSocket>,
+    /// Where the connection came from.
+    pub addr: SocketAddr,
+    /// The peer's handshake.
+    pub theirs: Handshake,
+}
+
+/// Where connections for one info-hash go.
+#[derive(Clone)]
+enum Route {
+    /// A running session.
+    Session(Arc<Session>),
+    /// A magnet's metadata phase, until its receiver is dropped.
+    Metadata(mpsc::UnboundedSender<IncomingPeer>),
+}
+
+/// The torrents this process serves, by every info-hash a peer may name
+/// them by (both of a hybrid), and the magnets whose metadata it fetches.
 #[derive(Default, Clone)]
 pub struct Registry {
-    sessions: Arc<RwLock<HashMap<[u8; 20], Arc<Session>>>>,
+    routes: Arc<RwLock<HashMap<[u8; 20], Route>>>,
 }
 
 impl Registry {
-    /// Serves `session`'s torrent to incoming peers.
+    /// Serves `session`'s torrent to incoming peers, under each of its
+    /// swarm hashes; a metadata phase for one of them gives way.
     pub fn insert(&self, session: Arc<Session>) {
-        self.sessions
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(session.info_hash(), session);
+        let mut routes = self.write();
+        for hash in session.swarm_hashes() {
+            routes.insert(hash, Route::Session(Arc::clone(&session)));
+        }
     }
 
-    /// Stops serving a torrent to incoming peers.
-    pub fn remove(&self, info_hash: &[u8; 20]) -> Option<Arc<Session>> {
-        self.sessions
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(info_hash)
+    /// Stops serving the torrent whose info-hash is `info_hash`.
+    pub fn remove(&self, info_hash: &[u8; 20]) {
+        self.write().retain(|_, route| match route {
+            Route::Session(session) => session.info_hash() != *info_hash,
+            Route::Metadata(_) => true,
+        });
     }
 
-    fn get(&self, info_hash: &[u8; 20]) -> Option<Arc<Session>> {
-        self.sessions
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .get(info_hash)
-            .cloned()
+    /// Hands incoming connections that name one of `hashes` to the returned
+    /// receiver, until it is dropped or a session takes the hash over.
+    pub fn wait_for_peers(&self, hashes: &[InfoHash]) -> mpsc::UnboundedReceiver<IncomingPeer> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let mut routes = self.write();
+        routes.retain(|_, route| !matches!(route, Route::Metadata(sender) if sender.is_closed()));
+        for hash in hashes {
+            routes
+                .entry(hash.0)
+                .or_insert_with(|| Route::Metadata(sender.clone()));
+        }
+        receiver
+    }
+
+    fn get(&self, info_hash: &[u8; 20]) -> Option<Route> {
+        self.read().get(info_hash).cloned()
     }
 
     /// The served info-hash whose `HASH('req2', SKEY)` is `named`.
     fn skey_for(&self, named: &[u8; 20]) -> Option<[u8; 20]> {
-        self.sessions
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.read()
             .keys()
             .find(|info_hash| keys::req2(info_hash) == *named)
             .copied()
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, HashMap<[u8; 20], Route>> {
+        self.routes
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, HashMap<[u8; 20], Route>> {
+        self.routes
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -122,8 +170,16 @@ async fn route(stream: PeerSocket, addr: SocketAddr, registry: Registry, policy:
     let Ok(Some((stream, theirs))) = opened else {
         return;
     };
-    if let Some(session) = registry.get(&theirs.info_hash) {
-        session.accept(stream, addr, theirs);
+    match registry.get(&theirs.info_hash) {
+        Some(Route::Session(session)) => session.accept(stream, addr, theirs),
+        Some(Route::Metadata(waiting)) => {
+            let _ = waiting.send(IncomingPeer {
+                stream,
+                addr,
+                theirs,
+            });
+        }
+        None => {}
     }
 }
 

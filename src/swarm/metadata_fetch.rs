@@ -7,11 +7,15 @@
 //!
 //! Peer sources plug in by sending batches into the channel (the tracker
 //! announcer of [`super::tracker_source`], magnet `x.pe` hints, `--peer`,
-//! a DHT lookup): this module never needs to know them. It reports what it
-//! learns as the same `peers_found` (and `peer_banned`) events a session
-//! emits.
+//! a DHT lookup): this module never needs to know them. Peers that connect
+//! to us arrive on a second channel ([`IncomingPeer`]s from the listener)
+//! and are asked as well; the address each says it listens on is learned
+//! as a peer of [`PeerSource::Incoming`], so a seeder that found us first
+//! is dialled back by the session. It reports what it learns as the same
+//! `peers_found` (and `peer_banned`) events a session emits.
 //!
-//! Invariants: at most `max_connections` peers are connected at once; a peer
+//! Invariants: at most `max_connections` peers are connected at once (an
+//! incoming peer beyond them is hung up on); a peer
 //! that lied or refused is never dialled again in this phase; one that
 //! failed is tried again after [`RETRY_DELAY`]; the whole phase ends at
 //! `timeout` with [`FetchError::TimedOut`], which says how many peers were
@@ -20,7 +24,8 @@
 //! every known peer is done with.
 
 use super::events::{PeerBanned, PeersFound, SwarmEvent};
-use super::metadata_peer::{fetch_from, FetchContext, PeerEnd};
+use super::listener::IncomingPeer;
+use super::metadata_peer::{answer, fetch_from, FetchContext, PeerEnd};
 use super::transport::PeerTransport;
 use super::{PeerBatch, PeerSource};
 use crate::metainfo::{InfoHash, InfoHashes};
@@ -139,11 +144,21 @@ struct KnownPeer {
     tried: bool,
 }
 
+/// How one connection of the phase ended: the peer's address (for a peer
+/// that connected to us, the one it listens on, if it said), whether it
+/// connected to us, and how.
+struct Ended {
+    addr: Option<SocketAddr>,
+    incoming: bool,
+    end: PeerEnd,
+}
+
 /// Fetches the metadata of `options.info_hash` from the peers that arrive on
-/// `peers`, reporting on `events`.
+/// `peers` and those that connect on `incoming`, reporting on `events`.
 pub async fn fetch_metadata(
     options: FetchOptions,
     mut peers: mpsc::UnboundedReceiver<PeerBatch>,
+    mut incoming: mpsc::UnboundedReceiver<IncomingPeer>,
     events: mpsc::UnboundedSender<SwarmEvent>,
 ) -> Result<FetchedMetadata, FetchError> {
     let info_hash = options.info_hashes.swarm();
@@ -160,7 +175,7 @@ pub async fn fetch_metadata(
         order: Vec::new(),
         events,
     };
-    let mut connections: JoinSet<(SocketAddr, PeerEnd)> = JoinSet::new();
+    let mut connections: JoinSet<Ended> = JoinSet::new();
     let deadline = tokio::time::sleep(options.timeout);
     tokio::pin!(deadline);
     let mut retry = tokio::time::interval(RETRY_DELAY);
@@ -185,8 +200,17 @@ pub async fn fetch_metadata(
                 Some(batch) => phase.learn(batch),
                 None => sources_open = false,
             },
-            Some(Ok((addr, end))) = connections.join_next() => {
-                if let Some(info_bytes) = phase.ended(addr, end) {
+            Some(peer) = incoming.recv() => {
+                if connections.len() < options.max_connections {
+                    let context = Arc::clone(&context);
+                    connections.spawn(async move {
+                        let (end, addr) = answer(&context, peer).await;
+                        Ended { addr, incoming: true, end }
+                    });
+                }
+            }
+            Some(Ok(ended)) = connections.join_next() => {
+                if let Some(info_bytes) = phase.ended(ended) {
                     return Ok(FetchedMetadata { info_bytes, peers: phase.batches() });
                 }
             }
@@ -234,7 +258,7 @@ impl Phase {
     fn dial_due(
         &mut self,
         context: &Arc<FetchContext>,
-        connections: &mut JoinSet<(SocketAddr, PeerEnd)>,
+        connections: &mut JoinSet<Ended>,
         max_connections: usize,
     ) {
         let now = Instant::now();
@@ -251,29 +275,61 @@ impl Phase {
             peer.standing = Standing::Connected;
             peer.tried = true;
             let (context, addr) = (Arc::clone(context), *addr);
-            connections.spawn(async move { (addr, fetch_from(&context, addr).await) });
+            connections.spawn(async move {
+                let end = fetch_from(&context, addr).await;
+                Ended {
+                    addr: Some(addr),
+                    incoming: false,
+                    end,
+                }
+            });
         }
     }
 
-    /// Records how a connection ended; the metadata if it brought the last piece.
-    fn ended(&mut self, addr: SocketAddr, end: PeerEnd) -> Option<Vec<u8>> {
+    /// Records how a connection ended; the metadata if it brought the last
+    /// piece. A peer that connected to us is known from now on at the
+    /// address it listens on.
+    fn ended(
+        &mut self,
+        Ended {
+            addr,
+            incoming,
+            end,
+        }: Ended,
+    ) -> Option<Vec<u8>> {
+        if let Some(addr) = addr.filter(|_| incoming) {
+            self.met(addr);
+        }
         let standing = match end {
             PeerEnd::Fetched(info_bytes) => return Some(info_bytes),
             PeerEnd::Failed(_) => Standing::DueAt(Instant::now() + RETRY_DELAY),
             PeerEnd::Unusable(_) => Standing::Done,
             PeerEnd::Banned(reason) => {
+                let peer =
+                    addr.map_or_else(|| "a peer that connected".to_owned(), |a| a.to_string());
                 let _ = self.events.send(SwarmEvent::PeerBanned(PeerBanned {
                     info_hash: self.info_hash.to_string(),
-                    peer: addr.to_string(),
+                    peer,
                     reason,
                 }));
                 Standing::Banned
             }
         };
-        if let Some(peer) = self.known.get_mut(&addr) {
+        let peer = addr.and_then(|addr| self.known.get_mut(&addr));
+        // A dial of the same peer may still run: it decides when it ends.
+        if let Some(peer) = peer.filter(|peer| !(incoming && peer.standing == Standing::Connected))
+        {
             peer.standing = standing;
         }
         None
+    }
+
+    /// Knows `addr`, where a peer that connected to us listens, as tried.
+    fn met(&mut self, addr: SocketAddr) {
+        self.learn(PeerBatch::new(PeerSource::Incoming, vec![addr]));
+        if let Some(peer) = self.known.get_mut(&addr) {
+            peer.tried = true;
+        }
     }
 
     /// Whether no known peer will ever be dialled again.
@@ -317,6 +373,11 @@ impl Phase {
 mod tests {
     use super::*;
 
+    /// A channel of incoming peers on which none arrives.
+    fn no_incoming() -> mpsc::UnboundedReceiver<IncomingPeer> {
+        mpsc::unbounded_channel().1
+    }
+
     #[test]
     fn the_timeout_message_says_who_was_tried() {
         let mut tried = PeersTried::default();
@@ -355,7 +416,7 @@ mod tests {
         };
         let outcome = tokio::time::timeout(
             Duration::from_secs(10),
-            fetch_metadata(options, receiver, events),
+            fetch_metadata(options, receiver, no_incoming(), events),
         )
         .await;
         assert!(
@@ -384,7 +445,7 @@ mod tests {
             encryption: EncryptionPolicy::Prefer,
             transport: PeerTransport::tcp(),
         };
-        let outcome = fetch_metadata(options, receiver, events).await;
+        let outcome = fetch_metadata(options, receiver, no_incoming(), events).await;
         let Err(FetchError::TimedOut { tried, .. }) = outcome else {
             panic!("{outcome:?}");
         };

@@ -1,4 +1,5 @@
-//! One peer connection of the metadata phase: the BEP 3 handshake with the
+//! One peer connection of the metadata phase, dialled by us or accepted
+//! from a peer that connected to us: the BEP 3 handshake with the
 //! extension bit, the BEP 10 extended handshake, then `ut_metadata` requests
 //! for the pieces the shared [`Assembly`] hands this peer, one at a time.
 //!
@@ -7,15 +8,17 @@
 //! wait is bounded, so a silent peer ends in [`PeerEnd::Failed`] and gives
 //! its pieces back to the others.
 
+use super::connection::HANDSHAKE_TIMEOUT;
 use super::dialer::{self, Dial};
+use super::listener::IncomingPeer;
 use super::metadata_assembly::{Assembly, Next, Stored};
 use super::peer_entry::PeerError;
 use super::transport::{PeerSocket, PeerTransport};
 use crate::metainfo::{InfoHash, InfoHashes};
 use crate::peer::ut_metadata::{MetadataMessage, MAX_METADATA_SIZE};
 use crate::peer::{
-    EncryptionPolicy, ExtendedHandshake, ExtensionRegistry, Handshake, IncomingExtension, Message,
-    MessageCodec, PeerStream, WireLimits, UT_METADATA,
+    write_handshake, EncryptionPolicy, ExtendedHandshake, ExtensionRegistry, Handshake,
+    IncomingExtension, Message, MessageCodec, PeerStream, WireLimits, UT_METADATA,
 };
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
@@ -118,8 +121,8 @@ struct MetadataPeer {
 /// Fetches metadata pieces from `addr` until the metadata is complete, the
 /// peer fails, or it is banned. Its outstanding pieces are given back.
 pub(super) async fn fetch_from(context: &FetchContext, addr: SocketAddr) -> PeerEnd {
-    let end = match open(context, addr).await {
-        Ok(mut peer) => peer.fetch(context).await,
+    let end = match dial(context, addr).await {
+        Ok((stream, theirs)) => fetch_over(context, addr, stream, theirs).await.0,
         Err(end) => end,
     };
     context.assembly().release(addr);
@@ -127,20 +130,74 @@ pub(super) async fn fetch_from(context: &FetchContext, addr: SocketAddr) -> Peer
     end
 }
 
-async fn open(context: &FetchContext, addr: SocketAddr) -> Result<MetadataPeer, PeerEnd> {
-    let failed = |what: &str| PeerEnd::Failed(what.to_owned());
+/// Answers a peer that connected to us and fetches metadata pieces from it
+/// as [`fetch_from`] does. Returns how it ended and the address the peer
+/// listens on, when its extended handshake said.
+pub(super) async fn answer(
+    context: &FetchContext,
+    incoming: IncomingPeer,
+) -> (PeerEnd, Option<SocketAddr>) {
+    let IncomingPeer {
+        mut stream,
+        addr,
+        theirs,
+    } = incoming;
+    // The listener routed the hash they named here: answer with the same.
+    let ours = Handshake::new(theirs.info_hash, context.peer_id);
+    let sent = timeout(HANDSHAKE_TIMEOUT, write_handshake(&mut stream, &ours)).await;
+    let ended = match sent {
+        Ok(Ok(())) => fetch_over(context, addr, stream, theirs).await,
+        _ => (
+            PeerEnd::Failed("could not answer the handshake".into()),
+            None,
+        ),
+    };
+    context.assembly().release(addr);
+    context.changed.notify_waiters();
+    ended
+}
+
+/// Fetches over a handshaken connection; how it ended and the address the
+/// peer says it listens on.
+async fn fetch_over(
+    context: &FetchContext,
+    addr: SocketAddr,
+    stream: PeerStream<PeerSocket>,
+    theirs: Handshake,
+) -> (PeerEnd, Option<SocketAddr>) {
+    match open(context, addr, stream, theirs).await {
+        Ok((mut peer, listen)) => (peer.fetch(context).await, listen),
+        Err(end) => (end, None),
+    }
+}
+
+async fn dial(
+    context: &FetchContext,
+    addr: SocketAddr,
+) -> Result<(PeerStream<PeerSocket>, Handshake), PeerEnd> {
     let dial = Dial {
         info_hash: context.info_hash.0,
         peer_id: context.peer_id,
         policy: context.encryption,
         transport: &context.transport,
     };
-    let (stream, theirs) = dialer::open(addr, &dial)
+    dialer::open(addr, &dial)
         .await
         .map_err(|error| match error {
             PeerError::Protocol(reason) => PeerEnd::Unusable(reason),
             error => PeerEnd::Failed(format!("connect: {error}")),
-        })?;
+        })
+}
+
+/// The extended handshakes over a handshaken connection; the peer, and
+/// the address it says it listens on.
+async fn open(
+    context: &FetchContext,
+    addr: SocketAddr,
+    stream: PeerStream<PeerSocket>,
+    theirs: Handshake,
+) -> Result<(MetadataPeer, Option<SocketAddr>), PeerEnd> {
+    let failed = |what: &str| PeerEnd::Failed(what.to_owned());
     if !theirs.supports_extensions() {
         return Err(PeerEnd::Unusable(
             "does not support the extension protocol".into(),
@@ -156,12 +213,17 @@ async fn open(context: &FetchContext, addr: SocketAddr) -> Result<MetadataPeer, 
         .map_err(|_| failed("sent no extended handshake"))??;
     extensions.record_remote(&remote);
     let size = metadata_size(&extensions, &remote)?;
-    Ok(MetadataPeer {
+    let listen = remote
+        .listen_port
+        .filter(|port| *port != 0)
+        .map(|port| SocketAddr::new(addr.ip(), port));
+    let peer = MetadataPeer {
         addr,
         frames,
         extensions,
         size,
-    })
+    };
+    Ok((peer, listen))
 }
 
 /// Have-none (the fast extension requires a first word about our pieces)

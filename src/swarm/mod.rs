@@ -17,6 +17,7 @@
 
 mod admission;
 mod announce;
+pub mod announce_backoff;
 pub mod choker;
 pub mod client;
 mod connection;

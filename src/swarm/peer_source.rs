@@ -19,6 +19,8 @@ pub enum PeerSource {
     MagnetHint,
     /// `--peer` on the command line.
     Manual,
+    /// A peer that connected to us, at the port it says it listens on.
+    Incoming,
 }
 
 impl PeerSource {
@@ -30,6 +32,7 @@ impl PeerSource {
             PeerSource::Pex => "pex",
             PeerSource::MagnetHint => "magnet_hint",
             PeerSource::Manual => "manual",
+            PeerSource::Incoming => "incoming",
         }
     }
 }
@@ -62,6 +65,7 @@ mod tests {
             PeerSource::Pex,
             PeerSource::MagnetHint,
             PeerSource::Manual,
+            PeerSource::Incoming,
         ] {
             let json = serde_json::to_string(&source).unwrap();
             assert_eq!(json, format!("\"{}\"", source.name()));

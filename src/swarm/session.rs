@@ -82,6 +82,8 @@ pub struct SessionStats {
     pub left: u64,
     /// Whether every wanted piece is verified.
     pub complete: bool,
+    /// Peers connected now.
+    pub peers: usize,
 }
 
 /// A torrent being downloaded or seeded.
@@ -133,7 +135,14 @@ impl Session {
         self.shared.info_hash
     }
 
-    /// Hands over an incoming connection whose handshake named this torrent.
+    /// Every 20-byte hash peers may name this torrent by (both of a hybrid).
+    pub fn swarm_hashes(&self) -> Vec<[u8; 20]> {
+        let hashes = self.shared.torrent.info_hashes().swarm_hashes();
+        hashes.into_iter().map(|hash| hash.0).collect()
+    }
+
+    /// Hands over an incoming connection whose handshake named this torrent
+    /// (by either hash of a hybrid: the answer names the same one).
     pub fn accept(&self, stream: PeerStream<PeerSocket>, addr: SocketAddr, theirs: Handshake) {
         if !self.shared.may_connect(addr) {
             return;
@@ -164,6 +173,7 @@ impl Session {
             uploaded: self.shared.uploaded.load(Ordering::Relaxed),
             left: state.picker.bytes_left(),
             complete: state.picker.is_done(),
+            peers: state.peers.len(),
         }
     }
 

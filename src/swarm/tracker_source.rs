@@ -1,9 +1,12 @@
 //! Trackers as a peer source before a session exists: during the metadata
 //! phase of a magnet download the magnet's `tr` trackers are announced to
-//! (`started`, then at the tracker's interval) and every answer goes into
-//! the phase's [`PeerBatch`] channel. It stops by itself when the channel's
-//! receiver is gone; the session that follows announces on its own.
+//! (`started`, then at the tracker's interval, sooner while they return no
+//! peer: [`LonelyBackoff`]) under each hash the magnet names the swarm by
+//! (both of a hybrid), and every answer goes into the phase's
+//! [`PeerBatch`] channel. It stops by itself when the channel's receiver is
+//! gone; the session that follows announces on its own.
 
+use super::announce_backoff::LonelyBackoff;
 use super::events::{SwarmEvent, TrackerFailed};
 use super::{PeerBatch, PeerSource};
 use crate::metainfo::InfoHash;
@@ -25,8 +28,8 @@ const LEFT_UNKNOWN: u64 = u32::MAX as u64;
 /// Who announces, and where answers go.
 #[derive(Debug, Clone)]
 pub struct TrackerSource {
-    /// The torrent.
-    pub info_hash: InfoHash,
+    /// The hashes the torrent's swarm is named by (the first is the main one).
+    pub info_hashes: Vec<InfoHash>,
     /// Our peer id.
     pub peer_id: [u8; 20],
     /// The port we accept peers on.
@@ -48,22 +51,33 @@ impl TrackerSource {
         }
         let client = TrackerClient::new(ANNOUNCE_TIMEOUT);
         let mut event = AnnounceEvent::Started;
+        let mut backoff = LonelyBackoff::default();
         while !peers.is_closed() {
-            let request = self.request(event);
-            let wait = match tiers.announce(&client, &request).await {
-                Ok((_, response)) => {
+            let mut answered = None;
+            let mut found = 0;
+            for &info_hash in &self.info_hashes {
+                let request = self.request(info_hash, event);
+                match tiers.announce(&client, &request).await {
+                    Ok((_, response)) => {
+                        found += response.peers.len();
+                        let _ = peers.send(PeerBatch::new(PeerSource::Tracker, response.peers));
+                        answered = Some(response.interval.clamp(MIN_INTERVAL, MAX_INTERVAL));
+                    }
+                    Err(error) => {
+                        let _ = events.send(SwarmEvent::TrackerFailed(TrackerFailed {
+                            info_hash: info_hash.to_string(),
+                            url: tiers.first_url(),
+                            message: error.to_string(),
+                        }));
+                    }
+                }
+            }
+            let wait = match answered {
+                Some(interval) => {
                     event = AnnounceEvent::None;
-                    let _ = peers.send(PeerBatch::new(PeerSource::Tracker, response.peers));
-                    response.interval.clamp(MIN_INTERVAL, MAX_INTERVAL)
+                    backoff.wait(interval, None, found == 0)
                 }
-                Err(error) => {
-                    let _ = events.send(SwarmEvent::TrackerFailed(TrackerFailed {
-                        info_hash: self.info_hash.to_string(),
-                        url: tiers.first_url(),
-                        message: error.to_string(),
-                    }));
-                    RETRY_AFTER_FAILURE
-                }
+                None => RETRY_AFTER_FAILURE,
             };
             tokio::select! {
                 () = peers.closed() => return,
@@ -72,9 +86,9 @@ impl TrackerSource {
         }
     }
 
-    fn request(&self, event: AnnounceEvent) -> AnnounceRequest {
+    fn request(&self, info_hash: InfoHash, event: AnnounceEvent) -> AnnounceRequest {
         AnnounceRequest {
-            info_hash: self.info_hash.0,
+            info_hash: info_hash.0,
             peer_id: self.peer_id,
             port: self.port,
             uploaded: 0,

@@ -32,8 +32,15 @@ impl BttTracker {
 
     /// [`BttTracker::start`] on `listen` (`[::1]:0`).
     pub fn start_on(env: &TestEnv, listen: &str) -> BttTracker {
+        Self::start_with(env, listen, "5s")
+    }
+
+    /// A tracker on `listen` whose announce interval is `interval` (`30m`,
+    /// as a real one: a peer that finds nobody waits that long unless it
+    /// announces sooner of its own accord).
+    pub fn start_with(env: &TestEnv, listen: &str, interval: &str) -> BttTracker {
         let mut command = env.btt("btt-seed");
-        command.args(["tracker", "--listen", listen, "--interval", "5s"]);
+        command.args(["tracker", "--listen", listen, "--interval", interval]);
         let mut child = env.spawn("btt-seed tracker", command);
         let addr = listening_addr(&mut child);
         BttTracker {

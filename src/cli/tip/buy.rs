@@ -76,9 +76,9 @@ pub struct BuyListingArgs {
     /// Download limit per second, e.g. 10MiB
     #[arg(long, value_name = "RATE", value_parser = parse_size)]
     pub down_limit: Option<u64>,
-    /// Give up the download (exit 4; the purchase stands, rerun to continue) when no data arrives for this long
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub stall_timeout: Option<Duration>,
+    /// Give up the download (exit 4; the purchase stands, rerun to continue) when no data arrives for this long; 0 waits forever
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = get::STALL_TIMEOUT)]
+    pub stall_timeout: Duration,
 }
 
 /// Runs `btt-tip buy`.
@@ -302,7 +302,7 @@ impl Purchase<'_> {
             None => self.listing.listing.magnet.clone(),
         };
         let get_args = GetArgs {
-            torrent: source,
+            torrents: vec![source],
             output: self.args.output.clone(),
             metadata_only: false,
             metadata_timeout: Duration::from_secs(300),
@@ -319,6 +319,7 @@ impl Purchase<'_> {
             on_complete: None,
             market: SlotBuyArgs::none(ledger_args.clone()),
             global: global.clone(),
+            stdin: None,
         };
         let fetched = get::fetch(get_args, self.output).await?;
         if fetched.status != ExitStatus::Success {

@@ -1,8 +1,12 @@
 //! One HTTP range request to a web seed, checked before its bytes are used:
-//! the answer must be `206 Partial Content` for the range asked (a `200` only
-//! when the range is the whole file), and the body exactly as long as the
-//! range. Body bytes pass the torrent's download limits as they arrive.
-//! A body that stalls for [`READ_TIMEOUT`] fails the request.
+//! the answer must be `206 Partial Content` for the range asked, and the
+//! body exactly as long as the range. A `200 OK` is the whole file: taken
+//! when the range is the whole file, and for a single-file torrent (a
+//! server that can't serve ranges, such as Python's `http.server`) the
+//! range is cut out of it as it streams by; otherwise the seed can't serve
+//! this torrent ([`FetchError::NotPartial`]). Body bytes pass the
+//! torrent's download limits as they arrive. A body that stalls for
+//! [`READ_TIMEOUT`] fails the request.
 
 use super::span::FileRange;
 use crate::rate::Limits;
@@ -30,8 +34,9 @@ pub(super) enum FetchError {
         /// The file URL asked.
         url: String,
     },
-    /// A `200 OK` with the whole file to a request for part of it.
-    #[error("answered 200 instead of 206 to a range request for {url}")]
+    /// A `200 OK` with the whole file to a request for part of a file of
+    /// a multi-file torrent: the server can't serve ranges.
+    #[error("can't serve byte ranges (it answered 200 with the whole file to a range request for {url})")]
     NotPartial {
         /// The file URL asked.
         url: String,
@@ -74,12 +79,24 @@ pub(super) fn client() -> reqwest::Client {
         .unwrap_or_default()
 }
 
-/// Fetches `range` of the file at `url` and appends its bytes to `into`.
+/// What a good answer holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// The range asked.
+    Range,
+    /// The whole file, the range somewhere in it.
+    WholeFile,
+}
+
+/// Fetches `range` of the file at `url` and appends its bytes to `into`;
+/// `whole_answers` takes the range out of a `200` with the whole file (a
+/// single-file torrent).
 pub(super) async fn fetch_range(
     client: &reqwest::Client,
     url: &str,
     range: FileRange,
     limits: &Limits,
+    whole_answers: bool,
     into: &mut Vec<u8>,
 ) -> Result<(), FetchError> {
     let last = range.start + range.length - 1;
@@ -87,15 +104,29 @@ pub(super) async fn fetch_range(
         .get(url)
         .header(RANGE, format!("bytes={}-{last}", range.start));
     let mut response = within_timeout(request.send()).await??;
-    check_status(&response, url, range)?;
+    let answer = check_status(&response, url, range, whole_answers)?;
+    let mut skip = match answer {
+        Answer::Range => 0,
+        Answer::WholeFile => range.start,
+    };
     let mut received = 0u64;
     while let Some(chunk) = within_timeout(response.chunk()).await?? {
+        limits.acquire(chunk.len() as u64).await;
+        let skipped = skip.min(chunk.len() as u64);
+        skip -= skipped;
+        let mut chunk = &chunk[skipped as usize..];
+        if answer == Answer::WholeFile {
+            // The rest of the file is not ours to read: stop at the range's end.
+            chunk = &chunk[..chunk.len().min((range.length - received) as usize)];
+        }
         received += chunk.len() as u64;
         if received > range.length {
             break;
         }
-        limits.acquire(chunk.len() as u64).await;
-        into.extend_from_slice(&chunk);
+        into.extend_from_slice(chunk);
+        if answer == Answer::WholeFile && received == range.length {
+            break;
+        }
     }
     if received != range.length {
         return Err(FetchError::WrongLength {
@@ -117,11 +148,13 @@ fn check_status(
     response: &reqwest::Response,
     url: &str,
     range: FileRange,
-) -> Result<(), FetchError> {
+    whole_answers: bool,
+) -> Result<Answer, FetchError> {
     let whole_file = range.start == 0 && range.length == range.file_length;
     match response.status() {
         StatusCode::PARTIAL_CONTENT => check_content_range(response, url, range),
-        StatusCode::OK if whole_file => Ok(()),
+        StatusCode::OK if whole_file => Ok(Answer::Range),
+        StatusCode::OK if whole_answers => check_whole_length(response, url, range),
         StatusCode::OK => Err(FetchError::NotPartial {
             url: url.to_owned(),
         }),
@@ -132,12 +165,28 @@ fn check_status(
     }
 }
 
+/// A whole-file answer must be as long as the file, when it says.
+fn check_whole_length(
+    response: &reqwest::Response,
+    url: &str,
+    range: FileRange,
+) -> Result<Answer, FetchError> {
+    match response.content_length() {
+        Some(length) if length != range.file_length => Err(FetchError::WrongLength {
+            expected: range.file_length,
+            received: length,
+            url: url.to_owned(),
+        }),
+        _ => Ok(Answer::WholeFile),
+    }
+}
+
 /// `Content-Range: bytes START-END/TOTAL` must name the range asked.
 fn check_content_range(
     response: &reqwest::Response,
     url: &str,
     range: FileRange,
-) -> Result<(), FetchError> {
+) -> Result<Answer, FetchError> {
     let end = range.start + range.length - 1;
     let sent = response
         .headers()
@@ -147,7 +196,7 @@ fn check_content_range(
         .to_owned();
     let expected = format!("bytes {}-{end}/", range.start);
     if sent.starts_with(&expected) {
-        return Ok(());
+        return Ok(Answer::Range);
     }
     Err(FetchError::WrongRange {
         sent,

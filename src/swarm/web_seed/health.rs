@@ -2,7 +2,8 @@
 //! an HTTP error, a body of the wrong length) and a piece that failed its hash
 //! check with the seed as its only source both back the seed off, for
 //! [`FIRST_BACKOFF`] doubling up to [`MAX_BACKOFF`]; a request that succeeds
-//! ends the streak. A seed that sent [`MAX_BAD_PIECES`] bad pieces is
+//! ends the streak. A seed that sent [`MAX_BAD_PIECES`] bad pieces, or that
+//! can't serve the torrent at all (no byte ranges for a multi-file one), is
 //! dropped for the rest of the run. Several requests of one seed are in
 //! flight at once, so failures while it is already backed off are one
 //! outage, not several.
@@ -60,6 +61,16 @@ impl Health {
             return Setback::Absorbed;
         }
         self.back_off(now)
+    }
+
+    /// A failure that asking again can't mend (a server that can't serve
+    /// ranges): the seed is dropped, once.
+    pub(super) fn drop_for_good(&mut self) -> Setback {
+        if self.dropped {
+            return Setback::Absorbed;
+        }
+        self.dropped = true;
+        Setback::Dropped
     }
 
     /// A piece from this seed alone that failed its hash check.
@@ -124,6 +135,15 @@ mod tests {
         assert_eq!(health.wait(later), None);
         let second = FIRST_BACKOFF * 2;
         assert_eq!(health.request_failed(later), Setback::BackedOff(second));
+    }
+
+    #[test]
+    fn a_seed_dropped_for_good_is_reported_once() {
+        let mut health = Health::default();
+        assert_eq!(health.drop_for_good(), Setback::Dropped);
+        assert!(health.is_dropped());
+        assert_eq!(health.drop_for_good(), Setback::Absorbed);
+        assert_eq!(health.request_failed(Instant::now()), Setback::Absorbed);
     }
 
     #[test]

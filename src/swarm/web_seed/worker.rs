@@ -129,7 +129,9 @@ async fn fetch_run(
         }
         let file_url = url.file_url(info, range.file);
         let limits = &shared.options.download_limits;
-        fetch::fetch_range(client, &file_url, range, limits, &mut data).await?;
+        // A single file's range can be cut out of a whole-file answer.
+        let whole_answers = info.files.len() == 1;
+        fetch::fetch_range(client, &file_url, range, limits, whole_answers, &mut data).await?;
     }
     Ok(data)
 }
@@ -235,7 +237,11 @@ impl Shared {
             }
         }
         picker.peer_gone(key);
-        let setback = seed.health.request_failed(now);
+        let setback = match error {
+            // Asking again gets the same whole file: say so once and stop.
+            FetchError::NotPartial { .. } => seed.health.drop_for_good(),
+            _ => seed.health.request_failed(now),
+        };
         let url = seed.url.to_string();
         drop(state);
         self.report(&url, error.to_string(), setback);

@@ -146,11 +146,13 @@ impl Dht {
 
         let (tx, rx) = flume::bounded(1);
 
+        // btt patch: an actor that could not start is an error, not a panic.
+        let stopped = || std::io::Error::other("the DHT actor thread stopped at start");
         sender
             .send(ActorMessage::Check(tx))
-            .expect("actor thread unexpectedly shutdown");
+            .map_err(|_| stopped())?;
 
-        rx.recv().expect("actor thread unexpectedly shutdown")?;
+        rx.recv().map_err(|_| stopped())??;
 
         Ok(Dht(sender))
     }
@@ -627,7 +629,10 @@ fn run(config: Config, receiver: Receiver<ActorMessage>) {
             }
         }
         Err(err) => {
-            if let Ok(ActorMessage::Check(sender)) = receiver.try_recv() {
+            // btt patch: wait for the Check that Dht::new sends after
+            // spawning this thread; try_recv could run first, and Dht::new
+            // then panicked on the closed channel instead of returning `err`.
+            if let Ok(ActorMessage::Check(sender)) = receiver.recv() {
                 let _ = sender.send(Err(err));
             }
         }
