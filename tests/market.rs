@@ -11,6 +11,16 @@ use std::time::Duration;
 use support::market::*;
 use support::Child;
 
+/// alice bids 0.02BTT/MiB with a budget of 5BTT.
+const ALICE_BIDS: [&str; 6] = [
+    "--wallet",
+    "alice",
+    "--bid",
+    "0.02BTT/MiB",
+    "--budget",
+    "5BTT",
+];
+
 /// A payer and a free leecher against a capped seller: the payer wins the
 /// one regular slot at the ask, the free one still completes, and the
 /// balances move exactly as the vouchers say.
@@ -237,14 +247,7 @@ fn a_channel_nobody_closed_is_refunded_to_the_payer_after_its_timeout() {
     // expires: a 20 s channel is taken, and the kill comes before its close.
     let flags = ["--slots", "1", "--up-limit", "2MiB", "--redeem-every", "1s"];
     let mut seller = market.seed("0.01BTT/MiB", &flags);
-    let bid = [
-        "--wallet",
-        "alice",
-        "--bid",
-        "0.02BTT/MiB",
-        "--budget",
-        "5BTT",
-    ];
+    let bid = ALICE_BIDS;
     let timeout = ["--channel-timeout", "20s"];
     let (mut payer, _) = market.get("alice", &seller, &[&bid[..], &timeout[..]].concat());
     wait_records(&payer, "payment", 1);
@@ -280,17 +283,8 @@ fn a_channel_nobody_closed_is_refunded_to_the_payer_after_its_timeout() {
 fn a_payer_whose_wallet_does_not_unlock_ends_with_status_6_and_pays_nothing() {
     let market = Market::new(Backend::Embedded);
     let mut seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "1MiB"]);
-    let extra = [
-        "--wallet",
-        "alice",
-        "--bid",
-        "0.02BTT/MiB",
-        "--budget",
-        "5BTT",
-        "--unsafe-password",
-        "not the password",
-    ];
-    let (mut payer, _) = market.get("alice", &seller, &extra);
+    let wrong = ["--unsafe-password", "not the password"];
+    let (mut payer, _) = market.get("alice", &seller, &[&ALICE_BIDS[..], &wrong[..]].concat());
     let status = payer.wait_timeout(DOWNLOAD).expect("the payer ends");
     assert_eq!(status.code(), Some(6), "{}", payer.diagnostics());
     let stderr = payer.stderr();

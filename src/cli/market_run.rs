@@ -263,6 +263,9 @@ pub enum Market {
     Buying {
         buyer: Buyer,
         unlock_failure: watch::Receiver<Option<UnlockFailure>>,
+        /// Unlocking, then refunding what expired channels hold: a run
+        /// waits for it before it ends, however short its download.
+        unlocking: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
     },
 }
 
@@ -303,7 +306,7 @@ impl Market {
         });
         let (failed, unlock_failure) = watch::channel(None);
         let unlocked = buyer.clone();
-        tokio::spawn(async move {
+        let unlocking = tokio::spawn(async move {
             match unlocked_key(unlocking).await {
                 Ok(key) => {
                     unlocked.unlocked(key.clone());
@@ -317,6 +320,7 @@ impl Market {
         Ok(Some(Market::Buying {
             buyer,
             unlock_failure,
+            unlocking: std::sync::Mutex::new(Some(unlocking)),
         }))
     }
 
@@ -391,7 +395,15 @@ impl Market {
     pub async fn finish(&self) -> MarketTotals {
         match self {
             Market::Selling { seller, .. } => seller.finish().await,
-            Market::Buying { buyer, .. } => buyer.finish(),
+            Market::Buying {
+                buyer, unlocking, ..
+            } => {
+                let unlocking = crate::sync::lock(unlocking).take();
+                if let Some(unlocking) = unlocking {
+                    let _ = unlocking.await;
+                }
+                buyer.finish()
+            }
         }
     }
 }
