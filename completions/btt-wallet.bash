@@ -203,7 +203,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__address)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
+            opts="-q -v -h --plain --evm --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1213,7 +1213,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__send)
-            opts="-q -v -h --from --memo --trc20 --fee-limit --sign-only --ref-block-bytes --ref-block-hash --timestamp --expiration --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
+            opts="-q -v -h --from --memo --plain --trc20 --fee-limit --sign-only --ref-block-bytes --ref-block-hash --timestamp --expiration --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1283,7 +1283,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__sign)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
+            opts="-q -v -h --from --plain --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -106,6 +106,8 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l rpc-ur
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l plain -d 'Print only the TRON address, bare, on a terminal and in a pipe (for `$(...)`)'
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l evm -d 'With --plain, print the EVM (0x, EIP-55) address instead'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -120,6 +122,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l rpc-url -
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l plain -d 'Print only the signature, bare, on a terminal and in a pipe'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -s v -l verbose -d 'Print debugging detail on stderr'
@@ -153,6 +156,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l rpc-url -
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l plain -d 'Print only the txID, bare, on a terminal and in a pipe (not with --sign-only)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l trc20 -d 'On btt\'s ledgers: send the TRC-20 BTT (18 decimals) instead of the ledger\'s TRC-10-shaped BTT (on TRON, BTT is the TRC-20 already)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l sign-only -d 'Print the signed transaction instead of sending it; it names the ledger\'s latest block, or the one the --ref-block flags give'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -273,7 +277,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -s h -l help -d 'Print help'
-complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l from -d 'Payee wallet (default: the wallet whose address the vouchers name)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l from -d 'Payee wallet (default: the wallet here whose address the vouchers name); the payee closes, the payer only signs vouchers' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r

@@ -489,6 +489,48 @@ fn creating_onto_an_existing_file_needs_force() {
     assert_ne!(std::fs::read(&out).expect("read"), b"keep me");
 }
 
+/// The README's `create` lines, as written, one after another in one
+/// directory; a `create` that would reuse a name is refused with the way
+/// out (`-o`), and leaves the first torrent as it was.
+#[test]
+fn the_readme_create_lines_run_in_one_directory() {
+    let env = TestEnv::new();
+    make_tree(
+        env.path(),
+        &[("album/a.flac", 100_000), ("album/b.flac", 30_000)],
+    );
+    let readme = [
+        "create ./album -o album.torrent --announce http://127.0.0.1:6969/announce",
+        "create ./album --hybrid -o hybrid.torrent",
+        "create ./album --v2 -o v2.torrent",
+        "show album.torrent",
+        "show hybrid.torrent",
+        "show v2.torrent",
+        "verify album.torrent --data .",
+    ];
+    for line in readme {
+        let args: Vec<&std::ffi::OsStr> = line.split(' ').map(|arg| arg.as_ref()).collect();
+        let (code, child) = run(&env, "btt-seed", &args);
+        assert_eq!(code, 0, "{line}: {}", child.diagnostics());
+    }
+    let first = std::fs::read(env.path().join("album.torrent")).expect("read");
+    let again: Vec<&std::ffi::OsStr> = vec!["create".as_ref(), "./album".as_ref()];
+    let (code, child) = run(&env, "btt-seed", &again);
+    assert_eq!(code, 2, "{}", child.diagnostics());
+    let error = assert_one_error(&child, "btt-seed", "usage");
+    assert!(
+        error
+            .message
+            .contains("album.torrent exists; name another file with -o"),
+        "{}",
+        error.message
+    );
+    assert_eq!(
+        std::fs::read(env.path().join("album.torrent")).expect("read"),
+        first
+    );
+}
+
 #[test]
 fn a_web_seed_that_is_not_an_http_url_is_a_usage_error_and_writes_nothing() {
     let env = TestEnv::new();

@@ -3,8 +3,9 @@
 //! the key to each paying buyer; alice buys it in one command. On the
 //! embedded ledger and on a `btt-wallet node`: the plain files equal the
 //! creator's byte for byte, the price moves once, a rerun charges nothing
-//! (also after `kill -9` of the buyer or of the seller), a damaged download
-//! is fetched again on rerun; a seller that never delivers is refunded at
+//! (also after `kill -9` of the buyer or of the seller), a rerun with another
+//! `-o` writes the files there too, decrypted files get a current mtime, a
+//! damaged download is fetched again on rerun; a seller that never delivers is refunded at
 //! the deadline; a tampered or other-ledger listing is refused before
 //! anything is paid; a wrong key, and a listed file that does not decrypt,
 //! are reported with the proof and nothing is decrypted; a purchase opened
@@ -68,7 +69,7 @@ impl Shop {
     }
 
     fn torrent(&self) -> PathBuf {
-        self.dir.join("album.torrent")
+        self.dir.join("album.age.torrent")
     }
 
     /// `btt-seed run` of the encrypted torrent, delivering keys with `--sell` when `sell`.
@@ -204,6 +205,14 @@ fn a_sale(backend: Backend) {
     let mut again = shop.buy(&out, &seller.addr(), &[]);
     again.wait_success(COMMAND);
     assert_eq!(last_purchase(&again)["purchase"], receipt["purchase"]);
+    assert_written_lately(&out.join("album/01.flac"));
+
+    let elsewhere = shop.market.env().path().join("elsewhere");
+    let mut moved = shop.buy(&elsewhere, &seller.addr(), &[]);
+    moved.wait_success(DOWNLOAD);
+    assert_eq!(last_purchase(&moved)["purchase"], receipt["purchase"]);
+    shop.assert_bought(&elsewhere);
+    assert_eq!(shop.market.balance("alice"), FUNDS - PRICE, "paid once");
 
     damage(&out.join("album.age"), backend);
     std::fs::remove_dir_all(out.join("album")).expect("rm album");
@@ -215,6 +224,23 @@ fn a_sale(backend: Backend) {
     seller.child.terminate();
     let deliveries = records_of(&seller.child, "delivery");
     assert_eq!(deliveries.len(), 1, "{deliveries:?}");
+}
+
+/// Fails unless `path` was modified in the last ten minutes (the tar
+/// stream's fixed mtime is from 2006).
+fn assert_written_lately(path: &Path) {
+    let modified = std::fs::metadata(path)
+        .expect("stat")
+        .modified()
+        .expect("mtime");
+    let age = std::time::SystemTime::now()
+        .duration_since(modified)
+        .unwrap_or_default();
+    assert!(
+        age < Duration::from_secs(600),
+        "{} is {age:?} old",
+        path.display()
+    );
 }
 
 /// Truncates the file on one backend's run and flips bytes inside it on the other's.

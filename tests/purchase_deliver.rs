@@ -170,7 +170,7 @@ fn a_paid_purchase_is_delivered_once_and_its_key_opens_the_content() {
     let out = market.env().dir("bought");
     decrypt_to(&shop.join("album.age"), &content_key, &out).expect("decrypts");
     std::fs::remove_file(shop.join("album.age")).expect("rm");
-    std::fs::remove_file(shop.join("album.torrent")).expect("rm");
+    std::fs::remove_file(shop.join("album.age.torrent")).expect("rm");
     assert_trees_equal(&shop, &out);
 
     let (again, _) = deliver(&market);
@@ -280,7 +280,7 @@ fn underpriced_and_wrong_token_orders_are_not_delivered_by_run_sell_on_the_embed
         .args(["run", "--no-dht", "--no-tracker", "--listen", "127.0.0.1:0"])
         .arg("--data")
         .arg(&shop)
-        .arg(shop.join("album.torrent"))
+        .arg(shop.join("album.age.torrent"))
         .args(["--wallet", "carol", "--deliver-every", "1s", "--sell"])
         .arg(&listing_path);
     let mut seller = market.listening("btt-seed run --sell", command);

@@ -121,7 +121,7 @@ fn sell_writes_a_verifiable_listing_and_a_decryptable_file() {
     );
     assert_eq!((listed.files, listed.size), (3, 1_800_000));
     let encrypted = env.path().join("data/album.age");
-    assert!(env.path().join("data/album.torrent").exists());
+    assert!(env.path().join("data/album.age.torrent").exists());
     assert_eq!(
         fs::metadata(&encrypted).unwrap().len(),
         listed.encrypted_size
@@ -162,6 +162,32 @@ fn sell_refuses_to_overwrite_without_force() {
     sell(&env, &content, &[]).ok();
     sell(&env, &content, &[]).refused(2, "exists; pass --force");
     sell(&env, &content, &["--force"]).ok();
+}
+
+/// The README's order: `create ./album` first, then `sell ./album` in the
+/// same directory; the sale's torrent is named after `album.age`, so the
+/// plaintext's `album.torrent` is neither refused nor touched.
+#[test]
+fn sell_after_create_in_the_same_directory_keeps_the_created_torrent() {
+    let env = seller_env();
+    album(&env);
+    let mut create = env.btt("btt-seed");
+    create
+        .current_dir(env.path().join("data"))
+        .args(["create", "./album"]);
+    Run::of("btt-seed create", create, "").ok();
+    let created = fs::read(env.path().join("data/album.torrent")).unwrap();
+    let mut command = env.btt("btt-seed");
+    command
+        .current_dir(env.path().join("data"))
+        .args(["sell", "./album", "--price", "10BTT", "--wallet", "carol"])
+        .args(["-o", "album.listing", "--password-file", "../password"]);
+    let listed: Listed = Run::of("btt-seed sell", command, "").ok().one_as();
+    assert_eq!(listed.torrent, "./album.age.torrent");
+    assert_eq!(
+        fs::read(env.path().join("data/album.torrent")).unwrap(),
+        created
+    );
 }
 
 #[test]
@@ -225,11 +251,11 @@ fn btt_seed_run_seeds_the_encrypted_file_to_a_plain_btt_get() {
     let content = album(&env);
     sell(&env, &content, &["--piece-length", "64KiB"]).ok();
     let data = env.path().join("data");
-    let seeder = BttSeed::run(&env, &data.join("album.torrent"), &data);
+    let seeder = BttSeed::run(&env, &data.join("album.age.torrent"), &data);
     let out = env.dir("out");
     btt_get(
         &env,
-        &data.join("album.torrent"),
+        &data.join("album.age.torrent"),
         &out,
         &["--peer", &seeder.addr()],
     )

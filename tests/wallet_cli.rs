@@ -643,3 +643,38 @@ fn a_foreign_keystore_is_imported_with_its_password() {
     ]);
     assert_eq!(both.code, 2);
 }
+
+/// One-value commands print their value bare with `--plain`, in a pipe as
+/// on a terminal (as `cast wallet address` does); a failure then prints
+/// one line on stderr and nothing on stdout, so `$(...)` is empty.
+#[test]
+fn plain_prints_one_bare_value_for_scripts() {
+    let wallet = Wallet::new();
+    let imported = wallet.import_key("carol", KEY);
+    let tron = wallet.run(&["address", "carol", "--plain"]).ok();
+    assert_eq!(tron.stdout, format!("{KEY_ADDRESS}\n"));
+    let record: AddressLine = wallet.run(&["address", "carol"]).ok().one_as();
+    assert_eq!(record.address, imported.address);
+    let evm = wallet.run(&["address", "carol", "--plain", "--evm"]).ok();
+    assert_eq!(evm.stdout, format!("{}\n", record.evm_address));
+
+    let missing = wallet.run(&["address", "nobody", "--plain"]);
+    assert_eq!(missing.code, 3, "{}", missing.describe());
+    assert!(missing.stdout.is_empty(), "{}", missing.describe());
+    assert_eq!(missing.stderr.lines().count(), 1, "{}", missing.describe());
+    wallet
+        .run(&["address", "carol", "--evm"])
+        .refused(2, "--plain");
+
+    let signature = wallet
+        .run(&["sign", "--from", "carol", "hello", "--plain"])
+        .ok()
+        .stdout;
+    let signature = signature.trim_end();
+    assert_eq!(signature.len(), 2 + 130, "{signature:?}");
+    let verified: VerificationLine = wallet
+        .run(&["verify", "hello", signature, "carol"])
+        .ok()
+        .one_as();
+    assert!(verified.valid && verified.address == KEY_ADDRESS);
+}

@@ -750,3 +750,131 @@ fn channel_list_on_the_embedded_ledger_and_a_node() {
     home.ledger = Some(node.url.clone());
     channels_are_listed(&home);
 }
+
+/// `command` run with its stdout on a terminal (a pty from `script`), as
+/// a person sees it; carriage returns dropped.
+fn on_terminal(command: &Command) -> String {
+    let quote =
+        |text: &std::ffi::OsStr| format!("'{}'", text.to_str().unwrap().replace('\'', "'\\''"));
+    let mut line = quote(command.get_program());
+    for arg in command.get_args() {
+        line.push(' ');
+        line.push_str(&quote(arg));
+    }
+    let mut script = Command::new("script");
+    script.args(["-qec", &line, "/dev/null"]).env_clear();
+    for (key, value) in command.get_envs() {
+        if let Some(value) = value {
+            script.env(key, value);
+        }
+    }
+    script.stdin(Stdio::null());
+    Run::of("script", script, "").ok().stdout.replace('\r', "")
+}
+
+/// Names where addresses go, one-value commands' `--plain`, and the
+/// `time` of `tx` and `history` records, on any ledger.
+fn names_plain_and_times(home: &Home) {
+    home.dev(&["faucet", "alice", "10BTT"]).ok();
+    let before = home.units("bob");
+    let sent = home.run(&[
+        "send", "bob", "1BTT", "--from", "alice", "--memo", "by-name", "--plain",
+    ]);
+    let txid = sent.ok().stdout;
+    let txid = txid.strip_suffix('\n').expect("one line");
+    assert!(
+        txid.len() == 64 && txid.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{txid:?}"
+    );
+    assert_eq!(home.units("bob"), before + home.one_btt());
+    let looked_up = home.run(&["tx", txid]).ok().one();
+    assert_eq!(looked_up["type"], "receipt");
+    assert_eq!(looked_up["to"], BOB);
+    assert_eq!(looked_up["memo"], "by-name");
+    let time = looked_up["time"].as_str().unwrap();
+    assert!(time.starts_with("20") && time.ends_with('Z'), "{time}");
+    let history = home.run(&["history", "bob"]).ok().records();
+    let line = history
+        .iter()
+        .find(|r| r["txID"] == txid)
+        .expect("in history");
+    assert_eq!(
+        (line["type"].as_str(), line["direction"].as_str()),
+        (Some("history"), Some("in"))
+    );
+    assert_eq!(line["time"], time);
+
+    let table = on_terminal(&home.command(&["history", "bob"]));
+    let rows: Vec<&str> = table.lines().collect();
+    for header in ["time", "dir", "amount", "from", "to", "memo", "txID"] {
+        assert!(rows[0].contains(header), "{table}");
+    }
+    let row = rows.iter().find(|row| row.contains(txid)).expect("the row");
+    for cell in ["in", "1BTT", "by-name", &time[..19]] {
+        assert!(row.contains(cell), "{cell} not in {row}\n{table}");
+    }
+    let tx_table = on_terminal(&home.command(&["tx", txid]));
+    assert!(
+        tx_table.lines().next().unwrap().contains("txID"),
+        "{tx_table}"
+    );
+    assert!(tx_table.contains("by-name"), "{tx_table}");
+}
+
+#[test]
+fn names_plain_values_and_transfer_tables_on_every_ledger() {
+    let home = Home::new();
+    names_plain_and_times(&home);
+    let mut home = Home::new();
+    let node = home.node(true);
+    home.ledger = Some(node.url.clone());
+    names_plain_and_times(&home);
+    drop(node);
+    let env = TestEnv::new();
+    let anvil = Anvil::start(&env);
+    let mut home = Home::new();
+    home.ledger = Some(anvil.url.clone());
+    home.evm = true;
+    names_plain_and_times(&home);
+}
+
+/// The payee closes a channel; the payer, or a home without the payee's
+/// wallet, is told so in one line, and nothing moves.
+#[test]
+fn only_the_payees_wallet_closes_a_channel() {
+    let home = Home::new();
+    home.dev(&["faucet", "alice", "100BTT"]).ok();
+    let nobody = "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8";
+    for payee in ["bob", nobody] {
+        let opened = home
+            .run(&["channel", "open", payee, "10BTT", "--from", "alice"])
+            .ok()
+            .one();
+        let id = opened["id"].as_str().unwrap();
+        let voucher = home
+            .run(&["voucher", id, "4BTT", "--from", "alice"])
+            .ok()
+            .stdout;
+        let closed_by = format!("channel {id} is closed by its payee");
+        if payee == "bob" {
+            home.run_with_input(&["channel", "close", "-", "--from", "alice"], &voucher, &[])
+                .refused(
+                    3,
+                    &format!("{closed_by} {BOB}, and wallet alice is not the payee"),
+                );
+            let closed = home
+                .run_with_input(&["channel", "close", "-"], &voucher, &[])
+                .ok()
+                .one();
+            assert_eq!(closed["redeemed"], "4BTT");
+        } else {
+            home.run_with_input(&["channel", "close", "-"], &voucher, &[])
+                .refused(
+                    3,
+                    &format!("{closed_by} {nobody}, and no wallet here has that address"),
+                );
+        }
+    }
+    assert_eq!(home.btt("bob"), "4");
+    assert_eq!(home.btt("alice"), "86");
+}

@@ -8,7 +8,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
-    let output = cli.global.output("btt-wallet");
+    let output = cli.output();
     let result = btt::cli::wallet::run(cli, &output);
     btt::cli::finish(&output, result)
 }

@@ -153,21 +153,13 @@ impl Keys {
         }
     }
 
-    /// Unlocks the wallet whose keystore names `address`.
-    pub fn unlock_address(&self, address: &Address) -> anyhow::Result<PrivateKey> {
-        let entry = self
-            .store
-            .list()
-            .map_err(store_error)?
+    /// The wallet here whose keystore names `address`, if any.
+    pub fn wallet_named_by(&self, address: &Address) -> anyhow::Result<Option<WalletName>> {
+        let entries = self.store.list().map_err(store_error)?;
+        Ok(entries
             .into_iter()
             .find(|entry| entry.address.as_ref().ok() == Some(&Some(*address)))
-            .ok_or_else(|| {
-                with_status(
-                    ExitStatus::BadInput,
-                    anyhow::anyhow!("no wallet here has address {address}; name one with --from"),
-                )
-            })?;
-        self.unlock(&entry.name)
+            .map(|entry| entry.name))
     }
 
     /// An account given as an address (`T...`, `41...` hex or `0x...`) or as

@@ -319,7 +319,7 @@ fn create_torrent(args: CreateArgs, output: &Output) -> anyhow::Result<ExitStatu
         return Err(with_status(
             ExitStatus::Usage,
             anyhow::anyhow!(
-                "{} exists; pass --force to overwrite it",
+                "{} exists; name another file with -o, or pass --force to overwrite it",
                 destination.display()
             ),
         ));

@@ -22,7 +22,7 @@ pub use buy::BuyListingArgs;
 pub use fund::{FundArgs, FundCommand};
 pub use purchase_records::{PurchaseProof, PurchaseRecord};
 pub use purchases::PurchasesArgs;
-pub use records::{CampaignRecord, IncomingRecord, LineError, SummaryRecord, TipReceipt};
+pub use records::{rfc3339, CampaignRecord, IncomingRecord, LineError, SummaryRecord, TipReceipt};
 pub use watch::WatchArgs;
 
 use super::exit::{with_status, ExitStatus};

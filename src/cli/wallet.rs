@@ -7,6 +7,7 @@
 mod channel_commands;
 mod channel_list;
 mod ledger_commands;
+mod transfer_table;
 
 pub use super::keys::PasswordArgs;
 pub use channel_commands::{ChannelArgs, ChannelCommand, VoucherArgs};
@@ -138,6 +139,12 @@ pub struct ImportSource {
 pub struct AddressArgs {
     /// Wallet name
     pub name: String,
+    /// Print only the TRON address, bare, on a terminal and in a pipe (for `$(...)`)
+    #[arg(long)]
+    pub plain: bool,
+    /// With --plain, print the EVM (0x, EIP-55) address instead
+    #[arg(long, requires = "plain")]
+    pub evm: bool,
 }
 
 /// `sign`.
@@ -148,6 +155,9 @@ pub struct SignArgs {
     pub from: String,
     /// The message (its UTF-8 bytes are signed)
     pub message: String,
+    /// Print only the signature, bare, on a terminal and in a pipe
+    #[arg(long)]
+    pub plain: bool,
 }
 
 /// `verify`.
@@ -157,7 +167,7 @@ pub struct VerifyArgs {
     pub message: String,
     /// The 65-byte signature, hex (0x optional)
     pub signature: String,
-    /// The address that should have signed
+    /// The address that should have signed, or a wallet name
     pub address: String,
 }
 
@@ -174,6 +184,9 @@ pub struct SendArgs {
     /// Memo stored in the transaction (raw_data.data)
     #[arg(long)]
     pub memo: Option<String>,
+    /// Print only the txID, bare, on a terminal and in a pipe (not with --sign-only)
+    #[arg(long, conflicts_with = "sign_only")]
+    pub plain: bool,
     /// On btt's ledgers: send the TRC-20 BTT (18 decimals) instead of the ledger's TRC-10-shaped BTT (on TRON, BTT is the TRC-20 already)
     #[arg(long)]
     pub trc20: bool,
@@ -213,6 +226,26 @@ fn after_help() -> String {
         "{}\nEnvironment:\n  BTT_HOME               directory for keystores and the embedded ledger (default: XDG data directory)\n  BTT_LEDGER             same as --ledger\n  BTT_DEV_LEDGER         when 1, same as --dev\n  BTT_PASSWORD_FILE      same as --password-file\n",
         super::exit_status_help()
     )
+}
+
+impl WalletCli {
+    /// The output settings of this run: the global flags, and `--plain` of
+    /// the one-value commands, which prints their value bare and keeps
+    /// error records off stdout.
+    pub fn output(&self) -> Output {
+        let output = self.global.output("btt-wallet");
+        let plain = match &self.command {
+            WalletCommand::Address(args) => args.plain,
+            WalletCommand::Sign(args) => args.plain,
+            WalletCommand::Send(args) => args.plain,
+            _ => false,
+        };
+        if plain {
+            output.plain()
+        } else {
+            output
+        }
+    }
 }
 
 /// Runs one `btt-wallet` command.
@@ -369,6 +402,7 @@ impl Session<'_> {
             name,
             address,
             evm_address: address.to_evm(),
+            plain_evm: args.evm,
         })?;
         Ok(ExitStatus::Success)
     }
@@ -568,6 +602,9 @@ pub struct AddressRecord {
     pub address: Address,
     /// The same key's EVM address (EIP-55), for BTTC and other EVM ledgers.
     pub evm_address: String,
+    /// Whether `--plain` prints the EVM address (`--evm`) rather than the TRON one.
+    #[serde(skip)]
+    pub plain_evm: bool,
 }
 
 impl Record for AddressRecord {
@@ -575,6 +612,13 @@ impl Record for AddressRecord {
 
     fn human(&self) -> Option<String> {
         Some(format!("{}\n{}", self.address, self.evm_address))
+    }
+
+    fn plain(&self) -> Option<String> {
+        Some(match self.plain_evm {
+            true => self.evm_address.clone(),
+            false => self.address.to_string(),
+        })
     }
 }
 
@@ -593,6 +637,10 @@ impl Record for SignatureRecord {
     const TYPE: &'static str = "signature";
 
     fn human(&self) -> Option<String> {
+        Some(self.signature.clone())
+    }
+
+    fn plain(&self) -> Option<String> {
         Some(self.signature.clone())
     }
 }

@@ -3,7 +3,9 @@
 //! line) for a pipe or with `--json`.
 //!
 //! Invariants: stdout carries results only; progress, logs and errors go to
-//! stderr; `-q` silences stderr, never stdout. Library code never calls this
+//! stderr; `-q` silences stderr, never stdout. A command's `--plain` prints a
+//! one-value result bare (as `cast wallet address` does), on a terminal and
+//! in a pipe alike, and then puts no error record on stdout. Library code never calls this
 //! module: it returns `Serialize` values and the binaries hand them here.
 
 mod progress;
@@ -44,6 +46,7 @@ pub struct Output {
     verbosity: Verbosity,
     color: bool,
     stderr_is_terminal: bool,
+    plain: bool,
     bar: ActiveBar,
 }
 
@@ -64,6 +67,7 @@ impl Output {
             verbosity,
             color,
             stderr_is_terminal,
+            plain: false,
             bar: ActiveBar::default(),
         }
     }
@@ -71,6 +75,12 @@ impl Output {
     /// The program name used as the prefix of diagnostics (`btt-get: ...`).
     pub fn program(&self) -> &'static str {
         self.program
+    }
+
+    /// The same settings, printing one-value results bare ([`Record::plain`]).
+    pub fn plain(mut self) -> Output {
+        self.plain = true;
+        self
     }
 
     /// The chosen stdout format.
@@ -90,6 +100,10 @@ impl Output {
 
     fn write_record<R: Record>(&self, record: &R) -> io::Result<()> {
         let mut stdout = io::stdout().lock();
+        if let Some(value) = record.plain().filter(|_| self.plain) {
+            writeln!(stdout, "{value}")?;
+            return stdout.flush();
+        }
         match self.format {
             Format::Json => {
                 serde_json::to_writer(&mut stdout, &record::Tagged::new(record))?;
@@ -132,7 +146,7 @@ impl Output {
     /// `error` record on stdout when stdout is JSON.
     pub fn error(&self, code: &str, message: &str) {
         self.stderr_line("error: ", &message);
-        if self.format == Format::Json {
+        if self.format == Format::Json && !self.plain {
             let record = ErrorRecord {
                 code: code.to_string(),
                 message: message.to_string(),

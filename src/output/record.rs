@@ -11,6 +11,13 @@ pub trait Record: Serialize {
     /// The text for a person on stdout; `None` for records that a person sees
     /// another way (progress goes to the progress bar).
     fn human(&self) -> Option<String>;
+
+    /// The one value of a one-value result (an address, a signature, a
+    /// txID), printed bare by a command's `--plain`; `None` prints the
+    /// record as usual.
+    fn plain(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A record with its `type` field first.

@@ -13,7 +13,8 @@
 //! tar entry lies under the one plaintext name, with no absolute path, no
 //! `..`, no symlink leaving the content, no entry written through a symlink,
 //! and nothing but files, directories and symlinks; the encrypted file is
-//! only read.
+//! only read. The tar stream carries no real mtimes (it is deterministic), so
+//! the decrypted files get the time they were written, not the stream's.
 
 use super::content_key::ContentKey;
 use std::cell::Cell;
@@ -371,6 +372,7 @@ fn unpack(
     let mut archive = tar::Archive::new(watched);
     archive.set_overwrite(false);
     archive.set_preserve_permissions(false);
+    archive.set_preserve_mtime(false);
     let unpacked =
         unpack_entries(&mut archive, encrypted, staging, progress).map_err(stream_error)?;
     let mut rest = archive.into_inner();
@@ -551,6 +553,12 @@ mod tests {
         );
         assert!(encrypted.exists());
         assert_eq!(fs::read_dir(&out).unwrap().count(), 1, "no staging left");
+        let written = fs::metadata(out.join("album/cover.jpg"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let age = std::time::SystemTime::now().duration_since(written);
+        assert!(age.unwrap_or_default().as_secs() < 600, "mtime {written:?}");
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! torrent of the encrypted file, sign a listing with the seller's wallet
 //! and keep the content key in the data directory's key store.
 //!
-//! Outputs: `PARENT/NAME.age` and `PARENT/NAME.torrent` beside the content,
-//! the listing at `-o`; none is overwritten without `--force`, and the
-//! listing is written last, so a listing on disk always has its key stored.
+//! Outputs: `PARENT/NAME.age` and its torrent `PARENT/NAME.age.torrent`
+//! (named after the content it describes, as every client names a torrent,
+//! so it never meets `create`'s `NAME.torrent` of the plaintext) beside the
+//! content, the listing at `-o`; none is overwritten without `--force`, and
+//! the listing is written last, so a listing on disk always has its key stored.
 
 use super::{make_torrent, write_atomically, TorrentFlags, TorrentText};
 use crate::amount::{format_units, Amount, Token};
@@ -27,7 +29,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// `btt-seed sell`.
 #[derive(Debug, Args)]
 pub struct SellContentArgs {
-    /// The file or directory to sell; NAME.age and NAME.torrent are written beside it
+    /// The file or directory to sell; NAME.age and its torrent NAME.age.torrent are written beside it
     pub path: PathBuf,
     /// The price a buyer pays, e.g. 10BTT
     #[arg(long, value_name = "AMOUNT", value_parser = parse_price)]
@@ -132,7 +134,7 @@ impl SaleOutputs {
             .unwrap_or(Path::new("."));
         let outputs = SaleOutputs {
             encrypted: parent.join(format!("{name}.age")),
-            torrent: parent.join(format!("{name}.torrent")),
+            torrent: parent.join(format!("{name}.age.torrent")),
             listing: listing.to_path_buf(),
         };
         Ok((name, outputs))
@@ -142,7 +144,7 @@ impl SaleOutputs {
         for path in [&self.encrypted, &self.torrent, &self.listing] {
             if path.exists() {
                 return Err(usage(format!(
-                    "{} exists; pass --force to overwrite it",
+                    "{} exists; pass --force to overwrite it, or move it away",
                     path.display()
                 )));
             }

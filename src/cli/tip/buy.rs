@@ -9,7 +9,8 @@
 //!
 //! A rerun continues the listing's journaled order, so a `buy` killed at
 //! any point never charges twice: the ledger answers an order it holds with
-//! the existing purchase. A seller that does not deliver by the deadline is
+//! the existing purchase; a rerun with another `-o` fetches and decrypts the
+//! paid content there too. A seller that does not deliver by the deadline is
 //! refunded to the buyer (here, or by `--status` later). A key that is not
 //! the listing's is reported with the proof, exit 1, and nothing is decrypted.
 
@@ -280,11 +281,24 @@ impl Purchase<'_> {
         Ok(entry)
     }
 
-    /// The receipt of a purchase whose files an earlier run decrypted and are still there.
+    /// The receipt of a purchase whose files an earlier run decrypted into
+    /// this `-o` and are still there. Decrypted elsewhere, the purchase is
+    /// downloaded and decrypted into this `-o` too (paid once).
     fn already_decrypted(&self, entry: &Entry, state: &PurchaseState) -> Option<PurchaseRecord> {
         let path = entry.decrypted.as_ref()?;
-        (state.status == PurchaseStatus::Delivered && path.exists())
-            .then(|| PurchaseRecord::of(state, Some(entry)))
+        if state.status != PurchaseStatus::Delivered || !path.exists() {
+            return None;
+        }
+        if !same_directory(path.parent()?, &self.args.output) {
+            self.output.info(format!(
+                "purchase {} was decrypted into {}; fetching and decrypting it into {} as well (it is paid for)",
+                hex::encode(entry.purchase.0),
+                path.display(),
+                self.args.output.display()
+            ));
+            return None;
+        }
+        Some(PurchaseRecord::of(state, Some(entry)))
     }
 
     /// Downloads the listing's encrypted file into `-o`; returns its path.
@@ -450,6 +464,14 @@ struct Placed {
 }
 
 /// Reads and checks the seller's signature on the listing at `path`.
+/// Whether `a` and `b` name one directory (either may be relative).
+fn same_directory(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 fn read_listing(path: &Path) -> anyhow::Result<SignedListing> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("could not read the listing {}", path.display()))

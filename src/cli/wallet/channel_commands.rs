@@ -49,7 +49,7 @@ pub enum ChannelCommand {
 /// `channel open`.
 #[derive(Debug, Args)]
 pub struct ChannelOpenArgs {
-    /// Payee address
+    /// Payee: an address (T..., 41... hex or 0x...) or a wallet name
     pub payee: String,
     /// Amount to lock: 50BTT, or base units with --base-units
     pub amount: String,
@@ -66,7 +66,7 @@ pub struct ChannelOpenArgs {
 pub struct ChannelCloseArgs {
     /// File of voucher records, one JSON object per line (- for stdin)
     pub file: PathBuf,
-    /// Payee wallet (default: the wallet whose address the vouchers name)
+    /// Payee wallet (default: the wallet here whose address the vouchers name); the payee closes, the payer only signs vouchers
     #[arg(long)]
     pub from: Option<String>,
 }
@@ -221,15 +221,40 @@ impl Commands<'_> {
 
     async fn close_channel(&self, args: &ChannelCloseArgs) -> anyhow::Result<ChannelState> {
         let voucher = highest_voucher(&read_input(&args.file)?, &args.file)?;
-        let key = match &args.from {
-            Some(name) => self.session.keys.unlock(&wallet_name(name)?)?,
-            None => self.session.keys.unlock_address(&voucher.request.payee)?,
-        };
+        let key = self.payee_key(args.from.as_deref(), &voucher.request)?;
         let request = close_with(voucher, key.signing_key(), &self.ledger_id().await?);
         self.ledger
             .close_channel(request)
             .await
             .map_err(ledger_error)
+    }
+
+    /// The payee's key, which alone closes the channel of `voucher`: the
+    /// wallet `from`, or the one here whose address the voucher names. A
+    /// wallet that is not the payee (the payer who signed the voucher) is
+    /// refused before anything is sent.
+    fn payee_key(&self, from: Option<&str>, voucher: &Voucher) -> anyhow::Result<PrivateKey> {
+        let payee = voucher.payee;
+        let wrong = |who: String| {
+            with_status(
+                ExitStatus::BadInput,
+                anyhow::anyhow!(
+                    "channel {} is closed by its payee {payee}, and {who}: run `channel close` where the payee's wallet is, or name it with --from (the payer only signs vouchers)",
+                    voucher.channel
+                ),
+            )
+        };
+        let Some(name) = from else {
+            return match self.session.keys.wallet_named_by(&payee)? {
+                Some(name) => self.session.keys.unlock(&name),
+                None => Err(wrong("no wallet here has that address".to_string())),
+            };
+        };
+        let name = wallet_name(name)?;
+        if self.session.keys.wallet_address(&name)? != payee {
+            return Err(wrong(format!("wallet {name} is not the payee")));
+        }
+        self.session.keys.unlock(&name)
     }
 
     async fn refund_channel(&self, args: &ChannelRefundArgs) -> anyhow::Result<ChannelState> {

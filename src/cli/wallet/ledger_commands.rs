@@ -10,6 +10,7 @@
 //! Exit statuses: too little balance is 7, a refused or malformed input 3,
 //! a wrong password 6, an unreachable node 4, a storage failure 1.
 
+use super::transfer_table::{self, TransferLine};
 use super::{Session, DEFAULT_LIFETIME_MS};
 use crate::amount::{format_units, Amount, Naming, Token};
 use crate::cli::exit::{with_status, ExitStatus};
@@ -397,37 +398,51 @@ impl<L: Ledger> Commands<'_, L> {
             .history(address, 0, HISTORY_LIMIT)
             .await
             .map_err(ledger_error)?;
-        for record in &records {
-            self.output()
-                .record(&HistoryRecord::new(record, &address, self.naming()))?;
-        }
+        let lines: Vec<TransferLine> = records
+            .iter()
+            .map(|record| TransferLine::of_account(record, &address, self.naming()))
+            .collect();
+        transfer_table::print(self.output(), &lines)?;
         Ok(ExitStatus::Success)
     }
 
-    /// `tx`: one receipt per txID; a txID the ledger does not hold is an error.
+    /// `tx`: one receipt per txID; a txID the ledger does not hold is an
+    /// error, after the receipts found before it are printed.
     async fn lookup(&self, args: &TxArgs) -> anyhow::Result<ExitStatus> {
         let texts = if args.txids == ["-"] {
             txids_in(&read_input(Path::new("-"))?)?
         } else {
             args.txids.clone()
         };
+        let mut lines = Vec::new();
+        let mut failure = None;
         for text in texts {
-            let digits = text.trim().trim_start_matches("0x");
-            let txid = crate::ledger::id::parse_hex32(digits).map_err(|error| {
-                with_status(
-                    ExitStatus::BadInput,
-                    anyhow::anyhow!("txID {text:?}: {error}"),
-                )
-            })?;
-            let record = self
-                .ledger
-                .transaction(txid)
-                .await
-                .map_err(ledger_error)?
-                .ok_or_else(|| anyhow::anyhow!("transaction {text} is not on this ledger"))?;
-            self.output().record(&self.receipt(&record))?;
+            match self.transaction(&text).await {
+                Ok(record) => lines.push(TransferLine::looked_up(&record, self.naming())),
+                Err(error) => {
+                    failure = Some(error);
+                    break;
+                }
+            }
         }
-        Ok(ExitStatus::Success)
+        transfer_table::print(self.output(), &lines)?;
+        failure.map_or(Ok(ExitStatus::Success), Err)
+    }
+
+    /// The transfer whose txID is `text`.
+    async fn transaction(&self, text: &str) -> anyhow::Result<TransferRecord> {
+        let digits = text.trim().trim_start_matches("0x");
+        let txid = crate::ledger::id::parse_hex32(digits).map_err(|error| {
+            with_status(
+                ExitStatus::BadInput,
+                anyhow::anyhow!("txID {text:?}: {error}"),
+            )
+        })?;
+        self.ledger
+            .transaction(txid)
+            .await
+            .map_err(ledger_error)?
+            .ok_or_else(|| anyhow::anyhow!("transaction {text} is not on this ledger"))
     }
 }
 
@@ -661,40 +676,9 @@ impl Record for ReceiptRecord {
             details.sequence
         ))
     }
-}
 
-/// One line of `history`.
-#[derive(Debug, Serialize)]
-pub struct HistoryRecord {
-    /// `in` or `out`, seen from the account asked about.
-    pub direction: &'static str,
-    /// The change.
-    #[serde(flatten)]
-    pub receipt: ReceiptRecord,
-}
-
-impl HistoryRecord {
-    fn new(record: &TransferRecord, account: &Address, naming: Naming) -> HistoryRecord {
-        HistoryRecord {
-            direction: if record.to == *account { "in" } else { "out" },
-            receipt: ReceiptRecord::named(record, naming),
-        }
-    }
-}
-
-impl Record for HistoryRecord {
-    const TYPE: &'static str = "history";
-
-    fn human(&self) -> Option<String> {
-        let details = &self.receipt.details;
-        Some(format!(
-            "{:>6}  {:<3}  {:>24}  {} -> {}",
-            details.sequence,
-            self.direction,
-            details.amount,
-            details.shown_from(),
-            details.shown_to()
-        ))
+    fn plain(&self) -> Option<String> {
+        Some(self.txid.clone())
     }
 }
 
