@@ -568,26 +568,13 @@ fn max_connections_caps_peer_connections_across_every_torrent_of_a_seeder() {
     finishes_complete(&mut small_get);
 }
 
-/// The seeders the tracker at `announce` counts for `info_hash`.
-fn scraped_seeders(announce: &str, info_hash: [u8; 20]) -> u32 {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let client = btt::tracker::TrackerClient::new(Duration::from_secs(5));
-    let stats = runtime
-        .block_on(client.scrape(announce, &[info_hash]))
-        .expect("scrape the embedded tracker");
-    stats.first().map_or(0, |stats| stats.seeders)
-}
-
 #[test]
 fn sigterm_sends_the_stopped_announce() {
     let (fixture, tracker) = Fixture::with_tracker(SINGLE_FILE);
     let info_hash = fixture.parsed().info_hash.0;
     let mut seeder = fixture.seed("seeder", &[]);
     let deadline = Instant::now() + Duration::from_secs(30);
-    while scraped_seeders(&tracker.announce, info_hash) == 0 {
+    while scrape(&tracker.announce, info_hash).seeders == 0 {
         assert!(Instant::now() < deadline, "{}", seeder.child.diagnostics());
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -595,7 +582,7 @@ fn sigterm_sends_the_stopped_announce() {
     // Peers the tracker was not told about expire only after two 5 s
     // intervals; a stopped announce removes the seeder at once.
     assert_eq!(
-        scraped_seeders(&tracker.announce, info_hash),
+        scrape(&tracker.announce, info_hash).seeders,
         0,
         "{}",
         seeder.child.diagnostics()

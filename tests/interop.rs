@@ -157,19 +157,6 @@ fn btt_get_downloads_a_multi_file_torrent_from_libtorrent() {
     btt_get_downloads_from(MULTI_FILE, Libtorrent::seed);
 }
 
-/// Leechers the embedded tracker at `announce` knows for `info_hash`.
-fn scraped_leechers(announce: &str, info_hash: [u8; 20]) -> u32 {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let client = btt::tracker::TrackerClient::new(Duration::from_secs(5));
-    let stats = runtime
-        .block_on(client.scrape(announce, &[info_hash]))
-        .expect("scrape the embedded tracker");
-    stats.first().map_or(0, |stats| stats.leechers)
-}
-
 #[test]
 fn btt_get_that_announced_before_a_transmission_seeder_finds_it_by_announcing_again_soon() {
     // Transmission never dials the 127.x leecher it hears of: btt-get,
@@ -190,7 +177,7 @@ fn btt_get_that_announced_before_a_transmission_seeder_finds_it_by_announcing_ag
     let out = env.dir("out");
     let mut get = btt_get(&env, &torrent, &out, &["--listen", "127.0.0.1:0"]);
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while scraped_leechers(&tracker.announce, hash) == 0 {
+    while scrape(&tracker.announce, hash).leechers == 0 {
         assert!(
             std::time::Instant::now() < deadline,
             "btt-get never announced\n{}",

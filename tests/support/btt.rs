@@ -56,6 +56,25 @@ impl BttTracker {
     }
 }
 
+/// What the tracker at `announce` counts for `info_hash` (a BEP 48 scrape).
+pub fn scrape(announce: &str, info_hash: [u8; 20]) -> ::btt::tracker::ScrapeStats {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let client = ::btt::tracker::TrackerClient::new(Duration::from_secs(5));
+    let stats = runtime
+        .block_on(client.scrape(announce, &[info_hash]))
+        .expect("scrape the tracker");
+    let nobody = ::btt::tracker::ScrapeStats {
+        info_hash,
+        seeders: 0,
+        leechers: 0,
+        completed: 0,
+    };
+    stats.into_iter().next().unwrap_or(nobody)
+}
+
 /// `btt-seed create` and `btt-seed run`.
 #[derive(Debug)]
 pub struct BttSeed;

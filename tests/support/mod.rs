@@ -53,7 +53,7 @@ mod tree;
 
 pub use anvil::{Anvil, BTTC_CHAIN_ID, DEV_KEY};
 pub use aria2::Aria2;
-pub use btt::{btt_get, BttSeed, BttTracker, BttWalletNode};
+pub use btt::{btt_get, scrape, BttSeed, BttTracker, BttWalletNode};
 pub use child::Child;
 pub use dishonest::{Behaviour, DishonestPeer};
 pub use env::{bin, TestEnv};
