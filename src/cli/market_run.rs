@@ -10,7 +10,7 @@ use super::ledger_choice::{ledger_error, LedgerArgs};
 use super::values::{parse_duration, parse_size};
 use crate::amount::{Amount, Token};
 use crate::config::Dirs;
-use crate::market::buyer::{Buyer, BuyerConfig, PayerKey};
+use crate::market::buyer::{Buyer, BuyerConfig};
 use crate::market::events::{MarketEvent, MarketEvents, MarketTotals, RefundRecord};
 use crate::market::journal::VoucherJournal;
 use crate::market::payer_accounts::DEFAULT_CREDIT;
@@ -297,7 +297,7 @@ impl Market {
             bid,
             budget,
             wallet: unlocking.address,
-            key: PayerKey::default(),
+            key: None,
             ledger: Arc::clone(&ledger),
             ledger_id,
             channel_timeout: args.channel_timeout,
@@ -307,11 +307,13 @@ impl Market {
         let (failed, unlock_failure) = watch::channel(None);
         let unlocked = buyer.clone();
         let unlocking = tokio::spawn(async move {
-            match unlocked_key(unlocking).await {
-                Ok(key) => {
-                    unlocked.unlocked(key.clone());
-                    refund_expired_channels(&*ledger, &key, &events).await;
-                }
+            let key = unlocked_key(unlocking).await.and_then(|key| {
+                let ours = unlocked.unlocked(key.clone());
+                ours.then_some(key)
+                    .ok_or_else(|| anyhow::anyhow!("the unlocked key is not the wallet's"))
+            });
+            match key {
+                Ok(key) => refund_expired_channels(&*ledger, &key, &events).await,
                 Err(error) => {
                     failed.send_replace(Some(UnlockFailure::of(&error)));
                 }

@@ -54,8 +54,12 @@ pub struct BuyerConfig {
     pub budget: u128,
     /// The paying wallet's address (its handshake names it).
     pub wallet: Address,
-    /// The wallet's key, which signs channels and vouchers, once unlocked.
-    pub key: PayerKey,
+    /// The wallet's key, which signs channels and vouchers, when it is
+    /// unlocked already; otherwise [`Buyer::unlocked`] gives it later (a
+    /// standard keystore costs half a second of key derivation, and the
+    /// download goes on as a free one meanwhile: the payer bids only once
+    /// it can sign).
+    pub key: Option<SigningKey>,
     /// The ledger the channels are on.
     pub ledger: Arc<dyn PaymentLedger>,
     /// Its id.
@@ -66,27 +70,6 @@ pub struct BuyerConfig {
     pub credit: u64,
     /// Where events go.
     pub events: MarketEvents,
-}
-
-/// The payer's signing key, which may still be unlocking when the download
-/// starts: a standard keystore costs half a second of key derivation, and
-/// the download goes on as a free one meanwhile. The payer bids only once
-/// it can sign ([`Buyer::unlocked`]).
-#[derive(Clone, Default)]
-pub struct PayerKey(Arc<OnceLock<SigningKey>>);
-
-impl PayerKey {
-    /// A key that is there already.
-    pub fn ready(key: SigningKey) -> PayerKey {
-        let cell = OnceLock::new();
-        let _ = cell.set(key);
-        PayerKey(Arc::new(cell))
-    }
-
-    /// The key, once unlocked.
-    fn get(&self) -> Option<&SigningKey> {
-        self.0.get()
-    }
 }
 
 /// Where a payer stands with one seller: one variant per state, the
@@ -224,7 +207,8 @@ impl BuyerState {
 
 struct BuyerShared {
     config: BuyerConfig,
-    wallet: Address,
+    /// The wallet's key, once unlocked.
+    key: OnceLock<SigningKey>,
     state: Mutex<BuyerState>,
 }
 
@@ -234,8 +218,11 @@ pub struct Buyer(Arc<BuyerShared>);
 
 impl Buyer {
     /// A payer trading as `config` says.
-    pub fn new(config: BuyerConfig) -> Buyer {
-        let wallet = config.wallet;
+    pub fn new(mut config: BuyerConfig) -> Buyer {
+        let key = OnceLock::new();
+        if let Some(unlocked) = config.key.take() {
+            let _ = key.set(unlocked);
+        }
         let state = BuyerState {
             bid: Some(config.bid),
             budget: config.budget,
@@ -247,7 +234,7 @@ impl Buyer {
         };
         Buyer(Arc::new(BuyerShared {
             config,
-            wallet,
+            key,
             state: Mutex::new(state),
         }))
     }
@@ -312,10 +299,10 @@ impl Buyer {
     /// another wallet than the handshake named is refused (false), and the
     /// download stays free.
     pub fn unlocked(&self, key: SigningKey) -> bool {
-        if Address::from_public_key(key.verifying_key()) != self.0.wallet {
+        if Address::from_public_key(key.verifying_key()) != self.0.config.wallet {
             return false;
         }
-        if self.0.config.key.0.set(key).is_err() {
+        if self.0.key.set(key).is_err() {
             return true;
         }
         let state = self.0.lock();
@@ -417,7 +404,7 @@ impl BuyerShared {
     fn our_handshake(&self) -> MarketHandshake {
         MarketHandshake {
             version: PROTOCOL_VERSION,
-            wallet: self.wallet,
+            wallet: self.config.wallet,
             ledger: self.config.ledger_id,
             ask: None,
             credit: None,
@@ -470,7 +457,7 @@ impl BuyerShared {
     /// ask meets, withdraws an earlier one), and reports it.
     fn offer(&self, seller: &SellerAccount, bid: Option<PricePerMib>, budget: u128) {
         let trading = !matches!(seller.standing, Standing::Closed(_) | Standing::Plain);
-        let can_sign = self.config.key.get().is_some();
+        let can_sign = self.key.get().is_some();
         let price = bid.filter(|bid| *bid >= seller.ask && trading && can_sign);
         let sent = MarketMessage::Bid {
             price: price.unwrap_or(PricePerMib(0)),
@@ -503,7 +490,7 @@ impl BuyerShared {
         let Some(seller) = state.sellers.get_mut(&key) else {
             return Ok(());
         };
-        if self.config.key.get().is_none() {
+        if self.key.get().is_none() {
             // We have not bid yet: a price now is for a slot we never asked for.
             seller.price = None;
             return Ok(());
@@ -587,7 +574,7 @@ impl BuyerShared {
     /// tells the seller and pays what its verified data already owes.
     async fn open_channel(self: Arc<Self>, key: PeerKey, payee: Address, wanted: u128) {
         // A price comes only for a bid, and a bid only once we can sign.
-        let Some(signer) = self.config.key.get() else {
+        let Some(signer) = self.key.get() else {
             return;
         };
         self.release_closed_channels().await;
@@ -595,7 +582,7 @@ impl BuyerShared {
             return;
         };
         let request = OpenChannel {
-            payer: self.wallet,
+            payer: self.config.wallet,
             payee,
             amount: Amount {
                 token: Token::Btt,
@@ -676,7 +663,7 @@ impl BuyerShared {
             base_units: cumulative,
         };
         let ledger = &self.config.ledger_id;
-        let voucher = sign_voucher(channel, amount, self.config.key.get()?, ledger).ok()?;
+        let voucher = sign_voucher(channel, amount, self.key.get()?, ledger).ok()?;
         let message = MarketMessage::Voucher {
             channel: channel.id,
             cumulative: u64::try_from(cumulative).ok()?,

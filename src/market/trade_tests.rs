@@ -4,7 +4,7 @@
 //! channel, decreasing: refused, nothing paid), and the payer's rule of
 //! paying only for verified data at a paid price, within its budget.
 
-use super::buyer::{Buyer, BuyerConfig, PayerKey};
+use super::buyer::{Buyer, BuyerConfig};
 use super::events::{MarketEvent, MarketEvents};
 use super::journal::VoucherJournal;
 use super::price::{cost_of, PricePerMib};
@@ -431,7 +431,7 @@ impl BuyerWorld {
             bid: PricePerMib(2 * ASK.0),
             budget,
             wallet: address(PAYER),
-            key: PayerKey::ready(key(PAYER)),
+            key: Some(key(PAYER)),
             ledger: Arc::clone(&ledger) as Arc<dyn PaymentLedger>,
             ledger_id,
             channel_timeout: Duration::from_secs(3600),
