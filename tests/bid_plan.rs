@@ -4,7 +4,7 @@
 //! slot rate, and a deadline that rate misses is said on stderr; a budget
 //! that can't pay for the download at the lowest ask is one line and exit 7.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::process::Stdio;

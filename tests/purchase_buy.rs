@@ -12,7 +12,7 @@
 //! before its listing expired is continued after it; aria2 seeds the
 //! encrypted torrent to a buyer.
 
-mod support;
+use crate::support;
 
 use btt::ledger::node::client::NodeClient;
 use btt::ledger::{DeliverPurchase, Ledger, LedgerId, PurchaseRole, PurchaseStatus, Signed};

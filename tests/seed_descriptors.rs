@@ -6,7 +6,7 @@
 //! used up (read from `/proc/PID/stat`). Once the connections are closed, it
 //! must accept again: a real `btt-get` downloads the torrent from it.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::net::TcpStream;
