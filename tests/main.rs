@@ -13,6 +13,7 @@ mod bid_control;
 mod bid_plan;
 mod bid_quote;
 mod cli_errors;
+mod config_file;
 mod dht;
 mod engine;
 mod evm_ledger;
