@@ -325,6 +325,17 @@ const ALBUM: &[(&str, u64)] = &[
 ];
 const ALBUM_SIZE: u64 = 620_000;
 
+/// The free ports that stand for the README's.
+struct Ports {
+    tracker: u16,
+    seeder: u16,
+    ipv6: u16,
+    ipv6_seeder: u16,
+    dht: u16,
+    node: u16,
+    anvil: u16,
+}
+
 /// A server the tour started in its shell.
 struct Server {
     name: &'static str,
@@ -344,17 +355,6 @@ struct Tour {
     servers: Vec<Server>,
     home: Home,
     count: usize,
-}
-
-/// The free ports that stand for the README's.
-struct Ports {
-    tracker: u16,
-    seeder: u16,
-    ipv6: u16,
-    ipv6_seeder: u16,
-    dht: u16,
-    node: u16,
-    anvil: u16,
 }
 
 impl Tour {
@@ -438,45 +438,29 @@ impl Tour {
     fn substitute(&self, command: &str) -> String {
         let ports = &self.ports;
         let repository = env!("CARGO_MANIFEST_DIR");
-        let mut pairs: Vec<(String, String)> = vec![
-            (
-                "127.0.0.1:6969".into(),
-                format!("127.0.0.1:{}", ports.tracker),
-            ),
-            ("[::1]:6969".into(), format!("[::1]:{}", ports.ipv6)),
-            ("[::1]:51413".into(), format!("[::1]:{}", ports.ipv6_seeder)),
-            ("0.0.0.0:51413".into(), format!("0.0.0.0:{}", ports.seeder)),
-            (
-                "127.0.0.1:51413".into(),
-                format!("127.0.0.1:{}", ports.seeder),
-            ),
-            (
-                "10.0.0.7:6881".into(),
-                format!("127.0.0.1:{}", ports.seeder),
-            ),
-            ("127.0.0.1:6882".into(), format!("127.0.0.1:{}", ports.dht)),
-            ("127.0.0.1:8090".into(), format!("127.0.0.1:{}", ports.node)),
-            (
-                "127.0.0.1:8545".into(),
-                format!("127.0.0.1:{}", ports.anvil),
-            ),
-            (
-                "scripts/devchain &".into(),
-                format!("{repository}/scripts/devchain {}", ports.anvil),
-            ),
-            ("V2HASH".into(), self.value("V2HASH")),
-            ("CAMPAIGN_ID".into(), self.value("CAMPAIGN_ID")),
-            ("CHANNEL_ID".into(), self.value("CHANNEL_ID")),
-            ("TXID".into(), self.value("TXID")),
+        let local = |port: u16| format!("127.0.0.1:{port}");
+        let devchain = format!("{repository}/scripts/devchain {}", ports.anvil);
+        let mut pairs: Vec<(&str, String)> = vec![
+            ("127.0.0.1:6969", local(ports.tracker)),
+            ("[::1]:6969", format!("[::1]:{}", ports.ipv6)),
+            ("[::1]:51413", format!("[::1]:{}", ports.ipv6_seeder)),
+            ("0.0.0.0:51413", format!("0.0.0.0:{}", ports.seeder)),
+            ("127.0.0.1:51413", local(ports.seeder)),
+            ("10.0.0.7:6881", local(ports.seeder)),
+            ("127.0.0.1:6882", local(ports.dht)),
+            ("127.0.0.1:8090", local(ports.node)),
+            ("127.0.0.1:8545", local(ports.anvil)),
+            ("scripts/devchain &", devchain),
+            ("V2HASH", self.value("V2HASH")),
+            ("CAMPAIGN_ID", self.value("CAMPAIGN_ID")),
+            ("CHANNEL_ID", self.value("CHANNEL_ID")),
+            ("TXID", self.value("TXID")),
         ];
         let hash = self.value("HASH");
-        pairs.push(("3f2a".into(), hash.chars().take(4).collect()));
-        pairs.push(("HASH".into(), hash));
-        pairs
-            .iter()
-            .fold(command.to_owned(), |command, (from, to)| {
-                command.replace(from.as_str(), to)
-            })
+        pairs.push(("3f2a", hash.chars().take(4).collect()));
+        pairs.push(("HASH", hash));
+        let replace = |command: String, (from, to): &(&str, String)| command.replace(from, to);
+        pairs.iter().fold(command.to_owned(), replace)
     }
 
     fn value(&self, name: &str) -> String {
