@@ -161,7 +161,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__buy)
-            opts="-o -q -v -h --from --output --torrent --deadline --status --journal --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --up-limit --down-limit --stall-timeout --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
+            opts="-o -q -v -h --from --output --torrent --deadline --status --journal --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --up-limit --down-limit --stall-timeout --metadata-timeout --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -232,6 +232,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --stall-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metadata-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -165,7 +165,8 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l dht-listen -d 'U
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l dht-bootstrap -d 'Join the DHT through this node (repeatable; implies --dht); `none` starts a new network without the public routers, which are used only when neither this nor a saved routing table exists' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l up-limit -d 'Upload limit per second while downloading, e.g. 2MiB' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l down-limit -d 'Download limit per second, e.g. 10MiB' -r
-complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l stall-timeout -d 'Give up the download (exit 4; the purchase stands, rerun to continue) when no data arrives for this long; 0 waits forever' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l stall-timeout -d 'Give up the download (exit 4; nothing is paid before it completes, and a purchase paid by an earlier run stands: rerun to continue) when no data arrives for this long; 0 waits forever' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l metadata-timeout -d 'Give up (exit 4, nothing paid) when the metadata of the listing\'s magnet does not arrive within this long' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r

@@ -1,8 +1,10 @@
 //! `btt-bid plan` on loopback: a plan from a live quote (or from a quote
-//! on standard input) is a `plan` record that `btt-get -` downloads with,
-//! paying at most its budget; the time it expects comes from the seller's
-//! slot rate, and a deadline that rate misses is said on stderr; a budget
-//! that can't pay for the download at the lowest ask is one line and exit 7.
+//! on standard input) is a `plan` record that bids what its deadline needs
+//! (the seller's ask), not its whole budget; `btt-get -` fed it follows it,
+//! bidding the plan's price and paying within the plan; the time it
+//! expects comes from the seller's slot rate, and a deadline that rate
+//! misses is said on stderr; a budget that can't pay for the download at
+//! the lowest ask is one line and exit 7.
 
 use crate::support;
 
@@ -61,31 +63,62 @@ fn plan_record(stdout: &str) -> Value {
         .unwrap_or_else(|| panic!("no plan in {stdout}"))
 }
 
-#[test]
-fn a_plan_piped_into_btt_get_downloads_within_its_budget() {
-    let market = Market::new(Backend::Embedded);
-    let seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "1MiB"]);
-    let quoting = quote_args(&market, &seller);
-    let mut args = vec!["plan", "--budget", "1BTT", "--deadline", "20s"];
+/// The seller of the plan tests: one slot on a 4 MiB/s line, so a paid
+/// slot gets 3.2 MiB/s (the rest is the free share): the 24 MiB take 7.5 s.
+const SELLER: &[&str] = &["--slots", "1", "--up-limit", "4MiB"];
+
+/// `btt-bid plan` of the live swarm with a budget of 1BTT and `deadline`.
+fn plan_for(market: &Market, seller: &Seeder, deadline: &str) -> (String, String) {
+    let quoting = quote_args(market, seller);
+    let mut args = vec!["plan", "--budget", "1BTT", "--deadline", deadline];
     args.extend(quoting.iter().map(String::as_str));
-    let (code, stdout, stderr) = btt_bid(&market, &args, None);
+    let (code, stdout, stderr) = btt_bid(market, &args, None);
     assert_eq!(code, Some(0), "{stderr}");
+    (stdout, stderr)
+}
+
+/// A plan bids the ask the deadline needs (0.01BTT/MiB: the one seller's
+/// slot meets it), not the 0.0416BTT/MiB that would spend the whole budget;
+/// a deadline the slot rate misses is said, and still bids the ask.
+#[test]
+fn a_plan_bids_what_the_deadline_needs_within_the_budget() {
+    let market = Market::new(Backend::Embedded);
+    let seller = market.seed("0.01BTT/MiB", SELLER);
+    let slot_rate = (4u64 << 20) * 80 / 100;
+    let (stdout, stderr) = plan_for(&market, &seller, "60s");
     let plan = plan_record(&stdout);
     assert_eq!(plan["budget_base_units"], "1000000");
-    assert_eq!(plan["price_base_units"], 1_000_000u64 / 24);
-    assert_eq!(plan["sellers"], 1);
-    let slot_rate = (1u64 << 20) * 80 / 100;
     assert_eq!(
-        plan["expected_rate"], slot_rate,
-        "1 MiB/s less the free share"
+        plan["price_base_units"], 10_000,
+        "the ask, not 1BTT / 24 MiB"
     );
-    let expected = (24u64 << 20).div_ceil(slot_rate);
-    assert_eq!(plan["expected_seconds"], expected);
-    assert!(
-        stderr.contains("past the deadline of 20 s"),
-        "{expected} s misses 20 s: {stderr}"
+    assert_eq!(plan["most_cost_base_units"], "240000");
+    assert_eq!(
+        (plan["sellers"].clone(), plan["expected_rate"].clone()),
+        (1.into(), slot_rate.into())
     );
+    assert!(!stderr.contains("deadline"), "{stderr}");
 
+    let (stdout, stderr) = plan_for(&market, &seller, "5s");
+    let plan = plan_record(&stdout);
+    assert_eq!(
+        plan["price_base_units"], 10_000,
+        "every seller is won at the ask"
+    );
+    assert_eq!(plan["expected_seconds"], (24u64 << 20).div_ceil(slot_rate));
+    assert!(
+        stderr.contains("past the deadline of 5 s"),
+        "8 s misses 5 s: {stderr}"
+    );
+}
+
+/// `btt-get -` fed a plan follows it: every bid it makes and sends is the
+/// plan's price, it wins the slot and pays, within the plan's most.
+#[test]
+fn a_download_fed_a_plan_follows_it() {
+    let market = Market::new(Backend::Embedded);
+    let seller = market.seed("0.01BTT/MiB", SELLER);
+    let (plan, _) = plan_for(&market, &seller, "60s");
     let out = market.env().path().join("out-plan");
     let mut get = market.command("btt-get");
     get.arg("-").arg("-o").arg(&out);
@@ -99,16 +132,23 @@ fn a_plan_piped_into_btt_get_downloads_within_its_budget() {
         "127.0.0.1:0",
     ]);
     let mut payer = Child::spawn_with_input("btt-get -", get, Stdio::piped());
-    payer.write_stdin(stdout.as_bytes());
+    payer.write_stdin(plan.as_bytes());
     payer.wait_success(DOWNLOAD);
     market.assert_complete(&out);
+    let printed = payer.json_records();
     assert!(
-        !records(&payer.json_records(), "won").is_empty(),
+        !records(&printed, "won").is_empty(),
         "{}",
         payer.diagnostics()
     );
+    let bids = records(&printed, "bid");
+    let sent: Vec<&&Value> = bids.iter().filter(|bid| !bid["peer"].is_null()).collect();
+    assert!(!sent.is_empty(), "{}", payer.diagnostics());
+    for bid in bids.iter().filter(|bid| !bid["price_base_units"].is_null()) {
+        assert_eq!(bid["price_base_units"], 10_000, "{bid}");
+    }
     let spent = units(&summary(&payer)["spent_base_units"]);
-    assert!(spent > 0 && spent <= 1_000_000, "spent {spent}");
+    assert!(spent > 0 && spent <= 240_000, "spent {spent}");
 }
 
 #[test]

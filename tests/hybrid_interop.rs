@@ -130,6 +130,16 @@ fn btt_seed_shows_libtorrents_info_hashes_and_marks_pad_files() {
         })
         .collect();
     assert_eq!(ours, theirs);
+    let size_of = |pad: bool| -> u64 {
+        let files = libtorrent.files.iter().filter(|file| file.pad == pad);
+        files.map(|file| file.size).sum()
+    };
+    assert_eq!(
+        (summary.content_length, summary.padding_length),
+        (size_of(false), size_of(true)),
+        "the size leaves the pads out"
+    );
+    assert_eq!(summary.total_length, size_of(false) + size_of(true));
     let pads = theirs
         .iter()
         .filter(|(path, _, _)| path == "multi/.pad/262143");

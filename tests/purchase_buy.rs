@@ -8,9 +8,12 @@
 //! damaged download is fetched again on rerun; a seller that never delivers is refunded at
 //! the deadline; a tampered or other-ledger listing is refused before
 //! anything is paid; a wrong key, and a listed file that does not decrypt,
-//! are reported with the proof and nothing is decrypted; a purchase opened
-//! before its listing expired is continued after it; aria2 seeds the
-//! encrypted torrent to a buyer.
+//! are reported with the proof and nothing is decrypted; a listing nobody
+//! serves is refused before anything is paid; a purchase opened before its
+//! listing expired is continued after it; a buy killed while it decrypts
+//! leaves nothing behind after the next run; aria2 seeds the encrypted
+//! torrent to a buyer. The buy's stdout is its own stream, with the
+//! download's records nested.
 
 use crate::support;
 
@@ -27,6 +30,13 @@ use support::{assert_trees_equal, make_tree, Aria2, Child, Seeder};
 /// The listing's price: 10 BTT.
 const PRICE: u128 = 10_000_000;
 
+/// The album most shops sell.
+const ALBUM: &[(&str, u64)] = &[
+    ("album/01.flac", 700_000),
+    ("album/02.flac", 123_457),
+    ("album/art/cover.jpg", 5_000),
+];
+
 /// A shop: carol's album, sold, with its listing and torrent.
 struct Shop {
     market: Market,
@@ -42,16 +52,14 @@ impl Shop {
 
     /// A shop whose listing is on offer for `expiry` (`btt-seed sell --expiry`).
     fn open_for(backend: Backend, expiry: &str) -> Shop {
+        Shop::selling(backend, expiry, ALBUM)
+    }
+
+    /// A shop selling `files` (paths under `album/`) for `expiry`.
+    fn selling(backend: Backend, expiry: &str, files: &[(&str, u64)]) -> Shop {
         let market = Market::new(backend);
         let dir = market.env().dir("shop");
-        make_tree(
-            &dir,
-            &[
-                ("album/01.flac", 700_000),
-                ("album/02.flac", 123_457),
-                ("album/art/cover.jpg", 5_000),
-            ],
-        );
+        make_tree(&dir, files);
         let listing = market.env().path().join("album.listing");
         let mut sell = market.command("btt-seed");
         sell.arg("sell")
@@ -191,6 +199,7 @@ fn a_sale(backend: Backend) {
     assert_eq!(receipt["status"], "delivered", "{receipt}");
     assert_eq!(receipt["name"], "album");
     assert_eq!(receipt["plain_size"], 700_000 + 123_457 + 5_000);
+    assert_one_stream(&buyer);
     shop.assert_bought(&out);
     assert_eq!(shop.market.balance("alice"), FUNDS - PRICE);
     assert_eq!(shop.market.balance("carol"), PRICE);
@@ -224,6 +233,28 @@ fn a_sale(backend: Backend) {
     seller.child.terminate();
     let deliveries = records_of(&seller.child, "delivery");
     assert_eq!(deliveries.len(), 1, "{deliveries:?}");
+}
+
+/// Fails unless the buy's stdout is its own stream: `purchase` records,
+/// and the download's records each nested in a `download` record.
+fn assert_one_stream(buyer: &Child) {
+    let records = buyer.json_records();
+    let mut kinds: Vec<&str> = records.iter().filter_map(|r| r["type"].as_str()).collect();
+    kinds.dedup();
+    assert_eq!(kinds, ["download", "purchase"], "{}", buyer.stdout());
+    let downloads = records_of(buyer, "download");
+    let nested: Vec<&str> = downloads
+        .iter()
+        .map(|record| record["record"]["type"].as_str().expect("a typed record"))
+        .map(|kind| match kind {
+            "listening" | "dht_listening" | "peers_found" | "metadata" | "started" | "progress"
+            | "completed" | "summary" => kind,
+            other => panic!("a download record of type {other}"),
+        })
+        .collect();
+    for kind in ["listening", "started", "summary"] {
+        assert!(nested.contains(&kind), "{kind}: {}", buyer.stdout());
+    }
 }
 
 /// Fails unless `path` was modified in the last ten minutes (the tar
@@ -299,6 +330,45 @@ fn a_seller_that_never_delivers_is_refunded_at_the_deadline() {
     assert_eq!(shop.market.balance("carol"), 0);
     assert_eq!(shop.status()["status"], "refunded");
     seller.child.terminate();
+}
+
+/// A listing nobody serves (no seeder: made without `--announce`, with no
+/// DHT and no peer answering), by its magnet and by `--torrent`: the buy
+/// ends with exit 4 and one line saying nothing was paid; no order is
+/// journaled, no purchase is on the ledger, balances are unchanged.
+#[test]
+fn a_listing_nobody_serves_is_refused_before_anything_is_paid() {
+    let shop = Shop::open(Backend::Embedded);
+    let torrent = shop.torrent().display().to_string();
+    let out = shop.market.env().path().join("bought");
+    let by_magnet = ["--metadata-timeout", "2s"];
+    let by_torrent = ["--torrent", &torrent, "--stall-timeout", "2s"];
+    for extra in [&by_magnet[..], &by_torrent[..]] {
+        let command = shop.buy_command(&shop.listing, &out, "127.0.0.1:9", extra);
+        let mut buyer = shop.market.env().spawn("btt-tip buy", command);
+        assert_fails(&mut buyer, COMMAND, 4, "nothing was paid");
+        let last_line = buyer.stderr().lines().last().unwrap_or_default().to_owned();
+        assert!(
+            last_line.starts_with(
+                "btt-tip: error: the listing's file could not be fetched, so nothing was paid: "
+            ),
+            "{}",
+            buyer.stderr()
+        );
+        assert!(
+            records_of(&buyer, "purchase").is_empty(),
+            "{}",
+            buyer.stdout()
+        );
+    }
+    assert_eq!(shop.market.balance("alice"), FUNDS);
+    assert_eq!(shop.market.balance("carol"), 0);
+    assert!(shop.tip(&["purchases", "--from", "alice"]).is_empty());
+    let listing = shop.listing.display().to_string();
+    let mut status = shop.market.command("btt-tip");
+    status.args(["buy", &listing, "--from", "alice", "--status"]);
+    let mut status = shop.market.env().spawn("btt-tip buy --status", status);
+    assert_fails(&mut status, COMMAND, 3, "has not bought this listing");
 }
 
 /// A listing like the shop's, with `change` made, signed by carol, in `NAME.listing`.
@@ -528,6 +598,72 @@ fn a_purchase_opened_before_its_listing_expired_is_continued_after_it() {
     let mut new_order = shop.market.env().spawn("btt-tip buy", command);
     assert_fails(&mut new_order, COMMAND, 3, "expired");
     shop.rerun_continues(&out, &opened);
+}
+
+/// A buy killed with `-9` while it decrypts leaves its staging directory
+/// behind; the next run into the same directory removes it and decrypts
+/// the album, charged once. The album is 400 files, so that decrypting
+/// takes long enough to be caught; a run that finishes first is repeated
+/// into a fresh directory (a purchase decrypts into each `-o` it is given).
+#[test]
+fn kill_9_during_decryption_leaves_no_staging_directory_after_the_next_run() {
+    let names: Vec<String> = (0..400).map(|n| format!("album/{n:03}.flac")).collect();
+    let files: Vec<(&str, u64)> = names
+        .iter()
+        .map(|name| (name.as_str(), 96 * 1024))
+        .collect();
+    let shop = Shop::selling(Backend::Embedded, "30d", &files);
+    let mut seller = shop.seed(true);
+    let out = (0..5)
+        .find_map(|attempt| {
+            let out = shop.market.env().path().join(format!("bought-{attempt}"));
+            let mut buyer = shop.buy(&out, &seller.addr(), &[]);
+            killed_while_decrypting(&mut buyer, &out).then_some(out)
+        })
+        .expect("one of five buys was killed while it decrypted");
+    assert!(!out.join("album").exists(), "nothing decrypted yet");
+
+    let mut rerun = shop.buy(&out, &seller.addr(), &[]);
+    rerun.wait_success(DOWNLOAD);
+    shop.assert_bought(&out);
+    assert_eq!(staging_dirs(&out), Vec::<String>::new());
+    assert_eq!(shop.market.balance("alice"), FUNDS - PRICE, "paid once");
+    seller.child.terminate();
+}
+
+/// Kills `buyer` with `-9` as soon as its staging directory appears in
+/// `out`; true when it was killed with the directory still there, false
+/// when the buy got past decrypting first.
+fn killed_while_decrypting(buyer: &mut Child, out: &Path) -> bool {
+    let deadline = Instant::now() + DOWNLOAD;
+    while staging_dirs(out).is_empty() {
+        if let Some(status) = buyer.try_wait() {
+            assert!(status.success(), "{}", buyer.diagnostics());
+            return false;
+        }
+        assert!(Instant::now() < deadline, "{}", buyer.diagnostics());
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    buyer.signal(libc::SIGKILL);
+    buyer.wait_timeout(COMMAND);
+    buyer.killed_by(libc::SIGKILL) && !staging_dirs(out).is_empty()
+}
+
+/// The names of the decryption staging directories in `out`.
+fn staging_dirs(out: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Vec::new();
+    };
+    entries
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.starts_with(".btt-decrypt-"))
+        .collect()
 }
 
 /// aria2 1.36.0 seeds the encrypted torrent; carol only delivers the key.

@@ -237,7 +237,7 @@ impl Record for Created {
             "{}  {}  {} in {} pieces\n{}",
             self.path,
             self.torrent.info_hash,
-            bytes(self.torrent.total_length),
+            bytes(self.torrent.content_length),
             self.torrent.piece_count,
             self.torrent.magnet
         ))
@@ -264,12 +264,16 @@ impl Record for TorrentSummary {
             MetaVersion::V2 => " (the v2 info-hash truncated: the swarm)",
             MetaVersion::V1 | MetaVersion::Hybrid => "",
         };
+        let padding = match self.padding_length {
+            0 => String::new(),
+            length => format!(", and {} of pad files, not stored", bytes(length)),
+        };
         let mut text = format!(
-            "name:       {}\ninfo-hash:  {}{swarm_note}\n{v2}size:       {} ({} bytes)\npieces:     {} x {}\nprivate:    {}\n",
+            "name:       {}\ninfo-hash:  {}{swarm_note}\n{v2}size:       {} ({} bytes){padding}\npieces:     {} x {}\nprivate:    {}\n",
             self.name,
             self.info_hash,
-            bytes(self.total_length),
-            self.total_length,
+            bytes(self.content_length),
+            self.content_length,
             self.piece_count,
             bytes(u64::from(self.piece_length)),
             if self.private { "yes" } else { "no" },
@@ -718,6 +722,46 @@ mod tests {
             "x".repeat(20)
         );
         Arc::new(Torrent::from_info_bytes(info.as_bytes(), Vec::new()).unwrap())
+    }
+
+    /// A hybrid's summary: 40,000 + 3 bytes of files, the first padded to the 32 KiB piece.
+    fn padded_summary() -> TorrentSummary {
+        let pad = 32_768 - 40_000 % 32_768;
+        let files = format!(
+            "l d6:lengthi40000e4:pathl1:aee d4:attr1:p6:lengthi{pad}e4:pathl4:.pad{}:{pad}ee d6:lengthi3e4:pathl1:bee e",
+            pad.to_string().len()
+        )
+        .replace(' ', "");
+        let info = format!(
+            "d5:files{files}4:name5:album12:piece lengthi32768e6:pieces60:{}e",
+            "x".repeat(60)
+        );
+        Torrent::from_info_bytes(info.as_bytes(), Vec::new())
+            .unwrap()
+            .summary()
+    }
+
+    #[test]
+    fn show_gives_the_size_of_the_files_and_the_pads_apart() {
+        let summary = padded_summary();
+        assert_eq!(
+            (
+                summary.total_length,
+                summary.content_length,
+                summary.padding_length
+            ),
+            (65_539, 40_003, 25_536)
+        );
+        let text = summary.human().unwrap();
+        let size = text.lines().find(|line| line.starts_with("size:")).unwrap();
+        assert_eq!(
+            size,
+            format!(
+                "size:       {} (40003 bytes), and {} of pad files, not stored",
+                bytes(40_003),
+                bytes(25_536)
+            )
+        );
     }
 
     #[test]

@@ -1,13 +1,20 @@
 //! Auto-bid (`btt-get --deadline`): every rechoke period, compare the
-//! download's progress with its deadline and re-bid. The price starts at
-//! the plan's ([`affordable_price`]: what is left of the budget spread over
-//! what is left to download), stays there while the download is behind,
-//! falls in proportion when it is ahead, and drops to 0 (no seller's ask
+//! download's progress with its deadline and re-bid. A download given a bid
+//! (a plan's, or `--bid`) starts from it and follows it: that price is the
+//! floor while it pays (and what it returns to when it went free and falls
+//! behind), held while the download keeps to its deadline, and raised by
+//! half at each check it is behind, up to what the budget allows
+//! ([`affordable_price`]: what is left of the budget spread over what is
+//! left to download). Without a given bid there is no floor, and it starts
+//! from what the budget allows. Ahead of its deadline it lowers the price in
+//! proportion (never below the floor), and it drops to 0 (no seller's ask
 //! is met: free) when no slot is paid and the free rate alone meets the
-//! deadline. A new bid goes out only when the wanted price differs by more
-//! than [`REBID_CHANGE_PERCENT`]. A bid set by hand (`btt-bid set` or
-//! `stop`) ends auto-bid for the rest of the run; a budget set by hand is
-//! the one it spends from.
+//! deadline. The first check comes one period after the start, so the given
+//! bid is in force for a whole period before it is judged. A new bid goes
+//! out only when the wanted price differs by more than
+//! [`REBID_CHANGE_PERCENT`]. A bid set by hand (`btt-bid set` or `stop`)
+//! ends auto-bid for the rest of the run; a budget set by hand is the one
+//! it spends from.
 //!
 //! Invariant: the price never asks for more than the budget has left, since
 //! it is at most `affordable_price(budget - spent, left)`; and the
@@ -37,6 +44,10 @@ pub struct Standing {
     pub spendable: u128,
     /// Whether a seller charges for a slot now.
     pub paid_slot: bool,
+    /// The bid now; `PricePerMib(0)` when none.
+    pub bid: PricePerMib,
+    /// The given bid auto-bid follows (a plan's or `--bid`); 0 when none.
+    pub floor: PricePerMib,
 }
 
 /// The price to bid now; `PricePerMib(0)` is free.
@@ -49,11 +60,30 @@ pub fn wanted_price(standing: &Standing) -> PricePerMib {
         return PricePerMib(0);
     }
     let most = affordable_price(standing.spendable, standing.left);
-    if standing.rate <= needed {
+    let wanted = if standing.rate < needed {
+        if standing.bid < standing.floor {
+            standing.floor
+        } else {
+            raised(standing.bid, most)
+        }
+    } else {
+        let base = if standing.floor.0 == 0 {
+            most
+        } else {
+            standing.bid
+        };
+        let scaled = u128::from(base.0) * u128::from(needed) / u128::from(standing.rate);
+        PricePerMib(u64::try_from(scaled).unwrap_or(base.0))
+    };
+    wanted.max(standing.floor).min(most)
+}
+
+/// `bid` raised by half (to `most` when there is no bid to raise).
+fn raised(bid: PricePerMib, most: PricePerMib) -> PricePerMib {
+    if bid.0 == 0 {
         return most;
     }
-    let scaled = u128::from(most.0) * u128::from(needed) / u128::from(standing.rate);
-    PricePerMib(u64::try_from(scaled).unwrap_or(most.0))
+    PricePerMib(bid.0.saturating_add(bid.0.div_ceil(2)))
 }
 
 /// Whether `wanted` differs enough from `current` to bid it.
@@ -83,8 +113,14 @@ impl Drop for AutoBidder {
 }
 
 async fn drive(buyer: Buyer, session: Arc<Session>, deadline: Instant) {
+    let floor = buyer.status().bid.unwrap_or(PricePerMib(0));
     let mut last = (Instant::now(), session.stats().downloaded);
-    let mut ticker = tokio::time::interval(RECHOKE_INTERVAL);
+    let first_check = if floor.0 == 0 {
+        tokio::time::Instant::now()
+    } else {
+        tokio::time::Instant::now() + RECHOKE_INTERVAL
+    };
+    let mut ticker = tokio::time::interval_at(first_check, RECHOKE_INTERVAL);
     loop {
         ticker.tick().await;
         let now = Instant::now();
@@ -103,6 +139,8 @@ async fn drive(buyer: Buyer, session: Arc<Session>, deadline: Instant) {
             remaining: deadline.saturating_duration_since(now),
             spendable: status.budget.saturating_sub(status.spent),
             paid_slot: status.price.is_some(),
+            bid: status.bid.unwrap_or(PricePerMib(0)),
+            floor,
         };
         let wanted = wanted_price(&standing);
         if worth_rebidding(status.bid, wanted) && !buyer.auto_bid(wanted) {
@@ -124,7 +162,48 @@ mod tests {
             remaining: Duration::from_secs(60),
             spendable: 6_000_000,
             paid_slot,
+            bid: PricePerMib(100_000),
+            floor: PricePerMib(0),
         }
+    }
+
+    /// A download that follows a plan's bid of 0.01BTT/MiB, bidding `bid`.
+    fn planned(rate: u64, bid: u64) -> Standing {
+        Standing {
+            bid: PricePerMib(bid),
+            floor: PricePerMib(10_000),
+            ..standing(rate, true)
+        }
+    }
+
+    #[test]
+    fn a_given_bid_is_held_on_schedule_and_raised_by_half_when_behind() {
+        assert_eq!(wanted_price(&planned(MIB, 10_000)), PricePerMib(10_000));
+        assert_eq!(
+            wanted_price(&planned(4 * MIB, 10_000)),
+            PricePerMib(10_000),
+            "never below it"
+        );
+        assert_eq!(wanted_price(&planned(MIB / 2, 10_000)), PricePerMib(15_000));
+        assert_eq!(
+            wanted_price(&planned(MIB / 2, 90_000)),
+            PricePerMib(100_000),
+            "the budget caps it"
+        );
+        assert_eq!(
+            wanted_price(&planned(4 * MIB, 40_000)),
+            PricePerMib(10_000),
+            "ahead: lower"
+        );
+        let free_again = Standing {
+            paid_slot: false,
+            ..planned(0, 0)
+        };
+        assert_eq!(
+            wanted_price(&free_again),
+            PricePerMib(10_000),
+            "behind while free: the plan's bid"
+        );
     }
 
     #[test]
@@ -159,7 +238,7 @@ mod tests {
     fn the_price_never_asks_more_than_the_budget_left() {
         let tight = Standing {
             spendable: 1_000,
-            ..standing(0, false)
+            ..planned(0, 50_000)
         };
         let price = wanted_price(&tight);
         assert!(super::super::price::cost_of(tight.left, price) <= 1_000);

@@ -1,15 +1,18 @@
 //! Pricing a download from a budget, a deadline and the asks a swarm's
-//! sellers quoted (`btt-bid plan`; auto-bid reuses it). The rule is the
-//! one BitTorrent Speed starts from: spread what is left of the budget
-//! over what is left to download, so the bid is the most per MiB the budget
-//! still pays for every remaining byte. A budget below what the remaining
-//! bytes cost at the lowest ask can not buy a paid slot for the whole
-//! download, so it can not promise the deadline: that is refused, plainly.
-//! Sellers with a limited upload say how fast each paid slot goes; from
-//! those rates the plan expects a time, and says when it misses the deadline.
+//! sellers quoted (`btt-bid plan`; a download fed a plan starts its
+//! auto-bid from it). The plan bids what the deadline needs, not what the
+//! budget could pay: the lowest ask at which the paid slots won give the
+//! rate the deadline needs, by the slot rates the sellers said (a seller
+//! that said none may be fast enough alone, so its ask is enough), within
+//! the budget. When no set of sellers is fast enough it bids the highest
+//! ask (every seller), and says the deadline is missed. A budget below what
+//! the remaining bytes cost at the lowest ask can not buy a paid slot for
+//! the whole download, so it can not promise the deadline: that is refused,
+//! plainly.
 //!
 //! Invariant: the planned price never asks for more than the budget, since
-//! `cost_of(left, price) <= budget` for the price chosen.
+//! it is at most [`affordable_price`], for which
+//! `cost_of(left, price) <= budget`.
 
 use super::events::btt_text;
 use super::price::{cost_of, format_price, PricePerMib, MIB};
@@ -133,8 +136,11 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
             lowest_ask,
         });
     }
-    let price = affordable_price(input.budget, input.left);
     let seconds = input.deadline.as_secs().max(1);
+    let needed_rate = input.left.div_ceil(seconds);
+    let price = deadline_price(&input.offers, needed_rate)
+        .unwrap_or(lowest_ask)
+        .min(affordable_price(input.budget, input.left));
     let won: Vec<&Offer> = input.offers.iter().filter(|o| o.ask <= price).collect();
     let expected_rate = won
         .iter()
@@ -149,13 +155,33 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
         budget_base_units: input.budget,
         deadline_seconds: input.deadline.as_secs(),
         left: input.left,
-        needed_rate: input.left.div_ceil(seconds),
+        needed_rate,
         sellers: won.len(),
         lowest_cost_base_units: needed,
         most_cost_base_units: cost_of(input.left, price).min(input.budget),
         expected_rate,
         expected_seconds: expected_rate.map(|rate| input.left.div_ceil(rate)),
     })
+}
+
+/// The lowest ask at which the sellers won give `needed_rate` bytes per
+/// second: sellers are won cheapest first, and one whose slot rate is not
+/// known ends the search (it may be fast enough alone). When all of them
+/// together are too slow, the highest ask, which wins every seller.
+fn deadline_price(offers: &[Offer], needed_rate: u64) -> Option<PricePerMib> {
+    let mut cheapest_first = offers.to_vec();
+    cheapest_first.sort_by_key(|offer| offer.ask);
+    let mut rate = 0u64;
+    for offer in &cheapest_first {
+        match offer.slot_rate {
+            None => return Some(offer.ask),
+            Some(slot_rate) => rate = rate.saturating_add(slot_rate),
+        }
+        if rate >= needed_rate {
+            return Some(offer.ask);
+        }
+    }
+    cheapest_first.last().map(|offer| offer.ask)
 }
 
 impl Plan {
@@ -191,12 +217,82 @@ mod tests {
     }
 
     #[test]
-    fn the_price_spreads_the_budget_over_what_is_left_and_never_costs_more() {
+    fn the_price_is_the_ask_the_deadline_needs_not_the_whole_budget() {
         let plan = plan(&input(1_000_000, &[10_000, 50_000])).unwrap();
-        assert_eq!(plan.price_base_units, 1_000_000 / 24);
-        assert!(cost_of(24 << 20, plan.bid()) <= 1_000_000);
+        assert_eq!(plan.price_base_units, 10_000, "an unlimited seller may do");
+        assert!(plan.price_base_units < 1_000_000 / 24);
         assert_eq!((plan.sellers, plan.lowest_cost_base_units), (1, 240_000));
+        assert_eq!(plan.most_cost_base_units, 240_000);
         assert_eq!(plan.needed_rate, (24u64 << 20).div_ceil(60));
+    }
+
+    /// 24 MiB in 60 s need 0.4 MiB/s.
+    fn limited(asks_and_rates: &[(u64, u64)], budget: u128) -> PlanInput {
+        let mut input = input(budget, &[]);
+        input.offers = asks_and_rates
+            .iter()
+            .map(|&(ask, rate)| Offer {
+                ask: PricePerMib(ask),
+                slot_rate: Some(rate),
+            })
+            .collect();
+        input
+    }
+
+    #[test]
+    fn it_wins_the_cheapest_sellers_that_together_are_fast_enough() {
+        let slow = 1 << 18;
+        let offers = [(30_000, slow), (10_000, slow), (20_000, slow)];
+        let planned = plan(&limited(&offers, 10_000_000)).unwrap();
+        assert_eq!(planned.price_base_units, 20_000, "two 0.25 MiB/s slots");
+        assert_eq!(
+            (planned.sellers, planned.expected_rate),
+            (2, Some(2 * slow))
+        );
+        assert!(!planned.misses_deadline());
+
+        let too_slow = [(10_000, 1 << 16), (20_000, 1 << 16)];
+        let planned = plan(&limited(&too_slow, 10_000_000)).unwrap();
+        assert_eq!(planned.price_base_units, 20_000, "every seller");
+        assert!(planned.misses_deadline());
+    }
+
+    #[test]
+    fn the_budget_caps_the_price_the_deadline_needs() {
+        let offers = [(10_000, 1 << 18), (90_000, 1 << 18)];
+        let budget = 500_000;
+        let planned = plan(&limited(&offers, budget)).unwrap();
+        assert_eq!(planned.price_base_units, 500_000 / 24);
+        assert_eq!(
+            planned.sellers, 1,
+            "the 0.09BTT/MiB seller is beyond the budget"
+        );
+        assert!(cost_of(24 << 20, planned.bid()) <= budget);
+        assert!(planned.misses_deadline());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_plan_never_costs_more_than_its_budget_nor_bids_below_the_lowest_ask(
+            asks in proptest::collection::vec((1u64..1_000_000, proptest::option::of(1u64..(8 << 20))), 1..6),
+            budget in 0u128..100_000_000,
+            left in 1u64..(1 << 34),
+            deadline in 1u64..100_000,
+        ) {
+            let input = PlanInput {
+                torrent: "t".into(),
+                left,
+                budget,
+                deadline: Duration::from_secs(deadline),
+                offers: asks.iter().map(|&(ask, slot_rate)| Offer { ask: PricePerMib(ask), slot_rate }).collect(),
+            };
+            if let Ok(planned) = plan(&input) {
+                let lowest = asks.iter().map(|(ask, _)| *ask).min().unwrap();
+                proptest::prop_assert!(cost_of(left, planned.bid()) <= budget);
+                proptest::prop_assert!(planned.price_base_units >= lowest);
+                proptest::prop_assert!(planned.sellers >= 1);
+            }
+        }
     }
 
     #[test]
@@ -212,18 +308,24 @@ mod tests {
     #[test]
     fn the_expected_time_comes_from_the_slot_rates_of_the_sellers_the_bid_wins() {
         let mut input = input(1_000_000, &[10_000, 20_000, 900_000]);
-        input.offers[0].slot_rate = Some(1 << 20);
+        input.offers[0].slot_rate = Some(1 << 18);
         input.offers[1].slot_rate = Some(1 << 19);
         let planned = plan(&input).unwrap();
         assert_eq!(planned.sellers, 2, "the 0.9BTT/MiB seller is not won");
-        assert_eq!(planned.expected_rate, Some(3 << 19));
+        assert_eq!(planned.expected_rate, Some(3 << 18));
         assert_eq!(
             planned.expected_seconds,
-            Some((24u64 << 20).div_ceil(3 << 19))
+            Some((24u64 << 20).div_ceil(3 << 18))
         );
-        assert!(!planned.misses_deadline(), "16 s against 60 s");
+        assert!(!planned.misses_deadline(), "32 s against 60 s");
         input.deadline = Duration::from_secs(10);
-        assert!(plan(&input).unwrap().misses_deadline());
+        let planned = plan(&input).unwrap();
+        assert!(planned.misses_deadline());
+        assert_eq!(
+            planned.price_base_units,
+            1_000_000 / 24,
+            "the budget caps it"
+        );
         input.offers[1].slot_rate = None;
         let unknown = plan(&input).unwrap();
         assert_eq!(

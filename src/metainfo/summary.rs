@@ -22,8 +22,12 @@ pub struct TorrentSummary {
     pub info_hash: InfoHash,
     /// The v2 info-hash of a hybrid or v2-only torrent; `null` for v1.
     pub info_hash_v2: Option<InfoHashV2>,
-    /// Total bytes of data.
+    /// Bytes the pieces cover: the files and any BEP 47 pad files.
     pub total_length: u64,
+    /// Bytes of the files themselves, pad files left out: the size on disk.
+    pub content_length: u64,
+    /// Bytes of BEP 47 pad files (zeros that align files to pieces, never stored).
+    pub padding_length: u64,
     /// Bytes per piece.
     pub piece_length: u32,
     /// Number of pieces.
@@ -66,12 +70,20 @@ impl TorrentSummary {
     /// The summary of `torrent`.
     pub fn of(torrent: &Torrent) -> TorrentSummary {
         let info = &torrent.info;
+        let padding_length = info
+            .files
+            .iter()
+            .filter(|file| file.is_pad())
+            .map(|file| file.length)
+            .sum::<u64>();
         TorrentSummary {
             name: info.name.clone(),
             version: info.version,
             info_hash: torrent.info_hash,
             info_hash_v2: torrent.info_hash_v2,
             total_length: info.total_length,
+            content_length: info.total_length.saturating_sub(padding_length),
+            padding_length,
             piece_length: info.piece_length,
             piece_count: info.piece_count(),
             private: info.private,

@@ -47,6 +47,7 @@ pub struct Output {
     color: bool,
     stderr_is_terminal: bool,
     plain: bool,
+    nested_in: Option<&'static str>,
     bar: ActiveBar,
 }
 
@@ -68,6 +69,7 @@ impl Output {
             color,
             stderr_is_terminal,
             plain: false,
+            nested_in: None,
             bar: ActiveBar::default(),
         }
     }
@@ -80,6 +82,16 @@ impl Output {
     /// The same settings, printing one-value results bare ([`Record::plain`]).
     pub fn plain(mut self) -> Output {
         self.plain = true;
+        self
+    }
+
+    /// The same settings, for a step run inside a command (`btt-tip buy`'s
+    /// download): in JSON each record is nested as `record` in one of type
+    /// `kind` (`{"type":"download","record":{"type":"peers_found",...}}`),
+    /// so the command's stream has its own types at the top; for a person
+    /// the records print as they are.
+    pub fn nested(mut self, kind: &'static str) -> Output {
+        self.nested_in = Some(kind);
         self
     }
 
@@ -106,7 +118,13 @@ impl Output {
         }
         match self.format {
             Format::Json => {
-                serde_json::to_writer(&mut stdout, &record::Tagged::new(record))?;
+                let tagged = record::Tagged::new(record);
+                match self.nested_in {
+                    Some(kind) => {
+                        serde_json::to_writer(&mut stdout, &record::Nested::new(kind, &tagged))?
+                    }
+                    None => serde_json::to_writer(&mut stdout, &tagged)?,
+                }
                 stdout.write_all(b"\n")?;
             }
             Format::Human => {

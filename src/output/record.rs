@@ -38,6 +38,20 @@ impl<'a, R: Record> Tagged<'a, R> {
     }
 }
 
+/// A record of a step inside a command, under the command's own type.
+#[derive(Serialize)]
+pub(super) struct Nested<'a, R: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    record: &'a R,
+}
+
+impl<'a, R: Serialize> Nested<'a, R> {
+    pub(super) fn new(kind: &'static str, record: &'a R) -> Self {
+        Nested { kind, record }
+    }
+}
+
 /// The last record of a failed run on a pipe.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -70,6 +84,20 @@ mod tests {
         assert_eq!(
             json,
             r#"{"type":"error","code":"bad_input","message":"no"}"#
+        );
+    }
+
+    #[test]
+    fn nested_record_keeps_its_own_type_inside() {
+        let record = ErrorRecord {
+            code: "unreachable".into(),
+            message: "no peer".into(),
+        };
+        let tagged = Tagged::new(&record);
+        let json = serde_json::to_string(&Nested::new("download", &tagged)).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"download","record":{"type":"error","code":"unreachable","message":"no peer"}}"#
         );
     }
 }

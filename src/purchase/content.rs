@@ -9,7 +9,9 @@
 //!
 //! Invariants of decryption: nothing appears under its final name until the
 //! whole file, to its last chunk, has been authenticated (it is unpacked in a
-//! hidden staging directory beside the output and renamed into place); every
+//! hidden staging directory beside the output and renamed into place, and a
+//! staging directory left by a killed process is removed by the next
+//! decryption there, see `staging`); every
 //! tar entry lies under the one plaintext name, with no absolute path, no
 //! `..`, no symlink leaving the content, no entry written through a symlink,
 //! and nothing but files, directories and symlinks; the encrypted file is
@@ -17,6 +19,7 @@
 //! the decrypted files get the time they were written, not the stream's.
 
 use super::content_key::ContentKey;
+use super::staging;
 use std::cell::Cell;
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -288,7 +291,8 @@ pub fn decrypt_with_progress(
     out_dir: &Path,
     progress: &dyn Fn(u64),
 ) -> Result<Decrypted, ContentError> {
-    let staging = out_dir.join(format!(".btt-decrypt-{}.partial", std::process::id()));
+    staging::remove_stale(out_dir).map_err(io_error(out_dir))?;
+    let staging = staging::staging_dir(out_dir);
     fs::create_dir_all(out_dir).map_err(io_error(out_dir))?;
     fs::create_dir(&staging).map_err(io_error(&staging))?;
     let unpacked = unpack(encrypted, key, &staging, progress);

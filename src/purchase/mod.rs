@@ -17,6 +17,7 @@ pub mod key_store;
 pub mod listing;
 pub mod order_check;
 pub mod seal;
+pub mod staging;
 
 pub use content::{
     decrypt_to, decrypt_with_progress, encrypt_to, ContentError, Decrypted, Encrypted,

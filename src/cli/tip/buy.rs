@@ -1,11 +1,12 @@
 //! `btt-tip buy LISTING`: buy a creator's content in one command. The
 //! listing is checked (the seller's signature, this ledger, its expiry and
-//! magnet) before anything is paid; the order is journaled durably, then
-//! the price is locked in the ledger's purchase escrow; the encrypted file
-//! is downloaded as `btt-get` would (from anyone who seeds it); the seller's
-//! sealed key is awaited until the delivery deadline, unsealed and checked
-//! against the listing's commitment; only then are the plain files
-//! decrypted beside the download, which stays in place to be seeded.
+//! magnet); the encrypted file is downloaded as `btt-get` would (from anyone
+//! who seeds it) before anything is paid, so a listing nobody serves costs
+//! nothing; then the order is journaled durably and the price locked in the
+//! ledger's purchase escrow; the seller's sealed key is awaited until the
+//! delivery deadline, unsealed and checked against the listing's
+//! commitment; only then are the plain files decrypted beside the download,
+//! which stays in place to be seeded.
 //!
 //! A rerun continues the listing's journaled order, so a `buy` killed at
 //! any point never charges twice: the ledger answers an order it holds with
@@ -13,6 +14,10 @@
 //! paid content there too. A seller that does not deliver by the deadline is
 //! refunded to the buyer (here, or by `--status` later). A key that is not
 //! the listing's is reported with the proof, exit 1, and nothing is decrypted.
+//!
+//! The stream on stdout is the purchase's: `purchase` records (and a
+//! `purchase_proof`), with the download's own records nested in `download`
+//! records (`{"type":"download","record":{...}}`).
 
 use super::purchase_records::{PurchaseProof, PurchaseRecord};
 use crate::amount::format_units;
@@ -77,9 +82,14 @@ pub struct BuyListingArgs {
     /// Download limit per second, e.g. 10MiB
     #[arg(long, value_name = "RATE", value_parser = parse_size)]
     pub down_limit: Option<u64>,
-    /// Give up the download (exit 4; the purchase stands, rerun to continue) when no data arrives for this long; 0 waits forever
+    /// Give up the download (exit 4; nothing is paid before it completes, and a purchase paid by
+    /// an earlier run stands: rerun to continue) when no data arrives for this long; 0 waits forever
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = get::STALL_TIMEOUT)]
     pub stall_timeout: Duration,
+    /// Give up (exit 4, nothing paid) when the metadata of the listing's magnet does not arrive
+    /// within this long
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5m")]
+    pub metadata_timeout: Duration,
 }
 
 /// Runs `btt-tip buy`.
@@ -141,21 +151,31 @@ impl Purchase<'_> {
         if self.args.status {
             return self.status(&ledger_id).await;
         }
-        let Placed {
-            entry,
-            state,
-            resumed,
-        } = self.place_order(&ledger_id).await?;
-        self.output
-            .record(&PurchaseRecord::of(&state, Some(&entry)))?;
-        if let Some(done) = self.already_decrypted(&entry, &state) {
-            self.output.record(&done)?;
-            return Ok(ExitStatus::Success);
-        }
-        let encrypted = self.download(ledger_args, global, &entry, resumed).await?;
-        let state = self.await_delivery(&state).await?;
+        let (placed, encrypted) = match self.journaled_order(&ledger_id).await? {
+            Some(placed) => {
+                self.output
+                    .record(&PurchaseRecord::of(&placed.state, Some(&placed.entry)))?;
+                if let Some(done) = self.already_decrypted(&placed.entry, &placed.state) {
+                    self.output.record(&done)?;
+                    return Ok(ExitStatus::Success);
+                }
+                let encrypted = self
+                    .download(ledger_args, global, Some(&placed.entry))
+                    .await?;
+                (placed, encrypted)
+            }
+            None => {
+                self.check_offer_now(&ledger_id)?;
+                let encrypted = self.download(ledger_args, global, None).await?;
+                let placed = self.place_new_order(&ledger_id).await?;
+                self.output
+                    .record(&PurchaseRecord::of(&placed.state, Some(&placed.entry)))?;
+                (placed, encrypted)
+            }
+        };
+        let state = self.await_delivery(&placed.state).await?;
         let key = self.content_key(&state)?;
-        self.decrypt(&encrypted, &key, &entry, &state)
+        self.decrypt(&encrypted, &key, &placed.entry, &state)
     }
 
     /// Fails unless the listing's magnet (and `--torrent`) name its info-hash.
@@ -222,52 +242,62 @@ impl Purchase<'_> {
             .map_err(failure)
     }
 
-    /// The listing's journaled order, continued, or a new one, journaled
-    /// before it is sent; and the purchase the ledger holds for it.
-    async fn place_order(&self, ledger_id: &LedgerId) -> anyhow::Result<Placed> {
-        let (entry, resumed) = match self.latest(ledger_id)? {
-            Some(entry) => match self
-                .ledger
-                .purchase(entry.purchase)
-                .await
-                .map_err(ledger_error)?
-            {
-                Some(state) if state.status != PurchaseStatus::Refunded => {
-                    return Ok(Placed {
-                        entry,
-                        state,
-                        resumed: true,
-                    })
-                }
-                Some(_) => {
-                    self.output.warn(format!(
-                        "purchase {} was refunded; buying again",
-                        hex::encode(entry.purchase.0)
-                    ));
-                    (self.new_order(ledger_id)?, false)
-                }
-                None => (entry, true),
-            },
-            None => (self.new_order(ledger_id)?, false),
+    /// The listing's journaled order and the purchase the ledger holds for
+    /// it (sent now when an earlier run journaled it and was stopped before
+    /// the ledger had it); `None` when there is none, or it was refunded.
+    async fn journaled_order(&self, ledger_id: &LedgerId) -> anyhow::Result<Option<Placed>> {
+        let Some(entry) = self.latest(ledger_id)? else {
+            return Ok(None);
         };
+        match self
+            .ledger
+            .purchase(entry.purchase)
+            .await
+            .map_err(ledger_error)?
+        {
+            Some(state) if state.status != PurchaseStatus::Refunded => {
+                Ok(Some(Placed { entry, state }))
+            }
+            Some(_) => {
+                self.output.warn(format!(
+                    "purchase {} was refunded; buying again",
+                    hex::encode(entry.purchase.0)
+                ));
+                Ok(None)
+            }
+            None => self.send_order(ledger_id, entry).await.map(Some),
+        }
+    }
+
+    /// A new order, journaled, then sent to the ledger's escrow.
+    async fn place_new_order(&self, ledger_id: &LedgerId) -> anyhow::Result<Placed> {
+        let entry = self.new_order(ledger_id)?;
+        self.send_order(ledger_id, entry).await
+    }
+
+    /// Sends the journaled `entry` to the ledger: the price moves into its
+    /// escrow (once: the ledger answers an order it holds with its purchase).
+    async fn send_order(&self, ledger_id: &LedgerId, entry: Entry) -> anyhow::Result<Placed> {
         let signed = Signed::sign(entry.order.clone(), &self.buyer, ledger_id);
         let state = self
             .ledger
             .open_purchase(signed)
             .await
             .map_err(ledger_error)?;
-        Ok(Placed {
-            entry,
-            state,
-            resumed,
-        })
+        Ok(Placed { entry, state })
+    }
+
+    /// Fails unless the listing takes new orders on this ledger now (it
+    /// may have expired while its file downloaded).
+    fn check_offer_now(&self, ledger_id: &LedgerId) -> anyhow::Result<()> {
+        self.listing
+            .check_offer(ledger_id, now_ms() / 1000)
+            .map_err(bad_input)
     }
 
     /// A new order, written to the journal.
     fn new_order(&self, ledger_id: &LedgerId) -> anyhow::Result<Entry> {
-        self.listing
-            .check_offer(ledger_id, now_ms() / 1000)
-            .map_err(bad_input)?;
+        self.check_offer_now(ledger_id)?;
         let deadline_ms = now_ms().saturating_add(duration_ms(self.args.deadline));
         let order = order(&self.listing, &self.buyer, deadline_ms, rand::random());
         let entry = Entry {
@@ -302,14 +332,14 @@ impl Purchase<'_> {
     }
 
     /// Downloads the listing's encrypted file into `-o`; returns its path.
-    /// A rerun (`resumed`) re-hashes what is on disk, since an earlier run
-    /// may have left it damaged.
+    /// For a purchase an earlier run paid (`paid`), what is on disk is
+    /// re-hashed, since that run may have left it damaged; without one,
+    /// nothing is paid yet, and a failure says so.
     async fn download(
         &self,
         ledger_args: &LedgerArgs,
         global: &GlobalArgs,
-        entry: &Entry,
-        resumed: bool,
+        paid: Option<&Entry>,
     ) -> anyhow::Result<PathBuf> {
         let source = match &self.args.torrent {
             Some(path) => path.display().to_string(),
@@ -319,11 +349,11 @@ impl Purchase<'_> {
             torrents: vec![source],
             output: self.args.output.clone(),
             metadata_only: false,
-            metadata_timeout: Duration::from_secs(300),
+            metadata_timeout: self.args.metadata_timeout,
             network: self.args.network.clone(),
             select: None,
             sequential: false,
-            recheck: resumed,
+            recheck: paid.is_some(),
             seed_ratio: None,
             seed_time: None,
             run_for: None,
@@ -335,12 +365,20 @@ impl Purchase<'_> {
             global: global.clone(),
             stdin: None,
         };
-        let fetched = get::fetch(get_args, self.output).await?;
-        if fetched.status != ExitStatus::Success {
-            let error = anyhow::anyhow!(
+        let not_fetched = || match paid {
+            Some(entry) => format!(
                 "the encrypted file did not download; purchase {} stands: rerun to continue",
                 hex::encode(entry.purchase.0)
-            );
+            ),
+            None => "the listing's file could not be fetched, so nothing was paid".to_string(),
+        };
+        let nested = self.output.clone().nested("download");
+        let fetched = get::fetch(get_args, &nested)
+            .await
+            .with_context(not_fetched)?;
+        if fetched.status != ExitStatus::Success {
+            let why = fetched.status.meaning();
+            let error = anyhow::anyhow!("{}: {why}", not_fetched());
             return Err(with_status(fetched.status, error));
         }
         if fetched.torrent.info.files.len() != 1 {
@@ -459,11 +497,8 @@ impl Purchase<'_> {
 struct Placed {
     entry: Entry,
     state: PurchaseState,
-    /// True when an earlier run journaled the order.
-    resumed: bool,
 }
 
-/// Reads and checks the seller's signature on the listing at `path`.
 /// Whether `a` and `b` name one directory (either may be relative).
 fn same_directory(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
@@ -472,6 +507,7 @@ fn same_directory(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Reads and checks the seller's signature on the listing at `path`.
 fn read_listing(path: &Path) -> anyhow::Result<SignedListing> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("could not read the listing {}", path.display()))
