@@ -37,6 +37,7 @@ mod purchase_buy;
 mod purchase_deliver;
 mod purchase_escrow;
 mod purchase_sell;
+mod readme_tour;
 mod seed_descriptors;
 mod seed_earnings;
 mod terminal;
