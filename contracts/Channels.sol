@@ -46,7 +46,9 @@ contract Channels is Payments, TypedSignatures {
     event Closed(bytes32 indexed channel, uint256 cumulative, uint256 toPayee, uint256 toPayer);
     event Refunded(bytes32 indexed channel, uint256 amount);
 
-    constructor() TypedSignatures("btt channels") {}
+    function _domainNameHash() internal pure override returns (bytes32) {
+        return keccak256("btt channels");
+    }
 
     /// Opens a channel from the caller to `payee` holding `amount` of `token` until `expiry`.
     function open(address payee, address token, uint256 amount, uint64 expiry)

@@ -65,7 +65,9 @@ contract Purchases is Payments, TypedSignatures {
     event Delivered(bytes32 indexed purchase, bytes sealedKey);
     event Refunded(bytes32 indexed purchase, uint256 amount);
 
-    constructor() TypedSignatures("btt purchases") {}
+    function _domainNameHash() internal pure override returns (bytes32) {
+        return keccak256("btt purchases");
+    }
 
     /// Opens a purchase of `listing` at its price, to be delivered before `deadline`
     /// sealed to `buyerKey` (a compressed secp256k1 public key).

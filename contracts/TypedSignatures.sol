@@ -12,15 +12,12 @@ abstract contract TypedSignatures {
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     uint256 private constant HALF_CURVE_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
 
-    bytes32 private immutable nameHash;
-
-    constructor(string memory name) {
-        nameHash = keccak256(bytes(name));
-    }
+    /// The keccak256 of the domain's name.
+    function _domainNameHash() internal pure virtual returns (bytes32);
 
     /// The EIP-712 domain separator of this contract on this chain.
     function domainSeparator() public view returns (bytes32) {
-        return keccak256(abi.encode(DOMAIN_TYPE, nameHash, keccak256("1"), block.chainid, address(this)));
+        return keccak256(abi.encode(DOMAIN_TYPE, _domainNameHash(), keccak256("1"), block.chainid, address(this)));
     }
 
     /// The signer of the typed data whose struct hash is `structHash`.

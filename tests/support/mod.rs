@@ -67,8 +67,8 @@ pub use plain_http::PlainHttpServer;
 pub use port::free_port;
 pub use pulsed_seeder::PulsedSeeder;
 pub use range_server::RangeServer;
-pub use solc::compile_contracts;
 pub use run::{Run, COMMAND_TIMEOUT};
+pub use solc::compile_contracts;
 pub use swarm::{
     exit_code, get_in, get_on, last_record, listening_port, records_of, seed_in, seed_on, typed,
     Home,
