@@ -1264,3 +1264,112 @@ fn a_campaign_that_misses_its_goal_refunds_each_pledger_and_double_refund_is_ref
         "no such campaign",
     );
 }
+
+/// What `btt-wallet deploy` prints in a pipe.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeploymentLine {
+    #[serde(rename = "type")]
+    kind: String,
+    chain_id: u64,
+    channels: Address,
+    purchases: Address,
+    campaigns: Address,
+    contracts: String,
+    deployer: Address,
+    fee_base_units: String,
+    txids: Vec<B256>,
+}
+
+/// `btt-wallet deploy` puts the three contracts on the chain from a wallet,
+/// prints one NDJSON record, and the deployer pays exactly the fees it
+/// reports (creating a contract takes more gas than the default cap, so
+/// `--gas-limit` raises it); on a ledger that is not an EVM chain it is a
+/// usage error.
+#[test]
+fn btt_wallet_deploy_puts_the_contracts_on_a_dev_chain() {
+    let chain = Chain::start();
+    let env = TestEnv::new();
+    let deployer = chain.party(0x42);
+    std::fs::write(env.path().join("password"), "correct horse\n").unwrap();
+    std::fs::write(env.path().join("key"), hex::encode([0x42u8; 32])).unwrap();
+    let wallet = |ledger: &str, args: &[&str]| {
+        let mut command = env.btt("btt-wallet");
+        command
+            .args(args)
+            .env("BTT_LEDGER", ledger)
+            .env("BTT_INSECURE_FAST_KDF", "1")
+            .env("BTT_PASSWORD_FILE", env.path().join("password"));
+        support::Run::of("btt-wallet", command, "")
+    };
+    let key_file = env.path().join("key");
+    wallet(
+        &chain.anvil.url,
+        &[
+            "import",
+            "--name",
+            "dep",
+            "--private-key-file",
+            key_file.to_str().unwrap(),
+        ],
+    )
+    .ok();
+
+    let line: DeploymentLine = wallet(
+        &chain.anvil.url,
+        &["deploy", "--from", "dep", "--gas-limit", "2000000"],
+    )
+    .ok()
+    .one_as();
+    assert_eq!(line.kind, "deployment");
+    assert_eq!(line.chain_id, BTTC_CHAIN_ID);
+    assert_eq!(line.deployer, deployer.address);
+    let addresses: ContractAddresses = line.contracts.parse().unwrap();
+    assert_eq!(
+        addresses,
+        ContractAddresses {
+            channels: line.channels,
+            purchases: line.purchases,
+            campaigns: line.campaigns,
+        }
+    );
+    let build = concat!(env!("CARGO_MANIFEST_DIR"), "/contracts/build");
+    let mut fees = 0;
+    for (name, address, txid) in [
+        ("Channels", line.channels, line.txids[0]),
+        ("Purchases", line.purchases, line.txids[1]),
+        ("Campaigns", line.campaigns, line.txids[2]),
+    ] {
+        let file: Value =
+            serde_json::from_str(&std::fs::read_to_string(format!("{build}/{name}.json")).unwrap())
+                .unwrap();
+        let code = chain.rpc("eth_getCode", json!([address.to_string(), "latest"]));
+        assert_eq!(
+            code,
+            json!(format!("0x{}", file["runtime"].as_str().unwrap()))
+        );
+        let receipt = chain.rpc("eth_getTransactionReceipt", json!([txid.to_string()]));
+        assert_eq!(
+            receipt["contractAddress"],
+            json!(address.to_string().to_lowercase())
+        );
+        fees += quantity(&receipt["gasUsed"]) * quantity(&receipt["effectiveGasPrice"]);
+    }
+    assert_eq!(line.txids.len(), 3);
+    assert_eq!(line.fee_base_units, fees.to_string());
+    assert_eq!(chain.balance(deployer.address), START_BALANCE - fees);
+
+    // The deployed contracts work: a channel opens on them.
+    let client_on_them = ChannelsContract::new(&chain.client, line.channels);
+    let payee = chain.party(2);
+    chain
+        .run(client_on_them.open(&deployer.key, payee.address, NATIVE, 5, chain.now() + HOUR))
+        .unwrap();
+
+    wallet("local", &["deploy", "--from", "dep"]).refused(2, "deploy needs an EVM chain");
+}
+
+fn quantity(value: &Value) -> u128 {
+    let digits = value.as_str().expect("a hex quantity");
+    u128::from_str_radix(digits.trim_start_matches("0x"), 16).expect("hex")
+}

@@ -6,11 +6,13 @@
 //! The pieces: the `sol!` types of the compiled contracts ([`bindings`]);
 //! EIP-712 vouchers and listings signed with the wallet's key and checked by
 //! the contracts' rules ([`typed_data`]); a call as a transaction, with its
-//! fee and decoded event ([`transact`]); and deploying them ([`deploy`]).
+//! fee and decoded event ([`transact`]); deploying them ([`deploy`]); and
+//! where they are ([`addresses`]).
 //!
 //! Invariant: amounts cross this API as `u128` wei (or token base units),
 //! as everywhere in btt; a contract's `uint256` beyond that is refused.
 
+pub mod addresses;
 pub mod bindings;
 pub mod campaigns;
 pub mod channels;
@@ -19,18 +21,8 @@ pub mod purchases;
 pub mod transact;
 pub mod typed_data;
 
+pub use addresses::{ContractAddresses, ContractAddressesError};
 use alloy::primitives::Address;
 
 /// The token address that stands for the chain's own coin (BTT on BTTC).
 pub const NATIVE: Address = Address::ZERO;
-
-/// Where btt's three contracts are on one chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ContractAddresses {
-    /// The payment channels contract.
-    pub channels: Address,
-    /// The purchase escrow.
-    pub purchases: Address,
-    /// The crowdfunding campaigns contract.
-    pub campaigns: Address,
-}
