@@ -22,6 +22,7 @@ abstract contract Payments {
             return;
         }
         require(msg.value == 0, "coin sent with a token payment");
+        _requireContract(token);
         uint256 before = _balance(token);
         _callToken(token, abi.encodeCall(IERC20.transferFrom, (msg.sender, address(this), amount)));
         require(_balance(token) - before == amount, "token moved another amount");
@@ -40,8 +41,14 @@ abstract contract Payments {
         _callToken(token, abi.encodeCall(IERC20.transfer, (to, amount)));
     }
 
-    function _callToken(address token, bytes memory call) private {
+    /// A call to an address without code succeeds with no answer, which
+    /// would read as a token that returns nothing: refused.
+    function _requireContract(address token) private view {
         require(token.code.length > 0, "token is not a contract");
+    }
+
+    function _callToken(address token, bytes memory call) private {
+        _requireContract(token);
         (bool success, bytes memory answer) = token.call(call);
         require(success && (answer.length == 0 || abi.decode(answer, (bool))), "token transfer failed");
     }

@@ -417,6 +417,15 @@ fn a_wbtt_channel_moves_exact_tokens_and_only_fees_in_coin() {
         )),
         "coin sent with a token payment",
     );
+    // A token address without code is no token.
+    refused(
+        chain.run(
+            chain
+                .channels()
+                .open(&payer.key, payee.address, payee.address, deposit, expiry),
+        ),
+        "token is not a contract",
+    );
     let opened = chain
         .run(
             chain
