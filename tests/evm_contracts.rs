@@ -482,140 +482,182 @@ fn a_wbtt_channel_moves_exact_tokens_and_only_fees_in_coin() {
     );
 }
 
+/// A native channel of [`SCENE_DEPOSIT`] wei from `payer` to `payee` for an
+/// hour, on a chain of its own, with a `stranger` at hand: the refusal tests'
+/// scene.
+struct Scene {
+    chain: Chain,
+    payer: Party,
+    payee: Party,
+    stranger: Party,
+    channel: B256,
+    open_fee: u128,
+}
+
+/// The deposit of a [`Scene`]'s channel.
+const SCENE_DEPOSIT: u128 = 1000;
+
+impl Scene {
+    fn open() -> Scene {
+        let chain = Chain::start();
+        let (payer, payee, stranger) = (chain.party(1), chain.party(2), chain.party(3));
+        let (channel, open_fee) = chain.open_native(&payer, &payee, SCENE_DEPOSIT);
+        Scene {
+            chain,
+            payer,
+            payee,
+            stranger,
+            channel,
+            open_fee,
+        }
+    }
+
+    /// The payer's voucher for `cumulative` to the payee.
+    fn voucher(&self, cumulative: u128) -> Eip712Signed<Voucher> {
+        self.chain
+            .voucher(&self.payer, self.channel, &self.payee, cumulative)
+    }
+
+    fn redeem(
+        &self,
+        caller: &Party,
+        voucher: &Eip712Signed<Voucher>,
+    ) -> Result<Sent<Channels::Redeemed>, LedgerError> {
+        self.chain
+            .run(self.chain.channels().redeem(&caller.key, voucher))
+    }
+
+    fn close(
+        &self,
+        caller: &Party,
+        voucher: &Eip712Signed<Voucher>,
+    ) -> Result<Sent<Channels::Closed>, LedgerError> {
+        self.chain
+            .run(self.chain.channels().close(&caller.key, voucher))
+    }
+
+    fn refund(&self, caller: &Party) -> Result<Sent<Channels::Refunded>, LedgerError> {
+        self.chain
+            .run(self.chain.channels().refund(&caller.key, self.channel))
+    }
+
+    fn top_up(
+        &self,
+        caller: &Party,
+        amount: u128,
+    ) -> Result<Sent<Channels::ToppedUp>, LedgerError> {
+        self.chain.run(
+            self.chain
+                .channels()
+                .top_up(&caller.key, self.channel, amount),
+        )
+    }
+
+    fn extend(&self, caller: &Party, expiry: u64) -> Result<Sent<Channels::Extended>, LedgerError> {
+        self.chain.run(
+            self.chain
+                .channels()
+                .extend(&caller.key, self.channel, expiry),
+        )
+    }
+
+    /// Asserts that `caller` can neither redeem nor close with `voucher`, for `reason`.
+    #[track_caller]
+    fn redeem_and_close_refused(
+        &self,
+        caller: &Party,
+        voucher: &Eip712Signed<Voucher>,
+        reason: &str,
+    ) {
+        refused(self.redeem(caller, voucher), reason);
+        refused(self.close(caller, voucher), reason);
+    }
+
+    /// What the channels contract holds.
+    fn held(&self) -> u128 {
+        self.chain.balance(self.chain.contracts.channels)
+    }
+}
+
 /// Top-up and extend are the payer's; an extended channel can be redeemed
 /// past its first expiry; an earlier expiry is refused.
 #[test]
 fn top_up_and_extend_by_a_stranger_are_refused() {
-    let chain = Chain::start();
-    let (payer, payee, stranger) = (chain.party(1), chain.party(2), chain.party(3));
-    let (channel, _) = chain.open_native(&payer, &payee, 1000);
-    refused(
-        chain.run(chain.channels().top_up(&stranger.key, channel, 5)),
-        "not the payer",
-    );
-    refused(
-        chain.run(
-            chain
-                .channels()
-                .extend(&stranger.key, channel, chain.now() + 2 * HOUR),
-        ),
-        "not the payer",
-    );
-    let expiry = chain.run(chain.channels().channel(channel)).unwrap().expiry;
-    refused(
-        chain.run(chain.channels().extend(&payer.key, channel, expiry)),
-        "expiry is not later",
-    );
+    let scene = Scene::open();
+    let later = scene.chain.now() + 2 * HOUR;
+    refused(scene.top_up(&scene.stranger, 5), "not the payer");
+    refused(scene.extend(&scene.stranger, later), "not the payer");
+    let expiry = scene
+        .chain
+        .run(scene.chain.channels().channel(scene.channel))
+        .unwrap()
+        .expiry;
+    refused(scene.extend(&scene.payer, expiry), "expiry is not later");
     // A top-up whose value differs from its amount is refused.
+    let top_up = Channels::topUpCall {
+        channel: scene.channel,
+        amount: U256::from(5u64),
+    };
     refused(
-        chain.run(chain.client.transact::<_, Channels::ToppedUp>(
-            &payer.key,
-            chain.contracts.channels,
-            4,
-            &Channels::topUpCall {
-                channel,
-                amount: U256::from(5u64),
-            },
-        )),
+        scene
+            .chain
+            .run(scene.chain.client.transact::<_, Channels::ToppedUp>(
+                &scene.payer.key,
+                scene.chain.contracts.channels,
+                4,
+                &top_up,
+            )),
         "value differs from the amount",
     );
-    let topped = chain
-        .run(chain.channels().top_up(&payer.key, channel, 500))
-        .unwrap();
+    let topped = scene.top_up(&scene.payer, 500).unwrap();
     assert_eq!(
         (wei(topped.event.amount), wei(topped.event.deposit)),
         (500, 1500)
     );
-    let extended = chain
-        .run(chain.channels().extend(&payer.key, channel, expiry + HOUR))
-        .unwrap();
+    let extended = scene.extend(&scene.payer, expiry + HOUR).unwrap();
     assert_eq!(extended.event.expiry, expiry + HOUR);
-    chain.advance(HOUR + 60);
-    refused(
-        chain.run(chain.channels().refund(&payer.key, channel)),
-        "channel has not expired",
-    );
-    let redeemed = chain
-        .run(
-            chain
-                .channels()
-                .redeem(&payee.key, &chain.voucher(&payer, channel, &payee, 1200)),
-        )
-        .unwrap();
+    scene.chain.advance(HOUR + 60);
+    refused(scene.refund(&scene.payer), "channel has not expired");
+    let redeemed = scene.redeem(&scene.payee, &scene.voucher(1200)).unwrap();
     assert_eq!(wei(redeemed.event.paid), 1200);
-    assert_eq!(chain.balance(chain.contracts.channels), 300);
+    assert_eq!(scene.held(), 300);
 }
 
 /// Refund before expiry is refused; after it, the payer gets what was not
 /// redeemed, the payee can no longer redeem, and a second refund is refused.
 #[test]
 fn refund_before_expiry_and_double_refund_are_refused() {
-    let chain = Chain::start();
-    let (payer, payee) = (chain.party(1), chain.party(2));
-    let deposit = 3 * WEI_PER_BTT;
-    let (channel, open_fee) = chain.open_native(&payer, &payee, deposit);
-    let redeemed = chain
-        .run(chain.channels().redeem(
-            &payee.key,
-            &chain.voucher(&payer, channel, &payee, WEI_PER_BTT),
-        ))
-        .unwrap();
-    refused(
-        chain.run(chain.channels().refund(&payer.key, channel)),
-        "channel has not expired",
-    );
-    chain.advance(HOUR);
-    refused(
-        chain.run(chain.channels().redeem(
-            &payee.key,
-            &chain.voucher(&payer, channel, &payee, 2 * WEI_PER_BTT),
-        )),
-        "channel has expired",
-    );
-    refused(
-        chain.run(chain.channels().close(
-            &payee.key,
-            &chain.voucher(&payer, channel, &payee, 2 * WEI_PER_BTT),
-        )),
-        "channel has expired",
-    );
-    let refunded = chain
-        .run(chain.channels().refund(&payer.key, channel))
-        .unwrap();
-    assert_eq!(wei(refunded.event.amount), deposit - WEI_PER_BTT);
-    refused(
-        chain.run(chain.channels().refund(&payer.key, channel)),
-        "channel is closed",
-    );
-    assert_eq!(chain.balance(chain.contracts.channels), 0);
+    let scene = Scene::open();
+    let (payer, payee) = (&scene.payer, &scene.payee);
+    let redeemed = scene.redeem(payee, &scene.voucher(400)).unwrap();
+    refused(scene.refund(payer), "channel has not expired");
+    scene.chain.advance(HOUR);
+    scene.redeem_and_close_refused(payee, &scene.voucher(700), "channel has expired");
+    let refunded = scene.refund(payer).unwrap();
+    assert_eq!(wei(refunded.event.amount), SCENE_DEPOSIT - 400);
+    refused(scene.refund(payer), "channel is closed");
+    assert_eq!(scene.held(), 0);
     assert_eq!(
-        chain.balance(payer.address),
-        START_BALANCE - WEI_PER_BTT - open_fee - refunded.receipt.fee
+        scene.chain.balance(payer.address),
+        START_BALANCE - 400 - scene.open_fee - refunded.receipt.fee
     );
     assert_eq!(
-        chain.balance(payee.address),
-        START_BALANCE + WEI_PER_BTT - redeemed.receipt.fee
+        scene.chain.balance(payee.address),
+        START_BALANCE + 400 - redeemed.receipt.fee
     );
 }
 
 /// A voucher signed by anyone but the payer (the payee itself, a stranger) pays nothing.
 #[test]
 fn a_voucher_signed_by_another_key_is_refused() {
-    let chain = Chain::start();
-    let (payer, payee, stranger) = (chain.party(1), chain.party(2), chain.party(3));
-    let (channel, _) = chain.open_native(&payer, &payee, 1000);
-    for forger in [&payee, &stranger] {
-        let forged = chain.voucher(forger, channel, &payee, 1000);
-        refused(
-            chain.run(chain.channels().redeem(&payee.key, &forged)),
-            "voucher is not the payer's",
-        );
-        refused(
-            chain.run(chain.channels().close(&payee.key, &forged)),
-            "voucher is not the payer's",
-        );
+    let scene = Scene::open();
+    for forger in [&scene.payee, &scene.stranger] {
+        let forged = scene
+            .chain
+            .voucher(forger, scene.channel, &scene.payee, 1000);
+        scene.redeem_and_close_refused(&scene.payee, &forged, "voucher is not the payer's");
     }
-    assert_eq!(chain.balance(chain.contracts.channels), 1000);
+    assert_eq!(scene.held(), SCENE_DEPOSIT);
 }
 
 /// The payer's own signature, but for chain 1029 (Donau) or for another
@@ -623,11 +665,10 @@ fn a_voucher_signed_by_another_key_is_refused() {
 /// voucher here.
 #[test]
 fn a_voucher_signed_for_another_chain_or_contract_is_refused() {
-    let chain = Chain::start();
-    let (payer, payee) = (chain.party(1), chain.party(2));
-    let (channel, _) = chain.open_native(&payer, &payee, 1000);
+    let scene = Scene::open();
+    let chain = &scene.chain;
     let other = chain
-        .run(chain.client.deploy_contracts(&payer.key))
+        .run(chain.client.deploy_contracts(&scene.payer.key))
         .unwrap();
     let elsewhere = [
         domain(CHANNELS_DOMAIN_NAME, 1029, chain.contracts.channels),
@@ -643,141 +684,92 @@ fn a_voucher_signed_for_another_chain_or_contract_is_refused() {
         ),
     ];
     for domain in elsewhere {
-        let voucher = sign_voucher(&payer.key, &domain, channel, payee.address, 1000).unwrap();
+        let voucher = sign_voucher(
+            &scene.payer.key,
+            &domain,
+            scene.channel,
+            scene.payee.address,
+            1000,
+        )
+        .unwrap();
         refused(
-            chain.run(chain.channels().redeem(&payee.key, &voucher)),
+            scene.redeem(&scene.payee, &voucher),
             "voucher is not the payer's",
         );
     }
     // The same voucher signed for this chain and contract pays.
-    let good = chain.voucher(&payer, channel, &payee, 1000);
-    chain
-        .run(chain.channels().redeem(&payee.key, &good))
-        .unwrap();
+    scene.redeem(&scene.payee, &scene.voucher(1000)).unwrap();
 }
 
 /// Once a voucher is redeemed, it and every lower one pay nothing more; a
 /// voucher above the deposit and one naming another payee are refused.
 #[test]
 fn a_lower_or_repeated_or_oversized_voucher_is_refused() {
-    let chain = Chain::start();
-    let (payer, payee, stranger) = (chain.party(1), chain.party(2), chain.party(3));
-    let (channel, _) = chain.open_native(&payer, &payee, 1000);
-    let six = chain.voucher(&payer, channel, &payee, 600);
-    chain
-        .run(chain.channels().redeem(&payee.key, &six))
-        .unwrap();
+    let scene = Scene::open();
+    let payee = &scene.payee;
+    let six = scene.voucher(600);
+    scene.redeem(payee, &six).unwrap();
+    let not_above = "voucher is not above what was redeemed";
+    refused(scene.redeem(payee, &six), not_above);
+    refused(scene.redeem(payee, &scene.voucher(599)), not_above);
     refused(
-        chain.run(chain.channels().redeem(&payee.key, &six)),
-        "voucher is not above what was redeemed",
-    );
-    refused(
-        chain.run(
-            chain
-                .channels()
-                .redeem(&payee.key, &chain.voucher(&payer, channel, &payee, 599)),
-        ),
-        "voucher is not above what was redeemed",
-    );
-    refused(
-        chain.run(
-            chain
-                .channels()
-                .close(&payee.key, &chain.voucher(&payer, channel, &payee, 599)),
-        ),
+        scene.close(payee, &scene.voucher(599)),
         "voucher is below what was redeemed",
     );
     refused(
-        chain.run(
-            chain
-                .channels()
-                .redeem(&payee.key, &chain.voucher(&payer, channel, &payee, 1001)),
-        ),
+        scene.redeem(payee, &scene.voucher(1001)),
         "voucher is above the deposit",
     );
     // A voucher the payer signed to another payee is not this channel's.
-    let to_stranger = chain.voucher(&payer, channel, &stranger, 900);
+    let to_stranger = scene
+        .chain
+        .voucher(&scene.payer, scene.channel, &scene.stranger, 900);
     refused(
-        chain.run(chain.channels().redeem(&payee.key, &to_stranger)),
+        scene.redeem(payee, &to_stranger),
         "voucher is not the payer's",
     );
-    assert_eq!(chain.balance(chain.contracts.channels), 400);
+    assert_eq!(scene.held(), 400);
 }
 
 /// After close, the payee's vouchers (the closing one, a higher one) pay
 /// nothing, and neither top-up nor refund reopens the channel.
 #[test]
 fn redeem_after_close_is_refused() {
-    let chain = Chain::start();
-    let (payer, payee) = (chain.party(1), chain.party(2));
-    let (channel, _) = chain.open_native(&payer, &payee, 1000);
-    let closing = chain.voucher(&payer, channel, &payee, 400);
-    chain
-        .run(chain.channels().close(&payee.key, &closing))
-        .unwrap();
-    let higher = chain.voucher(&payer, channel, &payee, 900);
-    for voucher in [&closing, &higher] {
-        refused(
-            chain.run(chain.channels().redeem(&payee.key, voucher)),
-            "channel is closed",
-        );
-        refused(
-            chain.run(chain.channels().close(&payee.key, voucher)),
-            "channel is closed",
-        );
+    let scene = Scene::open();
+    let closing = scene.voucher(400);
+    scene.close(&scene.payee, &closing).unwrap();
+    for voucher in [&closing, &scene.voucher(900)] {
+        scene.redeem_and_close_refused(&scene.payee, voucher, "channel is closed");
     }
-    refused(
-        chain.run(chain.channels().top_up(&payer.key, channel, 1)),
-        "channel is closed",
-    );
-    chain.advance(HOUR);
-    refused(
-        chain.run(chain.channels().refund(&payer.key, channel)),
-        "channel is closed",
-    );
-    assert_eq!(chain.balance(chain.contracts.channels), 0);
+    refused(scene.top_up(&scene.payer, 1), "channel is closed");
+    scene.chain.advance(HOUR);
+    refused(scene.refund(&scene.payer), "channel is closed");
+    assert_eq!(scene.held(), 0);
 }
 
 /// A stranger holding the payee's voucher can neither redeem nor close with it.
 #[test]
 fn close_or_redeem_by_a_stranger_is_refused() {
-    let chain = Chain::start();
-    let (payer, payee, stranger) = (chain.party(1), chain.party(2), chain.party(3));
-    let (channel, _) = chain.open_native(&payer, &payee, 1000);
-    let voucher = chain.voucher(&payer, channel, &payee, 700);
-    for caller in [&stranger, &payer] {
-        refused(
-            chain.run(chain.channels().close(&caller.key, &voucher)),
-            "not the payee",
-        );
-        refused(
-            chain.run(chain.channels().redeem(&caller.key, &voucher)),
-            "not the payee",
-        );
+    let scene = Scene::open();
+    let voucher = scene.voucher(700);
+    for caller in [&scene.stranger, &scene.payer] {
+        scene.redeem_and_close_refused(caller, &voucher, "not the payee");
     }
-    refused(
-        chain.run(chain.channels().refund(&stranger.key, channel)),
-        "not the payer",
-    );
-    refused(
-        chain.run(chain.channels().redeem(
-            &payee.key,
-            &chain.voucher(&payer, B256::repeat_byte(9), &payee, 1),
-        )),
-        "no such channel",
-    );
-    assert_eq!(chain.balance(chain.contracts.channels), 1000);
+    refused(scene.refund(&scene.stranger), "not the payer");
+    let unknown = scene
+        .chain
+        .voucher(&scene.payer, B256::repeat_byte(9), &scene.payee, 1);
+    refused(scene.redeem(&scene.payee, &unknown), "no such channel");
+    assert_eq!(scene.held(), SCENE_DEPOSIT);
 }
 
 /// Malleated (high s), mis-tagged (v not 27/28) and short signatures of a
 /// real voucher are refused by the contract, as by the library.
 #[test]
 fn malleated_or_malformed_voucher_signatures_are_refused() {
-    let chain = Chain::start();
-    let (payer, payee) = (chain.party(1), chain.party(2));
-    let (channel, _) = chain.open_native(&payer, &payee, 1000);
-    let voucher = chain.voucher(&payer, channel, &payee, 500);
-    let domain = chain.channels_domain();
+    let scene = Scene::open();
+    let voucher = scene.voucher(500);
+    let domain = scene.chain.channels_domain();
 
     let signature = Signature::from_raw(&voucher.signature).unwrap();
     let order = U256::from_be_slice(
@@ -789,7 +781,7 @@ fn malleated_or_malformed_voucher_signatures_are_refused() {
         high_s
             .recover_address_from_prehash(&voucher.signing_hash(&domain))
             .unwrap(),
-        payer.address
+        scene.payer.address
     );
     let mut malleated = voucher.clone();
     malleated.signature = high_s.as_bytes().to_vec();
@@ -803,21 +795,16 @@ fn malleated_or_malformed_voucher_signatures_are_refused() {
         (&short, "signature is not 65 bytes"),
     ] {
         assert!(forged.signer(&domain).is_err(), "{reason}");
-        refused(
-            chain.run(chain.channels().redeem(&payee.key, forged)),
-            reason,
-        );
+        refused(scene.redeem(&scene.payee, forged), reason);
     }
     // A signature that recovers nobody.
     let mut nobody = voucher.clone();
     nobody.signature[..32].fill(0);
     refused(
-        chain.run(chain.channels().redeem(&payee.key, &nobody)),
+        scene.redeem(&scene.payee, &nobody),
         "signature recovers no signer",
     );
-    chain
-        .run(chain.channels().redeem(&payee.key, &voucher))
-        .unwrap();
+    scene.redeem(&scene.payee, &voucher).unwrap();
 }
 
 /// The content both sides agree on.
@@ -1006,13 +993,7 @@ fn an_underpriced_order_can_not_exist() {
         "listing is not its seller's",
     );
     let order = chain.order(&buyer, listing);
-    let underpaid = Purchases::buyCall {
-        listing: order.listing.message.clone(),
-        signature: order.listing.signature.clone().into(),
-        deadline: order.deadline,
-        buyerKey: order.buyer_key.0.to_vec().into(),
-        nonce: order.nonce,
-    };
+    let underpaid = order.call();
     for value in [1, 10 * WEI_PER_BTT - 1, 10 * WEI_PER_BTT + 1] {
         refused(
             chain.run(chain.client.transact::<_, Purchases::Opened>(
@@ -1044,13 +1025,7 @@ fn an_expired_or_wrong_token_or_foreign_listing_is_refused() {
     );
     // Coin sent with a WBTT listing.
     let order = chain.order(&buyer, in_wbtt);
-    let with_coin = Purchases::buyCall {
-        listing: order.listing.message.clone(),
-        signature: order.listing.signature.clone().into(),
-        deadline: order.deadline,
-        buyerKey: order.buyer_key.0.to_vec().into(),
-        nonce: order.nonce,
-    };
+    let with_coin = order.call();
     refused(
         chain.run(chain.client.transact::<_, Purchases::Opened>(
             &buyer.key,

@@ -29,6 +29,19 @@ pub struct Order {
     pub nonce: B256,
 }
 
+impl Order {
+    /// The contract call that opens this purchase.
+    pub fn call(&self) -> Purchases::buyCall {
+        Purchases::buyCall {
+            listing: self.listing.message.clone(),
+            signature: self.listing.signature.clone().into(),
+            deadline: self.deadline,
+            buyerKey: self.buyer_key.0.to_vec().into(),
+            nonce: self.nonce,
+        }
+    }
+}
+
 /// The purchases contract at one address, reached through one client.
 #[derive(Debug, Clone, Copy)]
 pub struct PurchasesContract<'a> {
@@ -61,15 +74,8 @@ impl<'a> PurchasesContract<'a> {
     ) -> Result<Sent<Purchases::Opened>, LedgerError> {
         let listing = &order.listing.message;
         let value = coin_value(listing.token, wei(listing.price, "the listing's price")?);
-        let call = Purchases::buyCall {
-            listing: listing.clone(),
-            signature: order.listing.signature.clone().into(),
-            deadline: order.deadline,
-            buyerKey: order.buyer_key.0.to_vec().into(),
-            nonce: order.nonce,
-        };
         self.client
-            .transact(buyer, self.address, value, &call)
+            .transact(buyer, self.address, value, &order.call())
             .await
     }
 
