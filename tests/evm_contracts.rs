@@ -37,6 +37,20 @@ const START_BALANCE: u128 = 100 * WEI_PER_BTT;
 const HOUR: u64 = 3600;
 
 alloy::sol! {
+    /// tests/evm/contracts/Hostile.sol's channel payee that reenters `redeem` when paid.
+    interface ReentrantPayee {
+        function attack(bytes32 channel, uint256 cumulative, bytes signature) external;
+        event Attacked(bool reentered, uint256 balance);
+    }
+
+    /// tests/evm/contracts/Hostile.sol's token that delivers one unit less on `transferFrom`.
+    interface ShortToken {
+        function mint(address to, uint256 value) external;
+        event Transfer(address indexed from, address indexed to, uint256 value);
+    }
+}
+
+alloy::sol! {
     /// The test WBTT (tests/evm/contracts/WBTT.sol), as far as these tests use it.
     interface Wbtt {
         function deposit() external payable;
@@ -151,20 +165,24 @@ impl Chain {
         self.rpc("evm_mine", json!([]));
     }
 
-    /// Deploys the test WBTT (tests/evm/contracts.json) from a party of its own.
-    fn deploy_wbtt(&self) -> Address {
+    /// Deploys the test contract `name` (tests/evm/contracts.json) with the
+    /// ABI-encoded `arguments` of its constructor, from a party of its own.
+    fn deploy_test_contract(&self, name: &str, arguments: &[u8]) -> Address {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/evm/contracts.json");
         let compiled: Value =
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let bytecode = compiled["contracts"]["WBTT"]["bytecode"].as_str().unwrap();
+        let bytecode = compiled["contracts"][name]["bytecode"].as_str().unwrap();
+        let mut creation = hex::decode(bytecode).unwrap();
+        creation.extend_from_slice(arguments);
         let deployer = self.party(0xdf);
         let receipt = self
-            .run(
-                self.client
-                    .deploy_contract(&deployer.key, &hex::decode(bytecode).unwrap()),
-            )
+            .run(self.client.deploy_contract(&deployer.key, &creation))
             .unwrap();
         receipt.created.unwrap()
+    }
+
+    fn deploy_wbtt(&self) -> Address {
+        self.deploy_test_contract("WBTT", &[])
     }
 
     /// `party` wraps `amount` of WBTT and lets `spender` take all of it; the fees paid.
@@ -1356,4 +1374,78 @@ fn btt_wallet_deploy_puts_the_contracts_on_a_dev_chain() {
 fn quantity(value: &Value) -> u128 {
     let digits = value.as_str().expect("a hex quantity");
     u128::from_str_radix(digits.trim_start_matches("0x"), 16).expect("hex")
+}
+
+/// A payee contract that redeems the voucher again from inside its payment
+/// is paid once: the channel's state changed before it paid (the deposit
+/// would cover a second payment).
+#[test]
+fn a_payee_contract_that_reenters_redeem_is_paid_once() {
+    let chain = Chain::start();
+    let (payer, attacker) = (chain.party(1), chain.party(2));
+    let mut target = [0u8; 32];
+    target[12..].copy_from_slice(chain.contracts.channels.as_slice());
+    let payee = chain.deploy_test_contract("ReentrantPayee", &target);
+    let expiry = chain.now() + HOUR;
+    let channel = chain
+        .run(
+            chain
+                .channels()
+                .open(&payer.key, payee, NATIVE, 2000, expiry),
+        )
+        .unwrap()
+        .event
+        .channel;
+    let domain = chain.channels_domain();
+    let voucher = sign_voucher(&payer.key, &domain, channel, payee, 600).unwrap();
+    let attack = ReentrantPayee::attackCall {
+        channel,
+        cumulative: U256::from(600u64),
+        signature: voucher.signature.clone().into(),
+    };
+    let attacked: Sent<ReentrantPayee::Attacked> = chain
+        .run(chain.client.transact(&attacker.key, payee, 0, &attack))
+        .unwrap();
+    assert!(!attacked.event.reentered);
+    assert_eq!(wei(attacked.event.balance), 600);
+    assert_eq!(chain.balance(payee), 600);
+    assert_eq!(chain.balance(chain.contracts.channels), 1400);
+}
+
+/// A token that delivers less than the amount asked (a fee on transfer)
+/// can not fund a channel, a purchase or a pledge with less than it says.
+#[test]
+fn a_token_that_delivers_less_than_the_deposit_is_refused() {
+    let chain = Chain::start();
+    let (payer, payee) = (chain.party(1), chain.party(2));
+    let token = chain.deploy_test_contract("ShortToken", &[]);
+    let mint = ShortToken::mintCall {
+        to: payer.address,
+        value: U256::from(1000u64),
+    };
+    let _: Sent<ShortToken::Transfer> = chain
+        .run(chain.client.transact(&payer.key, token, 0, &mint))
+        .unwrap();
+    let expiry = chain.now() + HOUR;
+    refused(
+        chain.run(
+            chain
+                .channels()
+                .open(&payer.key, payee.address, token, 100, expiry),
+        ),
+        "token moved another amount",
+    );
+    let campaign = chain
+        .run(
+            chain
+                .campaigns()
+                .create(&payee.key, payee.address, token, 100, expiry),
+        )
+        .unwrap()
+        .event
+        .campaign;
+    refused(
+        chain.run(chain.campaigns().pledge(&payer.key, campaign, 100)),
+        "token moved another amount",
+    );
 }
