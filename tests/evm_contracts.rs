@@ -43,6 +43,14 @@ alloy::sol! {
         event Attacked(bool reentered, uint256 balance);
     }
 
+    /// tests/evm/contracts/Hostile.sol's pledger that refuses every payment back.
+    #[derive(Debug)]
+    interface RefusingPledger {
+        function pledge(address campaigns, bytes32 campaign) external payable;
+        function refund(address campaigns, bytes32 campaign) external;
+        event Pledged(bytes32 campaign, uint256 amount);
+    }
+
     /// tests/evm/contracts/Hostile.sol's token that delivers one unit less on `transferFrom`.
     interface ShortToken {
         function mint(address to, uint256 value) external;
@@ -1447,5 +1455,64 @@ fn a_token_that_delivers_less_than_the_deposit_is_refused() {
     refused(
         chain.run(chain.campaigns().pledge(&payer.key, campaign, 100)),
         "token moved another amount",
+    );
+}
+
+/// A pledger that refuses its refund blocks nobody else's: refunds are
+/// pulled, each by its own pledger.
+#[test]
+fn a_pledger_that_refuses_its_refund_blocks_no_other_refund() {
+    let chain = Chain::start();
+    let (creator, beneficiary, alice, owner) = (
+        chain.party(1),
+        chain.party(2),
+        chain.party(3),
+        chain.party(4),
+    );
+    let refusing = chain.deploy_test_contract("RefusingPledger", &[]);
+    let campaigns = chain.contracts.campaigns;
+    let deadline = chain.now() + HOUR;
+    let campaign = chain
+        .run(
+            chain
+                .campaigns()
+                .create(&creator.key, beneficiary.address, NATIVE, 1000, deadline),
+        )
+        .unwrap()
+        .event
+        .campaign;
+    let pledge = RefusingPledger::pledgeCall {
+        campaigns,
+        campaign,
+    };
+    let _: Sent<RefusingPledger::Pledged> = chain
+        .run(chain.client.transact(&owner.key, refusing, 300, &pledge))
+        .unwrap();
+    chain
+        .run(chain.campaigns().pledge(&alice.key, campaign, 200))
+        .unwrap();
+    chain.advance(HOUR);
+    let refund = RefusingPledger::refundCall {
+        campaigns,
+        campaign,
+    };
+    refused(
+        chain.run(
+            chain
+                .client
+                .transact::<_, RefusingPledger::Pledged>(&owner.key, refusing, 0, &refund),
+        ),
+        "payment refused",
+    );
+    let refunded = chain
+        .run(chain.campaigns().refund(&alice.key, campaign))
+        .unwrap();
+    assert_eq!(wei(refunded.event.amount), 200);
+    assert_eq!(chain.balance(campaigns), 300);
+    assert_eq!(
+        chain
+            .run(chain.campaigns().pledge_of(campaign, refusing))
+            .unwrap(),
+        300
     );
 }

@@ -71,3 +71,26 @@ contract ShortToken {
         return true;
     }
 }
+
+interface ICampaigns {
+    function pledge(bytes32 campaign, uint256 amount) external payable;
+    function refund(bytes32 campaign) external;
+}
+
+// A pledger that refuses every payment back, its refund included.
+contract RefusingPledger {
+    event Pledged(bytes32 campaign, uint256 amount);
+
+    function pledge(address campaigns, bytes32 campaign) external payable {
+        ICampaigns(campaigns).pledge{value: msg.value}(campaign, msg.value);
+        emit Pledged(campaign, msg.value);
+    }
+
+    function refund(address campaigns, bytes32 campaign) external {
+        ICampaigns(campaigns).refund(campaign);
+    }
+
+    receive() external payable {
+        revert("RefusingPledger: no");
+    }
+}
