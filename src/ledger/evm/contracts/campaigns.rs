@@ -4,7 +4,7 @@
 //! own pledge back with `refund`.
 
 use super::bindings::Campaigns;
-use super::channels::coin_value;
+use super::coin_value;
 use super::transact::{wei, Sent};
 use crate::ledger::error::LedgerError;
 use crate::ledger::evm::EvmClient;

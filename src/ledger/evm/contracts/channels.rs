@@ -6,9 +6,9 @@
 //! token channel's by `transferFrom` (the payer approves the contract first).
 
 use super::bindings::{Channels, Voucher};
+use super::coin_value;
 use super::transact::Sent;
 use super::typed_data::{domain, Eip712Signed, CHANNELS_DOMAIN_NAME};
-use super::NATIVE;
 use crate::ledger::error::LedgerError;
 use crate::ledger::evm::EvmClient;
 use crate::wallet::PrivateKey;
@@ -40,7 +40,7 @@ impl<'a> ChannelsContract<'a> {
     }
 
     /// Opens a channel from `payer` to `payee` with a deposit of `amount` of
-    /// `token` ([`NATIVE`] for the chain's coin) until `expiry`.
+    /// `token` ([`NATIVE`](super::NATIVE) for the chain's coin) until `expiry`.
     pub async fn open(
         &self,
         payer: &PrivateKey,
@@ -150,14 +150,4 @@ pub fn sign_voucher(
         cumulative: U256::from(cumulative),
     };
     Eip712Signed::sign(payer, domain, voucher)
-}
-
-/// The transaction value that pays `amount` of `token`: all of it for the
-/// chain's coin, none for a token (moved by `transferFrom`).
-pub(super) fn coin_value(token: Address, amount: u128) -> u128 {
-    if token == NATIVE {
-        amount
-    } else {
-        0
-    }
 }

@@ -26,3 +26,13 @@ use alloy::primitives::Address;
 
 /// The token address that stands for the chain's own coin (BTT on BTTC).
 pub const NATIVE: Address = Address::ZERO;
+
+/// The transaction value that pays `amount` of `token`: all of it for the
+/// chain's coin, none for a token (moved by `transferFrom`).
+fn coin_value(token: Address, amount: u128) -> u128 {
+    if token == NATIVE {
+        amount
+    } else {
+        0
+    }
+}

@@ -5,7 +5,7 @@
 //! (`refund`). The sealed key is read back from the `Delivered` event.
 
 use super::bindings::Purchases::{self, Listing};
-use super::channels::coin_value;
+use super::coin_value;
 use super::transact::{wei, Sent};
 use super::typed_data::{domain, Eip712Signed, TypedSignatureError, PURCHASES_DOMAIN_NAME};
 use crate::ledger::error::LedgerError;
