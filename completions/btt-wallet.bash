@@ -28,6 +28,9 @@ _btt__wallet() {
             btt__wallet,channel)
                 cmd="btt__wallet__subcmd__channel"
                 ;;
+            btt__wallet,deploy)
+                cmd="btt__wallet__subcmd__deploy"
+                ;;
             btt__wallet,faucet)
                 cmd="btt__wallet__subcmd__faucet"
                 ;;
@@ -106,6 +109,9 @@ _btt__wallet() {
             btt__wallet__subcmd__help,channel)
                 cmd="btt__wallet__subcmd__help__subcmd__channel"
                 ;;
+            btt__wallet__subcmd__help,deploy)
+                cmd="btt__wallet__subcmd__help__subcmd__deploy"
+                ;;
             btt__wallet__subcmd__help,faucet)
                 cmd="btt__wallet__subcmd__help__subcmd__faucet"
                 ;;
@@ -161,7 +167,7 @@ _btt__wallet() {
 
     case "${cmd}" in
         btt__wallet)
-            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help --version new import list address sign verify send balance faucet broadcast history tx node channel voucher help"
+            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help --version new import list address sign verify send balance faucet broadcast history tx node channel voucher deploy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -642,6 +648,52 @@ _btt__wallet() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        btt__subcmd__wallet__subcmd__deploy)
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         btt__subcmd__wallet__subcmd__faucet)
             opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -685,7 +737,7 @@ _btt__wallet() {
             return 0
             ;;
         btt__subcmd__wallet__subcmd__help)
-            opts="new import list address sign verify send balance faucet broadcast history tx node channel voucher help"
+            opts="new import list address sign verify send balance faucet broadcast history tx node channel voucher deploy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -799,6 +851,20 @@ _btt__wallet() {
         btt__subcmd__wallet__subcmd__help__subcmd__channel__subcmd__refund)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__wallet__subcmd__help__subcmd__deploy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -16,6 +16,7 @@ mod cli_errors;
 mod config_file;
 mod dht;
 mod engine;
+mod evm_contracts;
 mod evm_ledger;
 mod generated;
 mod harness;

@@ -146,6 +146,17 @@ impl LedgerArgs {
         })
     }
 
+    /// The EVM client these flags name; `command` names what needs one in the refusal.
+    pub fn evm_client(&self, command: &str) -> anyhow::Result<EvmClient> {
+        match self.choice()? {
+            LedgerChoice::Evm { url, chain_id } => self.evm(&url, chain_id),
+            _ => Err(with_status(
+                ExitStatus::Usage,
+                anyhow::anyhow!("{command} needs an EVM chain: pass --ledger bttc, bttc-donau or an EVM node's URL"),
+            )),
+        }
+    }
+
     /// Opens the embedded ledger of the data directory with these flags.
     pub fn open_local(&self) -> anyhow::Result<LocalLedger> {
         let options = OpenOptions {

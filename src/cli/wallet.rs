@@ -6,11 +6,13 @@
 
 mod channel_commands;
 mod channel_list;
+mod deploy;
 mod ledger_commands;
 mod transfer_table;
 
 pub use super::keys::PasswordArgs;
 pub use channel_commands::{ChannelArgs, ChannelCommand, VoucherArgs};
+pub use deploy::{DeployArgs, DeploymentRecord};
 pub use ledger_commands::{
     ledger_status, BalanceArgs, BroadcastArgs, FaucetArgs, HistoryArgs, LedgerArgs, LedgerChoice,
     NodeArgs, ReceiptDetails, ReceiptRecord, TxArgs,
@@ -96,6 +98,8 @@ pub enum WalletCommand {
     Channel(ChannelArgs),
     /// As a channel's payer, sign a voucher for a cumulative amount
     Voucher(VoucherArgs),
+    /// Put btt's channels, purchases and campaigns contracts on an EVM chain (with --gas-limit 2000000)
+    Deploy(DeployArgs),
 }
 
 /// `new`.
@@ -290,6 +294,7 @@ pub fn run(cli: WalletCli, output: &Output) -> anyhow::Result<ExitStatus> {
             channel_commands::run(&session, &cli.ledger, PaymentCommand::Voucher(args))
         }
         WalletCommand::Node(args) => ledger_commands::run_node(output, &cli.ledger, &args),
+        WalletCommand::Deploy(args) => deploy::run(&session, &cli.ledger, &args),
     }
 }
 

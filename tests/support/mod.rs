@@ -46,6 +46,7 @@ mod pulsed_seeder;
 mod range_server;
 mod run;
 mod scripted_peer;
+mod solc;
 mod swarm;
 mod torrent_tools;
 mod transmission;
@@ -67,6 +68,7 @@ pub use port::free_port;
 pub use pulsed_seeder::PulsedSeeder;
 pub use range_server::RangeServer;
 pub use run::{Run, COMMAND_TIMEOUT};
+pub use solc::compile_contracts;
 pub use swarm::{
     exit_code, get_in, get_on, last_record, listening_port, records_of, seed_in, seed_on, typed,
     Home,

@@ -4,6 +4,8 @@
 //! the config may replace. Any other chain is reached by URL; its chain id is
 //! asked of the node (`eth_chainId`), never assumed.
 
+use super::contracts::ContractAddresses;
+
 /// BitTorrent Chain mainnet's chain id.
 pub const BTTC_CHAIN_ID: u64 = 199;
 
@@ -27,6 +29,8 @@ pub struct NamedChain {
     pub url: &'static str,
     /// Its WBTT contract, where known.
     pub wbtt: Option<&'static str>,
+    /// btt's contracts on it, once deployed (none is yet).
+    pub contracts: Option<ContractAddresses>,
 }
 
 /// The chains `--ledger` names.
@@ -36,12 +40,14 @@ pub const NAMED_CHAINS: [NamedChain; 2] = [
         chain_id: BTTC_CHAIN_ID,
         url: BTTC_RPC_URL,
         wbtt: Some(super::wbtt::BTTC_WBTT),
+        contracts: None,
     },
     NamedChain {
         name: "bttc-donau",
         chain_id: DONAU_CHAIN_ID,
         url: DONAU_RPC_URL,
         wbtt: None,
+        contracts: None,
     },
 ];
 

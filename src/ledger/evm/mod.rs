@@ -5,8 +5,10 @@
 //! itself with the wallet's secp256k1 key ([`transfer`]); the record of a
 //! transfer once it is in a block and has the confirmations asked for, with
 //! the fee it paid ([`settle`]); history and `watch` read from the chain's
-//! blocks ([`scan`]); WBTT balances ([`wbtt`]). Channels, campaigns and
-//! purchases need btt's contracts (not yet deployed): they are refused with
+//! blocks ([`scan`]); WBTT balances ([`wbtt`]); btt's channel, purchase and
+//! campaign contracts, their typed calls and EIP-712 signatures
+//! ([`contracts`]). The `Ledger` trait's channels, campaigns and purchases
+//! are not yet wired to those contracts: they are refused with
 //! [`LedgerError::Unsupported`], as on TRON ([`ledger`]).
 //!
 //! This file holds the client and its one connection. Invariants:
@@ -21,6 +23,7 @@
 //!   ([`node_error`]).
 
 pub mod chain;
+pub mod contracts;
 mod faucet;
 pub mod fees;
 mod ledger;

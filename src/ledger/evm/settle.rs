@@ -56,19 +56,29 @@ impl EvmClient {
         transaction: &EvmTransaction,
         lock: Option<SenderLock<'_>>,
     ) -> Result<TransferRecord, LedgerError> {
-        let hash = transaction.hash();
-        if self.receipt(hash).await?.is_none() {
-            let sent = self.broadcast(transaction).await;
-            drop(lock);
-            match sent {
-                Ok(()) => {}
-                Err(error) if error.kind() == ErrorKind::Replay => {
-                    self.known_or_expired(transaction).await?;
-                }
-                Err(error) => return Err(error),
-            }
+        self.submit(transaction, lock).await?;
+        self.finish(transaction.hash()).await
+    }
+
+    /// Hands `transaction` to the node unless the chain already has it, then
+    /// lets go of the sender's lock. Refused as expired when its nonce went
+    /// to another transaction.
+    pub(super) async fn submit(
+        &self,
+        transaction: &EvmTransaction,
+        lock: Option<SenderLock<'_>>,
+    ) -> Result<(), LedgerError> {
+        if self.receipt(transaction.hash()).await?.is_some() {
+            return Ok(());
         }
-        self.finish(hash).await
+        let sent = self.broadcast(transaction).await;
+        drop(lock);
+        match sent {
+            Err(error) if error.kind() == ErrorKind::Replay => {
+                self.known_or_expired(transaction).await
+            }
+            other => other,
+        }
     }
 
     /// The record of the sent transaction `hash` once it is final.

@@ -31,7 +31,7 @@ struct Unsigned {
     chain_id: u64,
     nonce: u64,
     gas_limit: u64,
-    to: alloy::primitives::Address,
+    to: TxKind,
     value: u128,
     input: Bytes,
 }
@@ -74,11 +74,23 @@ impl EvmClient {
         value: u128,
         memo: Vec<u8>,
     ) -> Result<(EvmTransaction, SenderLock<'_>), LedgerError> {
+        let to = TxKind::Call(alloy::primitives::Address::from(to.evm_bytes()));
+        self.sign_kind_locked(key, to, value, memo).await
+    }
+
+    /// [`EvmClient::sign_locked`] for a call (`TxKind::Call`) or a contract
+    /// creation (`TxKind::Create`) with `input` as its data.
+    pub(super) async fn sign_kind_locked(
+        &self,
+        key: &PrivateKey,
+        to: TxKind,
+        value: u128,
+        input: Vec<u8>,
+    ) -> Result<(EvmTransaction, SenderLock<'_>), LedgerError> {
         let chain_id = self.chain_id().await?;
         let sender = key.address();
         let from = alloy::primitives::Address::from(sender.evm_bytes());
-        let to = alloy::primitives::Address::from(to.evm_bytes());
-        let input = Bytes::from(memo);
+        let input = Bytes::from(input);
         let lock = self.nonces.lock(chain_id, &sender).await?;
         let gas_limit = self.gas_limit(from, to, value, &input).await?;
         let plan = self.fee_plan().await?;
@@ -106,15 +118,15 @@ impl EvmClient {
     async fn gas_limit(
         &self,
         from: alloy::primitives::Address,
-        to: alloy::primitives::Address,
+        to: TxKind,
         value: u128,
         input: &Bytes,
     ) -> Result<u64, LedgerError> {
-        let request = TransactionRequest::default()
+        let mut request = TransactionRequest::default()
             .from(from)
-            .to(to)
             .value(U256::from(value))
             .input(input.clone().into());
+        request.to = Some(to);
         let estimate = self
             .node()
             .await?
@@ -161,7 +173,7 @@ fn sign(key: &PrivateKey, unsigned: Unsigned, plan: FeePlan) -> Result<TxEnvelop
                 gas_limit: unsigned.gas_limit,
                 max_fee_per_gas: max_fee,
                 max_priority_fee_per_gas: priority_fee,
-                to: TxKind::Call(unsigned.to),
+                to: unsigned.to,
                 value: U256::from(unsigned.value),
                 access_list: Default::default(),
                 input: unsigned.input,
@@ -177,7 +189,7 @@ fn sign(key: &PrivateKey, unsigned: Unsigned, plan: FeePlan) -> Result<TxEnvelop
                 nonce: unsigned.nonce,
                 gas_price,
                 gas_limit: unsigned.gas_limit,
-                to: TxKind::Call(unsigned.to),
+                to: unsigned.to,
                 value: U256::from(unsigned.value),
                 input: unsigned.input,
             };
