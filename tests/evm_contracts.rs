@@ -294,7 +294,7 @@ fn the_checked_in_contracts_are_what_the_pinned_solc_compiles() {
 }
 
 /// The deployed code is the checked-in runtime code, and the library's
-/// EIP-712 hashes are the contract's.
+/// EIP-712 domains and struct hashes (vouchers, listings) are the contracts'.
 #[test]
 fn the_deployed_code_and_the_voucher_hash_are_the_contracts() {
     let chain = Chain::start();
@@ -338,6 +338,35 @@ fn the_deployed_code_and_the_voucher_hash_are_the_contracts() {
         ))
         .unwrap();
     assert_eq!(hash, voucher.eip712_hash_struct());
+
+    let purchases = chain.contracts.purchases;
+    let separator = chain
+        .run(
+            chain
+                .client
+                .view(purchases, &Purchases::domainSeparatorCall {}),
+        )
+        .unwrap();
+    assert_eq!(
+        separator,
+        chain.run(chain.purchases().domain()).unwrap().separator()
+    );
+    let listing = Purchases::Listing {
+        digest: B256::repeat_byte(4),
+        seller: Address::repeat_byte(5),
+        token: Address::repeat_byte(6),
+        price: U256::from(7u64),
+        expiry: 8,
+    };
+    let hash = chain
+        .run(chain.client.view(
+            purchases,
+            &Purchases::listingHashCall {
+                listing: listing.clone(),
+            },
+        ))
+        .unwrap();
+    assert_eq!(hash, listing.eip712_hash_struct());
 }
 
 /// A native channel: each redeem pays the difference, close pays the rest
