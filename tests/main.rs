@@ -8,6 +8,7 @@
 
 mod support;
 
+mod announce_spread;
 mod bid_auto;
 mod bid_control;
 mod bid_plan;

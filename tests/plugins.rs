@@ -146,6 +146,7 @@ fn seeding_session(
         extensions,
         encryption: EncryptionPolicy::Prefer,
         transport: PeerTransport::tcp(),
+        announce_pacer: Arc::default(),
     };
     let (events, _) = mpsc::unbounded_channel();
     Session::start(

@@ -131,9 +131,13 @@ fn out_of_descriptors_the_listener_waits_instead_of_spinning_and_accepts_again()
 /// Torrents in the library of [`a_library_of_more_torrents_than_descriptors_is_seeded`].
 const LIBRARY: usize = 150;
 
-/// `count` one-file torrents of a few KiB, made in-process: their data in
-/// `data/`, their .torrent files returned.
-fn small_library(env: &support::TestEnv, count: usize) -> (PathBuf, Vec<PathBuf>) {
+/// `count` one-file torrents of a few KiB on `trackers`, made in-process:
+/// their data in `data/`, their .torrent files returned.
+pub fn small_library(
+    env: &support::TestEnv,
+    count: usize,
+    trackers: &[String],
+) -> (PathBuf, Vec<PathBuf>) {
     let data = env.dir("data");
     let torrents = env.dir("torrents");
     let made = (0..count)
@@ -143,7 +147,7 @@ fn small_library(env: &support::TestEnv, count: usize) -> (PathBuf, Vec<PathBuf>
             let options = CreateOptions {
                 source,
                 piece_length: Some(16 << 10),
-                trackers: Vec::new(),
+                trackers: trackers.iter().map(|url| vec![url.clone()]).collect(),
                 web_seeds: Vec::new(),
                 comment: None,
                 private: false,
@@ -163,7 +167,7 @@ fn small_library(env: &support::TestEnv, count: usize) -> (PathBuf, Vec<PathBuf>
 #[test]
 fn a_library_of_more_torrents_than_descriptors_is_seeded() {
     let env = support::TestEnv::new();
-    let (data, torrents) = small_library(&env, LIBRARY);
+    let (data, torrents) = small_library(&env, LIBRARY, &[]);
     let home = Home::new(&env, "seeder");
     let mut command = home.command(&env, "btt-seed");
     command

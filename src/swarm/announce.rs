@@ -1,6 +1,9 @@
-//! Announcing to the torrent's trackers (BEP 3, 12, 15): `started` at once,
-//! regular announces at the tracker's interval, `completed` when the last
-//! piece is verified, `stopped` on shutdown. A hybrid torrent is announced
+//! Announcing to the torrent's trackers (BEP 3, 12, 15): `started` at the
+//! torrent's turn in the process's
+//! [`AnnouncePacer`](super::announce_pacing::AnnouncePacer) (at once, unless
+//! the process started many torrents just before), regular announces at the
+//! tracker's interval, `completed` when the last piece is verified,
+//! `stopped` on shutdown. A hybrid torrent is announced
 //! under both its v1 and its truncated v2 info-hash, so peers that know it
 //! by either find it. While an incomplete torrent has no peer, announces
 //! come sooner ([`LonelyBackoff`]). Peers it learns go to the dialer.
@@ -30,6 +33,10 @@ pub(super) async fn announce_loop(shared: Arc<Shared>) {
     let mut tiers = Tiers::new(shared.torrent.trackers.clone());
     if tiers.is_empty() {
         return;
+    }
+    tokio::select! {
+        _ = shared.shutdown.cancelled() => return,
+        _ = tokio::time::sleep(shared.options.announce_pacer.turn()) => {}
     }
     let client = TrackerClient::new(ANNOUNCE_TIMEOUT);
     let mut complete = shared.complete.subscribe();

@@ -27,6 +27,7 @@
 //!   the routing table waits on the DHT crate's actor poll, and the
 //!   sessions' stopped announces and resume saves need not wait for it.
 
+use super::announce_pacing::AnnouncePacer;
 use super::events::SwarmEvent;
 use super::listener::{self, IncomingPeer, Registry};
 use super::prepare::Prepared;
@@ -186,6 +187,7 @@ pub struct Client {
     connection_slots: Arc<Semaphore>,
     upload: Arc<RateLimiter>,
     download: Arc<RateLimiter>,
+    announce_pacer: Arc<AnnouncePacer>,
 }
 
 impl Client {
@@ -210,6 +212,7 @@ impl Client {
             connection_slots: Arc::new(Semaphore::new(options.max_connections)),
             upload: Arc::new(RateLimiter::new(options.upload_limit)),
             download: Arc::new(RateLimiter::new(options.download_limit)),
+            announce_pacer: Arc::default(),
             options,
         })
     }
@@ -370,6 +373,7 @@ impl Client {
             extensions: options.extensions,
             encryption: self.options.encryption,
             transport: self.transport.clone(),
+            announce_pacer: Arc::clone(&self.announce_pacer),
         }
     }
 }

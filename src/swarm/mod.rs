@@ -18,6 +18,7 @@
 mod admission;
 mod announce;
 pub mod announce_backoff;
+pub mod announce_pacing;
 pub mod choker;
 pub mod client;
 mod connection;

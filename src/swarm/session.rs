@@ -3,6 +3,7 @@
 //! announcer, the dialer and the web seeds' workers, and stops them all cleanly.
 
 use super::announce::announce_loop;
+use super::announce_pacing::AnnouncePacer;
 use super::choker::{ChokerFactory, RECHOKE_INTERVAL};
 use super::connection;
 use super::events::{PeersFound, Progress, SwarmEvent};
@@ -69,6 +70,8 @@ pub struct SessionOptions {
     pub encryption: EncryptionPolicy,
     /// The transports peers are dialled over (TCP, uTP).
     pub transport: PeerTransport,
+    /// Spreads the first announces of the process's torrents.
+    pub announce_pacer: Arc<AnnouncePacer>,
 }
 
 /// Counters of a running torrent.

@@ -255,6 +255,7 @@ fn options(
         extensions,
         encryption: crate::peer::EncryptionPolicy::Prefer,
         transport: super::PeerTransport::tcp(),
+        announce_pacer: Arc::default(),
     }
 }
 
