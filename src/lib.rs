@@ -9,6 +9,7 @@ pub mod amount;
 pub mod bencode;
 pub mod bitfield;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod connection_slots;
 pub mod control;
