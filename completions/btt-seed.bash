@@ -16,6 +16,9 @@ _btt__seed() {
             ",$1")
                 cmd="btt__seed"
                 ;;
+            btt__seed,config)
+                cmd="btt__seed__subcmd__config"
+                ;;
             btt__seed,create)
                 cmd="btt__seed__subcmd__create"
                 ;;
@@ -42,6 +45,9 @@ _btt__seed() {
                 ;;
             btt__seed,verify)
                 cmd="btt__seed__subcmd__verify"
+                ;;
+            btt__seed__subcmd__help,config)
+                cmd="btt__seed__subcmd__help__subcmd__config"
                 ;;
             btt__seed__subcmd__help,create)
                 cmd="btt__seed__subcmd__help__subcmd__create"
@@ -77,8 +83,22 @@ _btt__seed() {
 
     case "${cmd}" in
         btt__seed)
-            opts="-q -v -h -V --json --quiet --verbose --help --version create show verify tracker run earnings sell deliver help"
+            opts="-q -v -h -V --json --quiet --verbose --help --version create show verify tracker run earnings sell deliver config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__seed__subcmd__config)
+            opts="-q -v -h --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -221,8 +241,22 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__help)
-            opts="create show verify tracker run earnings sell deliver help"
+            opts="create show verify tracker run earnings sell deliver config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__seed__subcmd__help__subcmd__config)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -13,6 +13,7 @@ pub mod config;
 pub mod connection_slots;
 pub mod control;
 pub mod dht;
+pub mod http_client;
 pub mod journal_file;
 pub mod ledger;
 pub mod magnet;

@@ -2,7 +2,7 @@
 //! what its budget allows, wins the one slot and pays at most the budget;
 //! far ahead of it, it lowers its bid.
 
-mod support;
+use crate::support;
 
 use support::market::*;
 use support::Child;

@@ -3,7 +3,7 @@
 //! `won` price, the seller's earnings), `stop` makes it free, `status`
 //! lists concurrent downloads and skips the socket of a dead process.
 
-mod support;
+use crate::support;
 
 use btt::control::protocol::DownloadStatus;
 use serde_json::Value;

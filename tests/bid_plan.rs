@@ -6,7 +6,7 @@
 //! misses is said on stderr; a budget that can't pay for the download at
 //! the lowest ask is one line and exit 7.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::process::Stdio;

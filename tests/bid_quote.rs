@@ -2,7 +2,7 @@
 //! quoted (and nothing is downloaded); a swarm where nobody sells is one
 //! line and exit 4.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::market::*;

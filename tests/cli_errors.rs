@@ -5,7 +5,7 @@
 //!
 //! Also: `btt-get -` reads the torrent from standard input.
 
-mod support;
+use crate::support;
 
 use btt::bencode::Bencode;
 use btt::output::ErrorRecord;

@@ -14,7 +14,7 @@
 //! No process here may reach the public DHT routers: every node is given a
 //! loopback bootstrap node, `none`, or a saved table of loopback nodes.
 
-mod support;
+use crate::support;
 
 use btt::cli::torrent_run::{DhtListening, Listening};
 use btt::swarm::events::{PeersFound, Summary};

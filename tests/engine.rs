@@ -8,7 +8,7 @@
 //! Each btt process gets its own `BTT_HOME` ([`Home`]): the per-torrent lock
 //! lives there, and a seeder and a leecher of one torrent are two owners.
 
-mod support;
+use crate::support;
 
 use btt::cli::seed::Verified;
 use btt::output::ErrorRecord;

@@ -7,7 +7,7 @@
 //! tip, tip-stream (with its kill -9 rerun) and watch scenarios of the other
 //! ledgers run on anvil too, in tests/wallet_ledger.rs and tests/tip_cli.rs.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use std::process::Command;

@@ -22,7 +22,7 @@ fn generated_files_are_current() {
     }
     assert!(
         stale.is_empty(),
-        "stale generated files (run BTT_UPDATE_GENERATED=1 cargo test --test generated): {stale:?}"
+        "stale generated files (run BTT_UPDATE_GENERATED=1 cargo test --test integration generated::): {stale:?}"
     );
 }
 

@@ -3,7 +3,7 @@
 //! and the client controllers against each other on 127.0.0.1 (no tracker
 //! needed: libtorrent dials the seeder directly).
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 use support::*;

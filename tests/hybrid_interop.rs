@@ -11,7 +11,7 @@
 //! is on 127.0.0.1 with btt's embedded tracker; every download is compared
 //! byte for byte.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -12,7 +12,7 @@
 //! Transmission seeder finds it by announcing again soon while it has no
 //! peer, not after the tracker's interval.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

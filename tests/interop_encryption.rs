@@ -13,7 +13,7 @@
 //! through the tracker and may each dial the other. Transmission never dials
 //! 127.x peers, so btt dials it both as a seeder and as a leecher.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

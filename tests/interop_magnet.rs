@@ -9,7 +9,7 @@
 //! before it unchokes; aria2 cannot be given a peer address, so it finds
 //! `btt-seed` through the magnet's tracker.
 
-mod support;
+use crate::support;
 
 use btt::cli::magnet_metadata::MetadataReady;
 use btt::swarm::events::Summary;

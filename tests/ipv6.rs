@@ -6,7 +6,7 @@
 //! side on `::1` only. PEX `added6` between btt peers on `::1` is in
 //! `tests/pex.rs`.
 
-mod support;
+use crate::support;
 
 use btt::swarm::events::{PeersFound, Summary};
 use btt::swarm::PeerSource;

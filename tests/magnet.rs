@@ -14,7 +14,7 @@
 //!
 //! Each btt process gets its own `BTT_HOME` ([`Home`]).
 
-mod support;
+use crate::support;
 
 use btt::cli::magnet_metadata::{MetadataReady, TorrentSaved};
 use btt::cli::seed::Verified;

@@ -4,7 +4,7 @@
 //! every process, or a `btt-wallet node`) moves exactly what the vouchers
 //! say.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::time::Duration;

@@ -5,7 +5,7 @@
 //! any payer could. Every assertion is in bytes served on a paid slot and
 //! base units on the ledger.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::time::Duration;

@@ -5,7 +5,7 @@
 //! byte with its data. Clients and versions: aria2 1.36 and Transmission
 //! 3.00 (Debian 12's packages) and python3-libtorrent 2.0 (see tests/support).
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

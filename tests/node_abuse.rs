@@ -6,15 +6,17 @@
 //! body the node closes is opened again at the next sweep (a second), and
 //! so are up to 100 of the idle connections it closed. A
 //! well-behaved client's 200 requests, half on fresh connections and half on
-//! one kept alive, must all be answered, with p99 under 100 ms (a node that
-//! let the slow bodies keep their places made them wait 12-15 s).
+//! one kept alive, must all be answered, with p99 under [`NOT_HELD_UP`] (a
+//! node that let the slow bodies keep their places made them wait 12-15 s).
+//! The bound only tells held up from not; how fast the node answers under
+//! this abuse is measured by `bench/ledger`, not here.
 //!
 //! The abuse costs the node almost no work (a byte a second, a reopen at
 //! most once a second per connection), so what the bound tests is places,
 //! not CPU speed: a node that let a slow body keep its place would make a
 //! normal request wait seconds for one.
 
-mod support;
+use crate::support;
 
 use btt::ledger::node::client::NodeClient;
 use btt::ledger::Ledger;
@@ -33,6 +35,9 @@ const SLOW_BODIES: usize = 300;
 const IDLE: usize = 1_000;
 /// The well-behaved client's requests.
 const REQUESTS: usize = 200;
+/// Under this, a request was not held up behind a slow body: one that waits
+/// for a place waits for a body timeout (5 s) or more, on any machine.
+const NOT_HELD_UP: Duration = Duration::from_secs(2);
 /// The time between two normal requests: 200 span 10 s.
 const PACE: Duration = Duration::from_millis(50);
 /// How long the abuser waits for each connection at the start, and when
@@ -262,6 +267,6 @@ fn slow_bodies_and_idle_connections_do_not_delay_or_fail_normal_requests() {
          ({sweeps} sweeps): p50 {p50:?}, p99 {p99:?}, max {:?}",
         latencies[latencies.len() - 1]
     );
-    assert!(p99 < Duration::from_millis(100), "p99 {p99:?}");
+    assert!(p99 < NOT_HELD_UP, "p99 {p99:?}");
     node.child.terminate();
 }

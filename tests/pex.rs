@@ -18,7 +18,7 @@
 //! the malformed ones did no harm), a private one neither advertises
 //! `ut_pex` nor dials.
 
-mod support;
+use crate::support;
 
 use btt::peer::{
     read_handshake, write_handshake, ExtendedHandshake, Handshake, Message, MessageCodec, PexFlags,

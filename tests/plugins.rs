@@ -3,7 +3,7 @@
 //! through `SessionOptions`, with no change to `src/swarm/`, and a real
 //! `btt-get` on loopback sees what they decide.
 
-mod support;
+use crate::support;
 
 use btt::bencode::Bencode;
 use btt::metainfo::Torrent;

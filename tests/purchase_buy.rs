@@ -15,7 +15,7 @@
 //! torrent to a buyer. The buy's stdout is its own stream, with the
 //! download's records nested.
 
-mod support;
+use crate::support;
 
 use btt::ledger::node::client::NodeClient;
 use btt::ledger::{DeliverPurchase, Ledger, LedgerId, PurchaseRole, PurchaseStatus, Signed};

@@ -14,7 +14,7 @@
 //! them and is paid nothing for them, to the base unit; the correct order
 //! is delivered and paid.
 
-mod support;
+use crate::support;
 
 use btt::amount::{Amount, Token};
 use btt::config::Dirs;

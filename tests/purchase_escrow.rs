@@ -5,7 +5,7 @@
 //! died stays applied, the repeat applies nothing more, and the balances
 //! move by exactly the price, once.
 
-mod support;
+use crate::support;
 
 use btt::amount::{Amount, Token};
 use btt::ledger::node::client::NodeClient;

@@ -5,7 +5,7 @@
 //! the creator's bytes, and a truncated or corrupted copy is refused with no
 //! plain file written; `btt-seed run` seeds the `.age` file as any torrent.
 
-mod support;
+use crate::support;
 
 use btt::config::Dirs;
 use btt::ledger::{LedgerId, LocalLedger, OpenOptions};

@@ -22,7 +22,7 @@
 //! directory (it makes its own alice and bob). Wallet passwords come from
 //! `BTT_PASSWORD_FILE`, as the README says they can.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::net::TcpStream;

@@ -5,12 +5,20 @@
 //! 0.1 CPU-seconds per second over a window in which its descriptors stay
 //! used up (read from `/proc/PID/stat`). Once the connections are closed, it
 //! must accept again: a real `btt-get` downloads the torrent from it.
+//!
+//! And a library of more torrents than the seeder has descriptors: under the
+//! same limit, `btt-seed run` of 150 torrents starts every one (one lock
+//! file and a bounded pool of open files, not two descriptors a torrent)
+//! and serves any of them.
 
-mod support;
+use crate::support;
 
+use btt::metainfo::{create, CreateOptions, MetaVersion};
 use std::io::Write;
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
 use support::{assert_trees_equal, listening_port, Child, Fixture, Home};
 
@@ -29,6 +37,12 @@ fn seed_with_few_descriptors(fixture: &Fixture) -> Child {
         .args(["run", "--no-dht", "--listen", "127.0.0.1:0", "--data"])
         .arg(&fixture.data)
         .arg(&fixture.torrent);
+    limit_descriptors(&mut command);
+    fixture.env.spawn("btt-seed run (ulimit -n 96)", command)
+}
+
+/// Runs `command` under `ulimit -n 96`.
+fn limit_descriptors(command: &mut Command) {
     let limit = libc::rlimit {
         rlim_cur: DESCRIPTORS,
         rlim_max: DESCRIPTORS,
@@ -40,7 +54,6 @@ fn seed_with_few_descriptors(fixture: &Fixture) -> Child {
             _ => Err(std::io::Error::last_os_error()),
         });
     }
-    fixture.env.spawn("btt-seed run (ulimit -n 96)", command)
 }
 
 /// The descriptors `pid` has open.
@@ -113,4 +126,89 @@ fn out_of_descriptors_the_listener_waits_instead_of_spinning_and_accepts_again()
     leecher.wait_success(Duration::from_secs(90));
     assert_trees_equal(&fixture.data, &out);
     seeder.terminate();
+}
+
+/// Torrents in the library of [`a_library_of_more_torrents_than_descriptors_is_seeded`].
+const LIBRARY: usize = 150;
+
+/// `count` one-file torrents of a few KiB, made in-process: their data in
+/// `data/`, their .torrent files returned.
+fn small_library(env: &support::TestEnv, count: usize) -> (PathBuf, Vec<PathBuf>) {
+    let data = env.dir("data");
+    let torrents = env.dir("torrents");
+    let made = (0..count)
+        .map(|index| {
+            let source = data.join(format!("item-{index:03}.bin"));
+            std::fs::write(&source, vec![index as u8; 4096 + index]).expect("write data");
+            let options = CreateOptions {
+                source,
+                piece_length: Some(16 << 10),
+                trackers: Vec::new(),
+                web_seeds: Vec::new(),
+                comment: None,
+                private: false,
+                created_by: None,
+                creation_date: None,
+                threads: 1,
+                version: MetaVersion::V1,
+            };
+            let path = torrents.join(format!("item-{index:03}.torrent"));
+            std::fs::write(&path, create(&options, &|_| {}).expect("created")).expect("write");
+            path
+        })
+        .collect();
+    (data, made)
+}
+
+#[test]
+fn a_library_of_more_torrents_than_descriptors_is_seeded() {
+    let env = support::TestEnv::new();
+    let (data, torrents) = small_library(&env, LIBRARY);
+    let home = Home::new(&env, "seeder");
+    let mut command = home.command(&env, "btt-seed");
+    command
+        .args([
+            "run",
+            "--no-dht",
+            "--no-tracker",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+        ])
+        .arg(&data)
+        .args(&torrents);
+    limit_descriptors(&mut command);
+    let mut seeder = env.spawn("btt-seed run of a library (ulimit -n 96)", command);
+    let port = listening_port(&mut seeder);
+    for _ in 0..LIBRARY {
+        seeder.read_record(Duration::from_secs(60), "started");
+    }
+    let held = open_descriptors(seeder.pid());
+    assert!(
+        held < DESCRIPTORS as usize / 2,
+        "{held} descriptors for {LIBRARY} torrents"
+    );
+
+    let chosen = &torrents[LIBRARY * 2 / 3];
+    let out = env.dir("out");
+    let mut leecher = env.btt("btt-get");
+    leecher
+        .arg(chosen)
+        .arg("-o")
+        .arg(&out)
+        .args(["--no-tracker", "--listen", "127.0.0.1:0", "--peer"])
+        .arg(format!("127.0.0.1:{port}"));
+    env.spawn("btt-get of one torrent of the library", leecher)
+        .wait_success(Duration::from_secs(60));
+    let name = chosen
+        .file_stem()
+        .expect("a name")
+        .to_string_lossy()
+        .into_owned();
+    let got = std::fs::read(out.join(format!("{name}.bin"))).expect("downloaded");
+    assert_eq!(
+        got,
+        std::fs::read(data.join(format!("{name}.bin"))).unwrap()
+    );
+    assert!(seeder.try_wait().is_none(), "{}", seeder.diagnostics());
 }

@@ -4,7 +4,7 @@
 //! accepted but did not redeem, and the one-line refusals. Records are read
 //! back into the library's types, which deny unknown fields.
 
-mod support;
+use crate::support;
 
 use btt::cli::seed::{Earning, EarningsSummary, TokenTotal};
 use btt::ledger::{ChannelStatus, LocalLedger, OpenOptions, Signed, Voucher};

@@ -5,7 +5,7 @@
 //! test ends; a tracker stub, a thread of the test, gives up after
 //! [`STUB_LIMIT`].
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

@@ -11,7 +11,7 @@
 //! transfer a wallet sent carries its fee, and balances are asserted with
 //! the fees taken off, to the wei.
 
-mod support;
+use crate::support;
 
 use serde::Deserialize;
 use serde_json::Value;

@@ -9,7 +9,7 @@
 //! `BTT_NODE` and `BTT_PYTHON` name the interpreters (default `node` and
 //! `python3`).
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};

@@ -9,7 +9,7 @@
 //! Needs `pip install 'tronpy[offline,mnemonic]==0.6.2' 'eth-keyfile==0.10.0'`;
 //! `BTT_PYTHON` names the interpreter (default `python3`).
 
-mod support;
+use crate::support;
 
 use btt::amount::{Amount, Token};
 use btt::tron::{BlockReference, TransactionParams, TransferCall, UnsignedTransaction};

@@ -6,7 +6,7 @@
 //! over uTP; btt on its default `--utp on` reaches it by falling back from
 //! TCP to uTP. Every download is compared byte for byte with its data.
 
-mod support;
+use crate::support;
 
 use btt::cli::torrent_run::Listening;
 use btt::swarm::events::Summary;

@@ -19,7 +19,7 @@
 //! chunk and the last, of one hash, answered). Every swarm is on
 //! 127.0.0.1; every download is compared byte for byte.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! environment and a password file; JSON output is read back into types with
 //! `deny_unknown_fields`, so the schema is tested, not just a string.
 
-mod support;
+use crate::support;
 
 use btt::tron::SignedTransaction;
 use serde::Deserialize;

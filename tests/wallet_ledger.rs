@@ -6,7 +6,7 @@
 //! command runs with a password file and the fast test KDF; results are read
 //! back as NDJSON records.
 
-mod support;
+use crate::support;
 
 use btt::ledger::node::client::NodeClient;
 use btt::tron::{SignedTransaction, TxId};

@@ -12,7 +12,7 @@
 //! mktorrent `-w` (run against Debian 12's aria2 1.36.0 and mktorrent 1.1). Every download is
 //! compared byte for byte with its source.
 
-mod support;
+use crate::support;
 
 use btt::metainfo::TorrentSummary;
 use btt::swarm::events::{PieceFailed, Summary, WebSeedFailed};

@@ -256,7 +256,7 @@ fn probe_evm(url: &str) -> bool {
 async fn ask_chain_id(url: &str) -> Option<u64> {
     let body =
         serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []});
-    let answer: serde_json::Value = reqwest::Client::builder()
+    let answer: serde_json::Value = crate::http_client::builder()
         .timeout(PROBE_TIMEOUT)
         .build()
         .ok()?

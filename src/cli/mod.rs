@@ -3,6 +3,7 @@
 //! exit status and one line of error.
 
 pub mod bid;
+pub mod config_file;
 pub mod exit;
 pub mod generated;
 pub mod get;
@@ -101,9 +102,21 @@ pub fn finish(output: &Output, result: anyhow::Result<ExitStatus>) -> ExitCode {
 /// Parses the command line. A bad one gets the one-line error contract (a
 /// `usage` error record on a pipe, exit 2); `--help` and `--version` print as
 /// clap prints them.
+///
+/// The config file's settings are the flags' defaults (see [`config_file`]);
+/// a mistake in it is one line naming its file and line, exit 3.
 pub fn parse_args<P: clap::Parser>(program: &'static str) -> Result<P, ExitCode> {
     use clap::error::ErrorKind;
-    P::try_parse().map_err(|error| {
+    let mut command = configured_command::<P>().map_err(|error| {
+        let output = Output::new(program, false, Verbosity::Normal);
+        output.error(ExitStatus::BadInput.name(), &format!("{error:#}"));
+        ExitCode::from(ExitStatus::BadInput)
+    })?;
+    let parsed = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|mut matches| P::from_arg_matches_mut(&mut matches))
+        .map_err(|error| error.format(&mut command));
+    parsed.map_err(|error| {
         if matches!(
             error.kind(),
             ErrorKind::DisplayHelp
@@ -122,6 +135,17 @@ pub fn parse_args<P: clap::Parser>(program: &'static str) -> Result<P, ExitCode>
         output.error(ExitStatus::Usage.name(), &message);
         ExitStatus::Usage.into()
     })
+}
+
+/// `P`'s command with the config file's settings as defaults, once the whole
+/// file is checked against every binary.
+fn configured_command<P: clap::CommandFactory>() -> anyhow::Result<clap::Command> {
+    let path = config_file::config_path(&crate::config::Dirs::from_env());
+    let Some(file) = config_file::ConfigFile::load(&path)? else {
+        return Ok(P::command());
+    };
+    file.check(&generated::all_commands())?;
+    Ok(file.apply(P::command()))
 }
 
 /// clap's error as one line: its first paragraph (which for a missing

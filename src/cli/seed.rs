@@ -3,11 +3,13 @@
 //! what the channels paying a wallet have earned (`earnings`), and sell
 //! content (`sell`, then `deliver` to the buyers who paid).
 
+mod config;
 mod deliver;
 mod delivering;
 mod earnings;
 mod sell;
 
+pub use config::{ConfigArgs, SettingInEffect};
 pub use deliver::{DeliverArgs, Delivered};
 pub use earnings::{Earning, EarningsArgs, EarningsSummary, TokenTotal};
 pub use sell::{Listed, SellContentArgs};
@@ -69,6 +71,8 @@ pub enum SeedCommand {
     Sell(Box<SellContentArgs>),
     /// Deliver the content key to every buyer who paid for a listing sold here; the ledger pays on delivery
     Deliver(DeliverArgs),
+    /// Print the settings the config file and environment give every btt binary, and where each comes from
+    Config(ConfigArgs),
 }
 
 /// `btt-seed create`.
@@ -211,6 +215,7 @@ pub fn main() -> ExitCode {
         SeedCommand::Earnings(earnings_args) => earnings::run(earnings_args, &output),
         SeedCommand::Sell(sell_args) => sell::run(*sell_args, &output),
         SeedCommand::Deliver(deliver_args) => deliver::run(deliver_args, &output),
+        SeedCommand::Config(config_args) => config::run(config_args, &output),
     };
     finish(&output, result)
 }

@@ -13,13 +13,14 @@ use crate::dht::DhtError;
 use crate::metainfo::Torrent;
 use crate::output::{BarMode, Output, Progress as ProgressBar, Record};
 use crate::peer::{generate_peer_id, EncryptionPolicy};
+pub use crate::storage::state_lock::StateLock;
+use crate::storage::state_lock::StateLockError;
 use crate::swarm::client::{ClientOptions, DhtSettings, Stopped, TorrentOptions};
 use crate::swarm::events::{Completed, Started, Summary, SwarmEvent};
 use crate::swarm::{ChokerFactory, Client, Session, SessionStats, UtpMode};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
-use std::fs::File;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -308,22 +309,17 @@ pub fn parse_torrent(input: &str, bytes: &[u8]) -> anyhow::Result<Torrent> {
         .map_err(|error| with_status(ExitStatus::BadInput, anyhow::anyhow!("{input}: {error}")))
 }
 
-/// An exclusive lock on one torrent's state (its data directory and resume
-/// file), held until dropped, so two processes never download or seed the
-/// same data at once. The same torrent in another directory is other state.
-#[derive(Debug)]
-pub struct StateLock {
-    _file: File,
-}
-
-/// Where `torrent`'s state for data in `root` lives: the resume file and,
-/// beside it in the runtime directory, the lock.
+/// Where `torrent`'s state for data in `root` lives: the resume file, and
+/// its key in the runtime directory's lock file. The same torrent in another
+/// directory is other state.
 #[derive(Debug, Clone)]
 pub struct StatePaths {
     /// The resume file.
     pub resume: PathBuf,
-    /// The lock file.
+    /// The lock file every torrent of this runtime directory shares.
     pub lock: PathBuf,
+    /// This state's key in it.
+    pub key: String,
 }
 
 impl StatePaths {
@@ -339,33 +335,26 @@ impl StatePaths {
         let stem = format!("{}-{root_tag}", torrent.info_hash);
         Ok(StatePaths {
             resume: resume_directory.join(format!("{stem}.json")),
-            lock: dirs.runtime.join(format!("{stem}.lock")),
+            lock: dirs.runtime.join("torrents.lock"),
+            key: stem,
         })
     }
 
     /// Takes the lock, or fails with the `locked` status.
     pub fn lock(&self, torrent: &Torrent) -> anyhow::Result<StateLock> {
-        let path = &self.lock;
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)
-            .with_context(|| format!("could not open {}", path.display()))?;
-        match file.try_lock() {
-            Ok(()) => Ok(StateLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(with_status(
+        StateLock::take(&self.lock, &self.key).map_err(|error| match error {
+            StateLockError::Held => with_status(
                 ExitStatus::Locked,
                 anyhow::anyhow!(
                     "{} is already running in another process (lock {})",
                     torrent.info.name,
-                    path.display()
+                    self.lock.display()
                 ),
-            )),
-            Err(std::fs::TryLockError::Error(error)) => {
-                Err(error).with_context(|| format!("could not lock {}", path.display()))
+            ),
+            StateLockError::Io { path, source } => {
+                anyhow::anyhow!("could not lock {}: {source}", path.display())
             }
-        }
+        })
     }
 }
 

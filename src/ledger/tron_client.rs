@@ -54,7 +54,7 @@ pub struct TronClient {
 impl TronClient {
     /// A client of the full node at `base` (e.g. [`MAINNET_URL`]).
     pub fn new(base: &str) -> Result<TronClient, LedgerError> {
-        let http = reqwest::Client::builder()
+        let http = crate::http_client::builder()
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|error| unreachable(base, &error))?;

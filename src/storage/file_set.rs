@@ -7,9 +7,8 @@
 //!   checked: a symlink must resolve inside the root. (A symlink swapped in
 //!   between the check and the open is not caught; the root is assumed to
 //!   belong to the user running btt.)
-//! - At most [`MAX_OPEN_FILES`] handles are cached; the least recently used
-//!   is dropped first. A handle in use by another thread stays open until
-//!   that thread is done with it (handles are `Arc`s).
+//! - Handles are cached in the process's [`HandlePool`], shared by every
+//!   torrent and bounded; a set's handles leave the pool when it is dropped.
 //! - With [`Access::ReadWrite`] every handle is opened read-write, so one
 //!   cached handle serves reads and writes. Reads never create files;
 //!   writes create the file and its directories, and extend a new or short
@@ -22,17 +21,14 @@
 //!   (after the write), so syncing covers it even if its handle was evicted
 //!   meanwhile.
 
-use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
+use super::handle_pool::HandlePool;
 use super::{Access, FileKind, Layout, StorageError};
-
-/// How many file handles one torrent keeps open at most.
-pub(crate) const MAX_OPEN_FILES: usize = 128;
 
 /// One file of the torrent.
 #[derive(Debug)]
@@ -52,7 +48,9 @@ pub(crate) struct FileSet {
     root: PathBuf,
     access: Access,
     files: Vec<FileEntry>,
-    cache: Mutex<HandleCache>,
+    pool: Arc<HandlePool>,
+    /// This set's name in the pool.
+    owner: u64,
 }
 
 impl FileSet {
@@ -62,6 +60,16 @@ impl FileSet {
         root: &Path,
         layout: &Layout,
         access: Access,
+    ) -> Result<FileSet, StorageError> {
+        FileSet::open_in(root, layout, access, HandlePool::shared())
+    }
+
+    /// [`FileSet::open`] with its handles cached in `pool`.
+    pub(crate) fn open_in(
+        root: &Path,
+        layout: &Layout,
+        access: Access,
+        pool: Arc<HandlePool>,
     ) -> Result<FileSet, StorageError> {
         let root = resolve_root(root, access)?;
         let files = layout
@@ -79,7 +87,8 @@ impl FileSet {
             root,
             access,
             files,
-            cache: Mutex::new(HandleCache::default()),
+            owner: pool.new_owner(),
+            pool,
         };
         if access == Access::ReadWrite {
             set.create_empty_files_and_symlinks()?;
@@ -103,7 +112,7 @@ impl FileSet {
 
     /// A handle to read `file`; `StorageError::Missing` if it does not exist.
     pub(crate) fn for_reading(&self, file: usize) -> Result<Arc<File>, StorageError> {
-        if let Some(handle) = self.lock_cache().get(file) {
+        if let Some(handle) = self.pool.get(self.owner, file) {
             return Ok(handle);
         }
         let entry = self.entry(file)?;
@@ -117,7 +126,7 @@ impl FileSet {
                 StorageError::io(&entry.path, source)
             }
         })?;
-        Ok(self.lock_cache().insert(file, handle))
+        Ok(self.pool.insert(self.owner, file, handle))
     }
 
     /// A handle to write `file`, creating it (full length, sparse) and its
@@ -129,11 +138,11 @@ impl FileSet {
             });
         }
         let entry = self.entry(file)?;
-        if let Some(handle) = self.lock_cache().get(file) {
+        if let Some(handle) = self.pool.get(self.owner, file) {
             return Ok(handle);
         }
         let handle = self.create(entry)?;
-        Ok(self.lock_cache().insert(file, handle))
+        Ok(self.pool.insert(self.owner, file, handle))
     }
 
     /// Records that a write to `file` completed, so the next
@@ -267,10 +276,11 @@ impl FileSet {
         }
         Ok(())
     }
+}
 
-    fn lock_cache(&self) -> MutexGuard<'_, HandleCache> {
-        // The cache holds no invariant a panicking holder could break.
-        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+impl Drop for FileSet {
+    fn drop(&mut self) {
+        self.pool.forget(self.owner);
     }
 }
 
@@ -301,51 +311,19 @@ fn make_executable(handle: &File) -> io::Result<()> {
     Ok(())
 }
 
-/// Open handles by file index, with a use counter for LRU eviction.
-#[derive(Debug, Default)]
-struct HandleCache {
-    clock: u64,
-    handles: HashMap<usize, (Arc<File>, u64)>,
-}
-
-impl HandleCache {
-    fn get(&mut self, file: usize) -> Option<Arc<File>> {
-        self.clock += 1;
-        let clock = self.clock;
-        self.handles.get_mut(&file).map(|(handle, last_use)| {
-            *last_use = clock;
-            Arc::clone(handle)
-        })
-    }
-
-    /// Caches `handle` for `file`, dropping the least recently used handle
-    /// when full. If another thread cached one meanwhile, that one wins.
-    fn insert(&mut self, file: usize, handle: File) -> Arc<File> {
-        if let Some(existing) = self.get(file) {
-            return existing;
-        }
-        if self.handles.len() >= MAX_OPEN_FILES {
-            let oldest = self
-                .handles
-                .iter()
-                .min_by_key(|(_, (_, last_use))| *last_use)
-                .map(|(&index, _)| index);
-            if let Some(oldest) = oldest {
-                self.handles.remove(&oldest);
-            }
-        }
-        let handle = Arc::new(handle);
-        self.handles.insert(file, (Arc::clone(&handle), self.clock));
-        handle
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::os::unix::fs::FileExt;
 
     use super::*;
     use crate::storage::fixture::layout;
+    use crate::storage::handle_pool::MAX_OPEN_FILES;
+
+    /// `layout` opened read-write in a pool of its own.
+    fn open_alone(root: &Path, layout: &Layout) -> FileSet {
+        let pool = Arc::new(HandlePool::new(MAX_OPEN_FILES));
+        FileSet::open_in(root, layout, Access::ReadWrite, pool).unwrap()
+    }
 
     fn many_files(count: usize) -> Layout {
         let names: Vec<String> = (0..count).map(|i| format!("t/{i}")).collect();
@@ -364,7 +342,7 @@ mod tests {
     fn the_cache_stays_bounded_and_sync_covers_evicted_files() {
         let dir = tempfile::tempdir().unwrap();
         let count = MAX_OPEN_FILES + 20;
-        let set = FileSet::open(dir.path(), &many_files(count), Access::ReadWrite).unwrap();
+        let set = open_alone(dir.path(), &many_files(count));
         for file in 0..count {
             set.for_writing(file)
                 .unwrap()
@@ -372,30 +350,52 @@ mod tests {
                 .unwrap();
             set.mark_written(file);
         }
-        assert_eq!(set.lock_cache().handles.len(), MAX_OPEN_FILES);
+        assert_eq!(set.pool.len(), MAX_OPEN_FILES);
         assert!(
-            set.lock_cache().get(0).is_none(),
+            set.pool.get(set.owner, 0).is_none(),
             "the oldest handle was evicted"
         );
         assert_eq!(dirty_count(&set), count);
         set.sync_dirty().unwrap();
         assert_eq!(dirty_count(&set), 0);
-        assert_eq!(set.lock_cache().handles.len(), MAX_OPEN_FILES);
+        assert_eq!(set.pool.len(), MAX_OPEN_FILES);
     }
 
     #[test]
     fn a_recently_used_handle_survives_eviction() {
         let dir = tempfile::tempdir().unwrap();
         let count = MAX_OPEN_FILES + 1;
-        let set = FileSet::open(dir.path(), &many_files(count), Access::ReadWrite).unwrap();
+        let set = open_alone(dir.path(), &many_files(count));
         for file in 0..MAX_OPEN_FILES {
             set.for_writing(file).unwrap();
         }
         set.for_reading(0).unwrap();
         set.for_writing(MAX_OPEN_FILES).unwrap();
-        let mut cache = set.lock_cache();
-        assert!(cache.get(0).is_some());
-        assert!(cache.get(1).is_none());
+        assert!(set.pool.get(set.owner, 0).is_some());
+        assert!(set.pool.get(set.owner, 1).is_none());
+    }
+
+    #[test]
+    fn torrents_share_one_bounded_pool_and_a_dropped_one_leaves_it() {
+        let pool = Arc::new(HandlePool::new(4));
+        let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let open = |dir: &Path| {
+            FileSet::open_in(dir, &many_files(3), Access::ReadWrite, Arc::clone(&pool)).unwrap()
+        };
+        let (first, second) = (open(one.path()), open(two.path()));
+        for file in 0..3 {
+            first.for_writing(file).unwrap();
+            second.for_writing(file).unwrap();
+        }
+        assert_eq!(pool.len(), 4);
+        assert!(
+            first.pool.get(first.owner, 0).is_none(),
+            "the oldest went first"
+        );
+        assert!(second.pool.get(second.owner, 2).is_some());
+        drop(second);
+        assert_eq!(pool.len(), 2, "the first set's two newest handles are left");
+        assert_eq!(first.for_reading(0).unwrap().metadata().unwrap().len(), 2);
     }
 
     #[test]

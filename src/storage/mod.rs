@@ -17,9 +17,11 @@ mod error;
 mod file_set;
 #[cfg(test)]
 mod fixture;
+mod handle_pool;
 mod layout;
 mod recheck;
 mod resume;
+pub mod state_lock;
 mod store;
 
 pub use error::StorageError;

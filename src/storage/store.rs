@@ -432,7 +432,7 @@ mod tests {
     #[test]
     fn more_files_than_cached_handles_still_read_and_sync() {
         let dir = tempfile::tempdir().unwrap();
-        let names: Vec<String> = (0..super::super::file_set::MAX_OPEN_FILES + 20)
+        let names: Vec<String> = (0..super::super::handle_pool::MAX_OPEN_FILES + 20)
             .map(|i| format!("t/{i}"))
             .collect();
         let files: Vec<(&str, u64)> = names.iter().map(|name| (name.as_str(), 3)).collect();

@@ -36,7 +36,7 @@ pub(crate) struct HttpTracker {
 impl HttpTracker {
     /// A client that ignores proxy environment variables and gives up after `timeout`.
     pub(crate) fn new(timeout: Duration) -> HttpTracker {
-        let client = reqwest::Client::builder()
+        let client = crate::http_client::builder()
             .no_proxy()
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::limited(5))

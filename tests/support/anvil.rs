@@ -95,7 +95,7 @@ impl Anvil {
             .build()
             .map_err(|error| error.to_string())?;
         let answer: Value = runtime.block_on(async {
-            let client = reqwest::Client::builder()
+            let client = btt::http_client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()
                 .map_err(|error| error.to_string())?;

@@ -85,7 +85,7 @@ impl EvmClient {
                 url: options.url.clone(),
                 message: format!("not a URL: {error}"),
             })?;
-        let http = alloy::transports::http::reqwest::Client::builder()
+        let http = crate::http_client::builder()
             .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(|error| unreachable(&options.url, &error))?;

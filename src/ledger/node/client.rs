@@ -75,7 +75,7 @@ struct BalanceAnswer {
 impl NodeClient {
     /// A client of the node at `base` (e.g. `http://127.0.0.1:8090`).
     pub fn new(base: &str) -> Result<NodeClient, LedgerError> {
-        let http = reqwest::Client::builder()
+        let http = crate::http_client::builder()
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|error| unreachable(base, &error))?;

@@ -385,7 +385,7 @@ mod tests {
         }
 
         async fn post(&self, path: &str, body: Value) -> Value {
-            let response = reqwest::Client::new()
+            let response = crate::http_client::client()
                 .post(format!("{}{path}", self.url))
                 .json(&body)
                 .send()
@@ -629,7 +629,7 @@ mod tests {
             ..NodeConfig::default()
         };
         let node = Node::start(config).await;
-        let response = reqwest::Client::new()
+        let response = crate::http_client::client()
             .post(format!("{}/wallet/getaccount", node.url))
             .body(vec![b' '; 4096])
             .send()
@@ -801,7 +801,7 @@ mod tests {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
         let url = format!("http://{}/btt/mint", listener.local_addr().unwrap());
         let server = tokio::spawn(async move { axum::serve(listener, app).await });
-        let answer: Value = reqwest::Client::new()
+        let answer: Value = crate::http_client::client()
             .post(url)
             .json(&json!({ "address": address(1), "amount": btt(5) }))
             .send()
@@ -885,7 +885,9 @@ mod tests {
     #[tokio::test]
     async fn info_names_the_ledger() {
         let node = Node::start(NodeConfig::default()).await;
-        let info: Value = reqwest::get(format!("{}/btt/info", node.url))
+        let info: Value = crate::http_client::client()
+            .get(format!("{}/btt/info", node.url))
+            .send()
             .await
             .unwrap()
             .json()

@@ -68,7 +68,7 @@ pub(super) enum FetchError {
 /// A client for one web seed: keep-alive connections, no proxy from the
 /// environment, a bounded connect time.
 pub(super) fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    crate::http_client::builder()
         .no_proxy()
         .connect_timeout(READ_TIMEOUT)
         .redirect(reqwest::redirect::Policy::limited(5))
