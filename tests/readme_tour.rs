@@ -483,7 +483,6 @@ impl Tour {
             self.shell("rm -rf ~/dl");
         }
         let command = self.substitute(step.command);
-        let started = Instant::now();
         match step.how {
             How::Run => {
                 let output = self.run(readme_line, &command, 0);
@@ -509,10 +508,6 @@ impl Tour {
                 "README line {readme_line} skipped: `{command}`: {why}"
             )),
         }
-        note(&format!(
-            "README line {readme_line} took {:?}: {command}",
-            started.elapsed()
-        ));
     }
 
     /// Switches the shell to `home`'s data directory.
