@@ -15,6 +15,7 @@ pub mod connection_slots;
 pub mod control;
 pub mod dht;
 pub mod http_client;
+pub mod info_hash;
 pub mod journal_file;
 pub mod ledger;
 pub mod magnet;
