@@ -25,6 +25,7 @@ mod interop;
 mod interop_encryption;
 mod interop_magnet;
 mod ipv6;
+mod layering;
 mod ledbat;
 mod magnet;
 mod market;
