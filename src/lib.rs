@@ -6,6 +6,7 @@
 //! results are plain `Serialize` types and [`output`] decides how they look.
 
 pub mod amount;
+pub mod atomic_file;
 pub mod bencode;
 pub mod bitfield;
 pub mod cli;
