@@ -13,7 +13,7 @@
 
 use crate::support;
 
-use btt::metainfo::{create, CreateOptions, MetaVersion};
+use btt::metainfo::{create, CreateOptions};
 use std::io::Write;
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
@@ -141,16 +141,9 @@ fn small_library(env: &support::TestEnv, count: usize) -> (PathBuf, Vec<PathBuf>
             let source = data.join(format!("item-{index:03}.bin"));
             std::fs::write(&source, vec![index as u8; 4096 + index]).expect("write data");
             let options = CreateOptions {
-                source,
                 piece_length: Some(16 << 10),
-                trackers: Vec::new(),
-                web_seeds: Vec::new(),
-                comment: None,
-                private: false,
-                created_by: None,
-                creation_date: None,
                 threads: 1,
-                version: MetaVersion::V1,
+                ..CreateOptions::of(source)
             };
             let path = torrents.join(format!("item-{index:03}.torrent"));
             std::fs::write(&path, create(&options, &|_| {}).expect("created")).expect("write");
