@@ -6,14 +6,17 @@
 //! results are plain `Serialize` types and [`output`] decides how they look.
 
 pub mod amount;
+pub mod atomic_file;
 pub mod bencode;
 pub mod bitfield;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod connection_slots;
 pub mod control;
 pub mod dht;
 pub mod http_client;
+pub mod info_hash;
 pub mod journal_file;
 pub mod ledger;
 pub mod magnet;

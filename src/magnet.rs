@@ -16,7 +16,7 @@ use std::str::FromStr;
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use crate::metainfo::{InfoHash, InfoHashParseError, InfoHashV2, InfoHashes};
+use crate::info_hash::{InfoHash, InfoHashParseError, InfoHashV2, InfoHashes};
 
 /// Everything but RFC 3986 unreserved characters is escaped in values.
 const VALUE: &AsciiSet = &NON_ALPHANUMERIC

@@ -26,6 +26,7 @@ mod interop;
 mod interop_encryption;
 mod interop_magnet;
 mod ipv6;
+mod layering;
 mod ledbat;
 mod magnet;
 mod market;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use btt::metainfo::{create, CreateOptions, InfoHash, MetaVersion, PieceHashes, Torrent};
+use btt::metainfo::{create, CreateOptions, InfoHash, PieceHashes, Torrent};
 use sha1::{Digest, Sha1};
 
 const TRACKER: &str = "http://127.0.0.1:6969/announce";
@@ -199,16 +199,12 @@ fn btt_created_torrents_read_back_in_the_reference_tools() {
         (root.join("cover.jpg"), "single.torrent"),
     ] {
         let options = CreateOptions {
-            source,
             piece_length: Some(16384),
             trackers: vec![vec![TRACKER.to_owned()]],
-            web_seeds: Vec::new(),
             comment: Some("made by btt".to_owned()),
-            private: false,
             created_by: Some("btt test".to_owned()),
-            creation_date: None,
             threads: 2,
-            version: MetaVersion::V1,
+            ..CreateOptions::of(source)
         };
         let torrent_path = dir.path().join(output);
         fs::write(&torrent_path, create(&options, &|_| {}).expect("created")).expect("write");

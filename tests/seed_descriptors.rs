@@ -13,7 +13,7 @@
 
 use crate::support;
 
-use btt::metainfo::{create, CreateOptions, MetaVersion};
+use btt::metainfo::{create, CreateOptions};
 use std::io::Write;
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
@@ -145,16 +145,10 @@ pub fn small_library(
             let source = data.join(format!("item-{index:03}.bin"));
             std::fs::write(&source, vec![index as u8; 4096 + index]).expect("write data");
             let options = CreateOptions {
-                source,
                 piece_length: Some(16 << 10),
                 trackers: trackers.iter().map(|url| vec![url.clone()]).collect(),
-                web_seeds: Vec::new(),
-                comment: None,
-                private: false,
-                created_by: None,
-                creation_date: None,
                 threads: 1,
-                version: MetaVersion::V1,
+                ..CreateOptions::of(source)
             };
             let path = torrents.join(format!("item-{index:03}.torrent"));
             std::fs::write(&path, create(&options, &|_| {}).expect("created")).expect("write");

@@ -1,6 +1,6 @@
 //! Bencode, the encoding of .torrent files and of BitTorrent extension messages.
 //!
-//! Decoding is strict and raw-span aware: [`decode`] validates the whole input
+//! Decoding is strict and raw-span aware: [`decode()`] validates the whole input
 //! once (canonical integers, string lengths within the input, bounded nesting,
 //! no duplicate dictionary keys, no trailing data) and returns a [`Value`] that
 //! is only a view of the original bytes. Accessors re-read those bytes lazily,

@@ -1,6 +1,6 @@
 //! [`Value`]: a view of one validated bencode value inside the original bytes.
 //!
-//! Invariant: a `Value` is only built by [`decode`](super::decode) or by the
+//! Invariant: a `Value` is only built by [`decode`](super::decode()) or by the
 //! accessors of another `Value`, so its `raw` bytes are always exactly one
 //! complete, valid value. Accessors parse lazily from those bytes and allocate
 //! nothing.

@@ -349,16 +349,8 @@ fn write_cache(path: &Path, info_bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Writes a file so that a crash leaves either no file or the whole one.
 fn write_atomically(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(format!(".{}.tmp", std::process::id()));
-    let temporary = PathBuf::from(temporary);
-    let written = std::fs::write(&temporary, contents)
-        .and_then(|()| std::fs::File::open(&temporary)?.sync_all())
-        .and_then(|()| std::fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written.with_context(|| format!("could not write {}", path.display()))
+    crate::atomic_file::write(path, contents)
+        .with_context(|| format!("could not write {}", path.display()))
 }
 
 #[cfg(test)]

@@ -402,23 +402,8 @@ fn make_torrent(
 
 /// Writes a file so that a crash leaves either the old file or the new one.
 fn write_atomically(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
-    let directory = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut temporary = tempfile_in(directory)?;
-    std::io::Write::write_all(&mut temporary.1, contents)?;
-    temporary.1.sync_all()?;
-    std::fs::rename(&temporary.0, path)
-        .with_context(|| format!("could not write {}", path.display()))?;
-    Ok(())
-}
-
-fn tempfile_in(directory: &Path) -> anyhow::Result<(PathBuf, std::fs::File)> {
-    let path = directory.join(format!(".btt-{}.tmp", std::process::id()));
-    let file = std::fs::File::create(&path)
-        .with_context(|| format!("could not write {}", path.display()))?;
-    Ok((path, file))
+    crate::atomic_file::write(path, contents)
+        .with_context(|| format!("could not write {}", path.display()))
 }
 
 fn show(args: ShowArgs, output: &Output) -> anyhow::Result<ExitStatus> {

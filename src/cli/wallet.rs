@@ -22,6 +22,7 @@ use super::exit::{with_status, ExitStatus};
 use super::keys::{password_error, store_error, wallet_name, Keys};
 use super::{AmountArgs, GlobalArgs};
 use crate::amount::Token;
+use crate::clock::now_ms;
 use crate::output::{Output, Record};
 use crate::tron::contract::DEFAULT_FEE_LIMIT;
 use crate::tron::message::{recover_message_signer, sign_message};
@@ -38,7 +39,7 @@ use ledger_commands::LedgerCommand;
 use serde::Serialize;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+
 use zeroize::Zeroizing;
 
 /// How long a transaction built without `--expiration` stays valid.
@@ -514,13 +515,6 @@ fn strength(debug_build: bool, fast_asked: bool) -> KdfStrength {
     } else {
         KdfStrength::Standard
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 fn bad_input(error: impl std::fmt::Display, file: &Path) -> anyhow::Error {

@@ -13,6 +13,7 @@ use crate::market::buyer::Buyer;
 use crate::market::price::PricePerMib;
 use crate::metainfo::Torrent;
 use crate::swarm::Session;
+use crate::sync::lock;
 use std::collections::VecDeque;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -220,10 +221,4 @@ async fn answer_connection(stream: UnixStream, desk: Arc<Desk>) {
             return;
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -10,12 +10,11 @@
 //! the output shows that the DHT was asked and had no peers (and a test can
 //! tell that a lone seeder has announced itself).
 
-use crate::swarm::{PeerBatch, PeerSource, Session};
+use crate::peer::source::{PeerBatch, PeerSource};
 use futures_util::StreamExt;
 use mainline::async_dht::AsyncDht;
 use mainline::Id;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -45,13 +44,6 @@ pub trait PeerSink: Send + Sync + 'static {
 impl PeerSink for mpsc::UnboundedSender<PeerBatch> {
     fn deliver(&self, batch: PeerBatch) -> bool {
         self.send(batch).is_ok()
-    }
-}
-
-impl PeerSink for Arc<Session> {
-    fn deliver(&self, batch: PeerBatch) -> bool {
-        self.add_peers(batch);
-        true
     }
 }
 

@@ -206,7 +206,7 @@ async fn save_periodically(dht: AsyncDht, table: TableStore, cancel: Cancellatio
 mod tests {
     use super::*;
     use crate::dht::bootstrap::NO_BOOTSTRAP;
-    use crate::swarm::{PeerBatch, PeerSource};
+    use crate::peer::source::{PeerBatch, PeerSource};
     use std::path::Path;
     use tokio::sync::mpsc;
 

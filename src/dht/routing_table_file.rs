@@ -8,10 +8,8 @@
 
 use super::DhtError;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::net::SocketAddrV4;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The most nodes saved, and read back.
 pub const MAX_NODES: usize = 32;
@@ -67,27 +65,13 @@ pub fn forget(path: &Path) -> Result<(), DhtError> {
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let directory = path
+    if let Some(directory) = path
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(directory)?;
-    let temporary = directory.join(format!(
-        ".dht-nodes-{}-{}.tmp",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let written = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
+    {
+        std::fs::create_dir_all(directory)?;
     }
-    written
+    crate::atomic_file::write(path, bytes)
 }
 
 #[cfg(test)]

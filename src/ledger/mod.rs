@@ -72,7 +72,7 @@ use evm::EvmTransaction;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
-/// A transfer whose TRON signature has been verified ([`admit`]): the
+/// A transfer whose TRON signature has been verified ([`admit()`]): the
 /// store checks replay, expiry, amount and balance, not the signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transfer {

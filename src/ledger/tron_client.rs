@@ -29,12 +29,13 @@ use super::id::{CampaignId, ChannelId, LedgerId, PurchaseId};
 use super::purchase::{DeliverPurchase, OpenPurchase, PurchaseRole, PurchaseState};
 use super::{Ledger, MovementKind, TransferRecord};
 use crate::amount::{Amount, Token};
+use crate::clock::now_ms;
 use crate::tron::abi::{address_word, decode_amount_word, BALANCE_OF_SIGNATURE};
 use crate::tron::contract::{btt_trc20_contract, BTT_TOKEN_ID};
 use crate::tron::{Address, BlockReference, SignedTransaction};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// TronGrid's mainnet full node.
 pub const MAINNET_URL: &str = "https://api.trongrid.io";
@@ -232,14 +233,6 @@ fn unreachable(url: &str, error: &dyn std::fmt::Display) -> LedgerError {
         url: url.to_string(),
         message: error.to_string(),
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
-        })
 }
 
 impl Ledger for TronClient {

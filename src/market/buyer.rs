@@ -34,6 +34,7 @@ use super::events::{
 use super::price::{cost_of, format_price, PricePerMib, MIB};
 use super::wire::{MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY, PROTOCOL_VERSION};
 use crate::amount::{Amount, Token};
+use crate::clock::now_ms;
 use crate::ledger::{ChannelState, ChannelStatus, LedgerId, OpenChannel, Signed};
 use crate::payment::{sign_voucher, PaymentLedger};
 use crate::peer::ExtendedHandshake;
@@ -44,7 +45,7 @@ use k256::ecdsa::SigningKey;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// How a payer trades.
 pub struct BuyerConfig {
@@ -915,13 +916,6 @@ impl SessionExtension for Buyer {
 fn requests_within(credit: u64) -> usize {
     let blocks = credit / 2 / u64::from(BLOCK_SIZE);
     usize::try_from(blocks).unwrap_or(usize::MAX)
-}
-
-fn now_ms() -> i64 {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
 }
 
 fn millis(duration: Duration) -> i64 {

@@ -9,7 +9,6 @@
 use super::price::{format_price, PricePerMib};
 use crate::amount::{format_units, Token};
 use crate::ledger::ChannelId;
-use crate::output::Record;
 use crate::tron::Address;
 use serde::{Serialize, Serializer};
 use std::net::SocketAddr;
@@ -85,14 +84,6 @@ impl MarketPeerRecord {
     }
 }
 
-impl Record for MarketPeerRecord {
-    const TYPE: &'static str = "market_peer";
-
-    fn human(&self) -> Option<String> {
-        None
-    }
-}
-
 /// A seller and a price per MiB, the body of `won`.
 #[derive(Debug, Clone, Serialize)]
 pub struct PeerPrice {
@@ -146,26 +137,10 @@ impl BidRecord {
     }
 }
 
-impl Record for BidRecord {
-    const TYPE: &'static str = "bid";
-
-    fn human(&self) -> Option<String> {
-        None
-    }
-}
-
 /// A paid slot won at its clearing price (`won`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(transparent)]
 pub struct WonRecord(pub PeerPrice);
-
-impl Record for WonRecord {
-    const TYPE: &'static str = "won";
-
-    fn human(&self) -> Option<String> {
-        None
-    }
-}
 
 /// A voucher signed (`payment`).
 #[derive(Debug, Clone, Serialize)]
@@ -184,14 +159,6 @@ pub struct PaymentRecord {
     pub increment_base_units: u128,
     /// Verified pieces (wholly or partly from this seller) paid for so far.
     pub pieces: u64,
-}
-
-impl Record for PaymentRecord {
-    const TYPE: &'static str = "payment";
-
-    fn human(&self) -> Option<String> {
-        None
-    }
 }
 
 /// A voucher accepted and stored (`earning`).
@@ -213,14 +180,6 @@ pub struct EarningRecord {
     pub increment_base_units: u128,
 }
 
-impl Record for EarningRecord {
-    const TYPE: &'static str = "earning";
-
-    fn human(&self) -> Option<String> {
-        None
-    }
-}
-
 /// A channel paying us, redeemed or closed on the ledger (`settlement`).
 #[derive(Debug, Clone, Serialize)]
 pub struct SettlementRecord {
@@ -237,20 +196,6 @@ pub struct SettlementRecord {
     pub closed: bool,
 }
 
-impl Record for SettlementRecord {
-    const TYPE: &'static str = "settlement";
-
-    fn human(&self) -> Option<String> {
-        Some(format!(
-            "settled channel {} from {}: {}{}",
-            self.channel,
-            self.payer,
-            self.redeemed,
-            if self.closed { ", closed" } else { "" }
-        ))
-    }
-}
-
 /// An expired channel of the payer's, refunded (`refund`).
 #[derive(Debug, Clone, Serialize)]
 pub struct RefundRecord {
@@ -263,17 +208,6 @@ pub struct RefundRecord {
     /// The same in base units.
     #[serde(serialize_with = "crate::amount::units_text::serialize")]
     pub refunded_base_units: u128,
-}
-
-impl Record for RefundRecord {
-    const TYPE: &'static str = "refund";
-
-    fn human(&self) -> Option<String> {
-        Some(format!(
-            "refunded expired channel {} to {}: {} back",
-            self.channel, self.payee, self.refunded
-        ))
-    }
 }
 
 /// One market peer's share of a run's totals.

@@ -6,7 +6,7 @@
 //! used up.
 //!
 //! Money work runs in one settlement task per torrent, in order: a voucher
-//! is checked ([`VoucherCheck`]), written to the [`VoucherJournal`] with
+//! is checked ([`VoucherCheck`](crate::payment::VoucherCheck)), written to the [`VoucherJournal`] with
 //! fsync, and only then counted as paid, so more data is served on it only
 //! after it is on disk; a `kill -9` loses no earnings. The task redeems the
 //! journal's vouchers on the ledger every minute, closes a payer's channel

@@ -17,9 +17,6 @@ mod file_attributes;
 mod file_entry;
 mod file_tree;
 mod info;
-mod info_hash;
-mod info_hash_v2;
-mod info_hashes;
 mod layer_chunk;
 mod merkle_tree;
 mod path_component;
@@ -30,14 +27,14 @@ mod torrent;
 mod trackers;
 mod web_seeds;
 
+pub use crate::info_hash::{
+    InfoHash, InfoHashParseError, InfoHashV2, InfoHashV2ParseError, InfoHashes,
+};
 pub use create::{create, CreateError, CreateOptions};
 pub use error::MetainfoError;
 pub use file_attributes::FileAttributes;
 pub use file_entry::FileEntry;
 pub use info::{Info, MetaVersion, MAX_FILES};
-pub use info_hash::{InfoHash, InfoHashParseError};
-pub use info_hash_v2::{InfoHashV2, InfoHashV2ParseError};
-pub use info_hashes::InfoHashes;
 pub use layer_chunk::LayerChunk;
 pub use piece_hashes::{MerklePieces, PieceHashes};
 pub use piece_length::{

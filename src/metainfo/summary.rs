@@ -5,9 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::info::MetaVersion;
-use super::info_hash::InfoHash;
-use super::info_hash_v2::InfoHashV2;
 use super::torrent::Torrent;
+use crate::info_hash::InfoHash;
+use crate::info_hash::InfoHashV2;
 
 /// What is worth showing about a torrent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,13 +17,13 @@ use crate::magnet::Magnet;
 use super::error::MetainfoError;
 use super::fields::{wrong_type, Fields};
 use super::info::{Info, MetaVersion};
-use super::info_hash::InfoHash;
-use super::info_hash_v2::InfoHashV2;
-use super::info_hashes::InfoHashes;
 use super::piece_hashes::PieceHashes;
 use super::summary::TorrentSummary;
 use super::trackers::{parse_trackers, tracker_entries};
 use super::web_seeds::{parse_web_seeds, web_seed_entry};
+use crate::info_hash::InfoHash;
+use crate::info_hash::InfoHashV2;
+use crate::info_hash::InfoHashes;
 
 /// A parsed v1, hybrid or v2-only torrent.
 #[derive(Debug, Clone, PartialEq, Eq)]

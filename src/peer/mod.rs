@@ -26,6 +26,7 @@ pub mod message;
 pub mod mse;
 pub mod peer_id;
 pub mod pex;
+pub mod source;
 pub mod ut_metadata;
 
 pub use codec::{MessageCodec, WireLimits, STANDARD_BLOCK_LENGTH};

@@ -15,9 +15,8 @@
 use super::content_key::{ContentKey, ContentKeyError};
 use super::listing::{ListingError, SignedListing};
 use crate::config::Dirs;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -96,18 +95,7 @@ impl KeyStore {
             move |source| KeyStoreError::Io { path, source }
         };
         Dirs::create_private(&self.dir).map_err(io_error(&self.dir))?;
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(format!(".{}.partial", std::process::id()));
-        let temporary = PathBuf::from(temporary);
-        let written = write_private(&temporary, bytes);
-        if let Err(error) = written {
-            let _ = fs::remove_file(&temporary);
-            return Err(io_error(&temporary)(error));
-        }
-        fs::rename(&temporary, path).map_err(io_error(path))?;
-        File::open(&self.dir)
-            .and_then(|dir| dir.sync_all())
-            .map_err(io_error(&self.dir))?;
+        crate::atomic_file::write_private(path, bytes).map_err(io_error(path))?;
         Ok(path.to_path_buf())
     }
 
@@ -154,16 +142,6 @@ impl KeyStore {
         text.parse()
             .map_err(|source| KeyStoreError::Corrupt { path, source })
     }
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// How many file handles the process keeps open at most.
 pub(crate) const MAX_OPEN_FILES: usize = 128;
@@ -92,8 +92,7 @@ impl HandlePool {
     }
 
     fn lock(&self) -> MutexGuard<'_, PoolState> {
-        // The pool holds no invariant a panicking holder could break.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::sync::lock(&self.state)
     }
 }
 

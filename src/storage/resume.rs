@@ -9,8 +9,8 @@
 //! the old or the new state, never a mix. A file whose length or mtime
 //! differs from its stamp is stale: its pieces must be rechecked.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -160,33 +160,19 @@ impl ResumeState {
     /// Writes the state to `path` atomically (see the module comment),
     /// creating its directory if needed.
     pub fn save(&self, path: &Path) -> Result<(), StorageError> {
-        let name = path.file_name().ok_or_else(|| StorageError::BadPath {
-            path: path.to_path_buf(),
-            reason: "resume path has no file name",
-        })?;
+        if path.file_name().is_none() {
+            return Err(StorageError::BadPath {
+                path: path.to_path_buf(),
+                reason: "resume path has no file name",
+            });
+        }
         let dir = match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
         };
         fs::create_dir_all(dir).map_err(|source| StorageError::io(dir, source))?;
-        let mut temporary_name = std::ffi::OsString::from(".");
-        temporary_name.push(name);
-        temporary_name.push(format!(".{:016x}.tmp", rand::random::<u64>()));
-        let temporary = dir.join(temporary_name);
-        let written = self
-            .to_json(path)
-            .and_then(|json| write_synced(&temporary, &json))
-            .and_then(|()| {
-                fs::rename(&temporary, path).map_err(|source| StorageError::io(path, source))
-            });
-        if written.is_err() {
-            // Best effort: the error being returned matters more.
-            let _ = fs::remove_file(&temporary);
-        }
-        written?;
-        File::open(dir)
-            .and_then(|directory| directory.sync_all())
-            .map_err(|source| StorageError::io(dir, source))
+        let json = self.to_json(path)?;
+        crate::atomic_file::write(path, &json).map_err(|source| StorageError::io(path, source))
     }
 
     /// Files whose length or mtime differ from their stamp (or whose count
@@ -248,17 +234,6 @@ fn stamps(storage: &Storage) -> Result<Vec<Option<FileStamp>>, StorageError> {
 }
 
 /// Creates `path` (which must not exist), writes `bytes` and fsyncs it.
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|source| StorageError::io(path, source))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|source| StorageError::io(path, source))
-}
-
 #[cfg(test)]
 mod tests {
     use std::process::{Child, Command, Stdio};

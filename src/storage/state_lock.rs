@@ -12,13 +12,14 @@
 //!   when the process ends (the kernel drops the file's locks with it).
 //! - Two keys share an offset only when 62 bits of their SHA-1 agree.
 
+use crate::sync::lock;
 use sha1::{Digest, Sha1};
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 /// Why a lock was not taken.
 #[derive(Debug, thiserror::Error)]
@@ -90,10 +91,7 @@ impl LockFile {
     /// The process's open lock file at `path`, opened on first use.
     fn open(path: &Path) -> Result<Arc<LockFile>, StateLockError> {
         static OPEN: OnceLock<Mutex<HashMap<PathBuf, Weak<LockFile>>>> = OnceLock::new();
-        let mut open = OPEN
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut open = lock(OPEN.get_or_init(Default::default));
         if let Some(file) = open.get(path).and_then(Weak::upgrade) {
             return Ok(file);
         }
@@ -118,8 +116,7 @@ impl LockFile {
     }
 
     fn held(&self) -> MutexGuard<'_, HashSet<i64>> {
-        // A set of integers holds no invariant a panicking holder could break.
-        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.held)
     }
 }
 

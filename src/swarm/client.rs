@@ -576,16 +576,9 @@ mod tests {
         let bytes: Vec<u8> = (0..100 * 1024u32).map(|i| (i * 7 % 251) as u8).collect();
         std::fs::write(&source, bytes).unwrap();
         let options = CreateOptions {
-            source,
             piece_length: Some(16 * 1024),
-            trackers: Vec::new(),
-            web_seeds: Vec::new(),
-            comment: None,
-            private: false,
-            created_by: None,
-            creation_date: None,
             threads: 1,
-            version: crate::metainfo::MetaVersion::V1,
+            ..CreateOptions::of(source)
         };
         Arc::new(Torrent::from_bytes(&create(&options, &|_| {}).unwrap()).unwrap())
     }

@@ -33,7 +33,6 @@ mod metadata_serve;
 mod meter;
 pub mod optimistic;
 mod peer_entry;
-pub mod peer_source;
 mod pex_exchange;
 pub mod picker;
 pub mod piece_layer_fetch;
@@ -50,6 +49,7 @@ mod upload_slots;
 mod verifier;
 pub mod web_seed;
 
+pub use crate::peer::source::{PeerBatch, PeerSource};
 pub use choker::{
     ChokeCandidate, Choker, ChokerFactory, PricePerMib, TitForTat, UnchokePlan, UploadSlot,
 };
@@ -57,7 +57,6 @@ pub use client::Client;
 pub use extension::{Extension, ExtensionPeer, Messenger, PeerSummary, SessionExtension};
 pub use optimistic::OptimisticSlot;
 pub use peer_entry::PeerError;
-pub use peer_source::{PeerBatch, PeerSource};
 pub use session::{Session, SessionOptions, SessionStats};
 pub use transport::{PeerTransport, UtpMode};
 

@@ -14,6 +14,7 @@ use super::transport::{PeerSocket, PeerTransport};
 use super::web_seed::spawn_web_seeds;
 use super::{PeerBatch, PeerSource};
 use crate::bitfield::Bitfield;
+use crate::dht::PeerSink;
 use crate::metainfo::Torrent;
 use crate::peer::{EncryptionPolicy, Handshake, PeerStream};
 use crate::rate::Limits;
@@ -360,5 +361,13 @@ fn dial_due(shared: &Arc<Shared>, known: &mut KnownPeers) {
         *next_attempt = now + REDIAL_INTERVAL;
         shared.dialling(*addr, false);
         tokio::spawn(connection::dial(Arc::clone(shared), *addr, slot));
+    }
+}
+
+/// A session takes the peers its DHT lookups find.
+impl PeerSink for Arc<Session> {
+    fn deliver(&self, batch: PeerBatch) -> bool {
+        self.add_peers(batch);
+        true
     }
 }

@@ -218,16 +218,10 @@ impl TestPeer {
 
 fn test_torrent(source: &std::path::Path, private: bool) -> Torrent {
     let options = CreateOptions {
-        source: source.to_path_buf(),
         piece_length: Some(PIECE),
-        trackers: Vec::new(),
-        web_seeds: Vec::new(),
-        comment: None,
         private,
-        created_by: None,
-        creation_date: None,
         threads: 1,
-        version: crate::metainfo::MetaVersion::V1,
+        ..CreateOptions::of(source)
     };
     Torrent::from_bytes(&create(&options, &|_| {}).unwrap()).unwrap()
 }

@@ -4,7 +4,7 @@
 //! Binary query values (info-hash, peer id) are percent-encoded byte by byte,
 //! keeping only RFC 3986 unreserved characters. A reply is read up to
 //! [`MAX_BODY`] bytes; anything that is not one bencoded dictionary is
-//! [`TrackerError::Malformed`](super::TrackerError::Malformed), and a `failure reason` wins over the HTTP status.
+//! [`super::TrackerError::Malformed`], and a `failure reason` wins over the HTTP status.
 
 use std::time::Duration;
 

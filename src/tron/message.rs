@@ -3,8 +3,8 @@
 //! signed like a transaction (65 bytes, low-S, `v` 27 or 28). The prefix keeps
 //! a message signature from ever being a valid transaction signature.
 
+use super::key::PrivateKey;
 use super::{recover_address, Address, SignatureError};
-use crate::wallet::PrivateKey;
 use sha3::{Digest, Keccak256};
 
 /// The prefix TRON puts before a signed message.

@@ -5,6 +5,7 @@
 pub mod abi;
 pub mod address;
 pub mod contract;
+pub mod key;
 pub mod message;
 pub mod proto;
 mod raw_json;

@@ -8,11 +8,11 @@
 //! [`SignedTransaction::verify`] adds: exactly one signature, made by the owner.
 
 use super::contract::{ContractError, ContractJson, TransferCall};
+use super::key::PrivateKey;
 use super::proto;
 use super::raw_json;
 use super::{recover_address, Address, SignatureError};
 use crate::amount::{Amount, Token};
-use crate::wallet::PrivateKey;
 use prost::Message;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

@@ -6,13 +6,12 @@
 //! allow it, never appear in `Debug` output or error messages, and reach disk
 //! only encrypted, in files of mode 0600 inside a directory of mode 0700.
 
-pub mod key;
 pub mod keystore;
 pub mod mnemonic;
 pub mod password;
 pub mod store;
 
-pub use key::{KeyError, PrivateKey};
+pub use crate::tron::key::{KeyError, PrivateKey};
 pub use keystore::{KdfStrength, Keystore, KeystoreError};
 pub use mnemonic::{Mnemonic, MnemonicError, TRON_DERIVATION_PATH};
 pub use password::{PasswordError, PasswordSource};

@@ -19,14 +19,11 @@ const START: Duration = Duration::from_secs(20);
 /// BitTorrent Chain's chain id, which the dev chain takes.
 pub const BTTC_CHAIN_ID: u64 = 199;
 
-/// The first of anvil's ten funded dev accounts (its well-known test mnemonic).
-pub const DEV_KEY: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-
 /// A running anvil.
 #[derive(Debug)]
 pub struct Anvil {
-    /// The node process.
-    pub child: Child,
+    /// The node process, stopped by PID when this is dropped.
+    _child: Child,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
 }
@@ -65,7 +62,7 @@ impl Anvil {
         let line = child.read_line_until(START, |line| line.starts_with("Listening on "));
         let addr = line.trim_start_matches("Listening on ").trim().to_string();
         let anvil = Anvil {
-            child,
+            _child: child,
             url: format!("http://{addr}"),
         };
         anvil.wait_answering();

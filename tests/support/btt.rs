@@ -14,8 +14,8 @@ const START: Duration = Duration::from_secs(20);
 /// A running `btt-seed tracker`.
 #[derive(Debug)]
 pub struct BttTracker {
-    /// The tracker process.
-    pub child: Child,
+    /// The tracker process, stopped by PID when this is dropped.
+    _child: Child,
     /// `http://127.0.0.1:PORT/announce`.
     pub announce: String,
     /// The address its HTTP and UDP sides listen on.
@@ -44,7 +44,7 @@ impl BttTracker {
         let mut child = env.spawn("btt-seed tracker", command);
         let addr = listening_addr(&mut child);
         BttTracker {
-            child,
+            _child: child,
             announce: format!("http://{addr}/announce"),
             addr,
         }

@@ -3,7 +3,7 @@
 //! and backward for starting points (`--since 1h`).
 
 use crate::cli::exit::{with_status, ExitStatus};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 /// Which way a duration counts from now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,14 +14,7 @@ pub enum Direction {
     Past,
 }
 
-/// Now, in milliseconds since the epoch.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
-        })
-}
+pub use crate::clock::now_ms;
 
 /// Milliseconds since the epoch of `text`: an RFC 3339 time, or a
 /// duration from now in `direction`.

@@ -20,7 +20,7 @@
 //!   beyond), a receipt must be of the transaction and block asked about, a
 //!   sent transaction's hash must be the one signed, a record's payer is the
 //!   signature's, and a node's message is shown as one printable line
-//!   ([`node_error`]).
+//!   ([`mod@node_error`]).
 
 pub mod chain;
 pub mod contracts;

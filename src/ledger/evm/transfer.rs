@@ -1,5 +1,5 @@
 //! Building and signing a transfer: the gas the node estimates (capped by
-//! the user), the fees it quotes ([`fees`](super::fees)), the payer's balance
+//! the user), the fees it quotes ([`super::fees`]), the payer's balance
 //! checked against the most the transfer can cost, the next nonce under the
 //! sender's lock, and the signature for the chain's id. EIP-1559 where the
 //! latest block has a base fee, legacy EIP-155 otherwise; the memo is the

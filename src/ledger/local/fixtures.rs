@@ -9,7 +9,7 @@ use crate::ledger::tapos::block_reference;
 use crate::ledger::Transfer;
 use crate::tron::transaction::UnsignedTransaction;
 use crate::tron::{Address, BlockReference, SignedTransaction, TransactionParams, TransferCall};
-use crate::wallet::key::PrivateKey;
+use crate::wallet::PrivateKey;
 use k256::ecdsa::SigningKey;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};

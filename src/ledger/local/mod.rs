@@ -11,7 +11,7 @@
 //! commits.
 //!
 //! A transfer arrives signed; its signature and times are checked
-//! ([`admit`]) before it is queued.
+//! ([`admit()`]) before it is queued.
 //!
 //! A transfer whose future is dropped after it was queued may still be
 //! applied; look it up by txid to know.
@@ -42,9 +42,10 @@ use super::purchase::{DeliverPurchase, OpenPurchase, PurchaseRole, PurchaseState
 use super::{admit, Ledger, Transfer, TransferRecord};
 use crate::amount::{Amount, Token};
 use crate::config::Dirs;
+use crate::sync::lock;
 use crate::tron::{Address, SignedTransaction};
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
 /// The embedded ledger behind the async [`Ledger`] trait.
@@ -64,10 +65,6 @@ struct Shared {
 struct QueuedTransfer {
     transfer: Transfer,
     reply: oneshot::Sender<Result<TransferRecord, LedgerError>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl LocalLedger {

@@ -12,6 +12,7 @@
 //! Invariant: the result holds one entry per file in order (`None` for an
 //! empty or pad file), or the first error a worker met.
 
+use crate::sync::lock;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -171,10 +172,6 @@ fn block_hashes(
 }
 
 /// Locks a mutex whose data stays valid even if a holder panicked.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
-}
-
 fn into_inner<T>(mutex: Mutex<T>) -> T {
     mutex
         .into_inner()

@@ -55,6 +55,26 @@ pub struct CreateOptions {
     pub version: MetaVersion,
 }
 
+impl CreateOptions {
+    /// A v1 torrent of `source`: piece length chosen from the size, no
+    /// trackers, web seeds, comment, creator or date, public, one hashing
+    /// thread per core. Change the fields that differ.
+    pub fn of(source: impl Into<PathBuf>) -> CreateOptions {
+        CreateOptions {
+            source: source.into(),
+            piece_length: None,
+            trackers: Vec::new(),
+            web_seeds: Vec::new(),
+            comment: None,
+            private: false,
+            created_by: None,
+            creation_date: None,
+            threads: 0,
+            version: MetaVersion::V1,
+        }
+    }
+}
+
 /// Creates a torrent and returns the .torrent bytes. `progress` is called
 /// from the hashing threads with the number of bytes hashed so far (calls from
 /// different threads may arrive slightly out of order).
@@ -299,16 +319,10 @@ mod tests {
 
     fn options(source: &Path) -> CreateOptions {
         CreateOptions {
-            source: source.to_path_buf(),
             piece_length: Some(16384),
             trackers: vec![vec!["http://127.0.0.1:6969/announce".into()]],
-            web_seeds: Vec::new(),
-            comment: None,
-            private: false,
-            created_by: None,
-            creation_date: None,
             threads: 2,
-            version: MetaVersion::V1,
+            ..CreateOptions::of(source)
         }
     }
 

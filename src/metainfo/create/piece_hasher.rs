@@ -13,6 +13,7 @@
 //! Invariant: the result holds exactly one hash per piece, in order, or the
 //! first error any worker met (the others stop at their next piece).
 
+use crate::sync::lock;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -89,11 +90,6 @@ pub(super) fn hash_pieces(
         .unwrap_or_else(|poison| poison.into_inner());
     results.sort_unstable_by_key(|(index, _)| *index);
     Ok(results.into_iter().map(|(_, hash)| hash).collect())
-}
-
-/// Locks a mutex whose data stays valid even if a holder panicked.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 
 impl<'a> Job<'a> {

@@ -6,8 +6,8 @@
 //! which a hybrid's peers (libtorrent's among them) accept for the same
 //! torrent. Metadata matches only if it hashes to every hash present.
 
-use super::info_hash::InfoHash;
-use super::info_hash_v2::InfoHashV2;
+use super::v1::InfoHash;
+use super::v2::InfoHashV2;
 
 /// A v1 info-hash, a v2 info-hash, or both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,7 +4,7 @@
 //! `SigningKey` wipes its scalar), `Debug` never shows it, and bytes leave this
 //! type only inside `Zeroizing` so callers cannot forget to wipe them.
 
-use crate::tron::{sign_digest, Address};
+use super::{sign_digest, Address};
 use k256::ecdsa::SigningKey;
 use rand::rngs::OsRng;
 use std::fmt;
