@@ -27,25 +27,23 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// Talks to `http://` and `https://` trackers over one connection pool.
+/// Talks to `http://` and `https://` trackers over the process's one
+/// connection pool: every torrent's tracker client shares it, so a seeder of
+/// thousands of torrents builds one TLS setup and pool, not one each.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpTracker {
     client: reqwest::Client,
+    timeout: Duration,
 }
 
 impl HttpTracker {
-    /// A client that ignores proxy environment variables and gives up after `timeout`.
+    /// A client that ignores proxy environment variables and gives up on a
+    /// request after `timeout`.
     pub(crate) fn new(timeout: Duration) -> HttpTracker {
-        let client = crate::http_client::builder()
-            .no_proxy()
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .user_agent(concat!("btt/", env!("CARGO_PKG_VERSION")))
-            .build()
-            // Building only fails when the TLS backend cannot initialise;
-            // the default client is the same configuration minus our options.
-            .unwrap_or_default();
-        HttpTracker { client }
+        HttpTracker {
+            client: shared_client(),
+            timeout,
+        }
     }
 
     /// Announces to `url` and reads the reply.
@@ -81,6 +79,7 @@ impl HttpTracker {
         let mut response = self
             .client
             .get(full_url)
+            .timeout(self.timeout)
             .send()
             .await
             .map_err(|source| request_error(url, source))?;
@@ -104,6 +103,26 @@ impl HttpTracker {
         }
         Ok((status, body))
     }
+}
+
+/// The process's tracker HTTP client (reqwest clients share their pool
+/// through clones).
+fn shared_client() -> reqwest::Client {
+    static SHARED: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let build = || {
+        crate::http_client::builder()
+            .no_proxy()
+            // No idle connections kept: a torrent announces minutes apart,
+            // and a kept connection belongs to the runtime that opened it.
+            .pool_max_idle_per_host(0)
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .user_agent(concat!("btt/", env!("CARGO_PKG_VERSION")))
+            .build()
+            // Building only fails when the TLS backend cannot initialise;
+            // the default client is the same configuration minus our options.
+            .unwrap_or_default()
+    };
+    SHARED.get_or_init(build).clone()
 }
 
 fn too_large(url: &str) -> TrackerError {
