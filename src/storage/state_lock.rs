@@ -47,7 +47,6 @@ pub struct StateLock {
 /// A lock file of this process, and the offsets it holds.
 #[derive(Debug)]
 struct LockFile {
-    path: PathBuf,
     file: File,
     held: Mutex<HashSet<i64>>,
 }
@@ -106,12 +105,11 @@ impl LockFile {
             .open(path)
             .map_err(io_error)?;
         let file = Arc::new(LockFile {
-            path: path.to_path_buf(),
             file,
             held: Mutex::new(HashSet::new()),
         });
         open.retain(|_, weak| weak.strong_count() > 0);
-        open.insert(file.path.clone(), Arc::downgrade(&file));
+        open.insert(path.to_path_buf(), Arc::downgrade(&file));
         Ok(file)
     }
 
