@@ -223,7 +223,7 @@ impl PayerAccounts {
         let funded = FundedChannel {
             deposit: channel.amount.base_units,
             serve_until_ms: channel.expires_at_ms.saturating_sub(self.margin_ms),
-            check: VoucherCheck::new(ledger, channel, me)?,
+            check: VoucherCheck::new(&ledger, channel, me)?,
         };
         accounts.bound.insert(id, wallet);
         let account = accounts.wallets.entry(wallet).or_default();
