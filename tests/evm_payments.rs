@@ -80,15 +80,7 @@ impl Market {
             .block_on(deployer.deploy_contracts(&key(0xde)))
             .unwrap()
             .addresses;
-        let connect = |byte| {
-            runtime
-                .block_on(ContractPayments::connect(
-                    client(&anvil),
-                    &contracts,
-                    key(byte),
-                ))
-                .unwrap()
-        };
+        let connect = |byte| ContractPayments::new(client(&anvil), &contracts, Some(key(byte)));
         let (payer, payee) = (connect(1), connect(2));
         Market {
             anvil,
@@ -127,8 +119,8 @@ impl Market {
         self.rpc("evm_mine", json!([]));
     }
 
-    /// The payer opens a channel of [`DEPOSIT`] to the payee for an hour.
-    fn open(&self) -> ChannelState {
+    /// The payer's request to open a channel of [`DEPOSIT`] to the payee for an hour.
+    fn open_request(&self) -> Signed<OpenChannel> {
         let open = OpenChannel {
             payer: key(1).address(),
             payee: key(2).address(),
@@ -137,8 +129,13 @@ impl Market {
             nonce: 1,
         };
         let ledger = self.run(self.payer.ledger_id()).unwrap();
-        let request = Signed::sign(open, key(1).signing_key(), &ledger);
-        self.run(self.payer.open_channel(request)).unwrap()
+        Signed::sign(open, key(1).signing_key(), &ledger)
+    }
+
+    /// The payer opens a channel of [`DEPOSIT`] to the payee for an hour.
+    fn open(&self) -> ChannelState {
+        self.run(self.payer.open_channel(self.open_request()))
+            .unwrap()
     }
 
     fn voucher(&self, channel: &ChannelState, wei: u128) -> Signed<Voucher> {
@@ -241,10 +238,16 @@ fn forged_foreign_and_lowered_vouchers_are_refused_before_any_gas() {
         VoucherDomain::from(&domain.ledger).sign(promise.clone(), key(1).signing_key());
     let deployer = client(&market.anvil);
     let elsewhere = market.run(deployer.deploy_contracts(&key(0xde))).unwrap();
-    let other = ContractPayments::connect(client(&market.anvil), &elsewhere.addresses, key(1));
-    let other_domain = market
-        .run(market.run(other).unwrap().voucher_domain())
-        .unwrap();
+    let other = ContractPayments::new(client(&market.anvil), &elsewhere.addresses, None);
+    let other_domain = market.run(other.voucher_domain()).unwrap();
+    let error = market
+        .run(other.open_channel(market.open_request()))
+        .unwrap_err();
+    assert_eq!(
+        error.kind(),
+        ErrorKind::Unsupported,
+        "a reader sends nothing: {error}"
+    );
     let foreign = other_domain.sign(promise, key(1).signing_key());
     for voucher in [forged, own_scheme, foreign] {
         let refused = check.accept(voucher.clone()).unwrap_err();

@@ -35,48 +35,64 @@ use crate::wallet::PrivateKey;
 use alloy::primitives::{B256, U256};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use tokio::sync::OnceCell;
 
 /// The payment channels of btt's contract on one chain, for one wallet.
 #[derive(Debug)]
 pub struct ContractPayments {
     client: EvmClient,
     channels: alloy::primitives::Address,
-    key: PrivateKey,
-    me: Address,
-    domain: VoucherDomain,
+    key: Option<PrivateKey>,
+    domain: OnceCell<VoucherDomain>,
     fees: Mutex<u128>,
     transactions: AtomicU64,
 }
 
 impl ContractPayments {
     /// The channels contract of `contracts` on `client`'s chain, acting for
-    /// `key`'s wallet (asks the node for its chain id).
-    pub async fn connect(
+    /// `key`'s wallet; without a key it only reads.
+    pub fn new(
         client: EvmClient,
         contracts: &ContractAddresses,
-        key: PrivateKey,
-    ) -> Result<ContractPayments, LedgerError> {
-        let chain_id = client.chain_id().await?;
-        let domain = typed_data::domain(CHANNELS_DOMAIN_NAME, chain_id, contracts.channels);
-        let domain = VoucherDomain {
-            ledger: LedgerId(domain.separator().0),
-            scheme: VoucherScheme::Eip712,
-        };
-        Ok(ContractPayments {
-            me: key.address(),
+        key: Option<PrivateKey>,
+    ) -> ContractPayments {
+        ContractPayments {
             client,
             channels: contracts.channels,
             key,
-            domain,
+            domain: OnceCell::new(),
             fees: Mutex::new(0),
             transactions: AtomicU64::new(0),
-        })
+        }
     }
 
     /// Wei of gas paid for the transactions this ledger sent, and how many.
     pub fn fees_paid(&self) -> (u128, u64) {
         let fees = *crate::sync::lock(&self.fees);
         (fees, self.transactions.load(Ordering::Relaxed))
+    }
+
+    /// The contract's voucher domain (the node is asked its chain id once).
+    async fn domain(&self) -> Result<VoucherDomain, LedgerError> {
+        self.domain
+            .get_or_try_init(|| async {
+                let chain_id = self.client.chain_id().await?;
+                let domain = typed_data::domain(CHANNELS_DOMAIN_NAME, chain_id, self.channels);
+                Ok(VoucherDomain {
+                    ledger: LedgerId(domain.separator().0),
+                    scheme: VoucherScheme::Eip712,
+                })
+            })
+            .await
+            .copied()
+    }
+
+    /// The wallet this ledger sends from: refused when it only reads.
+    fn key(&self) -> Result<&PrivateKey, LedgerError> {
+        self.key.as_ref().ok_or(LedgerError::Unsupported {
+            backend: "EVM channels contract",
+            operation: "sending without a wallet",
+        })
     }
 
     fn contract(&self) -> ChannelsContract<'_> {
@@ -89,21 +105,23 @@ impl ContractPayments {
         self.transactions.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Fails unless this wallet signed `request` as `party`.
-    fn check_mine<T: Authorise>(
+    /// This wallet's key, once it is shown to have signed `request` as `party`.
+    async fn check_mine<T: Authorise>(
         &self,
         request: &Signed<T>,
         party: &Address,
-    ) -> Result<(), LedgerError> {
-        request.verify_signer(&self.domain.ledger, &self.me)?;
-        if *party != self.me {
+    ) -> Result<&PrivateKey, LedgerError> {
+        let key = self.key()?;
+        let me = key.address();
+        request.verify_signer(&self.domain().await?.ledger, &me)?;
+        if *party != me {
             return Err(LedgerError::WrongSigner {
                 purpose: T::PURPOSE.tag(),
                 expected: *party,
-                signer: self.me,
+                signer: me,
             });
         }
-        Ok(())
+        Ok(key)
     }
 
     /// The channel as the contract holds it now.
@@ -146,13 +164,13 @@ impl ContractPayments {
 
     async fn open(&self, request: Signed<OpenChannel>) -> Result<ChannelState, LedgerError> {
         let open = &request.request;
-        self.check_mine(&request, &open.payer)?;
+        let key = self.check_mine(&request, &open.payer).await?;
         check_coin(open.amount.token)?;
         let expiry = u64::try_from(open.expires_at_ms / 1000).unwrap_or(0);
         let payee = alloy::primitives::Address::from(open.payee.evm_bytes());
         let sent = self
             .contract()
-            .open(&self.key, payee, NATIVE, open.amount.base_units, expiry)
+            .open(key, payee, NATIVE, open.amount.base_units, expiry)
             .await?;
         self.paid(&sent.receipt);
         self.existing(ChannelId(sent.event.channel.0)).await
@@ -161,10 +179,10 @@ impl ContractPayments {
     async fn redeem(&self, request: Signed<RedeemVoucher>) -> Result<ChannelState, LedgerError> {
         let voucher = &request.request.voucher;
         let state = self.existing(voucher.request.channel).await?;
-        self.check_mine(&request, &state.payee)?;
+        let key = self.check_mine(&request, &state.payee).await?;
         state.check_open()?;
-        state.voucher_increment(self.domain, voucher)?;
-        let sent = self.contract().redeem(&self.key, &typed(voucher)).await?;
+        state.voucher_increment(self.domain().await?, voucher)?;
+        let sent = self.contract().redeem(key, &typed(voucher)).await?;
         self.paid(&sent.receipt);
         self.existing(state.id).await
     }
@@ -173,7 +191,7 @@ impl ContractPayments {
     /// (the payee is then paid nothing more and the payer gets the rest).
     async fn close(&self, request: Signed<CloseChannel>) -> Result<ChannelState, LedgerError> {
         let state = self.existing(request.request.channel).await?;
-        self.check_mine(&request, &state.payee)?;
+        let key = self.check_mine(&request, &state.payee).await?;
         state.check_open()?;
         let Some(voucher) = &request.request.voucher else {
             return Err(LedgerError::Unsupported {
@@ -181,7 +199,7 @@ impl ContractPayments {
                 operation: "closing without a voucher (the payer refunds after expiry)",
             });
         };
-        match state.voucher_increment(self.domain, voucher) {
+        match state.voucher_increment(self.domain().await?, voucher) {
             Err(error)
                 if error.kind() == ErrorKind::VoucherNotAbove
                     && voucher.request.cumulative.base_units == state.redeemed => {}
@@ -189,19 +207,16 @@ impl ContractPayments {
                 other?;
             }
         }
-        let sent = self.contract().close(&self.key, &typed(voucher)).await?;
+        let sent = self.contract().close(key, &typed(voucher)).await?;
         self.paid(&sent.receipt);
         self.existing(state.id).await
     }
 
     async fn refund(&self, request: Signed<RefundChannel>) -> Result<ChannelState, LedgerError> {
         let state = self.existing(request.request.channel).await?;
-        self.check_mine(&request, &state.payer)?;
+        let key = self.check_mine(&request, &state.payer).await?;
         state.check_refund(self.client.chain_time_ms().await?)?;
-        let sent = self
-            .contract()
-            .refund(&self.key, B256::from(state.id.0))
-            .await?;
+        let sent = self.contract().refund(key, B256::from(state.id.0)).await?;
         self.paid(&sent.receipt);
         self.existing(state.id).await
     }
@@ -267,11 +282,11 @@ fn no_purchases() -> LedgerError {
 
 impl PaymentLedger for ContractPayments {
     fn ledger_id(&self) -> LedgerFuture<'_, LedgerId> {
-        Box::pin(async move { Ok(self.domain.ledger) })
+        Box::pin(async move { Ok(self.domain().await?.ledger) })
     }
 
     fn voucher_domain(&self) -> LedgerFuture<'_, VoucherDomain> {
-        Box::pin(async move { Ok(self.domain) })
+        Box::pin(self.domain())
     }
 
     fn balance(&self, address: Address, token: Token) -> LedgerFuture<'_, u128> {
