@@ -13,6 +13,7 @@
 use super::domain::{Authorise, DomainMessage, Purpose, Signature, Signed};
 use super::error::LedgerError;
 use super::evm::contracts::bindings;
+use super::evm::contracts::typed_data::{self, CHANNELS_DOMAIN_NAME};
 use super::id::{ChannelId, LedgerId};
 use crate::amount::{Amount, Token};
 use crate::tron::{recover_address, sign_digest, Address};
@@ -78,16 +79,33 @@ impl Authorise for Voucher {
     }
 }
 
+/// btt's channels contract on one chain: what a voucher's EIP-712 domain names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainChannels {
+    /// The chain's id (199 on BitTorrent Chain).
+    pub chain_id: u64,
+    /// The channels contract's address.
+    pub contract: [u8; 20],
+}
+
+impl ChainChannels {
+    /// The EIP-712 domain separator of the contract's vouchers.
+    pub fn separator(&self) -> [u8; 32] {
+        typed_data::domain(CHANNELS_DOMAIN_NAME, self.chain_id, self.contract.into())
+            .separator()
+            .0
+    }
+}
+
 /// How a ledger's vouchers are signed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VoucherScheme {
     /// btt's domain message under the ledger id ([`Authorise`]): btt's own ledgers.
     DomainMessage,
     /// EIP-712 typed data `Voucher(bytes32 channel,address payee,uint256
-    /// cumulative)` under a channels contract's domain, whose separator is
-    /// the ledger id: what the contract itself checks.
-    Eip712,
+    /// cumulative)` under this channels contract's domain, whose separator
+    /// is the ledger id: what the contract itself checks.
+    Eip712(ChainChannels),
 }
 
 /// What binds a voucher's signature to one ledger: its id and its scheme.
@@ -97,6 +115,33 @@ pub struct VoucherDomain {
     pub ledger: LedgerId,
     /// How its vouchers are signed.
     pub scheme: VoucherScheme,
+}
+
+impl VoucherDomain {
+    /// The domain of btt's channels contract `chain`.
+    pub fn of_chain(chain: ChainChannels) -> VoucherDomain {
+        VoucherDomain {
+            ledger: LedgerId(chain.separator()),
+            scheme: VoucherScheme::Eip712(chain),
+        }
+    }
+
+    /// The contract, when the vouchers are a chain's.
+    pub fn chain(&self) -> Option<ChainChannels> {
+        match self.scheme {
+            VoucherScheme::DomainMessage => None,
+            VoucherScheme::Eip712(chain) => Some(chain),
+        }
+    }
+
+    /// The token channels hold and vouchers count: the TRC-10-shaped BTT
+    /// on btt's ledgers, the chain's coin on a contract.
+    pub fn token(&self) -> Token {
+        match self.scheme {
+            VoucherScheme::DomainMessage => Token::Btt,
+            VoucherScheme::Eip712(_) => Token::Bttc,
+        }
+    }
 }
 
 impl From<&LedgerId> for VoucherDomain {
@@ -114,7 +159,7 @@ impl VoucherDomain {
     pub fn digest(&self, voucher: &Voucher) -> [u8; 32] {
         match self.scheme {
             VoucherScheme::DomainMessage => voucher.digest(&self.ledger),
-            VoucherScheme::Eip712 => {
+            VoucherScheme::Eip712(_) => {
                 let typed = bindings::Voucher {
                     channel: voucher.channel.0.into(),
                     payee: voucher.payee.evm_bytes().into(),

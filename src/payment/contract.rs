@@ -6,7 +6,7 @@
 //! So this ledger holds the wallet's key, takes only requests that wallet
 //! signed (as payer: open and refund; as payee: redeem and close), and turns
 //! each into a contract call. Vouchers are EIP-712 typed data under the
-//! contract's domain ([`VoucherScheme::Eip712`]), whose separator is this
+//! contract's domain ([`crate::ledger::VoucherScheme::Eip712`]), whose separator is this
 //! ledger's id: a voucher is good on one chain and one contract only.
 //!
 //! Before a transaction is sent, the channel is read and the request is
@@ -22,13 +22,14 @@ use crate::amount::{Amount, Token};
 use crate::ledger::evm::contracts::bindings;
 use crate::ledger::evm::contracts::channels::ChannelsContract;
 use crate::ledger::evm::contracts::transact::CallReceipt;
-use crate::ledger::evm::contracts::typed_data::{Eip712Signed, CHANNELS_DOMAIN_NAME};
-use crate::ledger::evm::contracts::{typed_data, ContractAddresses, NATIVE};
+use crate::ledger::evm::contracts::typed_data::Eip712Signed;
+use crate::ledger::evm::contracts::{ContractAddresses, NATIVE};
 use crate::ledger::evm::EvmClient;
 use crate::ledger::{
-    Authorise, ChannelId, ChannelRole, ChannelState, ChannelStatus, CloseChannel, DeliverPurchase,
-    ErrorKind, Ledger, LedgerError, LedgerId, OpenChannel, OpenPurchase, PurchaseId, PurchaseRole,
-    PurchaseState, RedeemVoucher, RefundChannel, Signed, Voucher, VoucherDomain, VoucherScheme,
+    Authorise, ChainChannels, ChannelId, ChannelRole, ChannelState, ChannelStatus, CloseChannel,
+    DeliverPurchase, ErrorKind, Ledger, LedgerError, LedgerId, OpenChannel, OpenPurchase,
+    PurchaseId, PurchaseRole, PurchaseState, RedeemVoucher, RefundChannel, Signed, Voucher,
+    VoucherDomain,
 };
 use crate::tron::Address;
 use crate::wallet::PrivateKey;
@@ -76,12 +77,11 @@ impl ContractPayments {
     async fn domain(&self) -> Result<VoucherDomain, LedgerError> {
         self.domain
             .get_or_try_init(|| async {
-                let chain_id = self.client.chain_id().await?;
-                let domain = typed_data::domain(CHANNELS_DOMAIN_NAME, chain_id, self.channels);
-                Ok(VoucherDomain {
-                    ledger: LedgerId(domain.separator().0),
-                    scheme: VoucherScheme::Eip712,
-                })
+                let chain = ChainChannels {
+                    chain_id: self.client.chain_id().await?,
+                    contract: self.channels.into_array(),
+                };
+                Ok(VoucherDomain::of_chain(chain))
             })
             .await
             .copied()
