@@ -14,7 +14,9 @@ use crate::market::buyer::{Buyer, BuyerConfig};
 use crate::market::events::{MarketEvent, MarketEvents, MarketTotals, RefundRecord};
 use crate::market::journal::VoucherJournal;
 use crate::market::payer_accounts::DEFAULT_CREDIT;
-use crate::market::price::{format_price, parse_price, PricePerMib};
+use crate::market::price::{
+    format_price, in_token, parse_price, price_in_token, PriceError, PricePerMib,
+};
 use crate::market::seller::{payer_accounts, settle_leftovers, Seller, SellerConfig};
 use crate::output::{Output, Record};
 use crate::payment::{refund_expired, PaymentLedger};
@@ -65,6 +67,11 @@ pub fn parse_ledger_interval(text: &str) -> Result<Duration, String> {
         return Err("ask the ledger at most once a second (e.g. 5s, 1m)".to_string());
     }
     Ok(interval)
+}
+
+/// A price that does not fit the ledger's token: a usage error.
+fn price_error(error: PriceError) -> anyhow::Error {
+    with_status(ExitStatus::Usage, anyhow::Error::new(error))
 }
 
 /// What each of `slots` paid slots gets at most of an upload `limit` when
@@ -183,6 +190,7 @@ impl SellerDesk {
                 path.display()
             )
         })?;
+        let ask = price_in_token(ask, trader.domain.token()).map_err(price_error)?;
         let config = SellerConfig {
             ask,
             slots: args.slots,
@@ -314,6 +322,10 @@ impl Market {
         let unlocking = keys.unlock_in_background(&wallet_name(wallet)?)?;
         let (ledger, unlocking) = buying_ledger(&args.ledger, unlocking).await?;
         let domain = ledger.voucher_domain().await.map_err(ledger_error)?;
+        let bid = price_in_token(bid, domain.token()).map_err(price_error)?;
+        let budget = in_token(budget, domain.token()).ok_or_else(|| {
+            with_status(ExitStatus::Usage, anyhow::anyhow!("--budget is too large"))
+        })?;
         let buyer = Buyer::new(BuyerConfig {
             bid,
             budget,

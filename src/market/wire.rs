@@ -251,7 +251,7 @@ fn kind(name: &str) -> Bencode {
 }
 
 fn price_value(price: PricePerMib) -> Bencode {
-    count_value(price.0)
+    amount_value(u128::from(price.0))
 }
 
 fn count_value(count: u64) -> Bencode {
@@ -311,7 +311,10 @@ fn amount_field(dict: &Dict<'_>, key: &'static str) -> Result<u128, WireError> {
 }
 
 fn price_field(dict: &Dict<'_>, key: &'static str) -> Result<PricePerMib, WireError> {
-    count_field(dict, key).map(PricePerMib)
+    let units = amount_field(dict, key)?;
+    u64::try_from(units)
+        .map(PricePerMib)
+        .map_err(|_| WireError::BadField(key))
 }
 
 /// The chain id under `key` and the 20-byte `contract` beside it.
