@@ -112,6 +112,10 @@ fn a_payer_and_a_free_leecher_on_the_channels_contract_of_a_chain() {
             .all(|w| w["price_base_units"].as_u64() == Some(ask_wei as u64)),
         "{won:?}"
     );
+    assert_eq!(
+        won[0]["price"], "0.01BTT/MiB",
+        "prices read in BTT, not wei"
+    );
     let spent = units(&summary(&payer)["spent_base_units"]);
     assert!(spent > 0 && spent <= 24 * ask_wei, "spent {spent}");
     let closed = wait_closed(&mut seller.child, ALICE);

@@ -11,7 +11,7 @@ use super::values::{parse_duration, parse_size};
 use crate::amount::{Amount, Token};
 use crate::config::Dirs;
 use crate::market::buyer::{Buyer, BuyerConfig};
-use crate::market::events::{MarketEvent, MarketEvents, MarketTotals, RefundRecord};
+use crate::market::events::{btt_text, MarketEvent, MarketEvents, MarketTotals, RefundRecord};
 use crate::market::journal::VoucherJournal;
 use crate::market::payer_accounts::DEFAULT_CREDIT;
 use crate::market::price::{
@@ -243,7 +243,7 @@ async fn refund_expired_channels(
                 events.send(MarketEvent::Refund(RefundRecord {
                     channel: channel.id,
                     payee: channel.payee,
-                    refunded: btt(back),
+                    refunded: btt_text(back, channel.token()),
                     refunded_base_units: back,
                 }));
             }
@@ -412,13 +412,14 @@ impl Market {
         match self {
             Market::Selling { seller, .. } => {
                 let earned = seller.earned();
-                (earned > 0).then(|| format!("earned {}", btt(earned)))
+                let token = seller.token();
+                (earned > 0).then(|| format!("earned {}", btt_text(earned, token)))
             }
             Market::Buying { buyer, .. } => {
                 let status = buyer.status();
-                let spent = format!("spent {}", btt(status.spent));
+                let spent = format!("spent {}", btt_text(status.spent, status.token));
                 match status.price {
-                    Some(price) => Some(format!("{} {spent}", format_price(price))),
+                    Some(price) => Some(format!("{} {spent}", format_price(price, status.token))),
                     None => (status.spent > 0).then_some(spent),
                 }
             }
@@ -473,20 +474,16 @@ impl Record for MarketSummary {
         };
         let spent = market
             .spent_base_units
-            .map(|units| format!(", spent {}", btt(units)));
+            .map(|units| format!(", spent {}", btt_text(units, market.token)));
         let earned = market
             .earned_base_units
-            .map(|units| format!(", earned {}", btt(units)));
+            .map(|units| format!(", earned {}", btt_text(units, market.token)));
         Some(format!(
             "{line}{}{}",
             spent.unwrap_or_default(),
             earned.unwrap_or_default()
         ))
     }
-}
-
-fn btt(units: u128) -> String {
-    crate::market::events::btt_text(units)
 }
 
 /// Prints market events until told to stop, then what is left.
