@@ -176,6 +176,14 @@ impl Market {
         self.finish("btt-wallet", command)
     }
 
+    /// Base units per BTT on this market's ledger (10^6, or 10^18 wei on a chain).
+    pub fn units_per_btt(&self) -> u128 {
+        match self.chain {
+            Some(_) => WEI_PER_BTT,
+            None => 1_000_000,
+        }
+    }
+
     /// What each payer's wallet started with, in base units of the ledger.
     pub fn funds(&self) -> u128 {
         match self.chain {
