@@ -129,6 +129,12 @@ fn a_payer_and_a_free_leecher_on_the_channels_contract_of_a_chain() {
         alice_gas > 0 && carol_gas > 0,
         "each side sent its own transactions"
     );
+    let fees = units(&summary(&payer)["fees_base_units"]);
+    assert_eq!(fees, alice_gas, "the payer counts the gas it paid");
+    assert!(
+        spent + fees <= 5 * WEI_PER_BTT,
+        "the budget pays vouchers and gas"
+    );
     assert_eq!(
         market.anvil().balance(&alice),
         alice_before - spent - alice_gas

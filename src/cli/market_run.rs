@@ -472,9 +472,13 @@ impl Record for MarketSummary {
         let Some(market) = &self.market else {
             return Some(line);
         };
-        let spent = market
-            .spent_base_units
-            .map(|units| format!(", spent {}", btt_text(units, market.token)));
+        let fees = market
+            .fees_base_units
+            .map(|units| format!(" and {} in fees", btt_text(units, market.token)));
+        let spent = market.spent_base_units.map(|units| {
+            let fees = fees.unwrap_or_default();
+            format!(", spent {}{fees}", btt_text(units, market.token))
+        });
         let earned = market
             .earned_base_units
             .map(|units| format!(", earned {}", btt_text(units, market.token)));

@@ -182,6 +182,7 @@ impl Seller {
         MarketTotals {
             spent_base_units: None,
             earned_base_units: Some(market_peers.iter().map(|p| p.base_units).sum()),
+            fees_base_units: None,
             market_peers,
             token: self.token(),
         }
