@@ -42,10 +42,15 @@ struct Market {
 }
 
 fn client(anvil: &Anvil) -> EvmClient {
+    client_waiting(anvil, 0)
+}
+
+/// A client that counts a transaction once `confirmations` blocks are on top.
+fn client_waiting(anvil: &Anvil, confirmations: u64) -> EvmClient {
     EvmClient::new(EvmOptions {
         url: anvil.url.clone(),
         expected_chain_id: Some(BTTC_CHAIN_ID),
-        confirmations: 0,
+        confirmations,
         gas_cap: 10_000_000,
         lock_directory: None,
         wbtt: None,
@@ -331,4 +336,23 @@ fn only_the_wallets_own_requests_are_sent_and_refunds_wait_for_expiry() {
     );
     let error = refund().unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ChannelClosed, "{error}");
+}
+
+/// A payee that asks for confirmations sees a channel only once it is that
+/// deep: before, the channel does not exist for it, so nothing is served on it.
+#[test]
+fn a_channel_is_used_only_after_the_confirmations_asked_for() {
+    let market = Market::start();
+    let careful = ContractPayments::new(
+        client_waiting(&market.anvil, 2),
+        &market.contracts,
+        Some(key(2)),
+    );
+    let channel = market.open();
+    let seen = || market.run(careful.channel(channel.id)).unwrap();
+    assert_eq!(seen(), None, "not yet confirmed");
+    market.rpc("evm_mine", json!([]));
+    assert_eq!(seen(), None, "one block on top of two");
+    market.rpc("evm_mine", json!([]));
+    assert_eq!(seen(), Some(channel));
 }

@@ -123,9 +123,10 @@ impl ContractPayments {
         Ok(key)
     }
 
-    /// The channel as the contract holds it now.
+    /// The channel as the contract holds it on the newest block with the
+    /// confirmations asked for: a channel is used only once it is that deep.
     async fn state(&self, id: ChannelId) -> Result<Option<ChannelState>, LedgerError> {
-        let held = self.contract().channel(B256::from(id.0)).await?;
+        let held = self.contract().confirmed_channel(B256::from(id.0)).await?;
         if held.payer.is_zero() {
             return Ok(None);
         }
