@@ -11,6 +11,7 @@
 use crate::support;
 
 use btt::amount::{Amount, Token};
+use btt::ledger::evm::contracts::channels::REDEEM_GAS;
 use btt::ledger::evm::contracts::ContractAddresses;
 use btt::ledger::evm::{EvmClient, EvmOptions};
 use btt::ledger::{
@@ -187,6 +188,17 @@ fn a_channel_pays_the_payee_what_the_vouchers_say_and_the_rest_goes_back() {
     }
     let redeemed = market.redeem(check.best().unwrap().clone()).unwrap();
     assert_eq!(redeemed.redeemed, 3 * WEI_PER_BTT);
+    let block = market.rpc("eth_getBlockByNumber", json!(["latest", false]));
+    let receipt = market.rpc(
+        "eth_getTransactionReceipt",
+        json!([block["transactions"][0]]),
+    );
+    let gas_used = receipt["gasUsed"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("0x");
+    let gas_used = u64::from_str_radix(gas_used, 16).unwrap();
+    assert!(gas_used <= REDEEM_GAS, "a redeem used {gas_used} gas");
     let last = market.voucher(&channel, 4 * WEI_PER_BTT);
     check.accept(last.clone()).unwrap();
     let ledger = market.run(market.payee.ledger_id()).unwrap();

@@ -53,6 +53,9 @@ pub struct SellArgs {
     /// How often accepted vouchers are redeemed on the ledger while trading (and always at exit)
     #[arg(long, value_name = "DURATION", value_parser = parse_ledger_interval, default_value = "1m")]
     pub redeem_every: Duration,
+    /// Redeem while trading only a voucher that adds at least this, e.g. 1BTT (default: ten times a redeem's fee now: nothing on btt's ledgers, gas on a chain); closing pays the rest
+    #[arg(long, value_name = "AMOUNT")]
+    pub redeem_above: Option<String>,
     #[command(flatten)]
     pub ledger: LedgerArgs,
     #[command(flatten)]
@@ -67,6 +70,21 @@ pub fn parse_ledger_interval(text: &str) -> Result<Duration, String> {
         return Err("ask the ledger at most once a second (e.g. 5s, 1m)".to_string());
     }
     Ok(interval)
+}
+
+/// `--redeem-above` in base units of `token`.
+fn parse_redeem_above(text: &str, token: Token) -> anyhow::Result<u128> {
+    let usage = |message: String| {
+        with_status(
+            ExitStatus::Usage,
+            anyhow::anyhow!("--redeem-above {text:?}: {message}"),
+        )
+    };
+    let amount = Amount::parse(text, token).map_err(|error| usage(error.to_string()))?;
+    if amount.token != token {
+        return Err(usage("the market is paid in BTT".to_string()));
+    }
+    Ok(amount.base_units)
 }
 
 /// A price that does not fit the ledger's token: a usage error.
@@ -191,6 +209,11 @@ impl SellerDesk {
             )
         })?;
         let ask = price_in_token(ask, trader.domain.token()).map_err(price_error)?;
+        let redeem_above = args
+            .redeem_above
+            .as_deref()
+            .map(|text| parse_redeem_above(text, trader.domain.token()))
+            .transpose()?;
         let config = SellerConfig {
             ask,
             slots: args.slots,
@@ -200,6 +223,7 @@ impl SellerDesk {
             key: trader.key,
             ledger: trader.ledger,
             domain: trader.domain,
+            redeem_above,
             journal: Arc::new(journal),
             accounts: Arc::new(payer_accounts(
                 args.credit,

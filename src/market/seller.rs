@@ -57,6 +57,10 @@ pub struct SellerConfig {
     pub ledger: Arc<dyn PaymentLedger>,
     /// Its id and how its vouchers are signed.
     pub domain: VoucherDomain,
+    /// Redeem while trading only vouchers that add at least this many base
+    /// units; `None`: [`REDEEM_WORTH`] times what a redeem costs in fees
+    /// now (nothing on btt's ledgers, gas on a chain). Closes pay the rest.
+    pub redeem_above: Option<u128>,
     /// Where accepted vouchers are kept.
     pub journal: Arc<VoucherJournal>,
     /// What every payer owes the process (shared by all its torrents).
@@ -671,8 +675,11 @@ fn report_settlement(config: &SellerConfig, state: &ChannelState) {
         }));
 }
 
-/// The redeem tick: redeems the journal's vouchers, and closes every
-/// channel whose credit ended before its expiry.
+/// How many times its fee a redeem while trading must bring in.
+pub const REDEEM_WORTH: u128 = 10;
+
+/// The redeem tick: redeems the journal's vouchers worth their fee, and
+/// closes every channel whose credit ended before its expiry.
 async fn redeem_and_close_expiring(shared: &SellerShared) {
     settle_journal(&shared.config, false).await;
     for id in shared.config.accounts.expiring() {
@@ -684,7 +691,16 @@ async fn redeem_and_close_expiring(shared: &SellerShared) {
 /// unsettled vouchers of; [`settle`] marks each in the journal. A channel
 /// the ledger reports closed (by a refund, say) gives no more credit.
 async fn settle_journal(config: &SellerConfig, close: bool) {
-    match settle(&config.journal, &*config.ledger, &config.key, close).await {
+    let redeem_above = redeem_threshold(config).await;
+    match settle(
+        &config.journal,
+        &*config.ledger,
+        &config.key,
+        close,
+        redeem_above,
+    )
+    .await
+    {
         Ok(states) => {
             for state in &states {
                 if state.status == crate::ledger::ChannelStatus::Closed {
@@ -698,6 +714,17 @@ async fn settle_journal(config: &SellerConfig, close: bool) {
             config.events.send(MarketEvent::Warning(line));
         }
     }
+}
+
+/// What a voucher must add for a redeem while trading: `--redeem-above`, or
+/// [`REDEEM_WORTH`] times a redeem's fee now (when the ledger can't say,
+/// every voucher is redeemed).
+async fn redeem_threshold(config: &SellerConfig) -> u128 {
+    if let Some(above) = config.redeem_above {
+        return above;
+    }
+    let cost = config.ledger.redeem_cost().await.unwrap_or(0);
+    cost.saturating_mul(REDEEM_WORTH)
 }
 
 /// The end of a run: close every payer's channel, then redeem what the

@@ -44,13 +44,17 @@ pub enum SettleError {
 
 /// Redeems, or with `close` closes with, the best voucher of every channel
 /// `journal` holds open on `ledger` that pays `payee`'s address, and marks
-/// each in the journal. Returns the states the ledger reported. Every
-/// channel is tried; the first failure is returned after the others.
+/// each in the journal. A redeem is sent only for a voucher that adds at
+/// least `redeem_above` base units to what the channel paid (a redeem on a
+/// chain costs gas; the close before the channel's expiry pays the rest).
+/// Returns the states the ledger reported. Every channel is tried; the
+/// first failure is returned after the others.
 pub async fn settle(
     journal: &Arc<VoucherJournal>,
     ledger: &dyn PaymentLedger,
     payee: &SigningKey,
     close: bool,
+    redeem_above: u128,
 ) -> Result<Vec<ChannelState>, SettleError> {
     let ledger_id = ledger.ledger_id().await?;
     let me = Address::from_public_key(payee.verifying_key());
@@ -64,7 +68,9 @@ pub async fn settle(
     let mut first_failure = None;
     for entry in entries {
         let cumulative = entry.voucher.request.cumulative.base_units;
-        if entry.voucher.request.payee != me || (!close && cumulative <= entry.redeemed) {
+        let unredeemed = cumulative.saturating_sub(entry.redeemed);
+        let worth_a_redeem = unredeemed > 0 && unredeemed >= redeem_above;
+        if entry.voucher.request.payee != me || (!close && !worth_a_redeem) {
             continue;
         }
         let channel = entry.voucher.request.channel;
@@ -246,7 +252,7 @@ mod tests {
         }
 
         async fn settle(&self, close: bool) -> Vec<ChannelState> {
-            settle(&self.journal, &*self.settles_on, &key(PAYEE), close)
+            settle(&self.journal, &*self.settles_on, &key(PAYEE), close, 0)
                 .await
                 .unwrap()
         }
@@ -259,6 +265,26 @@ mod tests {
         fn unsettled(&self) -> Vec<Signed<Voucher>> {
             self.journal.unsettled(&self.ledger.id()).unwrap()
         }
+    }
+
+    #[tokio::test]
+    async fn a_redeem_waits_until_it_is_worth_its_fee_and_a_close_pays_it_all() {
+        let setup = Setup::new().await;
+        setup.record(50);
+        let payee = key(PAYEE);
+        let worth = |above| settle(&setup.journal, &*setup.settles_on, &payee, false, above);
+        assert!(worth(51).await.unwrap().is_empty(), "50 is not worth it");
+        assert_eq!(setup.balances().await, (500, 0));
+        let redeemed = worth(50).await.unwrap();
+        assert_eq!(redeemed[0].redeemed, 50);
+        setup.record(80);
+        assert!(worth(31).await.unwrap().is_empty(), "30 more is not");
+        let closed = setup.settle(true).await;
+        assert_eq!(
+            (closed[0].redeemed, closed[0].status),
+            (80, ChannelStatus::Closed)
+        );
+        assert_eq!(setup.balances().await, (920, 80));
     }
 
     #[tokio::test]
@@ -354,7 +380,7 @@ mod tests {
     async fn another_payees_vouchers_are_left_alone() {
         let setup = Setup::new().await;
         setup.record(300);
-        let stranger = settle(&setup.journal, &setup.ledger, &key(3), true).await;
+        let stranger = settle(&setup.journal, &setup.ledger, &key(3), true, 0).await;
         assert!(stranger.unwrap().is_empty());
         assert_eq!(setup.unsettled(), [setup.voucher(300)]);
         assert_eq!(setup.balances().await, (500, 0));
@@ -372,7 +398,7 @@ mod tests {
         let unknown = Signed::sign(unknown, &key(PAYER), &ledger);
         setup.journal.record(&ledger, &unknown).unwrap();
         setup.record(200);
-        let error = settle(&setup.journal, &setup.ledger, &key(PAYEE), false)
+        let error = settle(&setup.journal, &setup.ledger, &key(PAYEE), false, 0)
             .await
             .unwrap_err();
         assert!(

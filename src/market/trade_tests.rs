@@ -167,6 +167,7 @@ impl SellerWorld {
             key: key(SELLER),
             ledger: Arc::clone(&ledger) as Arc<dyn PaymentLedger>,
             domain: VoucherDomain::from(&ledger_id),
+            redeem_above: None,
             journal: Arc::new(journal),
             accounts: Arc::new(payer_accounts(
                 2 * u64::from(PIECE),

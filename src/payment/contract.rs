@@ -20,7 +20,7 @@
 use super::payment_ledger::{LedgerFuture, PaymentLedger};
 use crate::amount::{Amount, Token};
 use crate::ledger::evm::contracts::bindings;
-use crate::ledger::evm::contracts::channels::ChannelsContract;
+use crate::ledger::evm::contracts::channels::{ChannelsContract, REDEEM_GAS};
 use crate::ledger::evm::contracts::transact::CallReceipt;
 use crate::ledger::evm::contracts::typed_data::Eip712Signed;
 use crate::ledger::evm::contracts::{ContractAddresses, NATIVE};
@@ -292,6 +292,14 @@ impl PaymentLedger for ContractPayments {
     /// Wei of gas paid for the transactions this ledger sent.
     fn fees_paid(&self) -> u128 {
         *crate::sync::lock(&self.fees)
+    }
+
+    /// [`REDEEM_GAS`] at the gas price now.
+    fn redeem_cost(&self) -> LedgerFuture<'_, u128> {
+        Box::pin(async move {
+            let price = self.client.gas_price_now().await?;
+            Ok(price.saturating_mul(u128::from(REDEEM_GAS)))
+        })
     }
 
     fn balance(&self, address: Address, token: Token) -> LedgerFuture<'_, u128> {

@@ -16,6 +16,10 @@ use alloy::primitives::{Address, B256, U256};
 use alloy::rpc::types::Filter;
 use alloy::sol_types::{Eip712Domain, SolEvent};
 
+/// At least the gas a `redeem` uses (tests/evm_payments.rs checks it), for
+/// judging whether a redeem is worth its fee before sending one.
+pub const REDEEM_GAS: u64 = 80_000;
+
 /// The channels contract at one address, reached through one client.
 #[derive(Debug, Clone, Copy)]
 pub struct ChannelsContract<'a> {
