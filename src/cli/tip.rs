@@ -6,7 +6,7 @@
 //! wallet bought.
 //!
 //! Every tip with a client id (`--id`, or `"id"` in a stream line) goes
-//! through the journal (`DATA/tips.sqlite`, see [`crate::tip::journal`]),
+//! through the journal (`DATA/tips.sqlite`, see [`crate::tip::tip_log`]),
 //! so running the same input again after a crash never pays an id twice.
 
 mod buy;
@@ -108,8 +108,19 @@ fn after_help() -> String {
     )
 }
 
+/// Entry point of the `btt-tip` binary.
+pub fn main() -> std::process::ExitCode {
+    let cli = match super::parse_args::<TipCli>("btt-tip") {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    let output = cli.global.output("btt-tip");
+    let result = run(cli, &output);
+    super::finish(&output, result)
+}
+
 /// Runs one `btt-tip` command.
-pub fn run(cli: TipCli, output: &Output) -> anyhow::Result<ExitStatus> {
+fn run(cli: TipCli, output: &Output) -> anyhow::Result<ExitStatus> {
     let keys = Keys::from_env(cli.password);
     match cli.command {
         Some(TipCommand::Watch(args)) => watch::run(&keys, &cli.ledger, &args, output),
@@ -148,7 +159,7 @@ pub fn tip_status(error: &TipError) -> ExitStatus {
         | TipError::OverBudget { .. }
         | TipError::IdReused { .. }
         | TipError::Build { .. } => ExitStatus::BadInput,
-        TipError::Vanished { .. } | TipError::Journal(_) => ExitStatus::Failure,
+        TipError::Vanished { .. } | TipError::TipLog(_) => ExitStatus::Failure,
     }
 }
 
