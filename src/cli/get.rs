@@ -233,8 +233,7 @@ pub struct Fetched {
 }
 
 /// Runs `btt-get` with `args` for their first torrent: the download, and
-/// the seeding after it that they ask for. `btt-tip buy` fetches a
-/// listing's encrypted file through it.
+/// the seeding after it that they ask for.
 pub async fn fetch(mut args: GetArgs, output: &Output) -> anyhow::Result<Fetched> {
     interrupt::listen_for_interruptions();
     let input = read_input(&mut args)?;

@@ -367,7 +367,7 @@ impl Market {
 }
 
 /// Stops a torrent's run with `stop` and ends `market`'s trading around it
-/// (see [`trading_end`](crate::market::trading_end)); returns what `stop`
+/// (see [`trading_end`]); returns what `stop`
 /// returned and the market's totals.
 pub async fn end_run<T>(
     market: Option<&Market>,

@@ -11,6 +11,7 @@
 
 mod buy;
 mod fund;
+mod listing_download;
 mod pay;
 mod purchase_records;
 mod purchases;
@@ -125,7 +126,7 @@ fn run(cli: TipCli, output: &Output) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Some(TipCommand::Watch(args)) => watch::run(&keys, &cli.ledger, &args, output),
         Some(TipCommand::Fund(args)) => fund::run(&keys, &cli.ledger, &cli.amounts, args, output),
-        Some(TipCommand::Buy(args)) => buy::run(&keys, &cli.ledger, &cli.global, *args, output),
+        Some(TipCommand::Buy(args)) => buy::run(&keys, &cli.ledger, *args, output),
         Some(TipCommand::Purchases(args)) => purchases::run(&keys, &cli.ledger, args, output),
         None => pay::run(&keys, &cli.ledger, &cli.amounts, cli.tip, output),
     }

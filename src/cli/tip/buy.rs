@@ -2,22 +2,21 @@
 //! purchase itself (the order log, the escrow, resuming or refunding, the
 //! wait for delivery, the key check, decryption) is the library's
 //! [`Checkout`]; this file reads the flags, unlocks the wallet, downloads
-//! the listing's encrypted file for it as `btt-get` would (from anyone who
-//! seeds it), and prints what it reports.
+//! the listing's encrypted file for it ([`listing_download`], from anyone
+//! who seeds it), and prints what it reports.
 //!
 //! The stream on stdout is the purchase's: `purchase` records (and a
 //! `purchase_proof`), with the download's own records nested in `download`
 //! records (`{"type":"download","record":{...}}`).
 
+use super::listing_download;
 use super::purchase_records::{PurchaseProof, PurchaseRecord};
 use crate::cli::exit::{with_status, ExitStatus};
-use crate::cli::get::{self, GetArgs};
+use crate::cli::get;
 use crate::cli::keys::Keys;
 use crate::cli::ledger_choice::{ledger_status, LedgerArgs};
-use crate::cli::market_run::BuyArgs as SlotBuyArgs;
 use crate::cli::torrent_run::{self, PeerArgs};
 use crate::cli::values::{parse_duration, parse_size};
-use crate::cli::GlobalArgs;
 use crate::config::Dirs;
 use crate::output::{Output, Progress};
 use crate::purchase::checkout::{
@@ -76,7 +75,6 @@ pub struct BuyListingArgs {
 pub fn run(
     keys: &Keys,
     ledger: &LedgerArgs,
-    global: &GlobalArgs,
     args: BuyListingArgs,
     output: &Output,
 ) -> anyhow::Result<ExitStatus> {
@@ -99,8 +97,6 @@ pub fn run(
     };
     let host = BuyHost {
         args: &args,
-        ledger,
-        global,
         listing: &checkout.listing.listing,
         output,
     };
@@ -112,8 +108,6 @@ pub fn run(
 /// What `btt-tip buy` gives its [`Checkout`]: the download and the printing.
 struct BuyHost<'a> {
     args: &'a BuyListingArgs,
-    ledger: &'a LedgerArgs,
-    global: &'a GlobalArgs,
     listing: &'a Listing,
     output: &'a Output,
 }
@@ -169,26 +163,6 @@ impl CheckoutHost for BuyHost<'_> {
             Some(path) => path.display().to_string(),
             None => self.listing.magnet.clone(),
         };
-        let get_args = GetArgs {
-            torrents: vec![source],
-            output: self.args.output.clone(),
-            metadata_only: false,
-            metadata_timeout: self.args.metadata_timeout,
-            network: self.args.network.clone(),
-            select: None,
-            sequential: false,
-            recheck: paid.is_some(),
-            seed_ratio: None,
-            seed_time: None,
-            run_for: None,
-            stall_timeout: self.args.stall_timeout,
-            up_limit: self.args.up_limit,
-            down_limit: self.args.down_limit,
-            on_complete: None,
-            market: SlotBuyArgs::none(self.ledger.clone()),
-            global: self.global.clone(),
-            stdin: None,
-        };
         let not_fetched = || match paid {
             Some(entry) => format!(
                 "the encrypted file did not download; purchase {} stands: rerun to continue",
@@ -197,7 +171,7 @@ impl CheckoutHost for BuyHost<'_> {
             None => "the listing's file could not be fetched, so nothing was paid".to_string(),
         };
         let nested = self.output.clone().nested("download");
-        let fetched = get::fetch(get_args, &nested)
+        let fetched = listing_download::download(self.args, &source, paid.is_some(), &nested)
             .await
             .with_context(not_fetched)?;
         if fetched.status != ExitStatus::Success {

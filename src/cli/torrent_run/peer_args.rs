@@ -1,5 +1,5 @@
 //! The network flags of `btt-get` and `btt-seed run` (`PeerArgs`, `DhtArgs`):
-//! how a torrent finds and accepts peers, and the [`Client`] options they make.
+//! how a torrent finds and accepts peers, and the [`Client`](crate::swarm::Client) options they make.
 
 use crate::cli::values::parse_socket_addr;
 use crate::config::{worker_threads, Dirs};
