@@ -157,7 +157,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__deliver)
-            opts="-q -v -h --wallet --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --password-file --unsafe-password --json --quiet --verbose --help"
+            opts="-q -v -h --wallet --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --password-file --unsafe-password --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -180,6 +180,10 @@ _btt__seed() {
                     return 0
                     ;;
                 --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contracts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -203,7 +207,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__earnings)
-            opts="-q -v -h --wallet --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --json --quiet --verbose --help"
+            opts="-q -v -h --wallet --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -226,6 +230,10 @@ _btt__seed() {
                     return 0
                     ;;
                 --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contracts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -395,7 +403,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__run)
-            opts="-q -v -h --data --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --ask --wallet --slots --credit --free-share --redeem-every --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --password-file --unsafe-password --sell --deliver-every --json --quiet --verbose --help"
+            opts="-q -v -h --data --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --ask --wallet --slots --credit --free-share --redeem-every --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --password-file --unsafe-password --sell --deliver-every --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -501,6 +509,10 @@ _btt__seed() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --contracts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -529,7 +541,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__sell)
-            opts="-o -a -q -v -h --price --wallet --output --expiry --announce --web-seed --piece-length --private --hybrid --v2 --force --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --password-file --unsafe-password --json --quiet --verbose --help"
+            opts="-o -a -q -v -h --price --wallet --output --expiry --announce --web-seed --piece-length --private --hybrid --v2 --force --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --password-file --unsafe-password --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -584,6 +596,10 @@ _btt__seed() {
                     return 0
                     ;;
                 --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contracts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -71,6 +71,117 @@ fn a_payer_and_a_free_leecher_on_a_ledger_node() {
     a_payer_and_a_free_leecher(Backend::Node);
 }
 
+/// What one wei-denominated BTT is: the chain's coin has 18 decimals.
+const WEI_PER_BTT: u128 = 1_000_000_000_000_000_000;
+
+/// The market on btt's channels contract on a chain (anvil, chain id 199):
+/// alice pays carol through a channel of the contract, with EIP-712
+/// vouchers, at protocol version 2, while a free leecher keeps downloading.
+/// Prices and amounts are wei; every wei is accounted for: carol's gain is
+/// what alice's vouchers say less the gas of carol's own transactions,
+/// alice's loss is the same plus her gas, and the contract keeps nothing.
+#[test]
+fn a_payer_and_a_free_leecher_on_the_channels_contract_of_a_chain() {
+    let market = Market::new(Backend::Chain);
+    let alice = evm_address(ALICE_KEY);
+    let carol = evm_address(CAROL_KEY);
+    let (alice_before, carol_before) = (
+        market.anvil().balance(&alice),
+        market.anvil().balance(&carol),
+    );
+    let (alice_gas_before, carol_gas_before) =
+        (gas_paid(&market, &alice), gas_paid(&market, &carol));
+    let mut seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "2MiB"]);
+    let (mut payer, payer_out) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
+    let (mut free, free_out) = market.get("free", &seller, &[]);
+    payer.wait_success(DOWNLOAD);
+    free.wait_success(DOWNLOAD);
+    market.assert_complete(&payer_out);
+    market.assert_complete(&free_out);
+
+    let paid = payer.json_records();
+    let won = records(&paid, "won");
+    assert!(
+        !won.is_empty(),
+        "the payer never won\n{}",
+        payer.diagnostics()
+    );
+    let ask_wei = WEI_PER_BTT / 100;
+    assert!(
+        won.iter()
+            .all(|w| w["price_base_units"].as_u64() == Some(ask_wei as u64)),
+        "{won:?}"
+    );
+    let spent = units(&summary(&payer)["spent_base_units"]);
+    assert!(spent > 0 && spent <= 24 * ask_wei, "spent {spent}");
+    let closed = wait_closed(&mut seller.child, ALICE);
+    assert_eq!(units(&closed["redeemed_base_units"]), spent);
+    seller.child.terminate();
+    let earned = units(&summary(&seller.child)["earned_base_units"]);
+    assert_eq!(earned, spent, "{}", seller.child.diagnostics());
+
+    let alice_gas = gas_paid(&market, &alice) - alice_gas_before;
+    let carol_gas = gas_paid(&market, &carol) - carol_gas_before;
+    assert!(
+        alice_gas > 0 && carol_gas > 0,
+        "each side sent its own transactions"
+    );
+    assert_eq!(
+        market.anvil().balance(&alice),
+        alice_before - spent - alice_gas
+    );
+    assert_eq!(
+        market.anvil().balance(&carol),
+        carol_before + spent - carol_gas
+    );
+    let contract = market.wallet(&["channel", "list", "--from", "alice"]);
+    let open = contract
+        .iter()
+        .filter(|channel| channel["status"] == "open");
+    assert_eq!(open.count(), 0, "{contract:?}");
+}
+
+/// The 0x address of a test wallet's hex key.
+fn evm_address(hex_key: &str) -> String {
+    btt::wallet::PrivateKey::from_hex(hex_key)
+        .expect("a test key")
+        .address()
+        .to_evm()
+}
+
+/// The wei `address` has paid in gas for every transaction on the market's chain.
+fn gas_paid(market: &Market, address: &str) -> u128 {
+    let anvil = market.anvil();
+    let quantity = |value: &Value| {
+        let digits = value.as_str().expect("a hex quantity");
+        u128::from_str_radix(digits.trim_start_matches("0x"), 16).expect("hex")
+    };
+    let head = quantity(&anvil.rpc("eth_blockNumber", serde_json::json!([])).unwrap());
+    let mut paid = 0;
+    for number in 0..=head {
+        let block = anvil
+            .rpc(
+                "eth_getBlockByNumber",
+                serde_json::json!([format!("{number:#x}"), true]),
+            )
+            .unwrap();
+        for transaction in block["transactions"].as_array().into_iter().flatten() {
+            let from = transaction["from"].as_str().unwrap_or_default();
+            if !from.eq_ignore_ascii_case(address) {
+                continue;
+            }
+            let receipt = anvil
+                .rpc(
+                    "eth_getTransactionReceipt",
+                    serde_json::json!([transaction["hash"]]),
+                )
+                .unwrap();
+            paid += quantity(&receipt["gasUsed"]) * quantity(&receipt["effectiveGasPrice"]);
+        }
+    }
+    paid
+}
+
 /// The prices a payer's `won` records name, in base units per MiB.
 fn prices_won(payer: &Child) -> Vec<u64> {
     let records = payer.json_records();

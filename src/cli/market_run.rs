@@ -14,7 +14,9 @@ use crate::market::buyer::{Buyer, BuyerConfig};
 use crate::market::events::{MarketEvent, MarketEvents, MarketTotals};
 use crate::market::expired_channels::refund_expired_channels;
 use crate::market::payer_accounts::DEFAULT_CREDIT;
-use crate::market::price::{format_price, parse_price, PricePerMib};
+use crate::market::price::{
+    format_price, in_token, parse_price, price_in_token, PriceError, PricePerMib,
+};
 use crate::market::seller::Seller;
 use crate::market::seller_desk::{SellerDesk, SellerWallet, SellingTerms};
 use crate::market::trading_end::{self, Trading};
@@ -69,6 +71,11 @@ pub fn parse_ledger_interval(text: &str) -> Result<Duration, String> {
         return Err("ask the ledger at most once a second (e.g. 5s, 1m)".to_string());
     }
     Ok(interval)
+}
+
+/// A price that does not fit the ledger's token: a usage error.
+fn price_error(error: PriceError) -> anyhow::Error {
+    with_status(ExitStatus::Usage, anyhow::Error::new(error))
 }
 
 /// How `btt-get` buys upload slots.
@@ -133,7 +140,7 @@ pub fn parse_budget(text: &str) -> Result<u128, String> {
 struct Trader {
     key: SigningKey,
     ledger: Arc<dyn PaymentLedger>,
-    ledger_id: crate::ledger::LedgerId,
+    domain: crate::ledger::VoucherDomain,
 }
 
 async fn trader(
@@ -143,12 +150,12 @@ async fn trader(
 ) -> anyhow::Result<Trader> {
     let keys = Keys::from_env(password);
     let key = keys.unlock(&wallet_name(wallet)?)?;
-    let ledger = ledger.payment_ledger()?;
-    let ledger_id = ledger.ledger_id().await.map_err(ledger_error)?;
+    let ledger = ledger.payment_ledger_for(&key)?;
+    let domain = ledger.voucher_domain().await.map_err(ledger_error)?;
     Ok(Trader {
         key: key.signing_key().clone(),
         ledger,
-        ledger_id,
+        domain,
     })
 }
 
@@ -164,6 +171,7 @@ pub async fn seller_desk(
         return Ok(None);
     };
     let trader = trader(wallet, &args.ledger, args.password.clone()).await?;
+    let ask = price_in_token(ask, trader.domain.token()).map_err(price_error)?;
     let terms = SellingTerms {
         ask,
         slots: args.slots,
@@ -175,7 +183,7 @@ pub async fn seller_desk(
     let wallet = SellerWallet {
         key: trader.key,
         ledger: trader.ledger,
-        ledger_id: trader.ledger_id,
+        domain: trader.domain,
     };
     let path = VoucherBook::default_path(&Dirs::from_env());
     let desk = SellerDesk::open(terms, wallet, &path, events)
@@ -192,6 +200,27 @@ pub async fn seller_desk(
 /// The unchoke strategy of a torrent that sells nothing: tit-for-tat with `--slots`.
 pub fn plain_choker(args: &SellArgs) -> ChokerFactory {
     ChokerFactory::tit_for_tat(args.slots)
+}
+
+/// The ledger a buyer pays through. On btt's own ledgers the wallet goes on
+/// unlocking in the background (the download starts free meanwhile); on a
+/// chain's contract every payment is a transaction from the wallet's own
+/// account, so the ledger waits for the key.
+async fn buying_ledger(
+    args: &LedgerArgs,
+    unlocking: Unlocking,
+) -> anyhow::Result<(Arc<dyn PaymentLedger>, Unlocking)> {
+    if !args.pays_from_accounts()? {
+        return Ok((args.payment_ledger()?, unlocking));
+    }
+    let address = unlocking.address;
+    let key = unlocking
+        .key
+        .await
+        .map_err(|error| anyhow::anyhow!("could not unlock the wallet: {error}"))??;
+    let ledger = args.payment_ledger_for(&key)?;
+    let key = tokio::spawn(std::future::ready(Ok(key)));
+    Ok((ledger, Unlocking { address, key }))
 }
 
 /// The key of a wallet being unlocked, once it is.
@@ -239,15 +268,19 @@ impl Market {
         };
         let keys = Keys::from_env(args.password.clone());
         let unlocking = keys.unlock_in_background(&wallet_name(wallet)?)?;
-        let ledger = args.ledger.payment_ledger()?;
-        let ledger_id = ledger.ledger_id().await.map_err(ledger_error)?;
+        let (ledger, unlocking) = buying_ledger(&args.ledger, unlocking).await?;
+        let domain = ledger.voucher_domain().await.map_err(ledger_error)?;
+        let bid = price_in_token(bid, domain.token()).map_err(price_error)?;
+        let budget = in_token(budget, domain.token()).ok_or_else(|| {
+            with_status(ExitStatus::Usage, anyhow::anyhow!("--budget is too large"))
+        })?;
         let buyer = Buyer::new(BuyerConfig {
             bid,
             budget,
             wallet: unlocking.address,
             key: None,
             ledger: Arc::clone(&ledger),
-            ledger_id,
+            domain,
             channel_timeout: args.channel_timeout,
             credit: DEFAULT_CREDIT,
             events: events.clone(),

@@ -7,7 +7,7 @@ use super::events::MarketEvents;
 use super::price::PricePerMib;
 use super::seller::{payer_accounts, settle_leftovers, Seller, SellerConfig};
 use super::voucher_book::{VoucherBook, VoucherBookError};
-use crate::ledger::LedgerId;
+use crate::ledger::VoucherDomain;
 use crate::payment::PaymentLedger;
 use k256::ecdsa::SigningKey;
 use std::path::Path;
@@ -37,8 +37,8 @@ pub struct SellerWallet {
     pub key: SigningKey,
     /// The ledger the channels are on.
     pub ledger: Arc<dyn PaymentLedger>,
-    /// Its id.
-    pub ledger_id: LedgerId,
+    /// Its id and how its vouchers are signed.
+    pub domain: VoucherDomain,
 }
 
 /// A process's seller setup, shared by every torrent it sells.
@@ -68,7 +68,7 @@ impl SellerDesk {
             slot_rate,
             key: wallet.key,
             ledger: wallet.ledger,
-            ledger_id: wallet.ledger_id,
+            domain: wallet.domain,
             voucher_book: Arc::new(book),
             accounts: Arc::new(payer_accounts(
                 terms.credit,

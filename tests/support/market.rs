@@ -1,8 +1,9 @@
 //! The bandwidth market's test world (`tests/market.rs`, `tests/bid_control.rs`):
 //! a torrent, wallets for two payers (alice, bob) and a seller (carol) on
-//! the embedded ledger or a `btt-wallet node`, and the processes that trade.
+//! the embedded ledger, a `btt-wallet node`, or btt's contracts on an anvil
+//! chain, and the processes that trade.
 
-use super::{assert_trees_equal, Child, Fixture, Seeder, TestEnv};
+use super::{assert_trees_equal, Anvil, Child, Fixture, Seeder, TestEnv};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
@@ -27,6 +28,14 @@ pub enum Backend {
     Embedded,
     /// A `btt-wallet node --dev`.
     Node,
+    /// btt's contracts, deployed by carol, on an anvil chain (chain id 199).
+    Chain,
+}
+
+/// The chain a [`Backend::Chain`] market trades on.
+struct ChainLedger {
+    anvil: Anvil,
+    contracts: Option<String>,
 }
 
 /// A torrent, wallets for two payers (alice, bob) and a seller (carol),
@@ -35,6 +44,7 @@ pub struct Market {
     /// The torrent, its data and the environment.
     pub fixture: Fixture,
     node: Option<(Child, String)>,
+    chain: Option<ChainLedger>,
 }
 
 impl Market {
@@ -48,9 +58,18 @@ impl Market {
         let mut market = Market {
             fixture,
             node: None,
+            chain: None,
         };
-        if backend == Backend::Node {
-            market.start_node();
+        match backend {
+            Backend::Embedded => {}
+            Backend::Node => market.start_node(),
+            Backend::Chain => {
+                let anvil = Anvil::start(market.env());
+                market.chain = Some(ChainLedger {
+                    anvil,
+                    contracts: None,
+                });
+            }
         }
         for (name, key) in [("alice", ALICE_KEY), ("bob", BOB_KEY), ("carol", CAROL_KEY)] {
             let file = market.env().path().join(format!("{name}.key"));
@@ -63,7 +82,28 @@ impl Market {
         for payer in ["alice", "bob"] {
             market.wallet(&["faucet", payer, "100BTT"]);
         }
+        if backend == Backend::Chain {
+            market.deploy_contracts();
+        }
         market
+    }
+
+    /// carol, funded for gas, deploys btt's contracts; every later command uses them.
+    fn deploy_contracts(&mut self) {
+        self.wallet(&["faucet", "carol", "1BTT"]);
+        let deployed = self.wallet(&["deploy", "--from", "carol", "--gas-limit", "2000000"]);
+        let contracts = deployed.last().expect("a deployment record")["contracts"]
+            .as_str()
+            .expect("the contracts")
+            .to_string();
+        if let Some(chain) = self.chain.as_mut() {
+            chain.contracts = Some(contracts);
+        }
+    }
+
+    /// The anvil of a [`Backend::Chain`] market.
+    pub fn anvil(&self) -> &Anvil {
+        &self.chain.as_ref().expect("a chain market").anvil
     }
 
     pub fn env(&self) -> &TestEnv {
@@ -104,9 +144,16 @@ impl Market {
         command
             .env("BTT_PASSWORD_FILE", self.env().path().join("password"))
             .env("BTT_INSECURE_FAST_KDF", "1");
-        match &self.node {
-            Some((_, url)) => command.env("BTT_LEDGER", url),
-            None => command.env("BTT_DEV_LEDGER", "1"),
+        match (&self.node, &self.chain) {
+            (Some((_, url)), _) => command.env("BTT_LEDGER", url),
+            (None, Some(chain)) => {
+                command.env("BTT_LEDGER", &chain.anvil.url);
+                if let Some(contracts) = &chain.contracts {
+                    command.env("BTT_CONTRACTS", contracts);
+                }
+                &mut command
+            }
+            (None, None) => command.env("BTT_DEV_LEDGER", "1"),
         };
         command
     }
