@@ -71,9 +71,6 @@ fn a_payer_and_a_free_leecher_on_a_ledger_node() {
     a_payer_and_a_free_leecher(Backend::Node);
 }
 
-/// What one wei-denominated BTT is: the chain's coin has 18 decimals.
-const WEI_PER_BTT: u128 = 1_000_000_000_000_000_000;
-
 /// The market on btt's channels contract on a chain (anvil, chain id 199):
 /// alice pays carol through a channel of the contract, with EIP-712
 /// vouchers, at protocol version 2, while a free leecher keeps downloading.
@@ -89,8 +86,10 @@ fn a_payer_and_a_free_leecher_on_the_channels_contract_of_a_chain() {
         market.anvil().balance(&alice),
         market.anvil().balance(&carol),
     );
-    let (alice_gas_before, carol_gas_before) =
-        (gas_paid(&market, &alice), gas_paid(&market, &carol));
+    let (alice_gas_before, carol_gas_before) = (
+        gas_paid(market.anvil(), &alice),
+        gas_paid(market.anvil(), &carol),
+    );
     let mut seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "2MiB"]);
     let (mut payer, payer_out) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
     let (mut free, free_out) = market.get("free", &seller, &[]);
@@ -112,6 +111,10 @@ fn a_payer_and_a_free_leecher_on_the_channels_contract_of_a_chain() {
             .all(|w| w["price_base_units"].as_u64() == Some(ask_wei as u64)),
         "{won:?}"
     );
+    assert_eq!(
+        won[0]["price"], "0.01BTT/MiB",
+        "prices read in BTT, not wei"
+    );
     let spent = units(&summary(&payer)["spent_base_units"]);
     assert!(spent > 0 && spent <= 24 * ask_wei, "spent {spent}");
     let closed = wait_closed(&mut seller.child, ALICE);
@@ -120,11 +123,17 @@ fn a_payer_and_a_free_leecher_on_the_channels_contract_of_a_chain() {
     let earned = units(&summary(&seller.child)["earned_base_units"]);
     assert_eq!(earned, spent, "{}", seller.child.diagnostics());
 
-    let alice_gas = gas_paid(&market, &alice) - alice_gas_before;
-    let carol_gas = gas_paid(&market, &carol) - carol_gas_before;
+    let alice_gas = gas_paid(market.anvil(), &alice) - alice_gas_before;
+    let carol_gas = gas_paid(market.anvil(), &carol) - carol_gas_before;
     assert!(
         alice_gas > 0 && carol_gas > 0,
         "each side sent its own transactions"
+    );
+    let fees = units(&summary(&payer)["fees_base_units"]);
+    assert_eq!(fees, alice_gas, "the payer counts the gas it paid");
+    assert!(
+        spent + fees <= 5 * WEI_PER_BTT,
+        "the budget pays vouchers and gas"
     );
     assert_eq!(
         market.anvil().balance(&alice),
@@ -147,39 +156,6 @@ fn evm_address(hex_key: &str) -> String {
         .expect("a test key")
         .address()
         .to_evm()
-}
-
-/// The wei `address` has paid in gas for every transaction on the market's chain.
-fn gas_paid(market: &Market, address: &str) -> u128 {
-    let anvil = market.anvil();
-    let quantity = |value: &Value| {
-        let digits = value.as_str().expect("a hex quantity");
-        u128::from_str_radix(digits.trim_start_matches("0x"), 16).expect("hex")
-    };
-    let head = quantity(&anvil.rpc("eth_blockNumber", serde_json::json!([])).unwrap());
-    let mut paid = 0;
-    for number in 0..=head {
-        let block = anvil
-            .rpc(
-                "eth_getBlockByNumber",
-                serde_json::json!([format!("{number:#x}"), true]),
-            )
-            .unwrap();
-        for transaction in block["transactions"].as_array().into_iter().flatten() {
-            let from = transaction["from"].as_str().unwrap_or_default();
-            if !from.eq_ignore_ascii_case(address) {
-                continue;
-            }
-            let receipt = anvil
-                .rpc(
-                    "eth_getTransactionReceipt",
-                    serde_json::json!([transaction["hash"]]),
-                )
-                .unwrap();
-            paid += quantity(&receipt["gasUsed"]) * quantity(&receipt["effectiveGasPrice"]);
-        }
-    }
-    paid
 }
 
 /// The prices a payer's `won` records name, in base units per MiB.
@@ -247,6 +223,12 @@ fn restarted_seller_closes(market: &Market, flags: &[&str]) -> u128 {
     units(&closed["redeemed_base_units"])
 }
 
+#[test]
+fn a_seller_on_the_channels_contract_killed_mid_download_is_paid_what_it_accepted_when_it_restarts()
+{
+    a_seller_killed_mid_download(Backend::Chain);
+}
+
 fn a_seller_killed_mid_download(backend: Backend) {
     let market = Market::new(backend);
     let flags = ["--slots", "1", "--up-limit", "2MiB"];
@@ -264,7 +246,7 @@ fn a_seller_killed_mid_download(backend: Backend) {
         "{printed} <= {paid} <= {signed}"
     );
     assert_eq!(market.balance("carol"), paid);
-    assert_eq!(market.balance("alice"), FUNDS - paid);
+    assert_eq!(market.balance("alice"), market.funds() - paid);
 
     let mut again = market.seed("0.01BTT/MiB", &flags);
     std::thread::sleep(Duration::from_secs(2));
@@ -329,6 +311,12 @@ fn a_payer_on_a_ledger_node_killed_mid_download_gets_the_rest_back_when_the_sell
     a_payer_killed_mid_download(Backend::Node);
 }
 
+#[test]
+fn a_payer_on_the_channels_contract_killed_mid_download_gets_the_rest_back_when_the_seller_closes()
+{
+    a_payer_killed_mid_download(Backend::Chain);
+}
+
 fn a_payer_killed_mid_download(backend: Backend) {
     let market = Market::new(backend);
     let mut seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "2MiB"]);
@@ -339,7 +327,7 @@ fn a_payer_killed_mid_download(backend: Backend) {
     let paid = units(&closed["redeemed_base_units"]);
     let accepted = max_units(&seller.child, "earning", "cumulative_base_units");
     assert_eq!(paid, accepted, "closed with the last voucher accepted");
-    assert_eq!(market.balance("alice"), FUNDS - paid);
+    assert_eq!(market.balance("alice"), market.funds() - paid);
     assert_eq!(market.balance("carol"), paid);
     let (mut again, out) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
     again.wait_success(DOWNLOAD);

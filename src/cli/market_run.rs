@@ -11,7 +11,7 @@ use super::values::{parse_duration, parse_size};
 use crate::amount::{Amount, Token};
 use crate::config::Dirs;
 use crate::market::buyer::{Buyer, BuyerConfig};
-use crate::market::events::{MarketEvent, MarketEvents, MarketTotals};
+use crate::market::events::{btt_text, MarketEvent, MarketEvents, MarketTotals};
 use crate::market::expired_channels::refund_expired_channels;
 use crate::market::payer_accounts::DEFAULT_CREDIT;
 use crate::market::price::{
@@ -368,13 +368,14 @@ impl Market {
         match self {
             Market::Selling { seller, .. } => {
                 let earned = seller.earned();
-                (earned > 0).then(|| format!("earned {}", btt(earned)))
+                let token = seller.token();
+                (earned > 0).then(|| format!("earned {}", btt_text(earned, token)))
             }
             Market::Buying { buyer, .. } => {
                 let status = buyer.status();
-                let spent = format!("spent {}", btt(status.spent));
+                let spent = format!("spent {}", btt_text(status.spent, status.token));
                 match status.price {
-                    Some(price) => Some(format!("{} {spent}", format_price(price))),
+                    Some(price) => Some(format!("{} {spent}", format_price(price, status.token))),
                     None => (status.spent > 0).then_some(spent),
                 }
             }
@@ -441,22 +442,22 @@ impl Record for MarketSummary {
         let Some(market) = &self.market else {
             return Some(line);
         };
-        let spent = market
-            .spent_base_units
-            .map(|units| format!(", spent {}", btt(units)));
+        let fees = market
+            .fees_base_units
+            .map(|units| format!(" and {} in fees", btt_text(units, market.token)));
+        let spent = market.spent_base_units.map(|units| {
+            let fees = fees.unwrap_or_default();
+            format!(", spent {}{fees}", btt_text(units, market.token))
+        });
         let earned = market
             .earned_base_units
-            .map(|units| format!(", earned {}", btt(units)));
+            .map(|units| format!(", earned {}", btt_text(units, market.token)));
         Some(format!(
             "{line}{}{}",
             spent.unwrap_or_default(),
             earned.unwrap_or_default()
         ))
     }
-}
-
-fn btt(units: u128) -> String {
-    crate::market::events::btt_text(units)
 }
 
 /// Prints market events until told to stop, then what is left.

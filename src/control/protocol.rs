@@ -112,13 +112,13 @@ impl DownloadStatus {
             total_length: transfer.total_length,
             progress: done as f64 / transfer.total_length.max(1) as f64,
             eta_seconds,
-            bid: buyer.bid.map(format_price),
+            bid: buyer.bid.map(|bid| format_price(bid, buyer.token)),
             bid_base_units: buyer.bid.map(|bid| bid.0),
-            price: buyer.price.map(format_price),
+            price: buyer.price.map(|price| format_price(price, buyer.token)),
             price_base_units: buyer.price.map(|price| price.0),
-            budget: btt_text(buyer.budget),
+            budget: btt_text(buyer.budget, buyer.token),
             budget_base_units: buyer.budget,
-            spent: btt_text(buyer.spent),
+            spent: btt_text(buyer.spent, buyer.token),
             spent_base_units: buyer.spent,
         }
     }
@@ -164,6 +164,7 @@ mod tests {
             budget: 5_000_000,
             spent: 120_000,
             price: Some(PricePerMib(10_000)),
+            token: crate::amount::Token::Btt,
         };
         let transfer = Transfer {
             download_rate: 1 << 20,

@@ -33,7 +33,7 @@ use super::events::{
 };
 use super::price::{cost_of, format_price, PricePerMib, MIB};
 use super::wire::{protocol_version, MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY};
-use crate::amount::Amount;
+use crate::amount::{Amount, Token};
 use crate::clock::now_ms;
 use crate::ledger::{ChannelState, ChannelStatus, OpenChannel, Signed, VoucherDomain};
 use crate::payment::{sign_voucher, PaymentLedger};
@@ -192,6 +192,9 @@ struct BuyerState {
     bid_by_hand: bool,
     sellers: HashMap<PeerKey, SellerAccount>,
     said_other_ledger: bool,
+    /// What the ledger charged this run in fees (gas on a chain), which
+    /// the budget pays too; read from the ledger at every lock.
+    fees: u128,
 }
 
 impl BuyerState {
@@ -200,9 +203,11 @@ impl BuyerState {
         self.sellers.values().map(SellerAccount::paid).sum()
     }
 
-    /// What the budget allows beyond what was signed.
+    /// What the budget allows beyond what was signed and paid in fees.
     fn spendable(&self) -> u128 {
-        self.budget.saturating_sub(self.spent())
+        self.budget
+            .saturating_sub(self.spent())
+            .saturating_sub(self.fees)
     }
 }
 
@@ -232,6 +237,7 @@ impl Buyer {
             bid_by_hand: false,
             sellers: HashMap::new(),
             said_other_ledger: false,
+            fees: 0,
         };
         Buyer(Arc::new(BuyerShared {
             config,
@@ -321,7 +327,12 @@ impl Buyer {
         let mut state = self.0.lock();
         let spent = state.spent();
         if budget < spent {
-            return Err(BudgetBelowSpent { budget, spent });
+            let token = self.0.token();
+            return Err(BudgetBelowSpent {
+                budget,
+                spent,
+                token,
+            });
         }
         if state.budget == budget {
             return Ok(());
@@ -351,6 +362,7 @@ impl Buyer {
             budget: state.budget,
             spent: state.spent(),
             price: state.sellers.values().filter_map(|s| s.price).max(),
+            token: self.0.token(),
         }
     }
 }
@@ -379,10 +391,18 @@ impl BuyerShared {
         }
     }
 
+    /// The token channels and vouchers count.
+    fn token(&self) -> Token {
+        self.config.domain.token()
+    }
+
     fn lock(&self) -> MutexGuard<'_, BuyerState> {
-        self.state
+        let mut state = self
+            .state
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.fees = self.config.ledger.fees_paid();
+        state
     }
 
     fn totals(&self, state: &BuyerState) -> MarketTotals {
@@ -398,7 +418,9 @@ impl BuyerShared {
         MarketTotals {
             spent_base_units: Some(market_peers.iter().map(|p| p.base_units).sum()),
             earned_base_units: None,
+            fees_base_units: (state.fees > 0).then_some(state.fees),
             market_peers,
+            token: self.token(),
         }
     }
 
@@ -428,7 +450,7 @@ impl BuyerShared {
             return;
         }
         let Some(ask) = theirs.ask else { return };
-        let record = MarketPeerRecord::new(peer.addr(), theirs.wallet, Some(ask));
+        let record = MarketPeerRecord::new(peer.addr(), theirs.wallet, Some(ask), self.token());
         self.config.events.send(MarketEvent::Peer(record));
         if theirs.version != protocol_version(&self.config.domain) {
             return;
@@ -468,14 +490,14 @@ impl BuyerShared {
             messenger.send(sent.to_payload());
         }
         if let Some(price) = price {
-            let record = BidRecord::new(Some(seller.addr), Some(price), budget);
+            let record = BidRecord::new(Some(seller.addr), Some(price), budget, self.token());
             self.config.events.send(MarketEvent::Bid(record));
         }
     }
 
     /// Reports the download's own bid and budget, just changed.
     fn report_bid(&self, bid: Option<PricePerMib>, budget: u128) {
-        let record = BidRecord::new(None, bid, budget);
+        let record = BidRecord::new(None, bid, budget, self.token());
         self.config.events.send(MarketEvent::Bid(record));
     }
 
@@ -502,8 +524,8 @@ impl BuyerShared {
             let line = format!(
                 "{} asked {} for its slot, above our bid of {}; not paying it",
                 seller.addr,
-                format_price(price),
-                format_price(bid)
+                format_price(price, self.token()),
+                format_price(bid, self.token())
             );
             self.config.events.send(MarketEvent::Notice(line));
             return Ok(());
@@ -512,7 +534,7 @@ impl BuyerShared {
         if seller.price.is_none() {
             return Ok(());
         }
-        let won = WonRecord(PeerPrice::new(seller.addr, price));
+        let won = WonRecord(PeerPrice::new(seller.addr, price, self.token()));
         self.config.events.send(MarketEvent::Won(won));
         if !matches!(seller.standing, Standing::Unfunded) {
             return Ok(());
@@ -557,7 +579,8 @@ impl BuyerShared {
     /// seller `key`; `None` (and the seller serves us free) when none is left.
     fn reserve_deposit(&self, key: PeerKey, wanted: u128) -> Option<u128> {
         let mut state = self.lock();
-        let deposit = wanted.min(state.budget.saturating_sub(state.reserved));
+        let room = state.budget.saturating_sub(state.reserved);
+        let deposit = wanted.min(room.saturating_sub(state.fees));
         let seller = state.sellers.get_mut(&key)?;
         if deposit == 0 {
             seller.standing = Standing::Free;
@@ -674,7 +697,7 @@ impl BuyerShared {
         let record = PaymentRecord {
             peer: seller.addr,
             channel: channel.id,
-            cumulative: super::events::btt_text(cumulative),
+            cumulative: super::events::btt_text(cumulative, self.config.domain.token()),
             cumulative_base_units: cumulative,
             increment_base_units: cumulative - seller.signed,
             pieces: seller.pieces,
@@ -805,14 +828,16 @@ struct Refusal(String);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "a budget of {} is below the {} already paid",
-    super::events::btt_text(*.budget),
-    super::events::btt_text(*.spent)
+    super::events::btt_text(*.budget, *.token),
+    super::events::btt_text(*.spent, *.token)
 )]
 pub struct BudgetBelowSpent {
     /// The budget asked for.
     pub budget: u128,
     /// What was signed.
     pub spent: u128,
+    /// The token both are base units of.
+    pub token: Token,
 }
 
 /// A payer's state at one moment, for `btt-bid status` and the progress bar.
@@ -826,6 +851,8 @@ pub struct BuyerStatus {
     pub spent: u128,
     /// The highest price a seller charges now, if any slot is paid.
     pub price: Option<PricePerMib>,
+    /// The token of the ledger: what the amounts and prices are base units of.
+    pub token: Token,
 }
 
 impl SessionExtension for Buyer {

@@ -19,7 +19,7 @@ pub async fn refund_expired_channels(
                 events.send(MarketEvent::Refund(RefundRecord {
                     channel: channel.id,
                     payee: channel.payee,
-                    refunded: btt_text(back),
+                    refunded: btt_text(back, channel.token()),
                     refunded_base_units: back,
                 }));
             }

@@ -71,13 +71,13 @@ pub fn price_in_token(price: PricePerMib, token: Token) -> Result<PricePerMib, P
         .and_then(|units| u64::try_from(units).ok())
         .map(PricePerMib)
         .ok_or_else(|| PriceError::TooLarge {
-            input: format_price(price),
+            input: format_price(price, Token::Btt),
         })
 }
 
-/// `0.05BTT/MiB`.
-pub fn format_price(price: PricePerMib) -> String {
-    format!("{}BTT/MiB", format_units(u128::from(price.0), Token::Btt))
+/// `0.05BTT/MiB`, for a price in base units of `token`.
+pub fn format_price(price: PricePerMib, token: Token) -> String {
+    format!("{}BTT/MiB", format_units(u128::from(price.0), token))
 }
 
 /// What `bytes` cost at `price`, in base units, rounded down.
@@ -104,7 +104,7 @@ mod tests {
         assert_eq!(parse_price("0.05BTT/MiB"), Ok(PricePerMib(50_000)));
         assert_eq!(parse_price(" 2BTT/mib "), Ok(PricePerMib(2_000_000)));
         assert_eq!(parse_price("0.000007BTT/MiB"), Ok(PricePerMib(7)));
-        assert_eq!(format_price(PricePerMib(50_000)), "0.05BTT/MiB");
+        assert_eq!(format_price(PricePerMib(50_000), Token::Btt), "0.05BTT/MiB");
     }
 
     #[test]

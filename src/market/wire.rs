@@ -15,6 +15,7 @@
 //! domain separator is then the ledger id both sides compare.
 
 use super::price::PricePerMib;
+use crate::amount::Token;
 use crate::bencode::{self, Bencode, Dict, Value};
 use crate::ledger::{ChainChannels, ChannelId, LedgerId, Signature, VoucherDomain};
 use crate::peer::ExtendedHandshake;
@@ -84,6 +85,15 @@ pub struct MarketHandshake {
 }
 
 impl MarketHandshake {
+    /// The token its amounts are base units of: the chain's coin in
+    /// version 2, the TRC-10-shaped BTT of btt's ledgers in version 1.
+    pub fn token(&self) -> Token {
+        match self.chain {
+            Some(_) => Token::Bttc,
+            None => Token::Btt,
+        }
+    }
+
     /// What a peer's extended handshake says of its market: `None` unless it
     /// announces `btt_market` in `m` with a well-formed value under
     /// [`HANDSHAKE_KEY`] (a malformed one makes it a plain peer).

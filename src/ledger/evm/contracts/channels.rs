@@ -155,6 +155,17 @@ impl<'a> ChannelsContract<'a> {
             .view(self.address, &Channels::channelsCall(channel))
             .await
     }
+
+    /// A channel's state on the newest block with the confirmations the
+    /// client asks for (all zero for an id not opened that deep).
+    pub async fn confirmed_channel(
+        &self,
+        channel: B256,
+    ) -> Result<Channels::channelsReturn, LedgerError> {
+        self.client
+            .view_confirmed(self.address, &Channels::channelsCall(channel))
+            .await
+    }
 }
 
 /// `payer`'s voucher for `cumulative` in all on `channel` to `payee`.
