@@ -143,6 +143,14 @@ fn a_payer_and_a_free_leecher_on_the_channels_contract_of_a_chain() {
         market.anvil().balance(&carol),
         carol_before + spent - carol_gas
     );
+    let mut earnings = market.command("btt-seed");
+    earnings.args(["earnings", "--wallet", "carol"]);
+    let earnings = market.finish("btt-seed earnings", earnings);
+    let total = &records(&earnings, "summary")[0]["totals"][0];
+    assert_eq!(total["token"], "bttc");
+    assert_eq!(units(&total["earned"]), spent);
+    assert_eq!(units(&total["fees"]), carol_gas, "the close's gas");
+    assert_eq!(units(&total["net"]), spent - carol_gas);
     let contract = market.wallet(&["channel", "list", "--from", "alice"]);
     let open = contract
         .iter()
