@@ -29,6 +29,7 @@ complete -c btt-get -l ledger -d 'Ledger: local (embedded, the default), bttc, b
 complete -c btt-get -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-get -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-get -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-get -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-get -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-get -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-get -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r

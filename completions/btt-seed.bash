@@ -211,7 +211,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__deliver)
-            opts="-q -v -h --wallet --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --password-file --unsafe-password --json --quiet --verbose --help"
+            opts="-q -v -h --wallet --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --password-file --unsafe-password --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -234,6 +234,10 @@ _btt__seed() {
                     return 0
                     ;;
                 --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contracts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -257,7 +261,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__earnings)
-            opts="-q -v -h --wallet --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --json --quiet --verbose --help"
+            opts="-q -v -h --wallet --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -280,6 +284,10 @@ _btt__seed() {
                     return 0
                     ;;
                 --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contracts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -587,7 +595,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__run)
-            opts="-q -v -h --watch-dir --watch-every --data --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --ask --wallet --slots --credit --free-share --redeem-every --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --password-file --unsafe-password --sell --deliver-every --json --quiet --verbose --help"
+            opts="-q -v -h --watch-dir --watch-every --data --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --ask --wallet --slots --credit --free-share --redeem-every --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --password-file --unsafe-password --sell --deliver-every --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -701,6 +709,10 @@ _btt__seed() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --contracts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -729,7 +741,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__sell)
-            opts="-o -a -q -v -h --price --wallet --output --expiry --announce --web-seed --piece-length --private --hybrid --v2 --force --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --password-file --unsafe-password --json --quiet --verbose --help"
+            opts="-o -a -q -v -h --price --wallet --output --expiry --announce --web-seed --piece-length --private --hybrid --v2 --force --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --password-file --unsafe-password --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -784,6 +796,10 @@ _btt__seed() {
                     return 0
                     ;;
                 --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contracts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -105,6 +105,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l ledger -d 'Led
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
@@ -159,6 +160,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l ledger -d
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -176,6 +178,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l ledger -d 'Le
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
@@ -193,6 +196,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l ledger -d 
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand deliver" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r

@@ -95,7 +95,7 @@ _btt__tip() {
 
     case "${cmd}" in
         btt__tip)
-            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --from --memo --id --max-tip --budget --journal --help --version watch fund buy purchases help"
+            opts="-q -v -h -V --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --base-units --from --memo --id --max-tip --budget --journal --help --version watch fund buy purchases help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -122,6 +122,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contracts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -161,7 +165,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__buy)
-            opts="-o -q -v -h --from --output --torrent --deadline --status --journal --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --up-limit --down-limit --stall-timeout --metadata-timeout --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
+            opts="-o -q -v -h --from --output --torrent --deadline --status --journal --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --up-limit --down-limit --stall-timeout --metadata-timeout --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,6 +267,10 @@ _btt__tip() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --contracts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -275,7 +283,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help create pledge status settle help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --base-units --help create pledge status settle help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -305,6 +313,10 @@ _btt__tip() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --contracts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -317,7 +329,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__create)
-            opts="-q -v -h --title --goal --deadline --beneficiary --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
+            opts="-q -v -h --title --goal --deadline --beneficiary --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -364,6 +376,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contracts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -463,7 +479,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__pledge)
-            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -497,6 +513,10 @@ _btt__tip() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --contracts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -509,7 +529,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__settle)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -536,6 +556,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contracts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -551,7 +575,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__status)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
+            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -578,6 +602,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contracts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -733,7 +761,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__purchases)
-            opts="-q -v -h --from --journal --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
+            opts="-q -v -h --from --journal --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -771,6 +799,10 @@ _btt__tip() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --contracts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -783,7 +815,7 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__watch)
-            opts="-q -v -h --since --interval --no-follow --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --gas-limit --dev --base-units --help"
+            opts="-q -v -h --since --interval --no-follow --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -818,6 +850,10 @@ _btt__tip() {
                     return 0
                     ;;
                 --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contracts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_btt_tip_global_optspecs
-    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= rpc-url= confirmations= wbtt= gas-limit= dev base-units from= memo= id= max-tip= budget= journal= h/help V/version
+    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= rpc-url= confirmations= wbtt= contracts= gas-limit= dev base-units from= memo= id= max-tip= budget= journal= h/help V/version
 end
 
 function __fish_btt_tip_needs_command
@@ -30,6 +30,7 @@ complete -c btt-tip -n "__fish_btt_tip_needs_command" -l ledger -d 'Ledger: loca
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-tip -n "__fish_btt_tip_needs_command" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l from -d 'Wallet that pays' -r
 complete -c btt-tip -n "__fish_btt_tip_needs_command" -l memo -d 'Memo stored in the transaction (raw_data.data)' -r
@@ -57,6 +58,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l ledger -d 'Led
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l no-follow -d 'Print the transfers so far and exit instead of following'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand watch" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -71,6 +73,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_see
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -94,6 +97,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -108,6 +112,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from pledge" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -121,6 +126,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -134,6 +140,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -173,6 +180,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l ledger -d 'Ledge
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l status -d 'Only say where this listing\'s purchase stands (refunding it when the deadline passed undelivered)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l no-tracker -d 'Do not announce to the torrent\'s trackers'
@@ -192,6 +200,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l ledger -d 
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand purchases" -s q -l quiet -d 'Print nothing on stderr but fatal errors'

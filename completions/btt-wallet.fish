@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_btt_wallet_global_optspecs
-    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= rpc-url= confirmations= wbtt= gas-limit= dev base-units h/help V/version
+    string join \n json q/quiet v/verbose password-file= unsafe-password= ledger= rpc-url= confirmations= wbtt= contracts= gas-limit= dev base-units h/help V/version
 end
 
 function __fish_btt_wallet_needs_command
@@ -30,6 +30,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l ledger -d 'Ledger
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_needs_command" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -62,6 +63,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l ledger -d 
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l show-mnemonic -d 'Print the mnemonic on stdout (otherwise it is shown on stderr only when that is a terminal)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand new" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -80,6 +82,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l ledger 
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand import" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -93,6 +96,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l ledger -d
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand list" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -106,6 +110,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l ledger
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l plain -d 'Print only the TRON address, bare, on a terminal and in a pipe (for `$(...)`)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand address" -l evm -d 'With --plain, print the EVM (0x, EIP-55) address instead'
@@ -122,6 +127,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l ledger -d
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l plain -d 'Print only the signature, bare, on a terminal and in a pipe'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand sign" -l json -d 'Print NDJSON records on stdout even on a terminal'
@@ -136,6 +142,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l ledger 
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand verify" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -156,6 +163,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l ledger -d
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l plain -d 'Print only the txID, bare, on a terminal and in a pipe (not with --sign-only)'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand send" -l trc20 -d 'On btt\'s ledgers: send the TRC-20 BTT (18 decimals) instead of the ledger\'s TRC-10-shaped BTT (on TRON, BTT is the TRC-20 already)'
@@ -172,6 +180,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l ledger
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand balance" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -185,6 +194,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l ledger 
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand faucet" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -198,6 +208,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l ledg
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand broadcast" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -211,6 +222,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l ledger
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand history" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -224,6 +236,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l ledger -d '
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand tx" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -238,6 +251,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l ledger -d
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand node" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -251,6 +265,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not _
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and not __fish_seen_subcommand_from open close refund list help" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -271,6 +286,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from open" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -285,6 +301,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from close" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -299,6 +316,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from refund" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -313,6 +331,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fis
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand channel; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -332,6 +351,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l ledger
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand voucher" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
@@ -346,6 +366,7 @@ complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand deploy" -l ledger 
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand deploy" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand deploy" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand deploy" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand deploy" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand deploy" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand deploy" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-wallet -n "__fish_btt_wallet_using_subcommand deploy" -s q -l quiet -d 'Print nothing on stderr but fatal errors'

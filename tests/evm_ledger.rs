@@ -215,7 +215,7 @@ fn refusals_are_one_line_with_their_status() {
         .refused(3, "above the cap");
     chain
         .wallet(&["channel", "open", "bob", "1BTT", "--from", "alice"])
-        .refused(1, "not support");
+        .refused(2, "needs btt's contracts");
     // Nothing of the above moved a wei.
     assert_eq!(chain.anvil.balance(ALICE_EVM), WEI_PER_BTT);
 }
@@ -635,4 +635,86 @@ fn balance_shows_wbtt_from_its_contract() {
     chain
         .wallet(&["--wbtt", "0x1234", "balance", "alice"])
         .refused(2, "--wbtt");
+}
+
+/// `btt-wallet channel` and `voucher` on btt's channels contract: alice
+/// deploys the contracts and opens a channel to bob, signs two EIP-712
+/// vouchers, and bob closes with the higher one; the chain pays bob 3 BTT
+/// and returns the rest to alice, and the contract keeps nothing. The wrong
+/// wallet is refused each step before anything is sent, and without
+/// `--contracts` the commands say how to name them.
+#[test]
+fn channel_commands_pay_through_the_deployed_contracts() {
+    let chain = Chain::start();
+    chain.fund("alice", "50BTT");
+    chain.fund("bob", "5BTT");
+    let deployment = chain
+        .wallet(&["deploy", "--from", "alice", "--gas-limit", "2000000"])
+        .ok()
+        .one();
+    let contracts = deployment["contracts"].as_str().unwrap().to_string();
+    let channels = deployment["channels"].as_str().unwrap().to_string();
+    let on_contracts = |args: &[&str]| {
+        let mut all = vec!["--contracts", &contracts];
+        all.extend_from_slice(args);
+        chain.wallet(&all)
+    };
+    chain
+        .wallet(&["channel", "open", "bob", "10BTT", "--from", "alice"])
+        .refused(
+            2,
+            "channel open on an EVM chain needs btt's contracts: pass --contracts",
+        );
+
+    let opened = on_contracts(&["channel", "open", "bob", "10BTT", "--from", "alice"])
+        .ok()
+        .one();
+    assert_eq!(opened["token"], "bttc");
+    assert_eq!(units(&opened, "locked_base_units"), 10 * WEI_PER_BTT);
+    assert_eq!(opened["status"], "open");
+    let id = opened["id"].as_str().unwrap();
+    assert_eq!(chain.anvil.balance(&channels), 10 * WEI_PER_BTT);
+
+    on_contracts(&["voucher", id, "1BTT", "--from", "bob"]).refused(3, "not the payer");
+    let mut vouchers = String::new();
+    for amount in ["3BTT", "2BTT"] {
+        vouchers += &on_contracts(&["voucher", id, amount, "--from", "alice"])
+            .ok()
+            .stdout;
+    }
+    let file = chain.env.path().join("vouchers");
+    std::fs::write(&file, vouchers).unwrap();
+    let file = file.to_str().unwrap();
+    on_contracts(&["channel", "close", file, "--from", "alice"]).refused(3, "is not the payee");
+
+    let bob_before = chain.anvil.balance(BOB_EVM);
+    let closed = on_contracts(&["channel", "close", file]).ok().one();
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(units(&closed, "redeemed_base_units"), 3 * WEI_PER_BTT);
+    assert_eq!(chain.anvil.balance(&channels), 0);
+    assert_eq!(
+        chain.anvil.balance(BOB_EVM),
+        bob_before + 3 * WEI_PER_BTT - close_fee(&chain, BOB_EVM),
+        "bob is paid the higher voucher and pays the gas of his close"
+    );
+    let listed = on_contracts(&["channel", "list", "--from", "alice"])
+        .ok()
+        .records();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["status"], "closed");
+}
+
+/// The fee of `account`'s latest transaction, in wei.
+fn close_fee(chain: &Chain, account: &str) -> u128 {
+    let block = chain.rpc("eth_getBlockByNumber", json!(["latest", true]));
+    let transaction = block["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|transaction| {
+            transaction["from"].as_str().unwrap().to_lowercase() == account.to_lowercase()
+        })
+        .expect("the close is in the latest block");
+    let receipt = chain.rpc("eth_getTransactionReceipt", json!([transaction["hash"]]));
+    quantity(&receipt["gasUsed"]) * quantity(&receipt["effectiveGasPrice"])
 }

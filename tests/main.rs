@@ -20,6 +20,7 @@ mod dht;
 mod engine;
 mod evm_contracts;
 mod evm_ledger;
+mod evm_payments;
 mod generated;
 mod harness;
 mod hybrid_interop;

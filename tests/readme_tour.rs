@@ -224,7 +224,16 @@ fn tour() -> Vec<Step> {
         run("btt-tip watch bob --since 1h --no-follow").bttc().checks(|output| output.has("one wei")),
         run("btt-wallet history bob").bttc().checks(|output| output.has("thanks")),
         run("btt-wallet --wbtt 0x000000000000000000000000000000000000B77C balance alice").bttc(),
-        run("unset BTT_LEDGER"),
+        run("export BTT_CONTRACTS=$(btt-wallet deploy --from alice --gas-limit 2000000 | jq -r .contracts)").bttc(),
+        run("btt-wallet channel open bob 10BTT --from alice --timeout 1h")
+            .bttc()
+            .captures("BTTC_CHANNEL", channel_id)
+            .checks(|output| output.has("\"token\":\"bttc\"")),
+        run("btt-wallet voucher BTTC_CHANNEL 3BTT --from alice > owed.json").bttc(),
+        run("btt-wallet channel close owed.json")
+            .bttc()
+            .checks(|output| output.has("\"redeemed_base_units\":\"3000000000000000000\"")),
+        run("unset BTT_LEDGER BTT_CONTRACTS"),
         run("btt-seed sell ./album --price 10BTT --wallet carol -o album.listing --announce http://127.0.0.1:6969/announce"),
         step("btt-seed run --data . album.age.torrent --wallet carol --sell album.listing", Serve("sale seeder", seeder)),
         run("btt-seed deliver --wallet carol"),
@@ -437,7 +446,7 @@ impl Tour {
     /// ports become free ones (its `0.0.0.0` and `10.0.0.7` stand for this
     /// machine), `scripts/` is the repository's (given anvil's port), and
     /// the placeholders become what earlier commands printed (HASH, V2HASH,
-    /// TXID, CHANNEL_ID, CAMPAIGN_ID; 3f2a is the start of HASH).
+    /// TXID, CHANNEL_ID, BTTC_CHANNEL, CAMPAIGN_ID; 3f2a is the start of HASH).
     fn substitute(&self, command: &str) -> String {
         let ports = &self.ports;
         let repository = env!("CARGO_MANIFEST_DIR");
@@ -457,6 +466,7 @@ impl Tour {
             ("V2HASH", self.value("V2HASH")),
             ("CAMPAIGN_ID", self.value("CAMPAIGN_ID")),
             ("CHANNEL_ID", self.value("CHANNEL_ID")),
+            ("BTTC_CHANNEL", self.value("BTTC_CHANNEL")),
             ("TXID", self.value("TXID")),
         ];
         let hash = self.value("HASH");

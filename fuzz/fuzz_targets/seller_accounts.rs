@@ -8,7 +8,9 @@
 #![no_main]
 
 use btt::amount::{Amount, Token};
-use btt::ledger::{ChannelState, ChannelStatus, LedgerId, OpenChannel, Signed, Voucher};
+use btt::ledger::{
+    ChannelState, ChannelStatus, LedgerId, OpenChannel, Signed, Voucher, VoucherDomain,
+};
 use btt::market::payer_accounts::{PayerAccounts, SOURCE_WINDOWS};
 use btt::market::price::PricePerMib;
 use btt::market::seller_book::Standing;
@@ -66,7 +68,17 @@ impl World {
                 let deposit = u128::from(arg) * 1_000;
                 let state = channel(payer, deposit, now + i64::from(arg) * 500, nonce);
                 let seller = address(200);
-                if self.accounts.bind(wallet, state.clone(), LEDGER, seller, false).is_ok() {
+                if self
+                    .accounts
+                    .bind(
+                        wallet,
+                        state.clone(),
+                        VoucherDomain::from(&LEDGER),
+                        seller,
+                        false,
+                    )
+                    .is_ok()
+                {
                     self.channels.push(state);
                 }
             }
@@ -110,8 +122,14 @@ impl World {
         for payer in 1..=PAYERS as u8 {
             let wallet = address(payer);
             let unpaid = u128::from(self.accounts.unpaid_bytes(wallet, PRICE));
-            assert!(unpaid <= u128::from(WINDOW), "payer {payer} owes {unpaid} bytes");
-            assert_eq!(self.accounts.paid(wallet), self.credited[usize::from(payer - 1)]);
+            assert!(
+                unpaid <= u128::from(WINDOW),
+                "payer {payer} owes {unpaid} bytes"
+            );
+            assert_eq!(
+                self.accounts.paid(wallet),
+                self.credited[usize::from(payer - 1)]
+            );
             let deposits: u128 = self
                 .channels
                 .iter()
@@ -148,7 +166,11 @@ fuzz_target!(|input: &[u8]| {
     let now = Arc::new(AtomicI64::new(1_000_000));
     let clock = Arc::clone(&now);
     let mut world = World {
-        accounts: PayerAccounts::new(WINDOW, MARGIN_MS, Arc::new(move || clock.load(Ordering::SeqCst))),
+        accounts: PayerAccounts::new(
+            WINDOW,
+            MARGIN_MS,
+            Arc::new(move || clock.load(Ordering::SeqCst)),
+        ),
         now,
         channels: Vec::new(),
         credited: [0; PAYERS],

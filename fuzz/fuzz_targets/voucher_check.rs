@@ -59,7 +59,7 @@ fuzz_target!(|input: &[u8]| {
         },
         signature: Signature(signature_bytes),
     };
-    let mut check = VoucherCheck::new(LEDGER, state.clone(), state.payee).unwrap();
+    let mut check = VoucherCheck::new(&LEDGER, state.clone(), state.payee).unwrap();
     if check.accept(voucher.clone()).is_ok() {
         assert_eq!(voucher.signer(&LEDGER).ok(), Some(state.payer));
         assert_eq!((channel_id, payee), (state.id, state.payee));

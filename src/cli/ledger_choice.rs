@@ -17,15 +17,23 @@
 
 use super::exit::{with_status, ExitStatus};
 use crate::config::Dirs;
+use crate::ledger::evm::contracts::{ContractAddresses, ContractAddressesError};
 use crate::ledger::evm::{chain, fees, EvmClient, EvmOptions};
 use crate::ledger::node::client::NodeClient;
 use crate::ledger::tron_client::{TronClient, MAINNET_URL, NILE_URL};
 use crate::ledger::{ErrorKind, Ledger, LedgerError, LocalLedger, OpenOptions};
-use crate::payment::{PaymentError, PaymentLedger};
+use crate::payment::{ContractPayments, PaymentError, PaymentLedger};
+use crate::wallet::PrivateKey;
 use clap::Args;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+/// Parses `--contracts`.
+fn parse_contracts(text: &str) -> Result<ContractAddresses, String> {
+    text.parse()
+        .map_err(|error: ContractAddressesError| error.to_string())
+}
 
 /// How long the question "is this URL an EVM node?" may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -45,6 +53,9 @@ pub struct LedgerArgs {
     /// On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet's on --ledger bttc)
     #[arg(long, global = true, env = "BTT_WBTT", value_name = "ADDRESS")]
     pub wbtt: Option<String>,
+    /// On an EVM ledger: where btt's contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)
+    #[arg(long, global = true, env = "BTT_CONTRACTS", value_name = "ADDRESSES", value_parser = parse_contracts)]
+    pub contracts: Option<ContractAddresses>,
     /// On an EVM ledger: the most gas one transaction may use
     #[arg(long, global = true, env = "BTT_GAS_LIMIT", value_name = "GAS", default_value_t = fees::DEFAULT_GAS_CAP)]
     pub gas_limit: u64,
@@ -136,14 +147,67 @@ impl LedgerArgs {
         })
     }
 
-    /// The ledger these flags name, as the object-safe payment interface.
+    /// The ledger these flags name, as the object-safe payment interface;
+    /// on an EVM chain, btt's contracts read without a wallet.
     pub fn payment_ledger(&self) -> anyhow::Result<Arc<dyn PaymentLedger>> {
+        self.payment_ledger_acting(None)
+    }
+
+    /// [`LedgerArgs::payment_ledger`] that sends as `key`'s wallet where the
+    /// ledger takes transactions from accounts (btt's contracts on an EVM
+    /// chain); btt's own ledgers take requests signed by any wallet.
+    pub fn payment_ledger_for(&self, key: &PrivateKey) -> anyhow::Result<Arc<dyn PaymentLedger>> {
+        self.payment_ledger_acting(Some(key))
+    }
+
+    fn payment_ledger_acting(
+        &self,
+        key: Option<&PrivateKey>,
+    ) -> anyhow::Result<Arc<dyn PaymentLedger>> {
         Ok(match self.choice()? {
             LedgerChoice::Local => Arc::new(self.open_local()?),
             LedgerChoice::Node(url) => Arc::new(NodeClient::new(&url).map_err(ledger_error)?),
             LedgerChoice::Tron(url) => Arc::new(TronClient::new(&url).map_err(ledger_error)?),
-            LedgerChoice::Evm { url, chain_id } => Arc::new(self.evm(&url, chain_id)?),
+            LedgerChoice::Evm { url, chain_id } => {
+                let client = self.evm(&url, chain_id)?;
+                match self.contract_addresses(chain_id) {
+                    Some(contracts) => {
+                        Arc::new(ContractPayments::new(client, &contracts, key.cloned()))
+                    }
+                    None => Arc::new(client),
+                }
+            }
         })
+    }
+
+    /// True when payments are transactions from the paying or paid account
+    /// (btt's contracts on an EVM chain), so each wallet needs
+    /// [`LedgerArgs::payment_ledger_for`]; false on btt's own ledgers.
+    pub fn pays_from_accounts(&self) -> anyhow::Result<bool> {
+        Ok(match self.choice()? {
+            LedgerChoice::Evm { chain_id, .. } => self.contract_addresses(chain_id).is_some(),
+            _ => false,
+        })
+    }
+
+    /// Refuses (as a usage error) an EVM chain whose btt contracts are not
+    /// known: `command` needs them.
+    pub fn require_contracts(&self, command: &str) -> anyhow::Result<()> {
+        match self.choice()? {
+            LedgerChoice::Evm { chain_id, .. } if self.contract_addresses(chain_id).is_none() => {
+                Err(with_status(
+                    ExitStatus::Usage,
+                    anyhow::anyhow!("{command} on an EVM chain needs btt's contracts: pass --contracts CHANNELS,PURCHASES,CAMPAIGNS, or deploy them with `btt-wallet deploy`"),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Where btt's contracts are: `--contracts`, else the named chain's deployment.
+    fn contract_addresses(&self, chain_id: Option<u64>) -> Option<ContractAddresses> {
+        self.contracts
+            .or_else(|| ContractAddresses::on_chain(chain_id?).ok())
     }
 
     /// The EVM client these flags name; `command` names what needs one in the refusal.

@@ -138,7 +138,7 @@ pub fn parse_budget(text: &str) -> Result<u128, String> {
 struct Trader {
     key: SigningKey,
     ledger: Arc<dyn PaymentLedger>,
-    ledger_id: crate::ledger::LedgerId,
+    domain: crate::ledger::VoucherDomain,
 }
 
 async fn trader(
@@ -148,12 +148,12 @@ async fn trader(
 ) -> anyhow::Result<Trader> {
     let keys = Keys::from_env(password);
     let key = keys.unlock(&wallet_name(wallet)?)?;
-    let ledger = ledger.payment_ledger()?;
-    let ledger_id = ledger.ledger_id().await.map_err(ledger_error)?;
+    let ledger = ledger.payment_ledger_for(&key)?;
+    let domain = ledger.voucher_domain().await.map_err(ledger_error)?;
     Ok(Trader {
         key: key.signing_key().clone(),
         ledger,
-        ledger_id,
+        domain,
     })
 }
 
@@ -192,7 +192,7 @@ impl SellerDesk {
             slot_rate: upload_limit.map(|limit| paid_slot_rate(limit, args.free_share, args.slots)),
             key: trader.key,
             ledger: trader.ledger,
-            ledger_id: trader.ledger_id,
+            domain: trader.domain,
             journal: Arc::new(journal),
             accounts: Arc::new(payer_accounts(
                 args.credit,
@@ -247,6 +247,27 @@ async fn refund_expired_channels(
     }
 }
 
+/// The ledger a buyer pays through. On btt's own ledgers the wallet goes on
+/// unlocking in the background (the download starts free meanwhile); on a
+/// chain's contract every payment is a transaction from the wallet's own
+/// account, so the ledger waits for the key.
+async fn buying_ledger(
+    args: &LedgerArgs,
+    unlocking: Unlocking,
+) -> anyhow::Result<(Arc<dyn PaymentLedger>, Unlocking)> {
+    if !args.pays_from_accounts()? {
+        return Ok((args.payment_ledger()?, unlocking));
+    }
+    let address = unlocking.address;
+    let key = unlocking
+        .key
+        .await
+        .map_err(|error| anyhow::anyhow!("could not unlock the wallet: {error}"))??;
+    let ledger = args.payment_ledger_for(&key)?;
+    let key = tokio::spawn(std::future::ready(Ok(key)));
+    Ok((ledger, Unlocking { address, key }))
+}
+
 /// The key of a wallet being unlocked, once it is.
 async fn unlocked_key(unlocking: Unlocking) -> anyhow::Result<SigningKey> {
     let key = unlocking
@@ -292,15 +313,15 @@ impl Market {
         };
         let keys = Keys::from_env(args.password.clone());
         let unlocking = keys.unlock_in_background(&wallet_name(wallet)?)?;
-        let ledger = args.ledger.payment_ledger()?;
-        let ledger_id = ledger.ledger_id().await.map_err(ledger_error)?;
+        let (ledger, unlocking) = buying_ledger(&args.ledger, unlocking).await?;
+        let domain = ledger.voucher_domain().await.map_err(ledger_error)?;
         let buyer = Buyer::new(BuyerConfig {
             bid,
             budget,
             wallet: unlocking.address,
             key: None,
             ledger: Arc::clone(&ledger),
-            ledger_id,
+            domain,
             channel_timeout: args.channel_timeout,
             credit: DEFAULT_CREDIT,
             events: events.clone(),

@@ -7,12 +7,19 @@
 //!
 //! This file holds the signed requests and the checks that decide whether a
 //! request may be applied to a channel's state; the backends store the state.
+//! A voucher is signed in its ledger's [`VoucherScheme`]: btt's domain
+//! message on btt's own ledgers, EIP-712 typed data on a channels contract.
 
-use super::domain::{Authorise, DomainMessage, Purpose, Signed};
+use super::domain::{Authorise, DomainMessage, Purpose, Signature, Signed};
 use super::error::LedgerError;
+use super::evm::contracts::bindings;
+use super::evm::contracts::typed_data::{self, CHANNELS_DOMAIN_NAME};
 use super::id::{ChannelId, LedgerId};
 use crate::amount::{Amount, Token};
-use crate::tron::Address;
+use crate::tron::{recover_address, sign_digest, Address};
+use alloy::primitives::{keccak256, U256};
+use alloy::sol_types::SolStruct;
+use k256::ecdsa::SigningKey;
 use serde::{Deserialize, Serialize};
 
 /// The payer's request to open a channel; its digest is the channel id.
@@ -69,6 +76,130 @@ impl Authorise for Voucher {
             .id(self.channel.as_bytes())
             .address(&self.payee)
             .amount(&self.cumulative)
+    }
+}
+
+/// btt's channels contract on one chain: what a voucher's EIP-712 domain names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainChannels {
+    /// The chain's id (199 on BitTorrent Chain).
+    pub chain_id: u64,
+    /// The channels contract's address.
+    pub contract: [u8; 20],
+}
+
+impl ChainChannels {
+    /// The EIP-712 domain separator of the contract's vouchers.
+    pub fn separator(&self) -> [u8; 32] {
+        typed_data::domain(CHANNELS_DOMAIN_NAME, self.chain_id, self.contract.into())
+            .separator()
+            .0
+    }
+}
+
+/// How a ledger's vouchers are signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoucherScheme {
+    /// btt's domain message under the ledger id ([`Authorise`]): btt's own ledgers.
+    DomainMessage,
+    /// EIP-712 typed data `Voucher(bytes32 channel,address payee,uint256
+    /// cumulative)` under this channels contract's domain, whose separator
+    /// is the ledger id: what the contract itself checks.
+    Eip712(ChainChannels),
+}
+
+/// What binds a voucher's signature to one ledger: its id and its scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoucherDomain {
+    /// The ledger (for [`VoucherScheme::Eip712`], the contract's domain separator).
+    pub ledger: LedgerId,
+    /// How its vouchers are signed.
+    pub scheme: VoucherScheme,
+}
+
+impl VoucherDomain {
+    /// The domain of btt's channels contract `chain`.
+    pub fn of_chain(chain: ChainChannels) -> VoucherDomain {
+        VoucherDomain {
+            ledger: LedgerId(chain.separator()),
+            scheme: VoucherScheme::Eip712(chain),
+        }
+    }
+
+    /// The contract, when the vouchers are a chain's.
+    pub fn chain(&self) -> Option<ChainChannels> {
+        match self.scheme {
+            VoucherScheme::DomainMessage => None,
+            VoucherScheme::Eip712(chain) => Some(chain),
+        }
+    }
+
+    /// The token channels hold and vouchers count: the TRC-10-shaped BTT
+    /// on btt's ledgers, the chain's coin on a contract.
+    pub fn token(&self) -> Token {
+        match self.scheme {
+            VoucherScheme::DomainMessage => Token::Btt,
+            VoucherScheme::Eip712(_) => Token::Bttc,
+        }
+    }
+}
+
+impl From<&LedgerId> for VoucherDomain {
+    /// A ledger of btt's own: domain-message vouchers.
+    fn from(ledger: &LedgerId) -> VoucherDomain {
+        VoucherDomain {
+            ledger: *ledger,
+            scheme: VoucherScheme::DomainMessage,
+        }
+    }
+}
+
+impl VoucherDomain {
+    /// The digest a payer signs for `voucher`.
+    pub fn digest(&self, voucher: &Voucher) -> [u8; 32] {
+        match self.scheme {
+            VoucherScheme::DomainMessage => voucher.digest(&self.ledger),
+            VoucherScheme::Eip712(_) => {
+                let typed = bindings::Voucher {
+                    channel: voucher.channel.0.into(),
+                    payee: voucher.payee.evm_bytes().into(),
+                    cumulative: U256::from(voucher.cumulative.base_units),
+                };
+                let mut message = Vec::with_capacity(66);
+                message.extend_from_slice(b"\x19\x01");
+                message.extend_from_slice(self.ledger.as_bytes());
+                message.extend_from_slice(typed.eip712_hash_struct().as_slice());
+                keccak256(message).0
+            }
+        }
+    }
+
+    /// `voucher` signed with `key` in this domain.
+    pub fn sign(&self, voucher: Voucher, key: &SigningKey) -> Signed<Voucher> {
+        let signature = Signature(sign_digest(key, &self.digest(&voucher)));
+        Signed {
+            request: voucher,
+            signature,
+        }
+    }
+
+    /// Fails unless `expected` signed `voucher` in this domain.
+    pub fn verify_signer(
+        &self,
+        voucher: &Signed<Voucher>,
+        expected: &Address,
+    ) -> Result<(), LedgerError> {
+        let digest = self.digest(&voucher.request);
+        let signer = recover_address(&digest, &voucher.signature.0)
+            .map_err(|source| LedgerError::BadSignature { source })?;
+        if signer != *expected {
+            return Err(LedgerError::WrongSigner {
+                purpose: Voucher::PURPOSE.tag(),
+                expected: *expected,
+                signer,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -193,7 +324,7 @@ impl ChannelState {
     /// pays over what was redeemed already.
     pub fn voucher_increment(
         &self,
-        ledger: &LedgerId,
+        domain: impl Into<VoucherDomain>,
         voucher: &Signed<Voucher>,
     ) -> Result<u128, LedgerError> {
         let promise = &voucher.request;
@@ -216,7 +347,7 @@ impl ChannelState {
                 got: promise.cumulative.token,
             });
         }
-        voucher.verify_signer(ledger, &self.payer)?;
+        domain.into().verify_signer(voucher, &self.payer)?;
         let cumulative = promise.cumulative.base_units;
         if cumulative > self.amount.base_units {
             return Err(LedgerError::VoucherAboveLocked {

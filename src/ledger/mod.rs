@@ -51,8 +51,8 @@ pub mod tron_client;
 
 pub use admit::{admit, Evidence};
 pub use channel::{
-    ChannelRole, ChannelState, ChannelStatus, CloseChannel, OpenChannel, RedeemVoucher,
-    RefundChannel, Voucher,
+    ChainChannels, ChannelRole, ChannelState, ChannelStatus, CloseChannel, OpenChannel,
+    RedeemVoucher, RefundChannel, Voucher, VoucherDomain, VoucherScheme,
 };
 pub use domain::{Authorise, DomainMessage, Purpose, Signature, Signed};
 pub use error::LedgerError;

@@ -32,10 +32,10 @@ use super::events::{
     PeerTotal, WonRecord,
 };
 use super::price::{cost_of, format_price, PricePerMib, MIB};
-use super::wire::{MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY, PROTOCOL_VERSION};
-use crate::amount::{Amount, Token};
+use super::wire::{protocol_version, MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY};
+use crate::amount::Amount;
 use crate::clock::now_ms;
-use crate::ledger::{ChannelState, ChannelStatus, LedgerId, OpenChannel, Signed};
+use crate::ledger::{ChannelState, ChannelStatus, OpenChannel, Signed, VoucherDomain};
 use crate::payment::{sign_voucher, PaymentLedger};
 use crate::peer::ExtendedHandshake;
 use crate::swarm::picker::{PeerKey, BLOCK_SIZE};
@@ -63,8 +63,8 @@ pub struct BuyerConfig {
     pub key: Option<SigningKey>,
     /// The ledger the channels are on.
     pub ledger: Arc<dyn PaymentLedger>,
-    /// Its id.
-    pub ledger_id: LedgerId,
+    /// Its id and how its vouchers are signed.
+    pub domain: VoucherDomain,
     /// How long a channel stays locked before the payer may take it back.
     pub channel_timeout: Duration,
     /// The seller's credit window it expects, added to a channel's deposit.
@@ -404,9 +404,10 @@ impl BuyerShared {
 
     fn our_handshake(&self) -> MarketHandshake {
         MarketHandshake {
-            version: PROTOCOL_VERSION,
+            version: protocol_version(&self.config.domain),
             wallet: self.config.wallet,
-            ledger: self.config.ledger_id,
+            ledger: self.config.domain.ledger,
+            chain: self.config.domain.chain(),
             ask: None,
             credit: None,
             slot_rate: None,
@@ -417,7 +418,7 @@ impl BuyerShared {
     /// an ask we accept.
     fn meet(&self, peer: &mut ExtensionPeer<'_>, theirs: MarketHandshake) {
         let mut state = self.lock();
-        if theirs.ledger != self.config.ledger_id {
+        if theirs.ledger != self.config.domain.ledger {
             if !std::mem::replace(&mut state.said_other_ledger, true) {
                 self.config.events.send(MarketEvent::Notice(format!(
                     "market peer {} is on another ledger; trading with it as a plain peer",
@@ -429,7 +430,7 @@ impl BuyerShared {
         let Some(ask) = theirs.ask else { return };
         let record = MarketPeerRecord::new(peer.addr(), theirs.wallet, Some(ask));
         self.config.events.send(MarketEvent::Peer(record));
-        if theirs.version != PROTOCOL_VERSION {
+        if theirs.version != protocol_version(&self.config.domain) {
             return;
         }
         let seller = SellerAccount {
@@ -586,13 +587,13 @@ impl BuyerShared {
             payer: self.config.wallet,
             payee,
             amount: Amount {
-                token: Token::Btt,
+                token: self.config.domain.token(),
                 base_units: deposit,
             },
             expires_at_ms: now_ms().saturating_add(millis(self.config.channel_timeout)),
             nonce: rand::random(),
         };
-        let signed = Signed::sign(request, signer, &self.config.ledger_id);
+        let signed = Signed::sign(request, signer, &self.config.domain.ledger);
         let opened = self.config.ledger.open_channel(signed).await;
         let mut state = self.lock();
         let spendable = state.spendable();
@@ -660,14 +661,14 @@ impl BuyerShared {
             return None;
         }
         let amount = Amount {
-            token: Token::Btt,
+            token: self.config.domain.token(),
             base_units: cumulative,
         };
-        let ledger = &self.config.ledger_id;
-        let voucher = sign_voucher(channel, amount, self.key.get()?, ledger).ok()?;
+        let domain = self.config.domain;
+        let voucher = sign_voucher(channel, amount, self.key.get()?, domain).ok()?;
         let message = MarketMessage::Voucher {
             channel: channel.id,
-            cumulative: u64::try_from(cumulative).ok()?,
+            cumulative,
             signature: voucher.signature,
         };
         let record = PaymentRecord {

@@ -24,7 +24,7 @@
 
 use super::price::{PricePerMib, MIB};
 use crate::amount::Token;
-use crate::ledger::{ChannelId, ChannelState, LedgerId, Signed, Voucher};
+use crate::ledger::{ChannelId, ChannelState, Signed, Voucher, VoucherDomain};
 use crate::payment::{PaymentError, VoucherCheck};
 use crate::tron::Address;
 use std::collections::{HashMap, HashSet};
@@ -210,7 +210,7 @@ impl PayerAccounts {
         &self,
         wallet: Address,
         channel: ChannelState,
-        ledger: LedgerId,
+        domain: VoucherDomain,
         me: Address,
         known_before: bool,
     ) -> Result<(), ChannelRefusal> {
@@ -219,11 +219,11 @@ impl PayerAccounts {
         if known_before || accounts.bound.contains_key(&id) {
             return Err(ChannelRefusal::Reused { id });
         }
-        self.fundable(wallet, &channel, now_ms)?;
+        self.fundable(wallet, &channel, domain.token(), now_ms)?;
         let funded = FundedChannel {
             deposit: channel.amount.base_units,
             serve_until_ms: channel.expires_at_ms.saturating_sub(self.margin_ms),
-            check: VoucherCheck::new(ledger, channel, me)?,
+            check: VoucherCheck::new(domain, channel, me)?,
         };
         accounts.bound.insert(id, wallet);
         let account = accounts.wallets.entry(wallet).or_default();
@@ -235,6 +235,7 @@ impl PayerAccounts {
         &self,
         wallet: Address,
         channel: &ChannelState,
+        token: Token,
         now_ms: i64,
     ) -> Result<(), ChannelRefusal> {
         let id = channel.id;
@@ -242,7 +243,7 @@ impl PayerAccounts {
             let payer = channel.payer;
             return Err(ChannelRefusal::NotTheWallet { id, payer, wallet });
         }
-        if channel.token() != Token::Btt {
+        if channel.token() != token {
             let token = channel.token();
             return Err(ChannelRefusal::NotBtt { id, token });
         }
@@ -366,12 +367,16 @@ impl PayerAccounts {
 mod tests {
     use super::*;
     use crate::ledger::local::fixtures::{address, btt, key};
-    use crate::ledger::{ChannelStatus, OpenChannel};
+    use crate::ledger::{ChannelStatus, LedgerId, OpenChannel};
     use crate::payment::sign_voucher;
     use proptest::prelude::*;
     use std::sync::atomic::{AtomicI64, Ordering};
 
     const LEDGER: LedgerId = LedgerId([4; 32]);
+
+    fn domain() -> VoucherDomain {
+        VoucherDomain::from(&LEDGER)
+    }
     const SELLER: u8 = 9;
     const WINDOW: u64 = 4 << 20;
     const MARGIN_MS: i64 = 60_000;
@@ -419,7 +424,7 @@ mod tests {
     impl World {
         fn bind(&self, payer: u8, state: &ChannelState) -> Result<(), ChannelRefusal> {
             let me = address(SELLER);
-            (self.accounts).bind(address(payer), state.clone(), LEDGER, me, false)
+            (self.accounts).bind(address(payer), state.clone(), domain(), me, false)
         }
 
         /// Serves `bytes` in blocks of 16 KiB to `payer` from `from`: the bytes admitted.

@@ -22,9 +22,9 @@ use super::payer_accounts::{Clock, PayerAccounts};
 use super::price::PricePerMib;
 use super::seller_book::{PeerSession, SellerBook, Standing};
 use super::settle::{mark, settle};
-use super::wire::{MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY, PROTOCOL_VERSION};
-use crate::amount::{Amount, Token};
-use crate::ledger::{ChannelId, ChannelState, LedgerId, Signature, Signed, Voucher};
+use super::wire::{protocol_version, MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY};
+use crate::amount::Amount;
+use crate::ledger::{ChannelId, ChannelState, Signature, Signed, Voucher, VoucherDomain};
 use crate::metainfo::Torrent;
 use crate::payment::{close_with, PaymentLedger};
 use crate::peer::ExtendedHandshake;
@@ -56,8 +56,8 @@ pub struct SellerConfig {
     pub key: SigningKey,
     /// The ledger the channels are on.
     pub ledger: Arc<dyn PaymentLedger>,
-    /// Its id.
-    pub ledger_id: LedgerId,
+    /// Its id and how its vouchers are signed.
+    pub domain: VoucherDomain,
     /// Where accepted vouchers are kept.
     pub journal: Arc<VoucherJournal>,
     /// What every payer owes the process (shared by all its torrents).
@@ -203,9 +203,10 @@ impl Seller {
 impl SellerShared {
     fn our_handshake(&self) -> MarketHandshake {
         MarketHandshake {
-            version: PROTOCOL_VERSION,
+            version: protocol_version(&self.config.domain),
             wallet: self.wallet,
-            ledger: self.config.ledger_id,
+            ledger: self.config.domain.ledger,
+            chain: self.config.domain.chain(),
             ask: Some(PricePerMib(self.ask.load(Ordering::Relaxed))),
             credit: Some(self.config.credit),
             slot_rate: self.config.slot_rate,
@@ -218,7 +219,7 @@ impl SellerShared {
 
     /// A payer's handshake: keep an account for it when it trades on our ledger.
     fn meet(&self, peer: &ExtensionPeer<'_>, theirs: MarketHandshake) {
-        if theirs.ledger != self.config.ledger_id {
+        if theirs.ledger != self.config.domain.ledger {
             let mut said = self
                 .said_other_ledger
                 .lock()
@@ -231,7 +232,7 @@ impl SellerShared {
             }
             return;
         }
-        if theirs.version != PROTOCOL_VERSION {
+        if theirs.version != protocol_version(&self.config.domain) {
             return;
         }
         let record = MarketPeerRecord::new(peer.addr(), theirs.wallet, theirs.ask);
@@ -310,7 +311,7 @@ impl SellerShared {
     fn voucher(
         &self,
         channel: ChannelId,
-        cumulative: u64,
+        cumulative: u128,
         signature: Signature,
     ) -> Signed<Voucher> {
         Signed {
@@ -318,8 +319,8 @@ impl SellerShared {
                 channel,
                 payee: self.wallet,
                 cumulative: Amount {
-                    token: Token::Btt,
-                    base_units: u128::from(cumulative),
+                    token: self.config.domain.token(),
+                    base_units: cumulative,
                 },
             },
             signature,
@@ -545,7 +546,7 @@ async fn load_channel(shared: &SellerShared, peer: PeerKey, wallet: Address, id:
 
 /// Reads channel `id` from the ledger and binds it to `wallet`'s account.
 async fn bind_channel(shared: &SellerShared, wallet: Address, id: ChannelId) -> Result<(), String> {
-    let ledger = shared.config.ledger_id;
+    let ledger = shared.config.domain.ledger;
     let channel = shared
         .config
         .ledger
@@ -560,7 +561,7 @@ async fn bind_channel(shared: &SellerShared, wallet: Address, id: ChannelId) -> 
         .map_err(|error| error.to_string())?;
     let accounts = &shared.config.accounts;
     accounts
-        .bind(wallet, channel, ledger, shared.wallet, known)
+        .bind(wallet, channel, shared.config.domain, shared.wallet, known)
         .map_err(|error| error.to_string())
 }
 
@@ -618,7 +619,7 @@ fn refuse_voucher(shared: &SellerShared, peer: PeerKey, why: &str) {
 /// Writes `voucher` to the journal (fsync) off the async threads.
 async fn record(shared: &SellerShared, voucher: Signed<Voucher>) -> Result<(), String> {
     let journal = Arc::clone(&shared.config.journal);
-    let ledger = shared.config.ledger_id;
+    let ledger = shared.config.domain.ledger;
     tokio::task::spawn_blocking(move || {
         journal.record(&ledger, &voucher).map_err(|e| e.to_string())
     })
@@ -632,7 +633,7 @@ async fn close_channel(shared: &SellerShared, id: ChannelId) {
     let Some(check) = shared.config.accounts.retire(id) else {
         return;
     };
-    let ledger = shared.config.ledger_id;
+    let ledger = shared.config.domain.ledger;
     let request = match check.best() {
         Some(best) => close_with(best.clone(), &shared.config.key, &ledger),
         None => {

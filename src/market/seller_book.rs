@@ -130,7 +130,12 @@ impl PeerSession {
         }
         self.asked_to_pay = true;
         let amount = u64::try_from(accounts.due(self.wallet)).unwrap_or(u64::MAX);
-        Some(MarketMessage::NeedPayment { amount }.to_payload())
+        Some(
+            MarketMessage::NeedPayment {
+                amount: u128::from(amount),
+            }
+            .to_payload(),
+        )
     }
 
     /// Its requests may go on: a voucher came, or its channel is usable.

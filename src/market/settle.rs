@@ -93,11 +93,12 @@ impl Settler<'_> {
     /// ledger answers that there is nothing left to do.
     async fn settle_one(&self, entry: OpenEntry, close: bool) -> Result<ChannelState, LedgerError> {
         let channel = entry.voucher.request.channel;
-        let above = entry.voucher.request.cumulative.base_units > entry.redeemed;
-        let attempt = match (close, above) {
-            (true, true) => self.close(channel, Some(entry.voucher)).await,
-            (true, false) => self.close(channel, None).await,
-            (false, _) => self.redeem(entry.voucher).await,
+        // A close carries the best voucher even when it adds nothing: a
+        // channels contract closes only with a voucher its payer signed.
+        let attempt = if close {
+            self.close(channel, Some(entry.voucher)).await
+        } else {
+            self.redeem(entry.voucher).await
         };
         match attempt {
             Err(error) if close && error.kind() == ErrorKind::VoucherNotAbove => {

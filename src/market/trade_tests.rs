@@ -12,7 +12,9 @@ use super::seller::{payer_accounts, Seller, SellerConfig};
 use super::wire::{MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY, PROTOCOL_VERSION};
 use crate::amount::Token;
 use crate::ledger::local::fixtures::{self, address, btt, key, START_MS};
-use crate::ledger::{ChannelState, Ledger, LedgerId, LocalLedger, OpenChannel, Signed};
+use crate::ledger::{
+    ChannelState, Ledger, LedgerId, LocalLedger, OpenChannel, Signed, VoucherDomain,
+};
 use crate::payment::{sign_voucher, PaymentLedger};
 use crate::peer::{ExtendedHandshake, Message};
 use crate::swarm::test_swarm::{request, SwarmSetup, TestPeer, TestSwarm, PIECE};
@@ -59,6 +61,7 @@ pub(super) fn selling_handshake(
         version: PROTOCOL_VERSION,
         wallet: address(wallet),
         ledger,
+        chain: None,
         ask,
         credit,
         slot_rate: None,
@@ -163,7 +166,7 @@ impl SellerWorld {
             slot_rate: None,
             key: key(SELLER),
             ledger: Arc::clone(&ledger) as Arc<dyn PaymentLedger>,
-            ledger_id,
+            domain: VoucherDomain::from(&ledger_id),
             journal: Arc::new(journal),
             accounts: Arc::new(payer_accounts(
                 2 * u64::from(PIECE),
@@ -257,7 +260,7 @@ impl SellerWorld {
         };
         let message = MarketMessage::Voucher {
             channel: channel.id,
-            cumulative: units as u64,
+            cumulative: units,
             signature,
         };
         self.swarm.receive(peer, market(&message)).unwrap();
@@ -299,7 +302,7 @@ async fn a_winner_is_served_one_credit_window_then_asked_to_pay_and_resumed_once
     let channel = world.channel(&peer, 1_000_000, 1).await;
     let (queued, asked) = served_and_told(&world.swarm, &mut peer, 0, 3);
     assert_eq!(queued, 2, "two blocks of credit");
-    let due = cost_of(2 * u64::from(PIECE), ASK) as u64;
+    let due = cost_of(2 * u64::from(PIECE), ASK);
     assert_eq!(
         asked,
         [MarketMessage::NeedPayment { amount: due }],
@@ -310,7 +313,7 @@ async fn a_winner_is_served_one_credit_window_then_asked_to_pay_and_resumed_once
         market_messages(&peer.messages()).is_empty(),
         "asked once, not again at the tick"
     );
-    world.voucher(&peer, &channel, due as u128, PAYER);
+    world.voucher(&peer, &channel, due, PAYER);
     world
         .events
         .until("earning", |e| {
@@ -330,8 +333,8 @@ async fn a_winner_is_served_one_credit_window_then_asked_to_pay_and_resumed_once
                 .any(|e| matches!(e, MarketEvent::Settlement(s) if s.closed))
         })
         .await;
-    assert_eq!(world.balance(SELLER).await, due as u128);
-    assert_eq!(world.balance(PAYER).await, 1_000_000_000 - due as u128);
+    assert_eq!(world.balance(SELLER).await, due);
+    assert_eq!(world.balance(PAYER).await, 1_000_000_000 - due);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -433,7 +436,7 @@ impl BuyerWorld {
             wallet: address(PAYER),
             key: Some(key(PAYER)),
             ledger: Arc::clone(&ledger) as Arc<dyn PaymentLedger>,
-            ledger_id,
+            domain: VoucherDomain::from(&ledger_id),
             channel_timeout: Duration::from_secs(3600),
             credit: 0,
             events,
@@ -557,7 +560,7 @@ async fn collect(
 }
 
 /// The cumulative amounts of the vouchers among `sent`.
-fn cumulatives(sent: &[MarketMessage]) -> Vec<u64> {
+fn cumulatives(sent: &[MarketMessage]) -> Vec<u128> {
     let vouchers = sent.iter().filter_map(|message| match message {
         MarketMessage::Voucher { cumulative, .. } => Some(*cumulative),
         _ => None,
@@ -577,13 +580,13 @@ async fn a_payer_pays_for_verified_pieces_only() {
     collect(&mut peer, &mut sent, |sent| cumulatives(sent).len() >= 2).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     collect(&mut peer, &mut sent, |_| true).await;
-    let one_piece = cost_of(u64::from(PIECE), ASK) as u64;
+    let one_piece = cost_of(u64::from(PIECE), ASK);
     assert_eq!(
         cumulatives(&sent),
         [one_piece, 2 * one_piece],
         "the corrupt piece is not paid for"
     );
-    assert_eq!(world.buyer.spent(), u128::from(2 * one_piece));
+    assert_eq!(world.buyer.spent(), 2 * one_piece);
     let _ = (&world.ledger, &world.events);
 }
 
@@ -593,7 +596,7 @@ async fn a_payer_signs_a_voucher_a_quarter_window_and_what_is_owed_when_asked_or
     let window = 8 * u64::from(PIECE);
     let (mut peer, _channel, asked) = world.seller_with_window(ASK, Some(window)).await;
     assert!(asked.len() <= 4, "half a window of requests: {asked:?}");
-    let one_piece = cost_of(u64::from(PIECE), ASK) as u64;
+    let one_piece = cost_of(u64::from(PIECE), ASK);
     let (mut sent, mut served) = (Vec::new(), Vec::new());
     for _ in 0..2 {
         send_next_piece(&world, &mut peer, &mut sent, &mut served).await;
@@ -619,7 +622,7 @@ async fn a_payer_signs_a_voucher_a_quarter_window_and_what_is_owed_when_asked_or
         [2 * one_piece, 3 * one_piece, 4 * one_piece],
         "need_payment and then a tick pay what was verified since"
     );
-    assert_eq!(world.buyer.spent(), u128::from(4 * one_piece));
+    assert_eq!(world.buyer.spent(), 4 * one_piece);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -627,7 +630,7 @@ async fn a_need_payment_with_nothing_owed_has_the_next_verified_piece_paid_at_on
     let world = BuyerWorld::start(1_000_000_000).await;
     let window = 8 * u64::from(PIECE);
     let (mut peer, _channel, _) = world.seller_with_window(ASK, Some(window)).await;
-    let one_piece = cost_of(u64::from(PIECE), ASK) as u64;
+    let one_piece = cost_of(u64::from(PIECE), ASK);
     let (mut sent, mut served) = (Vec::new(), Vec::new());
     for _ in 0..2 {
         send_next_piece(&world, &mut peer, &mut sent, &mut served).await;
@@ -668,7 +671,7 @@ async fn a_payer_never_signs_past_its_budget() {
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     collect(&mut peer, &mut sent, |_| true).await;
-    assert_eq!(cumulatives(&sent), [one_piece as u64, budget as u64]);
+    assert_eq!(cumulatives(&sent), [one_piece, budget]);
     assert_eq!(world.buyer.spent(), budget);
     let _ = &world.events;
 }
@@ -680,7 +683,7 @@ async fn a_winner_that_ignores_need_payment_falls_back_to_a_free_slot_at_the_nex
     world.channel(&peer, 1_000_000, 1).await;
     let (queued, asked) = served_and_told(&world.swarm, &mut peer, 0, 4);
     assert_eq!(queued, 2, "no more than the window unpaid");
-    let due = cost_of(2 * u64::from(PIECE), ASK) as u64;
+    let due = cost_of(2 * u64::from(PIECE), ASK);
     assert_eq!(asked, [MarketMessage::NeedPayment { amount: due }]);
     tokio::time::sleep(super::seller_book::PAYMENT_GRACE + Duration::from_millis(100)).await;
     world.swarm.rechoke();
@@ -875,13 +878,13 @@ async fn a_payer_that_stopped_and_bids_again_opens_a_new_channel() {
     assert_ne!(second, first, "a new channel");
     world.send_piece(&peer, asked[1], false);
     collect(&mut peer, &mut again, |sent| !cumulatives(sent).is_empty()).await;
-    let one_piece = cost_of(u64::from(PIECE), ASK) as u64;
+    let one_piece = cost_of(u64::from(PIECE), ASK);
     assert_eq!(
         cumulatives(&again),
         [one_piece],
         "the new channel counts from 0"
     );
-    assert_eq!(world.buyer.spent(), u128::from(2 * one_piece));
+    assert_eq!(world.buyer.spent(), 2 * one_piece);
     let state = PaymentLedger::channel(&*world.ledger, second)
         .await
         .unwrap()
@@ -939,7 +942,7 @@ async fn a_payer_is_billed_nothing_for_blocks_sent_while_choked_or_on_a_free_slo
     world.send_piece(&peer, free_piece, false);
     swarm.tick();
     collect(&mut peer, &mut sent, |_| true).await;
-    let one_piece = cost_of(u64::from(PIECE), ASK) as u64;
+    let one_piece = cost_of(u64::from(PIECE), ASK);
     assert_eq!(cumulatives(&sent), [one_piece], "only the paid-slot piece");
-    assert_eq!(world.buyer.spent(), u128::from(one_piece));
+    assert_eq!(world.buyer.spent(), one_piece);
 }

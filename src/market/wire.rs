@@ -1,4 +1,4 @@
-//! The `btt_market` extension's wire format, version 1
+//! The `btt_market` extension's wire format, versions 1 and 2
 //! (`docs/market-protocol.md`): the fields a market peer adds to its BEP 10
 //! extended handshake ([`MarketHandshake`], under the key `btt_market`), and
 //! the bencoded messages it sends under the extension's id
@@ -8,11 +8,15 @@
 //! a negative or oversized amount, an id or signature of the wrong length
 //! are all errors (the peer is then dropped from the market); unknown extra
 //! keys are ignored, so later versions can add fields. Amounts are base
-//! units of BTT as bencode integers (at most `i64::MAX`).
+//! units of the ledger's token: bencode integers up to `i64::MAX`, decimal
+//! digit strings above it (wei on a chain pass `i64::MAX` at 9.2 BTT).
+//! Version 1 names a ledger of btt's by its id; version 2 names btt's
+//! channels contract on a chain (chain id and address), whose voucher
+//! domain separator is then the ledger id both sides compare.
 
 use super::price::PricePerMib;
 use crate::bencode::{self, Bencode, Dict, Value};
-use crate::ledger::{ChannelId, LedgerId, Signature};
+use crate::ledger::{ChainChannels, ChannelId, LedgerId, Signature, VoucherDomain};
 use crate::peer::ExtendedHandshake;
 use crate::tron::Address;
 use bytes::Bytes;
@@ -21,8 +25,21 @@ use thiserror::Error;
 
 /// The extension's name in the BEP 10 `m` dictionary.
 pub const BTT_MARKET: &str = "btt_market";
-/// The protocol version this implementation speaks.
+/// The protocol version on btt's own ledgers.
 pub const PROTOCOL_VERSION: i64 = 1;
+/// The protocol version on a chain's channels contract.
+pub const CHAIN_PROTOCOL_VERSION: i64 = 2;
+
+/// The protocol version a peer trading in `domain` speaks.
+pub fn protocol_version(domain: &VoucherDomain) -> i64 {
+    match domain.chain() {
+        None => PROTOCOL_VERSION,
+        Some(_) => CHAIN_PROTOCOL_VERSION,
+    }
+}
+
+/// The longest decimal amount (`u128::MAX` has 39 digits).
+const MAX_AMOUNT_DIGITS: usize = 39;
 /// The extended-handshake key that holds [`MarketHandshake`].
 pub const HANDSHAKE_KEY: &str = "btt_market";
 
@@ -50,8 +67,12 @@ pub struct MarketHandshake {
     pub version: i64,
     /// The wallet it pays from or is paid to (`wallet`, base58check).
     pub wallet: Address,
-    /// The ledger its BTT lives on (`ledger`, 32 bytes).
+    /// The ledger its BTT lives on: `ledger` (32 bytes) in version 1, the
+    /// voucher domain separator of `chain` in version 2.
     pub ledger: LedgerId,
+    /// The channels contract it pays through on a chain (`chain`, the chain
+    /// id, and `contract`, 20 bytes), in version 2.
+    pub chain: Option<ChainChannels>,
     /// What it asks per MiB it uploads, when it sells (`ask`).
     pub ask: Option<PricePerMib>,
     /// How many bytes a seller serves a winner beyond what it was paid
@@ -80,16 +101,23 @@ impl MarketHandshake {
         let mut fields = vec![
             ("v", Bencode::Int(self.version)),
             ("wallet", Bencode::text(&self.wallet.to_string())),
-            ("ledger", Bencode::Bytes(self.ledger.0.to_vec())),
         ];
+        match self.chain {
+            None => fields.push(("ledger", Bencode::Bytes(self.ledger.0.to_vec()))),
+            Some(chain) => {
+                let id = i64::try_from(chain.chain_id).unwrap_or(i64::MAX);
+                fields.push(("chain", Bencode::Int(id)));
+                fields.push(("contract", Bencode::Bytes(chain.contract.to_vec())));
+            }
+        }
         if let Some(ask) = self.ask {
             fields.push(("ask", price_value(ask)));
         }
         if let Some(credit) = self.credit {
-            fields.push(("credit", amount_value(credit)));
+            fields.push(("credit", count_value(credit)));
         }
         if let Some(rate) = self.slot_rate {
-            fields.push(("rate", amount_value(rate)));
+            fields.push(("rate", count_value(rate)));
         }
         Bencode::dict(fields)
     }
@@ -100,13 +128,19 @@ impl MarketHandshake {
         let decoded = bencode::decode(&encoded).map_err(|e| WireError::Bencode(e.to_string()))?;
         let dict = decoded.as_dict().ok_or(WireError::NotADictionary)?;
         let wallet = text_field(&dict, "wallet")?;
+        let chain = optional(&dict, "chain", chain_field)?;
+        let ledger = match chain {
+            Some(chain) => LedgerId(chain.separator()),
+            None => LedgerId(fixed_field(&dict, "ledger")?),
+        };
         Ok(MarketHandshake {
             version: int_field(&dict, "v")?,
             wallet: Address::from_str(wallet).map_err(|_| WireError::BadField("wallet"))?,
-            ledger: LedgerId(fixed_field(&dict, "ledger")?),
+            ledger,
+            chain,
             ask: optional(&dict, "ask", price_field)?,
-            credit: optional(&dict, "credit", amount_field)?,
-            slot_rate: optional(&dict, "rate", amount_field)?,
+            credit: optional(&dict, "credit", count_field)?,
+            slot_rate: optional(&dict, "rate", count_field)?,
         })
     }
 }
@@ -124,12 +158,12 @@ pub enum MarketMessage {
     /// Leecher to seeder: everything paid through `channel` so far.
     Voucher {
         channel: ChannelId,
-        cumulative: u64,
+        cumulative: u128,
         signature: Signature,
     },
     /// Seeder to leecher: the credit window is used up; `amount` base units
     /// more are due before it serves more.
-    NeedPayment { amount: u64 },
+    NeedPayment { amount: u128 },
     /// Either side: done trading; the seeder closes the channel with the
     /// last voucher.
     Close,
@@ -217,12 +251,20 @@ fn kind(name: &str) -> Bencode {
 }
 
 fn price_value(price: PricePerMib) -> Bencode {
-    amount_value(price.0)
+    count_value(price.0)
 }
 
-fn amount_value(base_units: u64) -> Bencode {
-    // Amounts are checked to fit when read and when parsed from flags.
-    Bencode::Int(i64::try_from(base_units).unwrap_or(i64::MAX))
+fn count_value(count: u64) -> Bencode {
+    // Counts are checked to fit when read and when parsed from flags.
+    Bencode::Int(i64::try_from(count).unwrap_or(i64::MAX))
+}
+
+/// An amount: an integer while bencode's `i64` holds it, decimal digits above.
+fn amount_value(base_units: u128) -> Bencode {
+    match i64::try_from(base_units) {
+        Ok(small) => Bencode::Int(small),
+        Err(_) => Bencode::text(&base_units.to_string()),
+    }
 }
 
 fn field<'a>(dict: &Dict<'a>, key: &'static str) -> Result<Value<'a>, WireError> {
@@ -244,13 +286,41 @@ fn int_field(dict: &Dict<'_>, key: &'static str) -> Result<i64, WireError> {
     field(dict, key)?.as_int().ok_or(WireError::BadField(key))
 }
 
-fn amount_field(dict: &Dict<'_>, key: &'static str) -> Result<u64, WireError> {
+fn count_field(dict: &Dict<'_>, key: &'static str) -> Result<u64, WireError> {
     let value = int_field(dict, key)?;
     u64::try_from(value).map_err(|_| WireError::BadField(key))
 }
 
+/// A non-negative integer, or a string of 1 to 39 decimal digits without a
+/// leading zero that fits in `u128`.
+fn amount_field(dict: &Dict<'_>, key: &'static str) -> Result<u128, WireError> {
+    let bad = || WireError::BadField(key);
+    let value = field(dict, key)?;
+    if let Some(small) = value.as_int() {
+        return u128::try_from(small).map_err(|_| bad());
+    }
+    let digits = value.as_str().ok_or_else(bad)?;
+    let canonical = !digits.is_empty()
+        && digits.len() <= MAX_AMOUNT_DIGITS
+        && digits.bytes().all(|byte| byte.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    if !canonical {
+        return Err(bad());
+    }
+    digits.parse().map_err(|_| bad())
+}
+
 fn price_field(dict: &Dict<'_>, key: &'static str) -> Result<PricePerMib, WireError> {
-    amount_field(dict, key).map(PricePerMib)
+    count_field(dict, key).map(PricePerMib)
+}
+
+/// The chain id under `key` and the 20-byte `contract` beside it.
+fn chain_field(dict: &Dict<'_>, key: &'static str) -> Result<ChainChannels, WireError> {
+    let chain_id = u64::try_from(int_field(dict, key)?).map_err(|_| WireError::BadField(key))?;
+    Ok(ChainChannels {
+        chain_id,
+        contract: fixed_field(dict, "contract")?,
+    })
 }
 
 fn text_field<'a>(dict: &Dict<'a>, key: &'static str) -> Result<&'a str, WireError> {
@@ -357,6 +427,7 @@ mod tests {
         ];
         for (ask, credit, slot_rate) in offers {
             let handshake = MarketHandshake {
+                chain: None,
                 version: PROTOCOL_VERSION,
                 wallet: address(),
                 ledger: LedgerId([3; 32]),
@@ -388,6 +459,92 @@ mod tests {
         assert_eq!(
             MarketHandshake::from_bencode(&short_ledger),
             Err(WireError::BadField("ledger"))
+        );
+    }
+
+    /// btt's channels contract on BTTC at a made-up address.
+    fn bttc_contract(byte: u8) -> ChainChannels {
+        ChainChannels {
+            chain_id: 199,
+            contract: [byte; 20],
+        }
+    }
+
+    #[test]
+    fn a_chain_handshake_names_the_chain_and_contract_and_its_ledger_is_their_domain() {
+        let chain = bttc_contract(7);
+        let domain = VoucherDomain::of_chain(chain);
+        let handshake = MarketHandshake {
+            version: protocol_version(&domain),
+            wallet: address(),
+            ledger: domain.ledger,
+            chain: Some(chain),
+            ask: Some(PricePerMib(50_000_000_000_000_000)),
+            credit: Some(4 << 20),
+            slot_rate: None,
+        };
+        assert_eq!(handshake.version, CHAIN_PROTOCOL_VERSION);
+        let encoded = handshake.to_bencode().encode();
+        let text = String::from_utf8_lossy(&encoded);
+        assert!(text.contains("5:chaini199e8:contract20:"), "{text}");
+        assert!(!text.contains("ledger"), "{text}");
+        let read = MarketHandshake::from_bencode(&handshake.to_bencode()).unwrap();
+        assert_eq!(read, handshake);
+        // Another contract or chain is another ledger: the two never trade.
+        for other in [
+            bttc_contract(8),
+            ChainChannels {
+                chain_id: 1029,
+                ..chain
+            },
+        ] {
+            let theirs = MarketHandshake {
+                chain: Some(other),
+                ..handshake.clone()
+            };
+            let read = MarketHandshake::from_bencode(&theirs.to_bencode()).unwrap();
+            assert_ne!(read.ledger, domain.ledger);
+        }
+        let no_contract = Bencode::dict([
+            ("v", Bencode::Int(2)),
+            ("wallet", Bencode::text(&address().to_string())),
+            ("chain", Bencode::Int(199)),
+        ]);
+        assert_eq!(
+            MarketHandshake::from_bencode(&no_contract),
+            Err(WireError::BadField("contract"))
+        );
+    }
+
+    #[test]
+    fn amounts_past_i64_travel_as_digits_and_only_canonical_digits_are_read() {
+        for cumulative in [0, i64::MAX as u128, i64::MAX as u128 + 1, u128::MAX] {
+            let voucher = MarketMessage::Voucher {
+                channel: ChannelId([7; 32]),
+                cumulative,
+                signature: Signature([9; 65]),
+            };
+            let read = MarketMessage::from_payload(&voucher.to_payload());
+            assert_eq!(read, Ok(voucher));
+        }
+        let big = MarketMessage::NeedPayment {
+            amount: 10_000_000_000_000_000_000,
+        };
+        assert_eq!(
+            &big.to_payload()[..],
+            b"d6:amount20:100000000000000000001:t12:need_paymente"
+        );
+        let refused = |amount: &str| {
+            let payload = format!("d6:amount{}:{amount}1:t12:need_paymente", amount.len());
+            MarketMessage::from_payload(payload.as_bytes())
+        };
+        let too_big = format!("{}0", u128::MAX);
+        for bad in ["", "01", "-1", "+1", "1e3", " 1", "12a", &too_big] {
+            assert_eq!(refused(bad), Err(WireError::BadField("amount")), "{bad:?}");
+        }
+        assert_eq!(
+            refused("340282366920938463463374607431768211455"),
+            Ok(MarketMessage::NeedPayment { amount: u128::MAX })
         );
     }
 

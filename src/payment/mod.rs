@@ -14,14 +14,18 @@
 //!   cumulative amount rises above everything accepted before without
 //!   passing the channel's deposit.
 //! - [`refund_expired`] is the payer's way back after a channel's timeout.
+//! - [`ContractPayments`] is the `PaymentLedger` of btt's channels contract
+//!   on an EVM chain, acting for one wallet.
 //!
 //! Money is integer base units throughout; every refusal changes nothing.
 
+mod contract;
 mod error;
 mod payment_ledger;
 mod refund;
 mod voucher;
 
+pub use contract::ContractPayments;
 pub use error::PaymentError;
 pub use payment_ledger::{LedgerFuture, PaymentLedger};
 pub use refund::refund_expired;

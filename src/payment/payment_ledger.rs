@@ -20,7 +20,7 @@ use crate::amount::Token;
 use crate::ledger::{
     ChannelId, ChannelRole, ChannelState, CloseChannel, DeliverPurchase, Ledger, LedgerError,
     LedgerId, OpenChannel, OpenPurchase, PurchaseId, PurchaseRole, PurchaseState, RedeemVoucher,
-    RefundChannel, Signed,
+    RefundChannel, Signed, VoucherDomain,
 };
 use crate::tron::Address;
 use std::future::Future;
@@ -33,6 +33,9 @@ pub type LedgerFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, LedgerError
 pub trait PaymentLedger: Send + Sync {
     /// This ledger's id, which every signed payment message names.
     fn ledger_id(&self) -> LedgerFuture<'_, LedgerId>;
+
+    /// How this ledger's vouchers are signed, and for which ledger.
+    fn voucher_domain(&self) -> LedgerFuture<'_, VoucherDomain>;
 
     /// The spendable balance of `address`, in base units of `token`.
     fn balance(&self, address: Address, token: Token) -> LedgerFuture<'_, u128>;
@@ -80,6 +83,11 @@ pub trait PaymentLedger: Send + Sync {
 impl<L: Ledger> PaymentLedger for L {
     fn ledger_id(&self) -> LedgerFuture<'_, LedgerId> {
         Box::pin(Ledger::ledger_id(self))
+    }
+
+    /// btt's own ledgers sign vouchers as domain messages.
+    fn voucher_domain(&self) -> LedgerFuture<'_, VoucherDomain> {
+        Box::pin(async move { Ok(VoucherDomain::from(&Ledger::ledger_id(self).await?)) })
     }
 
     fn balance(&self, address: Address, token: Token) -> LedgerFuture<'_, u128> {

@@ -13,18 +13,19 @@ use super::error::PaymentError;
 use super::payment_ledger::PaymentLedger;
 use crate::amount::Amount;
 use crate::ledger::{
-    ChannelId, ChannelState, CloseChannel, LedgerError, LedgerId, Signed, Voucher,
+    ChannelId, ChannelState, CloseChannel, LedgerError, LedgerId, Signed, Voucher, VoucherDomain,
 };
 use crate::tron::Address;
 use k256::ecdsa::SigningKey;
 
 /// The payer's voucher promising `cumulative` in all through `channel`,
-/// signed with `payer` for `ledger`; refused unless `payer` is the channel's payer.
+/// signed with `payer` for `ledger` (a [`LedgerId`] of btt's own ledgers or
+/// a ledger's [`VoucherDomain`]); refused unless `payer` is the channel's payer.
 pub fn sign_voucher(
     channel: &ChannelState,
     cumulative: Amount,
     payer: &SigningKey,
-    ledger: &LedgerId,
+    ledger: impl Into<VoucherDomain>,
 ) -> Result<Signed<Voucher>, PaymentError> {
     let signer = Address::from_public_key(payer.verifying_key());
     if signer != channel.payer {
@@ -39,7 +40,7 @@ pub fn sign_voucher(
         payee: channel.payee,
         cumulative,
     };
-    Ok(Signed::sign(voucher, payer, ledger))
+    Ok(ledger.into().sign(voucher, payer))
 }
 
 /// The payee's request, signed with `payee` for `ledger`, to close the
@@ -80,7 +81,7 @@ pub fn higher_voucher(
 /// A payee's check of the vouchers of one open channel that pays it.
 #[derive(Debug, Clone)]
 pub struct VoucherCheck {
-    ledger: LedgerId,
+    ledger: VoucherDomain,
     channel: ChannelState,
     best: Option<Signed<Voucher>>,
 }
@@ -89,7 +90,7 @@ impl VoucherCheck {
     /// A check of `channel` on `ledger` for its payee `me`; refused when the
     /// channel is closed or pays someone else.
     pub fn new(
-        ledger: LedgerId,
+        ledger: impl Into<VoucherDomain>,
         channel: ChannelState,
         me: Address,
     ) -> Result<VoucherCheck, PaymentError> {
@@ -102,7 +103,7 @@ impl VoucherCheck {
             });
         }
         Ok(VoucherCheck {
-            ledger,
+            ledger: ledger.into(),
             channel,
             best: None,
         })
@@ -114,12 +115,12 @@ impl VoucherCheck {
         id: ChannelId,
         me: Address,
     ) -> Result<VoucherCheck, PaymentError> {
-        let ledger_id = ledger.ledger_id().await?;
+        let domain = ledger.voucher_domain().await?;
         let channel = ledger
             .channel(id)
             .await?
             .ok_or(LedgerError::UnknownChannel { id })?;
-        VoucherCheck::new(ledger_id, channel, me)
+        VoucherCheck::new(domain, channel, me)
     }
 
     /// Base units the payee holds vouchers for: the highest accepted, or
@@ -143,7 +144,7 @@ impl VoucherCheck {
     /// Accepts `voucher` and returns how many base units it adds to what
     /// was accepted before; a refusal leaves the check unchanged.
     pub fn accept(&mut self, voucher: Signed<Voucher>) -> Result<u128, PaymentError> {
-        self.channel.voucher_increment(&self.ledger, &voucher)?;
+        self.channel.voucher_increment(self.ledger, &voucher)?;
         let cumulative = voucher.request.cumulative.base_units;
         let accepted = self.accepted();
         if cumulative <= accepted {
@@ -191,7 +192,7 @@ mod tests {
     }
 
     fn check() -> VoucherCheck {
-        VoucherCheck::new(LEDGER, channel(), address(PAYEE)).unwrap()
+        VoucherCheck::new(&LEDGER, channel(), address(PAYEE)).unwrap()
     }
 
     fn voucher(units: u128) -> Signed<Voucher> {
@@ -309,7 +310,7 @@ mod tests {
     fn a_cumulative_at_or_below_what_was_redeemed_is_refused() {
         let mut redeemed = channel();
         redeemed.redeemed = 300;
-        let mut check = VoucherCheck::new(LEDGER, redeemed, address(PAYEE)).unwrap();
+        let mut check = VoucherCheck::new(&LEDGER, redeemed, address(PAYEE)).unwrap();
         assert_eq!(check.accepted(), 300);
         let error = check.accept(voucher(300)).unwrap_err();
         assert!(
@@ -361,11 +362,11 @@ mod tests {
 
     #[test]
     fn only_the_payee_checks_and_only_an_open_channel() {
-        let error = VoucherCheck::new(LEDGER, channel(), address(STRANGER)).unwrap_err();
+        let error = VoucherCheck::new(&LEDGER, channel(), address(STRANGER)).unwrap_err();
         assert!(matches!(error, PaymentError::NotPayee { .. }), "{error}");
         let mut closed = channel();
         closed.status = ChannelStatus::Closed;
-        let error = VoucherCheck::new(LEDGER, closed, address(PAYEE)).unwrap_err();
+        let error = VoucherCheck::new(&LEDGER, closed, address(PAYEE)).unwrap_err();
         assert!(
             matches!(
                 error,

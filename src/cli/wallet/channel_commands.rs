@@ -10,7 +10,6 @@
 use super::channel_list::{self, ChannelListArgs, ChannelRecord};
 use super::ledger_commands::read_input;
 use super::Session;
-use crate::amount::Token;
 use crate::cli::exit::{with_status, ExitStatus};
 use crate::cli::keys::wallet_name;
 use crate::cli::ledger_choice::{ledger_error, payment_error, LedgerArgs};
@@ -20,7 +19,9 @@ use crate::ledger::{
     Voucher,
 };
 use crate::output::{Output, Record};
-use crate::payment::{close_with, higher_voucher, sign_voucher, PaymentError, PaymentLedger};
+use crate::payment::{
+    close_with, higher_voucher, sign_voucher, LedgerFuture, PaymentError, PaymentLedger,
+};
 use crate::wallet::PrivateKey;
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -102,16 +103,34 @@ pub enum PaymentCommand {
     Voucher(VoucherArgs),
 }
 
+impl PaymentCommand {
+    /// How a user names it.
+    fn name(&self) -> &'static str {
+        match self {
+            PaymentCommand::Voucher(_) => "voucher",
+            PaymentCommand::Channel(args) => match args.command {
+                ChannelCommand::Open(_) => "channel open",
+                ChannelCommand::Close(_) => "channel close",
+                ChannelCommand::Refund(_) => "channel refund",
+                ChannelCommand::List(_) => "channel list",
+            },
+        }
+    }
+}
+
 /// Runs a payment command against the chosen ledger.
 pub fn run(
     session: &Session<'_>,
     ledger: &LedgerArgs,
     command: PaymentCommand,
 ) -> anyhow::Result<ExitStatus> {
-    let ledger = ledger.payment_ledger()?;
+    let args = ledger;
+    args.require_contracts(command.name())?;
+    let ledger = args.payment_ledger()?;
     let commands = Commands {
         session,
         ledger: &*ledger,
+        args,
     };
     crate::cli::runtime()?.block_on(commands.run(command))
 }
@@ -119,6 +138,7 @@ pub fn run(
 struct Commands<'a> {
     session: &'a Session<'a>,
     ledger: &'a dyn PaymentLedger,
+    args: &'a LedgerArgs,
 }
 
 impl Commands<'_> {
@@ -142,6 +162,22 @@ impl Commands<'_> {
         self.session.output
     }
 
+    /// Runs `call` on the ledger that sends `key`'s requests: on btt's
+    /// contracts one that sends from that wallet's account, on btt's own
+    /// ledgers the one ledger (any wallet's signed request goes to it).
+    async fn send_as<T>(
+        &self,
+        key: &PrivateKey,
+        call: impl for<'l> FnOnce(&'l dyn PaymentLedger) -> LedgerFuture<'l, T>,
+    ) -> anyhow::Result<T> {
+        if self.args.pays_from_accounts()? {
+            let ledger = self.args.payment_ledger_for(key)?;
+            call(&*ledger).await.map_err(ledger_error)
+        } else {
+            call(self.ledger).await.map_err(ledger_error)
+        }
+    }
+
     async fn ledger_id(&self) -> anyhow::Result<LedgerId> {
         self.ledger.ledger_id().await.map_err(ledger_error)
     }
@@ -160,10 +196,10 @@ impl Commands<'_> {
 
     async fn open_channel(&self, args: &ChannelOpenArgs) -> anyhow::Result<ChannelState> {
         let payee = self.session.keys.account(&args.payee)?;
-        let amount = self
-            .session
-            .amounts
-            .parse("amount", &args.amount, Token::Btt)?;
+        let amount =
+            self.session
+                .amounts
+                .parse("amount", &args.amount, self.args.native_token()?)?;
         let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
         let timeout = i64::try_from(args.timeout.as_millis()).unwrap_or(i64::MAX);
         let open = OpenChannel {
@@ -174,10 +210,8 @@ impl Commands<'_> {
             nonce: rand::random(),
         };
         let request = self.signed(open, &key).await?;
-        self.ledger
-            .open_channel(request)
+        self.send_as(&key, |ledger| ledger.open_channel(request))
             .await
-            .map_err(ledger_error)
     }
 
     async fn known_channel(&self, text: &str) -> anyhow::Result<ChannelState> {
@@ -201,9 +235,9 @@ impl Commands<'_> {
             .amounts
             .parse("amount", &args.amount, channel.token())?;
         let key = self.session.keys.unlock(&wallet_name(&args.from)?)?;
-        let ledger = self.ledger_id().await?;
+        let domain = self.ledger.voucher_domain().await.map_err(ledger_error)?;
         let signed =
-            sign_voucher(&channel, cumulative, key.signing_key(), &ledger).map_err(|error| {
+            sign_voucher(&channel, cumulative, key.signing_key(), domain).map_err(|error| {
                 match error {
                     PaymentError::NotPayer { id, payer, .. } => with_status(
                         ExitStatus::BadInput,
@@ -223,10 +257,8 @@ impl Commands<'_> {
         let voucher = highest_voucher(&read_input(&args.file)?, &args.file)?;
         let key = self.payee_key(args.from.as_deref(), &voucher.request)?;
         let request = close_with(voucher, key.signing_key(), &self.ledger_id().await?);
-        self.ledger
-            .close_channel(request)
+        self.send_as(&key, |ledger| ledger.close_channel(request))
             .await
-            .map_err(ledger_error)
     }
 
     /// The payee's key, which alone closes the channel of `voucher`: the
@@ -264,10 +296,8 @@ impl Commands<'_> {
             channel: channel.id,
         };
         let request = self.signed(refund, &key).await?;
-        self.ledger
-            .refund_channel(request)
+        self.send_as(&key, |ledger| ledger.refund_channel(request))
             .await
-            .map_err(ledger_error)
     }
 }
 

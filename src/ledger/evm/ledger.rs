@@ -23,7 +23,8 @@ use alloy::providers::Provider;
 use sha2::{Digest, Sha256};
 
 /// Channels, campaigns and purchases wait for btt's contracts on the chain.
-const NEEDS_CONTRACTS: &str = "channels, campaigns and purchases yet (they need btt's contracts)";
+const NEEDS_CONTRACTS: &str =
+    "channels, campaigns and purchases without btt's contracts (pass --contracts, or deploy them with `btt-wallet deploy`)";
 
 impl Ledger for EvmClient {
     /// Names the chain: nothing btt signs for one chain is valid on another.

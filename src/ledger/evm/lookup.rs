@@ -56,6 +56,20 @@ impl EvmClient {
         records::transfer_record(&transaction, receipt, stamp(&block))
     }
 
+    /// The latest block's time, in milliseconds: the chain's clock, which
+    /// contracts compare expiries with.
+    pub async fn chain_time_ms(&self) -> Result<i64, LedgerError> {
+        let block = self
+            .node()
+            .await?
+            .get_block_by_number(BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| self.rpc_error(e))?
+            .ok_or_else(|| bad("the latest block is missing".to_string()))?;
+        let seconds = i64::try_from(block.header.timestamp).unwrap_or(i64::MAX);
+        Ok(seconds.saturating_mul(1000))
+    }
+
     /// Block `number` with its transactions.
     pub(super) async fn block(&self, number: u64) -> Result<Block, LedgerError> {
         let block = self

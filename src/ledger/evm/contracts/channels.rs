@@ -13,7 +13,8 @@ use crate::ledger::error::LedgerError;
 use crate::ledger::evm::EvmClient;
 use crate::wallet::PrivateKey;
 use alloy::primitives::{Address, B256, U256};
-use alloy::sol_types::Eip712Domain;
+use alloy::rpc::types::Filter;
+use alloy::sol_types::{Eip712Domain, SolEvent};
 
 /// The channels contract at one address, reached through one client.
 #[derive(Debug, Clone, Copy)]
@@ -126,6 +127,26 @@ impl<'a> ChannelsContract<'a> {
     ) -> Result<Sent<Channels::Refunded>, LedgerError> {
         let call = Channels::refundCall { channel };
         self.client.transact(payer, self.address, 0, &call).await
+    }
+
+    /// The ids of the channels `party` opened (as payer) or is paid by (as
+    /// payee), oldest first, from the contract's `Opened` events.
+    pub async fn opened_with(&self, party: Address, payee: bool) -> Result<Vec<B256>, LedgerError> {
+        let topic = party.into_word();
+        let filter = Filter::new()
+            .address(self.address)
+            .event_signature(Channels::Opened::SIGNATURE_HASH)
+            .from_block(0);
+        let filter = if payee {
+            filter.topic3(topic)
+        } else {
+            filter.topic2(topic)
+        };
+        let logs = self.client.logs(&filter).await?;
+        Ok(logs
+            .iter()
+            .filter_map(|log| log.topics().get(1).copied())
+            .collect())
     }
 
     /// A channel's state as the contract holds it (all zero for an unknown id).

@@ -16,7 +16,7 @@ use crate::ledger::error_kind::ErrorKind;
 use crate::wallet::PrivateKey;
 use alloy::primitives::{Address, Bytes, TxKind, B256, U256};
 use alloy::providers::Provider;
-use alloy::rpc::types::{Log, TransactionReceipt, TransactionRequest};
+use alloy::rpc::types::{Filter, Log, TransactionReceipt, TransactionRequest};
 use alloy::sol_types::{SolCall, SolEvent};
 
 /// A mined, successful contract transaction.
@@ -103,6 +103,15 @@ impl EvmClient {
         self.submit(&transaction, Some(lock)).await?;
         let receipt = self.confirmed(transaction.hash()).await?;
         call_receipt(receipt)
+    }
+
+    /// The logs `filter` selects (`eth_getLogs`).
+    pub async fn logs(&self, filter: &Filter) -> Result<Vec<Log>, LedgerError> {
+        self.node()
+            .await?
+            .get_logs(filter)
+            .await
+            .map_err(|e| self.rpc_error(e))
     }
 
     /// What `call` of `contract` answers now (`eth_call` on the latest block).

@@ -1,0 +1,339 @@
+//! [`ContractPayments`]: the [`PaymentLedger`] of btt's channels contract
+//! on an EVM chain (BitTorrent Chain above all), acting for one wallet.
+//!
+//! On btt's own ledgers a request signed by its party is enough to move
+//! funds; on a chain the party sends a transaction from its own account.
+//! So this ledger holds the wallet's key, takes only requests that wallet
+//! signed (as payer: open and refund; as payee: redeem and close), and turns
+//! each into a contract call. Vouchers are EIP-712 typed data under the
+//! contract's domain ([`crate::ledger::VoucherScheme::Eip712`]), whose separator is this
+//! ledger's id: a voucher is good on one chain and one contract only.
+//!
+//! Before a transaction is sent, the channel is read and the request is
+//! checked by the same rules as on btt's ledgers, so a refusal costs no gas
+//! and carries the same [`ErrorKind`] (a closed channel, a voucher not above
+//! what was redeemed) that settlement acts on; the contract checks
+//! everything again. Amounts are wei of the chain's coin ([`Token::Bttc`]);
+//! a channel in any other token is refused. The gas of every transaction
+//! sent is added up ([`ContractPayments::fees_paid`]).
+
+use super::payment_ledger::{LedgerFuture, PaymentLedger};
+use crate::amount::{Amount, Token};
+use crate::ledger::evm::contracts::bindings;
+use crate::ledger::evm::contracts::channels::ChannelsContract;
+use crate::ledger::evm::contracts::transact::CallReceipt;
+use crate::ledger::evm::contracts::typed_data::Eip712Signed;
+use crate::ledger::evm::contracts::{ContractAddresses, NATIVE};
+use crate::ledger::evm::EvmClient;
+use crate::ledger::{
+    Authorise, ChainChannels, ChannelId, ChannelRole, ChannelState, ChannelStatus, CloseChannel,
+    DeliverPurchase, ErrorKind, Ledger, LedgerError, LedgerId, OpenChannel, OpenPurchase,
+    PurchaseId, PurchaseRole, PurchaseState, RedeemVoucher, RefundChannel, Signed, Voucher,
+    VoucherDomain,
+};
+use crate::tron::Address;
+use crate::wallet::PrivateKey;
+use alloy::primitives::{B256, U256};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use tokio::sync::OnceCell;
+
+/// The payment channels of btt's contract on one chain, for one wallet.
+#[derive(Debug)]
+pub struct ContractPayments {
+    client: EvmClient,
+    channels: alloy::primitives::Address,
+    key: Option<PrivateKey>,
+    domain: OnceCell<VoucherDomain>,
+    fees: Mutex<u128>,
+    transactions: AtomicU64,
+}
+
+impl ContractPayments {
+    /// The channels contract of `contracts` on `client`'s chain, acting for
+    /// `key`'s wallet; without a key it only reads.
+    pub fn new(
+        client: EvmClient,
+        contracts: &ContractAddresses,
+        key: Option<PrivateKey>,
+    ) -> ContractPayments {
+        ContractPayments {
+            client,
+            channels: contracts.channels,
+            key,
+            domain: OnceCell::new(),
+            fees: Mutex::new(0),
+            transactions: AtomicU64::new(0),
+        }
+    }
+
+    /// Wei of gas paid for the transactions this ledger sent, and how many.
+    pub fn fees_paid(&self) -> (u128, u64) {
+        let fees = *crate::sync::lock(&self.fees);
+        (fees, self.transactions.load(Ordering::Relaxed))
+    }
+
+    /// The contract's voucher domain (the node is asked its chain id once).
+    async fn domain(&self) -> Result<VoucherDomain, LedgerError> {
+        self.domain
+            .get_or_try_init(|| async {
+                let chain = ChainChannels {
+                    chain_id: self.client.chain_id().await?,
+                    contract: self.channels.into_array(),
+                };
+                Ok(VoucherDomain::of_chain(chain))
+            })
+            .await
+            .copied()
+    }
+
+    /// The wallet this ledger sends from: refused when it only reads.
+    fn key(&self) -> Result<&PrivateKey, LedgerError> {
+        self.key.as_ref().ok_or(LedgerError::Unsupported {
+            backend: "EVM channels contract",
+            operation: "sending without a wallet",
+        })
+    }
+
+    fn contract(&self) -> ChannelsContract<'_> {
+        ChannelsContract::new(&self.client, self.channels)
+    }
+
+    /// Adds a sent transaction's fee to the total.
+    fn paid(&self, receipt: &CallReceipt) {
+        *crate::sync::lock(&self.fees) += receipt.fee;
+        self.transactions.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// This wallet's key, once it is shown to have signed `request` as `party`.
+    async fn check_mine<T: Authorise>(
+        &self,
+        request: &Signed<T>,
+        party: &Address,
+    ) -> Result<&PrivateKey, LedgerError> {
+        let key = self.key()?;
+        let me = key.address();
+        request.verify_signer(&self.domain().await?.ledger, &me)?;
+        if *party != me {
+            return Err(LedgerError::WrongSigner {
+                purpose: T::PURPOSE.tag(),
+                expected: *party,
+                signer: me,
+            });
+        }
+        Ok(key)
+    }
+
+    /// The channel as the contract holds it now.
+    async fn state(&self, id: ChannelId) -> Result<Option<ChannelState>, LedgerError> {
+        let held = self.contract().channel(B256::from(id.0)).await?;
+        if held.payer.is_zero() {
+            return Ok(None);
+        }
+        if held.token != NATIVE {
+            return Err(LedgerError::Unsupported {
+                backend: "EVM channels contract",
+                operation: "channels in an ERC-20 token (btt trades in the chain's coin)",
+            });
+        }
+        Ok(Some(ChannelState {
+            id,
+            payer: Address::from_evm(held.payer.into_array()),
+            payee: Address::from_evm(held.payee.into_array()),
+            amount: Amount {
+                token: Token::Bttc,
+                base_units: wei(held.deposit)?,
+            },
+            redeemed: wei(held.redeemed)?,
+            expires_at_ms: i64::try_from(held.expiry)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(1000),
+            status: if held.closed {
+                ChannelStatus::Closed
+            } else {
+                ChannelStatus::Open
+            },
+        }))
+    }
+
+    async fn existing(&self, id: ChannelId) -> Result<ChannelState, LedgerError> {
+        self.state(id)
+            .await?
+            .ok_or(LedgerError::UnknownChannel { id })
+    }
+
+    async fn open(&self, request: Signed<OpenChannel>) -> Result<ChannelState, LedgerError> {
+        let open = &request.request;
+        let key = self.check_mine(&request, &open.payer).await?;
+        check_coin(open.amount.token)?;
+        let expiry = u64::try_from(open.expires_at_ms / 1000).unwrap_or(0);
+        let payee = alloy::primitives::Address::from(open.payee.evm_bytes());
+        let sent = self
+            .contract()
+            .open(key, payee, NATIVE, open.amount.base_units, expiry)
+            .await?;
+        self.paid(&sent.receipt);
+        self.existing(ChannelId(sent.event.channel.0)).await
+    }
+
+    async fn redeem(&self, request: Signed<RedeemVoucher>) -> Result<ChannelState, LedgerError> {
+        let voucher = &request.request.voucher;
+        let state = self.existing(voucher.request.channel).await?;
+        let key = self.check_mine(&request, &state.payee).await?;
+        state.check_open()?;
+        state.voucher_increment(self.domain().await?, voucher)?;
+        let sent = self.contract().redeem(key, &typed(voucher)).await?;
+        self.paid(&sent.receipt);
+        self.existing(state.id).await
+    }
+
+    /// Closes with the voucher given, which may equal what was redeemed
+    /// (the payee is then paid nothing more and the payer gets the rest).
+    async fn close(&self, request: Signed<CloseChannel>) -> Result<ChannelState, LedgerError> {
+        let state = self.existing(request.request.channel).await?;
+        let key = self.check_mine(&request, &state.payee).await?;
+        state.check_open()?;
+        let Some(voucher) = &request.request.voucher else {
+            return Err(LedgerError::Unsupported {
+                backend: "EVM channels contract",
+                operation: "closing without a voucher (the payer refunds after expiry)",
+            });
+        };
+        match state.voucher_increment(self.domain().await?, voucher) {
+            Err(error)
+                if error.kind() == ErrorKind::VoucherNotAbove
+                    && voucher.request.cumulative.base_units == state.redeemed => {}
+            other => {
+                other?;
+            }
+        }
+        let sent = self.contract().close(key, &typed(voucher)).await?;
+        self.paid(&sent.receipt);
+        self.existing(state.id).await
+    }
+
+    async fn refund(&self, request: Signed<RefundChannel>) -> Result<ChannelState, LedgerError> {
+        let state = self.existing(request.request.channel).await?;
+        let key = self.check_mine(&request, &state.payer).await?;
+        state.check_refund(self.client.chain_time_ms().await?)?;
+        let sent = self.contract().refund(key, B256::from(state.id.0)).await?;
+        self.paid(&sent.receipt);
+        self.existing(state.id).await
+    }
+
+    async fn list(
+        &self,
+        address: Address,
+        role: ChannelRole,
+    ) -> Result<Vec<ChannelState>, LedgerError> {
+        let party = alloy::primitives::Address::from(address.evm_bytes());
+        let ids = self
+            .contract()
+            .opened_with(party, role == ChannelRole::Payee)
+            .await?;
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            found.extend(self.state(ChannelId(id.0)).await?);
+        }
+        found.sort_by_key(|state| (state.expires_at_ms, state.id.0));
+        Ok(found)
+    }
+}
+
+/// A voucher as the contract takes it.
+fn typed(voucher: &Signed<Voucher>) -> Eip712Signed<bindings::Voucher> {
+    let promise = &voucher.request;
+    Eip712Signed {
+        message: bindings::Voucher {
+            channel: B256::from(promise.channel.0),
+            payee: promise.payee.evm_bytes().into(),
+            cumulative: U256::from(promise.cumulative.base_units),
+        },
+        signature: voucher.signature.0.to_vec(),
+    }
+}
+
+/// Refuses amounts in anything but the chain's coin.
+fn check_coin(token: Token) -> Result<(), LedgerError> {
+    if token != Token::Bttc {
+        return Err(LedgerError::TokenMismatch {
+            expected: Token::Bttc,
+            got: token,
+        });
+    }
+    Ok(())
+}
+
+/// A contract's `uint256` as wei, refused beyond 128 bits.
+fn wei(value: U256) -> Result<u128, LedgerError> {
+    u128::try_from(value).map_err(|_| LedgerError::BadAnswer {
+        backend: "EVM channels contract",
+        message: format!("the channels contract holds {value} wei, beyond 128 bits"),
+    })
+}
+
+/// What this ledger leaves to the purchases contract.
+fn no_purchases() -> LedgerError {
+    LedgerError::Unsupported {
+        backend: "EVM channels contract",
+        operation: "purchases (they go through the purchases contract)",
+    }
+}
+
+impl PaymentLedger for ContractPayments {
+    fn ledger_id(&self) -> LedgerFuture<'_, LedgerId> {
+        Box::pin(async move { Ok(self.domain().await?.ledger) })
+    }
+
+    fn voucher_domain(&self) -> LedgerFuture<'_, VoucherDomain> {
+        Box::pin(self.domain())
+    }
+
+    fn balance(&self, address: Address, token: Token) -> LedgerFuture<'_, u128> {
+        Box::pin(Ledger::balance(&self.client, address, token))
+    }
+
+    fn channel(&self, id: ChannelId) -> LedgerFuture<'_, Option<ChannelState>> {
+        Box::pin(self.state(id))
+    }
+
+    fn channels(&self, address: Address, role: ChannelRole) -> LedgerFuture<'_, Vec<ChannelState>> {
+        Box::pin(self.list(address, role))
+    }
+
+    fn open_channel(&self, request: Signed<OpenChannel>) -> LedgerFuture<'_, ChannelState> {
+        Box::pin(self.open(request))
+    }
+
+    fn redeem_voucher(&self, request: Signed<RedeemVoucher>) -> LedgerFuture<'_, ChannelState> {
+        Box::pin(self.redeem(request))
+    }
+
+    fn close_channel(&self, request: Signed<CloseChannel>) -> LedgerFuture<'_, ChannelState> {
+        Box::pin(self.close(request))
+    }
+
+    fn refund_channel(&self, request: Signed<RefundChannel>) -> LedgerFuture<'_, ChannelState> {
+        Box::pin(self.refund(request))
+    }
+
+    fn open_purchase(&self, _: Signed<OpenPurchase>) -> LedgerFuture<'_, PurchaseState> {
+        Box::pin(async { Err(no_purchases()) })
+    }
+
+    fn deliver_purchase(&self, _: Signed<DeliverPurchase>) -> LedgerFuture<'_, PurchaseState> {
+        Box::pin(async { Err(no_purchases()) })
+    }
+
+    fn refund_purchase(&self, _: PurchaseId) -> LedgerFuture<'_, PurchaseState> {
+        Box::pin(async { Err(no_purchases()) })
+    }
+
+    fn purchase(&self, _: PurchaseId) -> LedgerFuture<'_, Option<PurchaseState>> {
+        Box::pin(async { Err(no_purchases()) })
+    }
+
+    fn purchases(&self, _: Address, _: PurchaseRole) -> LedgerFuture<'_, Vec<PurchaseState>> {
+        Box::pin(async { Err(no_purchases()) })
+    }
+}
