@@ -77,29 +77,40 @@ pub struct Library<'a> {
     locks: HashMap<String, StateLock>,
     /// The torrents found in the watch directory, by file.
     watched: HashMap<PathBuf, String>,
+    /// The control socket (from the start, so a torrent is listed once
+    /// added), and the orders it passes on, carried out once [`Library::run`] runs.
+    _control: Option<ControlServer>,
+    ordered: mpsc::Receiver<Order>,
     status: ExitStatus,
 }
 
 impl<'a> Library<'a> {
-    /// A library with no torrent yet, seeding through `client`.
+    /// A library with no torrent yet, seeding through `client`, listening
+    /// on its control socket.
     pub fn new(
         args: &'a RunArgs,
         desk: Option<SellerDesk>,
         client: Client,
         output: &'a Output,
     ) -> Library<'a> {
+        let dirs = Dirs::from_env();
+        let registry = Registry::new("btt-seed");
+        let (orders, ordered) = mpsc::channel(16);
+        let control = listen_for_control(&dirs, &registry, orders, output);
         Library {
             args,
             output,
-            dirs: Dirs::from_env(),
+            dirs,
             desk,
             client,
             started: Instant::now(),
-            registry: Registry::new("btt-seed"),
+            registry,
             runs: JoinSet::new(),
             running: HashMap::new(),
             locks: HashMap::new(),
             watched: HashMap::new(),
+            _control: control,
+            ordered,
             status: ExitStatus::Success,
         }
     }
@@ -190,8 +201,6 @@ impl<'a> Library<'a> {
     /// stops the client and returns the run's status.
     pub async fn run(mut self) -> anyhow::Result<ExitStatus> {
         self.client.accept_peers();
-        let (orders, mut ordered) = mpsc::channel(16);
-        let _control = self.listen_for_control(orders);
         let mut watch_dir = self.args.watch_dir.as_ref().map(|dir| WatchDir::new(dir));
         let mut polls = tokio::time::interval(self.args.watch_every);
         let deadline = self.args.run_for.map(|limit| self.started + limit);
@@ -203,7 +212,7 @@ impl<'a> Library<'a> {
             }
             tokio::select! {
                 Some(joined) = self.runs.join_next() => self.ended(joined?),
-                Some(order) = ordered.recv(), if !stopping => self.obey(order).await,
+                Some(order) = self.ordered.recv(), if !stopping => self.obey(order).await,
                 () = interrupt::interrupted(), if !stopping => {
                     stopping = true;
                     self.status = ExitStatus::Interrupted;
@@ -218,23 +227,6 @@ impl<'a> Library<'a> {
         }
         torrent_run::check_stopped(self.client.stop().await, self.output)?;
         Ok(self.status)
-    }
-
-    /// The control socket; one that can't be set up is a warning.
-    fn listen_for_control(&self, orders: mpsc::Sender<Order>) -> Option<ControlServer> {
-        let registry = Arc::clone(&self.registry);
-        match ControlServer::start(&self.dirs.runtime, registry, Some(orders)) {
-            Ok(server) => {
-                let path = server.path().display();
-                self.output.debug(format!("control socket {path}"));
-                Some(server)
-            }
-            Err(error) => {
-                let why = format!("btt-seed status can't see this run: {error}");
-                self.output.warn(why);
-                None
-            }
-        }
     }
 
     /// A torrent's run ended: by an order, or on its own.
@@ -412,6 +404,25 @@ impl<'a> Library<'a> {
                     }
                 }
             }
+        }
+    }
+}
+
+/// The control socket of the run; one that can't be set up is a warning.
+fn listen_for_control(
+    dirs: &Dirs,
+    registry: &Arc<Registry>,
+    orders: mpsc::Sender<Order>,
+    output: &Output,
+) -> Option<ControlServer> {
+    match ControlServer::start(&dirs.runtime, Arc::clone(registry), Some(orders)) {
+        Ok(server) => {
+            output.debug(format!("control socket {}", server.path().display()));
+            Some(server)
+        }
+        Err(error) => {
+            output.warn(format!("btt-seed status can't see this run: {error}"));
+            None
         }
     }
 }
