@@ -109,3 +109,50 @@ fn short_hash(info_hash: &str) -> &str {
 fn limit(rate: Option<u64>) -> String {
     rate.map_or_else(|| "none".to_string(), |rate| format!("{}/s", bytes(rate)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(state: TorrentState, earned: u128) -> TorrentStatus {
+        let line = r#"{"info_hash":"0123456789abcdef0123456789abcdef01234567","name":"album",
+            "pid":7,"program":"btt-seed","state":"seeding","data":"/d","total_length":4,"left":0,
+            "progress":1.0,"download_rate":0,"upload_rate":2048,"downloaded":0,"uploaded":9,
+            "peers":2,"ratio":0.5,"eta_seconds":null,"up_limit":null,"down_limit":null,"ask":null,
+            "ask_base_units":null,"paid":"0BTT","paid_base_units":"0","earned":"0.5BTT",
+            "earned_base_units":"0"}"#;
+        let status: TorrentStatus = serde_json::from_str(line).unwrap();
+        TorrentStatus {
+            state,
+            earned_base_units: earned,
+            ..status
+        }
+    }
+
+    #[test]
+    fn a_row_shows_rates_only_while_running_and_what_was_earned() {
+        let seeding = row(&status(TorrentState::Seeding, 500_000));
+        assert_eq!(seeding[0], "0123456789ab");
+        assert_eq!(seeding[7], "2.0 KiB/s");
+        assert_eq!(seeding[10], "+0.5BTT");
+        let paused = row(&status(TorrentState::Paused, 0));
+        assert_eq!((paused[4].as_str(), paused[7].as_str()), ("paused", "-"));
+        assert_eq!(paused[10], "-");
+    }
+
+    #[test]
+    fn a_redrawn_table_clears_the_screen_first() {
+        let torrents = [status(TorrentState::Seeding, 0)];
+        let table = TorrentTable {
+            torrents: &torrents,
+            redraw: true,
+        };
+        let text = table.human().unwrap();
+        assert!(text.starts_with(CLEAR) && text.contains("album"), "{text}");
+        let empty = TorrentTable {
+            torrents: &[],
+            redraw: false,
+        };
+        assert!(empty.human().unwrap().starts_with("no btt-get"));
+    }
+}
