@@ -71,6 +71,87 @@ fn a_payer_and_a_free_leecher_on_a_ledger_node() {
     a_payer_and_a_free_leecher(Backend::Node);
 }
 
+/// The market on btt's channels contract on a chain (anvil, chain id 199):
+/// alice pays carol through a channel of the contract, with EIP-712
+/// vouchers, at protocol version 2, while a free leecher keeps downloading.
+/// Prices and amounts are wei; every wei is accounted for: carol's gain is
+/// what alice's vouchers say less the gas of carol's own transactions,
+/// alice's loss is the same plus her gas, and the contract keeps nothing.
+#[test]
+fn a_payer_and_a_free_leecher_on_the_channels_contract_of_a_chain() {
+    let market = Market::new(Backend::Chain);
+    let alice = evm_address(ALICE_KEY);
+    let carol = evm_address(CAROL_KEY);
+    let (alice_before, carol_before) = (
+        market.anvil().balance(&alice),
+        market.anvil().balance(&carol),
+    );
+    let (alice_gas_before, carol_gas_before) = (
+        gas_paid(market.anvil(), &alice),
+        gas_paid(market.anvil(), &carol),
+    );
+    let mut seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "2MiB"]);
+    let (mut payer, payer_out) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
+    let (mut free, free_out) = market.get("free", &seller, &[]);
+    payer.wait_success(DOWNLOAD);
+    free.wait_success(DOWNLOAD);
+    market.assert_complete(&payer_out);
+    market.assert_complete(&free_out);
+
+    let paid = payer.json_records();
+    let won = records(&paid, "won");
+    assert!(
+        !won.is_empty(),
+        "the payer never won\n{}",
+        payer.diagnostics()
+    );
+    let ask_wei = WEI_PER_BTT / 100;
+    assert!(
+        won.iter()
+            .all(|w| w["price_base_units"].as_u64() == Some(ask_wei as u64)),
+        "{won:?}"
+    );
+    assert_eq!(
+        won[0]["price"], "0.01BTT/MiB",
+        "prices read in BTT, not wei"
+    );
+    let spent = units(&summary(&payer)["spent_base_units"]);
+    assert!(spent > 0 && spent <= 24 * ask_wei, "spent {spent}");
+    let closed = wait_closed(&mut seller.child, ALICE);
+    assert_eq!(units(&closed["redeemed_base_units"]), spent);
+    seller.child.terminate();
+    let earned = units(&summary(&seller.child)["earned_base_units"]);
+    assert_eq!(earned, spent, "{}", seller.child.diagnostics());
+
+    let alice_gas = gas_paid(market.anvil(), &alice) - alice_gas_before;
+    let carol_gas = gas_paid(market.anvil(), &carol) - carol_gas_before;
+    assert!(
+        alice_gas > 0 && carol_gas > 0,
+        "each side sent its own transactions"
+    );
+    assert_eq!(
+        market.anvil().balance(&alice),
+        alice_before - spent - alice_gas
+    );
+    assert_eq!(
+        market.anvil().balance(&carol),
+        carol_before + spent - carol_gas
+    );
+    let contract = market.wallet(&["channel", "list", "--from", "alice"]);
+    let open = contract
+        .iter()
+        .filter(|channel| channel["status"] == "open");
+    assert_eq!(open.count(), 0, "{contract:?}");
+}
+
+/// The 0x address of a test wallet's hex key.
+fn evm_address(hex_key: &str) -> String {
+    btt::wallet::PrivateKey::from_hex(hex_key)
+        .expect("a test key")
+        .address()
+        .to_evm()
+}
+
 /// The prices a payer's `won` records name, in base units per MiB.
 fn prices_won(payer: &Child) -> Vec<u64> {
     let records = payer.json_records();
@@ -136,6 +217,12 @@ fn restarted_seller_closes(market: &Market, flags: &[&str]) -> u128 {
     units(&closed["redeemed_base_units"])
 }
 
+#[test]
+fn a_seller_on_the_channels_contract_killed_mid_download_is_paid_what_it_accepted_when_it_restarts()
+{
+    a_seller_killed_mid_download(Backend::Chain);
+}
+
 fn a_seller_killed_mid_download(backend: Backend) {
     let market = Market::new(backend);
     let flags = ["--slots", "1", "--up-limit", "2MiB"];
@@ -153,7 +240,7 @@ fn a_seller_killed_mid_download(backend: Backend) {
         "{printed} <= {paid} <= {signed}"
     );
     assert_eq!(market.balance("carol"), paid);
-    assert_eq!(market.balance("alice"), FUNDS - paid);
+    assert_eq!(market.balance("alice"), market.funds() - paid);
 
     let mut again = market.seed("0.01BTT/MiB", &flags);
     std::thread::sleep(Duration::from_secs(2));
@@ -218,6 +305,12 @@ fn a_payer_on_a_ledger_node_killed_mid_download_gets_the_rest_back_when_the_sell
     a_payer_killed_mid_download(Backend::Node);
 }
 
+#[test]
+fn a_payer_on_the_channels_contract_killed_mid_download_gets_the_rest_back_when_the_seller_closes()
+{
+    a_payer_killed_mid_download(Backend::Chain);
+}
+
 fn a_payer_killed_mid_download(backend: Backend) {
     let market = Market::new(backend);
     let mut seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "2MiB"]);
@@ -228,7 +321,7 @@ fn a_payer_killed_mid_download(backend: Backend) {
     let paid = units(&closed["redeemed_base_units"]);
     let accepted = max_units(&seller.child, "earning", "cumulative_base_units");
     assert_eq!(paid, accepted, "closed with the last voucher accepted");
-    assert_eq!(market.balance("alice"), FUNDS - paid);
+    assert_eq!(market.balance("alice"), market.funds() - paid);
     assert_eq!(market.balance("carol"), paid);
     let (mut again, out) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
     again.wait_success(DOWNLOAD);

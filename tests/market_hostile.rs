@@ -1,6 +1,7 @@
 //! The market against a hostile leecher: [`MarketPeer`] speaks `btt_market`
 //! from the protocol page to a real `btt-seed run --ask`, on the embedded
-//! ledger and on a `btt-wallet node`, and tries to take paid-slot data it
+//! ledger, on a `btt-wallet node` and on btt's channels contract on anvil
+//! (protocol version 2), and tries to take paid-slot data it
 //! does not pay for. Channels and vouchers are made with `btt-wallet`, as
 //! any payer could. Every assertion is in bytes served on a paid slot and
 //! base units on the ledger.
@@ -16,8 +17,10 @@ use support::market_peer::MarketPeer;
 const CREDIT: u64 = 1 << 20;
 /// The content's piece length (see `support::market::CONTENT`).
 const PIECE: u32 = 256 << 10;
-/// The seller's ask, in base units per MiB (0.01 BTT).
-const ASK: u64 = 10_000;
+/// The seller's ask (0.01 BTT per MiB) in base units of `market`'s ledger.
+fn ask(market: &Market) -> u64 {
+    u64::try_from(market.units_per_btt() / 100).expect("an ask in u64")
+}
 /// How long a refused or unanswered request is waited for.
 const QUIET: Duration = Duration::from_secs(3);
 /// How long a rechoke that gives the hostile peer the paid slot may take.
@@ -85,7 +88,7 @@ fn bytes_of<const N: usize>(value: &Value) -> [u8; N] {
 async fn paid_slot(seeder: &str, market: &Market, round: u8, wallet: &str) -> MarketPeer {
     let info_hash = market.fixture.info_hash();
     let mut peer = MarketPeer::connect(seeder, info_hash, peer_id(round), wallet).await;
-    peer.bid(2 * ASK).await;
+    peer.bid(2 * ask(market)).await;
     assert!(
         peer.wait_paid_slot(RECHOKE).await,
         "round {round}: no paid slot"
@@ -107,7 +110,7 @@ fn close_and_rebid_never_pays(backend: Backend) {
             peer.name_channel(&channel).await;
             served += peer.take(u32::from(round) * 8, 8, PIECE, QUIET).await;
             peer.close().await;
-            peer.bid(2 * ASK).await;
+            peer.bid(2 * ask(&market)).await;
             served += peer.take(u32::from(round) * 8 + 8, 4, PIECE, QUIET).await;
         }
     });
@@ -126,6 +129,11 @@ fn close_rebid_and_reconnect_get_one_window_unpaid_in_all_on_the_embedded_ledger
 #[test]
 fn close_rebid_and_reconnect_get_one_window_unpaid_in_all_on_a_ledger_node() {
     close_and_rebid_never_pays(Backend::Node);
+}
+
+#[test]
+fn close_rebid_and_reconnect_get_one_window_unpaid_in_all_on_the_channels_contract() {
+    close_and_rebid_never_pays(Backend::Chain);
 }
 
 /// A wallet of its own for each attempt and no channel: nothing on credit.
@@ -155,7 +163,7 @@ fn one_voucher_on_two_connections(backend: Backend) {
     let mut seeder = seller(&market);
     let addr = seeder.addr();
     let channel = open_channel(&market, "alice", "1BTT", "1h");
-    let paid = u128::from(ASK); // one MiB at the ask
+    let paid = u128::from(ask(&market)); // one MiB at the ask
     let signature = sign_voucher(&market, "alice", &channel, paid);
     let served = runtime().block_on(async {
         let mut first = paid_slot(&addr, &market, 0, ALICE).await;
@@ -163,7 +171,7 @@ fn one_voucher_on_two_connections(backend: Backend) {
         let mut served = first.take(0, 2, PIECE, QUIET).await;
         let mut second =
             MarketPeer::connect(&addr, market.fixture.info_hash(), peer_id(1), ALICE).await;
-        second.bid(2 * ASK).await;
+        second.bid(2 * ask(&market)).await;
         second.name_channel(&channel).await;
         for peer in [&mut first, &mut second] {
             peer.voucher(&channel, paid, &signature).await;
@@ -187,7 +195,7 @@ fn one_voucher_on_two_connections(backend: Backend) {
         paid,
         "the voucher is redeemed once"
     );
-    assert_eq!(market.balance("alice"), FUNDS - paid);
+    assert_eq!(market.balance("alice"), market.funds() - paid);
 }
 
 #[test]
@@ -198,6 +206,11 @@ fn one_voucher_on_two_connections_is_credited_once_on_the_embedded_ledger() {
 #[test]
 fn one_voucher_on_two_connections_is_credited_once_on_a_ledger_node() {
     one_voucher_on_two_connections(Backend::Node);
+}
+
+#[test]
+fn one_voucher_on_two_connections_is_credited_once_on_the_channels_contract() {
+    one_voucher_on_two_connections(Backend::Chain);
 }
 
 /// A channel that expires before the seller could redeem it funds nothing.
@@ -249,7 +262,7 @@ fn two_torrents_of_one_seller_share_the_wallets_window() {
         {
             let channel = open_channel(&market, "alice", "1BTT", "1h");
             let mut peer = MarketPeer::connect(&addr, info_hash, peer_id(round as u8), ALICE).await;
-            peer.bid(2 * ASK).await;
+            peer.bid(2 * ask(&market)).await;
             assert!(
                 peer.wait_paid_slot(RECHOKE).await,
                 "torrent {round}: no paid slot"

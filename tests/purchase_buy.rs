@@ -279,7 +279,7 @@ fn damage(path: &Path, backend: Backend) {
     let mut bytes = std::fs::read(path).expect("read");
     match backend {
         Backend::Embedded => bytes.truncate(bytes.len() / 2),
-        Backend::Node => {
+        Backend::Node | Backend::Chain => {
             let middle = bytes.len() / 2;
             for byte in &mut bytes[middle..middle + 100] {
                 *byte ^= 0x5a;

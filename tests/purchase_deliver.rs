@@ -46,6 +46,7 @@ impl Buyer {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         let ledger: Box<dyn PaymentLedger> = match backend {
             Backend::Node => Box::new(NodeClient::new(market.node_url()).expect("client")),
+            Backend::Chain => unreachable!("purchases on a chain are not built yet"),
             Backend::Embedded => {
                 let home = market.env().path().join("btt-home");
                 let dirs = Dirs::resolve(|name| (name == "BTT_HOME").then(|| home.clone().into()));

@@ -12,10 +12,12 @@ use crate::amount::{Amount, Token};
 use crate::config::Dirs;
 use crate::control::registry::Trade;
 use crate::market::buyer::{Buyer, BuyerConfig};
-use crate::market::events::{MarketEvent, MarketEvents, MarketTotals, RefundRecord};
+use crate::market::events::{btt_text, MarketEvent, MarketEvents, MarketTotals, RefundRecord};
 use crate::market::journal::VoucherJournal;
 use crate::market::payer_accounts::DEFAULT_CREDIT;
-use crate::market::price::{format_price, parse_price, PricePerMib};
+use crate::market::price::{
+    format_price, in_token, parse_price, price_in_token, PriceError, PricePerMib,
+};
 use crate::market::seller::{payer_accounts, settle_leftovers, Seller, SellerConfig};
 use crate::output::{Output, Record};
 use crate::payment::{refund_expired, PaymentLedger};
@@ -66,6 +68,11 @@ pub fn parse_ledger_interval(text: &str) -> Result<Duration, String> {
         return Err("ask the ledger at most once a second (e.g. 5s, 1m)".to_string());
     }
     Ok(interval)
+}
+
+/// A price that does not fit the ledger's token: a usage error.
+fn price_error(error: PriceError) -> anyhow::Error {
+    with_status(ExitStatus::Usage, anyhow::Error::new(error))
 }
 
 /// What each of `slots` paid slots gets at most of an upload `limit` when
@@ -184,6 +191,7 @@ impl SellerDesk {
                 path.display()
             )
         })?;
+        let ask = price_in_token(ask, trader.domain.token()).map_err(price_error)?;
         let config = SellerConfig {
             ask,
             slots: args.slots,
@@ -236,7 +244,7 @@ async fn refund_expired_channels(
                 events.send(MarketEvent::Refund(RefundRecord {
                     channel: channel.id,
                     payee: channel.payee,
-                    refunded: btt(back),
+                    refunded: btt_text(back, channel.token()),
                     refunded_base_units: back,
                 }));
             }
@@ -315,6 +323,10 @@ impl Market {
         let unlocking = keys.unlock_in_background(&wallet_name(wallet)?)?;
         let (ledger, unlocking) = buying_ledger(&args.ledger, unlocking).await?;
         let domain = ledger.voucher_domain().await.map_err(ledger_error)?;
+        let bid = price_in_token(bid, domain.token()).map_err(price_error)?;
+        let budget = in_token(budget, domain.token()).ok_or_else(|| {
+            with_status(ExitStatus::Usage, anyhow::anyhow!("--budget is too large"))
+        })?;
         let buyer = Buyer::new(BuyerConfig {
             bid,
             budget,
@@ -409,13 +421,14 @@ impl Market {
         match self {
             Market::Selling { seller, .. } => {
                 let earned = seller.earned();
-                (earned > 0).then(|| format!("earned {}", btt(earned)))
+                let token = seller.token();
+                (earned > 0).then(|| format!("earned {}", btt_text(earned, token)))
             }
             Market::Buying { buyer, .. } => {
                 let status = buyer.status();
-                let spent = format!("spent {}", btt(status.spent));
+                let spent = format!("spent {}", btt_text(status.spent, status.token));
                 match status.price {
-                    Some(price) => Some(format!("{} {spent}", format_price(price))),
+                    Some(price) => Some(format!("{} {spent}", format_price(price, status.token))),
                     None => (status.spent > 0).then_some(spent),
                 }
             }
@@ -470,20 +483,16 @@ impl Record for MarketSummary {
         };
         let spent = market
             .spent_base_units
-            .map(|units| format!(", spent {}", btt(units)));
+            .map(|units| format!(", spent {}", btt_text(units, market.token)));
         let earned = market
             .earned_base_units
-            .map(|units| format!(", earned {}", btt(units)));
+            .map(|units| format!(", earned {}", btt_text(units, market.token)));
         Some(format!(
             "{line}{}{}",
             spent.unwrap_or_default(),
             earned.unwrap_or_default()
         ))
     }
-}
-
-fn btt(units: u128) -> String {
-    crate::market::events::btt_text(units)
 }
 
 /// Prints market events until told to stop, then what is left.

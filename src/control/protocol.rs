@@ -54,9 +54,9 @@ pub enum Request {
         /// Download bytes per second; 0 is no limit.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         down_limit: Option<u64>,
-        /// The ask of a torrent that sells, base units per MiB.
+        /// The ask of a torrent that sells, as `--ask` reads it (`0.02BTT/MiB`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        ask_base_units: Option<u64>,
+        ask: Option<String>,
     },
     /// Bid this price per MiB from now on.
     SetBid {
@@ -171,13 +171,13 @@ impl DownloadStatus {
             total_length: transfer.total_length,
             progress: done as f64 / transfer.total_length.max(1) as f64,
             eta_seconds,
-            bid: buyer.bid.map(format_price),
+            bid: buyer.bid.map(|bid| format_price(bid, buyer.token)),
             bid_base_units: buyer.bid.map(|bid| bid.0),
-            price: buyer.price.map(format_price),
+            price: buyer.price.map(|price| format_price(price, buyer.token)),
             price_base_units: buyer.price.map(|price| price.0),
-            budget: btt_text(buyer.budget),
+            budget: btt_text(buyer.budget, buyer.token),
             budget_base_units: buyer.budget,
-            spent: btt_text(buyer.spent),
+            spent: btt_text(buyer.spent, buyer.token),
             spent_base_units: buyer.spent,
         }
     }
@@ -209,7 +209,7 @@ mod tests {
                     info_hash: "ab".into(),
                     up_limit: Some(0),
                     down_limit: None,
-                    ask_base_units: None,
+                    ask: None,
                 },
                 r#"{"request":"set_limits","info_hash":"ab","up_limit":0}"#,
             ),
@@ -255,6 +255,7 @@ mod tests {
             budget: 5_000_000,
             spent: 120_000,
             price: Some(PricePerMib(10_000)),
+            token: crate::amount::Token::Btt,
         };
         let transfer = Transfer {
             download_rate: 1 << 20,

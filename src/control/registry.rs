@@ -9,8 +9,9 @@
 
 use super::protocol::{DownloadStatus, ProcessStatus, Transfer};
 use super::torrent_status::{Money, Moved, TorrentState, TorrentStatus};
+use crate::amount::Token;
 use crate::market::buyer::Buyer;
-use crate::market::price::PricePerMib;
+use crate::market::price::{price_in_token, PricePerMib};
 use crate::market::seller::Seller;
 use crate::metainfo::Torrent;
 use crate::swarm::session::TorrentLimits;
@@ -138,7 +139,8 @@ impl Registry {
     }
 
     /// Changes a torrent's own limits (`Some(0)`: none, `None`: unchanged)
-    /// and the ask of one that sells; a paused one gets them when resumed.
+    /// and the ask of one that sells (in BTT's base units, as a flag reads
+    /// it: converted to the seller's token); a paused one gets them when resumed.
     /// Refused (one line) for a torrent not here, or an ask of one that
     /// does not sell.
     pub fn set_limits(
@@ -159,6 +161,7 @@ impl Registry {
                         entry.torrent.info.name
                     ));
                 };
+                let ask = price_in_token(ask, seller.token()).map_err(|error| error.to_string())?;
                 seller.set_ask(ask);
             }
             let limit = |rate: u64| Some(rate).filter(|rate| *rate > 0);
@@ -317,17 +320,28 @@ fn rates(samples: &VecDeque<(Instant, u64, u64)>) -> (u64, u64) {
 }
 
 fn money(trade: Option<&Trade>) -> Money {
+    let none = Money {
+        token: Token::Btt,
+        paid: 0,
+        earned: 0,
+        ask: None,
+    };
     match trade {
-        Some(Trade::Buying(buyer)) => Money {
-            paid: buyer.status().spent,
-            ..Money::default()
-        },
+        Some(Trade::Buying(buyer)) => {
+            let status = buyer.status();
+            Money {
+                token: status.token,
+                paid: status.spent,
+                ..none
+            }
+        }
         Some(Trade::Selling(seller)) => Money {
+            token: seller.token(),
             earned: seller.earned(),
             ask: Some(seller.ask()),
-            ..Money::default()
+            ..none
         },
-        None => Money::default(),
+        None => none,
     }
 }
 

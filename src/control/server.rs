@@ -15,7 +15,7 @@
 use super::protocol::{Request, Response};
 use super::registry::Registry;
 use crate::config::Dirs;
-use crate::market::price::PricePerMib;
+use crate::market::price::{parse_price, PricePerMib};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -168,9 +168,12 @@ impl Desk {
                 info_hash,
                 up_limit,
                 down_limit,
-                ask_base_units,
+                ask,
             } => {
-                let ask = ask_base_units.map(PricePerMib);
+                let ask = match ask.as_deref().map(parse_price).transpose() {
+                    Ok(ask) => ask,
+                    Err(error) => return Response::Error(error.to_string()),
+                };
                 match self
                     .registry
                     .set_limits(&info_hash, up_limit, down_limit, ask)

@@ -5,6 +5,7 @@
 //! Invariant: a paused torrent has no swarm, so its rates and peers are 0
 //! and it has no ETA.
 
+use crate::amount::Token;
 use crate::market::events::btt_text;
 use crate::market::price::{format_price, PricePerMib};
 use serde::{Deserialize, Serialize};
@@ -105,9 +106,11 @@ pub struct Moved {
     pub ratio: f64,
 }
 
-/// What was paid and earned, in base units, and the ask.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What was paid and earned, in base units of `token`, and the ask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Money {
+    /// The token amounts and the ask are in (BTT without a market).
+    pub token: Token,
     /// Paid for downloading.
     pub paid: u128,
     /// Earned by uploading.
@@ -119,11 +122,11 @@ pub struct Money {
 impl TorrentStatus {
     /// The amounts as the record spells them.
     pub fn with_money(mut self, money: Money) -> TorrentStatus {
-        self.paid = btt_text(money.paid);
+        self.paid = btt_text(money.paid, money.token);
         self.paid_base_units = money.paid;
-        self.earned = btt_text(money.earned);
+        self.earned = btt_text(money.earned, money.token);
         self.earned_base_units = money.earned;
-        self.ask = money.ask.map(format_price);
+        self.ask = money.ask.map(|ask| format_price(ask, money.token));
         self.ask_base_units = money.ask.map(|ask| ask.0);
         self
     }
@@ -199,6 +202,7 @@ mod tests {
     #[test]
     fn a_status_reads_back_with_its_amounts() {
         let status = paused().with_money(Money {
+            token: Token::Btt,
             paid: 120_000,
             earned: 0,
             ask: None,

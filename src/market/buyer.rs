@@ -33,7 +33,7 @@ use super::events::{
 };
 use super::price::{cost_of, format_price, PricePerMib, MIB};
 use super::wire::{protocol_version, MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY};
-use crate::amount::Amount;
+use crate::amount::{Amount, Token};
 use crate::clock::now_ms;
 use crate::ledger::{ChannelState, ChannelStatus, OpenChannel, Signed, VoucherDomain};
 use crate::payment::{sign_voucher, PaymentLedger};
@@ -321,7 +321,12 @@ impl Buyer {
         let mut state = self.0.lock();
         let spent = state.spent();
         if budget < spent {
-            return Err(BudgetBelowSpent { budget, spent });
+            let token = self.0.token();
+            return Err(BudgetBelowSpent {
+                budget,
+                spent,
+                token,
+            });
         }
         if state.budget == budget {
             return Ok(());
@@ -351,6 +356,7 @@ impl Buyer {
             budget: state.budget,
             spent: state.spent(),
             price: state.sellers.values().filter_map(|s| s.price).max(),
+            token: self.0.token(),
         }
     }
 }
@@ -379,6 +385,11 @@ impl BuyerShared {
         }
     }
 
+    /// The token channels and vouchers count.
+    fn token(&self) -> Token {
+        self.config.domain.token()
+    }
+
     fn lock(&self) -> MutexGuard<'_, BuyerState> {
         self.state
             .lock()
@@ -399,6 +410,7 @@ impl BuyerShared {
             spent_base_units: Some(market_peers.iter().map(|p| p.base_units).sum()),
             earned_base_units: None,
             market_peers,
+            token: self.token(),
         }
     }
 
@@ -428,7 +440,7 @@ impl BuyerShared {
             return;
         }
         let Some(ask) = theirs.ask else { return };
-        let record = MarketPeerRecord::new(peer.addr(), theirs.wallet, Some(ask));
+        let record = MarketPeerRecord::new(peer.addr(), theirs.wallet, Some(ask), self.token());
         self.config.events.send(MarketEvent::Peer(record));
         if theirs.version != protocol_version(&self.config.domain) {
             return;
@@ -468,14 +480,14 @@ impl BuyerShared {
             messenger.send(sent.to_payload());
         }
         if let Some(price) = price {
-            let record = BidRecord::new(Some(seller.addr), Some(price), budget);
+            let record = BidRecord::new(Some(seller.addr), Some(price), budget, self.token());
             self.config.events.send(MarketEvent::Bid(record));
         }
     }
 
     /// Reports the download's own bid and budget, just changed.
     fn report_bid(&self, bid: Option<PricePerMib>, budget: u128) {
-        let record = BidRecord::new(None, bid, budget);
+        let record = BidRecord::new(None, bid, budget, self.token());
         self.config.events.send(MarketEvent::Bid(record));
     }
 
@@ -502,8 +514,8 @@ impl BuyerShared {
             let line = format!(
                 "{} asked {} for its slot, above our bid of {}; not paying it",
                 seller.addr,
-                format_price(price),
-                format_price(bid)
+                format_price(price, self.token()),
+                format_price(bid, self.token())
             );
             self.config.events.send(MarketEvent::Notice(line));
             return Ok(());
@@ -512,7 +524,7 @@ impl BuyerShared {
         if seller.price.is_none() {
             return Ok(());
         }
-        let won = WonRecord(PeerPrice::new(seller.addr, price));
+        let won = WonRecord(PeerPrice::new(seller.addr, price, self.token()));
         self.config.events.send(MarketEvent::Won(won));
         if !matches!(seller.standing, Standing::Unfunded) {
             return Ok(());
@@ -674,7 +686,7 @@ impl BuyerShared {
         let record = PaymentRecord {
             peer: seller.addr,
             channel: channel.id,
-            cumulative: super::events::btt_text(cumulative),
+            cumulative: super::events::btt_text(cumulative, self.config.domain.token()),
             cumulative_base_units: cumulative,
             increment_base_units: cumulative - seller.signed,
             pieces: seller.pieces,
@@ -805,14 +817,16 @@ struct Refusal(String);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "a budget of {} is below the {} already paid",
-    super::events::btt_text(*.budget),
-    super::events::btt_text(*.spent)
+    super::events::btt_text(*.budget, *.token),
+    super::events::btt_text(*.spent, *.token)
 )]
 pub struct BudgetBelowSpent {
     /// The budget asked for.
     pub budget: u128,
     /// What was signed.
     pub spent: u128,
+    /// The token both are base units of.
+    pub token: Token,
 }
 
 /// A payer's state at one moment, for `btt-bid status` and the progress bar.
@@ -826,6 +840,8 @@ pub struct BuyerStatus {
     pub spent: u128,
     /// The highest price a seller charges now, if any slot is paid.
     pub price: Option<PricePerMib>,
+    /// The token of the ledger: what the amounts and prices are base units of.
+    pub token: Token,
 }
 
 impl SessionExtension for Buyer {

@@ -55,8 +55,8 @@ impl MarketEvents {
 }
 
 /// `0.05BTT`.
-pub fn btt_text(base_units: u128) -> String {
-    format!("{}BTT", format_units(base_units, Token::Btt))
+pub fn btt_text(base_units: u128, token: Token) -> String {
+    format!("{}BTT", format_units(base_units, token))
 }
 
 /// A market peer (`market_peer`).
@@ -74,11 +74,16 @@ pub struct MarketPeerRecord {
 
 impl MarketPeerRecord {
     /// The record of a peer with `wallet` asking `ask`.
-    pub fn new(peer: SocketAddr, wallet: Address, ask: Option<PricePerMib>) -> MarketPeerRecord {
+    pub fn new(
+        peer: SocketAddr,
+        wallet: Address,
+        ask: Option<PricePerMib>,
+        token: Token,
+    ) -> MarketPeerRecord {
         MarketPeerRecord {
             peer,
             wallet,
-            ask: ask.map(format_price),
+            ask: ask.map(|ask| format_price(ask, token)),
             ask_base_units: ask.map(|ask| ask.0),
         }
     }
@@ -97,10 +102,10 @@ pub struct PeerPrice {
 
 impl PeerPrice {
     /// `price` at `peer`.
-    pub fn new(peer: SocketAddr, price: PricePerMib) -> PeerPrice {
+    pub fn new(peer: SocketAddr, price: PricePerMib, token: Token) -> PeerPrice {
         PeerPrice {
             peer,
-            price: format_price(price),
+            price: format_price(price, token),
             price_base_units: price.0,
         }
     }
@@ -126,12 +131,17 @@ pub struct BidRecord {
 impl BidRecord {
     /// The record of a bid of `price` to `peer` (`None`: the download's
     /// own bid), under `budget`.
-    pub fn new(peer: Option<SocketAddr>, price: Option<PricePerMib>, budget: u128) -> BidRecord {
+    pub fn new(
+        peer: Option<SocketAddr>,
+        price: Option<PricePerMib>,
+        budget: u128,
+        token: Token,
+    ) -> BidRecord {
         BidRecord {
             peer,
-            price: price.map(format_price),
+            price: price.map(|price| format_price(price, token)),
             price_base_units: price.map(|price| price.0),
-            budget: btt_text(budget),
+            budget: btt_text(budget, token),
             budget_base_units: budget,
         }
     }
@@ -223,7 +233,7 @@ pub struct PeerTotal {
 }
 
 /// The market's part of a run's `summary` record.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct MarketTotals {
     /// Everything this run signed vouchers for (payer).
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "some_units")]
@@ -233,6 +243,10 @@ pub struct MarketTotals {
     pub earned_base_units: Option<u128>,
     /// The same, per market peer.
     pub market_peers: Vec<PeerTotal>,
+    /// The token the amounts are base units of (not printed: the record
+    /// says base units; the text line says BTT).
+    #[serde(skip)]
+    pub token: Token,
 }
 
 fn some_units<S: Serializer>(base_units: &Option<u128>, serializer: S) -> Result<S::Ok, S::Error> {

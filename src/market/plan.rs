@@ -16,6 +16,7 @@
 
 use super::events::btt_text;
 use super::price::{cost_of, format_price, PricePerMib, MIB};
+use crate::amount::Token;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -32,6 +33,8 @@ pub struct PlanInput {
     pub deadline: Duration,
     /// What the sellers quoted.
     pub offers: Vec<Offer>,
+    /// The token the budget and the asks are base units of.
+    pub token: Token,
 }
 
 /// One seller's quote as a plan uses it.
@@ -52,16 +55,17 @@ pub enum PlanError {
     /// The budget can't pay for the rest at the lowest ask.
     #[error(
         "a budget of {} can't meet the deadline: the {} left cost {} at the lowest ask, {}",
-        btt_text(*.budget),
+        btt_text(*.budget, *.token),
         mib_text(*.left),
-        btt_text(*.needed),
-        format_price(*.lowest_ask)
+        btt_text(*.needed, *.token),
+        format_price(*.lowest_ask, *.token)
     )]
     BudgetTooSmall {
         budget: u128,
         left: u64,
         needed: u128,
         lowest_ask: PricePerMib,
+        token: Token,
     },
 }
 
@@ -134,6 +138,7 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
             left: input.left,
             needed,
             lowest_ask,
+            token: input.token,
         });
     }
     let seconds = input.deadline.as_secs().max(1);
@@ -149,9 +154,9 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
         .filter(|rate| *rate > 0);
     Ok(Plan {
         torrent: input.torrent.clone(),
-        price: format_price(price),
+        price: format_price(price, input.token),
         price_base_units: price.0,
-        budget: btt_text(input.budget),
+        budget: btt_text(input.budget, input.token),
         budget_base_units: input.budget,
         deadline_seconds: input.deadline.as_secs(),
         left: input.left,
@@ -206,6 +211,7 @@ mod tests {
             left: 24 << 20,
             budget,
             deadline: Duration::from_secs(60),
+            token: Token::Btt,
             offers: asks
                 .iter()
                 .map(|&ask| Offer {
@@ -284,6 +290,7 @@ mod tests {
                 left,
                 budget,
                 deadline: Duration::from_secs(deadline),
+                token: Token::Btt,
                 offers: asks.iter().map(|&(ask, slot_rate)| Offer { ask: PricePerMib(ask), slot_rate }).collect(),
             };
             if let Ok(planned) = plan(&input) {

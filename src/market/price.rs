@@ -56,9 +56,28 @@ pub fn parse_price(input: &str) -> Result<PricePerMib, PriceError> {
     Ok(PricePerMib(base_units))
 }
 
-/// `0.05BTT/MiB`.
-pub fn format_price(price: PricePerMib) -> String {
-    format!("{}BTT/MiB", format_units(u128::from(price.0), Token::Btt))
+/// `units` of the TRC-10-shaped BTT (what flags parse to) in base units of
+/// `token`, which holds BTT with as many or more decimals (wei of BTTC:
+/// 10^12 per unit); `None` past `u128`.
+pub fn in_token(units: u128, token: Token) -> Option<u128> {
+    let extra = token.decimals().checked_sub(Token::Btt.decimals())?;
+    units.checked_mul(10u128.checked_pow(extra)?)
+}
+
+/// A price parsed from a flag, in base units of `token` per MiB; refused
+/// past what the wire carries.
+pub fn price_in_token(price: PricePerMib, token: Token) -> Result<PricePerMib, PriceError> {
+    in_token(u128::from(price.0), token)
+        .and_then(|units| u64::try_from(units).ok())
+        .map(PricePerMib)
+        .ok_or_else(|| PriceError::TooLarge {
+            input: format_price(price, Token::Btt),
+        })
+}
+
+/// `0.05BTT/MiB`, for a price in base units of `token`.
+pub fn format_price(price: PricePerMib, token: Token) -> String {
+    format!("{}BTT/MiB", format_units(u128::from(price.0), token))
 }
 
 /// What `bytes` cost at `price`, in base units, rounded down.
@@ -85,7 +104,7 @@ mod tests {
         assert_eq!(parse_price("0.05BTT/MiB"), Ok(PricePerMib(50_000)));
         assert_eq!(parse_price(" 2BTT/mib "), Ok(PricePerMib(2_000_000)));
         assert_eq!(parse_price("0.000007BTT/MiB"), Ok(PricePerMib(7)));
-        assert_eq!(format_price(PricePerMib(50_000)), "0.05BTT/MiB");
+        assert_eq!(format_price(PricePerMib(50_000), Token::Btt), "0.05BTT/MiB");
     }
 
     #[test]

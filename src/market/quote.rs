@@ -6,6 +6,7 @@
 use super::plan::Offer;
 use super::price::{format_price, PricePerMib};
 use super::wire::{MarketHandshake, BTT_MARKET, HANDSHAKE_KEY};
+use crate::amount::Token;
 use crate::peer::ExtendedHandshake;
 use crate::swarm::{ExtensionPeer, PeerError, SessionExtension};
 use crate::tron::Address;
@@ -64,7 +65,13 @@ pub struct QuoteSummary {
 
 impl QuoteSummary {
     /// The summary of `quotes` of `torrent` (`total_length` bytes); `None` when nobody sells.
-    pub fn of(torrent: &str, total_length: u64, quotes: &[Quote]) -> Option<QuoteSummary> {
+    /// The summary of `quotes`, whose asks are base units of `token` per MiB.
+    pub fn of(
+        torrent: &str,
+        total_length: u64,
+        quotes: &[Quote],
+        token: Token,
+    ) -> Option<QuoteSummary> {
         let mut asks: Vec<u64> = quotes.iter().map(|quote| quote.ask_base_units).collect();
         asks.sort_unstable();
         let lowest = *asks.first()?;
@@ -73,9 +80,9 @@ impl QuoteSummary {
             torrent: torrent.to_string(),
             total_length,
             sellers: asks.len(),
-            lowest_ask: format_price(PricePerMib(lowest)),
+            lowest_ask: format_price(PricePerMib(lowest), token),
             lowest_ask_base_units: lowest,
-            median_ask: format_price(PricePerMib(median)),
+            median_ask: format_price(PricePerMib(median), token),
             median_ask_base_units: median,
         })
     }
@@ -124,7 +131,7 @@ impl SessionExtension for Quoter {
             peer: peer.addr(),
             wallet: theirs.wallet,
             ledger: hex::encode(theirs.ledger.0),
-            ask: format_price(ask),
+            ask: format_price(ask, theirs.token()),
             ask_base_units: ask.0,
             slot_rate: theirs.slot_rate,
         };
@@ -145,7 +152,7 @@ mod tests {
             peer: SocketAddr::from(([127, 0, 0, 1], port)),
             wallet: "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY".parse().unwrap(),
             ledger: String::new(),
-            ask: format_price(PricePerMib(ask)),
+            ask: format_price(PricePerMib(ask), Token::Btt),
             ask_base_units: ask,
             slot_rate: None,
         }
@@ -153,14 +160,14 @@ mod tests {
 
     #[test]
     fn the_summary_has_the_lowest_and_the_median_ask() {
-        assert_eq!(QuoteSummary::of("x", 1, &[]), None);
+        assert_eq!(QuoteSummary::of("x", 1, &[], Token::Btt), None);
         let quotes = [
             quote(1, 30_000),
             quote(2, 10_000),
             quote(3, 20_000),
             quote(4, 50_000),
         ];
-        let summary = QuoteSummary::of("x", 1, &quotes).unwrap();
+        let summary = QuoteSummary::of("x", 1, &quotes, Token::Btt).unwrap();
         assert_eq!(summary.sellers, 4);
         assert_eq!(summary.lowest_ask_base_units, 10_000);
         assert_eq!(summary.median_ask_base_units, 20_000);

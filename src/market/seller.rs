@@ -23,7 +23,7 @@ use super::price::PricePerMib;
 use super::seller_book::{PeerSession, SellerBook, Standing};
 use super::settle::{mark, settle};
 use super::wire::{protocol_version, MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY};
-use crate::amount::Amount;
+use crate::amount::{Amount, Token};
 use crate::ledger::{ChannelId, ChannelState, Signature, Signed, Voucher, VoucherDomain};
 use crate::metainfo::Torrent;
 use crate::payment::{close_with, PaymentLedger};
@@ -166,6 +166,11 @@ impl Seller {
         &self.0.config.accounts
     }
 
+    /// The token payers pay in.
+    pub fn token(&self) -> Token {
+        self.0.config.domain.token()
+    }
+
     /// What payers of this torrent paid in this run, in base units.
     pub fn earned(&self) -> u128 {
         self.0
@@ -196,6 +201,7 @@ impl Seller {
             spent_base_units: None,
             earned_base_units: Some(market_peers.iter().map(|p| p.base_units).sum()),
             market_peers,
+            token: self.token(),
         }
     }
 }
@@ -235,7 +241,12 @@ impl SellerShared {
         if theirs.version != protocol_version(&self.config.domain) {
             return;
         }
-        let record = MarketPeerRecord::new(peer.addr(), theirs.wallet, theirs.ask);
+        let record = MarketPeerRecord::new(
+            peer.addr(),
+            theirs.wallet,
+            theirs.ask,
+            self.config.domain.token(),
+        );
         self.config.events.send(MarketEvent::Peer(record));
         self.config.accounts.met(theirs.wallet, peer.addr().ip());
         let session = PeerSession::new(peer.addr(), theirs.wallet, peer.messenger());
@@ -601,7 +612,7 @@ async fn accept_voucher(
             peer: session.addr,
             payer: wallet,
             channel,
-            cumulative: btt_text(cumulative),
+            cumulative: btt_text(cumulative, shared.config.domain.token()),
             cumulative_base_units: cumulative,
             increment_base_units: increment,
         }));
@@ -671,7 +682,7 @@ fn report_settlement(config: &SellerConfig, state: &ChannelState) {
         .send(MarketEvent::Settlement(SettlementRecord {
             channel: state.id,
             payer: state.payer,
-            redeemed: btt_text(state.redeemed),
+            redeemed: btt_text(state.redeemed, config.domain.token()),
             redeemed_base_units: state.redeemed,
             closed,
         }));

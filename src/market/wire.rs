@@ -15,6 +15,7 @@
 //! domain separator is then the ledger id both sides compare.
 
 use super::price::PricePerMib;
+use crate::amount::Token;
 use crate::bencode::{self, Bencode, Dict, Value};
 use crate::ledger::{ChainChannels, ChannelId, LedgerId, Signature, VoucherDomain};
 use crate::peer::ExtendedHandshake;
@@ -84,6 +85,15 @@ pub struct MarketHandshake {
 }
 
 impl MarketHandshake {
+    /// The token its amounts are base units of: the chain's coin in
+    /// version 2, the TRC-10-shaped BTT of btt's ledgers in version 1.
+    pub fn token(&self) -> Token {
+        match self.chain {
+            Some(_) => Token::Bttc,
+            None => Token::Btt,
+        }
+    }
+
     /// What a peer's extended handshake says of its market: `None` unless it
     /// announces `btt_market` in `m` with a well-formed value under
     /// [`HANDSHAKE_KEY`] (a malformed one makes it a plain peer).
@@ -251,7 +261,7 @@ fn kind(name: &str) -> Bencode {
 }
 
 fn price_value(price: PricePerMib) -> Bencode {
-    count_value(price.0)
+    amount_value(u128::from(price.0))
 }
 
 fn count_value(count: u64) -> Bencode {
@@ -311,7 +321,10 @@ fn amount_field(dict: &Dict<'_>, key: &'static str) -> Result<u128, WireError> {
 }
 
 fn price_field(dict: &Dict<'_>, key: &'static str) -> Result<PricePerMib, WireError> {
-    count_field(dict, key).map(PricePerMib)
+    let units = amount_field(dict, key)?;
+    u64::try_from(units)
+        .map(PricePerMib)
+        .map_err(|_| WireError::BadField(key))
 }
 
 /// The chain id under `key` and the 20-byte `contract` beside it.

@@ -1,9 +1,10 @@
 //! The bandwidth market's test world (`tests/market.rs`, `tests/bid_control.rs`):
 //! a torrent, wallets for two payers (alice, bob) and a seller (carol) on
-//! the embedded ledger or a `btt-wallet node`, and the processes that trade.
+//! the embedded ledger, a `btt-wallet node`, or btt's contracts on an anvil
+//! chain, and the processes that trade.
 
-use super::{assert_trees_equal, Child, Fixture, Seeder, TestEnv};
-use serde_json::Value;
+use super::{assert_trees_equal, Anvil, Child, Fixture, Seeder, TestEnv};
+use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
@@ -16,6 +17,12 @@ pub const COMMAND: Duration = Duration::from_secs(30);
 pub const CONTENT: &[(&str, u64)] = &[("album.bin", 24 << 20)];
 /// What each payer's wallet starts with, in base units (100 BTT).
 pub const FUNDS: u128 = 100_000_000;
+/// The same on a chain, in wei.
+pub const CHAIN_FUNDS: u128 = 100 * WEI_PER_BTT;
+/// Wei per BTT on a chain (18 decimals).
+pub const WEI_PER_BTT: u128 = 1_000_000_000_000_000_000;
+/// What the seller (carol) gets on a chain to pay her gas with, in wei.
+const GAS_FLOAT: u128 = WEI_PER_BTT;
 
 pub const ALICE_KEY: &str = "da146374a75310b9666e834ee4ad0866d6f4035967bfc76217c5a495fff9f0d0";
 pub const BOB_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
@@ -27,6 +34,14 @@ pub enum Backend {
     Embedded,
     /// A `btt-wallet node --dev`.
     Node,
+    /// btt's contracts, deployed by carol, on an anvil chain (chain id 199).
+    Chain,
+}
+
+/// The chain a [`Backend::Chain`] market trades on.
+struct ChainLedger {
+    anvil: Anvil,
+    contracts: Option<String>,
 }
 
 /// A torrent, wallets for two payers (alice, bob) and a seller (carol),
@@ -35,6 +50,7 @@ pub struct Market {
     /// The torrent, its data and the environment.
     pub fixture: Fixture,
     node: Option<(Child, String)>,
+    chain: Option<ChainLedger>,
 }
 
 impl Market {
@@ -48,9 +64,18 @@ impl Market {
         let mut market = Market {
             fixture,
             node: None,
+            chain: None,
         };
-        if backend == Backend::Node {
-            market.start_node();
+        match backend {
+            Backend::Embedded => {}
+            Backend::Node => market.start_node(),
+            Backend::Chain => {
+                let anvil = Anvil::start(market.env());
+                market.chain = Some(ChainLedger {
+                    anvil,
+                    contracts: None,
+                });
+            }
         }
         for (name, key) in [("alice", ALICE_KEY), ("bob", BOB_KEY), ("carol", CAROL_KEY)] {
             let file = market.env().path().join(format!("{name}.key"));
@@ -63,7 +88,28 @@ impl Market {
         for payer in ["alice", "bob"] {
             market.wallet(&["faucet", payer, "100BTT"]);
         }
+        if backend == Backend::Chain {
+            market.deploy_contracts();
+        }
         market
+    }
+
+    /// carol, funded for gas, deploys btt's contracts; every later command uses them.
+    fn deploy_contracts(&mut self) {
+        self.wallet(&["faucet", "carol", &format!("{GAS_FLOAT}"), "--base-units"]);
+        let deployed = self.wallet(&["deploy", "--from", "carol", "--gas-limit", "2000000"]);
+        let contracts = deployed.last().expect("a deployment record")["contracts"]
+            .as_str()
+            .expect("the contracts")
+            .to_string();
+        if let Some(chain) = self.chain.as_mut() {
+            chain.contracts = Some(contracts);
+        }
+    }
+
+    /// The anvil of a [`Backend::Chain`] market.
+    pub fn anvil(&self) -> &Anvil {
+        &self.chain.as_ref().expect("a chain market").anvil
     }
 
     pub fn env(&self) -> &TestEnv {
@@ -104,9 +150,16 @@ impl Market {
         command
             .env("BTT_PASSWORD_FILE", self.env().path().join("password"))
             .env("BTT_INSECURE_FAST_KDF", "1");
-        match &self.node {
-            Some((_, url)) => command.env("BTT_LEDGER", url),
-            None => command.env("BTT_DEV_LEDGER", "1"),
+        match (&self.node, &self.chain) {
+            (Some((_, url)), _) => command.env("BTT_LEDGER", url),
+            (None, Some(chain)) => {
+                command.env("BTT_LEDGER", &chain.anvil.url);
+                if let Some(contracts) = &chain.contracts {
+                    command.env("BTT_CONTRACTS", contracts);
+                }
+                &mut command
+            }
+            (None, None) => command.env("BTT_DEV_LEDGER", "1"),
         };
         command
     }
@@ -123,11 +176,36 @@ impl Market {
         self.finish("btt-wallet", command)
     }
 
-    /// A wallet's BTT balance in base units, from the ledger.
+    /// Base units per BTT on this market's ledger (10^6, or 10^18 wei on a chain).
+    pub fn units_per_btt(&self) -> u128 {
+        match self.chain {
+            Some(_) => WEI_PER_BTT,
+            None => 1_000_000,
+        }
+    }
+
+    /// What each payer's wallet started with, in base units of the ledger.
+    pub fn funds(&self) -> u128 {
+        match self.chain {
+            Some(_) => CHAIN_FUNDS,
+            None => FUNDS,
+        }
+    }
+
+    /// A wallet's BTT balance in base units, from the ledger. On a chain,
+    /// what the market moved: the balance with the gas of the wallet's own
+    /// transactions added back and carol's gas float taken off, so the
+    /// same sums hold on every backend (gas is checked on its own).
     pub fn balance(&self, name: &str) -> u128 {
         let records = self.wallet(&["balance", name]);
         let record = records.last().expect("a balance record");
-        units(&record["btt_base_units"])
+        let balance = units(&record["btt_base_units"]);
+        let Some(chain) = &self.chain else {
+            return balance;
+        };
+        let address = record["evm_address"].as_str().expect("an EVM address");
+        let float = if name == "carol" { GAS_FLOAT } else { 0 };
+        balance + gas_paid(&chain.anvil, address) - float
     }
 
     /// `btt-seed run` selling as carol at `ask`, with `extra` flags.
@@ -194,6 +272,35 @@ impl Market {
     pub fn assert_complete(&self, out: &std::path::Path) {
         assert_trees_equal(&self.fixture.data, out);
     }
+}
+
+/// The wei `address` has paid in gas for every transaction on `anvil`'s chain.
+pub fn gas_paid(anvil: &Anvil, address: &str) -> u128 {
+    let quantity = |value: &Value| {
+        let digits = value.as_str().expect("a hex quantity");
+        u128::from_str_radix(digits.trim_start_matches("0x"), 16).expect("hex")
+    };
+    let head = quantity(&anvil.rpc("eth_blockNumber", json!([])).unwrap());
+    let mut paid = 0;
+    for number in 0..=head {
+        let block = anvil
+            .rpc(
+                "eth_getBlockByNumber",
+                json!([format!("{number:#x}"), true]),
+            )
+            .unwrap();
+        for transaction in block["transactions"].as_array().into_iter().flatten() {
+            let from = transaction["from"].as_str().unwrap_or_default();
+            if !from.eq_ignore_ascii_case(address) {
+                continue;
+            }
+            let receipt = anvil
+                .rpc("eth_getTransactionReceipt", json!([transaction["hash"]]))
+                .unwrap();
+            paid += quantity(&receipt["gasUsed"]) * quantity(&receipt["effectiveGasPrice"]);
+        }
+    }
+    paid
 }
 
 /// A base-units field (a string of digits).

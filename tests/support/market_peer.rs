@@ -27,7 +27,15 @@ pub const BLOCK: u32 = 16 << 10;
 /// What the seller's extended handshake said.
 struct SellerFacts {
     market_id: u8,
-    ledger: Vec<u8>,
+    ledger: SellerLedger,
+}
+
+/// Where the seller's market is, as its handshake names it.
+enum SellerLedger {
+    /// Version 1: a ledger of btt's, by id.
+    Ledger(Vec<u8>),
+    /// Version 2: btt's channels contract on a chain.
+    Chain { chain_id: i64, contract: Vec<u8> },
 }
 
 /// One connection of a hostile leecher to a seller.
@@ -228,18 +236,31 @@ impl MarketPeer {
     }
 }
 
-/// The extended handshake of a market leecher, bencoded by hand (keys in order).
-fn our_handshake(wallet: &str, ledger: &[u8]) -> Vec<u8> {
-    let mut payload = b"d10:btt_marketd6:ledger".to_vec();
-    payload.extend_from_slice(format!("{}:", ledger.len()).as_bytes());
-    payload.extend_from_slice(ledger);
-    payload.extend_from_slice(format!("1:vi1e6:wallet{}:{wallet}e", wallet.len()).as_bytes());
+/// The extended handshake of a market leecher on the seller's ledger,
+/// bencoded by hand (keys in order).
+fn our_handshake(wallet: &str, ledger: &SellerLedger) -> Vec<u8> {
+    let mut payload = b"d10:btt_marketd".to_vec();
+    let version = match ledger {
+        SellerLedger::Ledger(id) => {
+            payload.extend_from_slice(format!("6:ledger{}:", id.len()).as_bytes());
+            payload.extend_from_slice(id);
+            1
+        }
+        SellerLedger::Chain { chain_id, contract } => {
+            payload.extend_from_slice(format!("5:chaini{chain_id}e8:contract").as_bytes());
+            payload.extend_from_slice(format!("{}:", contract.len()).as_bytes());
+            payload.extend_from_slice(contract);
+            2
+        }
+    };
+    payload
+        .extend_from_slice(format!("1:vi{version}e6:wallet{}:{wallet}e", wallet.len()).as_bytes());
     payload.extend_from_slice(format!("1:md10:btt_marketi{OUR_MARKET_ID}eee").as_bytes());
     payload
 }
 
 /// Reads messages until the seller's extended handshake, and takes its
-/// market id and ledger id from it.
+/// market id and ledger (id, or chain and contract) from it.
 async fn read_seller_handshake(framed: &mut Framed<TcpStream, MessageCodec>) -> SellerFacts {
     loop {
         let message = tokio::time::timeout(ANSWER, framed.next())
@@ -264,13 +285,27 @@ async fn read_seller_handshake(framed: &mut Framed<TcpStream, MessageCodec>) -> 
             .get("btt_market")
             .and_then(|m| m.as_dict())
             .expect("market fields");
-        let ledger = market
-            .get("ledger")
-            .and_then(|l| l.as_bytes())
-            .expect("a ledger id");
+        let chain = market.get("chain").and_then(|chain| chain.as_int());
+        let ledger = match chain {
+            Some(chain_id) => SellerLedger::Chain {
+                chain_id,
+                contract: market
+                    .get("contract")
+                    .and_then(|contract| contract.as_bytes())
+                    .expect("a contract")
+                    .to_vec(),
+            },
+            None => SellerLedger::Ledger(
+                market
+                    .get("ledger")
+                    .and_then(|l| l.as_bytes())
+                    .expect("a ledger id")
+                    .to_vec(),
+            ),
+        };
         return SellerFacts {
             market_id: u8::try_from(market_id).expect("an id below 256"),
-            ledger: ledger.to_vec(),
+            ledger,
         };
     }
 }

@@ -4,6 +4,7 @@
 //! ([`crate::market::plan`]).
 
 use super::quote::{self, QuoteArgs};
+use crate::amount::Token;
 use crate::cli::exit::{with_status, ExitStatus};
 use crate::cli::market_run::parse_budget;
 use crate::cli::torrent_run::PeerArgs;
@@ -54,8 +55,8 @@ impl Record for Plan {
             self.price,
             self.budget,
             bytes(self.left),
-            btt_text(self.lowest_cost_base_units),
-            btt_text(self.most_cost_base_units),
+            btt_text(self.lowest_cost_base_units, Token::Btt),
+            btt_text(self.most_cost_base_units, Token::Btt),
             bytes(self.needed_rate)
         ))
     }
@@ -81,6 +82,7 @@ pub async fn run(args: PlanArgs, output: &Output) -> anyhow::Result<ExitStatus> 
         budget: args.budget,
         deadline: args.deadline,
         offers,
+        token: Token::Btt,
     };
     let planned = plan(&input).map_err(|error| {
         let status = match error {

@@ -4,6 +4,7 @@
 //! ([`crate::control`]). A torrent is named by a prefix of its info-hash
 //! that only it has (and `--pid` when two processes run it).
 
+use crate::amount::Token;
 use crate::cli::exit::{with_status, ExitStatus};
 use crate::cli::interrupt;
 use crate::cli::market_run::parse_price_flag;
@@ -11,7 +12,7 @@ use crate::cli::values::{parse_duration, parse_size};
 use crate::config::Dirs;
 use crate::control::client::{self, ControlClientError, Process, RunningTorrent};
 use crate::control::protocol::{Request, Response, TorrentStatus};
-use crate::market::price::PricePerMib;
+use crate::market::price::{format_price, PricePerMib};
 use crate::output::control::TorrentTable;
 use crate::output::{Format, Output};
 use clap::Args;
@@ -155,7 +156,7 @@ pub fn set(args: SetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         info_hash,
         up_limit: args.up_limit,
         down_limit: args.down_limit,
-        ask_base_units: args.ask.map(|ask| ask.0),
+        ask: args.ask.map(|ask| format_price(ask, Token::Btt)),
     })
 }
 
