@@ -101,6 +101,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l slots -d 'Regu
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l credit -d 'What a payer may be served beyond what it has paid, e.g. 16MiB' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l free-share -d 'The percentage of the upload limit free peers keep while paid slots send' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l redeem-every -d 'How often accepted vouchers are redeemed on the ledger while trading (and always at exit)' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l redeem-above -d 'Redeem while trading only a voucher that adds at least this, e.g. 1BTT (default: ten times a redeem\'s fee now: nothing on btt\'s ledgers, gas on a chain); closing pays the rest' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r

@@ -473,8 +473,8 @@ fn a_journaled_tip_whose_nonce_went_elsewhere_is_replaced_and_paid_once() {
     use btt::amount::{Amount, Token};
     use btt::ledger::evm::{EvmClient, EvmOptions};
     use btt::ledger::Ledger;
-    use btt::tip::journal::{Intent, Journaled, Scope};
-    use btt::tip::{Journal, TipRequest, Tipper};
+    use btt::tip::tip_log::{Intent, LoggedTransaction, Scope};
+    use btt::tip::{TipLog, TipRequest, Tipper};
 
     let chain = Chain::start();
     chain.fund("alice", "1BTT");
@@ -490,7 +490,7 @@ fn a_journaled_tip_whose_nonce_went_elsewhere_is_replaced_and_paid_once() {
     .unwrap();
     let alice = btt::wallet::PrivateKey::from_hex(ALICE_KEY).unwrap();
     let bob: btt::tron::Address = BOB_EVM.parse().unwrap();
-    let journal = Journal::open(&chain.env.path().join("tips.sqlite")).unwrap();
+    let journal = TipLog::open(&chain.env.path().join("tips.sqlite")).unwrap();
     let tip = |units| Amount {
         token: Token::Bttc,
         base_units: units,
@@ -512,7 +512,7 @@ fn a_journaled_tip_whose_nonce_went_elsewhere_is_replaced_and_paid_once() {
             memo: "t".into(),
         };
         journal
-            .write_sending(&scope, "t", &intent, &Journaled::Evm(stale.clone()))
+            .write_sending(&scope, "t", &intent, &LoggedTransaction::Evm(stale.clone()))
             .unwrap();
         // Another sender of the key took nonce 0.
         client

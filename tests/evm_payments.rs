@@ -11,6 +11,7 @@
 use crate::support;
 
 use btt::amount::{Amount, Token};
+use btt::ledger::evm::contracts::channels::REDEEM_GAS;
 use btt::ledger::evm::contracts::ContractAddresses;
 use btt::ledger::evm::{EvmClient, EvmOptions};
 use btt::ledger::{
@@ -42,10 +43,15 @@ struct Market {
 }
 
 fn client(anvil: &Anvil) -> EvmClient {
+    client_waiting(anvil, 0)
+}
+
+/// A client that counts a transaction once `confirmations` blocks are on top.
+fn client_waiting(anvil: &Anvil, confirmations: u64) -> EvmClient {
     EvmClient::new(EvmOptions {
         url: anvil.url.clone(),
         expected_chain_id: Some(BTTC_CHAIN_ID),
-        confirmations: 0,
+        confirmations,
         gas_cap: 10_000_000,
         lock_directory: None,
         wbtt: None,
@@ -182,6 +188,17 @@ fn a_channel_pays_the_payee_what_the_vouchers_say_and_the_rest_goes_back() {
     }
     let redeemed = market.redeem(check.best().unwrap().clone()).unwrap();
     assert_eq!(redeemed.redeemed, 3 * WEI_PER_BTT);
+    let block = market.rpc("eth_getBlockByNumber", json!(["latest", false]));
+    let receipt = market.rpc(
+        "eth_getTransactionReceipt",
+        json!([block["transactions"][0]]),
+    );
+    let gas_used = receipt["gasUsed"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("0x");
+    let gas_used = u64::from_str_radix(gas_used, 16).unwrap();
+    assert!(gas_used <= REDEEM_GAS, "a redeem used {gas_used} gas");
     let last = market.voucher(&channel, 4 * WEI_PER_BTT);
     check.accept(last.clone()).unwrap();
     let ledger = market.run(market.payee.ledger_id()).unwrap();
@@ -190,8 +207,8 @@ fn a_channel_pays_the_payee_what_the_vouchers_say_and_the_rest_goes_back() {
     assert_eq!(closed.status, ChannelStatus::Closed);
     assert_eq!(closed.redeemed, 4 * WEI_PER_BTT);
 
-    let (payer_gas, payer_sent) = market.payer.fees_paid();
-    let (payee_gas, payee_sent) = market.payee.fees_paid();
+    let (payer_gas, payer_sent) = (market.payer.fees_paid(), market.payer.transactions_sent());
+    let (payee_gas, payee_sent) = (market.payee.fees_paid(), market.payee.transactions_sent());
     assert_eq!((payer_sent, payee_sent), (1, 2));
     assert!(payer_gas > 0 && payee_gas > 0);
     assert_eq!(
@@ -269,7 +286,7 @@ fn forged_foreign_and_lowered_vouchers_are_refused_before_any_gas() {
     let error = market.redeem(again).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::VoucherNotAbove, "{error}");
     assert_eq!(
-        market.payee.fees_paid().1,
+        market.payee.transactions_sent(),
         1,
         "only the one good redeem was sent"
     );
@@ -322,7 +339,7 @@ fn only_the_wallets_own_requests_are_sent_and_refunds_wait_for_expiry() {
     assert!(late.is_err(), "a voucher is not redeemed after expiry");
     let refunded = refund().unwrap();
     assert_eq!(refunded.status, ChannelStatus::Closed);
-    let (gas, sent) = market.payer.fees_paid();
+    let (gas, sent) = (market.payer.fees_paid(), market.payer.transactions_sent());
     assert_eq!(sent, 2, "the open and the refund");
     assert_eq!(
         market.balance(1) + gas,
@@ -331,4 +348,23 @@ fn only_the_wallets_own_requests_are_sent_and_refunds_wait_for_expiry() {
     );
     let error = refund().unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ChannelClosed, "{error}");
+}
+
+/// A payee that asks for confirmations sees a channel only once it is that
+/// deep: before, the channel does not exist for it, so nothing is served on it.
+#[test]
+fn a_channel_is_used_only_after_the_confirmations_asked_for() {
+    let market = Market::start();
+    let careful = ContractPayments::new(
+        client_waiting(&market.anvil, 2),
+        &market.contracts,
+        Some(key(2)),
+    );
+    let channel = market.open();
+    let seen = || market.run(careful.channel(channel.id)).unwrap();
+    assert_eq!(seen(), None, "not yet confirmed");
+    market.rpc("evm_mine", json!([]));
+    assert_eq!(seen(), None, "one block on top of two");
+    market.rpc("evm_mine", json!([]));
+    assert_eq!(seen(), Some(channel));
 }

@@ -129,6 +129,12 @@ fn a_payer_and_a_free_leecher_on_the_channels_contract_of_a_chain() {
         alice_gas > 0 && carol_gas > 0,
         "each side sent its own transactions"
     );
+    let fees = units(&summary(&payer)["fees_base_units"]);
+    assert_eq!(fees, alice_gas, "the payer counts the gas it paid");
+    assert!(
+        spent + fees <= 5 * WEI_PER_BTT,
+        "the budget pays vouchers and gas"
+    );
     assert_eq!(
         market.anvil().balance(&alice),
         alice_before - spent - alice_gas
@@ -142,6 +148,51 @@ fn a_payer_and_a_free_leecher_on_the_channels_contract_of_a_chain() {
         .iter()
         .filter(|channel| channel["status"] == "open");
     assert_eq!(open.count(), 0, "{contract:?}");
+}
+
+/// On a chain a redeem costs gas: with `--redeem-above` above anything the
+/// payer owes, the seller sends no redeem while trading (though it ticks
+/// every second), and one close pays everything it accepted.
+#[test]
+fn on_a_chain_a_seller_redeems_only_what_is_worth_the_gas() {
+    let market = Market::new(Backend::Chain);
+    let carol = evm_address(CAROL_KEY);
+    let sent = || {
+        let count = market
+            .anvil()
+            .rpc(
+                "eth_getTransactionCount",
+                serde_json::json!([carol, "latest"]),
+            )
+            .unwrap();
+        u64::from_str_radix(count.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+    };
+    let sent_before = sent();
+    let flags = [
+        "--slots",
+        "1",
+        "--up-limit",
+        "2MiB",
+        "--redeem-every",
+        "1s",
+        "--redeem-above",
+        "100BTT",
+    ];
+    let mut seller = market.seed("0.01BTT/MiB", &flags);
+    let (mut payer, _) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
+    payer.wait_success(DOWNLOAD);
+    let spent = units(&summary(&payer)["spent_base_units"]);
+    let closed = wait_closed(&mut seller.child, ALICE);
+    seller.child.terminate();
+    assert_eq!(units(&closed["redeemed_base_units"]), spent);
+    let settlements = seller.child.json_records();
+    let while_trading = records(&settlements, "settlement")
+        .into_iter()
+        .filter(|settlement| settlement["closed"] == false)
+        .count();
+    assert_eq!(while_trading, 0, "{}", seller.child.diagnostics());
+    assert_eq!(sent() - sent_before, 1, "one transaction: the close");
+    assert_eq!(market.balance("carol"), spent);
 }
 
 /// The 0x address of a test wallet's hex key.

@@ -8,7 +8,7 @@ use crate::support;
 
 use btt::cli::seed::{Earning, EarningsSummary, TokenTotal};
 use btt::ledger::{ChannelStatus, LocalLedger, OpenOptions, Signed, Voucher};
-use btt::market::journal::VoucherJournal;
+use btt::market::voucher_book::VoucherBook;
 use serde::Deserialize;
 use serde_json::Value;
 use std::process::Command;
@@ -118,7 +118,7 @@ impl Wallets {
         let voucher: Signed<Voucher> = serde_json::from_str(voucher_line).unwrap();
         let home = self.env.path().join("btt-home");
         let ledger = LocalLedger::open(&home.join("ledger.sqlite"), OpenOptions::default());
-        let journal = VoucherJournal::open(&home.join("market").join("vouchers.sqlite"));
+        let journal = VoucherBook::open(&home.join("market").join("vouchers.sqlite"));
         journal
             .unwrap()
             .record(&ledger.unwrap().id(), &voucher)

@@ -1,14 +1,5 @@
-//! `btt-tip`: see `btt::cli::tip`.
+//! `btt-tip`: tips, purchases and crowdfunding. See `btt::cli::tip`.
 
-use btt::cli::tip::TipCli;
-use std::process::ExitCode;
-
-fn main() -> ExitCode {
-    let cli = match btt::cli::parse_args::<TipCli>("btt-tip") {
-        Ok(cli) => cli,
-        Err(code) => return code,
-    };
-    let output = cli.global.output("btt-tip");
-    let result = btt::cli::tip::run(cli, &output);
-    btt::cli::finish(&output, result)
+fn main() -> std::process::ExitCode {
+    btt::cli::tip::main()
 }

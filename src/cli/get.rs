@@ -6,7 +6,7 @@
 use super::exit::{with_status, ExitStatus};
 use super::interrupt;
 use super::magnet_metadata::{self, MetadataPhase};
-use super::market_run::{BuyArgs, Market, MarketPrinter, MarketSummary};
+use super::market_run::{end_run, BuyArgs, Market, MarketPrinter, MarketSummary};
 use super::stop_policy::SeedPolicy;
 use super::torrent_run::{self, PeerArgs, RunControl, StatePaths};
 use super::values::{parse_duration, parse_ratio, parse_selection, parse_size, FileSelection};
@@ -234,8 +234,7 @@ pub struct Fetched {
 }
 
 /// Runs `btt-get` with `args` for their first torrent: the download, and
-/// the seeding after it that they ask for. `btt-tip buy` fetches a
-/// listing's encrypted file through it.
+/// the seeding after it that they ask for.
 pub async fn fetch(mut args: GetArgs, output: &Output) -> anyhow::Result<Fetched> {
     interrupt::listen_for_interruptions();
     let input = read_input(&mut args)?;
@@ -477,16 +476,8 @@ async fn download(
         label: None,
     };
     let outcome = torrent_run::drive(torrent, &args.output, &session, events, &control).await;
-    let finished = match &trade.market {
-        Some(market) => Some(market.finish().await),
-        None => None,
-    };
-    torrent_run::check_stopped(client.stop().await, output)?;
-    // Peer tasks may sign a last voucher between the finish and the stop.
-    let market = match trade.market.as_ref().and_then(Market::buying) {
-        Some(buyer) => Some(buyer.totals()),
-        None => finished,
-    };
+    let (stopped, market) = end_run(trade.market.as_ref(), client.stop()).await;
+    torrent_run::check_stopped(stopped, output)?;
     trade.printer.finish().await;
     let ran = outcome?;
     let summary =

@@ -12,15 +12,18 @@ use crate::amount::{Amount, Token};
 use crate::config::Dirs;
 use crate::control::registry::Trade;
 use crate::market::buyer::{Buyer, BuyerConfig};
-use crate::market::events::{btt_text, MarketEvent, MarketEvents, MarketTotals, RefundRecord};
-use crate::market::journal::VoucherJournal;
+use crate::market::events::{btt_text, MarketEvent, MarketEvents, MarketTotals};
+use crate::market::expired_channels::refund_expired_channels;
 use crate::market::payer_accounts::DEFAULT_CREDIT;
 use crate::market::price::{
     format_price, in_token, parse_price, price_in_token, PriceError, PricePerMib,
 };
-use crate::market::seller::{payer_accounts, settle_leftovers, Seller, SellerConfig};
+use crate::market::seller::Seller;
+use crate::market::seller_desk::{SellerDesk, SellerWallet, SellingTerms};
+use crate::market::trading_end::{self, Trading};
+use crate::market::voucher_book::VoucherBook;
 use crate::output::{Output, Record};
-use crate::payment::{refund_expired, PaymentLedger};
+use crate::payment::PaymentLedger;
 use crate::swarm::choker::DEFAULT_SLOTS;
 use crate::swarm::client::TorrentOptions;
 use crate::swarm::events::Summary;
@@ -28,6 +31,7 @@ use crate::swarm::{ChokerFactory, Extension};
 use clap::Args;
 use k256::ecdsa::SigningKey;
 use serde::Serialize;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -54,6 +58,9 @@ pub struct SellArgs {
     /// How often accepted vouchers are redeemed on the ledger while trading (and always at exit)
     #[arg(long, value_name = "DURATION", value_parser = parse_ledger_interval, default_value = "1m")]
     pub redeem_every: Duration,
+    /// Redeem while trading only a voucher that adds at least this, e.g. 1BTT (default: ten times a redeem's fee now: nothing on btt's ledgers, gas on a chain); closing pays the rest
+    #[arg(long, value_name = "AMOUNT")]
+    pub redeem_above: Option<String>,
     #[command(flatten)]
     pub ledger: LedgerArgs,
     #[command(flatten)]
@@ -70,17 +77,24 @@ pub fn parse_ledger_interval(text: &str) -> Result<Duration, String> {
     Ok(interval)
 }
 
+/// `--redeem-above` in base units of `token`.
+fn parse_redeem_above(text: &str, token: Token) -> anyhow::Result<u128> {
+    let usage = |message: String| {
+        with_status(
+            ExitStatus::Usage,
+            anyhow::anyhow!("--redeem-above {text:?}: {message}"),
+        )
+    };
+    let amount = Amount::parse(text, token).map_err(|error| usage(error.to_string()))?;
+    if amount.token != token {
+        return Err(usage("the market is paid in BTT".to_string()));
+    }
+    Ok(amount.base_units)
+}
+
 /// A price that does not fit the ledger's token: a usage error.
 fn price_error(error: PriceError) -> anyhow::Error {
     with_status(ExitStatus::Usage, anyhow::Error::new(error))
-}
-
-/// What each of `slots` paid slots gets at most of an upload `limit` when
-/// free peers keep `free_share` percent of it.
-fn paid_slot_rate(limit: u64, free_share: u8, slots: usize) -> u64 {
-    let paid = u128::from(limit) * u128::from(100 - free_share.min(100)) / 100;
-    let slots = u128::try_from(slots.max(1)).unwrap_or(u128::MAX);
-    u64::try_from(paid / slots).unwrap_or(u64::MAX)
 }
 
 /// How `btt-get` buys upload slots.
@@ -164,95 +178,53 @@ async fn trader(
     })
 }
 
-/// A process's seller setup: one wallet, ledger and journal for every
-/// torrent it seeds.
-pub struct SellerDesk {
-    config: SellerConfig,
-    free_share: u8,
-}
-
-impl SellerDesk {
-    /// The desk `args` ask for (none without `--ask`), after closing every
-    /// channel a crashed run left in the journal. `upload_limit` is the
-    /// process's, in bytes per second.
-    pub async fn open(
-        args: &SellArgs,
-        upload_limit: Option<u64>,
-        events: MarketEvents,
-    ) -> anyhow::Result<Option<SellerDesk>> {
-        let (Some(ask), Some(wallet)) = (args.ask, args.wallet.as_deref()) else {
-            return Ok(None);
-        };
-        let trader = trader(wallet, &args.ledger, args.password.clone()).await?;
-        let path = VoucherJournal::default_path(&Dirs::from_env());
-        let journal = VoucherJournal::open(&path).map_err(|error| {
+/// The seller desk `args` ask for (none without `--ask`), after closing
+/// every channel a crashed run left in the voucher book. `upload_limit` is
+/// the process's, in bytes per second.
+pub async fn seller_desk(
+    args: &SellArgs,
+    upload_limit: Option<u64>,
+    events: MarketEvents,
+) -> anyhow::Result<Option<SellerDesk>> {
+    let (Some(ask), Some(wallet)) = (args.ask, args.wallet.as_deref()) else {
+        return Ok(None);
+    };
+    let trader = trader(wallet, &args.ledger, args.password.clone()).await?;
+    let ask = price_in_token(ask, trader.domain.token()).map_err(price_error)?;
+    let redeem_above = args
+        .redeem_above
+        .as_deref()
+        .map(|text| parse_redeem_above(text, trader.domain.token()))
+        .transpose()?;
+    let terms = SellingTerms {
+        ask,
+        slots: args.slots,
+        credit: args.credit,
+        redeem_every: args.redeem_every,
+        redeem_above,
+        free_share: args.free_share,
+        upload_limit,
+    };
+    let wallet = SellerWallet {
+        key: trader.key,
+        ledger: trader.ledger,
+        domain: trader.domain,
+    };
+    let path = VoucherBook::default_path(&Dirs::from_env());
+    let desk = SellerDesk::open(terms, wallet, &path, events)
+        .await
+        .map_err(|error| {
             anyhow::anyhow!(
                 "could not open the voucher journal {}: {error}",
                 path.display()
             )
         })?;
-        let ask = price_in_token(ask, trader.domain.token()).map_err(price_error)?;
-        let config = SellerConfig {
-            ask,
-            slots: args.slots,
-            credit: args.credit,
-            redeem_every: args.redeem_every,
-            slot_rate: upload_limit.map(|limit| paid_slot_rate(limit, args.free_share, args.slots)),
-            key: trader.key,
-            ledger: trader.ledger,
-            domain: trader.domain,
-            journal: Arc::new(journal),
-            accounts: Arc::new(payer_accounts(
-                args.credit,
-                args.redeem_every,
-                Arc::new(super::tip::when::now_ms),
-            )),
-            events,
-        };
-        settle_leftovers(&config).await;
-        Ok(Some(SellerDesk {
-            config,
-            free_share: args.free_share,
-        }))
-    }
-
-    /// The market of one more torrent.
-    pub fn market(&self) -> Market {
-        Market::Selling {
-            seller: Seller::start(self.config.clone()),
-            free_share: self.free_share,
-        }
-    }
+    Ok(Some(desk))
 }
 
 /// The unchoke strategy of a torrent that sells nothing: tit-for-tat with `--slots`.
 pub fn plain_choker(args: &SellArgs) -> ChokerFactory {
     ChokerFactory::tit_for_tat(args.slots)
-}
-
-/// Takes back what channels of an earlier run hold after their timeout
-/// (a crash, or a seller that never closed); a failure is a warning.
-async fn refund_expired_channels(
-    ledger: &dyn PaymentLedger,
-    key: &SigningKey,
-    events: &MarketEvents,
-) {
-    match refund_expired(ledger, key, super::tip::when::now_ms()).await {
-        Ok(refunded) => {
-            for channel in refunded {
-                let back = channel.amount.base_units.saturating_sub(channel.redeemed);
-                events.send(MarketEvent::Refund(RefundRecord {
-                    channel: channel.id,
-                    payee: channel.payee,
-                    refunded: btt_text(back, channel.token()),
-                    refunded_base_units: back,
-                }));
-            }
-        }
-        Err(error) => events.send(MarketEvent::Warning(format!(
-            "could not refund expired channels yet: {error}"
-        ))),
-    }
 }
 
 /// The ledger a buyer pays through. On btt's own ledgers the wallet goes on
@@ -376,6 +348,14 @@ impl Market {
         std::future::pending().await
     }
 
+    /// The market of one more torrent `desk` sells.
+    pub fn selling(desk: &SellerDesk) -> Market {
+        Market::Selling {
+            seller: desk.start_seller(),
+            free_share: desk.free_share(),
+        }
+    }
+
     /// The payer, when this market buys.
     pub fn buying(&self) -> Option<&Buyer> {
         match self {
@@ -435,11 +415,11 @@ impl Market {
         }
     }
 
-    /// Ends trading: a buyer says `close` to its sellers, a seller closes
-    /// every channel on the ledger; returns the run's totals.
-    pub async fn finish(&self) -> MarketTotals {
+    /// This torrent's side of the market, once a paying wallet's
+    /// unlocking (and the refunds after it) is over.
+    async fn trading(&self) -> Trading<'_> {
         match self {
-            Market::Selling { seller, .. } => seller.finish().await,
+            Market::Selling { seller, .. } => Trading::Selling(seller),
             Market::Buying {
                 buyer, unlocking, ..
             } => {
@@ -447,10 +427,24 @@ impl Market {
                 if let Some(unlocking) = unlocking {
                     let _ = unlocking.await;
                 }
-                buyer.finish()
+                Trading::Buying(buyer)
             }
         }
     }
+}
+
+/// Stops a torrent's run with `stop` and ends `market`'s trading around it
+/// (see [`trading_end`]); returns what `stop`
+/// returned and the market's totals.
+pub async fn end_run<T>(
+    market: Option<&Market>,
+    stop: impl Future<Output = T>,
+) -> (T, Option<MarketTotals>) {
+    let trading = match market {
+        Some(market) => Some(market.trading().await),
+        None => None,
+    };
+    trading_end::end_run(trading, stop).await
 }
 
 /// The `summary` record with the market's totals in it.
@@ -481,9 +475,13 @@ impl Record for MarketSummary {
         let Some(market) = &self.market else {
             return Some(line);
         };
-        let spent = market
-            .spent_base_units
-            .map(|units| format!(", spent {}", btt_text(units, market.token)));
+        let fees = market
+            .fees_base_units
+            .map(|units| format!(" and {} in fees", btt_text(units, market.token)));
+        let spent = market.spent_base_units.map(|units| {
+            let fees = fees.unwrap_or_default();
+            format!(", spent {}{fees}", btt_text(units, market.token))
+        });
         let earned = market
             .earned_base_units
             .map(|units| format!(", earned {}", btt_text(units, market.token)));

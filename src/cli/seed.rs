@@ -19,7 +19,8 @@ pub use sell::{Listed, SellContentArgs};
 use super::exit::{with_status, ExitStatus};
 use super::interrupt;
 use super::market_run::{
-    parse_ledger_interval, plain_choker, Market, MarketPrinter, MarketSummary, SellArgs, SellerDesk,
+    end_run, parse_ledger_interval, plain_choker, seller_desk, Market, MarketPrinter,
+    MarketSummary, SellArgs,
 };
 use super::stop_policy::{SeedPolicy, StopReason};
 use super::torrent_run::{self, Listening, PeerArgs, RunControl};
@@ -526,7 +527,7 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     interrupt::listen_for_interruptions();
     let (events, market_events) = MarketEvents::channel();
     let printer = MarketPrinter::start(output.clone(), market_events);
-    let desk = SellerDesk::open(&args.market, args.up_limit, events).await?;
+    let desk = seller_desk(&args.market, args.up_limit, events).await?;
     let _delivering = start_delivering(&args, output).await?;
     let options = args.network.client_options(args.up_limit, args.down_limit);
     let client = Client::start(options).await?;
@@ -681,11 +682,8 @@ async fn seed_one(
         outcome = torrent_run::drive(&torrent, &data, &session, events, &control) => outcome,
         Ok(reason) = stop => Ok(torrent_run::Ran { reason, downloading: started.elapsed() }),
     };
-    let stopped = session.stop().await.context("could not save resume state");
-    let market = match &market {
-        Some(market) => Some(market.finish().await),
-        None => None,
-    };
+    let (stopped, market) = end_run(market.as_ref(), session.stop()).await;
+    let stopped = stopped.context("could not save resume state");
     let reason = stopped.and(outcome).and_then(|ran| {
         let summary =
             torrent_run::summary_record(&torrent, &session, started.elapsed().as_secs_f64(), ran);

@@ -6,11 +6,12 @@
 //! wallet bought.
 //!
 //! Every tip with a client id (`--id`, or `"id"` in a stream line) goes
-//! through the journal (`DATA/tips.sqlite`, see [`crate::tip::journal`]),
+//! through the journal (`DATA/tips.sqlite`, see [`crate::tip::tip_log`]),
 //! so running the same input again after a crash never pays an id twice.
 
 mod buy;
 mod fund;
+mod listing_download;
 mod pay;
 mod purchase_records;
 mod purchases;
@@ -108,13 +109,24 @@ fn after_help() -> String {
     )
 }
 
+/// Entry point of the `btt-tip` binary.
+pub fn main() -> std::process::ExitCode {
+    let cli = match super::parse_args::<TipCli>("btt-tip") {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    let output = cli.global.output("btt-tip");
+    let result = run(cli, &output);
+    super::finish(&output, result)
+}
+
 /// Runs one `btt-tip` command.
-pub fn run(cli: TipCli, output: &Output) -> anyhow::Result<ExitStatus> {
+fn run(cli: TipCli, output: &Output) -> anyhow::Result<ExitStatus> {
     let keys = Keys::from_env(cli.password);
     match cli.command {
         Some(TipCommand::Watch(args)) => watch::run(&keys, &cli.ledger, &args, output),
         Some(TipCommand::Fund(args)) => fund::run(&keys, &cli.ledger, &cli.amounts, args, output),
-        Some(TipCommand::Buy(args)) => buy::run(&keys, &cli.ledger, &cli.global, *args, output),
+        Some(TipCommand::Buy(args)) => buy::run(&keys, &cli.ledger, *args, output),
         Some(TipCommand::Purchases(args)) => purchases::run(&keys, &cli.ledger, args, output),
         None => pay::run(&keys, &cli.ledger, &cli.amounts, cli.tip, output),
     }
@@ -148,7 +160,7 @@ pub fn tip_status(error: &TipError) -> ExitStatus {
         | TipError::OverBudget { .. }
         | TipError::IdReused { .. }
         | TipError::Build { .. } => ExitStatus::BadInput,
-        TipError::Vanished { .. } | TipError::Journal(_) => ExitStatus::Failure,
+        TipError::Vanished { .. } | TipError::TipLog(_) => ExitStatus::Failure,
     }
 }
 

@@ -237,7 +237,7 @@ impl WalletCli {
     /// The output settings of this run: the global flags, and `--plain` of
     /// the one-value commands, which prints their value bare and keeps
     /// error records off stdout.
-    pub fn output(&self) -> Output {
+    fn output(&self) -> Output {
         let output = self.global.output("btt-wallet");
         let plain = match &self.command {
             WalletCommand::Address(args) => args.plain,
@@ -253,8 +253,19 @@ impl WalletCli {
     }
 }
 
+/// Entry point of the `btt-wallet` binary.
+pub fn main() -> std::process::ExitCode {
+    let cli = match super::parse_args::<WalletCli>("btt-wallet") {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    let output = cli.output();
+    let result = run(cli, &output);
+    super::finish(&output, result)
+}
+
 /// Runs one `btt-wallet` command.
-pub fn run(cli: WalletCli, output: &Output) -> anyhow::Result<ExitStatus> {
+fn run(cli: WalletCli, output: &Output) -> anyhow::Result<ExitStatus> {
     let session = Session {
         keys: Keys::from_env(cli.password),
         output,

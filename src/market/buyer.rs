@@ -192,6 +192,9 @@ struct BuyerState {
     bid_by_hand: bool,
     sellers: HashMap<PeerKey, SellerAccount>,
     said_other_ledger: bool,
+    /// What the ledger charged this run in fees (gas on a chain), which
+    /// the budget pays too; read from the ledger at every lock.
+    fees: u128,
 }
 
 impl BuyerState {
@@ -200,9 +203,11 @@ impl BuyerState {
         self.sellers.values().map(SellerAccount::paid).sum()
     }
 
-    /// What the budget allows beyond what was signed.
+    /// What the budget allows beyond what was signed and paid in fees.
     fn spendable(&self) -> u128 {
-        self.budget.saturating_sub(self.spent())
+        self.budget
+            .saturating_sub(self.spent())
+            .saturating_sub(self.fees)
     }
 }
 
@@ -232,6 +237,7 @@ impl Buyer {
             bid_by_hand: false,
             sellers: HashMap::new(),
             said_other_ledger: false,
+            fees: 0,
         };
         Buyer(Arc::new(BuyerShared {
             config,
@@ -391,9 +397,12 @@ impl BuyerShared {
     }
 
     fn lock(&self) -> MutexGuard<'_, BuyerState> {
-        self.state
+        let mut state = self
+            .state
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.fees = self.config.ledger.fees_paid();
+        state
     }
 
     fn totals(&self, state: &BuyerState) -> MarketTotals {
@@ -409,6 +418,7 @@ impl BuyerShared {
         MarketTotals {
             spent_base_units: Some(market_peers.iter().map(|p| p.base_units).sum()),
             earned_base_units: None,
+            fees_base_units: (state.fees > 0).then_some(state.fees),
             market_peers,
             token: self.token(),
         }
@@ -569,7 +579,8 @@ impl BuyerShared {
     /// seller `key`; `None` (and the seller serves us free) when none is left.
     fn reserve_deposit(&self, key: PeerKey, wanted: u128) -> Option<u128> {
         let mut state = self.lock();
-        let deposit = wanted.min(state.budget.saturating_sub(state.reserved));
+        let room = state.budget.saturating_sub(state.reserved);
+        let deposit = wanted.min(room.saturating_sub(state.fees));
         let seller = state.sellers.get_mut(&key)?;
         if deposit == 0 {
             seller.standing = Standing::Free;

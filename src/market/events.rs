@@ -241,6 +241,10 @@ pub struct MarketTotals {
     /// Everything this run accepted vouchers for (seller).
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "some_units")]
     pub earned_base_units: Option<u128>,
+    /// The fees (gas on a chain) this run's ledger transactions cost the
+    /// payer, which its budget paid as well; absent when there were none.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "some_units")]
+    pub fees_base_units: Option<u128>,
     /// The same, per market peer.
     pub market_peers: Vec<PeerTotal>,
     /// The token the amounts are base units of (not printed: the record

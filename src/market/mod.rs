@@ -14,8 +14,12 @@
 //! - [`events`]: the records and lines the market reports.
 //! - [`seller`]: the seller's extension and settlement task; [`seller_book`]
 //!   its accounts of each payer, shared with the auction.
-//! - [`journal`]: the seeder's durable record of the vouchers it accepted.
-//! - [`settle`]: redeeming and closing the journal's channels on the ledger.
+//! - [`voucher_book`]: the seeder's durable record of the vouchers it accepted.
+//! - [`settle`]: redeeming and closing the voucher book's channels on the ledger.
+//! - [`seller_desk`]: one selling process's wallet, voucher book and payer
+//!   accounts, from which each torrent's seller starts.
+//! - [`expired_channels`]: a payer's refund of its channels that timed out.
+//! - [`trading_end`]: the one order in which a torrent's trading ends.
 //! - [`quote`]: the asks of a swarm, recorded without trading (`btt-bid quote`).
 //! - [`plan`]: a bid from a budget, a deadline and the asks quoted.
 //! - [`auto_bid`]: re-bidding a running download to meet its deadline.
@@ -24,14 +28,17 @@ pub mod auction;
 pub mod auto_bid;
 pub mod buyer;
 pub mod events;
-pub mod journal;
+pub mod expired_channels;
 pub mod payer_accounts;
 pub mod plan;
 pub mod price;
 pub mod quote;
 pub mod seller;
 pub mod seller_book;
+pub mod seller_desk;
 pub mod settle;
+pub mod trading_end;
+pub mod voucher_book;
 pub mod wire;
 
 #[cfg(test)]

@@ -6,10 +6,10 @@
 //! used up.
 //!
 //! Money work runs in one settlement task per torrent, in order: a voucher
-//! is checked ([`VoucherCheck`](crate::payment::VoucherCheck)), written to the [`VoucherJournal`] with
+//! is checked ([`VoucherCheck`](crate::payment::VoucherCheck)), written to the [`VoucherBook`] with
 //! fsync, and only then counted as paid, so more data is served on it only
 //! after it is on disk; a `kill -9` loses no earnings. The task redeems the
-//! journal's vouchers on the ledger every minute, closes a payer's channel
+//! voucher book's vouchers on the ledger every minute, closes a payer's channel
 //! with its last voucher when the payer says `close` or leaves, and at the
 //! end closes every channel left (also those a crashed run left behind,
 //! when the next run starts).
@@ -17,11 +17,11 @@
 use super::auction::Auction;
 use super::events::{btt_text, EarningRecord, MarketEvent, MarketEvents, MarketPeerRecord};
 use super::events::{MarketTotals, PeerTotal, SettlementRecord};
-use super::journal::VoucherJournal;
 use super::payer_accounts::{Clock, PayerAccounts};
 use super::price::PricePerMib;
 use super::seller_book::{PeerSession, SellerBook, Standing};
 use super::settle::{mark, settle};
+use super::voucher_book::VoucherBook;
 use super::wire::{protocol_version, MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY};
 use crate::amount::{Amount, Token};
 use crate::ledger::{ChannelId, ChannelState, Signature, Signed, Voucher, VoucherDomain};
@@ -58,8 +58,12 @@ pub struct SellerConfig {
     pub ledger: Arc<dyn PaymentLedger>,
     /// Its id and how its vouchers are signed.
     pub domain: VoucherDomain,
+    /// Redeem while trading only vouchers that add at least this many base
+    /// units; `None`: [`REDEEM_WORTH`] times what a redeem costs in fees
+    /// now (nothing on btt's ledgers, gas on a chain). Closes pay the rest.
+    pub redeem_above: Option<u128>,
     /// Where accepted vouchers are kept.
-    pub journal: Arc<VoucherJournal>,
+    pub voucher_book: Arc<VoucherBook>,
     /// What every payer owes the process (shared by all its torrents).
     pub accounts: Arc<PayerAccounts>,
     /// Where events go.
@@ -200,6 +204,7 @@ impl Seller {
         MarketTotals {
             spent_base_units: None,
             earned_base_units: Some(market_peers.iter().map(|p| p.base_units).sum()),
+            fees_base_units: None,
             market_peers,
             token: self.token(),
         }
@@ -461,7 +466,7 @@ impl SessionExtension for Seller {
     }
 }
 
-/// The settlement task: every ledger call and journal write of one seller, in order.
+/// The settlement task: every ledger call and voucher book write of one seller, in order.
 async fn settlement(shared: Arc<SellerShared>, jobs: mpsc::UnboundedReceiver<Settle>) {
     let mut redeem = tokio::time::interval(shared.config.redeem_every);
     redeem.tick().await;
@@ -492,7 +497,7 @@ async fn settlement(shared: Arc<SellerShared>, jobs: mpsc::UnboundedReceiver<Set
 }
 
 /// The settlement task's work in order, but for vouchers: of a run of
-/// queued vouchers from one payer only the last is checked and journaled
+/// queued vouchers from one payer only the last is checked and written to the voucher book
 /// (each is cumulative, so the later one carries the earlier), which keeps
 /// one fsync per batch when a fast payer sends many.
 struct Jobs {
@@ -565,8 +570,8 @@ async fn bind_channel(shared: &SellerShared, wallet: Address, id: ChannelId) -> 
         .await
         .map_err(|error| error.to_string())?
         .ok_or_else(|| "no such channel on the ledger".to_string())?;
-    let journal = Arc::clone(&shared.config.journal);
-    let known = tokio::task::spawn_blocking(move || journal.knows(&ledger, &id))
+    let voucher_book = Arc::clone(&shared.config.voucher_book);
+    let known = tokio::task::spawn_blocking(move || voucher_book.knows(&ledger, &id))
         .await
         .map_err(|error| error.to_string())?
         .map_err(|error| error.to_string())?;
@@ -627,12 +632,14 @@ fn refuse_voucher(shared: &SellerShared, peer: PeerKey, why: &str) {
     }
 }
 
-/// Writes `voucher` to the journal (fsync) off the async threads.
+/// Writes `voucher` to the voucher book (fsync) off the async threads.
 async fn record(shared: &SellerShared, voucher: Signed<Voucher>) -> Result<(), String> {
-    let journal = Arc::clone(&shared.config.journal);
+    let voucher_book = Arc::clone(&shared.config.voucher_book);
     let ledger = shared.config.domain.ledger;
     tokio::task::spawn_blocking(move || {
-        journal.record(&ledger, &voucher).map_err(|e| e.to_string())
+        voucher_book
+            .record(&ledger, &voucher)
+            .map_err(|e| e.to_string())
     })
     .await
     .map_err(|e| e.to_string())?
@@ -657,7 +664,7 @@ async fn close_channel(shared: &SellerShared, id: ChannelId) {
     };
     match shared.config.ledger.close_channel(request).await {
         Ok(state) => {
-            if let Err(error) = mark(&shared.config.journal, &state).await {
+            if let Err(error) = mark(&shared.config.voucher_book, &state).await {
                 let line = format!(
                     "could not record the close of channel {}: {error}",
                     state.id
@@ -673,7 +680,7 @@ async fn close_channel(shared: &SellerShared, id: ChannelId) {
     }
 }
 
-/// Reports what the ledger says a channel paid (the journal is marked
+/// Reports what the ledger says a channel paid (the voucher book is marked
 /// already, by [`settle`] or by [`close_channel`]).
 fn report_settlement(config: &SellerConfig, state: &ChannelState) {
     let closed = state.status == crate::ledger::ChannelStatus::Closed;
@@ -688,20 +695,32 @@ fn report_settlement(config: &SellerConfig, state: &ChannelState) {
         }));
 }
 
-/// The redeem tick: redeems the journal's vouchers, and closes every
-/// channel whose credit ended before its expiry.
+/// How many times its fee a redeem while trading must bring in.
+pub const REDEEM_WORTH: u128 = 10;
+
+/// The redeem tick: redeems the voucher book's vouchers worth their fee, and
+/// closes every channel whose credit ended before its expiry.
 async fn redeem_and_close_expiring(shared: &SellerShared) {
-    settle_journal(&shared.config, false).await;
+    settle_voucher_book(&shared.config, false).await;
     for id in shared.config.accounts.expiring() {
         close_channel(shared, id).await;
     }
 }
 
-/// Redeems (or, with `close`, closes) every channel the journal holds
-/// unsettled vouchers of; [`settle`] marks each in the journal. A channel
+/// Redeems (or, with `close`, closes) every channel the voucher book holds
+/// unsettled vouchers of; [`settle`] marks each in the voucher book. A channel
 /// the ledger reports closed (by a refund, say) gives no more credit.
-async fn settle_journal(config: &SellerConfig, close: bool) {
-    match settle(&config.journal, &*config.ledger, &config.key, close).await {
+async fn settle_voucher_book(config: &SellerConfig, close: bool) {
+    let redeem_above = redeem_threshold(config).await;
+    match settle(
+        &config.voucher_book,
+        &*config.ledger,
+        &config.key,
+        close,
+        redeem_above,
+    )
+    .await
+    {
         Ok(states) => {
             for state in &states {
                 if state.status == crate::ledger::ChannelStatus::Closed {
@@ -717,8 +736,19 @@ async fn settle_journal(config: &SellerConfig, close: bool) {
     }
 }
 
+/// What a voucher must add for a redeem while trading: `--redeem-above`, or
+/// [`REDEEM_WORTH`] times a redeem's fee now (when the ledger can't say,
+/// every voucher is redeemed).
+async fn redeem_threshold(config: &SellerConfig) -> u128 {
+    if let Some(above) = config.redeem_above {
+        return above;
+    }
+    let cost = config.ledger.redeem_cost().await.unwrap_or(0);
+    cost.saturating_mul(REDEEM_WORTH)
+}
+
 /// The end of a run: close every payer's channel, then redeem what the
-/// journal still holds (other torrents' payers may still be trading).
+/// voucher book still holds (other torrents' payers may still be trading).
 async fn finish(shared: &SellerShared) {
     let channels: Vec<ChannelId> = shared
         .book
@@ -729,11 +759,11 @@ async fn finish(shared: &SellerShared) {
     for id in channels {
         close_channel(shared, id).await;
     }
-    settle_journal(&shared.config, false).await;
+    settle_voucher_book(&shared.config, false).await;
 }
 
 /// Before any torrent trades: closes every channel an earlier run left in
-/// the journal (its payers are gone), so a crash loses no earnings.
+/// the voucher book (its payers are gone), so a crash loses no earnings.
 pub async fn settle_leftovers(config: &SellerConfig) {
-    settle_journal(config, true).await;
+    settle_voucher_book(config, true).await;
 }

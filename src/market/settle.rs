@@ -1,8 +1,8 @@
-//! Settling the seeder's voucher journal on the ledger: [`settle`] redeems
+//! Settling the seeder's voucher book on the ledger: [`settle`] redeems
 //! (or, at the end, closes with) the best voucher of every channel the
-//! journal holds open for a payee, and marks in the journal what the ledger
+//! voucher book holds open for a payee, and marks in the voucher book what the ledger
 //! paid. A seeder runs it every minute, at exit, and at start (after a
-//! crash, the journal may hold vouchers the ledger has not paid yet).
+//! crash, the voucher book may hold vouchers the ledger has not paid yet).
 //!
 //! The ledger is the truth: an answer that the channel is closed already
 //! (closed by someone, refunded after its timeout) or that the voucher is
@@ -11,7 +11,7 @@
 //! and marked. Nothing is paid twice, since a voucher is cumulative and the
 //! ledger pays only its increment over what it has redeemed.
 
-use super::journal::{JournalError, OpenEntry, VoucherJournal};
+use super::voucher_book::{OpenEntry, VoucherBook, VoucherBookError};
 use crate::ledger::{
     ChannelId, ChannelState, ChannelStatus, CloseChannel, ErrorKind, LedgerError, LedgerId,
     RedeemVoucher, Signed, Voucher,
@@ -25,9 +25,9 @@ use thiserror::Error;
 /// Why a settlement did not finish.
 #[derive(Debug, Error)]
 pub enum SettleError {
-    /// The journal could not be read or marked.
+    /// The voucher book could not be read or marked.
     #[error(transparent)]
-    Journal(#[from] JournalError),
+    VoucherBook(#[from] VoucherBookError),
     /// The ledger failed before any channel was tried.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
@@ -37,24 +37,31 @@ pub enum SettleError {
         channel: ChannelId,
         source: LedgerError,
     },
-    /// The blocking worker running the journal died.
+    /// The blocking worker running the voucher book died.
     #[error("the voucher journal's worker failed: {message}")]
     Worker { message: String },
 }
 
 /// Redeems, or with `close` closes with, the best voucher of every channel
-/// `journal` holds open on `ledger` that pays `payee`'s address, and marks
-/// each in the journal. Returns the states the ledger reported. Every
-/// channel is tried; the first failure is returned after the others.
+/// the `voucher_book` holds open on `ledger` that pays `payee`'s address, and marks
+/// each in the book. A redeem is sent only for a voucher that adds at
+/// least `redeem_above` base units to what the channel paid (a redeem on a
+/// chain costs gas; the close before the channel's expiry pays the rest).
+/// Returns the states the ledger reported. Every channel is tried; the
+/// first failure is returned after the others.
 pub async fn settle(
-    journal: &Arc<VoucherJournal>,
+    voucher_book: &Arc<VoucherBook>,
     ledger: &dyn PaymentLedger,
     payee: &SigningKey,
     close: bool,
+    redeem_above: u128,
 ) -> Result<Vec<ChannelState>, SettleError> {
     let ledger_id = ledger.ledger_id().await?;
     let me = Address::from_public_key(payee.verifying_key());
-    let entries = blocking(journal, move |journal| journal.open_entries(&ledger_id)).await?;
+    let entries = blocking(voucher_book, move |voucher_book| {
+        voucher_book.open_entries(&ledger_id)
+    })
+    .await?;
     let settler = Settler {
         ledger,
         ledger_id,
@@ -64,13 +71,15 @@ pub async fn settle(
     let mut first_failure = None;
     for entry in entries {
         let cumulative = entry.voucher.request.cumulative.base_units;
-        if entry.voucher.request.payee != me || (!close && cumulative <= entry.redeemed) {
+        let unredeemed = cumulative.saturating_sub(entry.redeemed);
+        let worth_a_redeem = unredeemed > 0 && unredeemed >= redeem_above;
+        if entry.voucher.request.payee != me || (!close && !worth_a_redeem) {
             continue;
         }
         let channel = entry.voucher.request.channel;
         match settler.settle_one(entry, close).await {
             Ok(state) => {
-                mark(journal, &state).await?;
+                mark(voucher_book, &state).await?;
                 settled.push(state);
             }
             Err(source) => {
@@ -140,24 +149,27 @@ fn is_settled(kind: ErrorKind) -> bool {
     matches!(kind, ErrorKind::ChannelClosed | ErrorKind::VoucherNotAbove)
 }
 
-/// Records in `journal`, off the async threads, what the ledger says
+/// Records in `voucher book`, off the async threads, what the ledger says
 /// `state`'s channel has paid out and whether it is closed.
-pub async fn mark(journal: &Arc<VoucherJournal>, state: &ChannelState) -> Result<(), SettleError> {
+pub async fn mark(
+    voucher_book: &Arc<VoucherBook>,
+    state: &ChannelState,
+) -> Result<(), SettleError> {
     let (id, redeemed) = (state.id, state.redeemed);
     let closed = state.status == ChannelStatus::Closed;
-    blocking(journal, move |journal| {
-        journal.mark_settled(&id, redeemed, closed)
+    blocking(voucher_book, move |voucher_book| {
+        voucher_book.mark_settled(&id, redeemed, closed)
     })
     .await
 }
 
-/// Runs `work` with the journal on the blocking pool.
+/// Runs `work` with the voucher book on the blocking pool.
 async fn blocking<T: Send + 'static>(
-    journal: &Arc<VoucherJournal>,
-    work: impl FnOnce(&VoucherJournal) -> Result<T, JournalError> + Send + 'static,
+    voucher_book: &Arc<VoucherBook>,
+    work: impl FnOnce(&VoucherBook) -> Result<T, VoucherBookError> + Send + 'static,
 ) -> Result<T, SettleError> {
-    let journal = Arc::clone(journal);
-    tokio::task::spawn_blocking(move || work(&journal))
+    let voucher_book = Arc::clone(voucher_book);
+    tokio::task::spawn_blocking(move || work(&voucher_book))
         .await
         .map_err(|error| SettleError::Worker {
             message: error.to_string(),
@@ -178,12 +190,12 @@ mod tests {
     const PAYEE: u8 = 2;
 
     /// A dev ledger with a channel of 500 from the payer (1,000 minted) to
-    /// the payee, and an empty journal beside it.
+    /// the payee, and an empty voucher book beside it.
     struct Setup {
         ledger: LocalLedger,
         /// What [`settle`] runs against: the ledger itself, or a node serving it.
         settles_on: Arc<dyn PaymentLedger>,
-        journal: Arc<VoucherJournal>,
+        voucher_book: Arc<VoucherBook>,
         channel: ChannelState,
         _dir: tempfile::TempDir,
     }
@@ -206,11 +218,11 @@ mod tests {
             };
             let request = Signed::sign(open, &key(PAYER), &ledger.id());
             let channel = ledger.open_channel(request).await.unwrap();
-            let journal = VoucherJournal::open(&dir.path().join("vouchers.sqlite")).unwrap();
+            let voucher_book = VoucherBook::open(&dir.path().join("vouchers.sqlite")).unwrap();
             Setup {
                 settles_on: Arc::new(ledger.clone()),
                 ledger,
-                journal: Arc::new(journal),
+                voucher_book: Arc::new(voucher_book),
                 channel,
                 _dir: dir,
             }
@@ -221,7 +233,7 @@ mod tests {
         }
 
         fn record(&self, units: u128) {
-            self.journal
+            self.voucher_book
                 .record(&self.ledger.id(), &self.voucher(units))
                 .unwrap();
         }
@@ -246,7 +258,7 @@ mod tests {
         }
 
         async fn settle(&self, close: bool) -> Vec<ChannelState> {
-            settle(&self.journal, &*self.settles_on, &key(PAYEE), close)
+            settle(&self.voucher_book, &*self.settles_on, &key(PAYEE), close, 0)
                 .await
                 .unwrap()
         }
@@ -257,8 +269,36 @@ mod tests {
         }
 
         fn unsettled(&self) -> Vec<Signed<Voucher>> {
-            self.journal.unsettled(&self.ledger.id()).unwrap()
+            self.voucher_book.unsettled(&self.ledger.id()).unwrap()
         }
+    }
+
+    #[tokio::test]
+    async fn a_redeem_waits_until_it_is_worth_its_fee_and_a_close_pays_it_all() {
+        let setup = Setup::new().await;
+        setup.record(50);
+        let payee = key(PAYEE);
+        let worth = |above| {
+            settle(
+                &setup.voucher_book,
+                &*setup.settles_on,
+                &payee,
+                false,
+                above,
+            )
+        };
+        assert!(worth(51).await.unwrap().is_empty(), "50 is not worth it");
+        assert_eq!(setup.balances().await, (500, 0));
+        let redeemed = worth(50).await.unwrap();
+        assert_eq!(redeemed[0].redeemed, 50);
+        setup.record(80);
+        assert!(worth(31).await.unwrap().is_empty(), "30 more is not");
+        let closed = setup.settle(true).await;
+        assert_eq!(
+            (closed[0].redeemed, closed[0].status),
+            (80, ChannelStatus::Closed)
+        );
+        assert_eq!(setup.balances().await, (920, 80));
     }
 
     #[tokio::test]
@@ -354,7 +394,7 @@ mod tests {
     async fn another_payees_vouchers_are_left_alone() {
         let setup = Setup::new().await;
         setup.record(300);
-        let stranger = settle(&setup.journal, &setup.ledger, &key(3), true).await;
+        let stranger = settle(&setup.voucher_book, &setup.ledger, &key(3), true, 0).await;
         assert!(stranger.unwrap().is_empty());
         assert_eq!(setup.unsettled(), [setup.voucher(300)]);
         assert_eq!(setup.balances().await, (500, 0));
@@ -370,9 +410,9 @@ mod tests {
             cumulative: btt(10),
         };
         let unknown = Signed::sign(unknown, &key(PAYER), &ledger);
-        setup.journal.record(&ledger, &unknown).unwrap();
+        setup.voucher_book.record(&ledger, &unknown).unwrap();
         setup.record(200);
-        let error = settle(&setup.journal, &setup.ledger, &key(PAYEE), false)
+        let error = settle(&setup.voucher_book, &setup.ledger, &key(PAYEE), false, 0)
             .await
             .unwrap_err();
         assert!(

@@ -6,9 +6,9 @@
 
 use super::buyer::{Buyer, BuyerConfig};
 use super::events::{MarketEvent, MarketEvents};
-use super::journal::VoucherJournal;
 use super::price::{cost_of, PricePerMib};
 use super::seller::{payer_accounts, Seller, SellerConfig};
+use super::voucher_book::VoucherBook;
 use super::wire::{MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY, PROTOCOL_VERSION};
 use crate::amount::Token;
 use crate::ledger::local::fixtures::{self, address, btt, key, START_MS};
@@ -156,7 +156,7 @@ impl SellerWorld {
         let dir = tempfile::tempdir().unwrap();
         let ledger = ledger(&dir).await;
         let ledger_id = Ledger::ledger_id(&*ledger).await.unwrap();
-        let journal = VoucherJournal::open(&dir.path().join("vouchers.sqlite")).unwrap();
+        let voucher_book = VoucherBook::open(&dir.path().join("vouchers.sqlite")).unwrap();
         let (events, recorded) = Recorded::start();
         let seller = Seller::start(SellerConfig {
             ask: ASK,
@@ -167,7 +167,8 @@ impl SellerWorld {
             key: key(SELLER),
             ledger: Arc::clone(&ledger) as Arc<dyn PaymentLedger>,
             domain: VoucherDomain::from(&ledger_id),
-            journal: Arc::new(journal),
+            redeem_above: None,
+            voucher_book: Arc::new(voucher_book),
             accounts: Arc::new(payer_accounts(
                 2 * u64::from(PIECE),
                 Duration::from_secs(60),

@@ -15,12 +15,12 @@
 //! what was redeemed) that settlement acts on; the contract checks
 //! everything again. Amounts are wei of the chain's coin ([`Token::Bttc`]);
 //! a channel in any other token is refused. The gas of every transaction
-//! sent is added up ([`ContractPayments::fees_paid`]).
+//! sent is added up ([`PaymentLedger::fees_paid`]).
 
 use super::payment_ledger::{LedgerFuture, PaymentLedger};
 use crate::amount::{Amount, Token};
 use crate::ledger::evm::contracts::bindings;
-use crate::ledger::evm::contracts::channels::ChannelsContract;
+use crate::ledger::evm::contracts::channels::{ChannelsContract, REDEEM_GAS};
 use crate::ledger::evm::contracts::transact::CallReceipt;
 use crate::ledger::evm::contracts::typed_data::Eip712Signed;
 use crate::ledger::evm::contracts::{ContractAddresses, NATIVE};
@@ -67,10 +67,9 @@ impl ContractPayments {
         }
     }
 
-    /// Wei of gas paid for the transactions this ledger sent, and how many.
-    pub fn fees_paid(&self) -> (u128, u64) {
-        let fees = *crate::sync::lock(&self.fees);
-        (fees, self.transactions.load(Ordering::Relaxed))
+    /// How many transactions this ledger sent (their gas: [`PaymentLedger::fees_paid`]).
+    pub fn transactions_sent(&self) -> u64 {
+        self.transactions.load(Ordering::Relaxed)
     }
 
     /// The contract's voucher domain (the node is asked its chain id once).
@@ -124,9 +123,10 @@ impl ContractPayments {
         Ok(key)
     }
 
-    /// The channel as the contract holds it now.
+    /// The channel as the contract holds it on the newest block with the
+    /// confirmations asked for: a channel is used only once it is that deep.
     async fn state(&self, id: ChannelId) -> Result<Option<ChannelState>, LedgerError> {
-        let held = self.contract().channel(B256::from(id.0)).await?;
+        let held = self.contract().confirmed_channel(B256::from(id.0)).await?;
         if held.payer.is_zero() {
             return Ok(None);
         }
@@ -287,6 +287,19 @@ impl PaymentLedger for ContractPayments {
 
     fn voucher_domain(&self) -> LedgerFuture<'_, VoucherDomain> {
         Box::pin(self.domain())
+    }
+
+    /// Wei of gas paid for the transactions this ledger sent.
+    fn fees_paid(&self) -> u128 {
+        *crate::sync::lock(&self.fees)
+    }
+
+    /// [`REDEEM_GAS`] at the gas price now.
+    fn redeem_cost(&self) -> LedgerFuture<'_, u128> {
+        Box::pin(async move {
+            let price = self.client.gas_price_now().await?;
+            Ok(price.saturating_mul(u128::from(REDEEM_GAS)))
+        })
     }
 
     fn balance(&self, address: Address, token: Token) -> LedgerFuture<'_, u128> {

@@ -37,6 +37,19 @@ pub trait PaymentLedger: Send + Sync {
     /// How this ledger's vouchers are signed, and for which ledger.
     fn voucher_domain(&self) -> LedgerFuture<'_, VoucherDomain>;
 
+    /// What this ledger object has paid in fees for the transactions it
+    /// sent, in base units of the ledger's coin: gas on a chain, nothing on
+    /// btt's own ledgers (requests there cost no fee).
+    fn fees_paid(&self) -> u128 {
+        0
+    }
+
+    /// What redeeming a voucher costs in fees now, in base units of the
+    /// ledger's coin: gas on a chain, nothing on btt's own ledgers.
+    fn redeem_cost(&self) -> LedgerFuture<'_, u128> {
+        Box::pin(async { Ok(0) })
+    }
+
     /// The spendable balance of `address`, in base units of `token`.
     fn balance(&self, address: Address, token: Token) -> LedgerFuture<'_, u128>;
 

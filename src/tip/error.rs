@@ -3,8 +3,8 @@
 //! the fatal ones ([`TipError::is_fatal`]) mean nothing more can be paid
 //! safely: the ledger or the journal cannot be trusted to answer.
 
-use super::journal::{Intent, JournalError};
 use super::request::RequestError;
+use super::tip_log::{Intent, TipLogError};
 use crate::amount::{format_units, Token};
 use crate::ledger::{ErrorKind, LedgerError};
 use thiserror::Error;
@@ -42,7 +42,7 @@ pub enum TipError {
     Build { error: crate::tron::TxError },
     /// The journal failed.
     #[error(transparent)]
-    Journal(#[from] JournalError),
+    TipLog(#[from] TipLogError),
 }
 
 fn btt(base_units: u128) -> String {
@@ -57,7 +57,7 @@ impl TipError {
             TipError::Uncertain { .. }
                 | TipError::Ledger(_)
                 | TipError::Vanished { .. }
-                | TipError::Journal(_)
+                | TipError::TipLog(_)
         )
     }
 
@@ -74,7 +74,7 @@ impl TipError {
             TipError::Ledger(error) => error.code(),
             TipError::Vanished { .. } => "vanished",
             TipError::Build { .. } => "bad_transaction",
-            TipError::Journal(_) => "journal",
+            TipError::TipLog(_) => "journal",
         }
     }
 }

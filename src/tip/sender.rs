@@ -1,5 +1,5 @@
 //! Paying one tip: a signed TRON transfer with the memo in `raw_data.data`,
-//! made idempotent by the [`Journal`] when the request has a client id.
+//! made idempotent by the [`TipLog`] when the request has a client id.
 //!
 //! The rule that keeps an id from being paid twice or lost:
 //!
@@ -31,10 +31,9 @@
 //! can never be mined and a replacement pays at most once.
 
 use super::error::{transfer_answer, TipError, TransferAnswer};
-use super::journal::{
-    lock_file, EntryState, Intent, Journal, JournalError, Journaled, Scope, SenderLock,
-};
 use super::request::TipRequest;
+use super::tip_log::{EntryState, Intent, LoggedTransaction, Scope, TipLog, TipLogError};
+use crate::durable_sqlite::{self, LockError, PayerLock};
 use crate::ledger::evm::nonce::SenderLock as NonceLock;
 use crate::ledger::{ErrorKind, LedgerError};
 use crate::ledger::{Ledger, TransferRecord};
@@ -71,7 +70,7 @@ pub struct Reconciled {
 /// A freshly signed transaction, with the nonce lock an EVM ledger keeps
 /// until it is sent.
 struct Fresh<'l> {
-    transaction: Journaled,
+    transaction: LoggedTransaction,
     nonce: Option<NonceLock<'l>>,
 }
 
@@ -79,7 +78,7 @@ struct Fresh<'l> {
 pub struct Tipper<'a, L> {
     ledger: &'a L,
     key: &'a PrivateKey,
-    journal: &'a Journal,
+    journal: &'a TipLog,
     scope: Scope,
     last_timestamp: AtomicI64,
 }
@@ -89,7 +88,7 @@ impl<'a, L: Ledger> Tipper<'a, L> {
     pub async fn new(
         ledger: &'a L,
         key: &'a PrivateKey,
-        journal: &'a Journal,
+        journal: &'a TipLog,
     ) -> Result<Tipper<'a, L>, TipError> {
         let ledger_id = ledger.ledger_id().await.map_err(TipError::Ledger)?;
         Ok(Tipper {
@@ -184,16 +183,17 @@ impl<'a, L: Ledger> Tipper<'a, L> {
     }
 
     /// Waits for this sender's journal lock without blocking the async threads.
-    async fn lock(&self) -> Result<SenderLock, TipError> {
+    async fn lock(&self) -> Result<PayerLock, TipError> {
         let path = self.journal.lock_path(&self.scope.sender);
         let waited = path.clone();
-        tokio::task::spawn_blocking(move || lock_file(&waited))
+        tokio::task::spawn_blocking(move || durable_sqlite::lock(&waited))
             .await
-            .map_err(|error| JournalError::Lock {
+            .map_err(|error| LockError {
                 path,
                 error: std::io::Error::other(error.to_string()),
-            })?
-            .map_err(TipError::from)
+            })
+            .and_then(|locked| locked)
+            .map_err(|error| TipError::from(TipLogError::from(error)))
     }
 
     /// Pays a tip without an id on a ledger that builds its own transactions.
@@ -240,12 +240,14 @@ impl<'a, L: Ledger> Tipper<'a, L> {
     /// lock it was signed under once the ledger has it.
     async fn submit(
         &self,
-        transaction: &Journaled,
+        transaction: &LoggedTransaction,
         nonce: Option<NonceLock<'a>>,
     ) -> Result<TransferRecord, LedgerError> {
         match transaction {
-            Journaled::Tron(transaction) => self.ledger.transfer((**transaction).clone()).await,
-            Journaled::Evm(transaction) => self.ledger.send_kept(transaction, nonce).await,
+            LoggedTransaction::Tron(transaction) => {
+                self.ledger.transfer((**transaction).clone()).await
+            }
+            LoggedTransaction::Evm(transaction) => self.ledger.send_kept(transaction, nonce).await,
         }
     }
 
@@ -332,7 +334,7 @@ impl<'a, L: Ledger> Tipper<'a, L> {
     /// Signs a fresh transaction for `intent`, of the ledger's kind.
     async fn sign(&self, intent: &Intent) -> Result<Fresh<'a>, TipError> {
         if self.ledger.takes_tron_transactions() {
-            let transaction = Journaled::Tron(Box::new(self.sign_tron(intent).await?));
+            let transaction = LoggedTransaction::Tron(Box::new(self.sign_tron(intent).await?));
             return Ok(Fresh {
                 transaction,
                 nonce: None,
@@ -349,7 +351,7 @@ impl<'a, L: Ledger> Tipper<'a, L> {
                 _ => TipError::Refused { error },
             })?;
         Ok(Fresh {
-            transaction: Journaled::Evm(transaction),
+            transaction: LoggedTransaction::Evm(transaction),
             nonce: Some(nonce),
         })
     }
@@ -417,7 +419,7 @@ mod tests {
     struct Setup {
         _dir: tempfile::TempDir,
         ledger: LocalLedger,
-        journal: Journal,
+        journal: TipLog,
         key: PrivateKey,
     }
 
@@ -428,7 +430,7 @@ mod tests {
             ..OpenOptions::default()
         };
         let ledger = LocalLedger::open(&dir.path().join("ledger.sqlite"), options).unwrap();
-        let journal = Journal::open(&dir.path().join("tips.sqlite")).unwrap();
+        let journal = TipLog::open(&dir.path().join("tips.sqlite")).unwrap();
         let key = PrivateKey::from_hex(
             "da146374a75310b9666e834ee4ad0866d6f4035967bfc76217c5a495fff9f0d0",
         )
@@ -519,7 +521,7 @@ mod tests {
                 &tipper.scope,
                 "b",
                 &intent(&tip),
-                &Journaled::Tron(Box::new(transaction.clone())),
+                &LoggedTransaction::Tron(Box::new(transaction.clone())),
             )
             .unwrap();
         setup.ledger.transfer(transaction.clone()).await.unwrap();
@@ -547,7 +549,7 @@ mod tests {
                 &tipper.scope,
                 "c",
                 &intent(&tip),
-                &Journaled::Tron(Box::new(transaction.clone())),
+                &LoggedTransaction::Tron(Box::new(transaction.clone())),
             )
             .unwrap();
         let payment = tipper.pay(&tip).await.unwrap();
@@ -585,7 +587,7 @@ mod tests {
                 &tipper.scope,
                 "d",
                 &intent(&tip),
-                &Journaled::Tron(Box::new(old.clone())),
+                &LoggedTransaction::Tron(Box::new(old.clone())),
             )
             .unwrap();
         let settled = tipper.reconcile().await.unwrap();
@@ -627,7 +629,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn two_journals_on_one_file_pay_an_id_once() {
         let setup = setup().await;
-        let other = Journal::open(setup.journal.path()).unwrap();
+        let other = TipLog::open(setup.journal.path()).unwrap();
         let first = Tipper::new(&setup.ledger, &setup.key, &setup.journal)
             .await
             .unwrap();

@@ -187,14 +187,14 @@ mod tests {
     use super::*;
     use crate::amount::{Amount, Token};
     use crate::ledger::{LocalLedger, OpenOptions};
-    use crate::tip::Journal;
+    use crate::tip::TipLog;
     use crate::wallet::PrivateKey;
 
     const BOB: &str = "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC";
 
     async fn stream(
         ledger: &LocalLedger,
-        journal: &Journal,
+        journal: &TipLog,
         limits: Limits,
         input: &str,
     ) -> (Vec<(u64, Result<u128, String>)>, StreamSummary) {
@@ -231,7 +231,7 @@ mod tests {
             ..OpenOptions::default()
         };
         let ledger = LocalLedger::open(&dir.path().join("ledger.sqlite"), options).unwrap();
-        let journal = Journal::open(&dir.path().join("tips.sqlite")).unwrap();
+        let journal = TipLog::open(&dir.path().join("tips.sqlite")).unwrap();
         let payer = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY".parse().unwrap();
         ledger
             .mint(

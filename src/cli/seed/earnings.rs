@@ -15,7 +15,7 @@ use crate::config::Dirs;
 use crate::ledger::{
     ChannelId, ChannelRole, ChannelState, ChannelStatus, LedgerId, Signed, Voucher,
 };
-use crate::market::journal::VoucherJournal;
+use crate::market::voucher_book::VoucherBook;
 use crate::output::{Format, Output, Record};
 use crate::payment::PaymentLedger;
 use crate::tron::Address;
@@ -171,7 +171,7 @@ pub fn run(args: EarningsArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     });
     let address = keys.account(&args.wallet)?;
     let ledger = args.ledger.payment_ledger()?;
-    let journal = VoucherJournal::default_path(&Dirs::from_env());
+    let journal = VoucherBook::default_path(&Dirs::from_env());
     let (earnings, summary) =
         crate::cli::runtime()?.block_on(earnings(&*ledger, address, journal))?;
     match output.format() {
@@ -224,7 +224,7 @@ async fn accepted_vouchers(
     ledger: LedgerId,
 ) -> anyhow::Result<HashMap<ChannelId, u128>> {
     let read = move || -> anyhow::Result<Vec<Signed<Voucher>>> {
-        let journal = VoucherJournal::open(&path)?;
+        let journal = VoucherBook::open(&path)?;
         Ok(journal.unsettled(&ledger)?)
     };
     let vouchers = tokio::task::spawn_blocking(read)

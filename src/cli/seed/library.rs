@@ -13,7 +13,7 @@
 use super::{row_labels, seed_one, start_seeding, RunArgs, Seeding};
 use crate::cli::exit::ExitStatus;
 use crate::cli::interrupt;
-use crate::cli::market_run::{Market, SellerDesk};
+use crate::cli::market_run::Market;
 use crate::cli::stop_policy::StopReason;
 use crate::cli::torrent_run::{self, StateLock, StatePaths};
 use crate::config::Dirs;
@@ -21,6 +21,7 @@ use crate::control::protocol::Response;
 use crate::control::registry::{Registry, Trade};
 use crate::control::server::{Command, ControlServer, Order};
 use crate::market::price::PricePerMib;
+use crate::market::seller_desk::SellerDesk;
 use crate::metainfo::Torrent;
 use crate::output::Output;
 use crate::swarm::session::TorrentLimits;
@@ -149,7 +150,7 @@ impl<'a> Library<'a> {
         if args.network.dht.enabled_for(&torrent, output) && self.client.dht().is_none() {
             torrent_run::start_dht(&mut self.client, &args.network.dht, &self.dirs, output).await?;
         }
-        let market = self.desk.as_ref().map(SellerDesk::market);
+        let market = self.desk.as_ref().map(Market::selling);
         let torrent_market = market.as_ref();
         let added = start_seeding(
             args,

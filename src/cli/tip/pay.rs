@@ -12,7 +12,7 @@ use crate::config::Dirs;
 use crate::ledger::Ledger;
 use crate::output::Output;
 use crate::tip::request::MAX_ID_BYTES;
-use crate::tip::{run_stream, Journal, Limits, LineOutcome, StreamError, TipRequest, Tipper};
+use crate::tip::{run_stream, Limits, LineOutcome, StreamError, TipLog, TipRequest, Tipper};
 use crate::wallet::PrivateKey;
 
 /// What to pay: one tip, or the lines of stdin.
@@ -68,8 +68,8 @@ pub fn run(
     let key = keys.unlock_named(&from)?;
     let journal_path = args
         .journal
-        .unwrap_or_else(|| Journal::default_path(&Dirs::from_env().data));
-    let journal = Journal::open(&journal_path).map_err(|error| tip_error(error.into()))?;
+        .unwrap_or_else(|| TipLog::default_path(&Dirs::from_env().data));
+    let journal = TipLog::open(&journal_path).map_err(|error| tip_error(error.into()))?;
     run_on_ledger(
         ledger,
         PayTask {
@@ -123,7 +123,7 @@ struct PayTask<'a> {
     keys: &'a Keys,
     token: crate::amount::Token,
     key: &'a PrivateKey,
-    journal: &'a Journal,
+    journal: &'a TipLog,
     limits: Limits,
     order: Order,
     output: &'a Output,

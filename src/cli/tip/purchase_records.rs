@@ -7,7 +7,7 @@ use super::records::rfc3339;
 use crate::amount::{format_units, Token};
 use crate::ledger::{PurchaseState, PurchaseStatus};
 use crate::output::Record;
-use crate::purchase::journal::Entry;
+use crate::purchase::order_log::Entry;
 use crate::purchase::{Decrypted, SignedListing};
 use crate::tron::Address;
 use serde::Serialize;

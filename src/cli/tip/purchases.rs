@@ -9,7 +9,7 @@ use crate::cli::ledger_choice::{ledger_error, LedgerArgs};
 use crate::config::Dirs;
 use crate::ledger::PurchaseRole;
 use crate::output::Output;
-use crate::purchase::journal::Journal;
+use crate::purchase::order_log::OrderLog;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -34,8 +34,8 @@ pub fn run(
     let buyer = keys.account(&args.from)?;
     let journal_path = args
         .journal
-        .unwrap_or_else(|| Journal::default_path(&Dirs::from_env().data));
-    let journal = Journal::open(&journal_path)
+        .unwrap_or_else(|| OrderLog::default_path(&Dirs::from_env().data));
+    let journal = OrderLog::open(&journal_path)
         .map_err(|error| with_status(ExitStatus::Failure, anyhow::Error::new(error)))?;
     let ledger = ledger.payment_ledger()?;
     let runtime = crate::cli::runtime()?;

@@ -10,13 +10,8 @@ use crate::output::Record;
 use crate::tip::{Payment, StopReason, StreamSummary};
 use crate::tron::Address;
 use serde::Serialize;
-use std::time::{Duration, UNIX_EPOCH};
 
-/// RFC 3339 text (UTC, milliseconds) of a time in milliseconds since the epoch.
-pub fn rfc3339(ms: i64) -> String {
-    let since_epoch = Duration::from_millis(u64::try_from(ms).unwrap_or(0));
-    humantime::format_rfc3339_millis(UNIX_EPOCH + since_epoch).to_string()
-}
+pub use crate::clock::rfc3339;
 
 fn amount_text(base_units: u128, token: Token) -> String {
     format!("{}{}", format_units(base_units, token), token.symbol())

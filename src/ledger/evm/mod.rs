@@ -123,6 +123,11 @@ impl EvmClient {
             .copied()
     }
 
+    /// Blocks on top of a transaction's before it counts.
+    pub fn confirmations(&self) -> u64 {
+        self.options.confirmations
+    }
+
     /// The node, once it has proved to be the chain asked for.
     async fn node(&self) -> Result<&RootProvider, LedgerError> {
         self.chain_id().await?;

@@ -37,6 +37,11 @@ struct Unsigned {
 }
 
 impl EvmClient {
+    /// The most a unit of gas costs a transaction sent now, in wei.
+    pub async fn gas_price_now(&self) -> Result<u128, LedgerError> {
+        Ok(self.fee_plan().await?.max_price())
+    }
+
     /// The fee plan for a transaction sent now.
     pub(super) async fn fee_plan(&self) -> Result<FeePlan, LedgerError> {
         let node = self.node().await?;

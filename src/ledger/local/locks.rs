@@ -5,7 +5,7 @@
 //! exactly what entered minus what left, and it is settled at most once.
 
 use super::codec::{parse_token, parse_units, token_name};
-use super::journal::{self, Movement};
+use super::movements::{self, Movement};
 use super::store::Writer;
 use crate::amount::{Amount, Token};
 use crate::ledger::error::LedgerError;
@@ -141,7 +141,7 @@ pub fn deposit(
         .held
         .checked_add(amount.base_units)
         .ok_or(LedgerError::Overflow { address: *owner })?;
-    journal::debit(writer.connection, owner, amount)?;
+    movements::debit(writer.connection, owner, amount)?;
     set_held(writer.connection, id, held)?;
     writer.record(Movement {
         kind,
@@ -175,7 +175,7 @@ pub fn pay_out(
         base_units: units,
     };
     set_held(writer.connection, id, held)?;
-    journal::credit(writer.connection, recipient, &amount)?;
+    movements::credit(writer.connection, recipient, &amount)?;
     writer.record(Movement {
         kind,
         txid: None,
@@ -196,7 +196,7 @@ pub fn settle(writer: &Writer<'_>, id: &[u8; 32]) -> Result<(), LedgerError> {
             what: format!("lock {} settled twice or with funds left", hex::encode(id)),
         });
     }
-    let head = journal::head(writer.connection)?;
+    let head = movements::head(writer.connection)?;
     writer
         .connection
         .prepare_cached("UPDATE locks SET settled_sequence = ?2 WHERE id = ?1")

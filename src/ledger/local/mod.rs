@@ -23,8 +23,8 @@ mod codec;
 mod conservation_tests;
 #[cfg(test)]
 pub(crate) mod fixtures;
-mod journal;
 mod locks;
+mod movements;
 mod purchases;
 pub mod schema;
 pub mod store;

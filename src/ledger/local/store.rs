@@ -12,7 +12,7 @@
 //! replay, expiration, TaPoS (the block it names, [`tapos`]), amount, balance;
 //! each against the state inside the write transaction.
 
-use super::journal::{self, Movement, Since};
+use super::movements::{self, Movement, Since};
 use super::schema;
 use crate::amount::{Amount, Token};
 use crate::config::Dirs;
@@ -96,7 +96,7 @@ pub(super) struct Writer<'a> {
 impl Writer<'_> {
     /// Appends a movement to the journal.
     pub(super) fn record(&self, movement: Movement<'_>) -> Result<TransferRecord, LedgerError> {
-        journal::record(self.connection, &self.ledger, movement, self.now_ms)
+        movements::record(self.connection, &self.ledger, movement, self.now_ms)
     }
 }
 
@@ -211,7 +211,7 @@ impl Store {
             return Err(LedgerError::ZeroAmount);
         }
         self.write(|writer| {
-            journal::credit(writer.connection, to, amount)?;
+            movements::credit(writer.connection, to, amount)?;
             writer.record(Movement {
                 kind: MovementKind::Mint,
                 txid: None,
@@ -227,17 +227,17 @@ impl Store {
 
     /// The spendable balance of `address` in `token`.
     pub fn balance(&self, address: &Address, token: Token) -> Result<u128, LedgerError> {
-        journal::balance(&self.connection, address, token)
+        movements::balance(&self.connection, address, token)
     }
 
     /// The sequence number of the latest change.
     pub fn head(&self) -> Result<u64, LedgerError> {
-        journal::head(&self.connection)
+        movements::head(&self.connection)
     }
 
     /// The change with this txid.
     pub fn transaction(&self, txid: &[u8; 32]) -> Result<Option<TransferRecord>, LedgerError> {
-        journal::by_txid(&self.connection, txid)
+        movements::by_txid(&self.connection, txid)
     }
 
     /// The signed transaction a transfer was applied from, as it was signed.
@@ -245,7 +245,7 @@ impl Store {
         &self,
         txid: &[u8; 32],
     ) -> Result<Option<SignedTransaction>, LedgerError> {
-        let Some(evidence) = journal::evidence(&self.connection, txid)? else {
+        let Some(evidence) = movements::evidence(&self.connection, txid)? else {
             return Ok(None);
         };
         SignedTransaction::from_parts(&evidence.raw_data, vec![evidence.signature])
@@ -257,7 +257,7 @@ impl Store {
 
     /// The change with this sequence number (the node's block).
     pub fn movement(&self, sequence: u64) -> Result<Option<TransferRecord>, LedgerError> {
-        journal::by_sequence(&self.connection, sequence)
+        movements::by_sequence(&self.connection, sequence)
     }
 
     /// Changes touching `address` applied at or after `since_ms`, oldest first.
@@ -267,7 +267,7 @@ impl Store {
         since_ms: i64,
         limit: usize,
     ) -> Result<Vec<TransferRecord>, LedgerError> {
-        journal::history(&self.connection, address, Since::Time(since_ms), limit)
+        movements::history(&self.connection, address, Since::Time(since_ms), limit)
     }
 
     /// Changes touching `address` after sequence `after`, oldest first.
@@ -277,13 +277,13 @@ impl Store {
         after: u64,
         limit: usize,
     ) -> Result<Vec<TransferRecord>, LedgerError> {
-        journal::history(&self.connection, address, Since::Sequence(after), limit)
+        movements::history(&self.connection, address, Since::Sequence(after), limit)
     }
 
     /// Every base unit of `token` in existence: balances plus unsettled locks.
     pub fn total_supply(&self, token: Token) -> Result<u128, LedgerError> {
-        let balances = journal::total_balances(&self.connection, token)?;
-        let locked = journal::sum_column(
+        let balances = movements::total_balances(&self.connection, token)?;
+        let locked = movements::sum_column(
             &self.connection,
             "SELECT held FROM locks WHERE token = ?1 AND settled_sequence IS NULL",
             token,
@@ -297,7 +297,7 @@ impl Store {
 
     /// Every base unit of `token` ever minted.
     pub fn minted(&self, token: Token) -> Result<u128, LedgerError> {
-        journal::sum_column(
+        movements::sum_column(
             &self.connection,
             "SELECT amount FROM movements WHERE kind = 'mint' AND token = ?1",
             token,
@@ -312,7 +312,7 @@ impl Store {
 
 /// The checks and writes of one transfer, in the order that refuses before writing.
 fn apply_one(writer: &Writer<'_>, transfer: &Transfer) -> Result<TransferRecord, LedgerError> {
-    if journal::txid_exists(writer.connection, &transfer.txid)? {
+    if movements::txid_exists(writer.connection, &transfer.txid)? {
         return Err(LedgerError::Replay {
             txid: hex::encode(transfer.txid),
         });
@@ -324,12 +324,16 @@ fn apply_one(writer: &Writer<'_>, transfer: &Transfer) -> Result<TransferRecord,
             now_ms: writer.now_ms,
         });
     }
-    tapos::check(&writer.ledger, journal::head(writer.connection)?, transfer)?;
+    tapos::check(
+        &writer.ledger,
+        movements::head(writer.connection)?,
+        transfer,
+    )?;
     if transfer.amount.base_units == 0 {
         return Err(LedgerError::ZeroAmount);
     }
-    journal::debit(writer.connection, &transfer.from, &transfer.amount)?;
-    journal::credit(writer.connection, &transfer.to, &transfer.amount)?;
+    movements::debit(writer.connection, &transfer.from, &transfer.amount)?;
+    movements::credit(writer.connection, &transfer.to, &transfer.amount)?;
     let record = writer.record(Movement {
         kind: MovementKind::Transfer,
         txid: Some(transfer.txid),
@@ -341,7 +345,7 @@ fn apply_one(writer: &Writer<'_>, transfer: &Transfer) -> Result<TransferRecord,
         expiration_ms: transfer.expiration_ms,
     })?;
     if let Some(evidence) = &transfer.evidence {
-        journal::keep_evidence(writer.connection, &transfer.txid, evidence)?;
+        movements::keep_evidence(writer.connection, &transfer.txid, evidence)?;
     }
     Ok(record)
 }
@@ -475,7 +479,7 @@ mod tests {
         let to = address(9);
         let grown = fixture.store.write(|writer| {
             for _ in 0..count {
-                journal::credit(writer.connection, &to, &btt(1))?;
+                movements::credit(writer.connection, &to, &btt(1))?;
                 writer.record(Movement {
                     kind: MovementKind::Mint,
                     txid: None,

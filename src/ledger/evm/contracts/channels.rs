@@ -16,6 +16,10 @@ use alloy::primitives::{Address, B256, U256};
 use alloy::rpc::types::Filter;
 use alloy::sol_types::{Eip712Domain, SolEvent};
 
+/// At least the gas a `redeem` uses (tests/evm_payments.rs checks it), for
+/// judging whether a redeem is worth its fee before sending one.
+pub const REDEEM_GAS: u64 = 80_000;
+
 /// The channels contract at one address, reached through one client.
 #[derive(Debug, Clone, Copy)]
 pub struct ChannelsContract<'a> {
@@ -153,6 +157,17 @@ impl<'a> ChannelsContract<'a> {
     pub async fn channel(&self, channel: B256) -> Result<Channels::channelsReturn, LedgerError> {
         self.client
             .view(self.address, &Channels::channelsCall(channel))
+            .await
+    }
+
+    /// A channel's state on the newest block with the confirmations the
+    /// client asks for (all zero for an id not opened that deep).
+    pub async fn confirmed_channel(
+        &self,
+        channel: B256,
+    ) -> Result<Channels::channelsReturn, LedgerError> {
+        self.client
+            .view_confirmed(self.address, &Channels::channelsCall(channel))
             .await
     }
 }

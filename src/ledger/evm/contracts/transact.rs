@@ -14,6 +14,7 @@ use super::super::EvmClient;
 use crate::ledger::error::LedgerError;
 use crate::ledger::error_kind::ErrorKind;
 use crate::wallet::PrivateKey;
+use alloy::eips::BlockNumberOrTag;
 use alloy::primitives::{Address, Bytes, TxKind, B256, U256};
 use alloy::providers::Provider;
 use alloy::rpc::types::{Filter, Log, TransactionReceipt, TransactionRequest};
@@ -120,6 +121,34 @@ impl EvmClient {
         contract: Address,
         call: &C,
     ) -> Result<C::Return, LedgerError> {
+        self.view_at(contract, call, BlockNumberOrTag::Latest).await
+    }
+
+    /// What `call` of `contract` answers on the newest block with the
+    /// confirmations asked for on top: state a transaction changed is seen
+    /// only once it is that deep.
+    pub async fn view_confirmed<C: SolCall>(
+        &self,
+        contract: Address,
+        call: &C,
+    ) -> Result<C::Return, LedgerError> {
+        let head = self
+            .node()
+            .await?
+            .get_block_number()
+            .await
+            .map_err(|e| self.rpc_error(e))?;
+        let block = head.saturating_sub(self.confirmations());
+        self.view_at(contract, call, BlockNumberOrTag::Number(block))
+            .await
+    }
+
+    async fn view_at<C: SolCall>(
+        &self,
+        contract: Address,
+        call: &C,
+        block: BlockNumberOrTag,
+    ) -> Result<C::Return, LedgerError> {
         let request = TransactionRequest::default()
             .to(contract)
             .input(Bytes::from(call.abi_encode()).into());
@@ -127,6 +156,7 @@ impl EvmClient {
             .node()
             .await?
             .call(request)
+            .block(block.into())
             .await
             .map_err(|e| self.rpc_error(e))?;
         C::abi_decode_returns(&answer).map_err(|error| {

@@ -1,4 +1,4 @@
-//! Balances and the movement journal: the two tables every state change
+//! Balances and the movement log: the two tables every state change
 //! touches. Callers run these inside one `BEGIN IMMEDIATE` transaction, so a
 //! debit's read and write see no other writer in between.
 //!

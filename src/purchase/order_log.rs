@@ -1,4 +1,4 @@
-//! The buyer's purchase journal: a small SQLite file
+//! The buyer's order log: a small SQLite file
 //! (`DATA/purchases.sqlite`) that makes `btt-tip buy` safe to rerun.
 //!
 //! Invariants:
@@ -12,10 +12,10 @@
 //! - An entry's order never changes. Only its `decrypted` path is filled in,
 //!   once the plain files are in place.
 //! - A buyer's entries change only under the buyer's lock file beside the
-//!   journal ([`Journal::lock_path`]), so two `buy` runs of one wallet take
+//!   journal ([`OrderLog::lock_path`]), so two `buy` runs of one wallet take
 //!   turns instead of opening two orders for one listing.
 
-use crate::journal_file;
+use crate::durable_sqlite;
 use crate::ledger::{LedgerId, OpenPurchase, PurchaseId};
 use crate::tron::Address;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -40,10 +40,10 @@ CREATE INDEX IF NOT EXISTS purchases_by_id ON purchases (purchase);
 
 /// Why the journal could not be read or written.
 #[derive(Debug, Error)]
-pub enum JournalError {
+pub enum OrderLogError {
     /// The file or its directory could not be opened or set up.
     #[error(transparent)]
-    Open(#[from] journal_file::OpenError),
+    Open(#[from] durable_sqlite::OpenError),
     /// A read or write failed.
     #[error("purchase journal {path}: {doing} failed: {error}")]
     Storage {
@@ -77,21 +77,21 @@ pub struct Entry {
 
 /// An open journal file.
 #[derive(Debug)]
-pub struct Journal {
+pub struct OrderLog {
     connection: Connection,
     path: PathBuf,
 }
 
-impl Journal {
+impl OrderLog {
     /// The journal of a data directory.
     pub fn default_path(data: &Path) -> PathBuf {
         data.join("purchases.sqlite")
     }
 
     /// Opens (creating if needed) the journal at `path`.
-    pub fn open(path: &Path) -> Result<Journal, JournalError> {
-        let connection = journal_file::open(path, SCHEMA, "purchase journal")?;
-        Ok(Journal {
+    pub fn open(path: &Path) -> Result<OrderLog, OrderLogError> {
+        let connection = durable_sqlite::open(path, SCHEMA, "purchase journal")?;
+        Ok(OrderLog {
             connection,
             path: path.to_path_buf(),
         })
@@ -99,11 +99,11 @@ impl Journal {
 
     /// The lock file of `buyer`'s entries: `JOURNAL.ADDRESS.lock`.
     pub fn lock_path(&self, buyer: &Address) -> PathBuf {
-        journal_file::lock_path(&self.path, buyer)
+        durable_sqlite::lock_path(&self.path, buyer)
     }
 
     /// Writes a new order durably, before it is sent.
-    pub fn record(&self, ledger: &LedgerId, entry: &Entry) -> Result<(), JournalError> {
+    pub fn record(&self, ledger: &LedgerId, entry: &Entry) -> Result<(), OrderLogError> {
         let order = &entry.order;
         let order_json = serde_json::to_string(order).expect("an order serialises");
         self.connection
@@ -127,7 +127,7 @@ impl Journal {
     }
 
     /// Notes where a purchase's plain files were put.
-    pub fn mark_decrypted(&self, purchase: &PurchaseId, path: &Path) -> Result<(), JournalError> {
+    pub fn mark_decrypted(&self, purchase: &PurchaseId, path: &Path) -> Result<(), OrderLogError> {
         self.connection
             .execute(
                 "UPDATE purchases SET decrypted = ?1 WHERE purchase = ?2",
@@ -143,7 +143,7 @@ impl Journal {
         ledger: &LedgerId,
         buyer: &Address,
         digest: &[u8; 32],
-    ) -> Result<Option<Entry>, JournalError> {
+    ) -> Result<Option<Entry>, OrderLogError> {
         let row = self
             .connection
             .query_row(
@@ -159,7 +159,7 @@ impl Journal {
     }
 
     /// Every order of `buyer` on `ledger`, oldest first.
-    pub fn entries(&self, ledger: &LedgerId, buyer: &Address) -> Result<Vec<Entry>, JournalError> {
+    pub fn entries(&self, ledger: &LedgerId, buyer: &Address) -> Result<Vec<Entry>, OrderLogError> {
         let mut statement = self
             .connection
             .prepare(
@@ -177,8 +177,8 @@ impl Journal {
         rows.into_iter().map(|raw| raw.parse(&self.path)).collect()
     }
 
-    fn storage(&self, doing: &'static str) -> impl FnOnce(rusqlite::Error) -> JournalError + '_ {
-        move |error| JournalError::Storage {
+    fn storage(&self, doing: &'static str) -> impl FnOnce(rusqlite::Error) -> OrderLogError + '_ {
+        move |error| OrderLogError::Storage {
             path: self.path.clone(),
             doing,
             error,
@@ -206,8 +206,8 @@ impl RawEntry {
         })
     }
 
-    fn parse(self, path: &Path) -> Result<Entry, JournalError> {
-        let corrupt = |what: String| JournalError::Corrupt {
+    fn parse(self, path: &Path) -> Result<Entry, OrderLogError> {
+        let corrupt = |what: String| OrderLogError::Corrupt {
             path: path.to_path_buf(),
             purchase: self.purchase.clone(),
             what,
@@ -265,9 +265,9 @@ mod tests {
     #[test]
     fn the_newest_order_of_a_listing_is_continued_and_survives_reopening() {
         let dir = tempfile::tempdir().unwrap();
-        let path = Journal::default_path(dir.path());
+        let path = OrderLog::default_path(dir.path());
         let ledger = LedgerId([3; 32]);
-        let journal = Journal::open(&path).unwrap();
+        let journal = OrderLog::open(&path).unwrap();
         let first = entry(&ledger, 1, 4, 10);
         let second = entry(&ledger, 2, 4, 20);
         let other = entry(&ledger, 3, 5, 30);
@@ -275,7 +275,7 @@ mod tests {
             journal.record(&ledger, written).unwrap();
         }
         drop(journal);
-        let journal = Journal::open(&path).unwrap();
+        let journal = OrderLog::open(&path).unwrap();
         let buyer = first.order.buyer;
         assert_eq!(
             journal.latest(&ledger, &buyer, &[4; 32]).unwrap(),
@@ -302,13 +302,13 @@ mod tests {
     #[test]
     fn one_order_is_written_once() {
         let dir = tempfile::tempdir().unwrap();
-        let journal = Journal::open(&Journal::default_path(dir.path())).unwrap();
+        let journal = OrderLog::open(&OrderLog::default_path(dir.path())).unwrap();
         let ledger = LedgerId([3; 32]);
         let written = entry(&ledger, 1, 4, 10);
         journal.record(&ledger, &written).unwrap();
         assert!(matches!(
             journal.record(&ledger, &written),
-            Err(JournalError::Storage { .. })
+            Err(OrderLogError::Storage { .. })
         ));
     }
 }

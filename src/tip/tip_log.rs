@@ -1,4 +1,4 @@
-//! The tip journal: a small SQLite file (`DATA/tips.sqlite`) that makes a
+//! The tip log: a small SQLite file (`DATA/tips.sqlite`) that makes a
 //! tip with a client id idempotent across crashes.
 //!
 //! Invariants:
@@ -19,10 +19,10 @@
 //! - `paid` is final. `failed` means the ledger refused the transaction it
 //!   names; it was not applied, and a later run may try again.
 //! - A sender's entries change only under that sender's lock file beside
-//!   the journal ([`lock_file`]), so two processes paying from one wallet
+//!   the log ([`durable_sqlite::lock`]), so two processes paying from one wallet
 //!   take turns per tip instead of racing on one id.
 
-use crate::journal_file;
+use crate::durable_sqlite;
 use crate::ledger::evm::EvmTransaction;
 use crate::ledger::LedgerId;
 use crate::tron::{Address, SignedTransaction, TxId};
@@ -47,10 +47,10 @@ CREATE TABLE IF NOT EXISTS tips (
 
 /// Why the journal could not be read or written.
 #[derive(Debug, Error)]
-pub enum JournalError {
+pub enum TipLogError {
     /// The file or its directory could not be opened or set up.
     #[error(transparent)]
-    Open(#[from] journal_file::OpenError),
+    Open(#[from] durable_sqlite::OpenError),
     /// A read or write failed.
     #[error("tip journal {path}: {doing} failed: {error}")]
     Storage {
@@ -59,11 +59,8 @@ pub enum JournalError {
         error: rusqlite::Error,
     },
     /// The sender's lock file could not be opened or locked.
-    #[error("cannot lock {path}: {error}")]
-    Lock {
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    #[error(transparent)]
+    Lock(#[from] durable_sqlite::LockError),
     /// A stored row does not read back.
     #[error("tip journal {path}: entry {id:?} is corrupt: {what}")]
     Corrupt {
@@ -125,32 +122,32 @@ pub struct Intent {
 
 /// The signed transaction an entry names, as its ledger takes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Journaled {
+pub enum LoggedTransaction {
     /// A TRON transaction (btt's ledgers, TRON), boxed: it is the larger.
     Tron(Box<SignedTransaction>),
     /// An EVM transaction (BTTC).
     Evm(EvmTransaction),
 }
 
-impl Journaled {
+impl LoggedTransaction {
     /// Its id on the ledger (an EVM transaction's hash).
     pub fn txid(&self) -> TxId {
         match self {
-            Journaled::Tron(transaction) => transaction.txid(),
-            Journaled::Evm(transaction) => TxId(transaction.hash()),
+            LoggedTransaction::Tron(transaction) => transaction.txid(),
+            LoggedTransaction::Evm(transaction) => TxId(transaction.hash()),
         }
     }
 
     fn to_text(&self) -> Result<String, serde_json::Error> {
         match self {
-            Journaled::Tron(transaction) => serde_json::to_string(&transaction.to_json()),
-            Journaled::Evm(transaction) => serde_json::to_string(
+            LoggedTransaction::Tron(transaction) => serde_json::to_string(&transaction.to_json()),
+            LoggedTransaction::Evm(transaction) => serde_json::to_string(
                 &serde_json::json!({ "evm_raw": hex::encode(transaction.raw()) }),
             ),
         }
     }
 
-    fn from_text(text: &str) -> Result<Journaled, String> {
+    fn from_text(text: &str) -> Result<LoggedTransaction, String> {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|error| error.to_string())?;
         match value.get("evm_raw") {
@@ -160,11 +157,11 @@ impl Journaled {
                     .and_then(|digits| hex::decode(digits).ok())
                     .ok_or("evm_raw is not hex")?;
                 EvmTransaction::from_raw(bytes)
-                    .map(Journaled::Evm)
+                    .map(LoggedTransaction::Evm)
                     .map_err(|error| error.to_string())
             }
             None => SignedTransaction::from_json(text)
-                .map(|transaction| Journaled::Tron(Box::new(transaction)))
+                .map(|transaction| LoggedTransaction::Tron(Box::new(transaction)))
                 .map_err(|error| error.to_string()),
         }
     }
@@ -180,26 +177,26 @@ pub struct Entry {
     /// Where it stands.
     pub state: EntryState,
     /// The signed transaction that pays it.
-    pub transaction: Journaled,
+    pub transaction: LoggedTransaction,
 }
 
 /// An open journal file.
 #[derive(Debug)]
-pub struct Journal {
+pub struct TipLog {
     connection: Connection,
     path: PathBuf,
 }
 
-impl Journal {
+impl TipLog {
     /// The journal of a data directory.
     pub fn default_path(data: &Path) -> PathBuf {
         data.join("tips.sqlite")
     }
 
     /// Opens (creating if needed) the journal at `path`.
-    pub fn open(path: &Path) -> Result<Journal, JournalError> {
-        let connection = journal_file::open(path, SCHEMA, "tip journal")?;
-        Ok(Journal {
+    pub fn open(path: &Path) -> Result<TipLog, TipLogError> {
+        let connection = durable_sqlite::open(path, SCHEMA, "tip journal")?;
+        Ok(TipLog {
             connection,
             path: path.to_path_buf(),
         })
@@ -212,11 +209,11 @@ impl Journal {
 
     /// The lock file of `sender`'s entries: `JOURNAL.ADDRESS.lock`.
     pub fn lock_path(&self, sender: &Address) -> PathBuf {
-        journal_file::lock_path(&self.path, sender)
+        durable_sqlite::lock_path(&self.path, sender)
     }
 
     /// The entry of `id`, if any.
-    pub fn entry(&self, scope: &Scope, id: &str) -> Result<Option<Entry>, JournalError> {
+    pub fn entry(&self, scope: &Scope, id: &str) -> Result<Option<Entry>, TipLogError> {
         let row = self
             .connection
             .prepare_cached(
@@ -242,7 +239,7 @@ impl Journal {
     }
 
     /// Every entry of `scope` still in state `sending`, oldest first.
-    pub fn sending(&self, scope: &Scope) -> Result<Vec<Entry>, JournalError> {
+    pub fn sending(&self, scope: &Scope) -> Result<Vec<Entry>, TipLogError> {
         let rows = self
             .connection
             .prepare_cached(
@@ -277,11 +274,11 @@ impl Journal {
         scope: &Scope,
         id: &str,
         intent: &Intent,
-        transaction: &Journaled,
-    ) -> Result<(), JournalError> {
+        transaction: &LoggedTransaction,
+    ) -> Result<(), TipLogError> {
         let json = transaction
             .to_text()
-            .map_err(|error| JournalError::Corrupt {
+            .map_err(|error| TipLogError::Corrupt {
                 path: self.path.clone(),
                 id: id.to_string(),
                 what: error.to_string(),
@@ -310,12 +307,7 @@ impl Journal {
     }
 
     /// Moves `id` to `state` (`paid` or `failed`).
-    pub fn set_state(
-        &self,
-        scope: &Scope,
-        id: &str,
-        state: EntryState,
-    ) -> Result<(), JournalError> {
+    pub fn set_state(&self, scope: &Scope, id: &str, state: EntryState) -> Result<(), TipLogError> {
         self.connection
             .prepare_cached(
                 "UPDATE tips SET state = ?4 WHERE ledger = ?1 AND sender = ?2 AND id = ?3",
@@ -332,35 +324,13 @@ impl Journal {
         Ok(())
     }
 
-    fn storage(&self, doing: &'static str) -> impl FnOnce(rusqlite::Error) -> JournalError + '_ {
-        move |error| JournalError::Storage {
+    fn storage(&self, doing: &'static str) -> impl FnOnce(rusqlite::Error) -> TipLogError + '_ {
+        move |error| TipLogError::Storage {
             path: self.path.clone(),
             doing,
             error,
         }
     }
-}
-
-/// An exclusive lock on one sender's journal entries, released on drop.
-#[derive(Debug)]
-pub struct SenderLock {
-    _file: std::fs::File,
-}
-
-/// Waits for the lock file at `path` (blocking: call it off the async threads).
-pub fn lock_file(path: &Path) -> Result<SenderLock, JournalError> {
-    let lock_error = |error| JournalError::Lock {
-        path: path.to_path_buf(),
-        error,
-    };
-    let file = std::fs::File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(lock_error)?;
-    file.lock().map_err(lock_error)?;
-    Ok(SenderLock { _file: file })
 }
 
 fn scope_params(scope: &Scope, id: &str) -> [String; 3] {
@@ -382,8 +352,8 @@ struct RawEntry {
 }
 
 impl RawEntry {
-    fn decode(self, path: &Path) -> Result<Entry, JournalError> {
-        let corrupt = |what: String| JournalError::Corrupt {
+    fn decode(self, path: &Path) -> Result<Entry, TipLogError> {
+        let corrupt = |what: String| TipLogError::Corrupt {
             path: path.to_path_buf(),
             id: self.id.clone(),
             what,
@@ -398,7 +368,7 @@ impl RawEntry {
             .map_err(|error| corrupt(format!("amount: {error}")))?;
         let state = EntryState::parse(&self.state)
             .ok_or_else(|| corrupt(format!("unknown state {:?}", self.state)))?;
-        let transaction = Journaled::from_text(&self.transaction_json).map_err(corrupt)?;
+        let transaction = LoggedTransaction::from_text(&self.transaction_json).map_err(corrupt)?;
         Ok(Entry {
             id: self.id,
             intent: Intent {
@@ -424,7 +394,7 @@ mod tests {
             .unwrap()
     }
 
-    fn transaction(memo: &str) -> Journaled {
+    fn transaction(memo: &str) -> LoggedTransaction {
         let key = key();
         let call = TransferCall {
             owner: key.address(),
@@ -441,7 +411,7 @@ mod tests {
             memo: memo.as_bytes().to_vec(),
             fee_limit: 0,
         };
-        Journaled::Tron(Box::new(
+        LoggedTransaction::Tron(Box::new(
             UnsignedTransaction::new(call, &params).unwrap().sign(&key),
         ))
     }
@@ -464,13 +434,13 @@ mod tests {
         };
         let first = transaction("a");
         {
-            let journal = Journal::open(&path).unwrap();
+            let journal = TipLog::open(&path).unwrap();
             assert_eq!(journal.entry(&scope, "x").unwrap(), None);
             journal
                 .write_sending(&scope, "x", &intent(), &first)
                 .unwrap();
         }
-        let journal = Journal::open(&path).unwrap();
+        let journal = TipLog::open(&path).unwrap();
         let entry = journal.entry(&scope, "x").unwrap().unwrap();
         assert_eq!(entry.state, EntryState::Sending);
         assert_eq!(entry.transaction, first);

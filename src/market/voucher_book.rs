@@ -1,4 +1,4 @@
-//! The seeder's voucher journal: a SQLite file (by default
+//! The seeder's voucher book: a SQLite file (by default
 //! `DATA/market/vouchers.sqlite`) holding the highest voucher a seeder has
 //! accepted on each channel, and what the ledger has paid out on it. The
 //! seeder records a voucher here before it serves more data on it, so a
@@ -7,7 +7,7 @@
 //! the ledger paid.
 //!
 //! Invariants:
-//! - [`VoucherJournal::record`] returns only once the row is on disk (WAL,
+//! - [`VoucherBook::record`] returns only once the row is on disk (WAL,
 //!   `synchronous=FULL`, one committed transaction per call).
 //! - Per (ledger, channel) only the highest cumulative voucher is kept; a
 //!   lower or equal one changes nothing.
@@ -20,18 +20,15 @@
 //! The API is synchronous; async callers run it on the blocking pool.
 
 use crate::config::Dirs;
+use crate::durable_sqlite;
 use crate::ledger::{ChannelId, LedgerId, Signed, Voucher};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 use thiserror::Error;
 
 /// The format version this code reads and writes.
 const SCHEMA_VERSION: i64 = 1;
-
-/// How long a write waits for another connection's transaction.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -51,13 +48,10 @@ CREATE TABLE IF NOT EXISTS vouchers (
 
 /// Why the journal could not be opened, read or written.
 #[derive(Debug, Error)]
-pub enum JournalError {
-    /// The journal's directory could not be created.
-    #[error("could not create the directory of {path}: {source}")]
-    Directory {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+pub enum VoucherBookError {
+    /// The file or its directory could not be opened or set up.
+    #[error(transparent)]
+    Open(#[from] durable_sqlite::OpenError),
     /// SQLite failed.
     #[error("voucher journal {path}: {what}: {source}")]
     Storage {
@@ -81,60 +75,35 @@ pub(super) struct OpenEntry {
 
 /// The journal file, with one connection.
 #[derive(Debug)]
-pub struct VoucherJournal {
+pub struct VoucherBook {
     path: PathBuf,
     connection: Mutex<Connection>,
 }
 
-impl VoucherJournal {
+impl VoucherBook {
     /// The journal of a data directory: `DATA/market/vouchers.sqlite`.
     pub fn default_path(dirs: &Dirs) -> PathBuf {
         dirs.data.join("market").join("vouchers.sqlite")
     }
 
-    /// Opens the journal at `path`, creating it and its directory if needed.
-    pub fn open(path: &Path) -> Result<VoucherJournal, JournalError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            Dirs::create_private(parent).map_err(|source| JournalError::Directory {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        }
-        let journal = VoucherJournal {
+    /// Opens the book at `path`, creating it and its directory if needed.
+    pub fn open(path: &Path) -> Result<VoucherBook, VoucherBookError> {
+        let connection = durable_sqlite::open(path, SCHEMA, "voucher journal")?;
+        let book = VoucherBook {
             path: path.to_path_buf(),
-            connection: Mutex::new(
-                Connection::open(path).map_err(storage(path, "opening the file"))?,
-            ),
+            connection: Mutex::new(connection),
         };
-        journal.configure()?;
-        journal.create_schema()?;
-        Ok(journal)
+        book.check_schema_version()?;
+        Ok(book)
     }
 
-    fn configure(&self) -> Result<(), JournalError> {
-        let connection = self.connection();
-        connection
-            .busy_timeout(BUSY_TIMEOUT)
-            .map_err(self.storage("setting the busy timeout"))?;
-        let mode: String = connection
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .map_err(self.storage("switching to WAL"))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(self.corrupt(format!("journal mode is {mode}, WAL could not be enabled")));
-        }
-        connection
-            .execute_batch("PRAGMA synchronous = FULL;")
-            .map_err(self.storage("setting synchronous=FULL"))
-    }
-
-    fn create_schema(&self) -> Result<(), JournalError> {
+    /// Writes this code's format version into a new book; fails on a book
+    /// of another version.
+    fn check_schema_version(&self) -> Result<(), VoucherBookError> {
         let mut connection = self.connection();
         let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(self.storage("starting the schema transaction"))?;
-        transaction
-            .execute_batch(SCHEMA)
-            .map_err(self.storage("creating the schema"))?;
         transaction
             .execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?1)",
@@ -160,7 +129,11 @@ impl VoucherJournal {
 
     /// Keeps `voucher` as the channel's best on `ledger` unless one of an
     /// equal or higher cumulative is kept already; on disk when it returns.
-    pub fn record(&self, ledger: &LedgerId, voucher: &Signed<Voucher>) -> Result<(), JournalError> {
+    pub fn record(
+        &self,
+        ledger: &LedgerId,
+        voucher: &Signed<Voucher>,
+    ) -> Result<(), VoucherBookError> {
         let channel = voucher.request.channel;
         let cumulative = voucher.request.cumulative.base_units;
         let text = serde_json::to_string(voucher)
@@ -189,7 +162,7 @@ impl VoucherJournal {
 
     /// Whether the journal holds any voucher of `channel` on `ledger`: a
     /// channel traded on before, which a seller never takes again.
-    pub fn knows(&self, ledger: &LedgerId, channel: &ChannelId) -> Result<bool, JournalError> {
+    pub fn knows(&self, ledger: &LedgerId, channel: &ChannelId) -> Result<bool, VoucherBookError> {
         let connection = self.connection();
         Ok(self
             .best_cumulative(&connection, ledger, channel)?
@@ -203,7 +176,7 @@ impl VoucherJournal {
         channel: &ChannelId,
         redeemed: u128,
         closed: bool,
-    ) -> Result<(), JournalError> {
+    ) -> Result<(), VoucherBookError> {
         self.write(|connection| {
             let rows = self.settlement_rows(connection, channel)?;
             for (ledger, was_redeemed, was_closed) in rows {
@@ -225,13 +198,16 @@ impl VoucherJournal {
 
     /// The best voucher of every channel on `ledger` not yet marked closed:
     /// what a seeder still has to redeem or close with.
-    pub fn unsettled(&self, ledger: &LedgerId) -> Result<Vec<Signed<Voucher>>, JournalError> {
+    pub fn unsettled(&self, ledger: &LedgerId) -> Result<Vec<Signed<Voucher>>, VoucherBookError> {
         let entries = self.open_entries(ledger)?;
         Ok(entries.into_iter().map(|entry| entry.voucher).collect())
     }
 
-    /// [`VoucherJournal::unsettled`] with what was marked as paid out on each.
-    pub(super) fn open_entries(&self, ledger: &LedgerId) -> Result<Vec<OpenEntry>, JournalError> {
+    /// [`VoucherBook::unsettled`] with what was marked as paid out on each.
+    pub(super) fn open_entries(
+        &self,
+        ledger: &LedgerId,
+    ) -> Result<Vec<OpenEntry>, VoucherBookError> {
         let connection = self.connection();
         let rows = connection
             .prepare_cached(
@@ -261,7 +237,7 @@ impl VoucherJournal {
         connection: &Connection,
         ledger: &LedgerId,
         channel: &ChannelId,
-    ) -> Result<Option<u128>, JournalError> {
+    ) -> Result<Option<u128>, VoucherBookError> {
         let text: Option<String> = connection
             .query_row(
                 "SELECT cumulative FROM vouchers WHERE ledger = ?1 AND channel = ?2",
@@ -278,7 +254,7 @@ impl VoucherJournal {
         &self,
         connection: &Connection,
         channel: &ChannelId,
-    ) -> Result<Vec<(Vec<u8>, u128, bool)>, JournalError> {
+    ) -> Result<Vec<(Vec<u8>, u128, bool)>, VoucherBookError> {
         let rows = connection
             .prepare_cached("SELECT ledger, redeemed, closed FROM vouchers WHERE channel = ?1")
             .and_then(|mut statement| {
@@ -301,8 +277,8 @@ impl VoucherJournal {
     /// Runs `change` in one `BEGIN IMMEDIATE` transaction, committed (durably) on `Ok`.
     fn write(
         &self,
-        change: impl FnOnce(&Connection) -> Result<(), JournalError>,
-    ) -> Result<(), JournalError> {
+        change: impl FnOnce(&Connection) -> Result<(), VoucherBookError>,
+    ) -> Result<(), VoucherBookError> {
         let mut connection = self.connection();
         let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -317,17 +293,17 @@ impl VoucherJournal {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn units(&self, text: &str) -> Result<u128, JournalError> {
+    fn units(&self, text: &str) -> Result<u128, VoucherBookError> {
         text.parse()
             .map_err(|_| self.corrupt(format!("amount {text:?} is not a base-unit integer")))
     }
 
-    fn storage(&self, what: &'static str) -> impl FnOnce(rusqlite::Error) -> JournalError + '_ {
+    fn storage(&self, what: &'static str) -> impl FnOnce(rusqlite::Error) -> VoucherBookError + '_ {
         storage(&self.path, what)
     }
 
-    fn corrupt(&self, what: String) -> JournalError {
-        JournalError::Corrupt {
+    fn corrupt(&self, what: String) -> VoucherBookError {
+        VoucherBookError::Corrupt {
             path: self.path.clone(),
             what,
         }
@@ -337,8 +313,8 @@ impl VoucherJournal {
 fn storage<'a>(
     path: &'a Path,
     what: &'static str,
-) -> impl FnOnce(rusqlite::Error) -> JournalError + 'a {
-    move |source| JournalError::Storage {
+) -> impl FnOnce(rusqlite::Error) -> VoucherBookError + 'a {
+    move |source| VoucherBookError::Storage {
         path: path.to_path_buf(),
         what,
         source,
@@ -363,8 +339,8 @@ mod tests {
         Signed::sign(promise, &key(PAYER), &LEDGER)
     }
 
-    fn open(dir: &tempfile::TempDir) -> VoucherJournal {
-        VoucherJournal::open(&dir.path().join("market").join("vouchers.sqlite")).unwrap()
+    fn open(dir: &tempfile::TempDir) -> VoucherBook {
+        VoucherBook::open(&dir.path().join("market").join("vouchers.sqlite")).unwrap()
     }
 
     #[test]
@@ -436,7 +412,7 @@ mod tests {
             .unwrap();
         drop(journal);
         let path = dir.path().join("market").join("vouchers.sqlite");
-        let error = VoucherJournal::open(&path).unwrap_err();
-        assert!(matches!(error, JournalError::Corrupt { .. }), "{error}");
+        let error = VoucherBook::open(&path).unwrap_err();
+        assert!(matches!(error, VoucherBookError::Corrupt { .. }), "{error}");
     }
 }
