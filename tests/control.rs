@@ -404,8 +404,9 @@ fn hostile_socket_input_is_refused_and_harms_nothing() {
     assert!(matches!(closed, Ok(0)) || closed.is_err(), "{rest:?}");
 
     // The seeder still answers and serves.
-    let listed = library.status();
-    assert!(of(&listed, &library.hash(0), seeder.pid()).is_some());
+    library.wait_status("alpha seeded", |listed| {
+        of(listed, &library.hash(0), seeder.pid()).is_some()
+    });
     let mut leecher = library.get(0, "after", Some(port), &[]);
     leecher.wait_success(DOWNLOAD);
     drop(idle);
