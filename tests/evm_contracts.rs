@@ -159,18 +159,12 @@ impl Chain {
 
     /// The latest block's timestamp.
     fn now(&self) -> u64 {
-        let block = self.rpc("eth_getBlockByNumber", json!(["latest", false]));
-        let digits = block["timestamp"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("0x");
-        u64::from_str_radix(digits, 16).unwrap()
+        self.anvil.now()
     }
 
-    /// Mines a block `seconds` later than the latest; later blocks are later still.
+    /// Mines a block `seconds` later than the latest.
     fn advance(&self, seconds: u64) {
-        self.rpc("evm_setNextBlockTimestamp", json!([self.now() + seconds]));
-        self.rpc("evm_mine", json!([]));
+        self.anvil.advance(seconds);
     }
 
     /// Deploys the test contract `name` (tests/evm/contracts.json) with the

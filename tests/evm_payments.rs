@@ -110,28 +110,13 @@ impl Market {
         self.anvil.balance(&key(byte).address().to_evm())
     }
 
-    fn now(&self) -> i64 {
-        let block = self.rpc("eth_getBlockByNumber", json!(["latest", false]));
-        let digits = block["timestamp"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("0x");
-        i64::from_str_radix(digits, 16).unwrap()
-    }
-
-    /// Mines a block `seconds` after the latest.
-    fn advance(&self, seconds: i64) {
-        self.rpc("evm_setNextBlockTimestamp", json!([self.now() + seconds]));
-        self.rpc("evm_mine", json!([]));
-    }
-
     /// The payer's request to open a channel of [`DEPOSIT`] to the payee for an hour.
     fn open_request(&self) -> Signed<OpenChannel> {
         let open = OpenChannel {
             payer: key(1).address(),
             payee: key(2).address(),
             amount: bttc(DEPOSIT),
-            expires_at_ms: (self.now() + 3600) * 1000,
+            expires_at_ms: (self.anvil.now() as i64 + 3600) * 1000,
             nonce: 1,
         };
         let ledger = self.run(self.payer.ledger_id()).unwrap();
@@ -308,7 +293,7 @@ fn only_the_wallets_own_requests_are_sent_and_refunds_wait_for_expiry() {
         payer: key(1).address(),
         payee: key(2).address(),
         amount: bttc(DEPOSIT),
-        expires_at_ms: (market.now() + 3600) * 1000,
+        expires_at_ms: (market.anvil.now() as i64 + 3600) * 1000,
         nonce: 2,
     };
     let request = Signed::sign(open, key(1).signing_key(), &ledger);
@@ -334,7 +319,7 @@ fn only_the_wallets_own_requests_are_sent_and_refunds_wait_for_expiry() {
     market
         .redeem(market.voucher(&channel, WEI_PER_BTT))
         .unwrap();
-    market.advance(3601);
+    market.anvil.advance(3601);
     let late = market.redeem(market.voucher(&channel, 2 * WEI_PER_BTT));
     assert!(late.is_err(), "a voucher is not redeemed after expiry");
     let refunded = refund().unwrap();

@@ -23,9 +23,11 @@ const ALICE_BIDS: [&str; 6] = [
 
 /// A payer and a free leecher against a capped seller: the payer wins the
 /// one regular slot at the ask, the free one still completes, and the
-/// balances move exactly as the vouchers say.
-fn a_payer_and_a_free_leecher(backend: Backend) {
+/// balances move exactly as the vouchers say (on a chain, gas counted on
+/// its own). Returns the market, the payer's records and what it spent.
+fn a_payer_and_a_free_leecher(backend: Backend) -> (Market, Vec<Value>, u128) {
     let market = Market::new(backend);
+    let ask = market.units_per_btt() / 100;
     let mut seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "2MiB"]);
     let (mut payer, payer_out) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
     let (mut free, free_out) = market.get("free", &seller, &[]);
@@ -42,14 +44,16 @@ fn a_payer_and_a_free_leecher(backend: Backend) {
         payer.diagnostics()
     );
     assert!(
-        won.iter().all(|w| w["price_base_units"] == 10_000),
+        won.iter()
+            .all(|w| w["price_base_units"].as_u64() == u64::try_from(ask).ok()),
         "{won:?}"
     );
+    assert_eq!(won[0]["price"], "0.01BTT/MiB", "prices read in BTT");
     let spent = units(&summary(&payer)["spent_base_units"]);
     let payments = records(&paid, "payment");
     let last = payments.last().expect("payments");
     assert_eq!(units(&last["cumulative_base_units"]), spent);
-    assert!(spent > 0 && spent <= 24 * 10_000, "spent {spent}");
+    assert!(spent > 0 && spent <= 24 * ask, "spent {spent}");
     assert!(records(&free.json_records(), "won").is_empty());
 
     let closed = wait_closed(&mut seller.child, ALICE);
@@ -57,8 +61,9 @@ fn a_payer_and_a_free_leecher(backend: Backend) {
     seller.child.terminate();
     let earned = units(&summary(&seller.child)["earned_base_units"]);
     assert_eq!(earned, spent, "{}", seller.child.diagnostics());
-    assert_eq!(market.balance("alice"), FUNDS - spent);
+    assert_eq!(market.balance("alice"), market.funds() - spent);
     assert_eq!(market.balance("carol"), spent);
+    (market, paid, spent)
 }
 
 #[test]
@@ -74,75 +79,32 @@ fn a_payer_and_a_free_leecher_on_a_ledger_node() {
 /// The market on btt's channels contract on a chain (anvil, chain id 199):
 /// alice pays carol through a channel of the contract, with EIP-712
 /// vouchers, at protocol version 2, while a free leecher keeps downloading.
-/// Prices and amounts are wei; every wei is accounted for: carol's gain is
-/// what alice's vouchers say less the gas of carol's own transactions,
-/// alice's loss is the same plus her gas, and the contract keeps nothing.
+/// Prices and amounts are wei; every wei is accounted for: the balances
+/// move by what the vouchers say and each side's own gas (alice's summary
+/// and carol's earnings say how much), and no channel stays open.
 #[test]
 fn a_payer_and_a_free_leecher_on_the_channels_contract_of_a_chain() {
-    let market = Market::new(Backend::Chain);
-    let alice = evm_address(ALICE_KEY);
-    let carol = evm_address(CAROL_KEY);
-    let (alice_before, carol_before) = (
-        market.anvil().balance(&alice),
-        market.anvil().balance(&carol),
-    );
-    let (alice_gas_before, carol_gas_before) = (
-        gas_paid(market.anvil(), &alice),
-        gas_paid(market.anvil(), &carol),
-    );
-    let mut seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "2MiB"]);
-    let (mut payer, payer_out) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
-    let (mut free, free_out) = market.get("free", &seller, &[]);
-    payer.wait_success(DOWNLOAD);
-    free.wait_success(DOWNLOAD);
-    market.assert_complete(&payer_out);
-    market.assert_complete(&free_out);
-
-    let paid = payer.json_records();
-    let won = records(&paid, "won");
-    assert!(
-        !won.is_empty(),
-        "the payer never won\n{}",
-        payer.diagnostics()
-    );
-    let ask_wei = WEI_PER_BTT / 100;
-    assert!(
-        won.iter()
-            .all(|w| w["price_base_units"].as_u64() == Some(ask_wei as u64)),
-        "{won:?}"
-    );
-    assert_eq!(
-        won[0]["price"], "0.01BTT/MiB",
-        "prices read in BTT, not wei"
-    );
-    let spent = units(&summary(&payer)["spent_base_units"]);
-    assert!(spent > 0 && spent <= 24 * ask_wei, "spent {spent}");
-    let closed = wait_closed(&mut seller.child, ALICE);
-    assert_eq!(units(&closed["redeemed_base_units"]), spent);
-    seller.child.terminate();
-    let earned = units(&summary(&seller.child)["earned_base_units"]);
-    assert_eq!(earned, spent, "{}", seller.child.diagnostics());
-
-    let alice_gas = gas_paid(market.anvil(), &alice) - alice_gas_before;
-    let carol_gas = gas_paid(market.anvil(), &carol) - carol_gas_before;
+    let (market, paid, spent) = a_payer_and_a_free_leecher(Backend::Chain);
+    let alice_gas = gas_paid(market.anvil(), &evm_address(ALICE_KEY));
+    let carol_gas = gas_paid(market.anvil(), &evm_address(CAROL_KEY)) - market.deploy_fee();
     assert!(
         alice_gas > 0 && carol_gas > 0,
         "each side sent its own transactions"
     );
-    let fees = units(&summary(&payer)["fees_base_units"]);
+    let fees = units(&records(&paid, "summary")[0]["fees_base_units"]);
     assert_eq!(fees, alice_gas, "the payer counts the gas it paid");
     assert!(
         spent + fees <= 5 * WEI_PER_BTT,
         "the budget pays vouchers and gas"
     );
-    assert_eq!(
-        market.anvil().balance(&alice),
-        alice_before - spent - alice_gas
-    );
-    assert_eq!(
-        market.anvil().balance(&carol),
-        carol_before + spent - carol_gas
-    );
+    let mut earnings = market.command("btt-seed");
+    earnings.args(["earnings", "--wallet", "carol"]);
+    let earnings = market.finish("btt-seed earnings", earnings);
+    let total = &records(&earnings, "summary")[0]["totals"][0];
+    assert_eq!(total["token"], "bttc");
+    assert_eq!(units(&total["earned"]), spent);
+    assert_eq!(units(&total["fees"]), carol_gas, "the close's gas");
+    assert_eq!(units(&total["net"]), spent - carol_gas);
     let contract = market.wallet(&["channel", "list", "--from", "alice"]);
     let open = contract
         .iter()

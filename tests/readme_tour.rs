@@ -241,6 +241,20 @@ fn tour() -> Vec<Step> {
         run("btt-wallet channel close owed.json")
             .bttc()
             .checks(|output| output.has("\"redeemed_base_units\":\"3000000000000000000\"")),
+        run("btt-wallet new --name carol; btt-wallet faucet carol 1BTT").bttc(),
+        step(
+            "btt-seed run album.torrent --data . --wallet carol --ask 0.01BTT/MiB --slots 4 --up-limit 16MiB",
+            Serve("chain seeder", seeder),
+        )
+        .bttc(),
+        run("btt-get album.torrent -o ~/dl --wallet alice --bid 0.02BTT/MiB --budget 5BTT")
+            .bttc()
+            .fresh_dl()
+            .checks(downloaded),
+        run("btt-seed earnings --wallet carol")
+            .bttc()
+            .stops(&["chain seeder"])
+            .checks(|output| output.has("\"type\":\"summary\"")),
         run("unset BTT_LEDGER BTT_CONTRACTS"),
         run("btt-seed sell ./album --price 10BTT --wallet carol -o album.listing --announce http://127.0.0.1:6969/announce"),
         step("btt-seed run --data . album.age.torrent --wallet carol --sell album.listing", Serve("sale seeder", seeder)),

@@ -127,7 +127,9 @@ impl Wallets {
 }
 
 fn btt_total(earned: &str, pending: Option<&str>) -> Vec<TokenTotal> {
-    let json = serde_json::json!([{ "token": "btt", "earned": earned, "pending": pending }]);
+    let json = serde_json::json!([{
+        "token": "btt", "earned": earned, "fees": "0", "net": earned, "pending": pending
+    }]);
     serde_json::from_value(json).unwrap()
 }
 

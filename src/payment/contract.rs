@@ -294,6 +294,19 @@ impl PaymentLedger for ContractPayments {
         *crate::sync::lock(&self.fees)
     }
 
+    /// The gas of the payee's redeems and close of `channel`, from the
+    /// contract's events and their receipts.
+    fn settlement_fees(&self, channel: ChannelId, payee: Address) -> LedgerFuture<'_, u128> {
+        Box::pin(async move {
+            let payee = alloy::primitives::Address::from(payee.evm_bytes());
+            let mut fees = 0u128;
+            for hash in self.contract().payouts(B256::from(channel.0)).await? {
+                fees = fees.saturating_add(self.client.fee_paid_by(hash, payee).await?);
+            }
+            Ok(fees)
+        })
+    }
+
     /// [`REDEEM_GAS`] at the gas price now.
     fn redeem_cost(&self) -> LedgerFuture<'_, u128> {
         Box::pin(async move {

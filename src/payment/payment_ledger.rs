@@ -44,6 +44,14 @@ pub trait PaymentLedger: Send + Sync {
         0
     }
 
+    /// What `payee`'s transactions paying out `channel` (its redeems and
+    /// its close) cost in fees, in base units of the ledger's coin: gas on
+    /// a chain, nothing on btt's own ledgers.
+    fn settlement_fees(&self, channel: ChannelId, payee: Address) -> LedgerFuture<'_, u128> {
+        let _ = (channel, payee);
+        Box::pin(async { Ok(0) })
+    }
+
     /// What redeeming a voucher costs in fees now, in base units of the
     /// ledger's coin: gas on a chain, nothing on btt's own ledgers.
     fn redeem_cost(&self) -> LedgerFuture<'_, u128> {

@@ -111,6 +111,23 @@ impl Anvil {
     }
 
     /// The balance of `address` (0x...) in wei, read from the node itself.
+    /// The latest block's timestamp, in seconds.
+    pub fn now(&self) -> u64 {
+        let block = self
+            .rpc("eth_getBlockByNumber", json!(["latest", false]))
+            .expect("the latest block");
+        let digits = block["timestamp"].as_str().expect("a timestamp");
+        u64::from_str_radix(digits.trim_start_matches("0x"), 16).expect("hex")
+    }
+
+    /// Mines a block `seconds` later than the latest; later blocks are later still.
+    pub fn advance(&self, seconds: u64) {
+        let next = self.now() + seconds;
+        self.rpc("evm_setNextBlockTimestamp", json!([next]))
+            .expect("evm_setNextBlockTimestamp");
+        self.rpc("evm_mine", json!([])).expect("evm_mine");
+    }
+
     pub fn balance(&self, address: &str) -> u128 {
         let answer = self
             .rpc("eth_getBalance", json!([address, "latest"]))

@@ -42,6 +42,7 @@ pub enum Backend {
 struct ChainLedger {
     anvil: Anvil,
     contracts: Option<String>,
+    deploy_fee: u128,
 }
 
 /// A torrent, wallets for two payers (alice, bob) and a seller (carol),
@@ -74,6 +75,7 @@ impl Market {
                 market.chain = Some(ChainLedger {
                     anvil,
                     contracts: None,
+                    deploy_fee: 0,
                 });
             }
         }
@@ -98,13 +100,17 @@ impl Market {
     fn deploy_contracts(&mut self) {
         self.wallet(&["faucet", "carol", &format!("{GAS_FLOAT}"), "--base-units"]);
         let deployed = self.wallet(&["deploy", "--from", "carol", "--gas-limit", "2000000"]);
-        let contracts = deployed.last().expect("a deployment record")["contracts"]
-            .as_str()
-            .expect("the contracts")
-            .to_string();
+        let deployment = deployed.last().expect("a deployment record");
+        let contracts = deployment["contracts"].as_str().expect("the contracts");
         if let Some(chain) = self.chain.as_mut() {
-            chain.contracts = Some(contracts);
+            chain.contracts = Some(contracts.to_string());
+            chain.deploy_fee = units(&deployment["fee_base_units"]);
         }
+    }
+
+    /// What carol paid in gas to deploy the contracts (a [`Backend::Chain`] market).
+    pub fn deploy_fee(&self) -> u128 {
+        self.chain.as_ref().expect("a chain market").deploy_fee
     }
 
     /// The anvil of a [`Backend::Chain`] market.

@@ -1,7 +1,9 @@
 //! `btt-seed earnings`: what the channels paying a wallet hold and have paid,
 //! read from the ledger's channel records (so it is true after a crash),
 //! with, when the seeder's voucher journal is there, what was accepted and
-//! not yet redeemed. A table on a terminal; piped or with `--json`, one
+//! not yet redeemed, and what the wallet's own payout transactions cost in
+//! fees (gas on a chain; nothing on btt's ledgers), so gross, fees and net
+//! are all there. A table on a terminal; piped or with `--json`, one
 //! `earning` record per channel and a `summary`.
 //!
 //! Amounts in records are base units as decimal text (u128 does not fit a
@@ -46,8 +48,13 @@ pub struct Earning {
     pub token: Token,
     /// Base units locked at opening.
     pub deposit: String,
-    /// Base units the ledger has paid to the wallet: earned.
+    /// Base units the ledger has paid to the wallet: earned (gross).
     pub earned: String,
+    /// Base units the wallet paid in fees for its redeems and close of the
+    /// channel (gas on a chain, in the chain's coin).
+    pub fees: String,
+    /// `earned` less `fees`; negative when the fees were more.
+    pub net: String,
     /// Base units accepted in vouchers the ledger has not paid yet, from the
     /// seeder's journal; `null` when there is no journal.
     pub pending: Option<String>,
@@ -63,8 +70,12 @@ pub struct Earning {
 pub struct TokenTotal {
     /// The token.
     pub token: Token,
-    /// Base units earned.
+    /// Base units earned (gross).
     pub earned: String,
+    /// Base units paid in fees for the payouts.
+    pub fees: String,
+    /// `earned` less `fees`.
+    pub net: String,
     /// Base units accepted and not yet redeemed; `null` without a journal.
     pub pending: Option<String>,
 }
@@ -104,6 +115,13 @@ impl Record for EarningsSummary {
                 "\n  earned {}",
                 units_text(&total.earned, total.token)
             ));
+            if total.fees != "0" {
+                text.push_str(&format!(
+                    " less {} in fees: {} net",
+                    units_text(&total.fees, total.token),
+                    units_text(&total.net, total.token)
+                ));
+            }
             if let Some(pending) = &total.pending {
                 text.push_str(&format!(", pending {}", units_text(pending, total.token)));
             }
@@ -128,9 +146,19 @@ impl Record for EarningsTable<'_> {
         }
         let mut table = comfy_table::Table::new();
         table.load_preset(comfy_table::presets::NOTHING);
-        table.set_header(["channel", "payer", "deposit", "earned", "pending", "status"]);
+        let with_fees = self.earnings.iter().any(|earning| earning.fees != "0");
+        let mut header = vec!["channel", "payer", "deposit", "earned", "pending", "status"];
+        if with_fees {
+            header.extend(["fees", "net"]);
+        }
+        table.set_header(header);
         for earning in self.earnings {
-            table.add_row(row(earning));
+            let mut cells = row(earning);
+            if with_fees {
+                cells.push(units_text(&earning.fees, earning.token));
+                cells.push(units_text(&earning.net, earning.token));
+            }
+            table.add_row(cells);
         }
         Some(format!("{table}\n{}", self.summary.human()?))
     }
@@ -158,9 +186,18 @@ fn status_text(status: ChannelStatus) -> &'static str {
     }
 }
 
+/// Base units as text (a leading `-` for a negative net) in `token`.
 fn units_text(units: &str, token: Token) -> String {
-    let base_units = units.parse().unwrap_or_default();
-    format!("{}{}", format_units(base_units, token), token.symbol())
+    let (sign, digits) = match units.strip_prefix('-') {
+        Some(digits) => ("-", digits),
+        None => ("", units),
+    };
+    let base_units = digits.parse().unwrap_or_default();
+    format!(
+        "{sign}{}{}",
+        format_units(base_units, token),
+        token.symbol()
+    )
 }
 
 /// Runs `btt-seed earnings`.
@@ -209,12 +246,18 @@ async fn earnings(
         .iter()
         .map(|channel| accepted.as_ref().map(|accepted| pending(channel, accepted)))
         .collect();
+    let mut fees = Vec::with_capacity(channels.len());
+    for channel in &channels {
+        let paid = ledger.settlement_fees(channel.id, address).await;
+        fees.push(paid.map_err(ledger_error)?);
+    }
     let earnings = channels
         .iter()
         .zip(&pending)
-        .map(|(channel, pending)| earning(channel, *pending))
+        .zip(&fees)
+        .map(|((channel, pending), fees)| earning(channel, *pending, *fees))
         .collect();
-    let summary = summarise(address, &channels, &pending);
+    let summary = summarise(address, &channels, &pending, &fees);
     Ok((earnings, summary))
 }
 
@@ -239,16 +282,27 @@ async fn accepted_vouchers(
         .collect())
 }
 
-fn earning(channel: &ChannelState, pending: Option<u128>) -> Earning {
+fn earning(channel: &ChannelState, pending: Option<u128>, fees: u128) -> Earning {
     Earning {
         channel: channel.id,
         payer: channel.payer,
         token: channel.token(),
         deposit: channel.amount.base_units.to_string(),
         earned: channel.redeemed.to_string(),
+        fees: fees.to_string(),
+        net: net(channel.redeemed, fees),
         pending: pending.map(|units| units.to_string()),
         status: channel.status,
         expires_at_ms: channel.expires_at_ms,
+    }
+}
+
+/// `earned` less `fees` as signed decimal text.
+fn net(earned: u128, fees: u128) -> String {
+    if earned >= fees {
+        (earned - fees).to_string()
+    } else {
+        format!("-{}", fees - earned)
     }
 }
 
@@ -260,18 +314,19 @@ fn pending(channel: &ChannelState, accepted: &HashMap<ChannelId, u128>) -> u128 
     }
 }
 
-/// Per token, in the order first seen: earned, and pending when known.
+/// Per token, in the order first seen: earned, fees, net, and pending when known.
 fn summarise(
     address: Address,
     channels: &[ChannelState],
     pending: &[Option<u128>],
+    fees: &[u128],
 ) -> EarningsSummary {
-    let mut totals: Vec<(Token, u128, Option<u128>)> = Vec::new();
-    for (channel, &pending) in channels.iter().zip(pending) {
+    let mut totals: Vec<(Token, u128, Option<u128>, u128)> = Vec::new();
+    for ((channel, &pending), &fees) in channels.iter().zip(pending).zip(fees) {
         let index = match totals.iter().position(|total| total.0 == channel.token()) {
             Some(index) => index,
             None => {
-                totals.push((channel.token(), 0, pending.map(|_| 0)));
+                totals.push((channel.token(), 0, pending.map(|_| 0), 0));
                 totals.len() - 1
             }
         };
@@ -281,6 +336,7 @@ fn summarise(
             .2
             .zip(pending)
             .map(|(sum, more)| sum.saturating_add(more));
+        total.3 = total.3.saturating_add(fees);
     }
     EarningsSummary {
         address,
@@ -291,9 +347,11 @@ fn summarise(
             .count(),
         totals: totals
             .into_iter()
-            .map(|(token, earned, pending)| TokenTotal {
+            .map(|(token, earned, pending, fees)| TokenTotal {
                 token,
                 earned: earned.to_string(),
+                fees: fees.to_string(),
+                net: net(earned, fees),
                 pending: pending.map(|units| units.to_string()),
             })
             .collect(),
@@ -344,7 +402,8 @@ mod tests {
             channel(2, trx, 4, ChannelStatus::Closed),
             channel(3, btt(50), 20, ChannelStatus::Closed),
         ];
-        let summary = summarise(address(2), &channels, &[Some(7), Some(0), Some(1)]);
+        let pending = [Some(7), Some(0), Some(1)];
+        let summary = summarise(address(2), &channels, &pending, &[0, 0, 0]);
         let totals: Vec<_> = summary
             .totals
             .iter()
@@ -354,10 +413,18 @@ mod tests {
             totals,
             [(Token::Btt, "120", Some("8")), (Token::Trx, "4", Some("0"))]
         );
+        let with_fees = summarise(address(2), &channels, &pending, &[30, 0, 100]);
+        let btt_total = &with_fees.totals[0];
+        assert_eq!(
+            (btt_total.fees.as_str(), btt_total.net.as_str()),
+            ("130", "-10")
+        );
+        assert_eq!(net(20, 100), "-80");
+        assert_eq!(units_text("-80", Token::Btt), "-0.00008BTT");
         assert_eq!((summary.channels, summary.open), (3, 1));
-        let unknown = summarise(address(2), &channels[..1], &[None]);
+        let unknown = summarise(address(2), &channels[..1], &[None], &[0]);
         assert_eq!(unknown.totals[0].pending, None);
-        let earnings: Vec<Earning> = channels.iter().map(|c| earning(c, None)).collect();
+        let earnings: Vec<Earning> = channels.iter().map(|c| earning(c, None, 0)).collect();
         let table = EarningsTable {
             earnings: &earnings,
             summary: &unknown,

@@ -153,6 +153,29 @@ impl<'a> ChannelsContract<'a> {
             .collect())
     }
 
+    /// The transactions that paid out of `channel` (its `Redeemed` and
+    /// `Closed` events), oldest first, each once.
+    pub async fn payouts(&self, channel: B256) -> Result<Vec<B256>, LedgerError> {
+        let filter = Filter::new()
+            .address(self.address)
+            .event_signature(vec![
+                Channels::Redeemed::SIGNATURE_HASH,
+                Channels::Closed::SIGNATURE_HASH,
+            ])
+            .topic1(channel)
+            .from_block(0);
+        let mut transactions: Vec<B256> = Vec::new();
+        for log in self.client.logs(&filter).await? {
+            if let Some(hash) = log
+                .transaction_hash
+                .filter(|hash| !transactions.contains(hash))
+            {
+                transactions.push(hash);
+            }
+        }
+        Ok(transactions)
+    }
+
     /// A channel's state as the contract holds it (all zero for an unknown id).
     pub async fn channel(&self, channel: B256) -> Result<Channels::channelsReturn, LedgerError> {
         self.client

@@ -106,6 +106,22 @@ impl EvmClient {
         call_receipt(receipt)
     }
 
+    /// What `sender` paid in gas for transaction `hash`: nothing when
+    /// someone else sent it or it is not mined.
+    pub async fn fee_paid_by(&self, hash: B256, sender: Address) -> Result<u128, LedgerError> {
+        let receipt = self
+            .node()
+            .await?
+            .get_transaction_receipt(hash)
+            .await
+            .map_err(|e| self.rpc_error(e))?;
+        Ok(receipt
+            .filter(|receipt| receipt.from == sender)
+            .map_or(0, |receipt| {
+                u128::from(receipt.gas_used) * receipt.effective_gas_price
+            }))
+    }
+
     /// The logs `filter` selects (`eth_getLogs`).
     pub async fn logs(&self, filter: &Filter) -> Result<Vec<Log>, LedgerError> {
         self.node()
