@@ -16,6 +16,9 @@ _btt__seed() {
             ",$1")
                 cmd="btt__seed"
                 ;;
+            btt__seed,add)
+                cmd="btt__seed__subcmd__add"
+                ;;
             btt__seed,config)
                 cmd="btt__seed__subcmd__config"
                 ;;
@@ -31,20 +34,38 @@ _btt__seed() {
             btt__seed,help)
                 cmd="btt__seed__subcmd__help"
                 ;;
+            btt__seed,pause)
+                cmd="btt__seed__subcmd__pause"
+                ;;
+            btt__seed,remove)
+                cmd="btt__seed__subcmd__remove"
+                ;;
+            btt__seed,resume)
+                cmd="btt__seed__subcmd__resume"
+                ;;
             btt__seed,run)
                 cmd="btt__seed__subcmd__run"
                 ;;
             btt__seed,sell)
                 cmd="btt__seed__subcmd__sell"
                 ;;
+            btt__seed,set)
+                cmd="btt__seed__subcmd__set"
+                ;;
             btt__seed,show)
                 cmd="btt__seed__subcmd__show"
+                ;;
+            btt__seed,status)
+                cmd="btt__seed__subcmd__status"
                 ;;
             btt__seed,tracker)
                 cmd="btt__seed__subcmd__tracker"
                 ;;
             btt__seed,verify)
                 cmd="btt__seed__subcmd__verify"
+                ;;
+            btt__seed__subcmd__help,add)
+                cmd="btt__seed__subcmd__help__subcmd__add"
                 ;;
             btt__seed__subcmd__help,config)
                 cmd="btt__seed__subcmd__help__subcmd__config"
@@ -61,14 +82,29 @@ _btt__seed() {
             btt__seed__subcmd__help,help)
                 cmd="btt__seed__subcmd__help__subcmd__help"
                 ;;
+            btt__seed__subcmd__help,pause)
+                cmd="btt__seed__subcmd__help__subcmd__pause"
+                ;;
+            btt__seed__subcmd__help,remove)
+                cmd="btt__seed__subcmd__help__subcmd__remove"
+                ;;
+            btt__seed__subcmd__help,resume)
+                cmd="btt__seed__subcmd__help__subcmd__resume"
+                ;;
             btt__seed__subcmd__help,run)
                 cmd="btt__seed__subcmd__help__subcmd__run"
                 ;;
             btt__seed__subcmd__help,sell)
                 cmd="btt__seed__subcmd__help__subcmd__sell"
                 ;;
+            btt__seed__subcmd__help,set)
+                cmd="btt__seed__subcmd__help__subcmd__set"
+                ;;
             btt__seed__subcmd__help,show)
                 cmd="btt__seed__subcmd__help__subcmd__show"
+                ;;
+            btt__seed__subcmd__help,status)
+                cmd="btt__seed__subcmd__help__subcmd__status"
                 ;;
             btt__seed__subcmd__help,tracker)
                 cmd="btt__seed__subcmd__help__subcmd__tracker"
@@ -83,12 +119,30 @@ _btt__seed() {
 
     case "${cmd}" in
         btt__seed)
-            opts="-q -v -h -V --json --quiet --verbose --help --version create show verify tracker run earnings sell deliver config help"
+            opts="-q -v -h -V --json --quiet --verbose --help --version create show verify tracker run status add remove pause resume set earnings sell deliver config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__seed__subcmd__add)
+            opts="-q -v -h --pid --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -249,8 +303,22 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__help)
-            opts="create show verify tracker run earnings sell deliver config help"
+            opts="create show verify tracker run status add remove pause resume set earnings sell deliver config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__seed__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -332,6 +400,48 @@ _btt__seed() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        btt__subcmd__seed__subcmd__help__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__seed__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__seed__subcmd__help__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         btt__subcmd__seed__subcmd__help__subcmd__run)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -360,7 +470,35 @@ _btt__seed() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        btt__subcmd__seed__subcmd__help__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         btt__subcmd__seed__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__seed__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -402,13 +540,75 @@ _btt__seed() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        btt__subcmd__seed__subcmd__run)
-            opts="-q -v -h --data --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --ask --wallet --slots --credit --free-share --redeem-every --redeem-above --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --password-file --unsafe-password --sell --deliver-every --json --quiet --verbose --help"
+        btt__subcmd__seed__subcmd__pause)
+            opts="-q -v -h --pid --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__seed__subcmd__remove)
+            opts="-q -v -h --pid --delete-data --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__seed__subcmd__resume)
+            opts="-q -v -h --pid --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__seed__subcmd__run)
+            opts="-q -v -h --watch-dir --watch-every --data --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --ask --wallet --slots --credit --free-share --redeem-every --redeem-above --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --password-file --unsafe-password --sell --deliver-every --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --watch-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch-every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --data)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -626,6 +826,36 @@ _btt__seed() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        btt__subcmd__seed__subcmd__set)
+            opts="-q -v -h --pid --up-limit --down-limit --ask --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --up-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --down-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ask)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         btt__subcmd__seed__subcmd__show)
             opts="-q -v -h --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -633,6 +863,24 @@ _btt__seed() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btt__subcmd__seed__subcmd__status)
+            opts="-q -v -h --watch --every --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -34,6 +34,12 @@ complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "show" -d 'Show a 
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "verify" -d 'Check the data of a torrent against its piece hashes'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "tracker" -d 'Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "run" -d 'Seed torrents from one process until stopped'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "status" -d 'List every torrent of every running btt-get and btt-seed run on this machine'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "add" -d 'Add .torrent files to a running btt-seed run'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "remove" -d 'Stop one torrent of a running btt-seed run and forget it'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "pause" -d 'Pause one torrent of a running btt-seed run (its swarm stops; it stays listed)'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "resume" -d 'Resume a paused torrent of a running btt-seed run'
+complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "set" -d 'Change the upload and download limits, or the ask, of a torrent of a running process'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "earnings" -d 'List the payment channels paying a wallet: deposit, earned, pending, status'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "sell" -d 'Encrypt a file or directory for sale: NAME.age, its torrent, and a signed listing'
 complete -c btt-seed -n "__fish_btt_seed_needs_command" -f -a "deliver" -d 'Deliver the content key to every buyer who paid for a listing sold here; the ledger pays on delivery'
@@ -68,6 +74,8 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -l json -d 'P
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand tracker" -s h -l help -d 'Print help'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l watch-dir -d 'Seed the .torrent files put in this directory (polled, so NFS works; a file is taken once it stopped changing and parses) and stop those removed from it' -r -F
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l watch-every -d 'How often --watch-dir is looked at' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l data -d 'The directory that holds each torrent\'s content under the torrent\'s name' -r -F
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l peer -d 'Connect to this peer as well (repeatable): `IP:PORT`, an IPv6 address in brackets (`[::1]:6881`)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l listen -d 'Address to accept peers on, IPv4 or IPv6 (`[::1]:6881`) [default: port 6881, or the next free one, on every IPv4 and every IPv6 address]' -r
@@ -113,6 +121,41 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l json -d 'Print
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand status" -l every -d 'How often --watch prints' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand status" -l watch -d 'Keep printing: the table redrawn in place on a terminal, a record per torrent per round in a pipe'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand status" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand status" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand status" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand status" -s h -l help -d 'Print help'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand add" -l pid -d 'The btt-seed run to add them to, when several run' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand add" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand add" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand add" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand add" -s h -l help -d 'Print help'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand remove" -l pid -d 'The process, when several run the same torrent' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand remove" -l delete-data -d 'Delete the torrent\'s data and resume file as well'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand remove" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand remove" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand remove" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand remove" -s h -l help -d 'Print help'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand pause" -l pid -d 'The process, when several run the same torrent' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand pause" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand pause" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand pause" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand pause" -s h -l help -d 'Print help'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand resume" -l pid -d 'The process, when several run the same torrent' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand resume" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand resume" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand resume" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand resume" -s h -l help -d 'Print help'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand set" -l pid -d 'The process, when several run the same torrent' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand set" -l up-limit -d 'The torrent\'s own upload limit per second, e.g. 2MiB; 0 is none' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand set" -l down-limit -d 'The torrent\'s own download limit per second, e.g. 10MiB; 0 is none' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand set" -l ask -d 'The ask of a torrent a btt-seed run --ask sells, e.g. 0.02BTT/MiB' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand set" -l json -d 'Print NDJSON records on stdout even on a terminal'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand set" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand set" -s v -l verbose -d 'Print debugging detail on stderr'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand set" -s h -l help -d 'Print help'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l wallet -d 'The wallet (or address) that was paid' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
@@ -167,13 +210,19 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand config" -l json -d 'Pr
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand config" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand config" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand config" -s h -l help -d 'Print help'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver config help" -f -a "create" -d 'Create a .torrent from a file or directory'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver config help" -f -a "show" -d 'Show a torrent\'s name, info-hash, size, files, pieces, trackers, web seeds and magnet link'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver config help" -f -a "verify" -d 'Check the data of a torrent against its piece hashes'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver config help" -f -a "tracker" -d 'Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver config help" -f -a "run" -d 'Seed torrents from one process until stopped'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver config help" -f -a "earnings" -d 'List the payment channels paying a wallet: deposit, earned, pending, status'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver config help" -f -a "sell" -d 'Encrypt a file or directory for sale: NAME.age, its torrent, and a signed listing'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver config help" -f -a "deliver" -d 'Deliver the content key to every buyer who paid for a listing sold here; the ledger pays on delivery'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver config help" -f -a "config" -d 'Print the settings the config file and environment give every btt binary, and where each comes from'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run earnings sell deliver config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run status add remove pause resume set earnings sell deliver config help" -f -a "create" -d 'Create a .torrent from a file or directory'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run status add remove pause resume set earnings sell deliver config help" -f -a "show" -d 'Show a torrent\'s name, info-hash, size, files, pieces, trackers, web seeds and magnet link'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run status add remove pause resume set earnings sell deliver config help" -f -a "verify" -d 'Check the data of a torrent against its piece hashes'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run status add remove pause resume set earnings sell deliver config help" -f -a "tracker" -d 'Run the embedded tracker (HTTP announce and scrape, and UDP on the same port)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run status add remove pause resume set earnings sell deliver config help" -f -a "run" -d 'Seed torrents from one process until stopped'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run status add remove pause resume set earnings sell deliver config help" -f -a "status" -d 'List every torrent of every running btt-get and btt-seed run on this machine'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run status add remove pause resume set earnings sell deliver config help" -f -a "add" -d 'Add .torrent files to a running btt-seed run'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run status add remove pause resume set earnings sell deliver config help" -f -a "remove" -d 'Stop one torrent of a running btt-seed run and forget it'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run status add remove pause resume set earnings sell deliver config help" -f -a "pause" -d 'Pause one torrent of a running btt-seed run (its swarm stops; it stays listed)'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run status add remove pause resume set earnings sell deliver config help" -f -a "resume" -d 'Resume a paused torrent of a running btt-seed run'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run status add remove pause resume set earnings sell deliver config help" -f -a "set" -d 'Change the upload and download limits, or the ask, of a torrent of a running process'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run status add remove pause resume set earnings sell deliver config help" -f -a "earnings" -d 'List the payment channels paying a wallet: deposit, earned, pending, status'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run status add remove pause resume set earnings sell deliver config help" -f -a "sell" -d 'Encrypt a file or directory for sale: NAME.age, its torrent, and a signed listing'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run status add remove pause resume set earnings sell deliver config help" -f -a "deliver" -d 'Deliver the content key to every buyer who paid for a listing sold here; the ledger pays on delivery'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run status add remove pause resume set earnings sell deliver config help" -f -a "config" -d 'Print the settings the config file and environment give every btt binary, and where each comes from'
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand help; and not __fish_seen_subcommand_from create show verify tracker run status add remove pause resume set earnings sell deliver config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

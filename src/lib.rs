@@ -35,3 +35,4 @@ pub mod tip;
 pub mod tracker;
 pub mod tron;
 pub mod wallet;
+pub mod watch_dir;

@@ -13,6 +13,9 @@
 //! within 2% of the rate (a grant is never smaller than one 16 KiB block,
 //! which is more than a burst below 160 KiB/s).
 //!
+//! A torrent's own limit can change while it runs ([`Limits::set_torrent_rate`],
+//! `btt-seed set`): the bucket keeps its tokens, clamped to the new burst.
+//!
 //! The bucket is one shared queue of debt: bytes pass in the order they were
 //! reserved. A seller's upload limit is split by [`Share`]: while paid slots
 //! have sent in the last second, free peers also pass a bucket of their own
@@ -22,6 +25,7 @@
 //! in the last second also passes a bucket of its own at
 //! `paid part × its price ÷ Σ prices of those slots` ([`PaidSlots`]).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -32,7 +36,8 @@ pub const BURST: Duration = Duration::from_millis(100);
 /// [`BURST`] of tokens.
 #[derive(Debug)]
 pub struct RateLimiter {
-    rate: Option<u64>,
+    /// Bytes per second; 0 is no limit.
+    rate: AtomicU64,
     state: Mutex<Bucket>,
 }
 
@@ -76,22 +81,32 @@ impl RateLimiter {
 
     /// A limiter whose bucket is full (one burst) at `now`.
     fn starting_at(rate: Option<u64>, now: Instant) -> RateLimiter {
-        let rate = rate.filter(|rate| *rate > 0);
+        let rate = rate.unwrap_or(0);
         RateLimiter {
-            rate,
-            state: Mutex::new(Bucket::full(rate.unwrap_or(0), now)),
+            rate: AtomicU64::new(rate),
+            state: Mutex::new(Bucket::full(rate, now)),
         }
+    }
+
+    /// The limit in bytes per second; `None` without one.
+    pub fn rate(&self) -> Option<u64> {
+        Some(self.rate.load(Ordering::Relaxed)).filter(|rate| *rate > 0)
+    }
+
+    /// Changes the limit (`None` or 0: none) from now on.
+    pub fn set_rate(&self, rate: Option<u64>) {
+        self.rate.store(rate.unwrap_or(0), Ordering::Relaxed);
     }
 
     /// The bytes of one burst, the most a caller should ask for at once;
     /// `None` without a limit.
     pub fn burst(&self) -> Option<u64> {
-        self.rate.map(|rate| burst_of(rate) as u64)
+        self.rate().map(|rate| burst_of(rate) as u64)
     }
 
     /// How long to wait before `bytes` may pass; takes the tokens either way.
     pub fn reserve(&self, bytes: u64, now: Instant) -> Duration {
-        let Some(rate) = self.rate else {
+        let Some(rate) = self.rate() else {
             return Duration::ZERO;
         };
         let mut bucket = self
@@ -227,7 +242,7 @@ impl Limits {
     /// while paid slots send, and paid slots sharing the rest in proportion
     /// to price (no change without a limit, or at 100%).
     pub fn with_free_share(self, percent: u8) -> Limits {
-        let rate = [self.torrent.rate, self.global.rate]
+        let rate = [self.torrent.rate(), self.global.rate()]
             .into_iter()
             .flatten()
             .min();
@@ -262,6 +277,17 @@ impl Limits {
             }
         }
         self.acquire(bytes).await;
+    }
+
+    /// The torrent's own limit (`None`: none); the process's is unchanged.
+    /// The free and paid shares keep the split of the limits they started with.
+    pub fn set_torrent_rate(&self, rate: Option<u64>) {
+        self.torrent.set_rate(rate);
+    }
+
+    /// The torrent's own limit.
+    pub fn torrent_rate(&self) -> Option<u64> {
+        self.torrent.rate()
     }
 
     /// The most bytes to ask for in one [`Limits::acquire`]: the smaller
@@ -372,6 +398,18 @@ mod tests {
             Duration::ZERO
         );
         assert_eq!(limiter.burst(), None);
+    }
+
+    #[test]
+    fn a_limit_set_while_running_applies_to_the_next_bytes() {
+        let start = Instant::now();
+        let limiter = RateLimiter::starting_at(None, start);
+        limiter.set_rate(Some(10_000));
+        assert_eq!(limiter.burst(), Some(1000));
+        assert_eq!(limiter.reserve(6000, start), Duration::from_millis(600));
+        limiter.set_rate(None);
+        assert_eq!(limiter.reserve(u64::MAX / 2, start), Duration::ZERO);
+        assert_eq!(limiter.rate(), None);
     }
 
     #[test]

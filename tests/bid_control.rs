@@ -215,7 +215,7 @@ fn status_lists_two_concurrent_downloads_and_skips_a_stale_socket() {
     let seller = market.seed("0.01BTT/MiB", SELLER);
     let (alice, hash) = buy(&market, "alice", &seller, "0.02BTT/MiB");
     let (bob, _) = buy(&market, "bob", &seller, "0.03BTT/MiB");
-    let stale = stale_socket(&market, &hash);
+    let stale = stale_socket(&market);
 
     let mut listed = downloads(&btt_bid(&market, &["status"]));
     listed.sort_by_key(|download| download.bid_base_units);
@@ -228,7 +228,7 @@ fn status_lists_two_concurrent_downloads_and_skips_a_stale_socket() {
         .iter()
         .all(|d| d.info_hash == hash && d.budget == "5BTT"));
     assert!(!stale.exists(), "the stale socket is removed");
-    assert_private(&stale, &[alice.pid(), bob.pid()], &hash);
+    assert_private(&stale, &[alice.pid(), bob.pid()]);
 
     let ambiguous = btt_bid(&market, &["set", &hash[..6], "0.05BTT/MiB"]);
     assert_eq!(ambiguous.code, Some(1));
@@ -243,23 +243,20 @@ fn status_lists_two_concurrent_downloads_and_skips_a_stale_socket() {
 }
 
 /// The sockets of `pids` beside `stale` are the owner's only, in a 0700 directory.
-fn assert_private(stale: &std::path::Path, pids: &[u32], hash: &str) {
+fn assert_private(stale: &std::path::Path, pids: &[u32]) {
     use std::os::unix::fs::PermissionsExt;
     let runtime = stale.parent().unwrap();
     let mode =
         |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(runtime), 0o700);
     for pid in pids {
-        assert_eq!(mode(&runtime.join(format!("{hash}-{pid}.sock"))), 0o600);
+        assert_eq!(mode(&runtime.join(format!("btt-{pid}.sock"))), 0o600);
     }
 }
 
-/// The socket a `kill -9`ed download of `hash` would have left.
-fn stale_socket(market: &Market, hash: &str) -> PathBuf {
-    let path = market
-        .env()
-        .path()
-        .join(format!("btt-home/run/{hash}-4000000.sock"));
+/// The socket a `kill -9`ed download would have left.
+fn stale_socket(market: &Market) -> PathBuf {
+    let path = market.env().path().join("btt-home/run/btt-4000000.sock");
     drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
     assert!(path.exists());
     path

@@ -15,6 +15,7 @@ mod bid_plan;
 mod bid_quote;
 mod cli_errors;
 mod config_file;
+mod control;
 mod dht;
 mod engine;
 mod evm_contracts;

@@ -12,7 +12,8 @@ use super::torrent_run::{self, PeerArgs, RunControl, StatePaths};
 use super::values::{parse_duration, parse_ratio, parse_selection, parse_size, FileSelection};
 use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::{worker_threads, Dirs};
-use crate::control::server::{ControlServer, Controlled};
+use crate::control::registry::Registry;
+use crate::control::server::ControlServer;
 use crate::magnet::Magnet;
 use crate::market::auto_bid::AutoBidder;
 use crate::market::events::MarketEvents;
@@ -285,7 +286,7 @@ pub async fn fetch(mut args: GetArgs, output: &Output) -> anyhow::Result<Fetched
     }
     let added = client.add_torrent(Arc::clone(&torrent), prepared, options);
     client.accept_peers();
-    let control = listen_for_control(&market, &dirs, &torrent, &added, output);
+    let control = listen_for_control(&market, &dirs, &torrent, &args.output, &added, output);
     let auto_bid = market
         .as_ref()
         .and_then(Market::buying)
@@ -370,7 +371,7 @@ fn read_plan(bytes: &[u8]) -> anyhow::Result<Plan> {
 }
 
 /// The download's market, if it buys, the printer of its events, the
-/// control socket `btt-bid` changes its bid through (removed when dropped),
+/// control socket `btt-seed status` and `btt-bid` talk to (removed when dropped),
 /// and the auto-bidder of `--deadline` (stopped when dropped).
 struct Trade {
     market: Option<Market>,
@@ -379,28 +380,26 @@ struct Trade {
     _auto_bid: Option<AutoBidder>,
 }
 
-/// The control socket of a download that buys; a socket that can't be
-/// set up is a warning, since the download works without it.
+/// The control socket of the download; a socket that can't be set up is
+/// a warning, since the download works without it.
 fn listen_for_control(
     market: &Option<Market>,
     dirs: &Dirs,
     torrent: &Arc<Torrent>,
+    data: &std::path::Path,
     added: &AddedTorrent,
     output: &Output,
 ) -> Option<ControlServer> {
-    let buyer = market.as_ref()?.buying()?.clone();
-    let controlled = Controlled {
-        torrent: Arc::clone(torrent),
-        session: Arc::clone(&added.session),
-        buyer,
-    };
-    match ControlServer::start(&dirs.runtime, controlled) {
+    let registry = Registry::new("btt-get");
+    let trade = market.as_ref().map(Market::trade);
+    registry.insert(Arc::clone(torrent), data, Arc::clone(&added.session), trade);
+    match ControlServer::start(&dirs.runtime, registry, None) {
         Ok(server) => {
             output.debug(format!("control socket {}", server.path().display()));
             Some(server)
         }
         Err(error) => {
-            output.warn(format!("btt-bid can't control this download: {error}"));
+            output.warn(format!("btt-seed status can't see this download: {error}"));
             None
         }
     }

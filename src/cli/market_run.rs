@@ -10,6 +10,7 @@ use super::ledger_choice::{ledger_error, LedgerArgs};
 use super::values::{parse_duration, parse_size};
 use crate::amount::{Amount, Token};
 use crate::config::Dirs;
+use crate::control::registry::Trade;
 use crate::market::buyer::{Buyer, BuyerConfig};
 use crate::market::events::{btt_text, MarketEvent, MarketEvents, MarketTotals};
 use crate::market::expired_channels::refund_expired_channels;
@@ -360,6 +361,14 @@ impl Market {
         match self {
             Market::Buying { buyer, .. } => Some(buyer),
             Market::Selling { .. } => None,
+        }
+    }
+
+    /// The torrent's market as the control socket shows it.
+    pub fn trade(&self) -> Trade {
+        match self {
+            Market::Selling { seller, .. } => Trade::Selling(seller.clone()),
+            Market::Buying { buyer, .. } => Trade::Buying(buyer.clone()),
         }
     }
 

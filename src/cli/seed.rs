@@ -7,6 +7,8 @@ mod config;
 mod deliver;
 mod delivering;
 mod earnings;
+mod library;
+mod remote;
 mod sell;
 
 pub use config::{ConfigArgs, SettingInEffect};
@@ -21,10 +23,10 @@ use super::market_run::{
     MarketSummary, SellArgs,
 };
 use super::stop_policy::{SeedPolicy, StopReason};
-use super::torrent_run::{self, Listening, PeerArgs, RunControl, StatePaths};
+use super::torrent_run::{self, Listening, PeerArgs, RunControl};
 use super::values::{parse_duration, parse_ratio, parse_size, parse_socket_addr, parse_web_seed};
 use super::{exit_status_help, finish, GlobalArgs};
-use crate::config::{worker_threads, Dirs};
+use crate::config::worker_threads;
 use crate::market::events::MarketEvents;
 use crate::metainfo::{create, CreateOptions, MetaVersion, Torrent, TorrentSummary};
 use crate::output::swarm::bytes;
@@ -66,6 +68,18 @@ pub enum SeedCommand {
     Tracker(TrackerArgs),
     /// Seed torrents from one process until stopped
     Run(Box<RunArgs>),
+    /// List every torrent of every running btt-get and btt-seed run on this machine
+    Status(remote::StatusArgs),
+    /// Add .torrent files to a running btt-seed run
+    Add(remote::AddArgs),
+    /// Stop one torrent of a running btt-seed run and forget it
+    Remove(remote::RemoveArgs),
+    /// Pause one torrent of a running btt-seed run (its swarm stops; it stays listed)
+    Pause(remote::Target),
+    /// Resume a paused torrent of a running btt-seed run
+    Resume(remote::Target),
+    /// Change the upload and download limits, or the ask, of a torrent of a running process
+    Set(remote::SetArgs),
     /// List the payment channels paying a wallet: deposit, earned, pending, status
     Earnings(EarningsArgs),
     /// Encrypt a file or directory for sale: NAME.age, its torrent, and a signed listing
@@ -152,8 +166,15 @@ pub struct TrackerArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The torrents to seed
-    #[arg(required = true)]
+    #[arg(required_unless_present = "watch_dir")]
     pub torrents: Vec<String>,
+    /// Seed the .torrent files put in this directory (polled, so NFS works; a file is taken once
+    /// it stopped changing and parses) and stop those removed from it
+    #[arg(long, value_name = "DIR")]
+    pub watch_dir: Option<PathBuf>,
+    /// How often --watch-dir is looked at
+    #[arg(long, value_name = "DURATION", value_parser = parse_watch_every, default_value = "5s")]
+    pub watch_every: Duration,
     /// The directory that holds each torrent's content under the torrent's name
     #[arg(long, default_value = ".")]
     pub data: PathBuf,
@@ -213,6 +234,12 @@ pub fn main() -> ExitCode {
         SeedCommand::Run(run_args) => {
             super::runtime().and_then(|runtime| runtime.block_on(run(*run_args, &output)))
         }
+        SeedCommand::Status(status_args) => remote::status(status_args, &output),
+        SeedCommand::Add(add_args) => remote::add(add_args, &output),
+        SeedCommand::Remove(remove_args) => remote::remove(remove_args, &output),
+        SeedCommand::Pause(target) => remote::pause(target, &output),
+        SeedCommand::Resume(target) => remote::resume(target, &output),
+        SeedCommand::Set(set_args) => remote::set(set_args, &output),
         SeedCommand::Earnings(earnings_args) => earnings::run(earnings_args, &output),
         SeedCommand::Sell(sell_args) => sell::run(*sell_args, &output),
         SeedCommand::Deliver(deliver_args) => deliver::run(deliver_args, &output),
@@ -498,66 +525,32 @@ async fn tracker(args: TrackerArgs, output: &Output) -> anyhow::Result<ExitStatu
 
 async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     interrupt::listen_for_interruptions();
-    let dirs = Dirs::from_env();
     let (events, market_events) = MarketEvents::channel();
     let printer = MarketPrinter::start(output.clone(), market_events);
     let desk = seller_desk(&args.market, args.up_limit, events).await?;
     let _delivering = start_delivering(&args, output).await?;
     let options = args.network.client_options(args.up_limit, args.down_limit);
-    let mut client = Client::start(options).await?;
-    let started = Instant::now();
-    let mut runs = tokio::task::JoinSet::new();
-    let mut locks = Vec::new();
+    let client = Client::start(options).await?;
     torrent_run::print_listening(&client, output)?;
     let torrents = args
         .torrents
         .iter()
         .map(|input| torrent_run::load_torrent(input).map(Arc::new))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let labels = row_labels(&torrents);
-    for (torrent, label) in torrents.into_iter().zip(labels) {
-        let state = StatePaths::new(&dirs, &torrent, &args.data)?;
-        locks.push(state.lock(&torrent)?);
-        if args.network.dht.enabled_for(&torrent, output) && client.dht().is_none() {
-            torrent_run::start_dht(&mut client, &args.network.dht, &dirs, output).await?;
-        }
-        let market = desk.as_ref().map(Market::selling);
-        let added = start_seeding(
-            &args,
-            state.resume,
-            Arc::clone(&torrent),
-            &mut client,
-            market.as_ref(),
-            output,
-        )
-        .await?;
-        let seeding = Seeding {
-            market,
-            data: args.data.clone(),
-            output: output.clone(),
-            ratio: args.ratio,
-            deadline: args.run_for.map(|limit| started + limit),
-            label,
-        };
-        runs.spawn(seed_one(torrent, added, seeding));
-    }
-    client.accept_peers();
-    let mut status = ExitStatus::Success;
-    while let Some(joined) = runs.join_next().await {
-        let (info_hash, outcome) = joined?;
-        client.remove_torrent(&info_hash);
-        match outcome {
-            Ok(StopReason::Interrupted) => status = ExitStatus::Interrupted,
-            Ok(_) => {}
-            Err(error) => {
-                output.error(ExitStatus::Failure.name(), &format!("{error:#}"));
-                status = ExitStatus::Failure;
-            }
-        }
-    }
-    torrent_run::check_stopped(client.stop().await, output)?;
+    let mut library = library::Library::new(&args, desk, client, output);
+    library.add_all(torrents).await?;
+    let status = library.run().await?;
     printer.finish().await;
     Ok(status)
+}
+
+/// `--watch-every`: at least 100 ms, so a poll is not a busy loop.
+fn parse_watch_every(text: &str) -> Result<Duration, String> {
+    let every = parse_duration(text)?;
+    if every < Duration::from_millis(100) {
+        return Err("polling more often than every 100ms is a busy loop".to_string());
+    }
+    Ok(every)
 }
 
 /// The delivery rounds of `--sell`, if any listing is given.
@@ -638,6 +631,8 @@ struct Seeding {
     deadline: Option<Instant>,
     /// The name of its row on a terminal, when its own is shared.
     label: Option<String>,
+    /// Stops it early (pause, remove), with the reason its summary gives.
+    stop: tokio::sync::oneshot::Receiver<StopReason>,
 }
 
 /// The row names of torrents whose names are alike: the name and the
@@ -671,6 +666,7 @@ async fn seed_one(
         ratio,
         deadline,
         label,
+        stop,
     } = seeding;
     let started = Instant::now();
     let control = RunControl {
@@ -682,7 +678,10 @@ async fn seed_one(
         market: market.as_ref(),
         label: label.as_deref(),
     };
-    let outcome = torrent_run::drive(&torrent, &data, &session, events, &control).await;
+    let outcome = tokio::select! {
+        outcome = torrent_run::drive(&torrent, &data, &session, events, &control) => outcome,
+        Ok(reason) = stop => Ok(torrent_run::Ran { reason, downloading: started.elapsed() }),
+    };
     let (stopped, market) = end_run(market.as_ref(), session.stop()).await;
     let stopped = stopped.context("could not save resume state");
     let reason = stopped.and(outcome).and_then(|ran| {

@@ -64,6 +64,10 @@ pub enum StopReason {
     Interrupted,
     /// No data arrived for `--stall-timeout`.
     Stalled,
+    /// Paused over the control socket (`btt-seed pause`).
+    Paused,
+    /// Removed over the control socket or from the watch directory.
+    Removed,
 }
 
 impl StopReason {
@@ -76,6 +80,8 @@ impl StopReason {
             StopReason::TimeLimit => "time_limit",
             StopReason::Interrupted => "interrupted",
             StopReason::Stalled => "stalled",
+            StopReason::Paused => "paused",
+            StopReason::Removed => "removed",
         }
     }
 }

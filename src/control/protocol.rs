@@ -1,20 +1,63 @@
-//! The control protocol: a client writes one [`Request`] per line as JSON,
-//! the download answers each with one [`Response`] line. Every answer to a
-//! request that worked is the download's [`DownloadStatus`] after it, so
-//! `btt-bid set` prints what the download does now. Amounts are integer
-//! base units (as strings of digits above `u64`, as in every btt record).
+//! The control protocol (`docs/control-protocol.md`): a client writes one
+//! [`Request`] per line as JSON, the process answers each with one
+//! [`Response`] line. The bid requests answer with the buying download's
+//! [`DownloadStatus`] after them, so `btt-bid set` prints what the download
+//! does now; the torrent requests answer with the [`TorrentStatus`] of the
+//! torrents they name. Amounts are integer base units (as strings of digits
+//! above `u64`, as in every btt record). Unknown requests and fields are
+//! refused.
 
+pub use super::torrent_status::{TorrentState, TorrentStatus};
 use crate::market::buyer::BuyerStatus;
 use crate::market::events::btt_text;
 use crate::market::price::{format_price, PricePerMib};
 use serde::{Deserialize, Serialize};
 
-/// What a client asks a running download.
+/// What a client asks a running process.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "request", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Request {
-    /// Its state now.
-    Status,
+    /// The state of its download that buys now.
+    Status {},
+    /// Every torrent of the process.
+    Torrents {},
+    /// Seed one more torrent (`btt-seed run` only).
+    Add {
+        /// The absolute path of its .torrent file.
+        torrent: String,
+    },
+    /// Stop a torrent and forget it (`btt-seed run` only).
+    Remove {
+        /// Its whole info-hash, in hex.
+        info_hash: String,
+        /// Delete its data and resume file as well.
+        #[serde(default)]
+        delete_data: bool,
+    },
+    /// Stop a torrent's swarm, keeping it listed (`btt-seed run` only).
+    Pause {
+        /// Its whole info-hash, in hex.
+        info_hash: String,
+    },
+    /// Start a paused torrent again (`btt-seed run` only).
+    Resume {
+        /// Its whole info-hash, in hex.
+        info_hash: String,
+    },
+    /// Change a torrent's own limits; a limit not given stays as it is.
+    SetLimits {
+        /// Its whole info-hash, in hex.
+        info_hash: String,
+        /// Upload bytes per second; 0 is no limit.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        up_limit: Option<u64>,
+        /// Download bytes per second; 0 is no limit.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        down_limit: Option<u64>,
+        /// The ask of a torrent that sells, as `--ask` reads it (`0.02BTT/MiB`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ask: Option<String>,
+    },
     /// Bid this price per MiB from now on.
     SetBid {
         /// Base units per MiB.
@@ -27,7 +70,7 @@ pub enum Request {
         budget_base_units: u128,
     },
     /// Stop paying; the download goes on free.
-    Stop,
+    Stop {},
 }
 
 /// The download's answer to one request.
@@ -36,8 +79,24 @@ pub enum Request {
 pub enum Response {
     /// It did what was asked; its state after it.
     Status(Box<DownloadStatus>),
+    /// It did what was asked; the torrents asked about, after it.
+    Torrents(Vec<TorrentStatus>),
+    /// The process and every torrent of it (the answer to `torrents`).
+    Process(ProcessStatus),
     /// It refused, for this reason (one line).
     Error(String),
+}
+
+/// A running process and its torrents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessStatus {
+    /// Its pid.
+    pub pid: u32,
+    /// Its program: `btt-get` or `btt-seed`.
+    pub program: String,
+    /// Its torrents, by info-hash.
+    pub torrents: Vec<TorrentStatus>,
 }
 
 /// A running download that buys, at one moment (`download` records of `btt-bid`).
@@ -136,7 +195,24 @@ mod tests {
     #[test]
     fn requests_are_one_json_object_each() {
         let requests = [
-            (Request::Status, r#"{"request":"status"}"#),
+            (Request::Status {}, r#"{"request":"status"}"#),
+            (Request::Torrents {}, r#"{"request":"torrents"}"#),
+            (
+                Request::Remove {
+                    info_hash: "ab".into(),
+                    delete_data: true,
+                },
+                r#"{"request":"remove","info_hash":"ab","delete_data":true}"#,
+            ),
+            (
+                Request::SetLimits {
+                    info_hash: "ab".into(),
+                    up_limit: Some(0),
+                    down_limit: None,
+                    ask: None,
+                },
+                r#"{"request":"set_limits","info_hash":"ab","up_limit":0}"#,
+            ),
             (
                 Request::SetBid {
                     price_base_units: 80_000,
@@ -149,11 +225,26 @@ mod tests {
                 },
                 r#"{"request":"set_budget","budget_base_units":"30000000"}"#,
             ),
-            (Request::Stop, r#"{"request":"stop"}"#),
+            (Request::Stop {}, r#"{"request":"stop"}"#),
         ];
         for (request, line) in requests {
             assert_eq!(serde_json::to_string(&request).unwrap(), line);
             assert_eq!(serde_json::from_str::<Request>(line).unwrap(), request);
+        }
+    }
+
+    #[test]
+    fn unknown_requests_and_fields_are_refused() {
+        for line in [
+            r#"{"request":"status","extra":1}"#,
+            r#"{"request":"torrents","x":null}"#,
+            r#"{"request":"pause","info_hash":"ab","now":true}"#,
+            r#"{"request":"reboot"}"#,
+            r#"{"info_hash":"ab"}"#,
+            r#"{"request":"set_limits","info_hash":"ab","up_limit":-1}"#,
+            "garbage",
+        ] {
+            assert!(serde_json::from_str::<Request>(line).is_err(), "{line}");
         }
     }
 

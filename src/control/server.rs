@@ -1,34 +1,40 @@
-//! The download's end of the control socket. It answers each request line
-//! with one response line, changes the [`Buyer`] as asked (the buyer
-//! reports every change as a `bid` record), and measures the download rate
-//! it reports from the session's verified bytes.
+//! A process's end of the control socket: it answers each request line
+//! with one response line, from its [`Registry`] (status, limits, the bid
+//! of a download that buys) or by handing the request to the process's
+//! run loop as an [`Order`] (add, remove, pause, resume) and waiting for
+//! its answer.
 //!
 //! Invariants: the socket is created mode 0600 in a directory created 0700,
-//! and removed when the server is dropped; a connection reads at most
-//! [`MAX_REQUEST`] bytes, so a client can not make it hold memory.
+//! and removed when the server is dropped. Every byte a client sends is
+//! hostile: a line is at most [`MAX_LINE`] bytes (a longer one is answered
+//! with an error and the connection closed), a connection idle for
+//! [`IDLE`] is closed, an answer that can't be written within [`IDLE`]
+//! closes it, and at most [`MAX_CONNECTIONS`] are served at once (more
+//! wait to be accepted), so no client can hold memory or the process.
 
-use super::protocol::{DownloadStatus, Request, Response, Transfer};
+use super::protocol::{Request, Response};
+use super::registry::Registry;
 use crate::config::Dirs;
-use crate::market::buyer::Buyer;
-use crate::market::price::PricePerMib;
-use crate::metainfo::Torrent;
-use crate::swarm::Session;
-use crate::sync::lock;
-use std::collections::VecDeque;
+use crate::market::price::{parse_price, PricePerMib};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio::task::JoinSet;
 
-/// The most a connection may send, in bytes.
-pub const MAX_REQUEST: u64 = 64 << 10;
-/// The window the download rate is measured over.
-const RATE_WINDOW: Duration = Duration::from_secs(5);
-/// How often the verified bytes are sampled.
+/// The longest request line, in bytes.
+pub const MAX_LINE: u64 = 64 << 10;
+/// How long a connection may stay silent, or take to read an answer.
+pub const IDLE: Duration = Duration::from_secs(10);
+/// Connections served at once.
+pub const MAX_CONNECTIONS: usize = 64;
+/// How often the torrents' counters are sampled for their rates.
 const SAMPLE_EVERY: Duration = Duration::from_millis(500);
+/// How long the run loop may take to carry out an order.
+const ORDER_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Why the control socket could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -47,15 +53,29 @@ pub enum ControlError {
     },
 }
 
-/// What a control socket controls: one torrent's download and its buyer.
-#[derive(Clone)]
-pub struct Controlled {
-    /// The torrent.
-    pub torrent: Arc<Torrent>,
-    /// Its session.
-    pub session: Arc<Session>,
-    /// Its payer.
-    pub buyer: Buyer,
+/// What the run loop of a process is asked to do to its torrents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Seed the .torrent file at this path.
+    Add(PathBuf),
+    /// Stop and forget the torrent of this info-hash, and delete its data if asked.
+    Remove {
+        info_hash: String,
+        delete_data: bool,
+    },
+    /// Stop its swarm, keeping it listed.
+    Pause(String),
+    /// Start it again.
+    Resume(String),
+}
+
+/// A command and where its answer goes.
+#[derive(Debug)]
+pub struct Order {
+    /// What to do.
+    pub command: Command,
+    /// The answer: the torrent's status after it, or why not.
+    pub reply: oneshot::Sender<Response>,
 }
 
 /// A listening control socket; dropping it stops it and removes the socket.
@@ -65,28 +85,26 @@ pub struct ControlServer {
 }
 
 impl ControlServer {
-    /// Listens on the socket of this process's download of `controlled` in `runtime`.
-    pub fn start(runtime: &Path, controlled: Controlled) -> Result<ControlServer, ControlError> {
+    /// Listens on this process's socket in `runtime`, answering from
+    /// `registry`; `orders` is where add, remove, pause and resume go
+    /// (`None`: the process does not take them).
+    pub fn start(
+        runtime: &Path,
+        registry: Arc<Registry>,
+        orders: Option<mpsc::Sender<Order>>,
+    ) -> Result<ControlServer, ControlError> {
         Dirs::create_private(runtime).map_err(|source| ControlError::CreateDir {
             path: runtime.to_path_buf(),
             source,
         })?;
-        let path = super::socket_path(runtime, &controlled.torrent.info_hash, std::process::id());
+        let path = super::socket_path(runtime, std::process::id());
         let listener = bind_private(&path).map_err(|source| ControlError::Bind {
             path: path.clone(),
             source,
         })?;
-        let samples = Arc::new(Mutex::new(VecDeque::new()));
         let mut tasks = JoinSet::new();
-        tasks.spawn(sample(
-            Arc::clone(&controlled.session),
-            Arc::clone(&samples),
-        ));
-        let desk = Arc::new(Desk {
-            controlled,
-            samples,
-        });
-        tasks.spawn(serve(listener, desk));
+        tasks.spawn(sample(Arc::clone(&registry)));
+        tasks.spawn(serve(listener, Arc::new(Desk { registry, orders })));
         Ok(ControlServer { path, tasks })
     }
 
@@ -114,111 +132,254 @@ fn bind_private(path: &Path) -> std::io::Result<UnixListener> {
     Ok(listener)
 }
 
-/// The verified bytes at recent moments, oldest first.
-type Samples = Arc<Mutex<VecDeque<(Instant, u64)>>>;
-
-async fn sample(session: Arc<Session>, samples: Samples) {
+async fn sample(registry: Arc<Registry>) {
     let mut ticker = tokio::time::interval(SAMPLE_EVERY);
     loop {
         ticker.tick().await;
-        let now = Instant::now();
-        let mut samples = lock(&samples);
-        samples.push_back((now, session.stats().downloaded));
-        while samples
-            .front()
-            .is_some_and(|(at, _)| now.duration_since(*at) > RATE_WINDOW)
-        {
-            samples.pop_front();
-        }
+        registry.sample();
     }
 }
 
 /// What answers requests.
 struct Desk {
-    controlled: Controlled,
-    samples: Samples,
+    registry: Arc<Registry>,
+    orders: Option<mpsc::Sender<Order>>,
 }
 
 impl Desk {
-    fn answer(&self, request: Request) -> Response {
-        let buyer = &self.controlled.buyer;
+    async fn answer(&self, request: Request) -> Response {
         match request {
-            Request::Status => {}
-            Request::SetBid { price_base_units } => {
-                buyer.set_bid(Some(PricePerMib(price_base_units)))
-            }
-            Request::SetBudget { budget_base_units } => {
-                if let Err(refused) = buyer.set_budget(budget_base_units) {
-                    return Response::Error(refused.to_string());
+            Request::Status {} => self.bid(|_| Ok(())),
+            Request::SetBid { price_base_units } => self.bid(|buyer| {
+                buyer.set_bid(Some(PricePerMib(price_base_units)));
+                Ok(())
+            }),
+            Request::SetBudget { budget_base_units } => self.bid(|buyer| {
+                buyer
+                    .set_budget(budget_base_units)
+                    .map_err(|refused| refused.to_string())
+            }),
+            Request::Stop {} => self.bid(|buyer| {
+                buyer.set_bid(None);
+                Ok(())
+            }),
+            Request::Torrents {} => Response::Process(self.registry.process()),
+            Request::SetLimits {
+                info_hash,
+                up_limit,
+                down_limit,
+                ask,
+            } => {
+                let ask = match ask.as_deref().map(parse_price).transpose() {
+                    Ok(ask) => ask,
+                    Err(error) => return Response::Error(error.to_string()),
+                };
+                match self
+                    .registry
+                    .set_limits(&info_hash, up_limit, down_limit, ask)
+                {
+                    Ok(status) => Response::Torrents(vec![status]),
+                    Err(refused) => Response::Error(refused),
                 }
             }
-            Request::Stop => buyer.set_bid(None),
+            Request::Add { torrent } => self.order(Command::Add(PathBuf::from(torrent))).await,
+            Request::Remove {
+                info_hash,
+                delete_data,
+            } => {
+                let command = Command::Remove {
+                    info_hash,
+                    delete_data,
+                };
+                self.order(command).await
+            }
+            Request::Pause { info_hash } => self.order(Command::Pause(info_hash)).await,
+            Request::Resume { info_hash } => self.order(Command::Resume(info_hash)).await,
         }
-        Response::Status(Box::new(self.status()))
     }
 
-    fn status(&self) -> DownloadStatus {
-        let Controlled {
-            torrent,
-            session,
-            buyer,
-        } = &self.controlled;
-        let transfer = Transfer {
-            download_rate: self.rate(),
-            left: session.stats().left,
-            total_length: torrent.info.total_length,
+    /// Changes the buying download's bid with `change`, then its status.
+    fn bid(
+        &self,
+        change: impl FnOnce(&crate::market::buyer::Buyer) -> Result<(), String>,
+    ) -> Response {
+        let Some((_, buyer)) = self.registry.buying() else {
+            return Response::Error("this process has no download that buys".to_string());
         };
-        DownloadStatus::new(
-            torrent.info_hash.to_string(),
-            torrent.info.name.clone(),
-            std::process::id(),
-            transfer,
-            &buyer.status(),
-        )
+        if let Err(refused) = change(&buyer) {
+            return Response::Error(refused);
+        }
+        match self.registry.buying() {
+            Some((status, _)) => Response::Status(Box::new(status)),
+            None => Response::Error("the download that buys has stopped".to_string()),
+        }
     }
 
-    /// Bytes per second over the samples kept.
-    fn rate(&self) -> u64 {
-        let samples = lock(&self.samples);
-        let (Some((first_at, first)), Some((last_at, last))) = (samples.front(), samples.back())
-        else {
-            return 0;
+    /// Hands `command` to the run loop and waits for its answer.
+    async fn order(&self, command: Command) -> Response {
+        let Some(orders) = &self.orders else {
+            return Response::Error(format!(
+                "this process (pid {}) runs a fixed download; add, remove, pause and resume \
+                 go to a btt-seed run",
+                std::process::id()
+            ));
         };
-        let seconds = last_at.duration_since(*first_at).as_secs_f64();
-        if seconds <= 0.0 {
-            return 0;
+        if let Command::Remove { info_hash, .. }
+        | Command::Pause(info_hash)
+        | Command::Resume(info_hash) = &command
+        {
+            if self.registry.get(info_hash).is_none() {
+                return unknown(info_hash);
+            }
         }
-        (last.saturating_sub(*first) as f64 / seconds) as u64
+        let (reply, answer) = oneshot::channel();
+        if orders.send(Order { command, reply }).await.is_err() {
+            return Response::Error("the process is stopping".to_string());
+        }
+        match tokio::time::timeout(ORDER_TIMEOUT, answer).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(_)) => Response::Error("the process is stopping".to_string()),
+            Err(_) => Response::Error("no answer from the run loop in time".to_string()),
+        }
     }
 }
 
+fn unknown(info_hash: &str) -> Response {
+    Response::Error(format!(
+        "no torrent {info_hash} in process {}",
+        std::process::id()
+    ))
+}
+
 async fn serve(listener: UnixListener, desk: Arc<Desk>) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut connections = JoinSet::new();
     loop {
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+            return;
+        };
         let Ok((stream, _)) = listener.accept().await else {
             // Out of descriptors, say: try again a little later.
             tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         };
-        connections.spawn(answer_connection(stream, Arc::clone(&desk)));
+        let desk = Arc::clone(&desk);
+        connections.spawn(async move {
+            answer_connection(stream, desk).await;
+            drop(slot);
+        });
         while connections.try_join_next().is_some() {}
+    }
+}
+
+/// What one read of a request line gave.
+enum Line {
+    /// A whole line, without its newline.
+    Request(Vec<u8>),
+    /// More than [`MAX_LINE`] bytes without a newline.
+    TooLong,
+    /// The client closed, went silent or failed.
+    Gone,
+}
+
+async fn read_line(reader: &mut BufReader<tokio::net::unix::OwnedReadHalf>) -> Line {
+    let mut line = Vec::new();
+    let mut limited = (&mut *reader).take(MAX_LINE + 1);
+    let read = limited.read_until(b'\n', &mut line);
+    match tokio::time::timeout(IDLE, read).await {
+        Ok(Ok(0)) | Ok(Err(_)) | Err(_) => Line::Gone,
+        Ok(Ok(_)) if line.last() == Some(&b'\n') => {
+            line.pop();
+            Line::Request(line)
+        }
+        Ok(Ok(_)) if line.len() as u64 > MAX_LINE => Line::TooLong,
+        // The last line, without a newline before the end.
+        Ok(Ok(_)) => Line::Request(line),
     }
 }
 
 async fn answer_connection(stream: UnixStream, desk: Arc<Desk>) {
     let (read, mut write) = stream.into_split();
-    let mut lines = BufReader::new(read.take(MAX_REQUEST)).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        let response = match serde_json::from_str::<Request>(&line) {
-            Ok(request) => desk.answer(request),
-            Err(error) => Response::Error(format!("not a control request: {error}")),
+    let mut reader = BufReader::new(read);
+    loop {
+        let (response, last) = match read_line(&mut reader).await {
+            Line::Gone => return,
+            Line::TooLong => (
+                Response::Error(format!("a request line is at most {MAX_LINE} bytes")),
+                true,
+            ),
+            Line::Request(line) => match serde_json::from_slice::<Request>(&line) {
+                Ok(request) => (desk.answer(request).await, false),
+                Err(error) => (
+                    Response::Error(format!("not a control request: {error}")),
+                    false,
+                ),
+            },
         };
         let Ok(mut bytes) = serde_json::to_vec(&response) else {
             return;
         };
         bytes.push(b'\n');
-        if write.write_all(&bytes).await.is_err() {
+        let written = tokio::time::timeout(IDLE, write.write_all(&bytes)).await;
+        if last || !matches!(written, Ok(Ok(()))) {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A connection to a desk with no torrent that takes no orders.
+    fn connect() -> BufReader<UnixStream> {
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        let desk = Arc::new(Desk {
+            registry: Registry::new("btt-seed"),
+            orders: None,
+        });
+        tokio::spawn(answer_connection(theirs, desk));
+        BufReader::new(ours)
+    }
+
+    /// Sends `line` and a newline, and reads the answer (`None`: closed).
+    async fn exchange(stream: &mut BufReader<UnixStream>, line: &[u8]) -> Option<Response> {
+        let line = [line, b"\n"].concat();
+        // A refused oversize line may close the connection before all of it is written.
+        let _ = stream.get_mut().write_all(&line).await;
+        let mut answer = String::new();
+        match stream.read_line(&mut answer).await.unwrap() {
+            0 => None,
+            _ => Some(serde_json::from_str(&answer).unwrap()),
+        }
+    }
+
+    #[tokio::test]
+    async fn garbage_is_answered_with_an_error_and_the_connection_goes_on() {
+        let mut stream = connect();
+        for garbage in [&b"garbage"[..], br#"{"request":"reboot"}"#, &[0xff, 0x00]] {
+            let answer = exchange(&mut stream, garbage).await;
+            assert!(matches!(answer, Some(Response::Error(_))), "{answer:?}");
+        }
+        let answer = exchange(&mut stream, br#"{"request":"add","torrent":"/x"}"#).await;
+        let Some(Response::Error(refused)) = answer else {
+            panic!("{answer:?}")
+        };
+        assert!(refused.contains("btt-seed run"), "{refused}");
+        let answer = exchange(&mut stream, br#"{"request":"torrents"}"#).await;
+        assert!(matches!(answer, Some(Response::Process(process)) if process.torrents.is_empty()));
+    }
+
+    #[tokio::test]
+    async fn an_oversize_line_is_refused_and_the_connection_closed() {
+        let mut stream = connect();
+        let line = vec![b'a'; MAX_LINE as usize + 10];
+        let answer = exchange(&mut stream, &line).await;
+        let Some(Response::Error(refused)) = answer else {
+            panic!("{answer:?}")
+        };
+        assert!(refused.contains("at most"), "{refused}");
+        let mut rest = String::new();
+        assert_eq!(stream.read_line(&mut rest).await.unwrap_or(0), 0);
     }
 }

@@ -19,12 +19,14 @@ use crate::swarm::picker::PeerKey;
 use crate::swarm::{ChokeCandidate, Choker, OptimisticSlot, PricePerMib, UnchokePlan};
 use rand::seq::SliceRandom;
 use std::cmp::Reverse;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 /// The auction of one torrent's regular slots.
 pub struct Auction {
-    ask: PricePerMib,
+    /// The ask in base units per MiB, which the seller may change while it runs.
+    ask: Arc<AtomicU64>,
     slots: usize,
     optimistic: OptimisticSlot,
     book: Option<Arc<SellerBook>>,
@@ -34,18 +36,20 @@ impl Auction {
     /// Sells `slots` regular slots at no less than `ask` per MiB.
     pub fn new(ask: PricePerMib, slots: usize) -> Auction {
         Auction {
-            ask,
+            ask: Arc::new(AtomicU64::new(ask.0)),
             slots,
             optimistic: OptimisticSlot::default(),
             book: None,
         }
     }
 
-    /// The auction of a seller whose payers are kept in `book`.
-    pub fn selling(ask: PricePerMib, slots: usize, book: Arc<SellerBook>) -> Auction {
+    /// The auction of a seller whose payers are kept in `book`, at the
+    /// ask `ask` holds at each rechoke.
+    pub fn selling(ask: Arc<AtomicU64>, slots: usize, book: Arc<SellerBook>) -> Auction {
         Auction {
+            ask,
             book: Some(book),
-            ..Auction::new(ask, slots)
+            ..Auction::new(PricePerMib(0), slots)
         }
     }
 
@@ -69,17 +73,14 @@ impl Auction {
         interested: Vec<&'a ChokeCandidate>,
         seeding: bool,
     ) -> (Vec<PeerKey>, PricePerMib, Vec<&'a ChokeCandidate>) {
+        let ask = PricePerMib(self.ask.load(Ordering::Relaxed));
         let (mut bids, rest): (Vec<_>, Vec<_>) = interested
             .into_iter()
-            .partition(|c| c.offer.is_some_and(|offer| offer >= self.ask));
+            .partition(|c| c.offer.is_some_and(|offer| offer >= ask));
         bids.shuffle(&mut rand::thread_rng());
         bids.sort_by_key(|c| (Reverse(c.offer), Reverse(c.reciprocation(seeding))));
         let losers = bids.split_off(self.slots.min(bids.len()));
-        let clearing = losers
-            .iter()
-            .filter_map(|c| c.offer)
-            .max()
-            .unwrap_or(self.ask);
+        let clearing = losers.iter().filter_map(|c| c.offer).max().unwrap_or(ask);
         let winners = bids.iter().map(|c| c.peer).collect();
         let mut left = losers;
         left.extend(rest);

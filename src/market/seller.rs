@@ -33,6 +33,7 @@ use crate::swarm::UploadSlot;
 use crate::swarm::{ChokerFactory, Extension, ExtensionPeer, PeerError, SessionExtension};
 use crate::tron::Address;
 use k256::ecdsa::SigningKey;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
@@ -106,6 +107,8 @@ enum Settle {
 
 struct SellerShared {
     config: SellerConfig,
+    /// The ask now in base units per MiB (`config.ask` until changed).
+    ask: Arc<AtomicU64>,
     wallet: Address,
     book: Arc<SellerBook>,
     work: mpsc::UnboundedSender<Settle>,
@@ -123,6 +126,7 @@ impl Seller {
         let book = Arc::new(SellerBook::new(Arc::clone(&config.accounts)));
         let shared = Arc::new(SellerShared {
             wallet: Address::from_public_key(config.key.verifying_key()),
+            ask: Arc::new(AtomicU64::new(config.ask.0)),
             config,
             book,
             work,
@@ -135,11 +139,25 @@ impl Seller {
     /// The auction that sells this torrent's slots.
     pub fn choker(&self) -> ChokerFactory {
         let (ask, slots, book) = (
-            self.0.config.ask,
+            Arc::clone(&self.0.ask),
             self.0.config.slots,
             Arc::clone(&self.0.book),
         );
-        ChokerFactory::new(move || Box::new(Auction::selling(ask, slots, Arc::clone(&book))))
+        ChokerFactory::new(move || {
+            Box::new(Auction::selling(Arc::clone(&ask), slots, Arc::clone(&book)))
+        })
+    }
+
+    /// The ask now.
+    pub fn ask(&self) -> PricePerMib {
+        PricePerMib(self.0.ask.load(Ordering::Relaxed))
+    }
+
+    /// Changes the ask: the auction clears at it from its next rechoke, and
+    /// peers that connect from now on are told it (those connected already
+    /// learn it as the price of a slot they win).
+    pub fn set_ask(&self, ask: PricePerMib) {
+        self.0.ask.store(ask.0, Ordering::Relaxed);
     }
 
     /// The `btt_market` extension of this seller.
@@ -200,7 +218,7 @@ impl SellerShared {
             wallet: self.wallet,
             ledger: self.config.domain.ledger,
             chain: self.config.domain.chain(),
-            ask: Some(self.config.ask),
+            ask: Some(PricePerMib(self.ask.load(Ordering::Relaxed))),
             credit: Some(self.config.credit),
             slot_rate: self.config.slot_rate,
         }

@@ -8,6 +8,7 @@
 //! in a pipe alike, and then puts no error record on stdout. Library code never calls this
 //! module: it returns `Serialize` values and the binaries hand them here.
 
+pub mod control;
 mod market;
 mod progress;
 mod record;

@@ -90,6 +90,15 @@ pub struct SessionStats {
     pub peers: usize,
 }
 
+/// A torrent's own rate limits, in bytes per second (`None`: none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TorrentLimits {
+    /// Upload.
+    pub upload: Option<u64>,
+    /// Download.
+    pub download: Option<u64>,
+}
+
 /// A torrent being downloaded or seeded.
 pub struct Session {
     shared: Arc<Shared>,
@@ -178,6 +187,23 @@ impl Session {
             left: state.picker.bytes_left(),
             complete: state.picker.is_done(),
             peers: state.peers.len(),
+        }
+    }
+
+    /// Changes this torrent's own upload and download limits (bytes per
+    /// second, `None`: none) while it runs.
+    pub fn set_limits(&self, limits: TorrentLimits) {
+        let options = &self.shared.options;
+        options.upload_limits.set_torrent_rate(limits.upload);
+        options.download_limits.set_torrent_rate(limits.download);
+    }
+
+    /// This torrent's own limits now.
+    pub fn limits(&self) -> TorrentLimits {
+        let options = &self.shared.options;
+        TorrentLimits {
+            upload: options.upload_limits.torrent_rate(),
+            download: options.download_limits.torrent_rate(),
         }
     }
 

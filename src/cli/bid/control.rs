@@ -1,5 +1,6 @@
 //! `btt-bid status`, `set` and `stop`: the running downloads that buy, and
-//! changes to one of them, over the control sockets in the runtime directory.
+//! changes to one of them, over the control sockets in the runtime directory
+//! (a process that does not buy answers `status` with an error: skipped).
 
 use super::{SetArgs, Target};
 use crate::cli::exit::{with_status, ExitStatus};
@@ -119,7 +120,7 @@ pub async fn set(args: SetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
 /// `btt-bid stop`.
 pub async fn stop(target: Target, output: &Output) -> anyhow::Result<ExitStatus> {
     let running = find(&target, output).await?;
-    let status = send(&running, &Request::Stop).await?;
+    let status = send(&running, &Request::Stop {}).await?;
     output.record(&status)?;
     Ok(ExitStatus::Success)
 }
@@ -149,6 +150,11 @@ async fn send(running: &Running, request: &Request) -> anyhow::Result<DownloadSt
         Response::Status(status) => Ok(*status),
         Response::Error(refused) => Err(anyhow::anyhow!(
             "{} (pid {}) refused: {refused}",
+            running.status.name,
+            running.status.pid
+        )),
+        Response::Torrents(_) | Response::Process(_) => Err(anyhow::anyhow!(
+            "{} (pid {}) answered with torrents, not its download",
             running.status.name,
             running.status.pid
         )),
