@@ -274,3 +274,22 @@ fn nothing_running_is_an_empty_list_and_nothing_to_stop() {
         stop.stderr
     );
 }
+
+/// On a chain the amounts `btt-bid set` sends are BTT, and the download
+/// takes them in wei: the new bid and budget read back as what was typed.
+#[test]
+fn set_on_a_chain_download_takes_its_amounts_in_the_chains_units() {
+    let market = Market::new(Backend::Chain);
+    let mut seller = market.seed("0.01BTT/MiB", SELLER);
+    let (mut alice, hash) = buy(&market, "alice", &seller, "0.02BTT/MiB");
+    wait_records(&alice, "payment", 1);
+    let set = |args: &[&str]| downloads(&btt_bid(&market, args)).remove(0);
+    let raised = set(&["set", &hash, "0.03BTT/MiB"]);
+    assert_eq!(raised.bid.as_deref(), Some("0.03BTT/MiB"));
+    assert_eq!(raised.bid_base_units, Some(30_000_000_000_000_000));
+    let budget = set(&["set", &hash, "--budget", "30BTT"]);
+    assert_eq!(budget.budget, "30BTT");
+    assert_eq!(budget.budget_base_units, 30 * WEI_PER_BTT);
+    alice.terminate();
+    seller.child.terminate();
+}

@@ -15,7 +15,7 @@
 use super::protocol::{Request, Response};
 use super::registry::Registry;
 use crate::config::Dirs;
-use crate::market::price::{parse_price, PricePerMib};
+use crate::market::price::{in_token, parse_price, price_in_token, PricePerMib};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -151,12 +151,18 @@ impl Desk {
         match request {
             Request::Status {} => self.bid(|_| Ok(())),
             Request::SetBid { price_base_units } => self.bid(|buyer| {
-                buyer.set_bid(Some(PricePerMib(price_base_units)));
+                let token = buyer.status().token;
+                let price = price_in_token(PricePerMib(price_base_units), token)
+                    .map_err(|error| error.to_string())?;
+                buyer.set_bid(Some(price));
                 Ok(())
             }),
             Request::SetBudget { budget_base_units } => self.bid(|buyer| {
+                let token = buyer.status().token;
+                let budget = in_token(budget_base_units, token)
+                    .ok_or_else(|| "the budget is too large".to_string())?;
                 buyer
-                    .set_budget(budget_base_units)
+                    .set_budget(budget)
                     .map_err(|refused| refused.to_string())
             }),
             Request::Stop {} => self.bid(|buyer| {
