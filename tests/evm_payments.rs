@@ -237,7 +237,7 @@ fn forged_foreign_and_lowered_vouchers_are_refused_before_any_gas() {
     let forged = domain.sign(promise.clone(), key(2).signing_key());
     // The payer's signature in btt's own scheme, or for another contract.
     let own_scheme =
-        VoucherDomain::from(&domain.ledger).sign(promise.clone(), key(1).signing_key());
+        VoucherDomain::from(&domain.ledger()).sign(promise.clone(), key(1).signing_key());
     let deployer = client(&market.anvil);
     let elsewhere = market.run(deployer.deploy_contracts(&key(0xde))).unwrap();
     let other = ContractPayments::new(client(&market.anvil), &elsewhere.addresses, None);

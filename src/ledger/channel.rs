@@ -7,7 +7,7 @@
 //!
 //! This file holds the signed requests and the checks that decide whether a
 //! request may be applied to a channel's state; the backends store the state.
-//! A voucher is signed in its ledger's [`VoucherScheme`]: btt's domain
+//! A voucher is signed in its ledger's [`VoucherDomain`]: btt's domain
 //! message on btt's own ledgers, EIP-712 typed data on a channels contract.
 
 use super::domain::{Authorise, DomainMessage, Purpose, Signature, Signed};
@@ -17,8 +17,8 @@ use super::evm::contracts::typed_data::{self, CHANNELS_DOMAIN_NAME};
 use super::id::{ChannelId, LedgerId};
 use crate::amount::{Amount, Token};
 use crate::tron::{recover_address, sign_digest, Address};
-use alloy::primitives::{keccak256, U256};
-use alloy::sol_types::SolStruct;
+use alloy::primitives::U256;
+use alloy::sol_types::{Eip712Domain, SolStruct};
 use k256::ecdsa::SigningKey;
 use serde::{Deserialize, Serialize};
 
@@ -89,87 +89,67 @@ pub struct ChainChannels {
 }
 
 impl ChainChannels {
-    /// The EIP-712 domain separator of the contract's vouchers.
-    pub fn separator(&self) -> [u8; 32] {
+    /// The EIP-712 domain of the contract's vouchers.
+    fn domain(&self) -> Eip712Domain {
         typed_data::domain(CHANNELS_DOMAIN_NAME, self.chain_id, self.contract.into())
-            .separator()
-            .0
     }
 }
 
-/// How a ledger's vouchers are signed.
+/// What binds a voucher's signature to one ledger, and how it is signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VoucherScheme {
-    /// btt's domain message under the ledger id ([`Authorise`]): btt's own ledgers.
-    DomainMessage,
-    /// EIP-712 typed data `Voucher(bytes32 channel,address payee,uint256
-    /// cumulative)` under this channels contract's domain, whose separator
-    /// is the ledger id: what the contract itself checks.
-    Eip712(ChainChannels),
+pub enum VoucherDomain {
+    /// A ledger of btt's own, by id: btt's domain message ([`Authorise`]).
+    Ledger(LedgerId),
+    /// btt's channels contract on a chain: EIP-712 typed data
+    /// `Voucher(bytes32 channel,address payee,uint256 cumulative)` under the
+    /// contract's domain, what the contract itself checks.
+    Chain(ChainChannels),
 }
 
-/// What binds a voucher's signature to one ledger: its id and its scheme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct VoucherDomain {
-    /// The ledger (for [`VoucherScheme::Eip712`], the contract's domain separator).
-    pub ledger: LedgerId,
-    /// How its vouchers are signed.
-    pub scheme: VoucherScheme,
+impl From<&LedgerId> for VoucherDomain {
+    fn from(ledger: &LedgerId) -> VoucherDomain {
+        VoucherDomain::Ledger(*ledger)
+    }
 }
 
 impl VoucherDomain {
-    /// The domain of btt's channels contract `chain`.
-    pub fn of_chain(chain: ChainChannels) -> VoucherDomain {
-        VoucherDomain {
-            ledger: LedgerId(chain.separator()),
-            scheme: VoucherScheme::Eip712(chain),
+    /// The ledger id every signed message and the market handshake name: on
+    /// a chain, the contract's EIP-712 domain separator (chain and contract).
+    pub fn ledger(&self) -> LedgerId {
+        match self {
+            VoucherDomain::Ledger(id) => *id,
+            VoucherDomain::Chain(chain) => LedgerId(chain.domain().separator().0),
         }
     }
 
     /// The contract, when the vouchers are a chain's.
     pub fn chain(&self) -> Option<ChainChannels> {
-        match self.scheme {
-            VoucherScheme::DomainMessage => None,
-            VoucherScheme::Eip712(chain) => Some(chain),
+        match self {
+            VoucherDomain::Ledger(_) => None,
+            VoucherDomain::Chain(chain) => Some(*chain),
         }
     }
 
     /// The token channels hold and vouchers count: the TRC-10-shaped BTT
     /// on btt's ledgers, the chain's coin on a contract.
     pub fn token(&self) -> Token {
-        match self.scheme {
-            VoucherScheme::DomainMessage => Token::Btt,
-            VoucherScheme::Eip712(_) => Token::Bttc,
+        match self {
+            VoucherDomain::Ledger(_) => Token::Btt,
+            VoucherDomain::Chain(_) => Token::Bttc,
         }
     }
-}
 
-impl From<&LedgerId> for VoucherDomain {
-    /// A ledger of btt's own: domain-message vouchers.
-    fn from(ledger: &LedgerId) -> VoucherDomain {
-        VoucherDomain {
-            ledger: *ledger,
-            scheme: VoucherScheme::DomainMessage,
-        }
-    }
-}
-
-impl VoucherDomain {
     /// The digest a payer signs for `voucher`.
     pub fn digest(&self, voucher: &Voucher) -> [u8; 32] {
-        match self.scheme {
-            VoucherScheme::DomainMessage => voucher.digest(&self.ledger),
-            VoucherScheme::Eip712(_) => {
+        match self {
+            VoucherDomain::Ledger(id) => voucher.digest(id),
+            VoucherDomain::Chain(chain) => {
                 let typed = bindings::Voucher {
                     channel: voucher.channel.0.into(),
                     payee: voucher.payee.evm_bytes().into(),
                     cumulative: U256::from(voucher.cumulative.base_units),
                 };
-                let mut message = Vec::with_capacity(66);
-                message.extend_from_slice(b"\x19\x01");
-                message.extend_from_slice(self.ledger.as_bytes());
-                message.extend_from_slice(typed.eip712_hash_struct().as_slice());
-                keccak256(message).0
+                typed.eip712_signing_hash(&chain.domain()).0
             }
         }
     }

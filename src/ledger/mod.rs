@@ -52,7 +52,7 @@ pub mod tron_client;
 pub use admit::{admit, Evidence};
 pub use channel::{
     ChainChannels, ChannelRole, ChannelState, ChannelStatus, CloseChannel, OpenChannel,
-    RedeemVoucher, RefundChannel, Voucher, VoucherDomain, VoucherScheme,
+    RedeemVoucher, RefundChannel, Voucher, VoucherDomain,
 };
 pub use domain::{Authorise, DomainMessage, Purpose, Signature, Signed};
 pub use error::LedgerError;

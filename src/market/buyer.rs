@@ -428,7 +428,7 @@ impl BuyerShared {
         MarketHandshake {
             version: protocol_version(&self.config.domain),
             wallet: self.config.wallet,
-            ledger: self.config.domain.ledger,
+            ledger: self.config.domain.ledger(),
             chain: self.config.domain.chain(),
             ask: None,
             credit: None,
@@ -440,7 +440,7 @@ impl BuyerShared {
     /// an ask we accept.
     fn meet(&self, peer: &mut ExtensionPeer<'_>, theirs: MarketHandshake) {
         let mut state = self.lock();
-        if theirs.ledger != self.config.domain.ledger {
+        if theirs.ledger != self.config.domain.ledger() {
             if !std::mem::replace(&mut state.said_other_ledger, true) {
                 self.config.events.send(MarketEvent::Notice(format!(
                     "market peer {} is on another ledger; trading with it as a plain peer",
@@ -616,7 +616,7 @@ impl BuyerShared {
             expires_at_ms: now_ms().saturating_add(millis(self.config.channel_timeout)),
             nonce: rand::random(),
         };
-        let signed = Signed::sign(request, signer, &self.config.domain.ledger);
+        let signed = Signed::sign(request, signer, &self.config.domain.ledger());
         let opened = self.config.ledger.open_channel(signed).await;
         let mut state = self.lock();
         let spendable = state.spendable();

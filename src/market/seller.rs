@@ -216,7 +216,7 @@ impl SellerShared {
         MarketHandshake {
             version: protocol_version(&self.config.domain),
             wallet: self.wallet,
-            ledger: self.config.domain.ledger,
+            ledger: self.config.domain.ledger(),
             chain: self.config.domain.chain(),
             ask: Some(PricePerMib(self.ask.load(Ordering::Relaxed))),
             credit: Some(self.config.credit),
@@ -230,7 +230,7 @@ impl SellerShared {
 
     /// A payer's handshake: keep an account for it when it trades on our ledger.
     fn meet(&self, peer: &ExtensionPeer<'_>, theirs: MarketHandshake) {
-        if theirs.ledger != self.config.domain.ledger {
+        if theirs.ledger != self.config.domain.ledger() {
             let mut said = self
                 .said_other_ledger
                 .lock()
@@ -562,7 +562,7 @@ async fn load_channel(shared: &SellerShared, peer: PeerKey, wallet: Address, id:
 
 /// Reads channel `id` from the ledger and binds it to `wallet`'s account.
 async fn bind_channel(shared: &SellerShared, wallet: Address, id: ChannelId) -> Result<(), String> {
-    let ledger = shared.config.domain.ledger;
+    let ledger = shared.config.domain.ledger();
     let channel = shared
         .config
         .ledger
@@ -635,7 +635,7 @@ fn refuse_voucher(shared: &SellerShared, peer: PeerKey, why: &str) {
 /// Writes `voucher` to the voucher book (fsync) off the async threads.
 async fn record(shared: &SellerShared, voucher: Signed<Voucher>) -> Result<(), String> {
     let voucher_book = Arc::clone(&shared.config.voucher_book);
-    let ledger = shared.config.domain.ledger;
+    let ledger = shared.config.domain.ledger();
     tokio::task::spawn_blocking(move || {
         voucher_book
             .record(&ledger, &voucher)
@@ -651,7 +651,7 @@ async fn close_channel(shared: &SellerShared, id: ChannelId) {
     let Some(check) = shared.config.accounts.retire(id) else {
         return;
     };
-    let ledger = shared.config.domain.ledger;
+    let ledger = shared.config.domain.ledger();
     let request = match check.best() {
         Some(best) => close_with(best.clone(), &shared.config.key, &ledger),
         None => {

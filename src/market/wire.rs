@@ -140,7 +140,7 @@ impl MarketHandshake {
         let wallet = text_field(&dict, "wallet")?;
         let chain = optional(&dict, "chain", chain_field)?;
         let ledger = match chain {
-            Some(chain) => LedgerId(chain.separator()),
+            Some(chain) => VoucherDomain::Chain(chain).ledger(),
             None => LedgerId(fixed_field(&dict, "ledger")?),
         };
         Ok(MarketHandshake {
@@ -486,11 +486,11 @@ mod tests {
     #[test]
     fn a_chain_handshake_names_the_chain_and_contract_and_its_ledger_is_their_domain() {
         let chain = bttc_contract(7);
-        let domain = VoucherDomain::of_chain(chain);
+        let domain = VoucherDomain::Chain(chain);
         let handshake = MarketHandshake {
             version: protocol_version(&domain),
             wallet: address(),
-            ledger: domain.ledger,
+            ledger: domain.ledger(),
             chain: Some(chain),
             ask: Some(PricePerMib(50_000_000_000_000_000)),
             credit: Some(4 << 20),
@@ -516,7 +516,7 @@ mod tests {
                 ..handshake.clone()
             };
             let read = MarketHandshake::from_bencode(&theirs.to_bencode()).unwrap();
-            assert_ne!(read.ledger, domain.ledger);
+            assert_ne!(read.ledger, domain.ledger());
         }
         let no_contract = Bencode::dict([
             ("v", Bencode::Int(2)),

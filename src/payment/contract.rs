@@ -6,7 +6,7 @@
 //! So this ledger holds the wallet's key, takes only requests that wallet
 //! signed (as payer: open and refund; as payee: redeem and close), and turns
 //! each into a contract call. Vouchers are EIP-712 typed data under the
-//! contract's domain ([`crate::ledger::VoucherScheme::Eip712`]), whose separator is this
+//! contract's domain ([`crate::ledger::VoucherDomain::Chain`]), whose separator is this
 //! ledger's id: a voucher is good on one chain and one contract only.
 //!
 //! Before a transaction is sent, the channel is read and the request is
@@ -80,7 +80,7 @@ impl ContractPayments {
                     chain_id: self.client.chain_id().await?,
                     contract: self.channels.into_array(),
                 };
-                Ok(VoucherDomain::of_chain(chain))
+                Ok(VoucherDomain::Chain(chain))
             })
             .await
             .copied()
@@ -112,7 +112,7 @@ impl ContractPayments {
     ) -> Result<&PrivateKey, LedgerError> {
         let key = self.key()?;
         let me = key.address();
-        request.verify_signer(&self.domain().await?.ledger, &me)?;
+        request.verify_signer(&self.domain().await?.ledger(), &me)?;
         if *party != me {
             return Err(LedgerError::WrongSigner {
                 purpose: T::PURPOSE.tag(),
@@ -282,7 +282,7 @@ fn no_purchases() -> LedgerError {
 
 impl PaymentLedger for ContractPayments {
     fn ledger_id(&self) -> LedgerFuture<'_, LedgerId> {
-        Box::pin(async move { Ok(self.domain().await?.ledger) })
+        Box::pin(async move { Ok(self.domain().await?.ledger()) })
     }
 
     fn voucher_domain(&self) -> LedgerFuture<'_, VoucherDomain> {
