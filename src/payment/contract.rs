@@ -34,7 +34,6 @@ use crate::ledger::{
 use crate::tron::Address;
 use crate::wallet::PrivateKey;
 use alloy::primitives::{B256, U256};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use tokio::sync::OnceCell;
 
@@ -45,8 +44,8 @@ pub struct ContractPayments {
     channels: alloy::primitives::Address,
     key: Option<PrivateKey>,
     domain: OnceCell<VoucherDomain>,
-    fees: Mutex<u128>,
-    transactions: AtomicU64,
+    /// Wei of gas paid, and how many transactions paid it.
+    sent: Mutex<(u128, u64)>,
 }
 
 impl ContractPayments {
@@ -62,14 +61,13 @@ impl ContractPayments {
             channels: contracts.channels,
             key,
             domain: OnceCell::new(),
-            fees: Mutex::new(0),
-            transactions: AtomicU64::new(0),
+            sent: Mutex::new((0, 0)),
         }
     }
 
     /// How many transactions this ledger sent (their gas: [`PaymentLedger::fees_paid`]).
     pub fn transactions_sent(&self) -> u64 {
-        self.transactions.load(Ordering::Relaxed)
+        crate::sync::lock(&self.sent).1
     }
 
     /// The contract's voucher domain (the node is asked its chain id once).
@@ -100,8 +98,9 @@ impl ContractPayments {
 
     /// Adds a sent transaction's fee to the total.
     fn paid(&self, receipt: &CallReceipt) {
-        *crate::sync::lock(&self.fees) += receipt.fee;
-        self.transactions.fetch_add(1, Ordering::Relaxed);
+        let mut sent = crate::sync::lock(&self.sent);
+        sent.0 = sent.0.saturating_add(receipt.fee);
+        sent.1 += 1;
     }
 
     /// This wallet's key, once it is shown to have signed `request` as `party`.
@@ -291,7 +290,7 @@ impl PaymentLedger for ContractPayments {
 
     /// Wei of gas paid for the transactions this ledger sent.
     fn fees_paid(&self) -> u128 {
-        *crate::sync::lock(&self.fees)
+        crate::sync::lock(&self.sent).0
     }
 
     /// The gas of the payee's redeems and close of `channel`, from the
