@@ -910,6 +910,7 @@ fn a_delivered_purchase_pays_the_seller_and_records_the_sealed_key() {
     assert_eq!(wei(opened.event.price), price);
     assert_eq!(opened.event.deadline, order.deadline);
     assert_eq!(opened.event.buyerKey.as_ref(), &order.buyer_key.0[..]);
+    assert_eq!(opened.event.nonce, order.nonce);
     assert_eq!(chain.balance(chain.contracts.purchases), price);
     // The same nonce for the same listing names the same purchase: no second charge.
     refused(

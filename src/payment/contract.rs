@@ -1,5 +1,6 @@
-//! [`ContractPayments`]: the [`PaymentLedger`] of btt's channels contract
-//! on an EVM chain (BitTorrent Chain above all), acting for one wallet.
+//! [`ContractPayments`]: the [`PaymentLedger`] of btt's channels and
+//! purchases contracts on an EVM chain (BitTorrent Chain above all), acting
+//! for one wallet (the purchases side is in `contract_purchases.rs`).
 //!
 //! On btt's own ledgers a request signed by its party is enough to move
 //! funds; on a chain the party sends a transaction from its own account.
@@ -27,9 +28,9 @@ use crate::ledger::evm::contracts::{ContractAddresses, NATIVE};
 use crate::ledger::evm::EvmClient;
 use crate::ledger::{
     Authorise, ChainChannels, ChannelId, ChannelRole, ChannelState, ChannelStatus, CloseChannel,
-    DeliverPurchase, ErrorKind, Ledger, LedgerError, LedgerId, OpenChannel, OpenPurchase,
-    PurchaseId, PurchaseRole, PurchaseState, RedeemVoucher, RefundChannel, Signed, Voucher,
-    VoucherDomain,
+    DeliverPurchase, ErrorKind, Ledger, LedgerError, LedgerId, ListingDomain, OpenChannel,
+    OpenPurchase, PurchaseId, PurchaseRole, PurchaseState, RedeemVoucher, RefundChannel,
+    SellerTerms, Signed, Voucher, VoucherDomain,
 };
 use crate::tron::Address;
 use crate::wallet::PrivateKey;
@@ -40,8 +41,9 @@ use tokio::sync::OnceCell;
 /// The payment channels of btt's contract on one chain, for one wallet.
 #[derive(Debug)]
 pub struct ContractPayments {
-    client: EvmClient,
+    pub(super) client: EvmClient,
     channels: alloy::primitives::Address,
+    pub(super) purchases: alloy::primitives::Address,
     key: Option<PrivateKey>,
     domain: OnceCell<VoucherDomain>,
     /// Wei of gas paid, and how many transactions paid it.
@@ -59,6 +61,7 @@ impl ContractPayments {
         ContractPayments {
             client,
             channels: contracts.channels,
+            purchases: contracts.purchases,
             key,
             domain: OnceCell::new(),
             sent: Mutex::new((0, 0)),
@@ -85,7 +88,7 @@ impl ContractPayments {
     }
 
     /// The wallet this ledger sends from: refused when it only reads.
-    fn key(&self) -> Result<&PrivateKey, LedgerError> {
+    pub(super) fn key(&self) -> Result<&PrivateKey, LedgerError> {
         self.key.as_ref().ok_or(LedgerError::Unsupported {
             backend: "EVM channels contract",
             operation: "sending without a wallet",
@@ -97,14 +100,14 @@ impl ContractPayments {
     }
 
     /// Adds a sent transaction's fee to the total.
-    fn paid(&self, receipt: &CallReceipt) {
+    pub(super) fn paid(&self, receipt: &CallReceipt) {
         let mut sent = crate::sync::lock(&self.sent);
         sent.0 = sent.0.saturating_add(receipt.fee);
         sent.1 += 1;
     }
 
     /// This wallet's key, once it is shown to have signed `request` as `party`.
-    async fn check_mine<T: Authorise>(
+    pub(super) async fn check_mine<T: Authorise>(
         &self,
         request: &Signed<T>,
         party: &Address,
@@ -253,7 +256,7 @@ fn typed(voucher: &Signed<Voucher>) -> Eip712Signed<bindings::Voucher> {
 }
 
 /// Refuses amounts in anything but the chain's coin.
-fn check_coin(token: Token) -> Result<(), LedgerError> {
+pub(super) fn check_coin(token: Token) -> Result<(), LedgerError> {
     if token != Token::Bttc {
         return Err(LedgerError::TokenMismatch {
             expected: Token::Bttc,
@@ -264,19 +267,11 @@ fn check_coin(token: Token) -> Result<(), LedgerError> {
 }
 
 /// A contract's `uint256` as wei, refused beyond 128 bits.
-fn wei(value: U256) -> Result<u128, LedgerError> {
+pub(super) fn wei(value: U256) -> Result<u128, LedgerError> {
     u128::try_from(value).map_err(|_| LedgerError::BadAnswer {
         backend: "EVM channels contract",
         message: format!("the channels contract holds {value} wei, beyond 128 bits"),
     })
-}
-
-/// What this ledger leaves to the purchases contract.
-fn no_purchases() -> LedgerError {
-    LedgerError::Unsupported {
-        backend: "EVM channels contract",
-        operation: "purchases (they go through the purchases contract)",
-    }
 }
 
 impl PaymentLedger for ContractPayments {
@@ -342,23 +337,42 @@ impl PaymentLedger for ContractPayments {
         Box::pin(self.refund(request))
     }
 
-    fn open_purchase(&self, _: Signed<OpenPurchase>) -> LedgerFuture<'_, PurchaseState> {
-        Box::pin(async { Err(no_purchases()) })
+    fn listing_domain(&self) -> LedgerFuture<'_, ListingDomain> {
+        Box::pin(async move { Ok(ListingDomain::Chain(self.chain_purchases().await?)) })
     }
 
-    fn deliver_purchase(&self, _: Signed<DeliverPurchase>) -> LedgerFuture<'_, PurchaseState> {
-        Box::pin(async { Err(no_purchases()) })
+    fn purchase_id(&self, order: OpenPurchase, terms: SellerTerms) -> LedgerFuture<'_, PurchaseId> {
+        Box::pin(async move { self.order_id(&order, &terms).await })
     }
 
-    fn refund_purchase(&self, _: PurchaseId) -> LedgerFuture<'_, PurchaseState> {
-        Box::pin(async { Err(no_purchases()) })
+    fn open_purchase(
+        &self,
+        request: Signed<OpenPurchase>,
+        terms: SellerTerms,
+    ) -> LedgerFuture<'_, PurchaseState> {
+        Box::pin(self.open_order(request, terms))
     }
 
-    fn purchase(&self, _: PurchaseId) -> LedgerFuture<'_, Option<PurchaseState>> {
-        Box::pin(async { Err(no_purchases()) })
+    fn deliver_purchase(
+        &self,
+        request: Signed<DeliverPurchase>,
+    ) -> LedgerFuture<'_, PurchaseState> {
+        Box::pin(self.deliver_order(request))
     }
 
-    fn purchases(&self, _: Address, _: PurchaseRole) -> LedgerFuture<'_, Vec<PurchaseState>> {
-        Box::pin(async { Err(no_purchases()) })
+    fn refund_purchase(&self, id: PurchaseId) -> LedgerFuture<'_, PurchaseState> {
+        Box::pin(self.refund_order(id))
+    }
+
+    fn purchase(&self, id: PurchaseId) -> LedgerFuture<'_, Option<PurchaseState>> {
+        Box::pin(self.purchase_state(id))
+    }
+
+    fn purchases(
+        &self,
+        address: Address,
+        role: PurchaseRole,
+    ) -> LedgerFuture<'_, Vec<PurchaseState>> {
+        Box::pin(self.purchases_of(address, role))
     }
 }

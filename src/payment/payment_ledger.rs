@@ -19,8 +19,8 @@
 use crate::amount::Token;
 use crate::ledger::{
     ChannelId, ChannelRole, ChannelState, CloseChannel, DeliverPurchase, Ledger, LedgerError,
-    LedgerId, OpenChannel, OpenPurchase, PurchaseId, PurchaseRole, PurchaseState, RedeemVoucher,
-    RefundChannel, Signed, VoucherDomain,
+    LedgerId, ListingDomain, OpenChannel, OpenPurchase, PurchaseId, PurchaseRole, PurchaseState,
+    RedeemVoucher, RefundChannel, SellerTerms, Signed, VoucherDomain,
 };
 use crate::tron::Address;
 use std::future::Future;
@@ -80,8 +80,22 @@ pub trait PaymentLedger: Send + Sync {
     /// Returns a channel's unredeemed funds to its payer after the timeout.
     fn refund_channel(&self, request: Signed<RefundChannel>) -> LedgerFuture<'_, ChannelState>;
 
-    /// Locks a purchase's price, signed by its buyer; an existing id with the same fields is returned as it is.
-    fn open_purchase(&self, request: Signed<OpenPurchase>) -> LedgerFuture<'_, PurchaseState>;
+    /// How listings sold on this ledger are signed, and for which ledger.
+    fn listing_domain(&self) -> LedgerFuture<'_, ListingDomain>;
+
+    /// The id `order` gets on this ledger; `terms` are its listing's, which
+    /// a chain's purchases contract hashes into the id.
+    fn purchase_id(&self, order: OpenPurchase, terms: SellerTerms) -> LedgerFuture<'_, PurchaseId>;
+
+    /// Locks a purchase's price, signed by its buyer; an existing id with
+    /// the same fields is returned as it is. `terms` are what the seller
+    /// signed of the listing, which a chain's purchases contract checks;
+    /// btt's own ledgers leave that check to the seller.
+    fn open_purchase(
+        &self,
+        request: Signed<OpenPurchase>,
+        terms: SellerTerms,
+    ) -> LedgerFuture<'_, PurchaseState>;
 
     /// Stores a seller-signed sealed key and pays the seller, in one change.
     fn deliver_purchase(&self, request: Signed<DeliverPurchase>)
@@ -139,7 +153,20 @@ impl<L: Ledger> PaymentLedger for L {
         Box::pin(Ledger::refund_channel(self, request))
     }
 
-    fn open_purchase(&self, request: Signed<OpenPurchase>) -> LedgerFuture<'_, PurchaseState> {
+    /// btt's own ledgers sign listings as domain messages.
+    fn listing_domain(&self) -> LedgerFuture<'_, ListingDomain> {
+        Box::pin(async move { Ok(ListingDomain::from(&Ledger::ledger_id(self).await?)) })
+    }
+
+    fn purchase_id(&self, order: OpenPurchase, _: SellerTerms) -> LedgerFuture<'_, PurchaseId> {
+        Box::pin(async move { Ok(order.id(&Ledger::ledger_id(self).await?)) })
+    }
+
+    fn open_purchase(
+        &self,
+        request: Signed<OpenPurchase>,
+        _: SellerTerms,
+    ) -> LedgerFuture<'_, PurchaseState> {
         Box::pin(Ledger::open_purchase(self, request))
     }
 

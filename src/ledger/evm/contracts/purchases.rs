@@ -2,18 +2,23 @@
 //! listing ([`sign_listing`]); the buyer opens a purchase with it (`buy`),
 //! paying the listed price; the seller delivers the sealed key before the
 //! deadline (`deliver`), or from the deadline on anyone refunds the buyer
-//! (`refund`). The sealed key is read back from the `Delivered` event.
+//! (`refund`). What the contract keeps of a purchase is read at the
+//! confirmations asked for ([`PurchasesContract::confirmed_purchase`]); the
+//! rest (the listing's digest, the buyer's key and nonce, the sealed key) is
+//! read back from its `Opened` and `Delivered` events.
 
 use super::bindings::Purchases::{self, Listing};
 use super::coin_value;
 use super::transact::{wei, Sent};
 use super::typed_data::{domain, Eip712Signed, TypedSignatureError, PURCHASES_DOMAIN_NAME};
 use crate::ledger::error::LedgerError;
+use crate::ledger::evm::node_error::bad;
 use crate::ledger::evm::EvmClient;
 use crate::ledger::purchase::BuyerKey;
 use crate::wallet::PrivateKey;
 use alloy::primitives::{Address, B256};
-use alloy::sol_types::Eip712Domain;
+use alloy::rpc::types::{Filter, Log};
+use alloy::sol_types::{Eip712Domain, SolEvent};
 
 /// What a buyer asks for when it opens a purchase.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +108,72 @@ impl<'a> PurchasesContract<'a> {
         self.client.transact(caller, self.address, 0, &call).await
     }
 
+    /// A purchase's state on the newest block with the confirmations the
+    /// client asks for (all zero for an id not opened that deep).
+    pub async fn confirmed_purchase(
+        &self,
+        purchase: B256,
+    ) -> Result<Purchases::purchasesReturn, LedgerError> {
+        self.client
+            .view_confirmed(self.address, &Purchases::purchasesCall(purchase))
+            .await
+    }
+
+    /// The `Opened` event of `purchase` and the block it is in.
+    pub async fn opened(&self, purchase: B256) -> Result<(Purchases::Opened, u64), LedgerError> {
+        let log = self.only_log::<Purchases::Opened>(purchase).await?;
+        let block = log
+            .block_number
+            .ok_or_else(|| bad(format!("the Opened log of {purchase} names no block")))?;
+        Ok((decode(&log)?, block))
+    }
+
+    /// The `Delivered` event of `purchase`.
+    pub async fn delivered(&self, purchase: B256) -> Result<Purchases::Delivered, LedgerError> {
+        decode(&self.only_log::<Purchases::Delivered>(purchase).await?)
+    }
+
+    /// The ids of the purchases `party` opened (as buyer) or sells (as
+    /// seller), oldest first, from the contract's `Opened` events.
+    pub async fn opened_with(
+        &self,
+        party: Address,
+        seller: bool,
+    ) -> Result<Vec<B256>, LedgerError> {
+        let filter = self.events::<Purchases::Opened>();
+        let filter = if seller {
+            filter.topic3(party.into_word())
+        } else {
+            filter.topic2(party.into_word())
+        };
+        let logs = self.client.logs(&filter).await?;
+        Ok(logs
+            .iter()
+            .filter_map(|log| log.topics().get(1).copied())
+            .collect())
+    }
+
+    /// Every `E` this contract logged, from the first block.
+    fn events<E: SolEvent>(&self) -> Filter {
+        Filter::new()
+            .address(self.address)
+            .event_signature(E::SIGNATURE_HASH)
+            .from_block(0)
+    }
+
+    /// The one `E` logged for `purchase`: each is logged once per purchase.
+    async fn only_log<E: SolEvent>(&self, purchase: B256) -> Result<Log, LedgerError> {
+        let filter = self.events::<E>().topic1(purchase);
+        let logs = self.client.logs(&filter).await?;
+        <[Log; 1]>::try_from(logs).map(|[log]| log).map_err(|logs| {
+            bad(format!(
+                "purchase {purchase} has {} {} events, not one",
+                logs.len(),
+                E::SIGNATURE
+            ))
+        })
+    }
+
     /// A purchase's state as the contract holds it (all zero for an unknown id).
     pub async fn purchase(
         &self,
@@ -112,6 +183,12 @@ impl<'a> PurchasesContract<'a> {
             .view(self.address, &Purchases::purchasesCall(purchase))
             .await
     }
+}
+
+/// A log of this contract as its event.
+fn decode<E: SolEvent>(log: &Log) -> Result<E, LedgerError> {
+    E::decode_log_data(log.data())
+        .map_err(|error| bad(format!("{} event does not decode: {error}", E::SIGNATURE)))
 }
 
 /// `seller`'s signature of `listing` for `domain`.
