@@ -24,25 +24,25 @@ use serde_json::{json, Value};
 use std::future::Future;
 use support::{Anvil, TestEnv, BTTC_CHAIN_ID};
 
-const WEI_PER_BTT: u128 = 1_000_000_000_000_000_000;
+pub(crate) const WEI_PER_BTT: u128 = 1_000_000_000_000_000_000;
 
 /// What each party starts with.
-const START_BALANCE: u128 = 100 * WEI_PER_BTT;
+pub(crate) const START_BALANCE: u128 = 100 * WEI_PER_BTT;
 
 /// The payer's deposit.
 const DEPOSIT: u128 = 10 * WEI_PER_BTT;
 
 /// An anvil with btt's contracts, and the two parties' ledgers on them.
-struct Market {
-    anvil: Anvil,
+pub(crate) struct Market {
+    pub(crate) anvil: Anvil,
     runtime: tokio::runtime::Runtime,
-    contracts: ContractAddresses,
-    payer: ContractPayments,
-    payee: ContractPayments,
+    pub(crate) contracts: ContractAddresses,
+    pub(crate) payer: ContractPayments,
+    pub(crate) payee: ContractPayments,
     _env: TestEnv,
 }
 
-fn client(anvil: &Anvil) -> EvmClient {
+pub(crate) fn client(anvil: &Anvil) -> EvmClient {
     client_waiting(anvil, 0)
 }
 
@@ -59,11 +59,11 @@ fn client_waiting(anvil: &Anvil, confirmations: u64) -> EvmClient {
     .unwrap()
 }
 
-fn key(byte: u8) -> PrivateKey {
+pub(crate) fn key(byte: u8) -> PrivateKey {
     PrivateKey::from_bytes(&[byte; 32]).unwrap()
 }
 
-fn bttc(wei: u128) -> Amount {
+pub(crate) fn bttc(wei: u128) -> Amount {
     Amount {
         token: Token::Bttc,
         base_units: wei,
@@ -71,7 +71,7 @@ fn bttc(wei: u128) -> Amount {
 }
 
 impl Market {
-    fn start() -> Market {
+    pub(crate) fn start() -> Market {
         let env = TestEnv::new();
         let anvil = Anvil::start(&env);
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -98,7 +98,7 @@ impl Market {
         }
     }
 
-    fn run<F: Future>(&self, future: F) -> F::Output {
+    pub(crate) fn run<F: Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
     }
 
@@ -106,7 +106,7 @@ impl Market {
         self.anvil.rpc(method, params).unwrap()
     }
 
-    fn balance(&self, byte: u8) -> u128 {
+    pub(crate) fn balance(&self, byte: u8) -> u128 {
         self.anvil.balance(&key(byte).address().to_evm())
     }
 
