@@ -11,7 +11,7 @@
 use crate::support;
 
 use btt::amount::{Amount, Token};
-use btt::ledger::evm::contracts::channels::REDEEM_GAS;
+use btt::ledger::evm::contracts::channels::{OPEN_GAS, REDEEM_GAS};
 use btt::ledger::evm::contracts::ContractAddresses;
 use btt::ledger::evm::{EvmClient, EvmOptions};
 use btt::ledger::{
@@ -140,6 +140,17 @@ impl Market {
         self.run(self.payee.redeem_voucher(request))
     }
 
+    /// The gas the latest block's one transaction used.
+    fn latest_gas_used(&self) -> u64 {
+        let block = self.rpc("eth_getBlockByNumber", json!(["latest", false]));
+        let receipt = self.rpc(
+            "eth_getTransactionReceipt",
+            json!([block["transactions"][0]]),
+        );
+        let gas_used = receipt["gasUsed"].as_str().unwrap();
+        u64::from_str_radix(gas_used.trim_start_matches("0x"), 16).unwrap()
+    }
+
     fn check(&self, channel: &ChannelState) -> VoucherCheck {
         self.run(VoucherCheck::load(
             &self.payee,
@@ -167,22 +178,15 @@ fn a_channel_pays_the_payee_what_the_vouchers_say_and_the_rest_goes_back() {
     let channel = market.open();
     assert_eq!(channel.amount, bttc(DEPOSIT));
     assert_eq!(channel.status, ChannelStatus::Open);
+    let gas_used = market.latest_gas_used();
+    assert!(gas_used <= OPEN_GAS, "an open used {gas_used} gas");
     let mut check = market.check(&channel);
     for wei in [WEI_PER_BTT, 3 * WEI_PER_BTT] {
         check.accept(market.voucher(&channel, wei)).unwrap();
     }
     let redeemed = market.redeem(check.best().unwrap().clone()).unwrap();
     assert_eq!(redeemed.redeemed, 3 * WEI_PER_BTT);
-    let block = market.rpc("eth_getBlockByNumber", json!(["latest", false]));
-    let receipt = market.rpc(
-        "eth_getTransactionReceipt",
-        json!([block["transactions"][0]]),
-    );
-    let gas_used = receipt["gasUsed"]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("0x");
-    let gas_used = u64::from_str_radix(gas_used, 16).unwrap();
+    let gas_used = market.latest_gas_used();
     assert!(gas_used <= REDEEM_GAS, "a redeem used {gas_used} gas");
     let last = market.voucher(&channel, 4 * WEI_PER_BTT);
     check.accept(last.clone()).unwrap();

@@ -21,7 +21,7 @@
 use super::payment_ledger::{LedgerFuture, PaymentLedger};
 use crate::amount::{Amount, Token};
 use crate::ledger::evm::contracts::bindings;
-use crate::ledger::evm::contracts::channels::{ChannelsContract, REDEEM_GAS};
+use crate::ledger::evm::contracts::channels::{ChannelsContract, OPEN_GAS, REDEEM_GAS};
 use crate::ledger::evm::contracts::transact::CallReceipt;
 use crate::ledger::evm::contracts::typed_data::Eip712Signed;
 use crate::ledger::evm::contracts::{ContractAddresses, NATIVE};
@@ -66,6 +66,12 @@ impl ContractPayments {
             domain: OnceCell::new(),
             sent: Mutex::new((0, 0)),
         }
+    }
+
+    /// `gas` at the gas price now, in wei.
+    async fn gas_cost(&self, gas: u64) -> Result<u128, LedgerError> {
+        let price = self.client.gas_price_now().await?;
+        Ok(price.saturating_mul(u128::from(gas)))
     }
 
     /// How many transactions this ledger sent (their gas: [`PaymentLedger::fees_paid`]).
@@ -303,10 +309,12 @@ impl PaymentLedger for ContractPayments {
 
     /// [`REDEEM_GAS`] at the gas price now.
     fn redeem_cost(&self) -> LedgerFuture<'_, u128> {
-        Box::pin(async move {
-            let price = self.client.gas_price_now().await?;
-            Ok(price.saturating_mul(u128::from(REDEEM_GAS)))
-        })
+        Box::pin(self.gas_cost(REDEEM_GAS))
+    }
+
+    /// [`OPEN_GAS`] at the gas price now.
+    fn open_cost(&self) -> LedgerFuture<'_, u128> {
+        Box::pin(self.gas_cost(OPEN_GAS))
     }
 
     fn balance(&self, address: Address, token: Token) -> LedgerFuture<'_, u128> {

@@ -58,6 +58,12 @@ pub trait PaymentLedger: Send + Sync {
         Box::pin(async { Ok(0) })
     }
 
+    /// What opening a channel costs in fees now, in base units of the
+    /// ledger's coin: gas on a chain, nothing on btt's own ledgers.
+    fn open_cost(&self) -> LedgerFuture<'_, u128> {
+        Box::pin(async { Ok(0) })
+    }
+
     /// The spendable balance of `address`, in base units of `token`.
     fn balance(&self, address: Address, token: Token) -> LedgerFuture<'_, u128>;
 
