@@ -1,6 +1,7 @@
-//! [`ContractPayments`]: the [`PaymentLedger`] of btt's channels and
-//! purchases contracts on an EVM chain (BitTorrent Chain above all), acting
-//! for one wallet (the purchases side is in `contract_purchases.rs`).
+//! [`ContractPayments`]: the [`PaymentLedger`] of btt's channels, purchases
+//! and campaigns contracts on an EVM chain (BitTorrent Chain above all),
+//! acting for one wallet (the purchases side is in `contract_purchases.rs`,
+//! the campaigns side in `contract_campaigns.rs`).
 //!
 //! On btt's own ledgers a request signed by its party is enough to move
 //! funds; on a chain the party sends a transaction from its own account.
@@ -27,10 +28,10 @@ use crate::ledger::evm::contracts::typed_data::Eip712Signed;
 use crate::ledger::evm::contracts::{ContractAddresses, NATIVE};
 use crate::ledger::evm::EvmClient;
 use crate::ledger::{
-    Authorise, ChainChannels, ChannelId, ChannelRole, ChannelState, ChannelStatus, CloseChannel,
-    DeliverPurchase, ErrorKind, Ledger, LedgerError, LedgerId, ListingDomain, OpenChannel,
-    OpenPurchase, PurchaseId, PurchaseRole, PurchaseState, RedeemVoucher, RefundChannel,
-    SellerTerms, Signed, Voucher, VoucherDomain,
+    Authorise, CampaignId, CampaignState, ChainChannels, ChannelId, ChannelRole, ChannelState,
+    ChannelStatus, CloseChannel, CreateCampaign, DeliverPurchase, ErrorKind, Ledger, LedgerError,
+    LedgerId, ListingDomain, OpenChannel, OpenPurchase, Pledge, PurchaseId, PurchaseRole,
+    PurchaseState, RedeemVoucher, RefundChannel, SellerTerms, Signed, Voucher, VoucherDomain,
 };
 use crate::tron::Address;
 use crate::wallet::PrivateKey;
@@ -44,6 +45,7 @@ pub struct ContractPayments {
     pub(super) client: EvmClient,
     channels: alloy::primitives::Address,
     pub(super) purchases: alloy::primitives::Address,
+    pub(super) campaigns: alloy::primitives::Address,
     key: Option<PrivateKey>,
     domain: OnceCell<VoucherDomain>,
     /// Wei of gas paid, and how many transactions paid it.
@@ -62,6 +64,7 @@ impl ContractPayments {
             client,
             channels: contracts.channels,
             purchases: contracts.purchases,
+            campaigns: contracts.campaigns,
             key,
             domain: OnceCell::new(),
             sent: Mutex::new((0, 0)),
@@ -374,6 +377,22 @@ impl PaymentLedger for ContractPayments {
 
     fn purchase(&self, id: PurchaseId) -> LedgerFuture<'_, Option<PurchaseState>> {
         Box::pin(self.purchase_state(id))
+    }
+
+    fn create_campaign(&self, request: Signed<CreateCampaign>) -> LedgerFuture<'_, CampaignState> {
+        Box::pin(self.create(request))
+    }
+
+    fn pledge(&self, request: Signed<Pledge>) -> LedgerFuture<'_, CampaignState> {
+        Box::pin(self.pledge_to(request))
+    }
+
+    fn settle_campaign(&self, id: CampaignId) -> LedgerFuture<'_, CampaignState> {
+        Box::pin(self.settle(id))
+    }
+
+    fn campaign(&self, id: CampaignId) -> LedgerFuture<'_, Option<CampaignState>> {
+        Box::pin(self.campaign_state(id))
     }
 
     fn purchases(

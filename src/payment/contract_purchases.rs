@@ -130,7 +130,7 @@ impl ContractPayments {
     /// have: no earlier than the latest block, nor than this machine's clock
     /// (a chain that mines only on demand, like a dev chain, stamps its next
     /// block with the time it is mined). The contract checks its own.
-    async fn next_block_time_ms(&self) -> Result<i64, LedgerError> {
+    pub(super) async fn next_block_time_ms(&self) -> Result<i64, LedgerError> {
         let chain = self.client.chain_time_ms().await?;
         Ok(chain.max(crate::clock::now_ms()))
     }

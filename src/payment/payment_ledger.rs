@@ -1,5 +1,5 @@
-//! [`PaymentLedger`]: the payment operations of a ledger (channels and
-//! purchase escrows) as an object-safe trait, so that a backend chosen at run time (the embedded SQLite ledger,
+//! [`PaymentLedger`]: the payment operations of a ledger (channels,
+//! purchase escrows and crowdfunding campaigns) as an object-safe trait, so that a backend chosen at run time (the embedded SQLite ledger,
 //! a `btt-wallet node`, a TRON full node) can sit behind one
 //! `Arc<dyn PaymentLedger>` that a swarm session holds and shares with its
 //! peer tasks.
@@ -18,9 +18,10 @@
 
 use crate::amount::Token;
 use crate::ledger::{
-    ChannelId, ChannelRole, ChannelState, CloseChannel, DeliverPurchase, Ledger, LedgerError,
-    LedgerId, ListingDomain, OpenChannel, OpenPurchase, PurchaseId, PurchaseRole, PurchaseState,
-    RedeemVoucher, RefundChannel, SellerTerms, Signed, VoucherDomain,
+    CampaignId, CampaignState, ChannelId, ChannelRole, ChannelState, CloseChannel, CreateCampaign,
+    DeliverPurchase, Ledger, LedgerError, LedgerId, ListingDomain, OpenChannel, OpenPurchase,
+    Pledge, PurchaseId, PurchaseRole, PurchaseState, RedeemVoucher, RefundChannel, SellerTerms,
+    Signed, VoucherDomain,
 };
 use crate::tron::Address;
 use std::future::Future;
@@ -110,6 +111,20 @@ pub trait PaymentLedger: Send + Sync {
     /// Returns an undelivered purchase's price to its buyer, from the deadline on.
     fn refund_purchase(&self, id: PurchaseId) -> LedgerFuture<'_, PurchaseState>;
 
+    /// Starts a crowdfunding campaign signed by its creator.
+    fn create_campaign(&self, request: Signed<CreateCampaign>) -> LedgerFuture<'_, CampaignState>;
+
+    /// Locks a pledge in a campaign until settlement.
+    fn pledge(&self, request: Signed<Pledge>) -> LedgerFuture<'_, CampaignState>;
+
+    /// After the deadline: pays the beneficiary when the goal was met, else
+    /// refunds the pledges (every pledger at once on btt's ledgers; on a
+    /// chain, where refunds are pulled, the pledge of this ledger's wallet).
+    fn settle_campaign(&self, id: CampaignId) -> LedgerFuture<'_, CampaignState>;
+
+    /// A campaign's current state, `None` when the ledger has no such campaign.
+    fn campaign(&self, id: CampaignId) -> LedgerFuture<'_, Option<CampaignState>>;
+
     /// A purchase's current state, `None` when the ledger has no such purchase.
     fn purchase(&self, id: PurchaseId) -> LedgerFuture<'_, Option<PurchaseState>>;
 
@@ -189,6 +204,22 @@ impl<L: Ledger> PaymentLedger for L {
 
     fn purchase(&self, id: PurchaseId) -> LedgerFuture<'_, Option<PurchaseState>> {
         Box::pin(Ledger::purchase(self, id))
+    }
+
+    fn create_campaign(&self, request: Signed<CreateCampaign>) -> LedgerFuture<'_, CampaignState> {
+        Box::pin(Ledger::create_campaign(self, request))
+    }
+
+    fn pledge(&self, request: Signed<Pledge>) -> LedgerFuture<'_, CampaignState> {
+        Box::pin(Ledger::pledge(self, request))
+    }
+
+    fn settle_campaign(&self, id: CampaignId) -> LedgerFuture<'_, CampaignState> {
+        Box::pin(Ledger::settle_campaign(self, id))
+    }
+
+    fn campaign(&self, id: CampaignId) -> LedgerFuture<'_, Option<CampaignState>> {
+        Box::pin(Ledger::campaign(self, id))
     }
 
     fn purchases(

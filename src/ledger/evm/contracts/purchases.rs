@@ -9,7 +9,7 @@
 
 use super::bindings::Purchases::{self, Listing};
 use super::coin_value;
-use super::transact::{wei, Sent};
+use super::transact::{event_filter, wei, Sent};
 use super::typed_data::{domain, Eip712Signed, TypedSignatureError, PURCHASES_DOMAIN_NAME};
 use crate::ledger::error::LedgerError;
 use crate::ledger::evm::node_error::bad;
@@ -17,8 +17,7 @@ use crate::ledger::evm::EvmClient;
 use crate::ledger::purchase::BuyerKey;
 use crate::wallet::PrivateKey;
 use alloy::primitives::{Address, B256};
-use alloy::rpc::types::{Filter, Log};
-use alloy::sol_types::{Eip712Domain, SolEvent};
+use alloy::sol_types::Eip712Domain;
 
 /// What a buyer asks for when it opens a purchase.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,16 +120,16 @@ impl<'a> PurchasesContract<'a> {
 
     /// The `Opened` event of `purchase` and the block it is in.
     pub async fn opened(&self, purchase: B256) -> Result<(Purchases::Opened, u64), LedgerError> {
-        let log = self.only_log::<Purchases::Opened>(purchase).await?;
+        let (opened, log) = self.client.only_event(self.address, purchase).await?;
         let block = log
             .block_number
             .ok_or_else(|| bad(format!("the Opened log of {purchase} names no block")))?;
-        Ok((decode(&log)?, block))
+        Ok((opened, block))
     }
 
     /// The `Delivered` event of `purchase`.
     pub async fn delivered(&self, purchase: B256) -> Result<Purchases::Delivered, LedgerError> {
-        decode(&self.only_log::<Purchases::Delivered>(purchase).await?)
+        Ok(self.client.only_event(self.address, purchase).await?.0)
     }
 
     /// The ids of the purchases `party` opened (as buyer) or sells (as
@@ -140,7 +139,7 @@ impl<'a> PurchasesContract<'a> {
         party: Address,
         seller: bool,
     ) -> Result<Vec<B256>, LedgerError> {
-        let filter = self.events::<Purchases::Opened>();
+        let filter = event_filter::<Purchases::Opened>(self.address);
         let filter = if seller {
             filter.topic3(party.into_word())
         } else {
@@ -153,27 +152,6 @@ impl<'a> PurchasesContract<'a> {
             .collect())
     }
 
-    /// Every `E` this contract logged, from the first block.
-    fn events<E: SolEvent>(&self) -> Filter {
-        Filter::new()
-            .address(self.address)
-            .event_signature(E::SIGNATURE_HASH)
-            .from_block(0)
-    }
-
-    /// The one `E` logged for `purchase`: each is logged once per purchase.
-    async fn only_log<E: SolEvent>(&self, purchase: B256) -> Result<Log, LedgerError> {
-        let filter = self.events::<E>().topic1(purchase);
-        let logs = self.client.logs(&filter).await?;
-        <[Log; 1]>::try_from(logs).map(|[log]| log).map_err(|logs| {
-            bad(format!(
-                "purchase {purchase} has {} {} events, not one",
-                logs.len(),
-                E::SIGNATURE
-            ))
-        })
-    }
-
     /// A purchase's state as the contract holds it (all zero for an unknown id).
     pub async fn purchase(
         &self,
@@ -183,12 +161,6 @@ impl<'a> PurchasesContract<'a> {
             .view(self.address, &Purchases::purchasesCall(purchase))
             .await
     }
-}
-
-/// A log of this contract as its event.
-fn decode<E: SolEvent>(log: &Log) -> Result<E, LedgerError> {
-    E::decode_log_data(log.data())
-        .map_err(|error| bad(format!("{} event does not decode: {error}", E::SIGNATURE)))
 }
 
 /// `seller`'s signature of `listing` for `domain`.
