@@ -81,6 +81,12 @@ impl Market {
         Signed::sign(delivery, key(2).signing_key(), &ledger)
     }
 
+    /// The seller's purchases, as the seller's ledger lists them.
+    fn sold(&self) -> Vec<PurchaseState> {
+        self.run(self.payee.purchases(key(2).address(), PurchaseRole::Seller))
+            .unwrap()
+    }
+
     fn contract_balance(&self) -> u128 {
         self.anvil.balance(&self.contracts.purchases.to_string())
     }
@@ -110,13 +116,7 @@ fn a_purchase_pays_the_seller_once_and_keeps_the_sealed_key() {
     // A rerun of the same order names the same purchase and sends nothing.
     assert_eq!(market.buy(&listing, 7), opened);
     assert_eq!(market.payer.transactions_sent(), 1);
-    let sold = market
-        .run(
-            market
-                .payee
-                .purchases(key(2).address(), PurchaseRole::Seller),
-        )
-        .unwrap();
+    let sold = market.sold();
     assert_eq!(sold, std::slice::from_ref(&opened));
 
     let delivered = market
@@ -255,12 +255,6 @@ fn a_purchase_opened_by_another_tool_does_not_stop_the_seller() {
     let purchases = PurchasesContract::new(&buyer, market.contracts.purchases);
     market.run(purchases.buy(&key(1), &foreign_order)).unwrap();
     let ours = market.buy(&listing, 2);
-    let sold = market
-        .run(
-            market
-                .payee
-                .purchases(key(2).address(), PurchaseRole::Seller),
-        )
-        .unwrap();
+    let sold = market.sold();
     assert_eq!(sold, [ours]);
 }

@@ -432,14 +432,19 @@ mod tests {
             (r#""expires":2000000000"#, r#""expires":2000000001"#),
             (r#""token":"btt""#, r#""token":"trx""#),
         ] {
-            let tampered = json.replace(from, to);
-            assert_ne!(tampered, json, "{from} not found");
-            let error = SignedListing::parse(tampered.as_bytes()).unwrap_err();
-            assert!(
-                matches!(error, ListingError::NotSignedBySeller { .. }),
-                "{error}"
-            );
+            assert_signature_broken(&json, from, to);
         }
+    }
+
+    /// Fails unless `json` with `from` changed to `to` is refused as not the seller's.
+    fn assert_signature_broken(json: &str, from: &str, to: &str) {
+        let tampered = json.replace(from, to);
+        assert_ne!(tampered, json, "{from} not found");
+        let error = SignedListing::parse(tampered.as_bytes()).unwrap_err();
+        assert!(
+            matches!(error, ListingError::NotSignedBySeller { .. }),
+            "{error}"
+        );
     }
 
     #[test]
@@ -528,13 +533,7 @@ mod tests {
             (r#""expires":2000000000"#, r#""expires":2000000001"#),
             (r#""chain":199"#, r#""chain":1029"#),
         ] {
-            let tampered = json.replace(from, to);
-            assert_ne!(tampered, json, "{from} not found");
-            let error = SignedListing::parse(tampered.as_bytes()).unwrap_err();
-            assert!(
-                matches!(error, ListingError::NotSignedBySeller { .. }),
-                "{error}"
-            );
+            assert_signature_broken(&json, from, to);
         }
     }
 
