@@ -116,9 +116,30 @@ fn a_plan_bids_what_the_deadline_needs_within_the_budget() {
 /// plan's price, it wins the slot and pays, within the plan's most.
 #[test]
 fn a_download_fed_a_plan_follows_it() {
-    let market = Market::new(Backend::Embedded);
+    fed_a_plan(Backend::Embedded);
+}
+
+/// On btt's contracts on a chain the plan is in wei and sets aside the gas
+/// of opening the seller's channel from the budget; `btt-get -` follows it
+/// there too.
+#[test]
+fn on_a_chain_a_plan_sets_aside_the_gas_and_a_download_follows_it() {
+    fed_a_plan(Backend::Chain);
+}
+
+fn fed_a_plan(backend: Backend) {
+    let market = Market::new(backend);
     let seller = market.seed("0.01BTT/MiB", SELLER);
     let (plan, _) = plan_for(&market, &seller, "60s");
+    let planned = plan_record(&plan);
+    let micro = market.units_per_btt() / 1_000_000;
+    let fees = units(&planned["fees_base_units"]);
+    if backend == Backend::Chain {
+        assert_eq!(planned["token"], "bttc", "{planned}");
+        assert!(fees > 0, "the gas of one open: {planned}");
+    } else {
+        assert_eq!((planned["token"].as_str(), fees), (Some("btt"), 0));
+    }
     let out = market.env().path().join("out-plan");
     let mut get = market.command("btt-get");
     get.arg("-").arg("-o").arg(&out);
@@ -145,10 +166,11 @@ fn a_download_fed_a_plan_follows_it() {
     let sent: Vec<&&Value> = bids.iter().filter(|bid| !bid["peer"].is_null()).collect();
     assert!(!sent.is_empty(), "{}", payer.diagnostics());
     for bid in bids.iter().filter(|bid| !bid["price_base_units"].is_null()) {
-        assert_eq!(bid["price_base_units"], 10_000, "{bid}");
+        let price = bid["price_base_units"].as_u64().map(u128::from);
+        assert_eq!(price, Some(10_000 * micro), "{bid}");
     }
     let spent = units(&summary(&payer)["spent_base_units"]);
-    assert!(spent > 0 && spent <= 240_000, "spent {spent}");
+    assert!(spent > 0 && spent <= 240_000 * micro, "spent {spent}");
 }
 
 #[test]
