@@ -329,8 +329,8 @@ pub fn now_ms() -> i64 {
     i64::try_from(since.as_millis()).expect("ms fit an i64")
 }
 
-/// A base-units field of a wallet record (a string of digits).
-fn units(value: &Value) -> u128 {
+/// A base-units field of a `btt-wallet` record (a string of digits).
+pub fn units(value: &Value) -> u128 {
     value
         .as_str()
         .and_then(|text| text.parse().ok())
