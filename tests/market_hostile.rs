@@ -188,7 +188,7 @@ fn one_voucher_on_two_connections(backend: Backend) {
         "served {served}, paid for {covered}"
     );
     seeder.child.terminate();
-    let earned = units(&summary(&seeder.child)["earned_base_units"]);
+    let earned = summary(&seeder.child).earned();
     assert_eq!(earned, paid, "{}", seeder.child.diagnostics());
     assert_eq!(
         market.balance("carol"),

@@ -18,6 +18,7 @@
 
 use crate::support;
 
+use btt::cli::seed::Delivered;
 use btt::ledger::node::client::NodeClient;
 use btt::ledger::{
     DeliverPurchase, Ledger, LedgerId, ListingDomain, PurchaseRole, PurchaseStatus, Signed,
@@ -103,11 +104,23 @@ impl Shop {
 
     /// `btt-tip buy` of `listing` by alice into `out`, from the peer `peer`.
     fn buy_command(&self, listing: &Path, out: &Path, peer: &str, extra: &[&str]) -> Command {
+        self.buy_command_of("alice", listing, out, peer, extra)
+    }
+
+    /// [`Shop::buy_command`] for the wallet `buyer`.
+    fn buy_command_of(
+        &self,
+        buyer: &str,
+        listing: &Path,
+        out: &Path,
+        peer: &str,
+        extra: &[&str],
+    ) -> Command {
         let mut command = self.market.command("btt-tip");
         command
             .arg("buy")
             .arg(listing)
-            .args(["--from", "alice", "-o"])
+            .args(["--from", buyer, "-o"])
             .arg(out)
             .args(["--no-dht", "--no-tracker", "--listen", "127.0.0.1:0"])
             .args(["--peer", peer])
@@ -251,7 +264,7 @@ fn a_sale(backend: Backend) {
     );
     assert_eq!(shop.market.balance("carol"), shop.price());
     seller.child.terminate();
-    let deliveries = records_of(&seller.child, "delivery");
+    let deliveries = printed::<Delivered>(&seller.child);
     assert_eq!(deliveries.len(), 1, "{deliveries:?}");
 }
 
@@ -599,14 +612,21 @@ fn kill_9_of_the_seller_after_delivering_then_a_restart_delivers_nothing_twice()
     let receipt = last_purchase(rerun_buyer.as_ref().unwrap_or(&buyer));
     assert_eq!(receipt["purchase"], delivered["purchase"]);
     shop.assert_bought(&out);
-    std::thread::sleep(Duration::from_secs(3));
+    // Bob buys too: the restarted seller's round that delivers his key
+    // comes after alice's purchase was delivered, and delivers hers no more.
+    let bob_out = shop.market.env().path().join("bought by bob");
+    let command = shop.buy_command_of("bob", &shop.listing, &bob_out, &restarted.addr(), &[]);
+    let mut bob = shop.market.env().spawn("btt-tip buy (bob)", command);
+    bob.wait_success(DOWNLOAD);
+    shop.assert_bought(&bob_out);
     restarted.child.terminate();
-    assert!(records_of(&restarted.child, "delivery").is_empty());
-    assert_eq!(shop.market.balance("carol"), shop.price(), "paid once");
-    assert_eq!(
-        shop.market.balance("alice"),
-        shop.market.funds() - shop.price()
-    );
+    let deliveries = printed::<Delivered>(&restarted.child);
+    let buyers: Vec<String> = deliveries.iter().map(|d| d.buyer.to_string()).collect();
+    assert_eq!(buyers, [BOB], "bob's purchase alone, once");
+    let price = shop.price();
+    assert_eq!(shop.market.balance("carol"), 2 * price, "each paid once");
+    assert_eq!(shop.market.balance("alice"), shop.market.funds() - price);
+    assert_eq!(shop.market.balance("bob"), shop.market.funds() - price);
 }
 
 /// A listing's expiry ends new orders, not the purchases opened before it:
