@@ -7,6 +7,7 @@
 //! fields to what its typed ones say.
 
 use super::{typed, Child};
+use btt::amount::Token;
 use btt::ledger::ChannelId;
 use btt::tron::Address;
 use serde::de::DeserializeOwned;
@@ -349,6 +350,7 @@ pub struct Quote {
     pub peer: SocketAddr,
     pub wallet: Address,
     pub ledger: String,
+    pub token: Token,
     pub ask: String,
     pub ask_base_units: u64,
     pub slot_rate: Option<u64>,
@@ -359,6 +361,7 @@ impl MarketRecord for Quote {
 
     fn check(&self) {
         assert_eq!(self.ledger.len(), 64, "the ledger id in hex: {self:?}");
+        assert!(matches!(self.token, Token::Btt | Token::Bttc), "{self:?}");
         assert!(
             self.peer.port() != 0 && self.slot_rate != Some(0),
             "{self:?}"
@@ -374,6 +377,7 @@ pub struct QuoteSummary {
     pub torrent: String,
     pub total_length: u64,
     pub sellers: usize,
+    pub token: Token,
     pub lowest_ask: String,
     pub lowest_ask_base_units: u64,
     pub median_ask: String,
@@ -385,6 +389,7 @@ impl MarketRecord for QuoteSummary {
 
     fn check(&self) {
         assert!(!self.torrent.is_empty() && self.total_length > 0 && self.sellers > 0);
+        assert!(matches!(self.token, Token::Btt | Token::Bttc), "{self:?}");
         price_text(&self.lowest_ask, self.lowest_ask_base_units);
         price_text(&self.median_ask, self.median_ask_base_units);
         assert!(self.lowest_ask_base_units <= self.median_ask_base_units);
