@@ -216,6 +216,13 @@ fn refusals_are_one_line_with_their_status() {
     chain
         .wallet(&["channel", "open", "bob", "1BTT", "--from", "alice"])
         .refused(2, "needs btt's contracts");
+    let campaign = "00".repeat(32);
+    chain
+        .tip(&["fund", "status", &campaign], "")
+        .refused(2, "btt-tip fund on an EVM chain needs btt's contracts");
+    chain
+        .tip(&["buy", "album.listing", "--from", "alice", "-o", "dl"], "")
+        .refused(2, "btt-tip buy on an EVM chain needs btt's contracts");
     // Nothing of the above moved a wei.
     assert_eq!(chain.anvil.balance(ALICE_EVM), WEI_PER_BTT);
 }

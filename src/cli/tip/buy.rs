@@ -78,6 +78,7 @@ pub fn run(
     args: BuyListingArgs,
     output: &Output,
 ) -> anyhow::Result<ExitStatus> {
+    ledger.require_contracts("btt-tip buy")?;
     let listing = read_listing(&args.listing)?;
     let wallet = keys.unlock_named(&args.from)?;
     let buyer = wallet.signing_key().clone();

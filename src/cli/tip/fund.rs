@@ -126,6 +126,7 @@ pub fn run(
     args: FundArgs,
     output: &Output,
 ) -> anyhow::Result<ExitStatus> {
+    ledger.require_contracts("btt-tip fund")?;
     let token = ledger.native_token()?;
     let action = match args.command {
         FundCommand::Create(args) => create_action(keys, amounts, token, args, output)?,
