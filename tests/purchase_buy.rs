@@ -2,7 +2,7 @@
 //! (`btt-seed sell`) and seeds it with `btt-seed run --sell`, which delivers
 //! the key to each paying buyer; alice buys it in one command. On the
 //! embedded ledger, on a `btt-wallet node`, and (the sale, the refund and
-//! the buyer's kill -9) on btt's contracts on anvil: the plain files equal the
+//! the buyer's and the seller's kill -9) on btt's contracts on anvil: the plain files equal the
 //! creator's byte for byte, the price moves once, a rerun charges nothing
 //! (also after `kill -9` of the buyer or of the seller), a rerun with another
 //! `-o` writes the files there too, decrypted files get a current mtime, a
@@ -593,7 +593,11 @@ fn buyer_killed_after_paying(backend: Backend) {
 
 #[test]
 fn kill_9_of_the_seller_after_delivering_then_a_restart_delivers_nothing_twice() {
-    let shop = Shop::open(Backend::Node);
+    seller_killed_after_delivering(Backend::Node);
+}
+
+fn seller_killed_after_delivering(backend: Backend) {
+    let shop = Shop::open(backend);
     let mut seller = shop.seed(true);
     let out = shop.market.env().path().join("bought");
     let mut buyer = shop.buy(&out, &seller.addr(), &[]);
@@ -758,4 +762,9 @@ fn on_a_chain_a_seller_that_never_delivers_is_refunded_at_the_deadline() {
 #[test]
 fn on_a_chain_kill_9_of_the_buyer_after_paying_then_a_rerun_charges_once() {
     buyer_killed_after_paying(Backend::Chain);
+}
+
+#[test]
+fn on_a_chain_kill_9_of_the_seller_after_delivering_then_a_restart_delivers_nothing_twice() {
+    seller_killed_after_delivering(Backend::Chain);
 }
