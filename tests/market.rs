@@ -310,8 +310,28 @@ fn a_seller_killed_mid_download(backend: Backend) {
 /// journaled, and no voucher's increment is paid twice.
 #[test]
 fn a_seller_killed_after_a_redeem_mid_download_is_paid_each_voucher_once() {
-    let market = Market::new(Backend::Embedded);
-    let flags = ["--slots", "1", "--up-limit", "2MiB", "--redeem-every", "1s"];
+    seller_killed_after_a_redeem(Backend::Embedded);
+}
+
+/// The same on btt's channels contract, where a redeem while trading is a
+/// transaction (`--redeem-above` lets a small voucher pay its gas).
+#[test]
+fn a_seller_on_the_channels_contract_killed_after_a_redeem_is_paid_each_voucher_once() {
+    seller_killed_after_a_redeem(Backend::Chain);
+}
+
+fn seller_killed_after_a_redeem(backend: Backend) {
+    let market = Market::new(backend);
+    let flags = [
+        "--slots",
+        "1",
+        "--up-limit",
+        "2MiB",
+        "--redeem-every",
+        "1s",
+        "--redeem-above",
+        "0.000001BTT",
+    ];
     let mut seller = market.seed("0.01BTT/MiB", &flags);
     let (mut payer, _) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
     let redeemed_while_trading =
@@ -332,7 +352,7 @@ fn a_seller_killed_after_a_redeem_mid_download_is_paid_each_voucher_once() {
         "{redeemed} <= {paid} <= {signed}"
     );
     assert_eq!(market.balance("carol"), paid);
-    assert_eq!(market.balance("alice"), FUNDS - paid);
+    assert_eq!(market.balance("alice"), market.funds() - paid);
 }
 
 /// `kill -9` of a payer: the seller closes its channel when the connection
@@ -382,7 +402,18 @@ fn a_payer_killed_mid_download(backend: Backend) {
 /// channel: after its timeout the payer's next run takes the deposit back.
 #[test]
 fn a_channel_nobody_closed_is_refunded_to_the_payer_after_its_timeout() {
-    let market = Market::new(Backend::Embedded);
+    a_channel_nobody_closed(Backend::Embedded);
+}
+
+/// The same on btt's channels contract: the refund is the payer's
+/// transaction, once the channel's expiry has passed.
+#[test]
+fn a_channel_of_the_contract_nobody_closed_is_refunded_to_the_payer_after_its_timeout() {
+    a_channel_nobody_closed(Backend::Chain);
+}
+
+fn a_channel_nobody_closed(backend: Backend) {
+    let market = Market::new(backend);
     // A seller takes a channel only when it outlives two redeem intervals
     // and a 5 s leeway (7 s here), and closes it that long before it
     // expires: a 20 s channel is taken, and the kill comes before its close.
@@ -395,7 +426,7 @@ fn a_channel_nobody_closed_is_refunded_to_the_payer_after_its_timeout() {
     let opened_before = std::time::Instant::now();
     kill_9(&mut seller.child);
     kill_9(&mut payer);
-    let locked = FUNDS - market.balance("alice");
+    let locked = market.funds() - market.balance("alice");
     assert!(locked > 0, "the deposit is locked");
     // The refund waits for the channel's timeout: time, not an event.
     let expired = opened_before + std::time::Duration::from_secs(21);
@@ -412,7 +443,7 @@ fn a_channel_nobody_closed_is_refunded_to_the_payer_after_its_timeout() {
     // The seller may have redeemed a voucher before it was killed.
     let redeemed = market.balance("carol");
     assert_eq!(refunds[0].refunded_base_units.0, locked - redeemed);
-    assert_eq!(market.balance("alice"), FUNDS - redeemed);
+    assert_eq!(market.balance("alice"), market.funds() - redeemed);
     plain.child.terminate();
 }
 

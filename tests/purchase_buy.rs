@@ -2,7 +2,7 @@
 //! (`btt-seed sell`) and seeds it with `btt-seed run --sell`, which delivers
 //! the key to each paying buyer; alice buys it in one command. On the
 //! embedded ledger, on a `btt-wallet node`, and (the sale, the refund and
-//! the buyer's and the seller's kill -9) on btt's contracts on anvil: the plain files equal the
+//! the buyer's and the seller's kill -9, the listings refused) on btt's contracts on anvil: the plain files equal the
 //! creator's byte for byte, the price moves once, a rerun charges nothing
 //! (also after `kill -9` of the buyer or of the seller), a rerun with another
 //! `-o` writes the files there too, decrypted files get a current mtime, a
@@ -422,10 +422,20 @@ fn resigned(shop: &Shop, name: &str, change: impl FnOnce(&mut Listing)) -> PathB
 
 #[test]
 fn listings_that_do_not_check_are_refused_before_anything_is_paid() {
-    let shop = Shop::open(Backend::Embedded);
+    listings_that_do_not_check(Backend::Embedded);
+}
+
+#[test]
+fn on_a_chain_listings_that_do_not_check_are_refused_before_anything_is_paid() {
+    listings_that_do_not_check(Backend::Chain);
+}
+
+fn listings_that_do_not_check(backend: Backend) {
+    let shop = Shop::open(backend);
     let out = shop.market.env().path().join("bought");
     let text = std::fs::read_to_string(&shop.listing).expect("listing");
-    let cheaper = text.replace("\"price\":\"10000000\"", "\"price\":\"1\"");
+    let listed = format!("\"price\":\"{}\"", shop.price());
+    let cheaper = text.replace(&listed, "\"price\":\"1\"");
     assert_ne!(cheaper, text, "the price is in the listing");
     let tampered = shop.market.env().path().join("tampered.listing");
     std::fs::write(&tampered, cheaper).expect("write");
