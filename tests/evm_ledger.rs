@@ -374,11 +374,20 @@ fn a_transfer_is_reported_after_the_confirmations_asked_for() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let mined_at = quantity(&chain.rpc("eth_blockNumber", json!([])));
-    std::thread::sleep(std::time::Duration::from_millis(600));
-    assert!(send.try_wait().is_none(), "{}", send.diagnostics());
+    // The sender polls the receipt, then (once mined) the head: a second
+    // receipt asked after a block shows it saw too few confirmations on
+    // top of it and went on waiting.
+    let mut polled_twice = || {
+        let receipts = "eth_getTransactionReceipt";
+        let polls = chain.anvil.calls(receipts);
+        chain
+            .anvil
+            .wait_calls(receipts, polls + 2, support::COMMAND_TIMEOUT);
+        assert!(send.try_wait().is_none(), "{}", send.diagnostics());
+    };
+    polled_twice();
     chain.rpc("evm_mine", json!([]));
-    std::thread::sleep(std::time::Duration::from_millis(600));
-    assert!(send.try_wait().is_none(), "{}", send.diagnostics());
+    polled_twice();
     chain.rpc("evm_mine", json!([]));
     let run = Run::finish(&mut send, support::COMMAND_TIMEOUT);
     assert_eq!(run.code, 0, "{}", run.describe());

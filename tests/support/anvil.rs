@@ -23,7 +23,7 @@ pub const BTTC_CHAIN_ID: u64 = 199;
 #[derive(Debug)]
 pub struct Anvil {
     /// The node process, stopped by PID when this is dropped.
-    _child: Child,
+    child: Child,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
 }
@@ -62,7 +62,7 @@ impl Anvil {
         let line = child.read_line_until(START, |line| line.starts_with("Listening on "));
         let addr = line.trim_start_matches("Listening on ").trim().to_string();
         let anvil = Anvil {
-            _child: child,
+            child,
             url: format!("http://{addr}"),
         };
         anvil.wait_answering();
@@ -82,6 +82,26 @@ impl Anvil {
                 Err(_) => std::thread::sleep(Duration::from_millis(50)),
             }
         }
+    }
+
+    /// Waits, up to `within`, until anvil has served `count` calls of
+    /// `method` in all (it prints each method it serves on a line of its
+    /// own); fails after that.
+    pub fn wait_calls(&self, method: &str, count: usize, within: Duration) {
+        let deadline = Instant::now() + within;
+        while self.calls(method) < count {
+            assert!(
+                Instant::now() < deadline,
+                "fewer than {count} calls of {method} within {within:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// How many calls of `method` anvil has served so far.
+    pub fn calls(&self, method: &str) -> usize {
+        let log = self.child.stdout();
+        log.lines().filter(|line| line.trim() == method).count()
     }
 
     /// One JSON-RPC call; the `result`, or the error as text.
