@@ -47,6 +47,7 @@ mod seed_descriptors;
 mod seed_earnings;
 mod terminal;
 mod tip_cli;
+mod transmission_rpc;
 mod tron_clients;
 mod tron_crosscheck;
 mod utp;

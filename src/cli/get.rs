@@ -13,7 +13,7 @@ use super::values::{parse_duration, parse_ratio, parse_selection, parse_size, Fi
 use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::{worker_threads, Dirs};
 use crate::control::registry::Registry;
-use crate::control::server::ControlServer;
+use crate::control::server::{ControlServer, Desk};
 use crate::magnet::Magnet;
 use crate::market::auto_bid::AutoBidder;
 use crate::market::events::MarketEvents;
@@ -393,7 +393,7 @@ fn listen_for_control(
     let registry = Registry::new("btt-get");
     let trade = market.as_ref().map(Market::trade);
     registry.insert(Arc::clone(torrent), data, Arc::clone(&added.session), trade);
-    match ControlServer::start(&dirs.runtime, registry, None) {
+    match ControlServer::start(&dirs.runtime, Desk::new(registry, None)) {
         Ok(server) => {
             output.debug(format!("control socket {}", server.path().display()));
             Some(server)
