@@ -231,7 +231,10 @@ fn local_host(host: Option<&HeaderValue>) -> bool {
         return false;
     };
     let name = match host.strip_prefix('[') {
-        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((name, _)) => name,
+            None => return false,
+        },
         None => host.rsplit_once(':').map_or(host, |(name, _)| name),
     };
     name.parse::<std::net::IpAddr>().is_ok()

@@ -76,3 +76,52 @@ fn seconds_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::control::protocol::TorrentState;
+
+    fn torrent(info_hash: &str) -> TorrentStatus {
+        TorrentStatus {
+            info_hash: info_hash.to_string(),
+            name: info_hash.to_string(),
+            pid: 1,
+            program: "btt-seed".to_string(),
+            state: TorrentState::Seeding,
+            data: "/data".to_string(),
+            total_length: 1,
+            left: 0,
+            progress: 1.0,
+            download_rate: 0,
+            upload_rate: 0,
+            downloaded: 0,
+            uploaded: 0,
+            peers: 0,
+            ratio: 0.0,
+            eta_seconds: None,
+            up_limit: None,
+            down_limit: None,
+            ask: None,
+            ask_base_units: None,
+            paid: "0".to_string(),
+            paid_base_units: 0,
+            earned: "0".to_string(),
+            earned_base_units: 0,
+        }
+    }
+
+    #[test]
+    fn an_id_is_never_given_to_another_torrent() {
+        let mut book = IdBook::default();
+        book.sync(&[torrent("a"), torrent("b")]);
+        let (a, b) = (book.entry("a").unwrap().id, book.entry("b").unwrap().id);
+        assert_eq!((a, b), (1, 2));
+        book.sync(&[torrent("b")]);
+        assert_eq!(book.entry("a"), None);
+        assert_eq!(book.recently_removed(), vec![1]);
+        book.sync(&[torrent("b"), torrent("a")]);
+        assert_eq!(book.entry("a").unwrap().id, 3, "a comes back with a new id");
+        assert_eq!(book.entry("b").unwrap().id, 2);
+    }
+}

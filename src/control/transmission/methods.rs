@@ -523,3 +523,73 @@ fn reply(tag: Option<i64>, result: Result<Value, String>) -> Value {
     }
     answer
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arguments(value: Value) -> Arguments {
+        match value {
+            Value::Object(arguments) => arguments,
+            _ => panic!("not an object"),
+        }
+    }
+
+    #[test]
+    fn ids_are_a_number_a_hash_a_list_or_recently_active() {
+        assert_eq!(selection(None), Ok(Selection::All));
+        assert_eq!(
+            selection(Some(&json!(3))),
+            Ok(Selection::Named(vec![Named::Id(3)]))
+        );
+        assert_eq!(
+            selection(Some(&json!([1, "ab"]))),
+            Ok(Selection::Named(vec![
+                Named::Id(1),
+                Named::Hash("ab".into())
+            ]))
+        );
+        assert_eq!(
+            selection(Some(&json!("recently-active"))),
+            Ok(Selection::RecentlyActive)
+        );
+        for bad in [json!({"a": 1}), json!([true]), json!(1.5), json!(null)] {
+            assert!(selection(Some(&bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn limits_are_kilobytes_of_a_thousand_and_off_is_none() {
+        let limited = |value: Value| limit(&arguments(value), "uploadLimit", "uploadLimited");
+        assert_eq!(limited(json!({})), Ok(None));
+        assert_eq!(
+            limited(json!({"uploadLimit": 100, "uploadLimited": true})),
+            Ok(Some(100_000))
+        );
+        assert_eq!(limited(json!({"uploadLimit": 7})), Ok(Some(7_000)));
+        assert_eq!(
+            limited(json!({"uploadLimit": 100, "uploadLimited": false})),
+            Ok(Some(0))
+        );
+        assert_eq!(limited(json!({"uploadLimited": 0})), Ok(Some(0)));
+        for bad in [
+            json!({"uploadLimit": 0}),
+            json!({"uploadLimit": -1}),
+            json!({"uploadLimit": "9"}),
+            json!({"uploadLimit": u64::MAX}),
+            json!({"uploadLimited": "yes"}),
+        ] {
+            assert!(limited(bad.clone()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn metainfo_base64_may_hold_line_breaks_and_garbage_is_refused() {
+        assert_eq!(decode_base64("aGVs\nbG8=").unwrap(), b"hello");
+        assert!(decode_base64("!!!").unwrap_err().contains("not base64"));
+        assert!(parse_torrent(b"hello")
+            .unwrap_err()
+            .contains("invalid or corrupt torrent file"));
+        assert!(parse_torrent(b"d4:infoi1ee").is_err());
+    }
+}
