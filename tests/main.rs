@@ -45,6 +45,7 @@ mod purchase_sell;
 mod readme_tour;
 mod seed_descriptors;
 mod seed_earnings;
+mod stream;
 mod terminal;
 mod tip_cli;
 mod transmission_rpc;
