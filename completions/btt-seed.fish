@@ -171,7 +171,7 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -l json -d '
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -s v -l verbose -d 'Print debugging detail on stderr'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand earnings" -s h -l help -d 'Print help'
-complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l price -d 'The price a buyer pays, e.g. 10BTT' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l price -d 'The price a buyer pays, e.g. 10BTT (in the chain\'s coin on an EVM chain)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l wallet -d 'The wallet that is paid and signs the listing' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -s o -l output -d 'Where to write the listing' -r -F
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand sell" -l expiry -d 'How long the listing stays on offer, e.g. 30d' -r

@@ -529,12 +529,16 @@ _btt__tip() {
             return 0
             ;;
         btt__subcmd__tip__subcmd__fund__subcmd__settle)
-            opts="-q -v -h --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --base-units --help"
+            opts="-q -v -h --from --json --quiet --verbose --password-file --unsafe-password --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --base-units --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

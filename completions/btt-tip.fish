@@ -84,7 +84,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_see
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -f -a "create" -d 'Start a campaign: pledges are locked until it is settled after the deadline'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -f -a "pledge" -d 'Lock an amount in a campaign until it is settled'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -f -a "status" -d 'Show a campaign: raised, goal, deadline, pledgers'
-complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -f -a "settle" -d 'After the deadline: pay the beneficiary if the goal was met, else refund every pledger'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -f -a "settle" -d 'After the deadline: pay the beneficiary if the goal was met, else refund every pledger (on a chain: the pledge of the --from wallet)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and not __fish_seen_subcommand_from create pledge status settle help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l title -d 'A title for people' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from create" -l goal -d 'The amount to raise, e.g. 1000BTT' -r
@@ -134,6 +134,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -l base-units -d 'Read an amount written without a unit (5) as base units (sun, or wei on BTTC); without it, a unit is required (5BTT)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l from -d 'Wallet that sends the settlement on an EVM chain, and whose pledge comes back there when the goal was missed (btt\'s own ledgers settle without one)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l password-file -d 'Read the keystore password from the first line of FILE' -r -F
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from settle" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
@@ -151,7 +152,7 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_su
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from help" -f -a "create" -d 'Start a campaign: pledges are locked until it is settled after the deadline'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from help" -f -a "pledge" -d 'Lock an amount in a campaign until it is settled'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show a campaign: raised, goal, deadline, pledgers'
-complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from help" -f -a "settle" -d 'After the deadline: pay the beneficiary if the goal was met, else refund every pledger'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from help" -f -a "settle" -d 'After the deadline: pay the beneficiary if the goal was met, else refund every pledger (on a chain: the pledge of the --from wallet)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand fund; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -l from -d 'Wallet that pays' -r
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand buy" -s o -l output -d 'Directory for the encrypted download and the plain files' -r -F
@@ -216,4 +217,4 @@ complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and not __fish_see
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and __fish_seen_subcommand_from fund" -f -a "create" -d 'Start a campaign: pledges are locked until it is settled after the deadline'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and __fish_seen_subcommand_from fund" -f -a "pledge" -d 'Lock an amount in a campaign until it is settled'
 complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and __fish_seen_subcommand_from fund" -f -a "status" -d 'Show a campaign: raised, goal, deadline, pledgers'
-complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and __fish_seen_subcommand_from fund" -f -a "settle" -d 'After the deadline: pay the beneficiary if the goal was met, else refund every pledger'
+complete -c btt-tip -n "__fish_btt_tip_using_subcommand help; and __fish_seen_subcommand_from fund" -f -a "settle" -d 'After the deadline: pay the beneficiary if the goal was met, else refund every pledger (on a chain: the pledge of the --from wallet)'

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Crowdfunding campaigns in the chain's coin or an ERC-20. Anyone creates a
-// campaign for a beneficiary with a goal and a deadline; pledges are locked
+// campaign for a beneficiary with a goal, a deadline and a title; its id is
+// the creator's and a creator-chosen nonce's hash, so a creator that reruns
+// names the same campaign and can not create it twice. Pledges are locked
 // until the deadline. Then, if the pledges reach the goal, `settle` pays them
 // all to the beneficiary (once); otherwise each pledger withdraws its own
 // pledge with `refund` (pull refunds: one pledger that can not be paid does
@@ -25,31 +27,40 @@ contract Campaigns is Payments {
 
     mapping(bytes32 => Campaign) public campaigns;
     mapping(bytes32 => mapping(address => uint256)) public pledges;
-    uint256 public created;
+
+    /// The longest title a campaign carries, in bytes.
+    uint256 public constant MAX_TITLE = 256;
 
     event Created(
         bytes32 indexed campaign,
+        address indexed creator,
         address indexed beneficiary,
         address token,
         uint256 goal,
-        uint64 deadline
+        uint64 deadline,
+        string title
     );
     event Pledged(bytes32 indexed campaign, address indexed pledger, uint256 amount, uint256 pledged);
     event Settled(bytes32 indexed campaign, uint256 amount);
     event Refunded(bytes32 indexed campaign, address indexed pledger, uint256 amount);
 
     /// Creates a campaign that pays `beneficiary` if `goal` of `token` is pledged by `deadline`.
-    function create(address beneficiary, address token, uint256 goal, uint64 deadline)
-        external
-        returns (bytes32 campaign)
-    {
+    function create(
+        address beneficiary,
+        address token,
+        uint256 goal,
+        uint64 deadline,
+        string calldata title,
+        bytes32 nonce
+    ) external returns (bytes32 campaign) {
         require(beneficiary != address(0), "beneficiary is nobody");
         require(goal > 0, "no goal");
         require(deadline > block.timestamp, "deadline is not in the future");
-        created += 1;
-        campaign = keccak256(abi.encode(msg.sender, created));
+        require(bytes(title).length <= MAX_TITLE, "title is too long");
+        campaign = keccak256(abi.encode(msg.sender, nonce));
+        require(campaigns[campaign].beneficiary == address(0), "campaign exists");
         campaigns[campaign] = Campaign(beneficiary, deadline, false, token, goal, 0);
-        emit Created(campaign, beneficiary, token, goal, deadline);
+        emit Created(campaign, msg.sender, beneficiary, token, goal, deadline, title);
     }
 
     /// Pledges `amount` until the deadline.

@@ -60,7 +60,8 @@ contract Purchases is Payments, TypedSignatures {
         address token,
         uint256 price,
         uint64 deadline,
-        bytes buyerKey
+        bytes buyerKey,
+        bytes32 nonce
     );
     event Delivered(bytes32 indexed purchase, bytes sealedKey);
     event Refunded(bytes32 indexed purchase, uint256 amount);
@@ -87,7 +88,7 @@ contract Purchases is Payments, TypedSignatures {
         purchase = keccak256(abi.encode(msg.sender, hash, nonce));
         require(purchases[purchase].state == State.None, "purchase exists");
         purchases[purchase] = Purchase(msg.sender, deadline, State.Open, listing.seller, listing.token, listing.price);
-        emit Opened(purchase, msg.sender, listing.seller, listing.digest, listing.token, listing.price, deadline, buyerKey);
+        emit Opened(purchase, msg.sender, listing.seller, listing.digest, listing.token, listing.price, deadline, buyerKey, nonce);
         _take(listing.token, listing.price);
     }
 

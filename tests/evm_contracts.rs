@@ -14,7 +14,7 @@ use crate::support;
 use alloy::primitives::{Address, Signature, B256, U256};
 use alloy::sol_types::{Eip712Domain, SolStruct};
 use btt::ledger::evm::contracts::bindings::{Channels, Purchases, Voucher};
-use btt::ledger::evm::contracts::campaigns::CampaignsContract;
+use btt::ledger::evm::contracts::campaigns::{CampaignsContract, NewCampaign};
 use btt::ledger::evm::contracts::channels::{sign_voucher, ChannelsContract};
 use btt::ledger::evm::contracts::purchases::{sign_listing, Order, PurchasesContract};
 use btt::ledger::evm::contracts::transact::Sent;
@@ -258,6 +258,19 @@ fn refused<T: std::fmt::Debug>(result: Result<T, LedgerError>, reason: &str) {
 
 fn wei(value: U256) -> u128 {
     u128::try_from(value).unwrap()
+}
+
+/// A campaign paying `beneficiary` when `goal` of `token` is pledged by
+/// `deadline`, with a title and a nonce of its own.
+fn new_campaign(beneficiary: Address, token: Address, goal: u128, deadline: u64) -> NewCampaign {
+    NewCampaign {
+        beneficiary,
+        token,
+        goal,
+        deadline,
+        title: "a campaign".to_string(),
+        nonce: B256::from(rand::random::<[u8; 32]>()),
+    }
 }
 
 /// The checked-in ABI and bytecode (contracts/build/*.json) are what the
@@ -910,6 +923,7 @@ fn a_delivered_purchase_pays_the_seller_and_records_the_sealed_key() {
     assert_eq!(wei(opened.event.price), price);
     assert_eq!(opened.event.deadline, order.deadline);
     assert_eq!(opened.event.buyerKey.as_ref(), &order.buyer_key.0[..]);
+    assert_eq!(opened.event.nonce, order.nonce);
     assert_eq!(chain.balance(chain.contracts.purchases), price);
     // The same nonce for the same listing names the same purchase: no second charge.
     refused(
@@ -1125,11 +1139,10 @@ fn a_campaign_that_meets_its_goal_pays_the_beneficiary_once_and_double_settle_is
     let goal = 3 * WEI_PER_BTT;
     let deadline = chain.now() + HOUR;
     let created = chain
-        .run(
-            chain
-                .campaigns()
-                .create(&creator.key, beneficiary.address, NATIVE, goal, deadline),
-        )
+        .run(chain.campaigns().create(
+            &creator.key,
+            &new_campaign(beneficiary.address, NATIVE, goal, deadline),
+        ))
         .unwrap();
     let campaign = created.event.campaign;
     assert_eq!(created.event.beneficiary, beneficiary.address);
@@ -1208,11 +1221,10 @@ fn a_campaign_that_misses_its_goal_refunds_each_pledger_and_double_refund_is_ref
     let deadline = chain.now() + HOUR;
     let goal = 10 * WEI_PER_BTT;
     let campaign = chain
-        .run(
-            chain
-                .campaigns()
-                .create(&creator.key, beneficiary.address, wbtt, goal, deadline),
-        )
+        .run(chain.campaigns().create(
+            &creator.key,
+            &new_campaign(beneficiary.address, wbtt, goal, deadline),
+        ))
         .unwrap()
         .event
         .campaign;
@@ -1271,22 +1283,36 @@ fn a_campaign_that_misses_its_goal_refunds_each_pledger_and_double_refund_is_ref
     refused(
         chain.run(chain.campaigns().create(
             &creator.key,
-            Address::ZERO,
-            NATIVE,
-            1,
-            chain.now() + HOUR,
+            &new_campaign(Address::ZERO, NATIVE, 1, chain.now() + HOUR),
         )),
         "beneficiary is nobody",
     );
     refused(
         chain.run(chain.campaigns().create(
             &creator.key,
-            beneficiary.address,
-            NATIVE,
-            1,
-            chain.now(),
+            &new_campaign(beneficiary.address, NATIVE, 1, chain.now()),
         )),
         "deadline is not in the future",
+    );
+    let long_title = NewCampaign {
+        title: "t".repeat(257),
+        ..new_campaign(beneficiary.address, NATIVE, 1, chain.now() + HOUR)
+    };
+    refused(
+        chain.run(chain.campaigns().create(&creator.key, &long_title)),
+        "title is too long",
+    );
+    // The same creator and nonce name the same campaign: created once.
+    let once = new_campaign(beneficiary.address, NATIVE, 1, chain.now() + HOUR);
+    let created = chain
+        .run(chain.campaigns().create(&creator.key, &once))
+        .unwrap()
+        .event;
+    assert_eq!(created.creator, creator.address);
+    assert_eq!(created.title, "a campaign");
+    refused(
+        chain.run(chain.campaigns().create(&creator.key, &once)),
+        "campaign exists",
     );
     refused(
         chain.run(
@@ -1470,7 +1496,7 @@ fn a_token_that_delivers_less_than_the_deposit_is_refused() {
         .run(
             chain
                 .campaigns()
-                .create(&payee.key, payee.address, token, 100, expiry),
+                .create(&payee.key, &new_campaign(payee.address, token, 100, expiry)),
         )
         .unwrap()
         .event
@@ -1496,11 +1522,10 @@ fn a_pledger_that_refuses_its_refund_blocks_no_other_refund() {
     let campaigns = chain.contracts.campaigns;
     let deadline = chain.now() + HOUR;
     let campaign = chain
-        .run(
-            chain
-                .campaigns()
-                .create(&creator.key, beneficiary.address, NATIVE, 1000, deadline),
-        )
+        .run(chain.campaigns().create(
+            &creator.key,
+            &new_campaign(beneficiary.address, NATIVE, 1000, deadline),
+        ))
         .unwrap()
         .event
         .campaign;

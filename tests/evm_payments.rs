@@ -11,7 +11,7 @@
 use crate::support;
 
 use btt::amount::{Amount, Token};
-use btt::ledger::evm::contracts::channels::REDEEM_GAS;
+use btt::ledger::evm::contracts::channels::{OPEN_GAS, REDEEM_GAS};
 use btt::ledger::evm::contracts::ContractAddresses;
 use btt::ledger::evm::{EvmClient, EvmOptions};
 use btt::ledger::{
@@ -24,25 +24,25 @@ use serde_json::{json, Value};
 use std::future::Future;
 use support::{Anvil, TestEnv, BTTC_CHAIN_ID};
 
-const WEI_PER_BTT: u128 = 1_000_000_000_000_000_000;
+pub(crate) const WEI_PER_BTT: u128 = 1_000_000_000_000_000_000;
 
 /// What each party starts with.
-const START_BALANCE: u128 = 100 * WEI_PER_BTT;
+pub(crate) const START_BALANCE: u128 = 100 * WEI_PER_BTT;
 
 /// The payer's deposit.
 const DEPOSIT: u128 = 10 * WEI_PER_BTT;
 
 /// An anvil with btt's contracts, and the two parties' ledgers on them.
-struct Market {
-    anvil: Anvil,
+pub(crate) struct Market {
+    pub(crate) anvil: Anvil,
     runtime: tokio::runtime::Runtime,
-    contracts: ContractAddresses,
-    payer: ContractPayments,
-    payee: ContractPayments,
+    pub(crate) contracts: ContractAddresses,
+    pub(crate) payer: ContractPayments,
+    pub(crate) payee: ContractPayments,
     _env: TestEnv,
 }
 
-fn client(anvil: &Anvil) -> EvmClient {
+pub(crate) fn client(anvil: &Anvil) -> EvmClient {
     client_waiting(anvil, 0)
 }
 
@@ -59,11 +59,11 @@ fn client_waiting(anvil: &Anvil, confirmations: u64) -> EvmClient {
     .unwrap()
 }
 
-fn key(byte: u8) -> PrivateKey {
+pub(crate) fn key(byte: u8) -> PrivateKey {
     PrivateKey::from_bytes(&[byte; 32]).unwrap()
 }
 
-fn bttc(wei: u128) -> Amount {
+pub(crate) fn bttc(wei: u128) -> Amount {
     Amount {
         token: Token::Bttc,
         base_units: wei,
@@ -71,7 +71,7 @@ fn bttc(wei: u128) -> Amount {
 }
 
 impl Market {
-    fn start() -> Market {
+    pub(crate) fn start() -> Market {
         let env = TestEnv::new();
         let anvil = Anvil::start(&env);
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -98,7 +98,7 @@ impl Market {
         }
     }
 
-    fn run<F: Future>(&self, future: F) -> F::Output {
+    pub(crate) fn run<F: Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
     }
 
@@ -106,7 +106,7 @@ impl Market {
         self.anvil.rpc(method, params).unwrap()
     }
 
-    fn balance(&self, byte: u8) -> u128 {
+    pub(crate) fn balance(&self, byte: u8) -> u128 {
         self.anvil.balance(&key(byte).address().to_evm())
     }
 
@@ -140,6 +140,17 @@ impl Market {
         self.run(self.payee.redeem_voucher(request))
     }
 
+    /// The gas the latest block's one transaction used.
+    fn latest_gas_used(&self) -> u64 {
+        let block = self.rpc("eth_getBlockByNumber", json!(["latest", false]));
+        let receipt = self.rpc(
+            "eth_getTransactionReceipt",
+            json!([block["transactions"][0]]),
+        );
+        let gas_used = receipt["gasUsed"].as_str().unwrap();
+        u64::from_str_radix(gas_used.trim_start_matches("0x"), 16).unwrap()
+    }
+
     fn check(&self, channel: &ChannelState) -> VoucherCheck {
         self.run(VoucherCheck::load(
             &self.payee,
@@ -167,22 +178,15 @@ fn a_channel_pays_the_payee_what_the_vouchers_say_and_the_rest_goes_back() {
     let channel = market.open();
     assert_eq!(channel.amount, bttc(DEPOSIT));
     assert_eq!(channel.status, ChannelStatus::Open);
+    let gas_used = market.latest_gas_used();
+    assert!(gas_used <= OPEN_GAS, "an open used {gas_used} gas");
     let mut check = market.check(&channel);
     for wei in [WEI_PER_BTT, 3 * WEI_PER_BTT] {
         check.accept(market.voucher(&channel, wei)).unwrap();
     }
     let redeemed = market.redeem(check.best().unwrap().clone()).unwrap();
     assert_eq!(redeemed.redeemed, 3 * WEI_PER_BTT);
-    let block = market.rpc("eth_getBlockByNumber", json!(["latest", false]));
-    let receipt = market.rpc(
-        "eth_getTransactionReceipt",
-        json!([block["transactions"][0]]),
-    );
-    let gas_used = receipt["gasUsed"]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("0x");
-    let gas_used = u64::from_str_radix(gas_used, 16).unwrap();
+    let gas_used = market.latest_gas_used();
     assert!(gas_used <= REDEEM_GAS, "a redeem used {gas_used} gas");
     let last = market.voucher(&channel, 4 * WEI_PER_BTT);
     check.accept(last.clone()).unwrap();

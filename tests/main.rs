@@ -21,6 +21,7 @@ mod engine;
 mod evm_contracts;
 mod evm_ledger;
 mod evm_payments;
+mod evm_purchases;
 mod generated;
 mod harness;
 mod hybrid_interop;

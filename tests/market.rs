@@ -112,6 +112,36 @@ fn a_payer_and_a_free_leecher_on_the_channels_contract_of_a_chain() {
     assert_eq!(open.count(), 0, "{contract:?}");
 }
 
+/// On a chain the gas of opening a channel comes out of the budget too:
+/// with a budget below the deposit alice would want, her channel's deposit
+/// and the open's gas add up to at most the budget.
+#[test]
+fn on_a_chain_a_channels_deposit_and_the_gas_to_open_it_fit_the_budget() {
+    let market = Market::new(Backend::Chain);
+    let mut carol = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "2MiB"]);
+    let (mut alice, out) = market.buy("alice", &carol, "0.02BTT/MiB", "0.001BTT");
+    let (mut free, _) = market.get("free", &carol, &[]);
+    alice.wait_success(DOWNLOAD);
+    free.wait_success(DOWNLOAD);
+    market.assert_complete(&out);
+    carol.child.terminate();
+    let channels = market.wallet(&["channel", "list", "--from", "alice"]);
+    let deposits: u128 = channels
+        .iter()
+        .map(|channel| units(&channel["locked_base_units"]))
+        .sum();
+    let gas = gas_paid(market.anvil(), &evm_address(ALICE_KEY));
+    assert!(
+        deposits > 0 && gas > 0,
+        "{channels:?}\n{}",
+        alice.diagnostics()
+    );
+    assert!(
+        deposits + gas <= market.units_per_btt() / 1_000,
+        "deposits {deposits} and gas {gas} pass the budget"
+    );
+}
+
 /// On a chain a redeem costs gas: with `--redeem-above` above anything the
 /// payer owes, the seller sends no redeem while trading (though it ticks
 /// every second), and one close pays everything it accepted.

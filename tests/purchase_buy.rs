@@ -1,7 +1,8 @@
 //! `btt-tip buy` with real processes on 127.0.0.1: carol sells an album
 //! (`btt-seed sell`) and seeds it with `btt-seed run --sell`, which delivers
 //! the key to each paying buyer; alice buys it in one command. On the
-//! embedded ledger and on a `btt-wallet node`: the plain files equal the
+//! embedded ledger, on a `btt-wallet node`, and (the sale, the refund and
+//! the buyer's kill -9) on btt's contracts on anvil: the plain files equal the
 //! creator's byte for byte, the price moves once, a rerun charges nothing
 //! (also after `kill -9` of the buyer or of the seller), a rerun with another
 //! `-o` writes the files there too, decrypted files get a current mtime, a
@@ -18,7 +19,9 @@
 use crate::support;
 
 use btt::ledger::node::client::NodeClient;
-use btt::ledger::{DeliverPurchase, Ledger, LedgerId, PurchaseRole, PurchaseStatus, Signed};
+use btt::ledger::{
+    DeliverPurchase, Ledger, LedgerId, ListingDomain, PurchaseRole, PurchaseStatus, Signed,
+};
 use btt::purchase::{seal, ContentKey, KeyStore, Listing, SealContext, SignedListing};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -26,9 +29,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 use support::market::*;
 use support::{assert_trees_equal, make_tree, Aria2, Child, Seeder};
-
-/// The listing's price: 10 BTT.
-const PRICE: u128 = 10_000_000;
 
 /// The album most shops sell.
 const ALBUM: &[(&str, u64)] = &[
@@ -74,6 +74,11 @@ impl Shop {
             dir,
             listing,
         }
+    }
+
+    /// The listing's price, 10 BTT, in base units of the shop's ledger.
+    fn price(&self) -> u128 {
+        10 * self.market.units_per_btt()
     }
 
     fn torrent(&self) -> PathBuf {
@@ -135,8 +140,12 @@ impl Shop {
         rerun.wait_success(DOWNLOAD);
         assert_eq!(last_purchase(&rerun)["purchase"], opened["purchase"]);
         self.assert_bought(out);
-        assert_eq!(self.market.balance("alice"), FUNDS - PRICE, "charged once");
-        assert_eq!(self.market.balance("carol"), PRICE);
+        assert_eq!(
+            self.market.balance("alice"),
+            self.market.funds() - self.price(),
+            "charged once"
+        );
+        assert_eq!(self.market.balance("carol"), self.price());
         seller.child.terminate();
     }
 
@@ -201,8 +210,11 @@ fn a_sale(backend: Backend) {
     assert_eq!(receipt["plain_size"], 700_000 + 123_457 + 5_000);
     assert_one_stream(&buyer);
     shop.assert_bought(&out);
-    assert_eq!(shop.market.balance("alice"), FUNDS - PRICE);
-    assert_eq!(shop.market.balance("carol"), PRICE);
+    assert_eq!(
+        shop.market.balance("alice"),
+        shop.market.funds() - shop.price()
+    );
+    assert_eq!(shop.market.balance("carol"), shop.price());
 
     let listed = shop.tip(&["purchases", "--from", "alice"]);
     assert_eq!(listed.len(), 1, "{listed:?}");
@@ -221,15 +233,23 @@ fn a_sale(backend: Backend) {
     moved.wait_success(DOWNLOAD);
     assert_eq!(last_purchase(&moved)["purchase"], receipt["purchase"]);
     shop.assert_bought(&elsewhere);
-    assert_eq!(shop.market.balance("alice"), FUNDS - PRICE, "paid once");
+    assert_eq!(
+        shop.market.balance("alice"),
+        shop.market.funds() - shop.price(),
+        "paid once"
+    );
 
     damage(&out.join("album.age"), backend);
     std::fs::remove_dir_all(out.join("album")).expect("rm album");
     let mut repaired = shop.buy(&out, &seller.addr(), &[]);
     repaired.wait_success(DOWNLOAD);
     shop.assert_bought(&out);
-    assert_eq!(shop.market.balance("alice"), FUNDS - PRICE, "paid once");
-    assert_eq!(shop.market.balance("carol"), PRICE);
+    assert_eq!(
+        shop.market.balance("alice"),
+        shop.market.funds() - shop.price(),
+        "paid once"
+    );
+    assert_eq!(shop.market.balance("carol"), shop.price());
     seller.child.terminate();
     let deliveries = records_of(&seller.child, "delivery");
     assert_eq!(deliveries.len(), 1, "{deliveries:?}");
@@ -309,7 +329,13 @@ fn a_sale_on_a_ledger_node() {
 
 #[test]
 fn a_seller_that_never_delivers_is_refunded_at_the_deadline() {
-    let shop = Shop::open(Backend::Embedded);
+    never_delivered(Backend::Embedded);
+}
+
+/// alice pays a seller that never delivers: her buy ends with exit 4 at
+/// the deadline, refunded to the base unit, with nothing decrypted.
+fn never_delivered(backend: Backend) {
+    let shop = Shop::open(backend);
     let mut seller = shop.seed(false);
     let out = shop.market.env().path().join("bought");
     let mut buyer = shop.buy(&out, &seller.addr(), &["--deadline", "4s"]);
@@ -324,7 +350,7 @@ fn a_seller_that_never_delivers_is_refunded_at_the_deadline() {
     );
     assert_eq!(
         shop.market.balance("alice"),
-        FUNDS,
+        shop.market.funds(),
         "refunded to the base unit"
     );
     assert_eq!(shop.market.balance("carol"), 0);
@@ -361,7 +387,7 @@ fn a_listing_nobody_serves_is_refused_before_anything_is_paid() {
             buyer.stdout()
         );
     }
-    assert_eq!(shop.market.balance("alice"), FUNDS);
+    assert_eq!(shop.market.balance("alice"), shop.market.funds());
     assert_eq!(shop.market.balance("carol"), 0);
     assert!(shop.tip(&["purchases", "--from", "alice"]).is_empty());
     let listing = shop.listing.display().to_string();
@@ -391,7 +417,7 @@ fn listings_that_do_not_check_are_refused_before_anything_is_paid() {
     let tampered = shop.market.env().path().join("tampered.listing");
     std::fs::write(&tampered, cheaper).expect("write");
     let other_ledger = resigned(&shop, "other-ledger", |listing| {
-        listing.ledger = LedgerId([9; 32])
+        listing.domain = ListingDomain::Ledger(LedgerId([9; 32]))
     });
     let expired = resigned(&shop, "expired", |listing| listing.expires = 1_000_000);
     let wrong_magnet = resigned(&shop, "wrong-magnet", |listing| {
@@ -407,7 +433,7 @@ fn listings_that_do_not_check_are_refused_before_anything_is_paid() {
         let mut buyer = shop.market.env().spawn("btt-tip buy", command);
         assert_fails(&mut buyer, COMMAND, 3, message);
     }
-    assert_eq!(shop.market.balance("alice"), FUNDS);
+    assert_eq!(shop.market.balance("alice"), shop.market.funds());
     assert!(shop.tip(&["purchases", "--from", "alice"]).is_empty());
 }
 
@@ -538,10 +564,17 @@ fn wait_for_open_purchase(
 
 #[test]
 fn kill_9_of_the_buyer_after_paying_then_a_rerun_charges_once() {
-    let shop = Shop::open(Backend::Embedded);
+    buyer_killed_after_paying(Backend::Embedded);
+}
+
+fn buyer_killed_after_paying(backend: Backend) {
+    let shop = Shop::open(backend);
     let out = shop.market.env().path().join("bought");
     let opened = shop.paid_then_killed(&out);
-    assert_eq!(shop.market.balance("alice"), FUNDS - PRICE);
+    assert_eq!(
+        shop.market.balance("alice"),
+        shop.market.funds() - shop.price()
+    );
     shop.rerun_continues(&out, &opened);
 }
 
@@ -553,7 +586,7 @@ fn kill_9_of_the_seller_after_delivering_then_a_restart_delivers_nothing_twice()
     let mut buyer = shop.buy(&out, &seller.addr(), &[]);
     let delivered = seller.child.read_record(DOWNLOAD, "delivery");
     kill_9(&mut seller.child);
-    assert_eq!(shop.market.balance("carol"), PRICE);
+    assert_eq!(shop.market.balance("carol"), shop.price());
 
     let mut restarted = shop.seed(true);
     let mut rerun_buyer = None;
@@ -569,8 +602,11 @@ fn kill_9_of_the_seller_after_delivering_then_a_restart_delivers_nothing_twice()
     std::thread::sleep(Duration::from_secs(3));
     restarted.child.terminate();
     assert!(records_of(&restarted.child, "delivery").is_empty());
-    assert_eq!(shop.market.balance("carol"), PRICE, "paid once");
-    assert_eq!(shop.market.balance("alice"), FUNDS - PRICE);
+    assert_eq!(shop.market.balance("carol"), shop.price(), "paid once");
+    assert_eq!(
+        shop.market.balance("alice"),
+        shop.market.funds() - shop.price()
+    );
 }
 
 /// A listing's expiry ends new orders, not the purchases opened before it:
@@ -627,7 +663,11 @@ fn kill_9_during_decryption_leaves_no_staging_directory_after_the_next_run() {
     rerun.wait_success(DOWNLOAD);
     shop.assert_bought(&out);
     assert_eq!(staging_dirs(&out), Vec::<String>::new());
-    assert_eq!(shop.market.balance("alice"), FUNDS - PRICE, "paid once");
+    assert_eq!(
+        shop.market.balance("alice"),
+        shop.market.funds() - shop.price(),
+        "paid once"
+    );
     seller.child.terminate();
 }
 
@@ -677,7 +717,25 @@ fn aria2_seeds_the_encrypted_torrent_to_a_buyer() {
     let mut buyer = shop.buy(&out, &aria2.addr(), &["--torrent", &torrent]);
     buyer.wait_success(DOWNLOAD);
     shop.assert_bought(&out);
-    assert_eq!(shop.market.balance("carol"), PRICE);
+    assert_eq!(shop.market.balance("carol"), shop.price());
     deliverer.child.terminate();
     aria2.child.terminate();
+}
+
+/// On btt's contracts on a chain (anvil): the sale end to end, paid once
+/// through the purchases contract (balances with each wallet's gas added
+/// back, so the same sums hold as on btt's ledgers).
+#[test]
+fn a_sale_on_a_chain() {
+    a_sale(Backend::Chain);
+}
+
+#[test]
+fn on_a_chain_a_seller_that_never_delivers_is_refunded_at_the_deadline() {
+    never_delivered(Backend::Chain);
+}
+
+#[test]
+fn on_a_chain_kill_9_of_the_buyer_after_paying_then_a_rerun_charges_once() {
+    buyer_killed_after_paying(Backend::Chain);
 }

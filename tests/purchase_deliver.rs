@@ -21,7 +21,7 @@ use btt::config::Dirs;
 use btt::ledger::node::client::NodeClient;
 use btt::ledger::{
     BuyerKey, LedgerId, LocalLedger, OpenOptions, OpenPurchase, PurchaseId, PurchaseState,
-    PurchaseStatus, Signed,
+    PurchaseStatus, SellerTerms, Signature, Signed,
 };
 use btt::payment::PaymentLedger;
 use btt::purchase::{decrypt_to, unseal, KeyStore, SealContext, SealedKey, SignedListing};
@@ -79,9 +79,15 @@ impl Buyer {
             nonce,
         };
         let signed = Signed::sign(order, &alice, &self.id);
+        // btt's own ledgers take an order without the listing's terms: the
+        // seller checks them, which is what these tests attack.
+        let unchecked = SellerTerms {
+            expires: 0,
+            signature: Signature([0; 65]),
+        };
         let opened = self
             .runtime
-            .block_on(self.ledger.open_purchase(signed))
+            .block_on(self.ledger.open_purchase(signed, unchecked))
             .expect("open");
         opened.id
     }

@@ -8,7 +8,7 @@
 use crate::support;
 
 use btt::config::Dirs;
-use btt::ledger::{LedgerId, LocalLedger, OpenOptions};
+use btt::ledger::{LedgerId, ListingDomain, LocalLedger, OpenOptions};
 use btt::purchase::{decrypt_to, ContentError, ContentKey, ListingError, SignedListing};
 use serde::Deserialize;
 use std::fs;
@@ -128,7 +128,12 @@ fn sell_writes_a_verifiable_listing_and_a_decryptable_file() {
     );
 
     let text = fs::read(env.path().join("album.listing")).unwrap();
-    let listing = SignedListing::load(&text, &ledger_id(&env), listed.expires - 1).unwrap();
+    let listing = SignedListing::load(
+        &text,
+        &ListingDomain::Ledger(ledger_id(&env)),
+        listed.expires - 1,
+    )
+    .unwrap();
     assert_eq!(hex::encode(listing.digest()), listed.digest);
     assert_eq!(listing.listing.seller.to_string(), listed.seller);
     let key = stored_key(&env, &listed.digest);
@@ -198,12 +203,22 @@ fn a_tampered_listing_is_refused() {
     let text = fs::read_to_string(env.path().join("album.listing")).unwrap();
     let cheaper = text.replace(r#""price":"10000000""#, r#""price":"1""#);
     assert_ne!(cheaper, text);
-    let error = SignedListing::load(cheaper.as_bytes(), &ledger_id(&env), 0).unwrap_err();
+    let error = SignedListing::load(
+        cheaper.as_bytes(),
+        &ListingDomain::Ledger(ledger_id(&env)),
+        0,
+    )
+    .unwrap_err();
     assert!(
         matches!(error, ListingError::NotSignedBySeller { .. }),
         "{error}"
     );
-    let elsewhere = SignedListing::load(text.as_bytes(), &LedgerId([9; 32]), 0).unwrap_err();
+    let elsewhere = SignedListing::load(
+        text.as_bytes(),
+        &ListingDomain::Ledger(LedgerId([9; 32])),
+        0,
+    )
+    .unwrap_err();
     assert!(
         matches!(elsewhere, ListingError::OtherLedger { .. }),
         "{error}"

@@ -255,6 +255,20 @@ fn tour() -> Vec<Step> {
             .bttc()
             .stops(&["chain seeder"])
             .checks(|output| output.has("\"type\":\"summary\"")),
+        run("btt-seed sell ./single.bin --price 1BTT --wallet carol -o single.listing --announce http://127.0.0.1:6969/announce")
+            .bttc()
+            .checks(|output| output.has("\"token\":\"bttc\"")),
+        step("btt-seed run --data . single.bin.age.torrent --wallet carol --sell single.listing", Serve("chain sale seeder", seeder)).bttc(),
+        run("btt-tip buy single.listing --from alice -o ~/dl")
+            .bttc()
+            .fresh_dl()
+            .checks(|output| output.has("\"status\":\"delivered\"")),
+        run("btt-tip fund create --title \"Album 3\" --goal 5BTT --deadline 30days --beneficiary carol")
+            .bttc()
+            .stops(&["chain sale seeder"])
+            .captures("CHAIN_CAMPAIGN", |records| text(records, "campaign", &["id"])),
+        run("btt-tip fund pledge CHAIN_CAMPAIGN 1BTT --from alice").bttc(),
+        step("btt-tip fund settle CHAIN_CAMPAIGN --from alice", Refused(3, "can be settled from")).bttc(),
         run("unset BTT_LEDGER BTT_CONTRACTS"),
         run("btt-seed sell ./album --price 10BTT --wallet carol -o album.listing --announce http://127.0.0.1:6969/announce"),
         step("btt-seed run --data . album.age.torrent --wallet carol --sell album.listing", Serve("sale seeder", seeder)),
@@ -468,7 +482,8 @@ impl Tour {
     /// ports become free ones (its `0.0.0.0` and `10.0.0.7` stand for this
     /// machine), `scripts/` is the repository's (given anvil's port), and
     /// the placeholders become what earlier commands printed (HASH, V2HASH,
-    /// TXID, CHANNEL_ID, BTTC_CHANNEL, CAMPAIGN_ID; 3f2a is the start of HASH).
+    /// TXID, CHANNEL_ID, BTTC_CHANNEL, CAMPAIGN_ID, CHAIN_CAMPAIGN; 3f2a is
+    /// the start of HASH).
     fn substitute(&self, command: &str) -> String {
         let ports = &self.ports;
         let repository = env!("CARGO_MANIFEST_DIR");
@@ -487,6 +502,7 @@ impl Tour {
             ("scripts/devchain &", devchain),
             ("V2HASH", self.value("V2HASH")),
             ("CAMPAIGN_ID", self.value("CAMPAIGN_ID")),
+            ("CHAIN_CAMPAIGN", self.value("CHAIN_CAMPAIGN")),
             ("CHANNEL_ID", self.value("CHANNEL_ID")),
             ("BTTC_CHANNEL", self.value("BTTC_CHANNEL")),
             ("TXID", self.value("TXID")),

@@ -66,6 +66,8 @@ struct World {
     backend: Backend,
     node: Option<(Child, String)>,
     anvil: Option<Anvil>,
+    /// btt's contracts on the anvil, once deployed (`BTT_CONTRACTS`).
+    contracts: Option<String>,
     inputs: u32,
 }
 
@@ -81,6 +83,7 @@ impl World {
             backend,
             node: None,
             anvil,
+            contracts: None,
             inputs: 0,
         };
         for (name, key) in [
@@ -126,11 +129,29 @@ impl World {
             }
             (None, Some(anvil)) => {
                 command.env("BTT_LEDGER", &anvil.url);
+                if let Some(contracts) = &self.contracts {
+                    command.env("BTT_CONTRACTS", contracts);
+                }
             }
             (None, None) => {
                 command.env("BTT_DEV_LEDGER", "1");
             }
         }
+    }
+
+    /// carol deploys btt's contracts on the anvil; later commands use them.
+    fn deploy_contracts(&mut self) {
+        self.faucet("carol", "1BTT");
+        let deploy = &["deploy", "--from", "carol", "--gas-limit", "2000000"];
+        let deployed = self.wallet_run(deploy).ok().one();
+        self.contracts = Some(deployed["contracts"].as_str().unwrap().to_string());
+    }
+
+    /// What `account` paid in gas for every transaction it sent (anvil).
+    fn gas_paid(&self, account: &str) -> u128 {
+        let anvil = self.anvil.as_ref().expect("an anvil world");
+        let record = self.wallet_run(&["balance", account]).ok().one();
+        support::market::gas_paid(anvil, record["evm_address"].as_str().unwrap())
     }
 
     /// One BTT in base units on this world's ledger.
@@ -728,6 +749,89 @@ fn campaigns_release_or_refund(backend: Backend) {
     assert_eq!(status["pledgers"].as_array().map(Vec::len), Some(2));
 }
 
+/// Crowdfunding on btt's campaigns contract on anvil: each step is a
+/// transaction from its own wallet (`settle` needs `--from`); a campaign
+/// that met its goal pays its beneficiary once, and one that missed it is
+/// refunded pledger by pledger (pulled: `settle --from W` gives back W's
+/// pledge, once). Every wei is accounted for with each wallet's gas.
+#[test]
+fn campaigns_on_a_chain_release_or_refund_pledger_by_pledger() {
+    let mut world = World::new(Backend::Anvil);
+    world.deploy_contracts();
+    let btt = world.btt();
+    world.faucet("alice", "1000BTT");
+    world.faucet("bob", "50BTT");
+    world.faucet("dave", "1BTT");
+    let create = |title: &str, goal: &str, beneficiary: &str| {
+        let args = ["fund", "create", "--title", title, "--goal", goal];
+        let until = ["--deadline", "20s", "--beneficiary", beneficiary];
+        world.tip(&[&args[..], &until[..]].concat()).ok().one()
+    };
+    let (hit, miss) = (
+        create("Album 2", "10BTT", "carol"),
+        create("Tour", "100BTT", "dave"),
+    );
+    let hit_id = hit["id"].as_str().unwrap().to_string();
+    let miss_id = miss["id"].as_str().unwrap().to_string();
+    let deadline = miss["deadline_ms"].as_i64().unwrap();
+    assert_eq!(
+        (hit["status"].as_str(), hit["title"].as_str()),
+        (Some("open"), Some("Album 2"))
+    );
+    let settle = |id: &str, from: &str| world.tip(&["fund", "settle", id, "--from", from]);
+    settle(&hit_id, "alice").refused(3, "can be settled from");
+    world.tip(&["fund", "settle", &hit_id]).refused(2, "--from");
+    let pledge = |id: &str, amount: &str, from: &str| {
+        world.tip(&["fund", "pledge", id, amount, "--from", from])
+    };
+    pledge(&hit_id, "6BTT", "alice").ok();
+    pledge(&hit_id, "4BTT", "bob").ok();
+    pledge(&miss_id, "3.5BTT", "alice").ok();
+    let last = pledge(&miss_id, "0.000001BTT", "bob").ok().one();
+    assert_eq!(
+        last["raised_base_units"],
+        (7 * btt / 2 + btt / 1_000_000).to_string()
+    );
+    let status = world.tip(&["fund", "status", &miss_id]).ok().one();
+    assert_eq!(status["pledgers"].as_array().map(Vec::len), Some(2));
+
+    let wait = deadline - now_ms() + 300;
+    if wait > 0 {
+        std::thread::sleep(Duration::from_millis(wait.unsigned_abs()));
+    }
+    pledge(&hit_id, "1BTT", "alice").refused(3, "closed for pledges");
+    let released = settle(&hit_id, "bob").ok().one();
+    assert_eq!(released["status"], "released");
+    settle(&hit_id, "alice").refused(3, "already settled");
+    let missed = world.tip(&["fund", "status", &miss_id]).ok().one();
+    assert_eq!(missed["status"], "refunded", "{missed}");
+    let pull = format!(
+        "each pledger takes its pledge back with `btt-tip fund settle {miss_id} --from WALLET`"
+    );
+    assert!(
+        missed["outlook"].as_str().unwrap().ends_with(&pull),
+        "{missed}"
+    );
+    assert_eq!(settle(&miss_id, "alice").ok().one()["status"], "refunded");
+    settle(&miss_id, "alice").refused(3, "no pledge");
+    settle(&miss_id, "bob").ok();
+    settle(&miss_id, "carol").refused(3, "no pledge");
+
+    let spent = |name: &str| world.balance(name) + world.gas_paid(name);
+    assert_eq!(spent("alice"), 1_000 * btt - 6 * btt);
+    assert_eq!(spent("bob"), 50 * btt - 4 * btt);
+    assert_eq!(spent("carol"), btt + 10 * btt, "the beneficiary, paid once");
+    assert_eq!(
+        spent("dave"),
+        btt,
+        "a missed goal pays its beneficiary nothing"
+    );
+    let contracts = world.contracts.as_deref().unwrap();
+    let campaigns = contracts.split(',').nth(2).unwrap();
+    let anvil = world.anvil.as_ref().unwrap();
+    assert_eq!(anvil.balance(campaigns), 0, "nothing stays in the contract");
+}
+
 fn watch_prints_incoming_tips_once_in_order(backend: Backend) {
     let world = World::new(backend);
     world.faucet("alice", "100BTT");
@@ -976,7 +1080,8 @@ on_ledger!(
     ]
 );
 
-// Campaigns need btt's contracts on an EVM chain: not on anvil yet.
+// Campaigns on anvil run through btt's contracts, pledger by pledger:
+// campaigns_on_a_chain_release_or_refund_pledger_by_pledger.
 on_ledger!(
     anvil,
     Anvil,

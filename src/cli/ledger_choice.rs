@@ -388,6 +388,7 @@ pub fn ledger_status(error: &LedgerError) -> ExitStatus {
         | ErrorKind::PledgeAfterDeadline
         | ErrorKind::SettleBeforeDeadline
         | ErrorKind::CampaignSettled
+        | ErrorKind::NoPledgeToRefund
         | ErrorKind::UnknownPurchase
         | ErrorKind::PurchaseConflict
         | ErrorKind::BuyerKeyMismatch

@@ -188,6 +188,9 @@ pub enum LedgerError {
     /// The campaign was settled already.
     #[error("campaign {id} is already settled")]
     CampaignSettled { id: CampaignId },
+    /// A refund of a missed campaign to a wallet with no pledge left in it.
+    #[error("campaign {id} missed its goal, but {pledger} has no pledge in it to take back")]
+    NoPledgeToRefund { id: CampaignId, pledger: Address },
     /// No such purchase.
     #[error("unknown purchase {id}")]
     UnknownPurchase { id: PurchaseId },
@@ -302,6 +305,7 @@ impl LedgerError {
             LedgerError::PledgeAfterDeadline { .. } => ErrorKind::PledgeAfterDeadline,
             LedgerError::SettleBeforeDeadline { .. } => ErrorKind::SettleBeforeDeadline,
             LedgerError::CampaignSettled { .. } => ErrorKind::CampaignSettled,
+            LedgerError::NoPledgeToRefund { .. } => ErrorKind::NoPledgeToRefund,
             LedgerError::UnknownPurchase { .. } => ErrorKind::UnknownPurchase,
             LedgerError::PurchaseConflict { .. } => ErrorKind::PurchaseConflict,
             LedgerError::BuyerKeyMismatch { .. } => ErrorKind::BuyerKeyMismatch,

@@ -98,6 +98,9 @@ error_kinds! {
     SettleBeforeDeadline => "settle_before_deadline",
     /// The campaign is settled.
     CampaignSettled => "campaign_settled",
+    /// A refund of a missed campaign to a wallet that pledged nothing to it
+    /// (or took it back already).
+    NoPledgeToRefund => "no_pledge_to_refund",
     /// No such purchase.
     UnknownPurchase => "unknown_purchase",
     /// The purchase id exists with other terms.

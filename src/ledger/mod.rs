@@ -43,6 +43,7 @@ pub mod error_kind;
 pub mod escrow;
 pub mod evm;
 pub mod id;
+pub mod listing_domain;
 pub mod local;
 pub mod node;
 pub mod purchase;
@@ -59,6 +60,7 @@ pub use error::LedgerError;
 pub use error_kind::ErrorKind;
 pub use escrow::{CampaignState, CampaignStatus, CreateCampaign, Pledge, PledgerTotal};
 pub use id::{CampaignId, ChannelId, LedgerId, PurchaseId};
+pub use listing_domain::{ChainPurchases, ListedTerms, ListingDomain, SellerTerms};
 pub use local::{Clock, LocalLedger, OpenOptions};
 pub use purchase::{
     BuyerKey, DeliverPurchase, OpenPurchase, PurchaseRole, PurchaseState, PurchaseStatus,

@@ -35,7 +35,7 @@ use super::price::{cost_of, format_price, PricePerMib, MIB};
 use super::wire::{protocol_version, MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY};
 use crate::amount::{Amount, Token};
 use crate::clock::now_ms;
-use crate::ledger::{ChannelState, ChannelStatus, OpenChannel, Signed, VoucherDomain};
+use crate::ledger::{ChannelState, ChannelStatus, LedgerError, OpenChannel, Signed, VoucherDomain};
 use crate::payment::{sign_voucher, PaymentLedger};
 use crate::peer::ExtendedHandshake;
 use crate::swarm::picker::{PeerKey, BLOCK_SIZE};
@@ -576,11 +576,13 @@ impl BuyerShared {
     }
 
     /// Locks up to `wanted` of the budget's room for a new channel to
-    /// seller `key`; `None` (and the seller serves us free) when none is left.
-    fn reserve_deposit(&self, key: PeerKey, wanted: u128) -> Option<u128> {
+    /// seller `key`, and `open_cost` for the fee of opening it until the
+    /// ledger counts it; `None` (and the seller serves us free) when no room
+    /// is left beyond that fee.
+    fn reserve_deposit(&self, key: PeerKey, wanted: u128, open_cost: u128) -> Option<u128> {
         let mut state = self.lock();
         let room = state.budget.saturating_sub(state.reserved);
-        let deposit = wanted.min(room.saturating_sub(state.fees));
+        let deposit = wanted.min(room.saturating_sub(state.fees).saturating_sub(open_cost));
         let seller = state.sellers.get_mut(&key)?;
         if deposit == 0 {
             seller.standing = Standing::Free;
@@ -591,7 +593,7 @@ impl BuyerShared {
             self.config.events.send(MarketEvent::Notice(line));
             return None;
         }
-        state.reserved += deposit;
+        state.reserved += deposit + open_cost;
         Some(deposit)
     }
 
@@ -603,7 +605,11 @@ impl BuyerShared {
             return;
         };
         self.release_closed_channels().await;
-        let Some(deposit) = self.reserve_deposit(key, wanted) else {
+        let open_cost = match self.config.ledger.open_cost().await {
+            Ok(cost) => cost,
+            Err(error) => return self.serve_free(key, &error),
+        };
+        let Some(deposit) = self.reserve_deposit(key, wanted, open_cost) else {
             return;
         };
         let request = OpenChannel {
@@ -619,6 +625,8 @@ impl BuyerShared {
         let signed = Signed::sign(request, signer, &self.config.domain.ledger());
         let opened = self.config.ledger.open_channel(signed).await;
         let mut state = self.lock();
+        // The open's gas is in the ledger's fees now, read by `lock`.
+        state.reserved -= open_cost;
         let spendable = state.spendable();
         let BuyerState {
             reserved, sellers, ..
@@ -654,6 +662,19 @@ impl BuyerShared {
                 )));
             }
         }
+    }
+
+    /// Seller `key` serves us free: no channel could be opened to it.
+    fn serve_free(&self, key: PeerKey, error: &LedgerError) {
+        let mut state = self.lock();
+        let Some(seller) = state.sellers.get_mut(&key) else {
+            return;
+        };
+        seller.standing = Standing::Free;
+        self.config.events.send(MarketEvent::Warning(format!(
+            "could not open a channel to {}: {error}; it serves us for free",
+            seller.addr
+        )));
     }
 
     /// The most that may be signed to `seller` now: its channel's deposit,

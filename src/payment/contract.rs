@@ -1,5 +1,7 @@
-//! [`ContractPayments`]: the [`PaymentLedger`] of btt's channels contract
-//! on an EVM chain (BitTorrent Chain above all), acting for one wallet.
+//! [`ContractPayments`]: the [`PaymentLedger`] of btt's channels, purchases
+//! and campaigns contracts on an EVM chain (BitTorrent Chain above all),
+//! acting for one wallet (the purchases side is in `contract_purchases.rs`,
+//! the campaigns side in `contract_campaigns.rs`).
 //!
 //! On btt's own ledgers a request signed by its party is enough to move
 //! funds; on a chain the party sends a transaction from its own account.
@@ -20,16 +22,16 @@
 use super::payment_ledger::{LedgerFuture, PaymentLedger};
 use crate::amount::{Amount, Token};
 use crate::ledger::evm::contracts::bindings;
-use crate::ledger::evm::contracts::channels::{ChannelsContract, REDEEM_GAS};
+use crate::ledger::evm::contracts::channels::{ChannelsContract, OPEN_GAS, REDEEM_GAS};
 use crate::ledger::evm::contracts::transact::CallReceipt;
 use crate::ledger::evm::contracts::typed_data::Eip712Signed;
 use crate::ledger::evm::contracts::{ContractAddresses, NATIVE};
 use crate::ledger::evm::EvmClient;
 use crate::ledger::{
-    Authorise, ChainChannels, ChannelId, ChannelRole, ChannelState, ChannelStatus, CloseChannel,
-    DeliverPurchase, ErrorKind, Ledger, LedgerError, LedgerId, OpenChannel, OpenPurchase,
-    PurchaseId, PurchaseRole, PurchaseState, RedeemVoucher, RefundChannel, Signed, Voucher,
-    VoucherDomain,
+    Authorise, CampaignId, CampaignState, ChainChannels, ChannelId, ChannelRole, ChannelState,
+    ChannelStatus, CloseChannel, CreateCampaign, DeliverPurchase, ErrorKind, Ledger, LedgerError,
+    LedgerId, ListingDomain, OpenChannel, OpenPurchase, Pledge, PurchaseId, PurchaseRole,
+    PurchaseState, RedeemVoucher, RefundChannel, SellerTerms, Signed, Voucher, VoucherDomain,
 };
 use crate::tron::Address;
 use crate::wallet::PrivateKey;
@@ -40,8 +42,10 @@ use tokio::sync::OnceCell;
 /// The payment channels of btt's contract on one chain, for one wallet.
 #[derive(Debug)]
 pub struct ContractPayments {
-    client: EvmClient,
+    pub(super) client: EvmClient,
     channels: alloy::primitives::Address,
+    pub(super) purchases: alloy::primitives::Address,
+    pub(super) campaigns: alloy::primitives::Address,
     key: Option<PrivateKey>,
     domain: OnceCell<VoucherDomain>,
     /// Wei of gas paid, and how many transactions paid it.
@@ -59,10 +63,18 @@ impl ContractPayments {
         ContractPayments {
             client,
             channels: contracts.channels,
+            purchases: contracts.purchases,
+            campaigns: contracts.campaigns,
             key,
             domain: OnceCell::new(),
             sent: Mutex::new((0, 0)),
         }
+    }
+
+    /// `gas` at the gas price now, in wei.
+    async fn gas_cost(&self, gas: u64) -> Result<u128, LedgerError> {
+        let price = self.client.gas_price_now().await?;
+        Ok(price.saturating_mul(u128::from(gas)))
     }
 
     /// How many transactions this ledger sent (their gas: [`PaymentLedger::fees_paid`]).
@@ -85,7 +97,7 @@ impl ContractPayments {
     }
 
     /// The wallet this ledger sends from: refused when it only reads.
-    fn key(&self) -> Result<&PrivateKey, LedgerError> {
+    pub(super) fn key(&self) -> Result<&PrivateKey, LedgerError> {
         self.key.as_ref().ok_or(LedgerError::Unsupported {
             backend: "EVM channels contract",
             operation: "sending without a wallet",
@@ -97,14 +109,14 @@ impl ContractPayments {
     }
 
     /// Adds a sent transaction's fee to the total.
-    fn paid(&self, receipt: &CallReceipt) {
+    pub(super) fn paid(&self, receipt: &CallReceipt) {
         let mut sent = crate::sync::lock(&self.sent);
         sent.0 = sent.0.saturating_add(receipt.fee);
         sent.1 += 1;
     }
 
     /// This wallet's key, once it is shown to have signed `request` as `party`.
-    async fn check_mine<T: Authorise>(
+    pub(super) async fn check_mine<T: Authorise>(
         &self,
         request: &Signed<T>,
         party: &Address,
@@ -253,7 +265,7 @@ fn typed(voucher: &Signed<Voucher>) -> Eip712Signed<bindings::Voucher> {
 }
 
 /// Refuses amounts in anything but the chain's coin.
-fn check_coin(token: Token) -> Result<(), LedgerError> {
+pub(super) fn check_coin(token: Token) -> Result<(), LedgerError> {
     if token != Token::Bttc {
         return Err(LedgerError::TokenMismatch {
             expected: Token::Bttc,
@@ -264,19 +276,11 @@ fn check_coin(token: Token) -> Result<(), LedgerError> {
 }
 
 /// A contract's `uint256` as wei, refused beyond 128 bits.
-fn wei(value: U256) -> Result<u128, LedgerError> {
+pub(super) fn wei(value: U256) -> Result<u128, LedgerError> {
     u128::try_from(value).map_err(|_| LedgerError::BadAnswer {
         backend: "EVM channels contract",
         message: format!("the channels contract holds {value} wei, beyond 128 bits"),
     })
-}
-
-/// What this ledger leaves to the purchases contract.
-fn no_purchases() -> LedgerError {
-    LedgerError::Unsupported {
-        backend: "EVM channels contract",
-        operation: "purchases (they go through the purchases contract)",
-    }
 }
 
 impl PaymentLedger for ContractPayments {
@@ -308,10 +312,12 @@ impl PaymentLedger for ContractPayments {
 
     /// [`REDEEM_GAS`] at the gas price now.
     fn redeem_cost(&self) -> LedgerFuture<'_, u128> {
-        Box::pin(async move {
-            let price = self.client.gas_price_now().await?;
-            Ok(price.saturating_mul(u128::from(REDEEM_GAS)))
-        })
+        Box::pin(self.gas_cost(REDEEM_GAS))
+    }
+
+    /// [`OPEN_GAS`] at the gas price now.
+    fn open_cost(&self) -> LedgerFuture<'_, u128> {
+        Box::pin(self.gas_cost(OPEN_GAS))
     }
 
     fn balance(&self, address: Address, token: Token) -> LedgerFuture<'_, u128> {
@@ -342,23 +348,58 @@ impl PaymentLedger for ContractPayments {
         Box::pin(self.refund(request))
     }
 
-    fn open_purchase(&self, _: Signed<OpenPurchase>) -> LedgerFuture<'_, PurchaseState> {
-        Box::pin(async { Err(no_purchases()) })
+    fn listing_domain(&self) -> LedgerFuture<'_, ListingDomain> {
+        Box::pin(async move { Ok(ListingDomain::Chain(self.chain_purchases().await?)) })
     }
 
-    fn deliver_purchase(&self, _: Signed<DeliverPurchase>) -> LedgerFuture<'_, PurchaseState> {
-        Box::pin(async { Err(no_purchases()) })
+    fn purchase_id(&self, order: OpenPurchase, terms: SellerTerms) -> LedgerFuture<'_, PurchaseId> {
+        Box::pin(async move { self.order_id(&order, &terms).await })
     }
 
-    fn refund_purchase(&self, _: PurchaseId) -> LedgerFuture<'_, PurchaseState> {
-        Box::pin(async { Err(no_purchases()) })
+    fn open_purchase(
+        &self,
+        request: Signed<OpenPurchase>,
+        terms: SellerTerms,
+    ) -> LedgerFuture<'_, PurchaseState> {
+        Box::pin(self.open_order(request, terms))
     }
 
-    fn purchase(&self, _: PurchaseId) -> LedgerFuture<'_, Option<PurchaseState>> {
-        Box::pin(async { Err(no_purchases()) })
+    fn deliver_purchase(
+        &self,
+        request: Signed<DeliverPurchase>,
+    ) -> LedgerFuture<'_, PurchaseState> {
+        Box::pin(self.deliver_order(request))
     }
 
-    fn purchases(&self, _: Address, _: PurchaseRole) -> LedgerFuture<'_, Vec<PurchaseState>> {
-        Box::pin(async { Err(no_purchases()) })
+    fn refund_purchase(&self, id: PurchaseId) -> LedgerFuture<'_, PurchaseState> {
+        Box::pin(self.refund_order(id))
+    }
+
+    fn purchase(&self, id: PurchaseId) -> LedgerFuture<'_, Option<PurchaseState>> {
+        Box::pin(self.purchase_state(id))
+    }
+
+    fn create_campaign(&self, request: Signed<CreateCampaign>) -> LedgerFuture<'_, CampaignState> {
+        Box::pin(self.create(request))
+    }
+
+    fn pledge(&self, request: Signed<Pledge>) -> LedgerFuture<'_, CampaignState> {
+        Box::pin(self.pledge_to(request))
+    }
+
+    fn settle_campaign(&self, id: CampaignId) -> LedgerFuture<'_, CampaignState> {
+        Box::pin(self.settle(id))
+    }
+
+    fn campaign(&self, id: CampaignId) -> LedgerFuture<'_, Option<CampaignState>> {
+        Box::pin(self.campaign_state(id))
+    }
+
+    fn purchases(
+        &self,
+        address: Address,
+        role: PurchaseRole,
+    ) -> LedgerFuture<'_, Vec<PurchaseState>> {
+        Box::pin(self.purchases_of(address, role))
     }
 }

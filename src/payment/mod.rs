@@ -14,12 +14,14 @@
 //!   cumulative amount rises above everything accepted before without
 //!   passing the channel's deposit.
 //! - [`refund_expired`] is the payer's way back after a channel's timeout.
-//! - [`ContractPayments`] is the `PaymentLedger` of btt's channels contract
-//!   on an EVM chain, acting for one wallet.
+//! - [`ContractPayments`] is the `PaymentLedger` of btt's channels,
+//!   purchases and campaigns contracts on an EVM chain, acting for one wallet.
 //!
 //! Money is integer base units throughout; every refusal changes nothing.
 
 mod contract;
+mod contract_campaigns;
+mod contract_purchases;
 mod error;
 mod payment_ledger;
 mod refund;

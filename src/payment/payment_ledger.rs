@@ -1,5 +1,5 @@
-//! [`PaymentLedger`]: the payment operations of a ledger (channels and
-//! purchase escrows) as an object-safe trait, so that a backend chosen at run time (the embedded SQLite ledger,
+//! [`PaymentLedger`]: the payment operations of a ledger (channels,
+//! purchase escrows and crowdfunding campaigns) as an object-safe trait, so that a backend chosen at run time (the embedded SQLite ledger,
 //! a `btt-wallet node`, a TRON full node) can sit behind one
 //! `Arc<dyn PaymentLedger>` that a swarm session holds and shares with its
 //! peer tasks.
@@ -18,9 +18,10 @@
 
 use crate::amount::Token;
 use crate::ledger::{
-    ChannelId, ChannelRole, ChannelState, CloseChannel, DeliverPurchase, Ledger, LedgerError,
-    LedgerId, OpenChannel, OpenPurchase, PurchaseId, PurchaseRole, PurchaseState, RedeemVoucher,
-    RefundChannel, Signed, VoucherDomain,
+    CampaignId, CampaignState, ChannelId, ChannelRole, ChannelState, CloseChannel, CreateCampaign,
+    DeliverPurchase, Ledger, LedgerError, LedgerId, ListingDomain, OpenChannel, OpenPurchase,
+    Pledge, PurchaseId, PurchaseRole, PurchaseState, RedeemVoucher, RefundChannel, SellerTerms,
+    Signed, VoucherDomain,
 };
 use crate::tron::Address;
 use std::future::Future;
@@ -58,6 +59,12 @@ pub trait PaymentLedger: Send + Sync {
         Box::pin(async { Ok(0) })
     }
 
+    /// What opening a channel costs in fees now, in base units of the
+    /// ledger's coin: gas on a chain, nothing on btt's own ledgers.
+    fn open_cost(&self) -> LedgerFuture<'_, u128> {
+        Box::pin(async { Ok(0) })
+    }
+
     /// The spendable balance of `address`, in base units of `token`.
     fn balance(&self, address: Address, token: Token) -> LedgerFuture<'_, u128>;
 
@@ -80,8 +87,22 @@ pub trait PaymentLedger: Send + Sync {
     /// Returns a channel's unredeemed funds to its payer after the timeout.
     fn refund_channel(&self, request: Signed<RefundChannel>) -> LedgerFuture<'_, ChannelState>;
 
-    /// Locks a purchase's price, signed by its buyer; an existing id with the same fields is returned as it is.
-    fn open_purchase(&self, request: Signed<OpenPurchase>) -> LedgerFuture<'_, PurchaseState>;
+    /// How listings sold on this ledger are signed, and for which ledger.
+    fn listing_domain(&self) -> LedgerFuture<'_, ListingDomain>;
+
+    /// The id `order` gets on this ledger; `terms` are its listing's, which
+    /// a chain's purchases contract hashes into the id.
+    fn purchase_id(&self, order: OpenPurchase, terms: SellerTerms) -> LedgerFuture<'_, PurchaseId>;
+
+    /// Locks a purchase's price, signed by its buyer; an existing id with
+    /// the same fields is returned as it is. `terms` are what the seller
+    /// signed of the listing, which a chain's purchases contract checks;
+    /// btt's own ledgers leave that check to the seller.
+    fn open_purchase(
+        &self,
+        request: Signed<OpenPurchase>,
+        terms: SellerTerms,
+    ) -> LedgerFuture<'_, PurchaseState>;
 
     /// Stores a seller-signed sealed key and pays the seller, in one change.
     fn deliver_purchase(&self, request: Signed<DeliverPurchase>)
@@ -89,6 +110,20 @@ pub trait PaymentLedger: Send + Sync {
 
     /// Returns an undelivered purchase's price to its buyer, from the deadline on.
     fn refund_purchase(&self, id: PurchaseId) -> LedgerFuture<'_, PurchaseState>;
+
+    /// Starts a crowdfunding campaign signed by its creator.
+    fn create_campaign(&self, request: Signed<CreateCampaign>) -> LedgerFuture<'_, CampaignState>;
+
+    /// Locks a pledge in a campaign until settlement.
+    fn pledge(&self, request: Signed<Pledge>) -> LedgerFuture<'_, CampaignState>;
+
+    /// After the deadline: pays the beneficiary when the goal was met, else
+    /// refunds the pledges (every pledger at once on btt's ledgers; on a
+    /// chain, where refunds are pulled, the pledge of this ledger's wallet).
+    fn settle_campaign(&self, id: CampaignId) -> LedgerFuture<'_, CampaignState>;
+
+    /// A campaign's current state, `None` when the ledger has no such campaign.
+    fn campaign(&self, id: CampaignId) -> LedgerFuture<'_, Option<CampaignState>>;
 
     /// A purchase's current state, `None` when the ledger has no such purchase.
     fn purchase(&self, id: PurchaseId) -> LedgerFuture<'_, Option<PurchaseState>>;
@@ -139,7 +174,20 @@ impl<L: Ledger> PaymentLedger for L {
         Box::pin(Ledger::refund_channel(self, request))
     }
 
-    fn open_purchase(&self, request: Signed<OpenPurchase>) -> LedgerFuture<'_, PurchaseState> {
+    /// btt's own ledgers sign listings as domain messages.
+    fn listing_domain(&self) -> LedgerFuture<'_, ListingDomain> {
+        Box::pin(async move { Ok(ListingDomain::from(&Ledger::ledger_id(self).await?)) })
+    }
+
+    fn purchase_id(&self, order: OpenPurchase, _: SellerTerms) -> LedgerFuture<'_, PurchaseId> {
+        Box::pin(async move { Ok(order.id(&Ledger::ledger_id(self).await?)) })
+    }
+
+    fn open_purchase(
+        &self,
+        request: Signed<OpenPurchase>,
+        _: SellerTerms,
+    ) -> LedgerFuture<'_, PurchaseState> {
         Box::pin(Ledger::open_purchase(self, request))
     }
 
@@ -156,6 +204,22 @@ impl<L: Ledger> PaymentLedger for L {
 
     fn purchase(&self, id: PurchaseId) -> LedgerFuture<'_, Option<PurchaseState>> {
         Box::pin(Ledger::purchase(self, id))
+    }
+
+    fn create_campaign(&self, request: Signed<CreateCampaign>) -> LedgerFuture<'_, CampaignState> {
+        Box::pin(Ledger::create_campaign(self, request))
+    }
+
+    fn pledge(&self, request: Signed<Pledge>) -> LedgerFuture<'_, CampaignState> {
+        Box::pin(Ledger::pledge(self, request))
+    }
+
+    fn settle_campaign(&self, id: CampaignId) -> LedgerFuture<'_, CampaignState> {
+        Box::pin(Ledger::settle_campaign(self, id))
+    }
+
+    fn campaign(&self, id: CampaignId) -> LedgerFuture<'_, Option<CampaignState>> {
+        Box::pin(Ledger::campaign(self, id))
     }
 
     fn purchases(

@@ -78,7 +78,7 @@ pub fn open_delivery(
 mod tests {
     use super::*;
     use crate::amount::{Amount, Token};
-    use crate::ledger::{LedgerId, PurchaseStatus};
+    use crate::ledger::{LedgerId, ListingDomain, PurchaseStatus};
     use crate::metainfo::InfoHash;
     use crate::purchase::{seal, Listing};
 
@@ -95,7 +95,7 @@ mod tests {
                 base_units: 5,
             },
             seller: Address::from_public_key(key(2).verifying_key()),
-            ledger: LedgerId([3; 32]),
+            domain: ListingDomain::Ledger(LedgerId([3; 32])),
             key_commitment: content.commitment(),
             name: "album".to_string(),
             size: 10,

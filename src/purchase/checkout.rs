@@ -157,7 +157,8 @@ impl Checkout {
     /// orders only (checked when one is placed).
     pub async fn check_listing(&self) -> Result<LedgerId, CheckoutError> {
         let ledger_id = self.ledger.ledger_id().await?;
-        match self.listing.check_offer(&ledger_id, now_ms() / 1000) {
+        let domain = self.ledger.listing_domain().await?;
+        match self.listing.check_offer(&domain, now_ms() / 1000) {
             Ok(()) | Err(ListingError::Expired { .. }) => {}
             Err(other) => return Err(other.into()),
         }
@@ -192,7 +193,7 @@ impl Checkout {
                 (placed, encrypted)
             }
             None => {
-                self.check_offer_now(ledger_id)?;
+                self.check_offer_now().await?;
                 let encrypted = host.fetch_encrypted(None).await?;
                 let placed = self.place_new_order(ledger_id).await?;
                 host.report(placed.event())?;
@@ -254,7 +255,7 @@ impl Checkout {
 
     /// A new order, logged, then sent to the ledger's escrow.
     async fn place_new_order(&self, ledger_id: &LedgerId) -> Result<Placed, CheckoutError> {
-        let entry = self.new_order(ledger_id)?;
+        let entry = self.new_order(ledger_id).await?;
         self.send_order(ledger_id, entry).await
     }
 
@@ -266,23 +267,28 @@ impl Checkout {
         entry: Entry,
     ) -> Result<Placed, CheckoutError> {
         let signed = Signed::sign(entry.order.clone(), &self.buyer, ledger_id);
-        let state = self.ledger.open_purchase(signed).await?;
+        let terms = self.listing.seller_terms();
+        let state = self.ledger.open_purchase(signed, terms).await?;
         Ok(Placed { entry, state })
     }
 
     /// Fails unless the listing takes new orders on this ledger now (it
     /// may have expired while its file downloaded).
-    fn check_offer_now(&self, ledger_id: &LedgerId) -> Result<(), CheckoutError> {
-        Ok(self.listing.check_offer(ledger_id, now_ms() / 1000)?)
+    async fn check_offer_now(&self) -> Result<(), CheckoutError> {
+        let domain = self.ledger.listing_domain().await?;
+        Ok(self.listing.check_offer(&domain, now_ms() / 1000)?)
     }
 
-    /// A new order, written to the log.
-    fn new_order(&self, ledger_id: &LedgerId) -> Result<Entry, CheckoutError> {
-        self.check_offer_now(ledger_id)?;
-        let deadline_ms = now_ms().saturating_add(duration_ms(self.deadline));
+    /// A new order, written to the log. Its deadline is a whole second, as
+    /// a chain's contract keeps it.
+    async fn new_order(&self, ledger_id: &LedgerId) -> Result<Entry, CheckoutError> {
+        self.check_offer_now().await?;
+        let deadline_s = now_ms().saturating_add(duration_ms(self.deadline)) / 1000;
+        let deadline_ms = deadline_s.saturating_mul(1000);
         let order = order(&self.listing, &self.buyer, deadline_ms, rand::random());
+        let terms = self.listing.seller_terms();
         let entry = Entry {
-            purchase: order.id(ledger_id),
+            purchase: self.ledger.purchase_id(order.clone(), terms).await?,
             order,
             listing_json: self.listing.to_json(),
             created_ms: now_ms(),

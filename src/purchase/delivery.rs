@@ -18,7 +18,7 @@
 use super::order_check::check_order;
 use super::{seal, KeyStore, SealContext, SignedListing};
 use crate::ledger::{
-    DeliverPurchase, LedgerError, LedgerId, PurchaseId, PurchaseRole, PurchaseState,
+    DeliverPurchase, LedgerError, ListingDomain, PurchaseId, PurchaseRole, PurchaseState,
     PurchaseStatus, Signed,
 };
 use crate::payment::PaymentLedger;
@@ -91,6 +91,7 @@ impl Seller<'_> {
         now_ms: i64,
     ) -> Result<Round, LedgerError> {
         let ledger_id = ledger.ledger_id().await?;
+        let domain = ledger.listing_domain().await?;
         let address = Address::from_public_key(self.key.verifying_key());
         let sold = ledger.purchases(address, PurchaseRole::Seller).await?;
         let mut round = Round::default();
@@ -100,7 +101,7 @@ impl Seller<'_> {
                 && self.listings.admits(&state.listing)
         });
         for state in open {
-            match self.delivery(state, &ledger_id) {
+            match self.delivery(state, &domain) {
                 Ok(request) => {
                     let signed = Signed::sign(request, self.key, &ledger_id);
                     round.delivered.push(ledger.deliver_purchase(signed).await?);
@@ -114,19 +115,20 @@ impl Seller<'_> {
         Ok(round)
     }
 
-    /// The delivery of `state` on `ledger`: its listing's key sealed to its
-    /// buyer, only if it buys the listing on its terms; or why not.
+    /// The delivery of `state` where listings are sold in `domain`: its
+    /// listing's key sealed to its buyer, only if it buys the listing on its
+    /// terms; or why not.
     fn delivery(
         &self,
         state: &PurchaseState,
-        ledger: &LedgerId,
+        domain: &ListingDomain,
     ) -> Result<DeliverPurchase, String> {
         let key = self
             .keys
             .load(&state.listing)
             .map_err(|error| error.to_string())?;
         let listing = self.listings.listing(&state.listing, self.keys)?;
-        check_order(&listing, state, ledger).map_err(|refusal| refusal.to_string())?;
+        check_order(&listing, state, domain).map_err(|refusal| refusal.to_string())?;
         let buyer = VerifyingKey::from_sec1_bytes(&state.buyer_key.0)
             .map_err(|_| "its buyer key is no curve point".to_string())?;
         let context = SealContext {

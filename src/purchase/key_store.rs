@@ -170,7 +170,7 @@ mod tests {
     #[test]
     fn a_stored_listing_loads_back_only_under_its_own_digest() {
         use crate::amount::{Amount, Token};
-        use crate::ledger::LedgerId;
+        use crate::ledger::{LedgerId, ListingDomain};
         use crate::purchase::Listing;
         use crate::tron::Address;
         let root = tempfile::tempdir().unwrap();
@@ -185,7 +185,7 @@ mod tests {
                     base_units: 10_000_000,
                 },
                 seller: Address::from_public_key(seller.verifying_key()),
-                ledger: LedgerId([1; 32]),
+                domain: ListingDomain::Ledger(LedgerId([1; 32])),
                 key_commitment: [5; 32],
                 name: "album".into(),
                 size: 1234,

@@ -14,7 +14,7 @@
 
 use super::listing::SignedListing;
 use crate::amount::Amount;
-use crate::ledger::{LedgerId, PurchaseState};
+use crate::ledger::{ListingDomain, PurchaseState};
 use crate::tron::Address;
 use thiserror::Error;
 
@@ -28,8 +28,11 @@ pub enum OrderRefusal {
     )]
     Price { paid: Amount, listed: Amount },
     /// The listing is for another ledger than the order's.
-    #[error("the listing is for ledger {listing}, but the order is on {ours}")]
-    OtherLedger { listing: LedgerId, ours: LedgerId },
+    #[error("the listing is for {listing}, but the order is on {ours}")]
+    OtherLedger {
+        listing: ListingDomain,
+        ours: ListingDomain,
+    },
     /// The order pays someone other than the listing's seller.
     #[error("the listing is sold by {listing}, but the order pays {paid}")]
     OtherSeller { listing: Address, paid: Address },
@@ -38,11 +41,12 @@ pub enum OrderRefusal {
     Expired { opened_ms: i64, expires: i64 },
 }
 
-/// Fails unless `order`, on ledger `ledger`, buys `listing` on its terms.
+/// Fails unless `order`, where listings are sold in `domain`, buys
+/// `listing` on its terms.
 pub fn check_order(
     listing: &SignedListing,
     order: &PurchaseState,
-    ledger: &LedgerId,
+    domain: &ListingDomain,
 ) -> Result<(), OrderRefusal> {
     let terms = &listing.listing;
     if order.price != terms.price {
@@ -51,10 +55,10 @@ pub fn check_order(
             listed: terms.price,
         });
     }
-    if terms.ledger != *ledger {
+    if terms.domain != *domain {
         return Err(OrderRefusal::OtherLedger {
-            listing: terms.ledger,
-            ours: *ledger,
+            listing: terms.domain,
+            ours: *domain,
         });
     }
     if order.seller != terms.seller {
@@ -76,12 +80,12 @@ pub fn check_order(
 mod tests {
     use super::*;
     use crate::amount::Token;
-    use crate::ledger::{BuyerKey, PurchaseId, PurchaseStatus};
+    use crate::ledger::{BuyerKey, LedgerId, PurchaseId, PurchaseStatus};
     use crate::metainfo::InfoHash;
     use crate::purchase::Listing;
     use k256::ecdsa::SigningKey;
 
-    const LEDGER: LedgerId = LedgerId([1; 32]);
+    const LEDGER: ListingDomain = ListingDomain::Ledger(LedgerId([1; 32]));
     const EXPIRES: i64 = 2_000_000_000;
 
     fn key(seed: u8) -> SigningKey {
@@ -101,7 +105,7 @@ mod tests {
             magnet: "magnet:?xt=urn:btih:0303030303030303030303030303030303030303".into(),
             price: btt(10_000_000),
             seller: Address::from_public_key(key(2).verifying_key()),
-            ledger: LEDGER,
+            domain: LEDGER,
             key_commitment: [5; 32],
             name: "album".into(),
             size: 1234,
@@ -159,7 +163,11 @@ mod tests {
 
     #[test]
     fn another_ledger_seller_or_a_late_order_is_refused() {
-        let other = check_order(&listing(), &order(), &LedgerId([2; 32]));
+        let other = check_order(
+            &listing(),
+            &order(),
+            &ListingDomain::Ledger(LedgerId([2; 32])),
+        );
         assert!(matches!(other, Err(OrderRefusal::OtherLedger { .. })));
         let elsewhere = PurchaseState {
             seller: Address::from_public_key(key(3).verifying_key()),

@@ -78,7 +78,7 @@ impl Record for Delivered {
 /// Runs `btt-seed deliver`.
 pub fn run(args: DeliverArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     let seller = Keys::from_env(args.password.clone()).unlock_named(&args.wallet)?;
-    let ledger = args.ledger.payment_ledger()?;
+    let ledger = args.ledger.payment_ledger_for(&seller)?;
     let keys = KeyStore::new(&Dirs::from_env());
     let seller = Seller {
         key: seller.signing_key(),

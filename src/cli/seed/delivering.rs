@@ -56,12 +56,10 @@ impl Drop for Delivering {
 impl Delivering {
     /// Checks the listings and starts the rounds.
     pub async fn start(flags: SellFlags<'_>, output: &Output) -> anyhow::Result<Delivering> {
-        let key = Keys::from_env(flags.password.clone())
-            .unlock(&wallet_name(flags.wallet)?)?
-            .signing_key()
-            .clone();
-        let ledger = flags.ledger.payment_ledger()?;
-        let ledger_id = ledger.ledger_id().await.map_err(ledger_error)?;
+        let wallet = Keys::from_env(flags.password.clone()).unlock(&wallet_name(flags.wallet)?)?;
+        let ledger = flags.ledger.payment_ledger_for(&wallet)?;
+        let key = wallet.signing_key().clone();
+        let domain = ledger.listing_domain().await.map_err(ledger_error)?;
         let seller = Address::from_public_key(key.verifying_key());
         let keys = KeyStore::new(&Dirs::from_env());
         let mut listings = HashMap::new();
@@ -73,10 +71,10 @@ impl Delivering {
                     anyhow::anyhow!("--sell {}: {why}", path.display()),
                 )
             };
-            if listing.listing.ledger != ledger_id {
+            if listing.listing.domain != domain {
                 return Err(bad(format!(
-                    "the listing is for ledger {}, but this ledger is {ledger_id}",
-                    listing.listing.ledger
+                    "the listing is for {}, but this seller sells on {domain}",
+                    listing.listing.domain
                 )));
             }
             if listing.listing.seller != seller {

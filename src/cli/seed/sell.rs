@@ -15,7 +15,7 @@ use crate::cli::keys::{Keys, PasswordArgs};
 use crate::cli::ledger_choice::{ledger_error, LedgerArgs};
 use crate::cli::values::parse_duration;
 use crate::config::Dirs;
-use crate::ledger::LedgerId;
+use crate::ledger::{LedgerId, ListingDomain};
 use crate::output::swarm::bytes;
 use crate::output::{Output, Record};
 use crate::purchase::{encrypt_to, ContentKey, KeyStore, Listing, SignedListing};
@@ -31,9 +31,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub struct SellContentArgs {
     /// The file or directory to sell; NAME.age and its torrent NAME.age.torrent are written beside it
     pub path: PathBuf,
-    /// The price a buyer pays, e.g. 10BTT
-    #[arg(long, value_name = "AMOUNT", value_parser = parse_price)]
-    pub price: Amount,
+    /// The price a buyer pays, e.g. 10BTT (in the chain's coin on an EVM chain)
+    #[arg(long, value_name = "AMOUNT", value_parser = check_price)]
+    pub price: String,
     /// The wallet that is paid and signs the listing
     #[arg(long, value_name = "NAME")]
     pub wallet: String,
@@ -54,8 +54,20 @@ pub struct SellContentArgs {
     pub password: PasswordArgs,
 }
 
-fn parse_price(text: &str) -> Result<Amount, String> {
-    Amount::parse(text, Token::Btt).map_err(|error| error.to_string())
+/// Refuses what is no amount before anything runs; the price is read in
+/// the ledger's token once the ledger is known ([`price_on`]).
+fn check_price(text: &str) -> Result<String, String> {
+    Amount::parse(text, Token::Btt).map_err(|error| error.to_string())?;
+    Ok(text.to_string())
+}
+
+/// `text` as a price where listings are sold: BTT is the chain's coin on a chain.
+fn price_on(text: &str, domain: &ListingDomain) -> anyhow::Result<Amount> {
+    let token = match domain {
+        ListingDomain::Ledger(_) => Token::Btt,
+        ListingDomain::Chain(_) => Token::Bttc,
+    };
+    Amount::parse(text, token).map_err(|error| usage(format!("--price {text:?}: {error}")))
 }
 
 /// The record `btt-seed sell` prints.
@@ -170,7 +182,9 @@ pub fn run(args: SellContentArgs, output: &Output) -> anyhow::Result<ExitStatus>
         outputs.refuse_existing()?;
     }
     let seller = Keys::from_env(args.password.clone()).unlock_named(&args.wallet)?;
-    let ledger = ledger_id(&args.ledger)?;
+    args.ledger.require_contracts("btt-seed sell")?;
+    let (ledger, domain) = ledger_of(&args.ledger)?;
+    let price = price_on(&args.price, &domain)?;
     let key = ContentKey::generate();
     let bar = output.progress(0, "encrypting");
     let encrypted = encrypt_to(&args.path, &key, &outputs.encrypted, &|done| {
@@ -188,9 +202,9 @@ pub fn run(args: SellContentArgs, output: &Output) -> anyhow::Result<ExitStatus>
     let listing = Listing {
         info_hash: torrent.info_hash,
         magnet: torrent.summary().magnet,
-        price: args.price,
+        price,
         seller: seller.address(),
-        ledger,
+        domain,
         key_commitment: key.commitment(),
         name: encrypted.name.clone(),
         size: encrypted.plain_size,
@@ -206,14 +220,15 @@ pub fn run(args: SellContentArgs, output: &Output) -> anyhow::Result<ExitStatus>
         &outputs.listing,
         format!("{}\n", listing.to_json()).as_bytes(),
     )?;
-    output.record(&listed(&outputs, &listing, encrypted))?;
+    output.record(&listed(&outputs, &listing, &ledger, encrypted))?;
     Ok(ExitStatus::Success)
 }
 
-fn ledger_id(args: &LedgerArgs) -> anyhow::Result<LedgerId> {
+/// The ledger's id and where its listings are sold.
+fn ledger_of(args: &LedgerArgs) -> anyhow::Result<(LedgerId, ListingDomain)> {
     let ledger = args.payment_ledger()?;
     crate::cli::runtime()?
-        .block_on(ledger.ledger_id())
+        .block_on(async { Ok((ledger.ledger_id().await?, ledger.listing_domain().await?)) })
         .map_err(ledger_error)
 }
 
@@ -232,6 +247,7 @@ fn expiry_from_now(expiry: Duration) -> anyhow::Result<i64> {
 fn listed(
     outputs: &SaleOutputs,
     signed: &SignedListing,
+    ledger: &LedgerId,
     encrypted: crate::purchase::Encrypted,
 ) -> Listed {
     let listing = &signed.listing;
@@ -244,7 +260,7 @@ fn listed(
         price: listing.price.base_units,
         token: listing.price.token,
         seller: listing.seller,
-        ledger: listing.ledger,
+        ledger: *ledger,
         name: listing.name.clone(),
         files: encrypted.files,
         size: listing.size,

@@ -79,7 +79,8 @@ pub fn run(
     output: &Output,
 ) -> anyhow::Result<ExitStatus> {
     let listing = read_listing(&args.listing)?;
-    let buyer = keys.unlock_named(&args.from)?.signing_key().clone();
+    let wallet = keys.unlock_named(&args.from)?;
+    let buyer = wallet.signing_key().clone();
     let log_path = args
         .journal
         .clone()
@@ -88,7 +89,7 @@ pub fn run(
     let buyer_address = Address::from_public_key(buyer.verifying_key());
     let _lock = crate::durable_sqlite::lock(&log.lock_path(&buyer_address)).map_err(failure)?;
     let checkout = Checkout {
-        ledger: ledger.payment_ledger()?,
+        ledger: ledger.payment_ledger_for(&wallet)?,
         log,
         buyer,
         listing,

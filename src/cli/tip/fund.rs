@@ -5,6 +5,11 @@
 //! ledger enforces the rules (no pledge at or after the deadline, no
 //! settlement before it, settlement once); this command checks that the
 //! campaign exists first so an unknown id gets its own message.
+//!
+//! On an EVM chain each step is a transaction of btt's campaigns contract
+//! from the wallet that takes it (`--from`), amounts are in the chain's
+//! coin, and refunds are pulled: `settle --from W` of a campaign that missed
+//! its goal gives back W's pledge.
 
 use super::parse_btt;
 use super::records::CampaignRecord;
@@ -12,12 +17,13 @@ use super::when::{parse_when, Direction};
 use crate::amount::{Amount, Token};
 use crate::cli::exit::{with_status, ExitStatus};
 use crate::cli::keys::{wallet_name, Keys};
-use crate::cli::ledger_choice::{ledger_error, run_on_ledger, LedgerArgs, LedgerTask};
+use crate::cli::ledger_choice::{ledger_error, LedgerArgs};
 use crate::cli::AmountArgs;
 use crate::ledger::{
-    Authorise, CampaignId, CampaignState, CreateCampaign, Ledger, LedgerError, Pledge, Signed,
+    Authorise, CampaignId, CampaignState, CreateCampaign, LedgerError, Pledge, Signed,
 };
 use crate::output::Output;
+use crate::payment::PaymentLedger;
 use crate::tron::Address;
 use crate::wallet::PrivateKey;
 use clap::{Args, Subcommand};
@@ -39,7 +45,8 @@ pub enum FundCommand {
     /// Show a campaign: raised, goal, deadline, pledgers
     Status(CampaignArg),
     /// After the deadline: pay the beneficiary if the goal was met, else refund every pledger
-    Settle(CampaignArg),
+    /// (on a chain: the pledge of the --from wallet)
+    Settle(SettleArgs),
 }
 
 /// `fund create`.
@@ -81,6 +88,18 @@ pub struct CampaignArg {
     pub campaign: String,
 }
 
+/// `fund settle`.
+#[derive(Debug, Args)]
+pub struct SettleArgs {
+    /// The campaign id
+    pub campaign: String,
+    /// Wallet that sends the settlement on an EVM chain, and whose pledge
+    /// comes back there when the goal was missed (btt's own ledgers settle
+    /// without one)
+    #[arg(long, value_name = "WALLET")]
+    pub from: Option<String>,
+}
+
 /// What a fund command does once its inputs are checked.
 enum Action {
     Create {
@@ -93,7 +112,10 @@ enum Action {
         key: PrivateKey,
     },
     Status(CampaignId),
-    Settle(CampaignId),
+    Settle {
+        campaign: CampaignId,
+        key: Option<PrivateKey>,
+    },
 }
 
 /// Runs a fund command.
@@ -104,26 +126,50 @@ pub fn run(
     args: FundArgs,
     output: &Output,
 ) -> anyhow::Result<ExitStatus> {
+    let token = ledger.native_token()?;
     let action = match args.command {
-        FundCommand::Create(args) => create_action(keys, amounts, args, output)?,
+        FundCommand::Create(args) => create_action(keys, amounts, token, args, output)?,
         FundCommand::Pledge(args) => Action::Pledge {
             campaign: campaign_id(&args.campaign)?,
-            base_units: parse_btt(amounts, "amount", &args.amount, Token::Btt)?,
+            base_units: parse_btt(amounts, "amount", &args.amount, token)?,
             key: keys.unlock_named(&args.from)?,
         },
         FundCommand::Status(args) => Action::Status(campaign_id(&args.campaign)?),
-        FundCommand::Settle(args) => Action::Settle(campaign_id(&args.campaign)?),
+        FundCommand::Settle(args) => settle_action(keys, ledger, args)?,
     };
-    run_on_ledger(ledger, FundTask { action, output })
+    let payments = match action.key() {
+        Some(key) => ledger.payment_ledger_for(key)?,
+        None => ledger.payment_ledger()?,
+    };
+    let state = crate::cli::runtime()?.block_on(action.run(&*payments))?;
+    output.record(&CampaignRecord::at(&state, super::when::now_ms()))?;
+    Ok(ExitStatus::Success)
+}
+
+/// `settle`: on a chain the settlement is a transaction, sent by `--from`.
+fn settle_action(keys: &Keys, ledger: &LedgerArgs, args: SettleArgs) -> anyhow::Result<Action> {
+    let campaign = campaign_id(&args.campaign)?;
+    let key = match &args.from {
+        Some(name) => Some(keys.unlock_named(name)?),
+        None if ledger.pays_from_accounts()? => {
+            return Err(with_status(
+                ExitStatus::Usage,
+                anyhow::anyhow!("on an EVM chain the settlement is a transaction: name the wallet that sends it (and takes its pledge back when the goal was missed) with --from"),
+            ))
+        }
+        None => None,
+    };
+    Ok(Action::Settle { campaign, key })
 }
 
 fn create_action(
     keys: &Keys,
     amounts: &AmountArgs,
+    token: Token,
     args: CreateArgs,
     output: &Output,
 ) -> anyhow::Result<Action> {
-    let goal = parse_btt(amounts, "--goal", &args.goal, Token::Btt)?;
+    let goal = parse_btt(amounts, "--goal", &args.goal, token)?;
     let deadline_ms = parse_when(&args.deadline, Direction::Future)?;
     let beneficiary = keys.account(&args.beneficiary)?;
     let creator = match &args.from {
@@ -149,7 +195,7 @@ fn create_action(
         creator: key.address(),
         beneficiary,
         goal: Amount {
-            token: Token::Btt,
+            token,
             base_units: goal,
         },
         deadline_ms,
@@ -168,14 +214,19 @@ fn campaign_id(text: &str) -> anyhow::Result<CampaignId> {
     })
 }
 
-struct FundTask<'a> {
-    action: Action,
-    output: &'a Output,
-}
+impl Action {
+    /// The wallet the action sends as, if any.
+    fn key(&self) -> Option<&PrivateKey> {
+        match self {
+            Action::Create { key, .. } | Action::Pledge { key, .. } => Some(key),
+            Action::Settle { key, .. } => key.as_ref(),
+            Action::Status(_) => None,
+        }
+    }
 
-impl LedgerTask for FundTask<'_> {
-    async fn run<L: Ledger>(self, ledger: &L) -> anyhow::Result<ExitStatus> {
-        let state = match self.action {
+    /// Carries the action out on `ledger`: the campaign as it is after it.
+    async fn run(self, ledger: &dyn PaymentLedger) -> anyhow::Result<CampaignState> {
+        Ok(match self {
             Action::Create { request, key } => {
                 let signed = sign(ledger, request, &key).await?;
                 ledger.create_campaign(signed).await.map_err(ledger_error)?
@@ -186,19 +237,19 @@ impl LedgerTask for FundTask<'_> {
                 key,
             } => pledge(ledger, campaign, base_units, &key).await?,
             Action::Status(id) => known_campaign(ledger, id).await?,
-            Action::Settle(id) => {
-                known_campaign(ledger, id).await?;
-                ledger.settle_campaign(id).await.map_err(ledger_error)?
+            Action::Settle { campaign, .. } => {
+                known_campaign(ledger, campaign).await?;
+                ledger
+                    .settle_campaign(campaign)
+                    .await
+                    .map_err(ledger_error)?
             }
-        };
-        self.output
-            .record(&CampaignRecord::at(&state, super::when::now_ms()))?;
-        Ok(ExitStatus::Success)
+        })
     }
 }
 
-async fn pledge<L: Ledger>(
-    ledger: &L,
+async fn pledge(
+    ledger: &dyn PaymentLedger,
     campaign: CampaignId,
     base_units: u128,
     key: &PrivateKey,
@@ -217,7 +268,10 @@ async fn pledge<L: Ledger>(
     ledger.pledge(signed).await.map_err(ledger_error)
 }
 
-async fn known_campaign<L: Ledger>(ledger: &L, id: CampaignId) -> anyhow::Result<CampaignState> {
+async fn known_campaign(
+    ledger: &dyn PaymentLedger,
+    id: CampaignId,
+) -> anyhow::Result<CampaignState> {
     ledger
         .campaign(id)
         .await
@@ -225,8 +279,8 @@ async fn known_campaign<L: Ledger>(ledger: &L, id: CampaignId) -> anyhow::Result
         .ok_or_else(|| ledger_error(LedgerError::UnknownCampaign { id }))
 }
 
-async fn sign<L: Ledger, T: Authorise>(
-    ledger: &L,
+async fn sign<T: Authorise>(
+    ledger: &dyn PaymentLedger,
     request: T,
     key: &PrivateKey,
 ) -> anyhow::Result<Signed<T>> {

@@ -289,6 +289,12 @@ fn outlook(state: &CampaignState, now_ms: i64) -> String {
     };
     match state.status {
         CampaignStatus::Released => format!("settled: the beneficiary was paid {raised}"),
+        // On a chain (the only ledger in its coin) refunds are pulled, each
+        // by its own pledger.
+        CampaignStatus::Refunded if token == Token::Bttc => format!(
+            "goal missed ({raised} of {goal} raised): each pledger takes its pledge back with `btt-tip fund settle {} --from WALLET`",
+            state.id
+        ),
         CampaignStatus::Refunded => "settled: every pledge was refunded".to_string(),
         CampaignStatus::Open if now_ms < state.deadline_ms => {
             format!("pledging open until {deadline}; settling then {outcome} as it stands")

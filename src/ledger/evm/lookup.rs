@@ -70,6 +70,19 @@ impl EvmClient {
         Ok(seconds.saturating_mul(1000))
     }
 
+    /// Block `number`'s time, in milliseconds.
+    pub async fn block_time_ms(&self, number: u64) -> Result<i64, LedgerError> {
+        let block = self
+            .node()
+            .await?
+            .get_block_by_number(BlockNumberOrTag::Number(number))
+            .await
+            .map_err(|e| self.rpc_error(e))?
+            .ok_or_else(|| bad(format!("block {number} is missing")))?;
+        let seconds = i64::try_from(block.header.timestamp).unwrap_or(i64::MAX);
+        Ok(seconds.saturating_mul(1000))
+    }
+
     /// Block `number` with its transactions.
     pub(super) async fn block(&self, number: u64) -> Result<Block, LedgerError> {
         let block = self

@@ -7,7 +7,7 @@
 //! `VOUCHER_TYPE` spells it.
 
 // sol! gives each event a constructor with one argument per field, and
-// Purchases' `Opened` has eight.
+// Purchases' `Opened` has nine.
 #![allow(clippy::too_many_arguments)]
 
 alloy::sol!(

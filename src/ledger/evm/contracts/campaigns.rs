@@ -1,15 +1,34 @@
 //! The campaigns contract's calls ([`CampaignsContract`]): anyone creates a
-//! campaign; pledgers pledge until the deadline; after it, `settle` pays the
+//! campaign ([`NewCampaign`]; the id is the creator's and its nonce's hash);
+//! pledgers pledge until the deadline; after it, `settle` pays the
 //! beneficiary when the goal was met, and otherwise each pledger takes its
-//! own pledge back with `refund`.
+//! own pledge back with `refund`. The creator, the title and the pledges are
+//! read back from the contract's events.
 
 use super::bindings::Campaigns;
 use super::coin_value;
-use super::transact::{wei, Sent};
+use super::transact::{event_filter, wei, Sent};
 use crate::ledger::error::LedgerError;
 use crate::ledger::evm::EvmClient;
 use crate::wallet::PrivateKey;
 use alloy::primitives::{Address, B256, U256};
+
+/// A campaign as its creator asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCampaign {
+    /// Who is paid when the goal is met.
+    pub beneficiary: Address,
+    /// What is pledged: [`super::NATIVE`] for the chain's coin, or an ERC-20.
+    pub token: Address,
+    /// What must be pledged, in base units.
+    pub goal: u128,
+    /// The end of pledging (block timestamp, seconds).
+    pub deadline: u64,
+    /// A title for people.
+    pub title: String,
+    /// The creator's choice that makes the campaign id.
+    pub nonce: B256,
+}
 
 /// The campaigns contract at one address, reached through one client.
 #[derive(Debug, Clone, Copy)]
@@ -29,21 +48,19 @@ impl<'a> CampaignsContract<'a> {
         self.address
     }
 
-    /// `creator` creates a campaign paying `beneficiary` if `goal` of `token`
-    /// is pledged by `deadline`.
+    /// `creator` creates `campaign`.
     pub async fn create(
         &self,
         creator: &PrivateKey,
-        beneficiary: Address,
-        token: Address,
-        goal: u128,
-        deadline: u64,
+        campaign: &NewCampaign,
     ) -> Result<Sent<Campaigns::Created>, LedgerError> {
         let call = Campaigns::createCall {
-            beneficiary,
-            token,
-            goal: U256::from(goal),
-            deadline,
+            beneficiary: campaign.beneficiary,
+            token: campaign.token,
+            goal: U256::from(campaign.goal),
+            deadline: campaign.deadline,
+            title: campaign.title.clone(),
+            nonce: campaign.nonce,
         };
         self.client.transact(creator, self.address, 0, &call).await
     }
@@ -95,6 +112,29 @@ impl<'a> CampaignsContract<'a> {
         self.client
             .view(self.address, &Campaigns::campaignsCall(campaign))
             .await
+    }
+
+    /// A campaign's state on the newest block with the confirmations the
+    /// client asks for (all zero for an id not created that deep).
+    pub async fn confirmed_campaign(
+        &self,
+        campaign: B256,
+    ) -> Result<Campaigns::campaignsReturn, LedgerError> {
+        self.client
+            .view_confirmed(self.address, &Campaigns::campaignsCall(campaign))
+            .await
+    }
+
+    /// The `Created` event of `campaign`: its creator and title.
+    pub async fn created(&self, campaign: B256) -> Result<Campaigns::Created, LedgerError> {
+        Ok(self.client.only_event(self.address, campaign).await?.0)
+    }
+
+    /// Every pledge to `campaign`, oldest first.
+    pub async fn pledges(&self, campaign: B256) -> Result<Vec<Campaigns::Pledged>, LedgerError> {
+        let filter = event_filter::<Campaigns::Pledged>(self.address).topic1(campaign);
+        let logs = self.client.decoded_logs(&filter).await?;
+        Ok(logs.into_iter().map(|(pledged, _)| pledged).collect())
     }
 
     /// What `pledger` has pledged to `campaign` and not taken back.

@@ -20,6 +20,10 @@ use alloy::sol_types::{Eip712Domain, SolEvent};
 /// judging whether a redeem is worth its fee before sending one.
 pub const REDEEM_GAS: u64 = 80_000;
 
+/// At least the gas an `open` uses (tests/evm_payments.rs checks it), which
+/// a payer's budget sets aside before it opens a channel.
+pub const OPEN_GAS: u64 = 200_000;
+
 /// The channels contract at one address, reached through one client.
 #[derive(Debug, Clone, Copy)]
 pub struct ChannelsContract<'a> {

@@ -2,13 +2,17 @@
 //! listing ([`sign_listing`]); the buyer opens a purchase with it (`buy`),
 //! paying the listed price; the seller delivers the sealed key before the
 //! deadline (`deliver`), or from the deadline on anyone refunds the buyer
-//! (`refund`). The sealed key is read back from the `Delivered` event.
+//! (`refund`). What the contract keeps of a purchase is read at the
+//! confirmations asked for ([`PurchasesContract::confirmed_purchase`]); the
+//! rest (the listing's digest, the buyer's key and nonce, the sealed key) is
+//! read back from its `Opened` and `Delivered` events.
 
 use super::bindings::Purchases::{self, Listing};
 use super::coin_value;
-use super::transact::{wei, Sent};
+use super::transact::{event_filter, wei, Sent};
 use super::typed_data::{domain, Eip712Signed, TypedSignatureError, PURCHASES_DOMAIN_NAME};
 use crate::ledger::error::LedgerError;
+use crate::ledger::evm::node_error::bad;
 use crate::ledger::evm::EvmClient;
 use crate::ledger::purchase::BuyerKey;
 use crate::wallet::PrivateKey;
@@ -101,6 +105,51 @@ impl<'a> PurchasesContract<'a> {
     ) -> Result<Sent<Purchases::Refunded>, LedgerError> {
         let call = Purchases::refundCall { purchase };
         self.client.transact(caller, self.address, 0, &call).await
+    }
+
+    /// A purchase's state on the newest block with the confirmations the
+    /// client asks for (all zero for an id not opened that deep).
+    pub async fn confirmed_purchase(
+        &self,
+        purchase: B256,
+    ) -> Result<Purchases::purchasesReturn, LedgerError> {
+        self.client
+            .view_confirmed(self.address, &Purchases::purchasesCall(purchase))
+            .await
+    }
+
+    /// The `Opened` event of `purchase` and the block it is in.
+    pub async fn opened(&self, purchase: B256) -> Result<(Purchases::Opened, u64), LedgerError> {
+        let (opened, log) = self.client.only_event(self.address, purchase).await?;
+        let block = log
+            .block_number
+            .ok_or_else(|| bad(format!("the Opened log of {purchase} names no block")))?;
+        Ok((opened, block))
+    }
+
+    /// The `Delivered` event of `purchase`.
+    pub async fn delivered(&self, purchase: B256) -> Result<Purchases::Delivered, LedgerError> {
+        Ok(self.client.only_event(self.address, purchase).await?.0)
+    }
+
+    /// The ids of the purchases `party` opened (as buyer) or sells (as
+    /// seller), oldest first, from the contract's `Opened` events.
+    pub async fn opened_with(
+        &self,
+        party: Address,
+        seller: bool,
+    ) -> Result<Vec<B256>, LedgerError> {
+        let filter = event_filter::<Purchases::Opened>(self.address);
+        let filter = if seller {
+            filter.topic3(party.into_word())
+        } else {
+            filter.topic2(party.into_word())
+        };
+        let logs = self.client.logs(&filter).await?;
+        Ok(logs
+            .iter()
+            .filter_map(|log| log.topics().get(1).copied())
+            .collect())
     }
 
     /// A purchase's state as the contract holds it (all zero for an unknown id).

@@ -131,6 +131,44 @@ impl EvmClient {
             .map_err(|e| self.rpc_error(e))
     }
 
+    /// Every `E` that `filter` selects (built by [`event_filter`]), decoded,
+    /// with its log.
+    pub async fn decoded_logs<E: SolEvent>(
+        &self,
+        filter: &Filter,
+    ) -> Result<Vec<(E, Log)>, LedgerError> {
+        let logs = self.logs(filter).await?;
+        logs.into_iter()
+            .map(|log| {
+                let event = E::decode_log_data(log.data()).map_err(|error| {
+                    bad(format!("{} event does not decode: {error}", E::SIGNATURE))
+                })?;
+                Ok((event, log))
+            })
+            .collect()
+    }
+
+    /// The one `E` that `contract` logged with `topic` as its first indexed
+    /// field: an event a contract logs once per id.
+    pub async fn only_event<E: SolEvent>(
+        &self,
+        contract: Address,
+        topic: B256,
+    ) -> Result<(E, Log), LedgerError> {
+        let events = self
+            .decoded_logs::<E>(&event_filter::<E>(contract).topic1(topic))
+            .await?;
+        <[(E, Log); 1]>::try_from(events)
+            .map(|[only]| only)
+            .map_err(|events| {
+                bad(format!(
+                    "{topic} has {} {} events, not one",
+                    events.len(),
+                    E::SIGNATURE
+                ))
+            })
+    }
+
     /// What `call` of `contract` answers now (`eth_call` on the latest block).
     pub async fn view<C: SolCall>(
         &self,
@@ -183,6 +221,14 @@ impl EvmClient {
             ))
         })
     }
+}
+
+/// Every `E` that `contract` logged, from the first block.
+pub fn event_filter<E: SolEvent>(contract: Address) -> Filter {
+    Filter::new()
+        .address(contract)
+        .event_signature(E::SIGNATURE_HASH)
+        .from_block(0)
 }
 
 /// The receipt of a mined transaction, refused when it reverted.
