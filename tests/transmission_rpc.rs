@@ -562,3 +562,69 @@ fn hostile_requests_get_clear_answers_and_change_nothing() {
     assert!(started.elapsed() < WAIT, "a slow client was kept");
     assert!(!Path::new(&rpc.data).join("relative.torrent").exists());
 }
+
+#[test]
+fn the_password_comes_from_a_file_and_an_exposed_rpc_needs_one() {
+    let env = TestEnv::new();
+    let data = env.dir("data");
+    make_tree(&data, &[("alpha", 64 << 10)]);
+    let torrent = env.path().join("alpha.torrent");
+    BttSeed::create(
+        &env,
+        &data.join("alpha"),
+        &torrent,
+        "http://127.0.0.1:1/announce",
+    );
+    let seeder = |rpc: &str, extra: &[&str]| {
+        let mut command = env.btt("btt-seed");
+        command
+            .args(["run", "--no-dht", "--no-tracker", "--listen", "127.0.0.1:0"])
+            .args(["--rpc", rpc])
+            .arg("--data")
+            .arg(&data)
+            .args(extra)
+            .arg(&torrent);
+        command
+    };
+
+    // Listening beyond loopback without a password is refused before anything runs.
+    let mut exposed = env.spawn("btt-seed run --rpc 0.0.0.0", seeder("0.0.0.0:0", &[]));
+    let run = Run::finish(&mut exposed, support::COMMAND_TIMEOUT);
+    assert_ne!(run.code, 0, "{}", run.describe());
+    assert!(
+        run.stderr.contains("is not a loopback address"),
+        "{}",
+        run.describe()
+    );
+
+    // The password file's first line; transmission-remote -ne reads TR_AUTH.
+    let secret = env.path().join("rpc-auth");
+    std::fs::write(&secret, "carol:pa:ss\nignored\n").unwrap();
+    let port = support::free_port();
+    let auth_file = secret.display().to_string();
+    let addr = format!("127.0.0.1:{port}");
+    let mut running = env.spawn(
+        "btt-seed run --rpc-auth-file",
+        seeder(&addr, &["--rpc-auth-file", &auth_file]),
+    );
+    support::listening_port(&mut running);
+    let remote = |tr_auth: &str| {
+        let mut command = env.command("transmission-remote");
+        command
+            .env("TR_AUTH", tr_auth)
+            .args([addr.as_str(), "-ne", "-l"]);
+        let mut child = env.spawn("transmission-remote -ne", command);
+        Run::finish(&mut child, support::COMMAND_TIMEOUT)
+    };
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let listed = remote("carol:pa:ss");
+        if listed.code == 0 && listed.stdout.contains("alpha") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{}", listed.describe());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let refused = remote("carol:pa");
+    assert!(refused.stderr.contains("401"), "{}", refused.describe());
+}
