@@ -518,6 +518,14 @@ fn hostile_requests_get_clear_answers_and_change_nothing() {
             "no fields specified",
         ),
         (
+            r#"{"method":"torrent-add","arguments":{"filename":"/x.torrent","download-dir":"/elsewhere"}}"#,
+            "is not this run's --data",
+        ),
+        (
+            r#"{"method":"torrent-add","arguments":{"filename":"/x.torrent","files-unwanted":[0]}}"#,
+            "files-unwanted is not supported",
+        ),
+        (
             r#"{"method":"blocklist-update"}"#,
             "method name not recognized",
         ),

@@ -217,7 +217,7 @@ impl Methods {
 
     async fn torrent_add(&self, arguments: &Arguments) -> Result<Value, String> {
         self.check_download_dir(arguments)?;
-        if string_or_list_nonempty(arguments, "files-unwanted") {
+        if names_something(arguments, "files-unwanted") {
             return Err(
                 "btt-seed run seeds whole torrents: files-unwanted is not supported".into(),
             );
@@ -255,10 +255,10 @@ impl Methods {
         let Some(asked) = string(arguments, "download-dir")? else {
             return Ok(());
         };
-        let same = |path: &Path| std::fs::canonicalize(path).ok();
-        match same(Path::new(asked)).is_some() && same(Path::new(asked)) == same(&self.data) {
-            true => Ok(()),
-            false => Err(format!(
+        let canonical = |path: &Path| std::fs::canonicalize(path).ok();
+        match canonical(Path::new(asked)) {
+            Some(asked_dir) if canonical(&self.data).as_ref() == Some(&asked_dir) => Ok(()),
+            _ => Err(format!(
                 "download-dir {asked} is not this run's --data {}: btt-seed run keeps every \
                  torrent there",
                 self.data.display()
@@ -479,7 +479,8 @@ fn string_list(arguments: &Arguments, key: &str) -> Result<Option<Vec<String>>, 
     }
 }
 
-fn string_or_list_nonempty(arguments: &Arguments, key: &str) -> bool {
+/// Whether `key` is there with something in it (a list of files, say).
+fn names_something(arguments: &Arguments, key: &str) -> bool {
     match arguments.get(key) {
         Some(Value::Array(list)) => !list.is_empty(),
         Some(Value::Null) | None => false,
