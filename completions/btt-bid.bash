@@ -171,7 +171,7 @@ _btt__bid() {
             return 0
             ;;
         btt__subcmd__bid__subcmd__plan)
-            opts="-q -v -h --budget --deadline --timeout --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --json --quiet --verbose --help"
+            opts="-q -v -h --budget --deadline --timeout --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -218,6 +218,30 @@ _btt__bid() {
                     return 0
                     ;;
                 --dht-bootstrap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wbtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contracts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

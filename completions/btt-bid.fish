@@ -70,9 +70,16 @@ off\t'TCP only'
 only\t'uTP only'"
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l dht-listen -d 'UDP address of the DHT node, answering queries at once; implies --dht [default: the --listen address]' -r
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l dht-bootstrap -d 'Join the DHT through this node (repeatable; implies --dht); `none` starts a new network without the public routers, which are used only when neither this nor a saved routing table exists' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l ledger -d 'Ledger: local (embedded, the default), bttc, bttc-donau, an http(s) URL (an EVM node or a btt node), tron-mainnet, tron-nile, or tron+URL of a TRON full node' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l rpc-url -d 'With --ledger bttc or bttc-donau: this JSON-RPC endpoint instead of the public one (its chain id must match)' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l confirmations -d 'On an EVM ledger: blocks on top of a transfer before it is reported (default: 0 for a node on this machine, else 3)' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l wbtt -d 'On an EVM ledger: the WBTT (wrapped BTT, ERC-20) contract whose balance `balance` shows (default: BTTC mainnet\'s on --ledger bttc)' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l contracts -d 'On an EVM ledger: where btt\'s contracts are, as CHANNELS,PURCHASES,CAMPAIGNS (what `btt-wallet deploy` prints)' -r
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l gas-limit -d 'On an EVM ledger: the most gas one transaction may use' -r
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l no-tracker -d 'Do not announce to the torrent\'s trackers'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l dht -d 'Find and announce peers through the DHT (the default; never for private torrents)'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l no-dht -d 'Do not use the DHT'
+complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -l json -d 'Print NDJSON records on stdout even on a terminal'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -s q -l quiet -d 'Print nothing on stderr but fatal errors'
 complete -c btt-bid -n "__fish_btt_bid_using_subcommand plan" -s v -l verbose -d 'Print debugging detail on stderr'

@@ -109,10 +109,7 @@ impl RateLimiter {
         let Some(rate) = self.rate() else {
             return Duration::ZERO;
         };
-        let mut bucket = self
-            .state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut bucket = crate::sync::lock(&self.state);
         bucket.take(rate, bytes, now)
     }
 

@@ -12,11 +12,9 @@ const SELLER: &[&str] = &["--slots", "1", "--up-limit", "1MiB"];
 
 /// The prices of `child`'s own `bid` records (no peer), in order.
 fn own_bids(child: &Child) -> Vec<u64> {
-    let records = child.json_records();
-    let own = records
-        .iter()
-        .filter(|r| r["type"] == "bid" && r["peer"].is_null());
-    own.filter_map(|r| r["price_base_units"].as_u64()).collect()
+    let bids = printed::<Bid>(child);
+    let own = bids.iter().filter(|bid| bid.peer.is_none());
+    own.filter_map(|bid| bid.price_base_units).collect()
 }
 
 fn auto_bid(market: &Market, deadline: &str) -> Child {
@@ -42,13 +40,12 @@ fn behind_its_deadline_it_bids_what_the_budget_allows_and_stays_within_it() {
     let bids = own_bids(&payer);
     let most = 1_000_000u64 / 24;
     assert_eq!(bids.first(), Some(&most), "{}", payer.diagnostics());
-    let printed = payer.json_records();
     assert!(
-        !records(&printed, "won").is_empty(),
+        !printed::<Won>(&payer).is_empty(),
         "{}",
         payer.diagnostics()
     );
-    let spent = units(&summary(&payer)["spent_base_units"]);
+    let spent = summary(&payer).spent();
     assert!(spent > 0 && spent <= 1_000_000, "spent {spent}");
 }
 
@@ -59,6 +56,6 @@ fn far_ahead_of_its_deadline_it_lowers_its_bid() {
     let bids = own_bids(&payer);
     assert!(bids.len() >= 2, "{bids:?}\n{}", payer.diagnostics());
     assert!(bids[1] < bids[0] / 10, "{bids:?}");
-    let spent = units(&summary(&payer)["spent_base_units"]);
+    let spent = summary(&payer).spent();
     assert!(spent <= 1_000_000, "spent {spent}");
 }

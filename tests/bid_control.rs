@@ -8,7 +8,6 @@ use crate::support;
 use btt::control::protocol::DownloadStatus;
 use serde_json::Value;
 use std::path::PathBuf;
-use std::time::Duration;
 use support::market::*;
 use support::{Child, Seeder};
 
@@ -44,14 +43,7 @@ fn btt_bid(market: &Market, args: &[&str]) -> BidRun {
 /// The `download` records of a `btt-bid` run that succeeded, read back.
 fn downloads(run: &BidRun) -> Vec<DownloadStatus> {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    let of_type = run.records.iter().filter(|r| r["type"] == "download");
-    of_type
-        .map(|record| {
-            let mut fields = record.clone();
-            fields.as_object_mut().unwrap().remove("type");
-            serde_json::from_value(fields).expect("a download record")
-        })
-        .collect()
+    records(&run.records)
 }
 
 /// A payer bidding `bid` with a 5 BTT budget and a slow upload; its info-hash.
@@ -68,39 +60,20 @@ fn buy(market: &Market, name: &str, seeder: &Seeder, bid: &str) -> (Child, Strin
 }
 
 /// `bid` records of `child` without a peer: changes of its own bid.
-fn own_bids(child: &Child) -> Vec<Value> {
-    let records = child.json_records();
-    let own = records
-        .iter()
-        .filter(|r| r["type"] == "bid" && r["peer"].is_null());
-    own.cloned().collect()
+fn own_bids(child: &Child) -> Vec<Bid> {
+    let bids = printed::<Bid>(child);
+    bids.into_iter().filter(|bid| bid.peer.is_none()).collect()
 }
 
-fn wait_for(child: &Child, what: &str, found: impl Fn(&[Value]) -> bool) {
-    let deadline = std::time::Instant::now() + DOWNLOAD;
-    while std::time::Instant::now() < deadline {
-        if found(&child.json_records()) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("{}: no {what}\n{}", child.label(), child.diagnostics());
-}
-
-fn won_at(records: &[Value], price: u64) -> bool {
-    records
-        .iter()
-        .any(|r| r["type"] == "won" && r["price_base_units"] == price)
+fn won_at(won: &[Won], price: u64) -> bool {
+    won.iter().any(|won| won.price_base_units == price)
 }
 
 fn earned_from(seller: &Child, payer: &str) -> u128 {
-    let records = seller.json_records();
-    let from = records
-        .iter()
-        .filter(|r| r["type"] == "earning" && r["payer"] == payer);
-    from.map(|r| units(&r["cumulative_base_units"]))
-        .max()
-        .unwrap_or(0)
+    let earnings = printed::<Earning>(seller);
+    let from = earnings.iter().filter(|e| e.payer.to_string() == payer);
+    let cumulatives = from.map(|earning| earning.cumulative_base_units.0);
+    cumulatives.max().unwrap_or(0)
 }
 
 /// Alice loses the one slot to bob's higher bid; `set` raises her bid over
@@ -111,7 +84,7 @@ fn set_raises_the_bid_of_a_running_download_and_it_wins_and_pays_more() {
     let seller = market.seed("0.01BTT/MiB", SELLER);
     let (alice, hash) = buy(&market, "alice", &seller, "0.02BTT/MiB");
     let (bob, _) = buy(&market, "bob", &seller, "0.03BTT/MiB");
-    wait_for(&bob, "won at alice's bid", |r| won_at(r, 20_000));
+    wait_for(&bob, DOWNLOAD, |won: &[Won]| won_at(won, 20_000));
     let before = earned_from(&seller.child, ALICE);
 
     let pid = alice.pid().to_string();
@@ -122,10 +95,10 @@ fn set_raises_the_bid_of_a_running_download_and_it_wins_and_pays_more() {
     assert_eq!(status[0].pid, alice.pid());
     let changed = own_bids(&alice);
     assert_eq!(changed.len(), 1, "{changed:?}");
-    assert_eq!(changed[0]["price_base_units"], 50_000);
+    assert_eq!(changed[0].price_base_units, Some(50_000));
 
-    wait_for(&alice, "won at bob's bid", |r| won_at(r, 30_000));
-    wait_for(&seller.child, "earnings from alice", |_| {
+    wait_for(&alice, DOWNLOAD, |won: &[Won]| won_at(won, 30_000));
+    wait_for(&seller.child, DOWNLOAD, |_: &[Earning]| {
         earned_from(&seller.child, ALICE) > before
     });
 }
@@ -136,9 +109,9 @@ fn set_raises_the_bid_of_a_running_download_and_it_wins_and_pays_more() {
 #[test]
 fn stop_makes_a_running_download_free_and_a_budget_below_spent_is_refused() {
     let market = Market::new(Backend::Embedded);
-    let mut seller = market.seed("0.01BTT/MiB", SELLER);
+    let seller = market.seed("0.01BTT/MiB", SELLER);
     let (mut alice, hash) = buy(&market, "alice", &seller, "0.02BTT/MiB");
-    wait_records(&alice, "payment", 1);
+    wait_records::<Payment>(&alice, 1, DOWNLOAD);
 
     let refused = btt_bid(&market, &["set", &hash, "--budget", "0.000001BTT"]);
     assert_eq!(refused.code, Some(1), "{}", refused.stderr);
@@ -152,12 +125,12 @@ fn stop_makes_a_running_download_free_and_a_budget_below_spent_is_refused() {
     let stopped = downloads(&btt_bid(&market, &["stop", &hash]));
     assert_eq!(stopped[0].bid, None);
     let changed = own_bids(&alice);
-    assert!(changed.iter().any(|r| r["price"].is_null()), "{changed:?}");
-    let closed = wait_closed(&mut seller.child, ALICE);
+    assert!(changed.iter().any(|bid| bid.price.is_none()), "{changed:?}");
+    let closed = wait_closed(&seller.child, ALICE);
     assert!(alice.try_wait().is_none(), "closed while still downloading");
     alice.wait_success(DOWNLOAD);
-    let spent = units(&summary(&alice)["spent_base_units"]);
-    assert_eq!(units(&closed["redeemed_base_units"]), spent);
+    let spent = summary(&alice).spent();
+    assert_eq!(closed.redeemed_base_units.0, spent);
 }
 
 /// `set` after `stop` pays again, through a new channel to the same seller;
@@ -167,43 +140,30 @@ fn set_after_stop_pays_again_through_a_new_channel() {
     let market = Market::new(Backend::Embedded);
     let seller = market.seed("0.01BTT/MiB", SELLER);
     let (mut alice, hash) = buy(&market, "alice", &seller, "0.02BTT/MiB");
-    wait_records(&alice, "payment", 1);
+    wait_records::<Payment>(&alice, 1, DOWNLOAD);
     downloads(&btt_bid(&market, &["stop", &hash]));
     let first = closed_channels(&seller.child, 1).remove(0);
     let resumed = downloads(&btt_bid(&market, &["set", &hash, "0.02BTT/MiB"]));
     assert_eq!(resumed[0].bid_base_units, Some(20_000));
-    let paid_before = wait_records(&alice, "payment", 1).len();
-    wait_records(&alice, "payment", paid_before + 1);
+    let paid_before = wait_records::<Payment>(&alice, 1, DOWNLOAD).len();
+    wait_records::<Payment>(&alice, paid_before + 1, DOWNLOAD);
     alice.wait_success(DOWNLOAD);
     let closed = closed_channels(&seller.child, 2);
-    assert_ne!(closed[0]["channel"], closed[1]["channel"], "a new channel");
-    let redeemed: u128 = closed
-        .iter()
-        .map(|c| units(&c["redeemed_base_units"]))
-        .sum();
-    assert!(units(&closed[1]["redeemed_base_units"]) > 0, "paid again");
-    assert_eq!(redeemed, units(&summary(&alice)["spent_base_units"]));
-    assert_eq!(first, closed[0]);
+    assert_ne!(closed[0].channel, closed[1].channel, "a new channel");
+    let redeemed: u128 = closed.iter().map(|c| c.redeemed_base_units.0).sum();
+    assert!(closed[1].redeemed_base_units.0 > 0, "paid again");
+    assert_eq!(redeemed, summary(&alice).spent());
+    assert_eq!(first.channel, closed[0].channel);
+    assert_eq!(first.redeemed_base_units, closed[0].redeemed_base_units);
 }
 
 /// Polls until the seller printed `count` closed settlements of alice's channels.
-fn closed_channels(seller: &Child, count: usize) -> Vec<Value> {
-    let deadline = std::time::Instant::now() + DOWNLOAD;
-    while std::time::Instant::now() < deadline {
-        let closed: Vec<Value> = seller
-            .json_records()
-            .into_iter()
-            .filter(|r| r["type"] == "settlement" && r["payer"] == ALICE && r["closed"] == true)
-            .collect();
-        if closed.len() >= count {
-            return closed;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!(
-        "fewer than {count} closed channels\n{}",
-        seller.diagnostics()
-    );
+fn closed_channels(seller: &Child, count: usize) -> Vec<Settlement> {
+    let alices = |s: &Settlement| s.closed && s.payer.to_string() == ALICE;
+    let settlements = wait_for(seller, DOWNLOAD, |found: &[Settlement]| {
+        found.iter().filter(|s| alices(s)).count() >= count
+    });
+    settlements.into_iter().filter(alices).collect()
 }
 
 /// `status` lists both running downloads of one torrent with their bids,
@@ -282,7 +242,7 @@ fn set_on_a_chain_download_takes_its_amounts_in_the_chains_units() {
     let market = Market::new(Backend::Chain);
     let mut seller = market.seed("0.01BTT/MiB", SELLER);
     let (mut alice, hash) = buy(&market, "alice", &seller, "0.02BTT/MiB");
-    wait_records(&alice, "payment", 1);
+    wait_records::<Payment>(&alice, 1, DOWNLOAD);
     let set = |args: &[&str]| downloads(&btt_bid(&market, args)).remove(0);
     let raised = set(&["set", &hash, "0.03BTT/MiB"]);
     assert_eq!(raised.bid.as_deref(), Some("0.03BTT/MiB"));

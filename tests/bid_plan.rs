@@ -8,6 +8,8 @@
 
 use crate::support;
 
+use btt::amount::Token;
+use btt::market::plan::Plan;
 use serde_json::Value;
 use std::process::Stdio;
 use support::market::*;
@@ -53,14 +55,13 @@ fn quote_args<'a>(market: &'a Market, seller: &'a Seeder) -> Vec<String> {
         .collect()
 }
 
-fn plan_record(stdout: &str) -> Value {
-    let records: Vec<Value> = stdout
+fn plan_record(stdout: &str) -> Plan {
+    let lines: Vec<Value> = stdout
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
-    let plan = records.iter().find(|r| r["type"] == "plan");
-    plan.cloned()
-        .unwrap_or_else(|| panic!("no plan in {stdout}"))
+    let plan = records::<Plan>(&lines).pop();
+    plan.unwrap_or_else(|| panic!("no plan in {stdout}"))
 }
 
 /// The seller of the plan tests: one slot on a 4 MiB/s line, so a paid
@@ -87,25 +88,20 @@ fn a_plan_bids_what_the_deadline_needs_within_the_budget() {
     let slot_rate = (4u64 << 20) * 80 / 100;
     let (stdout, stderr) = plan_for(&market, &seller, "60s");
     let plan = plan_record(&stdout);
-    assert_eq!(plan["budget_base_units"], "1000000");
-    assert_eq!(
-        plan["price_base_units"], 10_000,
-        "the ask, not 1BTT / 24 MiB"
-    );
-    assert_eq!(plan["most_cost_base_units"], "240000");
-    assert_eq!(
-        (plan["sellers"].clone(), plan["expected_rate"].clone()),
-        (1.into(), slot_rate.into())
-    );
+    assert_eq!(plan.budget_base_units, 1_000_000);
+    assert_eq!(plan.price_base_units, 10_000, "the ask, not 1BTT / 24 MiB");
+    assert_eq!(plan.most_cost_base_units, 240_000);
+    assert_eq!((plan.sellers, plan.expected_rate), (1, Some(slot_rate)));
     assert!(!stderr.contains("deadline"), "{stderr}");
 
     let (stdout, stderr) = plan_for(&market, &seller, "5s");
     let plan = plan_record(&stdout);
     assert_eq!(
-        plan["price_base_units"], 10_000,
+        plan.price_base_units, 10_000,
         "every seller is won at the ask"
     );
-    assert_eq!(plan["expected_seconds"], (24u64 << 20).div_ceil(slot_rate));
+    let seconds = (24u64 << 20).div_ceil(slot_rate);
+    assert_eq!(plan.expected_seconds, Some(seconds));
     assert!(
         stderr.contains("past the deadline of 5 s"),
         "8 s misses 5 s: {stderr}"
@@ -116,9 +112,30 @@ fn a_plan_bids_what_the_deadline_needs_within_the_budget() {
 /// plan's price, it wins the slot and pays, within the plan's most.
 #[test]
 fn a_download_fed_a_plan_follows_it() {
-    let market = Market::new(Backend::Embedded);
+    fed_a_plan(Backend::Embedded);
+}
+
+/// On btt's contracts on a chain the plan is in wei and sets aside the gas
+/// of opening the seller's channel from the budget; `btt-get -` follows it
+/// there too.
+#[test]
+fn on_a_chain_a_plan_sets_aside_the_gas_and_a_download_follows_it() {
+    fed_a_plan(Backend::Chain);
+}
+
+fn fed_a_plan(backend: Backend) {
+    let market = Market::new(backend);
     let seller = market.seed("0.01BTT/MiB", SELLER);
     let (plan, _) = plan_for(&market, &seller, "60s");
+    let planned = plan_record(&plan);
+    let micro = market.units_per_btt() / 1_000_000;
+    let fees = planned.fees_base_units;
+    if backend == Backend::Chain {
+        assert_eq!(planned.token, Token::Bttc, "{planned:?}");
+        assert!(fees > 0, "the gas of one open: {planned:?}");
+    } else {
+        assert_eq!((planned.token, fees), (Token::Btt, 0));
+    }
     let out = market.env().path().join("out-plan");
     let mut get = market.command("btt-get");
     get.arg("-").arg("-o").arg(&out);
@@ -135,20 +152,23 @@ fn a_download_fed_a_plan_follows_it() {
     payer.write_stdin(plan.as_bytes());
     payer.wait_success(DOWNLOAD);
     market.assert_complete(&out);
-    let printed = payer.json_records();
     assert!(
-        !records(&printed, "won").is_empty(),
+        !printed::<Won>(&payer).is_empty(),
         "{}",
         payer.diagnostics()
     );
-    let bids = records(&printed, "bid");
-    let sent: Vec<&&Value> = bids.iter().filter(|bid| !bid["peer"].is_null()).collect();
-    assert!(!sent.is_empty(), "{}", payer.diagnostics());
-    for bid in bids.iter().filter(|bid| !bid["price_base_units"].is_null()) {
-        assert_eq!(bid["price_base_units"], 10_000, "{bid}");
+    let bids = printed::<Bid>(&payer);
+    assert!(
+        bids.iter().any(|bid| bid.peer.is_some()),
+        "{}",
+        payer.diagnostics()
+    );
+    for bid in bids.iter().filter(|bid| bid.price_base_units.is_some()) {
+        let price = bid.price_base_units.map(u128::from);
+        assert_eq!(price, Some(10_000 * micro), "{bid:?}");
     }
-    let spent = units(&summary(&payer)["spent_base_units"]);
-    assert!(spent > 0 && spent <= 240_000, "spent {spent}");
+    let spent = summary(&payer).spent();
+    assert!(spent > 0 && spent <= 240_000 * micro, "spent {spent}");
 }
 
 #[test]
@@ -166,12 +186,12 @@ fn a_plan_reads_a_quote_on_standard_input_and_refuses_a_budget_too_small() {
     assert_eq!(code, Some(0), "{stderr}");
     let planned = plan_record(&stdout);
     assert_eq!(
-        planned["torrent"],
+        planned.torrent,
         market.fixture.torrent.display().to_string()
     );
-    assert_eq!(planned["deadline_seconds"], 3600);
+    assert_eq!(planned.deadline_seconds, 3600);
     assert!(
-        planned["expected_rate"].is_null(),
+        planned.expected_rate.is_none(),
         "an unlimited seller gives no rate"
     );
     assert!(!stderr.contains("deadline"), "{stderr}");

@@ -34,17 +34,21 @@ fn a_quote_lists_the_seller_and_not_the_plain_seeder_and_downloads_nothing() {
     let mut plain = seed_plain_copy(&market);
     let (code, printed, stderr) = quote(&market, &[&seller, &plain]);
     assert_eq!(code, Some(0), "{stderr}");
-    let quotes = records(&printed, "quote");
+    let quotes = records::<Quote>(&printed);
     assert_eq!(quotes.len(), 1, "{printed:?}");
-    assert_eq!(quotes[0]["ask_base_units"], 10_000);
-    assert_eq!(quotes[0]["ask"], "0.01BTT/MiB");
-    assert_eq!(quotes[0]["peer"], seller.addr());
-    assert!(quotes[0]["wallet"].as_str().unwrap().starts_with('T'));
-    let last = printed.last().unwrap();
-    assert_eq!(last["type"], "summary");
-    assert_eq!(last["sellers"], 1);
-    assert_eq!(last["lowest_ask_base_units"], 10_000);
-    assert_eq!(last["median_ask_base_units"], 10_000);
+    assert_eq!(quotes[0].ask_base_units, 10_000);
+    assert_eq!(quotes[0].ask, "0.01BTT/MiB");
+    assert_eq!(quotes[0].peer.to_string(), seller.addr());
+    assert_eq!(quotes[0].wallet, address_of(&signing_key(CAROL_KEY)));
+    assert_eq!(
+        printed.last().unwrap()["type"],
+        "summary",
+        "the summary last"
+    );
+    let last = records::<QuoteSummary>(&printed).remove(0);
+    assert_eq!(last.sellers, 1);
+    assert_eq!(last.lowest_ask_base_units, 10_000);
+    assert_eq!(last.median_ask_base_units, 10_000);
     let run = market.env().path().join("btt-home/run");
     let left: Vec<_> = std::fs::read_dir(&run)
         .map(|entries| {
@@ -61,11 +65,8 @@ fn a_quote_lists_the_seller_and_not_the_plain_seeder_and_downloads_nothing() {
     );
     for seeder in [&mut seller, &mut plain] {
         seeder.child.terminate();
-        assert_eq!(
-            summary(&seeder.child)["uploaded"],
-            0,
-            "nothing was downloaded"
-        );
+        let uploaded = summary(&seeder.child).uploaded;
+        assert_eq!(uploaded, 0, "nothing was downloaded");
     }
 }
 
@@ -92,6 +93,6 @@ fn a_swarm_where_nobody_sells_is_one_line_and_exit_4() {
     assert_eq!(code, Some(4), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("sells upload slots"), "{stderr}");
-    assert!(records(&printed, "quote").is_empty());
+    assert!(records::<Quote>(&printed).is_empty());
     assert_eq!(printed.last().unwrap()["code"], "unreachable");
 }

@@ -6,10 +6,10 @@
 
 use crate::support;
 
-use serde_json::Value;
-use std::time::Duration;
+use btt::amount::Token;
+use btt::cli::seed::EarningsSummary;
 use support::market::*;
-use support::Child;
+use support::{typed, Child};
 
 /// alice bids 0.02BTT/MiB with a budget of 5BTT.
 const ALICE_BIDS: [&str; 6] = [
@@ -25,7 +25,7 @@ const ALICE_BIDS: [&str; 6] = [
 /// one regular slot at the ask, the free one still completes, and the
 /// balances move exactly as the vouchers say (on a chain, gas counted on
 /// its own). Returns the market, the payer's records and what it spent.
-fn a_payer_and_a_free_leecher(backend: Backend) -> (Market, Vec<Value>, u128) {
+fn a_payer_and_a_free_leecher(backend: Backend) -> (Market, RunSummary, u128) {
     let market = Market::new(backend);
     let ask = market.units_per_btt() / 100;
     let mut seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "2MiB"]);
@@ -36,8 +36,7 @@ fn a_payer_and_a_free_leecher(backend: Backend) -> (Market, Vec<Value>, u128) {
     market.assert_complete(&payer_out);
     market.assert_complete(&free_out);
 
-    let paid = payer.json_records();
-    let won = records(&paid, "won");
+    let won = printed::<Won>(&payer);
     assert!(
         !won.is_empty(),
         "the payer never won\n{}",
@@ -45,21 +44,36 @@ fn a_payer_and_a_free_leecher(backend: Backend) -> (Market, Vec<Value>, u128) {
     );
     assert!(
         won.iter()
-            .all(|w| w["price_base_units"].as_u64() == u64::try_from(ask).ok()),
+            .all(|w| u128::from(w.price_base_units) == ask && w.peer.port() == seller.port),
         "{won:?}"
     );
-    assert_eq!(won[0]["price"], "0.01BTT/MiB", "prices read in BTT");
-    let spent = units(&summary(&payer)["spent_base_units"]);
-    let payments = records(&paid, "payment");
+    assert_eq!(won[0].price, "0.01BTT/MiB", "prices read in BTT");
+    let carol = address_of(&signing_key(CAROL_KEY));
+    let met = printed::<MarketPeer>(&payer);
+    assert!(
+        met.iter()
+            .any(|m| m.wallet == carol && m.ask_base_units == u64::try_from(ask).ok()),
+        "{met:?}"
+    );
+    let paid = summary(&payer);
+    assert!(paid.complete, "{paid:?}");
+    let spent = paid.spent();
+    let shares = paid.market_peers.as_deref().unwrap_or_default();
+    assert!(
+        shares.iter().all(|share| share.wallet == carol) && !shares.is_empty(),
+        "{paid:?}"
+    );
+    let payments = printed::<Payment>(&payer);
     let last = payments.last().expect("payments");
-    assert_eq!(units(&last["cumulative_base_units"]), spent);
+    assert_eq!(last.cumulative_base_units.0, spent);
     assert!(spent > 0 && spent <= 24 * ask, "spent {spent}");
-    assert!(records(&free.json_records(), "won").is_empty());
+    assert!(printed::<Won>(&free).is_empty());
 
-    let closed = wait_closed(&mut seller.child, ALICE);
-    assert_eq!(units(&closed["redeemed_base_units"]), spent);
+    let closed = wait_closed(&seller.child, ALICE);
+    assert_eq!(closed.redeemed_base_units.0, spent);
+    assert_eq!(closed.channel, last.channel);
     seller.child.terminate();
-    let earned = units(&summary(&seller.child)["earned_base_units"]);
+    let earned = summary(&seller.child).earned();
     assert_eq!(earned, spent, "{}", seller.child.diagnostics());
     assert_eq!(market.balance("alice"), market.funds() - spent);
     assert_eq!(market.balance("carol"), spent);
@@ -91,7 +105,7 @@ fn a_payer_and_a_free_leecher_on_the_channels_contract_of_a_chain() {
         alice_gas > 0 && carol_gas > 0,
         "each side sent its own transactions"
     );
-    let fees = units(&records(&paid, "summary")[0]["fees_base_units"]);
+    let fees = paid.fees_base_units.expect("the payer's gas").0;
     assert_eq!(fees, alice_gas, "the payer counts the gas it paid");
     assert!(
         spent + fees <= 5 * WEI_PER_BTT,
@@ -100,11 +114,12 @@ fn a_payer_and_a_free_leecher_on_the_channels_contract_of_a_chain() {
     let mut earnings = market.command("btt-seed");
     earnings.args(["earnings", "--wallet", "carol"]);
     let earnings = market.finish("btt-seed earnings", earnings);
-    let total = &records(&earnings, "summary")[0]["totals"][0];
-    assert_eq!(total["token"], "bttc");
-    assert_eq!(units(&total["earned"]), spent);
-    assert_eq!(units(&total["fees"]), carol_gas, "the close's gas");
-    assert_eq!(units(&total["net"]), spent - carol_gas);
+    let earned: EarningsSummary = typed(earnings.last().expect("a summary"));
+    let total = &earned.totals[0];
+    assert_eq!(total.token, Token::Bttc);
+    assert_eq!(total.earned, spent.to_string());
+    assert_eq!(total.fees, carol_gas.to_string(), "the close's gas");
+    assert_eq!(total.net, (spent - carol_gas).to_string());
     let contract = market.wallet(&["channel", "list", "--from", "alice"]);
     let open = contract
         .iter()
@@ -173,15 +188,12 @@ fn on_a_chain_a_seller_redeems_only_what_is_worth_the_gas() {
     let mut seller = market.seed("0.01BTT/MiB", &flags);
     let (mut payer, _) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
     payer.wait_success(DOWNLOAD);
-    let spent = units(&summary(&payer)["spent_base_units"]);
-    let closed = wait_closed(&mut seller.child, ALICE);
+    let spent = summary(&payer).spent();
+    let closed = wait_closed(&seller.child, ALICE);
     seller.child.terminate();
-    assert_eq!(units(&closed["redeemed_base_units"]), spent);
-    let settlements = seller.child.json_records();
-    let while_trading = records(&settlements, "settlement")
-        .into_iter()
-        .filter(|settlement| settlement["closed"] == false)
-        .count();
+    assert_eq!(closed.redeemed_base_units.0, spent);
+    let settlements = printed::<Settlement>(&seller.child);
+    let while_trading = settlements.iter().filter(|s| !s.closed).count();
     assert_eq!(while_trading, 0, "{}", seller.child.diagnostics());
     assert_eq!(sent() - sent_before, 1, "one transaction: the close");
     assert_eq!(market.balance("carol"), spent);
@@ -197,9 +209,8 @@ fn evm_address(hex_key: &str) -> String {
 
 /// The prices a payer's `won` records name, in base units per MiB.
 fn prices_won(payer: &Child) -> Vec<u64> {
-    let records = payer.json_records();
-    let won = records.iter().filter(|r| r["type"] == "won");
-    won.filter_map(|w| w["price_base_units"].as_u64()).collect()
+    let won = printed::<Won>(payer);
+    won.iter().map(|won| won.price_base_units).collect()
 }
 
 /// Two bidders for one slot: the higher wins and pays the lower bid. (A
@@ -224,14 +235,14 @@ fn two_bidders_for_one_slot_the_higher_pays_the_lower_bid() {
     );
     let bob_prices = prices_won(&bob);
     assert!(bob_prices.iter().all(|p| *p == 10_000), "{bob_prices:?}");
-    let spent = units(&summary(&alice)["spent_base_units"]);
-    let bob_spent = units(&summary(&bob)["spent_base_units"]);
-    wait_closed(&mut seller.child, ALICE);
+    let spent = summary(&alice).spent();
+    let bob_spent = summary(&bob).spent();
+    wait_closed(&seller.child, ALICE);
     if !bob_prices.is_empty() {
-        wait_closed(&mut seller.child, BOB);
+        wait_closed(&seller.child, BOB);
     }
     seller.child.terminate();
-    let earned = units(&summary(&seller.child)["earned_base_units"]);
+    let earned = summary(&seller.child).earned();
     assert_eq!(earned, spent + bob_spent);
     assert_eq!(market.balance("alice"), FUNDS - spent);
     assert_eq!(market.balance("bob"), FUNDS - bob_spent);
@@ -255,9 +266,9 @@ fn a_seller_on_a_ledger_node_killed_mid_download_is_paid_what_it_accepted_when_i
 /// channel with from its journal.
 fn restarted_seller_closes(market: &Market, flags: &[&str]) -> u128 {
     let mut restarted = market.seed("0.01BTT/MiB", flags);
-    let closed = wait_closed(&mut restarted.child, ALICE);
+    let closed = wait_closed(&restarted.child, ALICE);
     restarted.child.terminate();
-    units(&closed["redeemed_base_units"])
+    closed.redeemed_base_units.0
 }
 
 #[test]
@@ -271,16 +282,16 @@ fn a_seller_killed_mid_download(backend: Backend) {
     let flags = ["--slots", "1", "--up-limit", "2MiB"];
     let mut seller = market.seed("0.01BTT/MiB", &flags);
     let (mut payer, _) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
-    wait_records(&seller.child, "earning", 2);
+    wait_records::<Earning>(&seller.child, 2, DOWNLOAD);
     kill_9(&mut seller.child);
-    let printed = max_units(&seller.child, "earning", "cumulative_base_units");
+    let accepted = accepted(&seller.child);
     payer.terminate();
-    let signed = max_units(&payer, "payment", "cumulative_base_units");
+    let signed = signed(&payer);
 
     let paid = restarted_seller_closes(&market, &flags);
     assert!(
-        paid >= printed && paid <= signed,
-        "{printed} <= {paid} <= {signed}"
+        paid >= accepted && paid <= signed,
+        "{accepted} <= {paid} <= {signed}"
     );
     assert_eq!(market.balance("carol"), paid);
     assert_eq!(market.balance("alice"), market.funds() - paid);
@@ -290,7 +301,7 @@ fn a_seller_killed_mid_download(backend: Backend) {
     // has exited: no wait proves more than its whole run does.
     let mut again = market.seed("0.01BTT/MiB", &flags);
     again.child.terminate();
-    assert!(records(&again.child.json_records(), "settlement").is_empty());
+    assert!(printed::<Settlement>(&again.child).is_empty());
     assert_eq!(market.balance("carol"), paid, "nothing is paid twice");
 }
 
@@ -299,34 +310,41 @@ fn a_seller_killed_mid_download(backend: Backend) {
 /// journaled, and no voucher's increment is paid twice.
 #[test]
 fn a_seller_killed_after_a_redeem_mid_download_is_paid_each_voucher_once() {
-    let market = Market::new(Backend::Embedded);
-    let flags = ["--slots", "1", "--up-limit", "2MiB", "--redeem-every", "1s"];
+    seller_killed_after_a_redeem(Backend::Embedded);
+}
+
+/// The same on btt's channels contract, where a redeem while trading is a
+/// transaction (`--redeem-above` lets a small voucher pay its gas).
+#[test]
+fn a_seller_on_the_channels_contract_killed_after_a_redeem_is_paid_each_voucher_once() {
+    seller_killed_after_a_redeem(Backend::Chain);
+}
+
+fn seller_killed_after_a_redeem(backend: Backend) {
+    let market = Market::new(backend);
+    let flags = [
+        "--slots",
+        "1",
+        "--up-limit",
+        "2MiB",
+        "--redeem-every",
+        "1s",
+        "--redeem-above",
+        "0.000001BTT",
+    ];
     let mut seller = market.seed("0.01BTT/MiB", &flags);
     let (mut payer, _) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
     let redeemed_while_trading =
-        |record: &&Value| record["closed"] == false && units(&record["redeemed_base_units"]) > 0;
-    let deadline = std::time::Instant::now() + DOWNLOAD;
-    let redeem = loop {
-        let settlements = seller.child.json_records();
-        let found = records(&settlements, "settlement")
-            .into_iter()
-            .find(redeemed_while_trading)
-            .cloned();
-        if let Some(found) = found {
-            break found;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no redeem while trading\n{}",
-            seller.child.diagnostics()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+        |settlement: &Settlement| !settlement.closed && settlement.redeemed_base_units.0 > 0;
+    let settlements = wait_for(&seller.child, DOWNLOAD, |found: &[Settlement]| {
+        found.iter().any(redeemed_while_trading)
+    });
     kill_9(&mut seller.child);
-    let redeemed = units(&redeem["redeemed_base_units"]);
+    let redeem = settlements.into_iter().find(redeemed_while_trading);
+    let redeemed = redeem.expect("a redeem").redeemed_base_units.0;
     assert!(market.balance("carol") >= redeemed, "a redeem stays paid");
     payer.terminate();
-    let signed = max_units(&payer, "payment", "cumulative_base_units");
+    let signed = signed(&payer);
 
     let paid = restarted_seller_closes(&market, &flags);
     assert!(
@@ -334,7 +352,7 @@ fn a_seller_killed_after_a_redeem_mid_download_is_paid_each_voucher_once() {
         "{redeemed} <= {paid} <= {signed}"
     );
     assert_eq!(market.balance("carol"), paid);
-    assert_eq!(market.balance("alice"), FUNDS - paid);
+    assert_eq!(market.balance("alice"), market.funds() - paid);
 }
 
 /// `kill -9` of a payer: the seller closes its channel when the connection
@@ -360,18 +378,23 @@ fn a_payer_killed_mid_download(backend: Backend) {
     let market = Market::new(backend);
     let mut seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "2MiB"]);
     let (mut payer, _) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
-    wait_records(&seller.child, "earning", 2);
+    wait_records::<Earning>(&seller.child, 2, DOWNLOAD);
     kill_9(&mut payer);
-    let closed = wait_closed(&mut seller.child, ALICE);
-    let paid = units(&closed["redeemed_base_units"]);
-    let accepted = max_units(&seller.child, "earning", "cumulative_base_units");
+    let closed = wait_closed(&seller.child, ALICE);
+    let paid = closed.redeemed_base_units.0;
+    let accepted = accepted(&seller.child);
+    let earnings = printed::<Earning>(&seller.child);
+    assert!(
+        earnings.iter().all(|e| e.channel == closed.channel),
+        "closed the channel the vouchers came through: {earnings:?}"
+    );
     assert_eq!(paid, accepted, "closed with the last voucher accepted");
     assert_eq!(market.balance("alice"), market.funds() - paid);
     assert_eq!(market.balance("carol"), paid);
     let (mut again, out) = market.buy("alice", &seller, "0.02BTT/MiB", "5BTT");
     again.wait_success(DOWNLOAD);
     market.assert_complete(&out);
-    assert!(records(&again.json_records(), "refund").is_empty());
+    assert!(printed::<Refund>(&again).is_empty());
     seller.child.terminate();
 }
 
@@ -379,7 +402,18 @@ fn a_payer_killed_mid_download(backend: Backend) {
 /// channel: after its timeout the payer's next run takes the deposit back.
 #[test]
 fn a_channel_nobody_closed_is_refunded_to_the_payer_after_its_timeout() {
-    let market = Market::new(Backend::Embedded);
+    a_channel_nobody_closed(Backend::Embedded);
+}
+
+/// The same on btt's channels contract: the refund is the payer's
+/// transaction, once the channel's expiry has passed.
+#[test]
+fn a_channel_of_the_contract_nobody_closed_is_refunded_to_the_payer_after_its_timeout() {
+    a_channel_nobody_closed(Backend::Chain);
+}
+
+fn a_channel_nobody_closed(backend: Backend) {
+    let market = Market::new(backend);
     // A seller takes a channel only when it outlives two redeem intervals
     // and a 5 s leeway (7 s here), and closes it that long before it
     // expires: a 20 s channel is taken, and the kill comes before its close.
@@ -388,29 +422,28 @@ fn a_channel_nobody_closed_is_refunded_to_the_payer_after_its_timeout() {
     let bid = ALICE_BIDS;
     let timeout = ["--channel-timeout", "20s"];
     let (mut payer, _) = market.get("alice", &seller, &[&bid[..], &timeout[..]].concat());
-    wait_records(&payer, "payment", 1);
+    let payments = wait_records::<Payment>(&payer, 1, DOWNLOAD);
     let opened_before = std::time::Instant::now();
     kill_9(&mut seller.child);
     kill_9(&mut payer);
-    let locked = FUNDS - market.balance("alice");
+    let locked = market.funds() - market.balance("alice");
     assert!(locked > 0, "the deposit is locked");
     // The refund waits for the channel's timeout: time, not an event.
-    let expired = opened_before + Duration::from_secs(21);
+    let expired = opened_before + std::time::Duration::from_secs(21);
     std::thread::sleep(expired.saturating_duration_since(std::time::Instant::now()));
 
     let mut plain = market.seed_plain();
     let (mut again, out) = market.get("alice", &plain, &bid);
     again.wait_success(DOWNLOAD);
     market.assert_complete(&out);
-    let refunds = records(&again.json_records(), "refund")
-        .into_iter()
-        .cloned()
-        .collect::<Vec<_>>();
+    let refunds = printed::<Refund>(&again);
     assert_eq!(refunds.len(), 1, "{}", again.diagnostics());
+    assert_eq!(refunds[0].payee, address_of(&signing_key(CAROL_KEY)));
+    assert_eq!(refunds[0].channel, payments[0].channel);
     // The seller may have redeemed a voucher before it was killed.
     let redeemed = market.balance("carol");
-    assert_eq!(units(&refunds[0]["refunded_base_units"]), locked - redeemed);
-    assert_eq!(market.balance("alice"), FUNDS - redeemed);
+    assert_eq!(refunds[0].refunded_base_units.0, locked - redeemed);
+    assert_eq!(market.balance("alice"), market.funds() - redeemed);
     plain.child.terminate();
 }
 
@@ -431,8 +464,8 @@ fn a_payer_whose_wallet_does_not_unlock_ends_with_status_6_and_pays_nothing() {
         "{stderr}"
     );
     let lines = payer.json_records();
-    assert!(records(&lines, "bid").is_empty(), "{lines:?}");
-    assert!(records(&lines, "won").is_empty(), "{lines:?}");
+    assert!(records::<Bid>(&lines).is_empty(), "{lines:?}");
+    assert!(records::<Won>(&lines).is_empty(), "{lines:?}");
     seller.child.terminate();
     assert_eq!(market.balance("alice"), FUNDS);
 }

@@ -1,7 +1,8 @@
 //! The market against a hostile leecher: [`MarketPeer`] speaks `btt_market`
 //! from the protocol page to a real `btt-seed run --ask`, on the embedded
-//! ledger, on a `btt-wallet node` and on btt's channels contract on anvil
-//! (protocol version 2), and tries to take paid-slot data it
+//! ledger and on btt's channels contract on anvil (protocol version 2),
+//! every attack on both (and the rules that need a ledger's answers on a
+//! `btt-wallet node` too), and tries to take paid-slot data it
 //! does not pay for. Channels and vouchers are made with `btt-wallet`, as
 //! any payer could. Every assertion is in bytes served on a paid slot and
 //! base units on the ledger.
@@ -139,7 +140,17 @@ fn close_rebid_and_reconnect_get_one_window_unpaid_in_all_on_the_channels_contra
 /// A wallet of its own for each attempt and no channel: nothing on credit.
 #[test]
 fn a_new_wallet_each_time_without_a_channel_gets_nothing_on_credit() {
-    let market = Market::new(Backend::Embedded);
+    new_wallets_without_a_channel(Backend::Embedded);
+}
+
+/// The same on btt's channels contract on a chain.
+#[test]
+fn a_new_wallet_each_time_without_a_channel_gets_nothing_on_credit_on_the_channels_contract() {
+    new_wallets_without_a_channel(Backend::Chain);
+}
+
+fn new_wallets_without_a_channel(backend: Backend) {
+    let market = Market::new(backend);
     let seeder = seller(&market);
     let addr = seeder.addr();
     let served = runtime().block_on(async {
@@ -188,7 +199,7 @@ fn one_voucher_on_two_connections(backend: Backend) {
         "served {served}, paid for {covered}"
     );
     seeder.child.terminate();
-    let earned = units(&summary(&seeder.child)["earned_base_units"]);
+    let earned = summary(&seeder.child).earned();
     assert_eq!(earned, paid, "{}", seeder.child.diagnostics());
     assert_eq!(
         market.balance("carol"),
@@ -216,7 +227,17 @@ fn one_voucher_on_two_connections_is_credited_once_on_the_channels_contract() {
 /// A channel that expires before the seller could redeem it funds nothing.
 #[test]
 fn a_channel_that_expires_too_soon_gets_nothing_on_credit() {
-    let market = Market::new(Backend::Embedded);
+    a_channel_expiring_too_soon(Backend::Embedded);
+}
+
+/// The same on btt's channels contract on a chain.
+#[test]
+fn a_channel_that_expires_too_soon_gets_nothing_on_credit_on_the_channels_contract() {
+    a_channel_expiring_too_soon(Backend::Chain);
+}
+
+fn a_channel_expiring_too_soon(backend: Backend) {
+    let market = Market::new(backend);
     let seeder = seller(&market);
     let addr = seeder.addr();
     let channel = open_channel(&market, "alice", "1BTT", "3s");
@@ -249,7 +270,17 @@ fn second_torrent(market: &Market) -> (std::path::PathBuf, [u8; 20]) {
 /// each, paying nothing: both torrents together serve it one window.
 #[test]
 fn two_torrents_of_one_seller_share_the_wallets_window() {
-    let market = Market::new(Backend::Embedded);
+    two_torrents_one_wallet(Backend::Embedded);
+}
+
+/// The same on btt's channels contract on a chain.
+#[test]
+fn two_torrents_of_one_seller_share_the_wallets_window_on_the_channels_contract() {
+    two_torrents_one_wallet(Backend::Chain);
+}
+
+fn two_torrents_one_wallet(backend: Backend) {
+    let market = Market::new(backend);
     let (extra, extra_hash) = second_torrent(&market);
     let extra = extra.to_str().expect("a UTF-8 path");
     let seeder = market.seed("0.01BTT/MiB", &["--slots", "1", "--credit", "1MiB", extra]);

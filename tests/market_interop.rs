@@ -71,18 +71,10 @@ fn plain_client_downloads_from_a_seller(leech: impl FnOnce(&TestEnv, &Path, &Pat
     leech(&env, &torrent, &out).finish(DOWNLOAD);
     assert_trees_equal(&data, &out);
     seller.terminate();
-    let records = seller.json_records();
-    let market_peers = records
-        .iter()
-        .filter(|r| r["type"] == "market_peer")
-        .count();
-    assert_eq!(market_peers, 0, "a plain client is no market peer");
-    let summary = records
-        .iter()
-        .rev()
-        .find(|r| r["type"] == "summary")
-        .expect("a summary");
-    assert_eq!(summary["earned_base_units"], "0", "{summary}");
+    let market_peers = market::printed::<market::MarketPeer>(&seller);
+    assert!(market_peers.is_empty(), "a plain client is no market peer");
+    let summary = market::summary(&seller);
+    assert_eq!(summary.earned(), 0, "{summary:?}");
 }
 
 #[test]

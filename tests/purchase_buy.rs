@@ -2,7 +2,7 @@
 //! (`btt-seed sell`) and seeds it with `btt-seed run --sell`, which delivers
 //! the key to each paying buyer; alice buys it in one command. On the
 //! embedded ledger, on a `btt-wallet node`, and (the sale, the refund and
-//! the buyer's kill -9) on btt's contracts on anvil: the plain files equal the
+//! the buyer's and the seller's kill -9, the listings refused) on btt's contracts on anvil: the plain files equal the
 //! creator's byte for byte, the price moves once, a rerun charges nothing
 //! (also after `kill -9` of the buyer or of the seller), a rerun with another
 //! `-o` writes the files there too, decrypted files get a current mtime, a
@@ -18,6 +18,7 @@
 
 use crate::support;
 
+use btt::cli::seed::Delivered;
 use btt::ledger::node::client::NodeClient;
 use btt::ledger::{
     DeliverPurchase, Ledger, LedgerId, ListingDomain, PurchaseRole, PurchaseStatus, Signed,
@@ -103,11 +104,23 @@ impl Shop {
 
     /// `btt-tip buy` of `listing` by alice into `out`, from the peer `peer`.
     fn buy_command(&self, listing: &Path, out: &Path, peer: &str, extra: &[&str]) -> Command {
+        self.buy_command_of("alice", listing, out, peer, extra)
+    }
+
+    /// [`Shop::buy_command`] for the wallet `buyer`.
+    fn buy_command_of(
+        &self,
+        buyer: &str,
+        listing: &Path,
+        out: &Path,
+        peer: &str,
+        extra: &[&str],
+    ) -> Command {
         let mut command = self.market.command("btt-tip");
         command
             .arg("buy")
             .arg(listing)
-            .args(["--from", "alice", "-o"])
+            .args(["--from", buyer, "-o"])
             .arg(out)
             .args(["--no-dht", "--no-tracker", "--listen", "127.0.0.1:0"])
             .args(["--peer", peer])
@@ -251,7 +264,7 @@ fn a_sale(backend: Backend) {
     );
     assert_eq!(shop.market.balance("carol"), shop.price());
     seller.child.terminate();
-    let deliveries = records_of(&seller.child, "delivery");
+    let deliveries = printed::<Delivered>(&seller.child);
     assert_eq!(deliveries.len(), 1, "{deliveries:?}");
 }
 
@@ -409,10 +422,20 @@ fn resigned(shop: &Shop, name: &str, change: impl FnOnce(&mut Listing)) -> PathB
 
 #[test]
 fn listings_that_do_not_check_are_refused_before_anything_is_paid() {
-    let shop = Shop::open(Backend::Embedded);
+    listings_that_do_not_check(Backend::Embedded);
+}
+
+#[test]
+fn on_a_chain_listings_that_do_not_check_are_refused_before_anything_is_paid() {
+    listings_that_do_not_check(Backend::Chain);
+}
+
+fn listings_that_do_not_check(backend: Backend) {
+    let shop = Shop::open(backend);
     let out = shop.market.env().path().join("bought");
     let text = std::fs::read_to_string(&shop.listing).expect("listing");
-    let cheaper = text.replace("\"price\":\"10000000\"", "\"price\":\"1\"");
+    let listed = format!("\"price\":\"{}\"", shop.price());
+    let cheaper = text.replace(&listed, "\"price\":\"1\"");
     assert_ne!(cheaper, text, "the price is in the listing");
     let tampered = shop.market.env().path().join("tampered.listing");
     std::fs::write(&tampered, cheaper).expect("write");
@@ -580,7 +603,11 @@ fn buyer_killed_after_paying(backend: Backend) {
 
 #[test]
 fn kill_9_of_the_seller_after_delivering_then_a_restart_delivers_nothing_twice() {
-    let shop = Shop::open(Backend::Node);
+    seller_killed_after_delivering(Backend::Node);
+}
+
+fn seller_killed_after_delivering(backend: Backend) {
+    let shop = Shop::open(backend);
     let mut seller = shop.seed(true);
     let out = shop.market.env().path().join("bought");
     let mut buyer = shop.buy(&out, &seller.addr(), &[]);
@@ -599,14 +626,21 @@ fn kill_9_of_the_seller_after_delivering_then_a_restart_delivers_nothing_twice()
     let receipt = last_purchase(rerun_buyer.as_ref().unwrap_or(&buyer));
     assert_eq!(receipt["purchase"], delivered["purchase"]);
     shop.assert_bought(&out);
-    std::thread::sleep(Duration::from_secs(3));
+    // Bob buys too: the restarted seller's round that delivers his key
+    // comes after alice's purchase was delivered, and delivers hers no more.
+    let bob_out = shop.market.env().path().join("bought by bob");
+    let command = shop.buy_command_of("bob", &shop.listing, &bob_out, &restarted.addr(), &[]);
+    let mut bob = shop.market.env().spawn("btt-tip buy (bob)", command);
+    bob.wait_success(DOWNLOAD);
+    shop.assert_bought(&bob_out);
     restarted.child.terminate();
-    assert!(records_of(&restarted.child, "delivery").is_empty());
-    assert_eq!(shop.market.balance("carol"), shop.price(), "paid once");
-    assert_eq!(
-        shop.market.balance("alice"),
-        shop.market.funds() - shop.price()
-    );
+    let deliveries = printed::<Delivered>(&restarted.child);
+    let buyers: Vec<String> = deliveries.iter().map(|d| d.buyer.to_string()).collect();
+    assert_eq!(buyers, [BOB], "bob's purchase alone, once");
+    let price = shop.price();
+    assert_eq!(shop.market.balance("carol"), 2 * price, "each paid once");
+    assert_eq!(shop.market.balance("alice"), shop.market.funds() - price);
+    assert_eq!(shop.market.balance("bob"), shop.market.funds() - price);
 }
 
 /// A listing's expiry ends new orders, not the purchases opened before it:
@@ -738,4 +772,9 @@ fn on_a_chain_a_seller_that_never_delivers_is_refunded_at_the_deadline() {
 #[test]
 fn on_a_chain_kill_9_of_the_buyer_after_paying_then_a_rerun_charges_once() {
     buyer_killed_after_paying(Backend::Chain);
+}
+
+#[test]
+fn on_a_chain_kill_9_of_the_seller_after_delivering_then_a_restart_delivers_nothing_twice() {
+    seller_killed_after_delivering(Backend::Chain);
 }

@@ -17,6 +17,7 @@
 use crate::support;
 
 use btt::amount::{Amount, Token};
+use btt::cli::seed::Delivered;
 use btt::config::Dirs;
 use btt::ledger::node::client::NodeClient;
 use btt::ledger::{
@@ -25,7 +26,6 @@ use btt::ledger::{
 };
 use btt::payment::PaymentLedger;
 use btt::purchase::{decrypt_to, unseal, KeyStore, SealContext, SealedKey, SignedListing};
-use serde_json::Value;
 use std::path::PathBuf;
 use support::market::*;
 use support::{assert_trees_equal, make_tree};
@@ -132,17 +132,12 @@ fn sell_album(market: &Market) -> (PathBuf, SignedListing) {
 }
 
 /// `btt-seed deliver --wallet carol`: its `delivery` records and stderr.
-fn deliver(market: &Market) -> (Vec<Value>, String) {
+fn deliver(market: &Market) -> (Vec<Delivered>, String) {
     let mut command = market.command("btt-seed");
     command.args(["deliver", "--wallet", "carol"]);
     let mut child = market.env().spawn("btt-seed deliver", command);
     child.wait_success(COMMAND);
-    let records = child.json_records();
-    let delivered = records
-        .into_iter()
-        .filter(|record| record["type"] == "delivery")
-        .collect();
-    (delivered, child.stderr())
+    (printed(&child), child.stderr())
 }
 
 #[test]
@@ -157,7 +152,7 @@ fn a_paid_purchase_is_delivered_once_and_its_key_opens_the_content() {
     assert_eq!(market.balance("alice"), FUNDS - 2 * PRICE);
     let (delivered, stderr) = deliver(&market);
     assert_eq!(delivered.len(), 1, "{delivered:?}\n{stderr}");
-    assert_eq!(delivered[0]["purchase"], hex::encode(id.0));
+    assert_eq!(delivered[0].purchase, hex::encode(id.0));
     assert!(
         stderr.contains(&hex::encode(unknown.0)) && stderr.contains("left open"),
         "{stderr}"
@@ -216,14 +211,14 @@ fn hostile_round(
 /// price to the base unit, and each hostile order stands open, unsealed.
 fn assert_only_correct_delivered(
     buyer: &Buyer,
-    delivered: &[Value],
+    delivered: &[Delivered],
     stderr: &str,
     correct: PurchaseId,
     hostile: &[PurchaseId],
 ) {
-    let ids: Vec<&Value> = delivered.iter().map(|record| &record["purchase"]).collect();
-    assert_eq!(ids, [&Value::from(hex::encode(correct.0))], "{stderr}");
-    assert_eq!(units(&delivered[0]["price_base_units"]), PRICE);
+    let ids: Vec<&str> = delivered.iter().map(|d| d.purchase.as_str()).collect();
+    assert_eq!(ids, [hex::encode(correct.0)], "{stderr}");
+    assert_eq!(delivered[0].price_base_units, PRICE);
     assert_eq!(buyer.purchase(correct).status, PurchaseStatus::Delivered);
     for id in hostile {
         let state = buyer.purchase(*id);
@@ -291,7 +286,7 @@ fn underpriced_and_wrong_token_orders_are_not_delivered_by_run_sell_on_the_embed
         .args(["--wallet", "carol", "--deliver-every", "1s", "--sell"])
         .arg(&listing_path);
     let mut seller = market.listening("btt-seed run --sell", command);
-    wait_records(&seller.child, "delivery", 1);
+    wait_records::<Delivered>(&seller.child, 1, DOWNLOAD);
     let said_all = || {
         let stderr = seller.child.stderr();
         hostile.iter().all(|id| stderr.contains(&hex::encode(id.0)))
@@ -302,12 +297,7 @@ fn underpriced_and_wrong_token_orders_are_not_delivered_by_run_sell_on_the_embed
     }
     seller.child.terminate();
     let stderr = seller.child.stderr();
-    let delivered: Vec<Value> = seller
-        .child
-        .json_records()
-        .into_iter()
-        .filter(|record| record["type"] == "delivery")
-        .collect();
+    let delivered = printed::<Delivered>(&seller.child);
     assert!(!delivered.is_empty());
     assert_only_correct_delivered(&buyer, &delivered, &stderr, correct, &hostile);
 }

@@ -24,7 +24,6 @@ const DOWNLOAD: Duration = Duration::from_secs(120);
 /// The `listing` record `btt-seed sell` prints.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 struct Listed {
     #[serde(rename = "type")]
     kind: String,
@@ -121,11 +120,16 @@ fn sell_writes_a_verifiable_listing_and_a_decryptable_file() {
     );
     assert_eq!((listed.files, listed.size), (3, 1_800_000));
     let encrypted = env.path().join("data/album.age");
-    assert!(env.path().join("data/album.age.torrent").exists());
+    let torrent = env.path().join("data/album.age.torrent");
+    assert_eq!(listed.info_hash, support::info_hash(&torrent));
     assert_eq!(
         fs::metadata(&encrypted).unwrap().len(),
         listed.encrypted_size
     );
+    assert!(listed.encrypted.ends_with("album.age"), "{listed:?}");
+    assert!(listed.listing.ends_with("album.listing"), "{listed:?}");
+    assert_eq!(listed.token, "btt");
+    assert_eq!(listed.ledger, ledger_id(&env).to_string());
 
     let text = fs::read(env.path().join("album.listing")).unwrap();
     let listing = SignedListing::load(

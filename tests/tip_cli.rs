@@ -319,7 +319,6 @@ fn now_ms() -> i64 {
 /// A receipt as btt-tip prints it: every field, and no others.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 struct Receipt {
     #[serde(rename = "type")]
     kind_of_record: String,
@@ -345,7 +344,6 @@ struct Receipt {
 /// A stream's error record: every field, and no others.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 struct LineError {
     #[serde(rename = "type")]
     kind_of_record: String,
@@ -522,6 +520,9 @@ fn stream_of_1000_tips(backend: Backend) {
                 assert_eq!(error.reason, *reason, "{record}");
                 assert_eq!(error.code, "bad_input");
                 assert!(run.stderr.contains(&format!("line {line}: ")));
+                assert!(run.stderr.contains(&error.message), "{record}");
+                let unread = *reason == "malformed_json";
+                assert_eq!(error.id.is_none(), unread, "an id once read: {record}");
             }
             Expect::Unread => {}
         }
@@ -865,7 +866,12 @@ fn watch_prints_incoming_tips_once_in_order(backend: Backend) {
     }
     let last = watch.read_json_line_until(COMMAND, |record| record["memo"] == "w4");
     assert_eq!(last["type"], "incoming");
-    std::thread::sleep(Duration::from_millis(800));
+    // A tip after the last one: the watcher has polled again once it shows,
+    // and printed none of the earlier tips twice meanwhile.
+    world
+        .tip(&[BOB, "6BTT", "--from", "alice", "--memo", "w5"])
+        .ok();
+    watch.read_json_line_until(COMMAND, |record| record["memo"] == "w5");
     let status = watch.terminate().expect("watch stops");
     assert!(status.success(), "{}", watch.diagnostics());
     let records = watch.json_records();
@@ -875,7 +881,7 @@ fn watch_prints_incoming_tips_once_in_order(backend: Backend) {
         .collect();
     assert_eq!(
         memos,
-        ["w0", "w1", "w2", "w3", "w4"],
+        ["w0", "w1", "w2", "w3", "w4", "w5"],
         "{}",
         watch.diagnostics()
     );
@@ -896,7 +902,7 @@ fn watch_prints_incoming_tips_once_in_order(backend: Backend) {
         .collect();
     assert_eq!(
         memos,
-        ["", "before", "w0", "w1", "w2", "w3", "w4"],
+        ["", "before", "w0", "w1", "w2", "w3", "w4", "w5"],
         "mint, then the tips"
     );
 }
@@ -932,6 +938,12 @@ fn one_tip_and_its_refusals(backend: Backend) {
     );
     assert_eq!(receipt.memo.as_deref(), Some("great set"));
     assert!(!receipt.replayed);
+    assert!(
+        receipt.sequence > 0 && !receipt.time.is_empty(),
+        "{receipt:?}"
+    );
+    assert_eq!(receipt.fee.is_some(), receipt.fee_base_units.is_some());
+    assert_eq!(receipt.from_evm.is_some(), receipt.to_evm.is_some());
     let again = world
         .tip(&[
             BOB,

@@ -10,11 +10,16 @@ use crate::support;
 
 use btt::cli::torrent_run::Listening;
 use btt::swarm::events::Summary;
-use std::time::Duration;
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
 use support::*;
 
 /// The bound on one download, start-up included.
 const DOWNLOAD: Duration = Duration::from_secs(90);
+
+/// The bound on a leecher's second dial of a peer it could not reach: it
+/// redials every 15 s, at the first tick of its dial loop after that.
+const REDIAL: Duration = Duration::from_secs(60);
 
 /// A few MiB, not a whole number of pieces, in two files.
 const CONTENT: &[(&str, u64)] = &[
@@ -65,12 +70,28 @@ fn the_listening_record_names_the_utp_port_beside_tcp_and_none_with_utp_off() {
     assert_eq!(listening.utp, None);
 }
 
-/// Runs btt-get with `--utp off` against `peer` for a few seconds and
-/// asserts that nothing arrived.
-fn nothing_arrives_over_tcp_from(fixture: &Fixture, peer: &str) {
+/// Runs btt-get with `--utp off` against `peer` until its TCP connections
+/// to it (`connections` counts those seen so far) show that its first dial
+/// ended, and asserts that nothing arrived. A dial makes at most two TCP
+/// connections (encrypted, then plain), and a peer is not dialled again
+/// while a dial to it is under way: a third connection is a second dial,
+/// so the first one had tried all it would, uTP included had it been on.
+fn nothing_arrives_over_tcp_from(
+    fixture: &Fixture,
+    peer: &str,
+    mut connections: impl FnMut() -> usize,
+) {
     let extra = ["--no-tracker", "--utp", "off", "--peer", peer];
     let (mut leecher, _out) = fixture.get("tcp-only", &extra);
-    std::thread::sleep(Duration::from_secs(4));
+    let deadline = Instant::now() + REDIAL;
+    while connections() < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "no second dial of {peer} within {REDIAL:?}\n{}",
+            leecher.diagnostics()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     leecher.terminate();
     let summary: Summary = last_record(&leecher, "summary");
     assert!(!summary.complete);
@@ -81,7 +102,18 @@ fn nothing_arrives_over_tcp_from(fixture: &Fixture, peer: &str) {
 fn btt_get_with_utp_off_does_not_reach_a_utp_only_seeder() {
     let fixture = Fixture::new(CONTENT, &[]);
     let seeder = fixture.seed("seeder", &["--no-tracker", "--utp", "only"]);
-    nothing_arrives_over_tcp_from(&fixture, &seeder.addr());
+    // The seeder takes no TCP: the test listens on its port to see the
+    // leecher's dials, and closes each connection at once.
+    let witness = TcpListener::bind(("127.0.0.1", seeder.port)).expect("no TCP on the port");
+    witness.set_nonblocking(true).unwrap();
+    let mut accepted = 0;
+    let dials = || {
+        while witness.accept().is_ok() {
+            accepted += 1;
+        }
+        accepted
+    };
+    nothing_arrives_over_tcp_from(&fixture, &seeder.addr(), dials);
 }
 
 /// The control for the libtorrent tests: with TCP off, libtorrent serves
@@ -90,7 +122,12 @@ fn btt_get_with_utp_off_does_not_reach_a_utp_only_seeder() {
 fn btt_get_with_utp_off_gets_nothing_from_libtorrent_with_tcp_off() {
     let fixture = Fixture::new(CONTENT, &["--piece-length", "64KiB"]);
     let seeder = Libtorrent::seed_over_utp(&fixture.env, &fixture.torrent, &fixture.data);
-    nothing_arrives_over_tcp_from(&fixture, &seeder.addr());
+    let blocked = || {
+        let records = seeder.child.json_records();
+        let blocked = records.iter().filter(|r| r["type"] == "peer_blocked");
+        blocked.count()
+    };
+    nothing_arrives_over_tcp_from(&fixture, &seeder.addr(), blocked);
 }
 
 /// The control the other way: libtorrent with TCP off gets nothing from a
@@ -102,7 +139,8 @@ fn libtorrent_with_tcp_off_gets_nothing_from_btt_seed_with_utp_off() {
     let out = fixture.out("libtorrent");
     let mut leecher =
         Libtorrent::leech_over_utp(&fixture.env, &fixture.torrent, &out, &[&seeder.addr()]);
-    std::thread::sleep(Duration::from_secs(4));
+    // Its uTP connection to the seeder failing is as far as it gets.
+    leecher.child.read_record(REDIAL, "peer_disconnected");
     leecher.child.terminate();
     let got: u64 = std::fs::read_dir(&out)
         .map(|entries| entries.count() as u64)

@@ -19,6 +19,7 @@ use crate::magnet::Magnet;
 use crate::market::auto_bid::AutoBidder;
 use crate::market::events::MarketEvents;
 use crate::market::plan::Plan;
+use crate::market::price::{from_token, PricePerMib};
 use crate::metainfo::Torrent;
 use crate::output::Output;
 use crate::swarm::client::{AddedTorrent, TorrentOptions};
@@ -397,8 +398,15 @@ fn read_input(args: &mut GetArgs) -> anyhow::Result<Input> {
         let error = anyhow::anyhow!("a plan on standard input pays: give --wallet");
         return Err(with_status(ExitStatus::Usage, error));
     }
-    args.market.bid = args.market.bid.or(Some(plan.bid()));
-    args.market.budget = args.market.budget.or(Some(plan.budget_base_units));
+    // A plan's amounts are base units of its token; flags are btt's BTT,
+    // which the market converts to the ledger's token itself.
+    let flag_units = |units: u128| from_token(units, plan.token);
+    let bid = u64::try_from(flag_units(u128::from(plan.bid().0))).unwrap_or(u64::MAX);
+    args.market.bid = args.market.bid.or(Some(PricePerMib(bid)));
+    args.market.budget = args
+        .market
+        .budget
+        .or(Some(flag_units(plan.budget_base_units)));
     let planned_deadline = Duration::from_secs(plan.deadline_seconds);
     args.market.deadline = args.market.deadline.or(Some(planned_deadline));
     if plan.torrent == "-" {

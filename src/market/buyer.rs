@@ -397,10 +397,7 @@ impl BuyerShared {
     }
 
     fn lock(&self) -> MutexGuard<'_, BuyerState> {
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = crate::sync::lock(&self.state);
         state.fees = self.config.ledger.fees_paid();
         state
     }

@@ -10,9 +10,13 @@
 //! the whole download, so it can not promise the deadline: that is refused,
 //! plainly.
 //!
+//! On a chain every seller paid costs the fee of opening a channel to it:
+//! that fee for each seller quoted is set aside from the budget first
+//! (`fees_base_units`), and the rest pays for the bytes.
+//!
 //! Invariant: the planned price never asks for more than the budget, since
 //! it is at most [`affordable_price`], for which
-//! `cost_of(left, price) <= budget`.
+//! `cost_of(left, price) + fees <= budget`.
 
 use super::events::btt_text;
 use super::price::{cost_of, format_price, PricePerMib, MIB};
@@ -35,6 +39,9 @@ pub struct PlanInput {
     pub offers: Vec<Offer>,
     /// The token the budget and the asks are base units of.
     pub token: Token,
+    /// The fee of opening a channel to one seller (gas on a chain, nothing
+    /// on btt's ledgers), in base units of `token`.
+    pub open_cost: u128,
 }
 
 /// One seller's quote as a plan uses it.
@@ -84,6 +91,13 @@ pub struct Plan {
     /// The same in base units.
     #[serde(with = "crate::amount::units_text")]
     pub budget_base_units: u128,
+    /// What the amounts are base units of: `btt`, or `bttc` (wei) on a chain.
+    #[serde(default = "btt_token")]
+    pub token: Token,
+    /// Set aside from the budget for the fees of opening a channel to each
+    /// seller quoted, in base units.
+    #[serde(with = "crate::amount::units_text", default)]
+    pub fees_base_units: u128,
     /// When the download must be done, in seconds from its start.
     pub deadline_seconds: u64,
     /// Bytes left to download when planned.
@@ -105,6 +119,11 @@ pub struct Plan {
     /// The seconds the rest takes at `expected_rate`.
     #[serde(default)]
     pub expected_seconds: Option<u64>,
+}
+
+/// The token of a plan that names none: btt's ledgers' BTT.
+fn btt_token() -> Token {
+    Token::Btt
 }
 
 impl Plan {
@@ -131,8 +150,12 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
         .map(|offer| offer.ask)
         .min()
         .ok_or(PlanError::NoSeller)?;
+    let fees = input
+        .open_cost
+        .saturating_mul(u128::try_from(input.offers.len()).unwrap_or(u128::MAX));
+    let for_bytes = input.budget.saturating_sub(fees);
     let needed = cost_of(input.left, lowest_ask);
-    if needed > input.budget {
+    if needed.saturating_add(fees) > input.budget {
         return Err(PlanError::BudgetTooSmall {
             budget: input.budget,
             left: input.left,
@@ -145,7 +168,7 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
     let needed_rate = input.left.div_ceil(seconds);
     let price = deadline_price(&input.offers, needed_rate)
         .unwrap_or(lowest_ask)
-        .min(affordable_price(input.budget, input.left));
+        .min(affordable_price(for_bytes, input.left));
     let won: Vec<&Offer> = input.offers.iter().filter(|o| o.ask <= price).collect();
     let expected_rate = won
         .iter()
@@ -158,12 +181,14 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
         price_base_units: price.0,
         budget: btt_text(input.budget, input.token),
         budget_base_units: input.budget,
+        token: input.token,
+        fees_base_units: fees,
         deadline_seconds: input.deadline.as_secs(),
         left: input.left,
         needed_rate,
         sellers: won.len(),
         lowest_cost_base_units: needed,
-        most_cost_base_units: cost_of(input.left, price).min(input.budget),
+        most_cost_base_units: cost_of(input.left, price).min(for_bytes),
         expected_rate,
         expected_seconds: expected_rate.map(|rate| input.left.div_ceil(rate)),
     })
@@ -212,6 +237,7 @@ mod tests {
             budget,
             deadline: Duration::from_secs(60),
             token: Token::Btt,
+            open_cost: 0,
             offers: asks
                 .iter()
                 .map(|&ask| Offer {
@@ -282,6 +308,7 @@ mod tests {
         fn a_plan_never_costs_more_than_its_budget_nor_bids_below_the_lowest_ask(
             asks in proptest::collection::vec((1u64..1_000_000, proptest::option::of(1u64..(8 << 20))), 1..6),
             budget in 0u128..100_000_000,
+            open_cost in 0u128..1_000_000,
             left in 1u64..(1 << 34),
             deadline in 1u64..100_000,
         ) {
@@ -291,15 +318,36 @@ mod tests {
                 budget,
                 deadline: Duration::from_secs(deadline),
                 token: Token::Btt,
+                open_cost,
                 offers: asks.iter().map(|&(ask, slot_rate)| Offer { ask: PricePerMib(ask), slot_rate }).collect(),
             };
             if let Ok(planned) = plan(&input) {
                 let lowest = asks.iter().map(|(ask, _)| *ask).min().unwrap();
-                proptest::prop_assert!(cost_of(left, planned.bid()) <= budget);
+                let fees = open_cost * asks.len() as u128;
+                proptest::prop_assert_eq!(planned.fees_base_units, fees);
+                proptest::prop_assert!(cost_of(left, planned.bid()) + fees <= budget);
                 proptest::prop_assert!(planned.price_base_units >= lowest);
                 proptest::prop_assert!(planned.sellers >= 1);
             }
         }
+    }
+
+    /// On a chain the gas of opening a channel to each seller quoted comes
+    /// out of the budget before the bytes are priced.
+    #[test]
+    fn the_fee_of_opening_each_sellers_channel_is_set_aside_from_the_budget() {
+        let offers = [(10_000, 1 << 18), (90_000, 1 << 18)];
+        let mut input = limited(&offers, 500_000);
+        input.open_cost = 10_000;
+        let planned = plan(&input).unwrap();
+        assert_eq!(planned.fees_base_units, 20_000);
+        assert_eq!(planned.price_base_units, 480_000 / 24);
+        assert!(cost_of(24 << 20, planned.bid()) + 20_000 <= 500_000);
+        input.open_cost = 131_000;
+        assert!(matches!(
+            plan(&input),
+            Err(PlanError::BudgetTooSmall { .. })
+        ));
     }
 
     #[test]

@@ -64,6 +64,13 @@ pub fn in_token(units: u128, token: Token) -> Option<u128> {
     units.checked_mul(10u128.checked_pow(extra)?)
 }
 
+/// `units` of `token` in units of the TRC-10-shaped BTT (what flags parse
+/// to), rounded down: the inverse of [`in_token`].
+pub fn from_token(units: u128, token: Token) -> u128 {
+    let extra = token.decimals().saturating_sub(Token::Btt.decimals());
+    units / 10u128.pow(extra)
+}
+
 /// A price parsed from a flag, in base units of `token` per MiB; refused
 /// past what the wire carries.
 pub fn price_in_token(price: PricePerMib, token: Token) -> Result<PricePerMib, PriceError> {

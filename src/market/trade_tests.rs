@@ -8,6 +8,7 @@ use super::buyer::{Buyer, BuyerConfig};
 use super::events::{MarketEvent, MarketEvents};
 use super::price::{cost_of, PricePerMib};
 use super::seller::{payer_accounts, Seller, SellerConfig};
+use super::seller_book::PAYMENT_GRACE;
 use super::voucher_book::VoucherBook;
 use super::wire::{MarketHandshake, MarketMessage, BTT_MARKET, HANDSHAKE_KEY, PROTOCOL_VERSION};
 use crate::amount::Token;
@@ -22,7 +23,7 @@ use crate::swarm::Extension;
 use bytes::Bytes;
 use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub(super) const PAYER: u8 = 1;
 pub(super) const SELLER: u8 = 2;
@@ -571,15 +572,18 @@ fn cumulatives(sent: &[MarketMessage]) -> Vec<u128> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payer_pays_for_verified_pieces_only() {
-    let world = BuyerWorld::start(1_000_000_000).await;
+    let mut world = BuyerWorld::start(1_000_000_000).await;
     let (mut peer, _channel, asked) = world.seller(ASK).await;
     assert!(asked.len() >= 3, "{asked:?}");
     world.send_piece(&peer, asked[0], false);
     world.send_piece(&peer, asked[1], true);
     world.send_piece(&peer, asked[2], false);
+    world.swarm.until_verified(asked[0]).await;
+    world.swarm.until_failed(asked[1]).await;
+    world.swarm.until_verified(asked[2]).await;
+    // Every piece is checked and the payer told; a tick pays all it owes.
+    world.swarm.tick();
     let mut sent = Vec::new();
-    collect(&mut peer, &mut sent, |sent| cumulatives(sent).len() >= 2).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     collect(&mut peer, &mut sent, |_| true).await;
     let one_piece = cost_of(u64::from(PIECE), ASK);
     assert_eq!(
@@ -604,7 +608,7 @@ async fn a_payer_signs_a_voucher_a_quarter_window_and_what_is_owed_when_asked_or
     }
     collect(&mut peer, &mut sent, |sent| !cumulatives(sent).is_empty()).await;
     send_next_piece(&world, &mut peer, &mut sent, &mut served).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    world.swarm.until_verified(served[2]).await;
     collect(&mut peer, &mut sent, |_| true).await;
     assert_eq!(
         cumulatives(&sent),
@@ -615,7 +619,7 @@ async fn a_payer_signs_a_voucher_a_quarter_window_and_what_is_owed_when_asked_or
     world.swarm.receive(&peer, market(&asks)).unwrap();
     collect(&mut peer, &mut sent, |sent| cumulatives(sent).len() >= 2).await;
     send_next_piece(&world, &mut peer, &mut sent, &mut served).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    world.swarm.until_verified(served[3]).await;
     world.swarm.tick();
     collect(&mut peer, &mut sent, |sent| cumulatives(sent).len() >= 3).await;
     assert_eq!(
@@ -642,7 +646,7 @@ async fn a_need_payment_with_nothing_owed_has_the_next_verified_piece_paid_at_on
     send_next_piece(&world, &mut peer, &mut sent, &mut served).await;
     collect(&mut peer, &mut sent, |sent| cumulatives(sent).len() >= 2).await;
     send_next_piece(&world, &mut peer, &mut sent, &mut served).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    world.swarm.until_verified(served[3]).await;
     collect(&mut peer, &mut sent, |_| true).await;
     assert_eq!(
         cumulatives(&sent),
@@ -670,7 +674,11 @@ async fn a_payer_never_signs_past_its_budget() {
         sent.contains(&MarketMessage::Close)
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    for index in asked.iter().take(3) {
+        world.swarm.until_verified(*index).await;
+    }
+    // Every piece is checked and the payer told; a tick pays all it may.
+    world.swarm.tick();
     collect(&mut peer, &mut sent, |_| true).await;
     assert_eq!(cumulatives(&sent), [one_piece, budget]);
     assert_eq!(world.buyer.spent(), budget);
@@ -682,13 +690,31 @@ async fn a_winner_that_ignores_need_payment_falls_back_to_a_free_slot_at_the_nex
     let world = SellerWorld::start().await;
     let mut peer = world.winner("10.0.3.1:6881");
     world.channel(&peer, 1_000_000, 1).await;
+    let refused_after = Instant::now();
     let (queued, asked) = served_and_told(&world.swarm, &mut peer, 0, 4);
     assert_eq!(queued, 2, "no more than the window unpaid");
     let due = cost_of(2 * u64::from(PIECE), ASK);
     assert_eq!(asked, [MarketMessage::NeedPayment { amount: due }]);
-    tokio::time::sleep(super::seller_book::PAYMENT_GRACE + Duration::from_millis(100)).await;
-    world.swarm.rechoke();
-    let told = market_messages(&peer.messages());
+    // Rechoke until the payer is moved, then check that it was not before its grace.
+    let mut told = Vec::new();
+    let moved = async {
+        loop {
+            world.swarm.rechoke();
+            told.extend(market_messages(&peer.messages()));
+            if !told.is_empty() {
+                return Instant::now();
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    let bound = PAYMENT_GRACE + Duration::from_secs(10);
+    let moved_at = tokio::time::timeout(bound, moved)
+        .await
+        .expect("moved to a free slot");
+    assert!(
+        moved_at.duration_since(refused_after) >= PAYMENT_GRACE,
+        "not before the grace"
+    );
     assert_eq!(
         told,
         [MarketMessage::Price {
@@ -726,13 +752,17 @@ async fn a_running_payer_changes_its_bid_keeps_its_budget_above_what_it_paid_and
         }]
     );
     world.send_piece(&peer, asked[1], false);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let capped = market_messages(&peer.messages());
+    // The payer says close when the piece it can't pay for verifies, right
+    // after the voucher it would have signed.
+    let mut capped = Vec::new();
+    collect(&mut peer, &mut capped, |sent| {
+        sent.contains(&MarketMessage::Close)
+    })
+    .await;
     assert!(
         cumulatives(&capped).is_empty(),
         "the budget is spent: {capped:?}"
     );
-    assert!(capped.contains(&MarketMessage::Close), "{capped:?}");
     world.buyer.set_bid(None);
     let status = world.buyer.status();
     assert_eq!(

@@ -39,9 +39,7 @@ impl ActiveBar {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<MultiProgress>> {
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::sync::lock(&self.0)
     }
 }
 

@@ -77,6 +77,15 @@ impl ContractPayments {
         Ok(price.saturating_mul(u128::from(gas)))
     }
 
+    /// The earliest time the block that takes a transaction sent now can
+    /// have: no earlier than the latest block, nor than this machine's clock
+    /// (a chain that mines only on demand, like a dev chain, stamps its next
+    /// block with the time it is mined). The contract checks its own.
+    pub(super) async fn next_block_time_ms(&self) -> Result<i64, LedgerError> {
+        let chain = self.client.chain_time_ms().await?;
+        Ok(chain.max(crate::clock::now_ms()))
+    }
+
     /// How many transactions this ledger sent (their gas: [`PaymentLedger::fees_paid`]).
     pub fn transactions_sent(&self) -> u64 {
         crate::sync::lock(&self.sent).1
@@ -226,7 +235,7 @@ impl ContractPayments {
     async fn refund(&self, request: Signed<RefundChannel>) -> Result<ChannelState, LedgerError> {
         let state = self.existing(request.request.channel).await?;
         let key = self.check_mine(&request, &state.payer).await?;
-        state.check_refund(self.client.chain_time_ms().await?)?;
+        state.check_refund(self.next_block_time_ms().await?)?;
         let sent = self.contract().refund(key, B256::from(state.id.0)).await?;
         self.paid(&sent.receipt);
         self.existing(state.id).await

@@ -146,7 +146,7 @@ impl ContractPayments {
         let (goal, raised) = (wei(held.goal)?, wei(held.pledged)?);
         let status = if held.settled {
             CampaignStatus::Released
-        } else if raised < goal && self.client.chain_time_ms().await? >= deadline_ms {
+        } else if raised < goal && self.next_block_time_ms().await? >= deadline_ms {
             CampaignStatus::Refunded
         } else {
             CampaignStatus::Open

@@ -126,15 +126,6 @@ impl ContractPayments {
         })
     }
 
-    /// The earliest time the block that takes a transaction sent now can
-    /// have: no earlier than the latest block, nor than this machine's clock
-    /// (a chain that mines only on demand, like a dev chain, stamps its next
-    /// block with the time it is mined). The contract checks its own.
-    pub(super) async fn next_block_time_ms(&self) -> Result<i64, LedgerError> {
-        let chain = self.client.chain_time_ms().await?;
-        Ok(chain.max(crate::clock::now_ms()))
-    }
-
     /// Every purchase `address` opened or sells, oldest first, as deep as
     /// the confirmations asked for. One that btt could not have opened (a
     /// nonce beyond 64 bits, a buyer key of another length) is left out, so

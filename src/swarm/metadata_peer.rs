@@ -93,15 +93,11 @@ impl FetchContext {
     }
 
     fn assembly(&self) -> MutexGuard<'_, Assembly> {
-        self.assembly
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::sync::lock(&self.assembly)
     }
 
     fn bans(&self) -> MutexGuard<'_, HashMap<SocketAddr, String>> {
-        self.bans
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::sync::lock(&self.bans)
     }
 
     fn ban(&self, peer: SocketAddr, reason: String) {

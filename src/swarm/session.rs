@@ -249,11 +249,7 @@ impl Session {
     /// state. Calling it again only saves again.
     pub async fn stop(&self) -> Result<(), StorageError> {
         self.shared.shutdown.cancel();
-        let tasks = self
-            .tasks
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take();
+        let tasks = crate::sync::lock(&self.tasks).take();
         if let Some(mut tasks) = tasks {
             let deadline = tokio::time::sleep(Duration::from_secs(5));
             tokio::pin!(deadline);

@@ -128,9 +128,7 @@ impl Shared {
     }
 
     pub(super) fn lock(&self) -> MutexGuard<'_, SwarmState> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::sync::lock(&self.state)
     }
 
     /// The torrent's number of pieces.

@@ -17,6 +17,7 @@ use crate::rate::{Limits, RateLimiter};
 use crate::storage::{Access, Storage};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 
@@ -24,6 +25,8 @@ use tokio_util::sync::CancellationToken;
 pub(crate) const PIECE: u32 = 16 * 1024;
 /// Pieces of the test torrent: more than a fast peer's allowed set.
 pub(crate) const PIECES: usize = 16;
+/// How long a test waits for a piece to be checked.
+const CHECK_BOUND: Duration = Duration::from_secs(10);
 
 /// How the test swarm starts.
 pub(crate) struct SwarmSetup {
@@ -147,6 +150,39 @@ impl TestSwarm {
     /// The peer's connection ends.
     pub(crate) fn disconnect(&self, peer: &TestPeer) {
         self.shared.unregister(peer.key);
+    }
+
+    /// Waits, up to 10 s, until piece `index` is verified. The swarm marks
+    /// a piece had and tells its contributors' extensions in one hold of
+    /// its lock, so once this sees the piece, they have been told.
+    pub(crate) async fn until_verified(&self, index: u32) {
+        let verified = async {
+            while !self.shared.lock().picker.have().get(index as usize) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        if tokio::time::timeout(CHECK_BOUND, verified).await.is_err() {
+            panic!("piece {index} was not verified within {CHECK_BOUND:?}");
+        }
+    }
+
+    /// Waits, up to 10 s, until piece `index` fails its check (reading the
+    /// swarm's events up to its `PieceFailed`). The swarm tells the
+    /// contributors' extensions before it sends that event.
+    pub(crate) async fn until_failed(&mut self, index: u32) {
+        let failed = async {
+            while let Some(event) = self.events.recv().await {
+                if matches!(event, SwarmEvent::PieceFailed(ref failed) if failed.index == index) {
+                    return true;
+                }
+            }
+            false
+        };
+        let outcome = tokio::time::timeout(CHECK_BOUND, failed).await;
+        assert!(
+            outcome == Ok(true),
+            "piece {index} did not fail within {CHECK_BOUND:?}"
+        );
     }
 
     /// Applies a message from `peer`.

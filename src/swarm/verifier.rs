@@ -61,9 +61,7 @@ impl VerifyQueue {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<CompletedPiece>> {
-        self.pending
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::sync::lock(&self.pending)
     }
 }
 

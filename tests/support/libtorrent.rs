@@ -49,6 +49,9 @@ pub struct LtFile {
 /// `lt_peer.py`'s flag for uTP only, both ways (TCP off).
 const UTP_ONLY: &str = "--transport=utp";
 
+/// `lt_peer.py`'s flag for `peer_blocked` and `peer_disconnected` records.
+const LOG_CONNECTIONS: &str = "--log-connections";
+
 /// `lt_peer.py`'s flag for MSE with RC4 only, both ways.
 const FORCED_ENCRYPTION: &str = "--encryption=forced";
 
@@ -154,9 +157,11 @@ impl Libtorrent {
     }
 
     /// Seeds like [`Libtorrent::seed`] over uTP only: TCP is off both
-    /// ways, so every peer must reach it over uTP at its port.
+    /// ways, so every peer must reach it over uTP at its port. Each TCP
+    /// connection it refuses is a `peer_blocked` record.
     pub fn seed_over_utp(env: &TestEnv, torrent: &Path, data_dir: &Path) -> Seeder {
-        Self::seed_with(env, torrent, data_dir, &[UTP_ONLY.into()])
+        let extra = [UTP_ONLY.into(), LOG_CONNECTIONS.into()];
+        Self::seed_with(env, torrent, data_dir, &extra)
     }
 
     fn seed_with(env: &TestEnv, torrent: &Path, data_dir: &Path, extra: &[String]) -> Seeder {
@@ -204,7 +209,8 @@ impl Libtorrent {
     }
 
     /// Downloads like [`Libtorrent::leech`] over uTP only (see
-    /// [`Libtorrent::seed_over_utp`]).
+    /// [`Libtorrent::seed_over_utp`]); each connection that ends is a
+    /// `peer_disconnected` record.
     pub fn leech_over_utp(
         env: &TestEnv,
         torrent: &Path,
@@ -212,7 +218,7 @@ impl Libtorrent {
         peers: &[&str],
     ) -> Leecher {
         let mut extra: Vec<String> = peers.iter().map(|peer| format!("--peer={peer}")).collect();
-        extra.push(UTP_ONLY.into());
+        extra.extend([UTP_ONLY.into(), LOG_CONNECTIONS.into()]);
         Self::leech_with(env, torrent, out_dir, &extra)
     }
 

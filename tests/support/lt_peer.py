@@ -26,6 +26,10 @@ pe_rc4): a plain peer is refused.
 hashes, hash reject) the session sends or receives, from libtorrent's peer
 log.
 
+--log-connections reports each connection refused at once (an incoming
+TCP connection with TCP off, say) and each connection that ended, so a
+test can see a peer's attempt fail instead of waiting for it.
+
 stdout is NDJSON, one record per line, flushed:
   {"type":"listening","addr":"127.0.0.1:PORT"}   first
   {"type":"seeding"}                             data checked, seeding
@@ -33,6 +37,8 @@ stdout is NDJSON, one record per line, flushed:
   {"type":"dht_bootstrapped"}                    the DHT node has joined (--dht-bootstrap)
   {"type":"dht_announce","info_hash":HEX,"port":N}  a node announced a peer to ours
   {"type":"hash_message","log":TEXT}             a hash message (--log-hash-messages)
+  {"type":"peer_blocked","log":TEXT}             a connection refused (--log-connections)
+  {"type":"peer_disconnected","log":TEXT}        a connection ended (--log-connections)
 stdin takes commands, one per line: "connect IP:PORT" dials a peer.
 A leecher with --exit-on-complete exits 0 after "complete".
 """
@@ -92,7 +98,7 @@ FORCED_ENCRYPTION = {
 
 
 def make_session(port, pex, dht_bootstrap, encryption, metadata=False, transport="tcp",
-                 log_hashes=False):
+                 log_hashes=False, log_connections=False):
     settings = {
         "listen_interfaces": "127.0.0.1:%d" % port,
         "outgoing_interfaces": "127.0.0.1",
@@ -121,6 +127,10 @@ def make_session(port, pex, dht_bootstrap, encryption, metadata=False, transport
         settings.update(enable_outgoing_utp=True, enable_incoming_utp=True)
     if log_hashes:
         settings["alert_mask"] |= lt.alert.category_t.peer_log_notification
+    if log_connections:
+        settings["alert_mask"] |= (
+            lt.alert.category_t.ip_block_notification | lt.alert.category_t.connect_notification
+        )
     session = lt.session(settings, flags=0)
     if pex:
         session.add_extension("ut_pex")
@@ -145,11 +155,13 @@ def main():
     parser.add_argument("--encryption", choices=["default", "forced"], default="default")
     parser.add_argument("--transport", choices=["tcp", "utp", "both"], default="tcp")
     parser.add_argument("--log-hash-messages", action="store_true", help="report BEP 52 hash messages")
+    parser.add_argument("--log-connections", action="store_true",
+                        help="report connections refused or ended")
     args = parser.parse_args()
 
     session = make_session(
         args.port, args.pex, args.dht_bootstrap, args.encryption, args.metadata, args.transport,
-        args.log_hash_messages,
+        args.log_hash_messages, args.log_connections,
     )
     if args.torrent.startswith("magnet:"):
         params = lt.parse_magnet_uri(args.torrent)
@@ -179,6 +191,10 @@ def main():
                 emit({"type": "dht_announce", "info_hash": str(alert.info_hash), "port": alert.port})
             elif isinstance(alert, lt.peer_log_alert) and "HASH" in alert.message():
                 emit({"type": "hash_message", "log": alert.message()})
+            elif isinstance(alert, lt.peer_blocked_alert):
+                emit({"type": "peer_blocked", "log": alert.message()})
+            elif isinstance(alert, lt.peer_disconnected_alert):
+                emit({"type": "peer_disconnected", "log": alert.message()})
             elif isinstance(alert, lt.listen_failed_alert):
                 sys.stderr.write("listen failed: %s\n" % alert.message())
                 return 1

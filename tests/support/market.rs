@@ -3,6 +3,7 @@
 //! the embedded ledger, a `btt-wallet node`, or btt's contracts on an anvil
 //! chain, and the processes that trade.
 
+pub use super::market_records::*;
 use super::{assert_trees_equal, Anvil, Child, Fixture, Seeder, TestEnv};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -309,7 +310,6 @@ pub fn gas_paid(anvil: &Anvil, address: &str) -> u128 {
     paid
 }
 
-/// A base-units field (a string of digits).
 /// The signing key of one of the test wallets' hex keys.
 pub fn signing_key(hex_key: &str) -> k256::ecdsa::SigningKey {
     let bytes = hex::decode(hex_key).expect("a hex key");
@@ -329,6 +329,7 @@ pub fn now_ms() -> i64 {
     i64::try_from(since.as_millis()).expect("ms fit an i64")
 }
 
+/// A base-units field of a `btt-wallet` record (a string of digits).
 pub fn units(value: &Value) -> u128 {
     value
         .as_str()
@@ -336,51 +337,42 @@ pub fn units(value: &Value) -> u128 {
         .unwrap_or_else(|| panic!("not base units: {value}"))
 }
 
-pub fn records<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {
-    records.iter().filter(|r| r["type"] == kind).collect()
-}
-
-pub fn summary(child: &Child) -> Value {
-    let records = child.json_records();
-    let found = records.iter().rev().find(|r| r["type"] == "summary");
-    found
-        .cloned()
-        .unwrap_or_else(|| panic!("no summary\n{}", child.diagnostics()))
+/// The last `summary` record `child` printed.
+pub fn summary(child: &Child) -> RunSummary {
+    let summaries = printed::<RunSummary>(child);
+    let last = summaries.last().cloned();
+    last.unwrap_or_else(|| panic!("no summary\n{}", child.diagnostics()))
 }
 
 /// Waits until the seller reports the channel of `payer` closed.
-pub fn wait_closed(seller: &mut Child, payer: &str) -> Value {
-    let deadline = std::time::Instant::now() + COMMAND;
-    while std::time::Instant::now() < deadline {
-        let closed = seller.json_records().into_iter().find(|record| {
-            record["type"] == "settlement" && record["payer"] == payer && record["closed"] == true
-        });
-        if let Some(closed) = closed {
-            return closed;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("{payer}'s channel was not closed\n{}", seller.diagnostics());
+pub fn wait_closed(seller: &Child, payer: &str) -> Settlement {
+    let closed =
+        |settlement: &Settlement| settlement.closed && settlement.payer.to_string() == payer;
+    let settlements = wait_for(seller, COMMAND, |found: &[Settlement]| {
+        found.iter().any(closed)
+    });
+    settlements.into_iter().find(closed).expect("found")
 }
 
 pub const ALICE: &str = "TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY";
 pub const BOB: &str = "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC";
 
-/// Polls until `child` printed `count` records of `kind`; returns them.
-pub fn wait_records(child: &Child, kind: &str, count: usize) -> Vec<Value> {
-    let deadline = std::time::Instant::now() + DOWNLOAD;
-    while std::time::Instant::now() < deadline {
-        let found: Vec<Value> = child
-            .json_records()
-            .into_iter()
-            .filter(|record| record["type"] == kind)
-            .collect();
-        if found.len() >= count {
-            return found;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("fewer than {count} {kind} records\n{}", child.diagnostics());
+/// The highest cumulative of the vouchers `child` accepted (`earning`), 0 without any.
+pub fn accepted(child: &Child) -> u128 {
+    let earnings = printed::<Earning>(child);
+    let cumulatives = earnings
+        .iter()
+        .map(|earning| earning.cumulative_base_units.0);
+    cumulatives.max().unwrap_or(0)
+}
+
+/// The highest cumulative of the vouchers `child` signed (`payment`), 0 without any.
+pub fn signed(child: &Child) -> u128 {
+    let payments = printed::<Payment>(child);
+    let cumulatives = payments
+        .iter()
+        .map(|payment| payment.cumulative_base_units.0);
+    cumulatives.max().unwrap_or(0)
 }
 
 /// Kills `child` with SIGKILL and reaps it.
@@ -388,14 +380,4 @@ pub fn kill_9(child: &mut Child) {
     child.signal(libc::SIGKILL);
     child.wait_timeout(COMMAND);
     assert!(child.killed_by(libc::SIGKILL), "{}", child.label());
-}
-
-/// The highest `field` of the `kind` records of `child`.
-pub fn max_units(child: &Child, kind: &str, field: &str) -> u128 {
-    let records = child.json_records();
-    let of_kind = records.iter().filter(|record| record["type"] == kind);
-    of_kind
-        .map(|record| units(&record[field]))
-        .max()
-        .unwrap_or(0)
 }

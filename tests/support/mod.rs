@@ -36,6 +36,7 @@ mod fixture;
 mod libtorrent;
 pub mod market;
 pub mod market_peer;
+pub mod market_records;
 mod metadata_liar;
 mod peer;
 mod plain_http;

@@ -1,17 +1,21 @@
 //! `btt-bid plan`: a bid from a budget, a deadline and the asks of the
 //! swarm (quoted now, or read from `btt-bid quote` on standard input), as
 //! a `plan` record `btt-get -` takes. The pricing is the library's
-//! ([`crate::market::plan`]).
+//! ([`crate::market::plan`]). On an EVM chain with btt's contracts
+//! (`--ledger`, `--contracts`) the plan counts only the sellers on that
+//! chain and contract, is in wei, and sets aside from the budget the gas
+//! of opening a channel to each of them at the gas price now.
 
 use super::quote::{self, QuoteArgs};
 use crate::amount::Token;
 use crate::cli::exit::{with_status, ExitStatus};
+use crate::cli::ledger_choice::{ledger_error, LedgerArgs};
 use crate::cli::market_run::parse_budget;
 use crate::cli::torrent_run::PeerArgs;
 use crate::cli::values::parse_duration;
 use crate::market::events::btt_text;
 use crate::market::plan::{plan, Offer, Plan, PlanError, PlanInput};
-use crate::market::price::PricePerMib;
+use crate::market::price::{in_token, PricePerMib};
 use crate::output::swarm::bytes;
 use crate::output::{Output, Record};
 use anyhow::Context;
@@ -36,6 +40,8 @@ pub struct PlanArgs {
     pub timeout: Duration,
     #[command(flatten)]
     pub network: PeerArgs,
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
 }
 
 impl Record for Plan {
@@ -55,8 +61,8 @@ impl Record for Plan {
             self.price,
             self.budget,
             bytes(self.left),
-            btt_text(self.lowest_cost_base_units, Token::Btt),
-            btt_text(self.most_cost_base_units, Token::Btt),
+            btt_text(self.lowest_cost_base_units, self.token),
+            btt_text(self.most_cost_base_units, self.token),
             bytes(self.needed_rate)
         ))
     }
@@ -73,16 +79,32 @@ pub async fn run(args: PlanArgs, output: &Output) -> anyhow::Result<ExitStatus> 
             network: args.network.clone(),
         };
         let (left, quotes) = quote::listen(&quote_args, output).await?;
-        let offers = quotes.iter().map(|quote| quote.offer()).collect();
+        let offers = quotes
+            .iter()
+            .map(|quote| (quote.ledger.clone(), quote.offer()))
+            .collect();
         (args.torrent.clone(), left, offers)
     };
+    let buyer = BuyerLedger::of(&args.ledger).await?;
+    let budget = in_token(args.budget, buyer.token).ok_or_else(|| {
+        with_status(
+            ExitStatus::Usage,
+            anyhow::anyhow!("--budget is too large for this ledger"),
+        )
+    })?;
+    let offers = offers
+        .into_iter()
+        .filter(|(ledger, _)| buyer.sells_here(ledger))
+        .map(|(_, offer)| offer)
+        .collect();
     let input = PlanInput {
         torrent,
         left,
-        budget: args.budget,
+        budget,
         deadline: args.deadline,
         offers,
-        token: Token::Btt,
+        token: buyer.token,
+        open_cost: buyer.open_cost,
     };
     let planned = plan(&input).map_err(|error| {
         let status = match error {
@@ -104,8 +126,44 @@ pub async fn run(args: PlanArgs, output: &Output) -> anyhow::Result<ExitStatus> 
     Ok(ExitStatus::Success)
 }
 
+/// Where the plan's buyer pays: btt's ledgers (in their BTT, every seller
+/// counted, no fee to open a channel) or btt's contracts on a chain.
+struct BuyerLedger {
+    token: Token,
+    /// The chain's ledger id in hex; `None`: every seller counts.
+    ledger: Option<String>,
+    open_cost: u128,
+}
+
+impl BuyerLedger {
+    async fn of(args: &LedgerArgs) -> anyhow::Result<BuyerLedger> {
+        if !args.pays_from_accounts()? {
+            return Ok(BuyerLedger {
+                token: Token::Btt,
+                ledger: None,
+                open_cost: 0,
+            });
+        }
+        let ledger = args.payment_ledger()?;
+        let id = ledger.ledger_id().await.map_err(ledger_error)?;
+        Ok(BuyerLedger {
+            token: args.native_token()?,
+            ledger: Some(hex::encode(id.0)),
+            open_cost: ledger.open_cost().await.map_err(ledger_error)?,
+        })
+    }
+
+    /// Whether a seller quoting `ledger` is paid where the buyer pays.
+    fn sells_here(&self, ledger: &str) -> bool {
+        self.ledger.as_deref().is_none_or(|ours| ours == ledger)
+    }
+}
+
+/// A seller's offer and the ledger it is paid on (hex, as quotes name it).
+type LedgerOffer = (String, Offer);
+
 /// The torrent, its size and the offers in the records of `btt-bid quote`.
-fn read_quote(input: impl BufRead) -> anyhow::Result<(String, u64, Vec<Offer>)> {
+fn read_quote(input: impl BufRead) -> anyhow::Result<(String, u64, Vec<LedgerOffer>)> {
     let mut offers = Vec::new();
     let mut summary = None;
     for line in input.lines() {
@@ -120,10 +178,12 @@ fn read_quote(input: impl BufRead) -> anyhow::Result<(String, u64, Vec<Offer>)> 
                 let ask = record["ask_base_units"]
                     .as_u64()
                     .ok_or_else(|| bad_quote("a quote has no ask_base_units"))?;
-                offers.push(Offer {
+                let ledger = record["ledger"].as_str().unwrap_or_default().to_string();
+                let offer = Offer {
                     ask: PricePerMib(ask),
                     slot_rate: record["slot_rate"].as_u64(),
-                });
+                };
+                offers.push((ledger, offer));
             }
             Some("summary") => summary = Some(record),
             _ => {}
@@ -162,9 +222,12 @@ mod tests {
             "\n"
         );
         let (torrent, left, offers) = read_quote(text.as_bytes()).unwrap();
-        let offer = |ask, slot_rate| Offer {
-            ask: PricePerMib(ask),
-            slot_rate,
+        let offer = |ask, slot_rate| {
+            let offer = Offer {
+                ask: PricePerMib(ask),
+                slot_rate,
+            };
+            (String::new(), offer)
         };
         assert_eq!(
             (torrent.as_str(), left, offers),

@@ -3,7 +3,6 @@
 //! for `--timeout`, download nothing, and print each seller's ask and a
 //! summary. No seller: one line and exit 4.
 
-use crate::amount::Token;
 use crate::bitfield::Bitfield;
 use crate::cli::exit::{with_status, ExitStatus};
 use crate::cli::interrupt;
@@ -58,7 +57,7 @@ impl Record for QuoteSummary {
 pub async fn quote(args: QuoteArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     interrupt::listen_for_interruptions();
     let (total_length, quotes) = listen(&args, output).await?;
-    let Some(summary) = QuoteSummary::of(&args.torrent, total_length, &quotes, Token::Btt) else {
+    let Some(summary) = QuoteSummary::of(&args.torrent, total_length, &quotes) else {
         return Err(with_status(
             ExitStatus::Unreachable,
             anyhow::anyhow!(
