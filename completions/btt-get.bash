@@ -23,7 +23,7 @@ _btt__get() {
 
     case "${cmd}" in
         btt__get)
-            opts="-o -q -v -h -V --output --metadata-only --metadata-timeout --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --select --sequential --recheck --seed-ratio --seed-time --for --stall-timeout --up-limit --down-limit --on-complete --bid --budget --deadline --wallet --channel-timeout --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --password-file --unsafe-password --json --quiet --verbose --help --version"
+            opts="-o -q -v -h -V --output --metadata-only --metadata-timeout --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --select --sequential --stream --recheck --seed-ratio --seed-time --for --stall-timeout --up-limit --down-limit --on-complete --bid --budget --deadline --wallet --channel-timeout --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --password-file --unsafe-password --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -38,6 +38,7 @@ complete -c btt-get -l no-tracker -d 'Do not announce to the torrent\'s trackers
 complete -c btt-get -l dht -d 'Find and announce peers through the DHT (the default; never for private torrents)'
 complete -c btt-get -l no-dht -d 'Do not use the DHT'
 complete -c btt-get -l sequential -d 'Download pieces in order, for playing while downloading'
+complete -c btt-get -l stream -d 'Write the one file of --select to stdout in order as its pieces verify (implies --sequential), e.g. `| mpv -`; the file is still written and seeded as usual'
 complete -c btt-get -l recheck -d 'Re-hash every piece on disk before starting'
 complete -c btt-get -l dev -d 'Open the embedded ledger as a development ledger (the faucet mints)'
 complete -c btt-get -l json -d 'Print NDJSON records on stdout even on a terminal'

@@ -595,7 +595,7 @@ _btt__seed() {
             return 0
             ;;
         btt__subcmd__seed__subcmd__run)
-            opts="-q -v -h --watch-dir --watch-every --data --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --ask --wallet --slots --credit --free-share --redeem-every --redeem-above --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --password-file --unsafe-password --sell --deliver-every --json --quiet --verbose --help"
+            opts="-q -v -h --watch-dir --watch-every --data --peer --listen --no-tracker --max-peers --max-connections --encryption --utp --dht --no-dht --dht-listen --dht-bootstrap --for --ratio --recheck --up-limit --torrent-up-limit --down-limit --torrent-down-limit --ask --wallet --slots --credit --free-share --redeem-every --redeem-above --ledger --rpc-url --confirmations --wbtt --contracts --gas-limit --dev --password-file --unsafe-password --sell --deliver-every --rpc --rpc-auth-file --unsafe-rpc-auth --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -734,6 +734,18 @@ _btt__seed() {
                     return 0
                     ;;
                 --deliver-every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unsafe-rpc-auth)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

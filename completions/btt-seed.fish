@@ -112,6 +112,9 @@ complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l password-file 
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l unsafe-password -d 'The keystore password itself (visible to other users in the process list)' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l sell -d 'Deliver the content key of this listing (of btt-seed sell; repeatable) to every buyer who paid for it (needs --wallet)' -r -F
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l deliver-every -d 'How often --sell looks on the ledger for paid purchases to deliver' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l rpc -d 'Answer Transmission\'s RPC (transmission-remote, Sonarr/Radarr, browser extensions) at http://ADDR/transmission/rpc [default ADDR: 127.0.0.1:9091]; an address that is not loopback needs a password' -r
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l rpc-auth-file -d 'Require HTTP Basic auth with the USER:PASSWORD on the first line of this file' -r -F
+complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l unsafe-rpc-auth -d 'Require HTTP Basic auth with this USER:PASSWORD (--rpc-auth-file wins); prefer the environment variable, which `ps` does not show' -r
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l no-tracker -d 'Do not announce to the torrent\'s trackers'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l dht -d 'Find and announce peers through the DHT (the default; never for private torrents)'
 complete -c btt-seed -n "__fish_btt_seed_using_subcommand run" -l no-dht -d 'Do not use the DHT'

@@ -8,12 +8,13 @@ use super::interrupt;
 use super::magnet_metadata::{self, MetadataPhase};
 use super::market_run::{end_run, BuyArgs, Market, MarketPrinter, MarketSummary};
 use super::stop_policy::SeedPolicy;
+use super::stream::Stream;
 use super::torrent_run::{self, PeerArgs, RunControl, StatePaths};
 use super::values::{parse_duration, parse_ratio, parse_selection, parse_size, FileSelection};
 use super::{exit_status_help, finish, GlobalArgs};
 use crate::config::{worker_threads, Dirs};
 use crate::control::registry::Registry;
-use crate::control::server::ControlServer;
+use crate::control::server::{ControlServer, Desk};
 use crate::magnet::Magnet;
 use crate::market::auto_bid::AutoBidder;
 use crate::market::events::MarketEvents;
@@ -60,6 +61,10 @@ pub struct GetArgs {
     /// Download pieces in order, for playing while downloading
     #[arg(long)]
     pub sequential: bool,
+    /// Write the one file of --select to stdout in order as its pieces verify (implies
+    /// --sequential), e.g. `| mpv -`; the file is still written and seeded as usual
+    #[arg(long, requires = "select", conflicts_with = "metadata_only")]
+    pub stream: bool,
     /// Re-hash every piece on disk before starting
     #[arg(long)]
     pub recheck: bool,
@@ -108,6 +113,7 @@ impl GetArgs {
             network: self.network.clone(),
             select: self.select.clone(),
             sequential: self.sequential,
+            stream: self.stream,
             recheck: self.recheck,
             seed_ratio: self.seed_ratio,
             seed_time: self.seed_time,
@@ -134,7 +140,10 @@ pub fn main() -> ExitCode {
         Ok(args) => args,
         Err(code) => return code,
     };
-    let output = args.global.output("btt-get");
+    let output = match args.stream {
+        true => args.global.output("btt-get").stdout_taken(),
+        false => args.global.output("btt-get"),
+    };
     let result = super::runtime().and_then(|runtime| runtime.block_on(run(args, &output)));
     finish(&output, result)
 }
@@ -159,6 +168,10 @@ async fn run(mut args: GetArgs, output: &Output) -> anyhow::Result<ExitStatus> {
     }
     if args.market.wallet.is_some() {
         let error = anyhow::anyhow!("a download that buys slots takes one torrent");
+        return Err(with_status(ExitStatus::Usage, error));
+    }
+    if args.stream {
+        let error = anyhow::anyhow!("--stream takes one torrent");
         return Err(with_status(ExitStatus::Usage, error));
     }
     fetch_each(&args, output).await
@@ -274,18 +287,20 @@ pub async fn fetch(mut args: GetArgs, output: &Output) -> anyhow::Result<Fetched
         .with_context(|| format!("could not create {}", args.output.display()))?;
     let state = StatePaths::new(&dirs, &torrent, &args.output)?;
     let _lock = state.lock(&torrent)?;
+    let stream = stream_of(&args, &torrent)?;
     let prepared = prepare(&args, &torrent, &state, magnet.as_ref()).await?;
     let mut options = TorrentOptions {
         found_peers,
         upload_limit: args.up_limit,
         download_limit: args.down_limit,
-        sequential: args.sequential,
+        sequential: args.sequential || args.stream,
         ..args.network.torrent_options(state.resume)
     };
     if let Some(market) = &market {
         options = market.plug_into(options);
     }
     let added = client.add_torrent(Arc::clone(&torrent), prepared, options);
+    let streaming = stream.map(|stream| tokio::spawn(stream.run(Arc::clone(&added.session))));
     client.accept_peers();
     let control = listen_for_control(&market, &dirs, &torrent, &args.output, &added, output);
     let auto_bid = market
@@ -308,7 +323,60 @@ pub async fn fetch(mut args: GetArgs, output: &Output) -> anyhow::Result<Fetched
         _auto_bid: auto_bid,
     };
     let status = download(&args, &torrent, client, added, trade, output).await?;
+    if let Some(streaming) = streaming {
+        finish_stream(streaming, status).await?;
+    }
     Ok(Fetched { status, torrent })
+}
+
+/// The stream of `--stream`: the one file `--select` names (`run` checked
+/// that there is one torrent).
+fn stream_of(args: &GetArgs, torrent: &Torrent) -> anyhow::Result<Option<Stream>> {
+    if !args.stream {
+        return Ok(None);
+    }
+    let usage = |message: String| with_status(ExitStatus::Usage, anyhow::anyhow!(message));
+    let ranges = args.select.as_ref().map_or(&[][..], |select| &select.0[..]);
+    let index = match ranges {
+        [range] if range.start() == range.end() => *range.start(),
+        _ => {
+            return Err(usage(
+                "--stream needs --select to name one file".to_string(),
+            ))
+        }
+    };
+    let file = torrent
+        .info
+        .files
+        .get(index)
+        .filter(|file| !file.attributes.pad)
+        .ok_or_else(|| {
+            usage(format!(
+                "--select {}: {} has {} files",
+                index + 1,
+                torrent.info.name,
+                torrent.info.files.len()
+            ))
+        })?;
+    Ok(Some(Stream::new(torrent, file, &args.output)))
+}
+
+/// Waits for the stream to end once the download completed (it has all it
+/// needs then), or stops it when the download did not; a reader that closed
+/// the pipe is not an error.
+async fn finish_stream(
+    streaming: tokio::task::JoinHandle<std::io::Result<()>>,
+    status: ExitStatus,
+) -> anyhow::Result<()> {
+    if status != ExitStatus::Success {
+        streaming.abort();
+        return Ok(());
+    }
+    match streaming.await {
+        Ok(Ok(())) | Err(_) => Ok(()),
+        Ok(Err(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Ok(Err(error)) => Err(anyhow::anyhow!("--stream: {error}")),
+    }
 }
 
 /// What the torrent argument names; a `plan` on standard input names the
@@ -401,7 +469,7 @@ fn listen_for_control(
     let registry = Registry::new("btt-get");
     let trade = market.as_ref().map(Market::trade);
     registry.insert(Arc::clone(torrent), data, Arc::clone(&added.session), trade);
-    match ControlServer::start(&dirs.runtime, registry, None) {
+    match ControlServer::start(&dirs.runtime, Desk::new(registry, None)) {
         Ok(server) => {
             output.debug(format!("control socket {}", server.path().display()));
             Some(server)

@@ -14,6 +14,7 @@ pub mod magnet_metadata;
 pub mod market_run;
 pub mod seed;
 pub mod stop_policy;
+pub mod stream;
 pub mod tip;
 pub mod torrent_run;
 pub mod values;

@@ -9,6 +9,7 @@ mod delivering;
 mod earnings;
 mod library;
 mod remote;
+mod rpc_args;
 mod sell;
 
 pub use config::{ConfigArgs, SettingInEffect};
@@ -210,6 +211,8 @@ pub struct RunArgs {
     /// How often --sell looks on the ledger for paid purchases to deliver
     #[arg(long, value_name = "DURATION", value_parser = parse_ledger_interval, default_value = "5s")]
     pub deliver_every: Duration,
+    #[command(flatten)]
+    pub rpc: rpc_args::RpcArgs,
 }
 
 /// The clap definition, for man pages and completions.
@@ -537,7 +540,8 @@ async fn run(args: RunArgs, output: &Output) -> anyhow::Result<ExitStatus> {
         .iter()
         .map(|input| torrent_run::load_torrent(input).map(Arc::new))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let mut library = library::Library::new(&args, desk, client, output);
+    let rpc = args.rpc.listen(&args.data, output).await?;
+    let mut library = library::Library::new(&args, desk, client, rpc, output);
     library.add_all(torrents).await?;
     let status = library.run().await?;
     printer.finish().await;

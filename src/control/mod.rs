@@ -8,6 +8,8 @@
 //! - [`torrent_status`]: the record of one torrent of a process.
 //! - [`registry`]: a process's torrents as the socket sees them.
 //! - [`server`]: the process's side; it removes its socket when dropped.
+//! - [`transmission`]: the Transmission RPC of `btt-seed run --rpc`, another
+//!   door to the same desk.
 //! - [`client`]: finding the sockets of running processes (a socket nobody
 //!   listens on is a dead process's: removed and skipped), asking one, and
 //!   naming a torrent by a unique prefix of its info-hash.
@@ -17,6 +19,7 @@ pub mod protocol;
 pub mod registry;
 pub mod server;
 pub mod torrent_status;
+pub mod transmission;
 
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,10 @@
 //! A process's end of the control socket: it answers each request line
-//! with one response line, from its [`Registry`] (status, limits, the bid
-//! of a download that buys) or by handing the request to the process's
-//! run loop as an [`Order`] (add, remove, pause, resume) and waiting for
-//! its answer.
+//! with one response line from its [`Desk`], which answers from the
+//! process's [`Registry`] (status, limits, the bid of a download that buys)
+//! or by handing the request to the process's run loop as an [`Order`]
+//! (add, remove, pause, resume) and waiting for its answer. The
+//! Transmission RPC (`super::transmission`) is another door to the same
+//! desk.
 //!
 //! Invariants: the socket is created mode 0600 in a directory created 0700,
 //! and removed when the server is dropped. Every byte a client sends is
@@ -15,7 +17,9 @@
 use super::protocol::{Request, Response};
 use super::registry::Registry;
 use crate::config::Dirs;
+use crate::magnet::Magnet;
 use crate::market::price::{in_token, parse_price, price_in_token, PricePerMib};
+use crate::metainfo::Torrent;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -54,10 +58,14 @@ pub enum ControlError {
 }
 
 /// What the run loop of a process is asked to do to its torrents.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Command {
     /// Seed the .torrent file at this path.
     Add(PathBuf),
+    /// Seed this torrent (its .torrent read by whoever asked).
+    AddTorrent(Arc<Torrent>),
+    /// Fetch this magnet link's metadata from peers, then seed it.
+    AddMagnet(Box<Magnet>),
     /// Stop and forget the torrent of this info-hash, and delete its data if asked.
     Remove {
         info_hash: String,
@@ -85,14 +93,8 @@ pub struct ControlServer {
 }
 
 impl ControlServer {
-    /// Listens on this process's socket in `runtime`, answering from
-    /// `registry`; `orders` is where add, remove, pause and resume go
-    /// (`None`: the process does not take them).
-    pub fn start(
-        runtime: &Path,
-        registry: Arc<Registry>,
-        orders: Option<mpsc::Sender<Order>>,
-    ) -> Result<ControlServer, ControlError> {
+    /// Listens on this process's socket in `runtime`, answered by `desk`.
+    pub fn start(runtime: &Path, desk: Arc<Desk>) -> Result<ControlServer, ControlError> {
         Dirs::create_private(runtime).map_err(|source| ControlError::CreateDir {
             path: runtime.to_path_buf(),
             source,
@@ -103,8 +105,8 @@ impl ControlServer {
             source,
         })?;
         let mut tasks = JoinSet::new();
-        tasks.spawn(sample(Arc::clone(&registry)));
-        tasks.spawn(serve(listener, Arc::new(Desk { registry, orders })));
+        tasks.spawn(sample(Arc::clone(&desk.registry)));
+        tasks.spawn(serve(listener, desk));
         Ok(ControlServer { path, tasks })
     }
 
@@ -140,14 +142,36 @@ async fn sample(registry: Arc<Registry>) {
     }
 }
 
-/// What answers requests.
-struct Desk {
+/// What answers requests, whichever door they came in by.
+pub struct Desk {
     registry: Arc<Registry>,
     orders: Option<mpsc::Sender<Order>>,
 }
 
 impl Desk {
-    async fn answer(&self, request: Request) -> Response {
+    /// A desk answering from `registry`; `orders` is where add, remove,
+    /// pause and resume go (`None`: the process does not take them).
+    pub fn new(registry: Arc<Registry>, orders: Option<mpsc::Sender<Order>>) -> Arc<Desk> {
+        Arc::new(Desk { registry, orders })
+    }
+
+    /// The torrents it answers about.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Seeds `torrent`, already read and parsed.
+    pub async fn add_torrent(&self, torrent: Arc<Torrent>) -> Response {
+        self.order(Command::AddTorrent(torrent)).await
+    }
+
+    /// Seeds the torrent of `magnet` once its metadata is fetched.
+    pub async fn add_magnet(&self, magnet: Magnet) -> Response {
+        self.order(Command::AddMagnet(Box::new(magnet))).await
+    }
+
+    /// The answer to one request of the control protocol.
+    pub async fn answer(&self, request: Request) -> Response {
         match request {
             Request::Status {} => self.bid(|_| Ok(())),
             Request::SetBid { price_base_units } => self.bid(|buyer| {
@@ -340,10 +364,7 @@ mod tests {
     /// A connection to a desk with no torrent that takes no orders.
     fn connect() -> BufReader<UnixStream> {
         let (ours, theirs) = UnixStream::pair().unwrap();
-        let desk = Arc::new(Desk {
-            registry: Registry::new("btt-seed"),
-            orders: None,
-        });
+        let desk = Desk::new(Registry::new("btt-seed"), None);
         tokio::spawn(answer_connection(theirs, desk));
         BufReader::new(ours)
     }

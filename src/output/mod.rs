@@ -50,6 +50,7 @@ pub struct Output {
     stderr_is_terminal: bool,
     plain: bool,
     nested_in: Option<&'static str>,
+    stdout_taken: bool,
     bar: ActiveBar,
 }
 
@@ -72,6 +73,7 @@ impl Output {
             stderr_is_terminal,
             plain: false,
             nested_in: None,
+            stdout_taken: false,
             bar: ActiveBar::default(),
         }
     }
@@ -97,6 +99,13 @@ impl Output {
         self
     }
 
+    /// The same settings, with stdout carrying something else (`btt-get
+    /// --stream`'s file): records are not written, errors go to stderr only.
+    pub fn stdout_taken(mut self) -> Output {
+        self.stdout_taken = true;
+        self
+    }
+
     /// The chosen stdout format.
     pub fn format(&self) -> Format {
         self.format
@@ -113,6 +122,9 @@ impl Output {
     }
 
     fn write_record<R: Record>(&self, record: &R) -> io::Result<()> {
+        if self.stdout_taken {
+            return Ok(());
+        }
         let mut stdout = io::stdout().lock();
         if let Some(value) = record.plain().filter(|_| self.plain) {
             writeln!(stdout, "{value}")?;

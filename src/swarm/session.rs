@@ -212,6 +212,11 @@ impl Session {
         self.shared.lock().picker.have().count()
     }
 
+    /// Whether piece `index` is verified (and written).
+    pub fn has_piece(&self, index: u32) -> bool {
+        self.shared.lock().picker.have().get(index as usize)
+    }
+
     /// Upload over download across every run on this data (resume counters included).
     pub fn ratio(&self) -> f64 {
         let stats = self.stats();

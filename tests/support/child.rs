@@ -58,12 +58,29 @@ impl Child {
         Child::start(label, command, stdin)
     }
 
-    fn start(label: &str, mut command: Command, stdin: Stdio) -> Child {
-        command
-            .stdin(stdin)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0);
+    /// Starts `command` with stdin closed and its stdout (bytes, not lines)
+    /// handed to the caller: `stdout()` and the line readers see nothing.
+    pub fn spawn_with_raw_stdout(
+        label: &str,
+        mut command: Command,
+    ) -> (Child, std::io::PipeReader) {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        command.stdout(writer);
+        (
+            Child::start_with(label, command, Stdio::null(), false),
+            reader,
+        )
+    }
+
+    fn start(label: &str, command: Command, stdin: Stdio) -> Child {
+        Child::start_with(label, command, stdin, true)
+    }
+
+    fn start_with(label: &str, mut command: Command, stdin: Stdio, pipe_stdout: bool) -> Child {
+        if pipe_stdout {
+            command.stdout(Stdio::piped());
+        }
+        command.stdin(stdin).stderr(Stdio::piped()).process_group(0);
         // SAFETY: prctl is async-signal-safe and touches no memory of ours.
         unsafe {
             command.pre_exec(|| {
@@ -79,27 +96,26 @@ impl Child {
         let stdout = Arc::new(Mutex::new(String::new()));
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let (sender, lines) = mpsc::channel();
-        let out_pipe = process.stdout.take().expect("stdout is piped");
         let err_pipe = process.stderr.take().expect("stderr is piped");
-        let out_log = Arc::clone(&stdout);
         let err_log = Arc::clone(&stderr);
-        let readers = vec![
-            std::thread::spawn(move || {
+        let mut readers = vec![std::thread::spawn(move || {
+            let mut pipe = err_pipe;
+            let mut chunk = [0u8; 8192];
+            while let Ok(n @ 1..) = pipe.read(&mut chunk) {
+                lock(&err_log).extend_from_slice(&chunk[..n]);
+            }
+        })];
+        if let Some(out_pipe) = process.stdout.take() {
+            let out_log = Arc::clone(&stdout);
+            readers.push(std::thread::spawn(move || {
                 for line in BufReader::new(out_pipe).lines().map_while(Result::ok) {
                     lock(&out_log).push_str(&line);
                     lock(&out_log).push('\n');
                     // The receiver may be gone when the Child was dropped.
                     let _ = sender.send(line);
                 }
-            }),
-            std::thread::spawn(move || {
-                let mut pipe = err_pipe;
-                let mut chunk = [0u8; 8192];
-                while let Ok(n @ 1..) = pipe.read(&mut chunk) {
-                    lock(&err_log).extend_from_slice(&chunk[..n]);
-                }
-            }),
-        ];
+            }));
+        }
         Child {
             label: label.to_string(),
             stdin: process.stdin.take(),

@@ -13,13 +13,16 @@
 use super::{row_labels, seed_one, start_seeding, RunArgs, Seeding};
 use crate::cli::exit::ExitStatus;
 use crate::cli::interrupt;
+use crate::cli::magnet_metadata::{self, MetadataPhase};
 use crate::cli::market_run::Market;
 use crate::cli::stop_policy::StopReason;
 use crate::cli::torrent_run::{self, StateLock, StatePaths};
 use crate::config::Dirs;
 use crate::control::protocol::Response;
 use crate::control::registry::{Registry, Trade};
-use crate::control::server::{Command, ControlServer, Order};
+use crate::control::server::{Command, ControlServer, Desk, Order};
+use crate::control::transmission::{RpcListener, RpcServer};
+use crate::magnet::Magnet;
 use crate::market::price::PricePerMib;
 use crate::market::seller_desk::SellerDesk;
 use crate::metainfo::Torrent;
@@ -33,6 +36,10 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
+
+/// How long a magnet added to a running seeder may take to get its metadata
+/// (the run loop waits for it; Transmission's remote gives up after 60 s).
+const MAGNET_METADATA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(45);
 
 /// What a finished torrent run returns: its swarm hash and why it stopped.
 type Ended = ([u8; 20], anyhow::Result<StopReason>);
@@ -78,26 +85,31 @@ pub struct Library<'a> {
     locks: HashMap<String, StateLock>,
     /// The torrents found in the watch directory, by file.
     watched: HashMap<PathBuf, String>,
-    /// The control socket (from the start, so a torrent is listed once
-    /// added), and the orders it passes on, carried out once [`Library::run`] runs.
+    /// The control socket and the Transmission RPC (from the start, so a
+    /// torrent is listed once added), and the orders they pass on, carried
+    /// out once [`Library::run`] runs.
     _control: Option<ControlServer>,
+    _rpc: Option<RpcServer>,
     ordered: mpsc::Receiver<Order>,
     status: ExitStatus,
 }
 
 impl<'a> Library<'a> {
     /// A library with no torrent yet, seeding through `client`, listening
-    /// on its control socket.
+    /// on its control socket and on `rpc` (the Transmission RPC, when asked).
     pub fn new(
         args: &'a RunArgs,
         desk: Option<SellerDesk>,
         client: Client,
+        rpc: Option<RpcListener>,
         output: &'a Output,
     ) -> Library<'a> {
         let dirs = Dirs::from_env();
         let registry = Registry::new("btt-seed");
         let (orders, ordered) = mpsc::channel(16);
-        let control = listen_for_control(&dirs, &registry, orders, output);
+        let control_desk = Desk::new(Arc::clone(&registry), Some(orders));
+        let control = listen_for_control(&dirs, &control_desk, output);
+        let rpc = rpc.map(|rpc| rpc.serve(control_desk));
         Library {
             args,
             output,
@@ -111,6 +123,7 @@ impl<'a> Library<'a> {
             locks: HashMap::new(),
             watched: HashMap::new(),
             _control: control,
+            _rpc: rpc,
             ordered,
             status: ExitStatus::Success,
         }
@@ -303,6 +316,21 @@ impl<'a> Library<'a> {
                 };
                 let _ = reply.send(answer);
             }
+            Command::AddTorrent(torrent) => {
+                let key = torrent.info_hash.to_string();
+                let answer = match self.add(torrent, None).await {
+                    Ok(()) => self.answer(&key),
+                    Err(error) => Response::Error(format!("{error:#}")),
+                };
+                let _ = reply.send(answer);
+            }
+            Command::AddMagnet(magnet) => {
+                let answer = match self.add_magnet(&magnet).await {
+                    Ok(key) => self.answer(&key),
+                    Err(error) => Response::Error(format!("{error:#}")),
+                };
+                let _ = reply.send(answer);
+            }
             Command::Pause(key) => self.stop_run(&key, StopReason::Paused, After::Pause(reply)),
             Command::Remove {
                 info_hash,
@@ -328,6 +356,27 @@ impl<'a> Library<'a> {
     async fn add_file(&mut self, path: &Path) -> anyhow::Result<String> {
         let input = path.display().to_string();
         let torrent = Arc::new(torrent_run::load_torrent(&input)?);
+        let key = torrent.info_hash.to_string();
+        self.add(torrent, None).await?;
+        Ok(key)
+    }
+
+    /// Fetches the metadata of `magnet` (from the cache, `--peer`, its
+    /// trackers and hints, within [`MAGNET_METADATA_TIMEOUT`]) and seeds it;
+    /// returns its info-hash.
+    async fn add_magnet(&mut self, magnet: &Magnet) -> anyhow::Result<String> {
+        if let Some(known) = self.registry.get(&magnet.info_hashes.swarm().to_string()) {
+            anyhow::bail!("{} is seeded already", known.torrent.info.name);
+        }
+        let phase = MetadataPhase {
+            client: &self.client,
+            manual_peers: self.args.network.peers.clone(),
+            use_trackers: !self.args.network.no_tracker,
+            timeout: MAGNET_METADATA_TIMEOUT,
+        };
+        let (torrent, _) =
+            magnet_metadata::resolve(magnet, &self.dirs, &phase, self.output).await?;
+        let torrent = Arc::new(torrent);
         let key = torrent.info_hash.to_string();
         self.add(torrent, None).await?;
         Ok(key)
@@ -410,13 +459,8 @@ impl<'a> Library<'a> {
 }
 
 /// The control socket of the run; one that can't be set up is a warning.
-fn listen_for_control(
-    dirs: &Dirs,
-    registry: &Arc<Registry>,
-    orders: mpsc::Sender<Order>,
-    output: &Output,
-) -> Option<ControlServer> {
-    match ControlServer::start(&dirs.runtime, Arc::clone(registry), Some(orders)) {
+fn listen_for_control(dirs: &Dirs, desk: &Arc<Desk>, output: &Output) -> Option<ControlServer> {
+    match ControlServer::start(&dirs.runtime, Arc::clone(desk)) {
         Ok(server) => {
             output.debug(format!("control socket {}", server.path().display()));
             Some(server)
