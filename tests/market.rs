@@ -217,7 +217,17 @@ fn prices_won(payer: &Child) -> Vec<u64> {
 /// bidder alone, before the other's bid arrives or after it left, pays the ask.)
 #[test]
 fn two_bidders_for_one_slot_the_higher_pays_the_lower_bid() {
-    let market = Market::new(Backend::Embedded);
+    two_bidders_for_one_slot(Backend::Embedded);
+}
+
+#[test]
+fn on_the_channels_contract_two_bidders_for_one_slot_the_higher_pays_the_lower_bid() {
+    two_bidders_for_one_slot(Backend::Chain);
+}
+
+fn two_bidders_for_one_slot(backend: Backend) {
+    let market = Market::new(backend);
+    let micro = u64::try_from(market.units_per_btt() / 1_000_000).expect("u64");
     let mut seller = market.seed("0.01BTT/MiB", &["--slots", "1", "--up-limit", "2MiB"]);
     let (mut alice, _) = market.buy("alice", &seller, "0.05BTT/MiB", "5BTT");
     let (mut bob, _) = market.buy("bob", &seller, "0.03BTT/MiB", "5BTT");
@@ -225,16 +235,21 @@ fn two_bidders_for_one_slot_the_higher_pays_the_lower_bid() {
     bob.wait_success(DOWNLOAD);
     let alice_prices = prices_won(&alice);
     assert!(
-        alice_prices.contains(&30_000),
+        alice_prices.contains(&(30_000 * micro)),
         "{alice_prices:?}\n{}",
         alice.diagnostics()
     );
     assert!(
-        alice_prices.iter().all(|p| [10_000, 30_000].contains(p)),
+        alice_prices
+            .iter()
+            .all(|p| [10_000 * micro, 30_000 * micro].contains(p)),
         "{alice_prices:?}"
     );
     let bob_prices = prices_won(&bob);
-    assert!(bob_prices.iter().all(|p| *p == 10_000), "{bob_prices:?}");
+    assert!(
+        bob_prices.iter().all(|p| *p == 10_000 * micro),
+        "{bob_prices:?}"
+    );
     let spent = summary(&alice).spent();
     let bob_spent = summary(&bob).spent();
     wait_closed(&seller.child, ALICE);
@@ -244,8 +259,8 @@ fn two_bidders_for_one_slot_the_higher_pays_the_lower_bid() {
     seller.child.terminate();
     let earned = summary(&seller.child).earned();
     assert_eq!(earned, spent + bob_spent);
-    assert_eq!(market.balance("alice"), FUNDS - spent);
-    assert_eq!(market.balance("bob"), FUNDS - bob_spent);
+    assert_eq!(market.balance("alice"), market.funds() - spent);
+    assert_eq!(market.balance("bob"), market.funds() - bob_spent);
     assert_eq!(market.balance("carol"), earned);
 }
 

@@ -2,7 +2,8 @@
 //! (`btt-seed sell`) and seeds it with `btt-seed run --sell`, which delivers
 //! the key to each paying buyer; alice buys it in one command. On the
 //! embedded ledger, on a `btt-wallet node`, and (the sale, the refund and
-//! the buyer's and the seller's kill -9, the listings refused) on btt's contracts on anvil: the plain files equal the
+//! the buyer's and the seller's kill -9, the listings refused, the order
+//! continued after its listing expired) on btt's contracts on anvil: the plain files equal the
 //! creator's byte for byte, the price moves once, a rerun charges nothing
 //! (also after `kill -9` of the buyer or of the seller), a rerun with another
 //! `-o` writes the files there too, decrypted files get a current mtime, a
@@ -649,7 +650,16 @@ fn seller_killed_after_delivering(backend: Backend) {
 /// once; an order with an empty journal is refused as expired.
 #[test]
 fn a_purchase_opened_before_its_listing_expired_is_continued_after_it() {
-    let shop = Shop::open_for(Backend::Embedded, "15s");
+    continued_after_the_listing_expired(Backend::Embedded);
+}
+
+#[test]
+fn on_a_chain_a_purchase_opened_before_its_listing_expired_is_continued_after_it() {
+    continued_after_the_listing_expired(Backend::Chain);
+}
+
+fn continued_after_the_listing_expired(backend: Backend) {
+    let shop = Shop::open_for(backend, "15s");
     let expires = shop.signed_listing().listing.expires;
     let out = shop.market.env().path().join("bought");
     let opened = shop.paid_then_killed(&out);
