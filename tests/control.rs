@@ -294,6 +294,40 @@ fn a_running_seeder_adds_pauses_resumes_sets_and_removes_torrents() {
     receives_nothing(&library, &beta, &late);
 }
 
+/// `btt-seed add` of a magnet link into a running seeder with nothing of
+/// it: the seeder fetches the metadata from the link's peer, downloads the
+/// data and seeds it; a link that does not parse is one line, exit 3,
+/// before anything is sent.
+#[test]
+fn a_running_seeder_adds_a_magnet_link_and_fetches_it() {
+    let library = Library::new();
+    let (_source, port) = library.seeder(&[1], &[]);
+    let empty = library.env.dir("empty");
+    let watched = library.env.dir("watched");
+    let mut command = library.env.btt("btt-seed");
+    command
+        .args(["run", "--no-dht", "--no-tracker", "--listen", "127.0.0.1:0"])
+        .arg("--data")
+        .arg(&empty)
+        .arg("--watch-dir")
+        .arg(&watched);
+    let mut fetcher = library.env.spawn("btt-seed run (empty)", command);
+    support::listening_port(&mut fetcher);
+    let pid = fetcher.pid().to_string();
+    let beta = library.hash(1);
+    library
+        .seed_cmd(&["add", "magnet:?xt=urn:btih:nothex", "--pid", &pid])
+        .refused(3, "magnet");
+    let magnet = format!("magnet:?xt=urn:btih:{beta}&dn=beta&x.pe=127.0.0.1:{port}");
+    let added = library.seed_cmd(&["add", &magnet, "--pid", &pid]).ok();
+    assert_eq!(torrent_status(&added.one()).info_hash, beta);
+    library.wait_status("beta fetched by the seeder", |listed| {
+        of(listed, &beta, fetcher.pid()).is_some_and(|torrent| torrent.left == 0)
+    });
+    let fetched = std::fs::read(empty.join("beta")).expect("beta fetched");
+    assert!(fetched == std::fs::read(library.data.join("beta")).unwrap());
+}
+
 #[test]
 fn a_watch_dir_takes_complete_torrents_once_and_ignores_the_rest() {
     let library = Library::new();

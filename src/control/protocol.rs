@@ -26,6 +26,12 @@ pub enum Request {
         /// The absolute path of its .torrent file.
         torrent: String,
     },
+    /// Fetch a magnet link's metadata from its swarm, then seed it
+    /// (`btt-seed run` only).
+    AddMagnet {
+        /// The magnet link.
+        magnet: String,
+    },
     /// Stop a torrent and forget it (`btt-seed run` only).
     Remove {
         /// Its whole info-hash, in hex.

@@ -133,6 +133,13 @@ impl Registry {
         })
     }
 
+    /// The session of a running torrent; `None` when it is paused or unknown.
+    pub fn session(&self, info_hash: &str) -> Option<Arc<Session>> {
+        lock(&self.torrents)
+            .get(info_hash)
+            .and_then(|entry| entry.session.clone())
+    }
+
     /// Whether nothing is listed.
     pub fn is_empty(&self) -> bool {
         lock(&self.torrents).is_empty()

@@ -213,6 +213,10 @@ impl Desk {
                 }
             }
             Request::Add { torrent } => self.order(Command::Add(PathBuf::from(torrent))).await,
+            Request::AddMagnet { magnet } => match magnet.parse::<Magnet>() {
+                Ok(magnet) => self.add_magnet(magnet).await,
+                Err(error) => Response::Error(format!("not a magnet link: {error}")),
+            },
             Request::Remove {
                 info_hash,
                 delete_data,

@@ -362,8 +362,8 @@ impl<'a> Library<'a> {
     }
 
     /// Fetches the metadata of `magnet` (from the cache, `--peer`, its
-    /// trackers and hints, within [`MAGNET_METADATA_TIMEOUT`]) and seeds it;
-    /// returns its info-hash.
+    /// trackers and hints, within [`MAGNET_METADATA_TIMEOUT`]) and seeds it,
+    /// starting from the peers that were found; returns its info-hash.
     async fn add_magnet(&mut self, magnet: &Magnet) -> anyhow::Result<String> {
         if let Some(known) = self.registry.get(&magnet.info_hashes.swarm().to_string()) {
             anyhow::bail!("{} is seeded already", known.torrent.info.name);
@@ -374,11 +374,16 @@ impl<'a> Library<'a> {
             use_trackers: !self.args.network.no_tracker,
             timeout: MAGNET_METADATA_TIMEOUT,
         };
-        let (torrent, _) =
+        let (torrent, peers) =
             magnet_metadata::resolve(magnet, &self.dirs, &phase, self.output).await?;
         let torrent = Arc::new(torrent);
         let key = torrent.info_hash.to_string();
         self.add(torrent, None).await?;
+        if let Some(session) = self.registry.session(&key) {
+            for batch in peers {
+                session.add_peers(batch);
+            }
+        }
         Ok(key)
     }
 

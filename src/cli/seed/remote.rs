@@ -43,7 +43,8 @@ pub struct Target {
 /// `btt-seed add`.
 #[derive(Debug, Args)]
 pub struct AddArgs {
-    /// The .torrent files to seed
+    /// The .torrent files and magnet links to seed (a magnet's metadata is
+    /// fetched from its swarm first)
     #[arg(required = true, value_name = "TORRENT")]
     pub torrents: Vec<String>,
     /// The btt-seed run to add them to, when several run
@@ -115,16 +116,13 @@ async fn print_status(output: &Output, redraw: bool) -> anyhow::Result<()> {
 
 /// `btt-seed add`: each file, in order, to one running `btt-seed run`.
 pub fn add(args: AddArgs, output: &Output) -> anyhow::Result<ExitStatus> {
-    let mut paths = Vec::new();
+    let mut requests = Vec::new();
     for torrent in &args.torrents {
-        paths.push(readable_torrent(torrent)?);
+        requests.push(add_request(torrent)?);
     }
     block_on(async {
         let process = seeder(args.pid, output).await?;
-        for path in paths {
-            let request = Request::Add {
-                torrent: path.display().to_string(),
-            };
+        for request in requests {
             let label = format!("{} (pid {})", process.program, process.pid);
             print_answer(ask(&process.path, &label, &request).await?, output)?;
         }
@@ -234,18 +232,24 @@ async fn seeder(pid: Option<u32>, output: &Output) -> anyhow::Result<Process> {
     }
 }
 
-/// `input` as an absolute path to a .torrent file that parses, or a one-line error.
-fn readable_torrent(input: &str) -> anyhow::Result<std::path::PathBuf> {
-    if input == "-" || input.starts_with("magnet:") {
-        let error = anyhow::anyhow!(
-            "{input}: btt-seed add takes .torrent files (a running seeder fetches no metadata)"
-        );
+/// The request that adds `input`: a magnet link that parses, or the
+/// absolute path of a .torrent file that parses; else a one-line error.
+fn add_request(input: &str) -> anyhow::Result<Request> {
+    if crate::cli::magnet_metadata::parse_if_magnet(input)?.is_some() {
+        return Ok(Request::AddMagnet {
+            magnet: input.to_string(),
+        });
+    }
+    if input == "-" {
+        let error = anyhow::anyhow!("-: btt-seed add takes .torrent files and magnet links");
         return Err(with_status(ExitStatus::Usage, error));
     }
     crate::cli::torrent_run::load_torrent(input)?;
-    let path = Path::new(input);
-    std::path::absolute(path)
-        .map_err(|error| anyhow::anyhow!("{input}: could not make the path absolute: {error}"))
+    let path = std::path::absolute(Path::new(input))
+        .map_err(|error| anyhow::anyhow!("{input}: could not make the path absolute: {error}"))?;
+    Ok(Request::Add {
+        torrent: path.display().to_string(),
+    })
 }
 
 /// Sends `request` to the process at `path` (`label` in errors) and waits for the answer.
