@@ -164,20 +164,36 @@ impl LedgerArgs {
         &self,
         key: Option<&PrivateKey>,
     ) -> anyhow::Result<Arc<dyn PaymentLedger>> {
+        if let Some(contracts) = self.contract_payments(key)? {
+            return Ok(Arc::new(contracts));
+        }
         Ok(match self.choice()? {
             LedgerChoice::Local => Arc::new(self.open_local()?),
             LedgerChoice::Node(url) => Arc::new(NodeClient::new(&url).map_err(ledger_error)?),
             LedgerChoice::Tron(url) => Arc::new(TronClient::new(&url).map_err(ledger_error)?),
-            LedgerChoice::Evm { url, chain_id } => {
-                let client = self.evm(&url, chain_id)?;
-                match self.contract_addresses(chain_id) {
-                    Some(contracts) => {
-                        Arc::new(ContractPayments::new(client, &contracts, key.cloned()))
-                    }
-                    None => Arc::new(client),
-                }
-            }
+            LedgerChoice::Evm { url, chain_id } => Arc::new(self.evm(&url, chain_id)?),
         })
+    }
+
+    /// btt's contracts on the EVM chain these flags name, sending as
+    /// `key`'s wallet (or as the one set later, [`ContractPayments::set_key`]);
+    /// `None` on btt's own ledgers and on a chain whose contracts are not known.
+    pub fn contract_payments(
+        &self,
+        key: Option<&PrivateKey>,
+    ) -> anyhow::Result<Option<ContractPayments>> {
+        let LedgerChoice::Evm { url, chain_id } = self.choice()? else {
+            return Ok(None);
+        };
+        let Some(contracts) = self.contract_addresses(chain_id) else {
+            return Ok(None);
+        };
+        let client = self.evm(&url, chain_id)?;
+        Ok(Some(ContractPayments::new(
+            client,
+            &contracts,
+            key.cloned(),
+        )))
     }
 
     /// True when payments are transactions from the paying or paid account

@@ -227,25 +227,30 @@ pub fn plain_choker(args: &SellArgs) -> ChokerFactory {
     ChokerFactory::tit_for_tat(args.slots)
 }
 
-/// The ledger a buyer pays through. On btt's own ledgers the wallet goes on
-/// unlocking in the background (the download starts free meanwhile); on a
-/// chain's contract every payment is a transaction from the wallet's own
-/// account, so the ledger waits for the key.
-async fn buying_ledger(
+/// The ledger a buyer pays through, while its wallet goes on unlocking in
+/// the background (the download starts free meanwhile). On a chain's
+/// contract every payment is a transaction from the wallet's own account:
+/// the ledger gets the key the moment it is unlocked, before the buyer,
+/// which signs nothing until then.
+fn buying_ledger(
     args: &LedgerArgs,
     unlocking: Unlocking,
 ) -> anyhow::Result<(Arc<dyn PaymentLedger>, Unlocking)> {
-    if !args.pays_from_accounts()? {
+    let Some(contracts) = args.contract_payments(None)? else {
         return Ok((args.payment_ledger()?, unlocking));
-    }
+    };
+    let contracts = Arc::new(contracts);
+    let sender = Arc::clone(&contracts);
+    let pending = unlocking.key;
+    let key = tokio::spawn(async move {
+        let key = pending
+            .await
+            .map_err(|error| anyhow::anyhow!("could not unlock the wallet: {error}"))??;
+        sender.set_key(key.clone());
+        Ok(key)
+    });
     let address = unlocking.address;
-    let key = unlocking
-        .key
-        .await
-        .map_err(|error| anyhow::anyhow!("could not unlock the wallet: {error}"))??;
-    let ledger = args.payment_ledger_for(&key)?;
-    let key = tokio::spawn(std::future::ready(Ok(key)));
-    Ok((ledger, Unlocking { address, key }))
+    Ok((contracts, Unlocking { address, key }))
 }
 
 /// The key of a wallet being unlocked, once it is.
@@ -293,7 +298,7 @@ impl Market {
         };
         let keys = Keys::from_env(args.password.clone());
         let unlocking = keys.unlock_in_background(&wallet_name(wallet)?)?;
-        let (ledger, unlocking) = buying_ledger(&args.ledger, unlocking).await?;
+        let (ledger, unlocking) = buying_ledger(&args.ledger, unlocking)?;
         let domain = ledger.voucher_domain().await.map_err(ledger_error)?;
         let bid = price_in_token(bid, domain.token()).map_err(price_error)?;
         let budget = in_token(budget, domain.token()).ok_or_else(|| {

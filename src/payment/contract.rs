@@ -36,7 +36,7 @@ use crate::ledger::{
 use crate::tron::Address;
 use crate::wallet::PrivateKey;
 use alloy::primitives::{B256, U256};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use tokio::sync::OnceCell;
 
 /// The payment channels of btt's contract on one chain, for one wallet.
@@ -46,7 +46,8 @@ pub struct ContractPayments {
     channels: alloy::primitives::Address,
     pub(super) purchases: alloy::primitives::Address,
     pub(super) campaigns: alloy::primitives::Address,
-    key: Option<PrivateKey>,
+    /// The wallet it sends from, once known: at once, or once unlocked.
+    key: OnceLock<PrivateKey>,
     domain: OnceCell<VoucherDomain>,
     /// Wei of gas paid, and how many transactions paid it.
     sent: Mutex<(u128, u64)>,
@@ -65,7 +66,7 @@ impl ContractPayments {
             channels: contracts.channels,
             purchases: contracts.purchases,
             campaigns: contracts.campaigns,
-            key,
+            key: key.map(OnceLock::from).unwrap_or_default(),
             domain: OnceCell::new(),
             sent: Mutex::new((0, 0)),
         }
@@ -84,6 +85,12 @@ impl ContractPayments {
     pub(super) async fn next_block_time_ms(&self) -> Result<i64, LedgerError> {
         let chain = self.client.chain_time_ms().await?;
         Ok(chain.max(crate::clock::now_ms()))
+    }
+
+    /// Sends from `key`'s wallet from now on (a wallet that finished
+    /// unlocking after the ledger was made); a key set before stays.
+    pub fn set_key(&self, key: PrivateKey) {
+        let _ = self.key.set(key);
     }
 
     /// How many transactions this ledger sent (their gas: [`PaymentLedger::fees_paid`]).
@@ -107,7 +114,7 @@ impl ContractPayments {
 
     /// The wallet this ledger sends from: refused when it only reads.
     pub(super) fn key(&self) -> Result<&PrivateKey, LedgerError> {
-        self.key.as_ref().ok_or(LedgerError::Unsupported {
+        self.key.get().ok_or(LedgerError::Unsupported {
             backend: "EVM channels contract",
             operation: "sending without a wallet",
         })
