@@ -602,6 +602,48 @@ fn buyer_killed_after_paying(backend: Backend) {
     shop.rerun_continues(&out, &opened);
 }
 
+/// `kill -9` of the buyer after paying a seller that never delivers: the
+/// refund at the deadline is not lost, `--status` after it takes the price
+/// back, and a second `--status` refunds nothing more.
+#[test]
+fn kill_9_of_the_buyer_before_its_refund_then_status_refunds_once() {
+    buyer_killed_before_its_refund(Backend::Embedded);
+}
+
+#[test]
+fn on_a_chain_kill_9_of_the_buyer_before_its_refund_then_status_refunds_once() {
+    buyer_killed_before_its_refund(Backend::Chain);
+}
+
+fn buyer_killed_before_its_refund(backend: Backend) {
+    let shop = Shop::open(backend);
+    let out = shop.market.env().path().join("bought");
+    let mut seller = shop.seed(false);
+    let mut buyer = shop.buy(&out, &seller.addr(), &["--deadline", "3s"]);
+    let opened = buyer.read_record(COMMAND, "purchase");
+    assert_eq!(opened["status"], "open", "{}", buyer.diagnostics());
+    kill_9(&mut buyer);
+    seller.child.terminate();
+    assert_eq!(
+        shop.market.balance("alice"),
+        shop.market.funds() - shop.price()
+    );
+    // The refund waits for the purchase's deadline: time, not an event.
+    let deadline = opened["deadline"].as_str().expect("a deadline");
+    let deadline = humantime::parse_rfc3339(deadline).expect("RFC 3339");
+    let wait = deadline
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default();
+    std::thread::sleep(wait + Duration::from_millis(100));
+    for _ in 0..2 {
+        let status = shop.status();
+        assert_eq!(status["status"], "refunded", "{status}");
+        assert_eq!(status["purchase"], opened["purchase"]);
+        assert_eq!(shop.market.balance("alice"), shop.market.funds());
+    }
+    assert_eq!(shop.market.balance("carol"), 0);
+}
+
 #[test]
 fn kill_9_of_the_seller_after_delivering_then_a_restart_delivers_nothing_twice() {
     seller_killed_after_delivering(Backend::Node);

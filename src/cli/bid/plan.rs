@@ -240,4 +240,21 @@ mod tests {
         let error = read_quote("not json\n".as_bytes()).unwrap_err();
         assert!(format!("{error:#}").starts_with("standard input is not a quote"));
     }
+
+    #[test]
+    fn on_a_chain_only_its_own_sellers_count() {
+        let chain = BuyerLedger {
+            token: Token::Bttc,
+            ledger: Some("aa".repeat(32)),
+            open_cost: 1,
+        };
+        assert!(chain.sells_here(&"aa".repeat(32)));
+        assert!(!chain.sells_here(&"bb".repeat(32)));
+        let btt = BuyerLedger {
+            token: Token::Btt,
+            ledger: None,
+            open_cost: 0,
+        };
+        assert!(btt.sells_here(&"bb".repeat(32)));
+    }
 }
